@@ -1,0 +1,51 @@
+"""Every error the project raises on purpose, in one place.
+
+    InterviewerError
+    ├── StudyError             a study file is missing, malformed or invalid (message names file and field)
+    ├── InterviewerUnavailable Claude could not answer after retries; the turn is retried later
+    └── DeliveryError          an adapter could not deliver an Outbound
+        ├── Unreachable        the person cannot be messaged (blocked DMs, deleted user); never retried
+        ├── RateLimited        the platform asked us to slow down; retry after `retry_after` seconds
+        ├── Transient          network trouble or a 5xx; retry with backoff
+        └── Permanent          a request the platform will never accept (bad token, bad payload)
+"""
+
+from __future__ import annotations
+
+
+class InterviewerError(Exception):
+    """Base of the project's own errors."""
+
+
+class StudyError(InterviewerError):
+    """A study file cannot be used. `problems` holds one line per problem, each naming file and field."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class InterviewerUnavailable(InterviewerError):
+    """The interviewer model did not answer even after retries."""
+
+
+class DeliveryError(InterviewerError):
+    """Base for failures to deliver a message to a platform."""
+
+
+class Unreachable(DeliveryError):
+    """The participant cannot receive messages from the bot; do not retry."""
+
+
+class RateLimited(DeliveryError):
+    def __init__(self, retry_after: float, message: str = "rate limited"):
+        self.retry_after = retry_after
+        super().__init__(f"{message}; retry after {retry_after:g}s")
+
+
+class Transient(DeliveryError):
+    """A temporary failure; the same send may succeed later."""
+
+
+class Permanent(DeliveryError):
+    """The platform rejected the request for good."""

@@ -1,0 +1,81 @@
+"""The values that cross the adapter boundary: `Inbound` from a platform, `Outbound` to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Who a message is from or for: one person on one platform workspace (or the console)."""
+
+    platform: str  # "console" | "slack" | "discord"
+    workspace: str  # Slack team id, Discord "dm" or guild id, "local" for the console
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One button: what the person sees and the value that comes back when they click."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message or a button click from a participant, already translated from the platform's shape.
+
+    `dedupe_key` is the platform's own id of the event (Slack event_id/client_msg_id, Discord message or
+    interaction id); delivering the same key twice is a no-op.
+    """
+
+    sender: Address
+    dedupe_key: str
+    text: str = ""
+    prompt: str | None = None  # for clicks: the prompt id the clicked button belonged to
+    choice: str | None = None  # for clicks: the clicked Choice.value
+    interview_id: int | None = None  # for clicks: the interview the button was sent in
+    attachments: int = 0  # number of files sent with the message (we only read text)
+    study_id: str | None = None  # set when the person came from an invitation for a study
+    display_name: str | None = None
+    received_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def is_click(self) -> bool:
+        return self.choice is not None
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message for a participant. `key` is its idempotency key: the same key is never sent twice."""
+
+    key: str
+    to: Address
+    text: str
+    choices: tuple[Choice, ...] = ()
+    prompt: str | None = None  # prompt id that clicks on `choices` report back
+    interview_id: int | None = None
+    outbox_id: int | None = None
+
+
+class Sender(Protocol):
+    """What an adapter implements so the engine can reach people. Raise `bot.errors.DeliveryError`s."""
+
+    async def send(self, message: Outbound) -> str:
+        """Deliver `message`; return the platform's id of the posted message."""
+        ...
+
+    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+        """Show on an already-posted choice message which answer was given, and disable its buttons."""
+        ...

@@ -1,0 +1,79 @@
+"""All configuration, read from the environment or a `.env` file; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Storage
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///interviewer.db",
+        description="SQLAlchemy URL; sqlite:///path or postgresql://user@host/db are accepted as-is.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="Key for per-study participant codes; generated and stored if unset."
+    )
+
+    # Studies
+    studies_dir: Path = Path("studies")
+    default_study: str = "ai-at-work"
+
+    # Claude
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_max_tokens: int = Field(default=1024, ge=64, le=8192)
+    anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
+    anthropic_max_retries: int = Field(default=4, ge=0, le=10)
+
+    # Engine behaviour
+    coalesce_seconds: float = Field(
+        default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."
+    )
+    retry_after_seconds: float = Field(
+        default=60.0, gt=0, description="How long to wait before retrying a turn the interviewer could not answer."
+    )
+    max_message_chars: int = Field(default=8000, ge=100, description="Longer participant messages are truncated.")
+    tick_seconds: float = Field(default=5.0, gt=0)
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the URLs people paste and pick the async driver for them."""
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

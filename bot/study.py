@@ -1,0 +1,266 @@
+"""Study files: the YAML schema, loading with errors that name file and field, and plan hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+
+from bot.errors import StudyError
+
+MAX_STUDY_BYTES = 1_000_000
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_ACCESS = re.compile(r"^(slack|discord|console):[^\s:]+$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90m', '36h', '2d', '1w' -> timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
+    n, unit = int(match[1]), match[2]
+    return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[
+        unit
+    ]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Consent(_Strict):
+    text: Text
+    release_question: Text | None = None  # optional second question: may the anonymised transcript be released?
+
+
+class ScreeningQuestion(_Strict):
+    id: Slug
+    question: Text
+    kind: Literal["choice", "text"] = "choice"
+    options: list[Text] = []
+    group: bool = False  # answers of a group question split analyses and status (e.g. occupation)
+
+    @model_validator(mode="after")
+    def _options_for_choice(self) -> ScreeningQuestion:
+        if self.kind == "choice" and len(self.options) < 2:
+            raise ValueError("a choice question needs at least 2 options; add them or set kind: text")
+        if len(self.options) > 25:
+            raise ValueError("at most 25 options fit in a button list; shorten it or use kind: text")
+        return self
+
+
+class Topic(_Strict):
+    id: Slug
+    goal: Text
+    question: Text
+    probes: list[Text] = []  # notes on what to dig into; a note ending in '?' may be asked as written
+    priority: Literal["must", "should", "could"] = "should"
+    max_followups: int = Field(default=2, ge=0, le=6)
+
+
+class Budget(_Strict):
+    minutes: int = Field(default=15, ge=2, le=90)
+    max_questions: int = Field(default=14, ge=1, le=60)
+
+
+class Plan(_Strict):
+    intro: Text
+    budget: Budget = Budget()
+    topics: list[Topic] = Field(min_length=1, max_length=30)
+    closing: Text
+
+    @field_validator("topics")
+    @classmethod
+    def _unique_topic_ids(cls, topics: list[Topic]) -> list[Topic]:
+        seen: set[str] = set()
+        for topic in topics:
+            if topic.id in seen:
+                raise ValueError(f"topic id {topic.id!r} is used twice; topic ids must be unique")
+            seen.add(topic.id)
+        return topics
+
+
+class SurveyItem(_Strict):
+    id: Slug
+    question: Text
+    kind: Literal["scale7", "yesno", "text"] = "scale7"
+    low_label: str = "not at all"  # shown under 1 on a scale
+    high_label: str = "completely"  # shown under 7
+
+
+STANDARD_SURVEY = [
+    SurveyItem(id="satisfaction", question="How satisfied are you with this conversation?", kind="scale7",
+               low_label="not at all satisfied", high_label="very satisfied"),
+    SurveyItem(id="captured", question="How well did it capture your thoughts?", kind="scale7",
+               low_label="not at all", high_label="very well"),
+    SurveyItem(id="recommend", question="Would you recommend this format to others?", kind="yesno"),
+]
+
+
+class Invitation(_Strict):
+    text: Text
+    button_label: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "Take part"
+    max_reminders: int = Field(default=2, ge=0, le=10)
+    reminder_after: str = "2d"
+    expire_after: str = "7d"  # after the last reminder, an unfinished interview expires
+
+    @field_validator("reminder_after", "expire_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class Wave(_Strict):
+    id: Slug
+    after: str  # time after the participant completed the first interview, e.g. 90d
+    intro: Text | None = None
+    topics: list[Topic] = Field(min_length=1)
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class Schedule(_Strict):
+    timezone: str = "UTC"  # the study's default zone when a participant's own is unknown
+    send_window: str = "09:00-18:00"  # local clock times when invitations and reminders may go out
+    quiet_hours: str = "21:00-08:00"  # never send inside these local times
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["mon", "tue", "wed", "thu", "fri"]
+    waves: list[Wave] = []
+
+    @field_validator("send_window", "quiet_hours")
+    @classmethod
+    def _clock_range(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"{value!r} is not a clock range; write HH:MM-HH:MM, e.g. 09:00-18:00")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone; write e.g. Europe/Berlin or UTC") from None
+        return value
+
+
+class Study(_Strict):
+    """One study: what it wants to learn, from whom, and how the interview goes."""
+
+    id: Slug
+    title: Text
+    audience: Text
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    research_goal: Text
+    hypotheses: list[Text] = []
+    consent: Consent
+    screening: list[ScreeningQuestion] = []
+    plan: Plan
+    survey: list[SurveyItem] = Field(default_factory=lambda: list(STANDARD_SURVEY))
+    support: Text
+    researchers: list[str] = []  # "slack:U0123", "discord:123456789"
+    organizers: list[str] = []
+    invitation: Invitation | None = None
+    schedule: Schedule = Schedule()
+
+    @field_validator("researchers", "organizers")
+    @classmethod
+    def _access_ids(cls, ids: list[str]) -> list[str]:
+        for entry in ids:
+            if not _ACCESS.match(entry):
+                raise ValueError(f"{entry!r} is not platform:user_id; write e.g. slack:U0123ABCD or discord:1234")
+        return ids
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.plan.topics if t.id == topic_id), None)
+
+    @property
+    def plan_hash(self) -> str:
+        """Content hash of everything that shapes an interview (access lists excluded)."""
+        payload = self.model_dump(mode="json", exclude={"researchers", "organizers"})
+        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _explain(error: dict[str, Any]) -> str:
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "missing":
+        return "is required; add it (studies/README.md describes every field)"
+    if kind == "extra_forbidden":
+        return "is not a known field; check its spelling against studies/README.md"
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return f"{value!r} is not one of {', '.join(allowed)}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} has the wrong form; use lower-case letters, digits and dashes (e.g. ai-at-work)"
+    if kind == "string_too_short":
+        return "is empty; write some text"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return f"{error['msg']} (got {value!r})"
+
+
+def parse_study(data: Any, source: str) -> Study:
+    """Validate already-parsed YAML/JSON data; raise StudyError naming `source` and each field."""
+    if not isinstance(data, dict):
+        raise StudyError([f"{source}: the file must hold a mapping of fields (id, title, plan, ...), not "
+                          f"{type(data).__name__}; start from studies/ai-at-work.yaml"])
+    try:
+        return Study.model_validate(data)
+    except ValidationError as exc:
+        raise StudyError([f"{source}: {_where(e['loc'])}: {_explain(e)}" for e in exc.errors()]) from None
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file. Every problem is reported, each naming the file and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError([f"{path}: no such file; give the path of a study YAML file (see studies/)"])
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
+    if len(raw) > MAX_STUDY_BYTES:
+        raise StudyError([f"{path}: the file is {len(raw):,} bytes; a study file must be under "
+                          f"{MAX_STUDY_BYTES:,} bytes"])
+    if b"\x00" in raw:
+        raise StudyError([f"{path}: this looks like a binary file, not a YAML study file"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StudyError([f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise StudyError([f"{path}: {where}YAML syntax error: {problem}; check indentation and quoting"]) from None
+    return parse_study(data, str(path))
+
+
+def find_studies(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
