@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import reprlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +32,15 @@ def parse_duration(text: str) -> timedelta:
     return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[
         unit
     ]
+
+
+def _unique_ids(items: list[Any], what: str) -> list[Any]:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ValueError(f"{what} id {item.id!r} is used twice; {what} ids must be unique")
+        seen.add(item.id)
+    return items
 
 
 class _Strict(BaseModel):
@@ -81,12 +91,7 @@ class Plan(_Strict):
     @field_validator("topics")
     @classmethod
     def _unique_topic_ids(cls, topics: list[Topic]) -> list[Topic]:
-        seen: set[str] = set()
-        for topic in topics:
-            if topic.id in seen:
-                raise ValueError(f"topic id {topic.id!r} is used twice; topic ids must be unique")
-            seen.add(topic.id)
-        return topics
+        return _unique_ids(topics, "topic")
 
 
 class SurveyItem(_Strict):
@@ -126,6 +131,11 @@ class Wave(_Strict):
     intro: Text | None = None
     topics: list[Topic] = Field(min_length=1)
 
+    @field_validator("topics")
+    @classmethod
+    def _unique_topic_ids(cls, topics: list[Topic]) -> list[Topic]:
+        return _unique_ids(topics, "topic")
+
     @field_validator("after")
     @classmethod
     def _duration(cls, value: str) -> str:
@@ -158,6 +168,11 @@ class Schedule(_Strict):
             raise ValueError(f"{value!r} is not an IANA time zone; write e.g. Europe/Berlin or UTC") from None
         return value
 
+    @field_validator("waves")
+    @classmethod
+    def _unique_wave_ids(cls, waves: list[Wave]) -> list[Wave]:
+        return _unique_ids(waves, "wave")
+
 
 class Study(_Strict):
     """One study: what it wants to learn, from whom, and how the interview goes."""
@@ -177,6 +192,12 @@ class Study(_Strict):
     organizers: list[str] = []
     invitation: Invitation | None = None
     schedule: Schedule = Schedule()
+
+    @field_validator("screening", "survey")
+    @classmethod
+    def _unique_question_ids(cls, items: list[Any]) -> list[Any]:
+        # answers are stored and analysed by id: two questions with one id would mix their answers
+        return _unique_ids(items, "question")
 
     @field_validator("researchers", "organizers")
     @classmethod
@@ -204,6 +225,10 @@ def _where(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+_short = reprlib.Repr()  # attributes, not keyword arguments: those need Python 3.12
+_short.maxlevel, _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict = 2, 60, 60, 4, 4
+
+
 def _explain(error: dict[str, Any]) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
@@ -212,20 +237,25 @@ def _explain(error: dict[str, Any]) -> str:
         return "is not a known field; check its spelling against studies/README.md"
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"{value!r} is not one of {', '.join(allowed)}"
+        return f"{_short.repr(value)} is not one of {', '.join(allowed)}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} has the wrong form; use lower-case letters, digits and dashes (e.g. ai-at-work)"
+        return (f"{_short.repr(value)} has the wrong form; "
+                "use lower-case letters, digits and dashes (e.g. ai-at-work)")
     if kind == "string_too_short":
         return "is empty; write some text"
     if kind == "string_too_long":
         return f"is too long (at most {ctx.get('max_length')} characters)"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
-    return f"{error['msg']} (got {value!r})"
+    # bounded: a value may be a huge (or alias-expanded, exponentially large) structure
+    return f"{error['msg']} (got {_short.repr(value)})"
 
 
 def parse_study(data: Any, source: str) -> Study:
     """Validate already-parsed YAML/JSON data; raise StudyError naming `source` and each field."""
+    if data is None:
+        raise StudyError([f"{source}: the file holds no fields (only comments or blank lines); "
+                          f"start from studies/ai-at-work.yaml"])
     if not isinstance(data, dict):
         raise StudyError([f"{source}: the file must hold a mapping of fields (id, title, plan, ...), not "
                           f"{type(data).__name__}; start from studies/ai-at-work.yaml"])
@@ -235,12 +265,40 @@ def parse_study(data: Any, source: str) -> Study:
         raise StudyError([f"{source}: {_where(e['loc'])}: {_explain(e)}" for e in exc.errors()]) from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key written twice in one mapping (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key; the base class reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping; keep one", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file. Every problem is reported, each naming the file and field."""
     path = Path(path)
     if not path.is_file():
         raise StudyError([f"{path}: no such file; give the path of a study YAML file (see studies/)"])
-    raw = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > MAX_STUDY_BYTES:  # checked before reading, so a huge file is never loaded
+            raise StudyError([f"{path}: the file is {size:,} bytes; a study file must be under "
+                              f"{MAX_STUDY_BYTES:,} bytes"])
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_STUDY_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise StudyError([f"{path}: cannot be read ({reason}); check the path and its permissions"]) from None
     if not raw.strip():
         raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
     if len(raw) > MAX_STUDY_BYTES:
@@ -253,7 +311,7 @@ def load_study(path: str | Path) -> Study:
     except UnicodeDecodeError as exc:
         raise StudyError([f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # safe: a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

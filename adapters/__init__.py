@@ -1,0 +1,1 @@
+"""Platform adapters: translate platform events to `Inbound` and render `Outbound`; no interview logic."""

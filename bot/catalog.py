@@ -1,0 +1,94 @@
+"""The studies this bot runs: loaded from files, each plan version frozen in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import func, select
+
+from bot.errors import StudyError
+from bot.storage import Store
+from bot.storage.models import StudyVersion
+from bot.study import Study, find_studies, load_study, parse_study
+
+
+@dataclass(frozen=True)
+class Current:
+    study: Study
+    version: int
+    plan_hash: str
+
+
+class Catalog:
+    """Studies by id. `current(id)` is the newest version; `at(id, version)` any version ever run."""
+
+    def __init__(self, studies: list[tuple[Study, str]]):
+        self._files = {s.id: (s, path) for s, path in studies}
+        self._current: dict[str, Current] = {}
+        self._versions: dict[tuple[str, int], Study] = {}
+
+    @classmethod
+    def from_paths(cls, paths: list[Path]) -> Catalog:
+        loaded, problems, seen = [], [], {}
+        for path in paths:
+            try:
+                study = load_study(path)
+            except StudyError as exc:
+                problems.extend(exc.problems)
+                continue
+            if study.id in seen:
+                problems.append(f"{path}: id: {study.id!r} is already used by {seen[study.id]}; ids must be unique")
+                continue
+            seen[study.id] = path
+            loaded.append((study, str(path)))
+        if problems:
+            raise StudyError(problems)
+        return cls(loaded)
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> Catalog:
+        paths = find_studies(directory)
+        if not paths:
+            raise StudyError([f"{directory}: no study files (*.yaml) found; set STUDIES_DIR or add a study"])
+        return cls.from_paths(paths)
+
+    async def register(self, store: Store) -> None:
+        """Record each study's plan as a version (a new one whenever its content hash changes)."""
+        async with store.session() as s:
+            for study, path in self._files.values():
+                h = study.plan_hash
+                row = (await s.exec(select(StudyVersion).where(StudyVersion.study_id == study.id,
+                                                               StudyVersion.plan_hash == h))).first()
+                if row is None:
+                    last = (await s.exec(select(func.max(StudyVersion.version))
+                                         .where(StudyVersion.study_id == study.id))).one()
+                    row = StudyVersion(study_id=study.id, version=(last or 0) + 1, plan_hash=h,
+                                       content=study.model_dump(mode="json"), source_path=path)
+                    s.add(row)
+                    await s.flush()
+                self._current[study.id] = Current(study, row.version, h)
+                self._versions[(study.id, row.version)] = study
+
+    def ids(self) -> list[str]:
+        return sorted(self._files)
+
+    def studies(self) -> list[Study]:
+        return [self._files[i][0] for i in self.ids()]
+
+    def get(self, study_id: str) -> Study | None:
+        entry = self._files.get(study_id)
+        return entry[0] if entry else None
+
+    def current(self, study_id: str) -> Current:
+        return self._current[study_id]
+
+    async def at(self, store: Store, study_id: str, version: int) -> Study:
+        """The study exactly as it was at `version` (interviews finish under the plan they started with)."""
+        key = (study_id, version)
+        if key not in self._versions:
+            async with store.session() as s:
+                row = (await s.exec(select(StudyVersion).where(StudyVersion.study_id == study_id,
+                                                               StudyVersion.version == version))).one()
+            self._versions[key] = parse_study(row.content, f"database:{study_id}@v{version}")
+        return self._versions[key]

@@ -1,0 +1,185 @@
+"""The `interviewer` command line: chat, demo, run, study check, db upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from bot.errors import StudyError
+from bot.settings import Settings, get_settings
+
+app = typer.Typer(help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
+                  no_args_is_help=True, add_completion=False)
+study_app = typer.Typer(help="Study files.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(study_app, name="study")
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+
+
+def _logging(settings: Settings, quiet: bool) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _study_path(study: str, settings: Settings) -> Path:
+    path = Path(study)
+    if not path.suffix and not path.exists():
+        path = settings.studies_dir / f"{study}.yaml"
+    return path
+
+
+async def _session(settings: Settings, study: str, interviewer: str | None, name: str):  # type: ignore[no-untyped-def]
+    from adapters.console import ConsoleSession
+    from bot.runtime import Runtime, make_interviewer
+    from bot.study import load_study
+
+    path = _study_path(study, settings)
+    study_id = load_study(path).id
+    runtime = await Runtime.start(settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path])
+    await runtime.engine.recover()
+    return runtime, ConsoleSession(runtime.engine, study_id, name)
+
+
+@app.command()
+def chat(study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+         interviewer: str | None = typer.Option(None, help="claude or offline (default: claude if "
+                                                            "ANTHROPIC_API_KEY is set)."),
+         as_: str = typer.Option("you", "--as", help="Your participant name (resume by using it again).")) -> None:
+    """Be interviewed in the terminal."""
+    settings = get_settings()
+    _logging(settings, quiet=True)
+
+    async def main() -> None:
+        from adapters.console import chat as run_chat
+
+        runtime, session = await _session(settings, study, interviewer, as_)
+        try:
+            err.print(f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
+                      f"{settings.database_url}. Type help, pause, stop or withdraw at any time.[/dim]")
+            await run_chat(session)
+        finally:
+            await runtime.close()
+
+    _run(main)
+
+
+@app.command()
+def demo(study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+         interviewer: str | None = typer.Option(None, help="claude or offline.")) -> None:
+    """A whole interview with a scripted participant, printed as a transcript."""
+    settings = get_settings()
+    _logging(settings, quiet=True)
+    _run(lambda: run_demo(settings, study, interviewer))
+
+
+async def run_demo(settings: Settings, study: str, interviewer: str | None) -> None:
+    from sqlmodel import col, select
+
+    from bot.demo import ScriptedParticipant
+    from bot.storage.models import Interview, SurveyAnswer
+
+    runtime, session = await _session(settings, study, interviewer, f"demo-{id(settings):x}")
+    participant = ScriptedParticipant()
+    out = session.sender.out
+    try:
+        await session.say("hello")
+        for _ in range(200):
+            last = session.sender.last
+            if last is None or session.finished:
+                break
+            choice, text = participant.reply(last)
+            out.write(f"\nParticipant: {text}\n")
+            if choice is not None:
+                number = [c.value for c in last.choices].index(choice) + 1
+                await session.say(str(number))
+            else:
+                await session.say(text)
+        async with runtime.store.session() as s:
+            interview = (await s.exec(select(Interview).order_by(col(Interview.id).desc()))).first()
+            answers = (await s.exec(select(SurveyAnswer).where(SurveyAnswer.interview_id == interview.id)
+                                    .order_by(col(SurveyAnswer.id)))).all() if interview else []
+        out.write("\nSurvey answers:\n")
+        for a in answers:
+            out.write(f"  {a.item_id}: {a.value}\n")
+        out.write(f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
+                  f"stored in {settings.database_url}.)\n")
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def run() -> None:
+    """Start what is configured: the Slack/Discord bots if their tokens are set, else a terminal interview."""
+    settings = get_settings()
+    if not sys.stdin.isatty():
+        err.print("[dim]No terminal on standard input: running the scripted demo instead.[/dim]")
+        demo(study=settings.default_study, interviewer=None)
+        return
+    chat(study=settings.default_study, interviewer=None, as_="you")
+
+
+@study_app.command("check")
+def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files.")) -> None:
+    """Validate study files; every problem names the file, the field and how to fix it."""
+    from bot.study import load_study
+
+    failed = 0
+    for path in files:
+        try:
+            study = load_study(path)
+        except StudyError as exc:
+            failed += 1
+            for line in exc.problems:
+                err.print(line, highlight=False, markup=False)
+            continue
+        typer.echo(f"{path}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})")
+    if failed:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (done automatically on start as well)."""
+    from bot.storage import Store
+
+    settings = get_settings()
+
+    async def main() -> None:
+        store = Store(settings.database_url)
+        try:
+            await store.upgrade()
+        finally:
+            await store.close()
+
+    _run(main)
+    typer.echo(f"database is up to date: {settings.database_url}")
+
+
+def _run(factory) -> None:  # type: ignore[no-untyped-def]
+    try:
+        asyncio.run(factory())
+    except StudyError as exc:
+        for line in exc.problems:
+            err.print(line, highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

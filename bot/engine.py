@@ -1,0 +1,431 @@
+"""The engine: store each inbound event, advance the interview, ask the interviewer, queue the replies.
+
+Order of work for one participant (always under that participant's lock):
+1. `receive` commits the event to the inbox (UNIQUE dedupe key) and returns: persist before reply.
+2. `_apply_inbox` turns the unprocessed inbox rows into state-machine events in one transaction: turns,
+   answers and outbox rows are written together with the rows' `processed_at`.
+3. `_answer` asks the interviewer outside any transaction, then stores its move if the interview is still
+   waiting for exactly that move (`move_token`); otherwise the stale move is dropped.
+4. The dispatcher sends the outbox rows.
+A crash between any two steps leaves rows that `recover` finishes, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import interview as sm
+from bot.catalog import Catalog
+from bot.coverage import active_minutes, dispose, guidance, topic_states
+from bot.errors import InterviewerUnavailable
+from bot.interviewer.base import Interviewer, InterviewContext, Move, MoveKind
+from bot.interviewer.base import Turn as ContextTurn
+from bot.messages import Address, Inbound, Sender, utcnow
+from bot.outbox import Dispatcher, queue
+from bot.pseudonym import Pseudonyms
+from bot.settings import Settings
+from bot.storage import Store
+from bot.storage.models import (
+    ConsentRecord, InboxRow, Interview, OutboxRow, Participant, ScreeningAnswer, SurveyAnswer, Turn,
+)
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keep newlines and tabs); keep every other character, emoji included."""
+    return _CONTROL.sub("", text).strip()
+
+
+@dataclass
+class _Work:
+    """What a transaction left to do once it has committed."""
+
+    moves: list[int] = field(default_factory=list)  # interview ids awaiting the interviewer
+    answered: list[tuple[int, str, str]] = field(default_factory=list)  # (interview id, prompt, label)
+
+
+class Engine:
+    """Platform-neutral interview engine. Adapters call `receive`; the engine sends through `Sender`s."""
+
+    def __init__(self, store: Store, catalog: Catalog, interviewer: Interviewer, settings: Settings,
+                 pseudonyms: Pseudonyms, *, clock: Callable[[], datetime] = utcnow):
+        self.store = store
+        self.catalog = catalog
+        self.interviewer = interviewer
+        self.settings = settings
+        self.pseudonyms = pseudonyms
+        self.clock = clock
+        self.dispatcher = Dispatcher(store, clock)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._deadlines: dict[str, float] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def register_sender(self, platform: str, sender: Sender) -> None:
+        self.dispatcher.senders[platform] = sender
+
+    # ---- inbound -----------------------------------------------------------------------------------
+
+    async def receive(self, inbound: Inbound) -> bool:
+        """Store the event durably and schedule its processing. False if this event was already received."""
+        who = inbound.sender
+        row = InboxRow(dedupe_key=inbound.dedupe_key[:200], participant_key=who.key, platform=who.platform,
+                       workspace=who.workspace, user_id=who.user_id, text=inbound.text, prompt=inbound.prompt,
+                       choice=inbound.choice, interview_id=inbound.interview_id, attachments=inbound.attachments,
+                       study_id=inbound.study_id, received_at=inbound.received_at)
+        try:
+            async with self.store.session() as s:
+                s.add(row)
+        except IntegrityError:
+            # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
+            self.kick(who, delay=0)
+            return False
+        self.kick(who, delay=0 if inbound.is_click else self.settings.coalesce_seconds)
+        return True
+
+    def kick(self, who: Address, delay: float = 0) -> None:
+        """Process `who`'s inbox after `delay` seconds of quiet; a newer message restarts the wait."""
+        loop = asyncio.get_running_loop()
+        self._deadlines[who.key] = loop.time() + delay
+        task = self._tasks.get(who.key)
+        if task is None or task.done():
+            self._tasks[who.key] = loop.create_task(self._run_participant(who))
+
+    async def _run_participant(self, who: Address) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                wait = self._deadlines.get(who.key, 0) - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                deadline = self._deadlines.get(who.key)
+                await self.process(who)
+                if self._deadlines.get(who.key) == deadline:
+                    break
+        except Exception:
+            log.exception("processing failed for a participant; the tick will retry")
+        finally:
+            self._tasks.pop(who.key, None)
+            self._deadlines.pop(who.key, None)
+
+    async def drain(self) -> None:
+        """Wait until every scheduled processing task has finished (tests and the console use this)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def process(self, who: Address) -> None:
+        """Handle all of `who`'s unprocessed events, ask the interviewer where needed, and send replies."""
+        async with self._lock(who.key):
+            work = await self._apply_inbox(who)
+            for interview_id, prompt, label in work.answered:
+                await self.dispatcher.mark_answered(interview_id, prompt, label)
+            await self.dispatcher.send_due(who)
+            for interview_id in work.moves:
+                await self._answer(interview_id, who)
+                await self.dispatcher.send_due(who)
+
+    async def _lock_participant(self, s: AsyncSession, who: Address) -> Participant:
+        query = select(Participant).where(Participant.platform == who.platform,
+                                          Participant.workspace == who.workspace, Participant.user_id == who.user_id)
+        if self.store.is_postgres:
+            query = query.with_for_update()  # one writer per participant across worker processes
+        participant = (await s.exec(query)).first()
+        if participant is None:
+            participant = Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id)
+            async with s.begin_nested():
+                s.add(participant)
+            if self.store.is_postgres:
+                participant = (await s.exec(query)).one()
+        return participant
+
+    async def _apply_inbox(self, who: Address) -> _Work:
+        work = _Work()
+        now = self.clock()
+        async with self.store.session() as s:
+            query = (select(InboxRow).where(InboxRow.participant_key == who.key, col(InboxRow.processed_at).is_(None))
+                     .order_by(col(InboxRow.id)))
+            if self.store.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await s.exec(query)).all())
+            if not rows:
+                return work
+            participant = await self._lock_participant(s, who)
+            for group in _coalesce(rows):
+                await self._apply_event(s, participant, who, group, work)
+            for row in rows:
+                row.processed_at = now
+                s.add(row)
+        return work
+
+    async def _apply_event(self, s: AsyncSession, participant: Participant, who: Address,
+                           rows: list[InboxRow], work: _Work) -> None:
+        first = rows[0]
+        event = _event_for(rows)
+        interview = await self._interview_for(s, participant, first)
+        if interview is None or (first.prompt == "start" and interview.state in sm.TERMINAL):
+            study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
+            if study_id is None:
+                queue(s, f"inbox:{first.id}:no-study", who, "There is no study open right now. Thank you for "
+                      "your interest!", purpose="notice")
+                return
+            interview = await self._new_interview(s, participant, who, study_id)
+            event = sm.Begin()
+        await self._run_step(s, interview, who, event, work)
+
+    async def _interview_for(self, s: AsyncSession, participant: Participant, row: InboxRow) -> Interview | None:
+        query = select(Interview).where(Interview.participant_id == participant.id)
+        if row.interview_id is not None:
+            query = query.where(Interview.id == row.interview_id)
+        elif row.study_id is not None:
+            query = query.where(Interview.study_id == row.study_id)
+        return (await s.exec(query.order_by(col(Interview.id).desc()))).first()
+
+    def _default_study(self) -> str | None:
+        ids = self.catalog.ids()
+        if self.settings.default_study in ids:
+            return self.settings.default_study
+        return ids[0] if ids else None
+
+    async def _new_interview(self, s: AsyncSession, participant: Participant, who: Address,
+                             study_id: str) -> Interview:
+        current = self.catalog.current(study_id)
+        interview = Interview(participant_id=participant.id or 0, study_id=study_id, study_version=current.version,
+                              plan_hash=current.plan_hash, participant_code=self.pseudonyms.code(study_id, who),
+                              state=sm.State.INVITED.value, interviewer=self.interviewer.name,
+                              data=sm.Progress().to_json())
+        s.add(interview)
+        await s.flush()
+        return interview
+
+    async def _run_step(self, s: AsyncSession, interview: Interview, who: Address, event: sm.Event,
+                        work: _Work) -> None:
+        study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
+        result = sm.step(study, sm.State(interview.state), sm.Progress.from_json(interview.data), event)
+        progress = result.progress
+        for effect in result.effects:
+            if isinstance(effect, sm.Say):
+                self._say(s, interview, progress, who, effect)
+            elif isinstance(effect, sm.RecordTurn):
+                await self._add_turn(s, interview, "participant", effect.text)
+            elif isinstance(effect, sm.RecordAnswer):
+                model = ScreeningAnswer if effect.section == "screening" else SurveyAnswer
+                column = "question_id" if effect.section == "screening" else "item_id"
+                s.add(model(interview_id=interview.id, **{column: effect.item_id}, value=effect.value))
+            elif isinstance(effect, sm.RecordConsent):
+                digest = hashlib.sha256(study.consent.text.encode()).hexdigest()
+                s.add(ConsentRecord(interview_id=interview.id or 0, kind=effect.kind, granted=effect.granted,
+                                    text_hash=digest))
+            elif isinstance(effect, sm.MarkAnswered):
+                work.answered.append((interview.id or 0, effect.prompt, effect.label))
+            elif isinstance(effect, sm.AskInterviewer):
+                interview.move_due_at = self.clock()
+                work.moves.append(interview.id or 0)
+            elif isinstance(effect, sm.RepeatQuestion):
+                last = await self._last_question(s, interview)
+                if last:
+                    self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"))
+            elif isinstance(effect, sm.DeleteData):
+                await self._delete_content(s, interview, who)
+            elif isinstance(effect, sm.StartOver):
+                fresh = await self._new_interview(s, await self._lock_participant(s, who), who, interview.study_id)
+                await self._run_step(s, fresh, who, sm.Begin(), work)
+        if not progress.awaiting_move:
+            interview.move_due_at = None
+        self._save(s, interview, result.state, progress)
+
+    def _save(self, s: AsyncSession, interview: Interview, state: sm.State, progress: sm.Progress) -> None:
+        interview.state = state.value
+        interview.data = progress.to_json()
+        interview.updated_at = self.clock()
+        if state is sm.State.COMPLETED and interview.completed_at is None:
+            interview.completed_at = self.clock()
+        s.add(interview)
+
+    def _say(self, s: AsyncSession, interview: Interview, progress: sm.Progress, who: Address, say: sm.Say,
+             purpose: str = "reply") -> None:
+        key = f"i{interview.id}:{progress.out_seq}"
+        progress.out_seq += 1
+        queue(s, key, who, say.text, choices=say.choices, prompt=say.prompt, interview_id=interview.id,
+              purpose=purpose)
+
+    async def _add_turn(self, s: AsyncSession, interview: Interview, role: str, text: str, **bookkeeping: object) -> None:
+        last = (await s.exec(select(func.max(Turn.seq)).where(Turn.interview_id == interview.id))).one()
+        s.add(Turn(interview_id=interview.id or 0, seq=(last or 0) + 1, role=role, text=clean_text(text),
+                   created_at=self.clock(), **bookkeeping))  # type: ignore[arg-type]
+
+    async def _last_question(self, s: AsyncSession, interview: Interview) -> str | None:
+        turn = (await s.exec(select(Turn).where(Turn.interview_id == interview.id, Turn.role == "interviewer")
+                             .order_by(col(Turn.seq).desc()))).first()
+        return turn.text if turn else None
+
+    async def _delete_content(self, s: AsyncSession, interview: Interview, who: Address) -> None:
+        """Withdrawal: hard-delete everything the participant said; the interview row stays as a tombstone."""
+        for model in (Turn, ScreeningAnswer, SurveyAnswer):
+            await s.exec(delete(model).where(model.interview_id == interview.id))  # type: ignore[call-overload]
+        await s.exec(update(InboxRow).where(col(InboxRow.participant_key) == who.key,  # type: ignore[call-overload]
+                                            col(InboxRow.received_at) >= interview.created_at).values(text=""))
+        await s.exec(update(OutboxRow).where(col(OutboxRow.interview_id) == interview.id)  # type: ignore[call-overload]
+                     .values(text=""))
+        await s.exec(update(ConsentRecord).where(col(ConsentRecord.interview_id) == interview.id)  # type: ignore[call-overload]
+                     .values(granted=False))
+
+    # ---- the interviewer's move --------------------------------------------------------------------
+
+    async def _answer(self, interview_id: int, who: Address) -> None:
+        async with self.store.session() as s:
+            interview = await s.get(Interview, interview_id)
+            if interview is None or interview.state != sm.State.INTERVIEWING.value:
+                return
+            progress = sm.Progress.from_json(interview.data)
+            if not progress.awaiting_move:
+                return
+            study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
+            turns = list((await s.exec(select(Turn).where(Turn.interview_id == interview_id)
+                                       .order_by(col(Turn.seq)))).all())
+            screening = {a.question_id: a.value for a in (await s.exec(
+                select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview_id))).all()}
+        token = progress.move_token
+        allowed = guidance(study, progress, active_minutes([(t.role, t.created_at) for t in turns]))
+        if allowed.must_close:
+            move = Move(MoveKind.CLOSE, study.plan.closing, None, model="budget")
+        else:
+            limit = self.settings.max_message_chars
+            transcript = tuple(ContextTurn(t.role, t.text if len(t.text) <= limit else t.text[:limit] + " […]")
+                               for t in turns)
+            context = InterviewContext(study, transcript, topic_states(study, progress), allowed, screening)
+            try:
+                move = await self.interviewer.next_move(context)
+            except InterviewerUnavailable as exc:
+                log.warning("interviewer unavailable for interview %s: %s", interview_id, exc)
+                await self._postpone(interview_id, who, token)
+                return
+        await self._store_move(interview_id, who, token, study, move, allowed)
+
+    async def _postpone(self, interview_id: int, who: Address, token: int) -> None:
+        """Tell the participant once that we are slow, and retry the move later."""
+        async with self.store.session() as s:
+            interview = await s.get(Interview, interview_id)
+            if interview is None:
+                return
+            progress = sm.Progress.from_json(interview.data)
+            if progress.move_token != token or not progress.awaiting_move:
+                return
+            if progress.notified_wait != token:
+                progress.notified_wait = token
+                queue(s, f"i{interview_id}:wait:{token}", who, WAIT_NOTICE, interview_id=interview_id,
+                      purpose="notice")
+            interview.move_due_at = self.clock() + timedelta(seconds=self.settings.retry_after_seconds)
+            interview.data = progress.to_json()
+            s.add(interview)
+
+    async def _store_move(self, interview_id: int, who: Address, token: int, study, move: Move, allowed) -> None:  # type: ignore[no-untyped-def]
+        async with self.store.session() as s:
+            query = select(Interview).where(Interview.id == interview_id)
+            if self.store.is_postgres:
+                query = query.with_for_update()
+            interview = (await s.exec(query)).one()
+            progress = sm.Progress.from_json(interview.data)
+            if progress.move_token != token or not progress.awaiting_move or \
+                    interview.state != sm.State.INTERVIEWING.value:
+                return  # a newer message or a command overtook this move; its own move will follow
+            disposed = dispose(study, progress, move, allowed)
+            move, progress = disposed.move, disposed.progress
+            covered = sorted(k for k, v in progress.topics.items() if v.get("covered"))
+            followups = int(progress.topics.get(move.topic_id or "", {}).get("followups", 0))
+            await self._add_turn(s, interview, "interviewer", move.text, topic_id=move.topic_id, move=move.kind.value,
+                                 covered=covered, followups_used=followups, flags=list(move.flags),
+                                 model=move.model, input_tokens=move.usage.input_tokens,
+                                 output_tokens=move.usage.output_tokens,
+                                 cache_read_tokens=move.usage.cache_read_tokens,
+                                 cache_write_tokens=move.usage.cache_write_tokens)
+            interview.move_due_at = None
+            state = sm.State.INTERVIEWING
+            if {"abuse", "off_topic"} & set(move.flags):
+                progress.flagged_turns += 1
+            if move.kind is MoveKind.CLOSE:
+                result = sm.begin_survey(study, progress, move.text)
+                state, progress = result.state, result.progress
+                for effect in result.effects:
+                    if isinstance(effect, sm.Say):
+                        self._say(s, interview, progress, who, effect)
+            elif progress.flagged_turns >= 3:
+                self._say(s, interview, progress, who, sm.Say(
+                    "I'll end our conversation here. Thank you for your time."))
+                state = sm.State.STOPPED
+            else:
+                self._say(s, interview, progress, who, sm.Say(move.text))
+                if "distress" in move.flags:
+                    self._say(s, interview, progress, who, sm.Say(
+                        f"{study.support}\n\nWe can pause here. Reply whenever you feel ready to go on, or type "
+                        "`stop` to end."))
+                    progress.paused_from, state = sm.State.INTERVIEWING.value, sm.State.PAUSED
+            self._save(s, interview, state, progress)
+
+    # ---- recovery and periodic work ----------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """On start: resend replies interrupted mid-send, then finish everything a crash left undone."""
+        await self.dispatcher.release_stuck()
+        await self.tick()
+
+    async def tick(self) -> None:
+        """Answer unprocessed inbox rows and overdue moves, and send due messages. Safe to run anytime."""
+        now = self.clock()
+        async with self.store.session() as s:
+            inbox = (await s.exec(select(InboxRow.platform, InboxRow.workspace, InboxRow.user_id)
+                                  .where(col(InboxRow.processed_at).is_(None)).distinct())).all()
+            due = (await s.exec(select(Interview.id, Participant.platform, Participant.workspace,
+                                       Participant.user_id).join(Participant)
+                                .where(col(Interview.move_due_at) <= now))).all()
+        for platform, workspace, user_id in inbox:
+            await self.process(Address(platform, workspace, user_id))
+        for interview_id, platform, workspace, user_id in due:
+            who = Address(platform, workspace, user_id)
+            async with self._lock(who.key):
+                await self._answer(interview_id, who)
+        await self.dispatcher.send_due()
+
+
+def _event_for(rows: list[InboxRow]) -> sm.Event:
+    first = rows[0]
+    if first.choice is not None:
+        return sm.Click(first.prompt or "", first.choice)
+    if len(rows) == 1:
+        command = sm.parse_command(first.text)
+        if command:
+            return sm.Command(command)
+    text = "\n".join(clean_text(r.text) for r in rows if clean_text(r.text))
+    return sm.Message(text, sum(r.attachments for r in rows))
+
+
+def _coalesce(rows: list[InboxRow]) -> list[list[InboxRow]]:
+    """Consecutive plain messages become one turn; clicks and commands stay on their own."""
+    groups: list[list[InboxRow]] = []
+    for row in rows:
+        plain = row.choice is None and sm.parse_command(row.text) is None
+        if plain and groups and groups[-1][0].choice is None and sm.parse_command(groups[-1][0].text) is None:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups

@@ -1,0 +1,424 @@
+"""The interview state machine: states, events, and a pure `step` function that returns effects.
+
+Nothing here touches a database, a platform or a model: the engine feeds events in and carries the
+effects out, so every path can be tested by calling `step` directly.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.study import Study, SurveyItem
+from bot.messages import Choice
+
+
+class State(StrEnum):
+    INVITED = "invited"  # invited, has not replied yet
+    AWAITING_CONSENT = "awaiting_consent"  # intro and consent shown, waiting for yes/no (then release)
+    SCREENING = "screening"  # answering the structured questions before the interview
+    INTERVIEWING = "interviewing"  # the adaptive interview proper
+    PAUSED = "paused"  # the participant paused; any message resumes where they were
+    SURVEYING = "surveying"  # the short survey after the interview
+    COMPLETED = "completed"  # terminal: survey done
+    DECLINED = "declined"  # terminal: said no to consent
+    STOPPED = "stopped"  # terminal: stopped by the participant (or ended after repeated abuse)
+    WITHDRAWN = "withdrawn"  # terminal: data deleted; the interview row is a tombstone
+    EXPIRED = "expired"  # terminal: no answer after the last reminder
+
+
+TERMINAL = frozenset({State.COMPLETED, State.DECLINED, State.STOPPED, State.WITHDRAWN, State.EXPIRED})
+ACTIVE = frozenset({State.INVITED, State.AWAITING_CONSENT, State.SCREENING, State.INTERVIEWING, State.SURVEYING})
+COMMANDS = frozenset({"help", "pause", "resume", "stop", "withdraw", "start"})
+YES = frozenset({"yes", "y", "ok", "okay", "sure", "i agree", "agree", "yes, i agree", "1"})
+NO = frozenset({"no", "n", "no thanks", "no, thanks", "decline", "2"})
+
+
+def parse_command(text: str) -> str | None:
+    """A whole message that is exactly a command word (optionally with / or !) is a command."""
+    word = text.strip().lower().lstrip("/!").strip()
+    return word if word in COMMANDS else None
+
+
+# ---- events ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Begin:
+    """The participant reached out (DM or invitation click) and this interview is new."""
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    attachments: int = 0
+
+
+@dataclass(frozen=True)
+class Click:
+    prompt: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+
+
+@dataclass(frozen=True)
+class Expire:
+    """The scheduler gave up waiting for the participant."""
+
+
+Event = Begin | Message | Click | Command | Expire
+
+
+# ---- effects ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    choices: tuple[Choice, ...] = ()
+    prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordTurn:
+    """Append the participant's message to the interview transcript."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RecordAnswer:
+    section: str  # screening | survey
+    item_id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RecordConsent:
+    kind: str  # participation | release
+    granted: bool
+
+
+@dataclass(frozen=True)
+class MarkAnswered:
+    """Show the chosen answer on the message that carried `prompt`, and disable its buttons."""
+
+    prompt: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AskInterviewer:
+    """The engine must ask the interviewer for the next move (then call `after_move`)."""
+
+
+@dataclass(frozen=True)
+class RepeatQuestion:
+    """Send the last interviewer question again (after a resume)."""
+
+
+@dataclass(frozen=True)
+class DeleteData:
+    """Hard-delete the participant's turns, answers and consent details for this interview."""
+
+
+@dataclass(frozen=True)
+class StartOver:
+    """Begin a fresh interview of the same study (after a terminal state and `start`)."""
+
+
+Effect = (
+    Say | RecordTurn | RecordAnswer | RecordConsent | MarkAnswered | AskInterviewer | RepeatQuestion | DeleteData
+    | StartOver
+)
+
+
+# ---- progress --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Where an interview is, stored as JSON on the interview row."""
+
+    consent_step: str = "participation"  # participation | release
+    screening_index: int = 0
+    survey_index: int = 0
+    paused_from: str | None = None
+    confirming_withdraw: bool = False
+    topics: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {asked, covered, followups}
+    current_topic: str | None = None
+    questions_asked: int = 0
+    flagged_turns: int = 0
+    awaiting_move: bool = False  # a participant turn is stored and the interviewer has not answered yet
+    move_token: int = 0  # bumps with every awaited move so a stale answer is discarded
+    retry_at: str | None = None  # ISO time: when to ask the interviewer again after an outage
+    notified_wait: int = -1  # move_token for which "give me a moment" was already sent
+    out_seq: int = 0  # counter for outbound idempotency keys
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Progress:
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**copy.deepcopy(known))
+
+
+@dataclass
+class Step:
+    state: State
+    progress: Progress
+    effects: list[Effect]
+
+
+# ---- texts -----------------------------------------------------------------------------------------
+
+HELP = (
+    "You are taking part in a research interview. Answer in your own words, as briefly or fully as you like; "
+    "you may skip any question.\n"
+    "Commands: `pause` (continue later), `resume`, `stop` (end now, keep what you said), "
+    "`withdraw` (end and delete everything you said), `help`."
+)
+CONSENT_CHOICES = (Choice("Yes, I agree", "yes"), Choice("No, thanks", "no"))
+RELEASE_CHOICES = (Choice("Yes, you may", "yes"), Choice("No, keep it private", "no"))
+WITHDRAW_CHOICES = (Choice("Yes, delete my data", "yes"), Choice("No, keep it", "no"))
+
+
+def _scale_text(item: SurveyItem) -> str:
+    if item.kind == "scale7":
+        return f"{item.question}\n(1 = {item.low_label}, 7 = {item.high_label})"
+    return item.question
+
+
+def survey_say(item: SurveyItem) -> Say:
+    if item.kind == "scale7":
+        choices = tuple(Choice(str(n), str(n)) for n in range(1, 8))
+    elif item.kind == "yesno":
+        choices = (Choice("Yes", "yes"), Choice("No", "no"))
+    else:
+        choices = ()
+    return Say(_scale_text(item), choices, f"survey:{item.id}")
+
+
+def consent_say(study: Study) -> Say:
+    ask = "" if study.consent.text.rstrip().endswith("?") else "\n\nDo you agree to take part?"
+    return Say(f"{study.plan.intro}\n\n{study.consent.text}{ask}", CONSENT_CHOICES, "consent")
+
+
+def release_say(study: Study) -> Say:
+    assert study.consent.release_question
+    return Say(study.consent.release_question, RELEASE_CHOICES, "release")
+
+
+def screening_say(study: Study, index: int) -> Say:
+    q = study.screening[index]
+    choices = tuple(Choice(o, o) for o in q.options) if q.kind == "choice" else ()
+    return Say(q.question, choices, f"screen:{q.id}")
+
+
+def current_prompt(study: Study, state: State, progress: Progress) -> Say | None:
+    """The question the participant is expected to answer now, if it is a structured one."""
+    if progress.confirming_withdraw:
+        return Say("Withdraw and delete everything you said in this interview? This cannot be undone.",
+                   WITHDRAW_CHOICES, "withdraw")
+    if state is State.AWAITING_CONSENT:
+        return consent_say(study) if progress.consent_step == "participation" else release_say(study)
+    if state is State.SCREENING:
+        return screening_say(study, progress.screening_index)
+    if state is State.SURVEYING:
+        return survey_say(study.survey[progress.survey_index])
+    return None
+
+
+def _match(text: str, say: Say) -> Choice | None:
+    """Typed answers to a button question: the number shown, the label, or the value."""
+    t = text.strip().lower().rstrip(".!")
+    for choice in say.choices:
+        if t in (choice.label.lower(), choice.value.lower()):
+            return choice
+    if say.prompt in ("consent", "release", "withdraw") or (say.choices and say.choices[0].value == "yes"):
+        if t in YES:
+            return say.choices[0]
+        if t in NO:
+            return say.choices[1]
+    if t.isdigit() and 1 <= int(t) <= len(say.choices) and not say.choices[0].label.isdigit():
+        return say.choices[int(t) - 1]
+    return None
+
+
+# ---- the transition function -----------------------------------------------------------------------
+
+
+def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
+    """Advance one event. Pure: returns the new state, new progress and the effects to carry out."""
+    p = copy.deepcopy(progress)
+    if isinstance(event, Command):
+        return _command(study, state, p, event.name)
+    if isinstance(event, Expire):
+        if state in TERMINAL:
+            return Step(state, p, [])
+        return Step(State.EXPIRED, p, [Say("This interview has closed because we did not hear back. Thank you "
+                                           "for your time; nothing more will be asked.")])
+    if isinstance(event, Begin):
+        return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
+    if p.confirming_withdraw:
+        return _confirm_withdraw(study, state, p, event)
+    if state is State.PAUSED:
+        resumed = State(p.paused_from or State.INTERVIEWING)
+        p.paused_from = None
+        inner = step(study, resumed, p, event)
+        return Step(inner.state, inner.progress, [Say("Welcome back."), *inner.effects])
+    if state is State.INVITED:
+        return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
+    if state in TERMINAL:
+        return Step(state, p, [Say(_terminal_note(state))])
+    prompt = current_prompt(study, state, p)
+    if isinstance(event, Message) and not event.text.strip():
+        why = ("I can only read text here; could you describe it in words?" if event.attachments
+               else "I didn't catch any text there. Could you write your answer in words?")
+        return Step(state, p, [Say(why)])
+    if state is State.INTERVIEWING:
+        if isinstance(event, Click):
+            return Step(state, p, [Say("That question was already answered; please reply to the latest "
+                                       "question in your own words.")])
+        p.awaiting_move = True
+        p.move_token += 1
+        p.retry_at = None
+        return Step(state, p, [RecordTurn(event.text), AskInterviewer()])
+    assert prompt is not None
+    if isinstance(event, Click) and event.prompt != prompt.prompt:
+        return Step(state, p, [Say("That question was already answered."), prompt])
+    if isinstance(event, Click):
+        choice = next((c for c in prompt.choices if c.value == event.value), None)
+    else:
+        choice = _match(event.text, prompt) if prompt.choices else Choice(event.text.strip(), event.text.strip())
+    if choice is None:
+        hint = "Please pick one of the buttons" + (" or type its number." if prompt.choices else ".")
+        return Step(state, p, [Say(hint), prompt])
+    return _answer(study, state, p, prompt, choice)
+
+
+def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice) -> Step:
+    assert prompt.prompt is not None
+    effects: list[Effect] = [MarkAnswered(prompt.prompt, choice.label)] if prompt.choices else []
+    if state is State.AWAITING_CONSENT and p.consent_step == "participation":
+        granted = choice.value == "yes"
+        effects.append(RecordConsent("participation", granted))
+        if not granted:
+            return Step(State.DECLINED, p, [*effects, Say("No problem, thank you for considering it. Nothing "
+                                                          "was recorded. Type `start` if you change your mind.")])
+        if study.consent.release_question:
+            p.consent_step = "release"
+            return Step(state, p, [*effects, release_say(study)])
+        return _after_consent(study, p, effects)
+    if state is State.AWAITING_CONSENT:
+        effects.append(RecordConsent("release", choice.value == "yes"))
+        return _after_consent(study, p, effects)
+    if state is State.SCREENING:
+        q = study.screening[p.screening_index]
+        effects.append(RecordAnswer("screening", q.id, choice.value))
+        p.screening_index += 1
+        return _after_consent(study, p, effects)
+    # surveying
+    item = study.survey[p.survey_index]
+    effects.append(RecordAnswer("survey", item.id, choice.value))
+    p.survey_index += 1
+    if p.survey_index < len(study.survey):
+        return Step(state, p, [*effects, survey_say(study.survey[p.survey_index])])
+    return Step(State.COMPLETED, p, [*effects, Say("Thank you, that's everything. Your answers are saved. "
+                                                   "Type `withdraw` at any time to delete them.")])
+
+
+def _after_consent(study: Study, p: Progress, effects: list[Effect]) -> Step:
+    """Ask the next screening question, or start the interview proper."""
+    if p.screening_index < len(study.screening):
+        return Step(State.SCREENING, p, [*effects, screening_say(study, p.screening_index)])
+    p.awaiting_move = True
+    p.move_token += 1
+    return Step(State.INTERVIEWING, p, [*effects, AskInterviewer()])
+
+
+def begin_survey(study: Study, p: Progress, closing: str) -> Step:
+    """The interview proper is over: send the closing text and the first survey item."""
+    p = copy.deepcopy(p)
+    p.awaiting_move = False
+    if not study.survey:
+        return Step(State.COMPLETED, p, [Say(closing)])
+    p.survey_index = 0
+    return Step(State.SURVEYING, p, [Say(closing), survey_say(study.survey[0])])
+
+
+def _terminal_note(state: State) -> str:
+    return {
+        State.COMPLETED: "This interview is complete, thank you. Type `withdraw` to delete your answers.",
+        State.DECLINED: "You chose not to take part. Type `start` if you change your mind.",
+        State.STOPPED: "This interview was stopped. Type `start` to begin again, or `withdraw` to delete "
+                       "what you said.",
+        State.WITHDRAWN: "Your interview was withdrawn and its data deleted. Type `start` to take part again.",
+        State.EXPIRED: "This interview has closed. Type `start` to begin again.",
+    }[state]
+
+
+def _command(study: Study, state: State, p: Progress, name: str) -> Step:
+    if name == "help":
+        return Step(state, p, [Say(HELP)])
+    if name == "start":
+        if state in TERMINAL:
+            return Step(state, p, [StartOver()])
+        return Step(state, p, [Say("We are already under way; just reply to continue. Type `help` for options.")])
+    if name == "withdraw":
+        if state is State.WITHDRAWN:
+            return Step(state, p, [Say("Your data was already deleted.")])
+        p.confirming_withdraw = True
+        return Step(state, p, [current_prompt(study, state, p)])  # type: ignore[list-item]
+    if name == "pause":
+        if state in TERMINAL or state is State.PAUSED:
+            return Step(state, p, [Say("There is nothing to pause right now.")])
+        p.paused_from = state.value
+        return Step(State.PAUSED, p, [Say("Paused. Reply whenever you are ready and we will pick up where we "
+                                          "left off.")])
+    if name == "resume":
+        if state is not State.PAUSED:
+            return Step(state, p, [Say("We are not paused; just reply to continue.")])
+        resumed = State(p.paused_from or State.INTERVIEWING)
+        p.paused_from = None
+        again = current_prompt(study, resumed, p)
+        effects: list[Effect] = [Say("Welcome back.")]
+        if again:
+            effects.append(again)
+        elif resumed is State.INTERVIEWING:
+            effects.append(RepeatQuestion())
+        return Step(resumed, p, effects)
+    # stop
+    if state in TERMINAL:
+        return Step(state, p, [Say("There is nothing running to stop.")])
+    p.awaiting_move = False
+    return Step(State.STOPPED, p, [Say("Stopped. Thank you for your time. What you shared so far is kept; type "
+                                       "`withdraw` if you want it deleted.")])
+
+
+def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> Step:
+    prompt = current_prompt(study, state, p)
+    assert prompt is not None
+    if isinstance(event, Click):
+        choice = next((c for c in prompt.choices if c.value == event.value), None) if event.prompt == "withdraw" \
+            else None
+    else:
+        choice = _match(event.text, prompt)  # type: ignore[union-attr]
+    if choice is None:
+        return Step(state, p, [Say("Please answer yes or no."), prompt])
+    p.confirming_withdraw = False
+    if choice.value == "yes":
+        p.awaiting_move = False
+        return Step(State.WITHDRAWN, Progress(), [MarkAnswered("withdraw", choice.label), DeleteData(),
+                                                  Say("Done: everything you said in this interview has been "
+                                                      "deleted. Thank you for your time.")])
+    again = current_prompt(study, state, p)
+    return Step(state, p, [MarkAnswered("withdraw", choice.label), Say("Nothing was deleted; let's continue."),
+                           *([again] if again else [])])

@@ -1,0 +1,62 @@
+"""Wiring: build the store, the study catalog, the interviewer and the engine from settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.catalog import Catalog
+from bot.engine import Engine
+from bot.interviewer.base import Interviewer
+from bot.messages import utcnow
+from bot.pseudonym import Pseudonyms
+from bot.settings import Settings
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_interviewer(settings: Settings, choice: str | None = None) -> Interviewer:
+    """'claude' needs ANTHROPIC_API_KEY; 'offline' needs nothing. Default: claude when a key is set."""
+    choice = choice or ("claude" if settings.anthropic_api_key else "offline")
+    if choice == "claude":
+        if not settings.anthropic_api_key:
+            raise SystemExit("--interviewer claude needs ANTHROPIC_API_KEY in the environment (or .env); "
+                             "use --interviewer offline to run without it.")
+        from bot.interviewer.claude import ClaudeInterviewer
+
+        return ClaudeInterviewer(settings)
+    if choice == "offline":
+        from bot.interviewer.scripted import OfflineInterviewer
+
+        return OfflineInterviewer()
+    raise SystemExit(f"unknown interviewer {choice!r}; use claude or offline")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    catalog: Catalog
+    engine: Engine
+
+    @classmethod
+    async def start(cls, settings: Settings, *, interviewer: Interviewer | None = None,
+                    study_paths: list[Path] | None = None, clock: Callable[[], datetime] = utcnow,
+                    migrate: bool = True) -> Runtime:
+        catalog = Catalog.from_paths(study_paths) if study_paths else Catalog.from_dir(settings.studies_dir)
+        store = Store(settings.database_url)
+        if migrate:
+            await store.upgrade()
+        await catalog.register(store)
+        key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+        pseudonyms = await Pseudonyms.load(store, key)
+        engine = Engine(store, catalog, interviewer or make_interviewer(settings), settings, pseudonyms, clock=clock)
+        return cls(settings, store, catalog, engine)
+
+    async def close(self) -> None:
+        await self.engine.drain()
+        await self.store.close()

@@ -1,0 +1,199 @@
+"""The tables. Turns are append-only; inbox and outbox rows make delivery exactly-once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from bot.messages import utcnow
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored in UTC and always come back time-zone aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None and dialect.name != "sqlite" else (
+            value.astimezone(UTC).replace(tzinfo=None) if value is not None else None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, **kw))
+
+
+def _ts_null(index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=lambda: type(default)(), sa_column=Column(JSON, nullable=False))
+
+
+class StudyVersion(SQLModel, table=True):
+    """A frozen study plan. Every interview points at the version it ran under."""
+
+    __tablename__ = "study_versions"
+    __table_args__ = (UniqueConstraint("study_id", "plan_hash"), UniqueConstraint("study_id", "version"))
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: str = Field(index=True, max_length=64)
+    version: int
+    plan_hash: str = Field(max_length=64)
+    content: dict[str, Any] = _json({})
+    source_path: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = _ts_null()
+    created_at: datetime = _ts()
+
+
+class Participant(SQLModel, table=True):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    timezone: str | None = None
+    unreachable: bool = False
+    opted_out: bool = False
+    created_at: datetime = _ts()
+
+
+class Interview(SQLModel, table=True):
+    """One participant's run through one study. After withdrawal this row is the content-free tombstone."""
+
+    __tablename__ = "interviews"
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    study_id: str = Field(index=True, max_length=64)
+    study_version: int
+    plan_hash: str = Field(max_length=64)
+    participant_code: str = Field(max_length=32, index=True)
+    state: str = Field(index=True, max_length=24)
+    data: dict[str, Any] = _json({})  # state machine progress: see bot.interview.Progress
+    interviewer: str = Field(default="", max_length=32)
+    pilot: bool = False
+    move_due_at: datetime | None = _ts_null(index=True)  # set while the interviewer owes a reply
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    completed_at: datetime | None = _ts_null()
+
+
+class Turn(SQLModel, table=True):
+    """One message of the interview proper, with the interviewer's bookkeeping on its own turns."""
+
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("interview_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interviews.id", index=True)
+    seq: int
+    role: str = Field(max_length=16)  # interviewer | participant
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    topic_id: str | None = None
+    move: str | None = None
+    covered: list[str] = _json([])
+    followups_used: int = 0
+    flags: list[str] = _json([])
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    created_at: datetime = _ts()
+
+
+class ScreeningAnswer(SQLModel, table=True):
+    __tablename__ = "screening_answers"
+    __table_args__ = (UniqueConstraint("interview_id", "question_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interviews.id", index=True)
+    question_id: str = Field(max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts()
+
+
+class SurveyAnswer(SQLModel, table=True):
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("interview_id", "item_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interviews.id", index=True)
+    item_id: str = Field(max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts()
+
+
+class ConsentRecord(SQLModel, table=True):
+    __tablename__ = "consent_records"
+    __table_args__ = (UniqueConstraint("interview_id", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interviews.id", index=True)
+    kind: str = Field(max_length=16)  # participation | release
+    granted: bool
+    text_hash: str = Field(max_length=64)
+    created_at: datetime = _ts()
+
+
+class InboxRow(SQLModel, table=True):
+    """An inbound event, stored before anything else happens to it."""
+
+    __tablename__ = "inbox"
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=200)
+    participant_key: str = Field(index=True, max_length=200)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    prompt: str | None = None
+    choice: str | None = None
+    interview_id: int | None = None
+    attachments: int = 0
+    study_id: str | None = None
+    received_at: datetime = _ts()
+    processed_at: datetime | None = _ts_null(index=True)
+    attempts: int = 0
+    retry_at: datetime | None = _ts_null()
+
+
+class OutboxRow(SQLModel, table=True):
+    """An outbound message. The UNIQUE key makes queueing idempotent; status makes sending once."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    choices: list[list[str]] = _json([])
+    prompt: str | None = None
+    interview_id: int | None = Field(default=None, index=True)
+    purpose: str = Field(default="reply", max_length=24)  # reply | notice | invitation | reminder ...
+    status: str = Field(default="pending", index=True, max_length=16)  # pending|sending|sent|failed
+    attempts: int = 0
+    not_before: datetime = _ts()
+    platform_message_id: str | None = None
+    answered_label: str | None = None
+    error: str | None = None
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts_null()
+
+
+class Setting(SQLModel, table=True):
+    """Instance-wide values the bot generates once (e.g. the pseudonym key when none is configured)."""
+
+    __tablename__ = "instance_settings"
+    name: str = Field(primary_key=True, max_length=64)
+    value: str
