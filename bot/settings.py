@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
 
+    admins: str = Field(
+        default="", description="Comma-separated platform:user_id entries allowed to run every study's commands."
+    )
+
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -68,6 +72,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
 
     @property
     def is_sqlite(self) -> bool:

@@ -22,8 +22,9 @@ Faults are queued per request (any endpoint) and used before the reply queue: a 
 a fault, never a scripted reply, so a test can queue faults and the one reply that should follow them.
 With no reply queued and no `responder`, /v1/messages answers 400 saying so, which the SDK does not retry.
 
-Requests are checked the way the real API checks them where it matters for our client: an x-api-key
-header (and, if `api_key` is given, that exact key, else 401), model and max_tokens present, messages
+Requests are checked the way the real API checks them where it matters for our client: a key in
+x-api-key or `Authorization: Bearer` (the SDK sends the latter; if `api_key` is given, exactly that key,
+else 401), model and max_tokens present, messages
 starting with the user role, no empty text blocks, at most 4 cache_control breakpoints, a forced
 tool_choice naming a defined tool.
 
@@ -323,7 +324,7 @@ class FakeAnthropic:
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=503)
-        key = request.headers.get("x-api-key")
+        key = request.headers.get("x-api-key") or _bearer(request.headers.get("authorization", ""))
         if not key or (self.api_key is not None and key != self.api_key):
             return _error(401, "authentication_error", "invalid x-api-key")
         fault = self._down or (self._faults.popleft() if self._faults else None)
@@ -469,6 +470,11 @@ class FakeAnthropic:
             "cancel_initiated_at": None,
             "results_url": f"{self.base_url}/v1/messages/batches/{batch.id}/results" if ended else None,
         }
+
+
+def _bearer(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 def _forced_tool(body: dict[str, Any]) -> str:

@@ -1,0 +1,41 @@
+"""Shared fixtures. `database_url` runs a test on SQLite and, where it answers, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import fresh_postgres, postgres_available, write_study
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # In CI (INTERVIEWER_TEST_POSTGRES_URL set) a missing PostgreSQL is a failure, not a skip.
+    if os.environ.get("INTERVIEWER_TEST_POSTGRES_URL") and not postgres_available():
+        raise pytest.UsageError("INTERVIEWER_TEST_POSTGRES_URL is set but PostgreSQL does not answer")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def study_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "studies"
+    directory.mkdir()
+    write_study(directory)
+    return directory
