@@ -67,6 +67,7 @@ class Outbound:
     prompt: str | None = None  # prompt id that clicks on `choices` report back
     interview_id: int | None = None
     outbox_id: int | None = None
+    purpose: str = "reply"  # reply | notice | invitation | reminder: adapters pace bulk purposes
 
 
 class Sender(Protocol):

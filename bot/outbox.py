@@ -35,7 +35,7 @@ def queue(session: AsyncSession, key: str, to: Address, text: str, *, choices: t
 def to_outbound(row: OutboxRow) -> Outbound:
     return Outbound(key=row.key, to=Address(row.platform, row.workspace, row.user_id), text=row.text,
                     choices=tuple(Choice(label, value) for label, value in row.choices), prompt=row.prompt,
-                    interview_id=row.interview_id, outbox_id=row.id)
+                    interview_id=row.interview_id, outbox_id=row.id, purpose=row.purpose)
 
 
 class Dispatcher:
