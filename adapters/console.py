@@ -26,8 +26,11 @@ class ConsoleSender:
 
     async def send(self, message: Outbound) -> str:
         self.sent.append(message)
-        body = "\n".join(textwrap.fill(p, self.width, replace_whitespace=False) if len(p) > self.width else p
-                         for p in message.text.split("\n"))
+        # One turn is one paragraph: blank lines inside a message become single line breaks.
+        lines = [line for line in message.text.split("\n") if line.strip()]
+        body = "\n".join(
+            textwrap.fill(line, self.width) if len(line) > self.width else line for line in lines
+        )
         self.out.write(f"\nInterviewer: {body}\n")
         if message.choices:
             options = "   ".join(f"[{i}] {c.label}" for i, c in enumerate(message.choices, 1))
@@ -63,8 +66,9 @@ class ConsoleSession:
         if last and last.choices and n.isdigit() and 1 <= int(n) <= len(last.choices):
             choice = last.choices[int(n) - 1]
             inbound_args = {"prompt": last.prompt, "choice": choice.value, "interview_id": last.interview_id}
-        inbound = Inbound(self.address, f"{self._prefix}:{next(self._seq)}", study_id=self.study_id,
-                          **inbound_args)  # type: ignore[arg-type]
+        inbound = Inbound(
+            self.address, f"{self._prefix}:{next(self._seq)}", study_id=self.study_id, **inbound_args
+        )  # type: ignore[arg-type]
         await self.engine.receive(inbound)
         await self.engine.drain()
 
@@ -75,9 +79,18 @@ class ConsoleSession:
 
     @staticmethod
     def _ended(text: str) -> bool:
-        return any(marker in text for marker in ("that's everything", "Stopped.", "has been deleted",
-                                                 "chose not to take part", "No problem, thank you",
-                                                 "end our conversation", "has closed"))
+        return any(
+            marker in text
+            for marker in (
+                "that's everything",
+                "Stopped.",
+                "has been deleted",
+                "chose not to take part",
+                "No problem, thank you",
+                "end our conversation",
+                "has closed",
+            )
+        )
 
 
 async def chat(session: ConsoleSession, read: Callable[[str], str] = input) -> None:
@@ -87,6 +100,8 @@ async def chat(session: ConsoleSession, read: Callable[[str], str] = input) -> N
         try:
             line = await asyncio.to_thread(read, "You: ")
         except (EOFError, KeyboardInterrupt):
-            session.sender.out.write("\n(Input closed. Your interview is saved; run the same command to resume.)\n")
+            session.sender.out.write(
+                "\n(Input closed. Your interview is saved; run the same command to resume.)\n"
+            )
             return
         await session.say(line)

@@ -38,7 +38,9 @@ class Catalog:
                 problems.extend(exc.problems)
                 continue
             if study.id in seen:
-                problems.append(f"{path}: id: {study.id!r} is already used by {seen[study.id]}; ids must be unique")
+                problems.append(
+                    f"{path}: id: {study.id!r} is already used by {seen[study.id]}; ids must be unique"
+                )
                 continue
             seen[study.id] = path
             loaded.append((study, str(path)))
@@ -58,13 +60,26 @@ class Catalog:
         async with store.session() as s:
             for study, path in self._files.values():
                 h = study.plan_hash
-                row = (await s.exec(select(StudyVersion).where(StudyVersion.study_id == study.id,
-                                                               StudyVersion.plan_hash == h))).first()
+                row = (
+                    await s.exec(
+                        select(StudyVersion).where(
+                            StudyVersion.study_id == study.id, StudyVersion.plan_hash == h
+                        )
+                    )
+                ).first()
                 if row is None:
-                    last = (await s.exec(select(func.max(StudyVersion.version))
-                                         .where(StudyVersion.study_id == study.id))).one()
-                    row = StudyVersion(study_id=study.id, version=(last or 0) + 1, plan_hash=h,
-                                       content=study.model_dump(mode="json"), source_path=path)
+                    last = (
+                        await s.exec(
+                            select(func.max(StudyVersion.version)).where(StudyVersion.study_id == study.id)
+                        )
+                    ).one()
+                    row = StudyVersion(
+                        study_id=study.id,
+                        version=(last or 0) + 1,
+                        plan_hash=h,
+                        content=study.model_dump(mode="json"),
+                        source_path=path,
+                    )
                     s.add(row)
                     await s.flush()
                 self._current[study.id] = Current(study, row.version, h)
@@ -88,7 +103,12 @@ class Catalog:
         key = (study_id, version)
         if key not in self._versions:
             async with store.session() as s:
-                row = (await s.exec(select(StudyVersion).where(StudyVersion.study_id == study_id,
-                                                               StudyVersion.version == version))).one()
+                row = (
+                    await s.exec(
+                        select(StudyVersion).where(
+                            StudyVersion.study_id == study_id, StudyVersion.version == version
+                        )
+                    )
+                ).one()
             self._versions[key] = parse_study(row.content, f"database:{study_id}@v{version}")
         return self._versions[key]

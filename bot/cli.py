@@ -13,8 +13,11 @@ from rich.console import Console
 from bot.errors import StudyError
 from bot.settings import Settings, get_settings
 
-app = typer.Typer(help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 study_app = typer.Typer(help="Study files.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(study_app, name="study")
@@ -24,11 +27,13 @@ err = Console(stderr=True)
 
 def _logging(settings: Settings, quiet: bool) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
 
 
@@ -46,16 +51,21 @@ async def _session(settings: Settings, study: str, interviewer: str | None, name
 
     path = _study_path(study, settings)
     study_id = load_study(path).id
-    runtime = await Runtime.start(settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path])
+    runtime = await Runtime.start(
+        settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path]
+    )
     await runtime.engine.recover()
     return runtime, ConsoleSession(runtime.engine, study_id, name)
 
 
 @app.command()
-def chat(study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
-         interviewer: str | None = typer.Option(None, help="claude or offline (default: claude if "
-                                                            "ANTHROPIC_API_KEY is set)."),
-         as_: str = typer.Option("you", "--as", help="Your participant name (resume by using it again).")) -> None:
+def chat(
+    study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+    interviewer: str | None = typer.Option(
+        None, help="claude or offline (default: claude if ANTHROPIC_API_KEY is set)."
+    ),
+    as_: str = typer.Option("you", "--as", help="Your participant name (resume by using it again)."),
+) -> None:
     """Be interviewed in the terminal."""
     settings = get_settings()
     _logging(settings, quiet=True)
@@ -65,8 +75,10 @@ def chat(study: str = typer.Option("ai-at-work", help="Study file, or the id of 
 
         runtime, session = await _session(settings, study, interviewer, as_)
         try:
-            err.print(f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
-                      f"{settings.database_url}. Type help, pause, stop or withdraw at any time.[/dim]")
+            err.print(
+                f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
+                f"{settings.database_url}. Type help, pause, stop or withdraw at any time.[/dim]"
+            )
             await run_chat(session)
         finally:
             await runtime.close()
@@ -75,8 +87,10 @@ def chat(study: str = typer.Option("ai-at-work", help="Study file, or the id of 
 
 
 @app.command()
-def demo(study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
-         interviewer: str | None = typer.Option(None, help="claude or offline.")) -> None:
+def demo(
+    study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+    interviewer: str | None = typer.Option(None, help="claude or offline."),
+) -> None:
     """A whole interview with a scripted participant, printed as a transcript."""
     settings = get_settings()
     _logging(settings, quiet=True)
@@ -107,13 +121,24 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
                 await session.say(text)
         async with runtime.store.session() as s:
             interview = (await s.exec(select(Interview).order_by(col(Interview.id).desc()))).first()
-            answers = (await s.exec(select(SurveyAnswer).where(SurveyAnswer.interview_id == interview.id)
-                                    .order_by(col(SurveyAnswer.id)))).all() if interview else []
+            answers = (
+                (
+                    await s.exec(
+                        select(SurveyAnswer)
+                        .where(SurveyAnswer.interview_id == interview.id)
+                        .order_by(col(SurveyAnswer.id))
+                    )
+                ).all()
+                if interview
+                else []
+            )
         out.write("\nSurvey answers:\n")
         for a in answers:
             out.write(f"  {a.item_id}: {a.value}\n")
-        out.write(f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
-                  f"stored in {settings.database_url}.)\n")
+        out.write(
+            f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
+            f"stored in {settings.database_url}.)\n"
+        )
     finally:
         await runtime.close()
 
@@ -141,7 +166,7 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
         except StudyError as exc:
             failed += 1
             for line in exc.problems:
-                err.print(line, highlight=False, markup=False)
+                typer.echo(line, err=True)
             continue
         typer.echo(f"{path}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})")
     if failed:
@@ -171,7 +196,7 @@ def _run(factory) -> None:  # type: ignore[no-untyped-def]
         asyncio.run(factory())
     except StudyError as exc:
         for line in exc.problems:
-            err.print(line, highlight=False, markup=False)
+            typer.echo(line, err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

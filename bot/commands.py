@@ -20,8 +20,10 @@ USAGE = {
     "studies": "/interviewer studies",
     "status": "/interviewer status <study>",
 }
-REFUSAL = ("Sorry, only the researchers and organizers named in a study can use this command. "
-           "Ask the study's lead researcher to add you ({who}).")
+REFUSAL = (
+    "Sorry, only the researchers and organizers named in a study can use this command. "
+    "Ask the study's lead researcher to add you ({who})."
+)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,13 @@ def _usage_lines() -> str:
 
 
 def _help() -> str:
-    return ("*interviewer* runs research interviews in direct messages.\n"
-            "• `/interviewer studies`: the studies you can manage\n"
-            "• `/interviewer status <study>`: how far a study has got\n"
-            "Participants: send the bot a direct message to take part; they can type `help`, `pause`, `stop` "
-            "or `withdraw` at any time.")
+    return (
+        "*interviewer* runs research interviews in direct messages.\n"
+        "• `/interviewer studies`: the studies you can manage\n"
+        "• `/interviewer status <study>`: how far a study has got\n"
+        "Participants: send the bot a direct message to take part; they can type `help`, `pause`, `stop` "
+        "or `withdraw` at any time."
+    )
 
 
 async def _cmd_help(engine: Engine, actor: Actor, args: list[str]) -> str:
@@ -98,19 +102,40 @@ async def _cmd_status(engine: Engine, actor: Actor, args: list[str]) -> str:
 async def status_text(engine: Engine, study: Study) -> str:
     """The study's funnel: interviews per state, per group when the study has a group question."""
     async with engine.store.session() as s:
-        counts = dict((await s.exec(select(Interview.state, func.count()).where(
-            Interview.study_id == study.id, col(Interview.pilot).is_(False)).group_by(Interview.state))).all())
-        done = (await s.exec(select(Interview.created_at, Interview.completed_at).where(
-            Interview.study_id == study.id, col(Interview.completed_at).is_not(None)))).all()
+        counts = dict(
+            (
+                await s.exec(
+                    select(Interview.state, func.count())
+                    .where(Interview.study_id == study.id, col(Interview.pilot).is_(False))
+                    .group_by(Interview.state)
+                )
+            ).all()
+        )
+        done = (
+            await s.exec(
+                select(Interview.created_at, Interview.completed_at).where(
+                    Interview.study_id == study.id, col(Interview.completed_at).is_not(None)
+                )
+            )
+        ).all()
         group_q = next((q.id for q in study.screening if q.group), None)
         groups: dict[str, int] = {}
         if group_q:
-            groups = dict((await s.exec(select(ScreeningAnswer.value, func.count()).join(Interview).where(
-                Interview.study_id == study.id, ScreeningAnswer.question_id == group_q)
-                .group_by(ScreeningAnswer.value))).all())
+            groups = dict(
+                (
+                    await s.exec(
+                        select(ScreeningAnswer.value, func.count())
+                        .join(Interview)
+                        .where(Interview.study_id == study.id, ScreeningAnswer.question_id == group_q)
+                        .group_by(ScreeningAnswer.value)
+                    )
+                ).all()
+            )
     total = sum(counts.values())
-    lines = [f"*{study.title}* (`{study.id}`, plan v{engine.catalog.current(study.id).version}): "
-             f"{total} interview(s)"]
+    lines = [
+        f"*{study.title}* (`{study.id}`, plan v{engine.catalog.current(study.id).version}): "
+        f"{total} interview(s)"
+    ]
     for state in State:
         if counts.get(state.value):
             lines.append(f"• {state.value.replace('_', ' ')}: {counts[state.value]}")

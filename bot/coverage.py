@@ -27,7 +27,9 @@ def topic_states(study: Study, progress: Progress) -> tuple[TopicState, ...]:
     out = []
     for t in study.plan.topics:
         raw = progress.topics.get(t.id, {})
-        out.append(TopicState(t.id, bool(raw.get("asked")), bool(raw.get("covered")), int(raw.get("followups", 0))))
+        out.append(
+            TopicState(t.id, bool(raw.get("asked")), bool(raw.get("covered")), int(raw.get("followups", 0)))
+        )
     return tuple(out)
 
 
@@ -62,8 +64,9 @@ def guidance(study: Study, progress: Progress, minutes_used: float) -> Guidance:
     if current is not None:
         topic = study.topic(current)
         state = states.get(current)
-        may_probe = bool(topic and state and state.followups < topic.max_followups and not state.covered
-                         and not squeezed)
+        may_probe = bool(
+            topic and state and state.followups < topic.max_followups and not state.covered and not squeezed
+        )
     must_close = fits <= 0 or (next_topic is None and not may_probe and current is not None)
     return Guidance(
         current_topic=current,
@@ -115,7 +118,9 @@ def dispose(study: Study, progress: Progress, proposal: Move, allowed: Guidance)
 
 
 def _must_left(study: Study, progress: Progress) -> bool:
-    return any(t.priority == "must" and not progress.topics.get(t.id, {}).get("asked") for t in study.plan.topics)
+    return any(
+        t.priority == "must" and not progress.topics.get(t.id, {}).get("asked") for t in study.plan.topics
+    )
 
 
 def _with(move: Move, **changes: object) -> Move:

@@ -29,7 +29,7 @@ from bot import interview as sm
 from bot.catalog import Catalog
 from bot.coverage import active_minutes, dispose, guidance, topic_states
 from bot.errors import InterviewerUnavailable
-from bot.interviewer.base import Interviewer, InterviewContext, Move, MoveKind
+from bot.interviewer.base import InterviewContext, Interviewer, Move, MoveKind
 from bot.interviewer.base import Turn as ContextTurn
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.outbox import Dispatcher, queue
@@ -37,7 +37,14 @@ from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.models import (
-    ConsentRecord, InboxRow, Interview, OutboxRow, Participant, ScreeningAnswer, SurveyAnswer, Turn,
+    ConsentRecord,
+    InboxRow,
+    Interview,
+    OutboxRow,
+    Participant,
+    ScreeningAnswer,
+    SurveyAnswer,
+    Turn,
 )
 
 log = logging.getLogger(__name__)
@@ -61,8 +68,16 @@ class _Work:
 class Engine:
     """Platform-neutral interview engine. Adapters call `receive`; the engine sends through `Sender`s."""
 
-    def __init__(self, store: Store, catalog: Catalog, interviewer: Interviewer, settings: Settings,
-                 pseudonyms: Pseudonyms, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        interviewer: Interviewer,
+        settings: Settings,
+        pseudonyms: Pseudonyms,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.store = store
         self.catalog = catalog
         self.interviewer = interviewer
@@ -82,10 +97,20 @@ class Engine:
     async def receive(self, inbound: Inbound) -> bool:
         """Store the event durably and schedule its processing. False if this event was already received."""
         who = inbound.sender
-        row = InboxRow(dedupe_key=inbound.dedupe_key[:200], participant_key=who.key, platform=who.platform,
-                       workspace=who.workspace, user_id=who.user_id, text=inbound.text, prompt=inbound.prompt,
-                       choice=inbound.choice, interview_id=inbound.interview_id, attachments=inbound.attachments,
-                       study_id=inbound.study_id, received_at=inbound.received_at)
+        row = InboxRow(
+            dedupe_key=inbound.dedupe_key[:200],
+            participant_key=who.key,
+            platform=who.platform,
+            workspace=who.workspace,
+            user_id=who.user_id,
+            text=inbound.text,
+            prompt=inbound.prompt,
+            choice=inbound.choice,
+            interview_id=inbound.interview_id,
+            attachments=inbound.attachments,
+            study_id=inbound.study_id,
+            received_at=inbound.received_at,
+        )
         try:
             async with self.store.session() as s:
                 s.add(row)
@@ -146,8 +171,11 @@ class Engine:
                 await self.dispatcher.send_due(who)
 
     async def _lock_participant(self, s: AsyncSession, who: Address) -> Participant:
-        query = select(Participant).where(Participant.platform == who.platform,
-                                          Participant.workspace == who.workspace, Participant.user_id == who.user_id)
+        query = select(Participant).where(
+            Participant.platform == who.platform,
+            Participant.workspace == who.workspace,
+            Participant.user_id == who.user_id,
+        )
         if self.store.is_postgres:
             query = query.with_for_update()  # one writer per participant across worker processes
         participant = (await s.exec(query)).first()
@@ -163,8 +191,11 @@ class Engine:
         work = _Work()
         now = self.clock()
         async with self.store.session() as s:
-            query = (select(InboxRow).where(InboxRow.participant_key == who.key, col(InboxRow.processed_at).is_(None))
-                     .order_by(col(InboxRow.id)))
+            query = (
+                select(InboxRow)
+                .where(InboxRow.participant_key == who.key, col(InboxRow.processed_at).is_(None))
+                .order_by(col(InboxRow.id))
+            )
             if self.store.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = list((await s.exec(query)).all())
@@ -178,22 +209,30 @@ class Engine:
                 s.add(row)
         return work
 
-    async def _apply_event(self, s: AsyncSession, participant: Participant, who: Address,
-                           rows: list[InboxRow], work: _Work) -> None:
+    async def _apply_event(
+        self, s: AsyncSession, participant: Participant, who: Address, rows: list[InboxRow], work: _Work
+    ) -> None:
         first = rows[0]
         event = _event_for(rows)
         interview = await self._interview_for(s, participant, first)
         if interview is None or (first.prompt == "start" and interview.state in sm.TERMINAL):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
             if study_id is None:
-                queue(s, f"inbox:{first.id}:no-study", who, "There is no study open right now. Thank you for "
-                      "your interest!", purpose="notice")
+                queue(
+                    s,
+                    f"inbox:{first.id}:no-study",
+                    who,
+                    "There is no study open right now. Thank you for your interest!",
+                    purpose="notice",
+                )
                 return
             interview = await self._new_interview(s, participant, who, study_id)
             event = sm.Begin()
         await self._run_step(s, interview, who, event, work)
 
-    async def _interview_for(self, s: AsyncSession, participant: Participant, row: InboxRow) -> Interview | None:
+    async def _interview_for(
+        self, s: AsyncSession, participant: Participant, row: InboxRow
+    ) -> Interview | None:
         query = select(Interview).where(Interview.participant_id == participant.id)
         if row.interview_id is not None:
             query = query.where(Interview.id == row.interview_id)
@@ -207,19 +246,27 @@ class Engine:
             return self.settings.default_study
         return ids[0] if ids else None
 
-    async def _new_interview(self, s: AsyncSession, participant: Participant, who: Address,
-                             study_id: str) -> Interview:
+    async def _new_interview(
+        self, s: AsyncSession, participant: Participant, who: Address, study_id: str
+    ) -> Interview:
         current = self.catalog.current(study_id)
-        interview = Interview(participant_id=participant.id or 0, study_id=study_id, study_version=current.version,
-                              plan_hash=current.plan_hash, participant_code=self.pseudonyms.code(study_id, who),
-                              state=sm.State.INVITED.value, interviewer=self.interviewer.name,
-                              data=sm.Progress().to_json())
+        interview = Interview(
+            participant_id=participant.id or 0,
+            study_id=study_id,
+            study_version=current.version,
+            plan_hash=current.plan_hash,
+            participant_code=self.pseudonyms.code(study_id, who),
+            state=sm.State.INVITED.value,
+            interviewer=self.interviewer.name,
+            data=sm.Progress().to_json(),
+        )
         s.add(interview)
         await s.flush()
         return interview
 
-    async def _run_step(self, s: AsyncSession, interview: Interview, who: Address, event: sm.Event,
-                        work: _Work) -> None:
+    async def _run_step(
+        self, s: AsyncSession, interview: Interview, who: Address, event: sm.Event, work: _Work
+    ) -> None:
         study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
         result = sm.step(study, sm.State(interview.state), sm.Progress.from_json(interview.data), event)
         progress = result.progress
@@ -234,8 +281,14 @@ class Engine:
                 s.add(model(interview_id=interview.id, **{column: effect.item_id}, value=effect.value))
             elif isinstance(effect, sm.RecordConsent):
                 digest = hashlib.sha256(study.consent.text.encode()).hexdigest()
-                s.add(ConsentRecord(interview_id=interview.id or 0, kind=effect.kind, granted=effect.granted,
-                                    text_hash=digest))
+                s.add(
+                    ConsentRecord(
+                        interview_id=interview.id or 0,
+                        kind=effect.kind,
+                        granted=effect.granted,
+                        text_hash=digest,
+                    )
+                )
             elif isinstance(effect, sm.MarkAnswered):
                 work.answered.append((interview.id or 0, effect.prompt, effect.label))
             elif isinstance(effect, sm.AskInterviewer):
@@ -248,7 +301,9 @@ class Engine:
             elif isinstance(effect, sm.DeleteData):
                 await self._delete_content(s, interview, who)
             elif isinstance(effect, sm.StartOver):
-                fresh = await self._new_interview(s, await self._lock_participant(s, who), who, interview.study_id)
+                fresh = await self._new_interview(
+                    s, await self._lock_participant(s, who), who, interview.study_id
+                )
                 await self._run_step(s, fresh, who, sm.Begin(), work)
         if not progress.awaiting_move:
             interview.move_due_at = None
@@ -262,33 +317,84 @@ class Engine:
             interview.completed_at = self.clock()
         s.add(interview)
 
-    def _say(self, s: AsyncSession, interview: Interview, progress: sm.Progress, who: Address, say: sm.Say,
-             purpose: str = "reply") -> None:
+    def _say(
+        self,
+        s: AsyncSession,
+        interview: Interview,
+        progress: sm.Progress,
+        who: Address,
+        say: sm.Say,
+        purpose: str = "reply",
+    ) -> None:
         key = f"i{interview.id}:{progress.out_seq}"
         progress.out_seq += 1
-        queue(s, key, who, say.text, choices=say.choices, prompt=say.prompt, interview_id=interview.id,
-              purpose=purpose)
+        queue(
+            s,
+            key,
+            who,
+            say.text,
+            choices=say.choices,
+            prompt=say.prompt,
+            interview_id=interview.id,
+            purpose=purpose,
+        )
 
-    async def _add_turn(self, s: AsyncSession, interview: Interview, role: str, text: str, **bookkeeping: object) -> None:
+    async def _add_turn(
+        self, s: AsyncSession, interview: Interview, role: str, text: str, **bookkeeping: object
+    ) -> None:
         last = (await s.exec(select(func.max(Turn.seq)).where(Turn.interview_id == interview.id))).one()
-        s.add(Turn(interview_id=interview.id or 0, seq=(last or 0) + 1, role=role, text=clean_text(text),
-                   created_at=self.clock(), **bookkeeping))  # type: ignore[arg-type]
+        s.add(
+            Turn(
+                interview_id=interview.id or 0,
+                seq=(last or 0) + 1,
+                role=role,
+                text=clean_text(text),
+                created_at=self.clock(),
+                **bookkeeping,
+            )
+        )  # type: ignore[arg-type]
 
     async def _last_question(self, s: AsyncSession, interview: Interview) -> str | None:
-        turn = (await s.exec(select(Turn).where(Turn.interview_id == interview.id, Turn.role == "interviewer")
-                             .order_by(col(Turn.seq).desc()))).first()
+        turn = (
+            await s.exec(
+                select(Turn)
+                .where(Turn.interview_id == interview.id, Turn.role == "interviewer")
+                .order_by(col(Turn.seq).desc())
+            )
+        ).first()
         return turn.text if turn else None
 
     async def _delete_content(self, s: AsyncSession, interview: Interview, who: Address) -> None:
         """Withdrawal: hard-delete everything the participant said; the interview row stays as a tombstone."""
         for model in (Turn, ScreeningAnswer, SurveyAnswer):
             await s.exec(delete(model).where(model.interview_id == interview.id))  # type: ignore[call-overload]
-        await s.exec(update(InboxRow).where(col(InboxRow.participant_key) == who.key,  # type: ignore[call-overload]
-                                            col(InboxRow.received_at) >= interview.created_at).values(text=""))
-        await s.exec(update(OutboxRow).where(col(OutboxRow.interview_id) == interview.id)  # type: ignore[call-overload]
-                     .values(text=""))
-        await s.exec(update(ConsentRecord).where(col(ConsentRecord.interview_id) == interview.id)  # type: ignore[call-overload]
-                     .values(granted=False))
+        await s.exec(
+            update(InboxRow)
+            .where(
+                col(InboxRow.participant_key) == who.key,  # type: ignore[call-overload]
+                col(InboxRow.received_at) >= interview.created_at,
+            )
+            .values(text="")
+        )
+        await s.flush()
+        await s.exec(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.interview_id) == interview.id,  # type: ignore[call-overload]
+                col(OutboxRow.status) == "pending",
+            )
+            .values(status="cancelled")
+        )
+        await s.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.interview_id) == interview.id)  # type: ignore[call-overload]
+            .values(text="")
+        )
+        await s.exec(
+            update(ConsentRecord)
+            .where(col(ConsentRecord.interview_id) == interview.id)  # type: ignore[call-overload]
+            .values(granted=False)
+        )
 
     # ---- the interviewer's move --------------------------------------------------------------------
 
@@ -301,18 +407,29 @@ class Engine:
             if not progress.awaiting_move:
                 return
             study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
-            turns = list((await s.exec(select(Turn).where(Turn.interview_id == interview_id)
-                                       .order_by(col(Turn.seq)))).all())
-            screening = {a.question_id: a.value for a in (await s.exec(
-                select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview_id))).all()}
+            turns = list(
+                (
+                    await s.exec(
+                        select(Turn).where(Turn.interview_id == interview_id).order_by(col(Turn.seq))
+                    )
+                ).all()
+            )
+            screening = {
+                a.question_id: a.value
+                for a in (
+                    await s.exec(select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview_id))
+                ).all()
+            }
         token = progress.move_token
         allowed = guidance(study, progress, active_minutes([(t.role, t.created_at) for t in turns]))
         if allowed.must_close:
             move = Move(MoveKind.CLOSE, study.plan.closing, None, model="budget")
         else:
             limit = self.settings.max_message_chars
-            transcript = tuple(ContextTurn(t.role, t.text if len(t.text) <= limit else t.text[:limit] + " […]")
-                               for t in turns)
+            transcript = tuple(
+                ContextTurn(t.role, t.text if len(t.text) <= limit else t.text[:limit] + " […]")
+                for t in turns
+            )
             context = InterviewContext(study, transcript, topic_states(study, progress), allowed, screening)
             try:
                 move = await self.interviewer.next_move(context)
@@ -333,32 +450,53 @@ class Engine:
                 return
             if progress.notified_wait != token:
                 progress.notified_wait = token
-                queue(s, f"i{interview_id}:wait:{token}", who, WAIT_NOTICE, interview_id=interview_id,
-                      purpose="notice")
+                queue(
+                    s,
+                    f"i{interview_id}:wait:{token}",
+                    who,
+                    WAIT_NOTICE,
+                    interview_id=interview_id,
+                    purpose="notice",
+                )
             interview.move_due_at = self.clock() + timedelta(seconds=self.settings.retry_after_seconds)
             interview.data = progress.to_json()
             s.add(interview)
 
-    async def _store_move(self, interview_id: int, who: Address, token: int, study, move: Move, allowed) -> None:  # type: ignore[no-untyped-def]
+    async def _store_move(
+        self, interview_id: int, who: Address, token: int, study, move: Move, allowed
+    ) -> None:  # type: ignore[no-untyped-def]
         async with self.store.session() as s:
             query = select(Interview).where(Interview.id == interview_id)
             if self.store.is_postgres:
                 query = query.with_for_update()
             interview = (await s.exec(query)).one()
             progress = sm.Progress.from_json(interview.data)
-            if progress.move_token != token or not progress.awaiting_move or \
-                    interview.state != sm.State.INTERVIEWING.value:
+            if (
+                progress.move_token != token
+                or not progress.awaiting_move
+                or interview.state != sm.State.INTERVIEWING.value
+            ):
                 return  # a newer message or a command overtook this move; its own move will follow
             disposed = dispose(study, progress, move, allowed)
             move, progress = disposed.move, disposed.progress
             covered = sorted(k for k, v in progress.topics.items() if v.get("covered"))
             followups = int(progress.topics.get(move.topic_id or "", {}).get("followups", 0))
-            await self._add_turn(s, interview, "interviewer", move.text, topic_id=move.topic_id, move=move.kind.value,
-                                 covered=covered, followups_used=followups, flags=list(move.flags),
-                                 model=move.model, input_tokens=move.usage.input_tokens,
-                                 output_tokens=move.usage.output_tokens,
-                                 cache_read_tokens=move.usage.cache_read_tokens,
-                                 cache_write_tokens=move.usage.cache_write_tokens)
+            await self._add_turn(
+                s,
+                interview,
+                "interviewer",
+                move.text,
+                topic_id=move.topic_id,
+                move=move.kind.value,
+                covered=covered,
+                followups_used=followups,
+                flags=list(move.flags),
+                model=move.model,
+                input_tokens=move.usage.input_tokens,
+                output_tokens=move.usage.output_tokens,
+                cache_read_tokens=move.usage.cache_read_tokens,
+                cache_write_tokens=move.usage.cache_write_tokens,
+            )
             interview.move_due_at = None
             state = sm.State.INTERVIEWING
             if {"abuse", "off_topic"} & set(move.flags):
@@ -370,15 +508,27 @@ class Engine:
                     if isinstance(effect, sm.Say):
                         self._say(s, interview, progress, who, effect)
             elif progress.flagged_turns >= 3:
-                self._say(s, interview, progress, who, sm.Say(
-                    "I'll end our conversation here. Thank you for your time."))
+                self._say(
+                    s,
+                    interview,
+                    progress,
+                    who,
+                    sm.Say("I'll end our conversation here. Thank you for your time."),
+                )
                 state = sm.State.STOPPED
             else:
                 self._say(s, interview, progress, who, sm.Say(move.text))
                 if "distress" in move.flags:
-                    self._say(s, interview, progress, who, sm.Say(
-                        f"{study.support}\n\nWe can pause here. Reply whenever you feel ready to go on, or type "
-                        "`stop` to end."))
+                    self._say(
+                        s,
+                        interview,
+                        progress,
+                        who,
+                        sm.Say(
+                            f"{study.support}\n\nWe can pause here. Reply whenever you feel ready to go on, or type "
+                            "`stop` to end."
+                        ),
+                    )
                     progress.paused_from, state = sm.State.INTERVIEWING.value, sm.State.PAUSED
             self._save(s, interview, state, progress)
 
@@ -393,11 +543,20 @@ class Engine:
         """Answer unprocessed inbox rows and overdue moves, and send due messages. Safe to run anytime."""
         now = self.clock()
         async with self.store.session() as s:
-            inbox = (await s.exec(select(InboxRow.platform, InboxRow.workspace, InboxRow.user_id)
-                                  .where(col(InboxRow.processed_at).is_(None)).distinct())).all()
-            due = (await s.exec(select(Interview.id, Participant.platform, Participant.workspace,
-                                       Participant.user_id).join(Participant)
-                                .where(col(Interview.move_due_at) <= now))).all()
+            inbox = (
+                await s.exec(
+                    select(InboxRow.platform, InboxRow.workspace, InboxRow.user_id)
+                    .where(col(InboxRow.processed_at).is_(None))
+                    .distinct()
+                )
+            ).all()
+            due = (
+                await s.exec(
+                    select(Interview.id, Participant.platform, Participant.workspace, Participant.user_id)
+                    .join(Participant)
+                    .where(col(Interview.move_due_at) <= now)
+                )
+            ).all()
         for platform, workspace, user_id in inbox:
             await self.process(Address(platform, workspace, user_id))
         for interview_id, platform, workspace, user_id in due:

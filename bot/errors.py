@@ -1,13 +1,13 @@
 """Every error the project raises on purpose, in one place.
 
-    InterviewerError
-    ├── StudyError             a study file is missing, malformed or invalid (message names file and field)
-    ├── InterviewerUnavailable Claude could not answer after retries; the turn is retried later
-    └── DeliveryError          an adapter could not deliver an Outbound
-        ├── Unreachable        the person cannot be messaged (blocked DMs, deleted user); never retried
-        ├── RateLimited        the platform asked us to slow down; retry after `retry_after` seconds
-        ├── Transient          network trouble or a 5xx; retry with backoff
-        └── Permanent          a request the platform will never accept (bad token, bad payload)
+InterviewerError
+├── StudyError             a study file is missing, malformed or invalid (message names file and field)
+├── InterviewerUnavailable Claude could not answer after retries; the turn is retried later
+└── DeliveryError          an adapter could not deliver an Outbound
+    ├── Unreachable        the person cannot be messaged (blocked DMs, deleted user); never retried
+    ├── RateLimited        the platform asked us to slow down; retry after `retry_after` seconds
+    ├── Transient          network trouble or a 5xx; retry with backoff
+    └── Permanent          a request the platform will never accept (bad token, bad payload)
 """
 
 from __future__ import annotations

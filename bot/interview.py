@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.study import Study, SurveyItem
 from bot.messages import Choice
+from bot.study import Study, SurveyItem
 
 
 class State(StrEnum):
@@ -30,7 +30,9 @@ class State(StrEnum):
 
 
 TERMINAL = frozenset({State.COMPLETED, State.DECLINED, State.STOPPED, State.WITHDRAWN, State.EXPIRED})
-ACTIVE = frozenset({State.INVITED, State.AWAITING_CONSENT, State.SCREENING, State.INTERVIEWING, State.SURVEYING})
+ACTIVE = frozenset(
+    {State.INVITED, State.AWAITING_CONSENT, State.SCREENING, State.INTERVIEWING, State.SURVEYING}
+)
 COMMANDS = frozenset({"help", "pause", "resume", "stop", "withdraw", "start"})
 YES = frozenset({"yes", "y", "ok", "okay", "sure", "i agree", "agree", "yes, i agree", "1"})
 NO = frozenset({"no", "n", "no thanks", "no, thanks", "decline", "2"})
@@ -134,7 +136,14 @@ class StartOver:
 
 
 Effect = (
-    Say | RecordTurn | RecordAnswer | RecordConsent | MarkAnswered | AskInterviewer | RepeatQuestion | DeleteData
+    Say
+    | RecordTurn
+    | RecordAnswer
+    | RecordConsent
+    | MarkAnswered
+    | AskInterviewer
+    | RepeatQuestion
+    | DeleteData
     | StartOver
 )
 
@@ -225,8 +234,11 @@ def screening_say(study: Study, index: int) -> Say:
 def current_prompt(study: Study, state: State, progress: Progress) -> Say | None:
     """The question the participant is expected to answer now, if it is a structured one."""
     if progress.confirming_withdraw:
-        return Say("Withdraw and delete everything you said in this interview? This cannot be undone.",
-                   WITHDRAW_CHOICES, "withdraw")
+        return Say(
+            "Withdraw and delete everything you said in this interview? This cannot be undone.",
+            WITHDRAW_CHOICES,
+            "withdraw",
+        )
     if state is State.AWAITING_CONSENT:
         return consent_say(study) if progress.consent_step == "participation" else release_say(study)
     if state is State.SCREENING:
@@ -263,8 +275,16 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
     if isinstance(event, Expire):
         if state in TERMINAL:
             return Step(state, p, [])
-        return Step(State.EXPIRED, p, [Say("This interview has closed because we did not hear back. Thank you "
-                                           "for your time; nothing more will be asked.")])
+        return Step(
+            State.EXPIRED,
+            p,
+            [
+                Say(
+                    "This interview has closed because we did not hear back. Thank you "
+                    "for your time; nothing more will be asked."
+                )
+            ],
+        )
     if isinstance(event, Begin):
         return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
     if p.confirming_withdraw:
@@ -280,13 +300,24 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         return Step(state, p, [Say(_terminal_note(state))])
     prompt = current_prompt(study, state, p)
     if isinstance(event, Message) and not event.text.strip():
-        why = ("I can only read text here; could you describe it in words?" if event.attachments
-               else "I didn't catch any text there. Could you write your answer in words?")
+        why = (
+            "I can only read text here; could you describe it in words?"
+            if event.attachments
+            else "I didn't catch any text there. Could you write your answer in words?"
+        )
         return Step(state, p, [Say(why)])
     if state is State.INTERVIEWING:
         if isinstance(event, Click):
-            return Step(state, p, [Say("That question was already answered; please reply to the latest "
-                                       "question in your own words.")])
+            return Step(
+                state,
+                p,
+                [
+                    Say(
+                        "That question was already answered; please reply to the latest "
+                        "question in your own words."
+                    )
+                ],
+            )
         p.awaiting_move = True
         p.move_token += 1
         p.retry_at = None
@@ -297,7 +328,9 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
     if isinstance(event, Click):
         choice = next((c for c in prompt.choices if c.value == event.value), None)
     else:
-        choice = _match(event.text, prompt) if prompt.choices else Choice(event.text.strip(), event.text.strip())
+        choice = (
+            _match(event.text, prompt) if prompt.choices else Choice(event.text.strip(), event.text.strip())
+        )
     if choice is None:
         hint = "Please pick one of the buttons" + (" or type its number." if prompt.choices else ".")
         return Step(state, p, [Say(hint), prompt])
@@ -311,8 +344,17 @@ def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice
         granted = choice.value == "yes"
         effects.append(RecordConsent("participation", granted))
         if not granted:
-            return Step(State.DECLINED, p, [*effects, Say("No problem, thank you for considering it. Nothing "
-                                                          "was recorded. Type `start` if you change your mind.")])
+            return Step(
+                State.DECLINED,
+                p,
+                [
+                    *effects,
+                    Say(
+                        "No problem, thank you for considering it. Nothing "
+                        "was recorded. Type `start` if you change your mind."
+                    ),
+                ],
+            )
         if study.consent.release_question:
             p.consent_step = "release"
             return Step(state, p, [*effects, release_say(study)])
@@ -331,8 +373,17 @@ def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice
     p.survey_index += 1
     if p.survey_index < len(study.survey):
         return Step(state, p, [*effects, survey_say(study.survey[p.survey_index])])
-    return Step(State.COMPLETED, p, [*effects, Say("Thank you, that's everything. Your answers are saved. "
-                                                   "Type `withdraw` at any time to delete them.")])
+    return Step(
+        State.COMPLETED,
+        p,
+        [
+            *effects,
+            Say(
+                "Thank you, that's everything. Your answers are saved. "
+                "Type `withdraw` at any time to delete them."
+            ),
+        ],
+    )
 
 
 def _after_consent(study: Study, p: Progress, effects: list[Effect]) -> Step:
@@ -359,7 +410,7 @@ def _terminal_note(state: State) -> str:
         State.COMPLETED: "This interview is complete, thank you. Type `withdraw` to delete your answers.",
         State.DECLINED: "You chose not to take part. Type `start` if you change your mind.",
         State.STOPPED: "This interview was stopped. Type `start` to begin again, or `withdraw` to delete "
-                       "what you said.",
+        "what you said.",
         State.WITHDRAWN: "Your interview was withdrawn and its data deleted. Type `start` to take part again.",
         State.EXPIRED: "This interview has closed. Type `start` to begin again.",
     }[state]
@@ -371,7 +422,9 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
     if name == "start":
         if state in TERMINAL:
             return Step(state, p, [StartOver()])
-        return Step(state, p, [Say("We are already under way; just reply to continue. Type `help` for options.")])
+        return Step(
+            state, p, [Say("We are already under way; just reply to continue. Type `help` for options.")]
+        )
     if name == "withdraw":
         if state is State.WITHDRAWN:
             return Step(state, p, [Say("Your data was already deleted.")])
@@ -381,8 +434,11 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
         if state in TERMINAL or state is State.PAUSED:
             return Step(state, p, [Say("There is nothing to pause right now.")])
         p.paused_from = state.value
-        return Step(State.PAUSED, p, [Say("Paused. Reply whenever you are ready and we will pick up where we "
-                                          "left off.")])
+        return Step(
+            State.PAUSED,
+            p,
+            [Say("Paused. Reply whenever you are ready and we will pick up where we left off.")],
+        )
     if name == "resume":
         if state is not State.PAUSED:
             return Step(state, p, [Say("We are not paused; just reply to continue.")])
@@ -399,16 +455,27 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
     if state in TERMINAL:
         return Step(state, p, [Say("There is nothing running to stop.")])
     p.awaiting_move = False
-    return Step(State.STOPPED, p, [Say("Stopped. Thank you for your time. What you shared so far is kept; type "
-                                       "`withdraw` if you want it deleted.")])
+    return Step(
+        State.STOPPED,
+        p,
+        [
+            Say(
+                "Stopped. Thank you for your time. What you shared so far is kept; type "
+                "`withdraw` if you want it deleted."
+            )
+        ],
+    )
 
 
 def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> Step:
     prompt = current_prompt(study, state, p)
     assert prompt is not None
     if isinstance(event, Click):
-        choice = next((c for c in prompt.choices if c.value == event.value), None) if event.prompt == "withdraw" \
+        choice = (
+            next((c for c in prompt.choices if c.value == event.value), None)
+            if event.prompt == "withdraw"
             else None
+        )
     else:
         choice = _match(event.text, prompt)  # type: ignore[union-attr]
     if choice is None:
@@ -416,9 +483,22 @@ def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> 
     p.confirming_withdraw = False
     if choice.value == "yes":
         p.awaiting_move = False
-        return Step(State.WITHDRAWN, Progress(), [MarkAnswered("withdraw", choice.label), DeleteData(),
-                                                  Say("Done: everything you said in this interview has been "
-                                                      "deleted. Thank you for your time.")])
+        return Step(
+            State.WITHDRAWN,
+            Progress(out_seq=p.out_seq),
+            [
+                MarkAnswered("withdraw", choice.label),
+                DeleteData(),
+                Say("Done: everything you said in this interview has been deleted. Thank you for your time."),
+            ],
+        )
     again = current_prompt(study, state, p)
-    return Step(state, p, [MarkAnswered("withdraw", choice.label), Say("Nothing was deleted; let's continue."),
-                           *([again] if again else [])])
+    return Step(
+        state,
+        p,
+        [
+            MarkAnswered("withdraw", choice.label),
+            Say("Nothing was deleted; let's continue."),
+            *([again] if again else []),
+        ],
+    )

@@ -7,8 +7,6 @@ import hashlib
 import hmac
 import secrets
 
-from sqlmodel import select
-
 from bot.messages import Address
 from bot.storage import Store
 from bot.storage.models import Setting

@@ -24,8 +24,10 @@ def make_interviewer(settings: Settings, choice: str | None = None) -> Interview
     choice = choice or ("claude" if settings.anthropic_api_key else "offline")
     if choice == "claude":
         if not settings.anthropic_api_key:
-            raise SystemExit("--interviewer claude needs ANTHROPIC_API_KEY in the environment (or .env); "
-                             "use --interviewer offline to run without it.")
+            raise SystemExit(
+                "--interviewer claude needs ANTHROPIC_API_KEY in the environment (or .env); "
+                "use --interviewer offline to run without it."
+            )
         from bot.interviewer.claude import ClaudeInterviewer
 
         return ClaudeInterviewer(settings)
@@ -44,9 +46,15 @@ class Runtime:
     engine: Engine
 
     @classmethod
-    async def start(cls, settings: Settings, *, interviewer: Interviewer | None = None,
-                    study_paths: list[Path] | None = None, clock: Callable[[], datetime] = utcnow,
-                    migrate: bool = True) -> Runtime:
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        interviewer: Interviewer | None = None,
+        study_paths: list[Path] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        migrate: bool = True,
+    ) -> Runtime:
         catalog = Catalog.from_paths(study_paths) if study_paths else Catalog.from_dir(settings.studies_dir)
         store = Store(settings.database_url)
         if migrate:
@@ -54,7 +62,9 @@ class Runtime:
         await catalog.register(store)
         key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
         pseudonyms = await Pseudonyms.load(store, key)
-        engine = Engine(store, catalog, interviewer or make_interviewer(settings), settings, pseudonyms, clock=clock)
+        engine = Engine(
+            store, catalog, interviewer or make_interviewer(settings), settings, pseudonyms, clock=clock
+        )
         return cls(settings, store, catalog, engine)
 
     async def close(self) -> None:

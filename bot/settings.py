@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Claude
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5-5"
     anthropic_max_tokens: int = Field(default=1024, ge=64, le=8192)
     anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
     anthropic_max_retries: int = Field(default=4, ge=0, le=10)
@@ -40,9 +40,13 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."
     )
     retry_after_seconds: float = Field(
-        default=60.0, gt=0, description="How long to wait before retrying a turn the interviewer could not answer."
+        default=60.0,
+        gt=0,
+        description="How long to wait before retrying a turn the interviewer could not answer.",
     )
-    max_message_chars: int = Field(default=8000, ge=100, description="Longer participant messages are truncated.")
+    max_message_chars: int = Field(
+        default=8000, ge=100, description="Longer participant messages are truncated."
+    )
     tick_seconds: float = Field(default=5.0, gt=0)
 
     # Slack
@@ -57,7 +61,8 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
 
     admins: str = Field(
-        default="", description="Comma-separated platform:user_id entries allowed to run every study's commands."
+        default="",
+        description="Comma-separated platform:user_id entries allowed to run every study's commands.",
     )
 
     log_level: str = "INFO"

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import StudyError
 
@@ -29,9 +37,12 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"{text!r} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
     n, unit = int(match[1]), match[2]
-    return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[
-        unit
-    ]
+    return {
+        "m": timedelta(minutes=n),
+        "h": timedelta(hours=n),
+        "d": timedelta(days=n),
+        "w": timedelta(weeks=n),
+    }[unit]
 
 
 def _unique_ids(items: list[Any], what: str) -> list[Any]:
@@ -49,7 +60,9 @@ class _Strict(BaseModel):
 
 class Consent(_Strict):
     text: Text
-    release_question: Text | None = None  # optional second question: may the anonymised transcript be released?
+    release_question: Text | None = (
+        None  # optional second question: may the anonymised transcript be released?
+    )
 
 
 class ScreeningQuestion(_Strict):
@@ -103,10 +116,20 @@ class SurveyItem(_Strict):
 
 
 STANDARD_SURVEY = [
-    SurveyItem(id="satisfaction", question="How satisfied are you with this conversation?", kind="scale7",
-               low_label="not at all satisfied", high_label="very satisfied"),
-    SurveyItem(id="captured", question="How well did it capture your thoughts?", kind="scale7",
-               low_label="not at all", high_label="very well"),
+    SurveyItem(
+        id="satisfaction",
+        question="How satisfied are you with this conversation?",
+        kind="scale7",
+        low_label="not at all satisfied",
+        high_label="very satisfied",
+    ),
+    SurveyItem(
+        id="captured",
+        question="How well did it capture your thoughts?",
+        kind="scale7",
+        low_label="not at all",
+        high_label="very well",
+    ),
     SurveyItem(id="recommend", question="Would you recommend this format to others?", kind="yesno"),
 ]
 
@@ -204,7 +227,9 @@ class Study(_Strict):
     def _access_ids(cls, ids: list[str]) -> list[str]:
         for entry in ids:
             if not _ACCESS.match(entry):
-                raise ValueError(f"{entry!r} is not platform:user_id; write e.g. slack:U0123ABCD or discord:1234")
+                raise ValueError(
+                    f"{entry!r} is not platform:user_id; write e.g. slack:U0123ABCD or discord:1234"
+                )
         return ids
 
     def topic(self, topic_id: str) -> Topic | None:
@@ -239,8 +264,10 @@ def _explain(error: dict[str, Any]) -> str:
         allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         return f"{_short.repr(value)} is not one of {', '.join(allowed)}"
     if kind == "string_pattern_mismatch":
-        return (f"{_short.repr(value)} has the wrong form; "
-                "use lower-case letters, digits and dashes (e.g. ai-at-work)")
+        return (
+            f"{_short.repr(value)} has the wrong form; "
+            "use lower-case letters, digits and dashes (e.g. ai-at-work)"
+        )
     if kind == "string_too_short":
         return "is empty; write some text"
     if kind == "string_too_long":
@@ -254,11 +281,19 @@ def _explain(error: dict[str, Any]) -> str:
 def parse_study(data: Any, source: str) -> Study:
     """Validate already-parsed YAML/JSON data; raise StudyError naming `source` and each field."""
     if data is None:
-        raise StudyError([f"{source}: the file holds no fields (only comments or blank lines); "
-                          f"start from studies/ai-at-work.yaml"])
+        raise StudyError(
+            [
+                f"{source}: the file holds no fields (only comments or blank lines); "
+                f"start from studies/ai-at-work.yaml"
+            ]
+        )
     if not isinstance(data, dict):
-        raise StudyError([f"{source}: the file must hold a mapping of fields (id, title, plan, ...), not "
-                          f"{type(data).__name__}; start from studies/ai-at-work.yaml"])
+        raise StudyError(
+            [
+                f"{source}: the file must hold a mapping of fields (id, title, plan, ...), not "
+                f"{type(data).__name__}; start from studies/ai-at-work.yaml"
+            ]
+        )
     try:
         return Study.model_validate(data)
     except ValidationError as exc:
@@ -292,8 +327,9 @@ def load_study(path: str | Path) -> Study:
     try:
         size = path.stat().st_size
         if size > MAX_STUDY_BYTES:  # checked before reading, so a huge file is never loaded
-            raise StudyError([f"{path}: the file is {size:,} bytes; a study file must be under "
-                              f"{MAX_STUDY_BYTES:,} bytes"])
+            raise StudyError(
+                [f"{path}: the file is {size:,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"]
+            )
         with path.open("rb") as handle:
             raw = handle.read(MAX_STUDY_BYTES + 1)
     except OSError as exc:
@@ -302,8 +338,9 @@ def load_study(path: str | Path) -> Study:
     if not raw.strip():
         raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
     if len(raw) > MAX_STUDY_BYTES:
-        raise StudyError([f"{path}: the file is {len(raw):,} bytes; a study file must be under "
-                          f"{MAX_STUDY_BYTES:,} bytes"])
+        raise StudyError(
+            [f"{path}: the file is {len(raw):,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"]
+        )
     if b"\x00" in raw:
         raise StudyError([f"{path}: this looks like a binary file, not a YAML study file"])
     try:
@@ -316,7 +353,9 @@ def load_study(path: str | Path) -> Study:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyError([f"{path}: {where}YAML syntax error: {problem}; check indentation and quoting"]) from None
+        raise StudyError(
+            [f"{path}: {where}YAML syntax error: {problem}; check indentation and quoting"]
+        ) from None
     return parse_study(data, str(path))
 
 

@@ -20,7 +20,9 @@ from bot.interviewer.scripted import OfflineInterviewer
 from bot.runtime import Runtime
 from bot.settings import Settings
 
-POSTGRES_URL = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "INTERVIEWER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def small_study(**overrides: Any) -> dict[str, Any]:
@@ -31,21 +33,47 @@ def small_study(**overrides: Any) -> dict[str, Any]:
         "audience": "office workers",
         "research_goal": "Learn how people use software tools at work.",
         "hypotheses": ["People delegate drafting but keep judgement."],
-        "consent": {"text": "This is a short research interview. You may skip any question.",
-                    "release_question": "May we publish your anonymised transcript?"},
-        "screening": [{"id": "role", "question": "What is your role?", "kind": "choice",
-                       "options": ["Engineer", "Designer", "Other"], "group": True}],
+        "consent": {
+            "text": "This is a short research interview. You may skip any question.",
+            "release_question": "May we publish your anonymised transcript?",
+        },
+        "screening": [
+            {
+                "id": "role",
+                "question": "What is your role?",
+                "kind": "choice",
+                "options": ["Engineer", "Designer", "Other"],
+                "group": True,
+            }
+        ],
         "plan": {
             "intro": "Hello, I am an AI interviewer.",
             "budget": {"minutes": 12, "max_questions": 8},
             "topics": [
-                {"id": "tasks", "goal": "Which tasks", "question": "Which tasks do you use tools for?",
-                 "probes": ["Can you give a recent example?", "what you kept for yourself"], "priority": "must",
-                 "max_followups": 2},
-                {"id": "trust", "goal": "Trust", "question": "How do you check the tools' output?",
-                 "probes": ["When did it go wrong?"], "priority": "must", "max_followups": 1},
-                {"id": "future", "goal": "Future", "question": "How might your role change?",
-                 "probes": ["What would you miss?"], "priority": "could", "max_followups": 1},
+                {
+                    "id": "tasks",
+                    "goal": "Which tasks",
+                    "question": "Which tasks do you use tools for?",
+                    "probes": ["Can you give a recent example?", "what you kept for yourself"],
+                    "priority": "must",
+                    "max_followups": 2,
+                },
+                {
+                    "id": "trust",
+                    "goal": "Trust",
+                    "question": "How do you check the tools' output?",
+                    "probes": ["When did it go wrong?"],
+                    "priority": "must",
+                    "max_followups": 1,
+                },
+                {
+                    "id": "future",
+                    "goal": "Future",
+                    "question": "How might your role change?",
+                    "probes": ["What would you miss?"],
+                    "priority": "could",
+                    "max_followups": 1,
+                },
             ],
             "closing": "Thank you, that is all my questions.",
         },
@@ -91,9 +119,15 @@ async def fresh_postgres() -> AsyncIterator[str]:
 
 
 def settings_for(database_url: str, studies_dir: Path, **extra: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": database_url, "studies_dir": studies_dir, "coalesce_seconds": 0,
-                              "default_study": "pilot-study", "anthropic_api_key": None,
-                              "pseudonym_key": "test-key", **extra}
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "studies_dir": studies_dir,
+        "coalesce_seconds": 0,
+        "default_study": "pilot-study",
+        "anthropic_api_key": None,
+        "pseudonym_key": "test-key",
+        **extra,
+    }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 

@@ -96,8 +96,12 @@ async def make(fake: FakeAnthropic) -> AsyncIterator[Callable[..., ClaudeIntervi
 
     def build(**overrides: Any) -> ClaudeInterviewer:
         options: dict[str, Any] = {
-            "api_key": "test-key", "base_url": fake.base_url, "model": "claude-test", "max_tokens": 256,
-            "timeout": 5.0, "max_retries": 2,
+            "api_key": "test-key",
+            "base_url": fake.base_url,
+            "model": "claude-test",
+            "max_tokens": 256,
+            "timeout": 5.0,
+            "max_retries": 2,
         } | overrides
         made.append(ClaudeInterviewer(**options))
         return made[-1]
@@ -119,28 +123,48 @@ def flatten(body: dict[str, Any]) -> tuple[list[str], list[int]]:
 
 async def test_tool_use_reply_becomes_a_move_with_usage(fake, make):
     fake.push_tool_use(
-        {"message": "  What happened next?  ", "move": "probe", "topic_id": "recent-tool",
-         "covered_topics": ["recent-tool"], "flags": ["off_topic"]},
+        {
+            "message": "  What happened next?  ",
+            "move": "probe",
+            "topic_id": "recent-tool",
+            "covered_topics": ["recent-tool"],
+            "flags": ["off_topic"],
+        },
         model="claude-test-20990101",
-        usage={"input_tokens": 120, "output_tokens": 30, "cache_read_input_tokens": 900,
-               "cache_creation_input_tokens": None},
+        usage={
+            "input_tokens": 120,
+            "output_tokens": 30,
+            "cache_read_input_tokens": 900,
+            "cache_creation_input_tokens": None,
+        },
     )
-    move = await make().next_move(context((("interviewer", "Tell me..."), ("participant", "We tried a quiz app."))))
+    move = await make().next_move(
+        context((("interviewer", "Tell me..."), ("participant", "We tried a quiz app.")))
+    )
     assert move.kind is MoveKind.PROBE
     assert move.text == "What happened next?"
     assert (move.topic_id, move.covered, move.flags) == ("recent-tool", ("recent-tool",), ("off_topic",))
     assert move.model == "claude-test-20990101"
-    assert move.usage == Usage(input_tokens=120, output_tokens=30, cache_read_tokens=900, cache_write_tokens=0)
+    assert move.usage == Usage(
+        input_tokens=120, output_tokens=30, cache_read_tokens=900, cache_write_tokens=0
+    )
 
 
 async def test_request_forces_the_tool_and_keeps_the_cached_prefix_across_turns(fake, make):
-    """Each request's prefix up to its last breakpoint reappears unchanged at the start of the next request."""
+    """Each request's prefix up to its last breakpoint reappears unchanged at the start of the next one."""
     interviewer = make()
     transcripts = [
         (),
-        (("interviewer", "Tell me about the last new tool you tried."), ("participant", "A quiz app, in May.")),
-        (("interviewer", "Tell me about the last new tool you tried."), ("participant", "A quiz app, in May."),
-         ("interviewer", "What happened the first time you used it?"), ("participant", "The wifi died.")),
+        (
+            ("interviewer", "Tell me about the last new tool you tried."),
+            ("participant", "A quiz app, in May."),
+        ),
+        (
+            ("interviewer", "Tell me about the last new tool you tried."),
+            ("participant", "A quiz app, in May."),
+            ("interviewer", "What happened the first time you used it?"),
+            ("participant", "The wifi died."),
+        ),
     ]
     moves = []
     for transcript in transcripts:
@@ -204,8 +228,13 @@ async def test_state_note_carries_guidance_screening_and_earlier_summary(fake, m
 
 async def test_consecutive_turns_merge_and_an_unanswered_question_still_ends_with_user(fake, make):
     fake.push_tool_use(GOOD)
-    transcript = (("participant", "hello?"), ("interviewer", "Q1"), ("participant", "part one"),
-                  ("participant", ""), ("interviewer", "Q2"))
+    transcript = (
+        ("participant", "hello?"),
+        ("interviewer", "Q1"),
+        ("participant", "part one"),
+        ("participant", ""),
+        ("interviewer", "Q2"),
+    )
     await make().next_move(context(transcript))
     messages = fake.message_requests[0].body["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user"]
@@ -245,12 +274,15 @@ async def test_slow_reply_beyond_the_timeout_is_retried(fake, make):
 
 @pytest.mark.parametrize(("mode", "expected"), [("overloaded", "overloaded"), ("refused", "could not reach")])
 async def test_outage_raises_unavailable_and_recovery_works(fake, make, mode, expected):
+    """The first call leaves a kept-alive connection behind, which the outage must break too."""
     interviewer = make(max_retries=1)
+    fake.push_tool_use(GOOD)
+    await interviewer.next_move(context())
     await fake.go_down(mode, retry_after=0.05)
     with pytest.raises(InterviewerUnavailable, match=expected):
         await interviewer.next_move(context())
     if mode == "overloaded":
-        assert len(fake.message_requests) == 2  # the first try and max_retries=1 retry
+        assert len(fake.message_requests) == 3  # one before the outage, then a try and max_retries=1 retry
     await fake.recover()
     fake.push_tool_use(GOOD)
     move = await interviewer.next_move(context())
@@ -271,8 +303,14 @@ def test_missing_api_key_fails_fast_naming_the_setting():
 
 
 async def test_settings_supply_the_client_options(fake):
-    settings = Settings(_env_file=None, anthropic_api_key="test-key", anthropic_base_url=fake.base_url,
-                        anthropic_model="claude-from-settings", anthropic_max_tokens=300, anthropic_max_retries=0)
+    settings = Settings(
+        _env_file=None,
+        anthropic_api_key="test-key",
+        anthropic_base_url=fake.base_url,
+        anthropic_model="claude-from-settings",
+        anthropic_max_tokens=300,
+        anthropic_max_retries=0,
+    )
     interviewer = ClaudeInterviewer(settings)
     fake.push_tool_use(GOOD)
     try:
@@ -285,9 +323,15 @@ async def test_settings_supply_the_client_options(fake):
 
 
 async def test_unknown_topics_and_flags_are_dropped(fake, make):
-    fake.push_tool_use({"message": "Where do you turn for help?", "move": "transition", "topic_id": "made-up",
-                        "covered_topics": ["recent-tool", "invented", "recent-tool"],
-                        "flags": ["distress", "rude", "abuse"]})
+    fake.push_tool_use(
+        {
+            "message": "Where do you turn for help?",
+            "move": "transition",
+            "topic_id": "made-up",
+            "covered_topics": ["recent-tool", "invented", "recent-tool"],
+            "flags": ["distress", "rude", "abuse"],
+        }
+    )
     move = await make().next_move(context((("interviewer", "Q"), ("participant", "A"))))
     assert move.kind is MoveKind.TRANSITION
     assert move.topic_id is None
@@ -315,7 +359,9 @@ async def test_info_logs_hold_neither_participant_text_nor_the_api_key(fake, mak
     fake.push_tool_use(GOOD)
     secret = "my cat's name is Bartholomew"
     with caplog.at_level(logging.INFO):
-        await make(api_key="sk-ant-secret-value").next_move(context((("interviewer", "Q"), ("participant", secret))))
+        await make(api_key="sk-ant-secret-value").next_move(
+            context((("interviewer", "Q"), ("participant", secret)))
+        )
     assert "Bartholomew" not in caplog.text and "sk-ant-secret-value" not in caplog.text
     assert "claude move ask" in caplog.text
 
@@ -324,25 +370,34 @@ async def test_batches_endpoints_work_through_the_sdk(fake):
     """A batch is created, polled until it ends, and its results come back per custom_id."""
     fake.push_batch_result("q-1", "succeeded", tool_input={"theme": "colleagues"})
     fake.push_batch_result("q-2", "errored", error_type="overloaded_error", message="try later")
-    params = {"model": "claude-test", "max_tokens": 64, "messages": [{"role": "user", "content": "code this"}],
-              "tools": [{"name": "code", "input_schema": {"type": "object"}}],
-              "tool_choice": {"type": "tool", "name": "code"}}
+    fake.push_batch_result("q-3", "expired")
+    params = {
+        "model": "claude-test",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": "code this"}],
+        "tools": [{"name": "code", "input_schema": {"type": "object"}}],
+        "tool_choice": {"type": "tool", "name": "code"},
+    }
     client = anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
     try:
         batch = await client.messages.batches.create(
-            requests=[{"custom_id": "q-1", "params": params}, {"custom_id": "q-2", "params": params}]
+            requests=[{"custom_id": f"q-{n}", "params": params} for n in (1, 2, 3)]
         )
-        assert batch.processing_status == "in_progress" and batch.request_counts.processing == 2
+        assert batch.processing_status == "in_progress" and batch.request_counts.processing == 3
         polled = await client.messages.batches.retrieve(batch.id)
         assert polled.processing_status == "in_progress"
         ended = await client.messages.batches.retrieve(batch.id)
         assert ended.processing_status == "ended" and ended.results_url
-        assert (ended.request_counts.succeeded, ended.request_counts.errored) == (1, 1)
-        results = {item.custom_id: item.result async for item in await client.messages.batches.results(batch.id)}
+        counts = ended.request_counts
+        assert (counts.succeeded, counts.errored, counts.expired, counts.processing) == (1, 1, 1, 0)
+        results = {
+            item.custom_id: item.result async for item in await client.messages.batches.results(batch.id)
+        }
     finally:
         await client.close()
     assert results["q-1"].type == "succeeded"
     block = results["q-1"].message.content[0]
     assert (block.type, block.name, block.input) == ("tool_use", "code", {"theme": "colleagues"})
     assert results["q-2"].type == "errored" and results["q-2"].error.error.type == "overloaded_error"
-    assert [r["custom_id"] for r in fake.batch_requests[0].body["requests"]] == ["q-1", "q-2"]
+    assert results["q-3"].type == "expired"
+    assert [r["custom_id"] for r in fake.batch_requests[0].body["requests"]] == ["q-1", "q-2", "q-3"]

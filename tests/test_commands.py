@@ -13,8 +13,9 @@ ORGANIZER = Address("slack", "T1", "UORGANIZER")
 STRANGER = Address("slack", "T1", "USOMEONE")
 
 
-async def test_status_is_refused_to_non_researchers_and_shown_to_researchers(sqlite_url: str,
-                                                                            study_dir: Path) -> None:
+async def test_status_is_refused_to_non_researchers_and_shown_to_researchers(
+    sqlite_url: str, study_dir: Path
+) -> None:
     runtime = await start_runtime(settings_for(sqlite_url, study_dir))
     try:
         c = Console(runtime)

@@ -6,7 +6,15 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot.storage.models import ConsentRecord, InboxRow, Interview, OutboxRow, ScreeningAnswer, SurveyAnswer, Turn
+from bot.storage.models import (
+    ConsentRecord,
+    InboxRow,
+    Interview,
+    OutboxRow,
+    ScreeningAnswer,
+    SurveyAnswer,
+    Turn,
+)
 from tests.helpers import Console, settings_for, start_runtime
 
 
@@ -15,9 +23,12 @@ async def _complete(c: Console) -> None:
     await c.say("1")  # consent
     await c.say("1")  # release
     await c.say("2")  # role: Designer
-    answers = ["I use it to draft specifications and summarise long meeting notes every single week at work.",
-               "Not sure.", "I compare it against the source documents and ask a colleague when numbers look odd.",
-               "Less drafting, more reviewing and deciding what matters to the client in the end."]
+    answers = [
+        "I use it to draft specifications and summarise long meeting notes every single week at work.",
+        "Not sure.",
+        "I compare it against the source documents and ask a colleague when numbers look odd.",
+        "Less drafting, more reviewing and deciding what matters to the client in the end.",
+    ]
     for text in answers:
         if c.last and c.last.prompt and c.last.prompt.startswith("survey:"):
             break

@@ -1,5 +1,5 @@
 """Interviewers propose the next move of an interview; `bot.coverage` decides what is allowed."""
 
-from bot.interviewer.base import Guidance, Interviewer, InterviewContext, Move, MoveKind, TopicState, Usage
+from bot.interviewer.base import Guidance, InterviewContext, Interviewer, Move, MoveKind, TopicState, Usage
 
 __all__ = ["Guidance", "Interviewer", "InterviewContext", "Move", "MoveKind", "TopicState", "Usage"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import anthropic
@@ -152,7 +153,10 @@ class ClaudeInterviewer:
         }
 
     async def next_move(self, context: InterviewContext) -> Move:
-        """One Messages API call (two when the first reply is unusable); raises `InterviewerUnavailable`."""
+        """One Messages API call (two when the first reply is unusable); raises `InterviewerUnavailable`.
+
+        The usage of the returned move counts every call made for it.
+        """
         request = self.build_request(context)
         spent = Usage()
         problem = ""
@@ -161,18 +165,22 @@ class ClaudeInterviewer:
             spent = _add(spent, _usage(response))
             move, problem = _to_move(response, context.study)
             if move is not None:
-                move = Move(
-                    kind=move.kind, text=move.text, topic_id=move.topic_id, covered=move.covered,
-                    flags=move.flags, model=response.model, usage=spent,
-                )
+                move = replace(move, model=response.model, usage=spent)
                 log.info(
                     "claude move %s topic=%s flags=%s tokens in=%d out=%d cache_read=%d cache_write=%d",
-                    move.kind.value, move.topic_id, ",".join(move.flags) or "-", spent.input_tokens,
-                    spent.output_tokens, spent.cache_read_tokens, spent.cache_write_tokens,
+                    move.kind.value,
+                    move.topic_id,
+                    ",".join(move.flags) or "-",
+                    spent.input_tokens,
+                    spent.output_tokens,
+                    spent.cache_read_tokens,
+                    spent.cache_write_tokens,
                 )
                 return move
             log.warning("claude gave an unusable reply (%s); asking once more", problem)
-        raise InterviewerUnavailable(f"Claude twice returned an unusable reply ({problem}); the turn will be retried")
+        raise InterviewerUnavailable(
+            f"Claude twice returned an unusable reply ({problem}); the turn will be retried"
+        )
 
     async def _create(self, request: dict[str, Any]) -> Any:
         try:
@@ -180,8 +188,8 @@ class ClaudeInterviewer:
         except anthropic.AuthenticationError:
             log.error("Claude rejected the API key (401)")
             raise InterviewerUnavailable(
-                "Claude rejected the API key (401 authentication_error); check that ANTHROPIC_API_KEY holds a "
-                "current key from https://console.anthropic.com"
+                "Claude rejected the API key (401 authentication_error); check that ANTHROPIC_API_KEY "
+                "holds a current key from https://console.anthropic.com"
             ) from None
         except anthropic.APIError as exc:
             message = self._explain(exc)
@@ -191,22 +199,28 @@ class ClaudeInterviewer:
     def _explain(self, exc: anthropic.APIError) -> str:
         tries = f"after {self.max_retries + 1} attempts"
         if isinstance(exc, anthropic.APITimeoutError):
-            return (f"Claude did not answer within {self.timeout:g}s ({tries}); the turn will be retried "
-                    "(ANTHROPIC_TIMEOUT_SECONDS sets the limit)")
+            return (
+                f"Claude did not answer within {self.timeout:g}s ({tries}); the turn will be retried "
+                "(ANTHROPIC_TIMEOUT_SECONDS sets the limit)"
+            )
         if isinstance(exc, anthropic.APIConnectionError):
-            return (f"could not reach the Anthropic API at {self._client.base_url} ({tries}); check the network "
-                    "and ANTHROPIC_BASE_URL")
+            return (
+                f"could not reach the Anthropic API at {self._client.base_url} ({tries}); check the network "
+                "and ANTHROPIC_BASE_URL"
+            )
         if isinstance(exc, anthropic.RateLimitError):
             return f"Claude is rate limiting this API key (429, {tries}); the turn will be retried later"
         if isinstance(exc, anthropic.PermissionDeniedError):
-            return "this API key may not use the Messages API (403); check its workspace in the Anthropic console"
+            return "this API key may not use the Messages API (403); check its workspace in the Console"
         if isinstance(exc, anthropic.NotFoundError):
             return f"the Anthropic API does not know model {self.model!r} (404); check ANTHROPIC_MODEL"
         if isinstance(exc, anthropic.APIStatusError):
             if exc.status_code == 529:
                 return f"Claude is overloaded (529, {tries}); the turn will be retried later"
             if exc.status_code >= 500:
-                return f"the Anthropic API failed ({exc.status_code}, {tries}); the turn will be retried later"
+                return (
+                    f"the Anthropic API failed ({exc.status_code}, {tries}); the turn will be retried later"
+                )
             return f"the Anthropic API refused the request ({exc.status_code}): {exc.message}"
         return f"the Anthropic API call failed: {exc}"
 

@@ -13,7 +13,9 @@ from bot.study import Study
 TOOL_NAME = "record_move"
 
 OPENING_NOTE = "(The participant has agreed and answered the screening questions. Ask your first question.)"
-NO_REPLY_NOTE = "(The participant has not replied to your last message yet. Choose your next move as the note says.)"
+NO_REPLY_NOTE = (
+    "(The participant has not replied to your last message yet. Choose your next move as the note says.)"
+)
 
 SYSTEM_PROMPT = f"""\
 You are the interviewer in a qualitative research study. You talk with one participant at a time in a
@@ -137,8 +139,8 @@ def render_plan(study: Study) -> str:
         "",
         "# The interview plan",
         "",
-        f"Budget: about {plan.budget.minutes} minutes and at most {plan.budget.max_questions} questions in all,"
-        " core questions and follow-ups together.",
+        f"Budget: about {plan.budget.minutes} minutes and at most {plan.budget.max_questions} questions"
+        " in all, core questions and follow-ups together.",
         "",
         "What the bot told the participant before the interview began:",
         plan.intro,
@@ -154,7 +156,7 @@ def render_plan(study: Study) -> str:
     for topic in plan.topics:
         lines += [
             "",
-            f"## Topic `{topic.id}` (priority: {topic.priority}; at most {topic.max_followups} follow-ups)",
+            f"## Topic `{topic.id}` (priority: {topic.priority}; follow-up budget: {topic.max_followups})",
             f"Goal: {topic.goal}",
             f"Core question: {topic.question}",
         ]
@@ -176,7 +178,7 @@ def _topic_line(state: TopicState, study: Study) -> str:
     return f"- `{state.topic_id}`: {status}; follow-ups used {state.followups} of {budget}"
 
 
-def _next_step(guidance: Guidance, study: Study) -> str:
+def _next_step(guidance: Guidance) -> str:
     if guidance.must_close:
         return "The budget is used up: close the interview now with a short thank-you and no question."
     if guidance.current_topic is None:
@@ -185,23 +187,24 @@ def _next_step(guidance: Guidance, study: Study) -> str:
         return "Open the interview with the core question of the first topic (move: ask)."
     if guidance.may_probe:
         step = f"You may ask one follow-up on `{guidance.current_topic}` (move: probe) if it adds something"
-    else:
-        step = f"The follow-up budget of `{guidance.current_topic}` is used up: do not probe it again"
+        if guidance.next_topic:
+            return step + f"; when you move on, transition to `{guidance.next_topic}`."
+        return step + "; no topics are left, so when you move on, close."
+    step = f"The follow-up budget of `{guidance.current_topic}` is used up: do not probe it again"
     if guidance.next_topic:
-        step += f"; to move on, transition to `{guidance.next_topic}`."
-    else:
-        step += "; no topics are left, so when you move on, close."
-    return step
+        return step + f"; transition now to `{guidance.next_topic}`."
+    return step + "; no topics are left, so close now."
 
 
 def render_state(context: InterviewContext) -> str:
     """The short per-turn note on where the interview stands; sent after the cache breakpoint."""
     guidance, study = context.guidance, context.study
+    minutes = max(guidance.minutes_left, 0)
     lines = [
         "<interview_state>",
-        f"Questions left: {guidance.questions_left}. Minutes left: about {max(guidance.minutes_left, 0):.0f}.",
+        f"Questions left: {guidance.questions_left}. Minutes left: about {minutes:.0f}.",
         f"Current topic: {f'`{guidance.current_topic}`' if guidance.current_topic else 'none yet'}.",
-        _next_step(guidance, study),
+        _next_step(guidance),
     ]
     if context.topics:
         lines.append("Topics so far:")

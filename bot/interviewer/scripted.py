@@ -6,10 +6,36 @@ import re
 
 from bot.interviewer.base import InterviewContext, Move, MoveKind
 
-VAGUE = ("not sure", "it depends", "depends", "maybe", "i guess", "idk", "don't know", "dont know", "hard to say",
-         "kind of", "sort of", "nothing much", "not really")
-DISTRESS = ("hopeless", "can't cope", "cannot cope", "suicid", "self-harm", "kill myself", "panic attack",
-            "breaking down", "burnt out", "burned out", "overwhelmed", "depressed", "can't go on")
+VAGUE = (
+    "not sure",
+    "it depends",
+    "depends",
+    "maybe",
+    "i guess",
+    "idk",
+    "don't know",
+    "dont know",
+    "hard to say",
+    "kind of",
+    "sort of",
+    "nothing much",
+    "not really",
+)
+DISTRESS = (
+    "hopeless",
+    "can't cope",
+    "cannot cope",
+    "suicid",
+    "self-harm",
+    "kill myself",
+    "panic attack",
+    "breaking down",
+    "burnt out",
+    "burned out",
+    "overwhelmed",
+    "depressed",
+    "can't go on",
+)
 ABUSE = ("fuck", "shit", "idiot", "stupid bot", "shut up", "asshole", "bastard")
 ACKS = ("Thank you.", "Thanks, that's helpful.", "I see, thank you.", "Thanks for explaining.", "Understood.")
 SHORT_WORDS = 12
@@ -62,12 +88,19 @@ class OfflineInterviewer:
         if current is not None and g.may_probe and is_thin(last):
             used = next((s.followups for s in context.topics if s.topic_id == current.id), 0)
             if used < len(current.probes):
-                return Move(MoveKind.PROBE, ack + probe_text(current.probes[used]), current.id, flags=flags,
-                            model=self.name)
+                return Move(
+                    MoveKind.PROBE,
+                    ack + probe_text(current.probes[used]),
+                    current.id,
+                    flags=flags,
+                    model=self.name,
+                )
         nxt = study.topic(g.next_topic or "")
         if nxt is None:
             covered = (current.id,) if current else ()
-            return Move(MoveKind.CLOSE, study.plan.closing, None, covered=covered, flags=flags, model=self.name)
+            return Move(
+                MoveKind.CLOSE, study.plan.closing, None, covered=covered, flags=flags, model=self.name
+            )
         kind = MoveKind.ASK if current is None else MoveKind.TRANSITION
         covered = (current.id,) if current else ()
         return Move(kind, ack + nxt.question, nxt.id, covered=covered, flags=flags, model=self.name)

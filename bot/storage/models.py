@@ -21,8 +21,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC) if value is not None and dialect.name != "sqlite" else (
-            value.astimezone(UTC).replace(tzinfo=None) if value is not None else None)
+        return (
+            value.astimezone(UTC)
+            if value is not None and dialect.name != "sqlite"
+            else (value.astimezone(UTC).replace(tzinfo=None) if value is not None else None)
+        )
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:

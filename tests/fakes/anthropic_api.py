@@ -11,7 +11,7 @@ Start it, point a real `anthropic.AsyncAnthropic` at it, script what it answers,
         fake.fail_next("rate_limit", retry_after=1)           # the next request gets 429 + retry-after
         fake.fail_next("overloaded", times=2)                 # 529 overloaded_error, twice
         fake.fail_next("api_error")                           # 500 api_error
-        fake.fail_next("slow", delay=2.0)                     # answer only after 2 s (beyond a client timeout)
+        fake.fail_next("slow", delay=2.0)                     # answer after 2 s, beyond the client timeout
         await fake.go_down()                                  # every request: 529 ...
         await fake.go_down("refused")                         # ... or connection refused / dropped
         await fake.recover()
@@ -68,6 +68,7 @@ FAULTS: dict[str, tuple[int, str, str]] = {
     "invalid": (400, "invalid_request_error", "Invalid request (fake)."),
     "slow": (0, "", ""),  # not an error: the answer comes after `delay` seconds
 }
+_BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
 MAX_BREAKPOINTS = 4
 LOOKBACK_BLOCKS = 20
 
@@ -192,7 +193,7 @@ class FakeAnthropic:
         self._site = web.TCPSite(self._runner, self.host, self.port)
         await self._site.start()
         if not self.port:
-            self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         self._closing.set()  # wakes slow replies so shutdown does not wait for them
@@ -224,18 +225,31 @@ class FakeAnthropic:
 
         def reply(body: dict[str, Any]) -> dict[str, Any]:
             data = tool_input(body) if callable(tool_input) else tool_input
-            block = {"type": "tool_use", "id": f"toolu_fake_{next(self._ids):06d}",
-                     "name": name or _forced_tool(body), "input": data}
+            block = {
+                "type": "tool_use",
+                "id": f"toolu_fake_{next(self._ids):06d}",
+                "name": name or _forced_tool(body),
+                "input": data,
+            }
             return {"content": [block], "stop_reason": "tool_use", "model": model, "usage": usage}
 
         self._replies.append(reply)
 
-    def push_text(self, text: str, *, stop_reason: str = "end_turn", usage: dict[str, Any] | None = None) -> None:
+    def push_text(
+        self, text: str, *, stop_reason: str = "end_turn", usage: dict[str, Any] | None = None
+    ) -> None:
         """Queue one plain text reply (e.g. to test a model that did not call the tool)."""
-        self._replies.append(lambda body: {"content": [{"type": "text", "text": text}],
-                                           "stop_reason": stop_reason, "usage": usage})
+        self._replies.append(
+            lambda body: {
+                "content": [{"type": "text", "text": text}],
+                "stop_reason": stop_reason,
+                "usage": usage,
+            }
+        )
 
-    def fail_next(self, kind: str, *, times: int = 1, retry_after: float | None = None, delay: float = 0.0) -> None:
+    def fail_next(
+        self, kind: str, *, times: int = 1, retry_after: float | None = None, delay: float = 0.0
+    ) -> None:
         """Queue `times` faults of `kind` (see FAULTS) for the next requests, whatever their endpoint."""
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; use one of {', '.join(FAULTS)}")
@@ -273,15 +287,25 @@ class FakeAnthropic:
         """Script the result of one batch request; succeeded results carry a tool_use or text message."""
         if kind == "succeeded":
             if tool_input is not None:
-                content = [{"type": "tool_use", "id": f"toolu_fake_{next(self._ids):06d}", "name": "",
-                            "input": tool_input}]
+                content = [
+                    {
+                        "type": "tool_use",
+                        "id": f"toolu_fake_{next(self._ids):06d}",
+                        "name": "",
+                        "input": tool_input,
+                    }
+                ]
             else:
                 content = [{"type": "text", "text": text if text is not None else "ok"}]
             self._batch_results[custom_id] = {"type": "succeeded", "content": content}
         elif kind == "errored":
             self._batch_results[custom_id] = {
                 "type": "errored",
-                "error": {"type": "error", "error": {"type": error_type, "message": message}, "request_id": None},
+                "error": {
+                    "type": "error",
+                    "error": {"type": error_type, "message": message},
+                    "request_id": None,
+                },
             }
         elif kind in ("expired", "canceled"):
             self._batch_results[custom_id] = {"type": kind}
@@ -338,11 +362,11 @@ class FakeAnthropic:
                 pass
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=499)  # the client gave up; keep the scripted reply for its retry
-        request["body"] = body
+        request[_BODY] = body
         return await handler(request)
 
     async def _messages(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = request[_BODY]
         problem = _check(body)
         if problem:
             return _error(400, "invalid_request_error", problem)
@@ -350,11 +374,23 @@ class FakeAnthropic:
             reply = self._replies.popleft()(body)
         elif self.responder is not None:
             tool_input = self.responder(body)
-            reply = {"content": [{"type": "tool_use", "id": f"toolu_fake_{next(self._ids):06d}",
-                                  "name": _forced_tool(body), "input": tool_input}], "stop_reason": "tool_use"}
+            reply = {
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": f"toolu_fake_{next(self._ids):06d}",
+                        "name": _forced_tool(body),
+                        "input": tool_input,
+                    }
+                ],
+                "stop_reason": "tool_use",
+            }
         else:
-            return _error(400, "invalid_request_error",
-                          "fake Anthropic server: no reply queued; call push_tool_use() or set responder")
+            return _error(
+                400,
+                "invalid_request_error",
+                "fake Anthropic server: no reply queued; call push_tool_use() or set responder",
+            )
         return web.json_response(self._message(body, reply, cache=True))
 
     def _message(self, body: dict[str, Any], reply: dict[str, Any], *, cache: bool) -> dict[str, Any]:
@@ -400,13 +436,15 @@ class FakeAnthropic:
     # -- batches --------------------------------------------------------------------------------
 
     async def _create_batch(self, request: web.Request) -> web.Response:
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         requests = body.get("requests")
         if not isinstance(requests, list) or not requests:
             return _error(400, "invalid_request_error", "requests: a non-empty list is required")
         ids = [r.get("custom_id") for r in requests]
         if len(set(ids)) != len(ids) or not all(isinstance(i, str) and i for i in ids):
-            return _error(400, "invalid_request_error", "custom_id must be a non-empty string, unique in the batch")
+            return _error(
+                400, "invalid_request_error", "custom_id must be a non-empty string, unique in the batch"
+            )
         batch = _Batch(f"msgbatch_fake_{next(self._ids):06d}", requests, datetime.now(UTC))
         self._batches[batch.id] = batch
         if self.batch_polls <= 0:
@@ -436,14 +474,34 @@ class FakeAnthropic:
             params = item.get("params") or {}
             scripted = self._batch_results.get(item["custom_id"])
             if scripted is None and self.batch_responder is not None:
-                scripted = {"type": "succeeded", "content": [{"type": "tool_use", "name": _forced_tool(params),
-                            "id": f"toolu_fake_{next(self._ids):06d}", "input": self.batch_responder(params)}]}
+                scripted = {
+                    "type": "succeeded",
+                    "content": [
+                        {
+                            "type": "tool_use",
+                            "name": _forced_tool(params),
+                            "id": f"toolu_fake_{next(self._ids):06d}",
+                            "input": self.batch_responder(params),
+                        }
+                    ],
+                }
             if scripted is None:
-                scripted = {"type": "errored", "error": {"type": "error", "request_id": None, "error": {
-                    "type": "invalid_request_error", "message": f"fake: no result scripted for {item['custom_id']}"}}}
+                scripted = {
+                    "type": "errored",
+                    "error": {
+                        "type": "error",
+                        "request_id": None,
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": f"fake: no result scripted for {item['custom_id']}",
+                        },
+                    },
+                }
             if scripted["type"] == "succeeded":
-                content = [dict(b, name=b["name"] or _forced_tool(params)) if b["type"] == "tool_use" else b
-                           for b in scripted["content"]]
+                content = [
+                    dict(b, name=b["name"] or _forced_tool(params)) if b["type"] == "tool_use" else b
+                    for b in scripted["content"]
+                ]
                 stop = "tool_use" if any(b["type"] == "tool_use" for b in content) else "end_turn"
                 message = self._message(params, {"content": content, "stop_reason": stop}, cache=False)
                 result: dict[str, Any] = {"type": "succeeded", "message": message}
@@ -497,7 +555,7 @@ def _check(body: Any) -> str:
     if not isinstance(messages, list) or not messages:
         return "messages: at least one message is required"
     if messages[0].get("role") != "user":
-        return "messages: first message must use the \"user\" role"
+        return 'messages: first message must use the "user" role'
     for i, message in enumerate(messages):
         if message.get("role") not in ("user", "assistant"):
             return f"messages.{i}.role: must be user or assistant"
@@ -510,7 +568,9 @@ def _check(body: Any) -> str:
                 return f"messages.{i}.content.{j}.text: text content blocks must be non-empty"
     _, marks = prompt_blocks(body)
     if len(marks) > MAX_BREAKPOINTS:
-        return f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {len(marks)}."
+        return (
+            f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {len(marks)}."
+        )
     choice = body.get("tool_choice")
     if isinstance(choice, dict) and choice.get("type") == "tool":
         names = {tool.get("name") for tool in body.get("tools") or []}

@@ -1,0 +1,204 @@
+"""The pure state machine: every participant command from every state, consent, screening and survey paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import interview as sm
+from bot.interview import Click, Command, Message, Progress, State, step
+from bot.study import parse_study
+from tests.helpers import small_study
+
+STUDY = parse_study(small_study(), "test")
+ALL_STATES = list(State)
+
+
+def _says(result: sm.Step) -> list[str]:
+    return [e.text for e in result.effects if isinstance(e, sm.Say)]
+
+
+def _progress_for(state: State) -> Progress:
+    p = Progress()
+    if state is State.PAUSED:
+        p.paused_from = State.INTERVIEWING.value
+    return p
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_help_works_in_every_state_and_changes_nothing(state: State) -> None:
+    result = step(STUDY, state, _progress_for(state), Command("help"))
+    assert result.state is state
+    assert "withdraw" in _says(result)[0] and "pause" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", [s for s in ALL_STATES if s is not State.WITHDRAWN])
+def test_withdraw_asks_for_confirmation_in_every_state(state: State) -> None:
+    result = step(STUDY, state, _progress_for(state), Command("withdraw"))
+    assert result.state is state and result.progress.confirming_withdraw
+    ask = [e for e in result.effects if isinstance(e, sm.Say)][0]
+    assert ask.prompt == "withdraw" and [c.value for c in ask.choices] == ["yes", "no"]
+    confirmed = step(STUDY, state, result.progress, Click("withdraw", "yes"))
+    assert confirmed.state is State.WITHDRAWN
+    assert any(isinstance(e, sm.DeleteData) for e in confirmed.effects)
+
+
+def test_withdraw_when_already_withdrawn_says_so() -> None:
+    result = step(STUDY, State.WITHDRAWN, Progress(), Command("withdraw"))
+    assert result.state is State.WITHDRAWN and "already deleted" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_withdraw_can_be_cancelled_by_typing_no(state: State) -> None:
+    asked = step(STUDY, state, _progress_for(state), Command("withdraw"))
+    if state is State.WITHDRAWN:
+        return
+    kept = step(STUDY, state, asked.progress, Message("no"))
+    assert kept.state is state and not kept.progress.confirming_withdraw
+    assert not any(isinstance(e, sm.DeleteData) for e in kept.effects)
+    assert "Nothing was deleted" in " ".join(_says(kept))
+
+
+@pytest.mark.parametrize("state", sorted(sm.ACTIVE, key=str))
+def test_pause_then_resume_returns_to_the_same_state(state: State) -> None:
+    paused = step(STUDY, state, Progress(), Command("pause"))
+    assert paused.state is State.PAUSED and paused.progress.paused_from == state.value
+    resumed = step(STUDY, State.PAUSED, paused.progress, Command("resume"))
+    assert resumed.state is state and resumed.progress.paused_from is None
+    assert _says(resumed)[0] == "Welcome back."
+
+
+@pytest.mark.parametrize("state", sorted(sm.TERMINAL | {State.PAUSED}, key=str))
+def test_pause_outside_an_active_state_is_a_polite_no(state: State) -> None:
+    result = step(STUDY, state, _progress_for(state), Command("pause"))
+    assert result.state is state and "nothing to pause" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", sorted(sm.ACTIVE | {State.PAUSED}, key=str))
+def test_stop_ends_any_running_interview(state: State) -> None:
+    result = step(STUDY, state, _progress_for(state), Command("stop"))
+    assert result.state is State.STOPPED and "withdraw" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", sorted(sm.TERMINAL, key=str))
+def test_stop_after_the_end_is_a_polite_no(state: State) -> None:
+    result = step(STUDY, state, Progress(), Command("stop"))
+    assert result.state is state and "nothing running" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", [s for s in ALL_STATES if s is not State.PAUSED])
+def test_resume_when_not_paused_says_so(state: State) -> None:
+    result = step(STUDY, state, Progress(), Command("resume"))
+    assert result.state is state and "not paused" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", sorted(sm.TERMINAL, key=str))
+def test_start_after_the_end_begins_again(state: State) -> None:
+    result = step(STUDY, state, Progress(), Command("start"))
+    assert any(isinstance(e, sm.StartOver) for e in result.effects)
+
+
+def test_any_message_resumes_a_paused_interview_and_counts_as_the_answer() -> None:
+    p = Progress(paused_from=State.INTERVIEWING.value)
+    result = step(STUDY, State.PAUSED, p, Message("Here is my answer after a break."))
+    assert result.state is State.INTERVIEWING
+    assert any(isinstance(e, sm.RecordTurn) for e in result.effects)
+    assert any(isinstance(e, sm.AskInterviewer) for e in result.effects)
+
+
+def test_resume_in_the_interview_repeats_the_last_question() -> None:
+    result = step(STUDY, State.PAUSED, Progress(paused_from="interviewing"), Command("resume"))
+    assert any(isinstance(e, sm.RepeatQuestion) for e in result.effects)
+
+
+def test_consent_release_screening_then_interview() -> None:
+    begun = step(STUDY, State.INVITED, Progress(), sm.Begin())
+    assert begun.state is State.AWAITING_CONSENT
+    consent = [e for e in begun.effects if isinstance(e, sm.Say)][0]
+    assert (
+        consent.prompt == "consent"
+        and STUDY.plan.intro in consent.text
+        and STUDY.consent.text in consent.text
+    )
+    r = step(STUDY, begun.state, begun.progress, Message("yes"))
+    assert [type(e) for e in r.effects] == [sm.MarkAnswered, sm.RecordConsent, sm.Say]
+    assert r.progress.consent_step == "release"
+    r = step(STUDY, r.state, r.progress, Click("release", "no"))
+    assert sm.RecordConsent("release", False) in r.effects and r.state is State.SCREENING
+    r = step(STUDY, r.state, r.progress, Message("3"))  # typed number picks the third option
+    assert sm.RecordAnswer("screening", "role", "Other") in r.effects
+    assert r.state is State.INTERVIEWING and any(isinstance(e, sm.AskInterviewer) for e in r.effects)
+
+
+def test_declining_consent_ends_without_recording_anything_else() -> None:
+    r = step(STUDY, State.AWAITING_CONSENT, Progress(), Click("consent", "no"))
+    assert r.state is State.DECLINED
+    assert sm.RecordConsent("participation", False) in r.effects
+    assert not any(isinstance(e, (sm.RecordTurn, sm.RecordAnswer)) for e in r.effects)
+
+
+def test_unrecognised_typed_answer_to_buttons_repeats_the_question() -> None:
+    r = step(STUDY, State.SCREENING, Progress(), Message("a little of everything"))
+    assert r.state is State.SCREENING and r.progress.screening_index == 0
+    says = [e for e in r.effects if isinstance(e, sm.Say)]
+    assert "pick one of the buttons" in says[0].text and says[1].prompt == "screen:role"
+
+
+def test_a_click_on_an_already_answered_prompt_cannot_answer_twice() -> None:
+    p = Progress(consent_step="release")
+    r = step(STUDY, State.AWAITING_CONSENT, p, Click("consent", "no"))
+    assert r.state is State.AWAITING_CONSENT and "already answered" in _says(r)[0]
+    assert not any(isinstance(e, sm.RecordConsent) for e in r.effects)
+
+
+def test_survey_items_in_order_then_completed() -> None:
+    r = sm.begin_survey(STUDY, Progress(), "Thanks!")
+    assert r.state is State.SURVEYING
+    assert [e.prompt for e in r.effects if isinstance(e, sm.Say)] == [None, "survey:satisfaction"]
+    recorded = []
+    for event in (Click("survey:satisfaction", "7"), Message("4"), Message("no")):
+        r = step(STUDY, r.state, r.progress, event)
+        recorded += [e for e in r.effects if isinstance(e, sm.RecordAnswer)]
+    assert r.state is State.COMPLETED
+    assert recorded == [
+        sm.RecordAnswer("survey", "satisfaction", "7"),
+        sm.RecordAnswer("survey", "captured", "4"),
+        sm.RecordAnswer("survey", "recommend", "no"),
+    ]
+
+
+def test_scale_questions_show_their_anchor_labels() -> None:
+    say = sm.survey_say(STUDY.survey[0])
+    assert "1 = not at all satisfied" in say.text and [c.value for c in say.choices] == list("1234567")
+
+
+@pytest.mark.parametrize(
+    "text,attachments,expected",
+    [
+        ("   ", 0, "didn't catch any text"),
+        ("", 2, "I can only read text here; could you describe it in words?"),
+    ],
+)
+def test_empty_messages_and_bare_files_get_a_clear_answer(text: str, attachments: int, expected: str) -> None:
+    r = step(STUDY, State.INTERVIEWING, Progress(), Message(text, attachments))
+    assert r.state is State.INTERVIEWING and expected in _says(r)[0]
+    assert not any(isinstance(e, sm.RecordTurn) for e in r.effects)
+
+
+@pytest.mark.parametrize(
+    "text,command",
+    [
+        ("stop", "stop"),
+        (" /Pause ", "pause"),
+        ("!help", "help"),
+        ("I would stop using it", None),
+        ("withdrawal", None),
+    ],
+)
+def test_only_a_whole_message_is_a_command(text: str, command: str | None) -> None:
+    assert sm.parse_command(text) == command
+
+
+def test_progress_round_trips_through_json_and_ignores_unknown_keys() -> None:
+    p = Progress(screening_index=2, topics={"tasks": {"asked": True}})
+    data = p.to_json() | {"from_a_future_version": 1}
+    assert Progress.from_json(data) == p
