@@ -144,14 +144,82 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
 
 
 @app.command()
-def run() -> None:
-    """Start what is configured: the Slack/Discord bots if their tokens are set, else a terminal interview."""
+def run(
+    slack: bool = typer.Option(
+        False, "--slack", help="Start the Slack bot (default: if SLACK_BOT_TOKEN is set)."
+    ),
+    discord: bool = typer.Option(
+        False, "--discord", help="Start the Discord bot (default: if DISCORD_TOKEN is set)."
+    ),
+    http: bool = typer.Option(
+        False, "--http", help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode."
+    ),
+    port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port for Slack's HTTP mode."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Address for Slack's HTTP mode."),
+) -> None:
+    """Start what is configured: the Slack and/or Discord bot, else an interview in the terminal."""
     settings = get_settings()
-    if not sys.stdin.isatty():
-        err.print("[dim]No terminal on standard input: running the scripted demo instead.[/dim]")
-        demo(study=settings.default_study, interviewer=None)
+    if not (slack or discord):
+        slack, discord = settings.slack_bot_token is not None, settings.discord_token is not None
+    if not (slack or discord):
+        if not sys.stdin.isatty():
+            typer.echo(
+                "No Slack or Discord tokens and no terminal on standard input: running the scripted demo.",
+                err=True,
+            )
+            demo(study=settings.default_study, interviewer=None)
+            return
+        chat(study=settings.default_study, interviewer=None, as_="you")
         return
-    chat(study=settings.default_study, interviewer=None, as_="you")
+    _logging(settings, quiet=False)
+
+    async def main() -> None:
+        from bot.runtime import Runtime
+
+        runtime = await Runtime.start(settings)
+        jobs = []
+        if slack:
+            from adapters.slack import serve as serve_slack
+
+            jobs.append(serve_slack(runtime, http=http, port=port, host=host))
+        if discord:
+            from adapters.discord import serve as serve_discord
+
+            jobs.append(serve_discord(runtime))
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            await runtime.close()
+
+    _run(main)
+
+
+discord_app = typer.Typer(help="Discord set-up helpers.", no_args_is_help=True)
+app.add_typer(discord_app, name="discord")
+
+
+@discord_app.command("invite-url")
+def discord_invite_url(
+    application_id: str | None = typer.Option(
+        None, help="Your application's id (default: read from DISCORD_TOKEN)."
+    ),
+) -> None:
+    """Print the link that installs the bot on a server with exactly the permissions it needs."""
+    from adapters.discord import application_id_from_token, invite_url
+
+    settings = get_settings()
+    if application_id is None:
+        if settings.discord_token is None:
+            raise _fail("give --application-id (Developer Portal > General Information) or set DISCORD_TOKEN")
+        try:
+            application_id = application_id_from_token(settings.discord_token.get_secret_value())
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    if not application_id.isdigit():
+        raise _fail(
+            f"{application_id!r} is not an application id; it is a long number like 1234567890123456789"
+        )
+    typer.echo(invite_url(application_id))
 
 
 @study_app.command("check")

@@ -27,11 +27,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import interview as sm
 from bot.catalog import Catalog
-from bot.coverage import active_minutes, dispose, guidance, topic_states
+from bot.coverage import dispose
 from bot.errors import InterviewerUnavailable
-from bot.interviewer.base import InterviewContext, Interviewer, Move, MoveKind
-from bot.interviewer.base import Turn as ContextTurn
+from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
+from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, pending_move
 from bot.outbox import Dispatcher, queue
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
@@ -61,8 +61,10 @@ def clean_text(text: str) -> str:
 class _Work:
     """What a transaction left to do once it has committed."""
 
-    moves: list[int] = field(default_factory=list)  # interview ids awaiting the interviewer
-    answered: list[tuple[int, str, str]] = field(default_factory=list)  # (interview id, prompt, label)
+    rows: list[OutboxRow] = field(default_factory=list)  # claimed by this worker: send them
+    answered: list[tuple[OutboxRow, str]] = field(default_factory=list)  # sent prompts to show as answered
+    moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
+    _due: list[tuple[Interview, Address]] = field(default_factory=list)
 
 
 class Engine:
@@ -163,12 +165,16 @@ class Engine:
         """Handle all of `who`'s unprocessed events, ask the interviewer where needed, and send replies."""
         async with self._lock(who.key):
             work = await self._apply_inbox(who)
-            for interview_id, prompt, label in work.answered:
-                await self.dispatcher.mark_answered(interview_id, prompt, label)
-            await self.dispatcher.send_due(who)
-            for interview_id in work.moves:
-                await self._answer(interview_id, who)
-                await self.dispatcher.send_due(who)
+            await self._finish(work)
+            for pending in work.moves:
+                await self._finish(await self._answer(pending))
+
+    async def _finish(self, work: _Work) -> None:
+        """After commit: send the claimed rows, then update answered buttons."""
+        if work.rows:
+            await self.dispatcher.deliver(work.rows)
+        for row, label in work.answered:
+            await self.dispatcher.show_answered(row, label)
 
     async def _lock_participant(self, s: AsyncSession, who: Address) -> Participant:
         query = select(Participant).where(
@@ -180,16 +186,16 @@ class Engine:
             query = query.with_for_update()  # one writer per participant across worker processes
         participant = (await s.exec(query)).first()
         if participant is None:
-            participant = Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id)
-            async with s.begin_nested():
-                s.add(participant)
-            if self.store.is_postgres:
-                participant = (await s.exec(query)).one()
+            try:
+                async with s.begin_nested():
+                    s.add(Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id))
+            except IntegrityError:
+                pass  # another worker created it a moment ago
+            participant = (await s.exec(query)).one()
         return participant
 
     async def _apply_inbox(self, who: Address) -> _Work:
         work = _Work()
-        now = self.clock()
         async with self.store.session() as s:
             query = (
                 select(InboxRow)
@@ -204,9 +210,15 @@ class Engine:
             participant = await self._lock_participant(s, who)
             for group in _coalesce(rows):
                 await self._apply_event(s, participant, who, group, work)
+            now = self.clock()
             for row in rows:
                 row.processed_at = now
                 s.add(row)
+            for interview, address in work._due:
+                study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
+                pending = await pending_move(s, interview, study, address, self.settings.max_message_chars)
+                if pending is not None:
+                    work.moves.append(pending)
         return work
 
     async def _apply_event(
@@ -218,12 +230,16 @@ class Engine:
         if interview is None or (first.prompt == "start" and interview.state in sm.TERMINAL):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
             if study_id is None:
-                queue(
-                    s,
-                    f"inbox:{first.id}:no-study",
-                    who,
-                    "There is no study open right now. Thank you for your interest!",
-                    purpose="notice",
+                text = "There is no study open right now. Thank you for your interest!"
+                work.rows.append(
+                    queue(
+                        s,
+                        f"inbox:{first.id}:no-study",
+                        who,
+                        text,
+                        purpose="notice",
+                        claim_until=self.dispatcher.lease(who.platform),
+                    )
                 )
                 return
             interview = await self._new_interview(s, participant, who, study_id)
@@ -272,13 +288,22 @@ class Engine:
         progress = result.progress
         for effect in result.effects:
             if isinstance(effect, sm.Say):
-                self._say(s, interview, progress, who, effect)
+                self._say(s, interview, progress, who, effect, work)
             elif isinstance(effect, sm.RecordTurn):
                 await self._add_turn(s, interview, "participant", effect.text)
             elif isinstance(effect, sm.RecordAnswer):
-                model = ScreeningAnswer if effect.section == "screening" else SurveyAnswer
-                column = "question_id" if effect.section == "screening" else "item_id"
-                s.add(model(interview_id=interview.id, **{column: effect.item_id}, value=effect.value))
+                if effect.section == "screening":
+                    s.add(
+                        ScreeningAnswer(
+                            interview_id=interview.id or 0, question_id=effect.item_id, value=effect.value
+                        )
+                    )
+                else:
+                    s.add(
+                        SurveyAnswer(
+                            interview_id=interview.id or 0, item_id=effect.item_id, value=effect.value
+                        )
+                    )
             elif isinstance(effect, sm.RecordConsent):
                 digest = hashlib.sha256(study.consent.text.encode()).hexdigest()
                 s.add(
@@ -290,14 +315,14 @@ class Engine:
                     )
                 )
             elif isinstance(effect, sm.MarkAnswered):
-                work.answered.append((interview.id or 0, effect.prompt, effect.label))
+                await self._mark_answered(s, interview, effect, work)
             elif isinstance(effect, sm.AskInterviewer):
                 interview.move_due_at = self.clock()
-                work.moves.append(interview.id or 0)
+                work._due.append((interview, who))
             elif isinstance(effect, sm.RepeatQuestion):
                 last = await self._last_question(s, interview)
                 if last:
-                    self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"))
+                    self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"), work)
             elif isinstance(effect, sm.DeleteData):
                 await self._delete_content(s, interview, who)
             elif isinstance(effect, sm.StartOver):
@@ -324,20 +349,40 @@ class Engine:
         progress: sm.Progress,
         who: Address,
         say: sm.Say,
+        work: _Work,
         purpose: str = "reply",
     ) -> None:
         key = f"i{interview.id}:{progress.out_seq}"
         progress.out_seq += 1
-        queue(
-            s,
-            key,
-            who,
-            say.text,
-            choices=say.choices,
-            prompt=say.prompt,
-            interview_id=interview.id,
-            purpose=purpose,
+        work.rows.append(
+            queue(
+                s,
+                key,
+                who,
+                say.text,
+                choices=say.choices,
+                prompt=say.prompt,
+                interview_id=interview.id,
+                purpose=purpose,
+                claim_until=self.dispatcher.lease(who.platform),
+            )
         )
+
+    async def _mark_answered(
+        self, s: AsyncSession, interview: Interview, effect: sm.MarkAnswered, work: _Work
+    ) -> None:
+        row = (
+            await s.exec(
+                select(OutboxRow)
+                .where(OutboxRow.interview_id == interview.id, OutboxRow.prompt == effect.prompt)
+                .order_by(col(OutboxRow.id).desc())
+            )
+        ).first()
+        if row is not None and row.answered_label is None:
+            row.answered_label = effect.label
+            s.add(row)
+            if row.status == "sent":
+                work.answered.append((row, effect.label))
 
     async def _add_turn(
         self, s: AsyncSession, interview: Interview, role: str, text: str, **bookkeeping: object
@@ -381,7 +426,7 @@ class Engine:
             update(OutboxRow)
             .where(
                 col(OutboxRow.interview_id) == interview.id,  # type: ignore[call-overload]
-                col(OutboxRow.status) == "pending",
+                col(OutboxRow.status).in_(["pending", "sending"]),
             )
             .values(status="cancelled")
         )
@@ -398,86 +443,62 @@ class Engine:
 
     # ---- the interviewer's move --------------------------------------------------------------------
 
-    async def _answer(self, interview_id: int, who: Address) -> None:
-        async with self.store.session() as s:
-            interview = await s.get(Interview, interview_id)
-            if interview is None or interview.state != sm.State.INTERVIEWING.value:
-                return
-            progress = sm.Progress.from_json(interview.data)
-            if not progress.awaiting_move:
-                return
-            study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
-            turns = list(
-                (
-                    await s.exec(
-                        select(Turn).where(Turn.interview_id == interview_id).order_by(col(Turn.seq))
-                    )
-                ).all()
-            )
-            screening = {
-                a.question_id: a.value
-                for a in (
-                    await s.exec(select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview_id))
-                ).all()
-            }
-        token = progress.move_token
-        allowed = guidance(study, progress, active_minutes([(t.role, t.created_at) for t in turns]))
+    async def _answer(self, pending: PendingMove) -> _Work:
+        """Ask the interviewer (outside any transaction) and store its move, or postpone on an outage."""
+        study, allowed = pending.study, pending.guidance
         if allowed.must_close:
             move = Move(MoveKind.CLOSE, study.plan.closing, None, model="budget")
         else:
-            limit = self.settings.max_message_chars
-            transcript = tuple(
-                ContextTurn(t.role, t.text if len(t.text) <= limit else t.text[:limit] + " […]")
-                for t in turns
-            )
-            context = InterviewContext(study, transcript, topic_states(study, progress), allowed, screening)
             try:
-                move = await self.interviewer.next_move(context)
+                move = await self.interviewer.next_move(pending.context)
             except InterviewerUnavailable as exc:
-                log.warning("interviewer unavailable for interview %s: %s", interview_id, exc)
-                await self._postpone(interview_id, who, token)
-                return
-        await self._store_move(interview_id, who, token, study, move, allowed)
+                log.warning("interviewer unavailable for interview %s: %s", pending.interview_id, exc)
+                return await self._postpone(pending)
+        return await self._store_move(pending, move)
 
-    async def _postpone(self, interview_id: int, who: Address, token: int) -> None:
+    async def _postpone(self, pending: PendingMove) -> _Work:
         """Tell the participant once that we are slow, and retry the move later."""
+        work = _Work()
         async with self.store.session() as s:
-            interview = await s.get(Interview, interview_id)
+            interview = await s.get(Interview, pending.interview_id)
             if interview is None:
-                return
+                return work
             progress = sm.Progress.from_json(interview.data)
-            if progress.move_token != token or not progress.awaiting_move:
-                return
-            if progress.notified_wait != token:
-                progress.notified_wait = token
-                queue(
-                    s,
-                    f"i{interview_id}:wait:{token}",
-                    who,
-                    WAIT_NOTICE,
-                    interview_id=interview_id,
-                    purpose="notice",
+            if progress.move_token != pending.token or not progress.awaiting_move:
+                return work
+            if progress.notified_wait != pending.token:
+                progress.notified_wait = pending.token
+                work.rows.append(
+                    queue(
+                        s,
+                        f"i{interview.id}:wait:{pending.token}",
+                        pending.who,
+                        WAIT_NOTICE,
+                        interview_id=interview.id,
+                        purpose="notice",
+                        claim_until=self.dispatcher.lease(pending.who.platform),
+                    )
                 )
             interview.move_due_at = self.clock() + timedelta(seconds=self.settings.retry_after_seconds)
             interview.data = progress.to_json()
             s.add(interview)
+        return work
 
-    async def _store_move(
-        self, interview_id: int, who: Address, token: int, study, move: Move, allowed
-    ) -> None:  # type: ignore[no-untyped-def]
+    async def _store_move(self, pending: PendingMove, move: Move) -> _Work:
+        work, study, who = _Work(), pending.study, pending.who
         async with self.store.session() as s:
-            query = select(Interview).where(Interview.id == interview_id)
+            query = select(Interview).where(Interview.id == pending.interview_id)
             if self.store.is_postgres:
                 query = query.with_for_update()
             interview = (await s.exec(query)).one()
             progress = sm.Progress.from_json(interview.data)
             if (
-                progress.move_token != token
+                progress.move_token != pending.token
                 or not progress.awaiting_move
                 or interview.state != sm.State.INTERVIEWING.value
             ):
-                return  # a newer message or a command overtook this move; its own move will follow
-            disposed = dispose(study, progress, move, allowed)
+                return work  # a newer message or a command overtook this move; its own move will follow
+            disposed = dispose(study, progress, move, pending.guidance)
             move, progress = disposed.move, disposed.progress
             covered = sorted(k for k, v in progress.topics.items() if v.get("covered"))
             followups = int(progress.topics.get(move.topic_id or "", {}).get("followups", 0))
@@ -506,37 +527,24 @@ class Engine:
                 state, progress = result.state, result.progress
                 for effect in result.effects:
                     if isinstance(effect, sm.Say):
-                        self._say(s, interview, progress, who, effect)
+                        self._say(s, interview, progress, who, effect, work)
             elif progress.flagged_turns >= 3:
-                self._say(
-                    s,
-                    interview,
-                    progress,
-                    who,
-                    sm.Say("I'll end our conversation here. Thank you for your time."),
-                )
+                self._say(s, interview, progress, who, sm.Say(ABUSE_END), work)
                 state = sm.State.STOPPED
             else:
-                self._say(s, interview, progress, who, sm.Say(move.text))
+                self._say(s, interview, progress, who, sm.Say(move.text), work)
                 if "distress" in move.flags:
                     self._say(
-                        s,
-                        interview,
-                        progress,
-                        who,
-                        sm.Say(
-                            f"{study.support}\n\nWe can pause here. Reply whenever you feel ready to go on, or type "
-                            "`stop` to end."
-                        ),
+                        s, interview, progress, who, sm.Say(f"{study.support}\n\n{DISTRESS_PAUSE}"), work
                     )
                     progress.paused_from, state = sm.State.INTERVIEWING.value, sm.State.PAUSED
             self._save(s, interview, state, progress)
+        return work
 
     # ---- recovery and periodic work ----------------------------------------------------------------
 
     async def recover(self) -> None:
-        """On start: resend replies interrupted mid-send, then finish everything a crash left undone."""
-        await self.dispatcher.release_stuck()
+        """On start: finish everything a crash left undone (same as a tick)."""
         await self.tick()
 
     async def tick(self) -> None:
@@ -562,7 +570,14 @@ class Engine:
         for interview_id, platform, workspace, user_id in due:
             who = Address(platform, workspace, user_id)
             async with self._lock(who.key):
-                await self._answer(interview_id, who)
+                async with self.store.session() as s:
+                    interview = await s.get(Interview, interview_id)
+                    if interview is None:
+                        continue
+                    study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
+                    pending = await pending_move(s, interview, study, who, self.settings.max_message_chars)
+                if pending is not None:
+                    await self._finish(await self._answer(pending))
         await self.dispatcher.send_due()
 
 

@@ -1,12 +1,19 @@
-"""Queueing and sending outbound messages exactly once: claim a row, send it, record the outcome."""
+"""Outbound messages, exactly once: rows are claimed (status 'sending' with a lease), sent, then recorded.
+
+A worker claims the rows it creates in the same transaction, so only it sends them. Rows left pending
+(rate limits, no adapter in this process) are claimed later by `send_due` with a conditional update:
+of two workers, one wins. A claim whose lease runs out was interrupted mid-send: replies are sent again
+(a repeated answer beats a lost one), invitations and reminders are not (a missed one beats a double).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +23,9 @@ from bot.storage import Store
 from bot.storage.models import OutboxRow, Participant
 
 log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=30)
 MAX_TRANSIENT_ATTEMPTS = 8
+RESENDABLE = ("reply", "notice")
 
 
 def queue(
@@ -30,8 +39,9 @@ def queue(
     interview_id: int | None = None,
     purpose: str = "reply",
     not_before: datetime | None = None,
+    claim_until: datetime | None = None,
 ) -> OutboxRow:
-    """Add an outbound message to the current transaction; it is sent after the transaction commits."""
+    """Add an outbound message to the current transaction. With `claim_until`, the caller sends it itself."""
     row = OutboxRow(
         key=key,
         platform=to.platform,
@@ -45,6 +55,8 @@ def queue(
     )
     if not_before is not None:
         row.not_before = not_before
+    if claim_until is not None:
+        row.status, row.lease_until, row.attempts = "sending", claim_until, 1
     session.add(row)
     return row
 
@@ -63,137 +75,139 @@ def to_outbound(row: OutboxRow) -> Outbound:
 
 
 class Dispatcher:
-    """Sends due outbox rows through the adapter registered for their platform."""
+    """Sends claimed outbox rows through the adapter registered for their platform."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime]):
         self.store = store
         self.clock = clock
         self.senders: dict[str, Sender] = {}
 
-    async def due(self, address: Address | None = None, limit: int = 500) -> list[OutboxRow]:
-        query = select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.not_before <= self.clock())
-        if address is not None:
-            query = query.where(
-                OutboxRow.platform == address.platform,
-                OutboxRow.workspace == address.workspace,
-                OutboxRow.user_id == address.user_id,
-            )
-        query = (
-            query.where(col(OutboxRow.platform).in_(list(self.senders)))
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-        )
-        async with self.store.session() as s:
-            return list((await s.exec(query)).all())
+    def lease(self, platform: str) -> datetime | None:
+        """A claim for a row this process can send right away, or None to leave it for another worker."""
+        return self.clock() + LEASE if platform in self.senders else None
 
-    async def send_due(self, address: Address | None = None) -> int:
-        """Send what is due, in order per recipient; a recipient whose send failed waits for the next round."""
-        sent, blocked = 0, set()
-        for row in await self.due(address):
+    async def deliver(self, rows: list[OutboxRow]) -> int:
+        """Send claimed rows in order and record every outcome in one transaction. Returns how many were sent."""
+        outcomes: dict[int, dict[str, Any]] = {}
+        held: dict[tuple[str, str, str], datetime] = {}
+        unreachable: set[tuple[str, str, str]] = set()
+        for row in rows:
+            assert row.id is not None
             who = (row.platform, row.workspace, row.user_id)
-            if who in blocked:
+            if who in held:  # keep a participant's messages in order behind a failed one
+                outcomes[row.id] = {"status": "pending", "not_before": held[who], "lease_until": None}
                 continue
-            ok = await self.send_one(row)
-            sent += ok
-            if not ok:
-                blocked.add(who)
-        return sent
+            outcomes[row.id] = values = await self._attempt(row)
+            if values["status"] != "sent":
+                held[who] = values.get("not_before") or self.clock()
+            if values.pop("unreachable", False):
+                unreachable.add(who)
+        if outcomes:
+            async with self.store.session() as s:
+                for row_id, values in outcomes.items():
+                    await s.exec(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))  # type: ignore[call-overload]
+                for platform, workspace, user_id in unreachable:
+                    await s.exec(  # type: ignore[call-overload]
+                        update(Participant)
+                        .where(
+                            col(Participant.platform) == platform,
+                            col(Participant.workspace) == workspace,
+                            col(Participant.user_id) == user_id,
+                        )
+                        .values(unreachable=True)
+                    )
+        return sum(1 for v in outcomes.values() if v["status"] == "sent")
 
-    async def _claim(self, row_id: int) -> bool:
-        # The conditional update is the claim: of two workers, exactly one sees rowcount 1.
-        async with self.store.session() as s:
-            result = await s.exec(  # type: ignore[call-overload]
-                update(OutboxRow)
-                .where(col(OutboxRow.id) == row_id, col(OutboxRow.status) == "pending")
-                .values(status="sending", attempts=OutboxRow.attempts + 1)
-            )
-            return bool(result.rowcount == 1)
-
-    async def send_one(self, row: OutboxRow) -> bool:
-        sender = self.senders.get(row.platform)
-        if sender is None or row.id is None or not await self._claim(row.id):
-            return False
+    async def _attempt(self, row: OutboxRow) -> dict[str, Any]:
+        sender = self.senders[row.platform]
+        now = self.clock()
         try:
             message_id = await sender.send(to_outbound(row))
         except Unreachable as exc:
-            await self._finish(row, "failed", error=f"unreachable: {exc}", unreachable=True)
+            return {"status": "failed", "error": f"unreachable: {exc}"[:500], "unreachable": True}
         except RateLimited as exc:
-            await self._finish(row, "pending", error=str(exc), delay=exc.retry_after)
+            return {
+                "status": "pending",
+                "error": str(exc)[:500],
+                "lease_until": None,
+                "not_before": now + timedelta(seconds=exc.retry_after),
+            }
         except Transient as exc:
-            give_up = row.attempts + 1 >= MAX_TRANSIENT_ATTEMPTS
-            await self._finish(
-                row,
-                "failed" if give_up else "pending",
-                error=f"transient: {exc}",
-                delay=min(2 ** (row.attempts + 1), 600),
-            )
+            give_up = row.attempts >= MAX_TRANSIENT_ATTEMPTS
+            return {
+                "status": "failed" if give_up else "pending",
+                "error": f"transient: {exc}"[:500],
+                "lease_until": None,
+                "not_before": now + timedelta(seconds=min(2**row.attempts, 600)),
+            }
         except Permanent as exc:
             log.error("outbox %s rejected by %s: %s", row.id, row.platform, exc)
-            await self._finish(row, "failed", error=f"permanent: {exc}")
-        else:
-            async with self.store.session() as s:
-                await s.exec(
-                    update(OutboxRow)
-                    .where(col(OutboxRow.id) == row.id)
-                    .values(  # type: ignore[call-overload]
-                        status="sent", platform_message_id=message_id, sent_at=self.clock(), error=None
-                    )
-                )
-            return True
-        return False
+            return {"status": "failed", "error": f"permanent: {exc}"[:500]}
+        return {
+            "status": "sent",
+            "platform_message_id": message_id,
+            "sent_at": now,
+            "error": None,
+            "lease_until": None,
+        }
 
-    async def _finish(
-        self, row: OutboxRow, status: str, *, error: str, delay: float = 0, unreachable: bool = False
-    ) -> None:
+    async def send_due(self, address: Address | None = None, limit: int = 500) -> int:
+        """Claim and send rows that are due: pending ones, and replies whose claim lapsed."""
+        now = self.clock()
+        platforms = list(self.senders)
+        if not platforms:
+            return 0
+        due = or_(
+            (col(OutboxRow.status) == "pending") & (col(OutboxRow.not_before) <= now),
+            (col(OutboxRow.status) == "sending") & (col(OutboxRow.lease_until) < now),
+        )
+        where = [due, col(OutboxRow.platform).in_(platforms)]
+        if address is not None:
+            where += [
+                col(OutboxRow.platform) == address.platform,
+                col(OutboxRow.workspace) == address.workspace,
+                col(OutboxRow.user_id) == address.user_id,
+            ]
         async with self.store.session() as s:
-            values: dict[str, object] = {"status": status, "error": error[:500]}
-            if delay:
-                values["not_before"] = self.clock() + timedelta(seconds=delay)
-            await s.exec(update(OutboxRow).where(col(OutboxRow.id) == row.id).values(**values))  # type: ignore[call-overload]
-            if unreachable:
-                await s.exec(
-                    update(Participant)
-                    .where(  # type: ignore[call-overload]
-                        col(Participant.platform) == row.platform,
-                        col(Participant.workspace) == row.workspace,
-                        col(Participant.user_id) == row.user_id,
-                    )
-                    .values(unreachable=True)
-                )
-
-    async def release_stuck(self) -> int:
-        """After a crash, rows left in 'sending' are retried for replies; invitations are not (never twice)."""
-        async with self.store.session() as s:
-            replies = await s.exec(
+            await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
-                .where(  # type: ignore[call-overload]
-                    col(OutboxRow.status) == "sending", col(OutboxRow.purpose).in_(["reply", "notice"])
+                .where(
+                    col(OutboxRow.status) == "sending",
+                    col(OutboxRow.lease_until) < now,
+                    col(OutboxRow.purpose).not_in(RESENDABLE),
                 )
-                .values(status="pending")
+                .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
             )
-            await s.exec(
+            ids = list(
+                (
+                    await s.exec(select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit))
+                ).all()
+            )
+            if not ids:
+                return 0
+            # The conditional update is the claim: a row another worker claimed first no longer matches.
+            claimed = await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
-                .where(col(OutboxRow.status) == "sending")  # type: ignore[call-overload]
-                .values(status="failed", error="interrupted while sending; not retried")
+                .where(col(OutboxRow.id).in_(ids), due)
+                .values(status="sending", lease_until=now + LEASE, attempts=OutboxRow.attempts + 1)
+                .returning(OutboxRow.id)
             )
-            return int(replies.rowcount or 0)
+            claimed_ids = [r[0] for r in claimed.all()]
+            rows = list(
+                (
+                    await s.exec(
+                        select(OutboxRow)
+                        .where(col(OutboxRow.id).in_(claimed_ids))
+                        .order_by(col(OutboxRow.id))
+                    )
+                ).all()
+            )
+        return await self.deliver(rows)
 
-    async def mark_answered(self, interview_id: int, prompt: str, label: str) -> None:
-        """Update the message that carried a prompt so it shows the answer and no longer offers buttons."""
-        async with self.store.session() as s:
-            row = (
-                await s.exec(
-                    select(OutboxRow)
-                    .where(OutboxRow.interview_id == interview_id, OutboxRow.prompt == prompt)
-                    .order_by(col(OutboxRow.id).desc())
-                )
-            ).first()
-            if row is None or row.answered_label is not None:
-                return
-            row.answered_label = label
-            s.add(row)
+    async def show_answered(self, row: OutboxRow, label: str) -> None:
+        """Update a sent message that carried buttons so it shows the answer and offers no more buttons."""
         sender = self.senders.get(row.platform)
-        if sender is None or row.status != "sent" or not row.platform_message_id:
+        if sender is None or not row.platform_message_id:
             return
         try:
             await sender.mark_answered(row.platform_message_id, to_outbound(row), label)

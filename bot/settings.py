@@ -67,6 +67,20 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator(
+        "anthropic_api_key",
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "discord_token",
+        "pseudonym_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`FOO=` in a shell or .env means "not set", not "set to nothing"."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

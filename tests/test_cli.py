@@ -48,7 +48,7 @@ def test_demo_prints_a_whole_interview_and_the_survey(tmp_path: Path) -> None:
 def test_run_without_a_terminal_runs_the_demo(tmp_path: Path) -> None:
     result = run(["run"], tmp_path, stdin="")
     assert result.returncode == 0, result.stderr
-    assert "running the scripted demo" in result.stderr
+    assert "running the scripted demo" in result.stderr.replace("\n", " ")
     assert "Survey answers:" in result.stdout
 
 
@@ -109,3 +109,21 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
 def test_bad_arguments_get_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
     result = run(args, tmp_path)
     assert result.returncode != 0 and message in result.stderr + result.stdout
+
+
+def test_discord_invite_url_has_the_scopes_and_permissions(tmp_path: Path) -> None:
+    result = run(["discord", "invite-url", "--application-id", "123456789012345678"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip()
+    assert url.startswith("https://discord.com/oauth2/authorize?client_id=123456789012345678")
+    assert "scope=bot+applications.commands" in url and "permissions=3072" in url
+
+
+def test_discord_invite_url_without_id_or_token_says_what_to_give(tmp_path: Path) -> None:
+    result = run(["discord", "invite-url"], tmp_path, DISCORD_TOKEN="")
+    assert result.returncode == 2 and "--application-id" in result.stderr
+
+
+def test_run_discord_without_a_token_names_the_variable(tmp_path: Path) -> None:
+    result = run(["run", "--discord"], tmp_path)
+    assert result.returncode != 0 and "DISCORD_TOKEN" in result.stderr + result.stdout

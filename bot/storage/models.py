@@ -184,7 +184,8 @@ class OutboxRow(SQLModel, table=True):
     prompt: str | None = None
     interview_id: int | None = Field(default=None, index=True)
     purpose: str = Field(default="reply", max_length=24)  # reply | notice | invitation | reminder ...
-    status: str = Field(default="pending", index=True, max_length=16)  # pending|sending|sent|failed
+    status: str = Field(default="pending", index=True, max_length=16)  # pending|sending|sent|failed|cancelled
+    lease_until: datetime | None = _ts_null()  # a 'sending' row whose lease ran out was interrupted
     attempts: int = 0
     not_before: datetime = _ts()
     platform_message_id: str | None = None

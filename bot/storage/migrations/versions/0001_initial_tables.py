@@ -5,11 +5,11 @@ Revises:
 Create Date: 2026-11-22
 """
 
+from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
-
 import bot.storage.models
+
 
 revision = "0001"
 down_revision = None
@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("interview_id", sa.Integer(), nullable=True),
         sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("lease_until", bot.storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("platform_message_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),

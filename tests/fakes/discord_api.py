@@ -1,0 +1,745 @@
+"""A local fake of Discord's REST API and gateway, for tests that run the real discord.py client.
+
+    async with FakeDiscord() as fake:                  # 127.0.0.1, random free port, REST + websocket
+        settings: discord_api_base=fake.base_url, discord_gateway_url=fake.gateway_url (or leave the
+        gateway unset: GET /gateway/bot names it), discord_token=fake.token
+        await fake.wait_identified()                   # the client sent IDENTIFY and got READY
+        payload = await fake.say(user_id, "hi")        # MESSAGE_CREATE in the user's DM with the bot
+        await fake.click(user_id, message_id, label="Yes, I agree")   # INTERACTION_CREATE for a button
+        await fake.slash(user_id, "interviewer", "status", study="x")  # INTERACTION_CREATE for a command
+        await fake.dispatch("MESSAGE_CREATE", any_payload)            # or any payload a test builds
+        fake.close_dms(user_id)                        # every DM to them: 403 code 50007
+        fake.fail_next("POST", r"/channels/\\d+/messages", 429, retry_after=0.05)
+        fake.bot_messages(user_id)                     # what the bot posted in their DM (edits applied)
+        fake.requests, fake.callbacks, fake.followups  # everything received, in order
+
+What it checks the way Discord does: the bot token on REST calls (401 otherwise), IDENTIFY's token
+(close 4004 otherwise), content at most 2,000 characters, nonces at most 25 characters, custom_ids at
+most 100, labels at most 80, at most 5 rows of 5 buttons, one initial response per interaction (a second
+gets 400 code 40060). A message created with `nonce` + `enforce_nonce` that repeats a nonce of the same
+author from the last 5 minutes returns the earlier message and creates nothing.
+Gateway: HELLO (op 10), heartbeat (op 1) -> ACK (op 11), IDENTIFY (op 2) -> READY, RESUME (op 6) ->
+RESUMED, dispatches (op 0) with a sequence number. With `compress=zlib-stream` in the websocket URL
+(discord.py's default) frames are zlib-compressed with a sync flush per message; otherwise plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import secrets
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API = "/api/v10"
+NONCE_WINDOW = 300.0
+CANNOT_DM = {"message": "Cannot send messages to this user", "code": 50007}
+_BODY = web.RequestKey("body", object)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One REST request as received: the path is without the /api/v10 prefix."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+
+
+@dataclass
+class Fault:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class _Connection:
+    ws: web.WebSocketResponse
+    compress: bool
+    compressor: Any = field(default_factory=zlib.compressobj)
+    session_id: str | None = None
+    seq: int = 0
+
+
+class FakeDiscord:
+    """Discord, as far as the interviewer bot talks to it."""
+
+    def __init__(self, *, token: str = "fake-bot-token", heartbeat_ms: int = 41250, host: str = "127.0.0.1"):
+        self.token = token
+        self.host = host
+        self.port = 0
+        self.heartbeat_ms = heartbeat_ms
+        self._ids = itertools.count(1_200_000_000_000_000_000)
+        self.application_id = self.new_id()
+        self.bot = self._user_payload(self.application_id, "interviewer-bot", bot=True)
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}  # channel id -> channel payload
+        self.dms: dict[str, str] = {}  # user id -> DM channel id
+        self.messages: dict[str, dict[str, Any]] = {}  # message id -> current payload, insertion ordered
+        self.requests: list[Recorded] = []
+        self.callbacks: list[dict[str, Any]] = []  # interaction callbacks: {"interaction": id, "body": ...}
+        self.followups: list[dict[str, Any]] = []  # webhook posts and edits made with interaction tokens
+        self.commands: list[dict[str, Any]] = []
+        self.identifies: list[dict[str, Any]] = []
+        self.ws_queries: list[dict[str, str]] = []
+        self.heartbeats = 0
+        self.closed_dms: set[str] = set()
+        self.faults: list[Fault] = []
+        self._interactions: dict[str, dict[str, Any]] = {}  # id -> {"token", "channel_id", "acked", ...}
+        self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
+        self._connections: list[_Connection] = []
+        self._identified = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/gateway", self._gateway)
+        r = app.router
+        r.add_get(f"{API}/users/@me", self._me)
+        r.add_get(f"{API}/oauth2/applications/@me", self._application)
+        r.add_get(f"{API}/gateway", self._gateway_info)
+        r.add_get(f"{API}/gateway/bot", self._gateway_info)
+        r.add_post(f"{API}/users/@me/channels", self._open_dm)
+        r.add_post(API + "/channels/{channel}/messages", self._create_message)
+        r.add_patch(API + "/channels/{channel}/messages/{message}", self._edit_message)
+        r.add_put(API + "/applications/{app}/commands", self._put_commands)
+        r.add_post(API + "/interactions/{interaction}/{token}/callback", self._callback)
+        r.add_post(API + "/webhooks/{app}/{token}", self._followup)
+        r.add_patch(API + "/webhooks/{app}/{token}/messages/{message}", self._edit_followup)
+        r.add_route("*", API + "/{tail:.*}", self._not_found)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for conn in list(self._connections):
+            await conn.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ---- what tests call ------------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def user(self, user_id: str | int | None = None, name: str = "member") -> dict[str, Any]:
+        """A (known) Discord user; created on first use."""
+        uid = str(user_id) if user_id is not None else self.new_id()
+        if uid not in self.users:
+            self.users[uid] = self._user_payload(uid, name)
+        return self.users[uid]
+
+    def guild_channel(self, guild_id: str | None = None) -> dict[str, Any]:
+        """A text channel in a server the bot is in."""
+        gid = guild_id or self.new_id()
+        channel = {
+            "id": self.new_id(),
+            "type": 0,
+            "guild_id": gid,
+            "name": "general",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+        }
+        self.channels[channel["id"]] = channel
+        return channel
+
+    def close_dms(self, user_id: str | int) -> None:
+        self.closed_dms.add(str(user_id))
+
+    def open_dms(self, user_id: str | int) -> None:
+        self.closed_dms.discard(str(user_id))
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        code: int = 0,
+        message: str | None = None,
+        retry_after: float | None = None,
+        times: int = 1,
+        via: bool = True,
+    ) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex with an error.
+
+        A 429 carries `retry_after` in body and header, and a `Via` header unless `via=False`: discord.py
+        retries a 429 with `Via` itself and treats one without as a Cloudflare block.
+        """
+        body: dict[str, Any] = {"message": message or f"{status}: fake error", "code": code}
+        headers: dict[str, str] = {}
+        if status == 429:
+            wait = 1.0 if retry_after is None else retry_after
+            body.update(
+                message=message or "You are being rate limited.", retry_after=wait, **{"global": False}
+            )
+            headers["Retry-After"] = f"{wait:g}"
+            if via:
+                headers["Via"] = "1.1 google"
+        self.faults.append(Fault(method.upper(), re.compile(path), status, body, headers, times))
+
+    def dm_channel_id(self, user_id: str | int) -> str:
+        uid = str(user_id)
+        if uid not in self.dms:
+            channel = {
+                "id": self.new_id(),
+                "type": 1,
+                "last_message_id": None,
+                "recipients": [self.user(uid)],
+            }
+            self.channels[channel["id"]] = channel
+            self.dms[uid] = channel["id"]
+        return self.dms[uid]
+
+    def bot_messages(self, user_id: str | int) -> list[dict[str, Any]]:
+        channel_id = self.dm_channel_id(user_id)
+        return [
+            m
+            for m in self.messages.values()
+            if m["channel_id"] == channel_id and m["author"]["id"] == self.bot["id"]
+        ]
+
+    def requests_to(self, method: str, pattern: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    def message_create(
+        self, user_id: str | int, content: str, *, attachments: int = 0, message_id: str | None = None
+    ) -> dict[str, Any]:
+        """A MESSAGE_CREATE payload: `user_id` writes `content` in their DM with the bot."""
+        files = [
+            {
+                "id": self.new_id(),
+                "filename": f"file{i}.png",
+                "size": 10,
+                "url": "https://cdn.invalid/f",
+                "proxy_url": "https://cdn.invalid/f",
+                "content_type": "image/png",
+            }
+            for i in range(attachments)
+        ]
+        return self._message_payload(
+            self.dm_channel_id(user_id), self.user(user_id), content, message_id=message_id, attachments=files
+        )
+
+    async def say(self, user_id: str | int, content: str, **kw: Any) -> dict[str, Any]:
+        payload = self.message_create(user_id, content, **kw)
+        self.messages[payload["id"]] = payload
+        await self.dispatch("MESSAGE_CREATE", payload)
+        return payload
+
+    def component_interaction(
+        self, user_id: str | int, message: dict[str, Any], custom_id: str
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload for a button click on `message` (a DM or a server message)."""
+        data = self._interaction_base(user_id, 3, message["channel_id"])
+        data["data"] = {"custom_id": custom_id, "component_type": 2}
+        data["message"] = message
+        self._interactions[data["id"]]["message_id"] = message["id"]
+        return data
+
+    async def click(
+        self, user_id: str | int, message_id: str, *, label: str | None = None, custom_id: str | None = None
+    ) -> dict[str, Any]:
+        """Click the enabled button with `label` (or `custom_id`) on a message, as it looks now."""
+        message = self.messages[message_id]
+        buttons = [c for row in message.get("components", []) for c in row.get("components", [])]
+        button = next(
+            (
+                b
+                for b in buttons
+                if (label is not None and b.get("label") == label)
+                or (custom_id is not None and b.get("custom_id") == custom_id)
+            ),
+            None,
+        )
+        if button is None:
+            raise AssertionError(f"no button {label or custom_id!r} on message {message_id}: {buttons}")
+        if button.get("disabled"):
+            raise AssertionError(
+                f"button {button['custom_id']!r} is disabled; Discord would not deliver a click"
+            )
+        payload = self.component_interaction(user_id, message, button["custom_id"])
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    def command_interaction(
+        self, user_id: str | int, name: str, subcommand: str, *, channel_id: str | None = None, **options: str
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload for `/name subcommand option:value ...` (in a server by default)."""
+        channel_id = channel_id or self.guild_channel()["id"]
+        data = self._interaction_base(user_id, 2, channel_id)
+        command = next((c for c in self.commands if c["name"] == name), None)
+        data["data"] = {
+            "id": command["id"] if command else self.new_id(),
+            "name": name,
+            "type": 1,
+            "options": [
+                {
+                    "name": subcommand,
+                    "type": 1,
+                    "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+                }
+            ],
+        }
+        return data
+
+    async def slash(self, user_id: str | int, name: str, subcommand: str, **options: str) -> dict[str, Any]:
+        payload = self.command_interaction(user_id, name, subcommand, **options)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def post_as_bot(self, channel_id: str, content: str, components: list[Any]) -> dict[str, Any]:
+        """Store a message as if the bot had posted it earlier (e.g. an invitation from another process)."""
+        payload = self._message_payload(channel_id, self.bot, content, components=components)
+        self.messages[payload["id"]] = payload
+        return payload
+
+    async def dispatch(self, event: str, payload: dict[str, Any]) -> int:
+        """Send an op 0 dispatch to every identified gateway connection; returns how many got it."""
+        sent = 0
+        for conn in list(self._connections):
+            if conn.session_id is None or conn.ws.closed:
+                continue
+            conn.seq += 1
+            await self._send(conn, {"op": 0, "t": event, "s": conn.seq, "d": payload})
+            sent += 1
+        if not sent:
+            raise AssertionError(f"no identified gateway connection to dispatch {event} to")
+        return sent
+
+    async def wait_identified(self, count: int = 1, seconds: float = 10) -> None:
+        """Wait until `count` IDENTIFYs have been answered with READY."""
+        async with asyncio.timeout(seconds), self._identified:
+            await self._identified.wait_for(lambda: len(self.identifies) >= count)
+
+    async def wait_until(self, predicate: Any, seconds: float = 5.0, what: str = "condition") -> None:
+        """Poll `predicate` until it holds; fail naming `what` after `seconds`."""
+        deadline = time.monotonic() + seconds
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.01)
+
+    # ---- REST -----------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.startswith(API):
+            return await handler(request)
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        request[_BODY] = body
+        path = request.path[len(API) :]
+        self.requests.append(Recorded(request.method, path, dict(request.query), body, time.monotonic()))
+        if (
+            not path.startswith(("/interactions/", "/webhooks/"))
+            and request.headers.get("Authorization") != f"Bot {self.token}"
+        ):
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and fault.path.fullmatch(path):
+                fault.times -= 1
+                return _json(fault.body, status=fault.status, headers=fault.headers)
+        return await handler(request)
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return _json(self.bot)
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "id": self.application_id,
+                "name": "interviewer",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "00" * 32,
+                "flags": 0,
+                "owner": self._user_payload("1", "owner"),
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+                "interactions_endpoint_url": None,
+            }
+        )
+
+    async def _gateway_info(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        body = request[_BODY]
+        recipient = str((body or {}).get("recipient_id", ""))
+        if not recipient.isdigit():
+            return _invalid("recipient_id is required")
+        return _json(self.channels[self.dm_channel_id(recipient)])
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
+            return _json(CANNOT_DM, status=403)
+        body = request[_BODY] or {}
+        problem = _check_message(body)
+        if problem:
+            return _invalid(problem)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get((self.bot["id"], str(nonce)))
+            if earlier and time.monotonic() - earlier[1] < NONCE_WINDOW:
+                return _json(self.messages[earlier[0]])
+        payload = self._message_payload(
+            channel["id"],
+            self.bot,
+            body.get("content", ""),
+            components=body.get("components", []),
+            nonce=nonce,
+            flags=body.get("flags", 0),
+        )
+        self.messages[payload["id"]] = payload
+        if nonce is not None and body.get("enforce_nonce"):
+            self._nonces[(self.bot["id"], str(nonce))] = (payload["id"], time.monotonic())
+        return _json(payload)
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        message = self.messages.get(request.match_info["message"])
+        if message is None or message["channel_id"] != request.match_info["channel"]:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        if message["author"]["id"] != self.bot["id"]:
+            return _json(
+                {"message": "Cannot edit a message authored by another user", "code": 50005}, status=403
+            )
+        body = request[_BODY] or {}
+        problem = _check_message(body)
+        if problem:
+            return _invalid(problem)
+        for key in ("content", "components"):
+            if key in body:
+                message[key] = body[key]
+        message["edited_timestamp"] = _now()
+        return _json(message)
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        if request.match_info["app"] != self.application_id:
+            return _json({"message": "Unknown Application", "code": 10002}, status=404)
+        self.commands = [
+            {
+                **c,
+                "id": self.new_id(),
+                "application_id": self.application_id,
+                "version": self.new_id(),
+                "type": c.get("type", 1),
+                "default_member_permissions": c.get("default_member_permissions"),
+                "nsfw": c.get("nsfw", False),
+            }
+            for c in (request[_BODY] or [])
+        ]
+        return _json(self.commands)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        interaction = self._interactions.get(request.match_info["interaction"])
+        if interaction is None or interaction["token"] != request.match_info["token"]:
+            return _json({"message": "Unknown interaction", "code": 10062}, status=404)
+        if interaction["acked"]:
+            return _invalid("Interaction has already been acknowledged.", code=40060)
+        body = request[_BODY] or {}
+        interaction["acked"] = True
+        self.callbacks.append({"interaction": request.match_info["interaction"], "body": body})
+        kind, data = body.get("type"), body.get("data") or {}
+        flags = int(data.get("flags", 0))
+        response: dict[str, Any] = {
+            "interaction": {
+                "id": request.match_info["interaction"],
+                "type": interaction["type"],
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            }
+        }
+        if kind in (4, 5):
+            original = self._message_payload(
+                interaction["channel_id"],
+                self.bot,
+                data.get("content", ""),
+                components=data.get("components", []),
+                flags=flags,
+            )
+            interaction["original"] = original
+            response["interaction"]["response_message_id"] = original["id"]
+            if kind == 4:
+                response["resource"] = {"type": 4, "message": original}
+        elif kind == 7 and interaction.get("message_id") in self.messages:
+            message = self.messages[interaction["message_id"]]
+            message.update({k: v for k, v in data.items() if k in ("content", "components")})
+        if request.query.get("with_response") in ("1", "true"):
+            return _json(response)
+        return web.Response(status=204)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request.match_info["token"])
+        if interaction is None or request.match_info["app"] != self.application_id:
+            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+        body = request[_BODY] or {}
+        message = self._message_payload(
+            interaction["channel_id"],
+            self.bot,
+            body.get("content", ""),
+            components=body.get("components", []),
+            flags=int(body.get("flags", 0)),
+        )
+        self.followups.append({"kind": "post", "interaction": interaction["id"], "body": body})
+        if request.query.get("wait") in ("1", "true"):
+            return _json(message)
+        return web.Response(status=204)
+
+    async def _edit_followup(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request.match_info["token"])
+        if interaction is None or "original" not in interaction:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        body = request[_BODY] or {}
+        original = interaction["original"]
+        original.update({k: v for k, v in body.items() if k in ("content", "components")})
+        self.followups.append({"kind": "edit", "interaction": interaction["id"], "body": body})
+        return _json(original)
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    # ---- gateway --------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.ws_queries.append(dict(request.query))
+        conn = _Connection(ws, compress=request.query.get("compress") == "zlib-stream")
+        self._connections.append(conn)
+        try:
+            await self._send(
+                conn, {"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
+            )
+            async for frame in ws:
+                if frame.type is not WSMsgType.TEXT:
+                    continue
+                await self._on_gateway(conn, json.loads(frame.data))
+        finally:
+            self._connections.remove(conn)
+        return ws
+
+    async def _on_gateway(self, conn: _Connection, msg: dict[str, Any]) -> None:
+        op, data = msg.get("op"), msg.get("d")
+        if op == 1:
+            self.heartbeats += 1
+            await self._send(conn, {"op": 11, "d": None, "s": None, "t": None})
+        elif op == 2:
+            if data.get("token") != self.token:
+                await conn.ws.close(code=4004, message=b"Authentication failed.")
+                return
+            conn.session_id = secrets.token_hex(16)
+            conn.seq = 1
+            ready = {
+                "v": 10,
+                "user": self.bot,
+                "guilds": [],
+                "session_id": conn.session_id,
+                "resume_gateway_url": self.gateway_url,
+                "private_channels": [],
+                "application": {"id": self.application_id, "flags": 0},
+            }
+            await self._send(conn, {"op": 0, "t": "READY", "s": conn.seq, "d": ready})
+            async with self._identified:
+                self.identifies.append(data)
+                self._identified.notify_all()
+        elif op == 6:
+            conn.session_id = data.get("session_id")
+            conn.seq = int(data.get("seq") or 0) + 1
+            await self._send(conn, {"op": 0, "t": "RESUMED", "s": conn.seq, "d": {}})
+
+    async def _send(self, conn: _Connection, msg: dict[str, Any]) -> None:
+        text = json.dumps(msg)
+        if conn.compress:
+            await conn.ws.send_bytes(
+                conn.compressor.compress(text.encode()) + conn.compressor.flush(zlib.Z_SYNC_FLUSH)
+            )
+        else:
+            await conn.ws.send_str(text)
+
+    # ---- payloads -------------------------------------------------------------------------------
+
+    def _user_payload(self, user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+        return {
+            "id": user_id,
+            "username": name,
+            "discriminator": "0",
+            "global_name": name.title(),
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
+
+    def _message_payload(
+        self,
+        channel_id: str,
+        author: dict[str, Any],
+        content: str,
+        *,
+        message_id: str | None = None,
+        components: list[Any] | None = None,
+        attachments: list[Any] | None = None,
+        nonce: Any = None,
+        flags: int = 0,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "id": message_id or self.new_id(),
+            "channel_id": channel_id,
+            "author": author,
+            "content": content,
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": attachments or [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags,
+            "components": components or [],
+        }
+        if nonce is not None:
+            payload["nonce"] = nonce
+        channel = self.channels.get(channel_id)
+        if channel and channel.get("guild_id"):
+            payload["guild_id"] = channel["guild_id"]
+        return payload
+
+    def _interaction_base(self, user_id: str | int, kind: int, channel_id: str) -> dict[str, Any]:
+        user = self.user(user_id)
+        channel = self.channels[channel_id]
+        interaction_id, token = self.new_id(), secrets.token_urlsafe(24)
+        data: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": self.application_id,
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "channel_id": channel_id,
+            "channel": channel,
+            "locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "attachment_size_limit": 10_485_760,
+        }
+        if channel.get("guild_id"):
+            gid = channel["guild_id"]
+            data.update(
+                guild_id=gid,
+                guild={"id": gid, "locale": "en-US", "features": []},
+                context=0,
+                authorizing_integration_owners={"0": gid},
+                member={
+                    "user": user,
+                    "roles": [],
+                    "joined_at": _now(),
+                    "permissions": "2248473465835073",
+                    "flags": 0,
+                    "deaf": False,
+                    "mute": False,
+                    "nick": None,
+                    "avatar": None,
+                },
+            )
+        else:
+            data.update(user=user, context=1, authorizing_integration_owners={"0": "0"})
+        self._interactions[interaction_id] = {
+            "id": interaction_id,
+            "token": token,
+            "type": kind,
+            "channel_id": channel_id,
+            "acked": False,
+        }
+        return data
+
+    def _by_token(self, token: str) -> dict[str, Any] | None:
+        return next((i for i in self._interactions.values() if i["token"] == token), None)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # exactly "application/json", no charset: discord.py parses a body as JSON only then
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _invalid(message: str, code: int = 50035) -> web.Response:
+    return _json({"message": message, "code": code}, status=400)
+
+
+def _check_message(body: dict[str, Any]) -> str | None:
+    """The limits Discord enforces on what the bot sends (a subset)."""
+    if len(body.get("content") or "") > 2000:
+        return "content: Must be 2000 or fewer in length."
+    if body.get("nonce") is not None and len(str(body["nonce"])) > 25:
+        return "nonce: Must be 25 or fewer in length."
+    rows = body.get("components") or []
+    if len(rows) > 5:
+        return "components: Must be 5 or fewer in length."
+    for row in rows:
+        buttons = row.get("components", [])
+        if row.get("type") != 1 or len(buttons) > 5:
+            return "components: an action row holds at most 5 components"
+        for button in buttons:
+            if len(button.get("custom_id", "")) > 100:
+                return "custom_id: Must be 100 or fewer in length."
+            if len(button.get("label", "")) > 80:
+                return "label: Must be 80 or fewer in length."
+    return None
