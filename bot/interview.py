@@ -298,6 +298,16 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
     if state in TERMINAL:
         return Step(state, p, [Say(_terminal_note(state))])
+    if isinstance(event, Click) and event.prompt == "start":  # "Take part" clicked again mid-interview
+        again = current_prompt(study, state, p)
+        return Step(
+            state,
+            p,
+            [
+                Say("You are already taking part; let's continue where we left off."),
+                again if again else RepeatQuestion(),
+            ],
+        )
     prompt = current_prompt(study, state, p)
     if isinstance(event, Message) and not event.text.strip():
         why = (

@@ -202,3 +202,14 @@ def test_progress_round_trips_through_json_and_ignores_unknown_keys() -> None:
     p = Progress(screening_index=2, topics={"tasks": {"asked": True}})
     data = p.to_json() | {"from_a_future_version": 1}
     assert Progress.from_json(data) == p
+
+
+@pytest.mark.parametrize(
+    "state", [State.AWAITING_CONSENT, State.SCREENING, State.INTERVIEWING, State.SURVEYING]
+)
+def test_take_part_clicked_again_continues_where_they_left_off(state: State) -> None:
+    result = step(STUDY, state, Progress(), Click("start", "start"))
+    assert result.state is state
+    assert _says(result)[0] == "You are already taking part; let's continue where we left off."
+    repeat = result.effects[1]
+    assert isinstance(repeat, sm.RepeatQuestion) if state is State.INTERVIEWING else repeat.prompt is not None

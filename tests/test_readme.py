@@ -1,0 +1,26 @@
+"""The README's promises: the two set-up commands, and a study example that really validates."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.study import parse_study
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_first_screen_gives_the_two_make_commands() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines() if line.strip()]
+    assert commands == ["make run", "make test"]
+
+
+def test_the_study_example_validates() -> None:
+    example = re.search(r"```yaml\n(.*?)```", README, re.S)
+    assert example is not None
+    study = parse_study(yaml.safe_load(example.group(1)), "README.md")
+    assert study.id == "teachers" and study.plan.topics[0].priority == "must"
