@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, func, select, update
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import interview as sm
@@ -290,7 +290,7 @@ class Engine:
             if isinstance(effect, sm.Say):
                 self._say(s, interview, progress, who, effect, work)
             elif isinstance(effect, sm.RecordTurn):
-                await self._add_turn(s, interview, "participant", effect.text)
+                self._add_turn(s, interview, progress, "participant", effect.text)
             elif isinstance(effect, sm.RecordAnswer):
                 if effect.section == "screening":
                     s.add(
@@ -384,14 +384,20 @@ class Engine:
             if row.status == "sent":
                 work.answered.append((row, effect.label))
 
-    async def _add_turn(
-        self, s: AsyncSession, interview: Interview, role: str, text: str, **bookkeeping: object
+    def _add_turn(
+        self,
+        s: AsyncSession,
+        interview: Interview,
+        progress: sm.Progress,
+        role: str,
+        text: str,
+        **bookkeeping: object,
     ) -> None:
-        last = (await s.exec(select(func.max(Turn.seq)).where(Turn.interview_id == interview.id))).one()
+        progress.turn_seq += 1
         s.add(
             Turn(
                 interview_id=interview.id or 0,
-                seq=(last or 0) + 1,
+                seq=progress.turn_seq,
                 role=role,
                 text=clean_text(text),
                 created_at=self.clock(),
@@ -502,9 +508,10 @@ class Engine:
             move, progress = disposed.move, disposed.progress
             covered = sorted(k for k, v in progress.topics.items() if v.get("covered"))
             followups = int(progress.topics.get(move.topic_id or "", {}).get("followups", 0))
-            await self._add_turn(
+            self._add_turn(
                 s,
                 interview,
+                progress,
                 "interviewer",
                 move.text,
                 topic_id=move.topic_id,

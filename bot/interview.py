@@ -169,6 +169,8 @@ class Progress:
     retry_at: str | None = None  # ISO time: when to ask the interviewer again after an outage
     notified_wait: int = -1  # move_token for which "give me a moment" was already sent
     out_seq: int = 0  # counter for outbound idempotency keys
+    turn_seq: int = 0  # sequence number of the last stored turn
+    screening: dict[str, str] = field(default_factory=dict)  # answers by question id, for the interviewer
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -375,6 +377,7 @@ def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice
     if state is State.SCREENING:
         q = study.screening[p.screening_index]
         effects.append(RecordAnswer("screening", q.id, choice.value))
+        p.screening[q.id] = choice.value
         p.screening_index += 1
         return _after_consent(study, p, effects)
     # surveying
@@ -495,7 +498,7 @@ def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> 
         p.awaiting_move = False
         return Step(
             State.WITHDRAWN,
-            Progress(out_seq=p.out_seq),
+            Progress(out_seq=p.out_seq, turn_seq=p.turn_seq),
             [
                 MarkAnswered("withdraw", choice.label),
                 DeleteData(),

@@ -16,7 +16,7 @@ from bot.coverage import active_minutes, guidance, topic_states
 from bot.interviewer.base import Guidance, InterviewContext
 from bot.interviewer.base import Turn as ContextTurn
 from bot.messages import Address
-from bot.storage.models import Interview, ScreeningAnswer, Turn
+from bot.storage.models import Interview, Turn
 from bot.study import Study
 
 DISTRESS_PAUSE = "We can pause here. Reply whenever you feel ready to go on, or type `stop` to end."
@@ -48,15 +48,12 @@ async def pending_move(
     turns = (
         await s.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(col(Turn.seq)))
     ).all()
-    screening = (
-        await s.exec(select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview.id))
-    ).all()
     allowed = guidance(study, progress, active_minutes([(t.role, t.created_at) for t in turns]))
     transcript = tuple(
         ContextTurn(t.role, t.text if len(t.text) <= max_chars else t.text[:max_chars] + " […]")
         for t in turns
     )
     context = InterviewContext(
-        study, transcript, topic_states(study, progress), allowed, {a.question_id: a.value for a in screening}
+        study, transcript, topic_states(study, progress), allowed, dict(progress.screening)
     )
     return PendingMove(interview.id, who, progress.move_token, study, context)
