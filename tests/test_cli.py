@@ -127,3 +127,10 @@ def test_discord_invite_url_without_id_or_token_says_what_to_give(tmp_path: Path
 def test_run_discord_without_a_token_names_the_variable(tmp_path: Path) -> None:
     result = run(["run", "--discord"], tmp_path)
     assert result.returncode != 0 and "DISCORD_TOKEN" in result.stderr + result.stdout
+
+
+def test_run_slack_without_tokens_names_the_variables(tmp_path: Path) -> None:
+    result = run(["run", "--slack"], tmp_path)
+    assert result.returncode != 0 and "SLACK_BOT_TOKEN" in result.stderr + result.stdout
+    http = run(["run", "--slack", "--http"], tmp_path, SLACK_BOT_TOKEN="xoxb-test")
+    assert http.returncode != 0 and "SLACK_SIGNING_SECRET" in http.stderr + http.stdout
