@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import socket
@@ -15,7 +16,7 @@ from urllib.parse import urlparse
 import yaml
 
 from adapters.console import ConsoleSession
-from bot.interviewer.base import Interviewer
+from bot.interviewer.base import InterviewContext, Interviewer, Move
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -152,3 +153,26 @@ class Console:
     @property
     def last(self):  # type: ignore[no-untyped-def]
         return self.session.sender.last
+
+
+class HangingInterviewer:
+    """Never answers, so a test can 'kill' the process while a stored message waits for its reply."""
+
+    name = "hanging"
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
+    async def next_move(self, context: InterviewContext) -> Move:
+        self.entered.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def kill(runtime: Runtime) -> None:
+    """Simulate a crash: cancel in-flight work without letting it finish, then drop the connections."""
+    tasks = list(runtime.engine._tasks.values())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await runtime.store.close()

@@ -24,26 +24,12 @@ from bot.storage.models import (
     Turn,
 )
 from tests.fakes.anthropic_api import FakeAnthropic
-from tests.helpers import Console, settings_for, start_runtime
+from tests.helpers import Console, HangingInterviewer, kill, settings_for, start_runtime
 
 WHO = Address("console", "local", "tester")
 LONG_ANSWER = (
     "I use it for drafting specifications and for summarising long meeting notes at work every week."
 )
-
-
-class HangingInterviewer:
-    """Never answers: lets a test 'kill' the engine while a participant message waits for its reply."""
-
-    name = "hanging"
-
-    def __init__(self) -> None:
-        self.entered = asyncio.Event()
-
-    async def next_move(self, context: InterviewContext) -> Move:
-        self.entered.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
 
 
 class CountingInterviewer(OfflineInterviewer):
@@ -59,15 +45,6 @@ async def _to_first_question(c: Console) -> None:
     for text in ("hi", "1", "1", "1"):
         await c.say(text)
     assert c.texts[-1].startswith("Which tasks"), c.texts[-1]
-
-
-async def _kill(runtime) -> None:  # type: ignore[no-untyped-def]
-    """Simulate a crash: cancel in-flight work without letting it finish, then drop the connections."""
-    tasks = list(runtime.engine._tasks.values())
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await runtime.store.close()
 
 
 async def _replies_after(runtime, interview_id: int, after_id: int) -> list[OutboxRow]:  # type: ignore[no-untyped-def]
@@ -96,7 +73,7 @@ async def test_crash_between_storing_and_replying_is_answered_once_after_restart
     await asyncio.wait_for(hanging.entered.wait(), 5)
     async with first.store.session() as s:
         last_out = max(r.id for r in (await s.exec(select(OutboxRow))).all())
-    await _kill(first)
+    await kill(first)
 
     second = await start_runtime(settings)
     try:
@@ -129,7 +106,7 @@ async def test_crash_before_processing_still_answers_the_stored_message_once(
         sqlite_url, study_dir, coalesce_seconds=60
     )  # still waiting when killed
     await first.engine.receive(Inbound(WHO, "m-early", text=LONG_ANSWER))
-    await _kill(first)
+    await kill(first)
 
     second = await start_runtime(settings)
     try:

@@ -30,12 +30,12 @@ from adapters.slack import (
 )
 from adapters.slack_blocks import SECTION_LIMIT, decode_choice, plain_text, split_text
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
-from bot.interviewer.base import InterviewContext, Interviewer, Move
+from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, Participant, SurveyAnswer, Turn
 from tests.fakes.slack_api import TEAM, FakeSlack, dm_channel
-from tests.helpers import settings_for, start_runtime
+from tests.helpers import HangingInterviewer, kill, settings_for, start_runtime
 from tests.slack_signing import FORM, SlackPoster
 
 SECRET = "test-signing-secret"
@@ -124,28 +124,6 @@ async def _to_first_question(w: World) -> None:
     await w.click("Yes, you may")
     await w.click("Designer")
     assert w.last()["text"].startswith("Which tasks"), w.last()["text"]
-
-
-class HangingInterviewer:
-    """Never answers, so a test can 'kill' the process while a stored message waits for its reply."""
-
-    name = "hanging"
-
-    def __init__(self) -> None:
-        self.entered = asyncio.Event()
-
-    async def next_move(self, context: InterviewContext) -> Move:
-        self.entered.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-
-async def _kill(runtime: Runtime) -> None:
-    tasks = list(runtime.engine._tasks.values())
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await runtime.store.close()
 
 
 # ---- scenarios ---------------------------------------------------------------------------------------
@@ -318,7 +296,7 @@ async def test_engine_crash_and_restart_answers_the_stored_message_once(
             assert (await first.slack.post(body))[0] == 200
             await asyncio.wait_for(hanging.entered.wait(), 5)
             before = len(fake.posted)
-            await _kill(first.runtime)
+            await kill(first.runtime)
         async with bot_process(database_url, study_dir, fake) as second:
             await second.runtime.engine.recover()
             await second.runtime.engine.recover()
