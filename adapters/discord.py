@@ -10,8 +10,10 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import io
 import logging
 import shlex
+import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -58,6 +60,22 @@ DMS_CLOSED = (
 )
 DMS_SENT = "Thanks! I've sent you a direct message; the interview continues there."
 DMS_PENDING = "Thanks! Look for a direct message from me in a moment."
+ATTACHMENT_LIMIT = 10 * 1024 * 1024 - 64 * 1024  # Discord's default upload limit, less a margin
+
+
+def attachment_parts(filename: str, data: bytes, limit: int = ATTACHMENT_LIMIT) -> list[tuple[str, bytes]]:
+    """The attachments for a file: itself if it fits, else zipped, else the zip cut into numbered parts."""
+    if len(data) <= limit:
+        return [(filename, data)]
+    if not filename.endswith((".zip", ".qdpx")):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(filename, data)
+        filename, data = filename + ".zip", buffer.getvalue()
+        if len(data) <= limit:
+            return [(filename, data)]
+    count = -(-len(data) // limit)
+    return [(f"{filename}.{n + 1:03d}", data[n * limit : (n + 1) * limit]) for n in range(count)]
 
 
 # ---- inbound translation ---------------------------------------------------------------------------
@@ -160,6 +178,7 @@ class DiscordSender:
         self._bulk_lock = asyncio.Lock()
         self._next_bulk = 0.0
         self._watchers: dict[str, list[asyncio.Future[str]]] = {}
+        self.attachment_limit = ATTACHMENT_LIMIT
 
     async def send(self, message: Outbound) -> str:
         try:
@@ -194,6 +213,36 @@ class DiscordSender:
             )
         except Exception as exc:
             raise self._translate(exc) from exc
+
+    async def upload_file(
+        self,
+        who: Address,
+        filename: str,
+        content: bytes | str,
+        *,
+        title: str | None = None,
+        comment: str | None = None,
+    ) -> str:
+        """Send a file to the person's DM as attachments (zipped, then split, when over the size limit)."""
+        data = content.encode() if isinstance(content, str) else content
+        parts = attachment_parts(filename, data, self.attachment_limit)
+        note = comment or title or filename
+        if len(parts) > 1:
+            base = parts[0][0].rsplit(".", 1)[0]
+            note += f"\n(In {len(parts)} parts: join them with `cat {base}.* > {base}`, then unzip.)"
+        try:
+            channel = await self._dm(who.user_id)
+            sent: discord.Message | None = None
+            for n, (name, chunk) in enumerate(parts):
+                sent = await channel.send(
+                    sanitize(note)[:MAX_CONTENT] if n == 0 else None,
+                    file=discord.File(io.BytesIO(chunk), filename=name),
+                    allowed_mentions=NO_MENTIONS,
+                )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        assert sent is not None
+        return str(sent.id)
 
     async def post_take_part(
         self, channel_id: int, text: str, study_id: str, label: str = "Take part"
@@ -388,6 +437,31 @@ def _command_group(client: InterviewerClient) -> app_commands.Group:
     @app_commands.describe(study="The study id, e.g. ai-at-work")
     async def status_command(interaction: discord.Interaction, study: str) -> None:
         await client.run_command(interaction, f"status {shlex.quote(study)}")
+
+    @group.command(name="export", description="Send a study's transcripts to your DMs (researchers)")
+    @app_commands.describe(
+        study="The study id",
+        format="jsonl, csv, markdown or qdpx",
+        since="Only interviews started on or after YYYY-MM-DD",
+        group="Only this answer to the study's group question",
+        include_incomplete="Also stopped, expired and running interviews",
+    )
+    @app_commands.choices(
+        format=[app_commands.Choice(name=f, value=f) for f in ("jsonl", "csv", "markdown", "qdpx")]
+    )
+    async def export_command(
+        interaction: discord.Interaction,
+        study: str,
+        format: str = "jsonl",
+        since: str | None = None,
+        group: str | None = None,
+        include_incomplete: bool = False,
+    ) -> None:
+        line = f"export {shlex.quote(study)} {shlex.quote(format)}"
+        line += f" --since {shlex.quote(since)}" if since else ""
+        line += f" --group {shlex.quote(group)}" if group else ""
+        line += " --include-incomplete" if include_incomplete else ""
+        await client.run_command(interaction, line)
 
     return group
 

@@ -239,6 +239,46 @@ class SlackSender:
         with delivery_errors():
             await self.client.views_publish(user_id=user_id, view=view)
 
+    # ---- cohorts (the `bot.cohorts.Directory` protocol) ------------------------------------------
+
+    async def channel_members(self, workspace: str, channel: str) -> list[str]:
+        """Every member id of a channel (conversations.members, all pages)."""
+        members: list[str] = []
+        cursor: str | None = None
+        while True:
+            with delivery_errors():
+                response = await self.client.conversations_members(channel=channel, cursor=cursor, limit=200)
+            members += list(response.get("members") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return members
+
+    async def user_timezone(self, workspace: str, user_id: str) -> str | None:
+        """The person's IANA zone from their Slack profile (users.info `tz`)."""
+        with delivery_errors():
+            response = await self.client.users_info(user=user_id)
+        user = response.get("user") or {}
+        return None if user.get("is_bot") or user.get("deleted") else user.get("tz")
+
+    async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str:
+        """Post a message (e.g. a study invitation with its button) in a channel; return its ts."""
+        ts = ""
+        for post in blocks.render(message):
+            with delivery_errors():
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=post.text, blocks=post.blocks, unfurl_links=False
+                )
+            ts = response["ts"]
+        return ts
+
+    async def update_in_channel(
+        self, workspace: str, channel: str, message_id: str, message: Outbound
+    ) -> None:
+        """Replace a channel post's content in place (chat.update), e.g. its participant count."""
+        post = blocks.render(message)[-1]
+        with delivery_errors():
+            await self.client.chat_update(channel=channel, ts=message_id, text=post.text, blocks=post.blocks)
+
 
 # ---- receiving -------------------------------------------------------------------------------------
 

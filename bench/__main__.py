@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import time
 
-MODULES = ["bench.engine_bench", "bench.slack_bench"]
+MODULES = ["bench.engine_bench", "bench.slack_bench", "bench.schedule_bench", "bench.export_bench"]
 
 
 async def main() -> None:

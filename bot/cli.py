@@ -177,6 +177,10 @@ def run(
         from bot.runtime import Runtime
 
         runtime = await Runtime.start(settings)
+        from bot.scheduler import Scheduler
+
+        scheduler = Scheduler(runtime.engine, interval=settings.tick_seconds)  # invitations, reminders, waves
+        scheduler.start()
         jobs = []
         if slack:
             from adapters.slack import serve as serve_slack
@@ -189,6 +193,7 @@ def run(
         try:
             await asyncio.gather(*jobs)
         finally:
+            scheduler.shutdown()
             await runtime.close()
 
     _run(main)
@@ -196,6 +201,10 @@ def run(
 
 discord_app = typer.Typer(help="Discord set-up helpers.", no_args_is_help=True)
 app.add_typer(discord_app, name="discord")
+
+from bot.cli_export import register as _register_data_commands  # noqa: E402  (export, import, audit)
+
+_register_data_commands(app)
 
 
 @discord_app.command("invite-url")
@@ -268,6 +277,15 @@ def _run(factory) -> None:  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+
+
+from bot.cli_plan import register as _register_planning  # noqa: E402  (it needs `app` defined)
+
+_register_planning(app)
+
+from bot.cli_schedule import register as _register_schedule  # noqa: E402  (invite, schedule show)
+
+_register_schedule(app)
 
 
 def main() -> None:

@@ -70,6 +70,7 @@ def _help() -> str:
         "*interviewer* runs research interviews in direct messages.\n"
         "• `/interviewer studies`: the studies you can manage\n"
         "• `/interviewer status <study>`: how far a study has got\n"
+        "• `/interviewer export <study> [jsonl|csv|markdown|qdpx]`: transcripts to your DMs (researchers)\n"
         "Participants: send the bot a direct message to take part; they can type `help`, `pause`, `stop` "
         "or `withdraw` at any time."
     )
@@ -114,7 +115,9 @@ async def status_text(engine: Engine, study: Study) -> str:
         done = (
             await s.exec(
                 select(Interview.created_at, Interview.completed_at).where(
-                    Interview.study_id == study.id, col(Interview.completed_at).is_not(None)
+                    Interview.study_id == study.id,
+                    col(Interview.completed_at).is_not(None),
+                    col(Interview.pilot).is_(False),
                 )
             )
         ).all()
@@ -126,7 +129,11 @@ async def status_text(engine: Engine, study: Study) -> str:
                     await s.exec(
                         select(ScreeningAnswer.value, func.count())
                         .join(Interview)
-                        .where(Interview.study_id == study.id, ScreeningAnswer.question_id == group_q)
+                        .where(
+                            Interview.study_id == study.id,
+                            ScreeningAnswer.question_id == group_q,
+                            col(Interview.pilot).is_(False),
+                        )
                         .group_by(ScreeningAnswer.value)
                     )
                 ).all()
@@ -144,8 +151,57 @@ async def status_text(engine: Engine, study: Study) -> str:
         lines.append(f"• median time to complete: {minutes:.0f} min")
     if groups:
         lines.append(f"By {group_q}: " + ", ".join(f"{k}: {v}" for k, v in sorted(groups.items())))
+    from bot.cohorts import funnel_lines  # late: cohorts imports this module's role checks
+
+    lines += await funnel_lines(engine, study)
     return "\n".join(lines)
 
 
 Handler = Callable[[Engine, Actor, list[str]], Awaitable[str]]
 HANDLERS: dict[str, Handler] = {"help": _cmd_help, "studies": _cmd_studies, "status": _cmd_status}
+
+
+async def _cmd_export(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.export_command import export_command  # late: it imports this module's role checks
+
+    return await export_command(engine, actor, args)
+
+
+async def _cmd_audit(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.export_command import audit_command
+
+    return await audit_command(engine, actor, args)
+
+
+USAGE["export"] = (
+    "/interviewer export <study> [jsonl|csv|markdown|qdpx] [--since DATE] [--group G] [--include-incomplete]"
+)
+USAGE["audit"] = "/interviewer audit <study>"
+HANDLERS.update(export=_cmd_export, audit=_cmd_audit)
+
+
+async def _cmd_invite(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.cohorts import invite_command
+
+    return await invite_command(engine, actor, args)
+
+
+async def _cmd_timezone(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.cohorts import timezone_command
+
+    return await timezone_command(engine, actor, args)
+
+
+USAGE["invite"] = "/interviewer invite <study> #channel | members:#channel | role:@Role"
+USAGE["timezone"] = "/interviewer timezone <Area/City>"
+HANDLERS.update(invite=_cmd_invite, timezone=_cmd_timezone)
+
+
+async def _cmd_pilot(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.pilot_command import pilot_command  # late: it imports this module's role checks
+
+    return await pilot_command(engine, actor, args)
+
+
+USAGE["pilot"] = "/interviewer pilot <study>"
+HANDLERS.update(pilot=_cmd_pilot)

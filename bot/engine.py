@@ -26,9 +26,11 @@ from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import interview as sm
+from bot import invitations
 from bot.catalog import Catalog
 from bot.coverage import dispose
 from bot.errors import InterviewerUnavailable
+from bot.export import own_data_messages
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, pending_move
@@ -43,12 +45,14 @@ from bot.storage.models import (
     OutboxRow,
     Participant,
     ScreeningAnswer,
+    StudyVersion,
     SurveyAnswer,
     Turn,
 )
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
 
 
@@ -227,10 +231,21 @@ class Engine:
         first = rows[0]
         event = _event_for(rows)
         interview = await self._interview_for(s, participant, first)
+        if interview is None and isinstance(event, sm.Command) and event.name in ("optout", "optin"):
+            # an invitation preference needs no interview: do not start one just to answer it
+            await invitations.set_opted_out(s, participant, event.name == "optout")
+            text = sm.OPTOUT_TEXT if event.name == "optout" else sm.OPTIN_TEXT
+            lease = self.dispatcher.lease(who.platform)
+            key = f"inbox:{first.id}:{event.name}"
+            work.rows.append(queue(s, key, who, text, purpose="notice", claim_until=lease))
+            return
         if interview is None or (first.prompt == "start" and interview.state in sm.TERMINAL):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
-            if study_id is None:
-                text = "There is no study open right now. Thank you for your interest!"
+            closed = study_id is not None and not await self._study_open(s, study_id)
+            if study_id is None or closed:
+                text = (
+                    NOT_OPEN if closed else "There is no study open right now. Thank you for your interest!"
+                )
                 work.rows.append(
                     queue(
                         s,
@@ -246,6 +261,17 @@ class Engine:
             event = sm.Begin()
         await self._run_step(s, interview, who, event, work)
 
+    async def open_pilot(self, who: Address, study_id: str) -> int:
+        """Create a pilot interview for `who` (kept out of status and exports); their next message starts it."""
+        async with self._lock(who.key):
+            async with self.store.session() as s:
+                participant = await self._lock_participant(s, who)
+                interview = await self._new_interview(s, participant, who, study_id)
+                interview.pilot = True
+                s.add(interview)
+                await s.flush()
+                return interview.id or 0
+
     async def _interview_for(
         self, s: AsyncSession, participant: Participant, row: InboxRow
     ) -> Interview | None:
@@ -255,6 +281,25 @@ class Engine:
         elif row.study_id is not None:
             query = query.where(Interview.study_id == row.study_id)
         return (await s.exec(query.order_by(col(Interview.id).desc()))).first()
+
+    async def study_open(self, study_id: str) -> bool:
+        """False when REQUIRE_APPROVAL is on and the study's current plan version is not approved."""
+        async with self.store.session() as s:
+            return await self._study_open(s, study_id)
+
+    async def _study_open(self, s: AsyncSession, study_id: str) -> bool:
+        """With REQUIRE_APPROVAL on, new interviews start only under an approved plan version."""
+        if not self.settings.require_approval:
+            return True
+        current = self.catalog.current(study_id)
+        approved_at = (
+            await s.exec(
+                select(StudyVersion.approved_at).where(
+                    StudyVersion.study_id == study_id, StudyVersion.version == current.version
+                )
+            )
+        ).first()
+        return approved_at is not None
 
     def _default_study(self) -> str | None:
         ids = self.catalog.ids()
@@ -330,6 +375,13 @@ class Engine:
                     s, await self._lock_participant(s, who), who, interview.study_id
                 )
                 await self._run_step(s, fresh, who, sm.Begin(), work)
+            elif isinstance(effect, sm.Snooze):
+                await invitations.snooze(s, interview.id, self.clock(), effect.duration)
+            elif isinstance(effect, sm.SetOptOut):
+                await invitations.set_opted_out(s, await self._lock_participant(s, who), effect.value)
+            elif isinstance(effect, sm.SendOwnData):
+                for piece in await own_data_messages(s, interview):
+                    self._say(s, interview, progress, who, sm.Say(piece), work)
         if not progress.awaiting_move:
             interview.move_due_at = None
         self._save(s, interview, result.state, progress)
@@ -549,6 +601,29 @@ class Engine:
         return work
 
     # ---- recovery and periodic work ----------------------------------------------------------------
+
+    async def apply_event(self, interview_id: int, event: sm.Event) -> None:
+        """Feed a scheduler event (e.g. `Expire`) to one interview under its participant's lock."""
+        async with self.store.session() as s:
+            found = (
+                await s.exec(
+                    select(Participant).join(Interview).where(Interview.id == interview_id)
+                )
+            ).first()
+        if found is None:
+            return
+        who = Address(found.platform, found.workspace, found.user_id)
+        work = _Work()
+        async with self._lock(who.key):
+            async with self.store.session() as s:
+                query = select(Interview).where(Interview.id == interview_id)
+                if self.store.is_postgres:
+                    query = query.with_for_update()
+                interview = (await s.exec(query)).first()
+                if interview is None:
+                    return
+                await self._run_step(s, interview, who, event, work)
+            await self._finish(work)
 
     async def recover(self) -> None:
         """On start: finish everything a crash left undone (same as a tick)."""

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.messages import Choice
-from bot.study import Study, SurveyItem
+from bot.study import Study, SurveyItem, parse_duration
 
 
 class State(StrEnum):
@@ -33,7 +33,10 @@ TERMINAL = frozenset({State.COMPLETED, State.DECLINED, State.STOPPED, State.WITH
 ACTIVE = frozenset(
     {State.INVITED, State.AWAITING_CONSENT, State.SCREENING, State.INTERVIEWING, State.SURVEYING}
 )
-COMMANDS = frozenset({"help", "pause", "resume", "stop", "withdraw", "start"})
+COMMANDS = frozenset(
+    {"help", "pause", "resume", "stop", "withdraw", "start", "optout", "optin", "snooze", "mydata"}
+)
+DEFAULT_SNOOZE = "1d"
 YES = frozenset({"yes", "y", "ok", "okay", "sure", "i agree", "agree", "yes, i agree", "1"})
 NO = frozenset({"no", "n", "no thanks", "no, thanks", "decline", "2"})
 
@@ -41,6 +44,8 @@ NO = frozenset({"no", "n", "no thanks", "no, thanks", "decline", "2"})
 def parse_command(text: str) -> str | None:
     """A whole message that is exactly a command word (optionally with / or !) is a command."""
     word = text.strip().lower().lstrip("/!").strip()
+    if word.startswith("snooze ") and len(word) <= 20:  # `snooze 2d`: the argument travels in the name
+        return "snooze " + word.split(None, 1)[1].replace(" ", "")
     return word if word in COMMANDS else None
 
 
@@ -131,8 +136,27 @@ class DeleteData:
 
 
 @dataclass(frozen=True)
+class Snooze:
+    """No reminders for this interview during `duration` (a study duration such as '2d')."""
+
+    duration: str
+
+
+@dataclass(frozen=True)
+class SetOptOut:
+    """The participant opted out of (True) or back into (False) invitations from this bot."""
+
+    value: bool
+
+
+@dataclass(frozen=True)
 class StartOver:
     """Begin a fresh interview of the same study (after a terminal state and `start`)."""
+
+
+@dataclass(frozen=True)
+class SendOwnData:
+    """Send the participant a copy of their own transcript and answers (`mydata`)."""
 
 
 Effect = (
@@ -145,6 +169,9 @@ Effect = (
     | RepeatQuestion
     | DeleteData
     | StartOver
+    | Snooze
+    | SetOptOut
+    | SendOwnData
 )
 
 
@@ -171,6 +198,7 @@ class Progress:
     out_seq: int = 0  # counter for outbound idempotency keys
     turn_seq: int = 0  # sequence number of the last stored turn
     screening: dict[str, str] = field(default_factory=dict)  # answers by question id, for the interviewer
+    wave: str | None = None  # the follow-up wave this interview belongs to (None: the main interview)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,7 +222,7 @@ HELP = (
     "You are taking part in a research interview. Answer in your own words, as briefly or fully as you like; "
     "you may skip any question.\n"
     "Commands: `pause` (continue later), `resume`, `stop` (end now, keep what you said), "
-    "`withdraw` (end and delete everything you said), `help`."
+    "`withdraw` (end and delete everything you said), `mydata` (a copy of what you said), `help`."
 )
 CONSENT_CHOICES = (Choice("Yes, I agree", "yes"), Choice("No, thanks", "no"))
 RELEASE_CHOICES = (Choice("Yes, you may", "yes"), Choice("No, keep it private", "no"))
@@ -432,6 +460,8 @@ def _terminal_note(state: State) -> str:
 def _command(study: Study, state: State, p: Progress, name: str) -> Step:
     if name == "help":
         return Step(state, p, [Say(HELP)])
+    if name == "mydata":
+        return Step(state, p, [SendOwnData()])
     if name == "start":
         if state in TERMINAL:
             return Step(state, p, [StartOver()])
@@ -464,6 +494,11 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
         elif resumed is State.INTERVIEWING:
             effects.append(RepeatQuestion())
         return Step(resumed, p, effects)
+    if name in ("optout", "optin"):
+        confirm = Say(OPTOUT_TEXT if name == "optout" else OPTIN_TEXT)
+        return Step(state, p, [SetOptOut(name == "optout"), confirm])
+    if name == "snooze" or name.startswith("snooze "):
+        return _snooze(state, p, name.partition(" ")[2] or DEFAULT_SNOOZE)
     # stop
     if state in TERMINAL:
         return Step(state, p, [Say("There is nothing running to stop.")])
@@ -477,6 +512,29 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
                 "`withdraw` if you want it deleted."
             )
         ],
+    )
+
+
+OPTOUT_TEXT = (
+    "Done: this bot will send you no more invitations or reminders. "
+    "Type `optin` if you ever want to hear about studies again."
+)
+OPTIN_TEXT = "Welcome back: you may receive study invitations again. Type `optout` to stop them."
+
+
+def _snooze(state: State, p: Progress, arg: str) -> Step:
+    try:
+        length = parse_duration(arg)
+    except ValueError:
+        return Step(state, p, [Say("Write how long to snooze, e.g. `snooze 2d`, `snooze 12h`, `snooze 1w`.")])
+    if length.days > 60:
+        return Step(state, p, [Say("Snooze for at most 60 days, e.g. `snooze 2w`.")])
+    if state in TERMINAL:
+        return Step(state, p, [Say("There is nothing to snooze right now.")])
+    return Step(
+        state,
+        p,
+        [Snooze(arg), Say(f"Snoozed: no reminders for {arg}. Reply whenever you are ready.")],
     )
 
 

@@ -15,6 +15,7 @@ from bot import interview as sm
 from bot.coverage import active_minutes, guidance, topic_states
 from bot.interviewer.base import Guidance, InterviewContext
 from bot.interviewer.base import Turn as ContextTurn
+from bot.invitations import earlier_summary, wave_study
 from bot.messages import Address
 from bot.storage.models import Interview, Turn
 from bot.study import Study
@@ -48,12 +49,16 @@ async def pending_move(
     turns = (
         await s.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(col(Turn.seq)))
     ).all()
+    summary = None
+    if progress.wave:  # a follow-up interview: the wave's topics, and what was said last time
+        study = wave_study(study, progress.wave)
+        summary = await earlier_summary(s, interview)
     allowed = guidance(study, progress, active_minutes([(t.role, t.created_at) for t in turns]))
     transcript = tuple(
         ContextTurn(t.role, t.text if len(t.text) <= max_chars else t.text[:max_chars] + " […]")
         for t in turns
     )
     context = InterviewContext(
-        study, transcript, topic_states(study, progress), allowed, dict(progress.screening)
+        study, transcript, topic_states(study, progress), allowed, dict(progress.screening), summary
     )
     return PendingMove(interview.id, who, progress.move_token, study, context)

@@ -178,11 +178,10 @@ class Dispatcher:
                 )
                 .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
             )
-            ids = list(
-                (
-                    await s.exec(select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit))
-                ).all()
-            )
+            pick = select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit)
+            if self.store.is_postgres:
+                pick = pick.with_for_update(skip_locked=True)  # rows another worker is claiming: skip them
+            ids = list((await s.exec(pick)).all())
             if not ids:
                 return 0
             # The conditional update is the claim: a row another worker claimed first no longer matches.

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # Studies
     studies_dir: Path = Path("studies")
     default_study: str = "ai-at-work"
+    require_approval: bool = Field(
+        default=False,
+        description="Refuse new (non-pilot) interviews of a study whose current plan version is not "
+        "approved (`interviewer plan approve`). Turn on in production.",
+    )
 
     # Claude
     anthropic_api_key: SecretStr | None = None

@@ -329,7 +329,7 @@ async def test_client_connects_registers_commands_and_heartbeats(bot: Bot, fake:
     (command,) = fake.commands
     assert command["name"] == "interviewer"
     subcommands = {o["name"]: o for o in command["options"]}
-    assert set(subcommands) == {"help", "studies", "status"}
+    assert set(subcommands) == {"help", "studies", "status", "export"}
     assert (
         subcommands["status"]["options"][0]["name"] == "study"
         and subcommands["status"]["options"][0]["required"]

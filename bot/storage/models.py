@@ -201,3 +201,50 @@ class Setting(SQLModel, table=True):
     __tablename__ = "instance_settings"
     name: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+class InvitationRow(SQLModel, table=True):
+    """One member invited to one wave of a study: the scheduler's record for reminders and expiry."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("participant_id", "study_id", "wave"),)
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    study_id: str = Field(index=True, max_length=64)
+    wave: str = Field(default="main", max_length=64)  # "main" or a follow-up wave id
+    interview_id: int | None = Field(default=None, index=True)
+    source: str = Field(default="roster", max_length=16)  # channel | members | role | roster | wave
+    cohort_group: str | None = Field(default=None, max_length=64)  # roster group, for the funnel
+    status: str = Field(default="open", index=True, max_length=16)  # open | closed
+    reminders_sent: int = 0
+    last_contact_at: datetime | None = _ts_null()  # when the latest invitation or reminder was due
+    snoozed_until: datetime | None = _ts_null()
+    created_at: datetime = _ts()
+
+
+class ChannelPost(SQLModel, table=True):
+    """A study invitation posted in a channel; the tick keeps its participant count current."""
+
+    __tablename__ = "channel_posts"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", "study_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: str = Field(index=True, max_length=64)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    message_id: str | None = Field(default=None, max_length=64)
+    shown_count: int = 0
+    created_at: datetime = _ts()
+
+
+class AuditEntry(SQLModel, table=True):
+    """One researcher action on a study's data (an export, or a refused attempt), kept for oversight."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: str = Field(index=True, max_length=64)
+    actor: str = Field(max_length=200)  # platform:user_id, or cli:<os user>
+    action: str = Field(max_length=32)  # export | export_refused | import | mydata
+    outcome: str = Field(max_length=16)  # ok | refused | failed | started
+    detail: dict[str, Any] = _json({})
+    created_at: datetime = _ts()

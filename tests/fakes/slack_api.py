@@ -10,8 +10,8 @@
         fake.home_views["U1"]                               # the last view published for a user
         fake.uploads                                        # files completed through files_upload_v2
 
-Implemented: auth.test, conversations.open, chat.postMessage, chat.update, chat.postEphemeral,
-users.info, views.publish, and the files_upload_v2 trio (files.getUploadURLExternal, the upload POST to
+Implemented: auth.test, conversations.open, conversations.members, chat.postMessage, chat.update,
+chat.postEphemeral, users.info, views.publish, and the files_upload_v2 trio (files.getUploadURLExternal, the upload POST to
 the URL it returns, files.completeUploadExternal). Any other method answers `unknown_method`.
 Block Kit payloads are checked against the limits the bot relies on (section text 3000 characters,
 button text 75, button value 2000, unique action ids, 50 blocks) and rejected with `invalid_blocks`,
@@ -75,6 +75,9 @@ class FakeSlack:
         self._seq = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self.channel_members: dict[str, list[str]] = {}  # channel id -> member ids (conversations.members)
+        self._limits: dict[str, tuple[float, float]] = {}  # method -> (per channel, per workspace) a second
+        self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times, last second
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -120,6 +123,24 @@ class FakeSlack:
     def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         for _ in range(times):
             self._faults[method].append(_Fault("ratelimited", retry_after))
+
+    def limit_rate(self, method: str, *, per_channel: float, per_workspace: float) -> None:
+        """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does."""
+        self._limits[method] = (per_channel, per_workspace)
+
+    def _over_limit(self, method: str, args: dict[str, Any], now: float) -> bool:
+        """A sliding one-second window per channel and per workspace; a refused call does not count."""
+        per_channel, per_workspace = self._limits[method]
+        scopes = ((f"{method}:{args.get('channel')}", per_channel), (method, per_workspace))
+        for key, rate in scopes:
+            recent = self._recent[key]
+            while recent and now - recent[0] >= 1.0:
+                recent.popleft()
+            if len(recent) + 1 > rate:
+                return True
+        for key, _ in scopes:
+            self._recent[key].append(now)
+        return False
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -180,6 +201,15 @@ class FakeSlack:
                     headers={"Retry-After": str(fault.retry_after)},
                 )
             return self._answer(method, args, at, {"ok": False, "error": fault.error})
+        if method in self._limits and self._over_limit(method, args, time.perf_counter()):
+            return self._answer(
+                method,
+                args,
+                at,
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": "1"},
+            )
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {"ok": False, "error": "unknown_method"}
         return self._answer(method, args, at, body)
@@ -265,6 +295,12 @@ class FakeSlack:
             return {"ok": False, "error": "user_not_in_channel"}
         problem = _check_message(args)
         return {"ok": False, "error": problem} if problem else {"ok": True, "message_ts": self._ts()}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        members = self.channel_members.get(str(args.get("channel") or ""))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("user") or "")

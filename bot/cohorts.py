@@ -1,0 +1,284 @@
+"""Inviting from a platform: channel posts with a live count, channel members as a cohort, the funnel.
+
+Commands reach the platform through the `Directory` methods an adapter's sender may implement; a
+platform without them gets a clear answer instead of a half-done invitation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select, update
+
+from bot import interview as sm
+from bot.errors import DeliveryError
+from bot.invitations import MAIN, Member, _button, invitation_text, invite
+from bot.messages import Address, Outbound
+from bot.storage.models import ChannelPost, ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
+from bot.study import Study
+from bot.timing import zone
+
+if TYPE_CHECKING:
+    from bot.commands import Actor
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+_CHANNEL = re.compile(r"^<?#([A-Z0-9]+)(?:\|[^>]*)?>?$")
+_ROLE = re.compile(r"^<?@&?([0-9]+)(?:\|[^>]*)?>?$")
+INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role"
+
+
+@runtime_checkable
+class Directory(Protocol):
+    """What an adapter's sender offers for cohort invitations (Slack implements it)."""
+
+    async def channel_members(self, workspace: str, channel: str) -> list[str]: ...
+
+    async def user_timezone(self, workspace: str, user_id: str) -> str | None: ...
+
+    async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str: ...
+
+    async def update_in_channel(
+        self, workspace: str, channel: str, message_id: str, message: Outbound
+    ) -> None: ...
+
+
+def parse_target(text: str) -> tuple[str, str] | None:
+    """'#C1' / '<#C1|general>' -> ('channel', 'C1'); 'members:#C1' -> ('members', 'C1');
+    'role:<@&42>' -> ('role', '42')."""
+    kind, _, rest = text.partition(":") if text.startswith(("members:", "role:")) else ("channel", "", text)
+    match = (_ROLE if kind == "role" else _CHANNEL).match(rest.strip())
+    return (kind, match[1]) if match else None
+
+
+def _post_message(study: Study, channel: Address, count: int) -> Outbound:
+    taken = f"\n\n_{count} {'person has' if count == 1 else 'people have'} taken part so far._"
+    return Outbound(
+        key=f"channel:{study.id}:{channel.user_id}",
+        to=channel,
+        text=invitation_text(study, MAIN) + taken,
+        choices=_button(study),
+        prompt="start",
+        purpose="notice",
+    )
+
+
+async def participant_count(engine: Engine, study_id: str) -> int:
+    """People who took part: everyone whose interview in the study got past the invitation."""
+    async with engine.store.session() as s:
+        return int(
+            (
+                await s.exec(
+                    select(func.count(func.distinct(Interview.participant_id))).where(
+                        Interview.study_id == study_id,
+                        Interview.state != sm.State.INVITED.value,
+                        col(Interview.pilot).is_(False),
+                    )
+                )
+            ).one()
+        )
+
+
+async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
+    """`/interviewer invite <study> <target>`: organizers and researchers of the study only."""
+    from bot.commands import REFUSAL, role_in
+
+    if len(args) != 2:
+        return f"Usage: `{INVITE_USAGE}`"
+    study = engine.catalog.get(args[0])
+    if study is None:
+        known = ", ".join(f"`{i}`" for i in engine.catalog.ids()) or "none"
+        return f"There is no study `{args[0]}`. Known studies: {known}."
+    if role_in(engine, study, actor) is None:
+        return REFUSAL.format(who=actor.access_id)
+    target = parse_target(args[1])
+    if target is None:
+        return (
+            f"I could not read {args[1]!r} as a channel or role. Pick the channel from the list as you type "
+            f"`#` (or the role after `@`). Usage: `{INVITE_USAGE}`"
+        )
+    platform, workspace = actor.address.platform, actor.address.workspace
+    directory = engine.dispatcher.senders.get(platform)
+    if not isinstance(directory, Directory):
+        return f"Inviting from {platform} channels is not supported here; use `interviewer invite --roster`."
+    kind, ident = target
+    if kind == "role":
+        return "Inviting a role's members is not available on this platform yet; use a roster file."
+    try:
+        if kind == "channel":
+            return await _post_in_channel(engine, directory, study, Address(platform, workspace, ident))
+        member_ids = await directory.channel_members(workspace, ident)
+    except DeliveryError as exc:
+        return (
+            f"I could not reach channel <#{ident}> ({exc}); is the bot a member of it? Invite it and retry."
+        )
+    members = []
+    for user_id in member_ids:
+        try:
+            tz = await directory.user_timezone(workspace, user_id)
+        except DeliveryError:
+            tz = None
+        members.append(Member(Address(platform, workspace, user_id), tz))
+    report = await invite(engine, study, members, source="members")
+    return report.text(study.id)
+
+
+async def _post_in_channel(engine: Engine, directory: Directory, study: Study, channel: Address) -> str:
+    async with engine.store.session() as s:
+        existing = (
+            await s.exec(
+                select(ChannelPost).where(
+                    ChannelPost.platform == channel.platform,
+                    ChannelPost.workspace == channel.workspace,
+                    ChannelPost.channel == channel.user_id,
+                    ChannelPost.study_id == study.id,
+                )
+            )
+        ).first()
+    if existing is not None and existing.message_id:
+        return f"The invitation to `{study.id}` is already posted in <#{channel.user_id}>; its count stays current."
+    count = await participant_count(engine, study.id)
+    message_id = await directory.post_to_channel(
+        channel.workspace, channel.user_id, _post_message(study, channel, count)
+    )
+    try:
+        async with engine.store.session() as s:
+            s.add(
+                ChannelPost(
+                    study_id=study.id,
+                    platform=channel.platform,
+                    workspace=channel.workspace,
+                    channel=channel.user_id,
+                    message_id=message_id,
+                    shown_count=count,
+                )
+            )
+    except IntegrityError:
+        pass  # posted twice at the same moment: the first row's post keeps its count
+    return f"Posted the invitation to `{study.id}` in <#{channel.user_id}>; its participant count updates itself."
+
+
+async def refresh_channel_posts(engine: Engine) -> int:
+    """Edit each channel invitation whose participant count changed. Returns how many were updated."""
+    async with engine.store.session() as s:
+        posts = (await s.exec(select(ChannelPost).where(col(ChannelPost.message_id).is_not(None)))).all()
+    updated = 0
+    for post in posts:
+        study = engine.catalog.get(post.study_id)
+        directory = engine.dispatcher.senders.get(post.platform)
+        if study is None or not isinstance(directory, Directory) or post.message_id is None:
+            continue
+        count = await participant_count(engine, study.id)
+        if count == post.shown_count:
+            continue
+        async with engine.store.session() as s:
+            claimed = await s.exec(  # type: ignore[call-overload]
+                update(ChannelPost)
+                .where(col(ChannelPost.id) == post.id, col(ChannelPost.shown_count) == post.shown_count)
+                .values(shown_count=count)
+            )
+            if claimed.rowcount != 1:
+                continue  # another worker is updating this post
+        channel = Address(post.platform, post.workspace, post.channel)
+        try:
+            await directory.update_in_channel(
+                post.workspace, post.channel, post.message_id, _post_message(study, channel, count)
+            )
+            updated += 1
+        except DeliveryError as exc:  # the next change retries; a stale count only looks stale
+            log.warning("could not update channel post %s: %s", post.id, exc)
+    return updated
+
+
+async def timezone_command(engine: Engine, actor: Actor, args: list[str]) -> str:
+    """`/interviewer timezone Europe/Berlin`: the zone invitations and reminders use for the actor."""
+    if len(args) != 1 or zone(args[0], "Invalid/Zone").key != args[0]:
+        return "Usage: `/interviewer timezone <Area/City>`, e.g. `/interviewer timezone Europe/Berlin`."
+    who = actor.address
+    async with engine.store.session() as s:
+        found = (
+            await s.exec(
+                select(Participant).where(
+                    Participant.platform == who.platform,
+                    Participant.workspace == who.workspace,
+                    Participant.user_id == who.user_id,
+                )
+            )
+        ).first()
+        participant = found or Participant(
+            platform=who.platform, workspace=who.workspace, user_id=who.user_id
+        )
+        participant.timezone = args[0]
+        s.add(participant)
+    return f"Your time zone is now {args[0]}; invitations and reminders will arrive in its daytime."
+
+
+async def funnel_lines(engine: Engine, study: Study) -> list[str]:
+    """The invitation funnel: invited, reached, started, consented, completed, and where people left."""
+    async with engine.store.session() as s:
+        rows = (
+            await s.exec(
+                select(InvitationRow.cohort_group, Interview.state, Participant.unreachable, OutboxRow.status)
+                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
+                .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
+                .join(OutboxRow, col(OutboxRow.interview_id) == col(Interview.id))
+                .where(InvitationRow.study_id == study.id, OutboxRow.purpose == "invitation")
+            )
+        ).all()
+        consented = set(
+            (
+                await s.exec(
+                    select(ConsentRecord.interview_id)
+                    .join(Interview)
+                    .where(
+                        Interview.study_id == study.id,
+                        ConsentRecord.kind == "participation",
+                        col(ConsentRecord.granted).is_(True),
+                    )
+                )
+            ).all()
+        )
+        ids = (
+            await s.exec(
+                select(InvitationRow.cohort_group, Interview.id, Interview.created_at, Interview.completed_at)
+                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
+                .where(InvitationRow.study_id == study.id)
+            )
+        ).all()
+    if not rows:
+        return []
+    consented_by_group: dict[str | None, int] = {}
+    minutes: list[float] = []
+    for group, interview_id, _start, done in ids:
+        if interview_id in consented:
+            consented_by_group[group] = consented_by_group.get(group, 0) + 1
+        if done is not None and _start is not None:
+            minutes.append((done - _start).total_seconds() / 60)
+
+    def line(label: str, subset: list[tuple[str | None, str, bool, str]], group: str | None = None) -> str:
+        states = [r[1] for r in subset]
+        started = sum(1 for st in states if st != sm.State.INVITED.value)
+        n_consented = sum(consented_by_group.values()) if group is None else consented_by_group.get(group, 0)
+        counts = {
+            "invited": len(subset),
+            "reached": sum(1 for r in subset if r[3] == "sent"),
+            "started": started,
+            "consented": n_consented,
+            "completed": states.count(sm.State.COMPLETED.value),
+            "expired": states.count(sm.State.EXPIRED.value),
+            "declined": states.count(sm.State.DECLINED.value),
+            "unreachable": sum(1 for r in subset if r[2]),
+        }
+        return f"{label}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+
+    out = [line("Invitation funnel", list(rows))]
+    if minutes:
+        out.append(f"Invited members' median time to complete: {statistics.median(minutes):.0f} min")
+    groups = sorted({r[0] for r in rows if r[0]})
+    for group in groups:
+        out.append(line(f"  group {group}", [r for r in rows if r[0] == group], group))
+    return out

@@ -1,0 +1,164 @@
+"""Import transcripts in the Anthropic Interviewer dataset layout (`transcript_id,text`) into a study.
+
+Each good row becomes a completed interview of an `import:<study>` participant whose code is the
+transcript id; malformed rows are reported by line number and the rest still go in. Imported interviews
+carry a participation consent record marked `imported` (whoever gathered them obtained it) and no
+consent to public release.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.messages import utcnow
+from bot.storage import Store
+from bot.storage.models import ConsentRecord, Interview, Participant, Turn
+
+PLATFORM = "import"
+BATCH = 200
+MARKER = re.compile(r"^(Assistant|AI|User):[ \t]?", re.MULTILINE)
+ROLES = {"Assistant": "interviewer", "AI": "interviewer", "User": "participant"}
+
+
+def parse_transcript(text: str) -> list[tuple[str, str]]:
+    """(role, text) turns of a dataset transcript. Raises ValueError when text precedes the first turn."""
+    marks = list(MARKER.finditer(text))
+    if not marks:
+        raise ValueError("no turn starts with 'Assistant:', 'AI:' or 'User:' at the start of a line")
+    if text[: marks[0].start()].strip():
+        raise ValueError("text before the first 'Assistant:'/'AI:'/'User:' turn")
+    turns = []
+    for n, m in enumerate(marks):
+        end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
+        turns.append((ROLES[m.group(1)], text[m.end() : end].strip()))
+    return turns
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0  # already imported earlier
+    problems: list[str] = field(default_factory=list)  # "line N: what is wrong"
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    transcript_id: str
+    turns: list[tuple[str, str]]
+
+
+def _rows(path: Path, report: ImportReport) -> Iterator[_Row]:
+    csv.field_size_limit(sys.maxsize)  # a long interview is one very large quoted field
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader)
+        except StopIteration:
+            report.problems.append("line 1: the file is empty; expected a header `transcript_id,text`")
+            return
+        except csv.Error as exc:
+            report.problems.append(f"line 1: unreadable CSV ({exc})")
+            return
+        columns = [h.strip().lower() for h in header]
+        if "transcript_id" not in columns or "text" not in columns:
+            report.problems.append(f"line 1: header must name `transcript_id` and `text`, found {header!r}")
+            return
+        id_at, text_at = columns.index("transcript_id"), columns.index("text")
+        start = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                report.problems.append(
+                    f"line {start}: unreadable CSV ({exc}); the rest of the file was skipped"
+                )
+                return
+            line, start = start, reader.line_num + 1
+            if not values or not any(v.strip() for v in values):
+                continue
+            if len(values) != len(columns):
+                report.problems.append(f"line {line}: expected {len(columns)} columns, found {len(values)}")
+                continue
+            transcript_id, text = values[id_at].strip(), values[text_at]
+            if not transcript_id or len(transcript_id) > 32:
+                report.problems.append(f"line {line}: transcript_id must be 1-32 characters")
+                continue
+            try:
+                turns = parse_transcript(text)
+            except ValueError as exc:
+                report.problems.append(f"line {line} ({transcript_id}): {exc}")
+                continue
+            yield _Row(line, transcript_id, turns)
+
+
+async def import_csv(store: Store, path: Path, study_id: str, version: int, plan_hash: str) -> ImportReport:
+    """Read `path` into `study_id` (at plan `version`); importing the same file twice adds nothing."""
+    report = ImportReport()
+    batch: list[_Row] = []
+    for row in _rows(path, report):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            await _store(store, batch, study_id, version, plan_hash, report)
+            batch = []
+    if batch:
+        await _store(store, batch, study_id, version, plan_hash, report)
+    return report
+
+
+async def _store(
+    store: Store, rows: list[_Row], study_id: str, version: int, plan_hash: str, report: ImportReport
+) -> None:
+    now = utcnow()
+    async with store.session() as s:
+        known = {
+            p.user_id: p
+            for p in (
+                await s.exec(
+                    select(Participant).where(
+                        Participant.platform == PLATFORM,
+                        Participant.workspace == study_id,
+                        Participant.user_id.in_([r.transcript_id for r in rows]),  # type: ignore[attr-defined]
+                    )
+                )
+            ).all()
+        }
+        for row in rows:
+            if row.transcript_id in known:
+                report.skipped += 1
+                continue
+            participant = Participant(platform=PLATFORM, workspace=study_id, user_id=row.transcript_id)
+            s.add(participant)
+            await s.flush()
+            known[row.transcript_id] = participant
+            interview = Interview(
+                participant_id=participant.id or 0,
+                study_id=study_id,
+                study_version=version,
+                plan_hash=plan_hash,
+                participant_code=row.transcript_id,
+                state="completed",
+                interviewer="imported",
+                created_at=now,
+                updated_at=now,
+                completed_at=now,
+            )
+            s.add(interview)
+            await s.flush()
+            s.add(
+                ConsentRecord(
+                    interview_id=interview.id or 0, kind="participation", granted=True, text_hash="imported"
+                )
+            )
+            for seq, (role, text) in enumerate(row.turns, start=1):
+                s.add(Turn(interview_id=interview.id or 0, seq=seq, role=role, text=text, created_at=now))
+            report.imported += 1

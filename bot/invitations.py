@@ -1,0 +1,573 @@
+"""Invitations, reminders, expiry and follow-up waves, as database rows the dispatcher sends once.
+
+Every scheduled send is an outbox row keyed `inv:<study>:<wave>:<participant>:<purpose>:<seq>`; the
+UNIQUE key and conditional updates on `invitations` decide whether something is sent, so two schedulers
+running `plan_due_work` at once still queue each reminder once.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import false, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import interview as sm
+from bot.messages import Address, Choice
+from bot.outbox import queue
+from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
+from bot.study import Study, parse_duration
+from bot.timing import next_send_time, zone
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+MAIN = "main"
+BULK = ("invitation", "reminder")
+DEFAULT_PACE = timedelta(seconds=1)  # about the adapters' bulk pace, so a tick claims what it can send
+SUMMARY_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone to invite: where to reach them, and what a roster says about them."""
+
+    address: Address
+    timezone: str | None = None
+    group: str | None = None
+
+
+@dataclass
+class InviteReport:
+    invited: int = 0
+    already: int = 0  # invited to this wave before: each member at most once per wave
+    opted_out: int = 0
+    unreachable: int = 0
+    first_send: datetime | None = None
+    last_send: datetime | None = None
+
+    def text(self, study_id: str) -> str:
+        parts = [f"{self.invited} invitation(s) for `{study_id}` scheduled"]
+        if self.first_send:
+            parts.append(
+                f"sending from {self.first_send:%Y-%m-%d %H:%M} UTC to {self.last_send:%Y-%m-%d %H:%M} UTC"
+            )
+        skipped = [
+            f"{n} {what}"
+            for n, what in (
+                (self.already, "already invited"),
+                (self.opted_out, "opted out"),
+                (self.unreachable, "unreachable"),
+            )
+            if n
+        ]
+        if skipped:
+            parts.append("skipped: " + ", ".join(skipped))
+        return "; ".join(parts) + "."
+
+
+def invitation_key(study_id: str, wave: str, participant_id: int, purpose: str, seq: int) -> str:
+    return f"inv:{study_id}:{wave}:{participant_id}:{purpose}:{seq}"
+
+
+def send_time(study: Study, tz_name: str | None, after: datetime) -> datetime:
+    """The first allowed instant at or after `after` in the member's zone (the study's when unknown)."""
+    sched = study.schedule
+    return next_send_time(
+        after, zone(tz_name, sched.timezone), sched.send_window, sched.quiet_hours, sched.days
+    )
+
+
+def invitation_text(study: Study, wave: str) -> str:
+    if wave != MAIN:
+        found = next((w for w in study.schedule.waves if w.id == wave), None)
+        intro = found.intro if found and found.intro else None
+        return intro or (
+            f"Some time ago you took part in our study *{study.title}*. Would you tell us what has "
+            "changed since? It takes about ten minutes."
+        )
+    if study.invitation is None:
+        return f"You are invited to take part in a short research interview: *{study.title}*."
+    return study.invitation.text
+
+
+def wave_study(study: Study, wave_id: str) -> Study:
+    """The study as a follow-up wave runs it: the wave's topics (and intro) replace the plan's."""
+    wave = next((w for w in study.schedule.waves if w.id == wave_id), None)
+    if wave is None:
+        return study
+    plan = study.plan.model_copy(update={"topics": wave.topics, "intro": wave.intro or study.plan.intro})
+    return study.model_copy(update={"plan": plan})
+
+
+def _button(study: Study) -> tuple[Choice, ...]:
+    label = study.invitation.button_label if study.invitation else "Take part"
+    return (Choice(label, study.id),)
+
+
+# ---- members -----------------------------------------------------------------------------------------
+
+
+def parse_roster(text: str, platform: str, workspace: str) -> tuple[list[Member], list[str]]:
+    """Roster CSV with a `user_id` column and optional `timezone` and `group`. Bad rows are reported
+    by line number; the good ones are kept."""
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "user_id" not in fields:
+        return [], ["line 1: the header needs a user_id column (optional: timezone, group)"]
+    members, problems, seen = [], [], set()
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            problems.append(f"line {line}: more values than header columns; quote values containing commas")
+            continue
+        user_id, tz_name, group = (
+            row.get("user_id", ""),
+            row.get("timezone") or None,
+            row.get("group") or None,
+        )
+        if not user_id or any(c.isspace() for c in user_id):
+            problems.append(f"line {line}: user_id is empty or has spaces; write the platform's user id")
+            continue
+        if tz_name and zone(tz_name, "Invalid/Zone").key != tz_name:
+            problems.append(f"line {line}: {tz_name!r} is not an IANA time zone; write e.g. Europe/Berlin")
+            continue
+        if user_id in seen:
+            problems.append(f"line {line}: {user_id} appears twice; the first row is kept")
+            continue
+        seen.add(user_id)
+        members.append(Member(Address(platform, workspace, user_id), tz_name, group))
+    return members, problems
+
+
+async def _participant(s: AsyncSession, who: Address) -> Participant:
+    query = select(Participant).where(
+        Participant.platform == who.platform,
+        Participant.workspace == who.workspace,
+        Participant.user_id == who.user_id,
+    )
+    found = (await s.exec(query)).first()
+    if found is not None:
+        return found
+    try:
+        async with s.begin_nested():
+            s.add(Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id))
+    except IntegrityError:
+        pass  # created a moment ago by the engine or another scheduler
+    return (await s.exec(query)).one()
+
+
+async def invite(
+    engine: Engine,
+    study: Study,
+    members: list[Member],
+    *,
+    source: str,
+    wave: str = MAIN,
+    pace: timedelta = DEFAULT_PACE,
+    batch: int = 500,
+) -> InviteReport:
+    """Create one invited interview and one invitation row per new member, paced from now."""
+    plan = _Invite(engine, study, source, wave, pace, InviteReport())
+    for start in range(0, len(members), batch):
+        chunk = members[start : start + batch]
+        try:
+            async with engine.store.session() as s:
+                await plan.bulk(s, chunk)
+        except IntegrityError:
+            # Someone invited or created one of these members at the same moment: go one by one.
+            async with engine.store.session() as s:
+                for member in chunk:
+                    await plan.one(s, member)
+    return plan.report
+
+
+@dataclass
+class _Invite:
+    engine: Engine
+    study: Study
+    source: str
+    wave: str
+    pace: timedelta
+    report: InviteReport
+    slot: int = 0
+
+    def _eligible(self, participant: Participant, member: Member) -> bool:
+        if member.timezone and participant.timezone != member.timezone:
+            participant.timezone = member.timezone
+        if participant.opted_out:
+            self.report.opted_out += 1
+        elif participant.unreachable:
+            self.report.unreachable += 1
+        return not (participant.opted_out or participant.unreachable)
+
+    def _interview(self, participant: Participant, member: Member) -> Interview:
+        now, current = self.engine.clock(), self.engine.catalog.current(self.study.id)
+        return Interview(
+            participant_id=participant.id or 0,
+            study_id=self.study.id,
+            study_version=current.version,
+            plan_hash=current.plan_hash,
+            participant_code=self.engine.pseudonyms.code(self.study.id, member.address),
+            state=sm.State.INVITED.value,
+            interviewer=self.engine.interviewer.name,
+            data=sm.Progress(wave=None if self.wave == MAIN else self.wave).to_json(),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _rows(self, s: AsyncSession, participant: Participant, member: Member, interview: Interview) -> None:
+        """The invitation row and its outbox row, due at the member's next send window after its slot."""
+        now = self.engine.clock()
+        due = send_time(self.study, participant.timezone, now + self.pace * self.slot)
+        s.add(
+            InvitationRow(
+                participant_id=participant.id or 0,
+                study_id=self.study.id,
+                wave=self.wave,
+                interview_id=interview.id,
+                source=self.source,
+                cohort_group=member.group,
+                last_contact_at=due,
+                created_at=now,
+            )
+        )
+        queue(
+            s,
+            invitation_key(self.study.id, self.wave, participant.id or 0, "invitation", 0),
+            member.address,
+            invitation_text(self.study, self.wave),
+            choices=_button(self.study),
+            prompt="start",
+            interview_id=interview.id,
+            purpose="invitation",
+            not_before=due,
+        )
+        self.slot += 1
+        self.report.invited += 1
+        self.report.first_send = min(self.report.first_send or due, due)
+        self.report.last_send = max(self.report.last_send or due, due)
+
+    async def bulk(self, s: AsyncSession, chunk: list[Member]) -> None:
+        """A whole chunk in a few statements; raises IntegrityError on a concurrent insert (caller retries)."""
+        report_before, slot_before = copy.copy(self.report), self.slot
+        try:
+            known: dict[Address, Participant] = {}
+            for (platform, workspace), group in _by_workspace(chunk).items():
+                found = await s.exec(
+                    select(Participant).where(
+                        Participant.platform == platform,
+                        Participant.workspace == workspace,
+                        col(Participant.user_id).in_([m.address.user_id for m in group]),
+                    )
+                )
+                known.update({Address(p.platform, p.workspace, p.user_id): p for p in found.all()})
+            for member in chunk:
+                if member.address not in known:
+                    who = member.address
+                    known[who] = Participant(
+                        platform=who.platform, workspace=who.workspace, user_id=who.user_id
+                    )
+                    s.add(known[who])
+            await s.flush()
+            ids = [p.id for p in known.values()]
+            invited = set(
+                (
+                    await s.exec(
+                        select(InvitationRow.participant_id).where(
+                            InvitationRow.study_id == self.study.id,
+                            InvitationRow.wave == self.wave,
+                            col(InvitationRow.participant_id).in_(ids),
+                        )
+                    )
+                ).all()
+            )
+            todo = []
+            for member in dict.fromkeys(chunk):
+                participant = known[member.address]
+                s.add(participant)
+                if participant.id in invited:
+                    self.report.already += 1
+                elif self._eligible(participant, member):
+                    todo.append((participant, member, self._interview(participant, member)))
+            s.add_all([interview for _, _, interview in todo])
+            await s.flush()
+            for participant, member, interview in todo:
+                self._rows(s, participant, member, interview)
+            await s.flush()
+        except IntegrityError:
+            self.report, self.slot = report_before, slot_before
+            raise
+
+    async def one(self, s: AsyncSession, member: Member) -> None:
+        participant = await _participant(s, member.address)
+        s.add(participant)
+        if not self._eligible(participant, member):
+            return
+        report_before, slot_before = copy.copy(self.report), self.slot
+        try:
+            async with s.begin_nested():
+                interview = self._interview(participant, member)
+                s.add(interview)
+                await s.flush()
+                self._rows(s, participant, member, interview)
+                await s.flush()
+        except IntegrityError:
+            self.report, self.slot = report_before, slot_before
+            self.report.already += 1
+
+
+def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:
+    groups: dict[tuple[str, str], list[Member]] = {}
+    for member in members:
+        groups.setdefault((member.address.platform, member.address.workspace), []).append(member)
+    return groups
+
+
+# ---- participant preferences -------------------------------------------------------------------------
+
+
+async def set_opted_out(s: AsyncSession, participant: Participant, value: bool) -> None:
+    """Opt a participant out of (or back into) invitations; opting out cancels queued ones."""
+    participant.opted_out = value
+    s.add(participant)
+    if value:
+        await s.exec(  # type: ignore[call-overload]
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.platform) == participant.platform,
+                col(OutboxRow.workspace) == participant.workspace,
+                col(OutboxRow.user_id) == participant.user_id,
+                col(OutboxRow.purpose).in_(BULK),
+                col(OutboxRow.status) == "pending",
+            )
+            .values(status="cancelled", error="participant opted out")
+        )
+        await s.exec(  # type: ignore[call-overload]
+            update(InvitationRow)
+            .where(col(InvitationRow.participant_id) == participant.id, col(InvitationRow.status) == "open")
+            .values(status="closed")
+        )
+
+
+async def snooze(s: AsyncSession, interview_id: int | None, now: datetime, duration: str) -> None:
+    """No reminders for this interview for `duration`; its queued reminders move past it too."""
+    until = now + parse_duration(duration)
+    await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.interview_id) == interview_id)
+        .values(snoozed_until=until)
+    )
+    await s.exec(  # type: ignore[call-overload]
+        update(OutboxRow)
+        .where(
+            col(OutboxRow.interview_id) == interview_id,
+            col(OutboxRow.purpose).in_(BULK),
+            col(OutboxRow.status) == "pending",
+            col(OutboxRow.not_before) < until,
+        )
+        .values(not_before=until)
+    )
+
+
+# ---- due work ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Planned:
+    reminders: int = 0
+    expired: int = 0
+    waves: int = 0
+    expire_ids: list[int] = field(default_factory=list)
+
+
+async def _where_left_off(s: AsyncSession, study: Study, interview: Interview) -> str | None:
+    state = sm.State(interview.state)
+    prompt = sm.current_prompt(study, state, sm.Progress.from_json(interview.data))
+    if prompt is not None:
+        return prompt.text
+    turn = (
+        await s.exec(
+            select(Turn)
+            .where(Turn.interview_id == interview.id, Turn.role == "interviewer")
+            .order_by(col(Turn.seq).desc())
+        )
+    ).first()
+    return turn.text if turn else None
+
+
+def reminder_text(study: Study, number: int, left_off: str | None, invited_only: bool) -> str:
+    if invited_only:
+        return (
+            f"A gentle reminder ({number}): you are invited to *{study.title}*. "
+            f"{invitation_text(study, MAIN)}\nNot interested? Type `optout`; busy? type `snooze 2d`."
+        )
+    where = f"\nWhere we left off: {left_off}" if left_off else ""
+    return (
+        f"A gentle reminder ({number}): our interview for *{study.title}* is waiting for you.{where}\n"
+        "Reply whenever you are ready; `snooze 2d` postpones, `stop` ends it."
+    )
+
+
+async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
+    """Queue due reminders and follow-up waves and expire what waited too long. Safe to run anywhere."""
+    now = now or engine.clock()
+    planned = Planned()
+    # Only rows quiet for at least the shortest wait can need anything, so a tick stays cheap however
+    # many invitations are open (the checks below still apply every rule exactly).
+    waits = {
+        st.id: min(parse_duration(st.invitation.reminder_after), parse_duration(st.invitation.expire_after))
+        for st in engine.catalog.studies()
+        if st.invitation is not None
+    }
+    maybe_due = [
+        (col(InvitationRow.study_id) == study_id)
+        & ((col(InvitationRow.last_contact_at) <= now - wait) | (col(InvitationRow.snoozed_until) <= now))
+        for study_id, wait in waits.items()
+    ]
+    async with engine.store.session() as s:
+        rows = (
+            await s.exec(
+                select(InvitationRow, Interview, Participant)
+                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
+                .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
+                .where(InvitationRow.status == "open", or_(false(), *maybe_due))
+                .order_by(col(InvitationRow.id))  # one lock order for every scheduler: no deadlocks
+            )
+        ).all()
+        for inv, interview, participant in rows:
+            study = engine.catalog.get(inv.study_id)
+            state = sm.State(interview.state)
+            if study is None or state in sm.TERMINAL or participant.opted_out or participant.unreachable:
+                await _close(s, inv)
+                continue
+            if state is sm.State.PAUSED or study.invitation is None:
+                continue  # a chosen pause is not a silence to chase; no invitation settings, no reminders
+            settings = study.invitation
+            quiet_since = max(t for t in (inv.last_contact_at, interview.updated_at) if t is not None)
+            snoozed = inv.snoozed_until if inv.snoozed_until and inv.snoozed_until > quiet_since else None
+            if inv.reminders_sent < settings.max_reminders:
+                # a snooze replaces the usual wait: the next reminder comes when it ends
+                if now < (snoozed or quiet_since + parse_duration(settings.reminder_after)):
+                    continue
+                number = inv.reminders_sent + 1
+                due = send_time(study, participant.timezone, now)
+                claimed = await s.exec(  # type: ignore[call-overload]
+                    update(InvitationRow)
+                    .where(col(InvitationRow.id) == inv.id, col(InvitationRow.reminders_sent) == number - 1)
+                    .values(reminders_sent=number, last_contact_at=due)
+                )
+                if claimed.rowcount != 1:
+                    continue  # another scheduler queued this reminder
+                left_off = await _where_left_off(s, study, interview)
+                invited_only = state is sm.State.INVITED
+                queue(
+                    s,
+                    invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
+                    Address(participant.platform, participant.workspace, participant.user_id),
+                    reminder_text(study, number, left_off, invited_only),
+                    choices=_button(study) if invited_only else (),
+                    prompt="start" if invited_only else None,
+                    interview_id=interview.id,
+                    purpose="reminder",
+                    not_before=due,
+                )
+                planned.reminders += 1
+            elif now >= (snoozed or quiet_since) + parse_duration(settings.expire_after):
+                if await _close(s, inv):
+                    planned.expire_ids.append(interview.id or 0)
+    for interview_id in planned.expire_ids:
+        await engine.apply_event(interview_id, sm.Expire())
+        planned.expired += 1
+    planned.waves = await _plan_waves(engine, now)
+    return planned
+
+
+async def _close(s: AsyncSession, inv: InvitationRow) -> bool:
+    """Close an invitation; False if another scheduler closed it first."""
+    result = await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.id) == inv.id, col(InvitationRow.status) == "open")
+        .values(status="closed")
+    )
+    return bool(result.rowcount == 1)
+
+
+async def _plan_waves(engine: Engine, now: datetime) -> int:
+    """Invite everyone who completed the main interview long enough ago to each follow-up wave."""
+    total = 0
+    for study in engine.catalog.studies():
+        for wave in study.schedule.waves:
+            cutoff = now - parse_duration(wave.after)
+            async with engine.store.session() as s:
+                in_wave = select(InvitationRow.participant_id).where(
+                    InvitationRow.study_id == study.id, InvitationRow.wave == wave.id
+                )
+                later = select(InvitationRow.interview_id).where(
+                    InvitationRow.study_id == study.id,
+                    InvitationRow.wave != MAIN,
+                    col(InvitationRow.interview_id).is_not(None),
+                )
+                due = (
+                    await s.exec(
+                        select(Participant)
+                        .join(Interview, col(Interview.participant_id) == col(Participant.id))
+                        .where(
+                            Interview.study_id == study.id,
+                            Interview.state == sm.State.COMPLETED.value,
+                            col(Interview.pilot).is_(False),
+                            col(Interview.completed_at) <= cutoff,
+                            col(Interview.id).not_in(later),
+                            col(Participant.id).not_in(in_wave),
+                        )
+                        .distinct()
+                    )
+                ).all()
+            if due:
+                members = [Member(Address(p.platform, p.workspace, p.user_id)) for p in due]
+                report = await invite(engine, study, members, source="wave", wave=wave.id)
+                total += report.invited
+    return total
+
+
+async def earlier_summary(s: AsyncSession, interview: Interview) -> str | None:
+    """A short extractive summary of the participant's previous interview in the same study."""
+    earlier = (
+        await s.exec(
+            select(Interview)
+            .where(
+                Interview.participant_id == interview.participant_id,
+                Interview.study_id == interview.study_id,
+                Interview.id != interview.id,
+                Interview.state == sm.State.COMPLETED.value,
+            )
+            .order_by(col(Interview.id).desc())
+        )
+    ).first()
+    if earlier is None:
+        return None
+    turns = (await s.exec(select(Turn).where(Turn.interview_id == earlier.id).order_by(col(Turn.seq)))).all()
+    lines, asked, used = [], None, 0
+    for turn in turns:
+        if turn.role == "interviewer":
+            asked = turn.text
+            continue
+        answer = turn.text.split(". ")[0].strip()[:200]  # first sentence: the gist, not the whole answer
+        line = f"- Asked: {asked}\n  Said: {answer}" if asked else f"- Said: {answer}"
+        if used + len(line) > SUMMARY_CHARS:
+            break
+        lines.append(line)
+        used += len(line)
+    if not lines:
+        return None
+    when = f"{earlier.completed_at:%Y-%m-%d}" if earlier.completed_at else "earlier"
+    return f"Earlier interview ({when}):\n" + "\n".join(lines)

@@ -1,0 +1,77 @@
+"""APScheduler only decides *when* to look; the database decides *whether* anything is sent.
+
+Every `interval` seconds one job plans due work (reminders, expiry, follow-up waves, channel counts)
+and then runs the engine's tick, which answers what is unanswered and sends due outbox rows. The job
+has `max_instances=1` and `coalesce=True`: a slow tick is never overlapped or replayed in a burst. Any
+number of processes may run this scheduler against one database; claiming prevents duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.cohorts import refresh_channel_posts
+from bot.engine import Engine
+from bot.invitations import Planned, plan_due_work
+
+log = logging.getLogger(__name__)
+JOB_ID = "interviewer-tick"
+
+
+class Scheduler:
+    """Runs `run_once` on an interval inside the running asyncio loop."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        interval: float = 5.0,
+        extra: list[Callable[[Engine], Awaitable[object]]] | None = None,
+    ):
+        self.engine = engine
+        self.interval = interval
+        self.extra = list(extra if extra is not None else [refresh_channel_posts])  # channel post counts
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def run_once(self, now: datetime | None = None) -> Planned:
+        """Plan due work, then send. Tests call this directly with an injected clock."""
+        planned = await plan_due_work(self.engine, now)
+        for step in self.extra:
+            await step(self.engine)
+        await self.engine.tick()
+        return planned
+
+    async def _job(self) -> None:
+        try:
+            await self.run_once()
+        except Exception:  # the next tick retries; a crash here must not stop the scheduler
+            log.exception("scheduler tick failed")
+
+    def start(self) -> None:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self._job,
+            "interval",
+            seconds=self.interval,
+            id=JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(scheduler.timezone),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    def upcoming(self) -> list[tuple[str, datetime | None]]:
+        """The scheduler's jobs and their next run times (for logs and `schedule show`)."""
+        if self._scheduler is None:
+            return []
+        return [(job.id, job.next_run_time) for job in self._scheduler.get_jobs()]

@@ -1,0 +1,105 @@
+"""Several schedulers on one database send each invitation once, also after a crash mid-send."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.invitations import invite
+from bot.messages import Outbound
+from bot.outbox import LEASE
+from bot.scheduler import Scheduler
+from bot.storage.models import OutboxRow
+from tests.test_invitations import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
+
+NOON = datetime(2027, 3, 8, 12, 0, tzinfo=UTC)
+
+
+class Killed(Exception):
+    """Stands for the process dying after the platform accepted the message."""
+
+
+class DyingSender(FakeSender):
+    async def send(self, message: Outbound) -> str:
+        await super().send(message)
+        raise Killed
+
+
+async def test_two_schedulers_send_500_due_invitations_exactly_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    clock, sent = Clock(NOON), []  # type: ignore[var-annotated]
+    studies = sched_study_dir(tmp_path)
+    first = await runtime_for(database_url, studies, clock, FakeSender(sent))
+    second = await runtime_for(database_url, studies, clock, FakeSender(sent), migrate=False)
+    try:
+        study = first.catalog.get(STUDY)
+        assert study is not None
+        members = [member(f"U{n:04d}") for n in range(500)]
+        report = await invite(first.engine, study, members, source="roster", pace=timedelta(0))
+        assert report.invited == 500
+        a, b = Scheduler(first.engine), Scheduler(second.engine)
+        for _ in range(3):
+            await asyncio.gather(a.run_once(), b.run_once(), a.run_once(), b.run_once())
+        counts = Counter(m.key for m in sent)
+        assert len(counts) == 500
+        assert max(counts.values()) == 1
+        async with first.store.session() as s:
+            statuses = Counter((await s.exec(select(OutboxRow.status))).all())
+        assert statuses == {"sent": 500}
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_kill_between_claim_and_send_produces_no_duplicate(tmp_path: Path, database_url: str) -> None:
+    clock = Clock(NOON)
+    dying, survivor = DyingSender(), FakeSender()
+    studies = sched_study_dir(tmp_path)
+    crashed = await runtime_for(database_url, studies, clock, dying)
+    other = await runtime_for(database_url, studies, clock, survivor, migrate=False)
+    try:
+        study = crashed.catalog.get(STUDY)
+        assert study is not None
+        await invite(crashed.engine, study, [member("U1"), member("U2")], source="roster", pace=timedelta(0))
+        try:
+            await crashed.engine.dispatcher.send_due()
+        except Killed:
+            pass  # the first row went out, then the process "died" holding both claims
+        assert len(dying.sent) == 1
+        await Scheduler(other.engine).run_once()
+        assert survivor.sent == []  # still leased: nobody else touches the claimed rows
+        clock.now += LEASE + timedelta(seconds=1)
+        await Scheduler(other.engine).run_once()
+        assert survivor.sent == []  # a missed invitation beats a double one
+        async with other.store.session() as s:
+            rows = (await s.exec(select(OutboxRow))).all()
+        assert {r.status for r in rows} == {"failed"}
+        assert all("interrupted" in (r.error or "") for r in rows)
+    finally:
+        await crashed.close()
+        await other.close()
+
+
+async def test_apscheduler_runs_the_tick_on_its_interval(tmp_path: Path, sqlite_url: str) -> None:
+    clock, sender = Clock(NOON), FakeSender()
+    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
+    scheduler = Scheduler(runtime.engine, interval=0.05)
+    try:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1")], source="roster")
+        scheduler.start()
+        assert scheduler.upcoming()[0][0] == "interviewer-tick"
+        for _ in range(100):
+            if sender.sent:
+                break
+            await asyncio.sleep(0.02)
+        assert [m.purpose for m in sender.sent] == ["invitation"]
+    finally:
+        scheduler.shutdown()
+        await runtime.close()
