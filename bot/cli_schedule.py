@@ -34,6 +34,7 @@ def invite_cmd(
 ) -> None:
     """Invite the members listed in a roster; invitations go out in each member's send window."""
     from bot.invitations import invite, parse_roster
+    from bot.timing import WindowNeverOpens
 
     if platform not in ("slack", "discord"):
         raise _fail(f"--platform {platform!r}: use slack or discord")
@@ -51,7 +52,10 @@ def invite_cmd(
             found = runtime.catalog.get(study)
             if found is None:
                 raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
-            report = await invite(runtime.engine, found, members, source="roster")
+            try:
+                report = await invite(runtime.engine, found, members, source="roster")
+            except WindowNeverOpens as exc:
+                raise _fail(f"study {study!r}: {exc}") from None
             return report.text(study)
         finally:
             await runtime.close()

@@ -20,7 +20,7 @@ from bot.invitations import MAIN, Member, _button, invitation_text, invite
 from bot.messages import Address, Outbound
 from bot.storage.models import ChannelPost, ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
 from bot.study import Study
-from bot.timing import zone
+from bot.timing import WindowNeverOpens, check_schedule, zone
 
 if TYPE_CHECKING:
     from bot.commands import Actor
@@ -106,6 +106,10 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     if not isinstance(directory, Directory):
         return f"Inviting from {platform} channels is not supported here; use `interviewer invite --roster`."
     kind, ident = target
+    try:
+        check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
+    except WindowNeverOpens as exc:
+        return f"Study `{study.id}`: {exc}."
     if kind == "role":
         return "Inviting a role's members is not available on this platform yet; use a roster file."
     try:
@@ -123,7 +127,10 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         except DeliveryError:
             tz = None
         members.append(Member(Address(platform, workspace, user_id), tz))
-    report = await invite(engine, study, members, source="members")
+    try:
+        report = await invite(engine, study, members, source="members")
+    except WindowNeverOpens as exc:
+        return f"Study `{study.id}`: {exc}."
     return report.text(study.id)
 
 

@@ -25,7 +25,7 @@ from bot.messages import Address, Choice
 from bot.outbox import queue
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from bot.study import Study, parse_duration
-from bot.timing import next_send_time, zone
+from bot.timing import WindowNeverOpens, check_schedule, next_send_time, zone
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -176,7 +176,11 @@ async def invite(
     pace: timedelta = DEFAULT_PACE,
     batch: int = 500,
 ) -> InviteReport:
-    """Create one invited interview and one invitation row per new member, paced from now."""
+    """Create one invited interview and one invitation row per new member, paced from now.
+
+    Raises WindowNeverOpens (before writing anything) if the study's schedule allows no send time.
+    """
+    check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
     plan = _Invite(engine, study, source, wave, pace, InviteReport())
     for start in range(0, len(members), batch):
         chunk = members[start : start + batch]
@@ -427,7 +431,7 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
     waits = {
         st.id: min(parse_duration(st.invitation.reminder_after), parse_duration(st.invitation.expire_after))
         for st in engine.catalog.studies()
-        if st.invitation is not None
+        if st.invitation is not None and _opens(st)
     }
     maybe_due = [
         (col(InvitationRow.study_id) == study_id)
@@ -490,6 +494,15 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
         planned.expired += 1
     planned.waves = await _plan_waves(engine, now)
     return planned
+
+
+def _opens(study: Study) -> bool:
+    try:
+        check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
+    except WindowNeverOpens as exc:
+        log.error("study %s: no reminders are planned: %s", study.id, exc)
+        return False
+    return True
 
 
 async def _close(s: AsyncSession, inv: InvitationRow) -> bool:

@@ -16,6 +16,7 @@ from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Turn
+from bot.timing import WindowNeverOpens
 from tests.helpers import settings_for, start_runtime, write_study
 
 MONDAY = datetime(2027, 3, 8, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, 01:00 in New York
@@ -342,3 +343,19 @@ def test_preference_words_are_commands(text: str) -> None:
     from bot.interview import parse_command
 
     assert parse_command(text) is not None
+
+
+async def test_a_send_window_that_never_opens_is_refused_clearly(tmp_path: Path, sqlite_url: str) -> None:
+    closed = {"send_window": "22:00-23:00", "quiet_hours": "21:00-08:00"}
+    clock, sender = Clock(MONDAY), FakeSender()
+    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path, schedule=closed), clock, sender)
+    try:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        with pytest.raises(WindowNeverOpens, match="never allows a send"):
+            await invite(runtime.engine, study, [member("U1")], source="roster")
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(InvitationRow))).all() == []
+        assert (await Scheduler(runtime.engine).run_once()).reminders == 0  # the tick keeps running
+    finally:
+        await runtime.close()
