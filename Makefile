@@ -1,15 +1,21 @@
 # Two entry points for people: `make run` and `make test`. Both create .venv on first use.
 PY ?= python3
+# The offline analysis embeds text with a small model on the CPU. Pin torch so pip does not pick a
+# multi-GB GPU build; set TORCH= (empty) to skip embeddings (the analysis then uses TF-IDF vectors).
+TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+
+comma := ,
 
 .PHONY: run test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(if $(TORCH),$(BIN)/pip install -q '$(TORCH)')
+	$(BIN)/pip install -q -e '.[dev$(if $(TORCH),$(comma)embeddings)]'
 	touch $(STAMP)
 
 run: $(STAMP)
