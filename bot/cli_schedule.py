@@ -33,8 +33,7 @@ def invite_cmd(
     workspace: str = typer.Option(..., "--workspace", help="Slack team id (T...) or Discord server id."),
 ) -> None:
     """Invite the members listed in a roster; invitations go out in each member's send window."""
-    from bot.invitations import invite, parse_roster
-    from bot.timing import WindowNeverOpens
+    from bot.invitations import NotInvitable, invite, parse_roster
 
     if platform not in ("slack", "discord"):
         raise _fail(f"--platform {platform!r}: use slack or discord")
@@ -54,8 +53,8 @@ def invite_cmd(
                 raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
             try:
                 report = await invite(runtime.engine, found, members, source="roster")
-            except WindowNeverOpens as exc:
-                raise _fail(f"study {study!r}: {exc}") from None
+            except NotInvitable as exc:
+                raise _fail(str(exc)) from None
             return report.text(study)
         finally:
             await runtime.close()

@@ -16,11 +16,11 @@ from sqlmodel import col, func, select, update
 
 from bot import interview as sm
 from bot.errors import DeliveryError
-from bot.invitations import MAIN, Member, _button, invitation_text, invite
+from bot.invitations import MAIN, Member, NotInvitable, _button, ensure_invitable, invitation_text, invite
 from bot.messages import Address, Outbound
 from bot.storage.models import ChannelPost, ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
 from bot.study import Study
-from bot.timing import WindowNeverOpens, check_schedule, zone
+from bot.timing import zone
 
 if TYPE_CHECKING:
     from bot.commands import Actor
@@ -107,9 +107,9 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         return f"Inviting from {platform} channels is not supported here; use `interviewer invite --roster`."
     kind, ident = target
     try:
-        check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
-    except WindowNeverOpens as exc:
-        return f"Study `{study.id}`: {exc}."
+        await ensure_invitable(engine, study)
+    except NotInvitable as exc:
+        return f"Not sent: {exc}."
     if kind == "role":
         return "Inviting a role's members is not available on this platform yet; use a roster file."
     try:
@@ -129,8 +129,8 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         members.append(Member(Address(platform, workspace, user_id), tz))
     try:
         report = await invite(engine, study, members, source="members")
-    except WindowNeverOpens as exc:
-        return f"Study `{study.id}`: {exc}."
+    except NotInvitable as exc:
+        return f"Not sent: {exc}."
     return report.text(study.id)
 
 

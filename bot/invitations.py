@@ -166,6 +166,23 @@ async def _participant(s: AsyncSession, who: Address) -> Participant:
     return (await s.exec(query)).one()
 
 
+class NotInvitable(ValueError):
+    """The study cannot send invitations now; the message says why and how to fix it."""
+
+
+async def ensure_invitable(engine: Engine, study: Study) -> None:
+    """Refuse invitations for a plan that is not approved (when approval is required) or never sendable."""
+    try:
+        check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
+    except WindowNeverOpens as exc:
+        raise NotInvitable(f"study {study.id!r}: {exc}") from None
+    if not await engine.study_open(study.id):
+        raise NotInvitable(
+            f"study {study.id!r}: its current plan is not approved, so no invitations go out; "
+            f"review it and run `interviewer plan approve <file> --by NAME`"
+        )
+
+
 async def invite(
     engine: Engine,
     study: Study,
@@ -178,9 +195,9 @@ async def invite(
 ) -> InviteReport:
     """Create one invited interview and one invitation row per new member, paced from now.
 
-    Raises WindowNeverOpens (before writing anything) if the study's schedule allows no send time.
+    Raises NotInvitable (before writing anything) when the study cannot take invitations.
     """
-    check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
+    await ensure_invitable(engine, study)
     plan = _Invite(engine, study, source, wave, pace, InviteReport())
     for start in range(0, len(members), batch):
         chunk = members[start : start + batch]

@@ -11,12 +11,11 @@ from sqlmodel import select
 
 from bot.interviewer.base import InterviewContext, Move
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.invitations import Member, earlier_summary, invite, parse_roster
+from bot.invitations import Member, NotInvitable, earlier_summary, invite, parse_roster
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Turn
-from bot.timing import WindowNeverOpens
 from tests.helpers import settings_for, start_runtime, write_study
 
 MONDAY = datetime(2027, 3, 8, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, 01:00 in New York
@@ -352,10 +351,27 @@ async def test_a_send_window_that_never_opens_is_refused_clearly(tmp_path: Path,
     try:
         study = runtime.catalog.get(STUDY)
         assert study is not None
-        with pytest.raises(WindowNeverOpens, match="never allows a send"):
+        with pytest.raises(NotInvitable, match="never allows a send"):
             await invite(runtime.engine, study, [member("U1")], source="roster")
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).all() == []
         assert (await Scheduler(runtime.engine).run_once()).reminders == 0  # the tick keeps running
+    finally:
+        await runtime.close()
+
+
+async def test_an_unapproved_plan_sends_no_invitations(tmp_path: Path, sqlite_url: str) -> None:
+    studies = sched_study_dir(tmp_path)
+    settings = settings_for(sqlite_url, studies, default_study=STUDY, require_approval=True)
+    runtime = await start_runtime(settings, study_paths=[studies / f"{STUDY}.yaml"], clock=Clock(MONDAY))
+    runtime.engine.register_sender("slack", FakeSender())
+    try:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        with pytest.raises(NotInvitable, match="plan approve"):
+            await invite(runtime.engine, study, [member("U1")], source="roster")
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(InvitationRow))).all() == []
+            assert (await s.exec(select(Interview))).all() == []
     finally:
         await runtime.close()
