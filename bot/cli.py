@@ -287,6 +287,10 @@ from bot.cli_schedule import register as _register_schedule  # noqa: E402  (invi
 
 _register_schedule(app)
 
+from bot.cli_validate import register as _register_validate  # noqa: E402  (validate)
+
+_register_validate(app)
+
 
 def main() -> None:
     app()

@@ -2,6 +2,7 @@
 
 InterviewerError
 ├── StudyError             a study file is missing, malformed or invalid (message names file and field)
+├── LabelFileError         a label or codes CSV for the analysis cannot be read (names file, line, column)
 ├── InterviewerUnavailable Claude could not answer after retries; the turn is retried later
 └── DeliveryError          an adapter could not deliver an Outbound
     ├── Unreachable        the person cannot be messaged (blocked DMs, deleted user); never retried
@@ -23,6 +24,10 @@ class StudyError(InterviewerError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class LabelFileError(InterviewerError):
+    """A hand-coded label file or a coded table cannot be used; the message says where and how to fix it."""
 
 
 class InterviewerUnavailable(InterviewerError):

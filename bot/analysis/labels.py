@@ -1,0 +1,195 @@
+"""Label files: hand-coded gold subsets and coded tables, read and written as CSV.
+
+Two layouts are accepted. A wide label file has an id column (`transcript_id` or `interview`) and one
+0/1 column per code; a blank cell means "not coded" and is skipped. The long codes table the report
+writes (`codes.csv`: interview, code, present, score, evidence, source) holds one row per interview and
+code. Both are read into `{interview: {code: present}}`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.errors import LabelFileError
+
+ID_COLUMNS = ("transcript_id", "interview")
+CODED_COLUMNS = ("interview", "code", "present")
+TRUE = frozenset({"1", "true", "yes", "y", "t"})
+FALSE = frozenset({"0", "false", "no", "n", "f"})
+MAX_BYTES = 200 * 1024 * 1024  # far above any real label file; refuses a wrong file before reading it
+
+Labels = dict[str, dict[str, bool]]
+
+
+def _text(path: Path) -> str:
+    """The file's text, or a LabelFileError saying why it is not a readable CSV."""
+    if not path.exists():
+        raise LabelFileError(f"{path}: no such file; check the path")
+    if not path.is_file():
+        raise LabelFileError(f"{path}: is not a file; give the path of a CSV file")
+    if path.stat().st_size > MAX_BYTES:
+        raise LabelFileError(f"{path}: is larger than {MAX_BYTES // 2**20} MB; is it really a label CSV?")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise LabelFileError(f"{path}: looks binary (it has NUL bytes); save it as CSV (UTF-8) and retry")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LabelFileError(
+            f"{path}: is not UTF-8 (byte {exc.start}); save it as 'CSV UTF-8' in your spreadsheet and retry"
+        ) from None
+    if not text.strip():
+        raise LabelFileError(f"{path}: is empty; expected a header such as `transcript_id,<code>,...`")
+    return text
+
+
+def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every non-blank row, header included."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise LabelFileError(
+                f"{path}:{start}: unreadable CSV ({exc}); check the quotes on that line"
+            ) from None
+        line, start = start, reader.line_num + 1
+        if any(c.strip() for c in cells):
+            yield line, cells
+
+
+def _value(path: Path, line: int, column: str, cell: str) -> bool | None:
+    """A 0/1 cell as a bool; None for a blank (not coded)."""
+    value = cell.strip().lower()
+    if not value:
+        return None
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise LabelFileError(
+        f"{path}:{line}: column {column!r} has {cell.strip()!r}; use 1 (present) or 0 (absent), "
+        "or leave the cell blank if it was not coded"
+    )
+
+
+def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise LabelFileError(f"{path}: has no header; expected `transcript_id,<code>,...`") from None
+    return [h.strip() for h in header]
+
+
+def _id_column(path: Path, header: list[str]) -> int:
+    lowered = [h.lower() for h in header]
+    for name in ID_COLUMNS:
+        if name in lowered:
+            return lowered.index(name)
+    raise LabelFileError(
+        f"{path}:1: no id column; the first row must name `transcript_id` (or `interview`), "
+        f"found {', '.join(repr(h) for h in header)}"
+    )
+
+
+def _cells(path: Path, line: int, cells: list[str], width: int) -> list[str]:
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        raise LabelFileError(
+            f"{path}:{line}: {len(cells)} cells but the header names {width} columns; "
+            "remove the extra cells or add a column name"
+        )
+    return cells[:width] + [""] * (width - len(cells))
+
+
+def read_labels(path: Path) -> Labels:
+    """A wide label CSV: an id column, then one 0/1 column per code."""
+    path = Path(path)
+    rows = _rows(path, _text(path))
+    header = _header(path, rows)
+    id_at = _id_column(path, header)
+    codes = [(i, h) for i, h in enumerate(header) if i != id_at]
+    for i, name in codes:
+        if not name:
+            raise LabelFileError(f"{path}:1: column {i + 1} has no name; give every code column its code id")
+    names = [h for _, h in codes]
+    if not names:
+        raise LabelFileError(f"{path}:1: only an id column; add one 0/1 column per code")
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise LabelFileError(f"{path}:1: column {twice[0]!r} appears twice; keep one column per code")
+    labels: Labels = {}
+    first_line: dict[str, int] = {}
+    for line, raw in rows:
+        cells = _cells(path, line, raw, len(header))
+        interview = cells[id_at].strip()
+        if not interview:
+            raise LabelFileError(f"{path}:{line}: the id column is blank; fill in the interview id")
+        if interview in labels:
+            raise LabelFileError(
+                f"{path}:{line}: {interview!r} is listed again (first on line {first_line[interview]}); "
+                "keep one row per interview"
+            )
+        first_line[interview] = line
+        values = {name: _value(path, line, name, cells[i]) for i, name in codes}
+        labels[interview] = {name: v for name, v in values.items() if v is not None}
+    if not labels:
+        raise LabelFileError(f"{path}: has a header but no rows; add one row per hand-coded interview")
+    return labels
+
+
+def read_coded(path: Path) -> Labels:
+    """The report's long codes table (`codes.csv`): one row per interview and code."""
+    path = Path(path)
+    rows = _rows(path, _text(path))
+    header = _header(path, rows)
+    lowered = [h.lower() for h in header]
+    missing = [c for c in CODED_COLUMNS if c not in lowered]
+    if missing:
+        raise LabelFileError(
+            f"{path}:1: a codes table needs the columns {', '.join(CODED_COLUMNS)}; "
+            f"missing {', '.join(missing)}"
+        )
+    at = {c: lowered.index(c) for c in CODED_COLUMNS}
+    labels: Labels = {}
+    for line, raw in rows:
+        cells = _cells(path, line, raw, len(header))
+        interview, code = cells[at["interview"]].strip(), cells[at["code"]].strip()
+        if not interview or not code:
+            raise LabelFileError(f"{path}:{line}: interview and code must both be filled in")
+        present = _value(path, line, "present", cells[at["present"]])
+        if present is None:
+            continue
+        if code in labels.get(interview, {}):
+            raise LabelFileError(
+                f"{path}:{line}: {interview!r} has code {code!r} twice; keep one row per interview and code"
+            )
+        labels.setdefault(interview, {})[code] = present
+    if not labels:
+        raise LabelFileError(f"{path}: has a header but no coded rows")
+    return labels
+
+
+def read_any(path: Path) -> Labels:
+    """Either layout, told apart by the header (a codes table has `code` and `present` columns)."""
+    path = Path(path)
+    rows = _rows(path, _text(path))
+    lowered = {h.lower() for h in _header(path, rows)}
+    if {"code", "present"} <= lowered:
+        return read_coded(path)
+    return read_labels(path)
+
+
+def write_labels(path: Path, labels: Labels, codes: list[str]) -> None:
+    """A wide label CSV that `read_labels` reads back; codes an interview lacks are left blank."""
+    with Path(path).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["transcript_id", *codes])
+        for interview in sorted(labels):
+            row = labels[interview]
+            writer.writerow([interview, *("" if c not in row else int(row[c]) for c in codes)])

@@ -1,0 +1,88 @@
+"""`interviewer validate`: agreement of coded labels with a hand-coded gold subset, per code."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.analysis.model import Agreement
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def agreement_table(rows: list[Agreement]) -> Table:
+    """The per-code table, shared with the report's console summary."""
+    from bot.analysis.display import number, percent, points
+
+    table = Table(title="Agreement with the gold labels")
+    for name, justify in [
+        ("code", "left"),
+        ("n", "right"),
+        ("kappa", "right"),
+        ("AC1", "right"),
+        ("F1", "right"),
+        ("coded", "right"),
+        ("gold", "right"),
+        ("error (coded - gold)", "right"),
+    ]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for a in rows:
+        table.add_row(
+            a.code,
+            str(a.n),
+            number(a.kappa),
+            number(a.ac1),
+            number(a.f1),
+            percent(a.prevalence_coded),
+            percent(a.prevalence_gold),
+            points(a.prevalence_error),
+        )
+    return table
+
+
+def summary(rows: list[Agreement]) -> str:
+    """One line: how many codes reach kappa 0.6, the median kappa and the mean absolute prevalence error."""
+    kappas = [a.kappa for a in rows if a.kappa is not None]
+    good = sum(k >= 0.6 for k in kappas)
+    error = statistics.fmean(abs(a.prevalence_error.estimate) for a in rows) * 100
+    median = f"{statistics.median(kappas):.2f}" if kappas else "n/a"
+    interviews = max(a.n for a in rows)
+    return (
+        f"{len(rows)} code(s) over up to {interviews} interview(s): {good} with kappa >= 0.6, "
+        f"median kappa {median}, mean absolute prevalence error {error:.1f} points"
+    )
+
+
+def validate_cmd(
+    codes: Path = typer.Option(
+        ..., "--codes", help="Coded labels: a wide 0/1 CSV or the codes.csv that `analyze` writes."
+    ),
+    gold: Path = typer.Option(
+        ..., "--gold", help="Hand-coded labels: transcript_id plus one 0/1 column per code."
+    ),
+) -> None:
+    """Compare coded labels with a hand-coded gold subset: kappa, AC1, F1 and prevalence error per code."""
+    from bot.analysis.agreement import agreement
+    from bot.analysis.labels import read_any
+    from bot.errors import LabelFileError
+
+    try:
+        coded_labels, gold_labels = read_any(codes), read_any(gold)
+        rows = agreement(coded_labels, gold_labels)
+    except (LabelFileError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    console = Console(width=max(100, Console().width))
+    console.print(agreement_table(rows))
+    typer.echo(summary(rows))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `validate` to the main `interviewer` app."""
+    app.command("validate")(validate_cmd)
