@@ -49,13 +49,13 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
-class _Row:
+class DatasetRow:
     line: int
     transcript_id: str
     turns: list[tuple[str, str]]
 
 
-def _rows(path: Path, report: ImportReport) -> Iterator[_Row]:
+def dataset_rows(path: Path, report: ImportReport) -> Iterator[DatasetRow]:
     csv.field_size_limit(sys.maxsize)  # a long interview is one very large quoted field
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
@@ -98,14 +98,14 @@ def _rows(path: Path, report: ImportReport) -> Iterator[_Row]:
             except ValueError as exc:
                 report.problems.append(f"line {line} ({transcript_id}): {exc}")
                 continue
-            yield _Row(line, transcript_id, turns)
+            yield DatasetRow(line, transcript_id, turns)
 
 
 async def import_csv(store: Store, path: Path, study_id: str, version: int, plan_hash: str) -> ImportReport:
     """Read `path` into `study_id` (at plan `version`); importing the same file twice adds nothing."""
     report = ImportReport()
-    batch: list[_Row] = []
-    for row in _rows(path, report):
+    batch: list[DatasetRow] = []
+    for row in dataset_rows(path, report):
         batch.append(row)
         if len(batch) >= BATCH:
             await _store(store, batch, study_id, version, plan_hash, report)
@@ -116,7 +116,7 @@ async def import_csv(store: Store, path: Path, study_id: str, version: int, plan
 
 
 async def _store(
-    store: Store, rows: list[_Row], study_id: str, version: int, plan_hash: str, report: ImportReport
+    store: Store, rows: list[DatasetRow], study_id: str, version: int, plan_hash: str, report: ImportReport
 ) -> None:
     now = utcnow()
     async with store.session() as s:

@@ -7,9 +7,7 @@ Every pilot interview is stored with `pilot=True`, so status counts and exports 
 
 from __future__ import annotations
 
-import csv
 import itertools
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from sqlmodel import col, select
 from bot import interview as sm
 from bot.demo import ANSWERS, ScriptedParticipant
 from bot.engine import Engine
+from bot.importer import ImportReport, dataset_rows
 from bot.interviewer.scripted import is_thin
 from bot.messages import Address, Inbound, Outbound
 from bot.planning.words import similarity
@@ -32,7 +31,6 @@ MAX_EXCHANGES = 120  # a runaway guard: no real interview comes close
 READ_MINUTES = 0.25  # reading a question and starting to type
 TYPING_WPM = 35.0  # chat typing speed used for the duration estimate
 NOTHING_MORE = "I don't have anything more to add."
-_TURN = re.compile(r"^(Assistant|AI|Interviewer|User|Human|Participant)\s*:\s*", re.IGNORECASE)
 
 
 # ---- where answers come from ------------------------------------------------------------------------
@@ -52,42 +50,28 @@ class Exchange:
     answer: str
 
 
-def parse_transcript(text: str) -> list[tuple[str, str]]:
-    """Turns of one transcript: lines opening with `Assistant:`/`AI:` (interviewer) or `User:` (participant)."""
-    turns: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        match = _TURN.match(line)
-        if match:
-            role = "participant" if match[1].lower() in ("user", "human", "participant") else "interviewer"
-            turns.append((role, line[match.end() :].strip()))
-        elif turns and line.strip():
-            turns[-1] = (turns[-1][0], f"{turns[-1][1]} {line.strip()}".strip())
-    return turns
-
-
 def load_transcripts(path: Path) -> dict[str, list[Exchange]]:
-    """A CSV in the Anthropic interviewer dataset layout (transcript_id,text) -> exchanges per transcript."""
+    """A CSV in the Anthropic interviewer dataset layout (transcript_id,text) -> exchanges per transcript.
+
+    Malformed rows are skipped (the same rows `interviewer import` reports); a file with no usable
+    question-and-answer pair at all is an error that lists the first problems.
+    """
+    report = ImportReport()
     out: dict[str, list[Exchange]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"transcript_id", "text"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(
-                f"{path}: needs the columns transcript_id and text (missing: {', '.join(sorted(missing))})"
-            )
-        for row in reader:
-            turns = parse_transcript(row["text"] or "")
-            pairs = [
-                Exchange(q, a)
-                for (qr, q), (ar, a) in itertools.pairwise(turns)
-                if qr == "interviewer" and ar == "participant" and a
-            ]
-            if pairs:
-                out.setdefault(row["transcript_id"], []).extend(pairs)
+    for row in dataset_rows(path, report):
+        pairs = [
+            Exchange(q, a)
+            for (qr, q), (ar, a) in itertools.pairwise(row.turns)
+            if qr == "interviewer" and ar == "participant" and a
+        ]
+        if pairs:
+            out.setdefault(row.transcript_id, []).extend(pairs)
     if not out:
+        problems = "; ".join(report.problems[:3])
         raise ValueError(
-            f"{path}: no question-and-answer turns found; turns start with 'Assistant:' or 'AI:' for the "
-            "interviewer and 'User:' for the participant"
+            f"{path}: no question-and-answer turns found"
+            + (f" ({problems})" if problems else "")
+            + "; turns start with 'Assistant:' or 'AI:' for the interviewer and 'User:' for the participant"
         )
     return out
 

@@ -77,6 +77,6 @@ def test_pilot_explains_bad_inputs(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,body\n1,hello\n")
     result = run(["pilot", str(ROOT / "studies" / "teachers.yaml"), "--replay", str(bad)], tmp_path)
-    assert result.returncode == 2 and "needs the columns transcript_id and text" in result.stderr
+    assert result.returncode == 2 and "header must name `transcript_id` and `text`" in result.stderr
     personas = run(["pilot", str(ROOT / "studies" / "teachers.yaml"), "--personas", str(bad)], tmp_path)
     assert personas.returncode == 2 and "--personas needs ANTHROPIC_API_KEY" in personas.stderr

@@ -9,13 +9,13 @@ import anthropic
 from sqlmodel import select
 
 from bot.commands import status_text
+from bot.importer import parse_transcript
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot import (
     PERSONA_TOOL,
     PersonaAnswerer,
     ReplayAnswerer,
     load_transcripts,
-    parse_transcript,
     run_pilot,
 )
 from bot.pilot_report import markdown
@@ -64,7 +64,7 @@ def test_transcript_turns_follow_the_dataset_layout() -> None:
     )
     assert turns == [
         ("interviewer", "First question?"),
-        ("participant", "An answer that goes on."),
+        ("participant", "An answer\nthat goes on."),
         ("interviewer", "Next?"),
         ("participant", "Yes"),
     ]
