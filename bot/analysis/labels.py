@@ -48,7 +48,7 @@ def _text(path: Path) -> str:
 
 def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank row, header included."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     while True:
         try:
