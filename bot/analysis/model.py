@@ -137,6 +137,9 @@ class SurveyItemStats:
     top_box: Interval | None = None  # share answering at least `top_box_from`
     top_box_from: int | None = None
     comparison: str | None = None  # e.g. "Kruskal-Wallis H=3.2, p=0.20 across groups"
+    question: str = ""  # the item's wording, from the study's survey definition when there is one
+    kind: str = "scale"  # "scale", "yesno" or "choice" (answers without an order)
+    suppressed: bool = False  # n below the minimum cell size: only n is shown
 
 
 @dataclass
