@@ -4,6 +4,7 @@ InterviewerError
 ├── StudyError             a study file is missing, malformed or invalid (message names file and field)
 ├── LabelFileError         a label or codes CSV for the analysis cannot be read (names file, line, column)
 ├── InterviewerUnavailable Claude could not answer after retries; the turn is retried later
+├── AnalysisUnavailable    Claude cannot be used for an analysis (no or rejected key, unknown model, outage)
 └── DeliveryError          an adapter could not deliver an Outbound
     ├── Unreachable        the person cannot be messaged (blocked DMs, deleted user); never retried
     ├── RateLimited        the platform asked us to slow down; retry after `retry_after` seconds
@@ -32,6 +33,10 @@ class LabelFileError(InterviewerError):
 
 class InterviewerUnavailable(InterviewerError):
     """The interviewer model did not answer even after retries."""
+
+
+class AnalysisUnavailable(InterviewerError):
+    """The Claude mode of the analysis cannot go on; the message says what to fix (key, model, network)."""
 
 
 class DeliveryError(InterviewerError):

@@ -40,6 +40,23 @@ class Settings(BaseSettings):
     anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
     anthropic_max_retries: int = Field(default=4, ge=0, le=10)
 
+    # Analysis with Claude (`interviewer analyze --mode claude`)
+    analysis_model: str | None = Field(
+        default=None, description="Model for the Claude analysis; ANTHROPIC_MODEL when unset."
+    )
+    analysis_batch_threshold: int = Field(
+        default=50,
+        ge=1,
+        description="Studies with at least this many interviews go through the Message Batches API "
+        "(half price, results within 24 hours); smaller ones as individual requests.",
+    )
+    analysis_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Individual analysis requests in flight at once."
+    )
+    analysis_batch_poll_seconds: float = Field(
+        default=30.0, gt=0, description="First wait between batch status checks; it doubles up to 10 min."
+    )
+
     # Engine behaviour
     coalesce_seconds: float = Field(
         default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."
