@@ -132,3 +132,36 @@ async def test_discord_upload_is_an_attachment_zipped_and_split_when_too_big() -
     assert b"".join(d for _, _, d in channel.sent) == noise
     assert "cat x.qdpx.* > x.qdpx" in (channel.sent[0][0] or "") and channel.sent[1][0] is None
     assert attachment_parts("a.jsonl", b"x" * 10) == [("a.jsonl", b"x" * 10)]
+
+
+async def test_discord_export_arrives_as_an_attachment_in_the_researchers_dm(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """`/interviewer export` through the real discord.py client: a multipart upload the fake Discord reads."""
+    from tests.fakes.discord_api import FakeDiscord
+    from tests.test_discord import RESEARCHER, Bot
+
+    async with FakeDiscord() as fake:
+        bot = Bot(fake, sqlite_url, study_dir)
+        await bot.start()
+        try:
+            for name in ("ann", "bob"):
+                await complete(Console(bot.runtime, name=name))
+            payload = await fake.slash(RESEARCHER, "interviewer", "export", study="pilot-study", format="csv")
+            await fake.wait_until(lambda: bool(fake.uploads), what="the export upload")
+            await drain_exports()
+            ack = next(c["body"] for c in fake.callbacks if c["interaction"] == payload["id"])
+            assert ack["data"]["flags"] == 64 and "started" in ack["data"]["content"]
+            [upload] = fake.uploads
+            assert upload["channel"] == fake.dm_channel_id(RESEARCHER)
+            assert upload["filename"].startswith("pilot-study-") and upload["filename"].endswith(".csv")
+            message = fake.messages[upload["message"]]
+            assert "2 interview(s)" in message["content"] and message["attachments"][0]["size"] == len(
+                upload["data"]
+            )
+            rows = list(csv.reader(io.StringIO(upload["data"].decode())))
+            assert rows[0] == ["transcript_id", "text"] and len(rows) == 3
+            assert all(r[1].startswith("Assistant: ") for r in rows[1:])
+            assert RESEARCHER not in upload["data"].decode()
+        finally:
+            await bot.stop()

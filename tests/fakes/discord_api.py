@@ -26,6 +26,8 @@ RESUMED, dispatches (op 0) with a sequence number. With `compress=zlib-stream` i
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import itertools
 import json
 import re
@@ -90,6 +92,7 @@ class FakeDiscord:
         self.dms: dict[str, str] = {}  # user id -> DM channel id
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> current payload, insertion ordered
         self.requests: list[Recorded] = []
+        self.uploads: list[dict[str, Any]] = []  # attachments the bot sent, with their bytes
         self.callbacks: list[dict[str, Any]] = []  # interaction callbacks: {"interaction": id, "body": ...}
         self.followups: list[dict[str, Any]] = []  # webhook posts and edits made with interaction tokens
         self.commands: list[dict[str, Any]] = []
@@ -356,10 +359,13 @@ class FakeDiscord:
         if not request.path.startswith(API):
             return await handler(request)
         raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
+        if request.content_type == "multipart/form-data":
+            body = _multipart(request.headers["Content-Type"], raw)
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
         request[_BODY] = body
         path = request.path[len(API) :]
         self.requests.append(Recorded(request.method, path, dict(request.query), body, time.monotonic()))
@@ -432,15 +438,25 @@ class FakeDiscord:
             earlier = self._nonces.get((self.bot["id"], str(nonce)))
             if earlier and time.monotonic() - earlier[1] < NONCE_WINDOW:
                 return _json(self.messages[earlier[0]])
+        files = body.pop(_FILES, [])
+        attachments = [
+            {"id": self.new_id(), "filename": name, "size": len(data), "url": f"{self.base_url}/files/{name}"}
+            for name, data in files
+        ]
         payload = self._message_payload(
             channel["id"],
             self.bot,
             body.get("content", ""),
             components=body.get("components", []),
+            attachments=attachments,
             nonce=nonce,
             flags=body.get("flags", 0),
         )
         self.messages[payload["id"]] = payload
+        for attachment, (_, data) in zip(attachments, files, strict=True):
+            self.uploads.append(
+                {"channel": channel["id"], "message": payload["id"], **attachment, "data": data}
+            )
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(self.bot["id"], str(nonce))] = (payload["id"], time.monotonic())
         return _json(payload)
@@ -722,6 +738,27 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _invalid(message: str, code: int = 50035) -> web.Response:
     return _json({"message": message, "code": code}, status=400)
+
+
+_FILES = "__files__"  # where _multipart puts the uploaded files, as (filename, bytes) pairs
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data message create: `payload_json` plus `files[n]` parts, as Discord reads it."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    body: dict[str, Any] = {}
+    files: list[tuple[str, bytes]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if name == "payload_json":
+            body.update(json.loads(data))
+        elif isinstance(name, str) and name.startswith("files["):
+            files.append((part.get_filename() or name, data))
+    body[_FILES] = files
+    return body
 
 
 def _check_message(body: dict[str, Any]) -> str | None:
