@@ -1,4 +1,4 @@
-"""Interval and agreement statistics checked against values worked out by hand or published."""
+"""Interval, agreement and survey statistics checked against values worked out by hand or published."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from bot.analysis.model import Doc
 from bot.analysis.stats import (
     bootstrap_median,
     cohen_kappa,
@@ -15,6 +16,9 @@ from bot.analysis.stats import (
     share_difference,
     wilson,
 )
+from bot.analysis.survey import infer_item, survey_stats
+from bot.study import SurveyItem, load_study
+from tests.test_cli import ROOT
 
 
 def _table(both: int, only_a: int, only_b: int, neither: int) -> tuple[list[int], list[int]]:
@@ -107,3 +111,81 @@ def test_share_difference_is_paired() -> None:
     assert result.estimate == pytest.approx(0.25)
     half = 1.959963984540054 * math.sqrt(0.25) / 2  # per-item differences 0,1,0,0: sd 0.5
     assert result.low == pytest.approx(0.25 - half) and result.high == pytest.approx(0.25 + half)
+
+
+def _survey_docs() -> list[Doc]:
+    """12 teachers answering 1..6 twice, 12 nurses answering 5, 6 or 7; teachers split on recommending."""
+    docs = []
+    for n in range(12):
+        docs.append(
+            Doc(
+                f"t{n}",
+                {"role": "teacher"},
+                {"satisfaction": str(n % 6 + 1), "recommend": "yes" if n < 4 else "no"},
+            )
+        )
+        docs.append(Doc(f"n{n}", {"role": "nurse"}, {"satisfaction": str(n % 3 + 5), "recommend": "Yes"}))
+    docs.append(Doc("x", {"role": "teacher"}, {"satisfaction": "eight", "recommend": ""}))  # not on the scale
+    docs.append(Doc("y", {}, {"satisfaction": "4"}))  # no group: counted in "all" only
+    return docs
+
+
+def test_survey_stats_give_distribution_median_iqr_and_top_box() -> None:
+    survey = [
+        SurveyItem(id="satisfaction", question="How satisfied are you?", kind="scale7"),
+        SurveyItem(id="recommend", question="Recommend it?", kind="yesno"),
+        SurveyItem(id="why", question="Why?", kind="text"),
+    ]
+    study = load_study(ROOT / "studies" / "teachers.yaml").model_copy(update={"survey": survey})
+    rows = {(r.item, r.group): r for r in survey_stats(_survey_docs(), study, "role")}
+    assert set(rows) == {(i, g) for i in ("satisfaction", "recommend") for g in ("all", "nurse", "teacher")}
+    teachers = rows["satisfaction", "teacher"]
+    assert teachers.n == 12 and teachers.question == "How satisfied are you?"
+    assert teachers.distribution == {"1": 2, "2": 2, "3": 2, "4": 2, "5": 2, "6": 2, "7": 0}
+    assert teachers.median == 3.5 and teachers.iqr == (2.0, 5.0)
+    assert teachers.top_box_from == 5 and teachers.top_box is not None
+    assert teachers.top_box.estimate == pytest.approx(4 / 12)
+    assert (teachers.top_box.low, teachers.top_box.high) == pytest.approx(
+        (wilson(4, 12).low, wilson(4, 12).high)
+    )
+    everyone = rows["satisfaction", "all"]
+    assert everyone.n == 25 and everyone.median == 5.0
+    assert everyone.comparison is not None and everyone.comparison.startswith("Kruskal-Wallis")
+    assert "the groups differ; highest median in nurse (6)" in everyone.comparison
+    recommend = rows["recommend", "all"]
+    assert recommend.distribution == {"yes": 16, "no": 8} and recommend.median is None
+    assert recommend.top_box is not None and recommend.top_box.estimate == pytest.approx(16 / 24)
+    assert recommend.comparison is not None and "Fisher's exact test" in recommend.comparison
+
+
+def test_survey_stats_suppress_small_cells_and_skip_the_comparison_for_them() -> None:
+    rows = {(r.item, r.group): r for r in survey_stats(_survey_docs(), None, "role", min_cell=13)}
+    nurse = rows["satisfaction", "nurse"]
+    assert nurse.suppressed and nurse.n == 12 and nurse.distribution == {} and nurse.median is None
+    assert not rows["satisfaction", "all"].suppressed and rows["satisfaction", "all"].comparison is None
+
+
+def test_survey_scales_are_inferred_without_a_study() -> None:
+    assert infer_item("q", ["1", "4", "7", ""]) == infer_item("q", ["7", "1"])
+    seven = infer_item("q", ["1", "4", "7"])
+    assert seven is not None and seven.kind == "scale" and seven.points[-1] == "7" and seven.top_box_from == 5
+    five = infer_item("q", ["2", "5"])
+    assert five is not None and five.points == ("1", "2", "3", "4", "5") and five.top_box_from == 4
+    ten = infer_item("q", ["0", "9", "10"])
+    assert ten is not None and ten.points[0] == "0" and ten.top_box_from == 8
+    yes_no = infer_item("q", ["Yes", "no", "1", "0"])
+    assert yes_no is not None and yes_no.kind == "yesno"
+    binary = infer_item("q", ["1", "0", "1"])
+    assert binary is not None and binary.kind == "yesno"
+    choice = infer_item("q", ["red", "blue", "red"])
+    assert choice is not None and choice.kind == "choice" and choice.points == ("red", "blue")
+    assert infer_item("q", [f"free text {n}" for n in range(40)]) is None
+    assert infer_item("q", ["", " "]) is None
+
+
+def test_survey_comparison_says_when_groups_do_not_differ() -> None:
+    docs = [Doc(f"d{n}", {"g": "ab"[n % 2]}, {"score": str(n % 7 + 1)}) for n in range(40)]
+    [everyone, *_] = survey_stats(docs, None, "g")
+    assert everyone.comparison is not None and "no clear difference between the groups" in everyone.comparison
+    same = [Doc(f"d{n}", {"g": "ab"[n % 2]}, {"score": "3"}) for n in range(40)]
+    assert "Everyone gave the same answer" in (survey_stats(same, None, "g")[0].comparison or "")
