@@ -52,6 +52,8 @@ from bot.storage.models import (
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Commands answered without starting an interview when the person has none yet.
+NO_INTERVIEW_NEEDED = frozenset({"optout", "optin", "mydata", "withdraw", "stop", "pause"})
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
 
@@ -231,10 +233,12 @@ class Engine:
         first = rows[0]
         event = _event_for(rows)
         interview = await self._interview_for(s, participant, first)
-        if interview is None and isinstance(event, sm.Command) and event.name in ("optout", "optin"):
-            # an invitation preference needs no interview: do not start one just to answer it
-            await invitations.set_opted_out(s, participant, event.name == "optout")
-            text = sm.OPTOUT_TEXT if event.name == "optout" else sm.OPTIN_TEXT
+        if interview is None and isinstance(event, sm.Command) and event.name in NO_INTERVIEW_NEEDED:
+            # an invitation preference, or a question about data we do not hold, needs no interview:
+            # do not start one just to answer it
+            if event.name in ("optout", "optin"):
+                await invitations.set_opted_out(s, participant, event.name == "optout")
+            text = {"optout": sm.OPTOUT_TEXT, "optin": sm.OPTIN_TEXT}.get(event.name, sm.NOTHING_HELD_TEXT)
             lease = self.dispatcher.lease(who.platform)
             key = f"inbox:{first.id}:{event.name}"
             work.rows.append(queue(s, key, who, text, purpose="notice", claim_until=lease))
@@ -606,9 +610,7 @@ class Engine:
         """Feed a scheduler event (e.g. `Expire`) to one interview under its participant's lock."""
         async with self.store.session() as s:
             found = (
-                await s.exec(
-                    select(Participant).join(Interview).where(Interview.id == interview_id)
-                )
+                await s.exec(select(Participant).join(Interview).where(Interview.id == interview_id))
             ).first()
         if found is None:
             return

@@ -519,6 +519,10 @@ OPTOUT_TEXT = (
     "Done: this bot will send you no more invitations or reminders. "
     "Type `optin` if you ever want to hear about studies again."
 )
+NOTHING_HELD_TEXT = (
+    "You have not taken part in an interview with me, so I hold no answers of yours. "
+    "Type `help` to see what I can do."
+)
 OPTIN_TEXT = "Welcome back: you may receive study invitations again. Type `optout` to stop them."
 
 

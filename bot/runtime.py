@@ -68,5 +68,8 @@ class Runtime:
         return cls(settings, store, catalog, engine)
 
     async def close(self) -> None:
+        from bot.export_command import drain_exports
+
         await self.engine.drain()
+        await drain_exports()  # an export being built still needs the database; let it finish and send
         await self.store.close()

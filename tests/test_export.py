@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from sqlmodel import select
 
 from bot.export import QDA_NAMESPACE, ExportFilter, export
@@ -257,5 +258,22 @@ async def test_mydata_sends_the_participant_their_own_words_at_any_point(
         await c.say("1")
         await c.say("mydata")
         assert c.texts[-1] == "We hold nothing you said in this interview."
+    finally:
+        await runtime.close()
+
+
+@pytest.mark.parametrize("word", ["mydata", "withdraw", "stop"])
+async def test_data_commands_before_any_interview_start_nothing(
+    sqlite_url: str, study_dir: Path, word: str
+) -> None:
+    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
+    try:
+        c = Console(runtime, name="newcomer")
+        await c.say(word)
+        assert "I hold no answers of yours" in c.texts[-1] and "`help`" in c.texts[-1]
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(Interview))).all() == []
+        await c.say("hi")  # a greeting afterwards starts the study as usual
+        assert "consent" in (c.last.prompt or "") if c.last else False
     finally:
         await runtime.close()
