@@ -31,7 +31,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import slack_blocks as blocks
 from bot import commands
+from bot.cohorts import not_now_in_channel
 from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreachable
+from bot.interview import NOT_NOW
 from bot.messages import Address, Inbound, Outbound
 from bot.overview import participant_overview
 from bot.runtime import Runtime
@@ -313,6 +315,9 @@ def action_inbound(body: dict[str, Any]) -> Inbound | None:
     ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts") or ""
     who = Address(SLACK, team, user["id"])
     key = f"slack:action:{ts or action.get('action_ts', '')}:{action_id}:{user['id']}"
+    if action_id == blocks.NOT_NOW_ACTION and action.get("value"):
+        value = NOT_NOW + str(action["value"])
+        return Inbound(who, key, prompt="start", choice=value, study_id=action["value"])
     if blocks.TAKE_PART_ACTION_PATTERN.match(action_id):
         return Inbound(who, key, prompt="start", choice="start", study_id=action.get("value") or None)
     clicked = blocks.decode_choice(str(action.get("value") or ""))
@@ -357,6 +362,22 @@ def build_app(
             await engine.receive(inbound)
         await ack()
 
+    async def on_not_now(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """In a DM, "Not now" declines that invitation; under a channel post only the clicker sees an
+        answer, and only an invited member's invitation is declined."""
+        inbound = action_inbound(body)
+        channel = (body.get("channel") or {}).get("id") or ""
+        if inbound is None or inbound.study_id is None:
+            await ack()
+        elif channel.startswith("D"):
+            sender.remember_dm(inbound.sender, channel)
+            await engine.receive(inbound)
+            await ack()
+        else:
+            await ack()
+            reply = await not_now_in_channel(engine, inbound.sender, inbound.study_id)
+            await respond(text=reply, response_type="ephemeral", replace_original=False)
+
     async def ack_only(ack: Any) -> None:
         await ack()
 
@@ -374,6 +395,7 @@ def build_app(
     app.event("message")(on_message)
     app.action(blocks.CHOICE_ACTION_PATTERN)(on_click)
     app.action(blocks.TAKE_PART_ACTION_PATTERN)(on_click)
+    app.action(blocks.NOT_NOW_ACTION)(on_not_now)
     app.command(COMMAND)(ack=ack_only, lazy=[run_command])
     app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])
     return app

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.interview import NOT_NOW, is_not_now
 from bot.messages import Choice, Outbound
 from bot.overview import InterviewSummary
 
@@ -17,6 +18,7 @@ BUTTON_VALUE_LIMIT = 2000
 HOME_LIMIT = 40  # interviews listed on the Home tab (a view holds at most 100 blocks)
 CHOICE_ACTION = "interviewer_choice_"  # + index of the choice
 TAKE_PART_ACTION = "interviewer_take_part"  # invitation button; its value is the study id
+NOT_NOW_ACTION = "interviewer_not_now"  # the invitation's "Not now" button; its value is the study id
 CHOICE_ACTION_PATTERN = re.compile(r"^interviewer_choice_\d+$")
 TAKE_PART_ACTION_PATTERN = re.compile(r"^interviewer_take_part(_\d+)?$")
 _LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -99,7 +101,9 @@ def _buttons(message: Outbound) -> list[dict[str, Any]] | None:
     """Button elements for the message's choices, or None when a value would not fit in a button."""
     buttons = []
     for n, choice in enumerate(message.choices):
-        if message.prompt == "start":
+        if message.prompt == "start" and is_not_now(choice.value):
+            action_id, value = NOT_NOW_ACTION, choice.value.removeprefix(NOT_NOW)
+        elif message.prompt == "start":
             action_id = TAKE_PART_ACTION + (f"_{n}" if n else "")
             value = choice.value
         else:

@@ -16,7 +16,16 @@ from sqlmodel import col, func, select, update
 
 from bot import interview as sm
 from bot.errors import DeliveryError
-from bot.invitations import MAIN, Member, NotInvitable, _button, ensure_invitable, invitation_text, invite
+from bot.invitations import (
+    MAIN,
+    Member,
+    NotInvitable,
+    _button,
+    ensure_invitable,
+    invitation_text,
+    invite,
+    open_invitation,
+)
 from bot.messages import Address, Outbound
 from bot.storage.models import ChannelPost, ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
 from bot.study import Study
@@ -199,6 +208,26 @@ async def refresh_channel_posts(engine: Engine) -> int:
         except DeliveryError as exc:  # the next change retries; a stale count only looks stale
             log.warning("could not update channel post %s: %s", post.id, exc)
     return updated
+
+
+NOT_NOW_IN_CHANNEL = (
+    "No problem, nothing was recorded. If you would like to take part later, click the button on this "
+    "post again or send me a direct message."
+)
+NOT_NOW_DECLINED = (
+    "No problem: you will not be reminded about this invitation. If you would like to take part later, "
+    "click the button on this post again or type `start` in your direct messages with me."
+)
+
+
+async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str:
+    """A channel post's "Not now", answered to the clicker only: it declines their open invitation to the
+    study if they have one, and records nothing for anyone else."""
+    interview_id = await open_invitation(engine, who, study_id)
+    if interview_id is None:
+        return NOT_NOW_IN_CHANNEL
+    await engine.apply_event(interview_id, sm.Click("start", sm.NOT_NOW + study_id))
+    return NOT_NOW_DECLINED
 
 
 async def timezone_command(engine: Engine, actor: Actor, args: list[str]) -> str:

@@ -243,6 +243,15 @@ class Engine:
             key = f"inbox:{first.id}:{event.name}"
             work.rows.append(queue(s, key, who, text, purpose="notice", claim_until=lease))
             return
+        if sm.is_not_now(first.choice) and (interview is None or interview.state in sm.TERMINAL):
+            # "Not now" with nothing to decline: answer, but never start an interview for it
+            lease = self.dispatcher.lease(who.platform)
+            work.rows.append(
+                queue(
+                    s, f"inbox:{first.id}:not-now", who, sm.NOT_NOW_TEXT, purpose="notice", claim_until=lease
+                )
+            )
+            return
         if interview is None or (first.prompt == "start" and interview.state in sm.TERMINAL):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
             closed = study_id is not None and not await self._study_open(s, study_id)
@@ -383,6 +392,8 @@ class Engine:
                 await invitations.snooze(s, interview.id, self.clock(), effect.duration)
             elif isinstance(effect, sm.SetOptOut):
                 await invitations.set_opted_out(s, await self._lock_participant(s, who), effect.value)
+            elif isinstance(effect, sm.CloseInvitation):
+                await invitations.close_invitation(s, interview.id)
             elif isinstance(effect, sm.SendOwnData):
                 for piece in await own_data_messages(s, interview):
                     self._say(s, interview, progress, who, sm.Say(piece), work)

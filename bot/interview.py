@@ -159,6 +159,11 @@ class SendOwnData:
     """Send the participant a copy of their own transcript and answers (`mydata`)."""
 
 
+@dataclass(frozen=True)
+class CloseInvitation:
+    """Close this interview's invitation: no more reminders, and queued ones are cancelled."""
+
+
 Effect = (
     Say
     | RecordTurn
@@ -172,6 +177,7 @@ Effect = (
     | Snooze
     | SetOptOut
     | SendOwnData
+    | CloseInvitation
 )
 
 
@@ -227,6 +233,20 @@ HELP = (
 CONSENT_CHOICES = (Choice("Yes, I agree", "yes"), Choice("No, thanks", "no"))
 RELEASE_CHOICES = (Choice("Yes, you may", "yes"), Choice("No, keep it private", "no"))
 WITHDRAW_CHOICES = (Choice("Yes, delete my data", "yes"), Choice("No, keep it", "no"))
+NOT_NOW = "not-now:"  # + study id: the value of an invitation's "Not now" button
+NOT_NOW_LABEL = "Not now"
+NOT_NOW_TEXT = (
+    "No problem, thank you for letting us know. You will not be reminded about this invitation. "
+    "If you would like to take part later, type `start` here at any time."
+)
+UNDER_WAY_TEXT = (
+    "You are already taking part. To continue later type `pause`; to end the interview type `stop`."
+)
+
+
+def is_not_now(value: str | None) -> bool:
+    """True for the value of an invitation's "Not now" button."""
+    return bool(value and value.startswith(NOT_NOW))
 
 
 def _scale_text(item: SurveyItem) -> str:
@@ -317,6 +337,8 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         )
     if isinstance(event, Begin):
         return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
+    if isinstance(event, Click) and is_not_now(event.value):
+        return _not_now(state, p)
     if p.confirming_withdraw:
         return _confirm_withdraw(study, state, p, event)
     if state is State.PAUSED:
@@ -375,6 +397,16 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         hint = "Please pick one of the buttons" + (" or type its number." if prompt.choices else ".")
         return Step(state, p, [Say(hint), prompt])
     return _answer(study, state, p, prompt, choice)
+
+
+def _not_now(state: State, p: Progress) -> Step:
+    """ "Not now" on an invitation declines it; clicked later, it changes nothing."""
+    if state is State.INVITED:
+        effects: list[Effect] = [MarkAnswered("start", NOT_NOW_LABEL), CloseInvitation(), Say(NOT_NOW_TEXT)]
+        return Step(State.DECLINED, p, effects)
+    if state in TERMINAL:
+        return Step(state, p, [Say(_terminal_note(state))])
+    return Step(state, p, [Say(UNDER_WAY_TEXT)])
 
 
 def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice) -> Step:

@@ -13,7 +13,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import false, or_
 from sqlalchemy.exc import IntegrityError
@@ -110,8 +110,9 @@ def wave_study(study: Study, wave_id: str) -> Study:
 
 
 def _button(study: Study) -> tuple[Choice, ...]:
+    """ "Take part" (its value is the study id) and "Not now", on every invitation and channel post."""
     label = study.invitation.button_label if study.invitation else "Take part"
-    return (Choice(label, study.id),)
+    return (Choice(label, study.id), Choice(sm.NOT_NOW_LABEL, sm.NOT_NOW + study.id))
 
 
 # ---- members -----------------------------------------------------------------------------------------
@@ -357,27 +358,62 @@ def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:
 # ---- participant preferences -------------------------------------------------------------------------
 
 
+async def _cancel(s: AsyncSession, outbox: Any, invitation: Any, why: str) -> None:
+    """Cancel the queued invitations and reminders matching `outbox`; close the invitations matching
+    `invitation`."""
+    await s.exec(  # type: ignore[call-overload]
+        update(OutboxRow)
+        .where(outbox, col(OutboxRow.purpose).in_(BULK), col(OutboxRow.status) == "pending")
+        .values(status="cancelled", error=why)
+    )
+    await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow).where(invitation, col(InvitationRow.status) == "open").values(status="closed")
+    )
+
+
 async def set_opted_out(s: AsyncSession, participant: Participant, value: bool) -> None:
     """Opt a participant out of (or back into) invitations; opting out cancels queued ones."""
     participant.opted_out = value
     s.add(participant)
     if value:
-        await s.exec(  # type: ignore[call-overload]
-            update(OutboxRow)
-            .where(
-                col(OutboxRow.platform) == participant.platform,
-                col(OutboxRow.workspace) == participant.workspace,
-                col(OutboxRow.user_id) == participant.user_id,
-                col(OutboxRow.purpose).in_(BULK),
-                col(OutboxRow.status) == "pending",
+        mine = (
+            (col(OutboxRow.platform) == participant.platform)
+            & (col(OutboxRow.workspace) == participant.workspace)
+            & (col(OutboxRow.user_id) == participant.user_id)
+        )
+        await _cancel(s, mine, col(InvitationRow.participant_id) == participant.id, "participant opted out")
+
+
+async def close_invitation(s: AsyncSession, interview_id: int | None) -> None:
+    """ "Not now": this interview's invitation gets no more reminders; queued ones are cancelled."""
+    await _cancel(
+        s,
+        col(OutboxRow.interview_id) == interview_id,
+        col(InvitationRow.interview_id) == interview_id,
+        "invitation declined (not now)",
+    )
+
+
+async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
+    """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
+    async with engine.store.session() as s:
+        found = (
+            await s.exec(
+                select(Interview.id)
+                .join(InvitationRow, col(InvitationRow.interview_id) == col(Interview.id))
+                .join(Participant, col(Participant.id) == col(Interview.participant_id))
+                .where(
+                    Participant.platform == who.platform,
+                    Participant.workspace == who.workspace,
+                    Participant.user_id == who.user_id,
+                    Interview.study_id == study_id,
+                    Interview.state == sm.State.INVITED.value,
+                    InvitationRow.status == "open",
+                )
+                .order_by(col(Interview.id).desc())
             )
-            .values(status="cancelled", error="participant opted out")
-        )
-        await s.exec(  # type: ignore[call-overload]
-            update(InvitationRow)
-            .where(col(InvitationRow.participant_id) == participant.id, col(InvitationRow.status) == "open")
-            .values(status="closed")
-        )
+        ).first()
+    return found
 
 
 async def snooze(s: AsyncSession, interview_id: int | None, now: datetime, duration: str) -> None:

@@ -145,7 +145,9 @@ class SlackPoster:
 
     # -- interactivity and commands ----------------------------------------------------------------
 
-    def click_body(self, user: str, message: dict[str, Any], label: str) -> str:
+    def click_body(
+        self, user: str, message: dict[str, Any], label: str, response_url: str | None = None
+    ) -> str:
         """The block_actions payload of `user` clicking the button labelled `label` on a posted message
         (`message`: the chat.postMessage arguments the fake recorded, with their ts)."""
         buttons = [
@@ -178,7 +180,7 @@ class SlackPoster:
                 "text": message.get("text", ""),
                 "blocks": message.get("blocks"),
             },
-            "response_url": "https://hooks.slack.invalid/actions/unused",
+            "response_url": response_url or "https://hooks.slack.invalid/actions/unused",
             "actions": [
                 {
                     "action_id": button["action_id"],
@@ -192,8 +194,10 @@ class SlackPoster:
         }
         return urlencode({"payload": json.dumps(payload)})
 
-    async def click(self, user: str, message: dict[str, Any], label: str) -> tuple[int, str]:
-        return await self.post(self.click_body(user, message, label), FORM)
+    async def click(
+        self, user: str, message: dict[str, Any], label: str, response_url: str | None = None
+    ) -> tuple[int, str]:
+        return await self.post(self.click_body(user, message, label, response_url), FORM)
 
     async def command(self, user: str, text: str, response_url: str) -> tuple[int, str]:
         """`/interviewer {text}` typed by `user`; the reply goes to `response_url`."""

@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
+from bot.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
+from bot.interview import NOT_NOW_TEXT
+from bot.invitations import plan_due_work
 from bot.scheduler import Scheduler
-from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant
+from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
+from tests.fakes.slack_api import dm_channel
+from tests.helpers import write_study
 from tests.test_slack import ALICE, World, _buttons, slack_world
+
+ALWAYS = {
+    "send_window": "00:00-00:00",
+    "quiet_hours": "00:00-00:00",
+    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+}
+INVITATION = {
+    "text": "A ten minute chat about tools?",
+    "max_reminders": 2,
+    "reminder_after": "1d",
+    "expire_after": "2d",
+}
+
+
+def always_open_study(tmp_path: Path) -> Path:
+    """The pilot study with invitation settings and a send window that is open at any hour."""
+    directory = tmp_path / "open-studies"
+    directory.mkdir()
+    write_study(directory, invitation=INVITATION, schedule=ALWAYS)
+    return directory
+
+
+async def state_of(w: World, user: str) -> list[str]:
+    async with w.runtime.store.session() as s:
+        found = await s.exec(
+            select(Interview.state)
+            .join(Participant)
+            .where(Participant.user_id == user)
+            .order_by(col(Interview.id))
+        )
+        return list(found.all())
 
 
 async def command(w: World, user: str, text: str, tag: str) -> str:
@@ -26,7 +63,7 @@ async def test_channel_invitation_click_starts_an_interview_and_the_count_update
         assert "Posted the invitation" in reply
         [post] = [p for p in w.fake.posted if p["channel"] == "CGENERAL"]
         assert "0 people have taken part so far" in post["text"]
-        assert _buttons(post) == ["Take part"]
+        assert _buttons(post) == ["Take part", "Not now"]
         again = await command(w, "UORGANIZER", "invite pilot-study <#CGENERAL|general>", "c2")
         assert "already posted" in again
         assert len([p for p in w.fake.posted if p["channel"] == "CGENERAL"]) == 1  # not re-posted
@@ -78,3 +115,67 @@ async def test_bad_invite_commands_get_clear_answers(sqlite_url: str, study_dir:
         for n, (user, text, expected) in enumerate(cases):
             reply = await command(w, user, text, f"b{n}")
             assert expected in reply, (text, reply)
+
+
+async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with slack_world(sqlite_url, always_open_study(tmp_path)) as w:
+        w.fake.channel_members["CTEAM"] = ["UBOB", "UCAROL"]
+        await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
+        await Scheduler(w.runtime.engine).run_once()
+        invitation = w.last("UBOB")
+        assert _buttons(invitation) == ["Take part", "Not now"]
+
+        assert (await w.slack.click("UBOB", invitation, "Not now"))[0] == 200
+        await w.drain()
+        assert w.last("UBOB")["text"] == NOT_NOW_TEXT
+        [edit] = [c for c in w.fake.calls_to("chat.update") if c.args["channel"] == dm_channel("UBOB")]
+        assert edit.args["ts"] == invitation["ts"] and "You answered: *Not now*" in str(edit.args["blocks"])
+        assert await state_of(w, "UBOB") == ["declined"]
+
+        later = w.runtime.engine.clock() + timedelta(days=2)
+        planned = await plan_due_work(w.runtime.engine, later)
+        assert planned.reminders == 1  # Carol's; Bob said not now
+        async with w.runtime.store.session() as s:
+            reminders = (await s.exec(select(OutboxRow.user_id).where(OutboxRow.purpose == "reminder"))).all()
+            closed = (
+                await s.exec(
+                    select(InvitationRow.status).join(Participant).where(Participant.user_id == "UBOB")
+                )
+            ).one()
+        assert list(reminders) == ["UCAROL"] and closed == "closed"
+        assert "declined 1" in await command(w, "UORGANIZER", "status pilot-study", "c2")
+
+        await w.say("start", user="UBOB")  # what the confirmation says to do to take part later
+        assert _buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
+        assert await state_of(w, "UBOB") == ["declined", "awaiting_consent"]
+
+
+async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url: str, tmp_path: Path) -> None:
+    """A member who was not invited gets an ephemeral answer and nothing is stored about them; an invited
+    member's invitation (not sent yet) is declined and never goes out."""
+    async with slack_world(sqlite_url, always_open_study(tmp_path)) as w:
+        await command(w, "UORGANIZER", "invite pilot-study <#CGENERAL|general>", "c1")
+        [post] = [p for p in w.fake.posted if p["channel"] == "CGENERAL"]
+        status, _ = await w.slack.click("UDAVE", post, "Not now", w.fake.response_url("dave"))
+        assert status == 200
+        await w.fake.wait_for("respond")
+        [reply] = w.fake.responses["dave"]
+        assert reply["text"] == NOT_NOW_IN_CHANNEL and reply["response_type"] == "ephemeral"
+        async with w.runtime.store.session() as s:
+            assert (await s.exec(select(Participant).where(Participant.user_id == "UDAVE"))).first() is None
+            assert (await s.exec(select(InboxRow))).all() == []
+
+        w.fake.channel_members["CTEAM"] = ["UBOB"]
+        await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c2")
+        await w.slack.click("UBOB", post, "Not now", w.fake.response_url("bob"))
+        await w.fake.wait_for("respond", 4)
+        assert w.fake.responses["bob"][0]["text"] == NOT_NOW_DECLINED
+        await Scheduler(w.runtime.engine).run_once()
+        assert [p["text"] for p in w.posts("UBOB")] == [NOT_NOW_TEXT]  # the invitation itself never went out
+        async with w.runtime.store.session() as s:
+            row = (await s.exec(select(OutboxRow).where(OutboxRow.purpose == "invitation"))).one()
+        assert row.status == "cancelled"
+        assert await state_of(w, "UBOB") == ["declined"]
+        assert w.posts(ALICE) == []
