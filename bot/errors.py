@@ -3,6 +3,7 @@
 InterviewerError
 ├── StudyError             a study file is missing, malformed or invalid (message names file and field)
 ├── LabelFileError         a label or codes CSV for the analysis cannot be read (names file, line, column)
+├── AnalysisInputError     a corpus or codebook for the analysis cannot be used (names file, line or entry)
 ├── InterviewerUnavailable Claude could not answer after retries; the turn is retried later
 ├── AnalysisUnavailable    Claude cannot be used for an analysis (no or rejected key, unknown model, outage)
 └── DeliveryError          an adapter could not deliver an Outbound
@@ -29,6 +30,10 @@ class StudyError(InterviewerError):
 
 class LabelFileError(InterviewerError):
     """A hand-coded label file or a coded table cannot be used; the message says where and how to fix it."""
+
+
+class AnalysisInputError(InterviewerError):
+    """Interviews or a codebook to analyse cannot be used; the message says where and how to fix it."""
 
 
 class InterviewerUnavailable(InterviewerError):
