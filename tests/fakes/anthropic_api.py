@@ -39,6 +39,10 @@ GET /v1/messages/batches/{id} keeps answering `in_progress` for `batch_polls` po
 `end_batch()`), then `ended` with request counts and a results_url; GET .../results streams JSONL lines.
 Script each custom_id's result with `push_batch_result(custom_id, "succeeded" | "errored" | "expired" |
 "canceled", ...)`; unscripted ones succeed through `batch_responder(params)` if set, else come back errored.
+A result pushed with `once=True` answers one batch only, so a retry in a later batch gets the next result
+scripted for that custom_id (or the responder's). As the real API does, custom_ids must match
+[a-zA-Z0-9_-]{1,64} (else 400 at creation), and an item whose params would be rejected by
+/v1/messages comes back errored with the reason.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -70,6 +75,7 @@ FAULTS: dict[str, tuple[int, str, str]] = {
 }
 _BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
 MAX_BREAKPOINTS = 4
+CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 LOOKBACK_BLOCKS = 20
 
 
@@ -169,7 +175,7 @@ class FakeAnthropic:
         self._refusing = False
         self._cache: set[str] = set()
         self._batches: dict[str, _Batch] = {}
-        self._batch_results: dict[str, dict[str, Any]] = {}
+        self._batch_results: dict[str, deque[tuple[dict[str, Any], bool]]] = {}
         self._ids = itertools.count(1)
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -283,8 +289,28 @@ class FakeAnthropic:
         text: str | None = None,
         error_type: str = "invalid_request_error",
         message: str = "scripted error (fake)",
+        once: bool = False,
     ) -> None:
-        """Script the result of one batch request; succeeded results carry a tool_use or text message."""
+        """Script the result of one batch request; succeeded results carry a tool_use or text message.
+
+        Without `once` the result replaces what was scripted for `custom_id` and answers every batch;
+        with it, it is queued after earlier once-results and answers a single batch.
+        """
+        result = self._batch_result(custom_id, kind, tool_input, text, error_type, message)
+        queue = self._batch_results.setdefault(custom_id, deque())
+        if not once:
+            queue.clear()
+        queue.append((result, once))
+
+    def _batch_result(
+        self,
+        custom_id: str,
+        kind: str,
+        tool_input: dict[str, Any] | None,
+        text: str | None,
+        error_type: str,
+        message: str,
+    ) -> dict[str, Any]:
         if kind == "succeeded":
             if tool_input is not None:
                 content = [
@@ -297,20 +323,14 @@ class FakeAnthropic:
                 ]
             else:
                 content = [{"type": "text", "text": text if text is not None else "ok"}]
-            self._batch_results[custom_id] = {"type": "succeeded", "content": content}
-        elif kind == "errored":
-            self._batch_results[custom_id] = {
-                "type": "errored",
-                "error": {
-                    "type": "error",
-                    "error": {"type": error_type, "message": message},
-                    "request_id": None,
-                },
-            }
-        elif kind in ("expired", "canceled"):
-            self._batch_results[custom_id] = {"type": kind}
-        else:
-            raise ValueError(f"unknown batch result {kind!r}; use succeeded, errored, expired or canceled")
+            return {"type": "succeeded", "content": content}
+        if kind == "errored":
+            return _errored(error_type, message)
+        if kind in ("expired", "canceled"):
+            return {"type": kind}
+        raise ValueError(
+            f"unknown batch result {kind!r} for {custom_id}; use succeeded, errored, expired or canceled"
+        )
 
     def end_batch(self, batch_id: str | None = None) -> None:
         """End one batch (or all) now, whatever `batch_polls` says."""
@@ -441,9 +461,11 @@ class FakeAnthropic:
         if not isinstance(requests, list) or not requests:
             return _error(400, "invalid_request_error", "requests: a non-empty list is required")
         ids = [r.get("custom_id") for r in requests]
-        if len(set(ids)) != len(ids) or not all(isinstance(i, str) and i for i in ids):
+        if len(set(ids)) != len(ids) or not all(isinstance(i, str) and CUSTOM_ID.fullmatch(i) for i in ids):
             return _error(
-                400, "invalid_request_error", "custom_id must be a non-empty string, unique in the batch"
+                400,
+                "invalid_request_error",
+                "custom_id must match ^[a-zA-Z0-9_-]{1,64}$ and be unique in the batch",
             )
         batch = _Batch(f"msgbatch_fake_{next(self._ids):06d}", requests, datetime.now(UTC))
         self._batches[batch.id] = batch
@@ -472,7 +494,10 @@ class FakeAnthropic:
         batch.ended_at = datetime.now(UTC)
         for item in batch.requests:
             params = item.get("params") or {}
-            scripted = self._batch_results.get(item["custom_id"])
+            problem = _check(params)
+            scripted = (
+                _errored("invalid_request_error", problem) if problem else self._scripted(item["custom_id"])
+            )
             if scripted is None and self.batch_responder is not None:
                 scripted = {
                     "type": "succeeded",
@@ -486,17 +511,9 @@ class FakeAnthropic:
                     ],
                 }
             if scripted is None:
-                scripted = {
-                    "type": "errored",
-                    "error": {
-                        "type": "error",
-                        "request_id": None,
-                        "error": {
-                            "type": "invalid_request_error",
-                            "message": f"fake: no result scripted for {item['custom_id']}",
-                        },
-                    },
-                }
+                scripted = _errored(
+                    "invalid_request_error", f"fake: no result scripted for {item['custom_id']}"
+                )
             if scripted["type"] == "succeeded":
                 content = [
                     dict(b, name=b["name"] or _forced_tool(params)) if b["type"] == "tool_use" else b
@@ -508,6 +525,15 @@ class FakeAnthropic:
             else:
                 result = scripted
             batch.results.append({"custom_id": item["custom_id"], "result": result})
+
+    def _scripted(self, custom_id: str) -> dict[str, Any] | None:
+        queue = self._batch_results.get(custom_id)
+        if not queue:
+            return None
+        result, once = queue[0]
+        if once:
+            queue.popleft()
+        return result
 
     def _batch_json(self, batch: _Batch) -> dict[str, Any]:
         counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
@@ -528,6 +554,13 @@ class FakeAnthropic:
             "cancel_initiated_at": None,
             "results_url": f"{self.base_url}/v1/messages/batches/{batch.id}/results" if ended else None,
         }
+
+
+def _errored(error_type: str, message: str) -> dict[str, Any]:
+    return {
+        "type": "errored",
+        "error": {"type": "error", "error": {"type": error_type, "message": message}, "request_id": None},
+    }
 
 
 def _bearer(header: str) -> str | None:

@@ -1,0 +1,285 @@
+"""Sends a stage's analysis requests to Claude and brings back validated replies, or says why not.
+
+Small studies go as individual `messages.create` calls, a few at a time; large ones through the Message
+Batches API (half price). Either way every reply is validated by the stage's `parse`; a reply that fails
+validation is asked for once more, and an item that still fails (or whose batch request errored or
+expired more than `BATCH_ROUNDS` times) becomes a `Failure` that the report shows. Nothing is dropped
+silently and nothing is made up. Transient HTTP failures (429, 5xx, 529) are retried by the SDK itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import anthropic
+
+from bot.errors import AnalysisUnavailable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BATCH_ROUNDS = 3  # batches per stage: the first, then retries of errored, expired or invalid items
+BATCH_SIZE = 10_000  # requests per batch; the API allows 100,000 or 256 MB, whichever comes first
+MAX_POLL_SECONDS = 600.0
+VALIDATION_TRIES = 2  # a reply that fails validation is asked for once more
+
+
+class InvalidReply(Exception):
+    """A reply that does not have the shape the stage asked for; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Job(Generic[T]):
+    """One request and how to read its reply."""
+
+    key: str  # interview code or theme id: named in failure reports (never participant text)
+    params: dict[str, Any]  # keyword arguments of `messages.create`
+    parse: Callable[[Any], T]  # the reply Message -> the stage's value; raises InvalidReply
+
+
+@dataclass(frozen=True)
+class Failure:
+    stage: str
+    key: str
+    reason: str
+
+
+@dataclass
+class Spend:
+    """Tokens actually used, summed over every request (shown in the report's notes)."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    def add(self, message: Any) -> None:
+        usage = message.usage
+        self.requests += 1
+        self.input_tokens += usage.input_tokens or 0
+        self.output_tokens += usage.output_tokens or 0
+        self.cache_read_tokens += getattr(usage, "cache_read_input_tokens", None) or 0
+        self.cache_write_tokens += getattr(usage, "cache_creation_input_tokens", None) or 0
+
+
+@dataclass
+class _Pending(Generic[T]):
+    job: Job[T]
+    invalid: int = 0  # replies that failed validation so far
+    problem: str = ""  # why the latest attempt failed
+    max_tokens: int = 0
+    custom_id: str = ""  # stable across batches: "<stage>-<position of the job in the stage>"
+
+
+@dataclass
+class Runner:
+    """Runs jobs for the Claude analysis stages; collects failures and token spend across stages."""
+
+    client_factory: Callable[[], anthropic.AsyncAnthropic]
+    concurrency: int = 8
+    poll_seconds: float = 30.0
+    failures: list[Failure] = field(default_factory=list)
+    spend: Spend = field(default_factory=Spend)
+
+    async def run(self, stage: str, jobs: list[Job[T]], *, batched: bool) -> dict[str, T]:
+        """Values by job key for the jobs that succeeded; the others are added to `failures`."""
+        if not jobs:
+            return {}
+        client = self.client_factory()
+        try:
+            if batched:
+                results = await self._batched(client, stage, jobs)
+            else:
+                results = await self._individual(client, stage, jobs)
+        finally:
+            await client.close()
+        log.info("claude %s: %d of %d succeeded", stage, len(results), len(jobs))
+        return results
+
+    # -- individual requests --------------------------------------------------------------------
+
+    async def _individual(
+        self, client: anthropic.AsyncAnthropic, stage: str, jobs: list[Job[T]]
+    ) -> dict[str, T]:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(job: Job[T]) -> tuple[str, T] | None:
+            async with gate:
+                return await self._one(client, stage, job)
+
+        done = await asyncio.gather(*(one(job) for job in jobs))
+        return dict(item for item in done if item is not None)
+
+    async def _one(self, client: anthropic.AsyncAnthropic, stage: str, job: Job[T]) -> tuple[str, T] | None:
+        pending = _Pending(job, max_tokens=job.params["max_tokens"])
+        while pending.invalid < VALIDATION_TRIES:
+            try:
+                message = await client.messages.create(**_params(pending))
+            except anthropic.APIError as exc:
+                _raise_if_fatal(exc, client)
+                self._fail(stage, job.key, f"the request failed: {_describe(exc)}")
+                return None
+            value = self._read(pending, message)
+            if pending.problem == "":
+                return job.key, value
+            log.warning("claude %s: unusable reply for %s (%s)", stage, job.key, pending.problem)
+        self._fail(stage, job.key, f"the reply was unusable twice ({pending.problem})")
+        return None
+
+    def _read(self, pending: _Pending[T], message: Any) -> Any:
+        """The parsed value, or None with `pending.problem` set (and the token limit raised if it was hit)."""
+        self.spend.add(message)
+        try:
+            value = pending.job.parse(message)
+        except InvalidReply as exc:
+            pending.invalid += 1
+            pending.problem = str(exc)
+            if message.stop_reason == "max_tokens":
+                pending.problem += f" (cut off at max_tokens={pending.max_tokens})"
+                pending.max_tokens = min(pending.max_tokens * 2, 32_000)
+            return None
+        pending.problem = ""
+        return value
+
+    def _fail(self, stage: str, key: str, reason: str) -> None:
+        log.warning("claude %s failed for %s: %s", stage, key, reason)
+        self.failures.append(Failure(stage, key, reason))
+
+    # -- Message Batches ------------------------------------------------------------------------
+
+    async def _batched(
+        self, client: anthropic.AsyncAnthropic, stage: str, jobs: list[Job[T]]
+    ) -> dict[str, T]:
+        results: dict[str, T] = {}
+        pending = [
+            _Pending(job, max_tokens=job.params["max_tokens"], custom_id=f"{stage}-{n}")
+            for n, job in enumerate(jobs)
+        ]
+        for round_ in range(1, BATCH_ROUNDS + 1):
+            if not pending:
+                break
+            retry: list[_Pending[T]] = []
+            for start in range(0, len(pending), BATCH_SIZE):
+                chunk = pending[start : start + BATCH_SIZE]
+                retry += await self._batch_round(client, stage, round_, chunk, results)
+            pending = retry
+        for item in pending:
+            self._fail(stage, item.job.key, f"{item.problem}; gave up after {BATCH_ROUNDS} batches")
+        return results
+
+    async def _batch_round(
+        self,
+        client: anthropic.AsyncAnthropic,
+        stage: str,
+        round_: int,
+        chunk: list[_Pending[T]],
+        results: dict[str, T],
+    ) -> list[_Pending[T]]:
+        """Sends one batch and files each result; returns the items to send again."""
+        by_id = {item.custom_id: item for item in chunk}
+        requests = [{"custom_id": cid, "params": _params(item)} for cid, item in by_id.items()]
+        try:
+            batch = await client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+            log.info(
+                "claude %s: batch %s with %d requests (round %d)", stage, batch.id, len(requests), round_
+            )
+            await self._wait(client, stage, batch.id)
+            seen: set[str] = set()
+            async for line in await client.messages.batches.results(batch.id):
+                item = by_id.get(line.custom_id)
+                if item is None or line.custom_id in seen:
+                    continue
+                seen.add(line.custom_id)
+                self._file(item, line.result, results)
+        except anthropic.APIError as exc:
+            _raise_if_fatal(exc, client)
+            raise AnalysisUnavailable(
+                f"the Message Batches API failed for the {stage} stage: {_describe(exc)}; run the "
+                "analysis again to start over"
+            ) from exc
+        retry = []
+        for cid, item in by_id.items():
+            if item.job.key in results:
+                continue
+            if cid not in seen:
+                item.problem = "the batch returned no result for it"
+            if item.invalid >= VALIDATION_TRIES:
+                self._fail(stage, item.job.key, f"the reply was unusable twice ({item.problem})")
+            else:
+                retry.append(item)
+        return retry
+
+    def _file(self, item: _Pending[T], result: Any, results: dict[str, T]) -> None:
+        if result.type == "succeeded":
+            value = self._read(item, result.message)
+            if item.problem == "":
+                results[item.job.key] = value
+        elif result.type == "errored":
+            error = getattr(result.error, "error", None)
+            item.problem = f"errored in the batch ({getattr(error, 'type', 'error')})"
+        else:
+            item.problem = f"{result.type} in the batch"
+
+    async def _wait(self, client: anthropic.AsyncAnthropic, stage: str, batch_id: str) -> None:
+        """Polls until the batch has ended, waiting longer each time (batches take minutes to hours)."""
+        wait = self.poll_seconds
+        while True:
+            batch = await client.messages.batches.retrieve(batch_id)
+            if batch.processing_status == "ended":
+                counts = batch.request_counts
+                log.info(
+                    "claude %s: batch %s ended: %d succeeded, %d errored, %d expired",
+                    stage,
+                    batch_id,
+                    counts.succeeded,
+                    counts.errored,
+                    counts.expired,
+                )
+                return
+            log.info(
+                "claude %s: batch %s %s, %d processing; next check in %.0fs",
+                stage,
+                batch_id,
+                batch.processing_status,
+                batch.request_counts.processing,
+                wait,
+            )
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, MAX_POLL_SECONDS)
+
+
+def _params(item: _Pending[Any]) -> dict[str, Any]:
+    return item.job.params | {"max_tokens": item.max_tokens}
+
+
+def _raise_if_fatal(exc: anthropic.APIError, client: anthropic.AsyncAnthropic) -> None:
+    """Errors that would fail every other request too stop the analysis with a message saying what to fix."""
+    if isinstance(exc, anthropic.AuthenticationError):
+        raise AnalysisUnavailable(
+            "Claude rejected the API key (401); put a current key from https://console.anthropic.com in "
+            "ANTHROPIC_API_KEY, or run the analysis with --mode offline"
+        ) from None
+    if isinstance(exc, anthropic.PermissionDeniedError):
+        raise AnalysisUnavailable(
+            "this API key may not use the Messages API (403); check its workspace in the Console"
+        ) from None
+    if isinstance(exc, anthropic.NotFoundError):
+        raise AnalysisUnavailable(
+            "the Anthropic API does not know the model (404); check ANALYSIS_MODEL or ANTHROPIC_MODEL"
+        ) from None
+    if isinstance(exc, anthropic.APIConnectionError) and not isinstance(exc, anthropic.APITimeoutError):
+        raise AnalysisUnavailable(
+            f"could not reach the Anthropic API at {client.base_url}; check the network and "
+            "ANTHROPIC_BASE_URL, or run the analysis with --mode offline"
+        ) from exc
+
+
+def _describe(exc: anthropic.APIError) -> str:
+    if isinstance(exc, anthropic.APIStatusError):
+        return f"{exc.status_code} {type(exc).__name__}"
+    return type(exc).__name__

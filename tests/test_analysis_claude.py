@@ -1,0 +1,271 @@
+"""The Claude mode of the analysis, through the real anthropic SDK against the local fake Messages API."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.analysis.claude_mode import price, toolkit, verbatim
+from bot.analysis.model import Code, Doc, Segment, Theme
+from bot.errors import AnalysisUnavailable
+from bot.settings import Settings
+from tests.fakes.anthropic_api import FakeAnthropic
+from tests.fakes.claude_analyst import analyst, code_reply
+
+CODEBOOK = [
+    Code("stigma", "Stigma", "Hides or is judged for using AI at work.", examples=["hide my use of AI"]),
+    Code("anxiety", "Anxiety", "Worries about AI's effect on their job.", examples=["my job might go"]),
+    Code(
+        "oversight", "Oversight", "Expects to oversee AI.", include=["reviewing"], examples=["check its work"]
+    ),
+]
+
+ANSWERS = {
+    # interview -> answers; planted phrases decide the codes the fake finds
+    "w-01": ["I hide my use of AI from my manager. It feels risky.", "Mostly drafting emails."],
+    "w-02": ["Honestly my job might go in five years. I love the speed though."],
+    "w-03": ["I check its work line by line. It helps me think.", "Nobody knows I hide my use of AI."],
+    "w-04": ["It is annoying when it invents things. I rely on it less now."],
+    "w-05": ["It does it for me, the whole report. I am worried about errors."],
+    "w-06": ["We check its work together in review meetings and I learn a lot."],
+}
+PLANTED = {
+    ("w-01", "stigma"),
+    ("w-02", "anxiety"),
+    ("w-03", "oversight"),
+    ("w-03", "stigma"),
+    ("w-06", "oversight"),
+}
+
+
+def docs(codes: list[str] | None = None) -> list[Doc]:
+    return [
+        Doc(
+            code=code,
+            group={"occupation": "teacher" if n % 2 else "nurse"},
+            segments=[
+                Segment(code, i, f"Question number {i + 1} about your work?", answer)
+                for i, answer in enumerate(ANSWERS[code])
+            ],
+        )
+        for n, code in enumerate(codes or list(ANSWERS))
+    ]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAnthropic]:
+    async with FakeAnthropic(batch_polls=2) as server:
+        server.responder = analyst
+        server.batch_responder = analyst
+        yield server
+
+
+def settings(fake: FakeAnthropic, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "anthropic_api_key": "test-key",
+        "anthropic_base_url": fake.base_url,
+        "anthropic_model": "claude-test",
+        "anthropic_timeout_seconds": 5.0,
+        "anthropic_max_retries": 1,
+        "analysis_batch_threshold": 50,
+        "analysis_batch_poll_seconds": 0.01,
+    } | extra
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def present(assignments: list[Any]) -> set[tuple[str, str]]:
+    return {(a.interview, a.code) for a in assignments if a.present}
+
+
+async def test_small_study_is_coded_with_one_cached_request_per_interview(fake):
+    kit = toolkit(settings(fake))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert present(assignments) == PLANTED
+    assert len(assignments) == len(ANSWERS) * len(CODEBOOK)
+    by_key = {(a.interview, a.code): a for a in assignments}
+    assert by_key["w-03", "stigma"].evidence == ["Nobody knows I hide my use of AI."]
+    assert by_key["w-03", "stigma"].score == pytest.approx(0.9)
+    assert by_key["w-04", "stigma"].score == pytest.approx(0.2) and by_key["w-04", "stigma"].evidence == []
+    assert not fake.batch_requests and len(fake.message_requests) == len(ANSWERS)
+    body = fake.message_requests[0].body
+    assert body["model"] == "claude-test" and body["tool_choice"]["name"] == "record_codes"
+    assert "cache_control" in body["system"][-1] and 'id="oversight"' in body["system"][-1]["text"]
+    assert "cache_control" not in body["messages"][0]["content"][-1]
+    [spend] = kit.coder.notes  # no failures, only what was used
+    assert "claude-test): 6 requests" in spend
+    cached = re.search(r"plus ([\d,]+) read from", spend)
+    assert cached and int(cached.group(1).replace(",", "")) > 0  # later requests read the cached codebook
+
+
+async def test_large_study_goes_through_batches_and_retries_errored_and_expired_items(fake):
+    """Errored and expired items come back in a second batch of just those, and then succeed."""
+    fake.push_batch_result("coding-1", "errored", error_type="overloaded_error", once=True)
+    fake.push_batch_result("coding-4", "expired", once=True)
+    kit = toolkit(settings(fake, analysis_batch_threshold=5))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert present(assignments) == PLANTED and len(assignments) == 18
+    assert not fake.message_requests and len(fake.batch_requests) == 2
+    first, second = (r.body["requests"] for r in fake.batch_requests)
+    assert [r["custom_id"] for r in first] == [f"coding-{n}" for n in range(6)]
+    assert [r["custom_id"] for r in second] == ["coding-1", "coding-4"]
+    assert "my job might go" in second[0]["params"]["messages"][0]["content"][0]["text"]
+    polls = [r for r in fake.requests if r.method == "GET" and not r.path.endswith("/results")]
+    assert len(polls) >= 2 * 3  # each batch: two in_progress answers, then ended
+    results = [r for r in fake.requests if r.path.endswith("/results")]
+    assert len(results) == 2
+    assert all("failed" not in note for note in kit.coder.notes)
+
+
+async def test_an_item_that_keeps_failing_in_batches_is_reported_not_dropped(fake):
+    fake.push_batch_result("coding-2", "errored", error_type="invalid_request_error", message="too long")
+    kit = toolkit(settings(fake, analysis_batch_threshold=2))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-03"}
+    assert len(fake.batch_requests) == 3
+    assert [r["custom_id"] for r in fake.batch_requests[-1].body["requests"]] == ["coding-2"]
+    notes = kit.coder.notes[0]
+    assert "1 of 6" in notes and "w-03" in notes and "invalid_request_error" in notes
+
+
+async def test_evidence_that_is_not_verbatim_is_dropped_and_lowers_the_score(fake):
+    def paraphrasing(body: dict[str, Any]) -> dict[str, Any]:
+        reply = code_reply(body)
+        for entry in reply["codes"]:
+            if entry["id"] == "stigma":  # present, with a made-up quote next to the real one
+                entry["evidence"].insert(0, "I conceal that I use AI from my boss.")
+            if entry["id"] == "anxiety":  # present with paraphrase only
+                entry.update(present=True, confidence=0.8, evidence=["They fear for their job."])
+        return reply
+
+    fake.push_tool_use(paraphrasing)
+    [stigma, anxiety, oversight] = await toolkit(settings(fake)).coder.code(docs(["w-01"]), CODEBOOK)
+    assert stigma.present and stigma.evidence == ["I hide my use of AI from my manager."]
+    assert stigma.score == pytest.approx(0.9)
+    assert anxiety.present and anxiety.evidence == [] and anxiety.score == pytest.approx(0.4)
+    assert not oversight.present
+
+
+def test_verbatim_spans_tolerate_spacing_and_quote_marks_but_return_the_source_text():
+    answers = ["I don’t  trust\nit with clients.", "Short."]
+    assert verbatim('"I don\'t trust it with clients."', answers) == "I don’t  trust\nit with clients."
+    assert verbatim("trust it with customers", answers) is None
+    assert verbatim("Short.", answers) is None  # one word is not evidence
+    assert verbatim("i don't trust", answers) is None  # case must match
+    assert verbatim("…trust it with clients", answers) == "trust\nit with clients"
+    assert verbatim("I don’t trust it.", answers) == "I don’t  trust\nit"  # the source's sentence goes on
+    assert verbatim("I don’t trust it at all", answers) is None
+
+
+async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_reported(fake, caplog):
+    fake.push_text('{"codes": [{"id": "stigma", "present": tr', stop_reason="max_tokens")
+    fake.push_tool_use({"codes": [{"id": "stigma", "present": True, "confidence": 0.9, "evidence": []}]})
+    fake.push_tool_use({"codes": "none"})
+    kit = toolkit(settings(fake))
+    with caplog.at_level(logging.INFO):
+        assignments = await kit.coder.code(docs(["w-01", "w-02"]), CODEBOOK)
+    # The requests run concurrently, so which interview got the two bad replies is not fixed; one did.
+    coded = {a.interview for a in assignments}
+    assert len(coded) == 1 and len(assignments) == 3
+    [failed] = set(ANSWERS) & {"w-01", "w-02"} - coded
+    assert len(fake.message_requests) == 4
+    limits = sorted(r.body["max_tokens"] for r in fake.message_requests)
+    assert limits[-1] == 2 * limits[0]  # a reply cut off at max_tokens is asked for with twice the room
+    [note] = kit.coder.notes[:1]
+    assert f"{failed}: the reply was unusable twice" in note and "1 of 2" in note
+    assert "hide my use" not in caplog.text and "my job might go" not in caplog.text
+
+
+async def test_facets_are_segments_of_what_each_participant_said_per_topic(fake):
+    kit = toolkit(settings(fake))
+    facets = await kit.facets.facets(docs(["w-01", "w-03"]))
+    assert [(f.interview, f.index, f.question, f.answer) for f in facets] == [
+        ("w-01", 0, "Question number 1 about", "I hide my use of AI from my manager."),
+        ("w-01", 1, "Question number 2 about", "Mostly drafting emails."),
+        ("w-03", 0, "Question number 1 about", "I check its work line by line."),
+        ("w-03", 1, "Question number 2 about", "Nobody knows I hide my use of AI."),
+    ]
+    assert fake.message_requests[0].body["tool_choice"]["name"] == "record_facets"
+
+
+async def test_themes_are_named_from_members_against_nearby_examples(fake):
+    members = {
+        "t1": [
+            Segment("w-01", 0, "tools", "Colleagues judge anyone using chatbots"),
+            Segment("w-03", 0, "", "colleagues would judge"),
+        ],
+        "t2": [Segment("w-02", 0, "future", "future layoffs scare me, layoffs everywhere")],
+    }
+    nearby = {"t1": members["t2"], "t2": members["t1"]}
+    themes = [
+        Theme("t1", "judge colleagues", "", 2, 2),
+        Theme("t2", "layoffs", "", 1, 1),
+        Theme("t3", "empty", "", 0, 0),
+    ]
+    kit = toolkit(settings(fake))
+    named = await kit.namer.name(themes, members, nearby)
+    assert [(t.id, t.name) for t in named] == [
+        ("t1", "Colleagues concerns"),
+        ("t2", "Layoffs concerns"),
+        ("t3", "empty"),  # no members: nothing to ask, the name it had is kept
+    ]
+    assert named[0].description == "Participants talk about colleagues." and named[0].size == 2
+    assert len(fake.message_requests) == 2
+
+
+async def test_emotions_and_roles_share_one_request_per_interview(fake):
+    kit = toolkit(settings(fake))
+    corpus = docs(["w-02", "w-03", "w-04", "w-05"])
+    scores = await kit.emotions.rate(corpus)
+    roles = await kit.roles.roles(corpus)
+    assert kit.emotions.exploratory is False
+    assert len(fake.message_requests) == 4
+    high = {(s.interview, s.emotion): s.evidence for s in scores if s.intensity == 4}
+    assert high == {
+        ("w-02", "satisfaction"): "I love the speed though.",
+        ("w-04", "frustration"): "It is annoying when it invents things.",
+        ("w-04", "trust"): "I rely on it less now.",
+        ("w-05", "worry"): "I am worried about errors.",
+    }
+    assert len(scores) == 16 and all(
+        s.intensity == 1 and s.evidence == "" for s in scores if s.intensity != 4
+    )
+    assert roles == {"w-02": None, "w-03": "augmentation", "w-04": None, "w-05": "automation"}
+
+
+async def test_estimate_counts_characters_as_tokens_and_prices_by_model(fake):
+    kit = toolkit(settings(fake, anthropic_model="claude-sonnet-4-5"))
+    corpus = docs() + [Doc(code=f"x-{n}", segments=[Segment(f"x-{n}", 0, "Q?", "fine")]) for n in range(4)]
+    estimate = kit.coder.estimate(corpus, CODEBOOK)
+    # 10 interviews x (facets, coding, profile) + naming allowance of 5 themes
+    assert estimate.requests == 35 and not estimate.batched
+    assert estimate.output_tokens == 10 * (400 + 40 + 90 * 3 + 250) + 5 * 80
+    per_interview_in = estimate.input_tokens - 5 * 2000
+    assert estimate.usd == pytest.approx((per_interview_in * 3 + 9600 * 15 + 5 * (2000 * 3 + 80 * 15)) / 1e6)
+    longer = corpus[0].segments[0]
+    corpus[0].segments[0] = Segment("w-01", 0, longer.question, longer.answer + "x" * 400)  # +100 tokens x 3
+    assert kit.coder.estimate(corpus, CODEBOOK).input_tokens == estimate.input_tokens + 300
+    batched = toolkit(settings(fake, anthropic_model="claude-sonnet-4-5", analysis_batch_threshold=10))
+    half = batched.coder.estimate(corpus[:10], CODEBOOK)
+    assert half.batched and "Message Batches" in half.text()
+    assert not fake.requests  # estimating spends nothing
+
+
+def test_prices_come_from_one_table_by_model_name():
+    assert price("claude-sonnet-4-5-20250929") == (3.0, 15.0)
+    assert price("claude-opus-4-1-20250805") == (15.0, 75.0)
+    assert price("claude-opus-4-5") == (5.0, 25.0)
+    assert price("claude-sonnet-5-5") == (3.0, 15.0)  # a newer model of a known family
+    assert price("mystery-model") == (15.0, 75.0)  # unknown: the dearest, so the estimate errs high
+
+
+async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_to_fix_it(fake):
+    with pytest.raises(AnalysisUnavailable, match="ANTHROPIC_API_KEY is not set"):
+        toolkit(settings(fake, anthropic_api_key=None))
+    async with FakeAnthropic(api_key="the-right-key") as strict:
+        kit = toolkit(settings(strict, anthropic_api_key="wrong"))
+        with pytest.raises(AnalysisUnavailable, match="rejected the API key"):
+            await kit.coder.code(docs(["w-01"]), CODEBOOK)
