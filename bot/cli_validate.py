@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from pathlib import Path
 
 import typer
@@ -47,19 +46,6 @@ def agreement_table(rows: list[Agreement]) -> Table:
     return table
 
 
-def summary(rows: list[Agreement]) -> str:
-    """One line: how many codes reach kappa 0.6, the median kappa and the mean absolute prevalence error."""
-    kappas = [a.kappa for a in rows if a.kappa is not None]
-    good = sum(k >= 0.6 for k in kappas)
-    error = statistics.fmean(abs(a.prevalence_error.estimate) for a in rows) * 100
-    median = f"{statistics.median(kappas):.2f}" if kappas else "n/a"
-    interviews = max(a.n for a in rows)
-    return (
-        f"{len(rows)} code(s) over up to {interviews} interview(s): {good} with kappa >= 0.6, "
-        f"median kappa {median}, mean absolute prevalence error {error:.1f} points"
-    )
-
-
 def validate_cmd(
     codes: Path = typer.Option(
         ..., "--codes", help="Coded labels: a wide 0/1 CSV or the codes.csv that `analyze` writes."
@@ -69,7 +55,7 @@ def validate_cmd(
     ),
 ) -> None:
     """Compare coded labels with a hand-coded gold subset: kappa, AC1, F1 and prevalence error per code."""
-    from bot.analysis.agreement import agreement
+    from bot.analysis.agreement import agreement, summary
     from bot.analysis.labels import read_any
     from bot.errors import LabelFileError
 

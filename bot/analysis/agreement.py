@@ -7,6 +7,8 @@ kappa collapses for rare or very common codes even when agreement is high.
 
 from __future__ import annotations
 
+import statistics
+
 from bot.analysis.model import Agreement
 from bot.analysis.stats import cohen_kappa, gwet_ac1, precision_recall_f1, share_difference
 
@@ -51,4 +53,17 @@ def _one(code: str, coded: Labels, gold: Labels) -> Agreement:
         prevalence_coded=sum(predicted) / len(ids),
         prevalence_gold=sum(truth) / len(ids),
         prevalence_error=share_difference(predicted, truth),
+    )
+
+
+def summary(rows: list[Agreement]) -> str:
+    """One line: how many codes reach kappa 0.6, the median kappa and the mean absolute prevalence error."""
+    kappas = [a.kappa for a in rows if a.kappa is not None]
+    good = sum(k >= 0.6 for k in kappas)
+    error = statistics.fmean(abs(a.prevalence_error.estimate) for a in rows) * 100
+    median = f"{statistics.median(kappas):.2f}" if kappas else "n/a"
+    interviews = max(a.n for a in rows)
+    return (
+        f"{len(rows)} code(s) over up to {interviews} interview(s): {good} with kappa >= 0.6, "
+        f"median kappa {median}, mean absolute prevalence error {error:.1f} points"
     )

@@ -1,0 +1,425 @@
+"""The report folder: report.html (self-contained), report.md, CSV tables and analysis.json.
+
+The report is written for a researcher who has to stand behind each number: every share comes with its
+interval, small cells are suppressed, the methods and their caveats come first, and offline emotion
+scores are labelled exploratory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.analysis import charts, document
+from bot.analysis.agreement import summary as agreement_summary
+from bot.analysis.charts import Bar, Dot
+from bot.analysis.display import number, percent, points, share, suppressed
+from bot.analysis.document import Block, Bullets, Chart, Heading, Paragraph, Quotes, Section, Table
+from bot.analysis.model import Analysis, Interval, Prevalence, SurveyItemStats, Theme
+from bot.analysis.tables import write_tables
+
+MAX_SERIES = 7  # groups drawn in one chart ("all" and the largest others); tables list every group
+THEME_QUOTES = 3
+
+METHOD = {
+    "offline": [
+        "Themes: participant answers (never the interviewer's questions), segmented by the question they "
+        "answer, embedded on this computer and clustered in two levels; theme names are their keywords.",
+        "Coding: similarity of each interview's answers to the code's definition and examples, or a "
+        "classifier trained on the hand-coded subset when one was given. Check it with "
+        "`interviewer validate` before quoting the numbers.",
+        "Emotions: a word lexicon and similarity scores, so they are exploratory.",
+    ],
+    "claude": [
+        "Themes: per-interview summaries of participant answers, clustered in two levels and named by "
+        "Claude from examples inside and just outside each cluster.",
+        "Coding: Claude read each interview against the codebook and quoted verbatim evidence; evidence "
+        "is checked against the transcript.",
+        "Emotions: Claude rated satisfaction, frustration, worry and trust from 1 to 5 with evidence.",
+    ],
+}
+STATISTICS = [
+    "Shares are of participants (not of answers), with Wilson 95% confidence intervals.",
+    "With a hand-coded gold subset, prevalence is also corrected for coding errors by prediction-powered "
+    "inference; its interval includes the uncertainty of that correction.",
+    "Medians of emotion ratings have percentile bootstrap 95% intervals.",
+    "Survey items show the whole distribution, the median and interquartile range and the top-box share; "
+    "groups are compared with Kruskal-Wallis (scales) or chi-square / Fisher's exact test (yes/no).",
+]
+
+
+def sections(a: Analysis) -> list[Section]:
+    """The report's sections in reading order; agreement and classifier only when they exist."""
+    out = [
+        overview(a),
+        themes(a),
+        codebook(a),
+        prevalence(a),
+        quotes(a),
+        emotions(a),
+        roles(a),
+        survey(a),
+    ]
+    if a.agreement:
+        out.append(agreement(a))
+    if a.classifier_accuracy:
+        out.append(classifier(a))
+    return out
+
+
+def overview(a: Analysis) -> Section:
+    by = f", compared by {a.group_field}" if a.group_field else ""
+    top = [t for t in a.themes if t.parent is None]
+    blocks: list[Block] = [
+        Paragraph(
+            f"{a.interviews} interviews and {a.segments} participant answers from study {a.study}, "
+            f"analysed in {a.mode} mode{by}."
+        ),
+        Bullets(
+            [
+                f"{len(top)} themes with {len(a.themes) - len(top)} sub-themes",
+                f"{len(a.codebook)} codes; {len(a.quotes)} quotes",
+                f"{len({s.item for s in a.survey})} survey items",
+                f"Cells with fewer than {a.min_cell} participants are suppressed for privacy.",
+            ]
+        ),
+        Heading("Method"),
+        Bullets(METHOD[a.mode] + STATISTICS),
+    ]
+    if a.notes:
+        blocks.append(Heading("Caveats"))
+        blocks += [Paragraph(n, note=True) for n in a.notes]
+    return Section("overview", "Overview", blocks)
+
+
+def _quote_items(quotes: Sequence, limit: int | None = None) -> Quotes:
+    return Quotes([(q.text, f"interview {q.interview}") for q in list(quotes)[:limit]])
+
+
+def themes(a: Analysis) -> Section:
+    top = [t for t in a.themes if t.parent is None]
+    if not top:
+        return Section("themes", "Themes", [Paragraph("No themes were found.")])
+    blocks: list[Block] = [
+        Paragraph("Largest first. A theme's size counts participant answers; its share counts interviews."),
+        charts_theme_sizes(top, a.interviews),
+    ]
+    for t in sorted(top, key=lambda t: -t.interviews):
+        blocks.append(Heading(f"{t.name}: {_theme_size(t, a.interviews)}"))
+        blocks.append(Paragraph(t.description))
+        if t.keywords:
+            blocks.append(Paragraph("Keywords: " + ", ".join(t.keywords)))
+        if t.quotes:
+            blocks.append(_quote_items(t.quotes, THEME_QUOTES))
+        subs = [s for s in a.themes if s.parent == t.id]
+        if subs:
+            blocks.append(
+                Table(
+                    ["sub-theme", "interviews", "answers", "description", "example"],
+                    [
+                        [
+                            s.name,
+                            str(s.interviews),
+                            str(s.size),
+                            s.description,
+                            s.quotes[0].text if s.quotes else "",
+                        ]
+                        for s in sorted(subs, key=lambda s: -s.interviews)
+                    ],
+                    numeric={1, 2},
+                )
+            )
+    return Section("themes", "Themes", blocks)
+
+
+def _theme_size(t: Theme, interviews: int) -> str:
+    share_text = f" ({percent(t.interviews / interviews)})" if interviews else ""
+    return f"{t.interviews} interviews{share_text}, {t.size} answers"
+
+
+def charts_theme_sizes(top: list[Theme], interviews: int) -> Chart:
+    bars = [
+        Bar(t.name, [("with the theme", t.interviews), ("without", max(0, interviews - t.interviews))])
+        for t in sorted(top, key=lambda t: -t.interviews)
+    ]
+    svg = charts.stacked_bars(bars, "Share of interviews with each theme", colours=["#0072B2", "#E8E8E8"])
+    return Chart(svg, "Share of interviews with at least one answer in the theme.")
+
+
+def codebook(a: Analysis) -> Section:
+    if not a.codebook:
+        return Section(
+            "codebook",
+            "Codebook",
+            [
+                Paragraph(
+                    "No codebook was given. Start one from the themes with `interviewer codebook draft`."
+                )
+            ],
+        )
+    rows = [
+        [c.id, c.label, c.definition, "; ".join(c.include), "; ".join(c.exclude), "; ".join(c.examples)]
+        for c in a.codebook
+    ]
+    table = Table(["id", "label", "definition", "include", "exclude", "examples"], rows)
+    return Section("codebook", "Codebook", [table])
+
+
+def _labels(a: Analysis) -> dict[str, str]:
+    return {c.id: c.label for c in a.codebook}
+
+
+def _series(cells: Sequence[Prevalence]) -> list[str]:
+    """Groups to draw: "all" first, then the largest groups, at most MAX_SERIES."""
+    size: dict[str, int] = {}
+    for c in cells:
+        size[c.group] = max(size.get(c.group, 0), c.n)
+    others = sorted((g for g in size if g != "all"), key=lambda g: -size[g])
+    return (["all"] if "all" in size else []) + others[: MAX_SERIES - ("all" in size)]
+
+
+def prevalence(a: Analysis) -> Section:
+    if not a.prevalence:
+        return Section("prevalence", "Prevalence", [Paragraph("No interviews were coded.")])
+    labels = _labels(a)
+    corrected = any(p.corrected for p in a.prevalence)
+    header = ["code", "group", "n", "coded present", "share (95% CI)"]
+    header += ["bias-corrected (95% CI)"] if corrected else []
+    rows = []
+    for p in a.prevalence:
+        row = [labels.get(p.code, p.code), p.group, str(p.n), "" if p.suppressed else str(p.k)]
+        row.append(share(None if p.suppressed else p.share, a.min_cell))
+        if corrected:
+            row.append("" if p.corrected is None and not p.suppressed else share(p.corrected, a.min_cell))
+        rows.append(row)
+    blocks: list[Block] = []
+    headline = [
+        f"{labels.get(p.code, p.code)}: {share(p.corrected or p.share, a.min_cell)}"
+        for p in a.prevalence
+        if p.group == "all" and not p.suppressed
+    ]
+    if headline:
+        blocks += [Paragraph("Share of all participants coded with each code:"), Bullets(headline)]
+    blocks.append(Table(header, rows, numeric={2, 3}))
+    blocks += _prevalence_charts(a, labels, corrected)
+    return Section("prevalence", "Prevalence", blocks)
+
+
+def _prevalence_charts(a: Analysis, labels: dict[str, str], corrected: bool) -> list[Block]:
+    drawn = _series(a.prevalence)
+    kinds = [("share", "Share of participants coded present")]
+    kinds += [("corrected", "Bias-corrected share (prediction-powered inference)")] if corrected else []
+    out: list[Block] = []
+    for attr, title in kinds:
+        dots = [
+            Dot(labels.get(p.code, p.code), p.group, getattr(p, attr))
+            for p in a.prevalence
+            if p.group in drawn and not p.suppressed and getattr(p, attr) is not None
+        ]
+        if dots:
+            caption = (
+                f"{title}, dots with 95% intervals, by group; suppressed cells (n < {a.min_cell}) left out"
+            )
+            if len(drawn) < len({p.group for p in a.prevalence}):
+                caption += f"; the {len(drawn)} largest groups drawn, the table has all"
+            out.append(Chart(charts.dot_interval(dots, title), caption + "."))
+    return out
+
+
+def quotes(a: Analysis) -> Section:
+    if not a.quotes:
+        return Section("quotes", "Quotes", [Paragraph("No quotes were selected.")])
+    names = {t.id: t.name for t in a.themes} | _labels(a)
+    blocks: list[Block] = [
+        Paragraph(
+            "Verbatim participant words, checked against the transcript and redacted; 15-60 words each."
+        )
+    ]
+    about: dict[str, list] = {}
+    for q in a.quotes:
+        key = q.code or q.theme or ""
+        about.setdefault(key, []).append(q)
+    for key, group in about.items():
+        blocks.append(Heading(names.get(key, key) or "Other quotes"))
+        blocks.append(_quote_items(group))
+    return Section("quotes", "Quotes", blocks)
+
+
+def _median(value: Interval) -> str:
+    return f"{value.estimate:g} (95% CI {value.low:g}-{value.high:g})"
+
+
+def emotions(a: Analysis) -> Section:
+    exploratory = " (exploratory)" if a.mode == "offline" else ""
+    title = "Emotion profile" + exploratory
+    if not a.emotion_summary:
+        return Section("emotions", title, [Paragraph("No emotion ratings.")])
+    blocks: list[Block] = []
+    if a.mode == "offline":
+        blocks.append(
+            Paragraph(
+                "Exploratory: offline ratings come from a word lexicon and similarity, not from reading the "
+                "interviews. Compare groups with them; do not read them as measured intensities.",
+                note=True,
+            )
+        )
+    shown = [s for s in a.emotion_summary if s.n >= a.min_cell]
+    groups = list(dict.fromkeys(["all"] + [s.group for s in shown if s.group != "all"]))[:MAX_SERIES]
+    dots = [Dot(s.emotion, s.group, s.median) for s in shown if s.group in groups]
+    if dots:
+        svg = charts.dot_interval(
+            dots,
+            f"Median intensity by group (1-5){exploratory}",
+            low=1,
+            high=5,
+            ticks=(1, 2, 3, 4, 5),
+            fmt=_g,
+        )
+        blocks.append(
+            Chart(svg, "Median rating per group with bootstrap 95% intervals (1 = none, 5 = strong).")
+        )
+    rows = [
+        [s.group, s.emotion, str(s.n), _median(s.median) if s.n >= a.min_cell else suppressed(a.min_cell)]
+        for s in a.emotion_summary
+    ]
+    blocks.append(Table(["group", "emotion", "n", "median (95% CI)"], rows, numeric={2}))
+    return Section("emotions", title, blocks)
+
+
+def _g(value: float) -> str:
+    return f"{value:g}"
+
+
+def roles(a: Analysis) -> Section:
+    title = "Role of AI: augmentation vs automation"
+    if not a.roles:
+        return Section(
+            "roles", title, [Paragraph("The interviews did not discuss the role of AI in the work.")]
+        )
+    blocks: list[Block] = [
+        Paragraph(
+            "Among participants who describe AI's role in their work: augmentation (AI helps them do the work) "
+            "or automation (AI does the work for them)."
+        )
+    ]
+    shown = [r for r in a.roles if r.n >= a.min_cell and r.augmentation and r.automation]
+    bars = [
+        Bar(r.group, [("augmentation", r.augmentation.estimate), ("automation", r.automation.estimate)])
+        for r in shown
+        if r.augmentation is not None and r.automation is not None
+    ]
+    if bars:
+        svg = charts.stacked_bars(bars, "Augmentation vs automation", colours=["#0072B2", "#E69F00"])
+        blocks.append(Chart(svg, "Share of participants describing each role, by group."))
+    rows = [
+        [r.group, str(r.n), share(r.augmentation if r in shown else None, a.min_cell)]
+        + [share(r.automation if r in shown else None, a.min_cell)]
+        for r in a.roles
+    ]
+    blocks.append(Table(["group", "n", "augmentation (95% CI)", "automation (95% CI)"], rows, numeric={1}))
+    return Section("roles", title, blocks)
+
+
+def survey(a: Analysis) -> Section:
+    if not a.survey:
+        return Section("survey", "Survey", [Paragraph("No survey answers.")])
+    blocks: list[Block] = []
+    items: dict[str, list[SurveyItemStats]] = {}
+    for s in a.survey:
+        items.setdefault(s.item, []).append(s)
+    for cells in items.values():
+        blocks += _survey_item(cells, a.min_cell)
+    return Section("survey", "Survey", blocks)
+
+
+def _survey_item(cells: list[SurveyItemStats], min_cell: int) -> list[Block]:
+    first = cells[0]
+    top = "share yes" if first.kind == "yesno" else f"top box (>= {first.top_box_from})"
+    if first.kind == "choice":
+        top = "share"
+    rows = [
+        [
+            c.group,
+            str(c.n),
+            suppressed(min_cell)
+            if c.suppressed
+            else ", ".join(f"{k}: {v}" for k, v in c.distribution.items()),
+            "" if c.median is None else f"{c.median:g}",
+            "" if c.iqr is None else f"{c.iqr[0]:g}-{c.iqr[1]:g}",
+            "" if c.suppressed else share(c.top_box, min_cell) if c.top_box else "",
+        ]
+        for c in cells
+    ]
+    blocks: list[Block] = [
+        Heading(f"{first.question} ({first.item})" if first.question else first.item),
+        Table(["group", "n", "distribution", "median", "IQR", f"{top} (95% CI)"], rows, numeric={1, 3, 4}),
+    ]
+    if first.comparison:
+        blocks.append(Paragraph(first.comparison))
+    bars = [Bar(c.group, list(c.distribution.items())) for c in cells if not c.suppressed and c.n]
+    if bars:
+        points_ = list(bars[0].parts)
+        colours = (
+            charts.diverging(len(points_))
+            if first.kind == "scale"
+            else ["#0072B2", "#D55E00"]
+            if first.kind == "yesno"
+            else None
+        )
+        svg = charts.stacked_bars(bars, f"{first.item}: answers by group", colours=colours)
+        blocks.append(Chart(svg, f"Distribution of answers to {first.item}, in scale order."))
+    return blocks
+
+
+def agreement(a: Analysis) -> Section:
+    rows = [
+        [
+            g.code,
+            str(g.n),
+            number(g.kappa),
+            number(g.ac1),
+            number(g.f1),
+            percent(g.prevalence_coded),
+            percent(g.prevalence_gold),
+            points(g.prevalence_error),
+        ]
+        for g in a.agreement
+    ]
+    header = ["code", "n", "kappa", "AC1", "F1", "coded", "gold", "error (coded - gold)"]
+    return Section(
+        "agreement",
+        "Agreement with the hand-coded subset",
+        [Paragraph(agreement_summary(a.agreement) + "."), Table(header, rows, numeric=set(range(1, 8)))],
+    )
+
+
+def classifier(a: Analysis) -> Section:
+    labels = _labels(a)
+    rows = [[labels.get(c, c), f"{acc * 100:.0f}%"] for c, acc in a.classifier_accuracy.items()]
+    return Section(
+        "classifier",
+        "Classifier accuracy",
+        [
+            Paragraph(
+                "Accuracy of the classifier trained on the hand-coded subset, measured on held-out folds "
+                "(cross-validation), so it is not scored on the interviews it learned from."
+            ),
+            Table(["code", "cross-validated accuracy"], rows, numeric={1}),
+        ],
+    )
+
+
+def write_report(analysis: Analysis, out_dir: Path) -> list[Path]:
+    """Write the whole report folder and return the files written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = sections(analysis)
+    title = f"Analysis of {analysis.study}"
+    html_path, md_path, json_path = out_dir / "report.html", out_dir / "report.md", out_dir / "analysis.json"
+    html_path.write_text(document.html(title, parts), encoding="utf-8")
+    md_path.write_text(document.markdown(title, parts), encoding="utf-8")
+    json_path.write_text(
+        json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return [html_path, md_path, *write_tables(analysis, out_dir), json_path]
