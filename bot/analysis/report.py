@@ -16,7 +16,7 @@ from bot.analysis.agreement import summary as agreement_summary
 from bot.analysis.charts import Bar, Dot
 from bot.analysis.display import number, percent, points, share, suppressed
 from bot.analysis.document import Block, Bullets, Chart, Heading, Paragraph, Quotes, Section, Table
-from bot.analysis.model import Analysis, Interval, Prevalence, SurveyItemStats, Theme
+from bot.analysis.model import Analysis, Interval, Prevalence, Quote, SurveyItemStats, Theme
 from bot.analysis.tables import write_tables
 
 MAX_SERIES = 7  # groups drawn in one chart ("all" and the largest others); tables list every group
@@ -93,7 +93,7 @@ def overview(a: Analysis) -> Section:
     return Section("overview", "Overview", blocks)
 
 
-def _quote_items(quotes: Sequence, limit: int | None = None) -> Quotes:
+def _quote_items(quotes: Sequence[Quote], limit: int | None = None) -> Quotes:
     return Quotes([(q.text, f"interview {q.interview}") for q in list(quotes)[:limit]])
 
 
@@ -236,7 +236,7 @@ def quotes(a: Analysis) -> Section:
             "Verbatim participant words, checked against the transcript and redacted; 15-60 words each."
         )
     ]
-    about: dict[str, list] = {}
+    about: dict[str, list[Quote]] = {}
     for q in a.quotes:
         key = q.code or q.theme or ""
         about.setdefault(key, []).append(q)
@@ -265,7 +265,7 @@ def emotions(a: Analysis) -> Section:
             )
         )
     shown = [s for s in a.emotion_summary if s.n >= a.min_cell]
-    groups = list(dict.fromkeys(["all"] + [s.group for s in shown if s.group != "all"]))[:MAX_SERIES]
+    groups = sorted(dict.fromkeys(s.group for s in shown), key=lambda g: g != "all")[:MAX_SERIES]
     dots = [Dot(s.emotion, s.group, s.median) for s in shown if s.group in groups]
     if dots:
         svg = charts.dot_interval(
