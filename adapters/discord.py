@@ -27,6 +27,7 @@ from adapters.discord_views import (
     MAX_CONTENT,
     ChoiceButton,
     ChoiceClick,
+    NotNowButton,
     TakePartButton,
     answered_content,
     answered_view,
@@ -37,6 +38,7 @@ from adapters.discord_views import (
     take_part_view,
 )
 from bot import commands
+from bot.cohorts import not_now_in_channel
 from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
@@ -47,6 +49,11 @@ PLATFORM = "discord"
 DM_WORKSPACE = "dm"
 CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed, bot blocked, or no shared server
 UNKNOWN_USER = 10013
+MISSING_ACCESS = 50001  # e.g. listing a server's members without the Server Members intent
+MEMBERS_INTENT_OFF = (
+    "Discord refused to list this server's members. Turn on the Server Members Intent (Developer "
+    "Portal > your application > Bot > Privileged Gateway Intents), then run the command again."
+)
 BULK_PURPOSES = frozenset({"invitation", "reminder"})
 # View Channels + Send Messages: enough to post an invitation with a button in a channel. DMs, edits of
 # our own messages and interaction replies need no server permission.
@@ -244,6 +251,58 @@ class DiscordSender:
         assert sent is not None
         return str(sent.id)
 
+    # ---- cohorts (the `bot.cohorts.Directory` protocol) ------------------------------------------
+
+    participant_workspace = DM_WORKSPACE  # members are addressed by user id, whichever server they are in
+
+    async def user_timezone(self, workspace: str, user_id: str) -> str | None:
+        return None  # Discord has no time zone in profiles; members set theirs with /interviewer timezone
+
+    async def role_members(self, workspace: str, role_id: str) -> list[str]:
+        """The ids of the server's members (bots excepted) who have the role, via the REST members list."""
+        try:
+            roles = await self.client.http.get_roles(int(workspace))
+            if not any(str(r["id"]) == role_id for r in roles):
+                raise Permanent(
+                    f"this server has no role <@&{role_id}>; pick the role from the list as you type @"
+                )
+            found: list[str] = []
+            after: int | None = None
+            while True:
+                page = await self.client.http.get_members(int(workspace), 1000, after)
+                found += [
+                    str(m["user"]["id"])
+                    for m in page
+                    if role_id in (str(r) for r in m.get("roles", [])) and not m["user"].get("bot")
+                ]
+                if len(page) < 1000:
+                    return found
+                after = int(page[-1]["user"]["id"])
+        except discord.HTTPException as exc:
+            if exc.code == MISSING_ACCESS:
+                raise Permanent(MEMBERS_INTENT_OFF) from exc
+            raise self._translate(exc) from exc
+
+    async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str:
+        """Post an invitation (its first choice is "Take part", valued with the study id) in a channel."""
+        take_part = message.choices[0]
+        return await self.post_take_part(int(channel), message.text, take_part.value, take_part.label)
+
+    async def update_in_channel(
+        self, workspace: str, channel: str, message_id: str, message: Outbound
+    ) -> None:
+        """Replace a channel invitation's text in place, e.g. its participant count; the buttons stay."""
+        take_part = message.choices[0]
+        messageable = self.client.get_partial_messageable(int(channel))
+        try:
+            await messageable.get_partial_message(int(message_id)).edit(
+                content=(split_text(sanitize(message.text)) or ["\u200b"])[-1],
+                view=take_part_view(take_part.value, take_part.label),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
     async def post_take_part(
         self, channel_id: int, text: str, study_id: str, label: str = "Take part"
     ) -> str:
@@ -345,7 +404,9 @@ class InterviewerClient(discord.Client):
         runtime.engine.register_sender(PLATFORM, self.sender)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ChoiceButton, TakePartButton)  # clicks on messages sent before a restart
+        self.add_dynamic_items(
+            ChoiceButton, TakePartButton, NotNowButton
+        )  # clicks on messages sent before a restart
         settings = self.runtime.settings
         if settings.discord_api_base and not settings.discord_gateway_url:
             _, url, _ = await self.http.get_bot_gateway()  # a stand-in REST API names its own gateway
@@ -400,9 +461,21 @@ class InterviewerClient(discord.Client):
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=text)
 
-    async def run_command(self, interaction: discord.Interaction[Any], line: str) -> None:
+    async def not_now_clicked(self, interaction: discord.Interaction[Any], study_id: str) -> None:
+        """ "Not now" under a channel invitation: only the clicker sees the answer (see `bot.cohorts`)."""
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        who = participant(interaction.user.id)
+        text = await not_now_in_channel(self.runtime.engine, who, study_id)
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(content=sanitize(text))
+
+    async def run_command(
+        self, interaction: discord.Interaction[Any], line: str, actor: Address | None = None
+    ) -> None:
         """Answer `/interviewer <line>` through `bot.commands`, visible to the caller only."""
-        reply = await commands.execute(self.runtime.engine, actor_address(interaction), line)
+        actor = actor or actor_address(interaction)
+        reply = await commands.execute(self.runtime.engine, actor, line)
         pieces = split_text(sanitize(reply), MAX_CONTENT) or ["…"]
         await interaction.response.send_message(pieces[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
         for piece in pieces[1:]:
@@ -462,6 +535,21 @@ def _command_group(client: InterviewerClient) -> app_commands.Group:
         line += f" --group {shlex.quote(group)}" if group else ""
         line += " --include-incomplete" if include_incomplete else ""
         await client.run_command(interaction, line)
+
+    @group.command(name="invite", description="Invite people to a study (organizers and researchers)")
+    @app_commands.describe(
+        study="The study id",
+        to="#channel to post the invitation in, or role:@Role to DM the role's members",
+    )
+    async def invite_command(interaction: discord.Interaction, study: str, to: str) -> None:
+        await client.run_command(interaction, f"invite {shlex.quote(study)} {shlex.quote(to)}")
+
+    @group.command(name="timezone", description="Your time zone, so invitations arrive in your daytime")
+    @app_commands.describe(zone="An IANA time zone, e.g. Europe/Berlin or America/New_York")
+    async def timezone_command(interaction: discord.Interaction, zone: str) -> None:
+        # stored for the member as a participant, whichever server they typed it in
+        who = participant(interaction.user.id)
+        await client.run_command(interaction, f"timezone {shlex.quote(zone)}", who)
 
     return group
 

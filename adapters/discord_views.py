@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.interview import NOT_NOW_LABEL
 from bot.messages import Outbound
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
@@ -28,6 +29,7 @@ CHOICE_TEMPLATE = (
     r"(?P<prompt>(?:screen|survey):[a-z0-9-]+|[a-z0-9_-]+):(?P<value>.+)"
 )
 TAKE_PART_TEMPLATE = r"take-part:(?P<study>[a-z0-9][a-z0-9-]{0,62})"
+NOT_NOW_TEMPLATE = r"not-now:(?P<study>[a-z0-9][a-z0-9-]{0,62})"
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
 
 
@@ -135,6 +137,8 @@ class ClickHandler(Protocol):
 
     async def take_part_clicked(self, interaction: discord.Interaction[Any], study_id: str) -> None: ...
 
+    async def not_now_clicked(self, interaction: discord.Interaction[Any], study_id: str) -> None: ...
+
 
 class ChoiceButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(CHOICE_TEMPLATE, re.DOTALL)
@@ -192,6 +196,30 @@ class TakePartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TA
         await handler.take_part_clicked(interaction, self.study_id)
 
 
+class NotNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NOT_NOW_TEMPLATE):
+    """ "Not now" under a channel invitation: answered to the clicker only."""
+
+    def __init__(self, study_id: str, label: str = NOT_NOW_LABEL):
+        super().__init__(
+            discord.ui.Button(
+                label=_short(label, MAX_LABEL),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"not-now:{study_id}",
+            )
+        )
+        self.study_id = study_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> NotNowButton:
+        return cls(match["study"], getattr(item, "label", None) or NOT_NOW_LABEL)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        handler: ClickHandler = interaction.client  # type: ignore[assignment]
+        await handler.not_now_clicked(interaction, self.study_id)
+
+
 def choice_view(message: Outbound) -> discord.ui.View | None:
     """The buttons for `message.choices` (None when it has none). Persistent: no timeout."""
     if not message.choices or message.prompt is None:
@@ -223,6 +251,8 @@ def answered_view(message: Outbound, label: str) -> discord.ui.View:
 
 
 def take_part_view(study_id: str, label: str = "Take part") -> discord.ui.View:
+    """A channel invitation's buttons: "Take part" and "Not now"."""
     view = discord.ui.View(timeout=None)
     view.add_item(TakePartButton(study_id, label))
+    view.add_item(NotNowButton(study_id))
     return view

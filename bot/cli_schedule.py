@@ -30,13 +30,21 @@ def invite_cmd(
         ..., "--roster", help="CSV with user_id and optional timezone, group columns."
     ),
     platform: str = typer.Option("slack", "--platform", help="slack or discord."),
-    workspace: str = typer.Option(..., "--workspace", help="Slack team id (T...) or Discord server id."),
+    workspace: str = typer.Option(
+        "", "--workspace", help="Slack team id (T...); not needed for Discord, whose members are DMed by id."
+    ),
 ) -> None:
     """Invite the members listed in a roster; invitations go out in each member's send window."""
     from bot.invitations import NotInvitable, invite, parse_roster
 
     if platform not in ("slack", "discord"):
         raise _fail(f"--platform {platform!r}: use slack or discord")
+    if platform == "slack" and not workspace:
+        raise _fail(
+            "--workspace is required for Slack: the team id (T...) from your workspace's URL or users.info"
+        )
+    # Discord members are addressed by user id in DMs, as when they write to the bot themselves
+    workspace = "dm" if platform == "discord" else workspace
     try:
         text = roster.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -43,9 +43,7 @@ INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@
 
 @runtime_checkable
 class Directory(Protocol):
-    """What an adapter's sender offers for cohort invitations (Slack implements it)."""
-
-    async def channel_members(self, workspace: str, channel: str) -> list[str]: ...
+    """What an adapter's sender offers for channel invitations and cohorts (Slack and Discord)."""
 
     async def user_timezone(self, workspace: str, user_id: str) -> str | None: ...
 
@@ -54,6 +52,20 @@ class Directory(Protocol):
     async def update_in_channel(
         self, workspace: str, channel: str, message_id: str, message: Outbound
     ) -> None: ...
+
+
+@runtime_checkable
+class ChannelMembers(Protocol):
+    """A platform that lists a channel's members (Slack)."""
+
+    async def channel_members(self, workspace: str, channel: str) -> list[str]: ...
+
+
+@runtime_checkable
+class RoleMembers(Protocol):
+    """A platform that lists the members who have a role (Discord)."""
+
+    async def role_members(self, workspace: str, role_id: str) -> list[str]: ...
 
 
 def parse_target(text: str) -> tuple[str, str] | None:
@@ -119,23 +131,33 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         await ensure_invitable(engine, study)
     except NotInvitable as exc:
         return f"Not sent: {exc}."
-    if kind == "role":
-        return "Inviting a role's members is not available on this platform yet; use a roster file."
+    if kind == "members" and not isinstance(directory, ChannelMembers):
+        return f"{platform} does not list a channel's members to bots; invite a role instead: `role:@Role`."
+    if kind == "role" and not isinstance(directory, RoleMembers):
+        return f"{platform} has no roles to invite; invite a channel's members instead: `members:#channel`."
     try:
         if kind == "channel":
             return await _post_in_channel(engine, directory, study, Address(platform, workspace, ident))
-        member_ids = await directory.channel_members(workspace, ident)
+        member_ids: list[str] = []
+        if kind == "role" and isinstance(directory, RoleMembers):
+            member_ids = await directory.role_members(workspace, ident)
+        elif isinstance(directory, ChannelMembers):
+            member_ids = await directory.channel_members(workspace, ident)
     except DeliveryError as exc:
+        if kind == "role":
+            return f"I could not list the members of role <@&{ident}>: {exc}"
         return (
             f"I could not reach channel <#{ident}> ({exc}); is the bot a member of it? Invite it and retry."
         )
+    # Discord addresses a member by user id alone, whichever server the command came from
+    members_in = getattr(directory, "participant_workspace", None) or workspace
     members = []
     for user_id in member_ids:
         try:
             tz = await directory.user_timezone(workspace, user_id)
         except DeliveryError:
             tz = None
-        members.append(Member(Address(platform, workspace, user_id), tz))
+        members.append(Member(Address(platform, members_in, user_id), tz))
     try:
         report = await invite(engine, study, members, source="members")
     except NotInvitable as exc:
@@ -232,8 +254,13 @@ async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str
 
 async def timezone_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     """`/interviewer timezone Europe/Berlin`: the zone invitations and reminders use for the actor."""
-    if len(args) != 1 or zone(args[0], "Invalid/Zone").key != args[0]:
+    if len(args) != 1:
         return "Usage: `/interviewer timezone <Area/City>`, e.g. `/interviewer timezone Europe/Berlin`."
+    if zone(args[0], "Invalid/Zone").key != args[0]:
+        return (
+            f"{args[0]!r} is not an IANA time zone. Write it as Area/City, e.g. "
+            "`/interviewer timezone Europe/Berlin` or `America/New_York`."
+        )
     who = actor.address
     async with engine.store.session() as s:
         found = (

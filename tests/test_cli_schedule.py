@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from tests.helpers import write_study
@@ -30,3 +31,21 @@ def test_roster_invite_reports_bad_lines_and_schedule_show_lists_the_sends(tmp_p
     assert "U1" not in shown.stdout  # participants appear by their pseudonymous code
     unknown = run(["schedule", "show", "nope"], tmp_path, **env)
     assert unknown.returncode == 2 and "no study 'nope'" in unknown.stderr
+
+
+def test_discord_roster_members_are_addressed_like_their_own_dms(tmp_path: Path) -> None:
+    """A Discord roster needs no server id: members get the address their own DMs to the bot have."""
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write_study(studies)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("user_id\n501\n")
+    env = {"STUDIES_DIR": str(studies)}
+    slack = run(["invite", "pilot-study", "--roster", str(roster)], tmp_path, **env)
+    assert slack.returncode == 2 and "--workspace is required for Slack" in slack.stderr
+    result = run(["invite", "pilot-study", "--roster", str(roster), "--platform", "discord"], tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select platform, workspace, user_id from participants").fetchall() == [
+            ("discord", "dm", "501")
+        ]

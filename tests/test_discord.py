@@ -329,7 +329,7 @@ async def test_client_connects_registers_commands_and_heartbeats(bot: Bot, fake:
     (command,) = fake.commands
     assert command["name"] == "interviewer"
     subcommands = {o["name"]: o for o in command["options"]}
-    assert set(subcommands) == {"help", "studies", "status", "export"}
+    assert set(subcommands) == {"help", "studies", "status", "export", "invite", "timezone"}
     assert (
         subcommands["status"]["options"][0]["name"] == "study"
         and subcommands["status"]["options"][0]["required"]
@@ -482,7 +482,10 @@ async def test_take_part_with_dms_closed_explains_how_to_open_them(bot: Bot, fak
     invitation = await bot.client.sender.post_take_part(
         int(channel["id"]), "Help us learn about tools at work.", "pilot-study"
     )
-    assert [b["custom_id"] for b in _buttons(fake.messages[invitation])] == ["take-part:pilot-study"]
+    assert [b["custom_id"] for b in _buttons(fake.messages[invitation])] == [
+        "take-part:pilot-study",
+        "not-now:pilot-study",
+    ]
 
     async def take_part() -> str:
         payload = await fake.click("888", invitation, label="Take part")

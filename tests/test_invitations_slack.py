@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from bot.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
 from bot.interview import NOT_NOW_TEXT
 from bot.invitations import plan_due_work
+from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
 from tests.fakes.slack_api import dm_channel
@@ -37,8 +38,9 @@ def always_open_study(tmp_path: Path) -> Path:
     return directory
 
 
-async def state_of(w: World, user: str) -> list[str]:
-    async with w.runtime.store.session() as s:
+async def state_of(runtime: Runtime, user: str) -> list[str]:
+    """The states of a person's interviews, oldest first."""
+    async with runtime.store.session() as s:
         found = await s.exec(
             select(Interview.state)
             .join(Participant)
@@ -109,7 +111,7 @@ async def test_bad_invite_commands_get_clear_answers(sqlite_url: str, study_dir:
             ("UORGANIZER", "invite pilot-study general", "could not read"),
             ("UORGANIZER", "invite pilot-study members:<#CMISSING|gone>", "could not reach channel"),
             ("UORGANIZER", "invite pilot-study", "Usage"),
-            ("UORGANIZER", "timezone Mars/Base", "Usage"),
+            ("UORGANIZER", "timezone Mars/Base", "is not an IANA time zone. Write it as Area/City, e.g."),
             ("UORGANIZER", "timezone Asia/Tokyo", "Your time zone is now Asia/Tokyo"),
         ]
         for n, (user, text, expected) in enumerate(cases):
@@ -132,7 +134,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
         assert w.last("UBOB")["text"] == NOT_NOW_TEXT
         [edit] = [c for c in w.fake.calls_to("chat.update") if c.args["channel"] == dm_channel("UBOB")]
         assert edit.args["ts"] == invitation["ts"] and "You answered: *Not now*" in str(edit.args["blocks"])
-        assert await state_of(w, "UBOB") == ["declined"]
+        assert await state_of(w.runtime, "UBOB") == ["declined"]
 
         later = w.runtime.engine.clock() + timedelta(days=2)
         planned = await plan_due_work(w.runtime.engine, later)
@@ -149,7 +151,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
 
         await w.say("start", user="UBOB")  # what the confirmation says to do to take part later
         assert _buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
-        assert await state_of(w, "UBOB") == ["declined", "awaiting_consent"]
+        assert await state_of(w.runtime, "UBOB") == ["declined", "awaiting_consent"]
 
 
 async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url: str, tmp_path: Path) -> None:
@@ -177,5 +179,5 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
         async with w.runtime.store.session() as s:
             row = (await s.exec(select(OutboxRow).where(OutboxRow.purpose == "invitation"))).one()
         assert row.status == "cancelled"
-        assert await state_of(w, "UBOB") == ["declined"]
+        assert await state_of(w.runtime, "UBOB") == ["declined"]
         assert w.posts(ALICE) == []

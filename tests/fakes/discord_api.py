@@ -11,6 +11,8 @@
         fake.close_dms(user_id)                        # every DM to them: 403 code 50007
         fake.fail_next("POST", r"/channels/\\d+/messages", 429, retry_after=0.05)
         fake.bot_messages(user_id)                     # what the bot posted in their DM (edits applied)
+        role = fake.add_role(guild_id, "Teachers"); fake.add_member(guild_id, user_id, [role])
+        fake.members_intent = True                     # else GET /guilds/{id}/members: 403 code 50001
         fake.requests, fake.callbacks, fake.followups  # everything received, in order
 
 What it checks the way Discord does: the bot token on REST calls (401 otherwise), IDENTIFY's token
@@ -100,6 +102,9 @@ class FakeDiscord:
         self.ws_queries: list[dict[str, str]] = []
         self.heartbeats = 0
         self.closed_dms: set[str] = set()
+        self.roles: dict[str, list[dict[str, Any]]] = {}  # guild id -> its roles
+        self.members: dict[str, list[dict[str, Any]]] = {}  # guild id -> member payloads, by user id
+        self.members_intent = False  # the Server Members intent, switched on in the developer portal
         self.faults: list[Fault] = []
         self._interactions: dict[str, dict[str, Any]] = {}  # id -> {"token", "channel_id", "acked", ...}
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
@@ -129,6 +134,8 @@ class FakeDiscord:
         r.add_post(API + "/channels/{channel}/messages", self._create_message)
         r.add_patch(API + "/channels/{channel}/messages/{message}", self._edit_message)
         r.add_put(API + "/applications/{app}/commands", self._put_commands)
+        r.add_get(API + "/guilds/{guild}/roles", self._guild_roles)
+        r.add_get(API + "/guilds/{guild}/members", self._guild_members)
         r.add_post(API + "/interactions/{interaction}/{token}/callback", self._callback)
         r.add_post(API + "/webhooks/{app}/{token}", self._followup)
         r.add_patch(API + "/webhooks/{app}/{token}/messages/{message}", self._edit_followup)
@@ -174,6 +181,20 @@ class FakeDiscord:
         }
         self.channels[channel["id"]] = channel
         return channel
+
+    def add_role(self, guild_id: str, name: str) -> str:
+        """A role in a server; returns its id."""
+        role = {"id": self.new_id(), "name": name, "color": 0, "hoist": False, "position": 1}
+        role |= {"permissions": "0", "managed": False, "mentionable": True}
+        self.roles.setdefault(guild_id, []).append(role)
+        return str(role["id"])
+
+    def add_member(self, guild_id: str, user_id: str | int, roles: list[str], *, bot: bool = False) -> None:
+        """A member of a server with these role ids (kept in user id order, as Discord lists them)."""
+        user = self._user_payload(str(user_id), f"member{user_id}", bot=bot)
+        member = {"user": user, "roles": roles, "joined_at": _now(), "deaf": False, "mute": False}
+        self.members.setdefault(guild_id, []).append(member)
+        self.members[guild_id].sort(key=lambda m: int(m["user"]["id"]))
 
     def close_dms(self, user_id: str | int) -> None:
         self.closed_dms.add(str(user_id))
@@ -495,6 +516,24 @@ class FakeDiscord:
             for c in (request[_BODY] or [])
         ]
         return _json(self.commands)
+
+    async def _guild_roles(self, request: web.Request) -> web.Response:
+        roles = self.roles.get(request.match_info["guild"])
+        if roles is None:
+            return _json({"message": "Unknown Guild", "code": 10004}, status=404)
+        return _json(roles)
+
+    async def _guild_members(self, request: web.Request) -> web.Response:
+        """List Guild Members: `limit` 1-1000, `after` a user id; needs the Server Members intent."""
+        members = self.members.get(request.match_info["guild"])
+        if members is None:
+            return _json({"message": "Unknown Guild", "code": 10004}, status=404)
+        if not self.members_intent:
+            return _json({"message": "Missing Access", "code": 50001}, status=403)
+        limit, after = int(request.query.get("limit", "1")), int(request.query.get("after", "0"))
+        if not 1 <= limit <= 1000:
+            return _invalid("limit: must be between 1 and 1000")
+        return _json([m for m in members if int(m["user"]["id"]) > after][:limit])
 
     async def _callback(self, request: web.Request) -> web.Response:
         interaction = self._interactions.get(request.match_info["interaction"])
