@@ -104,8 +104,9 @@ async def test_small_study_is_coded_with_one_cached_request_per_interview(fake):
 
 
 async def test_large_study_goes_through_batches_and_retries_errored_and_expired_items(fake):
-    """Errored and expired items come back in a second batch of just those, and then succeed."""
+    """Errored, expired and unusable items come back in a second batch of just those, and then succeed."""
     fake.push_batch_result("coding-1", "errored", error_type="overloaded_error", once=True)
+    fake.push_batch_result("coding-3", "succeeded", tool_input={"codes": "not a list"}, once=True)
     fake.push_batch_result("coding-4", "expired", once=True)
     kit = toolkit(settings(fake, analysis_batch_threshold=5))
     assignments = await kit.coder.code(docs(), CODEBOOK)
@@ -113,7 +114,7 @@ async def test_large_study_goes_through_batches_and_retries_errored_and_expired_
     assert not fake.message_requests and len(fake.batch_requests) == 2
     first, second = (r.body["requests"] for r in fake.batch_requests)
     assert [r["custom_id"] for r in first] == [f"coding-{n}" for n in range(6)]
-    assert [r["custom_id"] for r in second] == ["coding-1", "coding-4"]
+    assert [r["custom_id"] for r in second] == ["coding-1", "coding-3", "coding-4"]
     assert "my job might go" in second[0]["params"]["messages"][0]["content"][0]["text"]
     polls = [r for r in fake.requests if r.method == "GET" and not r.path.endswith("/results")]
     assert len(polls) >= 2 * 3  # each batch: two in_progress answers, then ended
@@ -271,3 +272,31 @@ async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_
         kit = toolkit(settings(strict, anthropic_api_key="wrong"))
         with pytest.raises(AnalysisUnavailable, match="rejected the API key"):
             await kit.coder.code(docs(["w-01"]), CODEBOOK)
+
+
+async def test_facets_and_profiles_of_a_large_study_are_batched_too(fake):
+    kit = toolkit(settings(fake, analysis_batch_threshold=3))
+    corpus = docs(["w-01", "w-04", "w-05"])
+    facets = await kit.facets.facets(corpus)
+    roles = await kit.roles.roles(corpus)
+    assert [f.interview for f in facets] == ["w-01", "w-01", "w-04", "w-05"]
+    assert roles == {"w-01": None, "w-04": None, "w-05": "automation"}
+    assert not fake.message_requests
+    assert [[r["custom_id"] for r in b.body["requests"]] for b in fake.batch_requests] == [
+        ["facets-0", "facets-1", "facets-2"],
+        ["profile-0", "profile-1", "profile-2"],
+    ]
+
+
+async def test_an_overloaded_api_is_retried_by_the_sdk(fake):
+    fake.fail_next("overloaded")
+    assignments = await toolkit(settings(fake)).coder.code(docs(["w-02"]), CODEBOOK)
+    assert present(assignments) == {("w-02", "anxiety")}
+    assert [r.path for r in fake.requests] == ["/v1/messages", "/v1/messages"]
+
+
+async def test_an_interview_without_answers_is_reported_without_a_request(fake):
+    kit = toolkit(settings(fake))
+    assert await kit.coder.code([Doc(code="w-empty")], CODEBOOK) == []
+    assert not fake.requests
+    assert "w-empty: no participant answers" in kit.coder.notes[0]
