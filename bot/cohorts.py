@@ -1,4 +1,4 @@
-"""Inviting from a platform: channel posts with a live count, channel members as a cohort, the funnel.
+"""Inviting from a platform: channel posts with a live count, channel or role members as a cohort.
 
 Commands reach the platform through the `Directory` methods an adapter's sender may implement; a
 platform without them gets a clear answer instead of a half-done invitation.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import statistics
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from bot.invitations import (
     open_invitation,
 )
 from bot.messages import Address, Outbound
-from bot.storage.models import ChannelPost, ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
+from bot.storage.models import ChannelPost, Interview, Participant
 from bot.study import Study
 from bot.timing import zone
 
@@ -278,70 +277,3 @@ async def timezone_command(engine: Engine, actor: Actor, args: list[str]) -> str
         participant.timezone = args[0]
         s.add(participant)
     return f"Your time zone is now {args[0]}; invitations and reminders will arrive in its daytime."
-
-
-async def funnel_lines(engine: Engine, study: Study) -> list[str]:
-    """The invitation funnel: invited, reached, started, consented, completed, and where people left."""
-    async with engine.store.session() as s:
-        rows = (
-            await s.exec(
-                select(InvitationRow.cohort_group, Interview.state, Participant.unreachable, OutboxRow.status)
-                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
-                .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
-                .join(OutboxRow, col(OutboxRow.interview_id) == col(Interview.id))
-                .where(InvitationRow.study_id == study.id, OutboxRow.purpose == "invitation")
-            )
-        ).all()
-        consented = set(
-            (
-                await s.exec(
-                    select(ConsentRecord.interview_id)
-                    .join(Interview)
-                    .where(
-                        Interview.study_id == study.id,
-                        ConsentRecord.kind == "participation",
-                        col(ConsentRecord.granted).is_(True),
-                    )
-                )
-            ).all()
-        )
-        ids = (
-            await s.exec(
-                select(InvitationRow.cohort_group, Interview.id, Interview.created_at, Interview.completed_at)
-                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
-                .where(InvitationRow.study_id == study.id)
-            )
-        ).all()
-    if not rows:
-        return []
-    consented_by_group: dict[str | None, int] = {}
-    minutes: list[float] = []
-    for group, interview_id, _start, done in ids:
-        if interview_id in consented:
-            consented_by_group[group] = consented_by_group.get(group, 0) + 1
-        if done is not None and _start is not None:
-            minutes.append((done - _start).total_seconds() / 60)
-
-    def line(label: str, subset: list[tuple[str | None, str, bool, str]], group: str | None = None) -> str:
-        states = [r[1] for r in subset]
-        started = sum(1 for st in states if st != sm.State.INVITED.value)
-        n_consented = sum(consented_by_group.values()) if group is None else consented_by_group.get(group, 0)
-        counts = {
-            "invited": len(subset),
-            "reached": sum(1 for r in subset if r[3] == "sent"),
-            "started": started,
-            "consented": n_consented,
-            "completed": states.count(sm.State.COMPLETED.value),
-            "expired": states.count(sm.State.EXPIRED.value),
-            "declined": states.count(sm.State.DECLINED.value),
-            "unreachable": sum(1 for r in subset if r[2]),
-        }
-        return f"{label}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-
-    out = [line("Invitation funnel", list(rows))]
-    if minutes:
-        out.append(f"Invited members' median time to complete: {statistics.median(minutes):.0f} min")
-    groups = sorted({r[0] for r in rows if r[0]})
-    for group in groups:
-        out.append(line(f"  group {group}", [r for r in rows if r[0] == group], group))
-    return out

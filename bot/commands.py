@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 
 from bot.engine import Engine
+from bot.funnel import funnel_lines
 from bot.interview import State
 from bot.messages import Address
 from bot.storage.models import Interview, ScreeningAnswer
@@ -151,8 +152,6 @@ async def status_text(engine: Engine, study: Study) -> str:
         lines.append(f"• median time to complete: {minutes:.0f} min")
     if groups:
         lines.append(f"By {group_q}: " + ", ".join(f"{k}: {v}" for k, v in sorted(groups.items())))
-    from bot.cohorts import funnel_lines  # late: cohorts imports this module's role checks
-
     lines += await funnel_lines(engine, study)
     return "\n".join(lines)
 

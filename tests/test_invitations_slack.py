@@ -9,12 +9,13 @@ from sqlmodel import col, select
 
 from bot.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
 from bot.interview import NOT_NOW_TEXT
-from bot.invitations import plan_due_work
+from bot.invitations import Member, invite, plan_due_work
+from bot.messages import Address
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
 from tests.fakes.slack_api import dm_channel
-from tests.helpers import write_study
+from tests.helpers import small_study, write_study
 from tests.test_slack import ALICE, World, _buttons, slack_world
 
 ALWAYS = {
@@ -100,7 +101,7 @@ async def test_channel_members_are_invited_in_their_own_time_zone(sqlite_url: st
             assert {r.key.split(":")[4] for r in rows} == {"invitation"}
             assert {i.state for i in (await s.exec(select(Interview))).all()} == {"invited"}
         status_reply = await command(w, "UORGANIZER", "status pilot-study", "c3")
-        assert "Invitation funnel: invited 2" in status_reply
+        assert "Invitation funnel, main interview: invited 2" in status_reply
 
 
 async def test_bad_invite_commands_get_clear_answers(sqlite_url: str, study_dir: Path) -> None:
@@ -181,3 +182,39 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
         assert row.status == "cancelled"
         assert await state_of(w.runtime, "UBOB") == ["declined"]
         assert w.posts(ALICE) == []
+
+
+async def test_status_shows_the_funnel_per_wave_and_group(sqlite_url: str, tmp_path: Path) -> None:
+    later = {"id": "later", "after": "30d", "topics": [small_study()["plan"]["topics"][0]]}
+    directory = tmp_path / "wave-studies"
+    directory.mkdir()
+    write_study(directory, invitation=INVITATION, schedule={**ALWAYS, "waves": [later]})
+    async with slack_world(sqlite_url, directory) as w:
+        engine = w.runtime.engine
+        study = engine.catalog.get("pilot-study")
+        assert study is not None
+        team = w.fake.team_id
+        cohort = [
+            Member(Address("slack", team, "UBOB"), group="teachers"),
+            Member(Address("slack", team, "UCAROL"), group="artists"),
+        ]
+        await invite(engine, study, cohort, source="roster", pace=timedelta(0))
+        await Scheduler(engine).run_once()
+        await w.click("Not now", user="UBOB")
+        await w.click("Take part", user="UCAROL")
+        await w.click("Yes, I agree", user="UCAROL")
+        await invite(engine, study, [Member(cohort[1].address)], source="wave", wave="later")  # as waves do
+        await Scheduler(engine).run_once()
+
+        lines = (await command(w, "UORGANIZER", "status pilot-study", "s1")).splitlines()
+        funnel = lines[lines.index(next(x for x in lines if x.startswith("Invitation funnel"))) :]
+        assert funnel == [
+            "Invitation funnel, main interview: invited 2, reached 2, started 1, consented 1, completed 0, "
+            "expired 0, declined 1, unreachable 0",
+            "  group artists: invited 1, reached 1, started 1, consented 1, completed 0, expired 0, "
+            "declined 0, unreachable 0",
+            "  group teachers: invited 1, reached 1, started 0, consented 0, completed 0, expired 0, "
+            "declined 1, unreachable 0",
+            "Invitation funnel, wave later: invited 1, reached 1, started 0, consented 0, completed 0, "
+            "expired 0, declined 0, unreachable 0",
+        ]
