@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -300,3 +301,18 @@ async def test_an_interview_without_answers_is_reported_without_a_request(fake):
     assert await kit.coder.code([Doc(code="w-empty")], CODEBOOK) == []
     assert not fake.requests
     assert "w-empty: no participant answers" in kit.coder.notes[0]
+
+
+async def test_an_interrupted_run_cancels_its_batch(fake):
+    fake.batch_polls = 1000  # the batch never ends on its own
+    kit = toolkit(settings(fake, analysis_batch_threshold=2))
+    task = asyncio.create_task(kit.coder.code(docs(["w-01", "w-02"]), CODEBOOK))
+    for _ in range(500):  # until the batch has been polled twice
+        if len([r for r in fake.requests if r.method == "GET"]) >= 2:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    [batch] = fake.canceled_batches
+    assert fake.requests[-1].path == f"/v1/messages/batches/{batch}/cancel"

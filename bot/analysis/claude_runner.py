@@ -188,7 +188,7 @@ class Runner:
             log.info(
                 "claude %s: batch %s with %d requests (round %d)", stage, batch.id, len(requests), round_
             )
-            await self._wait(client, stage, batch.id)
+            await self._wait_or_cancel(client, stage, batch.id)
             seen: set[str] = set()
             async for line in await client.messages.batches.results(batch.id):
                 item = by_id.get(line.custom_id)
@@ -224,6 +224,22 @@ class Runner:
             item.problem = f"errored in the batch ({getattr(error, 'type', 'error')})"
         else:
             item.problem = f"{result.type} in the batch"
+
+    async def _wait_or_cancel(self, client: anthropic.AsyncAnthropic, stage: str, batch_id: str) -> None:
+        """Waits for the batch; if the run is interrupted meanwhile, cancels it so it costs no more."""
+        try:
+            await self._wait(client, stage, batch_id)
+        except asyncio.CancelledError:
+            log.warning(
+                "claude %s: interrupted; cancelling batch %s (its results are not kept)", stage, batch_id
+            )
+            try:
+                await asyncio.shield(client.messages.batches.cancel(batch_id))
+            except anthropic.APIError as exc:
+                log.warning(
+                    "could not cancel batch %s (%s); cancel it in the Console", batch_id, _describe(exc)
+                )
+            raise
 
     async def _wait(self, client: anthropic.AsyncAnthropic, stage: str, batch_id: str) -> None:
         """Polls until the batch has ended, waiting longer each time (batches take minutes to hours)."""

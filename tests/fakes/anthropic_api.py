@@ -36,7 +36,8 @@ and TTL are ignored. `push_tool_use(..., usage={...})` overrides the computed fi
 
 Message Batches: POST /v1/messages/batches records the requests and answers `in_progress`;
 GET /v1/messages/batches/{id} keeps answering `in_progress` for `batch_polls` polls (or until
-`end_batch()`), then `ended` with request counts and a results_url; GET .../results streams JSONL lines.
+`end_batch()`), then `ended` with request counts and a results_url; GET .../results streams JSONL lines;
+POST .../cancel answers `canceling` and ends the batch with every request canceled (`canceled_batches`).
 Script each custom_id's result with `push_batch_result(custom_id, "succeeded" | "errored" | "expired" |
 "canceled", ...)`; unscripted ones succeed through `batch_responder(params)` if set, else come back errored.
 A result pushed with `once=True` answers one batch only, so a retry in a later batch gets the next result
@@ -104,6 +105,7 @@ class _Batch:
     created_at: datetime
     polls: int = 0
     ended_at: datetime | None = None
+    cancel_initiated_at: datetime | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -189,6 +191,7 @@ class FakeAnthropic:
         app.router.add_post("/v1/messages/batches", self._create_batch)
         app.router.add_get("/v1/messages/batches/{batch_id}", self._retrieve_batch)
         app.router.add_get("/v1/messages/batches/{batch_id}/results", self._batch_results_jsonl)
+        app.router.add_post("/v1/messages/batches/{batch_id}/cancel", self._cancel_batch)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await self._listen()
@@ -349,6 +352,10 @@ class FakeAnthropic:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/messages/batches"]
 
     @property
+    def canceled_batches(self) -> list[str]:
+        return [b.id for b in self._batches.values() if b.cancel_initiated_at is not None]
+
+    @property
     def pending_replies(self) -> int:
         return len(self._replies)
 
@@ -483,6 +490,21 @@ class FakeAnthropic:
                 self._finish(batch)
         return web.json_response(self._batch_json(batch))
 
+    async def _cancel_batch(self, request: web.Request) -> web.Response:
+        """Answers `canceling`; the batch has ended, every unfinished request canceled, by the next poll."""
+        batch = self._batches.get(request.match_info["batch_id"])
+        if batch is None:
+            return _error(404, "not_found_error", "no such message batch")
+        if batch.ended_at is None and batch.cancel_initiated_at is None:
+            batch.cancel_initiated_at = datetime.now(UTC)
+            answer = self._batch_json(batch) | {"processing_status": "canceling"}
+            batch.ended_at = batch.cancel_initiated_at
+            batch.results = [
+                {"custom_id": r["custom_id"], "result": {"type": "canceled"}} for r in batch.requests
+            ]
+            return web.json_response(answer)
+        return web.json_response(self._batch_json(batch))
+
     async def _batch_results_jsonl(self, request: web.Request) -> web.Response:
         batch = self._batches.get(request.match_info["batch_id"])
         if batch is None or batch.ended_at is None:
@@ -551,7 +573,7 @@ class FakeAnthropic:
             "expires_at": _iso(batch.created_at + timedelta(hours=24)),
             "ended_at": _iso(batch.ended_at) if batch.ended_at else None,
             "archived_at": None,
-            "cancel_initiated_at": None,
+            "cancel_initiated_at": _iso(batch.cancel_initiated_at) if batch.cancel_initiated_at else None,
             "results_url": f"{self.base_url}/v1/messages/batches/{batch.id}/results" if ended else None,
         }
 
