@@ -272,7 +272,7 @@ async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_
     async with FakeAnthropic(api_key="the-right-key") as strict:
         kit = toolkit(settings(strict, anthropic_api_key="wrong"))
         with pytest.raises(AnalysisUnavailable, match="rejected the API key"):
-            await kit.coder.code(docs(["w-01"]), CODEBOOK)
+            await kit.coder.code(docs(), CODEBOOK)
 
 
 async def test_facets_and_profiles_of_a_large_study_are_batched_too(fake):

@@ -112,8 +112,15 @@ class Runner:
             async with gate:
                 return await self._one(client, stage, job)
 
-        done = await asyncio.gather(*(one(job) for job in jobs))
-        return dict(item for item in done if item is not None)
+        try:
+            async with asyncio.TaskGroup() as group:  # a fatal error cancels the requests still running
+                tasks = [group.create_task(one(job)) for job in jobs]
+        except BaseExceptionGroup as errors:
+            fatal = next((e for e in errors.exceptions if isinstance(e, AnalysisUnavailable)), None)
+            if fatal is not None:
+                raise fatal from None
+            raise
+        return dict(item for task in tasks if (item := task.result()) is not None)
 
     async def _one(self, client: anthropic.AsyncAnthropic, stage: str, job: Job[T]) -> tuple[str, T] | None:
         pending = _Pending(job, max_tokens=job.params["max_tokens"])
