@@ -291,6 +291,10 @@ from bot.cli_validate import register as _register_validate  # noqa: E402  (vali
 
 _register_validate(app)
 
+from bot.cli_analysis import register as _register_analysis  # noqa: E402  (analyze, codebook draft)
+
+_register_analysis(app)
+
 
 def main() -> None:
     app()

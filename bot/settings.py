@@ -57,6 +57,18 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="First wait between batch status checks; it doubles up to 10 min."
     )
 
+    # Analysis in both modes
+    analysis_min_cell: int = Field(
+        default=10,
+        ge=1,
+        description="Prevalence, emotion and role cells with fewer participants are not shown (privacy).",
+    )
+    analysis_cache_dir: Path = Field(
+        default=Path(".interviewer-cache"),
+        description="Stage results and sentence vectors of analyses, one folder per study or CSV file. "
+        "It holds derived participant data: keep it under the same access rules as the transcripts.",
+    )
+
     # Engine behaviour
     coalesce_seconds: float = Field(
         default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."

@@ -1,0 +1,178 @@
+"""Codebook files: read and check a researcher's codes, or draft one from the emergent themes.
+
+The format is a YAML file with a top-level `codes:` list; each code has an `id` (lower-case slug), a
+`label`, a one-sentence-or-more `definition`, and optional `include`, `exclude` and `examples` lists (see
+eval/workforce_codebook.yaml). Every problem is reported with the file, the entry and the field, and says
+how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from bot.analysis.model import Code, Theme
+from bot.errors import AnalysisInputError
+
+MAX_BYTES = 5 * 1024 * 1024
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+HINTS = {
+    "id": "a lower-case slug such as `reliability` (letters, digits, - or _, at most 40 characters)",
+    "label": "a short human-readable name",
+    "definition": "one or two sentences saying when an interview has this code",
+    "include": "a list of strings: what counts as this code",
+    "exclude": "a list of strings: what looks similar but does not count",
+    "examples": "a list of example sentences a participant might say",
+}
+
+
+class _CodeEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Slug
+    label: Line
+    definition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
+    include: list[Line] = []
+    exclude: list[Line] = []
+    examples: list[Line] = []
+
+
+class _Codebook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    codes: list[_CodeEntry] = Field(min_length=1, max_length=200)
+
+    @field_validator("codes")
+    @classmethod
+    def _unique(cls, codes: list[_CodeEntry]) -> list[_CodeEntry]:
+        seen: set[str] = set()
+        for code in codes:
+            if code.id in seen:
+                raise ValueError(f"code id {code.id!r} is used twice; give each code its own id")
+            seen.add(code.id)
+        return codes
+
+
+def _where(path: Path, raw: object, loc: tuple[int | str, ...]) -> str:
+    """`file: codes[2] (id 'stigma'), field 'definition'` for a pydantic error location."""
+    parts = [str(path)]
+    if len(loc) >= 2 and loc[0] == "codes" and isinstance(loc[1], int):
+        entry = f"codes[{loc[1]}]"
+        try:
+            entry += f" (id {raw['codes'][loc[1]]['id']!r})"  # type: ignore[index]
+        except (KeyError, TypeError, IndexError):
+            pass
+        parts.append(entry)
+        if len(loc) >= 3:
+            parts.append(f"field {loc[2]!r}")
+    elif loc:
+        parts.append(f"field {'.'.join(str(x) for x in loc)!r}")
+    return ": ".join(parts)
+
+
+def _problems(path: Path, raw: object, exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        field = loc[2] if len(loc) >= 3 else (loc[0] if loc else "")
+        hint = HINTS.get(str(field))
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = f"unknown field; allowed: {', '.join(HINTS)}"
+        elif hint:
+            message += f"; expected {hint}"
+        lines.append(f"{_where(path, raw, loc)}: {message}")
+    return lines
+
+
+def load_codebook(path: Path) -> list[Code]:
+    """The codes in `path`; AnalysisInputError listing every problem otherwise."""
+    if not path.exists():
+        raise AnalysisInputError(f"{path}: no such codebook file; check the path")
+    if not path.is_file() or path.stat().st_size > MAX_BYTES:
+        raise AnalysisInputError(f"{path}: is not a codebook (a YAML file with a `codes:` list)")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise AnalysisInputError(f"{path}: looks binary; a codebook is a YAML text file with a `codes:` list")
+    try:
+        raw = yaml.safe_load(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise AnalysisInputError(f"{path}: is not UTF-8 text; save it as UTF-8 and retry") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise AnalysisInputError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(raw, dict) or "codes" not in raw:
+        raise AnalysisInputError(
+            f"{path}: a codebook is a YAML mapping with a top-level `codes:` list "
+            "(see `interviewer codebook draft` for a starting point)"
+        )
+    try:
+        book = _Codebook.model_validate(raw)
+    except ValidationError as exc:
+        raise AnalysisInputError("\n".join(_problems(path, raw, exc))) from None
+    return [
+        Code(
+            id=c.id,
+            label=c.label,
+            definition=" ".join(c.definition.split()),
+            include=list(c.include),
+            exclude=list(c.exclude),
+            examples=list(c.examples),
+        )
+        for c in book.codes
+    ]
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:32].strip("-") or "code"
+    if not base[0].isalpha():
+        base = f"c-{base}"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def draft_from_themes(themes: list[Theme]) -> str:
+    """A codebook YAML to edit: one code per top-level theme, its sub-themes and quotes as hints."""
+    taken: set[str] = set()
+    subs: dict[str, list[Theme]] = {}
+    for t in themes:
+        if t.parent:
+            subs.setdefault(t.parent, []).append(t)
+    lines = [
+        "# Codebook drafted from the emergent themes. It is a starting point, not a result:",
+        "# - rewrite each `definition` as the rule a second coder would apply (when is the code present?);",
+        "# - `include` lists what counts (drafted from the sub-themes), `exclude` what looks similar but",
+        "#   does not count (left empty: fill it in; the offline coder uses both);",
+        "# - `examples` are sentences a participant might say (the drafted ones are redacted real quotes;",
+        "#   replace them with your own wording before sharing this file);",
+        "# - delete codes you do not need, merge overlapping ones, add codes from your research questions.",
+        "# Then run: interviewer analyze <study|file.csv> --codebook THIS_FILE --out DIR",
+        "codes:",
+    ]
+    for theme in (t for t in themes if t.parent is None):
+        entry = {
+            "id": _slug(theme.name, taken),
+            "label": theme.name,
+            "definition": (
+                f"The participant talks about {', '.join(theme.keywords[:4]) or theme.name.lower()}. "
+                f"(Drafted from theme {theme.id}: {theme.description} Edit this definition.)"
+            ),
+            "include": [s.name for s in subs.get(theme.id, [])],
+            "exclude": [],
+            "examples": [q.text for q in theme.quotes[:2]],
+        }
+        block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
+        lines.append(f"  # {theme.id}: {theme.size} answers from {theme.interviews} interviews")
+        lines.extend("  " + line for line in block.rstrip("\n").splitlines())
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"

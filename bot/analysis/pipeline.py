@@ -1,0 +1,659 @@
+"""The analysis pipeline: embed, themes, names, coding, prevalence, quotes, emotions, roles, survey.
+
+The same steps run in both modes; the judgement stages come from a `Toolkit` (offline here, Claude in
+`bot.analysis.claude_mode`). Each expensive stage's result is kept as JSON in the cache directory under a
+key that hashes everything it depends on (the corpus, the vector model, the mode, and for coding the
+codebook and gold labels), and every vector is kept by `CachedEmbedder`. So an interrupted run resumes
+where it stopped, and a re-run with a new codebook recomputes only coding and what follows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from bot.analysis import coding, quotes, themes
+from bot.analysis.embed import Embedder
+from bot.analysis.model import (
+    Analysis,
+    Code,
+    CodeAssignment,
+    Doc,
+    EmotionScore,
+    EmotionSummary,
+    Prevalence,
+    Quote,
+    RoleShare,
+    Segment,
+    Theme,
+)
+from bot.analysis.stages import Estimate, Toolkit
+from bot.analysis.stats import bootstrap_median, ppi_share, wilson
+
+log = logging.getLogger(__name__)
+Labels = dict[str, dict[str, bool]]
+CHUNK = 512  # texts per embedding call: the progress bar's step and the vector cache's shard size
+GOLD_MIN = 5  # gold interviews a cell needs before its prevalence is bias-corrected
+THEME_QUOTES = 3
+CODE_QUOTES = 5
+NAMING_MEMBERS, NAMING_NEARBY = 20, 5
+UNKNOWN_GROUP = "(not given)"
+
+
+class Progress(Protocol):
+    """Where the pipeline reports its stages; the CLI draws a rich progress bar."""
+
+    def start(self, stage: str, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class NoProgress:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+def offline_toolkit(embedder: Embedder) -> Toolkit:
+    """Every judgement stage done locally with sentence vectors."""
+    from bot.analysis.emotions import OfflineEmotionRater
+    from bot.analysis.roles import OfflineRoleRater
+
+    indexer = coding.Indexer(embedder)
+    return Toolkit(
+        facets=themes.OfflineFacets(),
+        namer=themes.OfflineNamer(),
+        coder=coding.OfflineCoder(embedder, indexer),
+        emotions=OfflineEmotionRater(embedder, indexer),
+        roles=OfflineRoleRater(embedder, indexer),
+    )
+
+
+# ---- the stage cache -------------------------------------------------------------------------------------
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class StageCache:
+    """One JSON file per stage and input key; written atomically so a crash never leaves half a file."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.dir = directory / "stages" if directory else None
+        self.hits: list[str] = []
+
+    def _path(self, stage: str, key: str) -> Path | None:
+        return self.dir / f"{stage}-{key[:24]}.json" if self.dir else None
+
+    def get(self, stage: str, key: str) -> Any:
+        path = self._path(stage, key)
+        if path is None or not path.exists():
+            return None
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # unreadable: recompute
+        self.hits.append(stage)
+        return value
+
+    def put(self, stage: str, key: str, value: Any) -> None:
+        path = self._path(stage, key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(value, default=_plain), encoding="utf-8")
+        tmp.replace(path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+def _theme(d: dict[str, Any]) -> Theme:
+    return Theme(**{**d, "quotes": [Quote(**q) for q in d.get("quotes", [])]})
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """What every stage of one analysis shares."""
+
+    docs: list[Doc]
+    toolkit: Toolkit
+    embedder: Embedder
+    cache: StageCache
+    progress: Progress
+    mode: str
+    corpus_key: str
+    notes: list[str] = field(default_factory=list)
+
+    def key(self, *parts: Any) -> str:
+        return digest([self.corpus_key, self.embedder.name, self.mode, *parts])
+
+    def embed(self, texts: list[str], stage: str) -> np.ndarray:
+        self.progress.start(stage, len(texts))
+        chunks = []
+        for at in range(0, len(texts), CHUNK):
+            chunks.append(self.embedder.encode(texts[at : at + CHUNK]))
+            self.progress.advance(len(texts[at : at + CHUNK]))
+        return np.vstack(chunks) if chunks else np.zeros((0, 1), dtype=np.float32)
+
+
+def corpus_key(docs: list[Doc]) -> str:
+    return digest([[d.code, d.group, d.survey, [[s.question, s.answer] for s in d.segments]] for d in docs])
+
+
+async def _facets(run: Run) -> list[Segment]:
+    if run.mode == "offline":  # the segments themselves: nothing worth caching
+        return await run.toolkit.facets.facets(run.docs)
+    key = run.key("facets")
+    cached = run.cache.get("facets", key)
+    if cached is not None:
+        return [Segment(**s) for s in cached]
+    run.progress.start("facets", 1)
+    found = await run.toolkit.facets.facets(run.docs)
+    run.cache.put("facets", key, found)
+    run.progress.advance()
+    return found
+
+
+def segment_vectors(idx: coding.PassageIndex, segments: list[Segment]) -> np.ndarray:
+    """Each segment's vector: the normalised mean of its passages' vectors."""
+    rows: dict[tuple[str, int], list[int]] = {}
+    for i, p in enumerate(idx.items):
+        rows.setdefault((p.interview, p.segment), []).append(i)
+    out = np.zeros((len(segments), idx.vectors.shape[1]), dtype=np.float32)
+    for n, s in enumerate(segments):
+        mine = rows.get((s.interview, s.index))
+        if mine:
+            out[n] = idx.vectors[mine].mean(axis=0)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass
+class ThemeResult:
+    themes: list[Theme]
+    members: dict[str, list[int]]  # theme id -> indexes into the facets, nearest the centroid first
+    nearby: dict[str, list[int]]
+
+
+async def _themes(run: Run, facets: list[Segment], idx: coding.PassageIndex) -> ThemeResult:
+    key = run.key("themes", themes.TOP_K.start, themes.TOP_K.stop, themes.SUB_MIN)
+    cached = run.cache.get("themes", key)
+    if cached is not None:
+        return ThemeResult([_theme(t) for t in cached["themes"]], cached["members"], cached["nearby"])
+    keep = themes.substantive(facets)
+    if run.mode == "offline":  # an answer's vector is the mean of its passages': no second, slower pass
+        vectors = segment_vectors(idx, [facets[i] for i in keep])
+    else:
+        vectors = run.embed([facets[i].answer for i in keep], "embed facets")
+    run.progress.start("themes", 1)
+    if len(keep) < 2:
+        run.notes.append("Too few substantive answers to find themes.")
+        result = ThemeResult([], {}, {})
+    else:
+        found = themes.cluster([facets[i] for i in keep], vectors)
+        result = _described(run, found, keep, facets, vectors, idx)
+    run.cache.put(
+        "themes", key, {"themes": result.themes, "members": result.members, "nearby": result.nearby}
+    )
+    run.progress.advance()
+    return result
+
+
+def _described(
+    run: Run,
+    found: themes.Clustering,
+    keep: list[int],
+    facets: list[Segment],
+    vectors: np.ndarray,
+    idx: coding.PassageIndex,
+) -> ThemeResult:
+    """Keywords, representative quotes and naming material for each clustered theme."""
+    words = themes.keywords(
+        {t.id: [facets[keep[i]].answer for i in found.members[t.id]] for t in found.themes}
+    )
+    sources = quotes.sources(run.docs)
+    by_segment: dict[tuple[str, int], list[int]] = {}
+    for i, p in enumerate(idx.items):
+        by_segment.setdefault((p.interview, p.segment), []).append(i)
+    members, nearby = {}, {}
+    for theme in found.themes:
+        theme.keywords = words.get(theme.id, [])
+        own = found.members[theme.id]
+        members[theme.id] = [keep[i] for i in own[:NAMING_MEMBERS]]
+        outside = np.setdiff1d(np.arange(len(keep)), own)
+        if theme.parent:  # a sub-theme's near misses are its siblings' answers
+            outside = np.intersect1d(outside, found.members[theme.parent])
+        closest = outside[np.argsort(-(vectors[outside] @ found.centroids[theme.id]), kind="stable")]
+        nearby[theme.id] = [keep[int(i)] for i in closest[:NAMING_NEARBY]]
+        theme.quotes = _theme_quotes(
+            theme, own, keep, facets, found.centroids[theme.id], idx, by_segment, sources
+        )
+    return ThemeResult(found.themes, members, nearby)
+
+
+def _theme_quotes(
+    theme: Theme,
+    own: list[int],
+    keep: list[int],
+    facets: list[Segment],
+    centroid: np.ndarray,
+    idx: coding.PassageIndex,
+    by_segment: dict[tuple[str, int], list[int]],
+    sources: dict[tuple[str, int], str],
+) -> list[Quote]:
+    """Passages of the theme's answers nearest its centroid (Claude facets: of its interviews)."""
+    candidates = [
+        p for i in own for p in by_segment.get((facets[keep[i]].interview, facets[keep[i]].index), [])
+    ]
+    verbatim = candidates and all(
+        facets[keep[i]].answer == sources.get((facets[keep[i]].interview, facets[keep[i]].index))
+        for i in own[:5]
+    )
+    if not verbatim:  # facets are summaries: quote the theme's interviews instead
+        interviews = {facets[keep[i]].interview for i in own}
+        candidates = [int(p) for code in interviews for p in idx.by_interview.get(code, [])]
+    if not candidates:
+        return []
+    pool = np.array(sorted(set(candidates)))
+    ranked = pool[np.argsort(-(idx.vectors[pool] @ centroid), kind="stable")]
+    return quotes.pick(
+        [int(i) for i in ranked], idx.items, idx.vectors, sources, limit=THEME_QUOTES, theme=theme.id
+    )
+
+
+async def _names(run: Run, found: ThemeResult, facets: list[Segment]) -> list[Theme]:
+    if not found.themes:
+        return []
+    key = run.key("names", [asdict(t) for t in found.themes])
+    cached = run.cache.get("names", key)
+    if cached is not None:
+        return [_theme(t) for t in cached]
+    run.progress.start("name themes", 1)
+    members = {tid: [facets[i] for i in ids] for tid, ids in found.members.items()}
+    nearby = {tid: [facets[i] for i in ids] for tid, ids in found.nearby.items()}
+    named = await run.toolkit.namer.name(found.themes, members, nearby)
+    run.cache.put("names", key, named)
+    run.progress.advance()
+    return named
+
+
+# ---- coding and prevalence ---------------------------------------------------------------------------
+
+
+@dataclass
+class Coded:
+    assignments: list[CodeAssignment]
+    accuracy: dict[str, float] = field(default_factory=dict)
+    model_on_gold: Labels = field(default_factory=dict)  # model labels on gold interviews (out of fold)
+    notes: list[str] = field(default_factory=list)
+
+
+async def _code(
+    run: Run,
+    codebook: list[Code],
+    gold: Labels | None,
+    idx: coding.PassageIndex,
+) -> Coded:
+    if not codebook:
+        return Coded([])
+    key = run.key("code", [asdict(c) for c in codebook], gold or {}, coding.Z, coding.FLOOR)
+    cached = run.cache.get("code", key)
+    if cached is not None:
+        return Coded(
+            [CodeAssignment(**a) for a in cached["assignments"]],
+            cached["accuracy"],
+            cached["model_on_gold"],
+            cached["notes"],
+        )
+    run.progress.start("code interviews", 1)
+    if run.mode == "offline":
+        scores = coding.score(run.docs, codebook, run.embedder, idx)
+        if gold:
+            trained = coding.train_on_gold(run.docs, codebook, scores, idx, gold)
+            coded = Coded(trained.assignments, trained.accuracy, trained.out_of_fold, trained.notes)
+        else:
+            coded = Coded(coding.assignments(scores, scores.present(), scores.confidence(), "model"))
+    else:
+        coded = Coded(await run.toolkit.coder.code(run.docs, codebook))
+        if gold:
+            coded = _with_gold(coded, gold)
+    run.cache.put("code", key, asdict(coded))
+    run.progress.advance()
+    return coded
+
+
+def _with_gold(coded: Coded, gold: Labels) -> Coded:
+    """Gold interviews keep their hand-coded labels; the model's own labels there measure its bias."""
+    for a in coded.assignments:
+        value = gold.get(a.interview, {}).get(a.code)
+        if value is None:
+            continue
+        coded.model_on_gold.setdefault(a.interview, {})[a.code] = a.present
+        a.present, a.source, a.score = value, "gold", 1.0 if value else 0.0
+    return coded
+
+
+def groups_of(docs: list[Doc], group_field: str | None) -> dict[str, list[str]]:
+    """Interview codes per group value ("all" first), values sorted."""
+    out: dict[str, list[str]] = {"all": [d.code for d in docs]}
+    if group_field:
+        by: dict[str, list[str]] = {}
+        for d in docs:
+            by.setdefault(d.group.get(group_field, "").strip() or UNKNOWN_GROUP, []).append(d.code)
+        out.update(dict(sorted(by.items())))
+    return out
+
+
+def prevalence(
+    docs: list[Doc],
+    codebook: list[Code],
+    coded: Coded,
+    gold: Labels | None,
+    group_field: str | None,
+    min_cell: int,
+) -> list[Prevalence]:
+    """Share coded present per code and group with Wilson intervals; PPI-corrected where gold allows."""
+    present = {(a.interview, a.code): a.present for a in coded.assignments}
+    out = []
+    for code in codebook:
+        for group, members in groups_of(docs, group_field).items():
+            n = len(members)
+            k = sum(present.get((m, code.id), False) for m in members)
+            if n < min_cell:
+                out.append(Prevalence(code.id, group, n, k, None, suppressed=True))
+                continue
+            cell = Prevalence(code.id, group, n, k, wilson(k, n))
+            if gold:
+                cell.corrected = _corrected(code.id, members, present, coded.model_on_gold, gold)
+            out.append(cell)
+    return out
+
+
+def _corrected(
+    code: str, members: list[str], present: dict[tuple[str, str], bool], model_on_gold: Labels, gold: Labels
+) -> Any:
+    labelled = [m for m in members if code in gold.get(m, {}) and code in model_on_gold.get(m, {})]
+    if len(labelled) < GOLD_MIN:
+        return None
+    rest = [present.get((m, code), False) for m in members if m not in set(labelled)]
+    return ppi_share(rest, [model_on_gold[m][code] for m in labelled], [gold[m][code] for m in labelled])
+
+
+# ---- quotes, emotions, roles ---------------------------------------------------------------------------
+
+
+def code_quotes(run: Run, codebook: list[Code], coded: Coded, idx: coding.PassageIndex) -> list[Quote]:
+    """Per code, passages of interviews coded present that are most similar to the code's description."""
+    sources = quotes.sources(run.docs)
+    yes: dict[str, set[str]] = {}
+    for a in coded.assignments:
+        if a.present:
+            yes.setdefault(a.code, set()).add(a.interview)
+    out = []
+    for code in codebook:
+        pool = np.array([int(p) for m in sorted(yes.get(code.id, ())) for p in idx.by_interview.get(m, [])])
+        if pool.size == 0:
+            continue
+        query = run.embedder.encode(coding.queries(code))
+        ranked = pool[np.argsort(-(idx.vectors[pool] @ query.T).max(axis=1), kind="stable")]
+        out += quotes.pick(
+            [int(i) for i in ranked], idx.items, idx.vectors, sources, limit=CODE_QUOTES, code=code.id
+        )
+    return out
+
+
+async def _emotions(run: Run) -> list[EmotionScore]:
+    key = run.key("emotions")
+    cached = run.cache.get("emotions", key)
+    if cached is not None:
+        return [EmotionScore(**e) for e in cached]
+    run.progress.start("emotions", 1)
+    scores = await run.toolkit.emotions.rate(run.docs)
+    run.cache.put("emotions", key, scores)
+    run.progress.advance()
+    return scores
+
+
+def emotion_summary(
+    docs: list[Doc], scores: list[EmotionScore], group_field: str | None, min_cell: int
+) -> list[EmotionSummary]:
+    by = {(s.interview, s.emotion): s.intensity for s in scores}
+    emotions = list(dict.fromkeys(s.emotion for s in scores))
+    out = []
+    for group, members in groups_of(docs, group_field).items():
+        for emotion in emotions:
+            values = [by[(m, emotion)] for m in members if (m, emotion) in by]
+            if len(values) >= min_cell:
+                out.append(EmotionSummary(group, emotion, len(values), bootstrap_median(values)))
+    return out
+
+
+async def _roles(run: Run) -> dict[str, str | None]:
+    key = run.key("roles")
+    cached = run.cache.get("roles", key)
+    if cached is not None:
+        return dict(cached)
+    run.progress.start("roles", 1)
+    found: dict[str, str | None] = dict(await run.toolkit.roles.roles(run.docs))
+    run.cache.put("roles", key, found)
+    run.progress.advance()
+    return found
+
+
+def role_shares(
+    docs: list[Doc], roles: dict[str, str | None], group_field: str | None, min_cell: int
+) -> list[RoleShare]:
+    out = []
+    for group, members in groups_of(docs, group_field).items():
+        said = [roles[m] for m in members if roles.get(m)]
+        n, k = len(said), sum(r == "augmentation" for r in said)
+        if n < min_cell:
+            out.append(RoleShare(group, n, None, None))
+        else:
+            out.append(RoleShare(group, n, wilson(k, n), wilson(n - k, n)))
+    return out
+
+
+def _survey(docs: list[Doc], study: Any, group_field: str | None, min_cell: int) -> list[Any]:
+    try:
+        from bot.analysis.survey import survey_stats
+    except ImportError:
+        return []
+    return survey_stats(docs, study, group_field, min_cell)
+
+
+def _agreement(coded: Coded, gold: Labels) -> list[Any]:
+    from bot.analysis.agreement import agreement
+
+    if not coded.model_on_gold:
+        return []
+    try:
+        return agreement(coded.model_on_gold, gold)
+    except ValueError:
+        return []
+
+
+# ---- the whole analysis ---------------------------------------------------------------------------------
+
+
+def _run(
+    docs: list[Doc],
+    toolkit: Toolkit,
+    embedder: Embedder,
+    cache_dir: Path | None,
+    progress: Progress | None,
+    mode: str,
+    notes: list[str] | None,
+) -> Run:
+    return Run(
+        docs=docs,
+        toolkit=toolkit,
+        embedder=embedder,
+        cache=StageCache(cache_dir),
+        progress=progress or NoProgress(),
+        mode=mode,
+        corpus_key=corpus_key(docs),
+        notes=list(notes or []),
+    )
+
+
+async def _discover(run: Run) -> tuple[coding.PassageIndex, list[Theme]]:
+    idx = _passage_index(run, quotes.passages(run.docs))
+    facets = await _facets(run)
+    found = await _themes(run, facets, idx)
+    return idx, await _names(run, found, facets)
+
+
+async def discover_themes(
+    docs: list[Doc],
+    *,
+    toolkit: Toolkit,
+    embedder: Embedder,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    mode: str = "offline",
+) -> list[Theme]:
+    """Only the emergent themes (for drafting a codebook); shares the cache with `analyze`."""
+    _, named = await _discover(_run(docs, toolkit, embedder, cache_dir, progress, mode, None))
+    return named
+
+
+async def analyze(
+    docs: list[Doc],
+    *,
+    toolkit: Toolkit,
+    embedder: Embedder,
+    codebook: list[Code] | None = None,
+    gold: Labels | None = None,
+    group_field: str | None = None,
+    min_cell: int = 10,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    mode: str = "offline",
+    study: Any = None,
+    name: str = "analysis",
+    confirm: Callable[[Estimate], bool] | None = None,
+    notes: list[str] | None = None,
+) -> Analysis:
+    """Run every stage over `docs` and return everything the report shows.
+
+    `confirm` is asked with the cost estimate before the first paid request (Claude mode); False cancels.
+    """
+    codebook = codebook or []
+    run = _run(docs, toolkit, embedder, cache_dir, progress, mode, notes)
+    if mode == "claude":
+        estimate = toolkit.coder.estimate(docs, codebook)
+        if estimate is not None and confirm is not None and not confirm(estimate):
+            raise AnalysisCancelled(f"cancelled before any request to Claude ({estimate.text()})")
+    gold = {k: v for k, v in (gold or {}).items() if v} or None
+    _check_gold(docs, codebook, gold)
+    idx, named = await _discover(run)
+    coded = await _code(run, codebook, gold, idx)
+    run.progress.start("prevalence and quotes", 1)
+    cells = prevalence(docs, codebook, coded, gold, group_field, min_cell)
+    chosen = [q for t in named for q in t.quotes] + code_quotes(run, codebook, coded, idx)
+    run.progress.advance()
+    emotion_scores = await _emotions(run)
+    roles = await _roles(run)
+    run.progress.start("survey", 1)
+    survey = _survey(docs, study, group_field, min_cell)
+    run.progress.advance()
+    return Analysis(
+        study=name,
+        mode=mode,  # type: ignore[arg-type]
+        interviews=len(docs),
+        segments=sum(len(d.segments) for d in docs),
+        group_field=group_field,
+        themes=named,
+        codebook=codebook,
+        assignments=coded.assignments,
+        prevalence=cells,
+        quotes=chosen,
+        emotions=emotion_scores,
+        emotion_summary=emotion_summary(docs, emotion_scores, group_field, min_cell),
+        roles=role_shares(docs, roles, group_field, min_cell),
+        survey=survey,
+        agreement=_agreement(coded, gold) if gold else [],
+        classifier_accuracy=coded.accuracy,
+        notes=run.notes + coded.notes + _notes(run, min_cell, gold, codebook),
+        min_cell=min_cell,
+    )
+
+
+class AnalysisCancelled(Exception):
+    """The researcher declined the cost estimate."""
+
+
+def _passage_index(run: Run, items: list[quotes.Passage]) -> coding.PassageIndex:
+    vectors = run.embed([p.text for p in items], "embed passages")
+    groups: dict[str, list[int]] = {d.code: [] for d in run.docs}
+    for i, p in enumerate(items):
+        groups[p.interview].append(i)
+    idx = coding.PassageIndex(items, vectors, {k: np.array(v, dtype=int) for k, v in groups.items()})
+    indexer = getattr(run.toolkit.coder, "indexer", None)
+    if isinstance(indexer, coding.Indexer):  # the offline stages reuse these vectors instead of re-reading
+        indexer.prime(run.docs, idx)
+    return idx
+
+
+def _check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> None:
+    from bot.errors import AnalysisInputError
+
+    if not gold:
+        return
+    known = {d.code for d in docs}
+    if not known & set(gold):
+        raise AnalysisInputError(
+            f"none of the {len(gold)} interviews in the gold file is in the corpus (e.g. {next(iter(gold))!r}); "
+            "the gold file's transcript_id/interview column must use the same ids"
+        )
+    codes = {c.id for c in codebook}
+    gold_codes = {c for v in gold.values() for c in v}
+    if codebook and not codes & gold_codes:
+        raise AnalysisInputError(
+            f"the gold file's codes ({', '.join(sorted(gold_codes))}) match none of the codebook's "
+            f"({', '.join(sorted(codes))}); name the gold columns after the code ids"
+        )
+
+
+def _notes(run: Run, min_cell: int, gold: Labels | None, codebook: list[Code]) -> list[str]:
+    out = []
+    for part in (
+        run.toolkit.facets,
+        run.toolkit.namer,
+        run.toolkit.coder,
+        run.toolkit.emotions,
+        run.toolkit.roles,
+    ):
+        out += list(getattr(part, "notes", []) or [])
+    if getattr(run.toolkit.emotions, "exploratory", False):
+        out.append(
+            "Emotion intensities come from a word list and sentence similarity: exploratory, "
+            "not a validated measure."
+        )
+    if codebook and run.mode == "offline" and not gold:
+        out.append(
+            "Codes were assigned by similarity to the codebook (zero-shot) without a hand-coded check; "
+            "hand-code 30 or more interviews and pass them with --gold for a classifier and corrected shares."
+        )
+    out.append(f"Cells with fewer than {min_cell} participants are not shown.")
+    return list(dict.fromkeys(out))
