@@ -1,0 +1,221 @@
+"""Reading what the analysis works on: dataset CSVs, studies in the database, codebook files, quotes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.analysis.codebook import draft_from_themes, load_codebook
+from bot.analysis.corpus import read_csv, read_study, segments
+from bot.analysis.model import Quote, Theme
+from bot.analysis.quotes import MAX_WORDS, MIN_WORDS, passages, pick, quote, sentences, sources
+from bot.errors import AnalysisInputError
+from tests.synth import PLANTED, generate
+
+TRANSCRIPT = (
+    "Assistant: Hello, shall we start?\n\nUser: Yes.\n\nAI: How do you use AI at work?\n\n"
+    "User: Mostly for emails.\n\nUser:   \n\nAI: Anything else?\n\nUser: It explains spreadsheets to me."
+)
+
+
+def _csv(path: Path, *rows: str, header: str = "transcript_id,text") -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_segments_pair_each_answer_with_the_question_before_it_and_drop_empty_answers() -> None:
+    turns = [("interviewer", "Q1?"), ("participant", "A1"), ("participant", " "), ("interviewer", "Q2?")]
+    turns += [("participant", "A2"), ("participant", "A2b")]
+    found = segments("x", turns)
+    assert [(s.index, s.question, s.answer) for s in found] == [
+        (0, "Q1?", "A1"),
+        (1, "Q2?", "A2"),
+        (2, "Q2?", "A2b"),
+    ]
+
+
+def test_dataset_csv_becomes_docs_with_extra_columns_as_group_fields(tmp_path: Path) -> None:
+    quoted = '"' + TRANSCRIPT.replace('"', '""') + '"'
+    path = _csv(
+        tmp_path / "d.csv", f"w1,{quoted},teacher", f"w2,{quoted},", header="transcript_id,text,occupation"
+    )
+    corpus = read_csv(path)
+    assert corpus.name == "d" and [d.code for d in corpus.docs] == ["w1", "w2"]
+    assert corpus.docs[0].group == {"occupation": "teacher"} and corpus.docs[1].group == {}
+    assert [s.answer for s in corpus.docs[0].segments] == [
+        "Yes.",
+        "Mostly for emails.",
+        "It explains spreadsheets to me.",
+    ]
+    assert corpus.docs[0].segments[1].question == "How do you use AI at work?"
+
+
+def test_malformed_rows_are_skipped_with_their_line_numbers(tmp_path: Path) -> None:
+    quoted = '"' + TRANSCRIPT + '"'
+    path = _csv(tmp_path / "d.csv", f"w1,{quoted}", "w2,no speaker labels here", f"w1,{quoted}", "w3")
+    corpus = read_csv(path)
+    assert [d.code for d in corpus.docs] == ["w1"]
+    lines = "\n".join(corpus.problems)
+    assert f"{path}:15 (w2)" in lines and "Assistant:" in lines  # a transcript spans 13 lines
+    assert f"{path}:16: transcript_id 'w1' appears twice" in lines
+    assert f"{path}:29: expected 2 columns, found 1" in lines
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks binary"),
+        (b"transcript_id,text\nw1,\xff\xfe bad\n", "not UTF-8"),
+        (b"id,body\nw1,hello\n", "must name `transcript_id` and `text`"),
+        (b"transcript_id,text\nw1,just words\n", "no interview with participant answers"),
+    ],
+)
+def test_unusable_csv_files_are_refused_with_the_reason(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(AnalysisInputError, match=expected):
+        read_csv(path)
+
+
+def test_a_missing_csv_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(AnalysisInputError, match="no such file"):
+        read_csv(tmp_path / "nope.csv")
+
+
+async def test_study_corpus_reads_completed_consented_interviews_with_screening_groups(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    from sqlmodel import select
+
+    from bot.importer import import_csv
+    from bot.storage.models import Interview, ScreeningAnswer, SurveyAnswer
+    from tests.helpers import settings_for, start_runtime
+
+    settings = settings_for(sqlite_url, study_dir)
+    with pytest.raises(AnalysisInputError, match="there is no study 'nope'"):
+        await read_study(settings, "nope")
+    with pytest.raises(AnalysisInputError, match="no completed, consented interview"):
+        await read_study(settings, "pilot-study")
+    path = _csv(study_dir.parent / "in.csv", '"w1","' + TRANSCRIPT + '"')
+    runtime = await start_runtime(settings)
+    try:
+        current = runtime.catalog.current("pilot-study")
+        await import_csv(runtime.store, path, "pilot-study", current.version, current.plan_hash)
+        async with runtime.store.session() as s:
+            interview = (await s.exec(select(Interview))).one()
+            s.add(ScreeningAnswer(interview_id=interview.id, question_id="role", value="Engineer"))
+            s.add(SurveyAnswer(interview_id=interview.id, item_id="satisfaction", value="6"))
+            await s.commit()
+    finally:
+        await runtime.close()
+    corpus = await read_study(settings, "pilot-study")
+    assert corpus.study is not None and corpus.study.id == "pilot-study"
+    assert [d.code for d in corpus.docs] == ["w1"]
+    assert corpus.docs[0].group == {"role": "Engineer"} and corpus.docs[0].survey == {"satisfaction": "6"}
+    assert corpus.docs[0].segments[-1].answer == "It explains spreadsheets to me."
+
+
+# ---- codebooks -----------------------------------------------------------------------------------------
+
+
+def test_the_workforce_codebook_loads() -> None:
+    codes = load_codebook(Path("eval/workforce_codebook.yaml"))
+    assert [c.id for c in codes][:2] == ["stigma", "anxiety"] and all(c.definition for c in codes)
+    assert codes[0].examples and codes[0].include and codes[0].exclude
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("codes: [}", "not valid YAML"),
+        ("- a\n- b\n", "top-level `codes:` list"),
+        (
+            "codes:\n  - id: Bad Id\n    label: x\n    definition: long enough definition\n",
+            "codes[0] (id 'Bad Id'): field 'id'",
+        ),
+        (
+            "codes:\n  - id: ok\n    label: x\n",
+            "codes[0] (id 'ok'): field 'definition': Field required; expected one or two",
+        ),
+        (
+            "codes:\n  - id: ok\n    label: x\n    definition: long enough text\n    colour: red\n",
+            "field 'colour': unknown field",
+        ),
+        (
+            "codes:\n  - {id: a, label: x, definition: long enough text}\n  - {id: a, label: y, definition: another text here}\n",
+            "'a' is used twice",
+        ),
+    ],
+)
+def test_codebook_problems_name_file_entry_and_field(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "codes.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AnalysisInputError) as caught:
+        load_codebook(path)
+    assert str(path) in str(caught.value) and expected in str(caught.value)
+
+
+def test_a_binary_codebook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "codes.yaml"
+    path.write_bytes(b"\x00\x01\x02codes")
+    with pytest.raises(AnalysisInputError, match="looks binary"):
+        load_codebook(path)
+
+
+def test_a_drafted_codebook_loads_back_with_one_code_per_top_level_theme(tmp_path: Path) -> None:
+    themes = [
+        Theme(
+            "t1",
+            "Customer emails and tone",
+            "Participants talk about emails.",
+            40,
+            30,
+            keywords=["emails", "tone"],
+        ),
+        Theme("t1.1", "Tone", "d", 20, 15, parent="t1"),
+        Theme(
+            "t2",
+            "Customer emails and tone",
+            "Again.",
+            10,
+            9,
+            quotes=[Quote("w1", "A quote: with colons, 'quotes'")],
+        ),
+    ]
+    text = draft_from_themes(themes)
+    assert "# - rewrite each `definition`" in text
+    path = tmp_path / "codes.yaml"
+    path.write_text(text, encoding="utf-8")
+    codes = load_codebook(path)
+    assert [c.id for c in codes] == ["customer-emails-and-tone", "customer-emails-and-tone-2"]
+    assert codes[0].include == ["Tone"] and codes[1].examples == ["A quote: with colons, 'quotes'"]
+
+
+# ---- quotes --------------------------------------------------------------------------------------------
+
+
+def test_passages_are_whole_sentences_and_quotes_are_verbatim_redacted_and_bounded() -> None:
+    synthetic = generate(per_group=10)
+    items = passages(synthetic.docs)
+    text = {(s.interview, s.index): s.answer for d in synthetic.docs for s in d.segments}
+    for p in items:
+        source = text[(p.interview, p.segment)]
+        assert source[p.start : p.end] == p.text
+        assert any(a == p.start for a, _ in sentences(source)) and any(
+            b == p.end for _, b in sentences(source)
+        )
+    quotable = [p for p in items if p.quotable]
+    assert quotable and all(MIN_WORDS <= p.words <= MAX_WORDS for p in quotable)
+    tampered = quote(quotable[0], "something else entirely")
+    assert tampered is None  # not a substring of its source: never quoted
+    import numpy as np
+
+    vectors = np.eye(len(items), dtype=np.float32)
+    chosen = pick(
+        list(range(len(items))), items, vectors, sources(synthetic.docs), limit=len(items), per_interview=99
+    )
+    assert chosen and not any(planted in q.text for q in chosen for planted in PLANTED)
