@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.agreement import agreement
+from bot.analysis.document import Heading, Quotes
 from bot.analysis.labels import read_coded
 from bot.analysis.model import (
     Analysis,
@@ -130,7 +131,11 @@ def _analysis() -> Analysis:
         codebook=[trust, stigma],
         assignments=assignments,
         prevalence=prevalence,
-        quotes=[*theme_quotes, _quote("p004", '=HYPERLINK("x") ' + words, code="stigma")],
+        quotes=[
+            *theme_quotes,
+            _quote("p005", words, theme="t1.1"),
+            _quote("p004", '=HYPERLINK("x") ' + words, code="stigma"),
+        ],
         emotions=emotion_rows,
         emotion_summary=summary,
         roles=[
@@ -240,6 +245,23 @@ def test_html_report_writes_intervals_and_suppressed_cells(report: tuple[Analysi
     assert "suppressed (n < 10)" in text
     assert "Exploratory: offline ratings" in text
     assert "Kruskal-Wallis" in text and "top box (>= 5)" in text
+    assert "corrected with the hand-coded subset; as coded 79% (95% CI 70-86%)" in text
+
+
+def test_quotes_are_grouped_under_their_code_and_top_level_theme(
+    report: tuple[Analysis, Path, list[Path]],
+) -> None:
+    analysis, _, _ = report
+    [section] = [s for s in sections(analysis) if s.id == "quotes"]
+    headings = [b.text for b in section.blocks if isinstance(b, Heading)]
+    assert headings == ["Code: Stigma", "Theme: Checking <answers>"]  # t1.1's quote is under t1
+    [stigma, checking] = [b for b in section.blocks if isinstance(b, Quotes)]
+    assert [who for _, who in stigma.items] == ["interview p004"]
+    assert [who for _, who in checking.items] == [
+        "interview p001",
+        "interview p002",
+        "interview p005",
+    ]
 
 
 def test_markdown_report_has_the_same_sections_and_inert_text(

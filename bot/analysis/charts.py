@@ -53,6 +53,20 @@ def _label(x: float, y: float, text: str, anchor: str = "end", size: int = 12) -
     )
 
 
+def _row_label(y: float, text: str) -> str:
+    """A row's name right-aligned before the plot, on two lines when it is long."""
+    if len(text) <= MAX_LABEL:
+        return _label(LABEL_WIDTH - 6, y + 4, text)
+    cut = text.rfind(" ", 0, MAX_LABEL + 1)
+    cut = cut if cut > 0 else MAX_LABEL
+    first, rest = text[:cut], text[cut:].strip()
+    x = LABEL_WIDTH - 6
+    return (
+        f'<text x="{x}" y="{y - 2:.1f}" text-anchor="end" font-size="11"><title>{escape(text)}</title>'
+        f'<tspan x="{x}">{escape(first)}</tspan><tspan x="{x}" dy="12">{escape(_short(rest))}</tspan></text>'
+    )
+
+
 def _open(height: float, title: str) -> list[str]:
     return [
         f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" '
@@ -123,7 +137,7 @@ def dot_interval(
     out += _axis(plot_bottom, low, high, ticks, fmt)
     for r, row in enumerate(rows):
         top = TOP + r * band
-        out.append(_label(LABEL_WIDTH - 6, top + band / 2 + 4, row))
+        out.append(_row_label(top + band / 2, row))
         for d in (d for d in dots if d.row == row):
             s = series.index(d.series)
             y = top + (band - 8 * (len(series) - 1)) / 2 + 8 * s
@@ -150,7 +164,7 @@ def stacked_bars(bars: Sequence[Bar], title: str, colours: Sequence[str] | None 
     out += _axis(plot_bottom, 0, 1, (0, 0.5, 1.0), lambda v: f"{v * 100:.0f}%")
     for r, bar in enumerate(bars):
         y = TOP + r * ROW
-        out.append(_label(LABEL_WIDTH - 6, y + ROW / 2 + 4, bar.row))
+        out.append(_row_label(y + ROW / 2, bar.row))
         total = sum(v for _, v in bar.parts) or 1.0
         start = 0.0
         for name, value in bar.parts:

@@ -195,15 +195,20 @@ def prevalence(a: Analysis) -> Section:
         rows.append(row)
     blocks: list[Block] = []
     headline = [
-        f"{labels.get(p.code, p.code)}: {share(p.corrected or p.share, a.min_cell)}"
-        for p in a.prevalence
-        if p.group == "all" and not p.suppressed
+        _headline(p, labels, a.min_cell) for p in a.prevalence if p.group == "all" and not p.suppressed
     ]
     if headline:
-        blocks += [Paragraph("Share of all participants coded with each code:"), Bullets(headline)]
+        blocks += [Paragraph("Share of all participants with each code:"), Bullets(headline)]
     blocks.append(Table(header, rows, numeric={2, 3}))
     blocks += _prevalence_charts(a, labels, corrected)
     return Section("prevalence", "Prevalence", blocks)
+
+
+def _headline(p: Prevalence, labels: dict[str, str], min_cell: int) -> str:
+    label = labels.get(p.code, p.code)
+    if p.corrected is None:
+        return f"{label}: {share(p.share, min_cell)}"
+    return f"{label}: {share(p.corrected, min_cell)} corrected with the hand-coded subset; as coded {share(p.share, min_cell)}"
 
 
 def _prevalence_charts(a: Analysis, labels: dict[str, str], corrected: bool) -> list[Block]:
@@ -228,26 +233,30 @@ def _prevalence_charts(a: Analysis, labels: dict[str, str], corrected: bool) -> 
 
 
 def quotes(a: Analysis) -> Section:
+    """Quotes under the code they evidence, then under their top-level theme."""
     if not a.quotes:
         return Section("quotes", "Quotes", [Paragraph("No quotes were selected.")])
-    names = {t.id: t.name for t in a.themes} | _labels(a)
+    parent = {t.id: t.parent or t.id for t in a.themes}
+    headings = {f"code:{c.id}": f"Code: {c.label}" for c in a.codebook}
+    headings |= {f"theme:{t.id}": f"Theme: {t.name}" for t in sorted(a.themes, key=lambda t: -t.interviews)}
+    headings["other"] = "Other quotes"
+    about: dict[str, list[Quote]] = {key: [] for key in headings}
+    for q in a.quotes:
+        key = f"code:{q.code}" if q.code else f"theme:{parent.get(q.theme, q.theme)}" if q.theme else "other"
+        about.setdefault(key, []).append(q)
     blocks: list[Block] = [
         Paragraph(
             "Verbatim participant words, checked against the transcript and redacted; 15-60 words each."
         )
     ]
-    about: dict[str, list[Quote]] = {}
-    for q in a.quotes:
-        key = q.code or q.theme or ""
-        about.setdefault(key, []).append(q)
     for key, group in about.items():
-        blocks.append(Heading(names.get(key, key) or "Other quotes"))
-        blocks.append(_quote_items(group))
+        if group:
+            blocks += [Heading(headings.get(key) or key.split(":", 1)[-1]), _quote_items(group)]
     return Section("quotes", "Quotes", blocks)
 
 
 def _median(value: Interval) -> str:
-    return f"{value.estimate:g} (95% CI {value.low:g}-{value.high:g})"
+    return f"{_g(value.estimate)} (95% CI {_g(value.low)}-{_g(value.high)})"
 
 
 def emotions(a: Analysis) -> Section:
@@ -288,7 +297,8 @@ def emotions(a: Analysis) -> Section:
 
 
 def _g(value: float) -> str:
-    return f"{value:g}"
+    """A rating with at most two decimals and no trailing zeros ("3", "2.56")."""
+    return f"{round(value, 2):g}"
 
 
 def roles(a: Analysis) -> Section:
@@ -373,9 +383,10 @@ def _survey_item(cells: list[SurveyItemStats], min_cell: int) -> list[Block]:
 
 
 def agreement(a: Analysis) -> Section:
+    labels = _labels(a)
     rows = [
         [
-            g.code,
+            labels.get(g.code, g.code),
             str(g.n),
             number(g.kappa),
             number(g.ac1),
