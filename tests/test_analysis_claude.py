@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import logging
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -316,3 +321,112 @@ async def test_an_interrupted_run_cancels_its_batch(fake):
         await task
     [batch] = fake.canceled_batches
     assert fake.requests[-1].path == f"/v1/messages/batches/{batch}/cancel"
+
+
+# ---- `interviewer analyze --mode claude` end to end ---------------------------------------------------
+
+OCCUPATIONS = ("teacher", "nurse")
+CODEBOOK_YAML = """codes:
+  - id: stigma
+    label: Stigma
+    definition: Hides or is judged for using AI at work.
+    examples: ["hide my use of AI"]
+  - id: anxiety
+    label: Anxiety
+    definition: Worries about AI's effect on their job.
+    examples: ["my job might go"]
+"""
+
+
+def synthetic_csv(path: Path, count: int) -> dict[str, set[str]]:
+    """A dataset-layout CSV: every third interview hides its AI use, every second fears for its job, and
+    every fourth (from the second) says AI helps them."""
+    truth: dict[str, set[str]] = {"stigma": set(), "anxiety": set()}
+    rows = ["transcript_id,occupation,text"]
+    for n in range(count):
+        code = f"syn-{n:02d}"
+        first = "I use it to draft lesson plans and letters to parents every week."
+        second = "It saves time but I read everything it writes before I send it."
+        if n % 3 == 0:
+            first += " I hide my use of AI because colleagues would call it cheating."
+            truth["stigma"].add(code)
+        if n % 2 == 0:
+            second += " Honestly my job might go if it keeps improving this fast."
+            truth["anxiety"].add(code)
+        if n % 4 == 1:
+            second += " It helps me think through a plan."
+        text = (
+            "Assistant: How do you use AI at work?\nUser: " + first + "\n"
+            "Assistant: How do you feel about it?\nUser: " + second + "\n"
+        )
+        rows.append(f'{code},{OCCUPATIONS[n % 2]},"{text}"')
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return truth
+
+
+async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_path):
+    """The real command, in a subprocess, against the fake API: estimate, batches, report folder; one
+    interview's coding request errors in every batch and is reported in the notes, not coded."""
+    fake.push_batch_result("coding-5", "errored", error_type="api_error")
+    source = tmp_path / "syn.csv"
+    truth = synthetic_csv(source, 12)
+    codebook = tmp_path / "codes.yaml"
+    codebook.write_text(CODEBOOK_YAML, encoding="utf-8")
+    out = tmp_path / "report"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "ANALYSIS_"))}
+    env |= {
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake.base_url,
+        "ANTHROPIC_MODEL": "claude-test",
+        "ANTHROPIC_MAX_RETRIES": "1",
+        "ANALYSIS_BATCH_THRESHOLD": "10",
+        "ANALYSIS_BATCH_POLL_SECONDS": "0.01",
+        "ANALYSIS_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    command = Path(sys.executable).parent / "interviewer"
+    args = ["analyze", str(source), "--mode", "claude", "--yes", "--codebook", str(codebook)]
+    process = await asyncio.create_subprocess_exec(
+        str(command),
+        *args,
+        "--by",
+        "occupation",
+        "--min-cell",
+        "3",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 240)
+    assert process.returncode == 0, stderr.decode()
+    assert "through the Message Batches API" in stderr.decode()  # the estimate was shown
+    assert {"report.html", "report.md", "analysis.json"} <= {p.name for p in out.iterdir()}
+    analysis = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+    assert analysis["mode"] == "claude" and analysis["interviews"] == 12
+    coded = {(a["interview"], a["code"]) for a in analysis["assignments"] if a["present"]}
+    assert coded == {(i, code) for code, ids in truth.items() for i in ids}
+    assert {a["interview"] for a in analysis["assignments"]} == {f"syn-{n:02d}" for n in range(12)} - {
+        "syn-05"
+    }
+    [failed] = [note for note in analysis["notes"] if note.startswith("Claude coding:")]
+    assert "1 of 12 interviews failed" in failed and "syn-05: errored in the batch (api_error)" in failed
+    assert any(note.startswith("Claude mode (claude-test):") for note in analysis["notes"])
+    for a in analysis["assignments"]:
+        assert not a["present"] or a["evidence"][0] in source.read_text(encoding="utf-8")
+    stigma = next(p for p in analysis["prevalence"] if p["code"] == "stigma" and p["group"] == "all")
+    assert stigma["k"] == 4
+    assert all(e["intensity"] in (1, 4) for e in analysis["emotions"]) and analysis["emotions"]
+    assert analysis["themes"] and all(t["name"].endswith(" concerns") for t in analysis["themes"])
+    everyone = next(r for r in analysis["roles"] if r["group"] == "all")
+    assert everyone["n"] == 3 and everyone["augmentation"]["estimate"] == 1.0
+    stages = {r["custom_id"].split("-")[0] for b in fake.batch_requests for r in b.body["requests"]}
+    assert stages == {"facets", "coding", "profile"}
+    assert {r.body["tool_choice"]["name"] for r in fake.message_requests} == {"name_theme"}
+    printed = (stdout + stderr).decode().lower()
+    assert "hide my use" not in printed and "my job might go" not in printed  # no participant text
+    with (out / "codes.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 22 and "syn-05" not in {r["interview"] for r in rows}
