@@ -162,6 +162,7 @@ def test_survey_stats_suppress_small_cells_and_skip_the_comparison_for_them() ->
     rows = {(r.item, r.group): r for r in survey_stats(_survey_docs(), None, "role", min_cell=13)}
     nurse = rows["satisfaction", "nurse"]
     assert nurse.suppressed and nurse.n == 12 and nurse.distribution == {} and nurse.median is None
+    assert nurse.top_box is None and nurse.top_box_from == 5  # the scale is known even when hidden
     assert not rows["satisfaction", "all"].suppressed and rows["satisfaction", "all"].comparison is None
 
 
@@ -181,6 +182,9 @@ def test_survey_scales_are_inferred_without_a_study() -> None:
     assert choice is not None and choice.kind == "choice" and choice.points == ("red", "blue")
     assert infer_item("q", [f"free text {n}" for n in range(40)]) is None
     assert infer_item("q", ["", " "]) is None
+    strays = infer_item("q", ["3", "5", "6", "7", "2", "4", "5", "6", "1", "7", "n/a"])  # 10 of 11 numbers
+    assert strays is not None and strays.kind == "scale" and strays.value("n/a") is None
+    assert strays.value("6.0") == "6" and strays.value("8") is None
 
 
 def test_survey_comparison_says_when_groups_do_not_differ() -> None:

@@ -345,9 +345,8 @@ def survey(a: Analysis) -> Section:
 
 def _survey_item(cells: list[SurveyItemStats], min_cell: int) -> list[Block]:
     first = cells[0]
-    top = "share yes" if first.kind == "yesno" else f"top box (>= {first.top_box_from})"
-    if first.kind == "choice":
-        top = "share"
+    top = {"yesno": "share yes", "choice": "share"}.get(first.kind, "top box")
+    top += f" (>= {first.top_box_from})" if first.top_box_from is not None else ""
     rows = [
         [
             c.group,

@@ -22,6 +22,7 @@ from bot.study import Study
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})
 SCALE_TOPS = (5, 7, 10)  # scale lengths recognised when a CSV gives numbers without a survey definition
+MOSTLY = 0.9  # share of answers that must fit a kind for an inferred item to be read as that kind
 MAX_CHOICES = 12  # more distinct non-numeric answers than this is free text, not a survey item
 ALPHA = 0.05
 
@@ -68,31 +69,43 @@ def items_from_study(study: Study) -> list[Item]:
 
 
 def infer_item(item_id: str, answers: list[str]) -> Item | None:
-    """Guess an item's scale from its answers alone (CSV input has no survey definition)."""
+    """Guess an item's scale from its answers alone (CSV input has no survey definition).
+
+    A few stray answers ("n/a", "eight") do not turn a rating scale into free text: the kind is the one
+    that at least 90% of the answers fit (MOSTLY), and the rest are left out as not on the scale.
+    """
     given = [a.strip() for a in answers if a.strip()]
     if not given:
         return None
+    enough = MOSTLY * len(given)
     numbers = _numbers(given)
-    if numbers is None and {a.lower() for a in given} <= YES | NO:
+    words = [a for a in given if a.lower() in YES | NO]
+    if len(numbers) < enough and len(words) >= enough:
         return Item(item_id, "", "yesno", ("yes", "no"))
-    if numbers is not None and set(numbers) <= {0.0, 1.0} and 0.0 in numbers:
+    if len(numbers) >= enough and set(numbers) <= {0.0, 1.0} and 0.0 in numbers:
         return Item(item_id, "", "yesno", ("yes", "no"))  # a 0/1 column is a yes/no item, not a scale
-    if numbers is not None and all(n.is_integer() for n in numbers) and min(numbers) >= 0:
-        top = next((t for t in SCALE_TOPS if max(numbers) <= t), None)
+    whole = [n for n in numbers if n.is_integer() and n >= 0]
+    if len(whole) >= enough:
+        top = next((t for t in SCALE_TOPS if max(whole) <= t), None)
         if top is not None:
-            return _scale(item_id, "", 0 if min(numbers) == 0 else 1, top)
+            return _scale(item_id, "", 0 if min(whole) == 0 else 1, top)
     distinct = Counter(given)
     if len(distinct) > MAX_CHOICES:
         return None
     return Item(item_id, "", "choice", tuple(a for a, _ in distinct.most_common()))
 
 
-def _numbers(answers: list[str]) -> list[float] | None:
-    """The answers as numbers, or None when any is not a number."""
-    try:
-        return [float(a) for a in answers]
-    except ValueError:
-        return None
+def _numbers(answers: list[str]) -> list[float]:
+    """The answers that are finite numbers."""
+    out = []
+    for a in answers:
+        try:
+            value = float(a)
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            out.append(value)
+    return out
 
 
 def _items(docs: list[Doc], study: Study | None) -> list[Item]:
@@ -108,7 +121,13 @@ def _items(docs: list[Doc], study: Study | None) -> list[Item]:
 def _cell(item: Item, group: str, values: list[str], min_cell: int) -> SurveyItemStats:
     """One item in one group; below the minimum cell size only n is kept."""
     cell = SurveyItemStats(
-        item=item.id, group=group, n=len(values), distribution={}, question=item.question, kind=item.kind
+        item=item.id,
+        group=group,
+        n=len(values),
+        distribution={},
+        question=item.question,
+        kind=item.kind,
+        top_box_from=item.top_box_from,
     )
     if len(values) < min_cell or not values:
         cell.suppressed = True
@@ -122,7 +141,6 @@ def _cell(item: Item, group: str, values: list[str], min_cell: int) -> SurveyIte
         q1, median, q3 = np.percentile(numbers, [25, 50, 75])
         cell.median, cell.iqr = float(median), (float(q1), float(q3))
         if item.top_box_from is not None:
-            cell.top_box_from = item.top_box_from
             cell.top_box = wilson(int(np.sum(numbers >= item.top_box_from)), len(values))
     return cell
 
