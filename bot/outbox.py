@@ -8,6 +8,7 @@ of two workers, one wins. A claim whose lease runs out was interrupted mid-send:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 MAX_TRANSIENT_ATTEMPTS = 8
 RESENDABLE = ("reply", "notice")
+CONCURRENCY = 8  # participants whose messages are in flight at once; each one's still go in order
 
 
 def queue(
@@ -77,31 +79,52 @@ def to_outbound(row: OutboxRow) -> Outbound:
 class Dispatcher:
     """Sends claimed outbox rows through the adapter registered for their platform."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]):
+    def __init__(self, store: Store, clock: Callable[[], datetime], *, concurrency: int = CONCURRENCY):
         self.store = store
         self.clock = clock
         self.senders: dict[str, Sender] = {}
+        self.concurrency = concurrency
 
     def lease(self, platform: str) -> datetime | None:
         """A claim for a row this process can send right away, or None to leave it for another worker."""
         return self.clock() + LEASE if platform in self.senders else None
 
     async def deliver(self, rows: list[OutboxRow]) -> int:
-        """Send claimed rows in order and record every outcome in one transaction. Returns how many were sent."""
+        """Send claimed rows and record every outcome in one transaction. Returns how many were sent.
+
+        Different participants' rows go out concurrently (at most `concurrency` at once), so the
+        adapter's pacing, not one request's round trip, bounds bulk sends; each participant's rows
+        still go one after another, in order.
+        """
         outcomes: dict[int, dict[str, Any]] = {}
-        held: dict[tuple[str, str, str], datetime] = {}
         unreachable: set[tuple[str, str, str]] = set()
+        by_participant: dict[tuple[str, str, str], list[OutboxRow]] = {}
         for row in rows:
-            assert row.id is not None
-            who = (row.platform, row.workspace, row.user_id)
-            if who in held:  # keep a participant's messages in order behind a failed one
-                outcomes[row.id] = {"status": "pending", "not_before": held[who], "lease_until": None}
-                continue
-            outcomes[row.id] = values = await self._attempt(row)
-            if values["status"] != "sent":
-                held[who] = values.get("not_before") or self.clock()
-            if values.pop("unreachable", False):
-                unreachable.add(who)
+            by_participant.setdefault((row.platform, row.workspace, row.user_id), []).append(row)
+        slots = asyncio.Semaphore(max(self.concurrency, 1))
+        failures: list[BaseException] = []
+
+        async def in_order(who: tuple[str, str, str], mine: list[OutboxRow]) -> None:
+            async with slots:
+                held: datetime | None = None
+                for row in mine:
+                    assert row.id is not None
+                    if failures:  # stop as a crash would: rows not yet tried stay claimed
+                        return
+                    if held is not None:  # keep a participant's messages in order behind a failed one
+                        outcomes[row.id] = {"status": "pending", "not_before": held, "lease_until": None}
+                        continue
+                    try:
+                        outcomes[row.id] = values = await self._attempt(row)
+                    except BaseException as exc:
+                        failures.append(exc)
+                        return
+                    if values["status"] != "sent":
+                        held = values.get("not_before") or self.clock()
+                    if values.pop("unreachable", False):
+                        unreachable.add(who)
+
+        await asyncio.gather(*(in_order(who, mine) for who, mine in by_participant.items()))
         if outcomes:
             async with self.store.session() as s:
                 for row_id, values in outcomes.items():
@@ -116,6 +139,8 @@ class Dispatcher:
                         )
                         .values(unreachable=True)
                     )
+        if failures:  # an unexpected error: what finished is recorded above, then it surfaces
+            raise failures[0]
         return sum(1 for v in outcomes.values() if v["status"] == "sent")
 
     async def _attempt(self, row: OutboxRow) -> dict[str, Any]:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
+from adapters.slack import SlackSender
 from bot.invitations import invite
-from bot.messages import Outbound
-from bot.outbox import LEASE
+from bot.messages import Address, Outbound
+from bot.outbox import LEASE, queue
 from bot.scheduler import Scheduler
 from bot.storage.models import OutboxRow
+from tests.fakes.slack_api import FakeSlack, dm_channel
 from tests.test_invitations import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 
 NOON = datetime(2027, 3, 8, 12, 0, tzinfo=UTC)
@@ -103,3 +107,35 @@ async def test_apscheduler_runs_the_tick_on_its_interval(tmp_path: Path, sqlite_
     finally:
         scheduler.shutdown()
         await runtime.close()
+
+
+async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Through the real Slack client against a fake Slack answering after 50 ms: eight participants'
+    replies overlap in time, while each participant's three messages arrive in the order queued."""
+    async with FakeSlack(latency=0.05) as fake:
+        client = AsyncWebClient(token=fake.token, base_url=fake.base_url)
+        runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender())
+        runtime.engine.register_sender("slack", SlackSender(client))
+        try:
+            users = [f"U{n}" for n in range(8)]
+            async with runtime.store.session() as s:
+                for n in range(3):
+                    for user in users:
+                        queue(
+                            s, f"r:{user}:{n}", Address("slack", "T1", user), f"message {n}", not_before=NOON
+                        )
+            started = time.perf_counter()
+            assert await runtime.engine.dispatcher.send_due() == 24
+            elapsed = time.perf_counter() - started
+        finally:
+            await runtime.close()
+    for user in users:
+        assert [p["text"] for p in fake.posted if p["channel"] == dm_channel(user)] == [
+            "message 0",
+            "message 1",
+            "message 2",
+        ]
+    # one after another: 8 conversations.open + 24 chat.postMessage = 32 answers of 50 ms, 1.6 s
+    assert elapsed < 1.0, elapsed
