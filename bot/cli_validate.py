@@ -62,11 +62,27 @@ def validate_cmd(
     try:
         coded_labels, gold_labels = read_any(codes), read_any(gold)
         rows = agreement(coded_labels, gold_labels)
-    except (LabelFileError, ValueError) as exc:
+    except ValueError as exc:  # no overlap
+        raise _fail(_gold_copies(codes, gold) or str(exc)) from None
+    except LabelFileError as exc:
         raise _fail(str(exc)) from None
     console = Console(width=max(100, Console().width))
     console.print(agreement_table(rows))
     typer.echo(summary(rows))
+
+
+def _gold_copies(codes: Path, gold: Path) -> str | None:
+    """Why nothing overlaps when the only shared interviews are the gold labels copied into codes.csv."""
+    from bot.analysis.agreement import shared_codes
+    from bot.analysis.labels import is_coded_table, read_any, read_coded
+
+    if not is_coded_table(codes) or not shared_codes(read_coded(codes, gold_rows=True), read_any(gold)):
+        return None
+    return (
+        f"{codes} holds the hand-coded labels themselves (source gold) for the interviews in {gold}, so "
+        "comparing them says nothing. `interviewer analyze --gold` measures the model on those interviews "
+        "in held-out folds: see agreement.csv next to codes.csv, or validate a codes.csv from a run without --gold"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -81,6 +81,19 @@ def test_codes_table_reads_into_the_same_shape(tmp_path: Path) -> None:
         read_coded(tmp_path / "short.csv")
 
 
+def test_gold_rows_of_a_codes_table_are_left_out_unless_asked_for(tmp_path: Path) -> None:
+    """They are the hand-coded labels copied in: comparing them with the gold file compares it with itself."""
+    path = _write(
+        tmp_path / "codes.csv",
+        "interview,code,present,score,evidence,source\ni1,a,1,1,,gold\ni2,a,0,0.2,,classifier\n",
+    )
+    assert read_coded(path) == {"i2": {"a": False}}
+    assert read_coded(path, gold_rows=True) == {"i1": {"a": True}, "i2": {"a": False}}
+    only_gold = _write(tmp_path / "g.csv", "interview,code,present,source\ni1,a,1,gold\n")
+    with pytest.raises(LabelFileError, match="1 row\\(s\\) with source gold"):
+        read_coded(only_gold)
+
+
 def test_agreement_on_constructed_labels() -> None:
     """Code a: 20 both yes, 5 and 10 disagreements, 15 both no (kappa 0.4); code b agrees perfectly."""
     cells = [(1, 1)] * 20 + [(1, 0)] * 5 + [(0, 1)] * 10 + [(0, 0)] * 15
@@ -131,5 +144,8 @@ def test_validate_command_with_bad_files_fails_clearly(tmp_path: Path) -> None:
     _write(tmp_path / "other.csv", "transcript_id,a\nz,1\n")
     result = run(["validate", "--codes", "other.csv", "--gold", "gold.csv"], tmp_path)
     assert result.returncode == 2 and "share no interview id" in result.stderr
+    _write(tmp_path / "codes.csv", "interview,code,present,source\nx,a,1,gold\ny,a,0,gold\nz,a,1,model\n")
+    result = run(["validate", "--codes", "codes.csv", "--gold", "gold.csv"], tmp_path)
+    assert result.returncode == 2 and "holds the hand-coded labels themselves (source gold)" in result.stderr
     result = run(["validate", "--codes", "missing.csv", "--gold", "gold.csv"], tmp_path)
     assert result.returncode == 2 and "missing.csv: no such file" in result.stderr

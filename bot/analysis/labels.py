@@ -143,8 +143,12 @@ def read_labels(path: Path) -> Labels:
     return labels
 
 
-def read_coded(path: Path) -> Labels:
-    """The report's long codes table (`codes.csv`): one row per interview and code."""
+def read_coded(path: Path, *, gold_rows: bool = False) -> Labels:
+    """The report's long codes table (`codes.csv`): one row per interview and code.
+
+    Rows with `source` gold are the hand-coded labels copied into the table; they are left out unless
+    `gold_rows`, because comparing them with the gold file would only compare the file with itself.
+    """
     path = Path(path)
     rows = _rows(path, _text(path))
     header = _header(path, rows)
@@ -156,9 +160,14 @@ def read_coded(path: Path) -> Labels:
             f"missing {', '.join(missing)}"
         )
     at = {c: lowered.index(c) for c in CODED_COLUMNS}
+    source_at = lowered.index("source") if "source" in lowered else None
     labels: Labels = {}
+    skipped = 0
     for line, raw in rows:
         cells = _cells(path, line, raw, len(header))
+        if not gold_rows and source_at is not None and cells[source_at].strip().lower() == "gold":
+            skipped += 1
+            continue
         interview, code = cells[at["interview"]].strip(), cells[at["code"]].strip()
         if not interview or not code:
             raise LabelFileError(f"{path}:{line}: interview and code must both be filled in")
@@ -171,18 +180,25 @@ def read_coded(path: Path) -> Labels:
             )
         labels.setdefault(interview, {})[code] = present
     if not labels:
-        raise LabelFileError(f"{path}: has a header but no coded rows")
+        why = (
+            f" ({skipped} row(s) with source gold are the hand-coded labels and are left out)"
+            if skipped
+            else ""
+        )
+        raise LabelFileError(f"{path}: has a header but no coded rows{why}")
     return labels
 
 
-def read_any(path: Path) -> Labels:
-    """Either layout, told apart by the header (a codes table has `code` and `present` columns)."""
+def is_coded_table(path: Path) -> bool:
+    """True for the long codes table (its header has `code` and `present`), False for a wide label file."""
     path = Path(path)
-    rows = _rows(path, _text(path))
-    lowered = {h.lower() for h in _header(path, rows)}
-    if {"code", "present"} <= lowered:
-        return read_coded(path)
-    return read_labels(path)
+    lowered = {h.lower() for h in _header(path, _rows(path, _text(path)))}
+    return {"code", "present"} <= lowered
+
+
+def read_any(path: Path, *, gold_rows: bool = False) -> Labels:
+    """Either layout, told apart by the header."""
+    return read_coded(path, gold_rows=gold_rows) if is_coded_table(path) else read_labels(path)
 
 
 def write_labels(path: Path, labels: Labels, codes: list[str]) -> None:
