@@ -1,12 +1,20 @@
 """Offline coding: zero-shot similarity to each code, and a classifier trained on a hand-coded gold subset.
 
-Zero-shot. Each code becomes a set of query texts (its definition, each `include` line and each example);
-every participant passage is scored by its highest cosine similarity to them, less a penalty when it is
-closer to one of the code's `exclude` lines. An interview has the code when its best passage passes the
-code's threshold: `mean + Z * sd` of that code's scores over all passages of the corpus. Almost every
-passage is unrelated to any one code, so that distribution is the "unrelated" background and the threshold
-says "clearly above background" whatever the code's wording; a floor keeps a code from firing on a corpus
-where nothing is relevant. The best passages over the threshold are the evidence (redacted).
+Zero-shot. Each code becomes a set of query texts (its label and definition, each `include` line and each
+example) whose mean vector is the code's centroid; every participant passage is scored by its cosine
+similarity to that centroid, less half its similarity to the closest other code's centroid (a passage
+counts most for the code it is most about: interviews about AI at work resemble every AI code a little),
+less a penalty when it is closer to the centroid of the code's `exclude` lines. On hand-coded real
+interviews and on synthetic ones, the centroid and the contrast each separated present from absent
+better than the best single query text alone.
+
+An interview has the code when its best passage beats what the best of its n passages would score if none
+were about the code: `mean + sd * E[max of n standard normals]` (Blom's approximation), with mean and sd
+of that code's scores over all passages of the corpus. Almost every passage is unrelated to any one code,
+so that distribution is the background; the expected maximum grows with n, so a long interview needs a
+higher best passage than a short one (without it, interviews of 28 passages were coded present for
+every code). A floor keeps a code from firing on a corpus where nothing is relevant. The passages over the
+threshold are the evidence (redacted).
 
 With gold. Per code, a logistic regression on interview features (the best, second best and mean passage
 similarity to the code, the share of passages over the threshold, and the mean passage vector) is trained
@@ -27,8 +35,8 @@ from bot.analysis.quotes import Passage, passages
 from bot.analysis.stages import Estimate
 from bot.redact import redact
 
-Z = 2.0  # threshold in background standard deviations (tuned on synthetic data; see docs/analysis.md)
-FLOOR = 0.35  # no code is present below this cosine similarity, whatever the background
+FLOOR = 0.1  # no code is present below this score, whatever the background
+CONTRAST = 0.5  # share of a passage's similarity to the closest other code subtracted from its score
 EXCLUDE_MARGIN = 0.03  # a passage this much closer to an exclusion than to the code is penalised
 EVIDENCE = 2
 MIN_CLASS = 3  # each class needs this many gold interviews before a classifier is trained for the code
@@ -85,7 +93,7 @@ class Scores:
     codes: list[str]
     passage: np.ndarray  # (passages, codes) adjusted similarity
     best: np.ndarray  # (interviews, codes) the best passage's similarity
-    threshold: np.ndarray  # (codes,)
+    threshold: np.ndarray  # (interviews, codes)
     spread: np.ndarray  # (codes,) background standard deviation
     features: np.ndarray  # (interviews, codes, 4) for the gold classifier
     evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
@@ -98,17 +106,32 @@ class Scores:
         return 1 / (1 + np.exp(-(self.best - self.threshold) / np.maximum(self.spread, 1e-6)))
 
 
+def _centroid(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
 def _passage_scores(idx: PassageIndex, codebook: list[Code], embedder: Embedder) -> np.ndarray:
-    out = np.zeros((len(idx.items), len(codebook)), dtype=np.float32)
+    centroids = np.stack([_centroid(embedder.encode(queries(code))) for code in codebook])
+    similarity = idx.vectors @ centroids.T  # (passages, codes)
+    out = similarity.copy()
+    if len(codebook) > 1:  # a passage counts most for the code it is most about
+        for c in range(len(codebook)):
+            others = np.delete(similarity, c, axis=1).max(axis=1)
+            out[:, c] -= CONTRAST * others
     for c, code in enumerate(codebook):
-        positive = idx.vectors @ embedder.encode(queries(code)).T
-        score = positive.max(axis=1)
         if code.exclude:
-            negative = (idx.vectors @ embedder.encode(code.exclude).T).max(axis=1)
-            over = negative - score - EXCLUDE_MARGIN
-            score = np.where(over > 0, score - over, score)
-        out[:, c] = score
+            negative = idx.vectors @ _centroid(embedder.encode(code.exclude))
+            over = negative - similarity[:, c] - EXCLUDE_MARGIN
+            out[:, c] = np.where(over > 0, out[:, c] - over, out[:, c])
     return out
+
+
+def expected_max(n: int) -> float:
+    """E[max of n independent standard normals], Blom's approximation (0 for a single passage)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf((n - 0.375) / (n + 0.25))) if n > 1 else 0.0
 
 
 def score(
@@ -118,9 +141,9 @@ def score(
     idx = idx or index(docs, embedder)
     passage = _passage_scores(idx, codebook, embedder)
     mean, sd = passage.mean(axis=0), passage.std(axis=0)
-    threshold = np.maximum(mean + Z * sd, FLOOR)
     interviews = [d.code for d in docs]
     best = np.zeros((len(docs), len(codebook)), dtype=np.float32)
+    threshold = np.full((len(docs), len(codebook)), np.inf, dtype=np.float32)
     features = np.zeros((len(docs), len(codebook), 4), dtype=np.float32)
     evidence: dict[tuple[str, str], list[str]] = {}
     for r, doc in enumerate(docs):
@@ -128,16 +151,17 @@ def score(
         if rows.size == 0:
             continue
         mine = passage[rows]
+        threshold[r] = np.maximum(mean + sd * expected_max(rows.size), FLOOR)
         ordered = np.sort(mine, axis=0)[::-1]
         best[r] = ordered[0]
         second = ordered[1] if len(ordered) > 1 else ordered[0]
         features[r] = np.stack(
-            [ordered[0], second, mine.mean(axis=0), (mine >= threshold).mean(axis=0)], axis=1
+            [ordered[0], second, mine.mean(axis=0), (mine >= threshold[r]).mean(axis=0)], axis=1
         )
         for c, code in enumerate(codebook):
             top = rows[np.argsort(-passage[rows, c], kind="stable")[:EVIDENCE]]
             evidence[(doc.code, code.id)] = [
-                redact(idx.items[i].text) for i in top if passage[i, c] >= threshold[c]
+                redact(idx.items[i].text) for i in top if passage[i, c] >= threshold[r, c]
             ]
     return Scores(interviews, [c.id for c in codebook], passage, best, threshold, sd, features, evidence)
 

@@ -174,43 +174,56 @@ async def _facets(run: Run) -> list[Segment]:
     return found
 
 
-def segment_vectors(idx: coding.PassageIndex, segments: list[Segment]) -> np.ndarray:
-    """Each segment's vector: the normalised mean of its passages' vectors."""
-    rows: dict[tuple[str, int], list[int]] = {}
-    for i, p in enumerate(idx.items):
-        rows.setdefault((p.interview, p.segment), []).append(i)
-    out = np.zeros((len(segments), idx.vectors.shape[1]), dtype=np.float32)
-    for n, s in enumerate(segments):
-        mine = rows.get((s.interview, s.index))
-        if mine:
-            out[n] = idx.vectors[mine].mean(axis=0)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+@dataclass
+class Units:
+    """What is clustered: offline, the passages of the answers; Claude mode, the facet summaries."""
+
+    items: list[Segment]  # answer = the unit's text; interview and index locate its answer
+    vectors: np.ndarray
+    passages: list[int] | None  # offline: each unit's index into the passage index
+
+
+def _units(run: Run, facets: list[Segment], idx: coding.PassageIndex) -> Units:
+    if run.mode == "offline":  # passages, not whole answers: one answer often touches several themes
+        questions = {(f.interview, f.index): f.question for f in facets}
+        rows = [
+            i
+            for i, p in enumerate(idx.items)
+            if (p.interview, p.segment) in questions and len(p.text.split()) >= themes.MIN_WORDS
+        ]
+        items = [
+            Segment(
+                idx.items[i].interview,
+                idx.items[i].segment,
+                questions[(idx.items[i].interview, idx.items[i].segment)],
+                idx.items[i].text,
+            )
+            for i in rows
+        ]
+        return Units(items, idx.vectors[rows], rows)
+    keep = [facets[i] for i in themes.substantive(facets)]
+    return Units(keep, run.embed([f.answer for f in keep], "embed facets"), None)
 
 
 @dataclass
 class ThemeResult:
     themes: list[Theme]
-    members: dict[str, list[int]]  # theme id -> indexes into the facets, nearest the centroid first
+    members: dict[str, list[int]]  # theme id -> indexes into the units, nearest the centroid first
     nearby: dict[str, list[int]]
 
 
-async def _themes(run: Run, facets: list[Segment], idx: coding.PassageIndex) -> ThemeResult:
-    key = run.key("themes", themes.TOP_K.start, themes.TOP_K.stop, themes.SUB_MIN)
+async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResult:
+    key = run.key("themes", themes.TOP_K.start, themes.TOP_K.stop, themes.SUB_MIN, themes.SUB_SILHOUETTE)
     cached = run.cache.get("themes", key)
     if cached is not None:
         return ThemeResult([_theme(t) for t in cached["themes"]], cached["members"], cached["nearby"])
-    keep = themes.substantive(facets)
-    if run.mode == "offline":  # an answer's vector is the mean of its passages': no second, slower pass
-        vectors = segment_vectors(idx, [facets[i] for i in keep])
-    else:
-        vectors = run.embed([facets[i].answer for i in keep], "embed facets")
     run.progress.start("themes", 1)
-    if len(keep) < 2:
+    if len(units.items) < 2:
         run.notes.append("Too few substantive answers to find themes.")
         result = ThemeResult([], {}, {})
     else:
-        found = themes.cluster([facets[i] for i in keep], vectors)
-        result = _described(run, found, keep, facets, vectors, idx)
+        found = themes.cluster(units.items, units.vectors)
+        result = _described(run, found, units, idx)
     run.cache.put(
         "themes", key, {"themes": result.themes, "members": result.members, "nearby": result.nearby}
     )
@@ -218,69 +231,40 @@ async def _themes(run: Run, facets: list[Segment], idx: coding.PassageIndex) -> 
     return result
 
 
-def _described(
-    run: Run,
-    found: themes.Clustering,
-    keep: list[int],
-    facets: list[Segment],
-    vectors: np.ndarray,
-    idx: coding.PassageIndex,
-) -> ThemeResult:
+def _described(run: Run, found: themes.Clustering, units: Units, idx: coding.PassageIndex) -> ThemeResult:
     """Keywords, representative quotes and naming material for each clustered theme."""
     words = themes.keywords(
-        {t.id: [facets[keep[i]].answer for i in found.members[t.id]] for t in found.themes}
+        {t.id: [units.items[i].answer for i in found.members[t.id]] for t in found.themes}
     )
     sources = quotes.sources(run.docs)
-    by_segment: dict[tuple[str, int], list[int]] = {}
-    for i, p in enumerate(idx.items):
-        by_segment.setdefault((p.interview, p.segment), []).append(i)
     members, nearby = {}, {}
     for theme in found.themes:
         theme.keywords = words.get(theme.id, [])
         own = found.members[theme.id]
-        members[theme.id] = [keep[i] for i in own[:NAMING_MEMBERS]]
-        outside = np.setdiff1d(np.arange(len(keep)), own)
+        centroid = found.centroids[theme.id]
+        members[theme.id] = own[:NAMING_MEMBERS]
+        outside = np.setdiff1d(np.arange(len(units.items)), own)
         if theme.parent:  # a sub-theme's near misses are its siblings' answers
             outside = np.intersect1d(outside, found.members[theme.parent])
-        closest = outside[np.argsort(-(vectors[outside] @ found.centroids[theme.id]), kind="stable")]
-        nearby[theme.id] = [keep[int(i)] for i in closest[:NAMING_NEARBY]]
-        theme.quotes = _theme_quotes(
-            theme, own, keep, facets, found.centroids[theme.id], idx, by_segment, sources
+        closest = outside[np.argsort(-(units.vectors[outside] @ centroid), kind="stable")]
+        nearby[theme.id] = [int(i) for i in closest[:NAMING_NEARBY]]
+        if units.passages is not None:  # members are passages, already nearest the centroid first
+            ranked = [units.passages[i] for i in own]
+        else:  # facets are summaries: quote the passages of the theme's interviews nearest its centroid
+            interviews = {units.items[i].interview for i in own}
+            pool = np.array(sorted(int(p) for code in interviews for p in idx.by_interview.get(code, [])))
+            ranked = (
+                [int(i) for i in pool[np.argsort(-(idx.vectors[pool] @ centroid), kind="stable")]]
+                if pool.size
+                else []
+            )
+        theme.quotes = quotes.pick(
+            ranked, idx.items, idx.vectors, sources, limit=THEME_QUOTES, theme=theme.id
         )
     return ThemeResult(found.themes, members, nearby)
 
 
-def _theme_quotes(
-    theme: Theme,
-    own: list[int],
-    keep: list[int],
-    facets: list[Segment],
-    centroid: np.ndarray,
-    idx: coding.PassageIndex,
-    by_segment: dict[tuple[str, int], list[int]],
-    sources: dict[tuple[str, int], str],
-) -> list[Quote]:
-    """Passages of the theme's answers nearest its centroid (Claude facets: of its interviews)."""
-    candidates = [
-        p for i in own for p in by_segment.get((facets[keep[i]].interview, facets[keep[i]].index), [])
-    ]
-    verbatim = candidates and all(
-        facets[keep[i]].answer == sources.get((facets[keep[i]].interview, facets[keep[i]].index))
-        for i in own[:5]
-    )
-    if not verbatim:  # facets are summaries: quote the theme's interviews instead
-        interviews = {facets[keep[i]].interview for i in own}
-        candidates = [int(p) for code in interviews for p in idx.by_interview.get(code, [])]
-    if not candidates:
-        return []
-    pool = np.array(sorted(set(candidates)))
-    ranked = pool[np.argsort(-(idx.vectors[pool] @ centroid), kind="stable")]
-    return quotes.pick(
-        [int(i) for i in ranked], idx.items, idx.vectors, sources, limit=THEME_QUOTES, theme=theme.id
-    )
-
-
-async def _names(run: Run, found: ThemeResult, facets: list[Segment]) -> list[Theme]:
+async def _names(run: Run, found: ThemeResult, units: Units) -> list[Theme]:
     if not found.themes:
         return []
     key = run.key("names", [asdict(t) for t in found.themes])
@@ -288,8 +272,8 @@ async def _names(run: Run, found: ThemeResult, facets: list[Segment]) -> list[Th
     if cached is not None:
         return [_theme(t) for t in cached]
     run.progress.start("name themes", 1)
-    members = {tid: [facets[i] for i in ids] for tid, ids in found.members.items()}
-    nearby = {tid: [facets[i] for i in ids] for tid, ids in found.nearby.items()}
+    members = {tid: [units.items[i] for i in ids] for tid, ids in found.members.items()}
+    nearby = {tid: [units.items[i] for i in ids] for tid, ids in found.nearby.items()}
     named = await run.toolkit.namer.name(found.themes, members, nearby)
     run.cache.put("names", key, named)
     run.progress.advance()
@@ -315,7 +299,7 @@ async def _code(
 ) -> Coded:
     if not codebook:
         return Coded([])
-    key = run.key("code", [asdict(c) for c in codebook], gold or {}, coding.Z, coding.FLOOR)
+    key = run.key("code", [asdict(c) for c in codebook], gold or {}, coding.FLOOR, coding.CONTRAST)
     cached = run.cache.get("code", key)
     if cached is not None:
         return Coded(
@@ -518,9 +502,9 @@ def _run(
 
 async def _discover(run: Run) -> tuple[coding.PassageIndex, list[Theme]]:
     idx = _passage_index(run, quotes.passages(run.docs))
-    facets = await _facets(run)
-    found = await _themes(run, facets, idx)
-    return idx, await _names(run, found, facets)
+    units = _units(run, await _facets(run), idx)
+    found = await _themes(run, units, idx)
+    return idx, await _names(run, found, units)
 
 
 async def discover_themes(

@@ -1,7 +1,8 @@
 """Emergent themes: participant answers clustered into a two-level hierarchy with keyword labels.
 
-Segments (offline: the answers themselves; Claude mode: per-interview facet summaries) are clustered with
-k-means on their sentence vectors. The number of top-level themes is the k in 4..12 with the best
+Units (offline: the passages of the answers, since one answer often touches several themes; Claude mode:
+per-interview facet summaries) are clustered with k-means on their sentence vectors. A theme's size is the
+number of distinct answers with a unit in it. The number of top-level themes is the k in 4..12 with the best
 silhouette (on a seeded sample, so large corpora stay fast); each large enough theme is split again into
 2..6 sub-themes the same way when the split is better than none at all. Keywords come from class-based
 TF-IDF: a term counts for a theme when it is frequent there and rare in the other themes. Fixed seeds make
@@ -21,9 +22,12 @@ SEED = 0
 MIN_WORDS = 5  # "Yes.", "Sounds good!" carry no theme
 TOP_K = range(4, 13)
 SUB_K = range(2, 7)
-SUB_MIN = 40  # a theme needs this many segments before it is split into sub-themes
+SUB_MIN = 40  # a theme needs this many units before it is split into sub-themes
+SUB_MIN_SIZE, SUB_MIN_SHARE = 5, 0.08  # no sub-theme smaller than this (units, share of the theme)
 SUB_SILHOUETTE = 0.03  # a split must separate at least this well to be kept
 SILHOUETTE_SAMPLE = 2000
+SELECTION_SAMPLE = 3000
+REDUCED = 48  # PCA dimensions for clustering
 # Conversational words that c-TF-IDF would otherwise promote in small themes.
 FILLER = {
     "yeah", "yes", "like", "just", "really", "think", "know", "thing", "things", "lot", "kind", "sort",
@@ -37,7 +41,7 @@ class Clustering:
     """Which theme each clustered segment belongs to, and each theme's centroid."""
 
     themes: list[Theme]
-    members: dict[str, list[int]]  # theme id -> indexes into the clustered segments, nearest centroid first
+    members: dict[str, list[int]]  # theme id -> indexes into the clustered units, nearest centroid first
     centroids: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -53,25 +57,50 @@ def substantive(segments: list[Segment]) -> list[int]:
     return [i for i, s in enumerate(segments) if len(s.answer.split()) >= MIN_WORDS]
 
 
-def _kmeans(vectors: np.ndarray, ks: range) -> tuple[np.ndarray, float]:
-    """Labels for the k in `ks` with the best (sampled) silhouette, and that silhouette."""
+def _reduced(vectors: np.ndarray) -> np.ndarray:
+    """PCA to at most REDUCED dimensions: k-means is several times faster and the themes hardly change."""
+    from sklearn.decomposition import PCA
+
+    dims = min(REDUCED, vectors.shape[0] - 1, vectors.shape[1])
+    if dims < 2:
+        return vectors
+    return PCA(n_components=dims, random_state=SEED).fit_transform(vectors)
+
+
+def _kmeans(vectors: np.ndarray, ks: range, min_size: int = 1) -> tuple[np.ndarray, float]:
+    """Labels for the k in `ks` with the best silhouette (no cluster under min_size), and that silhouette.
+
+    k is chosen on a seeded sample of at most SELECTION_SAMPLE units; the chosen k is then fitted on all.
+    """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    best: tuple[np.ndarray, float] | None = None
+    rng = np.random.default_rng(SEED)
+    sample = (
+        vectors[rng.choice(len(vectors), SELECTION_SAMPLE, replace=False)]
+        if len(vectors) > SELECTION_SAMPLE
+        else vectors
+    )
+    scale = len(sample) / len(vectors)
+    best: tuple[int, float] | None = None
     for k in ks:
-        if k >= len(vectors):
+        if k >= len(sample):
             break
-        labels = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit_predict(vectors)
-        if len(set(labels)) < 2:
+        labels = KMeans(n_clusters=k, n_init=2, random_state=SEED).fit_predict(sample)
+        sizes = np.bincount(labels, minlength=k)
+        if len(set(labels)) < 2 or sizes.min() < min_size * scale:
             continue
-        sample = min(SILHOUETTE_SAMPLE, len(vectors))
-        score = float(silhouette_score(vectors, labels, sample_size=sample, random_state=SEED))
+        score = float(
+            silhouette_score(
+                sample, labels, sample_size=min(SILHOUETTE_SAMPLE, len(sample)), random_state=SEED
+            )
+        )
         if best is None or score > best[1]:
-            best = (labels, score)
+            best = (k, score)
     if best is None:
         return np.zeros(len(vectors), dtype=int), 0.0
-    return best
+    labels = KMeans(n_clusters=best[0], n_init=2, random_state=SEED).fit_predict(vectors)
+    return labels, best[1]
 
 
 def _ordered(labels: np.ndarray) -> list[np.ndarray]:
@@ -88,7 +117,7 @@ def _by_centrality(members: np.ndarray, vectors: np.ndarray) -> tuple[list[int],
 
 
 def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
-    """Two-level themes over `segments` (already filtered to substantive ones) with their vectors."""
+    """Two-level themes over the units `segments` (substantive ones only) with their vectors."""
     themes: list[Theme] = []
     members: dict[str, list[int]] = {}
     centroids: dict[str, np.ndarray] = {}
@@ -101,19 +130,24 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
                 id=theme_id,
                 name=theme_id,
                 description="",
-                size=len(idx),
+                size=len({(segments[i].interview, segments[i].index) for i in idx}),
                 interviews=len({segments[i].interview for i in idx}),
                 parent=parent,
             )
         )
 
-    top_labels, _ = _kmeans(vectors, TOP_K) if len(vectors) > TOP_K.start else (np.zeros(len(vectors)), 0.0)
+    reduced = _reduced(vectors)
+    top_labels, _ = (
+        _kmeans(reduced, TOP_K, min_size=3) if len(vectors) > TOP_K.start else (np.zeros(len(vectors)), 0.0)
+    )
     for n, idx in enumerate(_ordered(top_labels), start=1):
         tid = f"t{n}"
         add(tid, idx, None)
         if len(idx) < SUB_MIN:
             continue
-        sub_labels, score = _kmeans(vectors[idx], range(SUB_K.start, min(SUB_K.stop, len(idx) // 15 + 1)))
+        sub_labels, score = _kmeans(
+            reduced[idx], SUB_K, min_size=max(SUB_MIN_SIZE, int(SUB_MIN_SHARE * len(idx)))
+        )
         if score < SUB_SILHOUETTE or len(set(sub_labels)) < 2:
             continue
         for m, sub in enumerate(_ordered(sub_labels), start=1):
