@@ -1,0 +1,105 @@
+"""`interviewer analyze` and `interviewer codebook draft` as a researcher runs them: real subprocesses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.analysis.codebook import load_codebook
+from tests.synth import PLANTED, generate
+from tests.test_cli import run
+
+CODEBOOK = """codes:
+  - id: reliability
+    label: AI output is unreliable
+    definition: The participant says AI makes mistakes or invents facts, so its output has to be verified.
+    examples: ["It gets facts wrong, so I verify everything it says."]
+  - id: time
+    label: AI saves time
+    definition: The participant uses AI to do routine or administrative tasks faster and save time.
+"""
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(per_group=12).write_csv(tmp_path_factory.mktemp("data") / "synthetic.csv")
+
+
+def test_analyze_a_dataset_csv_writes_the_report_and_a_rerun_uses_the_cache(
+    dataset: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "codes.yaml").write_text(CODEBOOK, encoding="utf-8")
+    args = ["analyze", str(dataset), "--by", "occupation", "--codebook", "codes.yaml", "--min-cell", "13"]
+    args += ["--out", "report"]
+    first = run(args, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "36 interview(s)" in first.stdout and "embed passages" in first.stderr
+    out = tmp_path / "report"
+    for name in ("report.html", "report.md", "analysis.json", "prevalence.csv", "quotes.csv"):
+        assert (out / name).stat().st_size > 0, name
+    data = json.loads((out / "analysis.json").read_text(encoding="utf-8"))
+    assert data["interviews"] == 36 and data["group_field"] == "occupation"
+    assert {p["group"] for p in data["prevalence"]} == {"all", "engineer", "nurse", "teacher"}
+    assert {p["code"] for p in data["prevalence"]} == {"reliability", "time"}
+    assert all(p["suppressed"] == (p["group"] != "all") for p in data["prevalence"])  # 12 per group < 13
+    report = (out / "report.md").read_text(encoding="utf-8") + (out / "report.html").read_text(
+        encoding="utf-8"
+    )
+    assert not [p for p in PLANTED if p in report]
+    vectors = list((tmp_path / ".interviewer-cache" / "synthetic" / "vectors").rglob("*.npz"))
+    assert vectors
+    again = run([*args[:-1], "report2"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert list((tmp_path / ".interviewer-cache" / "synthetic" / "vectors").rglob("*.npz")) == vectors
+    assert (
+        json.loads((tmp_path / "report2" / "analysis.json").read_text(encoding="utf-8"))["themes"]
+        == data["themes"]
+    )
+
+
+def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Path) -> None:
+    result = run(["codebook", "draft", str(dataset), "--out", "drafted.yaml"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    codes = load_codebook(tmp_path / "drafted.yaml")
+    assert len(codes) >= 4 and all(c.definition for c in codes)
+    assert "edit the definitions" in result.stdout
+    refused = run(["codebook", "draft", str(dataset), "--out", "drafted.yaml"], tmp_path)
+    assert refused.returncode != 0 and "--force" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "expected"),
+    [
+        (None, ["analyze", "missing.csv", "--out", "r"], "missing.csv: no such file"),
+        ({"empty.csv": b""}, ["analyze", "empty.csv", "--out", "r"], "is empty"),
+        ({"image.csv": b"\x89PNG\r\n\x1a\n\x00\x00"}, ["analyze", "image.csv", "--out", "r"], "looks binary"),
+        (
+            {"d.csv": b"transcript_id,text\nw1,User: hi there\n", "codes.yaml": b"codes:\n  - id: x\n"},
+            ["analyze", "d.csv", "--codebook", "codes.yaml", "--out", "r"],
+            "codes.yaml: codes[0] (id 'x'): field 'label'",
+        ),
+        (
+            {"d.csv": b"transcript_id,text\nw1,User: hi there\n"},
+            ["analyze", "d.csv", "--by", "occupation", "--out", "r"],
+            "--by 'occupation': no interview has that field; available: none",
+        ),
+        (None, ["analyze", "x.csv", "--mode", "magic", "--out", "r"], "--mode 'magic' is not one of"),
+        (None, ["analyze", "no-such-study", "--out", "r"], "there is no study 'no-such-study'"),
+        (
+            {"d.csv": b"transcript_id,text\nw1,User: hi there\n", "gold.csv": b"\x00\x01"},
+            ["analyze", "d.csv", "--gold", "gold.csv", "--out", "r"],
+            "gold.csv: looks binary",
+        ),
+    ],
+)
+def test_bad_inputs_exit_non_zero_with_a_message_that_says_what_to_fix(
+    tmp_path: Path, setup: dict[str, bytes] | None, args: list[str], expected: str
+) -> None:
+    for name, content in (setup or {}).items():
+        (tmp_path / name).write_bytes(content)
+    result = run(args, tmp_path)
+    assert result.returncode != 0
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
