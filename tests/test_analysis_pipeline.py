@@ -99,7 +99,7 @@ def test_themes_have_names_descriptions_sizes_and_verbatim_quotes(
     analysis: Analysis, synthetic: Synthetic
 ) -> None:
     top = [t for t in analysis.themes if t.parent is None]
-    assert 4 <= len(top) <= 12
+    assert len(top) in themes.TOP_K
     assert all(t.name and t.description.endswith(".") and t.keywords for t in analysis.themes)
     assert all(0 < t.interviews <= t.size for t in analysis.themes)
     answers = sum(len(d.segments) for d in synthetic.docs)

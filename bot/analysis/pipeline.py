@@ -213,7 +213,15 @@ class ThemeResult:
 
 
 async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResult:
-    key = run.key("themes", themes.TOP_K.start, themes.TOP_K.stop, themes.SUB_MIN, themes.SUB_SILHOUETTE)
+    key = run.key(
+        "themes",
+        str(themes.TOP_K),
+        str(themes.SUB_K),
+        themes.SUB_MIN,
+        themes.SUB_SILHOUETTE,
+        themes.TOLERANCE,
+        sorted(themes.FILLER),
+    )
     cached = run.cache.get("themes", key)
     if cached is not None:
         return ThemeResult([_theme(t) for t in cached["themes"]], cached["members"], cached["nearby"])

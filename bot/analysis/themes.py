@@ -11,6 +11,7 @@ a re-run give the same themes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,8 +21,9 @@ from bot.analysis.model import Doc, Segment, Theme
 
 SEED = 0
 MIN_WORDS = 5  # "Yes.", "Sounds good!" carry no theme
-TOP_K = range(4, 13)
-SUB_K = range(2, 7)
+TOP_K = range(6, 17)
+SUB_K = range(2, 6)
+TOLERANCE = 0.01  # silhouettes this close count as equal, and then the finer split wins
 SUB_MIN = 40  # a theme needs this many units before it is split into sub-themes
 SUB_MIN_SIZE, SUB_MIN_SHARE = 5, 0.08  # no sub-theme smaller than this (units, share of the theme)
 SUB_SILHOUETTE = 0.03  # a split must separate at least this well to be kept
@@ -33,6 +35,8 @@ FILLER = {
     "yeah", "yes", "like", "just", "really", "think", "know", "thing", "things", "lot", "kind", "sort",
     "actually", "pretty", "maybe", "probably", "definitely", "mean", "stuff", "ve", "don", "didn", "doesn",
     "isn", "ll", "re", "going", "got", "get", "way", "time", "use", "using", "used", "ai", "would", "could",
+    "ask", "asking", "help", "helps", "make", "makes", "need", "needs", "want", "usually", "able", "try",
+    "trying", "tell", "say", "said", "good", "great", "sure", "okay", "ok", "thank", "thanks", "sounds", "let",
 }  # fmt: skip
 
 
@@ -82,7 +86,7 @@ def _kmeans(vectors: np.ndarray, ks: range, min_size: int = 1) -> tuple[np.ndarr
         else vectors
     )
     scale = len(sample) / len(vectors)
-    best: tuple[int, float] | None = None
+    scores: dict[int, float] = {}
     for k in ks:
         if k >= len(sample):
             break
@@ -90,13 +94,14 @@ def _kmeans(vectors: np.ndarray, ks: range, min_size: int = 1) -> tuple[np.ndarr
         sizes = np.bincount(labels, minlength=k)
         if len(set(labels)) < 2 or sizes.min() < min_size * scale:
             continue
-        score = float(
+        scores[k] = float(
             silhouette_score(
                 sample, labels, sample_size=min(SILHOUETTE_SAMPLE, len(sample)), random_state=SEED
             )
         )
-        if best is None or score > best[1]:
-            best = (k, score)
+    # Interview answers rarely fall into well separated clusters: where silhouettes are flat, prefer
+    # the finer split, which gives a researcher specific themes rather than a few vague ones.
+    best = max(((k, v) for k, v in scores.items() if v >= max(scores.values()) - TOLERANCE), default=None)
     if best is None:
         return np.zeros(len(vectors), dtype=int), 0.0
     labels = KMeans(n_clusters=best[0], n_init=2, random_state=SEED).fit_predict(vectors)
@@ -194,7 +199,9 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
 
 
 def _short(question: str, words: int = 14) -> str:
-    parts = question.split()
+    """The question itself, without the interviewer's preamble ("Great! Let's dive in. Could you...")."""
+    asked = [q for q in re.split(r"(?<=[.!?])\s+", question.strip()) if q.endswith("?")]
+    parts = (asked[-1] if asked else question).split()
     return " ".join(parts[:words]) + ("..." if len(parts) > words else "")
 
 
