@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,6 +55,22 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Commands answered without starting an interview when the person has none yet.
 NO_INTERVIEW_NEEDED = frozenset({"optout", "optin", "mydata", "withdraw", "stop", "pause"})
+_INBOX = InboxRow.__table__  # type: ignore[attr-defined]
+_INSERT_INBOX = insert(_INBOX)
+_INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
+# Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
+_TURN_DEFAULTS: dict[str, object] = {
+    "topic_id": None,
+    "move": None,
+    "covered": [],
+    "followups_used": 0,
+    "flags": [],
+    "model": None,
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "cache_read_tokens": 0,
+    "cache_write_tokens": 0,
+}
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
 
@@ -105,23 +122,24 @@ class Engine:
     async def receive(self, inbound: Inbound) -> bool:
         """Store the event durably and schedule its processing. False if this event was already received."""
         who = inbound.sender
-        row = InboxRow(
-            dedupe_key=inbound.dedupe_key[:200],
-            participant_key=who.key,
-            platform=who.platform,
-            workspace=who.workspace,
-            user_id=who.user_id,
-            text=inbound.text,
-            prompt=inbound.prompt,
-            choice=inbound.choice,
-            interview_id=inbound.interview_id,
-            attachments=inbound.attachments,
-            study_id=inbound.study_id,
-            received_at=inbound.received_at,
-        )
+        values = {
+            "dedupe_key": inbound.dedupe_key[:200],
+            "participant_key": who.key,
+            "platform": who.platform,
+            "workspace": who.workspace,
+            "user_id": who.user_id,
+            "text": inbound.text,
+            "prompt": inbound.prompt,
+            "choice": inbound.choice,
+            "interview_id": inbound.interview_id,
+            "attachments": inbound.attachments,
+            "study_id": inbound.study_id,
+            "received_at": inbound.received_at,
+            "attempts": 0,
+        }
         try:
-            async with self.store.session() as s:
-                s.add(row)
+            async with self.store.connection() as conn:  # a Core insert: the hot path skips the ORM
+                await conn.execute(_INSERT_INBOX, values)
         except IntegrityError:
             # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
             self.kick(who, delay=0)
@@ -216,10 +234,11 @@ class Engine:
             participant = await self._lock_participant(s, who)
             for group in _coalesce(rows):
                 await self._apply_event(s, participant, who, group, work)
-            now = self.clock()
-            for row in rows:
-                row.processed_at = now
-                s.add(row)
+            await s.exec(  # type: ignore[call-overload]
+                update(_INBOX)
+                .where(_INBOX.c.id.in_([row.id for row in rows]))
+                .values(processed_at=self.clock())
+            )
             for interview, address in work._due:
                 study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
                 pending = await pending_move(s, interview, study, address, self.settings.max_message_chars)
@@ -348,7 +367,7 @@ class Engine:
             if isinstance(effect, sm.Say):
                 self._say(s, interview, progress, who, effect, work)
             elif isinstance(effect, sm.RecordTurn):
-                self._add_turn(s, interview, progress, "participant", effect.text)
+                await self._add_turn(s, interview, progress, "participant", effect.text)
             elif isinstance(effect, sm.RecordAnswer):
                 if effect.section == "screening":
                     s.add(
@@ -451,7 +470,7 @@ class Engine:
             if row.status == "sent":
                 work.answered.append((row, effect.label))
 
-    def _add_turn(
+    async def _add_turn(
         self,
         s: AsyncSession,
         interview: Interview,
@@ -461,16 +480,15 @@ class Engine:
         **bookkeeping: object,
     ) -> None:
         progress.turn_seq += 1
-        s.add(
-            Turn(
-                interview_id=interview.id or 0,
-                seq=progress.turn_seq,
-                role=role,
-                text=clean_text(text),
-                created_at=self.clock(),
-                **bookkeeping,
-            )
-        )  # type: ignore[arg-type]
+        values = dict(_TURN_DEFAULTS, **bookkeeping)
+        values.update(
+            interview_id=interview.id or 0,
+            seq=progress.turn_seq,
+            role=role,
+            text=clean_text(text),
+            created_at=self.clock(),
+        )
+        await s.exec(_INSERT_TURN, params=values)  # type: ignore[call-overload]  # Core: no ORM flush
 
     async def _last_question(self, s: AsyncSession, interview: Interview) -> str | None:
         turn = (
@@ -575,7 +593,7 @@ class Engine:
             move, progress = disposed.move, disposed.progress
             covered = sorted(k for k, v in progress.topics.items() if v.get("covered"))
             followups = int(progress.topics.get(move.topic_id or "", {}).get("followups", 0))
-            self._add_turn(
+            await self._add_turn(
                 s,
                 interview,
                 progress,

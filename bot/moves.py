@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import interview as sm
@@ -20,6 +21,11 @@ from bot.messages import Address
 from bot.storage.models import Interview, Turn
 from bot.study import Study
 
+_TRANSCRIPT = (
+    select(col(Turn.role), col(Turn.text), col(Turn.created_at))
+    .where(col(Turn.interview_id) == bindparam("interview_id"))
+    .order_by(col(Turn.seq))
+)
 DISTRESS_PAUSE = "We can pause here. Reply whenever you feel ready to go on, or type `stop` to end."
 ABUSE_END = "I'll end our conversation here. Thank you for your time."
 
@@ -46,9 +52,8 @@ async def pending_move(
     progress = sm.Progress.from_json(interview.data)
     if interview.state != sm.State.INTERVIEWING.value or not progress.awaiting_move or interview.id is None:
         return None
-    turns = (
-        await s.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(col(Turn.seq)))
-    ).all()
+    # only the columns the context needs: loading whole Turn objects grew with every turn
+    turns = (await s.exec(_TRANSCRIPT, params={"interview_id": interview.id})).all()
     summary = None
     if progress.wave:  # a follow-up interview: the wave's topics, and what was said last time
         study = wave_study(study, progress.wave)

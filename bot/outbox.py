@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 MAX_TRANSIENT_ATTEMPTS = 8
 RESENDABLE = ("reply", "notice")
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
 CONCURRENCY = 8  # participants whose messages are in flight at once; each one's still go in order
 
 
@@ -126,16 +128,16 @@ class Dispatcher:
 
         await asyncio.gather(*(in_order(who, mine) for who, mine in by_participant.items()))
         if outcomes:
-            async with self.store.session() as s:
+            async with self.store.connection() as conn:  # Core statements only: no ORM session needed
                 for row_id, values in outcomes.items():
-                    await s.exec(update(OutboxRow).where(col(OutboxRow.id) == row_id).values(**values))  # type: ignore[call-overload]
+                    await conn.execute(update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(**values))
                 for platform, workspace, user_id in unreachable:
-                    await s.exec(  # type: ignore[call-overload]
-                        update(Participant)
+                    await conn.execute(
+                        update(_PARTICIPANTS)
                         .where(
-                            col(Participant.platform) == platform,
-                            col(Participant.workspace) == workspace,
-                            col(Participant.user_id) == user_id,
+                            _PARTICIPANTS.c.platform == platform,
+                            _PARTICIPANTS.c.workspace == workspace,
+                            _PARTICIPANTS.c.user_id == user_id,
                         )
                         .values(unreachable=True)
                     )
