@@ -181,7 +181,7 @@ def analyze_cmd(
                 study=corpus.study,
                 name=corpus.name,
                 confirm=_confirm(yes),
-                notes=[note] if note else [],
+                notes=([note] if note else []) + _skipped(corpus.problems),
             )
 
     try:
@@ -199,6 +199,13 @@ def analyze_cmd(
         f"{analysis.interviews} interview(s), {len(analysis.themes)} theme(s), {len(analysis.codebook)} code(s); "
         f"report in {out}: {', '.join(p.name for p in written)}"
     )
+
+
+def _skipped(problems: list[str]) -> list[str]:
+    """A report note for rows that could not be read (the lines themselves went to stderr)."""
+    if not problems:
+        return []
+    return [f"{len(problems)} problem(s) reading the input; the rows concerned were left out: {problems[0]}"]
 
 
 def _gold(path: Path) -> dict[str, dict[str, bool]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -160,18 +160,36 @@ def corpus_key(docs: list[Doc]) -> str:
     return digest([[d.code, d.group, d.survey, [[s.question, s.answer] for s in d.segments]] for d in docs])
 
 
+async def _cached(
+    run: Run,
+    stage: str,
+    title: str,
+    compute: Callable[[], Awaitable[Any]],
+    load: Callable[[Any], Any],
+    *key: Any,
+) -> Any:
+    """The stage's cached result, or compute it (one progress step) and cache it."""
+    digest_ = run.key(stage, *key)
+    cached = run.cache.get(stage, digest_)
+    if cached is not None:
+        return load(cached)
+    run.progress.start(title, 1)
+    value = await compute()
+    run.cache.put(stage, digest_, value)
+    run.progress.advance()
+    return value
+
+
 async def _facets(run: Run) -> list[Segment]:
     if run.mode == "offline":  # the segments themselves: nothing worth caching
         return await run.toolkit.facets.facets(run.docs)
-    key = run.key("facets")
-    cached = run.cache.get("facets", key)
-    if cached is not None:
-        return [Segment(**s) for s in cached]
-    run.progress.start("facets", 1)
-    found = await run.toolkit.facets.facets(run.docs)
-    run.cache.put("facets", key, found)
-    run.progress.advance()
-    return found
+    return await _cached(
+        run,
+        "facets",
+        "facets",
+        lambda: run.toolkit.facets.facets(run.docs),
+        lambda v: [Segment(**s) for s in v],
+    )
 
 
 @dataclass
@@ -275,17 +293,16 @@ def _described(run: Run, found: themes.Clustering, units: Units, idx: coding.Pas
 async def _names(run: Run, found: ThemeResult, units: Units) -> list[Theme]:
     if not found.themes:
         return []
-    key = run.key("names", [asdict(t) for t in found.themes])
-    cached = run.cache.get("names", key)
-    if cached is not None:
-        return [_theme(t) for t in cached]
-    run.progress.start("name themes", 1)
     members = {tid: [units.items[i] for i in ids] for tid, ids in found.members.items()}
     nearby = {tid: [units.items[i] for i in ids] for tid, ids in found.nearby.items()}
-    named = await run.toolkit.namer.name(found.themes, members, nearby)
-    run.cache.put("names", key, named)
-    run.progress.advance()
-    return named
+    return await _cached(
+        run,
+        "names",
+        "name themes",
+        lambda: run.toolkit.namer.name(found.themes, members, nearby),
+        lambda v: [_theme(t) for t in v],
+        [asdict(t) for t in found.themes],
+    )
 
 
 # ---- coding and prevalence ---------------------------------------------------------------------------
@@ -307,30 +324,24 @@ async def _code(
 ) -> Coded:
     if not codebook:
         return Coded([])
-    key = run.key("code", [asdict(c) for c in codebook], gold or {}, coding.FLOOR, coding.CONTRAST)
-    cached = run.cache.get("code", key)
-    if cached is not None:
-        return Coded(
-            [CodeAssignment(**a) for a in cached["assignments"]],
-            cached["accuracy"],
-            cached["model_on_gold"],
-            cached["notes"],
-        )
-    run.progress.start("code interviews", 1)
-    if run.mode == "offline":
+
+    async def compute() -> Coded:
+        if run.mode != "offline":
+            coded = Coded(await run.toolkit.coder.code(run.docs, codebook))
+            return _with_gold(coded, gold) if gold else coded
         scores = coding.score(run.docs, codebook, run.embedder, idx)
-        if gold:
-            trained = coding.train_on_gold(run.docs, codebook, scores, idx, gold)
-            coded = Coded(trained.assignments, trained.accuracy, trained.out_of_fold, trained.notes)
-        else:
-            coded = Coded(coding.assignments(scores, scores.present(), scores.confidence(), "model"))
-    else:
-        coded = Coded(await run.toolkit.coder.code(run.docs, codebook))
-        if gold:
-            coded = _with_gold(coded, gold)
-    run.cache.put("code", key, asdict(coded))
-    run.progress.advance()
-    return coded
+        if not gold:
+            return Coded(coding.assignments(scores, scores.present(), scores.confidence(), "model"))
+        trained = coding.train_on_gold(run.docs, codebook, scores, idx, gold)
+        return Coded(trained.assignments, trained.accuracy, trained.out_of_fold, trained.notes)
+
+    def load(v: dict[str, Any]) -> Coded:
+        return Coded(
+            [CodeAssignment(**a) for a in v["assignments"]], v["accuracy"], v["model_on_gold"], v["notes"]
+        )
+
+    key = [[asdict(c) for c in codebook], gold or {}, coding.FLOOR, coding.CONTRAST]
+    return await _cached(run, "code", "code interviews", compute, load, *key)
 
 
 def _with_gold(coded: Coded, gold: Labels) -> Coded:
@@ -414,15 +425,13 @@ def code_quotes(run: Run, codebook: list[Code], coded: Coded, idx: coding.Passag
 
 
 async def _emotions(run: Run) -> list[EmotionScore]:
-    key = run.key("emotions")
-    cached = run.cache.get("emotions", key)
-    if cached is not None:
-        return [EmotionScore(**e) for e in cached]
-    run.progress.start("emotions", 1)
-    scores = await run.toolkit.emotions.rate(run.docs)
-    run.cache.put("emotions", key, scores)
-    run.progress.advance()
-    return scores
+    return await _cached(
+        run,
+        "emotions",
+        "emotions",
+        lambda: run.toolkit.emotions.rate(run.docs),
+        lambda v: [EmotionScore(**e) for e in v],
+    )
 
 
 def emotion_summary(
@@ -440,15 +449,10 @@ def emotion_summary(
 
 
 async def _roles(run: Run) -> dict[str, str | None]:
-    key = run.key("roles")
-    cached = run.cache.get("roles", key)
-    if cached is not None:
-        return dict(cached)
-    run.progress.start("roles", 1)
-    found: dict[str, str | None] = dict(await run.toolkit.roles.roles(run.docs))
-    run.cache.put("roles", key, found)
-    run.progress.advance()
-    return found
+    async def compute() -> dict[str, str | None]:
+        return dict(await run.toolkit.roles.roles(run.docs))
+
+    return await _cached(run, "roles", "roles", compute, dict)
 
 
 def role_shares(
