@@ -221,3 +221,105 @@ def test_small_cells_are_suppressed(synthetic: Synthetic, model: MiniLMEmbedder,
     assert all(cells[g].suppressed and cells[g].share is None and cells[g].n == 60 for g in GROUPS)
     assert {s.group for s in result.emotion_summary} == {"all"}
     assert all(r.augmentation is None for r in result.roles if r.group != "all")
+
+
+class Interrupting:
+    """The real embedder, interrupted (as by Ctrl-C or a crash) after `calls` successful calls."""
+
+    def __init__(self, inner: MiniLMEmbedder, calls: int) -> None:
+        self.inner, self.name, self.calls, self.seen = inner, inner.name, calls, []  # type: ignore[var-annotated]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self.calls == 0:
+            raise KeyboardInterrupt
+        self.calls -= 1
+        self.seen += texts
+        return self.inner.encode(texts)
+
+
+def test_an_interrupted_run_resumes_without_embedding_again(
+    model: MiniLMEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = generate(per_group=10, seed=3)
+    monkeypatch.setattr(pipeline, "CHUNK", 60)
+    first = Interrupting(model, calls=2)
+    with pytest.raises(KeyboardInterrupt):
+        _run(small, CachedEmbedder(first, tmp_path), tmp_path, codebook=CODEBOOK)
+    assert first.seen  # two chunks of passages were embedded and kept before the interruption
+    second = Interrupting(model, calls=10_000)
+    done = _run(small, CachedEmbedder(second, tmp_path), tmp_path, codebook=CODEBOOK)
+    assert done.themes and done.prevalence
+    assert not set(first.seen) & set(second.seen)  # nothing embedded twice
+    assert {p.text for p in passages(small.docs)} <= set(first.seen) | set(second.seen)
+
+
+class Declining:
+    """A paid coder whose estimate the researcher declines: it must never be asked to code."""
+
+    def __init__(self) -> None:
+        self.coded = 0
+
+    def estimate(self, docs, codebook):  # type: ignore[no-untyped-def]
+        from bot.analysis.stages import Estimate
+
+        return Estimate(requests=3 * len(docs), input_tokens=1000, output_tokens=100, usd=1.5, batched=False)
+
+    async def code(self, docs, codebook):  # type: ignore[no-untyped-def]
+        self.coded += 1
+        return []
+
+
+def test_a_declined_cost_estimate_stops_before_any_paid_stage(model: MiniLMEmbedder, tmp_path: Path) -> None:
+    small = generate(per_group=4)
+    embedder = CachedEmbedder(model, tmp_path)
+    toolkit = replace(offline_toolkit(embedder), coder=Declining())
+    asked = []
+    with pytest.raises(pipeline.AnalysisCancelled, match=r"\$1.50"):
+        asyncio.run(
+            pipeline.analyze(
+                small.docs,
+                toolkit=toolkit,
+                embedder=embedder,
+                codebook=CODEBOOK,
+                mode="claude",
+                cache_dir=tmp_path,
+                confirm=lambda estimate: asked.append(estimate) or False,
+            )
+        )
+    assert len(asked) == 1 and toolkit.coder.coded == 0  # type: ignore[attr-defined]
+    assert not (tmp_path / "stages").exists()
+
+
+class BrokenRater:
+    exploratory = True
+
+    async def rate(self, docs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+
+def test_stages_finished_before_an_interruption_are_not_computed_again(
+    model: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    small = generate(per_group=4, seed=5)
+    embedder = CachedEmbedder(model, tmp_path)
+    broken = replace(offline_toolkit(embedder), emotions=BrokenRater())
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(
+            pipeline.analyze(
+                small.docs, toolkit=broken, embedder=embedder, codebook=CODEBOOK, cache_dir=tmp_path
+            )
+        )
+    finished = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "stages").glob("*.json")}
+    assert {name.split("-")[0] for name in finished} == {"themes", "names", "code"}
+    asyncio.run(
+        pipeline.analyze(
+            small.docs,
+            toolkit=offline_toolkit(embedder),
+            embedder=embedder,
+            codebook=CODEBOOK,
+            cache_dir=tmp_path,
+        )
+    )
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "stages").glob("*.json")}
+    assert {k: after[k] for k in finished} == finished  # read, not rewritten
+    assert {name.split("-")[0] for name in after} == {"themes", "names", "code", "emotions", "roles"}
