@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -71,6 +71,27 @@ _TURN_DEFAULTS: dict[str, object] = {
     "cache_read_tokens": 0,
     "cache_write_tokens": 0,
 }
+# Built once: constructing a statement costs more than executing it from the compiled cache.
+_PARTICIPANT = select(Participant).where(
+    Participant.platform == bindparam("platform"),
+    Participant.workspace == bindparam("workspace"),
+    Participant.user_id == bindparam("user_id"),
+)
+_PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
+_INTERVIEW = select(Interview).where(Interview.id == bindparam("id"))
+_INTERVIEW_FOR_UPDATE = _INTERVIEW.with_for_update()
+_INTERVIEW_LATEST = (
+    select(Interview)
+    .where(Interview.participant_id == bindparam("participant_id"))
+    .order_by(col(Interview.id).desc())
+)
+_INTERVIEW_BY_ID = _INTERVIEW_LATEST.where(Interview.id == bindparam("id"))
+_INTERVIEW_BY_STUDY = _INTERVIEW_LATEST.where(Interview.study_id == bindparam("study_id"))
+_PROMPTED = (
+    select(OutboxRow)
+    .where(OutboxRow.interview_id == bindparam("interview_id"), OutboxRow.prompt == bindparam("prompt"))
+    .order_by(col(OutboxRow.id).desc())
+)
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
 
@@ -201,21 +222,17 @@ class Engine:
             await self.dispatcher.show_answered(row, label)
 
     async def _lock_participant(self, s: AsyncSession, who: Address) -> Participant:
-        query = select(Participant).where(
-            Participant.platform == who.platform,
-            Participant.workspace == who.workspace,
-            Participant.user_id == who.user_id,
-        )
-        if self.store.is_postgres:
-            query = query.with_for_update()  # one writer per participant across worker processes
-        participant = (await s.exec(query)).first()
+        # one writer per participant across worker processes
+        query = _PARTICIPANT_FOR_UPDATE if self.store.is_postgres else _PARTICIPANT
+        params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
+        participant = (await s.exec(query, params=params)).first()
         if participant is None:
             try:
                 async with s.begin_nested():
                     s.add(Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id))
             except IntegrityError:
                 pass  # another worker created it a moment ago
-            participant = (await s.exec(query)).one()
+            participant = (await s.exec(query, params=params)).one()
         return participant
 
     async def _apply_inbox(self, who: Address) -> _Work:
@@ -307,12 +324,13 @@ class Engine:
     async def _interview_for(
         self, s: AsyncSession, participant: Participant, row: InboxRow
     ) -> Interview | None:
-        query = select(Interview).where(Interview.participant_id == participant.id)
         if row.interview_id is not None:
-            query = query.where(Interview.id == row.interview_id)
+            query, params = _INTERVIEW_BY_ID, {"participant_id": participant.id, "id": row.interview_id}
         elif row.study_id is not None:
-            query = query.where(Interview.study_id == row.study_id)
-        return (await s.exec(query.order_by(col(Interview.id).desc()))).first()
+            query, params = _INTERVIEW_BY_STUDY, {"participant_id": participant.id, "study_id": row.study_id}
+        else:
+            query, params = _INTERVIEW_LATEST, {"participant_id": participant.id}
+        return (await s.exec(query, params=params)).first()
 
     async def study_open(self, study_id: str) -> bool:
         """False when REQUIRE_APPROVAL is on and the study's current plan version is not approved."""
@@ -457,13 +475,8 @@ class Engine:
     async def _mark_answered(
         self, s: AsyncSession, interview: Interview, effect: sm.MarkAnswered, work: _Work
     ) -> None:
-        row = (
-            await s.exec(
-                select(OutboxRow)
-                .where(OutboxRow.interview_id == interview.id, OutboxRow.prompt == effect.prompt)
-                .order_by(col(OutboxRow.id).desc())
-            )
-        ).first()
+        params = {"interview_id": interview.id, "prompt": effect.prompt}
+        row = (await s.exec(_PROMPTED, params=params)).first()
         if row is not None and row.answered_label is None:
             row.answered_label = effect.label
             s.add(row)
@@ -578,10 +591,8 @@ class Engine:
     async def _store_move(self, pending: PendingMove, move: Move) -> _Work:
         work, study, who = _Work(), pending.study, pending.who
         async with self.store.session() as s:
-            query = select(Interview).where(Interview.id == pending.interview_id)
-            if self.store.is_postgres:
-                query = query.with_for_update()
-            interview = (await s.exec(query)).one()
+            query = _INTERVIEW_FOR_UPDATE if self.store.is_postgres else _INTERVIEW
+            interview = (await s.exec(query, params={"id": pending.interview_id})).one()
             progress = sm.Progress.from_json(interview.data)
             if (
                 progress.move_token != pending.token
