@@ -45,6 +45,7 @@ THEME_QUOTES = 3
 CODE_QUOTES = 5
 NAMING_MEMBERS, NAMING_NEARBY = 20, 5
 UNKNOWN_GROUP = "(not given)"
+FEW_UNITS = 200
 
 
 class Progress(Protocol):
@@ -240,12 +241,15 @@ async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResu
         themes.TOLERANCE,
         sorted(themes.FILLER),
     )
+    if len(units.items) < FEW_UNITS:  # said on every run, cached or not
+        run.notes.append(
+            f"Only {len(units.items)} passages to cluster: themes are tentative below a few hundred."
+        )
     cached = run.cache.get("themes", key)
     if cached is not None:
         return ThemeResult([_theme(t) for t in cached["themes"]], cached["members"], cached["nearby"])
     run.progress.start("themes", 1)
     if len(units.items) < 2:
-        run.notes.append("Too few substantive answers to find themes.")
         result = ThemeResult([], {}, {})
     else:
         found = themes.cluster(units.items, units.vectors)
