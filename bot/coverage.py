@@ -6,7 +6,6 @@ budgets, and puts must topics first when the budget runs short.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,7 +96,7 @@ def dispose(study: Study, progress: Progress, proposal: Move, allowed: Guidance)
     elif move.kind in (MoveKind.ASK, MoveKind.TRANSITION) and study.topic(move.topic_id or "") is None:
         move, overridden = _advance(study, proposal, allowed), True
 
-    p = copy.deepcopy(progress)
+    p = progress.copy()
     for topic_id in move.covered:
         if study.topic(topic_id):
             p.topics.setdefault(topic_id, {}).update(covered=True)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -57,6 +58,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_INTERVIEW_NEEDED = frozenset({"optout", "optin", "mydata", "withdraw", "stop", "pause"})
 _INBOX = InboxRow.__table__  # type: ignore[attr-defined]
 _INSERT_INBOX = insert(_INBOX)
+_INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 _INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
 # Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
 _TURN_DEFAULTS: dict[str, object] = {
@@ -412,7 +414,7 @@ class Engine:
             elif isinstance(effect, sm.MarkAnswered):
                 await self._mark_answered(s, interview, effect, work)
             elif isinstance(effect, sm.AskInterviewer):
-                interview.move_due_at = self.clock()
+                set_committed_value(interview, "move_due_at", self.clock())  # _save writes it
                 work._due.append((interview, who))
             elif isinstance(effect, sm.RepeatQuestion):
                 last = await self._last_question(s, interview)
@@ -435,16 +437,26 @@ class Engine:
                 for piece in await own_data_messages(s, interview):
                     self._say(s, interview, progress, who, sm.Say(piece), work)
         if not progress.awaiting_move:
-            interview.move_due_at = None
-        self._save(s, interview, result.state, progress)
+            set_committed_value(interview, "move_due_at", None)
+        await self._save(s, interview, result.state, progress)
 
-    def _save(self, s: AsyncSession, interview: Interview, state: sm.State, progress: sm.Progress) -> None:
-        interview.state = state.value
-        interview.data = progress.to_json()
-        interview.updated_at = self.clock()
+    async def _save(
+        self, s: AsyncSession, interview: Interview, state: sm.State, progress: sm.Progress
+    ) -> None:
+        """Write the interview's new state with one Core UPDATE (no ORM flush); the object in hand follows."""
+        values = {
+            "state": state.value,
+            "data": progress.to_json(),
+            "updated_at": self.clock(),
+            "move_due_at": interview.move_due_at,
+        }
         if state is sm.State.COMPLETED and interview.completed_at is None:
-            interview.completed_at = self.clock()
-        s.add(interview)
+            values["completed_at"] = self.clock()
+        for key, value in values.items():
+            set_committed_value(interview, key, value)  # already written: the ORM must not write it again
+        await s.exec(  # type: ignore[call-overload]
+            update(_INTERVIEWS).where(_INTERVIEWS.c.id == interview.id).values(**values)
+        )
 
     def _say(
         self,
@@ -621,7 +633,7 @@ class Engine:
                 cache_read_tokens=move.usage.cache_read_tokens,
                 cache_write_tokens=move.usage.cache_write_tokens,
             )
-            interview.move_due_at = None
+            set_committed_value(interview, "move_due_at", None)
             state = sm.State.INTERVIEWING
             if {"abuse", "off_topic"} & set(move.flags):
                 progress.flagged_turns += 1
@@ -641,7 +653,7 @@ class Engine:
                         s, interview, progress, who, sm.Say(f"{study.support}\n\n{DISTRESS_PAUSE}"), work
                     )
                     progress.paused_from, state = sm.State.INTERVIEWING.value, sm.State.PAUSED
-            self._save(s, interview, state, progress)
+            await self._save(s, interview, state, progress)
         return work
 
     # ---- recovery and periodic work ----------------------------------------------------------------

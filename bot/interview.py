@@ -6,8 +6,7 @@ effects out, so every path can be tested by calling `step` directly.
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -207,12 +206,24 @@ class Progress:
     wave: str | None = None  # the follow-up wave this interview belongs to (None: the main interview)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _nested_copies(dict(self.__dict__))
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Progress:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
-        return cls(**copy.deepcopy(known))
+        return cls(**_nested_copies(known))
+
+    def copy(self) -> Progress:
+        """An independent copy (the only nested values are `topics` and `screening`), cheaper than deepcopy."""
+        return Progress(**_nested_copies(dict(self.__dict__)))
+
+
+def _nested_copies(fields: dict[str, Any]) -> dict[str, Any]:
+    if "topics" in fields:
+        fields["topics"] = {k: dict(v) for k, v in fields["topics"].items()}
+    if "screening" in fields:
+        fields["screening"] = dict(fields["screening"])
+    return fields
 
 
 @dataclass
@@ -319,7 +330,7 @@ def _match(text: str, say: Say) -> Choice | None:
 
 def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
     """Advance one event. Pure: returns the new state, new progress and the effects to carry out."""
-    p = copy.deepcopy(progress)
+    p = progress.copy()
     if isinstance(event, Command):
         return _command(study, state, p, event.name)
     if isinstance(event, Expire):
@@ -470,7 +481,7 @@ def _after_consent(study: Study, p: Progress, effects: list[Effect]) -> Step:
 
 def begin_survey(study: Study, p: Progress, closing: str) -> Step:
     """The interview proper is over: send the closing text and the first survey item."""
-    p = copy.deepcopy(p)
+    p = p.copy()
     p.awaiting_move = False
     if not study.survey:
         return Step(State.COMPLETED, p, [Say(closing)])
