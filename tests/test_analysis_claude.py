@@ -417,7 +417,7 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
     for a in analysis["assignments"]:
         assert not a["present"] or a["evidence"][0] in source.read_text(encoding="utf-8")
     stigma = next(p for p in analysis["prevalence"] if p["code"] == "stigma" and p["group"] == "all")
-    assert stigma["k"] == 4
+    assert stigma["k"] == 4 and stigma["n"] == 11  # the failed interview is left out, not counted absent
     assert all(e["intensity"] in (1, 4) for e in analysis["emotions"]) and analysis["emotions"]
     assert analysis["themes"] and all(t["name"].endswith(" concerns") for t in analysis["themes"])
     everyone = next(r for r in analysis["roles"] if r["group"] == "all")
@@ -430,3 +430,17 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
     with (out / "codes.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 22 and "syn-05" not in {r["interview"] for r in rows}
+
+    # A second run comes from the stage cache: no new requests, and the failure is still reported.
+    asked = len(fake.batch_requests) + len(fake.message_requests)
+    again = await asyncio.create_subprocess_exec(
+        str(command), *args, "--by", "occupation", "--min-cell", "3", "--out", str(tmp_path / "again"),
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(again.communicate(), 240)
+    assert again.returncode == 0, err.decode()
+    assert len(fake.batch_requests) + len(fake.message_requests) == asked
+    rerun = json.loads((tmp_path / "again" / "analysis.json").read_text(encoding="utf-8"))
+    assert [n for n in rerun["notes"] if n.startswith("Claude coding:")] == [failed]
+    assert rerun["prevalence"] == analysis["prevalence"]

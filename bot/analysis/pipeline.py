@@ -172,11 +172,14 @@ async def _cached(
     """The stage's cached result, or compute it (one progress step) and cache it."""
     digest_ = run.key(stage, *key)
     cached = run.cache.get(stage, digest_)
-    if cached is not None:
-        return load(cached)
+    if isinstance(cached, dict) and set(cached) == {"value", "notes"}:
+        run.notes.extend(cached["notes"])  # failures reported by the run that computed it still apply
+        return load(cached["value"])
     run.progress.start(title, 1)
+    before = set(_part_notes(run))
     value = await compute()
-    run.cache.put(stage, digest_, value)
+    stage_notes = [n for n in _part_notes(run) if n not in before]
+    run.cache.put(stage, digest_, {"value": value, "notes": stage_notes})
     run.progress.advance()
     return value
 
@@ -382,7 +385,9 @@ def prevalence(
     present = {(a.interview, a.code): a.present for a in coded.assignments}
     out = []
     for code in codebook:
-        for group, members in groups_of(docs, group_field).items():
+        for group, everyone in groups_of(docs, group_field).items():
+            # an interview whose coding failed (Claude mode) is left out, not counted as absent
+            members = [m for m in everyone if (m, code.id) in present]
             n = len(members)
             k = sum(present.get((m, code.id), False) for m in members)
             if n < min_cell:
@@ -594,7 +599,7 @@ async def analyze(
         survey=survey,
         agreement=_agreement(coded, gold) if gold else [],
         classifier_accuracy=coded.accuracy,
-        notes=run.notes + coded.notes + _notes(run, min_cell, gold, codebook),
+        notes=list(dict.fromkeys(run.notes + coded.notes + _notes(run, min_cell, gold, codebook))),
         min_cell=min_cell,
     )
 
@@ -635,8 +640,9 @@ def _check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> N
         )
 
 
-def _notes(run: Run, min_cell: int, gold: Labels | None, codebook: list[Code]) -> list[str]:
-    out = []
+def _part_notes(run: Run) -> list[str]:
+    """What the mode's parts report so far (e.g. Claude requests that failed for good)."""
+    out: list[str] = []
     for part in (
         run.toolkit.facets,
         run.toolkit.namer,
@@ -645,6 +651,11 @@ def _notes(run: Run, min_cell: int, gold: Labels | None, codebook: list[Code]) -
         run.toolkit.roles,
     ):
         out += list(getattr(part, "notes", []) or [])
+    return out
+
+
+def _notes(run: Run, min_cell: int, gold: Labels | None, codebook: list[Code]) -> list[str]:
+    out = _part_notes(run)
     if getattr(run.toolkit.emotions, "exploratory", False):
         out.append(
             "Emotion intensities come from a word list and sentence similarity: exploratory, "
