@@ -36,7 +36,8 @@ ORG_SUFFIX = (
     r"(?:Inc|Ltd|LLC|LLP|GmbH|AG|SA|AB|BV|NV|Oy|SpA|Pty|PLC|Corp|Corporation|Company|Co|Group|Foundation|University|"
     r"College|Institute|Hospital|Bank|Labs|Agency|Council|Association|School|Trust|Partners)\b"
 )
-CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[-'][A-ZÀ-ÖØ-Þ]?[a-zß-öø-ÿ]+)?"
+# A capitalised word, including names with an inner capital (McAllister, DeShawn), O'Neill, or a hyphen.
+CAP = r"(?:O')?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?(?:[-'][A-ZÀ-ÖØ-Þ]?[a-zß-öø-ÿ]+)?"
 ORG = re.compile(
     rf"\b(?:University|College|Institute|Bank|Hospital) of (?:the )?{CAP}(?: {CAP})*"
     rf"|\b(?:{CAP}|[A-Z]{{2,}})(?:[ &]+(?:{CAP}|[A-Z]{{2,}}|of|and|&))*[ ]+{ORG_SUFFIX}"

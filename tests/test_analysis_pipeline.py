@@ -136,6 +136,9 @@ def test_quotes_and_evidence_are_verbatim_redacted_and_free_of_planted_identifie
     texts = [q.text for q in analysis.quotes] + [e for a in analysis.assignments for e in a.evidence]
     texts += [e.evidence for e in analysis.emotions]
     assert not [t for t in texts for planted in PLANTED if planted in t]
+    # nor in what labels a theme: its name, description and keywords (lower-cased, word by word)
+    labels = " ".join(f"{t.name} {t.description} {' '.join(t.keywords)}" for t in analysis.themes).lower()
+    assert not [w for planted in PLANTED for w in planted.lower().split() if len(w) > 3 and w in labels]
     per_code = {}
     for q in analysis.quotes:
         if q.code:

@@ -51,3 +51,9 @@ def test_empty_and_huge_text() -> None:
     assert redact("") == ""
     big = "I draft reports with it. " * 20000 + "Mail me at a@b.co."
     assert redact(big).endswith("Mail me at [EMAIL].")
+
+
+def test_names_with_an_inner_capital_or_apostrophe_are_caught_whole() -> None:
+    assert redact("I work alongside Colin McAllister daily.") == "I work alongside [PERSON] daily."
+    assert redact("I met Sean O'Neill at work.") == "I met [PERSON] at work."
+    assert redact("We use PowerPoint a lot.") == "We use PowerPoint a lot."

@@ -36,6 +36,7 @@ from bot.analysis.model import (
 )
 from bot.analysis.stages import Estimate, Toolkit
 from bot.analysis.stats import bootstrap_median, ppi_share, wilson
+from bot.redact import redact
 
 log = logging.getLogger(__name__)
 Labels = dict[str, dict[str, bool]]
@@ -302,11 +303,18 @@ async def _names(run: Run, found: ThemeResult, units: Units) -> list[Theme]:
         return []
     members = {tid: [units.items[i] for i in ids] for tid, ids in found.members.items()}
     nearby = {tid: [units.items[i] for i in ids] for tid, ids in found.nearby.items()}
+
+    async def compute() -> list[Theme]:
+        named = await run.toolkit.namer.name(found.themes, members, nearby)
+        for theme in named:  # a name or description must not carry a participant's identifiers either
+            theme.name, theme.description = redact(theme.name), redact(theme.description)
+        return named
+
     return await _cached(
         run,
         "names",
         "name themes",
-        lambda: run.toolkit.namer.name(found.themes, members, nearby),
+        compute,
         lambda v: [_theme(t) for t in v],
         [asdict(t) for t in found.themes],
     )

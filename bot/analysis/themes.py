@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.analysis.model import Doc, Segment, Theme
+from bot.redact import redact
 
 SEED = 0
 MIN_WORDS = 5  # "Yes.", "Sounds good!" carry no theme
@@ -160,6 +161,9 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
     return Clustering(themes=themes, members=members, centroids=centroids)
 
 
+PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
+
+
 def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
     """Class-based TF-IDF: per theme, the terms frequent in it and rare across the other themes."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -167,7 +171,9 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
     ids = list(texts)
     if not ids:
         return {}
-    docs = [" ".join(texts[i]) for i in ids]
+    # Names, emails and the like never become keywords (they label a theme in the report): redact first,
+    # then drop the placeholders themselves.
+    docs = [PLACEHOLDER.sub(" ", redact(" ".join(texts[i]))) for i in ids]
     vectorizer = CountVectorizer(
         stop_words=sorted(ENGLISH_STOP_WORDS | FILLER),
         ngram_range=(1, 2),
