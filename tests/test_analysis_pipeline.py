@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -326,3 +327,21 @@ def test_stages_finished_before_an_interruption_are_not_computed_again(
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "stages").glob("*.json")}
     assert {k: after[k] for k in finished} == finished  # read, not rewritten
     assert {name.split("-")[0] for name in after} == {"themes", "names", "code", "emotions", "roles"}
+
+
+def test_without_the_sentence_model_tfidf_vectors_stand_in_and_the_report_says_so(
+    synthetic: Synthetic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.analysis import embed
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    assert not embed.sentence_model_available()
+    corpus = [s.answer for d in synthetic.docs for s in d.segments]
+    inner, note = embed.default_embedder(corpus)
+    assert isinstance(inner, embed.TfidfEmbedder) and note and "TF-IDF" in note
+    result = _run(synthetic, CachedEmbedder(inner, tmp_path), tmp_path, codebook=CODEBOOK, notes=[note])
+    assert note in result.notes and result.themes and all(t.quotes for t in result.themes if t.parent is None)
+    everyone = {p.code: p for p in result.prevalence if p.group == "all"}
+    assert set(everyone) == {c.id for c in CODEBOOK} and all(p.share is not None for p in everyone.values())
+    texts = [q.text for q in result.quotes]
+    assert texts and not [t for t in texts for planted in PLANTED if planted in t]
