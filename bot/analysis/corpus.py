@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.analysis.files import csv_text
 from bot.analysis.model import Doc, Segment
 from bot.errors import AnalysisInputError
 from bot.importer import parse_transcript
@@ -59,28 +60,9 @@ def is_csv_source(source: str) -> bool:
 
 
 def _csv_text(path: Path) -> str:
-    """The file's text, or an AnalysisInputError saying why it is not a usable CSV."""
-    if not path.exists():
-        raise AnalysisInputError(f"{path}: no such file; check the path")
-    if not path.is_file():
-        raise AnalysisInputError(f"{path}: is not a file; give the path of a CSV file")
-    if path.stat().st_size > MAX_CSV_BYTES:
-        raise AnalysisInputError(f"{path}: is larger than {MAX_CSV_BYTES // 2**30} GB; split it and retry")
-    data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise AnalysisInputError(
-            f"{path}: looks binary (it has NUL bytes); expected a UTF-8 CSV with a header `transcript_id,text`"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise AnalysisInputError(
-            f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as 'CSV UTF-8' and retry"
-        ) from None
-    if not text.strip():
-        raise AnalysisInputError(f"{path}: is empty; expected a header `transcript_id,text` and one row each")
-    return text
+    return csv_text(
+        path, error=AnalysisInputError, max_bytes=MAX_CSV_BYTES, expected="a header `transcript_id,text`"
+    )
 
 
 def _header(path: Path, header: list[str]) -> tuple[int, int, list[tuple[int, str]]]:

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.analysis.files import csv_text
 from bot.errors import LabelFileError
 
 ID_COLUMNS = ("transcript_id", "interview")
@@ -25,25 +26,12 @@ Labels = dict[str, dict[str, bool]]
 
 
 def _text(path: Path) -> str:
-    """The file's text, or a LabelFileError saying why it is not a readable CSV."""
-    if not path.exists():
-        raise LabelFileError(f"{path}: no such file; check the path")
-    if not path.is_file():
-        raise LabelFileError(f"{path}: is not a file; give the path of a CSV file")
-    if path.stat().st_size > MAX_BYTES:
-        raise LabelFileError(f"{path}: is larger than {MAX_BYTES // 2**20} MB; is it really a label CSV?")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise LabelFileError(f"{path}: looks binary (it has NUL bytes); save it as CSV (UTF-8) and retry")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LabelFileError(
-            f"{path}: is not UTF-8 (byte {exc.start}); save it as 'CSV UTF-8' in your spreadsheet and retry"
-        ) from None
-    if not text.strip():
-        raise LabelFileError(f"{path}: is empty; expected a header such as `transcript_id,<code>,...`")
-    return text
+    return csv_text(
+        path,
+        error=LabelFileError,
+        max_bytes=MAX_BYTES,
+        expected="a header such as `transcript_id,<code>,...`",
+    )
 
 
 def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
