@@ -20,7 +20,9 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -58,6 +60,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NO_INTERVIEW_NEEDED = frozenset({"optout", "optin", "mydata", "withdraw", "stop", "pause"})
 _INBOX = InboxRow.__table__  # type: ignore[attr-defined]
 _INSERT_INBOX = insert(_INBOX)
+Inbox = sa.Row[Any]  # an inbox row as read on the hot path: a Core row with InboxRow's columns
+_UNPROCESSED = (
+    sa.select(_INBOX)  # SQLAlchemy's select: rows, not sqlmodel's scalars
+    .where(_INBOX.c.participant_key == bindparam("key"), _INBOX.c.processed_at.is_(None))
+    .order_by(_INBOX.c.id)
+)
+_UNPROCESSED_SKIP_LOCKED = _UNPROCESSED.with_for_update(skip_locked=True)
 _INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 _INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
 # Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
@@ -240,14 +249,8 @@ class Engine:
     async def _apply_inbox(self, who: Address) -> _Work:
         work = _Work()
         async with self.store.session() as s:
-            query = (
-                select(InboxRow)
-                .where(InboxRow.participant_key == who.key, col(InboxRow.processed_at).is_(None))
-                .order_by(col(InboxRow.id))
-            )
-            if self.store.is_postgres:
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await s.exec(query)).all())
+            query = _UNPROCESSED_SKIP_LOCKED if self.store.is_postgres else _UNPROCESSED
+            rows = list((await s.exec(query, params={"key": who.key})).all())  # Core rows, read-only
             if not rows:
                 return work
             participant = await self._lock_participant(s, who)
@@ -266,7 +269,7 @@ class Engine:
         return work
 
     async def _apply_event(
-        self, s: AsyncSession, participant: Participant, who: Address, rows: list[InboxRow], work: _Work
+        self, s: AsyncSession, participant: Participant, who: Address, rows: list[Inbox], work: _Work
     ) -> None:
         first = rows[0]
         event = _event_for(rows)
@@ -323,9 +326,7 @@ class Engine:
                 await s.flush()
                 return interview.id or 0
 
-    async def _interview_for(
-        self, s: AsyncSession, participant: Participant, row: InboxRow
-    ) -> Interview | None:
+    async def _interview_for(self, s: AsyncSession, participant: Participant, row: Inbox) -> Interview | None:
         if row.interview_id is not None:
             query, params = _INTERVIEW_BY_ID, {"participant_id": participant.id, "id": row.interview_id}
         elif row.study_id is not None:
@@ -717,7 +718,7 @@ class Engine:
         await self.dispatcher.send_due()
 
 
-def _event_for(rows: list[InboxRow]) -> sm.Event:
+def _event_for(rows: list[Inbox]) -> sm.Event:
     first = rows[0]
     if first.choice is not None:
         return sm.Click(first.prompt or "", first.choice)
@@ -729,9 +730,9 @@ def _event_for(rows: list[InboxRow]) -> sm.Event:
     return sm.Message(text, sum(r.attachments for r in rows))
 
 
-def _coalesce(rows: list[InboxRow]) -> list[list[InboxRow]]:
+def _coalesce(rows: list[Inbox]) -> list[list[Inbox]]:
     """Consecutive plain messages become one turn; clicks and commands stay on their own."""
-    groups: list[list[InboxRow]] = []
+    groups: list[list[Inbox]] = []
     for row in rows:
         plain = row.choice is None and sm.parse_command(row.text) is None
         if plain and groups and groups[-1][0].choice is None and sm.parse_command(groups[-1][0].text) is None:
