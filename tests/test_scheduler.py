@@ -139,3 +139,51 @@ async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
         ]
     # one after another: 8 conversations.open + 24 chat.postMessage = 32 answers of 50 ms, 1.6 s
     assert elapsed < 1.0, elapsed
+
+
+class LeaseWatchingSender(FakeSender):
+    """Counts, at every send, how many rows sit claimed ('sending'); rate-limits one participant once."""
+
+    def __init__(self, runtime_store, limited: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.store, self.limited, self.most_claimed = runtime_store, limited, 0
+
+    async def send(self, message: Outbound) -> str:
+        from bot.errors import RateLimited
+
+        async with self.store.session() as s:
+            claimed = (await s.exec(select(OutboxRow).where(OutboxRow.status == "sending"))).all()
+        self.most_claimed = max(self.most_claimed, len(claimed))
+        if message.to.user_id == self.limited:
+            self.limited = None
+            raise RateLimited(60, "slow down")
+        return await super().send(message)
+
+
+async def test_a_backlog_is_claimed_in_chunks_and_a_held_participant_keeps_their_order(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """A long backlog never sits claimed past the lease while earlier rows go out; when one participant's
+    message is put back (rate limited), their later message is not sent ahead of it in a later chunk."""
+    from bot.outbox import CLAIM_CHUNK
+
+    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender())
+    sender = LeaseWatchingSender(runtime.store, limited="U0")
+    runtime.engine.register_sender("slack", sender)
+    try:
+        users = [f"U{n}" for n in range(2 * CLAIM_CHUNK)]
+        async with runtime.store.session() as s:
+            for n in range(2):
+                for user in users:
+                    queue(s, f"r:{user}:{n}", Address("slack", "T1", user), f"message {n}", not_before=NOON)
+        assert await runtime.engine.dispatcher.send_due() == 4 * CLAIM_CHUNK - 2
+        assert sender.most_claimed <= CLAIM_CHUNK
+        assert sender.to("U0") == [] and [m.text for m in sender.to("U1")] == ["message 0", "message 1"]
+        async with runtime.store.session() as s:
+            held = (await s.exec(select(OutboxRow).where(OutboxRow.user_id == "U0"))).all()
+        assert sorted((r.text, r.status) for r in held) == [
+            ("message 0", "pending"),
+            ("message 1", "pending"),
+        ]
+    finally:
+        await runtime.close()
