@@ -57,8 +57,9 @@ def _expects_answer(message: Outbound) -> bool:
     return bool(message.choices) or message.text.rstrip().endswith("?") or "that's everything" in message.text
 
 
-async def _participant(runtime: Runtime, sender: QueueSender, timer: TimedInterviewer, name: str,
-                       overheads: list[float]) -> int:
+async def _participant(
+    runtime: Runtime, sender: QueueSender, timer: TimedInterviewer, name: str, overheads: list[float]
+) -> int:
     who = Address("bench", "w", name)
     inbox = sender.inboxes[name]
     turns, seq, text = 0, 0, "hello"
@@ -67,7 +68,9 @@ async def _participant(runtime: Runtime, sender: QueueSender, timer: TimedInterv
         seq += 1
         if choice is not None:
             value = choice.choices[0].value
-            inbound = Inbound(who, f"{name}:{seq}", prompt=choice.prompt, choice=value, interview_id=choice.interview_id)
+            inbound = Inbound(
+                who, f"{name}:{seq}", prompt=choice.prompt, choice=value, interview_id=choice.interview_id
+            )
         else:
             inbound = Inbound(who, f"{name}:{seq}", text=text)
         start = time.perf_counter()
@@ -84,7 +87,9 @@ async def _participant(runtime: Runtime, sender: QueueSender, timer: TimedInterv
         text = f"{ANSWER} ({name} turn {seq})"
 
 
-async def _run(database_url: str, studies: Path, interviews: int, in_flight: int) -> tuple[list[float], float, int]:
+async def _run(
+    database_url: str, studies: Path, interviews: int, in_flight: int
+) -> tuple[list[float], float, int]:
     timer = TimedInterviewer()
     settings = settings_for(database_url, studies)
     runtime = await Runtime.start(settings, interviewer=timer)
@@ -113,10 +118,14 @@ async def bench_database(label: str, url_factory, studies: Path, interviews: int
         sequential, _, _ = await _run(url, studies, 50, 1)
     async with url_factory() as url:
         loaded, elapsed, turns = await _run(url, studies, interviews, in_flight)
-    print(f"  {label}: overhead per turn, one interview at a time: p50 {_ms(sequential, 50):.2f} ms, "
-          f"p99 {_ms(sequential, 99):.2f} ms ({len(sequential)} turns)")
-    print(f"  {label}: {interviews} interviews, {in_flight} in flight: {turns} turns in {elapsed:.1f} s = "
-          f"{turns / elapsed:.0f} turns/s; latency p50 {_ms(loaded, 50):.1f} ms, p99 {_ms(loaded, 99):.1f} ms")
+    print(
+        f"  {label}: overhead per turn, one interview at a time: p50 {_ms(sequential, 50):.2f} ms, "
+        f"p99 {_ms(sequential, 99):.2f} ms ({len(sequential)} turns)"
+    )
+    print(
+        f"  {label}: {interviews} interviews, {in_flight} in flight: {turns} turns in {elapsed:.1f} s = "
+        f"{turns / elapsed:.0f} turns/s; latency p50 {_ms(loaded, 50):.1f} ms, p99 {_ms(loaded, 99):.1f} ms"
+    )
 
 
 async def main(interviews: int = 1000, in_flight: int = 200) -> None:
