@@ -58,7 +58,11 @@ def test_bad_label_files_say_where_and_how_to_fix(tmp_path: Path, content: str, 
 def test_binary_non_utf8_and_missing_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "b.csv").write_bytes(b"transcript_id,a\x00\x01\x02")
     (tmp_path / "l.csv").write_bytes("transcript_id,a\ncaf\u00e9,1\n".encode("latin-1"))
-    for name, message in [("b.csv", "looks binary"), ("l.csv", "not UTF-8 text"), ("none.csv", "no such file")]:
+    for name, message in [
+        ("b.csv", "looks binary"),
+        ("l.csv", "not UTF-8 text"),
+        ("none.csv", "no such file"),
+    ]:
         with pytest.raises(LabelFileError) as info:
             read_any(tmp_path / name)
         assert message in str(info.value) and name in str(info.value)
