@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -126,9 +125,7 @@ async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
                         queue(
                             s, f"r:{user}:{n}", Address("slack", "T1", user), f"message {n}", not_before=NOON
                         )
-            started = time.perf_counter()
             assert await runtime.engine.dispatcher.send_due() == 24
-            elapsed = time.perf_counter() - started
         finally:
             await runtime.close()
     for user in users:
@@ -137,8 +134,8 @@ async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
             "message 1",
             "message 2",
         ]
-    # one after another: 8 conversations.open + 24 chat.postMessage = 32 answers of 50 ms, 1.6 s
-    assert elapsed < 1.0, elapsed
+    # one after another, never more than one request would be waiting at the fake at a time
+    assert fake.most_in_flight >= 4, fake.most_in_flight
 
 
 class LeaseWatchingSender(FakeSender):

@@ -64,6 +64,7 @@ class FakeSlack:
         self.token = token
         self.team_id = team_id
         self.latency = latency  # seconds added to every API answer
+        self.in_flight = self.most_in_flight = 0  # requests waiting out the latency at once (with latency)
         self.port = 0
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> current message
@@ -184,7 +185,12 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._args(request)
         if self.latency:
-            await asyncio.sleep(self.latency)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.latency)
+            finally:
+                self.in_flight -= 1
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
         if token != self.token:
             return self._answer(method, args, at, {"ok": False, "error": "invalid_auth"})
