@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -83,16 +84,25 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
     return 1.0
 
 
+# Set while a paced bulk message (invitation, reminder) is being sent: its 429s go back to the outbox.
+_BULK_SEND: contextvars.ContextVar[bool] = contextvars.ContextVar("slack_bulk_send", default=False)
+
+
 class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
     """Waits out a 429 inside the call when Slack asks for a short pause; a long one goes back to the
-    outbox as `RateLimited`, so one slow conversation does not hold up the others."""
+    outbox as `RateLimited`, so one slow conversation does not hold up the others.
+
+    Bulk messages are never retried inside the call: a retry there would bypass the pacer, add to the
+    burst that drew the 429, and hold a sending slot while it waits. The outbox puts the row back, and it
+    goes out later through the pacer like any other.
+    """
 
     def __init__(self, max_retry_count: int = 2, max_wait: float = 10.0):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
 
     async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
-        if response is None or response.status_code != 429:
+        if response is None or response.status_code != 429 or _BULK_SEND.get():
             return False
         return _retry_after(response.headers) <= self.max_wait
 
@@ -186,9 +196,17 @@ class SlackSender:
 
     async def send(self, message: Outbound) -> str:
         """Post the message (split if long; buttons on the last piece) and return the last piece's ts."""
-        if message.purpose in BULK_PURPOSES:
+        bulk = message.purpose in BULK_PURPOSES
+        if bulk:
             pacer = self._pacers.setdefault(message.to.workspace, Pacer(self.bulk_per_second))
             await pacer.wait()
+        marker = _BULK_SEND.set(bulk)
+        try:
+            return await self._post(message)
+        finally:
+            _BULK_SEND.reset(marker)
+
+    async def _post(self, message: Outbound) -> str:
         channel = await self.open_dm(message.to)
         # A retry after a failure half-way through a split message resumes after the pieces that went out.
         posted = self._posted.setdefault(message.key, [])

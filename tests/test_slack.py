@@ -241,6 +241,26 @@ async def test_rate_limited_post_is_retried_after_retry_after_and_delivered_once
         assert row.status == "sent" and row.platform_message_id == w.last()["ts"]
 
 
+async def test_rate_limited_invitation_goes_back_to_the_outbox_at_once(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """A paced bulk message is not retried inside the call, where the retry would skip the pacer and hold
+    a sending slot: even a short 429 goes back to the outbox, and the next attempt is one post."""
+    async with slack_world(sqlite_url, study_dir) as w:
+        sender = w.runtime.engine.dispatcher.senders["slack"]
+        invitation = Outbound(
+            key="inv:1", to=Address("slack", TEAM, ALICE), text="Would you take part?", purpose="invitation"
+        )
+        w.fake.rate_limit_next("chat.postMessage", retry_after=1)
+        with pytest.raises(RateLimited) as refused:
+            await sender.send(invitation)
+        assert refused.value.retry_after == 1
+        assert [a.status for a in w.fake.calls_to("chat.postMessage")] == [429]
+        await sender.send(invitation)
+        assert [a.status for a in w.fake.calls_to("chat.postMessage")] == [429, 200]
+        assert [p["text"] for p in w.posts()] == ["Would you take part?"]
+
+
 async def test_long_rate_limit_goes_back_to_the_outbox(sqlite_url: str, study_dir: Path) -> None:
     """A long Retry-After is not slept inside the call: the row is rescheduled and sent later, once."""
     async with slack_world(sqlite_url, study_dir) as w:
