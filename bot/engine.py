@@ -293,7 +293,11 @@ class Engine:
                 )
             )
             return
-        if interview is None or (first.prompt == "start" and interview.state in sm.TERMINAL):
+        if interview is None or (
+            first.prompt == "start"
+            and interview.state in sm.TERMINAL
+            and not sm.reopens(sm.State(interview.state), sm.Progress.from_json(interview.data))
+        ):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
             closed = study_id is not None and not await self._study_open(s, study_id)
             if study_id is None or closed:
@@ -434,6 +438,8 @@ class Engine:
                 await invitations.set_opted_out(s, await self._lock_participant(s, who), effect.value)
             elif isinstance(effect, sm.CloseInvitation):
                 await invitations.close_invitation(s, interview.id)
+            elif isinstance(effect, sm.ReopenInvitation):
+                await invitations.reopen_invitation(s, interview.id, self.clock())
             elif isinstance(effect, sm.SendOwnData):
                 for piece in await own_data_messages(s, interview):
                     self._say(s, interview, progress, who, sm.Say(piece), work)

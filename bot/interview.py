@@ -163,6 +163,11 @@ class CloseInvitation:
     """Close this interview's invitation: no more reminders, and queued ones are cancelled."""
 
 
+@dataclass(frozen=True)
+class ReopenInvitation:
+    """Reopen this interview's invitation: someone who said "Not now" is taking part after all."""
+
+
 Effect = (
     Say
     | RecordTurn
@@ -177,6 +182,7 @@ Effect = (
     | SetOptOut
     | SendOwnData
     | CloseInvitation
+    | ReopenInvitation
 )
 
 
@@ -204,6 +210,7 @@ class Progress:
     turn_seq: int = 0  # sequence number of the last stored turn
     screening: dict[str, str] = field(default_factory=dict)  # answers by question id, for the interviewer
     wave: str | None = None  # the follow-up wave this interview belongs to (None: the main interview)
+    not_now: bool = False  # declined with "Not now": a later "Take part" or `start` reopens this interview
 
     def to_json(self) -> dict[str, Any]:
         return _nested_copies(dict(self.__dict__))
@@ -359,6 +366,8 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         return Step(inner.state, inner.progress, [Say("Welcome back."), *inner.effects])
     if state is State.INVITED:
         return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
+    if isinstance(event, Click) and event.prompt == "start" and reopens(state, p):
+        return _take_part_after_all(study, p)
     if state in TERMINAL:
         return Step(state, p, [Say(_terminal_note(state))])
     if isinstance(event, Click) and event.prompt == "start":  # "Take part" clicked again mid-interview
@@ -414,10 +423,22 @@ def _not_now(state: State, p: Progress) -> Step:
     """ "Not now" on an invitation declines it; clicked later, it changes nothing."""
     if state is State.INVITED:
         effects: list[Effect] = [MarkAnswered("start", NOT_NOW_LABEL), CloseInvitation(), Say(NOT_NOW_TEXT)]
+        p.not_now = True
         return Step(State.DECLINED, p, effects)
     if state in TERMINAL:
         return Step(state, p, [Say(_terminal_note(state))])
     return Step(state, p, [Say(UNDER_WAY_TEXT)])
+
+
+def reopens(state: State, p: Progress) -> bool:
+    """True for an invitation declined with "Not now": taking part later continues this same interview
+    (and its invitation), so the funnel counts one person once."""
+    return state is State.DECLINED and p.not_now
+
+
+def _take_part_after_all(study: Study, p: Progress) -> Step:
+    p.not_now = False
+    return Step(State.AWAITING_CONSENT, p, [ReopenInvitation(), consent_say(study)])
 
 
 def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice) -> Step:
@@ -506,6 +527,8 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
     if name == "mydata":
         return Step(state, p, [SendOwnData()])
     if name == "start":
+        if reopens(state, p):
+            return _take_part_after_all(study, p)
         if state in TERMINAL:
             return Step(state, p, [StartOver()])
         return Step(

@@ -394,6 +394,16 @@ async def close_invitation(s: AsyncSession, interview_id: int | None) -> None:
     )
 
 
+async def reopen_invitation(s: AsyncSession, interview_id: int | None, now: datetime) -> None:
+    """A late "Take part" after "Not now": the invitation is open again, so a stalled interview is
+    reminded as any other; its reminder count carries on from where it was."""
+    await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.interview_id) == interview_id, col(InvitationRow.status) == "closed")
+        .values(status="open", last_contact_at=now)
+    )
+
+
 async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
     """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
     async with engine.store.session() as s:

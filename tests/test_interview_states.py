@@ -213,3 +213,24 @@ def test_take_part_clicked_again_continues_where_they_left_off(state: State) -> 
     assert _says(result)[0] == "You are already taking part; let's continue where we left off."
     repeat = result.effects[1]
     assert isinstance(repeat, sm.RepeatQuestion) if state is State.INTERVIEWING else repeat.prompt is not None
+
+
+@pytest.mark.parametrize("event", [Command("start"), Click("start", STUDY.id)], ids=["typed", "take-part"])
+def test_taking_part_after_not_now_reopens_the_same_interview(event: sm.Event) -> None:
+    declined = step(STUDY, State.INVITED, Progress(), Click("start", sm.NOT_NOW + STUDY.id))
+    assert declined.state is State.DECLINED
+    assert any(isinstance(e, sm.CloseInvitation) for e in declined.effects)
+    result = step(STUDY, declined.state, declined.progress, event)
+    assert result.state is State.AWAITING_CONSENT and not result.progress.not_now
+    assert isinstance(result.effects[0], sm.ReopenInvitation)
+    assert result.effects[1].prompt == "consent"  # type: ignore[union-attr]
+
+
+def test_declining_consent_then_start_begins_a_new_interview() -> None:
+    """Only "Not now" is undone in place; a "No" to the consent question stays on record."""
+    asked = step(STUDY, State.INVITED, Progress(), Click("start", STUDY.id))
+    declined = step(STUDY, asked.state, asked.progress, Click("consent", "no"))
+    assert declined.state is State.DECLINED
+    assert not sm.reopens(declined.state, declined.progress)
+    result = step(STUDY, declined.state, declined.progress, Command("start"))
+    assert [type(e) for e in result.effects] == [sm.StartOver]

@@ -152,7 +152,15 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
 
         await w.say("start", user="UBOB")  # what the confirmation says to do to take part later
         assert _buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
-        assert await state_of(w.runtime, "UBOB") == ["declined", "awaiting_consent"]
+        # the same interview and invitation carry on: the funnel counts Bob once, as started
+        assert await state_of(w.runtime, "UBOB") == ["awaiting_consent"]
+        async with w.runtime.store.session() as s:
+            reopened = (
+                await s.exec(select(InvitationRow).join(Participant).where(Participant.user_id == "UBOB"))
+            ).one()
+        assert reopened.status == "open" and reopened.interview_id is not None
+        status = await command(w, "UORGANIZER", "status pilot-study", "c3")
+        assert "invited 2, reached 1, started 1," in status and "declined 0" in status  # Carol's: paced
 
 
 async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url: str, tmp_path: Path) -> None:
@@ -182,6 +190,11 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
         assert row.status == "cancelled"
         assert await state_of(w.runtime, "UBOB") == ["declined"]
         assert w.posts(ALICE) == []
+
+        await w.slack.click("UBOB", post, "Take part")  # changed their mind: the same interview starts
+        await w.drain()
+        assert _buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
+        assert await state_of(w.runtime, "UBOB") == ["awaiting_consent"]
 
 
 async def test_status_shows_the_funnel_per_wave_and_group(sqlite_url: str, tmp_path: Path) -> None:
