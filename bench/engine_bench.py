@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.interviewer.base import InterviewContext, Move
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
-from bot.runtime import Runtime
+from bot.runtime import Runtime, settle_memory
 from tests.helpers import fresh_postgres, postgres_available, settings_for, write_study
 
 ANSWER = "I mostly use it to draft reports and then I check every number against the source myself."
@@ -93,6 +93,7 @@ async def _run(
     timer = TimedInterviewer()
     settings = settings_for(database_url, studies)
     runtime = await Runtime.start(settings, interviewer=timer)
+    settle_memory()  # as `interviewer run` does once the service is set up
     sender = QueueSender()
     runtime.engine.register_sender("bench", sender)
     overheads: list[float] = []

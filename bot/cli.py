@@ -174,13 +174,14 @@ def run(
     _logging(settings, quiet=False)
 
     async def main() -> None:
-        from bot.runtime import Runtime
+        from bot.runtime import Runtime, settle_memory
 
         runtime = await Runtime.start(settings)
         from bot.scheduler import Scheduler
 
         scheduler = Scheduler(runtime.engine, interval=settings.tick_seconds)  # invitations, reminders, waves
         scheduler.start()
+        settle_memory()
         jobs = []
         if slack:
             from adapters.slack import serve as serve_slack

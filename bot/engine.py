@@ -170,8 +170,7 @@ class Engine:
             "attempts": 0,
         }
         try:
-            async with self.store.connection() as conn:  # a Core insert: the hot path skips the ORM
-                await conn.execute(_INSERT_INBOX, values)
+            await self.store.execute_one(_INSERT_INBOX, values)  # Core, autocommit: the hot path's first write
         except IntegrityError:
             # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
             self.kick(who, delay=0)

@@ -164,20 +164,25 @@ class Dispatcher:
 
     async def _record(self, result: _Sent) -> None:
         """Store the outcomes of `_send_all` in one transaction; then surface an unexpected error, if any."""
-        if result.outcomes:
+        statements = [
+            update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(**values)
+            for row_id, values in result.outcomes.items()
+        ] + [
+            update(_PARTICIPANTS)
+            .where(
+                _PARTICIPANTS.c.platform == platform,
+                _PARTICIPANTS.c.workspace == workspace,
+                _PARTICIPANTS.c.user_id == user_id,
+            )
+            .values(unreachable=True)
+            for platform, workspace, user_id in result.unreachable
+        ]
+        if len(statements) == 1:  # the usual reply: one statement needs no transaction around it
+            await self.store.execute_one(statements[0])
+        elif statements:
             async with self.store.connection() as conn:  # Core statements only: no ORM session needed
-                for row_id, values in result.outcomes.items():
-                    await conn.execute(update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(**values))
-                for platform, workspace, user_id in result.unreachable:
-                    await conn.execute(
-                        update(_PARTICIPANTS)
-                        .where(
-                            _PARTICIPANTS.c.platform == platform,
-                            _PARTICIPANTS.c.workspace == workspace,
-                            _PARTICIPANTS.c.user_id == user_id,
-                        )
-                        .values(unreachable=True)
-                    )
+                for statement in statements:
+                    await conn.execute(statement)
         if result.failures:  # an unexpected error: what finished is recorded above, then it surfaces
             raise result.failures[0]
 

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage import sqlite_inline
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the single writer; busy_timeout waits for the writer instead of failing.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers run beside the single writer; busy_timeout waits for the writer instead of
+        # failing (0 for inline connections, which wait without blocking the loop).
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
 class Store:
@@ -33,10 +41,19 @@ class Store:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
         if not url.startswith("sqlite"):
-            kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+            # No ping before each checkout (a round trip per transaction): a connection the server
+            # dropped fails its statement once, which invalidates the whole pool (`retry_on_disconnect`
+            # and the engine's retries cover that one failure); pool_recycle retires idle ones.
+            kwargs.update(pool_size=20, max_overflow=20, pool_recycle=1800)
+        parsed = make_url(url)
+        inline = parsed.drivername == "sqlite+aiosqlite" and not parsed.query  # plain file (or memory)
+        if inline:
+            kwargs["async_creator"] = sqlite_inline.creator(parsed.database or ":memory:")
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            busy_ms = 0 if inline else int(sqlite_inline.BUSY_SECONDS * 1000)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @property
@@ -57,6 +74,18 @@ class Store:
         """A Core connection inside a transaction that commits on success: no ORM session to set up."""
         async with self.engine.begin() as conn:
             yield conn
+
+    async def execute_one(self, statement: Executable, params: dict[str, Any] | None = None) -> None:
+        """Run one write statement that is its own transaction, in autocommit mode: no BEGIN and COMMIT
+        round trips around it. A connection the server had dropped is retried once on a fresh one."""
+        for attempt in (1, 2):
+            try:
+                async with self._autocommit.connect() as conn:
+                    await conn.execute(statement, params)
+                return
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
 
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to the newest revision."""
