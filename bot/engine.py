@@ -170,7 +170,9 @@ class Engine:
             "attempts": 0,
         }
         try:
-            await self.store.execute_one(_INSERT_INBOX, values)  # Core, autocommit: the hot path's first write
+            await self.store.execute_one(
+                _INSERT_INBOX, values
+            )  # Core, autocommit: the hot path's first write
         except IntegrityError:
             # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
             self.kick(who, delay=0)
