@@ -38,7 +38,7 @@ from bot.export import own_data_messages
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, pending_move
-from bot.outbox import Dispatcher, queue
+from bot.outbox import Dispatcher, Sendable, queue_claimed
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store
@@ -66,9 +66,19 @@ _UNPROCESSED = (
     .where(_INBOX.c.participant_key == bindparam("key"), _INBOX.c.processed_at.is_(None))
     .order_by(_INBOX.c.id)
 )
-_UNPROCESSED_SKIP_LOCKED = _UNPROCESSED.with_for_update(skip_locked=True)
+# Marks a participant's unprocessed events processed and returns them; a concurrent worker's claim
+# waits for the first to commit and then finds none. Undone with the transaction if processing fails.
+_CLAIM_INBOX = (
+    sa.update(_INBOX)
+    .where(_INBOX.c.participant_key == bindparam("key"), _INBOX.c.processed_at.is_(None))
+    .values(processed_at=bindparam("now"))
+    .returning(*_INBOX.c)
+)
 _INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 _INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
+# Built once, with bind parameters; an UPDATE without .values() sets the columns its parameters name.
+_SAVE_INTERVIEW = sa.update(_INTERVIEWS).where(_INTERVIEWS.c.id == bindparam("interview_id"))
+_MARK_PROCESSED = sa.update(_INBOX).where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
 # Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
 _TURN_DEFAULTS: dict[str, object] = {
     "topic_id": None,
@@ -116,7 +126,7 @@ def clean_text(text: str) -> str:
 class _Work:
     """What a transaction left to do once it has committed."""
 
-    rows: list[OutboxRow] = field(default_factory=list)  # claimed by this worker: send them
+    rows: list[Sendable] = field(default_factory=list)  # claimed by this worker: send them
     answered: list[tuple[OutboxRow, str]] = field(default_factory=list)  # sent prompts to show as answered
     moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
     _due: list[tuple[Interview, Address]] = field(default_factory=list)
@@ -228,8 +238,9 @@ class Engine:
 
     async def _finish(self, work: _Work) -> None:
         """After commit: send the claimed rows, then update answered buttons."""
-        if work.rows:
-            await self.dispatcher.deliver(work.rows)
+        claimed = [row for row in work.rows if row.status == "sending"]  # the rest wait for a worker
+        if claimed:
+            await self.dispatcher.deliver(claimed)
         for row, label in work.answered:
             await self.dispatcher.show_answered(row, label)
 
@@ -250,18 +261,22 @@ class Engine:
     async def _apply_inbox(self, who: Address) -> _Work:
         work = _Work()
         async with self.store.session() as s:
-            query = _UNPROCESSED_SKIP_LOCKED if self.store.is_postgres else _UNPROCESSED
-            rows = list((await s.exec(query, params={"key": who.key})).all())  # Core rows, read-only
+            connection = await s.connection()  # Core rows, read-only
+            claim = self.store.engine.dialect.update_returning  # PostgreSQL, SQLite 3.35+
+            if claim:  # mark the rows processed and read them in one statement (one round trip)
+                found = await connection.execute(_CLAIM_INBOX, {"key": who.key, "now": self.clock()})
+                rows = sorted(found.all(), key=lambda row: row.id)
+            else:
+                rows = list((await connection.execute(_UNPROCESSED, {"key": who.key})).all())
             if not rows:
                 return work
             participant = await self._lock_participant(s, who)
             for group in _coalesce(rows):
                 await self._apply_event(s, participant, who, group, work)
-            await s.exec(  # type: ignore[call-overload]
-                update(_INBOX)
-                .where(_INBOX.c.id.in_([row.id for row in rows]))
-                .values(processed_at=self.clock())
-            )
+            if not claim:
+                await connection.execute(
+                    _MARK_PROCESSED, {"ids": [row.id for row in rows], "processed_at": self.clock()}
+                )
             for interview, address in work._due:
                 study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
                 pending = await pending_move(s, interview, study, address, self.settings.max_message_chars)
@@ -283,13 +298,13 @@ class Engine:
             text = {"optout": sm.OPTOUT_TEXT, "optin": sm.OPTIN_TEXT}.get(event.name, sm.NOTHING_HELD_TEXT)
             lease = self.dispatcher.lease(who.platform)
             key = f"inbox:{first.id}:{event.name}"
-            work.rows.append(queue(s, key, who, text, purpose="notice", claim_until=lease))
+            work.rows.append(await queue_claimed(s, key, who, text, purpose="notice", claim_until=lease))
             return
         if sm.is_not_now(first.choice) and (interview is None or interview.state in sm.TERMINAL):
             # "Not now" with nothing to decline: answer, but never start an interview for it
             lease = self.dispatcher.lease(who.platform)
             work.rows.append(
-                queue(
+                await queue_claimed(
                     s, f"inbox:{first.id}:not-now", who, sm.NOT_NOW_TEXT, purpose="notice", claim_until=lease
                 )
             )
@@ -306,7 +321,7 @@ class Engine:
                     NOT_OPEN if closed else "There is no study open right now. Thank you for your interest!"
                 )
                 work.rows.append(
-                    queue(
+                    await queue_claimed(
                         s,
                         f"inbox:{first.id}:no-study",
                         who,
@@ -391,7 +406,7 @@ class Engine:
         progress = result.progress
         for effect in result.effects:
             if isinstance(effect, sm.Say):
-                self._say(s, interview, progress, who, effect, work)
+                await self._say(s, interview, progress, who, effect, work)
             elif isinstance(effect, sm.RecordTurn):
                 await self._add_turn(s, interview, progress, "participant", effect.text)
             elif isinstance(effect, sm.RecordAnswer):
@@ -425,7 +440,7 @@ class Engine:
             elif isinstance(effect, sm.RepeatQuestion):
                 last = await self._last_question(s, interview)
                 if last:
-                    self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"), work)
+                    await self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"), work)
             elif isinstance(effect, sm.DeleteData):
                 await self._delete_content(s, interview, who)
             elif isinstance(effect, sm.StartOver):
@@ -443,7 +458,7 @@ class Engine:
                 await invitations.reopen_invitation(s, interview.id, self.clock())
             elif isinstance(effect, sm.SendOwnData):
                 for piece in await own_data_messages(s, interview):
-                    self._say(s, interview, progress, who, sm.Say(piece), work)
+                    await self._say(s, interview, progress, who, sm.Say(piece), work)
         if not progress.awaiting_move:
             set_committed_value(interview, "move_due_at", None)
         await self._save(s, interview, result.state, progress)
@@ -462,11 +477,10 @@ class Engine:
             values["completed_at"] = self.clock()
         for key, value in values.items():
             set_committed_value(interview, key, value)  # already written: the ORM must not write it again
-        await s.exec(  # type: ignore[call-overload]
-            update(_INTERVIEWS).where(_INTERVIEWS.c.id == interview.id).values(**values)
-        )
+        connection = await s.connection()  # Core on the session's transaction: no ORM execute path
+        await connection.execute(_SAVE_INTERVIEW, {"interview_id": interview.id, **values})
 
-    def _say(
+    async def _say(
         self,
         s: AsyncSession,
         interview: Interview,
@@ -479,7 +493,7 @@ class Engine:
         key = f"i{interview.id}:{progress.out_seq}"
         progress.out_seq += 1
         work.rows.append(
-            queue(
+            await queue_claimed(
                 s,
                 key,
                 who,
@@ -521,7 +535,8 @@ class Engine:
             text=clean_text(text),
             created_at=self.clock(),
         )
-        await s.exec(_INSERT_TURN, params=values)  # type: ignore[call-overload]  # Core: no ORM flush
+        connection = await s.connection()  # Core on the session's transaction: no ORM flush
+        await connection.execute(_INSERT_TURN, values)
 
     async def _last_question(self, s: AsyncSession, interview: Interview) -> str | None:
         turn = (
@@ -593,7 +608,7 @@ class Engine:
             if progress.notified_wait != pending.token:
                 progress.notified_wait = pending.token
                 work.rows.append(
-                    queue(
+                    await queue_claimed(
                         s,
                         f"i{interview.id}:wait:{pending.token}",
                         pending.who,
@@ -650,14 +665,14 @@ class Engine:
                 state, progress = result.state, result.progress
                 for effect in result.effects:
                     if isinstance(effect, sm.Say):
-                        self._say(s, interview, progress, who, effect, work)
+                        await self._say(s, interview, progress, who, effect, work)
             elif progress.flagged_turns >= 3:
-                self._say(s, interview, progress, who, sm.Say(ABUSE_END), work)
+                await self._say(s, interview, progress, who, sm.Say(ABUSE_END), work)
                 state = sm.State.STOPPED
             else:
-                self._say(s, interview, progress, who, sm.Say(move.text), work)
+                await self._say(s, interview, progress, who, sm.Say(move.text), work)
                 if "distress" in move.flags:
-                    self._say(
+                    await self._say(
                         s, interview, progress, who, sm.Say(f"{study.support}\n\n{DISTRESS_PAUSE}"), work
                     )
                     progress.paused_from, state = sm.State.INTERVIEWING.value, sm.State.PAUSED

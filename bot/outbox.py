@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, tuple_, update
+from sqlalchemy import bindparam, insert, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
-from bot.messages import Address, Choice, Outbound, Sender
+from bot.messages import Address, Choice, Outbound, Sender, utcnow
 from bot.storage import Store
 from bot.storage.models import OutboxRow, Participant
 
@@ -30,6 +30,11 @@ MAX_TRANSIENT_ATTEMPTS = 8
 RESENDABLE = ("reply", "notice")
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_QUEUED_COLUMNS = ("key", "platform", "workspace", "user_id", "text", "choices", "prompt", "interview_id")
+_QUEUED_COLUMNS += ("purpose", "status", "attempts")
+_INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
+# Built once; the SET clause follows the parameters given (each set of columns compiles once).
+_OUTCOME = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
 # Rows claimed at once by send_due, and how many such chunks may be in flight. At Slack's bulk pace
 # (0.8/s) the last row of the third chunk goes out about 18 / 0.8 = 22 s after its claim: inside LEASE.
 CLAIM_CHUNK = 6
@@ -48,9 +53,8 @@ def queue(
     interview_id: int | None = None,
     purpose: str = "reply",
     not_before: datetime | None = None,
-    claim_until: datetime | None = None,
 ) -> OutboxRow:
-    """Add an outbound message to the current transaction. With `claim_until`, the caller sends it itself."""
+    """Add an outbound message to the current transaction, for a dispatcher to claim and send."""
     row = OutboxRow(
         key=key,
         platform=to.platform,
@@ -64,13 +68,71 @@ def queue(
     )
     if not_before is not None:
         row.not_before = not_before
-    if claim_until is not None:
-        row.status, row.lease_until, row.attempts = "sending", claim_until, 1
     session.add(row)
     return row
 
 
-def to_outbound(row: OutboxRow) -> Outbound:
+@dataclass(slots=True)
+class Queued:
+    """An outbox row inserted on the hot path, as its sender needs it (a plain object, not an ORM one)."""
+
+    id: int
+    key: str
+    platform: str
+    workspace: str
+    user_id: str
+    text: str
+    choices: list[list[str]]
+    prompt: str | None
+    interview_id: int | None
+    purpose: str
+    status: str
+    attempts: int
+    platform_message_id: str | None = None
+
+
+Sendable = OutboxRow | Queued
+
+
+async def queue_claimed(
+    session: AsyncSession,
+    key: str,
+    to: Address,
+    text: str,
+    *,
+    claim_until: datetime | None,
+    choices: tuple[Choice, ...] = (),
+    prompt: str | None = None,
+    interview_id: int | None = None,
+    purpose: str = "reply",
+) -> Queued:
+    """Insert an outbound message now (one Core INSERT … RETURNING on the session's transaction, no ORM
+    object or flush), claimed by the caller until `claim_until`, who sends it after commit. With
+    `claim_until` None (no adapter for the platform in this process) it is left pending for a worker."""
+    now = utcnow()
+    claimed = claim_until is not None
+    row = Queued(
+        id=0,
+        key=key,
+        platform=to.platform,
+        workspace=to.workspace,
+        user_id=to.user_id,
+        text=text,
+        choices=[[c.label, c.value] for c in choices],
+        prompt=prompt,
+        interview_id=interview_id,
+        purpose=purpose,
+        status="sending" if claimed else "pending",
+        attempts=1 if claimed else 0,
+    )
+    values = {name: getattr(row, name) for name in _QUEUED_COLUMNS}
+    values.update(lease_until=claim_until, not_before=now, created_at=now)
+    connection = await session.connection()
+    row.id = (await connection.execute(_INSERT_OUTBOX, values)).scalar_one()
+    return row
+
+
+def to_outbound(row: Sendable) -> Outbound:
     return Outbound(
         key=row.key,
         to=Address(row.platform, row.workspace, row.user_id),
@@ -109,7 +171,9 @@ class Dispatcher:
         """A claim for a row this process can send right away, or None to leave it for another worker."""
         return self.clock() + LEASE if platform in self.senders else None
 
-    async def deliver(self, rows: list[OutboxRow], held_out: set[tuple[str, str, str]] | None = None) -> int:
+    async def deliver(
+        self, rows: Sequence[Sendable], held_out: set[tuple[str, str, str]] | None = None
+    ) -> int:
         """Send claimed rows and record every outcome in one transaction. Returns how many were sent.
 
         Different participants' rows go out concurrently (at most `concurrency` at once), so the
@@ -122,18 +186,18 @@ class Dispatcher:
 
     async def _send_all(
         self,
-        rows: list[OutboxRow],
+        rows: Sequence[Sendable],
         held_out: set[tuple[str, str, str]] | None = None,
         slots: asyncio.Semaphore | None = None,
     ) -> _Sent:
         """Send the rows (each participant's in order); what happened is returned, not yet stored."""
         result = _Sent()
-        by_participant: dict[tuple[str, str, str], list[OutboxRow]] = {}
+        by_participant: dict[tuple[str, str, str], list[Sendable]] = {}
         for row in rows:
             by_participant.setdefault((row.platform, row.workspace, row.user_id), []).append(row)
         slots = slots or asyncio.Semaphore(max(self.concurrency, 1))
 
-        async def in_order(who: tuple[str, str, str], mine: list[OutboxRow]) -> None:
+        async def in_order(who: tuple[str, str, str], mine: list[Sendable]) -> None:
             async with slots:
                 held: datetime | None = None
                 for row in mine:
@@ -164,29 +228,27 @@ class Dispatcher:
 
     async def _record(self, result: _Sent) -> None:
         """Store the outcomes of `_send_all` in one transaction; then surface an unexpected error, if any."""
-        statements = [
-            update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(**values)
-            for row_id, values in result.outcomes.items()
-        ] + [
-            update(_PARTICIPANTS)
-            .where(
-                _PARTICIPANTS.c.platform == platform,
-                _PARTICIPANTS.c.workspace == workspace,
-                _PARTICIPANTS.c.user_id == user_id,
-            )
-            .values(unreachable=True)
-            for platform, workspace, user_id in result.unreachable
-        ]
-        if len(statements) == 1:  # the usual reply: one statement needs no transaction around it
-            await self.store.execute_one(statements[0])
-        elif statements:
+        outcomes = [{"row_id": row_id, **values} for row_id, values in result.outcomes.items()]
+        if len(outcomes) == 1 and not result.unreachable:  # the usual reply: no transaction around it
+            await self.store.execute_one(_OUTCOME, outcomes[0])
+        elif outcomes:
             async with self.store.connection() as conn:  # Core statements only: no ORM session needed
-                for statement in statements:
-                    await conn.execute(statement)
+                for params in outcomes:
+                    await conn.execute(_OUTCOME, params)
+                for platform, workspace, user_id in result.unreachable:
+                    await conn.execute(
+                        update(_PARTICIPANTS)
+                        .where(
+                            _PARTICIPANTS.c.platform == platform,
+                            _PARTICIPANTS.c.workspace == workspace,
+                            _PARTICIPANTS.c.user_id == user_id,
+                        )
+                        .values(unreachable=True)
+                    )
         if result.failures:  # an unexpected error: what finished is recorded above, then it surfaces
             raise result.failures[0]
 
-    async def _attempt(self, row: OutboxRow) -> dict[str, Any]:
+    async def _attempt(self, row: Sendable) -> dict[str, Any]:
         sender = self.senders[row.platform]
         now = self.clock()
         try:
@@ -318,7 +380,7 @@ class Dispatcher:
             )
         return rows
 
-    async def show_answered(self, row: OutboxRow, label: str) -> None:
+    async def show_answered(self, row: Sendable, label: str) -> None:
         """Update a sent message that carried buttons so it shows the answer and offers no more buttons."""
         sender = self.senders.get(row.platform)
         if sender is None or not row.platform_message_id:
