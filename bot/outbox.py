@@ -42,6 +42,29 @@ CHUNKS_IN_FLIGHT = 3
 CONCURRENCY = 8  # participants whose messages are in flight at once; each one's still go in order
 
 
+def _fields(
+    key: str,
+    to: Address,
+    text: str,
+    choices: tuple[Choice, ...],
+    prompt: str | None,
+    interview_id: int | None,
+    purpose: str,
+) -> dict[str, Any]:
+    """An outbound message's own columns (the rest are delivery state)."""
+    return {
+        "key": key,
+        "platform": to.platform,
+        "workspace": to.workspace,
+        "user_id": to.user_id,
+        "text": text,
+        "choices": [[c.label, c.value] for c in choices],
+        "prompt": prompt,
+        "interview_id": interview_id,
+        "purpose": purpose,
+    }
+
+
 def queue(
     session: AsyncSession,
     key: str,
@@ -55,17 +78,7 @@ def queue(
     not_before: datetime | None = None,
 ) -> OutboxRow:
     """Add an outbound message to the current transaction, for a dispatcher to claim and send."""
-    row = OutboxRow(
-        key=key,
-        platform=to.platform,
-        workspace=to.workspace,
-        user_id=to.user_id,
-        text=text,
-        choices=[[c.label, c.value] for c in choices],
-        prompt=prompt,
-        interview_id=interview_id,
-        purpose=purpose,
-    )
+    row = OutboxRow(**_fields(key, to, text, choices, prompt, interview_id, purpose))
     if not_before is not None:
         row.not_before = not_before
     session.add(row)
@@ -113,15 +126,7 @@ async def queue_claimed(
     claimed = claim_until is not None
     row = Queued(
         id=0,
-        key=key,
-        platform=to.platform,
-        workspace=to.workspace,
-        user_id=to.user_id,
-        text=text,
-        choices=[[c.label, c.value] for c in choices],
-        prompt=prompt,
-        interview_id=interview_id,
-        purpose=purpose,
+        **_fields(key, to, text, choices, prompt, interview_id, purpose),
         status="sending" if claimed else "pending",
         attempts=1 if claimed else 0,
     )
