@@ -99,8 +99,16 @@ _PARTICIPANT = select(Participant).where(
     Participant.user_id == bindparam("user_id"),
 )
 _PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
-_INTERVIEW = select(Interview).where(Interview.id == bindparam("id"))
-_INTERVIEW_FOR_UPDATE = _INTERVIEW.with_for_update()
+_INTERVIEW_ROW = sa.select(
+    _INTERVIEWS.c.id,
+    _INTERVIEWS.c.state,
+    _INTERVIEWS.c.data,
+    _INTERVIEWS.c.move_due_at,
+    _INTERVIEWS.c.completed_at,
+).where(_INTERVIEWS.c.id == bindparam("id"))
+_INTERVIEW_ROW_FOR_UPDATE = _INTERVIEW_ROW.with_for_update()
+InterviewLike = Interview | sa.Row[Any]  # an ORM interview, or a Core row with the columns _save reads
+_UNCHANGED = object()
 _INTERVIEW_LATEST = (
     select(Interview)
     .where(Interview.participant_id == bindparam("participant_id"))
@@ -464,26 +472,34 @@ class Engine:
         await self._save(s, interview, result.state, progress)
 
     async def _save(
-        self, s: AsyncSession, interview: Interview, state: sm.State, progress: sm.Progress
+        self,
+        s: AsyncSession,
+        interview: InterviewLike,
+        state: sm.State,
+        progress: sm.Progress,
+        *,
+        move_due_at: datetime | None | object = _UNCHANGED,
     ) -> None:
-        """Write the interview's new state with one Core UPDATE (no ORM flush); the object in hand follows."""
+        """Write the interview's new state with one Core UPDATE (no ORM flush); an ORM object in hand
+        follows. `move_due_at` defaults to the value the interview in hand carries."""
         values = {
             "state": state.value,
             "data": progress.to_json(),
             "updated_at": self.clock(),
-            "move_due_at": interview.move_due_at,
+            "move_due_at": interview.move_due_at if move_due_at is _UNCHANGED else move_due_at,
         }
         if state is sm.State.COMPLETED and interview.completed_at is None:
             values["completed_at"] = self.clock()
-        for key, value in values.items():
-            set_committed_value(interview, key, value)  # already written: the ORM must not write it again
+        if isinstance(interview, Interview):
+            for key, value in values.items():
+                set_committed_value(interview, key, value)  # written: the ORM must not write it again
         connection = await s.connection()  # Core on the session's transaction: no ORM execute path
         await connection.execute(_SAVE_INTERVIEW, {"interview_id": interview.id, **values})
 
     async def _say(
         self,
         s: AsyncSession,
-        interview: Interview,
+        interview: InterviewLike,
         progress: sm.Progress,
         who: Address,
         say: sm.Say,
@@ -520,7 +536,7 @@ class Engine:
     async def _add_turn(
         self,
         s: AsyncSession,
-        interview: Interview,
+        interview: InterviewLike,
         progress: sm.Progress,
         role: str,
         text: str,
@@ -626,8 +642,9 @@ class Engine:
     async def _store_move(self, pending: PendingMove, move: Move) -> _Work:
         work, study, who = _Work(), pending.study, pending.who
         async with self.store.session() as s:
-            query = _INTERVIEW_FOR_UPDATE if self.store.is_postgres else _INTERVIEW
-            interview = (await s.exec(query, params={"id": pending.interview_id})).one()
+            query = _INTERVIEW_ROW_FOR_UPDATE if self.store.is_postgres else _INTERVIEW_ROW
+            connection = await s.connection()  # a Core row: this transaction needs no ORM object
+            interview = (await connection.execute(query, {"id": pending.interview_id})).one()
             progress = sm.Progress.from_json(interview.data)
             if (
                 progress.move_token != pending.token
@@ -656,7 +673,6 @@ class Engine:
                 cache_read_tokens=move.usage.cache_read_tokens,
                 cache_write_tokens=move.usage.cache_write_tokens,
             )
-            set_committed_value(interview, "move_due_at", None)
             state = sm.State.INTERVIEWING
             if {"abuse", "off_topic"} & set(move.flags):
                 progress.flagged_turns += 1
@@ -676,7 +692,7 @@ class Engine:
                         s, interview, progress, who, sm.Say(f"{study.support}\n\n{DISTRESS_PAUSE}"), work
                     )
                     progress.paused_from, state = sm.State.INTERVIEWING.value, sm.State.PAUSED
-            await self._save(s, interview, state, progress)
+            await self._save(s, interview, state, progress, move_due_at=None)
         return work
 
     # ---- recovery and periodic work ----------------------------------------------------------------

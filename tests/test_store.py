@@ -100,7 +100,7 @@ async def test_a_connection_the_server_dropped_is_retried_once_on_a_fresh_one() 
     async with fresh_postgres() as url:
         store = await _store_with_notes(url)
         try:
-            async with store.engine.connect() as conn:  # the pooled connection to be cut
+            async with store.autocommit_engine.connect() as conn:  # the pooled connection to be cut
                 pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
             admin = Store(url)
             async with admin.engine.connect() as conn:
@@ -109,7 +109,21 @@ async def test_a_connection_the_server_dropped_is_retried_once_on_a_fresh_one() 
             await store.execute_one(sa.insert(NOTES).values(body="after the cut"))
             async with store.connection() as conn:
                 bodies = (await conn.execute(sa.select(NOTES.c.body))).scalars().all()
+            async with store.autocommit_engine.connect() as conn:
                 new_pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
             assert bodies == ["after the cut"] and new_pid != pid
         finally:
             await store.close()
+
+
+async def test_an_in_memory_sqlite_database_is_one_database_for_every_kind_of_write() -> None:
+    store = await _store_with_notes("sqlite+aiosqlite://")
+    try:
+        await store.execute_one(sa.insert(NOTES).values(body="autocommit"))
+        async with store.connection() as conn:
+            await conn.execute(sa.insert(NOTES).values(body="transaction"))
+        async with store.session() as s:
+            bodies = (await s.exec(sa.select(NOTES.c.body).order_by(NOTES.c.id))).scalars().all()  # type: ignore[call-overload]
+        assert bodies == ["autocommit", "transaction"]
+    finally:
+        await store.close()

@@ -50,10 +50,19 @@ class Store:
         if inline:
             kwargs["async_creator"] = sqlite_inline.creator(parsed.database or ":memory:")
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # Single writes go through connections that stay in autocommit mode (a small pool of their own),
+        # so neither pool switches a connection's mode at every checkout.
+        if not url.startswith("sqlite"):
+            kwargs.update(pool_size=5, max_overflow=10)
+        if self.is_sqlite and parsed.database in (None, "", ":memory:"):
+            # one in-memory database lives in one connection: share it, switching its mode per use
+            self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            self.autocommit_engine = create_async_engine(url, isolation_level="AUTOCOMMIT", **kwargs)
         if self.is_sqlite:
             busy_ms = 0 if inline else int(sqlite_inline.BUSY_SECONDS * 1000)
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            for engine in {self.engine.sync_engine, self.autocommit_engine.sync_engine}:
+                event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @property
@@ -80,7 +89,7 @@ class Store:
         round trips around it. A connection the server had dropped is retried once on a fresh one."""
         for attempt in (1, 2):
             try:
-                async with self._autocommit.connect() as conn:
+                async with self.autocommit_engine.connect() as conn:
                     await conn.execute(statement, params)
                 return
             except DBAPIError as exc:
@@ -94,6 +103,7 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.autocommit_engine.dispose()
 
 
 def alembic_config(connection: Connection | None = None) -> Any:
