@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,7 +42,7 @@ from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, pending_move
 from bot.outbox import Dispatcher, Sendable, queue_claimed
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
-from bot.storage import Store
+from bot.storage import Store, core_connection
 from bot.storage.models import (
     ConsentRecord,
     InboxRow,
@@ -473,7 +474,7 @@ class Engine:
 
     async def _save(
         self,
-        s: AsyncSession,
+        s: AsyncSession | AsyncConnection,
         interview: InterviewLike,
         state: sm.State,
         progress: sm.Progress,
@@ -493,12 +494,12 @@ class Engine:
         if isinstance(interview, Interview):
             for key, value in values.items():
                 set_committed_value(interview, key, value)  # written: the ORM must not write it again
-        connection = await s.connection()  # Core on the session's transaction: no ORM execute path
+        connection = await core_connection(s)  # Core on the transaction: no ORM execute path
         await connection.execute(_SAVE_INTERVIEW, {"interview_id": interview.id, **values})
 
     async def _say(
         self,
-        s: AsyncSession,
+        s: AsyncSession | AsyncConnection,
         interview: InterviewLike,
         progress: sm.Progress,
         who: Address,
@@ -535,7 +536,7 @@ class Engine:
 
     async def _add_turn(
         self,
-        s: AsyncSession,
+        s: AsyncSession | AsyncConnection,
         interview: InterviewLike,
         progress: sm.Progress,
         role: str,
@@ -551,7 +552,7 @@ class Engine:
             text=clean_text(text),
             created_at=self.clock(),
         )
-        connection = await s.connection()  # Core on the session's transaction: no ORM flush
+        connection = await core_connection(s)  # Core on the transaction: no ORM flush
         await connection.execute(_INSERT_TURN, values)
 
     async def _last_question(self, s: AsyncSession, interview: Interview) -> str | None:
@@ -641,10 +642,9 @@ class Engine:
 
     async def _store_move(self, pending: PendingMove, move: Move) -> _Work:
         work, study, who = _Work(), pending.study, pending.who
-        async with self.store.session() as s:
+        async with self.store.connection() as s:  # Core only: this transaction needs no ORM session
             query = _INTERVIEW_ROW_FOR_UPDATE if self.store.is_postgres else _INTERVIEW_ROW
-            connection = await s.connection()  # a Core row: this transaction needs no ORM object
-            interview = (await connection.execute(query, {"id": pending.interview_id})).one()
+            interview = (await s.execute(query, {"id": pending.interview_id})).one()
             progress = sm.Progress.from_json(interview.data)
             if (
                 progress.move_token != pending.token

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound, Sender, utcnow
-from bot.storage import Store
+from bot.storage import Store, core_connection
 from bot.storage.models import OutboxRow, Participant
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ Sendable = OutboxRow | Queued
 
 
 async def queue_claimed(
-    session: AsyncSession,
+    db: AsyncSession | AsyncConnection,
     key: str,
     to: Address,
     text: str,
@@ -132,7 +133,7 @@ async def queue_claimed(
     )
     values = {name: getattr(row, name) for name in _QUEUED_COLUMNS}
     values.update(lease_until=claim_until, not_before=now, created_at=now)
-    connection = await session.connection()
+    connection = await core_connection(db)
     row.id = (await connection.execute(_INSERT_OUTBOX, values)).scalar_one()
     return row
 

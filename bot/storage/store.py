@@ -34,6 +34,11 @@ def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+async def core_connection(db: AsyncSession | AsyncConnection) -> AsyncConnection:
+    """The connection to run Core statements on: a session's own (its transaction), or `db` itself."""
+    return await db.connection() if isinstance(db, AsyncSession) else db
+
+
 class Store:
     """One database. `session()` yields a session inside a transaction that commits on success."""
 
