@@ -117,6 +117,35 @@ _INTERVIEW_LATEST = (
 )
 _INTERVIEW_BY_ID = _INTERVIEW_LATEST.where(Interview.id == bindparam("id"))
 _INTERVIEW_BY_STUDY = _INTERVIEW_LATEST.where(Interview.study_id == bindparam("study_id"))
+
+
+def _participant_with(which: str, for_update: bool) -> Any:
+    """The participant (locked on PostgreSQL: one writer per participant) with, in the same round trip,
+    the interview an event is for: `which` is "id" (the event names it), "study" (the latest of that
+    study) or "latest"; the interview is None when there is none."""
+    mine = _INTERVIEWS.alias("mine")
+    extra = {"id": [mine.c.id == bindparam("id")], "study": [mine.c.study_id == bindparam("study_id")]}
+    latest = (
+        sa.select(mine.c.id)
+        .where(mine.c.participant_id == Participant.id, *extra.get(which, []))
+        .order_by(mine.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(Participant, Interview)
+        .outerjoin(Interview, col(Interview.id) == latest)
+        .where(
+            Participant.platform == bindparam("platform"),
+            Participant.workspace == bindparam("workspace"),
+            Participant.user_id == bindparam("user_id"),
+        )
+    )
+    return query.with_for_update(of=Participant) if for_update else query
+
+
+_PARTICIPANT_WITH = {(w, u): _participant_with(w, u) for w in ("id", "study", "latest") for u in (True, False)}
+_LOOK_UP = object()  # the interview is not known yet: look it up
 _PROMPTED = (
     select(OutboxRow)
     .where(OutboxRow.interview_id == bindparam("interview_id"), OutboxRow.prompt == bindparam("prompt"))
@@ -279,9 +308,9 @@ class Engine:
                 rows = list((await connection.execute(_UNPROCESSED, {"key": who.key})).all())
             if not rows:
                 return work
-            participant = await self._lock_participant(s, who)
-            for group in _coalesce(rows):
-                await self._apply_event(s, participant, who, group, work)
+            participant, interview = await self._participant_and_interview(s, who, rows[0])
+            for n, group in enumerate(_coalesce(rows)):
+                await self._apply_event(s, participant, who, group, work, interview if n == 0 else _LOOK_UP)
             if not claim:
                 await connection.execute(
                     _MARK_PROCESSED, {"ids": [row.id for row in rows], "processed_at": self.clock()}
@@ -293,12 +322,33 @@ class Engine:
                     work.moves.append(pending)
         return work
 
+    async def _participant_and_interview(
+        self, s: AsyncSession, who: Address, row: Inbox
+    ) -> tuple[Participant, Interview | None]:
+        """`who`, locked, and the interview `row` is for, in one query (a new participant: two)."""
+        which = "id" if row.interview_id is not None else "study" if row.study_id is not None else "latest"
+        params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
+        params.update(id=row.interview_id, study_id=row.study_id)
+        found = (await s.exec(_PARTICIPANT_WITH[which, self.store.is_postgres], params=params)).first()
+        if found is not None:
+            return found[0], found[1]
+        participant = await self._lock_participant(s, who)  # first contact: create them
+        return participant, await self._interview_for(s, participant, row)
+
     async def _apply_event(
-        self, s: AsyncSession, participant: Participant, who: Address, rows: list[Inbox], work: _Work
+        self,
+        s: AsyncSession,
+        participant: Participant,
+        who: Address,
+        rows: list[Inbox],
+        work: _Work,
+        interview: Interview | None | object = _LOOK_UP,
     ) -> None:
         first = rows[0]
         event = _event_for(rows)
-        interview = await self._interview_for(s, participant, first)
+        if interview is _LOOK_UP:
+            interview = await self._interview_for(s, participant, first)
+        assert interview is None or isinstance(interview, Interview)
         if interview is None and isinstance(event, sm.Command) and event.name in NO_INTERVIEW_NEEDED:
             # an invitation preference, or a question about data we do not hold, needs no interview:
             # do not start one just to answer it
