@@ -17,7 +17,8 @@ import hashlib
 import logging
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ from bot.errors import InterviewerUnavailable
 from bot.export import own_data_messages
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
-from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, pending_move
+from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, TranscriptCache, pending_move
 from bot.outbox import Dispatcher, Sendable, queue_claimed
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
@@ -144,7 +145,9 @@ def _participant_with(which: str, for_update: bool) -> Any:
     return query.with_for_update(of=Participant) if for_update else query
 
 
-_PARTICIPANT_WITH = {(w, u): _participant_with(w, u) for w in ("id", "study", "latest") for u in (True, False)}
+_PARTICIPANT_WITH = {
+    (w, u): _participant_with(w, u) for w in ("id", "study", "latest") for u in (True, False)
+}
 _LOOK_UP = object()  # the interview is not known yet: look it up
 _PROMPTED = (
     select(OutboxRow)
@@ -193,6 +196,7 @@ class Engine:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._deadlines: dict[str, float] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.transcripts = TranscriptCache()  # the interviewer's context without re-reading every turn
 
     def register_sender(self, platform: str, sender: Sender) -> None:
         self.dispatcher.senders[platform] = sender
@@ -266,9 +270,20 @@ class Engine:
             self._locks[key] = lock
         return lock
 
+    @asynccontextmanager
+    async def _writing(self, who: Address) -> AsyncIterator[None]:
+        """`who`'s lock, held while their interview is written. If anything fails (a transaction that
+        rolled back), cached transcripts may hold turns that were never committed: drop them all."""
+        async with self._lock(who.key):
+            try:
+                yield
+            except BaseException:
+                self.transcripts.forget()
+                raise
+
     async def process(self, who: Address) -> None:
         """Handle all of `who`'s unprocessed events, ask the interviewer where needed, and send replies."""
-        async with self._lock(who.key):
+        async with self._writing(who):
             work = await self._apply_inbox(who)
             await self._finish(work)
             for pending in work.moves:
@@ -317,7 +332,9 @@ class Engine:
                 )
             for interview, address in work._due:
                 study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
-                pending = await pending_move(s, interview, study, address, self.settings.max_message_chars)
+                pending = await pending_move(
+                    s, interview, study, address, self.settings.max_message_chars, self.transcripts
+                )
                 if pending is not None:
                     work.moves.append(pending)
         return work
@@ -396,7 +413,7 @@ class Engine:
 
     async def open_pilot(self, who: Address, study_id: str) -> int:
         """Create a pilot interview for `who` (kept out of status and exports); their next message starts it."""
-        async with self._lock(who.key):
+        async with self._writing(who):
             async with self.store.session() as s:
                 participant = await self._lock_participant(s, who)
                 interview = await self._new_interview(s, participant, who, study_id)
@@ -502,6 +519,7 @@ class Engine:
                     await self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"), work)
             elif isinstance(effect, sm.DeleteData):
                 await self._delete_content(s, interview, who)
+                self.transcripts.forget(interview.id)
             elif isinstance(effect, sm.StartOver):
                 fresh = await self._new_interview(
                     s, await self._lock_participant(s, who), who, interview.study_id
@@ -604,6 +622,9 @@ class Engine:
         )
         connection = await core_connection(s)  # Core on the transaction: no ORM flush
         await connection.execute(_INSERT_TURN, values)
+        self.transcripts.added(
+            values["interview_id"], progress.turn_seq, (role, values["text"], values["created_at"])
+        )
 
     async def _last_question(self, s: AsyncSession, interview: Interview) -> str | None:
         turn = (
@@ -757,7 +778,7 @@ class Engine:
             return
         who = Address(found.platform, found.workspace, found.user_id)
         work = _Work()
-        async with self._lock(who.key):
+        async with self._writing(who):
             async with self.store.session() as s:
                 query = select(Interview).where(Interview.id == interview_id)
                 if self.store.is_postgres:
@@ -794,13 +815,15 @@ class Engine:
             await self.process(Address(platform, workspace, user_id))
         for interview_id, platform, workspace, user_id in due:
             who = Address(platform, workspace, user_id)
-            async with self._lock(who.key):
+            async with self._writing(who):
                 async with self.store.session() as s:
                     interview = await s.get(Interview, interview_id)
                     if interview is None:
                         continue
                     study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
-                    pending = await pending_move(s, interview, study, who, self.settings.max_message_chars)
+                    pending = await pending_move(
+                        s, interview, study, who, self.settings.max_message_chars, self.transcripts
+                    )
                 if pending is not None:
                     await self._finish(await self._answer(pending))
         await self.dispatcher.send_due()

@@ -328,3 +328,82 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
             assert turns[-1].model and turns[-1].input_tokens > 0 and turns[-1].covered == ["tasks"]
         finally:
             await runtime.close()
+
+
+def test_transcript_cache_serves_only_complete_transcripts() -> None:
+    from datetime import UTC, datetime
+
+    from bot.moves import TranscriptCache
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    cache = TranscriptCache(size=2)
+    cache.added(1, 1, ("interviewer", "q1", at))
+    cache.added(1, 2, ("participant", "a1", at))
+    assert cache.get(1, 2) == [("interviewer", "q1", at), ("participant", "a1", at)]
+    assert cache.get(1, 3) is None  # the interview counts a turn written elsewhere: read it
+    cache.added(1, 2, ("participant", "a1, again", at))  # a retried write replaces turn 2
+    assert [text for _, text, _ in cache.get(1, 2) or []] == ["q1", "a1, again"]
+    cache.added(2, 5, ("participant", "late", at))  # turns 1-4 unknown here: nothing kept
+    assert cache.get(2, 5) is None and cache.get(2, 1) is None
+    cache.store(3, [("interviewer", "x", at)])
+    cache.store(4, [("interviewer", "y", at)])  # size 2: the least recently used entry (1) goes
+    assert cache.get(1, 2) is None and cache.get(3, 1) is not None
+
+
+async def test_two_workers_taking_turns_on_one_interview_give_the_interviewer_every_turn(
+    database_url: str, study_dir: Path
+) -> None:
+    """Each process caches the transcripts it writes; turns written by another process must still
+    reach the interviewer's context (the cached entry's count no longer matches, so it is re-read)."""
+    settings = settings_for(database_url, study_dir)
+    seen_a, seen_b = CountingInterviewer(), CountingInterviewer()
+    a = await start_runtime(settings, seen_a)
+    b = await start_runtime(settings, seen_b, migrate=False)
+    try:
+        console_a, console_b = Console(a), Console(b)
+        await _to_first_question(console_a)
+        await console_a.say(LONG_ANSWER + " (first)")
+        await console_b.say(LONG_ANSWER + " (second)")
+        await console_a.say(LONG_ANSWER + " (third)")
+        answers = [t.text for t in seen_a.calls[-1].transcript if t.role == "participant"]
+        assert answers == [LONG_ANSWER + f" ({n})" for n in ("first", "second", "third")]
+        async with a.store.session() as s:
+            stored = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
+        assert sorted(stored) == sorted(answers)
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_failed_write_drops_cached_transcripts_and_the_message_is_answered_later(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
+    try:
+        c = Console(runtime)
+        await _to_first_question(c)
+        async with runtime.store.session() as s:
+            interview = (await s.exec(select(Interview))).one()
+            count = len((await s.exec(select(Turn).where(Turn.interview_id == interview.id))).all())
+        engine = runtime.engine
+        assert engine.transcripts.get(interview.id, count) is not None
+        real_save = engine._save
+
+        async def failing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+            engine._save = real_save  # type: ignore[method-assign]
+            raise RuntimeError("the database went away mid-transaction")
+
+        engine._save = failing_save  # type: ignore[method-assign]
+        asked = len(c.texts)
+        await c.say(LONG_ANSWER)  # the turn is written, then the transaction fails and rolls back
+        assert len(c.texts) == asked
+        # the rolled-back turn must never be served as part of the transcript
+        assert engine.transcripts.get(interview.id, count + 1) is None
+        await engine.tick()  # the stored message is processed again, from the database
+        await engine.drain()
+        assert len(c.texts) == asked + 1 and "How do you check" in c.texts[-1]
+        async with runtime.store.session() as s:
+            answers = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
+        assert list(answers).count(LONG_ANSWER) == 1
+    finally:
+        await runtime.close()
