@@ -40,7 +40,7 @@ from bot.export import own_data_messages
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, TranscriptCache, pending_move
-from bot.outbox import Dispatcher, Sendable, queue_claimed
+from bot.outbox import Dispatcher, Queued, Sendable, queue_claimed
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store, core_connection
@@ -149,11 +149,27 @@ _PARTICIPANT_WITH = {
     (w, u): _participant_with(w, u) for w in ("id", "study", "latest") for u in (True, False)
 }
 _LOOK_UP = object()  # the interview is not known yet: look it up
-_PROMPTED = (
-    select(OutboxRow)
-    .where(OutboxRow.interview_id == bindparam("interview_id"), OutboxRow.prompt == bindparam("prompt"))
-    .order_by(col(OutboxRow.id).desc())
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_ASKED = _OUTBOX.alias("asked")
+# The latest message that asked `prompt` in the interview gets its answer's label, once; the row is
+# returned so that a sent message's buttons can be replaced by the answer.
+_MARK_ANSWERED = (
+    sa.update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id
+        == sa.select(_ASKED.c.id)
+        .where(_ASKED.c.interview_id == bindparam("in_interview"), _ASKED.c.prompt == bindparam("asked"))
+        .order_by(_ASKED.c.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        _OUTBOX.c.answered_label.is_(None),
+    )
+    .values(answered_label=bindparam("label"))
+    .returning(*_OUTBOX.c)
 )
+_INSERT_SCREENING = insert(ScreeningAnswer.__table__)  # type: ignore[attr-defined]
+_INSERT_SURVEY = insert(SurveyAnswer.__table__)  # type: ignore[attr-defined]
+_INSERT_CONSENT = insert(ConsentRecord.__table__)  # type: ignore[attr-defined]
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
 
@@ -168,7 +184,7 @@ class _Work:
     """What a transaction left to do once it has committed."""
 
     rows: list[Sendable] = field(default_factory=list)  # claimed by this worker: send them
-    answered: list[tuple[OutboxRow, str]] = field(default_factory=list)  # sent prompts to show as answered
+    answered: list[tuple[Sendable, str]] = field(default_factory=list)  # sent prompts to show as answered
     moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
     _due: list[tuple[Interview, Address]] = field(default_factory=list)
 
@@ -485,29 +501,22 @@ class Engine:
                 await self._say(s, interview, progress, who, effect, work)
             elif isinstance(effect, sm.RecordTurn):
                 await self._add_turn(s, interview, progress, "participant", effect.text)
-            elif isinstance(effect, sm.RecordAnswer):
-                if effect.section == "screening":
-                    s.add(
-                        ScreeningAnswer(
-                            interview_id=interview.id or 0, question_id=effect.item_id, value=effect.value
-                        )
-                    )
-                else:
-                    s.add(
-                        SurveyAnswer(
-                            interview_id=interview.id or 0, item_id=effect.item_id, value=effect.value
-                        )
-                    )
+            elif isinstance(effect, sm.RecordAnswer):  # Core inserts: no ORM objects to flush
+                screening = effect.section == "screening"
+                await (await s.connection()).execute(
+                    _INSERT_SCREENING if screening else _INSERT_SURVEY,
+                    {
+                        "interview_id": interview.id or 0,
+                        "question_id" if screening else "item_id": effect.item_id,
+                        "value": effect.value,
+                        "created_at": utcnow(),
+                    },
+                )
             elif isinstance(effect, sm.RecordConsent):
                 digest = hashlib.sha256(study.consent.text.encode()).hexdigest()
-                s.add(
-                    ConsentRecord(
-                        interview_id=interview.id or 0,
-                        kind=effect.kind,
-                        granted=effect.granted,
-                        text_hash=digest,
-                    )
-                )
+                values = {"interview_id": interview.id or 0, "kind": effect.kind, "granted": effect.granted}
+                values.update(text_hash=digest, created_at=utcnow())
+                await (await s.connection()).execute(_INSERT_CONSENT, values)
             elif isinstance(effect, sm.MarkAnswered):
                 await self._mark_answered(s, interview, effect, work)
             elif isinstance(effect, sm.AskInterviewer):
@@ -594,13 +603,11 @@ class Engine:
     async def _mark_answered(
         self, s: AsyncSession, interview: Interview, effect: sm.MarkAnswered, work: _Work
     ) -> None:
-        params = {"interview_id": interview.id, "prompt": effect.prompt}
-        row = (await s.exec(_PROMPTED, params=params)).first()
-        if row is not None and row.answered_label is None:
-            row.answered_label = effect.label
-            s.add(row)
-            if row.status == "sent":
-                work.answered.append((row, effect.label))
+        params = {"in_interview": interview.id, "asked": effect.prompt, "label": effect.label}
+        row = (await (await s.connection()).execute(_MARK_ANSWERED, params)).first()
+        if row is not None and row.status == "sent":  # None: no such prompt, or answered already
+            fields = {name: getattr(row, name) for name in Queued.__dataclass_fields__}
+            work.answered.append((Queued(**fields), effect.label))
 
     async def _add_turn(
         self,
