@@ -340,6 +340,9 @@ class Engine:
             if not rows:
                 return work
             participant, interview = await self._participant_and_interview(s, who, rows[0])
+            if participant.unreachable:  # they wrote to us, so messages reach them again
+                participant.unreachable = False
+                s.add(participant)
             for n, group in enumerate(_coalesce(rows)):
                 await self._apply_event(s, participant, who, group, work, interview if n == 0 else _LOOK_UP)
             if not claim:

@@ -19,6 +19,7 @@ from bot.storage.models import (
     InboxRow,
     Interview,
     OutboxRow,
+    Participant,
     ScreeningAnswer,
     SurveyAnswer,
     Turn,
@@ -405,5 +406,25 @@ async def test_a_failed_write_drops_cached_transcripts_and_the_message_is_answer
         async with runtime.store.session() as s:
             answers = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
         assert list(answers).count(LONG_ANSWER) == 1
+    finally:
+        await runtime.close()
+
+
+async def test_a_participant_marked_unreachable_who_writes_is_reachable_again(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """A failed delivery marks someone unreachable (and keeps them out of invitations); a message from
+    them shows their DMs are open again."""
+    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
+    try:
+        c = Console(runtime)
+        await c.say("hi")
+        async with runtime.store.session() as s:
+            participant = (await s.exec(select(Participant))).one()
+            participant.unreachable = True
+            s.add(participant)
+        await c.say("1")
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(Participant.unreachable))).one() is False
     finally:
         await runtime.close()
