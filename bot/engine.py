@@ -318,14 +318,21 @@ class Engine:
         query = _PARTICIPANT_FOR_UPDATE if self.store.is_postgres else _PARTICIPANT
         params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
         participant = (await s.exec(query, params=params)).first()
-        if participant is None:
-            try:
-                async with s.begin_nested():
-                    s.add(Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id))
-            except IntegrityError:
-                pass  # another worker created it a moment ago
-            participant = (await s.exec(query, params=params)).one()
-        return participant
+        return participant if participant is not None else (await self._create_participant(s, who))[0]
+
+    async def _create_participant(self, s: AsyncSession, who: Address) -> tuple[Participant, bool]:
+        """Add `who` (their new row stays locked by this transaction), or, if another worker added them
+        a moment ago, lock theirs. True when this call created the participant."""
+        participant = Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id)
+        try:
+            async with s.begin_nested():
+                s.add(participant)
+            return participant, True
+        except IntegrityError:
+            pass  # the savepoint's rollback took our row (and object) back: lock theirs
+        query = _PARTICIPANT_FOR_UPDATE if self.store.is_postgres else _PARTICIPANT
+        params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
+        return (await s.exec(query, params=params)).one(), False
 
     async def _apply_inbox(self, who: Address) -> _Work:
         work = _Work()
@@ -368,8 +375,8 @@ class Engine:
         found = (await s.exec(_PARTICIPANT_WITH[which, self.store.is_postgres], params=params)).first()
         if found is not None:
             return found[0], found[1]
-        participant = await self._lock_participant(s, who)  # first contact: create them
-        return participant, await self._interview_for(s, participant, row)
+        participant, created = await self._create_participant(s, who)  # first contact
+        return participant, None if created else await self._interview_for(s, participant, row)
 
     async def _apply_event(
         self,

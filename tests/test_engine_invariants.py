@@ -428,3 +428,24 @@ async def test_a_participant_marked_unreachable_who_writes_is_reachable_again(
             assert (await s.exec(select(Participant.unreachable))).one() is False
     finally:
         await runtime.close()
+
+
+async def test_a_participant_another_worker_just_created_is_used_not_duplicated(
+    database_url: str, study_dir: Path
+) -> None:
+    """First contact races: when the participant row appears between our lookup and our insert, the
+    insert fails inside its savepoint and the other worker's row is used, in the same transaction."""
+    runtime = await start_runtime(settings_for(database_url, study_dir))
+    try:
+        async with runtime.store.session() as other:
+            other.add(Participant(platform=WHO.platform, workspace=WHO.workspace, user_id=WHO.user_id))
+        async with runtime.store.session() as s:
+            participant, created = await runtime.engine._create_participant(s, WHO)
+            assert not created and participant.id is not None
+            again = await runtime.engine._lock_participant(s, Address("console", "local", "newcomer"))
+            assert again.id != participant.id
+        async with runtime.store.session() as s:
+            rows = (await s.exec(select(Participant.user_id).order_by(col(Participant.id)))).all()
+        assert list(rows) == [WHO.user_id, "newcomer"]
+    finally:
+        await runtime.close()
