@@ -2,7 +2,9 @@
 
 Overhead is the time from handing a participant message to the engine until its reply reaches the
 sender, minus the time spent inside the interviewer. Printed: p50/p99 with interviews one at a time,
-then turns per second and latency with many interviews in flight.
+then turns per second and latency with many interviews in flight. Each run starts with two warm-up
+interviews that are not measured (statements compile and prepare on first use), then freezes the
+objects alive, as `interviewer run` does once it is set up.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime, settle_memory
 from tests.helpers import fresh_postgres, postgres_available, settings_for, write_study
 
+WARMUP = 2  # interviews run before measuring, so the figures are the steady state of a running service
 ANSWER = "I mostly use it to draft reports and then I check every number against the source myself."
 
 
@@ -88,14 +91,16 @@ async def _participant(
 
 
 async def _run(
-    database_url: str, studies: Path, interviews: int, in_flight: int
+    database_url: str, studies: Path, interviews: int, in_flight: int, warmup: int = WARMUP
 ) -> tuple[list[float], float, int]:
     timer = TimedInterviewer()
     settings = settings_for(database_url, studies)
     runtime = await Runtime.start(settings, interviewer=timer)
-    settle_memory()  # as `interviewer run` does once the service is set up
     sender = QueueSender()
     runtime.engine.register_sender("bench", sender)
+    for i in range(warmup):  # first statements compile and prepare, first code paths warm: not measured
+        await _participant(runtime, sender, timer, f"warmup{i}", [])
+    settle_memory()  # as `interviewer run` does once the service is set up
     overheads: list[float] = []
     gate = asyncio.Semaphore(in_flight)
 
@@ -121,7 +126,7 @@ async def bench_database(label: str, url_factory, studies: Path, interviews: int
         loaded, elapsed, turns = await _run(url, studies, interviews, in_flight)
     print(
         f"  {label}: overhead per turn, one interview at a time: p50 {_ms(sequential, 50):.2f} ms, "
-        f"p99 {_ms(sequential, 99):.2f} ms ({len(sequential)} turns)"
+        f"p99 {_ms(sequential, 99):.2f} ms ({len(sequential)} turns, after {WARMUP} warm-up interviews)"
     )
     print(
         f"  {label}: {interviews} interviews, {in_flight} in flight: {turns} turns in {elapsed:.1f} s = "

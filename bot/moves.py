@@ -73,6 +73,8 @@ class TranscriptCache:
         turns.append(turn)
 
     def get(self, interview_id: int, count: int) -> list[StoredTurn] | None:
+        if count == 0:  # the interview row counts no turns: there are none to read
+            return []
         turns = self._entries.get(interview_id)
         if turns is None or len(turns) != count:
             return None

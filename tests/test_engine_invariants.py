@@ -338,6 +338,7 @@ def test_transcript_cache_serves_only_complete_transcripts() -> None:
 
     at = datetime(2026, 1, 1, tzinfo=UTC)
     cache = TranscriptCache(size=2)
+    assert cache.get(9, 0) == []  # no turns counted: nothing to read, cached or not
     cache.added(1, 1, ("interviewer", "q1", at))
     cache.added(1, 2, ("participant", "a1", at))
     assert cache.get(1, 2) == [("interviewer", "q1", at), ("participant", "a1", at)]
