@@ -24,13 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import engine_sql as q
 from bot import interview as sm
 from bot import invitations
 from bot.catalog import Catalog
@@ -60,116 +60,10 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Commands answered without starting an interview when the person has none yet.
 NO_INTERVIEW_NEEDED = frozenset({"optout", "optin", "mydata", "withdraw", "stop", "pause"})
-_INBOX = InboxRow.__table__  # type: ignore[attr-defined]
-_INSERT_INBOX = insert(_INBOX)
 Inbox = sa.Row[Any]  # an inbox row as read on the hot path: a Core row with InboxRow's columns
-_UNPROCESSED = (
-    sa.select(_INBOX)  # SQLAlchemy's select: rows, not sqlmodel's scalars
-    .where(_INBOX.c.participant_key == bindparam("key"), _INBOX.c.processed_at.is_(None))
-    .order_by(_INBOX.c.id)
-)
-# Marks a participant's unprocessed events processed and returns them; a concurrent worker's claim
-# waits for the first to commit and then finds none. Undone with the transaction if processing fails.
-_CLAIM_INBOX = (
-    sa.update(_INBOX)
-    .where(_INBOX.c.participant_key == bindparam("key"), _INBOX.c.processed_at.is_(None))
-    .values(processed_at=bindparam("now"))
-    .returning(*_INBOX.c)
-)
-_INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
-_INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
-# Built once, with bind parameters; an UPDATE without .values() sets the columns its parameters name.
-_SAVE_INTERVIEW = sa.update(_INTERVIEWS).where(_INTERVIEWS.c.id == bindparam("interview_id"))
-_MARK_PROCESSED = sa.update(_INBOX).where(_INBOX.c.id.in_(bindparam("ids", expanding=True)))
-# Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
-_TURN_DEFAULTS: dict[str, object] = {
-    "topic_id": None,
-    "move": None,
-    "covered": [],
-    "followups_used": 0,
-    "flags": [],
-    "model": None,
-    "input_tokens": 0,
-    "output_tokens": 0,
-    "cache_read_tokens": 0,
-    "cache_write_tokens": 0,
-}
-# Built once: constructing a statement costs more than executing it from the compiled cache.
-_PARTICIPANT = select(Participant).where(
-    Participant.platform == bindparam("platform"),
-    Participant.workspace == bindparam("workspace"),
-    Participant.user_id == bindparam("user_id"),
-)
-_PARTICIPANT_FOR_UPDATE = _PARTICIPANT.with_for_update()
-_INTERVIEW_ROW = sa.select(
-    _INTERVIEWS.c.id,
-    _INTERVIEWS.c.state,
-    _INTERVIEWS.c.data,
-    _INTERVIEWS.c.move_due_at,
-    _INTERVIEWS.c.completed_at,
-).where(_INTERVIEWS.c.id == bindparam("id"))
-_INTERVIEW_ROW_FOR_UPDATE = _INTERVIEW_ROW.with_for_update()
 InterviewLike = Interview | sa.Row[Any]  # an ORM interview, or a Core row with the columns _save reads
 _UNCHANGED = object()
-_INTERVIEW_LATEST = (
-    select(Interview)
-    .where(Interview.participant_id == bindparam("participant_id"))
-    .order_by(col(Interview.id).desc())
-)
-_INTERVIEW_BY_ID = _INTERVIEW_LATEST.where(Interview.id == bindparam("id"))
-_INTERVIEW_BY_STUDY = _INTERVIEW_LATEST.where(Interview.study_id == bindparam("study_id"))
-
-
-def _participant_with(which: str, for_update: bool) -> Any:
-    """The participant (locked on PostgreSQL: one writer per participant) with, in the same round trip,
-    the interview an event is for: `which` is "id" (the event names it), "study" (the latest of that
-    study) or "latest"; the interview is None when there is none."""
-    mine = _INTERVIEWS.alias("mine")
-    extra = {"id": [mine.c.id == bindparam("id")], "study": [mine.c.study_id == bindparam("study_id")]}
-    latest = (
-        sa.select(mine.c.id)
-        .where(mine.c.participant_id == Participant.id, *extra.get(which, []))
-        .order_by(mine.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    query = (
-        select(Participant, Interview)
-        .outerjoin(Interview, col(Interview.id) == latest)
-        .where(
-            Participant.platform == bindparam("platform"),
-            Participant.workspace == bindparam("workspace"),
-            Participant.user_id == bindparam("user_id"),
-        )
-    )
-    return query.with_for_update(of=Participant) if for_update else query
-
-
-_PARTICIPANT_WITH = {
-    (w, u): _participant_with(w, u) for w in ("id", "study", "latest") for u in (True, False)
-}
 _LOOK_UP = object()  # the interview is not known yet: look it up
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
-_ASKED = _OUTBOX.alias("asked")
-# The latest message that asked `prompt` in the interview gets its answer's label, once; the row is
-# returned so that a sent message's buttons can be replaced by the answer.
-_MARK_ANSWERED = (
-    sa.update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id
-        == sa.select(_ASKED.c.id)
-        .where(_ASKED.c.interview_id == bindparam("in_interview"), _ASKED.c.prompt == bindparam("asked"))
-        .order_by(_ASKED.c.id.desc())
-        .limit(1)
-        .scalar_subquery(),
-        _OUTBOX.c.answered_label.is_(None),
-    )
-    .values(answered_label=bindparam("label"))
-    .returning(*_OUTBOX.c)
-)
-_INSERT_SCREENING = insert(ScreeningAnswer.__table__)  # type: ignore[attr-defined]
-_INSERT_SURVEY = insert(SurveyAnswer.__table__)  # type: ignore[attr-defined]
-_INSERT_CONSENT = insert(ConsentRecord.__table__)  # type: ignore[attr-defined]
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
 
@@ -239,7 +133,7 @@ class Engine:
         }
         try:
             await self.store.execute_one(
-                _INSERT_INBOX, values
+                q.INSERT_INBOX, values
             )  # Core, autocommit: the hot path's first write
         except IntegrityError:
             # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
@@ -315,7 +209,7 @@ class Engine:
 
     async def _lock_participant(self, s: AsyncSession, who: Address) -> Participant:
         # one writer per participant across worker processes
-        query = _PARTICIPANT_FOR_UPDATE if self.store.is_postgres else _PARTICIPANT
+        query = q.PARTICIPANT_FOR_UPDATE if self.store.is_postgres else q.PARTICIPANT
         params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
         participant = (await s.exec(query, params=params)).first()
         return participant if participant is not None else (await self._create_participant(s, who))[0]
@@ -330,7 +224,7 @@ class Engine:
             return participant, True
         except IntegrityError:
             pass  # the savepoint's rollback took our row (and object) back: lock theirs
-        query = _PARTICIPANT_FOR_UPDATE if self.store.is_postgres else _PARTICIPANT
+        query = q.PARTICIPANT_FOR_UPDATE if self.store.is_postgres else q.PARTICIPANT
         params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
         return (await s.exec(query, params=params)).one(), False
 
@@ -340,10 +234,10 @@ class Engine:
             connection = await s.connection()  # Core rows, read-only
             claim = self.store.engine.dialect.update_returning  # PostgreSQL, SQLite 3.35+
             if claim:  # mark the rows processed and read them in one statement (one round trip)
-                found = await connection.execute(_CLAIM_INBOX, {"key": who.key, "now": self.clock()})
+                found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
                 rows = sorted(found.all(), key=lambda row: row.id)
             else:
-                rows = list((await connection.execute(_UNPROCESSED, {"key": who.key})).all())
+                rows = list((await connection.execute(q.UNPROCESSED, {"key": who.key})).all())
             if not rows:
                 return work
             participant, interview = await self._participant_and_interview(s, who, rows[0])
@@ -354,7 +248,7 @@ class Engine:
                 await self._apply_event(s, participant, who, group, work, interview if n == 0 else _LOOK_UP)
             if not claim:
                 await connection.execute(
-                    _MARK_PROCESSED, {"ids": [row.id for row in rows], "processed_at": self.clock()}
+                    q.MARK_PROCESSED, {"ids": [row.id for row in rows], "processed_at": self.clock()}
                 )
             for interview, address in work._due:
                 study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
@@ -372,7 +266,7 @@ class Engine:
         which = "id" if row.interview_id is not None else "study" if row.study_id is not None else "latest"
         params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
         params.update(id=row.interview_id, study_id=row.study_id)
-        found = (await s.exec(_PARTICIPANT_WITH[which, self.store.is_postgres], params=params)).first()
+        found = (await s.exec(q.PARTICIPANT_WITH[which, self.store.is_postgres], params=params)).first()
         if found is not None:
             return found[0], found[1]
         participant, created = await self._create_participant(s, who)  # first contact
@@ -450,11 +344,11 @@ class Engine:
 
     async def _interview_for(self, s: AsyncSession, participant: Participant, row: Inbox) -> Interview | None:
         if row.interview_id is not None:
-            query, params = _INTERVIEW_BY_ID, {"participant_id": participant.id, "id": row.interview_id}
+            query, params = q.INTERVIEW_BY_ID, {"participant_id": participant.id, "id": row.interview_id}
         elif row.study_id is not None:
-            query, params = _INTERVIEW_BY_STUDY, {"participant_id": participant.id, "study_id": row.study_id}
+            query, params = q.INTERVIEW_BY_STUDY, {"participant_id": participant.id, "study_id": row.study_id}
         else:
-            query, params = _INTERVIEW_LATEST, {"participant_id": participant.id}
+            query, params = q.INTERVIEW_LATEST, {"participant_id": participant.id}
         return (await s.exec(query, params=params)).first()
 
     async def study_open(self, study_id: str) -> bool:
@@ -514,7 +408,7 @@ class Engine:
             elif isinstance(effect, sm.RecordAnswer):  # Core inserts: no ORM objects to flush
                 screening = effect.section == "screening"
                 await (await s.connection()).execute(
-                    _INSERT_SCREENING if screening else _INSERT_SURVEY,
+                    q.INSERT_SCREENING if screening else q.INSERT_SURVEY,
                     {
                         "interview_id": interview.id or 0,
                         "question_id" if screening else "item_id": effect.item_id,
@@ -526,7 +420,7 @@ class Engine:
                 digest = hashlib.sha256(study.consent.text.encode()).hexdigest()
                 values = {"interview_id": interview.id or 0, "kind": effect.kind, "granted": effect.granted}
                 values.update(text_hash=digest, created_at=utcnow())
-                await (await s.connection()).execute(_INSERT_CONSENT, values)
+                await (await s.connection()).execute(q.INSERT_CONSENT, values)
             elif isinstance(effect, sm.MarkAnswered):
                 await self._mark_answered(s, interview, effect, work)
             elif isinstance(effect, sm.AskInterviewer):
@@ -582,7 +476,7 @@ class Engine:
             for key, value in values.items():
                 set_committed_value(interview, key, value)  # written: the ORM must not write it again
         connection = await core_connection(s)  # Core on the transaction: no ORM execute path
-        await connection.execute(_SAVE_INTERVIEW, {"interview_id": interview.id, **values})
+        await connection.execute(q.SAVE_INTERVIEW, {"interview_id": interview.id, **values})
 
     async def _say(
         self,
@@ -614,7 +508,7 @@ class Engine:
         self, s: AsyncSession, interview: Interview, effect: sm.MarkAnswered, work: _Work
     ) -> None:
         params = {"in_interview": interview.id, "asked": effect.prompt, "label": effect.label}
-        row = (await (await s.connection()).execute(_MARK_ANSWERED, params)).first()
+        row = (await (await s.connection()).execute(q.MARK_ANSWERED, params)).first()
         if row is not None and row.status == "sent":  # None: no such prompt, or answered already
             fields = {name: getattr(row, name) for name in Queued.__dataclass_fields__}
             work.answered.append((Queued(**fields), effect.label))
@@ -629,7 +523,7 @@ class Engine:
         **bookkeeping: object,
     ) -> None:
         progress.turn_seq += 1
-        values = dict(_TURN_DEFAULTS, **bookkeeping)
+        values = dict(q.TURN_DEFAULTS, **bookkeeping)
         values.update(
             interview_id=interview.id or 0,
             seq=progress.turn_seq,
@@ -638,7 +532,7 @@ class Engine:
             created_at=self.clock(),
         )
         connection = await core_connection(s)  # Core on the transaction: no ORM flush
-        await connection.execute(_INSERT_TURN, values)
+        await connection.execute(q.INSERT_TURN, values)
         self.transcripts.added(
             values["interview_id"], progress.turn_seq, (role, values["text"], values["created_at"])
         )
@@ -731,7 +625,7 @@ class Engine:
     async def _store_move(self, pending: PendingMove, move: Move) -> _Work:
         work, study, who = _Work(), pending.study, pending.who
         async with self.store.connection() as s:  # Core only: this transaction needs no ORM session
-            query = _INTERVIEW_ROW_FOR_UPDATE if self.store.is_postgres else _INTERVIEW_ROW
+            query = q.INTERVIEW_ROW_FOR_UPDATE if self.store.is_postgres else q.INTERVIEW_ROW
             interview = (await s.execute(query, {"id": pending.interview_id})).one()
             progress = sm.Progress.from_json(interview.data)
             if (
