@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, delete, select, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import engine_sql as q
@@ -37,6 +36,7 @@ from bot.catalog import Catalog
 from bot.coverage import dispose
 from bot.errors import InterviewerUnavailable
 from bot.export import own_data_messages
+from bot.inbox import Inbox, clean_text, coalesce, event_for
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, TranscriptCache, pending_move
@@ -45,32 +45,22 @@ from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store, core_connection
 from bot.storage.models import (
-    ConsentRecord,
     InboxRow,
     Interview,
-    OutboxRow,
     Participant,
-    ScreeningAnswer,
     StudyVersion,
-    SurveyAnswer,
     Turn,
 )
+from bot.withdrawal import delete_content
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Commands answered without starting an interview when the person has none yet.
 NO_INTERVIEW_NEEDED = frozenset({"optout", "optin", "mydata", "withdraw", "stop", "pause"})
-Inbox = sa.Row[Any]  # an inbox row as read on the hot path: a Core row with InboxRow's columns
 InterviewLike = Interview | sa.Row[Any]  # an ORM interview, or a Core row with the columns _save reads
 _UNCHANGED = object()
 _LOOK_UP = object()  # the interview is not known yet: look it up
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
 WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters (keep newlines and tabs); keep every other character, emoji included."""
-    return _CONTROL.sub("", text).strip()
 
 
 @dataclass
@@ -244,7 +234,7 @@ class Engine:
             if participant.unreachable:  # they wrote to us, so messages reach them again
                 participant.unreachable = False
                 s.add(participant)
-            for n, group in enumerate(_coalesce(rows)):
+            for n, group in enumerate(coalesce(rows)):
                 await self._apply_event(s, participant, who, group, work, interview if n == 0 else _LOOK_UP)
             if not claim:
                 await connection.execute(
@@ -282,7 +272,7 @@ class Engine:
         interview: Interview | None | object = _LOOK_UP,
     ) -> None:
         first = rows[0]
-        event = _event_for(rows)
+        event = event_for(rows)
         if interview is _LOOK_UP:
             interview = await self._interview_for(s, participant, first)
         assert interview is None or isinstance(interview, Interview)
@@ -431,7 +421,7 @@ class Engine:
                 if last:
                     await self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"), work)
             elif isinstance(effect, sm.DeleteData):
-                await self._delete_content(s, interview, who)
+                await delete_content(s, interview, who)
                 self.transcripts.forget(interview.id)
             elif isinstance(effect, sm.StartOver):
                 fresh = await self._new_interview(
@@ -546,38 +536,6 @@ class Engine:
             )
         ).first()
         return turn.text if turn else None
-
-    async def _delete_content(self, s: AsyncSession, interview: Interview, who: Address) -> None:
-        """Withdrawal: hard-delete everything the participant said; the interview row stays as a tombstone."""
-        for model in (Turn, ScreeningAnswer, SurveyAnswer):
-            await s.exec(delete(model).where(model.interview_id == interview.id))  # type: ignore[call-overload]
-        await s.exec(
-            update(InboxRow)
-            .where(
-                col(InboxRow.participant_key) == who.key,  # type: ignore[call-overload]
-                col(InboxRow.received_at) >= interview.created_at,
-            )
-            .values(text="")
-        )
-        await s.flush()
-        await s.exec(
-            update(OutboxRow)
-            .where(
-                col(OutboxRow.interview_id) == interview.id,  # type: ignore[call-overload]
-                col(OutboxRow.status).in_(["pending", "sending"]),
-            )
-            .values(status="cancelled")
-        )
-        await s.exec(
-            update(OutboxRow)
-            .where(col(OutboxRow.interview_id) == interview.id)  # type: ignore[call-overload]
-            .values(text="")
-        )
-        await s.exec(
-            update(ConsentRecord)
-            .where(col(ConsentRecord.interview_id) == interview.id)  # type: ignore[call-overload]
-            .values(granted=False)
-        )
 
     # ---- the interviewer's move --------------------------------------------------------------------
 
@@ -738,27 +696,3 @@ class Engine:
                 if pending is not None:
                     await self._finish(await self._answer(pending))
         await self.dispatcher.send_due()
-
-
-def _event_for(rows: list[Inbox]) -> sm.Event:
-    first = rows[0]
-    if first.choice is not None:
-        return sm.Click(first.prompt or "", first.choice)
-    if len(rows) == 1:
-        command = sm.parse_command(first.text)
-        if command:
-            return sm.Command(command)
-    text = "\n".join(clean_text(r.text) for r in rows if clean_text(r.text))
-    return sm.Message(text, sum(r.attachments for r in rows))
-
-
-def _coalesce(rows: list[Inbox]) -> list[list[Inbox]]:
-    """Consecutive plain messages become one turn; clicks and commands stay on their own."""
-    groups: list[list[Inbox]] = []
-    for row in rows:
-        plain = row.choice is None and sm.parse_command(row.text) is None
-        if plain and groups and groups[-1][0].choice is None and sm.parse_command(groups[-1][0].text) is None:
-            groups[-1].append(row)
-        else:
-            groups.append([row])
-    return groups
