@@ -4,7 +4,8 @@ Overhead is the time from handing a participant message to the engine until its 
 sender, minus the time spent inside the interviewer. Printed: p50/p99 with interviews one at a time,
 then turns per second and latency with many interviews in flight. Each run starts with two warm-up
 interviews that are not measured (statements compile and prepare on first use), then freezes the
-objects alive, as `interviewer run` does once it is set up.
+objects alive, as `interviewer run` does once it is set up. The one-at-a-time figures are the median
+of three runs, each printed too: on a shared machine a burst of load moves a single run's tail.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime, settle_memory
 from tests.helpers import fresh_postgres, postgres_available, settings_for, write_study
 
+SEQUENTIAL_RUNS = 3
 WARMUP = 2  # interviews run before measuring, so the figures are the steady state of a running service
 ANSWER = "I mostly use it to draft reports and then I check every number against the source myself."
 
@@ -120,13 +122,19 @@ def _ms(values: list[float], q: float) -> float:
 
 
 async def bench_database(label: str, url_factory, studies: Path, interviews: int, in_flight: int) -> None:  # type: ignore[no-untyped-def]
-    async with url_factory() as url:
-        sequential, _, _ = await _run(url, studies, 50, 1)
+    runs = []
+    for _ in range(SEQUENTIAL_RUNS):  # a shared machine's bursts move one run's tail: repeat, take the median
+        async with url_factory() as url:
+            sequential, _, _ = await _run(url, studies, 50, 1)
+        runs.append((_ms(sequential, 50), _ms(sequential, 99)))
     async with url_factory() as url:
         loaded, elapsed, turns = await _run(url, studies, interviews, in_flight)
+    each = ", ".join(f"{p50:.2f}/{p99:.2f}" for p50, p99 in runs)
     print(
-        f"  {label}: overhead per turn, one interview at a time: p50 {_ms(sequential, 50):.2f} ms, "
-        f"p99 {_ms(sequential, 99):.2f} ms ({len(sequential)} turns, after {WARMUP} warm-up interviews)"
+        f"  {label}: overhead per turn, one interview at a time: p50 "
+        f"{statistics.median(r[0] for r in runs):.2f} ms, p99 {statistics.median(r[1] for r in runs):.2f} ms "
+        f"(median of {SEQUENTIAL_RUNS} runs of {len(sequential)} turns after {WARMUP} warm-up interviews; "
+        f"each run p50/p99: {each})"
     )
     print(
         f"  {label}: {interviews} interviews, {in_flight} in flight: {turns} turns in {elapsed:.1f} s = "
