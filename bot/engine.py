@@ -122,9 +122,8 @@ class Engine:
             "attempts": 0,
         }
         try:
-            await self.store.execute_one(
-                q.INSERT_INBOX, values
-            )  # Core, autocommit: the hot path's first write
+            # Core, autocommit: the hot path's first write, durable before anything else happens
+            await self.store.execute_one(q.INSERT_INBOX, values)
         except IntegrityError:
             # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
             self.kick(who, delay=0)
@@ -221,13 +220,10 @@ class Engine:
     async def _apply_inbox(self, who: Address) -> _Work:
         work = _Work()
         async with self.store.session() as s:
-            connection = await s.connection()  # Core rows, read-only
-            claim = self.store.engine.dialect.update_returning  # PostgreSQL, SQLite 3.35+
-            if claim:  # mark the rows processed and read them in one statement (one round trip)
-                found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
-                rows = sorted(found.all(), key=lambda row: row.id)
-            else:
-                rows = list((await connection.execute(q.UNPROCESSED, {"key": who.key})).all())
+            # mark the rows processed and read them in one statement; Core rows, read-only
+            connection = await s.connection()
+            found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
+            rows = sorted(found.all(), key=lambda row: row.id)
             if not rows:
                 return work
             participant, interview = await self._participant_and_interview(s, who, rows[0])
@@ -236,10 +232,6 @@ class Engine:
                 s.add(participant)
             for n, group in enumerate(coalesce(rows)):
                 await self._apply_event(s, participant, who, group, work, interview if n == 0 else _LOOK_UP)
-            if not claim:
-                await connection.execute(
-                    q.MARK_PROCESSED, {"ids": [row.id for row in rows], "processed_at": self.clock()}
-                )
             for interview, address in work._due:
                 study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
                 pending = await pending_move(
@@ -397,7 +389,7 @@ class Engine:
                 await self._add_turn(s, interview, progress, "participant", effect.text)
             elif isinstance(effect, sm.RecordAnswer):  # Core inserts: no ORM objects to flush
                 screening = effect.section == "screening"
-                await (await s.connection()).execute(
+                await (await core_connection(s)).execute(
                     q.INSERT_SCREENING if screening else q.INSERT_SURVEY,
                     {
                         "interview_id": interview.id or 0,
@@ -410,7 +402,7 @@ class Engine:
                 digest = hashlib.sha256(study.consent.text.encode()).hexdigest()
                 values = {"interview_id": interview.id or 0, "kind": effect.kind, "granted": effect.granted}
                 values.update(text_hash=digest, created_at=utcnow())
-                await (await s.connection()).execute(q.INSERT_CONSENT, values)
+                await (await core_connection(s)).execute(q.INSERT_CONSENT, values)
             elif isinstance(effect, sm.MarkAnswered):
                 await self._mark_answered(s, interview, effect, work)
             elif isinstance(effect, sm.AskInterviewer):
@@ -498,7 +490,7 @@ class Engine:
         self, s: AsyncSession, interview: Interview, effect: sm.MarkAnswered, work: _Work
     ) -> None:
         params = {"in_interview": interview.id, "asked": effect.prompt, "label": effect.label}
-        row = (await (await s.connection()).execute(q.MARK_ANSWERED, params)).first()
+        row = (await (await core_connection(s)).execute(q.MARK_ANSWERED, params)).first()
         if row is not None and row.status == "sent":  # None: no such prompt, or answered already
             fields = {name: getattr(row, name) for name in Queued.__dataclass_fields__}
             work.answered.append((Queued(**fields), effect.label))

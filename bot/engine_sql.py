@@ -23,11 +23,6 @@ from bot.storage.models import (
 
 INBOX = InboxRow.__table__  # type: ignore[attr-defined]
 INSERT_INBOX = insert(INBOX)
-UNPROCESSED = (
-    sa.select(INBOX)  # SQLAlchemy's select: rows, not sqlmodel's scalars
-    .where(INBOX.c.participant_key == bindparam("key"), INBOX.c.processed_at.is_(None))
-    .order_by(INBOX.c.id)
-)
 # Marks a participant's unprocessed events processed and returns them; a concurrent worker's claim
 # waits for the first to commit and then finds none. Undone with the transaction if processing fails.
 CLAIM_INBOX = (
@@ -40,7 +35,6 @@ INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
 # Built once, with bind parameters; an UPDATE without .values() sets the columns its parameters name.
 SAVE_INTERVIEW = sa.update(INTERVIEWS).where(INTERVIEWS.c.id == bindparam("interview_id"))
-MARK_PROCESSED = sa.update(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True)))
 # Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
 TURN_DEFAULTS: dict[str, object] = {
     "topic_id": None,

@@ -31,8 +31,19 @@ MAX_TRANSIENT_ATTEMPTS = 8
 RESENDABLE = ("reply", "notice")
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
-_QUEUED_COLUMNS = ("key", "platform", "workspace", "user_id", "text", "choices", "prompt", "interview_id")
-_QUEUED_COLUMNS += ("purpose", "status", "attempts")
+_QUEUED_COLUMNS = (
+    "key",
+    "platform",
+    "workspace",
+    "user_id",
+    "text",
+    "choices",
+    "prompt",
+    "interview_id",
+    "purpose",
+    "status",
+    "attempts",
+)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
 # Built once; the SET clause follows the parameters given (each set of columns compiles once).
 _OUTCOME = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
