@@ -25,8 +25,9 @@ from pathlib import Path
 import aiohttp
 
 from adapters.slack import SlackSender, make_client
+from bot.due_work import plan_due_work
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.invitations import Member, invite, plan_due_work
+from bot.invitations import Member, invite
 from bot.messages import Address
 from bot.runtime import Runtime
 from tests.fakes.slack_api import TEAM, FakeSlack

@@ -19,7 +19,7 @@ from bot.invitations import (
     MAIN,
     Member,
     NotInvitable,
-    _button,
+    buttons,
     ensure_invitable,
     invitation_text,
     invite,
@@ -81,7 +81,7 @@ def _post_message(study: Study, channel: Address, count: int) -> Outbound:
         key=f"channel:{study.id}:{channel.user_id}",
         to=channel,
         text=invitation_text(study, MAIN) + taken,
-        choices=_button(study),
+        choices=buttons(study),
         prompt="start",
         purpose="notice",
     )

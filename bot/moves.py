@@ -16,9 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import interview as sm
 from bot.coverage import active_minutes, guidance, topic_states
+from bot.due_work import earlier_summary
 from bot.interviewer.base import Guidance, InterviewContext
 from bot.interviewer.base import Turn as ContextTurn
-from bot.invitations import earlier_summary, wave_study
+from bot.invitations import wave_study
 from bot.messages import Address
 from bot.storage.models import Interview, Turn
 from bot.study import Study

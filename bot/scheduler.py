@@ -15,8 +15,8 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.cohorts import refresh_channel_posts
+from bot.due_work import Planned, plan_due_work
 from bot.engine import Engine
-from bot.invitations import Planned, plan_due_work
 
 log = logging.getLogger(__name__)
 JOB_ID = "interviewer-tick"

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.due_work import earlier_summary
 from bot.interviewer.base import InterviewContext, Move
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.invitations import Member, NotInvitable, earlier_summary, invite, parse_roster
+from bot.invitations import Member, NotInvitable, invite, parse_roster
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler

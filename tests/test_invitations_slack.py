@@ -8,8 +8,9 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
+from bot.due_work import plan_due_work
 from bot.interview import NOT_NOW_TEXT
-from bot.invitations import Member, invite, plan_due_work
+from bot.invitations import Member, invite
 from bot.messages import Address
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
