@@ -24,7 +24,7 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.slack import SlackSender, make_client
+from adapters.slack_web import SlackSender, make_client
 from bot.due_work import plan_due_work
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.invitations import Member, invite

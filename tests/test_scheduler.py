@@ -10,7 +10,7 @@ from pathlib import Path
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from adapters.slack import SlackSender
+from adapters.slack_web import SlackSender
 from bot.invitations import invite
 from bot.messages import Address, Outbound
 from bot.outbox import LEASE, queue

@@ -19,16 +19,9 @@ import pytest
 from aiohttp import web
 from sqlmodel import col, select
 
-from adapters.slack import (
-    SlackSender,
-    build_app,
-    check_settings,
-    make_client,
-    message_inbound,
-    serve,
-    start_http,
-)
+from adapters.slack import build_app, check_settings, message_inbound, serve, start_http
 from adapters.slack_blocks import SECTION_LIMIT, decode_choice, plain_text, split_text
+from adapters.slack_web import SlackSender, make_client
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
