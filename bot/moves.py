@@ -125,8 +125,8 @@ async def pending_move(
         summary = await earlier_summary(s, interview)
     allowed = guidance(study, progress, active_minutes([(role, at) for role, _, at in turns]))
     transcript = tuple(
-        ContextTurn(role, text if len(text) <= max_chars else text[:max_chars] + " […]")
-        for role, text, _ in turns
+        ContextTurn(role, text if len(text) <= max_chars else text[:max_chars] + " […]", at)
+        for role, text, at in turns
     )
     context = InterviewContext(
         study, transcript, topic_states(study, progress), allowed, dict(progress.screening), summary

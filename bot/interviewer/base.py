@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -45,6 +46,7 @@ class Guidance:
 class Turn:
     role: str  # "interviewer" | "participant"
     text: str
+    at: datetime | None = None  # when it was stored; the participant's pace sets the prompt cache's TTL
 
 
 @dataclass(frozen=True)
