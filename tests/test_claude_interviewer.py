@@ -13,7 +13,7 @@ import pytest
 from bot.errors import InterviewerUnavailable
 from bot.interviewer.base import Guidance, InterviewContext, MoveKind, TopicState, Turn, Usage
 from bot.interviewer.claude import ClaudeInterviewer
-from bot.interviewer.prompt import OPENING_NOTE, TOOL_NAME, render_plan
+from bot.interviewer.prompt import OPENING_NOTE, render_plan
 from bot.settings import Settings
 from bot.study import Study, parse_study
 from tests.fakes.anthropic_api import FakeAnthropic, strip_cache_control

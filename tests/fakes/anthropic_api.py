@@ -157,6 +157,7 @@ class FakeAnthropic:
         self.known_only = known_only  # unknown model ids get the API's 404 instead of the strictest rules
         self.port = 0
         self.requests: list[Recorded] = []
+        self.rejections: list[tuple[int, str]] = []  # (status, message) of every request the rules refused
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.batch_responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.clock: Callable[[], float] = time.monotonic
@@ -380,9 +381,13 @@ class FakeAnthropic:
         model = body.get("model") if isinstance(body, dict) else None
         if self.known_only and isinstance(model, str) and model not in rules.TABLE:
             # https://platform.claude.com/docs/en/api/errors (404 not_found_error for an unknown model)
+            self.rejections.append((404, f"model: {model}"))
             return _error(404, "not_found_error", f"model: {model}")
         problem = rules.check(body)
-        return _error(400, "invalid_request_error", problem) if problem else None
+        if not problem:
+            return None
+        self.rejections.append((400, problem))
+        return _error(400, "invalid_request_error", problem)
 
     async def _messages(self, request: web.Request) -> web.Response:
         body = request[_BODY]
