@@ -158,6 +158,7 @@ class FakeAnthropic:
         self.port = 0
         self.requests: list[Recorded] = []
         self.rejections: list[tuple[int, str]] = []  # (status, message) of every request the rules refused
+        self.usages: list[dict[str, Any]] = []  # the usage of every /v1/messages answer, in order
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.batch_responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.clock: Callable[[], float] = time.monotonic
@@ -404,7 +405,9 @@ class FakeAnthropic:
                 "invalid_request_error",
                 "fake Anthropic server: no reply queued; call push_tool_use() or set responder",
             )
-        return web.json_response(self._message(body, reply, cache=True))
+        message = self._message(body, reply, cache=True)
+        self.usages.append(message["usage"])
+        return web.json_response(message)
 
     async def _count_tokens(self, request: web.Request) -> web.Response:
         # https://platform.claude.com/docs/en/build-with-claude/token-counting: same validation as messages
