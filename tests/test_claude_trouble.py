@@ -169,6 +169,8 @@ async def test_a_model_that_obeys_an_injected_close_is_overruled_by_the_budget(s
                 {"message": "Goodbye.", "move": "close", "topic_id": None, "covered_topics": [], "flags": []}
             )
             await c.say(INJECTION)
-            assert c.texts[-1].endswith("How do you check the tools' output?")  # the next must topic, no survey
+            assert c.texts[-1].endswith(
+                "How do you check the tools' output?"
+            )  # the next must topic, no survey
         finally:
             await runtime.close()

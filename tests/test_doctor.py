@@ -53,7 +53,9 @@ async def fake():  # type: ignore[no-untyped-def]
     anthropic_rules.OVERRIDES.clear()
 
 
-async def test_doctor_sends_one_interviewer_shaped_request_and_reports_the_unmigrated_database(fake, tmp_path):
+async def test_doctor_sends_one_interviewer_shaped_request_and_reports_the_unmigrated_database(
+    fake, tmp_path
+):
     code, out = await doctor(fake, tmp_path)
     assert "ok      claude: claude-sonnet-5-5 answered a real interviewer request" in out, out
     assert "PROBLEM database" in out and "interviewer db upgrade" in out  # a fresh file is not migrated
