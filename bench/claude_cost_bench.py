@@ -1,6 +1,7 @@
 """Billed input cost of one Claude-led interview of the bundled ai-at-work study, at three paces.
 
-The real `ClaudeInterviewer` talks to the fake Messages API, whose prompt cache follows the documented
+The participant answers every prompt at the pace, the consent and screening ones included (they
+are what the first move's cache TTL is chosen from). The real `ClaudeInterviewer` talks to the fake Messages API, whose prompt cache follows the documented
 rules (minimum cacheable length, 5-minute and 1-hour TTLs from the last use) on a simulated clock, so
 hours can pass in a second. For each pace the interview is replayed turn by turn and three input costs
 are priced with the default model's row of the capability table:
@@ -23,7 +24,7 @@ from bot.demo import ANSWERS
 from bot.interviewer.base import Guidance, InterviewContext, TopicState, Turn
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.settings import Settings
-from bot.study import load_study
+from bot.study import Study, load_study
 from tests.fakes.anthropic_api import FakeAnthropic, prompt_blocks
 from tests.fakes.anthropic_model import tokens
 from tests.fakes.claude_interviewer import move
@@ -48,6 +49,16 @@ def _shared_tokens(before: dict, after: dict) -> int:
     return shared
 
 
+def _answers_before(study: Study, rng: random.Random, pace: tuple[int, int], start: datetime) -> tuple[datetime, ...]:
+    """When the consent, release and screening prompts were answered, at the participant's pace, the
+    last one at `start` (it is what makes the first move due)."""
+    prompts = 1 + bool(study.consent.release_question) + len(study.screening)
+    times = [start]
+    for _ in range(prompts - 1):
+        times.insert(0, times[0] - timedelta(seconds=rng.uniform(*pace)))
+    return tuple(times)
+
+
 async def interview(pace: tuple[int, int], seed: int = 7) -> tuple[float, float, float, int]:
     """(billed, lower bound, no caching) input USD for one interview at `pace`, and its request count."""
     study = load_study(ROOT / "studies" / "ai-at-work.yaml")
@@ -59,13 +70,16 @@ async def interview(pace: tuple[int, int], seed: int = 7) -> tuple[float, float,
         fake.clock = lambda: clock[0]
         claude = ClaudeInterviewer(api_key="bench", base_url=fake.base_url, model=MODEL, max_retries=0)
         start, turns = datetime(2026, 1, 1, tzinfo=UTC), []
+        answered = _answers_before(study, rng, pace, start)
         try:
             for n in range(budget):
                 current = topics[min(n - 1, len(topics) - 1)] if n else None
                 following = topics[min(n, len(topics) - 1)]
                 guidance = Guidance(current, False, following, n == budget - 1, budget - n, 15.0 - n)
                 states = tuple(TopicState(t, asked=i < n, covered=i < n - 1) for i, t in enumerate(topics))
-                context = InterviewContext(study, tuple(turns), states, guidance, {"occupation": "Writer"})
+                context = InterviewContext(
+                    study, tuple(turns), states, guidance, {"occupation": "Writer"}, answered_before=answered
+                )
                 result = await claude.next_move(context)
                 asked_at = start + timedelta(seconds=clock[0])
                 gap = rng.uniform(*pace)

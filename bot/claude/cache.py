@@ -6,8 +6,10 @@ paid for nothing (https://platform.claude.com/docs/en/build-with-claude/prompt-c
 Participants in Slack and Discord answer anywhere from seconds to hours apart, so the TTL follows the
 pace of their recent replies: 5 minutes when they answer quickly, 1 hour when they answer within the
 hour, and no mark at all when they take longer (each turn then costs the plain input price, never
-more). A prefix shorter than the model's minimum cacheable length is not cached by the API, so it is
-not marked either.
+more). Before the first interview answer the pace comes from the consent and screening answers: each
+next prompt goes out as soon as the previous answer is in, so the time between two such answers is
+one reply's time. A prefix shorter than the model's minimum cacheable length is not cached by the API,
+so it is not marked either.
 """
 
 from __future__ import annotations
@@ -16,14 +18,21 @@ import statistics
 from datetime import datetime
 from typing import Any
 
+from bot.interviewer.base import PACE_REPLIES
+
 FIVE_MINUTES_UP_TO = 4 * 60.0  # seconds; leaves a margin for the model's answer and delivery
 ONE_HOUR_UP_TO = 50 * 60.0
 CHARS_PER_TOKEN = 4.5  # slightly more than English averages, so the estimate errs low and marks stay valid
 
 
-def reply_gaps(turns: list[tuple[str, datetime | None]]) -> list[float]:
-    """Seconds between each interviewer message and the participant's next message."""
-    gaps, asked = [], None
+def reply_gaps(
+    turns: list[tuple[str, datetime | None]], answered_before: tuple[datetime, ...] = ()
+) -> list[float]:
+    """Seconds the participant took for each reply, oldest first: between consecutive consent and
+    screening answers (`answered_before`), then between each interviewer message and their next one."""
+    earlier = sorted(answered_before)
+    gaps = [(b - a).total_seconds() for a, b in zip(earlier, earlier[1:], strict=False)]
+    asked = None
     for role, at in turns:
         if at is None:
             continue
@@ -42,8 +51,8 @@ def choose_ttl(setting: str, gaps: list[float]) -> str | None:
     if setting in ("5m", "1h"):
         return setting
     if not gaps:
-        return "5m"  # the interview just started: the participant answered the screening a moment ago
-    expected = statistics.median(gaps[-3:])
+        return "5m"  # nothing to go by (no screening): the participant answered the consent a moment ago
+    expected = statistics.median(gaps[-PACE_REPLIES:])
     if expected <= FIVE_MINUTES_UP_TO:
         return "5m"
     if expected <= ONE_HOUR_UP_TO:

@@ -158,7 +158,7 @@ class ClaudeInterviewer:
         reply = move_reply(context.study)
         text = system_text(context.study, reply_instruction(spec, reply))
         system: list[dict[str, Any]] = [{"type": "text", "text": text}]
-        gaps = reply_gaps([(turn.role, turn.at) for turn in context.transcript])
+        gaps = reply_gaps([(turn.role, turn.at) for turn in context.transcript], context.answered_before)
         ttl = choose_ttl(self.settings.anthropic_cache_ttl, gaps)
         mark([(system[0], estimate_tokens(text))], ttl, spec.min_cache_tokens)
         messages = build_messages(context, ttl=ttl, spec=spec, system_tokens=estimate_tokens(text))
