@@ -10,7 +10,10 @@
   waits until the bot is restarted (after the configuration is fixed), when `rearm` makes it due again.
 - Refusal (also on the fallback model): the participant gets a polite, honest message and can go on
   with another message; the researchers get a note.
-Every incident is stored (`ClaudeIncident`, no participant text) and counted in `/interviewer status`.
+Alerts go to the study's researchers on the participant's platform. Where there is none (a participant
+on the console, or researchers only on another platform) the alert is logged at WARNING and its
+incident marked `unalerted`. Every incident is stored (`ClaudeIncident`, no participant text) and
+counted in `/interviewer status`; `interviewer doctor` lists the recent unalerted ones.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ REFUSED = (
     "something else from your experience? You can also type `stop` at any time."
 )
 KINDS = ("outage", "permanent", "refusal", "unusable")
+UNALERTED_WHY = "no researcher of the study on the participant's platform; the bot's log has them at WARNING"
 
 
 @dataclass
@@ -64,6 +68,19 @@ def _researchers(study: Study, who: Address) -> list[Address]:
     return out
 
 
+def _alert(
+    decision: Decision, incident: ClaudeIncident, study: Study, who: Address, key: str, text: str
+) -> None:
+    """Queue `text` for each researcher reachable where the participant is (`key` + their id). With none
+    there (a console participant, or no researcher on that platform) the alert goes to the log at
+    WARNING and the incident is marked, so `/interviewer status` and `interviewer doctor` show it."""
+    researchers = _researchers(study, who)
+    decision.messages += [(f"{key}:{r.user_id}", r, text) for r in researchers]
+    if not researchers:
+        incident.unalerted = True
+        log.warning("no researcher of study %s on %s to alert: %s", study.id, who.platform, text)
+
+
 async def decide(
     s: AsyncSession,
     settings: Settings,
@@ -77,16 +94,15 @@ async def decide(
     """Record the incident and decide the participant's message, the alerts and the next try."""
     kind = getattr(error, "kind", "outage")
     kind = kind if kind in KINDS else "outage"
-    s.add(
-        ClaudeIncident(
-            study_id=study.id,
-            interview_id=interview.id or 0,
-            move_token=token,
-            kind=kind,
-            detail=str(error)[:500],
-            created_at=now,
-        )
+    incident = ClaudeIncident(
+        study_id=study.id,
+        interview_id=interview.id or 0,
+        move_token=token,
+        kind=kind,
+        detail=str(error)[:500],
+        created_at=now,
     )
+    s.add(incident)
     decision, hour = Decision(), now.strftime("%Y%m%d%H")
     alert = f"Study `{study.id}`: "
     if kind == "permanent":
@@ -96,9 +112,7 @@ async def decide(
             f"interviews are on hold because Claude rejects the bot's requests. {error} Fix it, run "
             "`interviewer doctor`, then restart the bot: waiting interviews resume."
         )
-        decision.messages += [
-            (f"alert:{study.id}:permanent:{hour}:{r.user_id}", r, alert) for r in _researchers(study, who)
-        ]
+        _alert(decision, incident, study, who, f"alert:{study.id}:permanent:{hour}", alert)
         return decision
     if kind == "refusal":
         decision.messages.append((f"i{interview.id}:refusal:{token}", who, REFUSED))
@@ -106,10 +120,7 @@ async def decide(
             alert + f"Claude declined to answer a participant's message (interview {interview.id}); "
             "the participant was asked to put it another way."
         )
-        decision.messages += [
-            (f"alert:{study.id}:refusal:{interview.id}:{token}:{r.user_id}", r, note)
-            for r in _researchers(study, who)
-        ]
+        _alert(decision, incident, study, who, f"alert:{study.id}:refusal:{interview.id}:{token}", note)
         return decision
     failures, first = (
         await s.exec(
@@ -130,9 +141,7 @@ async def decide(
             alert + f"Claude has been unavailable for over {settings.claude_later_minutes:g} minutes "
             f"({error}); participants were told their interviews will continue later."
         )
-        decision.messages += [
-            (f"alert:{study.id}:outage:{hour}:{r.user_id}", r, note) for r in _researchers(study, who)
-        ]
+        _alert(decision, incident, study, who, f"alert:{study.id}:outage:{hour}", note)
     log.warning(
         "Claude unavailable for interview %s (%s, try %d); next try in %.0fs",
         interview.id,
@@ -182,10 +191,20 @@ async def incident_line(s: AsyncSession, study_id: str) -> str | None:
     )
     if not rows:
         return None
+    unalerted = (
+        await s.exec(
+            select(func.count()).where(
+                ClaudeIncident.study_id == study_id, col(ClaudeIncident.unalerted).is_(True)
+            )
+        )
+    ).one()
     names = {
         "outage": "outages",
         "permanent": "permanent errors",
         "refusal": "refusals",
         "unusable": "unusable replies",
     }
-    return "Claude problems: " + ", ".join(f"{names[k]}: {rows[k]}" for k in KINDS if rows.get(k))
+    line = "Claude problems: " + ", ".join(f"{names[k]}: {rows[k]}" for k in KINDS if rows.get(k))
+    if unalerted:
+        line += f"; alerts no researcher received: {unalerted} ({UNALERTED_WHY})"
+    return line

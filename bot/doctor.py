@@ -30,6 +30,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    note: bool = False  # information for the organizer, not a problem with the configuration
 
 
 async def database(settings: Settings) -> Check:
@@ -63,6 +64,41 @@ async def database(settings: Settings) -> Check:
             "Run `interviewer db upgrade` (the bot also does it on start).",
         )
     return Check("database", True, f"reachable and migrated ({', '.join(sorted(heads))})")
+
+
+async def unalerted(settings: Settings, days: int = 7) -> Check | None:
+    """Claude alerts of the last `days` that no researcher received (see bot.claude_trouble), if any."""
+    from datetime import timedelta
+
+    from sqlmodel import col, func, select
+
+    from bot.claude_trouble import UNALERTED_WHY
+    from bot.messages import utcnow
+    from bot.storage import Store
+    from bot.storage.models import ClaudeIncident
+
+    store = Store(settings.database_url)
+    try:
+        async with store.session() as s:
+            since = utcnow() - timedelta(days=days)
+            rows = (
+                await s.exec(
+                    select(ClaudeIncident.study_id, ClaudeIncident.kind, func.count())
+                    .where(col(ClaudeIncident.unalerted).is_(True), col(ClaudeIncident.created_at) >= since)
+                    .group_by(ClaudeIncident.study_id, ClaudeIncident.kind)
+                )
+            ).all()
+    finally:
+        await store.close()
+    if not rows:
+        return None
+    counts = ", ".join(f"{study} {kind}: {n}" for study, kind, n in sorted(rows))
+    return Check(
+        "claude alerts",
+        True,
+        f"in the last {days} days no researcher received {counts} ({UNALERTED_WHY})",
+        note=True,
+    )
 
 
 def manifest_scopes(path: Path = MANIFEST) -> set[str]:
@@ -191,7 +227,10 @@ def _tiny_context() -> Any:
 
 
 async def run(settings: Settings) -> list[Check]:
-    found = [await database(settings), await slack(settings), await discord(settings), await claude(settings)]
+    found = [await database(settings)]
+    if found[0] and found[0].ok:
+        found.append(await unalerted(settings))
+    found += [await slack(settings), await discord(settings), await claude(settings)]
     return [c for c in found if c is not None]
 
 
@@ -201,7 +240,7 @@ def register(app: typer.Typer) -> None:
         """Check the database, Slack, Discord and Claude set-up before inviting anyone."""
         checks = asyncio.run(run(get_settings()))
         for check in checks:
-            mark = "ok     " if check.ok else "PROBLEM"
+            mark = "note   " if check.note else "ok     " if check.ok else "PROBLEM"
             typer.echo(f"{mark} {check.name}: {check.detail}")
             if not check.ok and check.fix:
                 typer.echo(f"        fix: {check.fix}")

@@ -9,9 +9,6 @@ rejected nothing.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +29,7 @@ from bot.study import parse_study
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.claude_analyst import analyst, schema_of
 from tests.fakes.claude_interviewer import move
-from tests.helpers import settings_for, small_study, start_runtime
+from tests.helpers import run_interviewer, settings_for, small_study, start_runtime
 
 README_DEFAULT = Settings.model_fields["anthropic_model"].default
 MODELS = sorted({*current_models(), README_DEFAULT})
@@ -58,8 +55,7 @@ def client_for(fake: FakeAnthropic) -> anthropic.AsyncAnthropic:
 @pytest.mark.parametrize("model", MODELS)
 async def test_a_whole_interview_through_the_started_demo(fake, model, tmp_path):
     fake.responder = move
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "DATABASE_URL"))}
-    env |= {
+    env = {
         "ANTHROPIC_API_KEY": "test-key",
         "ANTHROPIC_BASE_URL": fake.base_url,
         "ANTHROPIC_MODEL": model,
@@ -68,22 +64,9 @@ async def test_a_whole_interview_through_the_started_demo(fake, model, tmp_path)
         "COALESCE_SECONDS": "0",
         "STUDIES_DIR": str(ROOT / "studies"),
     }
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "interviewer"),
-        "demo",
-        "--study",
-        "ai-at-work",
-        "--interviewer",
-        "claude",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
-    out = stdout.decode()
-    assert process.returncode == 0, stderr.decode()
+    args = ("demo", "--study", "ai-at-work", "--interviewer", "claude")
+    code, out, err = await run_interviewer(tmp_path, *args, env=env, seconds=120)
+    assert code == 0, err
     asked = [line for line in out.splitlines() if "Could you tell me about" in line or "What about" in line]
     assert len(asked) >= 3, out  # Claude's questions reached the transcript
     assert "state: completed" in out.lower() or "completed" in out.lower(), out

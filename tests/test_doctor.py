@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,25 +12,16 @@ from tests.fakes import anthropic_rules
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack, manifest_bot_scopes
+from tests.helpers import run_interviewer
 
 MODEL = "claude-sonnet-5-5"
 
 
 async def interviewer(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
-    """Run the `interviewer` command with only `env` (and the test database) configured."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
-    clean |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'doctor.db'}", **env}
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "interviewer"),
-        *args,
-        cwd=tmp_path,
-        env=clean,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode or 0, (out + err).decode()
+    """Run the `interviewer` command with only `env` and the test database configured."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'doctor.db'}", **env}
+    code, out, err = await run_interviewer(tmp_path, *args, env=env)
+    return code, out + err
 
 
 async def doctor(fake: FakeAnthropic, tmp_path: Path, model: str = MODEL) -> tuple[int, str]:

@@ -262,4 +262,6 @@ class ClaudeIncident(SQLModel, table=True):
     kind: str = Field(max_length=16)  # outage | permanent | refusal | unusable
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
     resolved: bool = False  # permanent: re-armed on the next start; outage: Claude answered again
+    # an alert was due but the study has no researcher on the participant's platform (e.g. the console)
+    unalerted: bool = False
     created_at: datetime = _ts()

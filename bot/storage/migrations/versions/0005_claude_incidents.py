@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("resolved", sa.Boolean(), nullable=False),
+        sa.Column("unalerted", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("created_at", bot.storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
