@@ -190,6 +190,58 @@ async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_r
     assert "hide my use" not in caplog.text and "my job might go" not in caplog.text
 
 
+FALLBACK = "claude-haiku-4-5"  # manual thinking and no effort: a request rebuilt for it, not renamed
+
+
+async def test_a_refused_interview_is_asked_once_of_the_fallback_model_then_reported_not_coded(fake):
+    fake.push_refusal()  # w-01: declined by both models
+    fake.push_refusal()
+    fake.push_refusal()  # w-02: declined, then coded by the fallback model (the responder answers)
+    kit = toolkit(settings(fake, anthropic_fallback_model=FALLBACK, analysis_concurrency=1))
+    assignments = await kit.coder.code(docs(["w-01", "w-02", "w-03"]), CODEBOOK)
+    assert {a.interview for a in assignments} == {"w-02", "w-03"}
+    assert present(assignments) == {p for p in PLANTED if p[0] in ("w-02", "w-03")}
+    models = [r.body["model"] for r in fake.message_requests]
+    assert models == ["claude-sonnet-5-5", FALLBACK, "claude-sonnet-5-5", FALLBACK, "claude-sonnet-5-5"]
+    refit = fake.message_requests[1].body
+    assert refit["thinking"]["type"] == "enabled" and "effort" not in refit.get("output_config", {})
+    assert not fake.rejections  # the fallback's request was valid for it, not the main model's renamed
+    note = kit.coder.notes[0]
+    assert "1 of 3 interviews failed and are left out of the coded results" in note
+    assert (
+        f"w-01: Claude declined it (stop_reason refusal) on claude-sonnet-5-5 and then on {FALLBACK}" in note
+    )
+
+
+async def test_without_a_fallback_model_a_refusal_is_not_asked_again(fake):
+    fake.push_refusal()
+    kit = toolkit(settings(fake))
+    assert await kit.coder.code(docs(["w-01"]), CODEBOOK) == []
+    assert len(fake.message_requests) == 1
+    assert "w-01: Claude declined it (stop_reason refusal) on claude-sonnet-5-5." in kit.coder.notes[0]
+
+
+async def test_a_refusal_in_a_batch_goes_to_the_fallback_model_in_the_next_batch(fake):
+    fake.push_batch_result("coding-1", "refusal", once=True)  # then coded by the fallback
+    fake.push_batch_result("coding-4", "refusal", once=True)  # declined by both
+    fake.push_batch_result("coding-4", "refusal", once=True)
+    kit = toolkit(settings(fake, anthropic_fallback_model=FALLBACK, analysis_batch_threshold=5))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-05"}
+    first, second = (r.body["requests"] for r in fake.batch_requests)
+    assert [(r["custom_id"], r["params"]["model"]) for r in second] == [
+        ("coding-1", FALLBACK),
+        ("coding-4", FALLBACK),
+    ]
+    assert all(r["params"]["model"] == "claude-sonnet-5-5" for r in first)
+    note = kit.coder.notes[0]
+    assert (
+        "1 of 6" in note
+        and f"w-05: Claude declined it (stop_reason refusal) on claude-sonnet-5-5 and then on {FALLBACK}"
+        in note
+    )
+
+
 async def test_facets_are_segments_of_what_each_participant_said_per_topic(fake):
     kit = toolkit(settings(fake))
     facets = await kit.facets.facets(docs(["w-01", "w-03"]))

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import anthropic
@@ -61,10 +62,13 @@ class _Analyst:
     effort: str = "low"  # for uses that do not think
     think_effort: str = "medium"  # for coding, which may think
 
-    def request(self, use: Use, rules: str, tool: dict[str, Any], user: str, *extra: str) -> dict[str, Any]:
+    def request(
+        self, use: Use, rules: str, tool: dict[str, Any], user: str, *extra: str, model: str | None = None
+    ) -> dict[str, Any]:
         """One request: instructions (+ extra system blocks), a cache mark after the last when the prefix
-        is long enough to cache, and the reply asked for the way this model supports."""
-        spec, reply = spec_for(self.model), reply_of(tool)
+        is long enough to cache, and the reply asked for the way the model (default: the analysis model)
+        supports."""
+        spec, reply = spec_for(model or self.model), reply_of(tool)
         texts = (f"{rules}\n\n{reply_instruction(spec, reply)}", *extra)
         system = [{"type": "text", "text": text} for text in texts]
         mark([(system[-1], estimate_tokens(system))], "5m", spec.min_cache_tokens)
@@ -76,9 +80,10 @@ class _Analyst:
         return len(docs) >= self.batch_threshold
 
     async def per_interview(
-        self, stage: str, docs: list[Doc], build: Callable[[Doc], dict[str, Any]], parse: Callable[..., Any]
+        self, stage: str, docs: list[Doc], build: Callable[..., dict[str, Any]], parse: Callable[..., Any]
     ) -> dict[str, Any]:
-        """Runs one request per interview; interviews with nothing to send, or too much, fail visibly."""
+        """Runs one request per interview (`build(doc, model=None)`); interviews with nothing to send, or
+        too much, fail visibly."""
         jobs = []
         for doc in docs:
             text = prompts.transcript(doc)
@@ -88,8 +93,8 @@ class _Analyst:
                 reason = f"the transcript is longer than {MAX_TRANSCRIPT_CHARS:,} characters"
                 self.runner.failures.append(Failure(stage, doc.code, reason))
             else:
-                params = build(doc)
-                jobs.append(Job(doc.code, params, lambda m, d=doc: parse(m, d)))
+                # refit (last): the same request built for the fallback model, after a refusal
+                jobs.append(Job(doc.code, build(doc), lambda m, d=doc: parse(m, d), partial(build, doc)))
         return await self.runner.run(stage, jobs, batched=self.batched(docs))
 
     def notes(self, stage: str, total: int, what: str) -> list[str]:
@@ -116,9 +121,9 @@ class ClaudeFacets:
         found = await self._analyst.per_interview(self.stage, docs, self._request, replies.parse_facets)
         return [segment for doc in docs for segment in found.get(doc.code, [])]
 
-    def _request(self, doc: Doc) -> dict[str, Any]:
+    def _request(self, doc: Doc, model: str | None = None) -> dict[str, Any]:
         return self._analyst.request(
-            FACETS, prompts.FACETS_RULES, prompts.FACETS_TOOL, prompts.transcript(doc)
+            FACETS, prompts.FACETS_RULES, prompts.FACETS_TOOL, prompts.transcript(doc), model=model
         )
 
     @property
@@ -141,7 +146,12 @@ class ClaudeThemeNamer:
         """Themes with Claude's name and description; a theme whose naming failed keeps the one it had."""
         self._total += len(themes)
         jobs = [
-            Job(theme.id, self._request(theme, members, nearby), replies.parse_name)
+            Job(
+                theme.id,
+                self._request(theme, members, nearby),
+                replies.parse_name,
+                partial(self._request, theme, members, nearby),
+            )
             for theme in themes
             if members.get(theme.id)
         ]
@@ -152,12 +162,16 @@ class ClaudeThemeNamer:
         ]
 
     def _request(
-        self, theme: Theme, members: dict[str, list[Segment]], nearby: dict[str, list[Segment]]
+        self,
+        theme: Theme,
+        members: dict[str, list[Segment]],
+        nearby: dict[str, list[Segment]],
+        model: str | None = None,
     ) -> dict[str, Any]:
         text = prompts.examples_text(
             members.get(theme.id, []), nearby.get(theme.id, []), NAMING_EXAMPLES, EXAMPLE_CHARS
         )
-        return self._analyst.request(NAMING, prompts.NAMING_RULES, prompts.NAMING_TOOL, text)
+        return self._analyst.request(NAMING, prompts.NAMING_RULES, prompts.NAMING_TOOL, text, model=model)
 
     @property
     def notes(self) -> list[str]:
@@ -185,8 +199,9 @@ class ClaudeCoder:
         tool = prompts.coding_tool(codebook)
         use = Use("coding", 2 * (cost.CODING_OUT_BASE + cost.CODING_OUT_PER_CODE * len(codebook)), think=True)
 
-        def build(doc: Doc) -> dict[str, Any]:
-            return self._analyst.request(use, prompts.CODING_RULES, tool, prompts.transcript(doc), system)
+        def build(doc: Doc, model: str | None = None) -> dict[str, Any]:
+            user = prompts.transcript(doc)
+            return self._analyst.request(use, prompts.CODING_RULES, tool, user, system, model=model)
 
         def parse(message: Any, doc: Doc) -> list[CodeAssignment]:
             return replies.parse_codes(message, doc, codebook)
@@ -230,9 +245,9 @@ class _Profiles:
                 self._done.update(found)
         return {doc.code: self._done[doc.code] for doc in docs if doc.code in self._done}
 
-    def _request(self, doc: Doc) -> dict[str, Any]:
+    def _request(self, doc: Doc, model: str | None = None) -> dict[str, Any]:
         return self._analyst.request(
-            PROFILE, prompts.PROFILE_RULES, prompts.PROFILE_TOOL, prompts.transcript(doc)
+            PROFILE, prompts.PROFILE_RULES, prompts.PROFILE_TOOL, prompts.transcript(doc), model=model
         )
 
     @property
@@ -290,6 +305,7 @@ def toolkit(settings: Settings) -> Toolkit:
         _client_factory(settings),
         concurrency=settings.analysis_concurrency,
         poll_seconds=settings.analysis_batch_poll_seconds,
+        fallback_model=settings.anthropic_fallback_model,
     )
     analyst = _Analyst(
         model=settings.analysis_model or settings.anthropic_model,

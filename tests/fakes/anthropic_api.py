@@ -47,8 +47,8 @@ Message Batches: POST /v1/messages/batches records the requests and answers `in_
 GET /v1/messages/batches/{id} keeps answering `in_progress` for `batch_polls` polls (or until
 `end_batch()`), then `ended` with request counts and a results_url; GET .../results streams JSONL lines;
 POST .../cancel answers `canceling` and ends the batch with every request canceled (`canceled_batches`).
-Script each custom_id's result with `push_batch_result(custom_id, "succeeded" | "errored" | "expired" |
-"canceled", ...)`; unscripted ones succeed through `batch_responder(params)` if set, else come back errored.
+Script each custom_id's result with `push_batch_result(custom_id, "succeeded" | "refusal" | "errored" |
+"expired" | "canceled", ...)` ("refusal": succeeded, the message declined with stop_reason refusal); unscripted ones succeed through `batch_responder(params)` if set, else come back errored.
 A result pushed with `once=True` answers one batch only, so a retry in a later batch gets the next result
 scripted for that custom_id (or the responder's). As the real API does, custom_ids must match
 [a-zA-Z0-9_-]{1,64} (else 400 at creation), and an item whose params would be rejected by
@@ -245,13 +245,7 @@ class FakeAnthropic:
 
     def push_refusal(self, category: str | None = "general_harms") -> None:
         """Queue a declined request: stop_reason "refusal" with stop_details (handling-stop-reasons page)."""
-        self._replies.append(
-            lambda body: {
-                "content": [],
-                "stop_reason": "refusal",
-                "stop_details": {"type": "refusal", "category": category, "explanation": None},
-            }
-        )
+        self._replies.append(lambda body: _refusal(category))
 
     def push_stop(self, stop_reason: str, answer: dict[str, Any] | None = None) -> None:
         """Queue a reply with any stop reason (pause_turn, or one this client does not know)."""
@@ -307,13 +301,16 @@ class FakeAnthropic:
         """
         if kind == "succeeded":
             result: dict[str, Any] = {"type": "succeeded", "answer": tool_input, "text": text}
+        elif kind == "refusal":  # a request the model declined still "succeeded" (batch-processing page)
+            result = {"type": "succeeded", "refusal": True}
         elif kind == "errored":
             result = _errored(error_type, message)
         elif kind in ("expired", "canceled"):
             result = {"type": kind}
         else:
             raise ValueError(
-                f"unknown batch result {kind!r} for {custom_id}; use succeeded, errored, expired or canceled"
+                f"unknown batch result {kind!r} for {custom_id}; use succeeded, refusal, errored, expired "
+                "or canceled"
             )
         queue = self._batch_results.setdefault(custom_id, deque())
         if not once:
@@ -510,7 +507,9 @@ class FakeAnthropic:
             return _errored("invalid_request_error", f"fake: no result scripted for {item['custom_id']}")
         if scripted["type"] != "succeeded":
             return scripted
-        if scripted.get("answer") is not None:
+        if scripted.get("refusal"):
+            reply = _refusal()
+        elif scripted.get("answer") is not None:
             reply = render(params, scripted["answer"])
         else:
             reply = {
@@ -547,6 +546,15 @@ class FakeAnthropic:
             "cancel_initiated_at": _iso(batch.cancel_initiated_at) if batch.cancel_initiated_at else None,
             "results_url": f"{self.base_url}/v1/messages/batches/{batch.id}/results" if ended else None,
         }
+
+
+def _refusal(category: str | None = "general_harms") -> dict[str, Any]:
+    """A declined request: no content, stop_reason "refusal" with stop_details (handling-stop-reasons page)."""
+    return {
+        "content": [],
+        "stop_reason": "refusal",
+        "stop_details": {"type": "refusal", "category": category, "explanation": None},
+    }
 
 
 def _errored(error_type: str, message: str) -> dict[str, Any]:
