@@ -49,7 +49,9 @@ def _shared_tokens(before: dict, after: dict) -> int:
     return shared
 
 
-def _answers_before(study: Study, rng: random.Random, pace: tuple[int, int], start: datetime) -> tuple[datetime, ...]:
+def _answers_before(
+    study: Study, rng: random.Random, pace: tuple[int, int], start: datetime
+) -> tuple[datetime, ...]:
     """When the consent, release and screening prompts were answered, at the participant's pace, the
     last one at `start` (it is what makes the first move due)."""
     prompts = 1 + bool(study.consent.release_question) + len(study.screening)
