@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import anthropic
 
+from bot.claude.usage import Spent
 from bot.errors import AnalysisUnavailable
 
 log = logging.getLogger(__name__)
@@ -55,25 +56,6 @@ class Failure:
 
 
 @dataclass
-class Spend:
-    """Tokens actually used, summed over every request (shown in the report's notes)."""
-
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-
-    def add(self, message: Any) -> None:
-        usage = message.usage
-        self.requests += 1
-        self.input_tokens += usage.input_tokens or 0
-        self.output_tokens += usage.output_tokens or 0
-        self.cache_read_tokens += getattr(usage, "cache_read_input_tokens", None) or 0
-        self.cache_write_tokens += getattr(usage, "cache_creation_input_tokens", None) or 0
-
-
-@dataclass
 class _Pending(Generic[T]):
     job: Job[T]
     invalid: int = 0  # replies that failed validation so far
@@ -94,7 +76,7 @@ class Runner:
     poll_seconds: float = 30.0
     fallback_model: str | None = None  # asked once when a request is declined (stop_reason refusal)
     failures: list[Failure] = field(default_factory=list)
-    spend: Spend = field(default_factory=Spend)
+    spend: Spent = field(default_factory=Spent)  # tokens used by every request, for the report's notes
 
     async def run(self, stage: str, jobs: list[Job[T]], *, batched: bool) -> dict[str, T]:
         """Values by job key for the jobs that succeeded; the others are added to `failures`."""
@@ -154,7 +136,7 @@ class Runner:
     def _read(self, pending: _Pending[T], message: Any) -> Any:
         """The parsed value, or None with `pending.problem` set (and the token limit raised if it was hit,
         or the fallback model chosen after a refusal)."""
-        self.spend.add(message)
+        self.spend.add(message.usage)
         if message.stop_reason == "refusal":
             self._declined(pending, message.model)
             return None
