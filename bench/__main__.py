@@ -12,6 +12,7 @@ MODULES = [
     "bench.schedule_bench",
     "bench.export_bench",
     "bench.analysis_bench",
+    "bench.claude_cost_bench",
 ]
 
 

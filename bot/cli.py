@@ -303,3 +303,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+from bot.doctor import register as _register_doctor  # noqa: E402  (interviewer doctor)
+
+_register_doctor(app)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, func, select
 
+from bot.claude_trouble import incident_line
 from bot.engine import Engine
 from bot.funnel import funnel_lines
 from bot.interview import State
@@ -153,7 +154,9 @@ async def status_text(engine: Engine, study: Study) -> str:
     if groups:
         lines.append(f"By {group_q}: " + ", ".join(f"{k}: {v}" for k, v in sorted(groups.items())))
     lines += await funnel_lines(engine, study)
-    return "\n".join(lines)
+    async with engine.store.session() as s:
+        claude = await incident_line(s, study.id)
+    return "\n".join(lines + ([claude] if claude else []))
 
 
 Handler = Callable[[Engine, Actor, list[str]], Awaitable[str]]

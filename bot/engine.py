@@ -19,7 +19,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import claude_trouble as trouble
 from bot import engine_sql as q
 from bot import interview as sm
 from bot import invitations
@@ -60,7 +61,7 @@ InterviewLike = Interview | sa.Row[Any]  # an ORM interview, or a Core row with 
 _UNCHANGED = object()
 _LOOK_UP = object()  # the interview is not known yet: look it up
 NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
-WAIT_NOTICE = "Give me a moment; I'll get back to you with the next question shortly."
+WAIT_NOTICE = trouble.WAIT
 
 
 @dataclass
@@ -541,11 +542,12 @@ class Engine:
                 move = await self.interviewer.next_move(pending.context)
             except InterviewerUnavailable as exc:
                 log.warning("interviewer unavailable for interview %s: %s", pending.interview_id, exc)
-                return await self._postpone(pending)
+                return await self._postpone(pending, exc)
         return await self._store_move(pending, move)
 
-    async def _postpone(self, pending: PendingMove) -> _Work:
-        """Tell the participant once that we are slow, and retry the move later."""
+    async def _postpone(self, pending: PendingMove, error: Exception) -> _Work:
+        """No move from the interviewer: tell the participant (once), alert researchers, retry or wait
+        as `bot.claude_trouble` decides for this kind of failure."""
         work = _Work()
         async with self.store.session() as s:
             interview = await s.get(Interview, pending.interview_id)
@@ -554,20 +556,24 @@ class Engine:
             progress = sm.Progress.from_json(interview.data)
             if progress.move_token != pending.token or not progress.awaiting_move:
                 return work
-            if progress.notified_wait != pending.token:
-                progress.notified_wait = pending.token
+            now = self.clock()
+            decision = await trouble.decide(
+                s, self.settings, interview, pending.study, pending.who, pending.token, error, now
+            )
+            for key, to, text in await trouble.unsent_only(s, decision.messages):
                 work.rows.append(
                     await queue_claimed(
                         s,
-                        f"i{interview.id}:wait:{pending.token}",
-                        pending.who,
-                        WAIT_NOTICE,
-                        interview_id=interview.id,
+                        key,
+                        to,
+                        text,
+                        interview_id=interview.id if to == pending.who else None,
                         purpose="notice",
-                        claim_until=self.dispatcher.lease(pending.who.platform),
+                        claim_until=self.dispatcher.lease(to.platform),
                     )
                 )
-            interview.move_due_at = self.clock() + timedelta(seconds=self.settings.retry_after_seconds)
+            progress.notified_wait = pending.token
+            interview.move_due_at = decision.retry_at
             interview.data = progress.to_json()
             s.add(interview)
         return work
@@ -651,7 +657,10 @@ class Engine:
             await self._finish(work)
 
     async def recover(self) -> None:
-        """On start: finish everything a crash left undone (same as a tick)."""
+        """On start: moves parked by a permanent Claude error become due again, then finish everything a
+        crash left undone (same as a tick)."""
+        async with self.store.session() as s:
+            await trouble.rearm(s, self.clock())
         await self.tick()
 
     async def tick(self) -> None:

@@ -17,17 +17,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import interview as sm
 from bot.coverage import active_minutes, guidance, topic_states
 from bot.due_work import earlier_summary
-from bot.interviewer.base import Guidance, InterviewContext
+from bot.interviewer.base import PACE_REPLIES, Guidance, InterviewContext
 from bot.interviewer.base import Turn as ContextTurn
 from bot.invitations import wave_study
 from bot.messages import Address
-from bot.storage.models import Interview, Turn
+from bot.storage.models import ConsentRecord, Interview, ScreeningAnswer, Turn
 from bot.study import Study
 
 _TRANSCRIPT = (
     select(col(Turn.role), col(Turn.text), col(Turn.created_at))
     .where(col(Turn.interview_id) == bindparam("interview_id"))
     .order_by(col(Turn.seq))
+)
+_ANSWERED_BEFORE = (
+    select(col(ConsentRecord.created_at))
+    .where(col(ConsentRecord.interview_id) == bindparam("interview_id"))
+    .union_all(
+        select(col(ScreeningAnswer.created_at)).where(
+            col(ScreeningAnswer.interview_id) == bindparam("interview_id")
+        )
+    )
 )
 DISTRESS_PAUSE = "We can pause here. Reply whenever you feel ready to go on, or type `stop` to end."
 ABUSE_END = "I'll end our conversation here. Thank you for your time."
@@ -125,10 +134,13 @@ async def pending_move(
         summary = await earlier_summary(s, interview)
     allowed = guidance(study, progress, active_minutes([(role, at) for role, _, at in turns]))
     transcript = tuple(
-        ContextTurn(role, text if len(text) <= max_chars else text[:max_chars] + " […]")
-        for role, text, _ in turns
+        ContextTurn(role, text if len(text) <= max_chars else text[:max_chars] + " […]", at)
+        for role, text, at in turns
     )
+    answered: tuple[datetime, ...] = ()
+    if sum(role == "participant" for role, _, _ in turns) < PACE_REPLIES:  # their pace so far: see the field
+        answered = tuple((await s.exec(_ANSWERED_BEFORE, params={"interview_id": interview.id})).scalars())
     context = InterviewContext(
-        study, transcript, topic_states(study, progress), allowed, dict(progress.screening), summary
+        study, transcript, topic_states(study, progress), allowed, dict(progress.screening), summary, answered
     )
     return PendingMove(interview.id, who, progress.move_token, study, context)

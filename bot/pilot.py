@@ -17,6 +17,7 @@ import yaml
 from sqlmodel import col, select
 
 from bot import interview as sm
+from bot.claude.shape import Use
 from bot.demo import ANSWERS, ScriptedParticipant
 from bot.engine import Engine
 from bot.importer import ImportReport, dataset_rows
@@ -275,6 +276,7 @@ def load_personas(path: Path) -> list[tuple[str, str]]:
 
 
 PERSONA_TOOL = "reply_as_participant"
+PERSONA = Use("persona", answer_tokens=1024)  # a chat reply: no thinking needed
 
 
 class PersonaAnswerer:
@@ -294,7 +296,7 @@ class PersonaAnswerer:
             f"You play a participant in a research interview held in a chat. You are one of: "
             f"{self.study.audience}. Your manner: {name}, who {description}. Invent a plausible, specific "
             "life and stay consistent with what you said before. Reply with the participant's next chat "
-            "message only, by calling the tool."
+            "message only."
         )
         lines = "\n".join(f"{'Interviewer' if r == 'interviewer' else 'You'}: {t}" for r, t in transcript)
         tool = {
@@ -307,7 +309,7 @@ class PersonaAnswerer:
             },
         }
         data = await self.claude.call_tool(
-            system, [{"role": "user", "content": f"The conversation so far:\n{lines}"}], tool
+            system, [{"role": "user", "content": f"The conversation so far:\n{lines}"}], tool, use=PERSONA
         )
         text = data.get("message")
         return text.strip() if isinstance(text, str) and text.strip() else "(no answer)"

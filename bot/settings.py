@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,23 @@ class Settings(BaseSettings):
     anthropic_max_tokens: int = Field(default=1024, ge=64, le=8192)
     anthropic_timeout_seconds: float = Field(default=60.0, gt=0)
     anthropic_max_retries: int = Field(default=4, ge=0, le=10)
+    anthropic_effort: Literal["low", "medium", "high", "xhigh", "max"] = Field(
+        default="low",
+        description="Effort for interview moves and persona replies (chat speed); thinking is kept at the "
+        "lowest setting the model accepts. Models without effort ignore it.",
+    )
+    anthropic_analysis_effort: Literal["low", "medium", "high", "xhigh", "max"] = Field(
+        default="medium",
+        description="Effort for uses that may think: plan drafts and critiques, analysis coding.",
+    )
+    anthropic_fallback_model: str | None = Field(
+        default=None,
+        description="Model asked once more when ANTHROPIC_MODEL declines a request (stop_reason refusal).",
+    )
+    anthropic_cache_ttl: Literal["auto", "5m", "1h", "off"] = Field(
+        default="auto",
+        description="Prompt cache lifetime per interview turn; auto follows the participant's pace.",
+    )
 
     # Analysis with Claude (`interviewer analyze --mode claude`)
     analysis_model: str | None = Field(
@@ -78,6 +96,16 @@ class Settings(BaseSettings):
         gt=0,
         description="How long to wait before retrying a turn the interviewer could not answer.",
     )
+    retry_max_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="Longest wait between retries while Claude is unavailable (the wait doubles up to it).",
+    )
+    claude_later_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description="After this long without Claude, the participant is told the interview continues later.",
+    )
     max_message_chars: int = Field(
         default=8000, ge=100, description="Longer participant messages are truncated."
     )
@@ -108,6 +136,7 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "discord_token",
         "pseudonym_key",
+        "anthropic_fallback_model",
         mode="before",
     )
     @classmethod

@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -176,3 +177,23 @@ async def kill(runtime: Runtime) -> None:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await runtime.store.close()
+
+
+async def run_interviewer(
+    cwd: Path, *args: str, env: dict[str, str], seconds: float = 60
+) -> tuple[int, str, str]:
+    """Start the `interviewer` command as a user does: (exit status, stdout, stderr). Settings for Claude,
+    Slack, Discord and the database come only from `env`, never from the environment running the tests."""
+    own = ("ANTHROPIC_", "SLACK_", "DISCORD_", "DATABASE_URL")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(own)} | env
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "interviewer"),
+        *args,
+        cwd=cwd,
+        env=clean,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), seconds)
+    return process.returncode or 0, out.decode(), err.decode()

@@ -7,7 +7,6 @@ import csv
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -76,7 +75,7 @@ def settings(fake: FakeAnthropic, **extra: Any) -> Settings:
     values: dict[str, Any] = {
         "anthropic_api_key": "test-key",
         "anthropic_base_url": fake.base_url,
-        "anthropic_model": "claude-test",
+        "anthropic_model": "claude-sonnet-5-5",  # the README default
         "anthropic_timeout_seconds": 5.0,
         "anthropic_max_retries": 1,
         "analysis_batch_threshold": 50,
@@ -100,13 +99,15 @@ async def test_small_study_is_coded_with_one_cached_request_per_interview(fake):
     assert by_key["w-04", "stigma"].score == pytest.approx(0.2) and by_key["w-04", "stigma"].evidence == []
     assert not fake.batch_requests and len(fake.message_requests) == len(ANSWERS)
     body = fake.message_requests[0].body
-    assert body["model"] == "claude-test" and body["tool_choice"]["name"] == "record_codes"
-    assert "cache_control" in body["system"][-1] and 'id="oversight"' in body["system"][-1]["text"]
+    assert body["model"] == "claude-sonnet-5-5" and "tool_choice" not in body
+    assert "codes" in body["output_config"]["format"]["schema"]["properties"]
+    assert body["thinking"] == {"type": "adaptive"} and body["output_config"]["effort"] == "medium"
+    # this small codebook is under the model's 512-token cache minimum, so nothing is marked
+    assert "cache_control" not in body["system"][-1] and 'id="oversight"' in body["system"][-1]["text"]
     assert "cache_control" not in body["messages"][0]["content"][-1]
     [spend] = kit.coder.notes  # no failures, only what was used
-    assert "claude-test): 6 requests" in spend
-    cached = re.search(r"plus ([\d,]+) read from", spend)
-    assert cached and int(cached.group(1).replace(",", "")) > 0  # later requests read the cached codebook
+    assert "claude-sonnet-5-5): 6 requests" in spend
+    assert "plus 0 read from" in spend
 
 
 async def test_large_study_goes_through_batches_and_retries_errored_and_expired_items(fake):
@@ -154,7 +155,8 @@ async def test_evidence_that_is_not_verbatim_is_dropped_and_lowers_the_score(fak
     [stigma, anxiety, oversight] = await toolkit(settings(fake)).coder.code(docs(["w-01"]), CODEBOOK)
     assert stigma.present and stigma.evidence == ["I hide my use of AI from my manager."]
     assert stigma.score == pytest.approx(0.9)
-    assert anxiety.present and anxiety.evidence == [] and anxiety.score == pytest.approx(0.4)
+    # a claim with no verbatim evidence is not counted present; its score is half the claimed confidence
+    assert not anxiety.present and anxiety.evidence == [] and anxiety.score == pytest.approx(0.4)
     assert not oversight.present
 
 
@@ -188,6 +190,58 @@ async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_r
     assert "hide my use" not in caplog.text and "my job might go" not in caplog.text
 
 
+FALLBACK = "claude-haiku-4-5"  # manual thinking and no effort: a request rebuilt for it, not renamed
+
+
+async def test_a_refused_interview_is_asked_once_of_the_fallback_model_then_reported_not_coded(fake):
+    fake.push_refusal()  # w-01: declined by both models
+    fake.push_refusal()
+    fake.push_refusal()  # w-02: declined, then coded by the fallback model (the responder answers)
+    kit = toolkit(settings(fake, anthropic_fallback_model=FALLBACK, analysis_concurrency=1))
+    assignments = await kit.coder.code(docs(["w-01", "w-02", "w-03"]), CODEBOOK)
+    assert {a.interview for a in assignments} == {"w-02", "w-03"}
+    assert present(assignments) == {p for p in PLANTED if p[0] in ("w-02", "w-03")}
+    models = [r.body["model"] for r in fake.message_requests]
+    assert models == ["claude-sonnet-5-5", FALLBACK, "claude-sonnet-5-5", FALLBACK, "claude-sonnet-5-5"]
+    refit = fake.message_requests[1].body
+    assert refit["thinking"]["type"] == "enabled" and "effort" not in refit.get("output_config", {})
+    assert not fake.rejections  # the fallback's request was valid for it, not the main model's renamed
+    note = kit.coder.notes[0]
+    assert "1 of 3 interviews failed and are left out of the coded results" in note
+    assert (
+        f"w-01: Claude declined it (stop_reason refusal) on claude-sonnet-5-5 and then on {FALLBACK}" in note
+    )
+
+
+async def test_without_a_fallback_model_a_refusal_is_not_asked_again(fake):
+    fake.push_refusal()
+    kit = toolkit(settings(fake))
+    assert await kit.coder.code(docs(["w-01"]), CODEBOOK) == []
+    assert len(fake.message_requests) == 1
+    assert "w-01: Claude declined it (stop_reason refusal) on claude-sonnet-5-5." in kit.coder.notes[0]
+
+
+async def test_a_refusal_in_a_batch_goes_to_the_fallback_model_in_the_next_batch(fake):
+    fake.push_batch_result("coding-1", "refusal", once=True)  # then coded by the fallback
+    fake.push_batch_result("coding-4", "refusal", once=True)  # declined by both
+    fake.push_batch_result("coding-4", "refusal", once=True)
+    kit = toolkit(settings(fake, anthropic_fallback_model=FALLBACK, analysis_batch_threshold=5))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-05"}
+    first, second = (r.body["requests"] for r in fake.batch_requests)
+    assert [(r["custom_id"], r["params"]["model"]) for r in second] == [
+        ("coding-1", FALLBACK),
+        ("coding-4", FALLBACK),
+    ]
+    assert all(r["params"]["model"] == "claude-sonnet-5-5" for r in first)
+    note = kit.coder.notes[0]
+    assert (
+        "1 of 6" in note
+        and f"w-05: Claude declined it (stop_reason refusal) on claude-sonnet-5-5 and then on {FALLBACK}"
+        in note
+    )
+
+
 async def test_facets_are_segments_of_what_each_participant_said_per_topic(fake):
     kit = toolkit(settings(fake))
     facets = await kit.facets.facets(docs(["w-01", "w-03"]))
@@ -197,7 +251,7 @@ async def test_facets_are_segments_of_what_each_participant_said_per_topic(fake)
         ("w-03", 0, "Question number 1 about", "I check its work line by line."),
         ("w-03", 1, "Question number 2 about", "Nobody knows I hide my use of AI."),
     ]
-    assert fake.message_requests[0].body["tool_choice"]["name"] == "record_facets"
+    assert "facets" in fake.message_requests[0].body["output_config"]["format"]["schema"]["properties"]
 
 
 async def test_themes_are_named_from_members_against_nearby_examples(fake):
@@ -246,29 +300,29 @@ async def test_emotions_and_roles_share_one_request_per_interview(fake):
 
 
 async def test_estimate_counts_characters_as_tokens_and_prices_by_model(fake):
-    kit = toolkit(settings(fake, anthropic_model="claude-sonnet-4-5"))
+    kit = toolkit(settings(fake, anthropic_model="claude-sonnet-4-6"))
     corpus = docs() + [Doc(code=f"x-{n}", segments=[Segment(f"x-{n}", 0, "Q?", "fine")]) for n in range(4)]
     estimate = kit.coder.estimate(corpus, CODEBOOK)
-    # 10 interviews x (facets, coding, profile) + naming allowance of 5 themes
+    # 10 interviews x (facets, coding, profile) + naming allowance of 5 themes; coding may think (1,500)
     assert estimate.requests == 35 and not estimate.batched
-    assert estimate.output_tokens == 10 * (400 + 40 + 90 * 3 + 250) + 5 * 80
+    assert estimate.output_tokens == 10 * (400 + 40 + 90 * 3 + 250 + 1500) + 5 * 80
     per_interview_in = estimate.input_tokens - 5 * 2000
-    assert estimate.usd == pytest.approx((per_interview_in * 3 + 9600 * 15 + 5 * (2000 * 3 + 80 * 15)) / 1e6)
+    out = 10 * (400 + 40 + 90 * 3 + 250 + 1500)
+    assert estimate.usd == pytest.approx((per_interview_in * 3 + out * 15 + 5 * (2000 * 3 + 80 * 15)) / 1e6)
     longer = corpus[0].segments[0]
     corpus[0].segments[0] = Segment("w-01", 0, longer.question, longer.answer + "x" * 400)  # +100 tokens x 3
     assert kit.coder.estimate(corpus, CODEBOOK).input_tokens == estimate.input_tokens + 300
-    batched = toolkit(settings(fake, anthropic_model="claude-sonnet-4-5", analysis_batch_threshold=10))
+    batched = toolkit(settings(fake, anthropic_model="claude-sonnet-4-6", analysis_batch_threshold=10))
     half = batched.coder.estimate(corpus[:10], CODEBOOK)
     assert half.batched and "Message Batches" in half.text()
     assert not fake.requests  # estimating spends nothing
 
 
 def test_prices_come_from_one_table_by_model_name():
-    assert price("claude-sonnet-4-5-20250929") == (3.0, 15.0)
-    assert price("claude-opus-4-1-20250805") == (15.0, 75.0)
-    assert price("claude-opus-4-5") == (5.0, 25.0)
-    assert price("claude-sonnet-5-5") == (3.0, 15.0)  # a newer model of a known family
-    assert price("mystery-model") == (15.0, 75.0)  # unknown: the dearest, so the estimate errs high
+    assert price("claude-opus-4-5-20251101") == (5.0, 25.0)
+    assert price("claude-sonnet-5-5") == (2.0, 10.0)
+    assert price("claude-opus-5-5") == (4.0, 20.0)
+    assert price("mystery-model") == (10.0, 50.0)  # unknown: the dearest, so the estimate errs high
 
 
 async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_to_fix_it(fake):
@@ -377,7 +431,7 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
     env |= {
         "ANTHROPIC_API_KEY": "test-key",
         "ANTHROPIC_BASE_URL": fake.base_url,
-        "ANTHROPIC_MODEL": "claude-test",
+        "ANTHROPIC_MODEL": "claude-sonnet-5-5",
         "ANTHROPIC_MAX_RETRIES": "1",
         "ANALYSIS_BATCH_THRESHOLD": "10",
         "ANALYSIS_BATCH_POLL_SECONDS": "0.01",
@@ -413,7 +467,7 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
     }
     [failed] = [note for note in analysis["notes"] if note.startswith("Claude coding:")]
     assert "1 of 12 interviews failed" in failed and "syn-05: errored in the batch (api_error)" in failed
-    assert any(note.startswith("Claude mode (claude-test):") for note in analysis["notes"])
+    assert any(note.startswith("Claude mode (claude-sonnet-5-5):") for note in analysis["notes"])
     for a in analysis["assignments"]:
         assert not a["present"] or a["evidence"][0] in source.read_text(encoding="utf-8")
     stigma = next(p for p in analysis["prevalence"] if p["code"] == "stigma" and p["group"] == "all")
@@ -424,7 +478,8 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
     assert everyone["n"] == 3 and everyone["augmentation"]["estimate"] == 1.0
     stages = {r["custom_id"].split("-")[0] for b in fake.batch_requests for r in b.body["requests"]}
     assert stages == {"facets", "coding", "profile"}
-    assert {r.body["tool_choice"]["name"] for r in fake.message_requests} == {"name_theme"}
+    shapes = {tuple(r.body["output_config"]["format"]["schema"]["properties"]) for r in fake.message_requests}
+    assert shapes == {("name", "description")}  # only theme naming goes as individual requests
     printed = (stdout + stderr).decode().lower()
     assert "hide my use" not in printed and "my job might go" not in printed  # no participant text
     with (out / "codes.csv").open(encoding="utf-8", newline="") as f:

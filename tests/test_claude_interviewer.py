@@ -13,7 +13,7 @@ import pytest
 from bot.errors import InterviewerUnavailable
 from bot.interviewer.base import Guidance, InterviewContext, MoveKind, TopicState, Turn, Usage
 from bot.interviewer.claude import ClaudeInterviewer
-from bot.interviewer.prompt import OPENING_NOTE, TOOL_NAME, render_plan
+from bot.interviewer.prompt import OPENING_NOTE, render_plan
 from bot.settings import Settings
 from bot.study import Study, parse_study
 from tests.fakes.anthropic_api import FakeAnthropic, strip_cache_control
@@ -98,7 +98,7 @@ async def make(fake: FakeAnthropic) -> AsyncIterator[Callable[..., ClaudeIntervi
         options: dict[str, Any] = {
             "api_key": "test-key",
             "base_url": fake.base_url,
-            "model": "claude-test",
+            "model": "claude-sonnet-5-5",  # the README default
             "max_tokens": 256,
             "timeout": 5.0,
             "max_retries": 2,
@@ -113,7 +113,7 @@ async def make(fake: FakeAnthropic) -> AsyncIterator[Callable[..., ClaudeIntervi
 
 def flatten(body: dict[str, Any]) -> tuple[list[str], list[int]]:
     """The request in the order the cache reads it, one JSON string per block; and the breakpoint indices."""
-    parts: list[tuple[Any, ...]] = [("tools", tool) for tool in body["tools"]]
+    parts: list[tuple[Any, ...]] = [("tools", tool) for tool in body.get("tools", [])]
     parts += [("system", block) for block in body["system"]]
     for i, message in enumerate(body["messages"]):
         parts += [(i, message["role"], block) for block in message["content"]]
@@ -150,8 +150,9 @@ async def test_tool_use_reply_becomes_a_move_with_usage(fake, make):
     )
 
 
-async def test_request_forces_the_tool_and_keeps_the_cached_prefix_across_turns(fake, make):
-    """Each request's prefix up to its last breakpoint reappears unchanged at the start of the next one."""
+async def test_request_asks_for_structured_output_without_forcing_and_keeps_the_cached_prefix(fake, make):
+    """No forced tool (a 400 on the default model); each request's prefix up to its last breakpoint reappears
+    unchanged at the start of the next one."""
     interviewer = make()
     transcripts = [
         (),
@@ -174,9 +175,10 @@ async def test_request_forces_the_tool_and_keeps_the_cached_prefix_across_turns(
     assert len(bodies) == 3
 
     for body in bodies:
-        assert body["tool_choice"]["type"] == "tool" and body["tool_choice"]["name"] == TOOL_NAME
-        assert [tool["name"] for tool in body["tools"]] == [TOOL_NAME]
-        assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+        assert "tool_choice" not in body and "tools" not in body
+        assert body["output_config"]["format"]["schema"]["properties"]["move"]["enum"][0] == "ask"
+        assert body["thinking"] == {"type": "between_tools"} and body["output_config"]["effort"] == "low"
+        assert body["system"][-1]["cache_control"] == {"type": "ephemeral", "ttl": "5m"}
         roles = [m["role"] for m in body["messages"]]
         assert roles[0] == roles[-1] == "user"
         assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), roles
@@ -192,7 +194,7 @@ async def test_request_forces_the_tool_and_keeps_the_cached_prefix_across_turns(
         later_blocks, _ = flatten(later)
         cut = marks[-1] + 1
         assert later_blocks[:cut] == blocks[:cut]
-        for key in ("model", "max_tokens", "tool_choice", "tools"):
+        for key in ("model", "max_tokens", "output_config", "thinking"):
             assert later[key] == earlier[key]
 
     reads = [move.usage.cache_read_tokens for move in moves]
@@ -214,15 +216,19 @@ async def test_system_prompt_holds_the_plan_and_is_identical_across_turns(fake, 
     assert "never claim" in text.lower()
 
 
-async def test_state_note_carries_guidance_screening_and_earlier_summary(fake, make):
+async def test_state_note_carries_guidance_and_participant_words_are_quoted_before_it(fake, make):
     fake.push_tool_use(GOOD)
     ctx = context((("interviewer", "Q"), ("participant", "A")), may_probe=False, questions_left=3)
     ctx = InterviewContext(**{**ctx.__dict__, "earlier_summary": "Used a quiz app; liked it."})
     await make().next_move(ctx)
-    note = fake.message_requests[0].body["messages"][-1]["content"][-1]["text"]
+    body = fake.message_requests[0].body
+    note = body["messages"][-1]["content"][-1]["text"]
     assert "Questions left: 3" in note
     assert "do not probe" in note and "`support`" in note
-    assert "Year 3, all subjects" in note and "Used a quiz app; liked it." in note
+    assert "Year 3, all subjects" not in note and "Used a quiz app" not in note
+    quoted = body["messages"][0]["content"][1]["text"]
+    assert "<participant_words" in quoted and "Year 3, all subjects" in quoted
+    assert "Used a quiz app; liked it." in quoted
     assert note not in fake.message_requests[0].body["system"][0]["text"]
 
 
@@ -238,9 +244,9 @@ async def test_consecutive_turns_merge_and_an_unanswered_question_still_ends_wit
     await make().next_move(context(transcript))
     messages = fake.message_requests[0].body["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "user"]
-    assert [b["text"] for b in messages[0]["content"]] == [OPENING_NOTE, "hello?"]
+    assert [b["text"] for b in messages[0]["content"]][::2] == [OPENING_NOTE, "hello?"]
     assert [b["text"] for b in messages[2]["content"]] == ["part one", "(empty message)"]
-    assert messages[3]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert messages[3]["content"][-1]["cache_control"] == {"type": "ephemeral", "ttl": "5m"}
     assert all("cache_control" not in block for block in messages[4]["content"])
 
 
@@ -272,7 +278,7 @@ async def test_slow_reply_beyond_the_timeout_is_retried(fake, make):
     assert second.at - first.at >= 0.5
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("overloaded", "overloaded"), ("refused", "could not reach")])
+@pytest.mark.parametrize(("mode", "expected"), [("overloaded", "Overloaded"), ("refused", "could not reach")])
 async def test_outage_raises_unavailable_and_recovery_works(fake, make, mode, expected):
     """The first call leaves a kept-alive connection behind, which the outage must break too."""
     interviewer = make(max_retries=1)
@@ -307,7 +313,7 @@ async def test_settings_supply_the_client_options(fake):
         _env_file=None,
         anthropic_api_key="test-key",
         anthropic_base_url=fake.base_url,
-        anthropic_model="claude-from-settings",
+        anthropic_model="claude-sonnet-5",
         anthropic_max_tokens=300,
         anthropic_max_retries=0,
     )
@@ -318,7 +324,8 @@ async def test_settings_supply_the_client_options(fake):
     finally:
         await interviewer.aclose()
     body = fake.message_requests[0].body
-    assert (body["model"], body["max_tokens"]) == ("claude-from-settings", 300)
+    assert (body["model"], body["max_tokens"]) == ("claude-sonnet-5", 300)  # thinking off: no extra room
+    assert body["thinking"] == {"type": "disabled"}
     assert fake.message_requests[0].headers["authorization"] == "Bearer test-key"
 
 
@@ -372,8 +379,9 @@ async def test_batches_endpoints_work_through_the_sdk(fake):
     fake.push_batch_result("q-2", "errored", error_type="overloaded_error", message="try later")
     fake.push_batch_result("q-3", "expired")
     params = {
-        "model": "claude-test",
+        "model": "claude-sonnet-5",  # accepts a forced tool with thinking off
         "max_tokens": 64,
+        "thinking": {"type": "disabled"},
         "messages": [{"role": "user", "content": "code this"}],
         "tools": [{"name": "code", "input_schema": {"type": "object"}}],
         "tool_choice": {"type": "tool", "name": "code"},

@@ -319,7 +319,7 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
                 "flags": [],
             }
             await fake.recover()
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.5)  # the wait doubled after the second failure (back-off)
             await runtime.engine.tick()
             assert c.texts[-1] == "How do you check the tools' output?"
             assert c.texts.count(WAIT_NOTICE) == 1

@@ -12,7 +12,6 @@ from bot.commands import status_text
 from bot.importer import parse_transcript
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot import (
-    PERSONA_TOOL,
     PersonaAnswerer,
     ReplayAnswerer,
     load_transcripts,
@@ -22,6 +21,7 @@ from bot.pilot_report import markdown
 from bot.planning.claude import PlanningClaude
 from bot.storage.models import Interview
 from tests.fakes.anthropic_api import FakeAnthropic
+from tests.fakes.claude_analyst import schema_of
 from tests.helpers import settings_for, start_runtime
 
 RICH_TASKS = (
@@ -132,7 +132,7 @@ async def test_claude_personas_answer_a_claude_interviewer(sqlite_url: str, stud
     asked: list[str] = []
 
     def respond(body: dict) -> dict:
-        if body["tool_choice"]["name"] == PERSONA_TOOL:
+        if "move" not in schema_of(body)["properties"]:  # the persona's reply, not the interviewer's move
             return {"message": "Last week I used it to draft a report, then fixed the numbers by hand."}
         if len(asked) < len(topics):
             asked.append(topics[len(asked)])
@@ -164,9 +164,9 @@ async def test_claude_personas_answer_a_claude_interviewer(sqlite_url: str, stud
             assert report.interviews[0].source == "persona terse"
             assert report.interviews[0].covered == topics
             persona_calls = [
-                r.body for r in fake.message_requests if r.body["tool_choice"]["name"] == PERSONA_TOOL
+                r.body for r in fake.message_requests if "move" not in schema_of(r.body)["properties"]
             ]
-            assert len(persona_calls) == 3 and "terse" in persona_calls[0]["system"]
+            assert len(persona_calls) == 3 and "terse" in persona_calls[0]["system"][0]["text"]
         finally:
             await runtime.close()
             await client.close()

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.errors import InterviewerUnavailable
 from bot.planning import approval
 from bot.planning.claude import PlanningClaude
-from bot.planning.draft import TOOL_NAME, Brief, draft_template, draft_with_claude, slug_for
+from bot.planning.draft import Brief, draft_template, draft_with_claude, slug_for
 from bot.planning.review import review
 from bot.storage.models import Interview
 from bot.study import load_study, parse_study
@@ -59,7 +59,9 @@ async def test_claude_draft_through_the_messages_api_is_a_valid_study(tmp_path: 
         study, text = await draft_with_claude(BRIEF, claude, "studies/marking.yaml")
         request = fake.message_requests[0].body
         await client.close()
-    assert request["tool_choice"]["name"] == TOOL_NAME
+    assert "tool_choice" not in request  # forcing a tool is a 400 on the default model
+    assert "plan" in request["output_config"]["format"]["schema"]["properties"]
+    assert request["thinking"] == {"type": "adaptive"}  # drafting may think
     assert "Secondary school teachers" in request["messages"][0]["content"]
     assert study.id == "marking"
     assert [i.id for i in study.survey] == ["satisfaction", "captured", "recommend", "usefulness"]
@@ -307,7 +309,7 @@ async def test_study_open_follows_approval_only_when_required(sqlite_url: str, s
 
 
 async def test_claude_critique_comes_back_as_findings(tmp_path: Path) -> None:
-    from bot.planning.review import CRITIQUE_TOOL, critique
+    from bot.planning.review import critique
 
     async with FakeAnthropic() as fake:
         fake.push_tool_use(
@@ -327,7 +329,7 @@ async def test_claude_critique_comes_back_as_findings(tmp_path: Path) -> None:
         findings = await critique(parse_study(good_study(), "good.yaml"), claude)
         body = fake.message_requests[0].body
         await client.close()
-    assert body["tool_choice"]["name"] == CRITIQUE_TOOL
+    assert "tool_choice" not in body and "findings" in body["output_config"]["format"]["schema"]["properties"]
     assert "Which tasks do you use tools for?" in body["messages"][0]["content"]
     assert "slack:URESEARCH" not in body["messages"][0]["content"]  # access lists stay home
     assert [(f.where, f.source) for f in findings] == [("plan.topics[2].question", "claude")]

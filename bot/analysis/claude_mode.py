@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import anthropic
@@ -31,46 +32,58 @@ from bot.analysis import claude_replies as replies
 from bot.analysis.claude_runner import Failure, Job, Runner
 from bot.analysis.model import Code, CodeAssignment, Doc, EmotionScore, Segment, Theme
 from bot.analysis.stages import Estimate, Role, Toolkit
+from bot.claude.cache import estimate_tokens, mark
+from bot.claude.client import make_client
+from bot.claude.models import spec_for
+from bot.claude.shape import Reply, Use, build, reply_instruction
 from bot.errors import AnalysisUnavailable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_CACHE = {"type": "ephemeral"}
-_PUBLIC_API = "https://api.anthropic.com"
-
 MAX_TRANSCRIPT_CHARS = 400_000  # about 100k tokens, half the context window: longer interviews fail visibly
 NAMING_EXAMPLES, NAMING_NEARBY, EXAMPLE_CHARS = 12, 8, 400
+FACETS = Use("facets", cost.FACETS_OUT * 3)
+NAMING = Use("theme naming", cost.NAMING_OUT * 4)
+PROFILE = Use("profile", cost.PROFILE_OUT * 3)
 
 
-def _request(rules: str, tool: dict[str, Any], user: str, max_tokens: int, *extra: str) -> dict[str, Any]:
-    """One request: instructions (+ extra system blocks), cache breakpoint after the last, forced tool."""
-    system = [{"type": "text", "text": text} for text in (rules, *extra)]
-    system[-1]["cache_control"] = dict(_CACHE)
-    return {
-        "max_tokens": max_tokens,
-        "system": system,
-        "tools": [tool],
-        "tool_choice": {"type": "tool", "name": tool["name"], "disable_parallel_tool_use": True},
-        "messages": [{"role": "user", "content": [{"type": "text", "text": user}]}],
-    }
+def reply_of(tool: dict[str, Any]) -> Reply:
+    return Reply(tool["name"], tool["description"], tool["input_schema"])
 
 
 @dataclass
 class _Analyst:
-    """What the parts share: the model, the runner (failures, spend) and when to batch."""
+    """What the parts share: the model's row, the runner (failures, spend), efforts and when to batch."""
 
     model: str
     runner: Runner
     batch_threshold: int
+    effort: str = "low"  # for uses that do not think
+    think_effort: str = "medium"  # for coding, which may think
+
+    def request(
+        self, use: Use, rules: str, tool: dict[str, Any], user: str, *extra: str, model: str | None = None
+    ) -> dict[str, Any]:
+        """One request: instructions (+ extra system blocks), a cache mark after the last when the prefix
+        is long enough to cache, and the reply asked for the way the model (default: the analysis model)
+        supports."""
+        spec, reply = spec_for(model or self.model), reply_of(tool)
+        texts = (f"{rules}\n\n{reply_instruction(spec, reply)}", *extra)
+        system = [{"type": "text", "text": text} for text in texts]
+        mark([(system[-1], estimate_tokens(system))], "5m", spec.min_cache_tokens)
+        messages = [{"role": "user", "content": [{"type": "text", "text": user}]}]
+        effort = self.think_effort if use.think else self.effort
+        return build(spec, use, reply, system=system, messages=messages, effort=effort)
 
     def batched(self, docs: list[Doc]) -> bool:
         return len(docs) >= self.batch_threshold
 
     async def per_interview(
-        self, stage: str, docs: list[Doc], build: Callable[[Doc], dict[str, Any]], parse: Callable[..., Any]
+        self, stage: str, docs: list[Doc], build: Callable[..., dict[str, Any]], parse: Callable[..., Any]
     ) -> dict[str, Any]:
-        """Runs one request per interview; interviews with nothing to send, or too much, fail visibly."""
+        """Runs one request per interview (`build(doc, model=None)`); interviews with nothing to send, or
+        too much, fail visibly."""
         jobs = []
         for doc in docs:
             text = prompts.transcript(doc)
@@ -80,8 +93,8 @@ class _Analyst:
                 reason = f"the transcript is longer than {MAX_TRANSCRIPT_CHARS:,} characters"
                 self.runner.failures.append(Failure(stage, doc.code, reason))
             else:
-                params = build(doc) | {"model": self.model}
-                jobs.append(Job(doc.code, params, lambda m, d=doc: parse(m, d)))
+                # refit (last): the same request built for the fallback model, after a refusal
+                jobs.append(Job(doc.code, build(doc), lambda m, d=doc: parse(m, d), partial(build, doc)))
         return await self.runner.run(stage, jobs, batched=self.batched(docs))
 
     def notes(self, stage: str, total: int, what: str) -> list[str]:
@@ -105,16 +118,17 @@ class ClaudeFacets:
 
     async def facets(self, docs: list[Doc]) -> list[Segment]:
         self._total += len(docs)
-        found = await self._analyst.per_interview(self.stage, docs, _facets_request, replies.parse_facets)
+        found = await self._analyst.per_interview(self.stage, docs, self._request, replies.parse_facets)
         return [segment for doc in docs for segment in found.get(doc.code, [])]
+
+    def _request(self, doc: Doc, model: str | None = None) -> dict[str, Any]:
+        return self._analyst.request(
+            FACETS, prompts.FACETS_RULES, prompts.FACETS_TOOL, prompts.transcript(doc), model=model
+        )
 
     @property
     def notes(self) -> list[str]:
         return self._analyst.notes(self.stage, self._total, "interviews failed and have no facets")
-
-
-def _facets_request(doc: Doc) -> dict[str, Any]:
-    return _request(prompts.FACETS_RULES, prompts.FACETS_TOOL, prompts.transcript(doc), cost.FACETS_OUT * 3)
 
 
 class ClaudeThemeNamer:
@@ -132,7 +146,12 @@ class ClaudeThemeNamer:
         """Themes with Claude's name and description; a theme whose naming failed keeps the one it had."""
         self._total += len(themes)
         jobs = [
-            Job(theme.id, self._request(theme, members, nearby), replies.parse_name)
+            Job(
+                theme.id,
+                self._request(theme, members, nearby),
+                replies.parse_name,
+                partial(self._request, theme, members, nearby),
+            )
             for theme in themes
             if members.get(theme.id)
         ]
@@ -143,13 +162,16 @@ class ClaudeThemeNamer:
         ]
 
     def _request(
-        self, theme: Theme, members: dict[str, list[Segment]], nearby: dict[str, list[Segment]]
+        self,
+        theme: Theme,
+        members: dict[str, list[Segment]],
+        nearby: dict[str, list[Segment]],
+        model: str | None = None,
     ) -> dict[str, Any]:
         text = prompts.examples_text(
             members.get(theme.id, []), nearby.get(theme.id, []), NAMING_EXAMPLES, EXAMPLE_CHARS
         )
-        request = _request(prompts.NAMING_RULES, prompts.NAMING_TOOL, text, cost.NAMING_OUT * 4)
-        return request | {"model": self._analyst.model}
+        return self._analyst.request(NAMING, prompts.NAMING_RULES, prompts.NAMING_TOOL, text, model=model)
 
     @property
     def notes(self) -> list[str]:
@@ -175,10 +197,11 @@ class ClaudeCoder:
         self._total += len(docs)
         system = prompts.codebook_text(codebook)
         tool = prompts.coding_tool(codebook)
-        max_tokens = min(8192, 2 * (cost.CODING_OUT_BASE + cost.CODING_OUT_PER_CODE * len(codebook)))
+        use = Use("coding", 2 * (cost.CODING_OUT_BASE + cost.CODING_OUT_PER_CODE * len(codebook)), think=True)
 
-        def build(doc: Doc) -> dict[str, Any]:
-            return _request(prompts.CODING_RULES, tool, prompts.transcript(doc), max_tokens, system)
+        def build(doc: Doc, model: str | None = None) -> dict[str, Any]:
+            user = prompts.transcript(doc)
+            return self._analyst.request(use, prompts.CODING_RULES, tool, user, system, model=model)
 
         def parse(message: Any, doc: Doc) -> list[CodeAssignment]:
             return replies.parse_codes(message, doc, codebook)
@@ -217,21 +240,20 @@ class _Profiles:
             self._asked.update(doc.code for doc in todo)
             if todo:
                 found = await self._analyst.per_interview(
-                    self.stage, todo, _profile_request, replies.parse_profile
+                    self.stage, todo, self._request, replies.parse_profile
                 )
                 self._done.update(found)
         return {doc.code: self._done[doc.code] for doc in docs if doc.code in self._done}
+
+    def _request(self, doc: Doc, model: str | None = None) -> dict[str, Any]:
+        return self._analyst.request(
+            PROFILE, prompts.PROFILE_RULES, prompts.PROFILE_TOOL, prompts.transcript(doc), model=model
+        )
 
     @property
     def notes(self) -> list[str]:
         what = "interviews failed and have no emotion or role rating"
         return self._analyst.notes(self.stage, len(self._asked), what)
-
-
-def _profile_request(doc: Doc) -> dict[str, Any]:
-    return _request(
-        prompts.PROFILE_RULES, prompts.PROFILE_TOOL, prompts.transcript(doc), cost.PROFILE_OUT * 3
-    )
 
 
 class ClaudeEmotions:
@@ -268,24 +290,13 @@ class ClaudeRoles:
 
 
 def _client_factory(settings: Settings) -> Callable[[], anthropic.AsyncAnthropic]:
-    """Clients built like the interviewer's; one per stage run, closed when the stage is done."""
-    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""
-    if not key:
+    """Clients from the one Claude client module; one per stage run, closed when the stage is done."""
+    if not settings.anthropic_api_key:
         raise AnalysisUnavailable(
             "ANTHROPIC_API_KEY is not set; put your key from https://console.anthropic.com in the "
             "environment or in .env, or run the analysis with --mode offline"
         )
-    base_url = settings.anthropic_base_url or _PUBLIC_API
-
-    def make() -> anthropic.AsyncAnthropic:
-        return anthropic.AsyncAnthropic(
-            api_key=key,
-            base_url=base_url,  # explicit, so the SDK does not read the environment itself
-            timeout=settings.anthropic_timeout_seconds,
-            max_retries=settings.anthropic_max_retries,
-        )
-
-    return make
+    return lambda: make_client(settings)
 
 
 def toolkit(settings: Settings) -> Toolkit:
@@ -294,11 +305,14 @@ def toolkit(settings: Settings) -> Toolkit:
         _client_factory(settings),
         concurrency=settings.analysis_concurrency,
         poll_seconds=settings.analysis_batch_poll_seconds,
+        fallback_model=settings.anthropic_fallback_model,
     )
     analyst = _Analyst(
         model=settings.analysis_model or settings.anthropic_model,
         runner=runner,
         batch_threshold=settings.analysis_batch_threshold,
+        effort=settings.anthropic_effort,
+        think_effort=settings.anthropic_analysis_effort,
     )
     profiles = _Profiles(analyst)
     return Toolkit(

@@ -1,9 +1,9 @@
-"""What the Claude analysis sends: instructions, the tools whose input schemas shape each reply, and how an
+"""What the Claude analysis sends: instructions, the JSON schemas that shape each reply, and how an
 interview, a codebook and a theme's examples are written into a request.
 
-Each stage forces one tool call, so the reply is JSON matching the tool's input schema; the instructions
-(and, for coding, the codebook and its tool) form a prefix that is the same for every interview and is
-marked for prompt caching.
+Each stage asks for one structured reply (`bot.claude.shape`: structured outputs, or a tool where the
+model lacks them); the instructions (and, for coding, the codebook) form a prefix that is the same for
+every interview and is marked for prompt caching.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ _SHARED = (
     "the turns as <interviewer> questions and <participant> answers. Judge only what the participant "
     "says; the interviewer's questions are context, never evidence. Whenever you quote, copy the "
     "participant's words exactly, character for character, from one <participant> answer (no "
-    "paraphrase, no ellipsis, no added words): quotes that are not verbatim are discarded. Record your "
-    "answer by calling the tool."
+    "paraphrase, no ellipsis, no added words): quotes that are not verbatim are discarded."
 )
 
 FACETS_RULES = (
@@ -38,8 +37,11 @@ CODING_RULES = (
     _SHARED + "\n\nTask: code the interview against every code of the codebook below. A code is present "
     "when the participant's answers meet its definition and include rules and none of its exclude "
     "rules; the examples show typical wording. For every code give present (true or false), your "
-    "confidence in that judgement from 0 to 1, and for a present code 1 to 3 short verbatim evidence "
-    "spans (5-40 words each) from the participant's answers; give no evidence for an absent code."
+    "confidence in that judgement from 0 to 1, and 1 to 3 short verbatim evidence spans (5-40 words "
+    "each) from the participant's answers, each with its stance: present (the participant says this "
+    "applies to them), negated (they say it does not), hypothetical (it might, would or could happen), "
+    "other_person (it is about someone else's experience or view). A code is present only with at "
+    "least one span whose stance is present; give no evidence for a code with nothing relevant."
 )
 
 PROFILE_RULES = (
@@ -57,16 +59,27 @@ NAMING_RULES = (
     "statements inside the theme and, for contrast, statements from nearby themes. Give the theme a "
     "short name (2-6 words) and a one-sentence description (at most 30 words) that fit the statements "
     "inside it and tell it apart from the nearby ones. Use the participants' vocabulary; do not "
-    "speculate beyond the statements. Record your answer by calling the tool."
+    "speculate beyond the statements."
 )
+
+
+STANCES = ("present", "negated", "hypothetical", "other_person")
+PRESENT_STANCES = ("present",)  # the stances that mean the code applies to the participant
 
 
 def _evidence_schema() -> dict[str, Any]:
     return {
         "type": "array",
-        "items": {"type": "string"},
+        "items": {
+            "type": "object",
+            "properties": {
+                "quote": {"type": "string", "description": "Verbatim words from one participant answer."},
+                "stance": {"type": "string", "enum": list(STANCES)},
+            },
+            "required": ["quote", "stance"],
+        },
         "maxItems": MAX_EVIDENCE,
-        "description": "Verbatim spans from the participant's answers.",
+        "description": "Verbatim spans from the participant's answers, each with its stance.",
     }
 
 

@@ -2,10 +2,11 @@
 
 Evidence rule: every evidence span must occur verbatim in one of the participant's answers (whitespace
 runs and straight/curly quote marks may differ; the stored span is the source's own text, and it must be
-at least two words). Spans that do not are dropped. A code marked present with no verbatim evidence
-left keeps `present=True` but its score is halved, so it ranks below evidenced codes and can be
-reviewed. `score` is the model's probability that the code is present: its confidence for a present
-code, one minus its confidence for an absent one. Emotion evidence that is not verbatim becomes "" and
+at least two words). Spans that do not are rejected. Each coding span carries a stance (present,
+negated, hypothetical, other_person); a code counts as present only when Claude says so and at least
+one verbatim span has the present stance. A claim without such evidence becomes an absence with half
+the claimed confidence as its score, so it can be reviewed. `score` is the probability that the code
+is present: the confidence for a present code, one minus the confidence for an absent one. Emotion evidence that is not verbatim becomes "" and
 the rating stays. Anything else out of shape raises `InvalidReply`, and the request is made once more.
 """
 
@@ -19,6 +20,8 @@ from bot.analysis import claude_prompts as prompts
 from bot.analysis.claude_runner import InvalidReply
 from bot.analysis.model import Code, CodeAssignment, Doc, EmotionScore, Segment
 from bot.analysis.stages import Role
+from bot.claude.errors import ClaudeUnusable
+from bot.claude.replies import read_object
 
 MIN_EVIDENCE_WORDS = 2
 _QUOTES = {"'": "['‘’]", "‘": "['‘’]", "’": "['‘’]", '"': '["“”]', "“": '["“”]', "”": '["“”]'}
@@ -53,12 +56,13 @@ def verbatim(span: str, answers: list[str]) -> str | None:
 
 
 def tool_input(message: Any, name: str) -> dict[str, Any]:
-    call = next((b for b in message.content if b.type == "tool_use" and b.name == name), None)
-    if call is None:
-        raise InvalidReply(f"no {name} call (stop_reason {message.stop_reason})")
-    if not isinstance(call.input, dict):
-        raise InvalidReply(f"{name} input is not an object")
-    return call.input
+    """The reply's JSON object (structured output, tool call or JSON in text); InvalidReply when absent."""
+    if message.stop_reason == "refusal":
+        raise InvalidReply("Claude declined to answer (stop_reason refusal)")
+    try:
+        return read_object(message, name)
+    except ClaudeUnusable as exc:
+        raise InvalidReply(str(exc)) from None
 
 
 def _text(value: Any, field: str, limit: int) -> str:
@@ -97,7 +101,24 @@ def parse_name(message: Any) -> tuple[str, str]:
     return name, _text(data.get("description"), "description", 400)
 
 
+def _evidence(spans: Any, code: str, answers: list[str]) -> list[tuple[str, str]]:
+    """(verbatim text, stance) for each usable span; spans that are not verbatim are rejected."""
+    if not isinstance(spans, list):
+        raise InvalidReply(f"code {code}: evidence must be a list")
+    out = []
+    for span in spans[: prompts.MAX_EVIDENCE]:
+        if isinstance(span, str):  # an older reply shape: a bare quote counts as stance "present"
+            span = {"quote": span, "stance": "present"}
+        if not isinstance(span, dict) or span.get("stance") not in prompts.STANCES:
+            continue
+        found = verbatim(str(span.get("quote", "")), answers)
+        if found:
+            out.append((found, span["stance"]))
+    return out
+
+
 def parse_codes(message: Any, doc: Doc, codebook: list[Code]) -> list[CodeAssignment]:
+    """A code counts as present only when Claude says so *and* a verbatim span has a present stance."""
     entries = tool_input(message, "record_codes").get("codes")
     if not isinstance(entries, list):
         raise InvalidReply("codes is not a list")
@@ -110,18 +131,16 @@ def parse_codes(message: Any, doc: Doc, codebook: list[Code]) -> list[CodeAssign
         code = entry["id"]
         if code in got:
             raise InvalidReply(f"code {code} is listed twice")
-        present = entry.get("present")
-        if not isinstance(present, bool):
+        claimed = entry.get("present")
+        if not isinstance(claimed, bool):
             raise InvalidReply(f"code {code}: present must be true or false")
         confidence = _number(entry.get("confidence"), f"code {code} confidence", 0, 1)
-        spans = entry.get("evidence") if present else []
-        if not isinstance(spans, list):
-            raise InvalidReply(f"code {code}: evidence must be a list")
-        evidence = [
-            v for s in spans[: prompts.MAX_EVIDENCE] if isinstance(s, str) and (v := verbatim(s, answers))
-        ]
-        score = (confidence if evidence else confidence / 2) if present else 1 - confidence
-        got[code] = CodeAssignment(doc.code, code, present, score, list(dict.fromkeys(evidence)))
+        spans = _evidence(entry.get("evidence", []), code, answers)
+        evidence = list(dict.fromkeys(q for q, stance in spans if stance in prompts.PRESENT_STANCES))
+        present = claimed and bool(evidence)
+        # a claim without verbatim present-stance evidence is kept as a weak, reviewable absence
+        score = confidence if present else (confidence / 2 if claimed else 1 - confidence)
+        got[code] = CodeAssignment(doc.code, code, present, score, evidence if present else [])
     missing = [code.id for code in codebook if code.id not in got]
     if missing:
         raise InvalidReply(f"no judgement for code(s) {', '.join(missing[:5])}")

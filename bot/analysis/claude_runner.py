@@ -5,6 +5,11 @@ Batches API (half price). Either way every reply is validated by the stage's `pa
 validation is asked for once more, and an item that still fails (or whose batch request errored or
 expired more than `BATCH_ROUNDS` times) becomes a `Failure` that the report shows. Nothing is dropped
 silently and nothing is made up. Transient HTTP failures (429, 5xx, 529) are retried by the SDK itself.
+
+A refusal (stop_reason "refusal") follows the interviewer's rule: the request is asked once of
+ANTHROPIC_FALLBACK_MODEL (built anew for that model, in the next batch when batched); if that model
+declines too, or none is set, the item is not retried on the same model and becomes a `Failure` saying
+so (https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import anthropic
 
+from bot.claude.usage import Spent
 from bot.errors import AnalysisUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,7 @@ class Job(Generic[T]):
     key: str  # interview code or theme id: named in failure reports (never participant text)
     params: dict[str, Any]  # keyword arguments of `messages.create`
     parse: Callable[[Any], T]  # the reply Message -> the stage's value; raises InvalidReply
+    refit: Callable[[str], dict[str, Any]] | None = None  # the same request built for another model
 
 
 @dataclass(frozen=True)
@@ -49,31 +56,15 @@ class Failure:
 
 
 @dataclass
-class Spend:
-    """Tokens actually used, summed over every request (shown in the report's notes)."""
-
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-
-    def add(self, message: Any) -> None:
-        usage = message.usage
-        self.requests += 1
-        self.input_tokens += usage.input_tokens or 0
-        self.output_tokens += usage.output_tokens or 0
-        self.cache_read_tokens += getattr(usage, "cache_read_input_tokens", None) or 0
-        self.cache_write_tokens += getattr(usage, "cache_creation_input_tokens", None) or 0
-
-
-@dataclass
 class _Pending(Generic[T]):
     job: Job[T]
     invalid: int = 0  # replies that failed validation so far
     problem: str = ""  # why the latest attempt failed
     max_tokens: int = 0
     custom_id: str = ""  # stable across batches: "<stage>-<position of the job in the stage>"
+    params: dict[str, Any] | None = None  # set when the request was rebuilt for the fallback model
+    declined: list[str] = field(default_factory=list)  # models that declined it (stop_reason refusal)
+    give_up: bool = False  # declined with no model left to ask: not asked again
 
 
 @dataclass
@@ -83,8 +74,9 @@ class Runner:
     client_factory: Callable[[], anthropic.AsyncAnthropic]
     concurrency: int = 8
     poll_seconds: float = 30.0
+    fallback_model: str | None = None  # asked once when a request is declined (stop_reason refusal)
     failures: list[Failure] = field(default_factory=list)
-    spend: Spend = field(default_factory=Spend)
+    spend: Spent = field(default_factory=Spent)  # tokens used by every request, for the report's notes
 
     async def run(self, stage: str, jobs: list[Job[T]], *, batched: bool) -> dict[str, T]:
         """Values by job key for the jobs that succeeded; the others are added to `failures`."""
@@ -134,13 +126,20 @@ class Runner:
             value = self._read(pending, message)
             if pending.problem == "":
                 return job.key, value
-            log.warning("claude %s: unusable reply for %s (%s)", stage, job.key, pending.problem)
-        self._fail(stage, job.key, f"the reply was unusable twice ({pending.problem})")
+            if pending.give_up:
+                break
+            if message.stop_reason != "refusal":  # a refusal was logged when the fallback was chosen
+                log.warning("claude %s: unusable reply for %s (%s)", stage, job.key, pending.problem)
+        self._fail(stage, job.key, _reason(pending))
         return None
 
     def _read(self, pending: _Pending[T], message: Any) -> Any:
-        """The parsed value, or None with `pending.problem` set (and the token limit raised if it was hit)."""
-        self.spend.add(message)
+        """The parsed value, or None with `pending.problem` set (and the token limit raised if it was hit,
+        or the fallback model chosen after a refusal)."""
+        self.spend.add(message.usage)
+        if message.stop_reason == "refusal":
+            self._declined(pending, message.model)
+            return None
         try:
             value = pending.job.parse(message)
         except InvalidReply as exc:
@@ -152,6 +151,20 @@ class Runner:
             return None
         pending.problem = ""
         return value
+
+    def _declined(self, pending: _Pending[T], model: str) -> None:
+        """After a refusal: ask the fallback model once (not counted as an unusable reply), else give up."""
+        pending.declined.append(model)
+        pending.problem = "Claude declined it (stop_reason refusal) on " + " and then on ".join(
+            pending.declined
+        )
+        fallback, job = self.fallback_model, pending.job
+        if fallback and job.refit is not None and pending.params is None and fallback != job.params["model"]:
+            pending.params = job.refit(fallback)
+            pending.max_tokens = pending.params["max_tokens"]
+            log.warning("claude: %s declined the request for %s; asking %s once", model, job.key, fallback)
+        else:
+            pending.give_up = True
 
     def _fail(self, stage: str, key: str, reason: str) -> None:
         log.warning("claude %s failed for %s: %s", stage, key, reason)
@@ -215,8 +228,8 @@ class Runner:
                 continue
             if cid not in seen:
                 item.problem = "the batch returned no result for it"
-            if item.invalid >= VALIDATION_TRIES:
-                self._fail(stage, item.job.key, f"the reply was unusable twice ({item.problem})")
+            if item.give_up or item.invalid >= VALIDATION_TRIES:
+                self._fail(stage, item.job.key, _reason(item))
             else:
                 retry.append(item)
         return retry
@@ -277,7 +290,11 @@ class Runner:
 
 
 def _params(item: _Pending[Any]) -> dict[str, Any]:
-    return item.job.params | {"max_tokens": item.max_tokens}
+    return (item.params or item.job.params) | {"max_tokens": item.max_tokens}
+
+
+def _reason(item: _Pending[Any]) -> str:
+    return item.problem if item.give_up else f"the reply was unusable twice ({item.problem})"
 
 
 def _raise_if_fatal(exc: anthropic.APIError, client: anthropic.AsyncAnthropic) -> None:

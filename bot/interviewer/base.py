@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -17,6 +18,7 @@ class MoveKind(StrEnum):
 
 
 FLAGS = ("off_topic", "abuse", "distress")
+PACE_REPLIES = 3  # how many of the participant's latest reply gaps tell their pace (the prompt cache's TTL)
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Guidance:
 class Turn:
     role: str  # "interviewer" | "participant"
     text: str
+    at: datetime | None = None  # when it was stored; the participant's pace sets the prompt cache's TTL
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class InterviewContext:
     guidance: Guidance
     screening: dict[str, str] = field(default_factory=dict)  # screening answers by question id
     earlier_summary: str | None = None  # for follow-up waves: what the participant said last time
+    # When the participant answered the consent and screening prompts, in order; filled only while the
+    # transcript holds fewer than PACE_REPLIES answers, since the pace is read from the latest replies.
+    answered_before: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""`ClaudeInterviewer`: the next move from Claude, as one forced tool call per turn, with prompt caching."""
+"""`ClaudeInterviewer`: the next move from Claude as one structured reply per turn, with prompt caching.
+
+The request is built for the configured model from the capability table (`bot.claude`): structured
+outputs where the model has them, else a tool with `tool_choice` auto; the lowest thinking the model
+accepts, since a chat turn should come back at typing speed; cache marks whose TTL follows the
+participant's pace (`bot.claude.cache`).
+"""
 
 from __future__ import annotations
 
@@ -7,38 +13,42 @@ from dataclasses import replace
 from typing import Any
 
 import anthropic
+from pydantic import SecretStr
 
-from bot.errors import InterviewerUnavailable
+from bot.claude.cache import choose_ttl, estimate_tokens, mark, reply_gaps
+from bot.claude.client import Claude
+from bot.claude.errors import ClaudeUnusable
+from bot.claude.models import ModelSpec, spec_for
+from bot.claude.shape import Reply, Use, build, reply_instruction
 from bot.interviewer.base import FLAGS, InterviewContext, Move, MoveKind, Usage
-from bot.interviewer.prompt import NO_REPLY_NOTE, OPENING_NOTE, TOOL_NAME, render_state, system_text
+from bot.interviewer.prompt import (
+    NO_REPLY_NOTE,
+    OPENING_NOTE,
+    TOOL_NAME,
+    neutralise,
+    participant_words,
+    render_state,
+    system_text,
+)
 from bot.settings import Settings
 from bot.study import Study
 
 log = logging.getLogger(__name__)
 
-_CACHE = {"type": "ephemeral"}
-_PUBLIC_API = "https://api.anthropic.com"
-_DEFAULTS = Settings.model_fields
 
-
-def _default(name: str) -> Any:
-    return _DEFAULTS[name].default
-
-
-def move_tool(study: Study) -> dict[str, Any]:
-    """The tool Claude must call; its schema depends only on the study, so it caches with the system text."""
+def move_reply(study: Study) -> Reply:
+    """The move's JSON schema; it depends only on the study, so it caches with the system text."""
     topic_ids = [topic.id for topic in study.plan.topics]
-    return {
-        "name": TOOL_NAME,
-        "description": "Record the interviewer's next message and what it does in the interview plan.",
-        "input_schema": {
+    return Reply(
+        TOOL_NAME,
+        "Record the interviewer's next message and what it does in the interview plan.",
+        {
             "type": "object",
             "properties": {
                 "message": {"type": "string", "description": "The text the participant reads next."},
                 "move": {"type": "string", "enum": [kind.value for kind in MoveKind]},
                 "topic_id": {
-                    "type": ["string", "null"],
-                    "enum": [*topic_ids, None],
+                    "anyOf": [{"type": "string", "enum": topic_ids}, {"type": "null"}],
                     "description": "The topic the message is about; null when closing.",
                 },
                 "covered_topics": {
@@ -54,28 +64,43 @@ def move_tool(study: Study) -> dict[str, Any]:
             },
             "required": ["message", "move", "topic_id", "covered_topics", "flags"],
         },
-    }
+    )
 
 
-def _text(text: str) -> dict[str, Any]:
+def _text(text: str, participant: bool = False) -> dict[str, Any]:
     # The API rejects empty text blocks; an empty turn still has to keep its place in the transcript.
-    return {"type": "text", "text": text if text.strip() else "(empty message)"}
+    shown = neutralise(text) if participant else text
+    return {"type": "text", "text": shown if shown.strip() else "(empty message)"}
 
 
-def build_messages(context: InterviewContext) -> list[dict[str, Any]]:
-    """The transcript as alternating user/assistant messages, cache breakpoint on its newest block.
+def build_messages(
+    context: InterviewContext,
+    *,
+    ttl: str | None = None,
+    spec: ModelSpec | None = None,
+    system_tokens: int = 0,
+) -> list[dict[str, Any]]:
+    """The transcript as alternating user/assistant messages, cache mark on its newest block.
 
-    The per-turn state note is one more block after the breakpoint, so the cached prefix of this request
-    is byte-identical (cache_control aside) to the start of the next one.
+    The opening message carries the participant's screening answers as quoted participant words; the
+    per-turn state note is one more block after the mark, so the cached prefix of this request is
+    byte-identical (cache_control aside) to the start of the next one.
     """
-    messages: list[dict[str, Any]] = [{"role": "user", "content": [_text(OPENING_NOTE)]}]
+    opening = [_text(OPENING_NOTE)]
+    words = participant_words(context)
+    if words:
+        opening.append({"type": "text", "text": words})
+    messages: list[dict[str, Any]] = [{"role": "user", "content": opening}]
     for turn in context.transcript:
         role = "assistant" if turn.role == "interviewer" else "user"
+        block = _text(turn.text, participant=role == "user")
         if messages[-1]["role"] == role:
-            messages[-1]["content"].append(_text(turn.text))
+            messages[-1]["content"].append(block)
         else:
-            messages.append({"role": role, "content": [_text(turn.text)]})
-    messages[-1]["content"][-1]["cache_control"] = dict(_CACHE)
+            messages.append({"role": role, "content": [block]})
+    newest = messages[-1]["content"][-1]
+    if spec is not None:
+        mark([(newest, system_tokens + estimate_tokens(messages))], ttl, spec.min_cache_tokens)
     state = {"type": "text", "text": render_state(context)}
     if messages[-1]["role"] == "user":
         messages[-1]["content"].append(state)
@@ -85,11 +110,11 @@ def build_messages(context: InterviewContext) -> list[dict[str, Any]]:
 
 
 class ClaudeInterviewer:
-    """Asks Claude (through `anthropic.AsyncAnthropic`) for the next move of an interview.
+    """Asks Claude (through `bot.claude.Claude`) for the next move of an interview.
 
     Pass `Settings`, or explicit values (which win over settings), or an already built `client`.
-    Transient failures (429, 5xx, 529, timeouts, dropped connections) are retried by the SDK itself,
-    `max_retries` times and honouring retry-after; when they persist, `InterviewerUnavailable` is raised.
+    Transient failures are retried by the SDK itself; what remains is raised as a `ClaudeError`
+    (outage, permanent rejection, refusal, unusable reply), which the engine handles.
     """
 
     name = "claude"
@@ -106,142 +131,71 @@ class ClaudeInterviewer:
         max_retries: int | None = None,
         client: anthropic.AsyncAnthropic | None = None,
     ):
-        def pick(explicit: Any, field: str) -> Any:
-            if explicit is not None:
-                return explicit
-            return getattr(settings, field) if settings is not None else _default(field)
-
-        self.model: str = pick(model, "anthropic_model")
-        self.max_tokens: int = pick(max_tokens, "anthropic_max_tokens")
-        self.timeout: float = pick(timeout, "anthropic_timeout_seconds")
-        self.max_retries: int = pick(max_retries, "anthropic_max_retries")
-        if client is not None:
-            self._client = client
-            return
-        key = api_key
-        if key is None and settings is not None and settings.anthropic_api_key is not None:
-            key = settings.anthropic_api_key.get_secret_value()
-        if not key:
-            raise InterviewerUnavailable(
-                "ANTHROPIC_API_KEY is not set; put your key from https://console.anthropic.com in the "
-                "environment or in .env, or run with the offline scripted interviewer"
-            )
-        self._client = anthropic.AsyncAnthropic(
-            api_key=key,
-            # Passed explicitly so that the SDK does not read the environment itself; settings does that.
-            base_url=pick(base_url, "anthropic_base_url") or _PUBLIC_API,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-        )
+        overrides = {
+            "anthropic_api_key": SecretStr(api_key) if api_key else None,
+            "anthropic_base_url": base_url,
+            "anthropic_model": model,
+            "anthropic_max_tokens": max_tokens,
+            "anthropic_timeout_seconds": timeout,
+            "anthropic_max_retries": max_retries,
+        }
+        base = settings or Settings.model_construct()  # defaults only: explicit values come as arguments
+        self.settings = base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        self.model = self.settings.anthropic_model
+        self.claude = Claude(self.settings, client=client)
 
     @property
     def client(self) -> anthropic.AsyncAnthropic:
-        return self._client
+        return self.claude.client
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self.claude.aclose()
+
+    def _parts(
+        self, context: InterviewContext
+    ) -> tuple[ModelSpec, Use, Reply, list[dict[str, Any]], list[dict[str, Any]]]:
+        spec = spec_for(self.model)
+        reply = move_reply(context.study)
+        text = system_text(context.study, reply_instruction(spec, reply))
+        system: list[dict[str, Any]] = [{"type": "text", "text": text}]
+        gaps = reply_gaps([(turn.role, turn.at) for turn in context.transcript], context.answered_before)
+        ttl = choose_ttl(self.settings.anthropic_cache_ttl, gaps)
+        mark([(system[0], estimate_tokens(text))], ttl, spec.min_cache_tokens)
+        messages = build_messages(context, ttl=ttl, spec=spec, system_tokens=estimate_tokens(text))
+        return spec, Use("move", self.settings.anthropic_max_tokens), reply, system, messages
 
     def build_request(self, context: InterviewContext) -> dict[str, Any]:
         """The keyword arguments of one `messages.create` call for this turn."""
-        return {
-            "model": self.model,
-            "max_tokens": self.max_tokens,
-            "system": [{"type": "text", "text": system_text(context.study), "cache_control": dict(_CACHE)}],
-            "tools": [move_tool(context.study)],
-            "tool_choice": {"type": "tool", "name": TOOL_NAME, "disable_parallel_tool_use": True},
-            "messages": build_messages(context),
-        }
+        spec, use, reply, system, messages = self._parts(context)
+        return build(
+            spec, use, reply, system=system, messages=messages, effort=self.settings.anthropic_effort
+        )
 
     async def next_move(self, context: InterviewContext) -> Move:
-        """One Messages API call (two when the first reply is unusable); raises `InterviewerUnavailable`.
+        """One Messages API call (more only when a reply needs handling); raises a `ClaudeError`.
 
         The usage of the returned move counts every call made for it.
         """
-        request = self.build_request(context)
-        spent = Usage()
-        problem = ""
-        for _attempt in range(2):
-            response = await self._create(request)
-            spent = _add(spent, _usage(response))
-            move, problem = _to_move(response, context.study)
-            if move is not None:
-                move = replace(move, model=response.model, usage=spent)
-                log.info(
-                    "claude move %s topic=%s flags=%s tokens in=%d out=%d cache_read=%d cache_write=%d",
-                    move.kind.value,
-                    move.topic_id,
-                    ",".join(move.flags) or "-",
-                    spent.input_tokens,
-                    spent.output_tokens,
-                    spent.cache_read_tokens,
-                    spent.cache_write_tokens,
-                )
-                return move
-            log.warning("claude gave an unusable reply (%s); asking once more", problem)
-        raise InterviewerUnavailable(
-            f"Claude twice returned an unusable reply ({problem}); the turn will be retried"
+        _spec, use, reply, system, messages = self._parts(context)
+        answer = await self.claude.ask(
+            use, reply, system=system, messages=messages, check=lambda data: _to_move(data, context.study)
         )
-
-    async def _create(self, request: dict[str, Any]) -> Any:
-        try:
-            return await self._client.messages.create(**request)
-        except anthropic.AuthenticationError:
-            log.error("Claude rejected the API key (401)")
-            raise InterviewerUnavailable(
-                "Claude rejected the API key (401 authentication_error); check that ANTHROPIC_API_KEY "
-                "holds a current key from https://console.anthropic.com"
-            ) from None
-        except anthropic.APIError as exc:
-            message = self._explain(exc)
-            log.warning("Claude call failed: %s", message)
-            raise InterviewerUnavailable(message) from exc
-
-    def _explain(self, exc: anthropic.APIError) -> str:
-        tries = f"after {self.max_retries + 1} attempts"
-        if isinstance(exc, anthropic.APITimeoutError):
-            return (
-                f"Claude did not answer within {self.timeout:g}s ({tries}); the turn will be retried "
-                "(ANTHROPIC_TIMEOUT_SECONDS sets the limit)"
-            )
-        if isinstance(exc, anthropic.APIConnectionError):
-            return (
-                f"could not reach the Anthropic API at {self._client.base_url} ({tries}); check the network "
-                "and ANTHROPIC_BASE_URL"
-            )
-        if isinstance(exc, anthropic.RateLimitError):
-            return f"Claude is rate limiting this API key (429, {tries}); the turn will be retried later"
-        if isinstance(exc, anthropic.PermissionDeniedError):
-            return "this API key may not use the Messages API (403); check its workspace in the Console"
-        if isinstance(exc, anthropic.NotFoundError):
-            return f"the Anthropic API does not know model {self.model!r} (404); check ANTHROPIC_MODEL"
-        if isinstance(exc, anthropic.APIStatusError):
-            if exc.status_code == 529:
-                return f"Claude is overloaded (529, {tries}); the turn will be retried later"
-            if exc.status_code >= 500:
-                return (
-                    f"the Anthropic API failed ({exc.status_code}, {tries}); the turn will be retried later"
-                )
-            return f"the Anthropic API refused the request ({exc.status_code}): {exc.message}"
-        return f"the Anthropic API call failed: {exc}"
-
-
-def _usage(response: Any) -> Usage:
-    usage = response.usage
-    return Usage(
-        input_tokens=usage.input_tokens or 0,
-        output_tokens=usage.output_tokens or 0,
-        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
-        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
-    )
-
-
-def _add(a: Usage, b: Usage) -> Usage:
-    return Usage(
-        input_tokens=a.input_tokens + b.input_tokens,
-        output_tokens=a.output_tokens + b.output_tokens,
-        cache_read_tokens=a.cache_read_tokens + b.cache_read_tokens,
-        cache_write_tokens=a.cache_write_tokens + b.cache_write_tokens,
-    )
+        spent = answer.spent
+        usage = Usage(
+            spent.input_tokens, spent.output_tokens, spent.cache_read_tokens, spent.cache_write_tokens
+        )
+        move = replace(answer.value, model=answer.model, usage=usage)
+        log.info(
+            "claude move %s topic=%s flags=%s tokens in=%d out=%d cache_read=%d cache_write=%d",
+            move.kind.value,
+            move.topic_id,
+            ",".join(move.flags) or "-",
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+        )
+        return move
 
 
 def _ids(values: Any, allowed: set[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -251,19 +205,15 @@ def _ids(values: Any, allowed: set[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if isinstance(v, str) and v in allowed))
 
 
-def _to_move(response: Any, study: Study) -> tuple[Move | None, str]:
-    """The tool call as a Move, or None and what was wrong with it."""
-    call = next((b for b in response.content if b.type == "tool_use" and b.name == TOOL_NAME), None)
-    if call is None:
-        return None, f"no {TOOL_NAME} call (stop_reason {response.stop_reason})"
-    data = call.input if isinstance(call.input, dict) else {}
+def _to_move(data: dict[str, Any], study: Study) -> Move:
+    """The reply as a Move; raises ClaudeUnusable saying what was wrong with it."""
     text = data.get("message")
     if not isinstance(text, str) or not text.strip():
-        return None, "empty message"
+        raise ClaudeUnusable("empty message")
     try:
         kind = MoveKind(data.get("move"))
     except ValueError:
-        return None, f"unknown move {data.get('move')!r}"
+        raise ClaudeUnusable(f"unknown move {data.get('move')!r}") from None
     topic_ids = {topic.id for topic in study.plan.topics}
     topic_id = data.get("topic_id")
     return Move(
@@ -272,4 +222,4 @@ def _to_move(response: Any, study: Study) -> tuple[Move | None, str]:
         topic_id=topic_id if topic_id in topic_ids else None,
         covered=_ids(data.get("covered_topics"), topic_ids),
         flags=_ids(data.get("flags"), FLAGS),
-    ), ""
+    )

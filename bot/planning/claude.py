@@ -1,7 +1,7 @@
-"""One forced tool call to Claude for the planning tools (draft, critique, personas).
+"""Claude for the planning tools (draft, critique, personas): one structured reply per request.
 
-Client set-up, retries and error messages are the interviewer's own (`ClaudeInterviewer`), so a missing
-key, a 429 or an outage read the same here as during interviews: `InterviewerUnavailable`.
+Client set-up, request shape per model, retries and error wording are `bot.claude`'s, shared with
+the interviewer and the analysis, so a missing key, a 429 or an outage read the same everywhere.
 """
 
 from __future__ import annotations
@@ -10,18 +10,20 @@ from typing import Any
 
 import anthropic
 
-from bot.errors import InterviewerUnavailable
-from bot.interviewer.claude import ClaudeInterviewer
+from bot.claude.client import Claude
+from bot.claude.models import spec_for
+from bot.claude.shape import Reply, Use, reply_instruction
 from bot.settings import Settings
 
-PLANNING_MAX_TOKENS = 8192  # a whole study file is far longer than one interview move
+DRAFT = Use("plan draft", answer_tokens=8192, think=True)  # a whole study file is long
+CRITIQUE = Use("critique", answer_tokens=4096, think=True)
 
 
 class PlanningClaude:
-    """Asks Claude to call one named tool and returns the tool's input."""
+    """Asks Claude for a JSON object shaped like a tool's input schema and returns it."""
 
     def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic | None = None):
-        self._claude = ClaudeInterviewer(settings, client=client, max_tokens=PLANNING_MAX_TOKENS)
+        self._claude = Claude(settings, client=client)
 
     @property
     def model(self) -> str:
@@ -31,20 +33,10 @@ class PlanningClaude:
         await self._claude.aclose()
 
     async def call_tool(
-        self, system: str, messages: list[dict[str, Any]], tool: dict[str, Any]
+        self, system: str, messages: list[dict[str, Any]], tool: dict[str, Any], *, use: Use = DRAFT
     ) -> dict[str, Any]:
-        request = {
-            "model": self._claude.model,
-            "max_tokens": self._claude.max_tokens,
-            "system": system,
-            "tools": [tool],
-            "tool_choice": {"type": "tool", "name": tool["name"], "disable_parallel_tool_use": True},
-            "messages": messages,
-        }
-        response = await self._claude._create(request)  # same retries and error wording as interviews
-        call = next((b for b in response.content if b.type == "tool_use" and b.name == tool["name"]), None)
-        if call is None or not isinstance(call.input, dict):
-            raise InterviewerUnavailable(
-                f"Claude did not call {tool['name']} (stop_reason {response.stop_reason}); try again"
-            )
-        return call.input
+        reply = Reply(tool["name"], tool.get("description", ""), tool["input_schema"])
+        how = reply_instruction(spec_for(self.model), reply)
+        blocks = [{"type": "text", "text": f"{system}\n\n{how}"}]
+        answer = await self._claude.ask(use, reply, system=blocks, messages=messages)
+        return answer.value

@@ -224,6 +224,8 @@ async def critique(study: Study, claude: object) -> list[Finding]:
     """Claude's review of the plan (`claude` is a `PlanningClaude`); findings marked source='claude'."""
     import yaml
 
+    from bot.planning.claude import CRITIQUE
+
     tool = {
         "name": CRITIQUE_TOOL,
         "description": "Record the problems found in the plan (an empty list if none).",
@@ -250,7 +252,7 @@ async def critique(study: Study, claude: object) -> list[Finding]:
         study.model_dump(mode="json", exclude={"researchers", "organizers"}), sort_keys=False, width=100
     )
     data = await claude.call_tool(  # type: ignore[attr-defined]
-        CRITIQUE_SYSTEM, [{"role": "user", "content": f"The study file:\n\n{content}"}], tool
+        CRITIQUE_SYSTEM, [{"role": "user", "content": f"The study file:\n\n{content}"}], tool, use=CRITIQUE
     )
     found = data.get("findings") if isinstance(data.get("findings"), list) else []
     return [

@@ -248,3 +248,20 @@ class AuditEntry(SQLModel, table=True):
     outcome: str = Field(max_length=16)  # ok | refused | failed | started
     detail: dict[str, Any] = _json({})
     created_at: datetime = _ts()
+
+
+class ClaudeIncident(SQLModel, table=True):
+    """A Claude request for an interview move that did not give a move: an outage, a permanent rejection,
+    a refusal or an unusable reply. Counted per study in `/interviewer status`; no participant text."""
+
+    __tablename__ = "claude_incidents"
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: str = Field(max_length=64, index=True)
+    interview_id: int = Field(index=True)
+    move_token: int = 0
+    kind: str = Field(max_length=16)  # outage | permanent | refusal | unusable
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    resolved: bool = False  # permanent: re-armed on the next start; outage: Claude answered again
+    # an alert was due but the study has no researcher on the participant's platform (e.g. the console)
+    unalerted: bool = False
+    created_at: datetime = _ts()

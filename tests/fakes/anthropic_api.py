@@ -4,10 +4,11 @@ Start it, point a real `anthropic.AsyncAnthropic` at it, script what it answers,
 
     async with FakeAnthropic() as fake:                       # 127.0.0.1, random free port
         client = anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=2)
-        fake.push_tool_use({"message": "Hi!", "move": "ask", ...})  # the next reply: a tool_use block
+        fake.push_tool_use({"message": "Hi!", "move": "ask", ...})  # the next answer (JSON or tool_use)
         fake.push_tool_use(lambda body: {...})                # or computed from the request body
-        fake.push_text("plain words")                         # or a text reply (stop_reason end_turn)
-        fake.responder = lambda body: {...}                   # tool input used when the queue is empty
+        fake.push_text("plain words")                         # or a raw text reply (stop_reason end_turn)
+        fake.push_refusal(); fake.push_stop("pause_turn")     # other stop reasons
+        fake.responder = lambda body: {...}                   # the answer when the queue is empty
         fake.fail_next("rate_limit", retry_after=1)           # the next request gets 429 + retry-after
         fake.fail_next("overloaded", times=2)                 # 529 overloaded_error, twice
         fake.fail_next("api_error")                           # 500 api_error
@@ -22,24 +23,32 @@ Faults are queued per request (any endpoint) and used before the reply queue: a 
 a fault, never a scripted reply, so a test can queue faults and the one reply that should follow them.
 With no reply queued and no `responder`, /v1/messages answers 400 saying so, which the SDK does not retry.
 
-Requests are checked the way the real API checks them where it matters for our client: a key in
-x-api-key or `Authorization: Bearer` (the SDK sends the latter; if `api_key` is given, exactly that key,
-else 401), model and max_tokens present, messages
-starting with the user role, no empty text blocks, at most 4 cache_control breakpoints, a forced
-tool_choice naming a defined tool.
+Requests are checked the way the real API checks them, per model (`tests/fakes/anthropic_rules.py`,
+each rule citing its doc page): forced tool choice where the model rejects it, thinking types and
+effort levels the model does not accept, structured-output and strict-tool schemas, sampling parameters,
+prefill, cache breakpoints. A rejected request gets the documented 400 `invalid_request_error`. A model
+the capability table does not know is treated like the strictest row; `known_only=True` makes it a 404.
 
-Usage is plausible rather than exact: a token is 4 characters of the canonical JSON of each block.
-Prompt caching is simulated: every breakpoint of a request stores the prefix up to it (tools, system,
-messages, in that order, `cache_control` itself excluded); a later request reads the longest stored
-prefix ending at one of its breakpoints or up to 20 blocks before one. The real minimum cacheable length
-and TTL are ignored. `push_tool_use(..., usage={...})` overrides the computed figures.
+Answers: a scripted answer (`push_tool_use`, `responder`) is the model's structured reply. It comes
+back the way the request asked for it: a text block holding the JSON when the request has
+`output_config.format`, a `tool_use` block when it offers tools, plain JSON text otherwise. Where the
+model thinks on the request (adaptive thinking on by default, or asked for), a thinking block with an
+empty `thinking` field and a `signature` comes first, and its tokens (by effort: THINKING_TOKENS) count
+toward `max_tokens`: when thinking plus answer do not fit, the answer is cut off and stop_reason is
+`max_tokens`. `push_refusal()` and `push_stop(reason)` script the other stop reasons.
+
+Usage: a token is 4 characters of the canonical JSON of each block. Prompt caching is simulated with
+the documented rules: a breakpoint whose prefix reaches the model's minimum cacheable length writes
+an entry with its TTL (5m default, or 1h); a later request reads the longest unexpired entry ending at
+one of its breakpoints or up to 20 blocks before one, which refreshes it; the 5m/1h write split is
+reported in `usage.cache_creation`. `fake.clock` (seconds) can be replaced to simulate hours passing.
 
 Message Batches: POST /v1/messages/batches records the requests and answers `in_progress`;
 GET /v1/messages/batches/{id} keeps answering `in_progress` for `batch_polls` polls (or until
 `end_batch()`), then `ended` with request counts and a results_url; GET .../results streams JSONL lines;
 POST .../cancel answers `canceling` and ends the batch with every request canceled (`canceled_batches`).
-Script each custom_id's result with `push_batch_result(custom_id, "succeeded" | "errored" | "expired" |
-"canceled", ...)`; unscripted ones succeed through `batch_responder(params)` if set, else come back errored.
+Script each custom_id's result with `push_batch_result(custom_id, "succeeded" | "refusal" | "errored" |
+"expired" | "canceled", ...)` ("refusal": succeeded, the message declined with stop_reason refusal); unscripted ones succeed through `batch_responder(params)` if set, else come back errored.
 A result pushed with `once=True` answers one batch only, so a retry in a later batch gets the next result
 scripted for that custom_id (or the responder's). As the real API does, custom_ids must match
 [a-zA-Z0-9_-]{1,64} (else 400 at creation), and an item whose params would be rejected by
@@ -49,8 +58,6 @@ scripted for that custom_id (or the responder's). As the real API does, custom_i
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import itertools
 import json
 import re
 import time
@@ -62,7 +69,19 @@ from typing import Any
 
 from aiohttp import web
 
-ToolInput = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+from tests.fakes import anthropic_rules as rules
+from tests.fakes.anthropic_model import (
+    PromptCache,
+    next_id,
+    prompt_blocks,
+    render,
+    strip_cache_control,
+    tokens,
+)
+
+__all__ = ["FakeAnthropic", "Recorded", "prompt_blocks", "strip_cache_control"]
+
+Answer = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # kind -> (HTTP status, Anthropic error type, message)
@@ -71,13 +90,16 @@ FAULTS: dict[str, tuple[int, str, str]] = {
     "overloaded": (529, "overloaded_error", "Overloaded (fake)."),
     "api_error": (500, "api_error", "Internal server error (fake)."),
     "auth": (401, "authentication_error", "invalid x-api-key (fake)."),
+    "permission": (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use this model (fake).",
+    ),
     "invalid": (400, "invalid_request_error", "Invalid request (fake)."),
     "slow": (0, "", ""),  # not an error: the answer comes after `delay` seconds
 }
 _BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
-MAX_BREAKPOINTS = 4
 CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-LOOKBACK_BLOCKS = 20
 
 
 @dataclass(frozen=True)
@@ -114,71 +136,39 @@ def _error(status: int, kind: str, message: str, headers: dict[str, str] | None 
     return web.json_response(body, status=status, headers={"request-id": "req_fake", **(headers or {})})
 
 
-def _retry_headers(retry_after: float | None) -> dict[str, str]:
-    return {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
-
-
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def strip_cache_control(value: Any) -> Any:
-    """A copy of a request fragment without any `cache_control` keys (for comparing cached prefixes)."""
-    if isinstance(value, dict):
-        return {k: strip_cache_control(v) for k, v in value.items() if k != "cache_control"}
-    if isinstance(value, list):
-        return [strip_cache_control(v) for v in value]
-    return value
-
-
-def prompt_blocks(body: dict[str, Any]) -> tuple[list[str], list[int]]:
-    """The request as the cache sees it: canonical blocks in order (tools, system, messages), and the
-    indices of blocks that carry a cache_control breakpoint."""
-    blocks: list[str] = []
-    marks: list[int] = []
-
-    def add(where: str, block: Any, opens_message: bool = False) -> None:
-        if isinstance(block, dict) and "cache_control" in block:
-            marks.append(len(blocks))
-        item = {"at": where, "opens": opens_message, "block": strip_cache_control(block)}
-        blocks.append(json.dumps(item, sort_keys=True, ensure_ascii=False))
-
-    for tool in body.get("tools") or []:
-        add("tools", tool)
-    system = body.get("system") or []
-    for block in [{"type": "text", "text": system}] if isinstance(system, str) else system:
-        add("system", block)
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        content = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
-        for j, block in enumerate(content):
-            add(str(message.get("role")), block, j == 0)
-    return blocks, marks
-
-
-def _tokens(text: str) -> int:
-    return max(1, len(text) // 4)
 
 
 class FakeAnthropic:
     """The fake server; see the module docstring. Use as `async with FakeAnthropic() as fake:`."""
 
-    def __init__(self, *, api_key: str | None = None, batch_polls: int = 1, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        batch_polls: int = 1,
+        host: str = "127.0.0.1",
+        known_only: bool = False,
+    ):
         self.api_key = api_key  # None: any non-empty key is accepted
         self.batch_polls = batch_polls  # how many retrieves answer in_progress before a batch ends
         self.host = host
+        self.known_only = known_only  # unknown model ids get the API's 404 instead of the strictest rules
         self.port = 0
         self.requests: list[Recorded] = []
+        self.rejections: list[tuple[int, str]] = []  # (status, message) of every request the rules refused
+        self.usages: list[dict[str, Any]] = []  # the usage of every /v1/messages answer, in order
         self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.batch_responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        self.cache = PromptCache(lambda: self.clock())
         self._replies: deque[Callable[[dict[str, Any]], dict[str, Any]]] = deque()
         self._faults: deque[Fault] = deque()
         self._down: Fault | None = None
         self._refusing = False
-        self._cache: set[str] = set()
         self._batches: dict[str, _Batch] = {}
         self._batch_results: dict[str, deque[tuple[dict[str, Any], bool]]] = {}
-        self._ids = itertools.count(1)
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -188,6 +178,7 @@ class FakeAnthropic:
     async def start(self) -> FakeAnthropic:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         app.router.add_post("/v1/messages/batches", self._create_batch)
         app.router.add_get("/v1/messages/batches/{batch_id}", self._retrieve_batch)
         app.router.add_get("/v1/messages/batches/{batch_id}/results", self._batch_results_jsonl)
@@ -224,30 +215,26 @@ class FakeAnthropic:
 
     def push_tool_use(
         self,
-        tool_input: ToolInput,
+        answer: Answer,
         *,
         name: str | None = None,
         model: str | None = None,
         usage: dict[str, Any] | None = None,
     ) -> None:
-        """Queue one tool_use reply. `name` defaults to the tool the request forces (or its first tool)."""
+        """Queue one structured answer, rendered the way the request asks (JSON text or a tool_use block)."""
 
         def reply(body: dict[str, Any]) -> dict[str, Any]:
-            data = tool_input(body) if callable(tool_input) else tool_input
-            block = {
-                "type": "tool_use",
-                "id": f"toolu_fake_{next(self._ids):06d}",
-                "name": name or _forced_tool(body),
-                "input": data,
-            }
-            return {"content": [block], "stop_reason": "tool_use", "model": model, "usage": usage}
+            data = answer(body) if callable(answer) else answer
+            return render(body, data, name) | {"model": model, "usage": usage}
 
         self._replies.append(reply)
+
+    push_answer = push_tool_use
 
     def push_text(
         self, text: str, *, stop_reason: str = "end_turn", usage: dict[str, Any] | None = None
     ) -> None:
-        """Queue one plain text reply (e.g. to test a model that did not call the tool)."""
+        """Queue one plain text reply (e.g. a model that answered in prose around its JSON)."""
         self._replies.append(
             lambda body: {
                 "content": [{"type": "text", "text": text}],
@@ -255,6 +242,19 @@ class FakeAnthropic:
                 "usage": usage,
             }
         )
+
+    def push_refusal(self, category: str | None = "general_harms") -> None:
+        """Queue a declined request: stop_reason "refusal" with stop_details (handling-stop-reasons page)."""
+        self._replies.append(lambda body: _refusal(category))
+
+    def push_stop(self, stop_reason: str, answer: dict[str, Any] | None = None) -> None:
+        """Queue a reply with any stop reason (pause_turn, or one this client does not know)."""
+
+        def reply(body: dict[str, Any]) -> dict[str, Any]:
+            rendered = render(body, answer) if answer is not None else {"content": []}
+            return rendered | {"stop_reason": stop_reason}
+
+        self._replies.append(reply)
 
     def fail_next(
         self, kind: str, *, times: int = 1, retry_after: float | None = None, delay: float = 0.0
@@ -294,46 +294,28 @@ class FakeAnthropic:
         message: str = "scripted error (fake)",
         once: bool = False,
     ) -> None:
-        """Script the result of one batch request; succeeded results carry a tool_use or text message.
+        """Script the result of one batch request; a succeeded result carries an answer or raw text.
 
         Without `once` the result replaces what was scripted for `custom_id` and answers every batch;
         with it, it is queued after earlier once-results and answers a single batch.
         """
-        result = self._batch_result(custom_id, kind, tool_input, text, error_type, message)
+        if kind == "succeeded":
+            result: dict[str, Any] = {"type": "succeeded", "answer": tool_input, "text": text}
+        elif kind == "refusal":  # a request the model declined still "succeeded" (batch-processing page)
+            result = {"type": "succeeded", "refusal": True}
+        elif kind == "errored":
+            result = _errored(error_type, message)
+        elif kind in ("expired", "canceled"):
+            result = {"type": kind}
+        else:
+            raise ValueError(
+                f"unknown batch result {kind!r} for {custom_id}; use succeeded, refusal, errored, expired "
+                "or canceled"
+            )
         queue = self._batch_results.setdefault(custom_id, deque())
         if not once:
             queue.clear()
         queue.append((result, once))
-
-    def _batch_result(
-        self,
-        custom_id: str,
-        kind: str,
-        tool_input: dict[str, Any] | None,
-        text: str | None,
-        error_type: str,
-        message: str,
-    ) -> dict[str, Any]:
-        if kind == "succeeded":
-            if tool_input is not None:
-                content = [
-                    {
-                        "type": "tool_use",
-                        "id": f"toolu_fake_{next(self._ids):06d}",
-                        "name": "",
-                        "input": tool_input,
-                    }
-                ]
-            else:
-                content = [{"type": "text", "text": text if text is not None else "ok"}]
-            return {"type": "succeeded", "content": content}
-        if kind == "errored":
-            return _errored(error_type, message)
-        if kind in ("expired", "canceled"):
-            return {"type": kind}
-        raise ValueError(
-            f"unknown batch result {kind!r} for {custom_id}; use succeeded, errored, expired or canceled"
-        )
 
     def end_batch(self, batch_id: str | None = None) -> None:
         """End one batch (or all) now, whatever `batch_polls` says."""
@@ -381,7 +363,8 @@ class FakeAnthropic:
         fault = self._down or (self._faults.popleft() if self._faults else None)
         if fault is not None and fault.kind != "slow":
             status, kind, message = FAULTS[fault.kind]
-            return _error(status, kind, message, _retry_headers(fault.retry_after))
+            headers = {} if fault.retry_after is None else {"retry-after": f"{fault.retry_after:g}"}
+            return _error(status, kind, message, headers)
         if fault is not None:
             try:
                 await asyncio.wait_for(self._closing.wait(), fault.delay)
@@ -392,39 +375,56 @@ class FakeAnthropic:
         request[_BODY] = body
         return await handler(request)
 
+    def _rejection(self, body: Any) -> web.Response | None:
+        model = body.get("model") if isinstance(body, dict) else None
+        if self.known_only and isinstance(model, str) and model not in rules.TABLE:
+            # https://platform.claude.com/docs/en/api/errors (404 not_found_error for an unknown model)
+            self.rejections.append((404, f"model: {model}"))
+            return _error(404, "not_found_error", f"model: {model}")
+        problem = rules.check(body)
+        if not problem:
+            return None
+        self.rejections.append((400, problem))
+        return _error(400, "invalid_request_error", problem)
+
     async def _messages(self, request: web.Request) -> web.Response:
         body = request[_BODY]
-        problem = _check(body)
-        if problem:
-            return _error(400, "invalid_request_error", problem)
+        rejected = self._rejection(body)
+        if rejected is not None:
+            return rejected
         if self._replies:
             reply = self._replies.popleft()(body)
         elif self.responder is not None:
-            tool_input = self.responder(body)
-            reply = {
-                "content": [
-                    {
-                        "type": "tool_use",
-                        "id": f"toolu_fake_{next(self._ids):06d}",
-                        "name": _forced_tool(body),
-                        "input": tool_input,
-                    }
-                ],
-                "stop_reason": "tool_use",
-            }
+            reply = render(body, self.responder(body))
         else:
             return _error(
                 400,
                 "invalid_request_error",
                 "fake Anthropic server: no reply queued; call push_tool_use() or set responder",
             )
-        return web.json_response(self._message(body, reply, cache=True))
+        message = self._message(body, reply, cache=True)
+        self.usages.append(message["usage"])
+        return web.json_response(message)
+
+    async def _count_tokens(self, request: web.Request) -> web.Response:
+        # https://platform.claude.com/docs/en/build-with-claude/token-counting: same validation as messages
+        body = request[_BODY]
+        rejected = self._rejection(dict(body or {}, max_tokens=1))
+        if rejected is not None:
+            return rejected
+        blocks, _ = prompt_blocks(body)
+        return web.json_response({"input_tokens": sum(tokens(b) for b in blocks)})
 
     def _message(self, body: dict[str, Any], reply: dict[str, Any], *, cache: bool) -> dict[str, Any]:
-        usage = self._usage(body, reply["content"], cache=cache)
+        usage = self.cache.usage(body, cache=cache)
+        answered = reply.get("answer_tokens")
+        output = (reply.get("thinking_tokens") or 0) + (
+            answered if answered is not None else tokens(json.dumps(reply["content"]))
+        )
+        usage["output_tokens"] = max(output, 1)
         usage.update(reply.get("usage") or {})
-        return {
-            "id": f"msg_fake_{next(self._ids):06d}",
+        message = {
+            "id": next_id("msg"),
             "type": "message",
             "role": "assistant",
             "model": reply.get("model") or body.get("model"),
@@ -433,32 +433,9 @@ class FakeAnthropic:
             "stop_sequence": None,
             "usage": usage,
         }
-
-    def _usage(self, body: dict[str, Any], content: list[dict[str, Any]], *, cache: bool) -> dict[str, Any]:
-        blocks, marks = prompt_blocks(body)
-        digest = hashlib.sha256(str(body.get("model")).encode())
-        hashes, totals, length = [], [], 0
-        for block in blocks:
-            digest.update(block.encode())
-            hashes.append(digest.copy().hexdigest())
-            length += len(block)
-            totals.append(length // 4)
-        total = totals[-1] if totals else 1
-        read = write = 0
-        if cache and marks:
-            candidates = {i for m in marks for i in range(max(0, m - LOOKBACK_BLOCKS + 1), m + 1)}
-            hits = [i for i in candidates if hashes[i] in self._cache]
-            read = totals[max(hits)] if hits else 0
-            last = max(marks)
-            if hashes[last] not in self._cache:
-                write = totals[last] - read
-            self._cache.update(hashes[m] for m in marks)
-        return {
-            "input_tokens": max(total - read - write, 1),
-            "output_tokens": _tokens(json.dumps(content)),
-            "cache_creation_input_tokens": write,
-            "cache_read_input_tokens": read,
-        }
+        if reply.get("stop_details"):
+            message["stop_details"] = reply["stop_details"]
+        return message
 
     # -- batches --------------------------------------------------------------------------------
 
@@ -474,7 +451,7 @@ class FakeAnthropic:
                 "invalid_request_error",
                 "custom_id must match ^[a-zA-Z0-9_-]{1,64}$ and be unique in the batch",
             )
-        batch = _Batch(f"msgbatch_fake_{next(self._ids):06d}", requests, datetime.now(UTC))
+        batch = _Batch(next_id("msgbatch"), requests, datetime.now(UTC))
         self._batches[batch.id] = batch
         if self.batch_polls <= 0:
             self._finish(batch)
@@ -515,38 +492,31 @@ class FakeAnthropic:
     def _finish(self, batch: _Batch) -> None:
         batch.ended_at = datetime.now(UTC)
         for item in batch.requests:
-            params = item.get("params") or {}
-            problem = _check(params)
-            scripted = (
-                _errored("invalid_request_error", problem) if problem else self._scripted(item["custom_id"])
-            )
-            if scripted is None and self.batch_responder is not None:
-                scripted = {
-                    "type": "succeeded",
-                    "content": [
-                        {
-                            "type": "tool_use",
-                            "name": _forced_tool(params),
-                            "id": f"toolu_fake_{next(self._ids):06d}",
-                            "input": self.batch_responder(params),
-                        }
-                    ],
-                }
-            if scripted is None:
-                scripted = _errored(
-                    "invalid_request_error", f"fake: no result scripted for {item['custom_id']}"
-                )
-            if scripted["type"] == "succeeded":
-                content = [
-                    dict(b, name=b["name"] or _forced_tool(params)) if b["type"] == "tool_use" else b
-                    for b in scripted["content"]
-                ]
-                stop = "tool_use" if any(b["type"] == "tool_use" for b in content) else "end_turn"
-                message = self._message(params, {"content": content, "stop_reason": stop}, cache=False)
-                result: dict[str, Any] = {"type": "succeeded", "message": message}
-            else:
-                result = scripted
-            batch.results.append({"custom_id": item["custom_id"], "result": result})
+            batch.results.append({"custom_id": item["custom_id"], "result": self._batch_item(item)})
+
+    def _batch_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One batch result: errored where /v1/messages would reject the params (batch-processing page)."""
+        params = item.get("params") or {}
+        problem = rules.check(params)
+        if problem:
+            return _errored("invalid_request_error", problem)
+        scripted = self._scripted(item["custom_id"])
+        if scripted is None and self.batch_responder is not None:
+            scripted = {"type": "succeeded", "answer": self.batch_responder(params), "text": None}
+        if scripted is None:
+            return _errored("invalid_request_error", f"fake: no result scripted for {item['custom_id']}")
+        if scripted["type"] != "succeeded":
+            return scripted
+        if scripted.get("refusal"):
+            reply = _refusal()
+        elif scripted.get("answer") is not None:
+            reply = render(params, scripted["answer"])
+        else:
+            reply = {
+                "content": [{"type": "text", "text": scripted.get("text") or "ok"}],
+                "stop_reason": "end_turn",
+            }
+        return {"type": "succeeded", "message": self._message(params, reply, cache=False)}
 
     def _scripted(self, custom_id: str) -> dict[str, Any] | None:
         queue = self._batch_results.get(custom_id)
@@ -578,6 +548,15 @@ class FakeAnthropic:
         }
 
 
+def _refusal(category: str | None = "general_harms") -> dict[str, Any]:
+    """A declined request: no content, stop_reason "refusal" with stop_details (handling-stop-reasons page)."""
+    return {
+        "content": [],
+        "stop_reason": "refusal",
+        "stop_details": {"type": "refusal", "category": category, "explanation": None},
+    }
+
+
 def _errored(error_type: str, message: str) -> dict[str, Any]:
     return {
         "type": "errored",
@@ -588,47 +567,3 @@ def _errored(error_type: str, message: str) -> dict[str, Any]:
 def _bearer(header: str) -> str | None:
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
-
-
-def _forced_tool(body: dict[str, Any]) -> str:
-    choice = body.get("tool_choice") or {}
-    if choice.get("type") == "tool":
-        return str(choice.get("name"))
-    tools = body.get("tools") or []
-    return str(tools[0].get("name")) if tools else "tool"
-
-
-def _check(body: Any) -> str:
-    """What the real API would reject in a Messages request (the parts our client could get wrong)."""
-    if not isinstance(body, dict):
-        return "the body must be a JSON object"
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        return "model: field required"
-    if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
-        return "max_tokens: field required"
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "messages: at least one message is required"
-    if messages[0].get("role") != "user":
-        return 'messages: first message must use the "user" role'
-    for i, message in enumerate(messages):
-        if message.get("role") not in ("user", "assistant"):
-            return f"messages.{i}.role: must be user or assistant"
-        content = message.get("content")
-        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        if not isinstance(blocks, list) or not blocks:
-            return f"messages.{i}.content: must not be empty"
-        for j, block in enumerate(blocks):
-            if block.get("type") == "text" and not str(block.get("text", "")).strip():
-                return f"messages.{i}.content.{j}.text: text content blocks must be non-empty"
-    _, marks = prompt_blocks(body)
-    if len(marks) > MAX_BREAKPOINTS:
-        return (
-            f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {len(marks)}."
-        )
-    choice = body.get("tool_choice")
-    if isinstance(choice, dict) and choice.get("type") == "tool":
-        names = {tool.get("name") for tool in body.get("tools") or []}
-        if choice.get("name") not in names:
-            return f"tool_choice: tool {choice.get('name')!r} is not among the request's tools"
-    return ""

@@ -1,13 +1,15 @@
 """A rule-based stand-in for Claude answering the analysis tools, reading nothing but the request itself.
 
-Set it as the fake server's `responder` and `batch_responder`. It reads the request the way the model
+Set it as the fake server's `responder` and `batch_responder`. The task is recognised from the reply
+schema the request carries (structured-output format or offered tool), as the model would. It reads the request the way the model
 would: the participant answers from the <participant> tags of the user message, the codebook from the
 <code> blocks of the system prompt, a theme's statements from <in_theme> and <nearby>. So a test that
 plants a phrase in an interview and sees the right code come back proves what the request carried and
 how the reply was parsed, not an echo of what the test told the fake.
 
 - record_codes: a code is present when a participant answer contains its first example phrase (any
-  case); its evidence is the sentence holding it, copied from the request.
+  case); its evidence is the sentence holding it, copied from the request, with a stance read from the
+  sentence's opening words (`stance_of`).
 - record_facets: one facet per turn: topic = the first four words of the question, statement = the
   first sentence of the answer.
 - record_profile: an emotion is 4 when its cue word (EMOTION_CUES) occurs, with that sentence as
@@ -49,6 +51,18 @@ def sentence_with(texts: list[str], phrase: str) -> str | None:
     return None
 
 
+def stance_of(sentence: str) -> str:
+    """Like a reader would: "my colleague ..." is someone else's view, "if ..." hypothetical, "never" negated."""
+    lowered = sentence.lower()
+    if lowered.startswith(("my colleague", "my manager", "she ", "he ", "they ")):
+        return "other_person"
+    if lowered.startswith(("if ", "maybe ", "one day")):
+        return "hypothetical"
+    if " never " in f" {lowered} " or lowered.startswith("i do not"):
+        return "negated"
+    return "present"
+
+
 def codebook(body: dict[str, Any]) -> dict[str, str]:
     """Code id -> its first example phrase, from the system prompt."""
     out = {}
@@ -70,7 +84,7 @@ def code_reply(body: dict[str, Any]) -> dict[str, Any]:
                 "id": code_id,
                 "present": present,
                 "confidence": 0.9 if present else 0.8,
-                "evidence": [evidence] if evidence else [],
+                "evidence": [{"quote": evidence, "stance": stance_of(evidence)}] if evidence else [],
             }
         )
     return {"codes": entries}
@@ -122,6 +136,24 @@ REPLIES = {
 }
 
 
+SHAPES = {
+    "codes": "record_codes",
+    "facets": "record_facets",
+    "emotions": "record_profile",
+    "name": "name_theme",
+}
+
+
+def schema_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The reply schema the request carries: structured-output format, or the offered tool's input schema."""
+    form = (body.get("output_config") or {}).get("format")
+    if form:
+        return form["schema"]
+    return body["tools"][0]["input_schema"]
+
+
 def analyst(body: dict[str, Any]) -> dict[str, Any]:
-    """The tool input for whichever analysis tool the request forces."""
-    return REPLIES[body["tool_choice"]["name"]](body)
+    """The answer for whichever analysis task the request's reply schema describes."""
+    properties = schema_of(body)["properties"]
+    task = next(SHAPES[key] for key in SHAPES if key in properties)
+    return REPLIES[task](body)

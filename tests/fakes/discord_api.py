@@ -128,6 +128,8 @@ class FakeDiscord:
         r = app.router
         r.add_get(f"{API}/users/@me", self._me)
         r.add_get(f"{API}/oauth2/applications/@me", self._application)
+        # Get Current Application: https://discord.com/developers/docs/resources/application#get-current-application
+        r.add_get(f"{API}/applications/@me", self._application)
         r.add_get(f"{API}/gateway", self._gateway_info)
         r.add_get(f"{API}/gateway/bot", self._gateway_info)
         r.add_post(f"{API}/users/@me/channels", self._open_dm)
@@ -414,7 +416,9 @@ class FakeDiscord:
                 "bot_public": True,
                 "bot_require_code_grant": False,
                 "verify_key": "00" * 32,
-                "flags": 0,
+                # GATEWAY_GUILD_MEMBERS_LIMITED (1 << 15): the Server Members intent switched on for a bot
+                # in under 100 servers, https://discord.com/developers/docs/resources/application#application-object-application-flags
+                "flags": (1 << 15) if self.members_intent else 0,
                 "owner": self._user_payload("1", "owner"),
                 "team": None,
                 "summary": "",

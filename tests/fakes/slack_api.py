@@ -16,7 +16,9 @@ the URL it returns, files.completeUploadExternal). Any other method answers `unk
 Block Kit payloads are checked against the limits the bot relies on (section text 3000 characters,
 button text 75, button value 2000, unique action ids, 50 blocks) and rejected with `invalid_blocks`,
 as Slack would. A wrong bot token answers `invalid_auth`. Every request is recorded with the
-`time.perf_counter()` of its arrival and the HTTP status answered.
+`time.perf_counter()` of its arrival and the HTTP status answered. Answers to a valid token carry the
+token's scopes in the `x-oauth-scopes` header (`fake.scopes`: by default the bot scopes of
+adapters/slack_manifest.yaml, as an app installed from it would have).
 """
 
 from __future__ import annotations
@@ -28,13 +30,24 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 TEAM = "T0FAKE"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
+
+
+MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack_manifest.yaml"
+
+
+def manifest_bot_scopes() -> list[str]:
+    """The bot scopes the app manifest requests: what a token from an install of it is granted."""
+    data = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return list(data["oauth_config"]["scopes"]["bot"])
 
 
 def dm_channel(user_id: str) -> str:
@@ -79,6 +92,7 @@ class FakeSlack:
         self.channel_members: dict[str, list[str]] = {}  # channel id -> member ids (conversations.members)
         self._limits: dict[str, tuple[float, float]] = {}  # method -> (per channel, per workspace) a second
         self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times, last second
+        self.scopes: list[str] = manifest_bot_scopes()  # granted to the token: the x-oauth-scopes header
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -233,6 +247,12 @@ class FakeSlack:
         error = None if body.get("ok") else str(body.get("error"))
         self.calls.append(Call(method, args, at, status, error))
         self._changed.set()
+        if error != "invalid_auth":
+            # Slack names the calling token's scopes, comma-separated, on every Web API answer; Slack's
+            # SDKs read them from there (node-slack-sdk WebClient.buildResult: response_metadata.scopes;
+            # Bolt for Python: the bot scopes from auth.test's headers).
+            # https://github.com/slackapi/node-slack-sdk/blob/main/packages/web-api/src/WebClient.ts
+            headers = {**(headers or {}), "x-oauth-scopes": ",".join(self.scopes)}
         return web.json_response(body, status=status, headers=headers)
 
     async def _upload(self, request: web.Request) -> web.Response:
