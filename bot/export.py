@@ -110,6 +110,7 @@ def _query(flt: ExportFilter, after_id: int) -> Any:
             Interview.study_id == flt.study_id,
             col(Interview.id) > after_id,
             Interview.state != "withdrawn",
+            col(Interview.erased_at).is_(None),  # withdrawn, or past the study's retention period
             consented,
         )
         .order_by(col(Interview.id))
@@ -372,44 +373,3 @@ async def export(
 def default_name(study_id: str, fmt: str, now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return f"{study_id}-{stamp}.{SUFFIX[fmt]}"
-
-
-# ---- a participant's own copy ----------------------------------------------------------------------
-
-OWN_DATA_PIECE = 3500  # characters per message; adapters split further if their platform needs it
-
-
-async def own_data_messages(session: Any, interview: Interview) -> list[str]:
-    """The participant's own transcript and answers, unredacted (it is their data), as chat messages."""
-    turns = (
-        await session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(col(Turn.seq)))
-    ).all()
-    screening = (
-        await session.exec(select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview.id))
-    ).all()
-    survey = (await session.exec(select(SurveyAnswer).where(SurveyAnswer.interview_id == interview.id))).all()
-    if not (turns or screening or survey):
-        return ["We hold nothing you said in this interview."]
-    blocks = [
-        f"Your data in this interview (study `{interview.study_id}`, your code {interview.participant_code}):"
-    ]
-    blocks += [f"{'Interviewer' if t.role == 'interviewer' else 'You'}: {t.text}" for t in turns]
-    blocks += [f"Your answer to `{a.question_id}`: {a.value}" for a in screening]
-    blocks += [f"Your survey answer `{a.item_id}`: {a.value}" for a in survey]
-    blocks.append("Type `withdraw` to delete all of this.")
-    pieces, current = [], ""
-    for block in blocks:
-        while len(block) > OWN_DATA_PIECE:  # one enormous turn: cut it into fixed slices
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(block[:OWN_DATA_PIECE])
-            block = block[OWN_DATA_PIECE:]
-        if current and len(current) + 2 + len(block) > OWN_DATA_PIECE:
-            pieces.append(current)
-            current = block
-        else:
-            current = f"{current}\n\n{block}" if current else block
-    if current:
-        pieces.append(current)
-    return pieces

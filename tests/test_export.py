@@ -257,7 +257,7 @@ async def test_mydata_sends_the_participant_their_own_words_at_any_point(
         await c.say("withdraw")
         await c.say("1")
         await c.say("mydata")
-        assert c.texts[-1] == "We hold nothing you said in this interview."
+        assert c.texts[-1] == "We hold nothing you told us in this study."
     finally:
         await runtime.close()
 

@@ -474,7 +474,7 @@ def _run(
         docs=docs,
         toolkit=toolkit,
         embedder=embedder,
-        cache=StageCache(cache_dir),
+        cache=StageCache(cache_dir, [d.code for d in docs]),
         progress=progress or NoProgress(),
         mode=mode,
         corpus_key=corpus_key(docs),
