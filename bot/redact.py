@@ -120,3 +120,12 @@ def redact(text: str, kinds: frozenset[str] | None = None) -> str:
         last = f.end
     out.append(text[last:])
     return "".join(out)
+
+
+def preload() -> None:
+    """Load the names gazetteer and word lists now (the first call may build the gazetteer)."""
+    from bot.redaction import gazetteer
+    from bot.redaction.names import english
+
+    gazetteer.load()
+    english()

@@ -176,3 +176,11 @@ async def kill(runtime: Runtime) -> None:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await runtime.store.close()
+
+
+def import_target(runtime: Runtime, study_id: str = "pilot-study"):  # type: ignore[no-untyped-def]
+    """Where `import_csv` puts transcripts: the study's current plan, the runtime's pseudonyms."""
+    from bot.importer import Target
+
+    current = runtime.catalog.current(study_id)
+    return Target(study_id, current.version, current.plan_hash, runtime.engine.pseudonyms)
