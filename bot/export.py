@@ -341,7 +341,9 @@ def csv_row(name: str, r: Record, columns: Columns) -> list[str]:
     meta = [r.study_id, str(r.study_version), r.plan_hash, r.state, str(r.pilot).lower()]
     meta += [r.started_at, r.completed_at or ""]
     consent = [str(r.consent.get(k, False)).lower() for k in ("participation", "release")]
-    answers = [r.screening.get(k, "") for k in columns.screening] + [r.survey.get(k, "") for k in columns.survey]
+    answers = [r.screening.get(k, "") for k in columns.screening] + [
+        r.survey.get(k, "") for k in columns.survey
+    ]
     return [neutralise(cell) for cell in [name, dataset_text(r.turns), *meta, *consent, *answers]]
 
 
