@@ -2,9 +2,10 @@
 
 Stage results quote participants (themes, emotions, coding evidence), and the sentence vectors beside
 them are derived from what participants wrote. So every stage file has a `.sources` file listing the
-interview codes its corpus was built from, and each run writes one for its whole corpus before any
-vector is computed. When interviews are erased (withdrawal, retention), `invalidate` deletes every
-stage file whose sources name one of them, and the cache folder's vectors, at once.
+interview codes its corpus was built from, and each run lists its whole corpus on first use of the
+cache. When interviews are erased (withdrawal, retention), `invalidate` deletes every stage file whose
+sources name one of them, and the cache folder's vectors, at once; vectors of a folder that lists no
+corpus at all (a run interrupted while embedding) go too, their origin being unknown.
 """
 
 from __future__ import annotations
@@ -32,14 +33,19 @@ class StageCache:
         self.dir = directory / "stages" if directory else None
         self.hits: list[str] = []
         self.sources = sorted(set(sources))  # the corpus's interview codes
-        if self.dir is not None and self.sources:
-            # before the run embeds anything: vectors derived from these interviews may follow
+        self._listed = False
+
+    def _list_corpus(self) -> None:
+        """Name the corpus the folder's vectors and results come from, once, on first use."""
+        if self.dir is not None and self.sources and not self._listed:
             _write_sources(self.dir / f"corpus-{digest(self.sources)[:24]}{SOURCES}", self.sources)
+            self._listed = True
 
     def _path(self, stage: str, key: str) -> Path | None:
         return self.dir / f"{stage}-{key[:24]}.json" if self.dir else None
 
     def get(self, stage: str, key: str) -> Any:
+        self._list_corpus()
         path = self._path(stage, key)
         if path is None or not path.exists():
             return None
@@ -55,6 +61,7 @@ class StageCache:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._list_corpus()
         _write_sources(path.with_suffix(SOURCES), self.sources)  # first: no result without its sources
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(value, default=_plain), encoding="utf-8")
@@ -110,4 +117,8 @@ def invalidate(root: Path, codes: Iterable[str]) -> int:
             if time.time() - tmp.stat().st_mtime > STALE_TMP_SECONDS:
                 tmp.unlink()
                 removed += 1
+    for vectors in [p for p in root.rglob("vectors") if p.is_dir()]:
+        if not any((vectors.parent / "stages").glob(f"*{SOURCES}")):
+            removed += sum(1 for p in vectors.rglob("*") if p.is_file())
+            shutil.rmtree(vectors)
     return removed
