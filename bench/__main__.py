@@ -11,6 +11,7 @@ MODULES = [
     "bench.slack_bench",
     "bench.schedule_bench",
     "bench.export_bench",
+    "bench.redaction_bench",
     "bench.analysis_bench",
     "bench.claude_cost_bench",
 ]

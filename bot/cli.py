@@ -296,6 +296,10 @@ from bot.cli_analysis import register as _register_analysis  # noqa: E402  (anal
 
 _register_analysis(app)
 
+from bot.cli_purge import register as _register_purge  # noqa: E402  (db purge)
+
+_register_purge(db_app)
+
 
 def main() -> None:
     app()

@@ -110,7 +110,7 @@ def import_cmd(
 ) -> None:
     """Import transcripts in the Anthropic Interviewer dataset layout into a study."""
     from bot import audit
-    from bot.importer import import_csv
+    from bot.importer import Target, import_csv
 
     async def main() -> None:
         runtime = await _runtime()
@@ -120,7 +120,8 @@ def import_cmd(
                     f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}"
                 )
             current = runtime.catalog.current(study)
-            report = await import_csv(runtime.store, csv_file, study, current.version, current.plan_hash)
+            target = Target(study, current.version, current.plan_hash, runtime.engine.pseudonyms)
+            report = await import_csv(runtime.store, csv_file, target)
             await audit.record(
                 runtime.store,
                 study,

@@ -36,12 +36,12 @@ from bot import invitations
 from bot.catalog import Catalog
 from bot.coverage import dispose
 from bot.errors import InterviewerUnavailable
-from bot.export import own_data_messages
 from bot.inbox import Inbox, clean_text, coalesce, event_for
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, TranscriptCache, pending_move
 from bot.outbox import Dispatcher, Queued, Sendable, queue_claimed
+from bot.own_data import own_data_messages
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store, core_connection
@@ -52,7 +52,7 @@ from bot.storage.models import (
     StudyVersion,
     Turn,
 )
-from bot.withdrawal import delete_content
+from bot.withdrawal import Erased, after_erasure, withdraw
 
 log = logging.getLogger(__name__)
 # Commands answered without starting an interview when the person has none yet.
@@ -71,6 +71,7 @@ class _Work:
     rows: list[Sendable] = field(default_factory=list)  # claimed by this worker: send them
     answered: list[tuple[Sendable, str]] = field(default_factory=list)  # sent prompts to show as answered
     moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
+    erased: list[Erased] = field(default_factory=list)  # withdrawals: log checkpoint, cache files
     _due: list[tuple[Interview, Address]] = field(default_factory=list)
 
 
@@ -191,6 +192,8 @@ class Engine:
 
     async def _finish(self, work: _Work) -> None:
         """After commit: send the claimed rows, then update answered buttons."""
+        for erased in work.erased:
+            await after_erasure(self.store, erased, self.settings.analysis_cache_dir)
         claimed = [row for row in work.rows if row.status == "sending"]  # the rest wait for a worker
         if claimed:
             await self.dispatcher.deliver(claimed)
@@ -414,8 +417,10 @@ class Engine:
                 if last:
                     await self._say(s, interview, progress, who, sm.Say(f"Where we left off: {last}"), work)
             elif isinstance(effect, sm.DeleteData):
-                await delete_content(s, interview, who)
-                self.transcripts.forget(interview.id)
+                erased = await withdraw(s, interview.participant_id, who.key, interview.study_id)
+                for erased_id in erased.interview_ids:
+                    self.transcripts.forget(erased_id)
+                work.erased.append(erased)
             elif isinstance(effect, sm.StartOver):
                 fresh = await self._new_interview(
                     s, await self._lock_participant(s, who), who, interview.study_id

@@ -1,16 +1,20 @@
 """Transcript export: stream a study's consented interviews from the database in pages into a file.
 
-Formats: `jsonl` (everything, one interview a line), `csv` (the public Anthropic Interviewer dataset
-layout), `markdown` (a zip of one file per interview) and `qdpx` (a REFI-QDA project for NVivo, ATLAS.ti,
-MAXQDA). Only interviews whose participant consented leave the database; withdrawn ones never do;
+Formats: `jsonl` (everything, one interview a line, with each turn's bookkeeping), `csv` (the public
+Anthropic Interviewer dataset layout, `transcript_id,text`, then the interview's attributes, consent and
+answers, every cell neutralised against spreadsheet formulas), `markdown` (a zip of one file per
+interview, attributes and answers on top) and `qdpx` (a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA:
+the transcripts; docs/export.md says why attributes are left to the CSV). Only interviews whose participant consented leave the database; withdrawn ones never do;
 participants appear by their per-study code, and text is redacted unless the caller turns that off.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import functools
 import json
+import re
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable
@@ -24,7 +28,7 @@ from sqlalchemy import and_, exists
 from sqlmodel import col, select
 
 from bot.messages import Address
-from bot.redact import redact
+from bot.redact import preload, redact
 from bot.storage import Store
 from bot.storage.models import ConsentRecord, Interview, ScreeningAnswer, SurveyAnswer, Turn
 
@@ -110,6 +114,7 @@ def _query(flt: ExportFilter, after_id: int) -> Any:
             Interview.study_id == flt.study_id,
             col(Interview.id) > after_id,
             Interview.state != "withdrawn",
+            col(Interview.erased_at).is_(None),  # withdrawn, or past the study's retention period
             consented,
         )
         .order_by(col(Interview.id))
@@ -262,7 +267,10 @@ def markdown_text(r: Record) -> str:
         lines.append(f"- Group: {r.group}")
     for key, value in r.screening.items():
         lines.append(f"- Screening `{key}`: {value}")
+    lines.append(f"- Consent to take part: {'yes' if r.consent.get('participation') else 'no'}")
     lines.append(f"- Consent to release: {'yes' if r.consent.get('release') else 'no'}")
+    if r.pilot:
+        lines.append("- Pilot interview")
     lines += ["", "## Transcript", ""]
     for t in r.turns:
         who = "Interviewer" if t["role"] == "interviewer" else "Participant"
@@ -298,13 +306,55 @@ async def write_jsonl(rows: AsyncIterator[Record], out: Path) -> int:
     return count
 
 
-async def write_csv(rows: AsyncIterator[Record], out: Path) -> int:
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]|^\.+")  # a file name inside a zip: no folders, no "..".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_META = ("study_id", "study_version", "plan_hash", "state", "pilot", "started_at", "completed_at")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would read as a formula (=, +, -, @, tab, carriage return first) gets a
+    leading apostrophe, as OWASP's CSV injection guidance advises: shown as text, never run."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The screening and survey items a study's answers use: one CSV column each."""
+
+    screening: tuple[str, ...] = ()
+    survey: tuple[str, ...] = ()
+
+
+def csv_header(columns: Columns) -> list[str]:
+    return [
+        "transcript_id",
+        "text",
+        *CSV_META,
+        "consent_participation",
+        "consent_release",
+        *columns.screening,
+        *(f"survey:{item}" for item in columns.survey),
+    ]
+
+
+def csv_row(name: str, r: Record, columns: Columns) -> list[str]:
+    meta = [r.study_id, str(r.study_version), r.plan_hash, r.state, str(r.pilot).lower()]
+    meta += [r.started_at, r.completed_at or ""]
+    consent = [str(r.consent.get(k, False)).lower() for k in ("participation", "release")]
+    answers = [r.screening.get(k, "") for k in columns.screening] + [
+        r.survey.get(k, "") for k in columns.survey
+    ]
+    return [neutralise(cell) for cell in [name, dataset_text(r.turns), *meta, *consent, *answers]]
+
+
+async def write_csv(rows: AsyncIterator[Record], out: Path, columns: Columns = Columns()) -> int:
+    """The dataset layout (`transcript_id,text`) first, then the interview's attributes and answers."""
     count, names = 0, _Names()
     with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["transcript_id", "text"])
+        writer.writerow(csv_header(columns))
         async for r in rows:
-            writer.writerow([names(r.participant), dataset_text(r.turns)])
+            writer.writerow(csv_row(names(r.participant), r, columns))
             count += 1
     return count
 
@@ -313,7 +363,7 @@ async def write_markdown(rows: AsyncIterator[Record], out: Path) -> int:
     count, names = 0, _Names()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         async for r in rows:
-            z.writestr(f"{names(r.participant)}.md", markdown_text(r))
+            z.writestr(f"{SAFE_NAME.sub('_', names(r.participant))}.md", markdown_text(r))
             count += 1
     return count
 
@@ -355,15 +405,37 @@ def _xml_time(iso: str) -> str:
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "markdown": write_markdown, "qdpx": write_qdpx}
 
 
+async def answer_columns(store: Store, study_id: str) -> Columns:
+    """Every screening question and survey item answered in the study, in a stable order."""
+    async with store.session() as s:
+        screening = await s.exec(
+            select(ScreeningAnswer.question_id)
+            .join(Interview, col(Interview.id) == col(ScreeningAnswer.interview_id))
+            .where(Interview.study_id == study_id)
+            .distinct()
+        )
+        survey = await s.exec(
+            select(SurveyAnswer.item_id)
+            .join(Interview, col(Interview.id) == col(SurveyAnswer.interview_id))
+            .where(Interview.study_id == study_id)
+            .distinct()
+        )
+        return Columns(tuple(sorted(screening.all())), tuple(sorted(survey.all())))
+
+
 async def export(
     store: Store, flt: ExportFilter, fmt: str, out: Path, *, redacted: bool = True
 ) -> ExportResult:
     """Write the filtered interviews of one study to `out` in `fmt`."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if redacted:  # the names index is read (or built once) off the event loop
+        await asyncio.to_thread(preload)
     rows = records(store, flt, redacted=redacted)
     if fmt == "qdpx":
         count = await write_qdpx(rows, out, project=flt.study_id)
+    elif fmt == "csv":
+        count = await write_csv(rows, out, await answer_columns(store, flt.study_id))
     else:
         count = await WRITERS[fmt](rows, out)
     return ExportResult(out, count, fmt)
@@ -372,44 +444,3 @@ async def export(
 def default_name(study_id: str, fmt: str, now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return f"{study_id}-{stamp}.{SUFFIX[fmt]}"
-
-
-# ---- a participant's own copy ----------------------------------------------------------------------
-
-OWN_DATA_PIECE = 3500  # characters per message; adapters split further if their platform needs it
-
-
-async def own_data_messages(session: Any, interview: Interview) -> list[str]:
-    """The participant's own transcript and answers, unredacted (it is their data), as chat messages."""
-    turns = (
-        await session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(col(Turn.seq)))
-    ).all()
-    screening = (
-        await session.exec(select(ScreeningAnswer).where(ScreeningAnswer.interview_id == interview.id))
-    ).all()
-    survey = (await session.exec(select(SurveyAnswer).where(SurveyAnswer.interview_id == interview.id))).all()
-    if not (turns or screening or survey):
-        return ["We hold nothing you said in this interview."]
-    blocks = [
-        f"Your data in this interview (study `{interview.study_id}`, your code {interview.participant_code}):"
-    ]
-    blocks += [f"{'Interviewer' if t.role == 'interviewer' else 'You'}: {t.text}" for t in turns]
-    blocks += [f"Your answer to `{a.question_id}`: {a.value}" for a in screening]
-    blocks += [f"Your survey answer `{a.item_id}`: {a.value}" for a in survey]
-    blocks.append("Type `withdraw` to delete all of this.")
-    pieces, current = [], ""
-    for block in blocks:
-        while len(block) > OWN_DATA_PIECE:  # one enormous turn: cut it into fixed slices
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(block[:OWN_DATA_PIECE])
-            block = block[OWN_DATA_PIECE:]
-        if current and len(current) + 2 + len(block) > OWN_DATA_PIECE:
-            pieces.append(current)
-            current = block
-        else:
-            current = f"{current}\n\n{block}" if current else block
-    if current:
-        pieces.append(current)
-    return pieces

@@ -1,7 +1,10 @@
 """Import transcripts in the Anthropic Interviewer dataset layout (`transcript_id,text`) into a study.
 
-Each good row becomes a completed interview of an `import:<study>` participant whose code is the
-transcript id; malformed rows are reported by line number and the rest still go in. Imported interviews
+Each good row becomes a completed interview of an `import:<study>` participant. The transcript id is
+kept only in the participant row (to recognise the same transcript when a file is imported again);
+the interview's code is a keyed pseudonym of it, like a platform participant's, so an e-mail address or
+a name used as an id never reaches an export. Malformed rows are reported by line number and the rest
+still go in. Imported interviews
 carry a participation consent record marked `imported` (whoever gathered them obtained it) and no
 consent to public release.
 """
@@ -15,9 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import utcnow
+from bot.messages import Address, utcnow
+from bot.pseudonym import Pseudonyms
 from bot.storage import Store
 from bot.storage.models import ConsentRecord, Interview, Participant, Turn
 
@@ -101,23 +106,47 @@ def dataset_rows(path: Path, report: ImportReport) -> Iterator[DatasetRow]:
             yield DatasetRow(line, transcript_id, turns)
 
 
-async def import_csv(store: Store, path: Path, study_id: str, version: int, plan_hash: str) -> ImportReport:
-    """Read `path` into `study_id` (at plan `version`); importing the same file twice adds nothing."""
+@dataclass(frozen=True)
+class Target:
+    """Where imported transcripts go: a study at one plan version, with the instance's pseudonyms."""
+
+    study_id: str
+    version: int
+    plan_hash: str
+    pseudonyms: Pseudonyms
+
+    def code(self, transcript_id: str) -> str:
+        return self.pseudonyms.code(self.study_id, Address(PLATFORM, self.study_id, transcript_id))
+
+
+async def import_csv(store: Store, path: Path, target: Target) -> ImportReport:
+    """Read `path` into the target study; importing the same file twice adds nothing."""
     report = ImportReport()
     batch: list[DatasetRow] = []
     for row in dataset_rows(path, report):
         batch.append(row)
         if len(batch) >= BATCH:
-            await _store(store, batch, study_id, version, plan_hash, report)
+            await _store(store, batch, target, report)
             batch = []
     if batch:
-        await _store(store, batch, study_id, version, plan_hash, report)
+        await _store(store, batch, target, report)
     return report
 
 
-async def _store(
-    store: Store, rows: list[DatasetRow], study_id: str, version: int, plan_hash: str, report: ImportReport
-) -> None:
+async def _recode(s: AsyncSession, participant: Participant, target: Target) -> None:
+    """Interviews imported before ids were pseudonymised carry the raw id as their code: replace it."""
+    await s.exec(  # type: ignore[call-overload]
+        update(Interview)
+        .where(
+            col(Interview.participant_id) == participant.id,
+            col(Interview.participant_code) == participant.user_id,
+        )
+        .values(participant_code=target.code(participant.user_id))
+    )
+
+
+async def _store(store: Store, rows: list[DatasetRow], target: Target, report: ImportReport) -> None:
+    study_id, version, plan_hash = target.study_id, target.version, target.plan_hash
     now = utcnow()
     async with store.session() as s:
         known = {
@@ -134,6 +163,7 @@ async def _store(
         }
         for row in rows:
             if row.transcript_id in known:
+                await _recode(s, known[row.transcript_id], target)
                 report.skipped += 1
                 continue
             participant = Participant(platform=PLATFORM, workspace=study_id, user_id=row.transcript_id)
@@ -145,7 +175,7 @@ async def _store(
                 study_id=study_id,
                 study_version=version,
                 plan_hash=plan_hash,
-                participant_code=row.transcript_id,
+                participant_code=target.code(row.transcript_id),
                 state="completed",
                 interviewer="imported",
                 created_at=now,

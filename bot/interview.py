@@ -156,11 +156,24 @@ def screening_say(study: Study, index: int) -> Say:
     return Say(q.question, choices, f"screen:{q.id}")
 
 
+WITHDRAW_QUESTION = (
+    "Withdraw from this study and delete everything you told us in it: your messages, your answers to "
+    "every question, your survey answers and your consent answers, from this and any earlier interview "
+    "of yours in this study? This cannot be undone."
+)
+WITHDRAWN_TEXT = (
+    "Done: everything you told us in this study has been deleted: your messages, your answers to the "
+    "questions and the survey, and your consent answers, from every interview of yours in this study. "
+    "We keep only an empty record that an interview took place and was withdrawn, with no content. "
+    "Type `mydata` to check. Thank you for your time."
+)
+
+
 def current_prompt(study: Study, state: State, progress: Progress) -> Say | None:
     """The question the participant is expected to answer now, if it is a structured one."""
     if progress.confirming_withdraw:
         return Say(
-            "Withdraw and delete everything you said in this interview? This cannot be undone.",
+            WITHDRAW_QUESTION,
             WITHDRAW_CHOICES,
             "withdraw",
         )
@@ -373,7 +386,7 @@ def _terminal_note(state: State) -> str:
         State.DECLINED: "You chose not to take part. Type `start` if you change your mind.",
         State.STOPPED: "This interview was stopped. Type `start` to begin again, or `withdraw` to delete "
         "what you said.",
-        State.WITHDRAWN: "Your interview was withdrawn and its data deleted. Type `start` to take part again.",
+        State.WITHDRAWN: "You withdrew and your data was deleted. Type `start` to take part again.",
         State.EXPIRED: "This interview has closed. Type `start` to begin again.",
     }[state]
 
@@ -487,7 +500,7 @@ def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> 
             [
                 MarkAnswered("withdraw", choice.label),
                 DeleteData(),
-                Say("Done: everything you said in this interview has been deleted. Thank you for your time."),
+                Say(WITHDRAWN_TEXT),
             ],
         )
     again = current_prompt(study, state, p)

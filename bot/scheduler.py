@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.cohorts import refresh_channel_posts
 from bot.due_work import Planned, plan_due_work
 from bot.engine import Engine
+from bot.retention import purge_expired
 
 log = logging.getLogger(__name__)
 JOB_ID = "interviewer-tick"
@@ -34,7 +35,7 @@ class Scheduler:
     ):
         self.engine = engine
         self.interval = interval
-        self.extra = list(extra if extra is not None else [refresh_channel_posts])  # channel post counts
+        self.extra = list(extra if extra is not None else [refresh_channel_posts, purge_expired])
         self._scheduler: AsyncIOScheduler | None = None
 
     async def run_once(self, now: datetime | None = None) -> Planned:

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         "It holds derived participant data: keep it under the same access rules as the transcripts.",
     )
 
+    redaction_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "interviewer",
+        description="Where the names index used by redaction is built once (a few MB; no participant data).",
+    )
+
     # Engine behaviour
     coalesce_seconds: float = Field(
         default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."

@@ -215,6 +215,8 @@ class Study(_Strict):
     organizers: list[str] = []
     invitation: Invitation | None = None
     schedule: Schedule = Schedule()
+    # days after an interview's last activity when its content is deleted (bot/retention.py); unset: kept
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
     @field_validator("screening", "survey")
     @classmethod
@@ -237,8 +239,8 @@ class Study(_Strict):
 
     @property
     def plan_hash(self) -> str:
-        """Content hash of everything that shapes an interview (access lists excluded)."""
-        payload = self.model_dump(mode="json", exclude={"researchers", "organizers"})
+        """Content hash of everything that shapes an interview (access lists and retention excluded)."""
+        payload = self.model_dump(mode="json", exclude={"researchers", "organizers", "retention_days"})
         canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

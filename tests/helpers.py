@@ -197,3 +197,11 @@ async def run_interviewer(
     )
     out, err = await asyncio.wait_for(process.communicate(), seconds)
     return process.returncode or 0, out.decode(), err.decode()
+
+
+def import_target(runtime: Runtime, study_id: str = "pilot-study"):  # type: ignore[no-untyped-def]
+    """Where `import_csv` puts transcripts: the study's current plan, the runtime's pseudonyms."""
+    from bot.importer import Target
+
+    current = runtime.catalog.current(study_id)
+    return Target(study_id, current.version, current.plan_hash, runtime.engine.pseudonyms)

@@ -93,7 +93,7 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
 
     from bot.importer import import_csv
     from bot.storage.models import Interview, ScreeningAnswer, SurveyAnswer
-    from tests.helpers import settings_for, start_runtime
+    from tests.helpers import import_target, settings_for, start_runtime
 
     settings = settings_for(sqlite_url, study_dir)
     with pytest.raises(AnalysisInputError, match="there is no study 'nope'"):
@@ -103,8 +103,8 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
     path = _csv(study_dir.parent / "in.csv", '"w1","' + TRANSCRIPT + '"')
     runtime = await start_runtime(settings)
     try:
-        current = runtime.catalog.current("pilot-study")
-        await import_csv(runtime.store, path, "pilot-study", current.version, current.plan_hash)
+        await import_csv(runtime.store, path, import_target(runtime))
+        code = import_target(runtime).code("w1")
         async with runtime.store.session() as s:
             interview = (await s.exec(select(Interview))).one()
             s.add(ScreeningAnswer(interview_id=interview.id, question_id="role", value="Engineer"))
@@ -114,7 +114,7 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
         await runtime.close()
     corpus = await read_study(settings, "pilot-study")
     assert corpus.study is not None and corpus.study.id == "pilot-study"
-    assert [d.code for d in corpus.docs] == ["w1"]
+    assert [d.code for d in corpus.docs] == [code], "the imported id's pseudonym"
     assert corpus.docs[0].group == {"role": "Engineer"} and corpus.docs[0].survey == {"satisfaction": "6"}
     assert corpus.docs[0].segments[-1].answer == "It explains spreadsheets to me."
 

@@ -149,8 +149,8 @@ async def test_withdrawal_hard_deletes_content_and_keeps_a_tombstone(
                 )
             ).all()
             assert [r.text for r in outbox[:-1]] == [""] * (len(outbox) - 1)
-            assert outbox[-1].text.startswith("Done: everything you said")
-            assert all(not r.granted for r in (await s.exec(select(ConsentRecord))).all())
+            assert outbox[-1].text.startswith("Done: everything you told us in this study")
+            assert (await s.exec(select(ConsentRecord))).all() == []
     finally:
         await runtime.close()
 

@@ -12,12 +12,12 @@ from xml.etree import ElementTree
 import pytest
 from sqlmodel import select
 
-from bot.export import QDA_NAMESPACE, ExportFilter, export
+from bot.export import CSV_META, QDA_NAMESPACE, ExportFilter, export
 from bot.importer import import_csv, parse_transcript
 from bot.messages import utcnow
 from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn
-from tests.helpers import Console, settings_for, start_runtime
+from tests.helpers import Console, import_target, settings_for, start_runtime
 
 SECRET = "Mail me at jo.smith@example.com or call +44 20 7946 0958."
 ANSWERS = [
@@ -152,8 +152,11 @@ async def test_dataset_csv_alternates_turns_and_reimports_to_the_same_text(
         await export(runtime.store, ExportFilter("pilot-study"), "csv", out)
         with out.open(newline="") as f:
             rows = list(csv.reader(f))
-        assert rows[0] == ["transcript_id", "text"] and len(rows) == 3
-        for transcript_id, text in rows[1:]:
+        assert rows[0][:2] == ["transcript_id", "text"] and len(rows) == 3
+        assert rows[0][2:] == [*CSV_META, "consent_participation", "consent_release", "role"] + [
+            f"survey:{item}" for item in ("captured", "recommend", "satisfaction")
+        ]
+        for transcript_id, text, *_ in rows[1:]:
             assert transcript_id.startswith("P-") and text.startswith("Assistant: ")
             assert "\n\nUser: " in text and "\n\nAI: " in text and text.count("Assistant:") == 1
             roles = [role for role, _ in parse_transcript(text)]
@@ -165,14 +168,17 @@ async def test_dataset_csv_alternates_turns_and_reimports_to_the_same_text(
     other.mkdir()
     runtime = await start_runtime(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", study_dir))
     try:
-        current = runtime.catalog.current("pilot-study")
-        report = await import_csv(runtime.store, out, "pilot-study", current.version, current.plan_hash)
+        report = await import_csv(runtime.store, out, import_target(runtime))
         assert (report.imported, report.problems) == (2, [])
-        again = await import_csv(runtime.store, out, "pilot-study", current.version, current.plan_hash)
+        again = await import_csv(runtime.store, out, import_target(runtime))
         assert (again.imported, again.skipped) == (0, 2)
         back = tmp_path / "back.csv"
         await export(runtime.store, ExportFilter("pilot-study"), "csv", back, redacted=False)
-        assert back.read_text() == out.read_text()
+        with back.open(newline="") as f:
+            again_rows = list(csv.reader(f))
+        assert [r[1] for r in again_rows[1:]] == [r[1] for r in rows[1:]], "the same transcripts"
+        target = import_target(runtime)
+        assert [r[0] for r in again_rows[1:]] == [target.code(r[0]) for r in rows[1:]], "ids pseudonymised"
     finally:
         await runtime.close()
 
@@ -257,7 +263,7 @@ async def test_mydata_sends_the_participant_their_own_words_at_any_point(
         await c.say("withdraw")
         await c.say("1")
         await c.say("mydata")
-        assert c.texts[-1] == "We hold nothing you said in this interview."
+        assert c.texts[-1] == "We hold nothing you told us in this study."
     finally:
         await runtime.close()
 

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from bot.importer import import_csv, parse_transcript
 from bot.storage.models import Interview, Turn
-from tests.helpers import settings_for, start_runtime
+from tests.helpers import import_target, settings_for, start_runtime
 
 GOOD = (
     "transcript_id,text\n"
@@ -47,8 +47,7 @@ async def test_import_reports_bad_rows_by_line_and_keeps_the_good_ones(
     )
     runtime = await start_runtime(settings_for(sqlite_url, study_dir))
     try:
-        current = runtime.catalog.current("pilot-study")
-        report = await import_csv(runtime.store, path, "pilot-study", current.version, current.plan_hash)
+        report = await import_csv(runtime.store, path, import_target(runtime))
         assert report.imported == 2
         assert [p.split(":")[0] for p in report.problems] == [
             "line 13 (bad_0002)",
@@ -64,7 +63,9 @@ async def test_import_reports_bad_rows_by_line_and_keeps_the_good_ones(
                     select(Turn).where(Turn.interview_id == interviews[0].id).order_by(col(Turn.seq))
                 )
             ).all()
-        assert [i.participant_code for i in interviews] == ["work_0001", "big_0004"]
+        target = import_target(runtime)
+        assert [i.participant_code for i in interviews] == [target.code("work_0001"), target.code("big_0004")]
+        assert all(i.participant_code.startswith("P-") for i in interviews), "ids are pseudonymised"
         assert all(i.state == "completed" for i in interviews)
         assert [t.role for t in turns] == [
             "interviewer",
@@ -83,8 +84,7 @@ async def test_a_file_without_the_header_is_refused(sqlite_url: str, study_dir: 
     path.write_text("id,body\n1,User: hi\n", encoding="utf-8")
     runtime = await start_runtime(settings_for(sqlite_url, study_dir))
     try:
-        current = runtime.catalog.current("pilot-study")
-        report = await import_csv(runtime.store, path, "pilot-study", current.version, current.plan_hash)
+        report = await import_csv(runtime.store, path, import_target(runtime))
         assert report.imported == 0 and report.problems[0].startswith("line 1: header must name")
     finally:
         await runtime.close()

@@ -9,8 +9,6 @@ where it stopped, and a re-run with a new codebook recomputes only coding and wh
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -20,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.analysis import coding, quotes, themes
+from bot.analysis.cache import StageCache, digest
 from bot.analysis.embed import Embedder
 from bot.analysis.model import (
     Analysis,
@@ -78,52 +77,6 @@ def offline_toolkit(embedder: Embedder) -> Toolkit:
         emotions=OfflineEmotionRater(embedder, indexer),
         roles=OfflineRoleRater(embedder, indexer),
     )
-
-
-# ---- the stage cache -------------------------------------------------------------------------------------
-
-
-def digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
-
-
-class StageCache:
-    """One JSON file per stage and input key; written atomically so a crash never leaves half a file."""
-
-    def __init__(self, directory: Path | None) -> None:
-        self.dir = directory / "stages" if directory else None
-        self.hits: list[str] = []
-
-    def _path(self, stage: str, key: str) -> Path | None:
-        return self.dir / f"{stage}-{key[:24]}.json" if self.dir else None
-
-    def get(self, stage: str, key: str) -> Any:
-        path = self._path(stage, key)
-        if path is None or not path.exists():
-            return None
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # unreadable: recompute
-        self.hits.append(stage)
-        return value
-
-    def put(self, stage: str, key: str, value: Any) -> None:
-        path = self._path(stage, key)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(value, default=_plain), encoding="utf-8")
-        tmp.replace(path)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)
-    raise TypeError(f"cannot cache {type(value).__name__}")
 
 
 def _theme(d: dict[str, Any]) -> Theme:
@@ -521,7 +474,7 @@ def _run(
         docs=docs,
         toolkit=toolkit,
         embedder=embedder,
-        cache=StageCache(cache_dir),
+        cache=StageCache(cache_dir, [d.code for d in docs]),
         progress=progress or NoProgress(),
         mode=mode,
         corpus_key=corpus_key(docs),

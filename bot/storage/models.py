@@ -92,6 +92,7 @@ class Interview(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     completed_at: datetime | None = _ts_null()
+    erased_at: datetime | None = _ts_null()  # content deleted (withdrawal or retention): a tombstone
 
 
 class Turn(SQLModel, table=True):
@@ -244,7 +245,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     study_id: str = Field(index=True, max_length=64)
     actor: str = Field(max_length=200)  # platform:user_id, or cli:<os user>
-    action: str = Field(max_length=32)  # export | export_refused | import | mydata
+    action: str = Field(max_length=32)  # export | import | withdrawal | purge
     outcome: str = Field(max_length=16)  # ok | refused | failed | started
     detail: dict[str, Any] = _json({})
     created_at: datetime = _ts()

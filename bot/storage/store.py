@@ -29,6 +29,8 @@ def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted content is overwritten with zeros, not left in free pages (withdrawal, retention).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return on_connect
@@ -44,7 +46,8 @@ class Store:
 
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
+        # hide_parameters: an error's message never carries the values (participants' words) it bound
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if not url.startswith("sqlite"):
             # No ping before each checkout (a round trip per transaction): a connection the server
             # dropped fails its statement once, which invalidates the whole pool (`retry_on_disconnect`

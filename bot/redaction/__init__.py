@@ -1,0 +1,1 @@
+"""Redaction of direct identifiers: the detectors `bot.redact` runs, and the word lists they read."""
