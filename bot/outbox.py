@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, tuple_, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +29,7 @@ from bot.storage.models import OutboxRow, Participant
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 MAX_TRANSIENT_ATTEMPTS = 8
+MAX_SEND_FAILURES = 3  # unexpected errors while sending one row before it is set aside ("dead")
 RESENDABLE = ("reply", "notice")
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
@@ -175,6 +177,36 @@ class _Sent:
         return sum(1 for v in self.outcomes.values() if v["status"] == "sent")
 
 
+SUPERSEDED = "the conversation moved on before this was sent; not sent late"
+_LATER = aliased(OutboxRow)
+
+
+def _same_person_conversation() -> Any:
+    """`_LATER` is a reply or notice to the same person as the outbox row in the outer query."""
+    return and_(
+        _LATER.platform == OutboxRow.platform,
+        _LATER.workspace == OutboxRow.workspace,
+        _LATER.user_id == OutboxRow.user_id,
+        col(_LATER.purpose).in_(RESENDABLE),
+    )
+
+
+def _later_sent() -> Any:
+    """A later reply to the same person went out: this one would arrive late and out of order."""
+    return exists().where(_same_person_conversation(), _LATER.id > OutboxRow.id, _LATER.status == "sent")
+
+
+def _earlier_open(now: datetime) -> Any:
+    """An earlier reply to the same person is still waiting (rate limited) or being sent elsewhere:
+    this one waits behind it, so one person's messages arrive in order."""
+    waiting = (_LATER.status == "pending") & (_LATER.not_before > now)
+    sending = (_LATER.status == "sending") & (_LATER.lease_until >= now)
+    return and_(
+        col(OutboxRow.purpose).in_(RESENDABLE),
+        exists().where(_same_person_conversation(), _LATER.id < OutboxRow.id, or_(waiting, sending)),
+    )
+
+
 class Dispatcher:
     """Sends claimed outbox rows through the adapter registered for their platform."""
 
@@ -229,10 +261,13 @@ class Dispatcher:
                         }
                         continue
                     try:
-                        result.outcomes[row.id] = values = await self._attempt(row)
-                    except BaseException as exc:
+                        values = await self._attempt(row)
+                    except Exception as exc:  # this row's own failure: the others still go out
+                        values = self._failed_unexpectedly(row, exc)
+                    except BaseException as exc:  # the process is going down: stop as a crash would
                         result.failures.append(exc)
                         return
+                    result.outcomes[row.id] = values
                     if values["status"] != "sent":
                         held = values.get("not_before") or self.clock()
                         if held_out is not None:
@@ -296,6 +331,22 @@ class Dispatcher:
             "sent_at": now,
             "error": None,
             "lease_until": None,
+        }
+
+    def _failed_unexpectedly(self, row: Sendable, exc: Exception) -> dict[str, Any]:
+        """An error the adapter did not classify (a bug, a message it cannot render): try again later,
+        and after MAX_SEND_FAILURES tries set the row aside (status `dead`, see `interviewer db problems`)."""
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        log.error("outbox %s could not be sent (try %d): %s", row.id, row.attempts, type(exc).__name__)
+        log.debug("the failure of outbox %s", row.id, exc_info=exc)
+        if row.attempts >= MAX_SEND_FAILURES:
+            return {"status": "dead", "error": error, "lease_until": None}
+        backoff = timedelta(seconds=min(2**row.attempts, 600))
+        return {
+            "status": "pending",
+            "error": error,
+            "lease_until": None,
+            "not_before": self.clock() + backoff,
         }
 
     async def send_due(self, address: Address | None = None, limit: int = 500) -> int:
@@ -362,6 +413,7 @@ class Dispatcher:
             where.append(
                 tuple_(OutboxRow.platform, OutboxRow.workspace, OutboxRow.user_id).not_in(list(held))
             )
+        where.append(~_earlier_open(now))
         async with self.store.session() as s:
             await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
@@ -371,6 +423,11 @@ class Dispatcher:
                     col(OutboxRow.purpose).not_in(RESENDABLE),
                 )
                 .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
+            )
+            await s.exec(  # type: ignore[call-overload]
+                update(OutboxRow)
+                .where(due, col(OutboxRow.purpose).in_(RESENDABLE), _later_sent())
+                .values(status="superseded", error=SUPERSEDED, lease_until=None)
             )
             pick = select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit)
             if self.store.is_postgres:

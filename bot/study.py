@@ -26,23 +26,28 @@ from bot.errors import StudyError
 MAX_STUDY_BYTES = 1_000_000
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,7})\s*([mhdw])\s*$")
+MAX_DURATION = timedelta(days=3650)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _ACCESS = re.compile(r"^(slack|discord|console):[^\s:]+$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """'90m', '36h', '2d', '1w' -> timedelta."""
-    match = _DURATION.match(text)
+    """'90m', '36h', '2d', '1w' -> timedelta; at most MAX_DURATION (anything longer is a mistake, and
+    adding it to a date could overflow)."""
+    match = _DURATION.match(text) if isinstance(text, str) and len(text) <= 32 else None
     if not match:
-        raise ValueError(f"{text!r} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
+        raise ValueError(f"{text!r:.40} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
     n, unit = int(match[1]), match[2]
-    return {
+    length = {
         "m": timedelta(minutes=n),
         "h": timedelta(hours=n),
         "d": timedelta(days=n),
         "w": timedelta(weeks=n),
-    }[unit]
+    }
+    if length[unit] > MAX_DURATION:
+        raise ValueError(f"{text!r} is too long; a duration is at most {MAX_DURATION.days} days")
+    return length[unit]
 
 
 def _unique_ids(items: list[Any], what: str) -> list[Any]:
