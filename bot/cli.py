@@ -54,7 +54,7 @@ async def _session(settings: Settings, study: str, interviewer: str | None, name
     runtime = await Runtime.start(
         settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path]
     )
-    await runtime.engine.recover()
+    # the session finishes its own participant's unfinished work when it opens (ConsoleSession.open)
     return runtime, ConsoleSession(runtime.engine, study_id, name)
 
 
@@ -67,6 +67,8 @@ def chat(
     as_: str = typer.Option("you", "--as", help="Your participant name (resume by using it again)."),
 ) -> None:
     """Be interviewed in the terminal."""
+    if not as_.strip() or len(as_) > 64 or not as_.isprintable():
+        raise _fail(f"--as {as_[:70]!r}: give a name of 1 to 64 printable characters, e.g. --as sam")
     settings = get_settings()
     _logging(settings, quiet=True)
 
@@ -107,7 +109,7 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
     participant = ScriptedParticipant()
     out = session.sender.out
     try:
-        await session.say("hello")
+        await session.open()
         for _ in range(200):
             last = session.sender.last
             if last is None or session.finished:

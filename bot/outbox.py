@@ -454,6 +454,43 @@ class Dispatcher:
             )
         return rows
 
+    async def release_claims(self, address: Address) -> int:
+        """Let claims on `address`'s rows lapse now. Only for a sender that is the one process able to
+        reach that person (a terminal session): the claims it finds were left by a session that died."""
+        now = self.clock()
+        async with self.store.connection() as conn:
+            released = await conn.execute(
+                update(_OUTBOX)
+                .where(
+                    _OUTBOX.c.platform == address.platform,
+                    _OUTBOX.c.workspace == address.workspace,
+                    _OUTBOX.c.user_id == address.user_id,
+                    _OUTBOX.c.status == "sending",
+                    _OUTBOX.c.lease_until >= now,
+                )
+                .values(lease_until=now - timedelta(seconds=1))
+            )
+        return int(released.rowcount or 0)
+
+    async def last_sent(self, address: Address) -> Outbound | None:
+        """The latest reply or notice `address` was sent: what they were last asked."""
+        async with self.store.session() as s:
+            row = (
+                await s.exec(
+                    select(OutboxRow)
+                    .where(
+                        OutboxRow.platform == address.platform,
+                        OutboxRow.workspace == address.workspace,
+                        OutboxRow.user_id == address.user_id,
+                        OutboxRow.status == "sent",
+                        col(OutboxRow.purpose).in_(RESENDABLE),
+                    )
+                    .order_by(col(OutboxRow.id).desc())
+                    .limit(1)
+                )
+            ).first()
+        return to_outbound(row) if row is not None else None
+
     async def show_answered(self, row: Sendable, label: str) -> None:
         """Update a sent message that carried buttons so it shows the answer and offers no more buttons."""
         sender = self.senders.get(row.platform)
