@@ -25,6 +25,15 @@ app.add_typer(db_app, name="db")
 err = Console(stderr=True)
 
 
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="On an error, show the traceback; show library warnings (any position)."
+    ),
+) -> None:
+    """`--debug` is read by bot.cli_errors before the command line is parsed; this declares it for --help."""
+
+
 def _logging(settings: Settings, quiet: bool) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(
@@ -282,6 +291,10 @@ def _run(factory) -> None:  # type: ignore[no-untyped-def]
         raise typer.Exit(130) from None
 
 
+from bot.cli_problems import register as _register_problems  # noqa: E402  (db problems)
+
+_register_problems(db_app)
+
 from bot.cli_plan import register as _register_planning  # noqa: E402  (it needs `app` defined)
 
 _register_planning(app)
@@ -300,7 +313,9 @@ _register_analysis(app)
 
 
 def main() -> None:
-    app()
+    from bot.cli_errors import run as run_reporting_errors
+
+    run_reporting_errors(app)
 
 
 if __name__ == "__main__":

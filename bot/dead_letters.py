@@ -103,7 +103,7 @@ async def pause_before_retry(tries: int) -> None:
 class DeadLetter:
     """One set-aside event or message, as `interviewer db problems` shows it."""
 
-    kind: str  # "message in" (an inbound event) or "message out" (an outbox row)
+    kind: str  # "in" (an inbound event) or "out" (an outbox row)
     id: int
     who: str  # platform:workspace:user
     at: datetime | None
@@ -114,7 +114,10 @@ class DeadLetter:
     def line(self, show_text: bool) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M} UTC" if self.at else "?"
         shown = f" text={self.text[:200]!r}" if show_text else f" ({len(self.text)} characters)"
-        return f"{self.kind} #{self.id} {when} {self.who} tries={self.attempts} {self.error}{shown}"
+        direction = "from" if self.kind == "in" else "to"
+        return (
+            f"{self.kind}:{self.id} {when} {direction} {self.who} tries={self.attempts} {self.error}{shown}"
+        )
 
 
 async def dead_letters(store: Store, limit: int = 1000) -> list[DeadLetter]:
@@ -126,14 +129,14 @@ async def dead_letters(store: Store, limit: int = 1000) -> list[DeadLetter]:
         for r in inbound.all():
             who = f"{r.platform}:{r.workspace}:{r.user_id}"
             text = r.text if r.choice is None else f"[button {r.prompt}={r.choice}]"
-            found.append(DeadLetter("message in", r.id, who, r.dead_at, r.attempts, r.error or "", text))
+            found.append(DeadLetter("in", r.id, who, r.dead_at, r.attempts, r.error or "", text))
         outbound = await c.execute(
             sa.select(_OUTBOX).where(_OUTBOX.c.status == "dead").order_by(_OUTBOX.c.id).limit(limit)
         )
         for r in outbound.all():
             who = f"{r.platform}:{r.workspace}:{r.user_id}"
             when = r.sent_at or r.created_at
-            found.append(DeadLetter("message out", r.id, who, when, r.attempts, r.error or "", r.text))
+            found.append(DeadLetter("out", r.id, who, when, r.attempts, r.error or "", r.text))
     return found
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from bot.errors import StudyError
+from bot.text_files import NotText, read_text
 
 MAX_STUDY_BYTES = 1_000_000
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -327,31 +328,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file. Every problem is reported, each naming the file and field."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise StudyError([f"{path}: no such file; give the path of a study YAML file (see studies/)"])
     try:
-        size = path.stat().st_size
-        if size > MAX_STUDY_BYTES:  # checked before reading, so a huge file is never loaded
-            raise StudyError(
-                [f"{path}: the file is {size:,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"]
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_STUDY_BYTES + 1)
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise StudyError([f"{path}: cannot be read ({reason}); check the path and its permissions"]) from None
-    if not raw.strip():
+        text = read_text(path, max_bytes=MAX_STUDY_BYTES, what="a study YAML file (see studies/)")
+    except NotText as exc:
+        raise StudyError([str(exc)]) from None
+    if not text.strip():
         raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
-    if len(raw) > MAX_STUDY_BYTES:
-        raise StudyError(
-            [f"{path}: the file is {len(raw):,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"]
-        )
-    if b"\x00" in raw:
-        raise StudyError([f"{path}: this looks like a binary file, not a YAML study file"])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise StudyError([f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # safe: a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -361,7 +345,14 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(
             [f"{path}: {where}YAML syntax error: {problem}; check indentation and quoting"]
         ) from None
-    return parse_study(data, str(path))
+    except RecursionError:
+        raise StudyError(
+            [f"{path}: the YAML is nested too deeply to be a study file; start from studies/ai-at-work.yaml"]
+        ) from None
+    try:
+        return parse_study(data, str(path))
+    except RecursionError:
+        raise StudyError([f"{path}: the YAML is nested too deeply to be a study file"]) from None
 
 
 def find_studies(directory: Path) -> list[Path]:
