@@ -28,6 +28,8 @@ def _file_problem(exc: OSError) -> str:
         return f"{where}: permission denied; choose a path you may write to, or fix its permissions"
     if isinstance(exc, IsADirectoryError):
         return f"{where}: is a folder; give a file path"
+    if isinstance(exc, FileExistsError):
+        return f"{where}: is a file, where a folder is needed; check the path"
     if isinstance(exc, NotADirectoryError):
         return f"{where}: a part of this path is a file, not a folder; check the path"
     if isinstance(exc, FileNotFoundError):
@@ -100,6 +102,11 @@ def run(app: Callable[..., Any], argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None
+    except SystemExit as exc:
+        if isinstance(exc.code, str):  # `raise SystemExit("message")`: the message is the error line
+            sys.stderr.write(f"error: {exc.code}\n")
+            raise SystemExit(2) from None
+        raise
     except Exception as exc:
         if debug:
             traceback.print_exception(exc)

@@ -65,7 +65,8 @@ def _read_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, str, str
     """(line, transcript_id, text) of every well-formed row; malformed ones go to `report.problems`."""
     text = read_text(path, max_bytes=MAX_IMPORT_BYTES, what="a CSV file with a header `transcript_id,text`")
     csv.field_size_limit(sys.maxsize)  # a long interview is one very large quoted field
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:

@@ -349,6 +349,8 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(
             [f"{path}: the YAML is nested too deeply to be a study file; start from studies/ai-at-work.yaml"]
         ) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a number with thousands of digits
+        raise StudyError([f"{path}: a value cannot be read ({str(exc)[:120]}); check the numbers"]) from None
     try:
         return parse_study(data, str(path))
     except RecursionError:
