@@ -332,6 +332,8 @@ class Engine:
             and not sm.reopens(sm.State(interview.state), sm.Progress.from_json(interview.data))
         ):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
+            if study_id is not None and self.catalog.get(study_id) is None:  # e.g. an old invitation's button
+                study_id = None
             closed = study_id is not None and not await self._study_open(s, study_id)
             if study_id is None or closed:
                 text = (
