@@ -12,6 +12,8 @@ MODULES = [
     "bench.schedule_bench",
     "bench.export_bench",
     "bench.analysis_bench",
+    "bench.kill_harness",
+    "bench.demo_bench",
 ]
 
 
