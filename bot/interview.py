@@ -189,7 +189,8 @@ def _match(text: str, say: Say) -> Choice | None:
             return say.choices[0]
         if t in NO:
             return say.choices[1]
-    if t.isdigit() and 1 <= int(t) <= len(say.choices) and not say.choices[0].label.isdigit():
+    # bounded before int(): a pasted number thousands of digits long is an answer, not an error
+    if t.isdigit() and len(t) <= 3 and 1 <= int(t) <= len(say.choices) and not say.choices[0].label.isdigit():
         return say.choices[int(t) - 1]
     return None
 

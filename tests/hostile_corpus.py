@@ -70,6 +70,8 @@ TEXTS: list[tuple[str, str]] = [
     ("snooze-arabic-digits", "snooze ١٢d"),
     ("snooze-words", "snooze for a fortnight or so"),
     ("huge-number", "9" * 400),
+    ("number-past-int-limit", "9" * 5000),
+    ("unicode-digits-long", "٣" * 5000),
     ("negative-number", "-1"),
     ("float-inf", "1e308 inf NaN"),
     ("date-garbage", "2027-13-45T99:99:99+99:99"),

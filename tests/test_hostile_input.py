@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from adapters import discord as discord_adapter
 from adapters import slack as slack_adapter
 from adapters.console import ConsoleSession, TerminalInput
+from bot.command_words import parse_command
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow
@@ -125,6 +126,27 @@ async def test_engine_receive_survives(
 ) -> None:
     who = Address("slack", "T-ENGINE", f"e-{case}")
     await _check(runtime, who, lambda: _deliver(runtime, Inbound(who, f"{case}:hostile", text=text)), caplog)
+
+
+@pytest.mark.parametrize("case,text", TEXTS, ids=[c for c, _ in TEXTS])
+async def test_engine_receive_survives_at_a_button_question(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture, case: str, text: str
+) -> None:
+    """The typed-answer path (numbers, labels, yes/no) of a question asked with buttons."""
+    caplog.set_level(logging.WARNING)
+    who = Address("slack", "T-BUTTON", f"k-{case}")
+    await _deliver(runtime, Inbound(who, f"{case}:k-start", prompt="start", choice=STUDY, study_id=STUDY))
+    _, asked = await _rows(runtime, who)
+    await _deliver(runtime, Inbound(who, f"{case}:k-hostile", text=text))
+    _, answered = await _rows(runtime, who)
+    await _deliver(runtime, Inbound(who, f"{case}:k-yes", text="yes"))
+    inbox, outbox = await _rows(runtime, who)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert all(r.processed_at is not None and r.dead_at is None for r in inbox)
+    assert len(answered) > len(asked) and len(outbox) > len(answered)
+    declined = any("Nothing was recorded" in r.text for r in answered[len(asked) :])  # "²" is 2: "No"
+    if parse_command(text) is None and not declined:  # a command (`ｓｔｏｐ`) does what it says
+        assert "Which tasks" in outbox[-1].text, "after the hostile message, `yes` still consents"
 
 
 @pytest.mark.parametrize("case,text", TEXTS, ids=[c for c, _ in TEXTS])
