@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, tuple_, update
+from sqlalchemy import bindparam, insert, or_, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import delivery_order
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound, Sender, utcnow
 from bot.storage import Store, core_connection
@@ -175,36 +175,6 @@ class _Sent:
     @property
     def sent(self) -> int:
         return sum(1 for v in self.outcomes.values() if v["status"] == "sent")
-
-
-SUPERSEDED = "the conversation moved on before this was sent; not sent late"
-_LATER = aliased(OutboxRow)
-
-
-def _same_person_conversation() -> Any:
-    """`_LATER` is a reply or notice to the same person as the outbox row in the outer query."""
-    return and_(
-        _LATER.platform == OutboxRow.platform,
-        _LATER.workspace == OutboxRow.workspace,
-        _LATER.user_id == OutboxRow.user_id,
-        col(_LATER.purpose).in_(RESENDABLE),
-    )
-
-
-def _later_sent() -> Any:
-    """A later reply to the same person went out: this one would arrive late and out of order."""
-    return exists().where(_same_person_conversation(), _LATER.id > OutboxRow.id, _LATER.status == "sent")
-
-
-def _earlier_open(now: datetime) -> Any:
-    """An earlier reply to the same person is still waiting (rate limited) or being sent elsewhere:
-    this one waits behind it, so one person's messages arrive in order."""
-    waiting = (_LATER.status == "pending") & (_LATER.not_before > now)
-    sending = (_LATER.status == "sending") & (_LATER.lease_until >= now)
-    return and_(
-        col(OutboxRow.purpose).in_(RESENDABLE),
-        exists().where(_same_person_conversation(), _LATER.id < OutboxRow.id, or_(waiting, sending)),
-    )
 
 
 class Dispatcher:
@@ -413,7 +383,7 @@ class Dispatcher:
             where.append(
                 tuple_(OutboxRow.platform, OutboxRow.workspace, OutboxRow.user_id).not_in(list(held))
             )
-        where.append(~_earlier_open(now))
+        where.append(~delivery_order.earlier_open(now))
         async with self.store.session() as s:
             await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
@@ -426,8 +396,8 @@ class Dispatcher:
             )
             await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
-                .where(due, col(OutboxRow.purpose).in_(RESENDABLE), _later_sent())
-                .values(status="superseded", error=SUPERSEDED, lease_until=None)
+                .where(due, col(OutboxRow.purpose).in_(RESENDABLE), delivery_order.later_sent())
+                .values(status="superseded", error=delivery_order.SUPERSEDED, lease_until=None)
             )
             pick = select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit)
             if self.store.is_postgres:
@@ -455,40 +425,12 @@ class Dispatcher:
         return rows
 
     async def release_claims(self, address: Address) -> int:
-        """Let claims on `address`'s rows lapse now. Only for a sender that is the one process able to
-        reach that person (a terminal session): the claims it finds were left by a session that died."""
-        now = self.clock()
-        async with self.store.connection() as conn:
-            released = await conn.execute(
-                update(_OUTBOX)
-                .where(
-                    _OUTBOX.c.platform == address.platform,
-                    _OUTBOX.c.workspace == address.workspace,
-                    _OUTBOX.c.user_id == address.user_id,
-                    _OUTBOX.c.status == "sending",
-                    _OUTBOX.c.lease_until >= now,
-                )
-                .values(lease_until=now - timedelta(seconds=1))
-            )
-        return int(released.rowcount or 0)
+        """Let claims on `address`'s rows lapse now (see `bot.delivery_order.release_claims`)."""
+        return await delivery_order.release_claims(self.store, self.clock(), address)
 
     async def last_sent(self, address: Address) -> Outbound | None:
         """The latest reply or notice `address` was sent: what they were last asked."""
-        async with self.store.session() as s:
-            row = (
-                await s.exec(
-                    select(OutboxRow)
-                    .where(
-                        OutboxRow.platform == address.platform,
-                        OutboxRow.workspace == address.workspace,
-                        OutboxRow.user_id == address.user_id,
-                        OutboxRow.status == "sent",
-                        col(OutboxRow.purpose).in_(RESENDABLE),
-                    )
-                    .order_by(col(OutboxRow.id).desc())
-                    .limit(1)
-                )
-            ).first()
+        row = await delivery_order.last_sent(self.store, address)
         return to_outbound(row) if row is not None else None
 
     async def show_answered(self, row: Sendable, label: str) -> None:
