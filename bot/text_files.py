@@ -65,19 +65,24 @@ def decode(data: bytes, name: str, what: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise NotText(
-            f"{name}:{line}: not UTF-8 (byte {exc.start}); it looks like {_guess(data)}. {SAVE_AS[0].upper()}"
+            f"{name}:{line}: not UTF-8 text (byte {exc.start}); it looks like {_guess(data)}. {SAVE_AS[0].upper()}"
             f"{SAVE_AS[1:]}"
         ) from None
 
 
 def _nul_kind(sample: bytes) -> str:
-    """What a file with NUL bytes and no byte-order mark most likely is."""
+    """What a file with NUL bytes and no byte-order mark most likely is: UTF-16 text has a NUL in every
+    other byte and readable characters in the rest."""
     even, odd = sample[0::2], sample[1::2]
-    if odd and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
+    if len(sample) >= 8 and odd.count(0) > 0.4 * len(odd) and _readable(even):
         return "looks like UTF-16 (little-endian) without a byte-order mark"
-    if even and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
+    if len(sample) >= 8 and even.count(0) > 0.4 * len(even) and _readable(odd):
         return "looks like UTF-16 (big-endian) without a byte-order mark"
     return "looks binary (it has NUL bytes), not text"
+
+
+def _readable(half: bytes) -> bool:
+    return sum(1 for b in half if 32 <= b < 127 or b in (9, 10, 13)) > 0.8 * len(half)
 
 
 def _guess(data: bytes) -> str:

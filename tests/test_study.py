@@ -220,7 +220,9 @@ def test_non_utf8_file_names_the_byte_the_likely_encoding_and_says_save_as_utf8(
     path = tmp_path / "latin1.yaml"
     path.write_bytes("title: Caf\xe9\n".encode("latin-1"))
     problem = only_problem(path)
-    assert problem.startswith(f"{path}:1: not UTF-8 (byte 10); it looks like Windows-1252 (Latin-1). Save it")
+    assert problem.startswith(
+        f"{path}:1: not UTF-8 text (byte 10); it looks like Windows-1252 (Latin-1). Save it"
+    )
     assert "UTF-8" in problem.partition("Save it")[2]
 
 
