@@ -1,18 +1,41 @@
-"""Terminal chat: the participant is whoever types at the keyboard (or a scripted participant in demos)."""
+"""Terminal chat: the participant is whoever types at the keyboard (or a scripted participant in demos).
+
+A terminal session is the only way to reach its participant, so on start it finishes what a killed
+session left (unsent replies are shown, unanswered messages answered) and then re-shows the open
+question; it never types anything on the person's behalf. Lines pasted together become one turn;
+each typed line is answered at once (no quiet window to wait out). Bytes that are not UTF-8 are read
+as U+FFFD and the engine normalises the rest.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import contextlib
 import itertools
+import logging
+import os
 import sys
 import textwrap
-from collections.abc import Callable
+import threading
 from typing import TextIO
 
 from bot.engine import Engine
 from bot.messages import Address, Inbound, Outbound
 
+log = logging.getLogger(__name__)
 CONSOLE = "console"
+PASTE_GAP = 0.03  # seconds: lines arriving closer together than a person types were pasted together
+RESHOWN = "(where we left off)"
+ENDINGS = (
+    "that's everything",
+    "Stopped.",
+    "has been deleted",
+    "chose not to take part",
+    "No problem, thank you",
+    "end our conversation",
+    "has closed",
+)
 
 
 class ConsoleSender:
@@ -22,10 +45,22 @@ class ConsoleSender:
         self.out = out
         self.width = width
         self.sent: list[Outbound] = []
+        self.reshown: Outbound | None = None  # shown again on resume, not sent by this session
         self._ids = itertools.count(1)
 
     async def send(self, message: Outbound) -> str:
         self.sent.append(message)
+        self._print(message)
+        return f"console-{next(self._ids)}"
+
+    def reshow(self, message: Outbound) -> None:
+        """Show the last message of an earlier session again (nothing is stored or sent)."""
+        self.sent.append(message)
+        self.reshown = message
+        self.out.write(f"\n{RESHOWN}")
+        self._print(message)
+
+    def _print(self, message: Outbound) -> None:
         # One turn is one paragraph: blank lines inside a message become single line breaks.
         lines = [line for line in message.text.split("\n") if line.strip()]
         body = "\n".join(
@@ -36,7 +71,6 @@ class ConsoleSender:
             options = "   ".join(f"[{i}] {c.label}" for i, c in enumerate(message.choices, 1))
             self.out.write(f"  {options}\n")
         self.out.flush()
-        return f"console-{next(self._ids)}"
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         """Nothing to update on a terminal: the typed answer is already on screen."""
@@ -56,52 +90,153 @@ class ConsoleSession:
         self.sender = ConsoleSender(out or sys.stdout)
         engine.register_sender(CONSOLE, self.sender)
         self._seq = itertools.count(1)
-        self._prefix = f"console:{name}:{id(self)}"
+        self._prefix = f"console:{name}:{os.getpid()}:{id(self)}"
+
+    async def open(self) -> None:
+        """Start or resume: deliver what a killed session left, answer what it left unanswered, then
+        re-show the open question; a new participant's interview starts as a "Take part" click would."""
+        await self.engine.dispatcher.release_claims(self.address)  # only a dead session holds them
+        await self.engine.dispatcher.send_due(self.address)
+        await self.engine.catch_up(self.address)
+        await self.engine.drain()
+        if self.sender.sent:
+            return
+        last = await self.engine.dispatcher.last_sent(self.address)
+        if last is not None:
+            self.sender.reshow(last)
+            return
+        start = self._inbound(prompt="start", choice=self.study_id)
+        await self.engine.receive(start, schedule=False)
+        await self._process()
 
     async def say(self, text: str) -> None:
         """Send one line as the participant; a number answers the last message's buttons."""
+        await self.say_lines([text])
+
+    async def say_lines(self, lines: list[str]) -> None:
+        """Lines typed or pasted together: one line may answer buttons; several become one turn."""
         last = self.sender.last
-        n = text.strip()
-        inbound_args: dict[str, object] = {"text": text}
-        if last and last.choices and n.isdigit() and 1 <= int(n) <= len(last.choices):
+        n = lines[0].strip() if len(lines) == 1 else ""
+        if last and last.choices and n.isdigit() and len(n) < 4 and 1 <= int(n) <= len(last.choices):
             choice = last.choices[int(n) - 1]
-            inbound_args = {"prompt": last.prompt, "choice": choice.value, "interview_id": last.interview_id}
-        inbound = Inbound(
-            self.address, f"{self._prefix}:{next(self._seq)}", study_id=self.study_id, **inbound_args
-        )  # type: ignore[arg-type]
-        await self.engine.receive(inbound)
+            inbounds = [
+                self._inbound(prompt=last.prompt, choice=choice.value, interview_id=last.interview_id)
+            ]
+        else:
+            inbounds = [self._inbound(text=line) for line in lines]
+        for inbound in inbounds:
+            await self.engine.receive(inbound, schedule=False)
+        await self._process()
+
+    async def keep_up(self, interval: float) -> None:
+        """Deliver what comes due while the person is reading (a reply retried after an outage)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.engine.catch_up(self.address)
+            except Exception as exc:  # the database is away for a moment: try again next time
+                log.warning("catching up failed: %s", type(exc).__name__)
+
+    def _inbound(self, **fields: object) -> Inbound:
+        return Inbound(self.address, f"{self._prefix}:{next(self._seq)}", study_id=self.study_id, **fields)  # type: ignore[arg-type]
+
+    async def _process(self) -> None:
+        await self.engine.process(self.address)
         await self.engine.drain()
 
     @property
     def finished(self) -> bool:
         last = self.sender.last
-        return bool(last and not last.choices and last.prompt is None and self._ended(last.text))
-
-    @staticmethod
-    def _ended(text: str) -> bool:
-        return any(
-            marker in text
-            for marker in (
-                "that's everything",
-                "Stopped.",
-                "has been deleted",
-                "chose not to take part",
-                "No problem, thank you",
-                "end our conversation",
-                "has closed",
-            )
-        )
+        if last is None or last is self.sender.reshown:  # an ended interview shown again: `start` is open
+            return False
+        return not last.choices and last.prompt is None and any(m in last.text for m in ENDINGS)
 
 
-async def chat(session: ConsoleSession, read: Callable[[str], str] = input) -> None:
-    """Interactive loop: read lines until the interview ends or input closes."""
-    await session.say("hello")
-    while not session.finished:
-        try:
-            line = await asyncio.to_thread(read, "You: ")
-        except (EOFError, KeyboardInterrupt):
-            session.sender.out.write(
-                "\n(Input closed. Your interview is saved; run the same command to resume.)\n"
-            )
+class TerminalInput:
+    """Lines from a file descriptor, as the person sent them: a batch is one typed line, or the lines
+    of one paste (on a terminal). Bytes that are not UTF-8 become U+FFFD instead of an error.
+
+    A daemon thread does the blocking reads, so a person who leaves with Ctrl-C never waits on it."""
+
+    def __init__(self, fd: int, *, pasting: bool):
+        self.fd = fd
+        self.pasting = pasting
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._partial = ""
+        self._lines: list[str] = []
+        self._ended = False
+        self._chunks: asyncio.Queue[bytes] | None = None
+
+    @classmethod
+    def stdin(cls) -> TerminalInput:
+        fd = sys.stdin.fileno()
+        return cls(fd, pasting=os.isatty(fd))
+
+    def _start(self) -> asyncio.Queue[bytes]:
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[bytes] = asyncio.Queue()
+
+        def pump() -> None:
+            while True:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    chunk = b""
+                with contextlib.suppress(RuntimeError):  # the loop closed: the session is over
+                    loop.call_soon_threadsafe(chunks.put_nowait, chunk)
+                if not chunk:
+                    return
+
+        threading.Thread(target=pump, name="terminal-input", daemon=True).start()
+        return chunks
+
+    def _take(self, chunk: bytes) -> None:
+        if not chunk:
+            self._ended = True
+            rest = self._partial + self._decoder.decode(b"", final=True)
+            if rest:
+                self._lines.append(rest)
+            self._partial = ""
             return
-        await session.say(line)
+        *complete, self._partial = (self._partial + self._decoder.decode(chunk)).split("\n")
+        self._lines += [line.removesuffix("\r") for line in complete]
+
+    async def next_batch(self) -> list[str] | None:
+        """The next line (or pasted lines); None when input has ended."""
+        if self._chunks is None:
+            self._chunks = self._start()
+        while not self._lines and not self._ended:
+            self._take(await self._chunks.get())
+        if not self._lines:
+            return None
+        if not self.pasting:
+            return [self._lines.pop(0)]
+        while not self._ended:  # more lines arriving within the gap belong to the same paste
+            try:
+                self._take(await asyncio.wait_for(self._chunks.get(), PASTE_GAP))
+            except TimeoutError:
+                break
+        batch, self._lines = self._lines, []
+        return batch
+
+
+async def chat(session: ConsoleSession, lines: TerminalInput | None = None) -> None:
+    """Interactive loop: read lines until the interview ends or input closes."""
+    lines = lines or TerminalInput.stdin()
+    await session.open()
+    keeping_up = asyncio.ensure_future(session.keep_up(session.engine.settings.tick_seconds))
+    try:
+        while not session.finished:
+            session.sender.out.write("You: ")
+            session.sender.out.flush()
+            batch = await lines.next_batch()
+            if batch is None:
+                session.sender.out.write(
+                    "\n(Input closed. Your interview is saved; run the same command to resume.)\n"
+                )
+                return
+            await session.say_lines(batch)
+    finally:
+        keeping_up.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeping_up

@@ -14,6 +14,8 @@ MODULES = [
     "bench.redaction_bench",
     "bench.analysis_bench",
     "bench.claude_cost_bench",
+    "bench.kill_harness",
+    "bench.demo_bench",
 ]
 
 

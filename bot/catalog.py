@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import func, select
 
 from bot.errors import StudyError
+from bot.messages import utcnow
 from bot.storage import Store
 from bot.storage.models import StudyVersion
 from bot.study import Study, find_studies, load_study, parse_study
@@ -56,34 +59,15 @@ class Catalog:
         return cls.from_paths(paths)
 
     async def register(self, store: Store) -> None:
-        """Record each study's plan as a version (a new one whenever its content hash changes)."""
-        async with store.session() as s:
-            for study, path in self._files.values():
-                h = study.plan_hash
-                row = (
-                    await s.exec(
-                        select(StudyVersion).where(
-                            StudyVersion.study_id == study.id, StudyVersion.plan_hash == h
-                        )
-                    )
-                ).first()
-                if row is None:
-                    last = (
-                        await s.exec(
-                            select(func.max(StudyVersion.version)).where(StudyVersion.study_id == study.id)
-                        )
-                    ).one()
-                    row = StudyVersion(
-                        study_id=study.id,
-                        version=(last or 0) + 1,
-                        plan_hash=h,
-                        content=study.model_dump(mode="json"),
-                        source_path=path,
-                    )
-                    s.add(row)
-                    await s.flush()
-                self._current[study.id] = Current(study, row.version, h)
-                self._versions[(study.id, row.version)] = study
+        """Record each study's plan as a version (a new one whenever its content hash changes).
+
+        Idempotent, also when several workers start at once: the insert does nothing if the version
+        is already there, and a version number another worker took for other content moves this one on.
+        """
+        for study, path in self._files.values():
+            version = await _register_version(store, study, path)
+            self._current[study.id] = Current(study, version, study.plan_hash)
+            self._versions[(study.id, version)] = study
 
     def ids(self) -> list[str]:
         return sorted(self._files)
@@ -112,3 +96,38 @@ class Catalog:
                 ).one()
             self._versions[key] = parse_study(row.content, f"database:{study_id}@v{version}")
         return self._versions[key]
+
+
+def _insert_ignoring_duplicates(store: Store) -> Any:
+    dialect = postgresql if store.is_postgres else sqlite
+    return dialect.insert(StudyVersion.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+
+
+async def _register_version(store: Store, study: Study, path: str) -> int:
+    """The version number of `study`'s plan, inserted if new. A few tries: each loses only to a worker
+    that inserted another plan of the same study with the number this one wanted."""
+    plan_hash = study.plan_hash
+    mine = select(StudyVersion.version).where(
+        StudyVersion.study_id == study.id, StudyVersion.plan_hash == plan_hash
+    )
+    for _ in range(20):
+        async with store.session() as s:
+            found = (await s.exec(mine)).first()
+            if found is not None:
+                return found
+            last = (
+                await s.exec(select(func.max(StudyVersion.version)).where(StudyVersion.study_id == study.id))
+            ).one()
+            values = {
+                "study_id": study.id,
+                "version": (last or 0) + 1,
+                "plan_hash": plan_hash,
+                "content": study.model_dump(mode="json"),
+                "source_path": path,
+                "created_at": utcnow(),
+            }
+            await s.exec(_insert_ignoring_duplicates(store).values(**values))  # type: ignore[call-overload]
+            found = (await s.exec(mine)).first()
+            if found is not None:
+                return found
+    raise RuntimeError(f"could not record a plan version of study {study.id!r}; start again")

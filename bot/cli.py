@@ -25,6 +25,15 @@ app.add_typer(db_app, name="db")
 err = Console(stderr=True)
 
 
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="On an error, show the traceback; show library warnings (any position)."
+    ),
+) -> None:
+    """`--debug` is read by bot.cli_errors before the command line is parsed; this declares it for --help."""
+
+
 def _logging(settings: Settings, quiet: bool) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(
@@ -54,7 +63,7 @@ async def _session(settings: Settings, study: str, interviewer: str | None, name
     runtime = await Runtime.start(
         settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path]
     )
-    await runtime.engine.recover()
+    # the session finishes its own participant's unfinished work when it opens (ConsoleSession.open)
     return runtime, ConsoleSession(runtime.engine, study_id, name)
 
 
@@ -67,6 +76,8 @@ def chat(
     as_: str = typer.Option("you", "--as", help="Your participant name (resume by using it again)."),
 ) -> None:
     """Be interviewed in the terminal."""
+    if not as_.strip() or len(as_) > 64 or not as_.isprintable():
+        raise _fail(f"--as {as_[:70]!r}: give a name of 1 to 64 printable characters, e.g. --as sam")
     settings = get_settings()
     _logging(settings, quiet=True)
 
@@ -107,7 +118,7 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
     participant = ScriptedParticipant()
     out = session.sender.out
     try:
-        await session.say("hello")
+        await session.open()
         for _ in range(200):
             last = session.sender.last
             if last is None or session.finished:
@@ -280,6 +291,10 @@ def _run(factory) -> None:  # type: ignore[no-untyped-def]
         raise typer.Exit(130) from None
 
 
+from bot.cli_problems import register as _register_problems  # noqa: E402  (db problems)
+
+_register_problems(db_app)
+
 from bot.cli_plan import register as _register_planning  # noqa: E402  (it needs `app` defined)
 
 _register_planning(app)
@@ -302,7 +317,9 @@ _register_purge(db_app)
 
 
 def main() -> None:
-    app()
+    from bot.cli_errors import run as run_reporting_errors
+
+    run_reporting_errors(app)
 
 
 if __name__ == "__main__":

@@ -105,8 +105,13 @@ def export_cmd(
 
 
 def import_cmd(
-    csv_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="transcript_id,text CSV."),
+    csv_file: Path = typer.Argument(..., help="transcript_id,text CSV (UTF-8, or UTF-16 with a BOM)."),
     study: str = typer.Option(..., "--study", help="The study the transcripts belong to."),
+    duplicates: str = typer.Option(
+        "report",
+        "--duplicates",
+        help="A transcript_id with different texts: report (import none of them), first or last.",
+    ),
 ) -> None:
     """Import transcripts in the Anthropic Interviewer dataset layout into a study."""
     from bot import audit
@@ -121,7 +126,7 @@ def import_cmd(
                 )
             current = runtime.catalog.current(study)
             target = Target(study, current.version, current.plan_hash, runtime.engine.pseudonyms)
-            report = await import_csv(runtime.store, csv_file, target)
+            report = await import_csv(runtime.store, csv_file, target, duplicates)
             await audit.record(
                 runtime.store,
                 study,
@@ -139,7 +144,8 @@ def import_cmd(
             typer.echo(f"{csv_file}:{problem}", err=True)
         typer.echo(
             f"imported {report.imported} transcript(s) into {study}; {report.skipped} already there; "
-            f"{len(report.problems)} malformed row(s)"
+            f"{report.repeated} repeated row(s) read once; {report.chose_between} id(s) with several texts "
+            f"chosen by --duplicates; {len(report.problems)} problem(s)"
         )
         if report.problems:
             raise typer.Exit(1)

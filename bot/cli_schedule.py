@@ -45,10 +45,12 @@ def invite_cmd(
         )
     # Discord members are addressed by user id in DMs, as when they write to the bot themselves
     workspace = "dm" if platform == "discord" else workspace
+    from bot.text_files import NotText, read_text
+
     try:
-        text = roster.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{roster}: cannot be read as UTF-8 CSV ({exc})") from None
+        text = read_text(roster, max_bytes=100 * 2**20, what="a roster CSV with a user_id column")
+    except NotText as exc:
+        raise _fail(str(exc)) from None
     members, problems = parse_roster(text, platform, workspace)
     for problem in problems:
         typer.echo(f"{roster}: {problem}", err=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot import command_words
 from bot.messages import Choice
 
 
@@ -36,12 +37,9 @@ YES = frozenset({"yes", "y", "ok", "okay", "sure", "i agree", "agree", "yes, i a
 NO = frozenset({"no", "n", "no thanks", "no, thanks", "decline", "2"})
 
 
-def parse_command(text: str) -> str | None:
-    """A whole message that is exactly a command word (optionally with / or !) is a command."""
-    word = text.strip().lower().lstrip("/!").strip()
-    if word.startswith("snooze ") and len(word) <= 20:  # `snooze 2d`: the argument travels in the name
-        return "snooze " + word.split(None, 1)[1].replace(" ", "")
-    return word if word in COMMANDS else None
+def parse_command(text: str, languages: frozenset[str] = frozenset({"en"})) -> str | None:
+    """A whole message that is a command, as people write it (see `bot.command_words` for the rule)."""
+    return command_words.parse_command(text, languages)
 
 
 # ---- events ----------------------------------------------------------------------------------------
@@ -56,6 +54,7 @@ class Begin:
 class Message:
     text: str
     attachments: int = 0
+    cut_from: int = 0  # the length of a message that was cut to MAX_MESSAGE_CHARS (0: not cut)
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class Click:
 @dataclass(frozen=True)
 class Command:
     name: str
+    said: str = ""  # the words the command was recognised in ("cancel" for `stop`), when typed
 
 
 @dataclass(frozen=True)

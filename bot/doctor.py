@@ -101,6 +101,29 @@ async def unalerted(settings: Settings, days: int = 7) -> Check | None:
     )
 
 
+async def set_aside(settings: Settings) -> Check:
+    """Messages set aside after three failed tries (see bot.dead_letters): each one is a participant
+    waiting for an answer, so any is a problem to look at."""
+    from bot.dead_letters import dead_letters
+    from bot.storage import Store
+
+    store = Store(settings.database_url)
+    try:
+        found = await dead_letters(store)
+    finally:
+        await store.close()
+    if not found:
+        return Check("set-aside messages", True, "none")
+    kinds = {"in": "received", "out": "to send"}
+    counts = ", ".join(f"{sum(1 for d in found if d.kind == k)} {word}" for k, word in kinds.items())
+    return Check(
+        "set-aside messages",
+        False,
+        f"{len(found)} message(s) could not be processed after three tries ({counts})",
+        "See them with `interviewer db problems`, mend the cause, then `interviewer db problems --retry in:ID`.",
+    )
+
+
 def manifest_scopes(path: Path = MANIFEST) -> set[str]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return set(((data.get("oauth_config") or {}).get("scopes") or {}).get("bot") or [])
@@ -230,6 +253,7 @@ async def run(settings: Settings) -> list[Check]:
     found = [await database(settings)]
     if found[0] and found[0].ok:
         found.append(await unalerted(settings))
+        found.append(await set_aside(settings))
     found += [await slack(settings), await discord(settings), await claude(settings)]
     return [c for c in found if c is not None]
 

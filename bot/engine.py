@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,13 +30,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import claude_trouble as trouble
+from bot import dead_letters, invitations
 from bot import engine_sql as q
 from bot import interview as sm
-from bot import invitations
 from bot.catalog import Catalog
+from bot.command_words import language_codes
 from bot.coverage import dispose
 from bot.errors import InterviewerUnavailable
-from bot.inbox import Inbox, clean_text, coalesce, event_for
+from bot.inbox import Inbox, clean_text, coalesce, event_for, inbound_values
 from bot.interviewer.base import Interviewer, Move, MoveKind
 from bot.messages import Address, Inbound, Sender, utcnow
 from bot.moves import ABUSE_END, DISTRESS_PAUSE, PendingMove, TranscriptCache, pending_move
@@ -99,38 +100,33 @@ class Engine:
         self._deadlines: dict[str, float] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.transcripts = TranscriptCache()  # the interviewer's context without re-reading every turn
+        # command words are recognised in English and in every study's own language
+        self.languages = language_codes(study.language for study in catalog.studies())
 
     def register_sender(self, platform: str, sender: Sender) -> None:
         self.dispatcher.senders[platform] = sender
 
     # ---- inbound -----------------------------------------------------------------------------------
 
-    async def receive(self, inbound: Inbound) -> bool:
-        """Store the event durably and schedule its processing. False if this event was already received."""
+    async def receive(self, inbound: Inbound, *, schedule: bool = True) -> bool:
+        """Store the event durably and schedule its processing. False if this event was already received
+        (or cannot be stored: an address longer than the platforms' own ids). The text is normalised
+        here, once, for every adapter (`bot.normalize`). With `schedule` False the caller processes."""
+        values = inbound_values(inbound, self.settings.max_message_chars)
+        if values is None:
+            log.warning("refused an inbound event whose sender id is longer than any platform's ids")
+            return False
         who = inbound.sender
-        values = {
-            "dedupe_key": inbound.dedupe_key[:200],
-            "participant_key": who.key,
-            "platform": who.platform,
-            "workspace": who.workspace,
-            "user_id": who.user_id,
-            "text": inbound.text,
-            "prompt": inbound.prompt,
-            "choice": inbound.choice,
-            "interview_id": inbound.interview_id,
-            "attachments": inbound.attachments,
-            "study_id": inbound.study_id,
-            "received_at": inbound.received_at,
-            "attempts": 0,
-        }
         try:
             # Core, autocommit: the hot path's first write, durable before anything else happens
             await self.store.execute_one(q.INSERT_INBOX, values)
         except IntegrityError:
             # Already stored: a retry or duplicate. Make sure it gets processed if the first try crashed.
-            self.kick(who, delay=0)
+            if schedule:
+                self.kick(who, delay=0)
             return False
-        self.kick(who, delay=0 if inbound.is_click else self.settings.coalesce_seconds)
+        if schedule:
+            self.kick(who, delay=0 if inbound.is_click else self.settings.coalesce_seconds)
         return True
 
     def kick(self, who: Address, delay: float = 0) -> None:
@@ -185,10 +181,49 @@ class Engine:
     async def process(self, who: Address) -> None:
         """Handle all of `who`'s unprocessed events, ask the interviewer where needed, and send replies."""
         async with self._writing(who):
-            work = await self._apply_inbox(who)
+            try:
+                work = await self._apply_inbox(who)
+            except Exception as exc:
+                self.transcripts.forget()  # the failed transaction may have cached turns it never wrote
+                if dead_letters.is_transient(exc):
+                    raise
+                work = await self._apply_one_by_one(who)
             await self._finish(work)
             for pending in work.moves:
                 await self._finish(await self._answer(pending))
+
+    async def _apply_one_by_one(self, who: Address) -> _Work:
+        """After a failure: apply `who`'s events one at a time, each in its own transaction, so that one
+        which keeps failing is set aside (a dead letter) and the others, in order, still go on."""
+        work = _Work()
+        async with self.store.connection() as c:
+            rows = (await c.execute(q.UNPROCESSED_INBOX, {"key": who.key})).all()
+        for group in coalesce(rows, self.languages):
+            await self._apply_group(who, [row.id for row in group], work)
+        return work
+
+    async def _apply_group(self, who: Address, ids: list[int], work: _Work) -> None:
+        while True:
+            tries = await dead_letters.count_try(self.store, ids)  # counted first: a crash counts too
+            if tries == 0:
+                return  # another worker processed them meanwhile
+            if tries > dead_letters.MAX_ATTEMPTS:
+                lease = self.dispatcher.lease(who.platform)
+                work.rows += await dead_letters.set_aside(self.store, ids, who, self.clock(), lease)
+                return
+            try:
+                done = await self._apply_inbox(who, ids)
+            except Exception as exc:
+                self.transcripts.forget()
+                if dead_letters.is_transient(exc):
+                    raise
+                await dead_letters.note_failure(self.store, ids, exc)
+                await dead_letters.pause_before_retry(tries)
+                continue
+            work.rows += done.rows
+            work.answered += done.answered
+            work.moves += done.moves
+            return
 
     async def _finish(self, work: _Work) -> None:
         """After commit: send the claimed rows, then update answered buttons."""
@@ -221,12 +256,16 @@ class Engine:
         params = {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id}
         return (await s.exec(query, params=params)).one(), False
 
-    async def _apply_inbox(self, who: Address) -> _Work:
+    async def _apply_inbox(self, who: Address, ids: list[int] | None = None) -> _Work:
+        """Apply `who`'s unprocessed events (or only the rows `ids`) in one transaction."""
         work = _Work()
         async with self.store.session() as s:
             # mark the rows processed and read them in one statement; Core rows, read-only
             connection = await s.connection()
-            found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
+            if ids is None:
+                found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
+            else:
+                found = await connection.execute(q.CLAIM_INBOX_IDS, {"ids": ids, "now": self.clock()})
             rows = sorted(found.all(), key=lambda row: row.id)
             if not rows:
                 return work
@@ -234,7 +273,7 @@ class Engine:
             if participant.unreachable:  # they wrote to us, so messages reach them again
                 participant.unreachable = False
                 s.add(participant)
-            for n, group in enumerate(coalesce(rows)):
+            for n, group in enumerate(coalesce(rows, self.languages)):
                 await self._apply_event(s, participant, who, group, work, interview if n == 0 else _LOOK_UP)
             for interview, address in work._due:
                 study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
@@ -268,7 +307,7 @@ class Engine:
         interview: Interview | None | object = _LOOK_UP,
     ) -> None:
         first = rows[0]
-        event = event_for(rows)
+        event = event_for(rows, self.languages)
         if interview is _LOOK_UP:
             interview = await self._interview_for(s, participant, first)
         assert interview is None or isinstance(interview, Interview)
@@ -297,6 +336,8 @@ class Engine:
             and not sm.reopens(sm.State(interview.state), sm.Progress.from_json(interview.data))
         ):
             study_id = first.study_id or (interview.study_id if interview else None) or self._default_study()
+            if study_id is not None and self.catalog.get(study_id) is None:  # e.g. an old invitation's button
+                study_id = None
             closed = study_id is not None and not await self._study_open(s, study_id)
             if study_id is None or closed:
                 text = (
@@ -686,19 +727,52 @@ class Engine:
                     .where(col(Interview.move_due_at) <= now)
                 )
             ).all()
+        # every participant's work, and the sending, is its own failure boundary: one person's failing
+        # event is logged (and, after repeated failures, set aside) while everyone else's goes on
         for platform, workspace, user_id in inbox:
-            await self.process(Address(platform, workspace, user_id))
+            await self._bounded(self.process(Address(platform, workspace, user_id)))
         for interview_id, platform, workspace, user_id in due:
-            who = Address(platform, workspace, user_id)
-            async with self._writing(who):
-                async with self.store.session() as s:
-                    interview = await s.get(Interview, interview_id)
-                    if interview is None:
-                        continue
-                    study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
-                    pending = await pending_move(
-                        s, interview, study, who, self.settings.max_message_chars, self.transcripts
+            await self._bounded(self._answer_due(interview_id, Address(platform, workspace, user_id)))
+        await self._bounded(self.dispatcher.send_due())
+
+    async def catch_up(self, who: Address) -> None:
+        """Finish what a crash left undone for one participant only (a terminal session's start)."""
+        await self._bounded(self.process(who))
+        async with self.store.session() as s:
+            due = (
+                await s.exec(
+                    select(Interview.id)
+                    .join(Participant)
+                    .where(
+                        col(Interview.move_due_at) <= self.clock(),
+                        Participant.platform == who.platform,
+                        Participant.workspace == who.workspace,
+                        Participant.user_id == who.user_id,
                     )
-                if pending is not None:
-                    await self._finish(await self._answer(pending))
-        await self.dispatcher.send_due()
+                )
+            ).all()
+        for interview_id in due:
+            await self._bounded(self._answer_due(interview_id, who))
+        await self._bounded(self.dispatcher.send_due(who))
+
+    @staticmethod
+    async def _bounded(work: Awaitable[object]) -> None:
+        try:
+            await work
+        except Exception as exc:
+            log.error("a participant's work failed and will be retried: %s", type(exc).__name__)
+            log.debug("the failure", exc_info=exc)
+
+    async def _answer_due(self, interview_id: int, who: Address) -> None:
+        """Ask the interviewer for a move that is due (after a restart, or a retry after an outage)."""
+        async with self._writing(who):
+            async with self.store.session() as s:
+                interview = await s.get(Interview, interview_id)
+                if interview is None:
+                    return
+                study = await self.catalog.at(self.store, interview.study_id, interview.study_version)
+                pending = await pending_move(
+                    s, interview, study, who, self.settings.max_message_chars, self.transcripts
+                )
+            if pending is not None:
+                await self._finish(await self._answer(pending))

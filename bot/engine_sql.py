@@ -31,6 +31,18 @@ CLAIM_INBOX = (
     .values(processed_at=bindparam("now"))
     .returning(*INBOX.c)
 )
+# The same, for chosen rows only: after a failure each event is tried on its own (bot.dead_letters).
+CLAIM_INBOX_IDS = (
+    sa.update(INBOX)
+    .where(INBOX.c.id.in_(bindparam("ids", expanding=True)), INBOX.c.processed_at.is_(None))
+    .values(processed_at=bindparam("now"))
+    .returning(*INBOX.c)
+)
+UNPROCESSED_INBOX = (
+    sa.select(INBOX)
+    .where(INBOX.c.participant_key == bindparam("key"), INBOX.c.processed_at.is_(None))
+    .order_by(INBOX.c.id)
+)
 INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
 # Built once, with bind parameters; an UPDATE without .values() sets the columns its parameters name.

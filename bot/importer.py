@@ -12,6 +12,7 @@ consent to public release.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 from collections.abc import Iterator
@@ -25,9 +26,12 @@ from bot.messages import Address, utcnow
 from bot.pseudonym import Pseudonyms
 from bot.storage import Store
 from bot.storage.models import ConsentRecord, Interview, Participant, Turn
+from bot.text_files import read_text
 
 PLATFORM = "import"
 BATCH = 200
+MAX_IMPORT_BYTES = 2 * 2**30
+DUPLICATES = ("report", "first", "last")  # what to do with a transcript id that has several texts
 MARKER = re.compile(r"^(Assistant|AI|User):[ \t]?", re.MULTILINE)
 ROLES = {"Assistant": "interviewer", "AI": "interviewer", "User": "participant"}
 
@@ -50,6 +54,8 @@ def parse_transcript(text: str) -> list[tuple[str, str]]:
 class ImportReport:
     imported: int = 0
     skipped: int = 0  # already imported earlier
+    repeated: int = 0  # rows that repeat an earlier row of the file exactly
+    chose_between: int = 0  # transcript ids with several texts, of which --duplicates chose one
     problems: list[str] = field(default_factory=list)  # "line N: what is wrong"
 
 
@@ -60,50 +66,47 @@ class DatasetRow:
     turns: list[tuple[str, str]]
 
 
-def dataset_rows(path: Path, report: ImportReport) -> Iterator[DatasetRow]:
+def _read_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, str, str]]:
+    """(line, transcript_id, text) of every well-formed row; malformed ones go to `report.problems`."""
+    text = read_text(path, max_bytes=MAX_IMPORT_BYTES, what="a CSV file with a header `transcript_id,text`")
     csv.field_size_limit(sys.maxsize)  # a long interview is one very large quoted field
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
+    # strict: a quote left open is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        report.problems.append("line 1: the file is empty; expected a header `transcript_id,text`")
+        return
+    except csv.Error as exc:
+        report.problems.append(f"line 1: unreadable CSV ({exc})")
+        return
+    columns = [h.strip().lower() for h in header]
+    if "transcript_id" not in columns or "text" not in columns:
+        report.problems.append(
+            f"line 1: header must name `transcript_id` and `text`, found {header[:5]!r:.200}"
+        )
+        return
+    id_at, text_at = columns.index("transcript_id"), columns.index("text")
+    start = reader.line_num + 1
+    while True:
         try:
-            header = next(reader)
+            values = next(reader)
         except StopIteration:
-            report.problems.append("line 1: the file is empty; expected a header `transcript_id,text`")
             return
         except csv.Error as exc:
-            report.problems.append(f"line 1: unreadable CSV ({exc})")
+            report.problems.append(f"line {start}: unreadable CSV ({exc}); the rest of the file was skipped")
             return
-        columns = [h.strip().lower() for h in header]
-        if "transcript_id" not in columns or "text" not in columns:
-            report.problems.append(f"line 1: header must name `transcript_id` and `text`, found {header!r}")
-            return
-        id_at, text_at = columns.index("transcript_id"), columns.index("text")
-        start = reader.line_num + 1
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                report.problems.append(
-                    f"line {start}: unreadable CSV ({exc}); the rest of the file was skipped"
-                )
-                return
-            line, start = start, reader.line_num + 1
-            if not values or not any(v.strip() for v in values):
-                continue
-            if len(values) != len(columns):
-                report.problems.append(f"line {line}: expected {len(columns)} columns, found {len(values)}")
-                continue
-            transcript_id, text = values[id_at].strip(), values[text_at]
-            if not transcript_id or len(transcript_id) > 32:
-                report.problems.append(f"line {line}: transcript_id must be 1-32 characters")
-                continue
-            try:
-                turns = parse_transcript(text)
-            except ValueError as exc:
-                report.problems.append(f"line {line} ({transcript_id}): {exc}")
-                continue
-            yield DatasetRow(line, transcript_id, turns)
+        line, start = start, reader.line_num + 1
+        if not values or not any(v.strip() for v in values):
+            continue
+        if len(values) != len(columns):
+            report.problems.append(f"line {line}: expected {len(columns)} columns, found {len(values)}")
+            continue
+        transcript_id = values[id_at].strip()
+        if not transcript_id or len(transcript_id) > 32:
+            report.problems.append(f"line {line}: transcript_id must be 1-32 characters")
+            continue
+        yield line, transcript_id, values[text_at]
 
 
 @dataclass(frozen=True)
@@ -119,17 +122,58 @@ class Target:
         return self.pseudonyms.code(self.study_id, Address(PLATFORM, self.study_id, transcript_id))
 
 
-async def import_csv(store: Store, path: Path, target: Target) -> ImportReport:
+def _chosen(
+    rows: list[tuple[int, str, str]], duplicates: str, report: ImportReport
+) -> list[tuple[int, str, str]]:
+    """One row per transcript id. A repeat with the same text is dropped quietly; rows of one id with
+    different texts are kept as `duplicates` says: `first`, `last`, or (`report`) none, each reported."""
+    by_id: dict[str, list[tuple[int, str, str]]] = {}
+    for row in rows:
+        by_id.setdefault(row[1], []).append(row)
+    chosen = []
+    for transcript_id, same in by_id.items():
+        texts = {text for _, _, text in same}
+        if len(texts) == 1:
+            report.repeated += len(same) - 1
+            chosen.append(same[0])
+            continue
+        lines = ", ".join(str(line) for line, _, _ in same)
+        if duplicates == "report":
+            report.problems.append(
+                f"lines {lines}: transcript_id {transcript_id!r} has {len(texts)} different texts; none "
+                "was imported (choose one with --duplicates first or --duplicates last)"
+            )
+            continue
+        report.chose_between += 1
+        chosen.append(same[0] if duplicates == "first" else same[-1])
+    return sorted(chosen)
+
+
+def dataset_rows(path: Path, report: ImportReport, duplicates: str = "report") -> Iterator[DatasetRow]:
+    """The rows to import, in file order; see `_chosen` for transcript ids that appear more than once."""
+    if duplicates not in DUPLICATES:
+        raise ValueError(f"--duplicates {duplicates!r}: use one of {', '.join(DUPLICATES)}")
+    for line, transcript_id, text in _chosen(list(_read_rows(path, report)), duplicates, report):
+        try:
+            turns = parse_transcript(text)
+        except ValueError as exc:
+            report.problems.append(f"line {line} ({transcript_id}): {exc}")
+            continue
+        yield DatasetRow(line, transcript_id, turns)
+
+
+async def import_csv(store: Store, path: Path, target: Target, duplicates: str = "report") -> ImportReport:
     """Read `path` into the target study; importing the same file twice adds nothing."""
     report = ImportReport()
     batch: list[DatasetRow] = []
-    for row in dataset_rows(path, report):
+    for row in dataset_rows(path, report, duplicates):
         batch.append(row)
         if len(batch) >= BATCH:
             await _store(store, batch, target, report)
             batch = []
     if batch:
         await _store(store, batch, target, report)
+    report.problems.sort(key=lambda problem: int(re.findall(r"\d+", problem)[0]))  # in file order
     return report
 
 

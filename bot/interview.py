@@ -94,6 +94,7 @@ __all__ = [  # the vocabulary (from bot.conversation) and the transitions
     "NOTHING_HELD_TEXT",
     "OPTIN_TEXT",
 ]
+from bot import command_words
 from bot.messages import Choice
 from bot.study import Study, SurveyItem, parse_duration
 
@@ -113,6 +114,10 @@ NOT_NOW_LABEL = "Not now"
 NOT_NOW_TEXT = (
     "No problem, thank you for letting us know. You will not be reminded about this invitation. "
     "If you would like to take part later, type `start` here at any time."
+)
+CUT_TEXT = (
+    "Your message was {total:,} characters long, more than I can take in one message, so I kept the "
+    "first {kept:,}. If the rest matters, send it in a few shorter messages."
 )
 UNDER_WAY_TEXT = (
     "You are already taking part. To continue later type `pause`; to end the interview type `stop`."
@@ -197,7 +202,8 @@ def _match(text: str, say: Say) -> Choice | None:
             return say.choices[0]
         if t in NO:
             return say.choices[1]
-    if t.isdigit() and 1 <= int(t) <= len(say.choices) and not say.choices[0].label.isdigit():
+    # bounded before int(): a pasted number thousands of digits long is an answer, not an error
+    if t.isdigit() and len(t) <= 3 and 1 <= int(t) <= len(say.choices) and not say.choices[0].label.isdigit():
         return say.choices[int(t) - 1]
     return None
 
@@ -207,7 +213,17 @@ def _match(text: str, say: Say) -> Choice | None:
 
 def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
     """Advance one event. Pure: returns the new state, new progress and the effects to carry out."""
+    result = _step(study, state, progress, event)
+    if isinstance(event, Message) and event.cut_from:
+        kept = len(event.text)
+        result.effects.insert(0, Say(CUT_TEXT.format(kept=kept, total=event.cut_from)))
+    return result
+
+
+def _step(study: Study, state: State, progress: Progress, event: Event) -> Step:
     p = progress.copy()
+    if isinstance(event, Command) and p.confirming_withdraw and _cancels(event):
+        return _confirm_withdraw(study, state, p, Message("no"))  # "cancel" keeps the data
     if isinstance(event, Command):
         return _command(study, state, p, event.name)
     if isinstance(event, Expire):
@@ -287,6 +303,11 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         hint = "Please pick one of the buttons" + (" or type its number." if prompt.choices else ".")
         return Step(state, p, [Say(hint), prompt])
     return _answer(study, state, p, prompt, choice)
+
+
+def _cancels(command: Command) -> bool:
+    """While a withdrawal waits for its yes or no, "cancel" (a synonym of `stop`) means no."""
+    return command.name == "stop" and command_words.is_cancel(command.said)
 
 
 def _not_now(state: State, p: Progress) -> Step:
@@ -436,6 +457,7 @@ def _command(study: Study, state: State, p: Progress, name: str) -> Step:
     if name == "snooze" or name.startswith("snooze "):
         return _snooze(state, p, name.partition(" ")[2] or DEFAULT_SNOOZE)
     # stop
+    p.confirming_withdraw = False  # a withdrawal waiting for its yes or no is not carried out
     if state in TERMINAL:
         return Step(state, p, [Say("There is nothing running to stop.")])
     p.awaiting_move = False

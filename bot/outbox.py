@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import delivery_order
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound, Sender, utcnow
 from bot.storage import Store, core_connection
@@ -28,6 +29,7 @@ from bot.storage.models import OutboxRow, Participant
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 MAX_TRANSIENT_ATTEMPTS = 8
+MAX_SEND_FAILURES = 3  # unexpected errors while sending one row before it is set aside ("dead")
 RESENDABLE = ("reply", "notice")
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 _PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
@@ -229,10 +231,13 @@ class Dispatcher:
                         }
                         continue
                     try:
-                        result.outcomes[row.id] = values = await self._attempt(row)
-                    except BaseException as exc:
+                        values = await self._attempt(row)
+                    except Exception as exc:  # this row's own failure: the others still go out
+                        values = self._failed_unexpectedly(row, exc)
+                    except BaseException as exc:  # the process is going down: stop as a crash would
                         result.failures.append(exc)
                         return
+                    result.outcomes[row.id] = values
                     if values["status"] != "sent":
                         held = values.get("not_before") or self.clock()
                         if held_out is not None:
@@ -296,6 +301,22 @@ class Dispatcher:
             "sent_at": now,
             "error": None,
             "lease_until": None,
+        }
+
+    def _failed_unexpectedly(self, row: Sendable, exc: Exception) -> dict[str, Any]:
+        """An error the adapter did not classify (a bug, a message it cannot render): try again later,
+        and after MAX_SEND_FAILURES tries set the row aside (status `dead`, see `interviewer db problems`)."""
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        log.error("outbox %s could not be sent (try %d): %s", row.id, row.attempts, type(exc).__name__)
+        log.debug("the failure of outbox %s", row.id, exc_info=exc)
+        if row.attempts >= MAX_SEND_FAILURES:
+            return {"status": "dead", "error": error, "lease_until": None}
+        backoff = timedelta(seconds=min(2**row.attempts, 600))
+        return {
+            "status": "pending",
+            "error": error,
+            "lease_until": None,
+            "not_before": self.clock() + backoff,
         }
 
     async def send_due(self, address: Address | None = None, limit: int = 500) -> int:
@@ -362,6 +383,7 @@ class Dispatcher:
             where.append(
                 tuple_(OutboxRow.platform, OutboxRow.workspace, OutboxRow.user_id).not_in(list(held))
             )
+        where.append(~delivery_order.earlier_open(now))
         async with self.store.session() as s:
             await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
@@ -371,6 +393,11 @@ class Dispatcher:
                     col(OutboxRow.purpose).not_in(RESENDABLE),
                 )
                 .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
+            )
+            await s.exec(  # type: ignore[call-overload]
+                update(OutboxRow)
+                .where(due, col(OutboxRow.purpose).in_(RESENDABLE), delivery_order.later_sent())
+                .values(status="superseded", error=delivery_order.SUPERSEDED, lease_until=None)
             )
             pick = select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit)
             if self.store.is_postgres:
@@ -396,6 +423,15 @@ class Dispatcher:
                 ).all()
             )
         return rows
+
+    async def release_claims(self, address: Address) -> int:
+        """Let claims on `address`'s rows lapse now (see `bot.delivery_order.release_claims`)."""
+        return await delivery_order.release_claims(self.store, self.clock(), address)
+
+    async def last_sent(self, address: Address) -> Outbound | None:
+        """The latest reply or notice `address` was sent: what they were last asked."""
+        row = await delivery_order.last_sent(self.store, address)
+        return to_outbound(row) if row is not None else None
 
     async def show_answered(self, row: Sendable, label: str) -> None:
         """Update a sent message that carried buttons so it shows the answer and offers no more buttons."""

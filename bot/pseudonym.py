@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import secrets
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.messages import Address
 from bot.storage import Store
 from bot.storage.models import Setting
@@ -25,9 +27,14 @@ class Pseudonyms:
         """Use the configured key, else the instance's generated key (created once, kept in the database)."""
         if configured:
             return cls(configured.encode())
-        async with store.session() as s:
-            row = await s.get(Setting, "pseudonym_key")
-            if row is None:
-                row = Setting(name="pseudonym_key", value=secrets.token_hex(32))
-                s.add(row)
+        try:
+            async with store.session() as s:
+                row = await s.get(Setting, "pseudonym_key")
+                if row is None:
+                    row = Setting(name="pseudonym_key", value=secrets.token_hex(32))
+                    s.add(row)
+        except IntegrityError:  # another worker starting at the same moment stored its key first: use it
+            async with store.session() as s:
+                row = await s.get(Setting, "pseudonym_key")
+            assert row is not None
         return cls(row.value.encode())

@@ -158,6 +158,8 @@ class Settings(BaseSettings):
         for prefix in ("postgresql://", "postgres://"):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
+        if not url.startswith(("sqlite+aiosqlite:", "postgresql+psycopg:")):
+            raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host/database")
         return url
 
     @property

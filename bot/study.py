@@ -22,27 +22,33 @@ from pydantic import (
 )
 
 from bot.errors import StudyError
+from bot.text_files import NotText, read_text
 
 MAX_STUDY_BYTES = 1_000_000
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,7})\s*([mhdw])\s*$")
+MAX_DURATION = timedelta(days=3650)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _ACCESS = re.compile(r"^(slack|discord|console):[^\s:]+$")
 
 
 def parse_duration(text: str) -> timedelta:
-    """'90m', '36h', '2d', '1w' -> timedelta."""
-    match = _DURATION.match(text)
+    """'90m', '36h', '2d', '1w' -> timedelta; at most MAX_DURATION (anything longer is a mistake, and
+    adding it to a date could overflow)."""
+    match = _DURATION.match(text) if isinstance(text, str) and len(text) <= 32 else None
     if not match:
-        raise ValueError(f"{text!r} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
+        raise ValueError(f"{text!r:.40} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
     n, unit = int(match[1]), match[2]
-    return {
+    length = {
         "m": timedelta(minutes=n),
         "h": timedelta(hours=n),
         "d": timedelta(days=n),
         "w": timedelta(weeks=n),
-    }[unit]
+    }
+    if length[unit] > MAX_DURATION:
+        raise ValueError(f"{text!r} is too long; a duration is at most {MAX_DURATION.days} days")
+    return length[unit]
 
 
 def _unique_ids(items: list[Any], what: str) -> list[Any]:
@@ -324,31 +330,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file. Every problem is reported, each naming the file and field."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise StudyError([f"{path}: no such file; give the path of a study YAML file (see studies/)"])
     try:
-        size = path.stat().st_size
-        if size > MAX_STUDY_BYTES:  # checked before reading, so a huge file is never loaded
-            raise StudyError(
-                [f"{path}: the file is {size:,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"]
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_STUDY_BYTES + 1)
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise StudyError([f"{path}: cannot be read ({reason}); check the path and its permissions"]) from None
-    if not raw.strip():
+        text = read_text(path, max_bytes=MAX_STUDY_BYTES, what="a study YAML file (see studies/)")
+    except NotText as exc:
+        raise StudyError([str(exc)]) from None
+    if not text.strip():
         raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
-    if len(raw) > MAX_STUDY_BYTES:
-        raise StudyError(
-            [f"{path}: the file is {len(raw):,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"]
-        )
-    if b"\x00" in raw:
-        raise StudyError([f"{path}: this looks like a binary file, not a YAML study file"])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise StudyError([f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # safe: a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -358,7 +347,16 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(
             [f"{path}: {where}YAML syntax error: {problem}; check indentation and quoting"]
         ) from None
-    return parse_study(data, str(path))
+    except RecursionError:
+        raise StudyError(
+            [f"{path}: the YAML is nested too deeply to be a study file; start from studies/ai-at-work.yaml"]
+        ) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a number with thousands of digits
+        raise StudyError([f"{path}: a value cannot be read ({str(exc)[:120]}); check the numbers"]) from None
+    try:
+        return parse_study(data, str(path))
+    except RecursionError:
+        raise StudyError([f"{path}: the YAML is nested too deeply to be a study file"]) from None
 
 
 def find_studies(directory: Path) -> list[Path]:

@@ -213,21 +213,40 @@ def test_file_with_only_comments_is_reported_as_having_no_fields(tmp_path):
 def test_binary_file_is_reported_as_binary(tmp_path):
     path = tmp_path / "image.yaml"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    assert only_problem(path) == f"{path}: this looks like a binary file, not a YAML study file"
+    assert only_problem(path).startswith(f"{path}: looks binary (it has NUL bytes), not text")
 
 
-def test_non_utf8_file_names_the_byte_and_says_save_as_utf8(tmp_path):
+def test_non_utf8_file_names_the_byte_the_likely_encoding_and_says_save_as_utf8(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("title: Caf\xe9\n".encode("latin-1"))
-    assert only_problem(path) == f"{path}: not UTF-8 text (byte 10); save the file as UTF-8"
+    problem = only_problem(path)
+    assert problem.startswith(
+        f"{path}:1: not UTF-8 text (byte 10); it looks like Windows-1252 (Latin-1). Save it"
+    )
+    assert "UTF-8" in problem.partition("Save it")[2]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_utf8_with_bom_and_utf16_with_bom_are_read(tmp_path, encoding):
+    path = tmp_path / "marked.yaml"
+    source = Path(__file__).resolve().parent.parent / "studies" / "teachers.yaml"
+    path.write_text(source.read_text(encoding="utf-8") + "\n# Grüße 中文\n", encoding=encoding)
+    assert load_study(path).id == "teachers"
+
+
+def test_a_folder_and_deep_nesting_are_reported_not_raised(tmp_path):
+    assert only_problem(tmp_path).startswith(f"{tmp_path}: is a folder; give the path of a study YAML file")
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("id: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested too deeply" in only_problem(deep)
 
 
 def test_huge_file_is_refused_with_its_size_and_the_limit(tmp_path):
     path = tmp_path / "huge.yaml"
     path.write_bytes(b"# " + b"x" * MAX_STUDY_BYTES + b"\n")
     size = path.stat().st_size
-    assert only_problem(path) == (
-        f"{path}: the file is {size:,} bytes; a study file must be under {MAX_STUDY_BYTES:,} bytes"
+    assert only_problem(path).startswith(
+        f"{path}: is {size:,} bytes, over the {MAX_STUDY_BYTES:,}-byte limit for a study YAML file"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -167,14 +167,21 @@ class InboxRow(SQLModel, table=True):
     study_id: str | None = None
     received_at: datetime = _ts()
     processed_at: datetime | None = _ts_null(index=True)
-    attempts: int = 0
+    attempts: int = 0  # tries after a failed first one; at bot.dead_letters.MAX_ATTEMPTS it is set aside
     retry_at: datetime | None = _ts_null()
+    original_chars: int | None = None  # set when the text was cut to MAX_MESSAGE_CHARS: its full length
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the last failure
+    dead_at: datetime | None = _ts_null(
+        index=True
+    )  # set aside (a dead letter): see `interviewer db problems`
 
 
 class OutboxRow(SQLModel, table=True):
     """An outbound message. The UNIQUE key makes queueing idempotent; status makes sending once."""
 
     __tablename__ = "outbox"
+    # one person's messages in order: the dispatcher looks for earlier and later rows to the same person
+    __table_args__ = (Index("ix_outbox_recipient", "platform", "workspace", "user_id", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
     platform: str = Field(max_length=16)
@@ -185,7 +192,8 @@ class OutboxRow(SQLModel, table=True):
     prompt: str | None = None
     interview_id: int | None = Field(default=None, index=True)
     purpose: str = Field(default="reply", max_length=24)  # reply | notice | invitation | reminder ...
-    status: str = Field(default="pending", index=True, max_length=16)  # pending|sending|sent|failed|cancelled
+    # pending | sending | sent | failed | cancelled | superseded (the conversation moved on) | dead
+    status: str = Field(default="pending", index=True, max_length=16)
     lease_until: datetime | None = _ts_null()  # a 'sending' row whose lease ran out was interrupted
     attempts: int = 0
     not_before: datetime = _ts()

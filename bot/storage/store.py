@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url
+from filelock import FileLock, Timeout
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
@@ -19,6 +21,8 @@ from bot.storage import sqlite_inline
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_KEY = 0x696E7476  # PostgreSQL advisory lock id for migrations ("intv")
+MIGRATION_WAIT_SECONDS = 120.0
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
@@ -105,13 +109,43 @@ class Store:
                     raise
 
     async def upgrade(self) -> None:
-        """Apply Alembic migrations up to the newest revision."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        """Apply Alembic migrations up to the newest revision, one process at a time: workers starting
+        together on one database wait for each other instead of racing to create the same tables."""
+        if self.is_postgres:
+            async with self.engine.begin() as conn:
+                # held until this transaction (the whole upgrade) commits; a second worker then finds
+                # the database at the newest revision and has nothing to do
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                await conn.run_sync(_upgrade)
+            return
+        async with _file_lock(self.url):
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade)
 
     async def close(self) -> None:
         await self.engine.dispose()
         await self.autocommit_engine.dispose()
+
+
+@asynccontextmanager
+async def _file_lock(url: str) -> AsyncIterator[None]:
+    """An exclusive lock on `<database file>.lock` (released by the system if the process dies)."""
+    database = make_url(url).database
+    if not database or database == ":memory:":  # one process owns an in-memory database
+        yield
+        return
+    lock = FileLock(f"{database}.lock", timeout=MIGRATION_WAIT_SECONDS)
+    try:
+        await asyncio.to_thread(lock.acquire)
+    except Timeout:
+        raise RuntimeError(
+            f"another process has been migrating {database} for {MIGRATION_WAIT_SECONDS:g} s; "
+            f"if none is running, delete {database}.lock and start again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def alembic_config(connection: Connection | None = None) -> Any:

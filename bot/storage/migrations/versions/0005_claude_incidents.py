@@ -1,7 +1,7 @@
 """claude incidents: outages, permanent rejections and refusals per interview move
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.models
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,117 @@
+"""How every `interviewer` command fails: one line saying what is wrong and how to fix it, exit status 2.
+
+Commands raise; this module turns what they raise into that line. `--debug` (anywhere on the command
+line) shows the traceback instead, and the warnings libraries emit (scikit-learn's ConvergenceWarning,
+for one), which otherwise go to the log at DEBUG level rather than onto the researcher's screen.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+DEBUG_FLAG = "--debug"
+BUG = "this is a bug in interviewer; run the command again with --debug and report what it prints"
+log = logging.getLogger("interviewer.cli")
+
+
+def _file_problem(exc: OSError) -> str:
+    where = exc.filename or "a file"
+    if exc.errno == errno.ENOSPC:
+        return f"{where}: the disk is full; free some space or choose another folder"
+    if isinstance(exc, PermissionError):
+        return f"{where}: permission denied; choose a path you may write to, or fix its permissions"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where}: is a folder; give a file path"
+    if isinstance(exc, FileExistsError):
+        return f"{where}: is a file, where a folder is needed; check the path"
+    if isinstance(exc, NotADirectoryError):
+        return f"{where}: a part of this path is a file, not a folder; check the path"
+    if isinstance(exc, FileNotFoundError):
+        return f"{where}: no such file or folder; check the path"
+    return f"{where}: {exc.strerror or exc}; check the path and its permissions"
+
+
+def _database_problem(exc: Exception) -> str:
+    from bot.settings import get_settings
+
+    try:
+        from sqlalchemy import make_url
+
+        url = make_url(get_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # the URL itself is what is wrong
+        url = "DATABASE_URL"
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+    return f"the database {url} cannot be used ({detail}); check DATABASE_URL and that the server runs"
+
+
+def _settings_problem(exc: Any) -> str:
+    first = exc.errors()[0]
+    name = "_".join(str(part) for part in first["loc"]).upper() or "a setting"
+    return f"{name}: {first['msg']}; fix it in the environment or .env (README: Configuration)"
+
+
+def explain(exc: BaseException) -> list[str]:
+    """The lines to print for an error a command raised."""
+    from alembic.util import CommandError
+    from pydantic import ValidationError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+
+    from bot.errors import InterviewerError, StudyError
+
+    if isinstance(exc, StudyError):
+        return list(exc.problems) or [str(exc)]
+    if isinstance(exc, InterviewerError | ValueError) and type(exc).__module__.startswith("bot."):
+        return str(exc).splitlines() or [type(exc).__name__]
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
+        return [_file_problem(exc)]
+    if isinstance(exc, OperationalError | InterfaceError | DBAPIError | ArgumentError | ConnectionError):
+        return [_database_problem(exc)]
+    if isinstance(exc, CommandError):
+        return [f"database migrations: {exc}; is this database from a newer version of interviewer?"]
+    if isinstance(exc, ValidationError) and exc.title == "Settings":
+        return [_settings_problem(exc)]
+    if isinstance(exc, UnicodeError):
+        return [f"a file is not UTF-8 text ({exc}); save it as UTF-8 and try again"]
+    if isinstance(exc, RecursionError):
+        return ["the input is nested too deeply to be read; check that it is the right file"]
+    if isinstance(exc, MemoryError):
+        return ["the input is too large to fit in memory; split it into smaller files"]
+    return [f"unexpected {type(exc).__name__}: {str(exc)[:300]}", BUG]
+
+
+def _warning_to_log(message: Any, category: type[Warning], filename: str, lineno: int, *_: Any) -> None:
+    log.debug("%s: %s (%s:%d)", category.__name__, message, filename, lineno)
+
+
+def run(app: Callable[..., Any], argv: list[str] | None = None) -> None:
+    """Run the typer `app` with every failure reported as one line (or in full with --debug)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args
+    args = [a for a in args if a != DEBUG_FLAG]
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    warnings.showwarning = _warning_to_log  # handled: logged at DEBUG, not printed
+    try:
+        app(args=args, prog_name="interviewer")
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+    except SystemExit as exc:
+        if isinstance(exc.code, str):  # `raise SystemExit("message")`: the message is the error line
+            sys.stderr.write(f"error: {exc.code}\n")
+            raise SystemExit(2) from None
+        raise
+    except Exception as exc:
+        if debug:
+            traceback.print_exception(exc)
+        lines = explain(exc)
+        for line in lines[:-1]:
+            sys.stderr.write(f"{line}\n")
+        sys.stderr.write(f"error: {lines[-1]}\n")
+        raise SystemExit(2) from None

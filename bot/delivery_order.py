@@ -1,0 +1,93 @@
+"""One person's messages in order, and never late: the outbox queries that keep delivery in sequence.
+
+- A reply or notice waits while an earlier one to the same person is rate limited or being sent by
+  another worker (`earlier_open`).
+- A reply whose turn has been superseded (a later reply to the same person already went out, e.g. after
+  a kill between sending and recording and a lease that ran out) is dropped, not delivered late
+  (`later_sent`).
+- A terminal session, the only way to reach its person, takes over the claims a killed session left
+  (`release_claims`) and can show again what was last sent (`last_sent`).
+Invitations and reminders are scheduled ahead of time and keep their own order; these rules concern
+the conversation (purposes `reply` and `notice`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from bot.messages import Address
+from bot.storage import Store
+from bot.storage.models import OutboxRow
+
+CONVERSATION = ("reply", "notice")
+SUPERSEDED = "the conversation moved on before this was sent; not sent late"
+_LATER = aliased(OutboxRow)
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+
+
+def _same_person_conversation() -> Any:
+    """`_LATER` is a reply or notice to the same person as the outbox row in the outer query."""
+    return and_(
+        _LATER.platform == OutboxRow.platform,
+        _LATER.workspace == OutboxRow.workspace,
+        _LATER.user_id == OutboxRow.user_id,
+        col(_LATER.purpose).in_(CONVERSATION),
+    )
+
+
+def later_sent() -> Any:
+    """A later reply to the same person went out: this one would arrive late and out of order."""
+    return exists().where(_same_person_conversation(), _LATER.id > OutboxRow.id, _LATER.status == "sent")
+
+
+def earlier_open(now: datetime) -> Any:
+    """An earlier reply to the same person is still waiting (rate limited) or being sent elsewhere:
+    this one waits behind it, so one person's messages arrive in order."""
+    waiting = (_LATER.status == "pending") & (_LATER.not_before > now)
+    sending = (_LATER.status == "sending") & (_LATER.lease_until >= now)
+    return and_(
+        col(OutboxRow.purpose).in_(CONVERSATION),
+        exists().where(_same_person_conversation(), _LATER.id < OutboxRow.id, or_(waiting, sending)),
+    )
+
+
+async def release_claims(store: Store, now: datetime, address: Address) -> int:
+    """Let claims on `address`'s rows lapse now. Only for a sender that is the one process able to
+    reach that person (a terminal session): the claims it finds were left by a session that died."""
+    async with store.connection() as conn:
+        released = await conn.execute(
+            update(_OUTBOX)
+            .where(
+                _OUTBOX.c.platform == address.platform,
+                _OUTBOX.c.workspace == address.workspace,
+                _OUTBOX.c.user_id == address.user_id,
+                _OUTBOX.c.status == "sending",
+                _OUTBOX.c.lease_until >= now,
+            )
+            .values(lease_until=now - timedelta(seconds=1))
+        )
+    return int(released.rowcount or 0)
+
+
+async def last_sent(store: Store, address: Address) -> OutboxRow | None:
+    """The latest reply or notice `address` was sent."""
+    async with store.session() as s:
+        return (
+            await s.exec(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.platform == address.platform,
+                    OutboxRow.workspace == address.workspace,
+                    OutboxRow.user_id == address.user_id,
+                    OutboxRow.status == "sent",
+                    col(OutboxRow.purpose).in_(CONVERSATION),
+                )
+                .order_by(col(OutboxRow.id).desc())
+                .limit(1)
+            )
+        ).first()
