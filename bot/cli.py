@@ -175,16 +175,13 @@ def run(
 
     async def main() -> None:
         from bot.runtime import Runtime, settle_memory
+        from bot.scheduler import running_scheduler
 
         runtime = await Runtime.start(settings)
-        from bot.scheduler import Scheduler
-
-        scheduler = Scheduler(runtime.engine, interval=settings.tick_seconds)  # invitations, reminders, waves
-        scheduler.start()
         settle_memory()
         jobs = []
         if slack:
-            from adapters.slack import serve as serve_slack
+            from adapters.slack_run import serve as serve_slack
 
             jobs.append(serve_slack(runtime, http=http, port=port, host=host))
         if discord:
@@ -192,9 +189,9 @@ def run(
 
             jobs.append(serve_discord(runtime))
         try:
-            await asyncio.gather(*jobs)
+            with running_scheduler(runtime):  # the one periodic loop: invitations, reminders, catch-up
+                await asyncio.gather(*jobs)
         finally:
-            scheduler.shutdown()
             await runtime.close()
 
     _run(main)

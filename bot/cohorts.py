@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy.exc import IntegrityError
@@ -40,11 +41,19 @@ _ROLE = re.compile(r"^<?@&?([0-9]+)(?:\|[^>]*)?>?$")
 INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role"
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What a cohort needs to know about a member before inviting them."""
+
+    timezone: str | None  # IANA zone from their profile, None when the platform has none
+    person: bool = True  # False for bots, apps and deactivated accounts: never invited
+
+
 @runtime_checkable
 class Directory(Protocol):
     """What an adapter's sender offers for channel invitations and cohorts (Slack and Discord)."""
 
-    async def user_timezone(self, workspace: str, user_id: str) -> str | None: ...
+    async def profile(self, workspace: str, user_id: str) -> Profile: ...
 
     async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str: ...
 
@@ -153,10 +162,11 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     members = []
     for user_id in member_ids:
         try:
-            tz = await directory.user_timezone(workspace, user_id)
+            profile = await directory.profile(workspace, user_id)
         except DeliveryError:
-            tz = None
-        members.append(Member(Address(platform, members_in, user_id), tz))
+            profile = Profile(None)
+        if profile.person:
+            members.append(Member(Address(platform, members_in, user_id), profile.timezone))
     try:
         report = await invite(engine, study, members, source="members")
     except NotInvitable as exc:

@@ -3,20 +3,26 @@
 Every `interval` seconds one job plans due work (reminders, expiry, follow-up waves, channel counts)
 and then runs the engine's tick, which answers what is unanswered and sends due outbox rows. The job
 has `max_instances=1` and `coalesce=True`: a slow tick is never overlapped or replayed in a burst. Any
-number of processes may run this scheduler against one database; claiming prevents duplicates.
+number of processes may run this scheduler against one database; claiming prevents duplicates. It is the
+process's only periodic loop: adapters do not tick on their own, they `wake` it (e.g. once connected).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.cohorts import refresh_channel_posts
 from bot.due_work import Planned, plan_due_work
 from bot.engine import Engine
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 JOB_ID = "interviewer-tick"
@@ -65,6 +71,15 @@ class Scheduler:
         scheduler.start()
         self._scheduler = scheduler
 
+    def wake(self) -> None:
+        """Run the job now instead of at its next interval (e.g. once an adapter has connected)."""
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.modify_job(JOB_ID, next_run_time=datetime.now(self._scheduler.timezone))
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
     def shutdown(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
@@ -75,3 +90,20 @@ class Scheduler:
         if self._scheduler is None:
             return []
         return [(job.id, job.next_run_time) for job in self._scheduler.get_jobs()]
+
+
+@contextlib.contextmanager
+def running_scheduler(runtime: Runtime) -> Iterator[Scheduler]:
+    """The process's one scheduler: the one already running (`interviewer run` starts it before any
+    adapter), or a new one kept for the duration of the block."""
+    if runtime.scheduler is not None and runtime.scheduler.running:
+        yield runtime.scheduler
+        return
+    scheduler = Scheduler(runtime.engine, interval=runtime.settings.tick_seconds)
+    runtime.scheduler = scheduler
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown()
+        runtime.scheduler = None

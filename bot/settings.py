@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     coalesce_seconds: float = Field(
         default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."
     )
+    slack_coalesce_seconds: float | None = Field(
+        default=None, ge=0, description="The quiet window on Slack; COALESCE_SECONDS when unset."
+    )
+    discord_coalesce_seconds: float | None = Field(
+        default=None, ge=0, description="The quiet window on Discord; COALESCE_SECONDS when unset."
+    )
     retry_after_seconds: float = Field(
         default=60.0,
         gt=0,
@@ -125,6 +131,14 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
+
+    def coalesce_for(self, platform: str) -> float:
+        """The quiet window for one platform. The terminal has none: a person there sends whole lines and
+        waits for the answer, so there is nothing to merge."""
+        if platform == "console":
+            return 0.0
+        own = {"slack": self.slack_coalesce_seconds, "discord": self.discord_coalesce_seconds}.get(platform)
+        return self.coalesce_seconds if own is None else own
 
     @property
     def admin_ids(self) -> frozenset[str]:

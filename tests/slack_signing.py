@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.fakes.slack_api import BOT_USER, TEAM, dm_channel
+from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlack, dm_channel, dm_event
+from tests.fakes.slack_rules import command_wire_text, manifest_escapes_commands
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -42,10 +43,11 @@ def signed_headers(
 class SlackPoster:
     """Sends what Slack would send to the app at `url`, signed with `secret`. Use inside `async with`."""
 
-    def __init__(self, url: str, secret: str, *, team: str = TEAM):
+    def __init__(self, url: str, secret: str, *, team: str = TEAM, fake: FakeSlack | None = None):
         self.url = url
         self.secret = secret
         self.team = team
+        self.fake = fake  # when given, DMs are kept in the fake's history, as Slack keeps them
         self._n = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
 
@@ -97,23 +99,13 @@ class SlackPoster:
 
     def message_event(self, user: str, text: str, *, files: int = 0, **extra: Any) -> dict[str, Any]:
         """A DM event; the text is escaped the way Slack escapes what people type."""
-        ts = f"{time.time():.6f}"
-        wire = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        event: dict[str, Any] = {
-            "type": "message",
-            "channel": dm_channel(user),
-            "user": user,
-            "text": wire,
-            "ts": ts,
-            "event_ts": ts,
-            "client_msg_id": str(uuid.uuid4()),
-            "channel_type": "im",
-            "team": self.team,
-        }
+        if self.fake is not None:  # kept in the DM's history, as Slack keeps it
+            event = self.fake.user_message(user, text, team=self.team, **extra)
+        else:
+            event = dm_event(user, text, self.team, f"{time.time():.6f}", **extra)
         if files:
             event["subtype"] = "file_share"
             event["files"] = [{"id": f"F{i}", "name": f"photo{i}.png"} for i in range(files)]
-        event.update(extra)
         return event
 
     async def message(
@@ -199,8 +191,18 @@ class SlackPoster:
     ) -> tuple[int, str]:
         return await self.post(self.click_body(user, message, label, response_url), FORM)
 
+    async def typed_command(
+        self, user: str, typed: str, response_url: str, *, escape: bool | None = None
+    ) -> tuple[int, str]:
+        """`/interviewer` with `typed` as a person types it (channels picked from the list as #name),
+        sent escaped or not as the app's manifest (or `escape`) says."""
+        assert self.fake is not None, "typed commands need the fake's channels"
+        channels = {c["name"]: c["id"] for c in self.fake.workspace(self.team).channels.values()}
+        escape = manifest_escapes_commands() if escape is None else escape
+        return await self.command(user, command_wire_text(typed, channels, escape), response_url)
+
     async def command(self, user: str, text: str, response_url: str) -> tuple[int, str]:
-        """`/interviewer {text}` typed by `user`; the reply goes to `response_url`."""
+        """`/interviewer {text}` (`text` as Slack sends it); the reply goes to `response_url`."""
         body = urlencode(
             {
                 "token": "legacy-verification-token",

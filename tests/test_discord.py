@@ -459,22 +459,15 @@ async def test_cannot_dm_invitation_marks_participant_unreachable_once(bot: Bot,
 
 
 async def test_non_researcher_status_is_refused_ephemerally(bot: Bot, fake: FakeDiscord) -> None:
-    async def ask(user: str, **options: str) -> dict[str, Any]:
-        payload = await fake.slash(user, "interviewer", "status", **options)
-        await fake.wait_until(
-            lambda: any(c["interaction"] == payload["id"] for c in fake.callbacks), what="reply"
-        )
-        return next(c["body"] for c in fake.callbacks if c["interaction"] == payload["id"])
+    async def ask(user: str, **options: str) -> str:
+        ack, text = await fake.answer(await fake.slash(user, "interviewer", "status", **options))
+        assert ack == {"type": 5, "data": {"flags": 64}}, "deferred first, visible to the caller only"
+        return text
 
     refused = await ask(STRANGER, study="pilot-study")
-    assert refused["type"] == 4 and refused["data"]["flags"] == 64
-    assert (
-        "only the researchers" in refused["data"]["content"] and "discord:222" in refused["data"]["content"]
-    )
-    allowed = await ask(RESEARCHER, study="pilot-study")
-    assert allowed["data"]["flags"] == 64 and "Tools at work" in allowed["data"]["content"]
-    unknown = await ask(RESEARCHER, study="nope")
-    assert "There is no study `nope`" in unknown["data"]["content"]
+    assert "only the researchers" in refused and "discord:222" in refused
+    assert "Tools at work" in await ask(RESEARCHER, study="pilot-study")
+    assert "There is no study `nope`" in await ask(RESEARCHER, study="nope")
 
 
 async def test_take_part_with_dms_closed_explains_how_to_open_them(bot: Bot, fake: FakeDiscord) -> None:

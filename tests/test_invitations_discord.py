@@ -50,12 +50,9 @@ async def command(bot: Bot, user: str, channel_id: str, subcommand: str, **optio
     fake = bot.fake
     payload = fake.command_interaction(user, "interviewer", subcommand, channel_id=channel_id, **options)
     await fake.dispatch("INTERACTION_CREATE", payload)
-    await fake.wait_until(
-        lambda: any(c["interaction"] == payload["id"] for c in fake.callbacks), what="reply"
-    )
-    body = next(c["body"] for c in fake.callbacks if c["interaction"] == payload["id"])
-    assert body["data"]["flags"] == 64  # only the caller sees it
-    return str(body["data"]["content"])
+    ack, text = await fake.answer(payload)
+    assert ack == {"type": 5, "data": {"flags": 64}}  # deferred first; only the caller sees it
+    return text
 
 
 async def click_in_channel(bot: Bot, user: str, message_id: str, label: str) -> str:

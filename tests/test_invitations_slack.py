@@ -87,7 +87,7 @@ async def test_channel_invitation_click_starts_an_interview_and_the_count_update
 
 async def test_channel_members_are_invited_in_their_own_time_zone(sqlite_url: str, study_dir: Path) -> None:
     async with slack_world(sqlite_url, study_dir) as w:
-        w.fake.channel_members["CTEAM"] = ["UBOB", "UCAROL"]
+        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"])
         reply = await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
         assert reply.startswith("2 invitation(s) for `pilot-study` scheduled"), reply
         again = await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c2")
@@ -125,7 +125,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with slack_world(sqlite_url, always_open_study(tmp_path)) as w:
-        w.fake.channel_members["CTEAM"] = ["UBOB", "UCAROL"]
+        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"])
         await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
         await Scheduler(w.runtime.engine).run_once()
         invitation = w.last("UBOB")
@@ -179,7 +179,7 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
             assert (await s.exec(select(Participant).where(Participant.user_id == "UDAVE"))).first() is None
             assert (await s.exec(select(InboxRow))).all() == []
 
-        w.fake.channel_members["CTEAM"] = ["UBOB"]
+        w.fake.add_channel("CTEAM", "team", ["UBOB"])
         await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c2")
         await w.slack.click("UBOB", post, "Not now", w.fake.response_url("bob"))
         await w.fake.wait_for("respond", 4)

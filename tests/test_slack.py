@@ -19,8 +19,9 @@ import pytest
 from aiohttp import web
 from sqlmodel import col, select
 
-from adapters.slack import build_app, check_settings, message_inbound, serve, start_http
+from adapters.slack import build_app, history_inbound, message_inbound
 from adapters.slack_blocks import decode_choice
+from adapters.slack_run import check_settings, serve, start_http
 from bot.errors import RateLimited
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
@@ -89,7 +90,7 @@ async def bot_process(
     runner = await start_http(app, host="127.0.0.1", port=0)
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
     try:
-        async with SlackPoster(url, SECRET) as slack:
+        async with SlackPoster(url, SECRET, fake=fake) as slack:
             yield World(runtime, fake, slack, runner)
     finally:
         await runner.cleanup()
@@ -183,7 +184,8 @@ async def test_retried_event_produces_one_reply(sqlite_url: str, study_dir: Path
         assert len(w.posts()) == 1
         async with w.runtime.store.session() as s:
             rows = (await s.exec(select(InboxRow))).all()
-        assert [r.dedupe_key for r in rows] == [f"slack:{TEAM}:Ev0RETRY"]
+        ts = json.loads(body)["event"]["ts"]
+        assert [r.dedupe_key for r in rows] == [f"slack:{TEAM}:{dm_channel(ALICE)}:{ts}"]
 
 
 async def test_retry_after_a_failed_first_delivery_is_processed(sqlite_url: str, study_dir: Path) -> None:
@@ -420,18 +422,25 @@ async def test_app_home_lists_interviews_and_how_to_withdraw(sqlite_url: str, st
         assert "*Tools at work*" in view and "waiting for your consent" in view and "`withdraw`" in view
 
 
-def test_message_translation_uses_event_id_then_client_msg_id() -> None:
+def test_a_message_is_keyed_by_channel_and_ts_however_it_arrives() -> None:
+    """An event, Slack's retry of it (another event_id) and the same message read from the history after
+    downtime are one inbox row."""
     event = {
         "type": "message",
         "channel_type": "im",
+        "channel": "D1",
         "user": "U1",
         "text": "a &amp; b",
+        "ts": "1700000000.000100",
         "client_msg_id": "c-1",
     }
-    with_id = message_inbound({"team_id": "T1", "event_id": "Ev1", "event": event})
-    without = message_inbound({"team_id": "T1", "event": event})
-    assert with_id is not None and with_id.dedupe_key == "slack:T1:Ev1" and with_id.text == "a & b"
-    assert without is not None and without.dedupe_key == "slack:T1:c-1"
+    first = message_inbound({"team_id": "T1", "event_id": "Ev1", "event": event})
+    retry = message_inbound({"team_id": "T1", "event_id": "Ev2", "event": event})
+    read_later = history_inbound("T1", "D1", event)
+    assert first is not None and first.dedupe_key == "slack:T1:D1:1700000000.000100" and first.text == "a & b"
+    assert retry is not None and read_later is not None
+    assert first.dedupe_key == retry.dedupe_key == read_later.dedupe_key
+    assert read_later.received_at.timestamp() == 1700000000.0001, "read later: quiet since it was sent"
 
 
 def test_missing_tokens_fail_fast_naming_the_variable(sqlite_url: str, study_dir: Path) -> None:

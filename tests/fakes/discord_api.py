@@ -360,6 +360,23 @@ class FakeDiscord:
             raise AssertionError(f"no identified gateway connection to dispatch {event} to")
         return sent
 
+    async def answer(self, payload: dict[str, Any], seconds: float = 10) -> tuple[dict[str, Any], str]:
+        """What the user sees in answer to an interaction: its first response, and the text shown
+        (the response's content, or, after a deferred response, the content the original was edited to)."""
+
+        def shown() -> str | None:
+            ack = next((c["body"] for c in self.callbacks if c["interaction"] == payload["id"]), None)
+            if ack is None:
+                return None
+            if ack["type"] == 4:
+                return str(ack["data"].get("content", ""))
+            edits = [f["body"] for f in self.followups if f["interaction"] == payload["id"]]
+            return str(edits[0].get("content", "")) if edits else None
+
+        await self.wait_until(lambda: shown() is not None, seconds, what="the interaction's answer")
+        ack = next(c["body"] for c in self.callbacks if c["interaction"] == payload["id"])
+        return ack, str(shown())
+
     async def wait_identified(self, count: int = 1, seconds: float = 10) -> None:
         """Wait until `count` IDENTIFYs have been answered with READY."""
         async with asyncio.timeout(seconds), self._identified:
@@ -461,7 +478,13 @@ class FakeDiscord:
                 return _json(self.messages[earlier[0]])
         files = body.pop(_FILES, [])
         attachments = [
-            {"id": self.new_id(), "filename": name, "size": len(data), "url": f"{self.base_url}/files/{name}"}
+            {
+                "id": self.new_id(),
+                "filename": name,
+                "size": len(data),
+                "url": f"{self.base_url}/files/{name}",
+                "proxy_url": f"{self.base_url}/files/{name}",
+            }
             for name, data in files
         ]
         payload = self._message_payload(
