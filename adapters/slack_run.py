@@ -12,8 +12,9 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import EVENTS_PATH, Later, build_app
-from adapters.slack_web import BOT_TOKEN_HINT, require_setting, secret_value
+from adapters.slack import EVENTS_PATH, SLACK, Later, build_app
+from adapters.slack_catchup import catch_up
+from adapters.slack_web import BOT_TOKEN_HINT, SlackSender, require_setting, secret_value
 from bot.runtime import Runtime
 from bot.scheduler import running_scheduler
 from bot.settings import Settings
@@ -71,6 +72,7 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
     app = build_app(runtime, later=later)
     async with shared_connections(app):
         with running_scheduler(runtime):  # it also finishes, at once, what a previous stop interrupted
+            later.start(_catch_up(runtime, runtime.engine.dispatcher.senders[SLACK]))
             try:
                 if http:
                     await _serve_http(app, host, port)
@@ -78,6 +80,15 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
                     await _serve_socket_mode(app, secret_value(runtime.settings.slack_app_token))
             finally:
                 await later.drain()
+
+
+async def _catch_up(runtime: Runtime, sender: object) -> None:
+    """Read what participants wrote while the bot was down, then ask for a tick to answer it now."""
+    assert isinstance(sender, SlackSender)
+    try:
+        await catch_up(runtime.engine, sender)
+    finally:
+        runtime.wake()
 
 
 async def _serve_http(app: AsyncApp, host: str, port: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -26,10 +25,9 @@ err = Console(stderr=True)
 
 
 def _logging(settings: Settings, quiet: bool) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from bot.logs import configure
+
+    configure(settings.log_level, quiet=quiet)  # libraries' bodies and message text stay out of the log
 
 
 def _fail(message: str) -> typer.Exit:

@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 import aiohttp
 
 from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlack, dm_channel, dm_event
-from tests.fakes.slack_rules import command_wire_text, manifest_escapes_commands
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -125,7 +124,7 @@ class SlackPoster:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(body, headers=headers)
 
-    async def home_opened(self, user: str) -> tuple[int, str]:
+    def home_body(self, user: str) -> str:
         event = {
             "type": "app_home_opened",
             "user": user,
@@ -133,7 +132,10 @@ class SlackPoster:
             "tab": "home",
             "event_ts": f"{time.time():.6f}",
         }
-        return await self.post(self.event_body(event))
+        return self.event_body(event)
+
+    async def home_opened(self, user: str) -> tuple[int, str]:
+        return await self.post(self.home_body(user))
 
     # -- interactivity and commands ----------------------------------------------------------------
 
@@ -191,19 +193,12 @@ class SlackPoster:
     ) -> tuple[int, str]:
         return await self.post(self.click_body(user, message, label, response_url), FORM)
 
-    async def typed_command(
-        self, user: str, typed: str, response_url: str, *, escape: bool | None = None
-    ) -> tuple[int, str]:
-        """`/interviewer` with `typed` as a person types it (channels picked from the list as #name),
-        sent escaped or not as the app's manifest (or `escape`) says."""
-        assert self.fake is not None, "typed commands need the fake's channels"
-        channels = {c["name"]: c["id"] for c in self.fake.workspace(self.team).channels.values()}
-        escape = manifest_escapes_commands() if escape is None else escape
-        return await self.command(user, command_wire_text(typed, channels, escape), response_url)
-
     async def command(self, user: str, text: str, response_url: str) -> tuple[int, str]:
         """`/interviewer {text}` (`text` as Slack sends it); the reply goes to `response_url`."""
-        body = urlencode(
+        return await self.post(self.command_body(user, text, response_url), FORM)
+
+    def command_body(self, user: str, text: str, response_url: str) -> str:
+        return urlencode(
             {
                 "token": "legacy-verification-token",
                 "team_id": self.team,
@@ -220,4 +215,3 @@ class SlackPoster:
                 "trigger_id": f"{next(self._n)}.trigger",
             }
         )
-        return await self.post(body, FORM)

@@ -171,8 +171,10 @@ class FakeSlack:
         """The app installed in a workspace: a bot token with the manifest's scopes (or `scopes`)."""
         token = token or f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}"
         granted = manifest_scopes() if scopes is None else frozenset(scopes)
-        self.workspaces[team_id] = Workspace(team_id, token, granted)
-        return self.workspaces[team_id]
+        workspace = Workspace(team_id, token, granted)
+        workspace.users[workspace.bot_user] = {"is_bot": True, "deleted": False, "tz": "UTC"}
+        self.workspaces[team_id] = workspace
+        return workspace
 
     def uninstall(self, team_id: str) -> None:
         """The app removed from a workspace: its token is revoked from now on."""
