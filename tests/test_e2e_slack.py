@@ -16,17 +16,17 @@ from typing import Any
 
 from tests.fakes.bot_process import BotProcess, free_port
 from tests.fakes.slack_api import BOT_USER, FakeSlack, dm_channel
-from tests.fakes.slack_service import SlackPerson, buttons, home_text
-from tests.helpers import small_study, write_study
+from tests.fakes.slack_service import (
+    ANSWERS,
+    SECRET,
+    SlackPerson,
+    buttons,
+    consent_and_screen,
+    home_text,
+    long_plan,
+    slack_env,
+)
 from tests.slack_signing import SlackPoster, signed_headers
-
-SECRET = "e2e-signing-secret"
-ANSWERS = [
-    "I use it to draft specifications & summarise long meeting notes <every single week> at work.",
-    "I compare its output with the source documents and ask a colleague when numbers look odd to me.",
-    "Probably less drafting and more reviewing, deciding what matters to the client in the end of it.",
-    "I would miss writing the first version myself, because that is where I do most of my thinking.",
-]
 
 
 @dataclass
@@ -46,44 +46,6 @@ class Service:
     async def start(self) -> None:
         await self.bot.start()
         await self.bot.wait_http(self.port)
-
-
-def long_plan() -> dict[str, Any]:
-    """Six topics without follow-ups: every participant turn gets exactly one question back."""
-    plan = small_study()["plan"]
-    topics = [
-        {
-            "id": f"t{n}",
-            "goal": f"Goal {n}",
-            "question": f"Question {n}?",
-            "probes": [],
-            "priority": "must",
-            "max_followups": 0,
-        }
-        for n in range(6)
-    ]
-    return {**plan, "topics": topics, "budget": {"minutes": 30, "max_questions": 12}}
-
-
-def slack_env(
-    tmp_path: Path, fake: FakeSlack, study: dict[str, Any] | None = None, **extra: str
-) -> dict[str, str]:
-    studies = tmp_path / "studies"
-    if not studies.exists():
-        studies.mkdir()
-        write_study(studies, **(study or {}))
-    return {
-        "SLACK_BOT_TOKEN": fake.token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "STUDIES_DIR": str(studies),
-        "DEFAULT_STUDY": "pilot-study",
-        "PSEUDONYM_KEY": "e2e-key",
-        "COALESCE_SECONDS": "0.3",
-        "TICK_SECONDS": "1",
-        **extra,
-    }
 
 
 @asynccontextmanager
@@ -109,18 +71,6 @@ async def slack_service(
                 yield service
             finally:
                 await bot.stop()
-
-
-async def consent_and_screen(person: SlackPerson) -> dict:
-    consent = await person.say("hi")
-    assert consent is not None and buttons(consent) == ["Yes, I agree", "No, thanks"], consent
-    await person.click("Yes, I agree")
-    assert buttons(person.last) == ["Yes, you may", "No, keep it private"]
-    await person.click("Yes, you may")
-    assert buttons(person.last) == ["Engineer", "Designer", "Other"]
-    question = await person.click("Designer")
-    assert question is not None and question["text"].endswith("?"), question
-    return question
 
 
 async def test_a_whole_interview_with_buttons_and_the_home_tab(tmp_path: Path) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from tests.fakes.slack_api import FakeSlack, dm_channel
 from tests.fakes.slack_rules import command_wire_text, manifest_escapes_commands
+from tests.helpers import small_study, write_study
 from tests.slack_signing import FORM, JSON, SlackPoster
 
 # Sends one request body as Slack would (HTTP POST or a Socket Mode envelope); returns the HTTP status
@@ -106,3 +108,62 @@ class SlackPerson:
 
 def home_text(view: dict[str, Any]) -> str:
     return json.dumps(view)
+
+
+SECRET = "e2e-signing-secret"
+ANSWERS = [
+    "I use it to draft specifications & summarise long meeting notes <every single week> at work.",
+    "I compare its output with the source documents and ask a colleague when numbers look odd to me.",
+    "Probably less drafting and more reviewing, deciding what matters to the client in the end of it.",
+    "I would miss writing the first version myself, because that is where I do most of my thinking.",
+]
+
+
+def long_plan() -> dict[str, Any]:
+    """Six topics without follow-ups: every participant turn gets exactly one question back."""
+    plan = small_study()["plan"]
+    topics = [
+        {
+            "id": f"t{n}",
+            "goal": f"Goal {n}",
+            "question": f"Question {n}?",
+            "probes": [],
+            "priority": "must",
+            "max_followups": 0,
+        }
+        for n in range(6)
+    ]
+    return {**plan, "topics": topics, "budget": {"minutes": 30, "max_questions": 12}}
+
+
+def slack_env(
+    tmp_path: Path, fake: FakeSlack, study: dict[str, Any] | None = None, **extra: str
+) -> dict[str, str]:
+    studies = tmp_path / "studies"
+    if not studies.exists():
+        studies.mkdir()
+        write_study(studies, **(study or {}))
+    return {
+        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "STUDIES_DIR": str(studies),
+        "DEFAULT_STUDY": "pilot-study",
+        "PSEUDONYM_KEY": "e2e-key",
+        "COALESCE_SECONDS": "0.3",
+        "TICK_SECONDS": "1",
+        **extra,
+    }
+
+
+async def consent_and_screen(person: SlackPerson) -> dict:
+    consent = await person.say("hi")
+    assert consent is not None and buttons(consent) == ["Yes, I agree", "No, thanks"], consent
+    await person.click("Yes, I agree")
+    assert buttons(person.last) == ["Yes, you may", "No, keep it private"]
+    await person.click("Yes, you may")
+    assert buttons(person.last) == ["Engineer", "Designer", "Other"]
+    question = await person.click("Designer")
+    assert question is not None and question["text"].endswith("?"), question
+    return question
