@@ -256,6 +256,10 @@ class DiscordSender:
 
     participant_workspace = DM_WORKSPACE  # members are addressed by user id, whichever server they are in
 
+    @property
+    def bulk_per_second(self) -> float:
+        return 1.0 / self.bulk_interval
+
     async def profile(self, workspace: str, user_id: str) -> Profile:
         # Discord has no time zone in profiles (members set theirs with /interviewer timezone); the role
         # listing already left out bots
@@ -542,9 +546,13 @@ def _command_group(client: InterviewerClient) -> app_commands.Group:
     @app_commands.describe(
         study="The study id",
         to="#channel to post the invitation in, or role:@Role to DM the role's members",
+        confirm="Go ahead with a large role (the first try says how many DMs and how long)",
     )
-    async def invite_command(interaction: discord.Interaction, study: str, to: str) -> None:
-        await client.run_command(interaction, f"invite {shlex.quote(study)} {shlex.quote(to)}")
+    async def invite_command(
+        interaction: discord.Interaction, study: str, to: str, confirm: bool = False
+    ) -> None:
+        line = f"invite {shlex.quote(study)} {shlex.quote(to)}" + (" confirm" if confirm else "")
+        await client.run_command(interaction, line)
 
     @group.command(name="timezone", description="Your time zone, so invitations arrive in your daytime")
     @app_commands.describe(zone="An IANA time zone, e.g. Europe/Berlin or America/New_York")

@@ -164,7 +164,7 @@ def build_app(
         except Exception:
             log.exception("the /interviewer command failed")
             reply = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
-        await respond(text=blocks.escape(reply), response_type="ephemeral")
+        await respond(text=blocks.escape_reply(reply), response_type="ephemeral")
 
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
         # Slack wants the 200 within 3 seconds and the answer may take longer (listing a channel's members,

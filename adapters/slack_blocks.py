@@ -29,6 +29,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_ESCAPED_CHANNEL = re.compile(r"&lt;#([CG][A-Z0-9]{2,})&gt;")
+
+
+def escape_reply(text: str) -> str:
+    """`escape`, but a channel reference a command names (`<#C123>`) stays a link to the channel; user
+    mentions and broadcasts stay escaped."""
+    return _ESCAPED_CHANNEL.sub(r"<#\1>", escape(text))
+
+
 def plain_text(mrkdwn: str) -> str:
     """What a participant typed, from Slack's wire format: links unwrapped, entities decoded."""
 

@@ -114,6 +114,12 @@ def classify(exc: SlackApiError) -> DeliveryError:
         return Unreachable(f"Slack: {error}")
     if response.status_code >= 500 or error in TRANSIENT:
         return Transient(f"Slack: {error}")
+    if error == "missing_scope":  # Slack names the scope: https://docs.slack.dev/authentication/tokens
+        needed = data.get("needed") or "?"
+        return Permanent(
+            f"Slack: missing_scope: the app needs the `{needed}` scope. Add it under OAuth & Permissions "
+            "(or use the current adapters/slack_manifest.yaml) and reinstall the app"
+        )
     return Permanent(f"Slack: {error}")
 
 

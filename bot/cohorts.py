@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^<?#([A-Z0-9]+)(?:\|[^>]*)?>?$")
 _ROLE = re.compile(r"^<?@&?([0-9]+)(?:\|[^>]*)?>?$")
-INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role"
+INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role [confirm]"
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     """`/interviewer invite <study> <target>`: organizers and researchers of the study only."""
     from bot.commands import REFUSAL, role_in
 
-    if len(args) != 2:
+    confirmed = len(args) == 3 and args[2].lower() == "confirm"
+    if len(args) != 2 and not confirmed:
         return f"Usage: `{INVITE_USAGE}`"
     study = engine.catalog.get(args[0])
     if study is None:
@@ -154,9 +155,11 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     except DeliveryError as exc:
         if kind == "role":
             return f"I could not list the members of role <@&{ident}>: {exc}"
-        return (
-            f"I could not reach channel <#{ident}> ({exc}); is the bot a member of it? Invite it and retry."
-        )
+        hint = "" if "scope" in str(exc) else "; is the bot a member of it? Invite it and retry"
+        return f"I could not list the members of <#{ident}> ({exc}){hint}."
+    limit = engine.settings.cohort_confirm_above
+    if len(member_ids) > limit and not confirmed:
+        return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
     # Discord addresses a member by user id alone, whichever server the command came from
     members_in = getattr(directory, "participant_workspace", None) or workspace
     members = []
@@ -172,6 +175,18 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     except NotInvitable as exc:
         return f"Not sent: {exc}."
     return report.text(study.id)
+
+
+def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:
+    """A cohort above the limit: say how many DMs and how long they take, and how to go ahead."""
+    per_second = float(getattr(directory, "bulk_per_second", 1.0))
+    minutes = max(1, round(count / per_second / 60))
+    return (
+        f"{target} has {count:,} members, more than {limit:,}. Inviting them sends each a direct message, "
+        f"paced at about {per_second * 60:.0f} a minute (about {minutes} minutes, within each member's "
+        "sending hours). Slack and Discord treat unsolicited DMs as spam: invite only people who expect "
+        f"to hear from this study. To go ahead: `/interviewer invite {study_id} {target} confirm`"
+    )
 
 
 async def _post_in_channel(engine: Engine, directory: Directory, study: Study, channel: Address) -> str:

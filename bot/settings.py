@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
 
+    cohort_confirm_above: int = Field(
+        default=200,
+        ge=1,
+        description="Channel and role cohorts larger than this ask the organizer to confirm before any DM "
+        "is scheduled (`... confirm`): platforms treat mass DMs as spam.",
+    )
+
     admins: str = Field(
         default="",
         description="Comma-separated platform:user_id entries allowed to run every study's commands.",
