@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from pydantic import SecretStr
@@ -35,6 +36,7 @@ __all__ = [
     "secret_value",
 ]
 log = logging.getLogger(__name__)
+RESEND_LOOKBACK = 600.0  # seconds of a DM's history searched for an interrupted attempt's message
 
 
 class Pacer:
@@ -99,6 +101,12 @@ class SlackSender(SlackDirectory):
     async def _post(self, message: Outbound) -> str:
         channel = await self.open_dm(message.to)
         auth = await self.auth(message.to.workspace)
+        if message.resend:  # Slack has no idempotency key: look whether the interrupted attempt got through
+            earlier = await self._posted_before(
+                message.to.workspace, channel, blocks.render(message)[-1].text
+            )
+            if earlier is not None:
+                return earlier
         # A retry after a failure half-way through a split message resumes after the pieces that went out.
         posted = self._posted.setdefault(message.key, [])
         try:
@@ -118,6 +126,19 @@ class SlackSender(SlackDirectory):
             raise
         del self._posted[message.key]
         return posted[-1]
+
+    async def _posted_before(self, workspace: str, channel: str, text: str) -> str | None:
+        """The ts of a bot message with exactly this text in the DM's last few minutes, if any."""
+        since = f"{time.time() - RESEND_LOOKBACK:.6f}"
+        try:
+            recent = await self.history_after(workspace, channel, since)
+        except Unreachable:
+            raise
+        except Exception as exc:  # cannot tell: sending again beats losing the reply
+            log.warning("slack: could not check whether an interrupted reply went out: %s", exc)
+            return None
+        mine = [m for m in recent if m.get("bot_id") and m.get("text") == text]
+        return str(mine[-1]["ts"]) if mine else None
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         """Replace the buttons of an answered message with the answer given."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 JOB_ID = "interviewer-tick"
+LAPSE_JOB_ID = "interviewer-tick-at-lapse"
 
 
 class Scheduler:
@@ -54,8 +55,19 @@ class Scheduler:
     async def _job(self) -> None:
         try:
             await self.run_once()
+            await self._look_again_at_lapse()
         except Exception:  # the next tick retries; a crash here must not stop the scheduler
             log.exception("scheduler tick failed")
+
+    async def _look_again_at_lapse(self) -> None:
+        """A claim a dead process left (a reply cut off mid-send) lapses within seconds: tick right
+        then, not at the next interval."""
+        lapse = await self.engine.dispatcher.next_lapse()
+        if lapse is None or self._scheduler is None:
+            return
+        when = lapse + timedelta(milliseconds=100)
+        if (when - datetime.now(UTC)).total_seconds() < self.interval:
+            self._scheduler.add_job(self._job, "date", run_date=when, id=LAPSE_JOB_ID, replace_existing=True)
 
     def start(self) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")

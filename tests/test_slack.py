@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from adapters.slack_run import check_settings, serve, start_http
 from bot.errors import RateLimited
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
+from bot.outbox import queue_claimed
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, SurveyAnswer, Turn
 from tests.fakes.slack_api import TEAM, FakeSlack, dm_channel
@@ -452,3 +454,28 @@ def test_missing_tokens_fail_fast_naming_the_variable(sqlite_url: str, study_dir
         check_settings(settings, http=False)
     with pytest.raises(SystemExit, match="SLACK_SIGNING_SECRET"):
         check_settings(settings, http=True)
+
+
+async def test_an_interrupted_reply_is_sent_again_only_if_it_did_not_get_through(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """Two replies a dead process left claimed: one Slack had accepted (it is in the DM's history), one
+    it never got. Once the claims lapse, the first is recognised and recorded, the second posted once."""
+    async with slack_world(sqlite_url, study_dir) as w:
+        await _to_first_question(w)
+        who = Address("slack", TEAM, ALICE)
+        lapsed = w.runtime.engine.clock() - timedelta(seconds=1)
+        async with w.runtime.store.session() as s:
+            for key, text in (("crash:1", "It got through before the crash."), ("crash:2", "It never left.")):
+                await queue_claimed(s, key, who, text, claim_until=lapsed)
+        client = w.runtime.engine.dispatcher.senders["slack"].client  # type: ignore[attr-defined]
+        await client.chat_postMessage(channel=dm_channel(ALICE), text="It got through before the crash.")
+        before = len(w.posts())
+        await w.runtime.engine.tick()
+        new = [p["text"] for p in w.posts()[before:]]
+        assert new == ["It never left."], new
+        async with w.runtime.store.session() as s:
+            rows = (
+                await s.exec(select(OutboxRow).where(col(OutboxRow.key).in_(["crash:1", "crash:2"])))
+            ).all()
+        assert {r.status for r in rows} == {"sent"} and all(r.platform_message_id for r in rows)

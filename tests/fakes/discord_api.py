@@ -108,6 +108,8 @@ class FakeDiscord(Gateway):
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         # opening a DM: a small bucket, so pacing and discord.py's handling of the headers are exercised
         self.dm_open = Bucket("dm-open", limit=5, per=1.0)
+        self.slow: list[tuple[str, str, float]] = []
+        self.slowed = asyncio.Event()  # set when a slowed request has been carried out
         self.late_responses: list[str] = []  # interactions answered after the 3-second deadline
         self._init_gateway()
         self._runner: web.AppRunner | None = None
@@ -416,7 +418,18 @@ class FakeDiscord(Gateway):
             if fault.times > 0 and fault.method == request.method and fault.path.fullmatch(path):
                 fault.times -= 1
                 return json_response(fault.body, status=fault.status, headers=fault.headers)
-        return await handler(request)
+        response = await handler(request)
+        for slow in list(self.slow):
+            if slow[0] == request.method and re.fullmatch(slow[1], path):
+                self.slow.remove(slow)
+                self.slowed.set()
+                await asyncio.sleep(slow[2])  # done, but the answer is late (a crash can come meanwhile)
+        return response
+
+    def slow_next(self, method: str, path: str, seconds: float) -> None:
+        """Carry out the next matching request, then wait `seconds` before answering it."""
+        self.slow.append((method.upper(), path, seconds))
+        self.slowed.clear()
 
     async def _me(self, request: web.Request) -> web.Response:
         return json_response(self.bot)
