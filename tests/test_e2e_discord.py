@@ -11,9 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.bot_process import BotProcess
+from tests.fakes.bot_process import BotProcess, service_env
 from tests.fakes.discord_api import FakeDiscord
-from tests.helpers import write_study
 
 RESEARCHER, STRANGER, MEMBER = "111", "222", "444"
 ANSWERS = [
@@ -25,19 +24,11 @@ ANSWERS = [
 
 class DiscordService:
     def __init__(self, fake: FakeDiscord, tmp_path: Path):
-        studies = tmp_path / "studies"
-        studies.mkdir(exist_ok=True)
-        write_study(studies)
         env = {
+            **service_env(tmp_path),
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE": fake.base_url,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "STUDIES_DIR": str(studies),
-            "DEFAULT_STUDY": "pilot-study",
-            "PSEUDONYM_KEY": "e2e-key",
-            "COALESCE_SECONDS": "0.3",
-            "TICK_SECONDS": "1",
         }
         self.fake = fake
         self.bot = BotProcess(tmp_path, env, "--discord")

@@ -18,13 +18,32 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import aiohttp
 
 PROJECT = Path(__file__).resolve().parents[2]
 # Only what a process needs to start; never the caller's tokens or keys
 _PASS_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+
+
+def service_env(folder: Path, study: dict[str, Any] | None = None) -> dict[str, str]:
+    """What every started bot gets: its own SQLite file, a folder with the test study, a pseudonym key,
+    a short quiet window and a tick every second."""
+    from tests.helpers import write_study
+
+    studies = folder / "studies"
+    if not studies.exists():
+        studies.mkdir()
+        write_study(studies, **(study or {}))
+    return {
+        "DATABASE_URL": f"sqlite:///{folder / 'bot.db'}",
+        "STUDIES_DIR": str(studies),
+        "DEFAULT_STUDY": "pilot-study",
+        "PSEUDONYM_KEY": "e2e-key",
+        "COALESCE_SECONDS": "0.3",
+        "TICK_SECONDS": "1",
+    }
 
 
 def free_port() -> int:

@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.bot_process import service_env
 from tests.fakes.slack_api import FakeSlack, dm_channel
 from tests.fakes.slack_rules import command_wire_text, manifest_escapes_commands
-from tests.helpers import small_study, write_study
+from tests.helpers import small_study
 from tests.slack_signing import FORM, JSON, SlackPoster
 
 # Sends one request body as Slack would (HTTP POST or a Socket Mode envelope); returns the HTTP status
@@ -139,20 +140,11 @@ def long_plan() -> dict[str, Any]:
 def slack_env(
     tmp_path: Path, fake: FakeSlack, study: dict[str, Any] | None = None, **extra: str
 ) -> dict[str, str]:
-    studies = tmp_path / "studies"
-    if not studies.exists():
-        studies.mkdir()
-        write_study(studies, **(study or {}))
     return {
+        **service_env(tmp_path, study),
         "SLACK_BOT_TOKEN": fake.token,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "STUDIES_DIR": str(studies),
-        "DEFAULT_STUDY": "pilot-study",
-        "PSEUDONYM_KEY": "e2e-key",
-        "COALESCE_SECONDS": "0.3",
-        "TICK_SECONDS": "1",
         **extra,
     }
 
