@@ -107,16 +107,19 @@ def build_app(
 ) -> AsyncApp:
     """The Bolt app with its listeners; registers a `SlackSender` as the engine's "slack" sender."""
     settings, engine = runtime.settings, runtime.engine
-    if client is None:
-        require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
-        client = make_client(settings)
-    app = AsyncApp(
-        name="interviewer",
-        client=client,
-        signing_secret=secret_value(settings.slack_signing_secret),
-        process_before_response=True,  # store first, then ack: see the module docstring
-    )
-    sender = SlackSender(client, bulk_per_second=bulk_per_second)
+    if settings.slack_distributed:
+        app, sender = _distributed_app(runtime, bulk_per_second)
+    else:
+        if client is None:
+            require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
+            client = make_client(settings)
+        app = AsyncApp(
+            name="interviewer",
+            client=client,
+            signing_secret=secret_value(settings.slack_signing_secret),
+            process_before_response=True,  # store first, then ack: see the module docstring
+        )
+        sender = SlackSender(client, bulk_per_second=bulk_per_second)
     engine.register_sender(SLACK, sender)
     later = later or Later()
 
@@ -191,6 +194,27 @@ def build_app(
     app.command(COMMAND)(on_command)
     app.event("app_home_opened")(on_home)
     return app
+
+
+def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:
+    """The app installed through "Add to Slack": Bolt finds each request's workspace token in the
+    installation store, and the sender does the same for everything the bot sends."""
+    from adapters import slack_oauth
+
+    settings = runtime.settings
+    client = make_client(settings)  # no token of its own: each call carries its workspace's
+    installations, states = slack_oauth.stores(settings, runtime.store)
+    tokens = slack_oauth.InstalledTokens(installations)
+    app = AsyncApp(
+        name="interviewer",
+        client=client,
+        signing_secret=secret_value(settings.slack_signing_secret),
+        oauth_flow=slack_oauth.oauth_flow(settings, client, installations, states),
+        process_before_response=True,
+    )
+    sender = SlackSender(client, bulk_per_second=bulk_per_second, tokens=tokens)
+    slack_oauth.on_removal(app, runtime.store, installations, tokens, sender.forget_workspace)
+    return app, sender
 
 
 def command_text(wire: str) -> str:

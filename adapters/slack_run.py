@@ -24,7 +24,19 @@ log = logging.getLogger(__name__)
 
 def check_settings(settings: Settings, *, http: bool) -> None:
     """Fail fast, naming the missing variable, before anything connects."""
-    require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
+    if settings.slack_distributed:
+        if not http:
+            raise SystemExit(
+                'SLACK_CLIENT_ID is set, so the app is installed with "Add to Slack" in several workspaces: '
+                "run it in HTTP mode (--http) behind a public HTTPS URL; see docs/slack.md."
+            )
+        require_setting(
+            settings.slack_client_secret,
+            "SLACK_CLIENT_SECRET",
+            '"Add to Slack" needs the Client Secret from your app\'s Basic Information page.',
+        )
+    else:
+        require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
     if http:
         require_setting(
             settings.slack_signing_secret,

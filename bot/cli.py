@@ -158,7 +158,8 @@ def run(
     """Start what is configured: the Slack and/or Discord bot, else an interview in the terminal."""
     settings = get_settings()
     if not (slack or discord):
-        slack, discord = settings.slack_bot_token is not None, settings.discord_token is not None
+        slack = settings.slack_bot_token is not None or settings.slack_distributed
+        discord = settings.discord_token is not None
     if not (slack or discord):
         if not sys.stdin.isatty():
             typer.echo(

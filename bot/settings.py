@@ -94,6 +94,18 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Distribution ("Add to Slack"): one HTTP-mode deployment, many workspaces, a bot token for each
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_authorize_url: str = Field(
+        default="https://slack.com/oauth/v2/authorize",
+        description='Where "Add to Slack" sends people to approve the app (tests point it at a local fake).',
+    )
+    slack_redirect_uri: str | None = Field(
+        default=None,
+        description="The Redirect URL configured for the app (https://your.host/slack/oauth_redirect); "
+        "when unset, Slack uses the one in the app's settings.",
+    )
 
     # Discord
     discord_token: SecretStr | None = None
@@ -119,6 +131,7 @@ class Settings(BaseSettings):
         "slack_bot_token",
         "slack_app_token",
         "slack_signing_secret",
+        "slack_client_secret",
         "discord_token",
         "pseudonym_key",
         mode="before",
@@ -146,6 +159,11 @@ class Settings(BaseSettings):
             return 0.0
         own = {"slack": self.slack_coalesce_seconds, "discord": self.discord_coalesce_seconds}.get(platform)
         return self.coalesce_seconds if own is None else own
+
+    @property
+    def slack_distributed(self) -> bool:
+        """Installed through "Add to Slack" in any number of workspaces, instead of one bot token."""
+        return bool(self.slack_client_id)
 
     @property
     def admin_ids(self) -> frozenset[str]:

@@ -29,6 +29,7 @@ from bot.messages import Address, Choice, Outbound
 from bot.outbox import queue_claimed
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, SurveyAnswer, Turn
+from bot.workspaces import stop_sending
 from tests.fakes.slack_api import TEAM, FakeSlack, dm_channel
 from tests.helpers import HangingInterviewer, kill, settings_for, start_runtime
 from tests.slack_signing import FORM, SlackPoster
@@ -479,3 +480,19 @@ async def test_an_interrupted_reply_is_sent_again_only_if_it_did_not_get_through
                 await s.exec(select(OutboxRow).where(col(OutboxRow.key).in_(["crash:1", "crash:2"])))
             ).all()
         assert {r.status for r in rows} == {"sent"} and all(r.platform_message_id for r in rows)
+
+
+async def test_a_workspace_that_removed_the_app_gets_nothing_more(sqlite_url: str, study_dir: Path) -> None:
+    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
+    try:
+        async with runtime.store.session() as s:
+            for team in ("TGONE", "TSTAYS"):
+                await queue_claimed(
+                    s, f"inv:{team}", Address("slack", team, "U1"), "Join us?", claim_until=None
+                )
+        assert await stop_sending(runtime.store, "slack", "TGONE") == 1
+        async with runtime.store.session() as s:
+            rows = {r.workspace: r.status for r in (await s.exec(select(OutboxRow))).all()}
+        assert rows == {"TGONE": "cancelled", "TSTAYS": "pending"}
+    finally:
+        await runtime.close()
