@@ -156,7 +156,8 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         if kind == "role":
             return f"I could not list the members of role <@&{ident}>: {exc}"
         hint = "" if "scope" in str(exc) else "; is the bot a member of it? Invite it and retry"
-        return f"I could not list the members of <#{ident}> ({exc}){hint}."
+        doing = "post in" if kind == "channel" else "list the members of"
+        return f"I could not {doing} <#{ident}> ({exc}){hint}."
     limit = engine.settings.cohort_confirm_above
     if len(member_ids) > limit and not confirmed:
         return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
