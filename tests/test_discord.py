@@ -436,6 +436,25 @@ async def test_button_click_after_client_restart_still_works(bot: Bot, fake: Fak
         assert (await s.exec(select(Interview))).one().state == "awaiting_consent"
 
 
+async def test_a_dm_missed_while_a_resume_failed_is_read_back_after_ready(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    """The connection drops and Discord no longer knows the session: the RESUME gets INVALID_SESSION, the
+    client identifies anew, and nothing the old session missed is replayed; the bot reads it back."""
+    m = Member(bot, "556")
+    await m.say("hi")
+    await m.click("Yes, I agree")
+    before = len(m.inbox)
+    fake.invalidate_sessions()
+    await fake.drop_connections()
+    fake.say_offline(m.id, "No, keep it private")
+    await fake.wait_identified(2)
+    await fake.wait_until(lambda: len(m.inbox) > before, 15, "the missed message to be answered")
+    await bot.runtime.engine.drain()
+    assert fake.resumes and "What is your role?" in m.inbox[before]["content"]
+    assert len(m.inbox) == before + 1
+
+
 async def test_duplicated_message_create_yields_one_reply(bot: Bot, fake: FakeDiscord) -> None:
     received: list[tuple[str, bool]] = []
     engine = bot.runtime.engine
@@ -573,6 +592,21 @@ async def test_invitations_are_paced_and_replies_are_not(bot: Bot, fake: FakeDis
     posts = fake.requests_to("POST", r"/channels/\d+/messages")
     assert posts[1].at - posts[0].at >= 0.49
     assert posts[2].at - posts[1].at < 0.4  # the reply did not wait for the next invitation slot
+
+
+async def test_opening_many_dms_follows_discords_rate_limit_headers(bot: Bot, fake: FakeDiscord) -> None:
+    """Opening a DM is rate limited (the fake's bucket: 5 a second, with X-RateLimit-* headers and 429s):
+    a burst of invitations to new members all arrive, none dropped, none sent twice."""
+    sender = bot.client.sender
+    sender.bulk_interval = 0.01
+    for n in range(12):
+        await sender.send(
+            Outbound(f"burst{n}", Address("discord", "dm", f"300{n:02d}"), "Join?", purpose="invitation")
+        )
+    opened = fake.requests_to("POST", r"/users/@me/channels")
+    assert len({r.body["recipient_id"] for r in opened}) == 12
+    assert all(len(fake.bot_messages(f"300{n:02d}")) == 1 for n in range(12))
+    assert opened[-1].at - opened[0].at >= 1.0, "12 DM opens at 5 a second span more than a second"
 
 
 async def test_unexpected_send_error_is_permanent_not_stuck(bot: Bot) -> None:
