@@ -38,10 +38,11 @@ from adapters.discord_views import (
     take_part_view,
 )
 from bot import commands
-from bot.cohorts import not_now_in_channel
+from bot.cohorts import Profile, not_now_in_channel
 from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
+from bot.scheduler import running_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +256,14 @@ class DiscordSender:
 
     participant_workspace = DM_WORKSPACE  # members are addressed by user id, whichever server they are in
 
-    async def user_timezone(self, workspace: str, user_id: str) -> str | None:
-        return None  # Discord has no time zone in profiles; members set theirs with /interviewer timezone
+    @property
+    def bulk_per_second(self) -> float:
+        return 1.0 / self.bulk_interval
+
+    async def profile(self, workspace: str, user_id: str) -> Profile:
+        # Discord has no time zone in profiles (members set theirs with /interviewer timezone); the role
+        # listing already left out bots
+        return Profile(None)
 
     async def role_members(self, workspace: str, role_id: str) -> list[str]:
         """The ids of the server's members (bots excepted) who have the role, via the REST members list."""
@@ -399,9 +406,7 @@ class InterviewerClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(_command_group(self))
         self.take_part_wait = 8.0  # seconds to wait for the first DM before answering a "Take part" click
-        self._ticker: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-        runtime.engine.register_sender(PLATFORM, self.sender)
+        self._catching_up: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(
@@ -414,25 +419,22 @@ class InterviewerClient(discord.Client):
         await self.tree.sync()
 
     async def on_ready(self) -> None:
+        """Connected (a new session: Discord replays nothing a dead session missed). From now on this
+        process sends Discord messages; it reads what participants wrote while it was away, then asks
+        the scheduler for a tick, which also resends what a crash interrupted."""
         log.info("discord: connected as %s (%s)", self.user, self.user and self.user.id)
-        if self._ticker is None:
-            self._ticker = asyncio.create_task(self._tick_forever(), name="interviewer-discord-tick")
+        self.runtime.engine.register_sender(PLATFORM, self.sender)
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(self._catch_up(), name="interviewer-discord-catch-up")
 
-    async def _tick_forever(self) -> None:
-        """Recover once, then tick until `close`; a stop waits for the current tick to finish its writes."""
-        engine = self.runtime.engine
+    async def _catch_up(self) -> None:
+        from adapters.discord_catchup import catch_up
+
         try:
-            await engine.recover()
+            await catch_up(self)
         except Exception:
-            log.exception("recovery after start failed; the next tick retries")
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.runtime.settings.tick_seconds)
-                return
-            try:
-                await engine.tick()
-            except Exception:
-                log.exception("tick failed")
+            log.exception("discord: reading the messages sent while the bot was away failed")
+        self.runtime.wake()
 
     async def on_message(self, message: discord.Message) -> None:
         inbound = message_inbound(message)
@@ -474,22 +476,26 @@ class InterviewerClient(discord.Client):
         self, interaction: discord.Interaction[Any], line: str, actor: Address | None = None
     ) -> None:
         """Answer `/interviewer <line>` through `bot.commands`, visible to the caller only."""
+        # Defer first: Discord drops an interaction not answered within 3 seconds, and a command may list
+        # a server's members or write many rows before it has an answer. The answer then edits the
+        # "thinking…" message (https://discord.com/developers/docs/interactions/receiving-and-responding).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         actor = actor or actor_address(interaction)
-        reply = await commands.execute(self.runtime.engine, actor, line)
+        try:
+            reply = await commands.execute(self.runtime.engine, actor, line)
+        except Exception:
+            log.exception("discord: the /interviewer command failed")
+            reply = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
         pieces = split_text(sanitize(reply), MAX_CONTENT) or ["…"]
-        await interaction.response.send_message(pieces[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(content=pieces[0], allowed_mentions=NO_MENTIONS)
         for piece in pieces[1:]:
             await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def close(self) -> None:
-        self._stopping.set()
-        if self._ticker is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._ticker), 30)
-            except TimeoutError:
-                self._ticker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._ticker
+        if self._catching_up is not None and not self._catching_up.done():
+            self._catching_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catching_up
         await super().close()
 
 
@@ -540,9 +546,13 @@ def _command_group(client: InterviewerClient) -> app_commands.Group:
     @app_commands.describe(
         study="The study id",
         to="#channel to post the invitation in, or role:@Role to DM the role's members",
+        confirm="Go ahead with a large role (the first try says how many DMs and how long)",
     )
-    async def invite_command(interaction: discord.Interaction, study: str, to: str) -> None:
-        await client.run_command(interaction, f"invite {shlex.quote(study)} {shlex.quote(to)}")
+    async def invite_command(
+        interaction: discord.Interaction, study: str, to: str, confirm: bool = False
+    ) -> None:
+        line = f"invite {shlex.quote(study)} {shlex.quote(to)}" + (" confirm" if confirm else "")
+        await client.run_command(interaction, line)
 
     @group.command(name="timezone", description="Your time zone, so invitations arrive in your daytime")
     @app_commands.describe(zone="An IANA time zone, e.g. Europe/Berlin or America/New_York")
@@ -592,7 +602,8 @@ def build_client(runtime: Runtime, **options: Any) -> InterviewerClient:
 
 
 async def serve(runtime: Runtime, client: InterviewerClient | None = None) -> None:
-    """Connect to Discord and run until cancelled or closed; recovery and ticks start once ready."""
+    """Connect to Discord and run until cancelled or closed; the scheduler (the process's one, or one
+    for this call) ticks, and is woken at once when the client is ready and has caught up."""
     token = (
         runtime.settings.discord_token.get_secret_value().strip() if runtime.settings.discord_token else ""
     )
@@ -604,7 +615,8 @@ async def serve(runtime: Runtime, client: InterviewerClient | None = None) -> No
     client = client or build_client(runtime)
     async with client:
         try:
-            await client.start(token)
+            with running_scheduler(runtime):
+                await client.start(token)
         except discord.LoginFailure as exc:
             raise SystemExit(
                 "Discord rejected DISCORD_TOKEN (401). Reset the token in the Developer Portal "

@@ -220,33 +220,34 @@ class NotNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NOT_
         await handler.not_now_clicked(interaction, self.study_id)
 
 
+def choice_custom_ids(message: Outbound) -> list[str]:
+    """One custom_id per choice, unique within the message as Discord requires: two options with the
+    same text (a study may repeat one) get index ids instead of two equal value ids."""
+    ids: list[str] = []
+    for index, choice in enumerate(message.choices, 1):
+        custom_id = choice_custom_id(message.interview_id, message.prompt or "", choice.value, index)
+        if custom_id in ids or sum(c.value == choice.value for c in message.choices) > 1:
+            custom_id = f"ix:{message.interview_id or 0}:{message.prompt or ''}:{index}"
+        ids.append(custom_id)
+    return ids
+
+
 def choice_view(message: Outbound) -> discord.ui.View | None:
     """The buttons for `message.choices` (None when it has none). Persistent: no timeout."""
     if not message.choices or message.prompt is None:
         return None
     view = discord.ui.View(timeout=None)
-    for index, choice in enumerate(message.choices, 1):
-        view.add_item(
-            ChoiceButton(
-                choice_custom_id(message.interview_id, message.prompt, choice.value, index), choice.label
-            )
-        )
+    for custom_id, choice in zip(choice_custom_ids(message), message.choices, strict=True):
+        view.add_item(ChoiceButton(custom_id, choice.label))
     return view
 
 
 def answered_view(message: Outbound, label: str) -> discord.ui.View:
     """The same buttons, disabled, with the chosen one highlighted: a second answer is impossible."""
     view = discord.ui.View(timeout=None)
-    for index, choice in enumerate(message.choices, 1):
+    for custom_id, choice in zip(choice_custom_ids(message), message.choices, strict=True):
         style = discord.ButtonStyle.success if choice.label == label else discord.ButtonStyle.secondary
-        view.add_item(
-            ChoiceButton(
-                choice_custom_id(message.interview_id, message.prompt or "", choice.value, index),
-                choice.label,
-                style=style,
-                disabled=True,
-            )
-        )
+        view.add_item(ChoiceButton(custom_id, choice.label, style=style, disabled=True))
     return view
 
 

@@ -10,31 +10,23 @@ turns a retry of an event we already stored into a no-op.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
-from aiohttp import web
-from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import slack_blocks as blocks
-from adapters.slack_web import (
-    BOT_TOKEN_HINT,
-    SlackSender,
-    make_client,
-    secret_value,
-)
+from adapters.slack_web import BOT_TOKEN_HINT, SlackSender, make_client, require_setting, secret_value
 from bot import commands
 from bot.cohorts import not_now_in_channel
 from bot.interview import NOT_NOW
-from bot.messages import Address, Inbound
+from bot.messages import Address, Inbound, utcnow
 from bot.overview import participant_overview
 from bot.runtime import Runtime
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 SLACK = "slack"
@@ -42,9 +34,16 @@ COMMAND = "/interviewer"
 EVENTS_PATH = "/slack/events"
 # Message subtypes that carry something a person wrote; edits, deletions, joins and bots are ignored.
 PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
+_TS = re.compile(r"^\d{9,11}\.\d{1,6}$")
 
 
 # ---- receiving -------------------------------------------------------------------------------------
+
+
+def message_key(team: str, channel: str, ts: str) -> str:
+    """One key per Slack message, whether it came as an event, a retry of it, or from the history read
+    after downtime (a message's `ts` is unique in its channel)."""
+    return f"slack:{team}:{channel}:{ts}"
 
 
 def message_inbound(body: dict[str, Any]) -> Inbound | None:
@@ -52,17 +51,28 @@ def message_inbound(body: dict[str, Any]) -> Inbound | None:
     event = body.get("event") or {}
     if event.get("type") != "message" or event.get("channel_type") != "im":
         return None
-    if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES or not event.get("user"):
-        return None
     team = body.get("team_id") or event.get("team") or ""
-    event_key = (
-        body.get("event_id") or event.get("client_msg_id") or f"{event.get('channel')}:{event.get('ts')}"
-    )
+    return history_inbound(team, event.get("channel") or "", event, live=True)
+
+
+def history_inbound(
+    team: str, channel: str, message: dict[str, Any], *, live: bool = False
+) -> Inbound | None:
+    """A message of a DM channel (an event's `event`, or an item of conversations.history) as an
+    `Inbound`, keyed by channel and ts so that either way of receiving it is the same event. A message
+    read from the history counts as received when it was sent: it has long been quiet."""
+    if message.get("bot_id") or message.get("subtype") not in PERSON_SUBTYPES or not message.get("user"):
+        return None
+    ts = str(message.get("ts") or "")
+    if not ts:
+        return None
+    sent_at = datetime.fromtimestamp(float(ts), UTC) if _TS.match(ts) and not live else None
     return Inbound(
-        sender=Address(SLACK, team, event["user"]),
-        dedupe_key=f"slack:{team}:{event_key}",
-        text=blocks.plain_text(event.get("text") or ""),
-        attachments=len(event.get("files") or []),
+        sender=Address(SLACK, team, message["user"]),
+        dedupe_key=message_key(team, channel, ts),
+        text=blocks.plain_text(message.get("text") or ""),
+        attachments=len(message.get("files") or []),
+        **({"received_at": min(sent_at, utcnow())} if sent_at else {}),
     )
 
 
@@ -89,21 +99,29 @@ def action_inbound(body: dict[str, Any]) -> Inbound | None:
 
 
 def build_app(
-    runtime: Runtime, *, client: AsyncWebClient | None = None, bulk_per_second: float = 0.8
+    runtime: Runtime,
+    *,
+    client: AsyncWebClient | None = None,
+    bulk_per_second: float = 0.8,
+    later: Later | None = None,
 ) -> AsyncApp:
     """The Bolt app with its listeners; registers a `SlackSender` as the engine's "slack" sender."""
     settings, engine = runtime.settings, runtime.engine
-    if client is None:
-        _require(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
-        client = make_client(settings)
-    app = AsyncApp(
-        name="interviewer",
-        client=client,
-        signing_secret=secret_value(settings.slack_signing_secret),
-        process_before_response=True,  # store first, then ack: see the module docstring
-    )
-    sender = SlackSender(client, bulk_per_second=bulk_per_second)
+    if settings.slack_distributed:
+        app, sender = _distributed_app(runtime, bulk_per_second)
+    else:
+        if client is None:
+            require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
+            client = make_client(settings)
+        app = AsyncApp(
+            name="interviewer",
+            client=client,
+            signing_secret=secret_value(settings.slack_signing_secret),
+            process_before_response=True,  # store first, then ack: see the module docstring
+        )
+        sender = SlackSender(client, bulk_per_second=bulk_per_second)
     engine.register_sender(SLACK, sender)
+    later = later or Later()
 
     async def on_message(body: dict[str, Any]) -> None:
         inbound = message_inbound(body)
@@ -140,115 +158,88 @@ def build_app(
             reply = await not_now_in_channel(engine, inbound.sender, inbound.study_id)
             await respond(text=reply, response_type="ephemeral", replace_original=False)
 
-    async def ack_only(ack: Any) -> None:
-        await ack()
+    async def answer_command(body: dict[str, Any], respond: Any) -> None:
+        team = body.get("team_id") or ""
+        actor = Address(SLACK, team, body.get("user_id") or "")
+        try:
+            text = await sender.resolve_channel_names(team, command_text(body.get("text") or ""))
+            reply = await commands.execute(engine, actor, text)
+        except Exception:
+            log.exception("the /interviewer command failed")
+            reply = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
+        await respond(text=blocks.escape_reply(reply), response_type="ephemeral")
 
-    async def run_command(body: dict[str, Any], respond: Any) -> None:
-        actor = Address(SLACK, body.get("team_id") or "", body.get("user_id") or "")
-        reply = await commands.execute(engine, actor, body.get("text") or "")
-        await respond(text=blocks.escape(reply), response_type="ephemeral")
+    async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        # Slack wants the 200 within 3 seconds and the answer may take longer (listing a channel's members,
+        # building an export): acknowledge now, answer through the command's response_url.
+        await ack()
+        later.start(answer_command(body, respond))
 
     async def publish_home(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
         who = Address(SLACK, body.get("team_id") or "", event["user"])
-        await sender.publish_home(event["user"], blocks.home_view(await participant_overview(engine, who)))
+        view = blocks.home_view(await participant_overview(engine, who))
+        await sender.publish_home(who.workspace, event["user"], view)
+
+    async def on_home(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await ack()
+        if event.get("tab", "home") == "home" and event.get("user"):
+            later.start(publish_home(body, event))
 
     app.event("message")(on_message)
     app.action(blocks.CHOICE_ACTION_PATTERN)(on_click)
     app.action(blocks.TAKE_PART_ACTION_PATTERN)(on_click)
     app.action(blocks.NOT_NOW_ACTION)(on_not_now)
-    app.command(COMMAND)(ack=ack_only, lazy=[run_command])
-    app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])
+    # Not Bolt's lazy listeners: Bolt deep-copies the request for them, and the shared connection pool
+    # on the client cannot be copied (every command and the Home tab answered 500).
+    app.command(COMMAND)(on_command)
+    app.event("app_home_opened")(on_home)
     return app
 
 
-# ---- running ---------------------------------------------------------------------------------------
+def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:
+    """The app installed through "Add to Slack": Bolt finds each request's workspace token in the
+    installation store, and the sender does the same for everything the bot sends."""
+    from adapters import slack_oauth
+
+    settings = runtime.settings
+    client = make_client(settings)  # no token of its own: each call carries its workspace's
+    installations, states = slack_oauth.stores(settings, runtime.store)
+    tokens = slack_oauth.InstalledTokens(installations)
+    app = AsyncApp(
+        name="interviewer",
+        client=client,
+        signing_secret=secret_value(settings.slack_signing_secret),
+        oauth_flow=slack_oauth.oauth_flow(settings, client, installations, states),
+        process_before_response=True,
+    )
+    sender = SlackSender(client, bulk_per_second=bulk_per_second, tokens=tokens)
+    slack_oauth.on_removal(app, runtime.store, installations, tokens, sender.forget_workspace)
+    return app, sender
 
 
-def _require(value: SecretStr | None, name: str, hint: str) -> None:
-    if not secret_value(value):
-        raise SystemExit(f"{name} is not set. {hint} Set it in the environment or .env; see docs/slack.md.")
+def command_text(wire: str) -> str:
+    """The text after `/interviewer` as typed: Slack escapes `&`, `<` and `>` as entities; escaped channel
+    references (`<#C123|general>`) stay as they are, for the invite command to read."""
+    return wire.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def check_settings(settings: Settings, *, http: bool) -> None:
-    """Fail fast, naming the missing variable, before anything connects."""
-    _require(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
-    if http:
-        _require(
-            settings.slack_signing_secret,
-            "SLACK_SIGNING_SECRET",
-            "HTTP mode verifies every request with the Signing Secret from your app's Basic Information page.",
-        )
-    else:
-        _require(
-            settings.slack_app_token,
-            "SLACK_APP_TOKEN",
-            "Socket Mode needs an App-Level Token (xapp-..., scope connections:write) from Basic "
-            "Information > App-Level Tokens; or use HTTP mode (--http) with SLACK_SIGNING_SECRET.",
-        )
+class Later:
+    """Work an acknowledged request still owes (command answers, Home tab views), run after the ack;
+    `drain` waits for it at shutdown."""
 
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
 
-@contextlib.asynccontextmanager
-async def shared_connections(app: AsyncApp) -> AsyncIterator[None]:
-    """One connection pool for every Web API call (slack_sdk otherwise opens a session per call)."""
-    async with aiohttp.ClientSession() as session:
-        app.client.session = session
-        try:
-            yield
-        finally:
-            app.client.session = None
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
 
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("work after a Slack request failed", exc_info=task.exception())
 
-async def start_http(app: AsyncApp, *, host: str = "0.0.0.0", port: int = 3000) -> web.AppRunner:
-    """Serve Slack's requests on POST /slack/events (and GET /healthz for load balancers)."""
-    web_app = app.web_app(path=EVENTS_PATH, port=port)
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok")
-
-    web_app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
-
-
-async def tick_forever(runtime: Runtime) -> None:
-    """Periodic catch-up (unanswered inbox rows, overdue moves, due sends) until cancelled."""
-    while True:
-        await asyncio.sleep(runtime.settings.tick_seconds)
-        try:
-            await runtime.engine.tick()
-        except Exception:
-            log.exception("tick failed; trying again in %ss", runtime.settings.tick_seconds)
-
-
-async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> None:
-    """Run the Slack bot until cancelled: Socket Mode by default, HTTP mode with `http=True`."""
-    check_settings(runtime.settings, http=http)
-    app = build_app(runtime)
-    async with shared_connections(app):
-        await runtime.engine.recover()
-        ticker = asyncio.create_task(tick_forever(runtime))
-        try:
-            if http:
-                runner = await start_http(app, host=host, port=port)
-                log.info("Slack HTTP mode: listening on %s:%s%s", host, port, EVENTS_PATH)
-                try:
-                    await asyncio.Event().wait()
-                finally:
-                    await runner.cleanup()
-            else:
-                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-                handler = AsyncSocketModeHandler(app, secret_value(runtime.settings.slack_app_token))
-                log.info("Slack Socket Mode: connecting")
-                try:
-                    await handler.start_async()
-                finally:
-                    await handler.close_async()
-        finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -29,6 +29,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_ESCAPED_CHANNEL = re.compile(r"&lt;#([CG][A-Z0-9]{2,})&gt;")
+
+
+def escape_reply(text: str) -> str:
+    """`escape`, but a channel reference a command names (`<#C123>`) stays a link to the channel; user
+    mentions and broadcasts stay escaped."""
+    return _ESCAPED_CHANNEL.sub(r"<#\1>", escape(text))
+
+
 def plain_text(mrkdwn: str) -> str:
     """What a participant typed, from Slack's wire format: links unwrapped, entities decoded."""
 
@@ -188,7 +197,8 @@ def home_view(interviews: Sequence[InterviewSummary]) -> dict[str, Any]:
         {"type": "divider"},
         section(
             "*Your data.* In the *Messages* tab you can type `pause` to continue later, `stop` to end "
-            "your latest interview, or `withdraw` to end it and delete everything you said in it. "
+            "your latest interview, `mydata` for a copy of what we hold from you, or `withdraw` to end it "
+            "and delete everything you wrote or chose in that study, from every interview of yours in it. "
             "Type `help` for more."
         ),
     ]

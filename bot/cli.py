@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -35,10 +34,9 @@ def _options(
 
 
 def _logging(settings: Settings, quiet: bool) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from bot.logs import configure
+
+    configure(settings.log_level, quiet=quiet)  # libraries' bodies and message text stay out of the log
 
 
 def _fail(message: str) -> typer.Exit:
@@ -171,7 +169,8 @@ def run(
     """Start what is configured: the Slack and/or Discord bot, else an interview in the terminal."""
     settings = get_settings()
     if not (slack or discord):
-        slack, discord = settings.slack_bot_token is not None, settings.discord_token is not None
+        slack = settings.slack_bot_token is not None or settings.slack_distributed
+        discord = settings.discord_token is not None
     if not (slack or discord):
         if not sys.stdin.isatty():
             typer.echo(
@@ -186,16 +185,13 @@ def run(
 
     async def main() -> None:
         from bot.runtime import Runtime, settle_memory
+        from bot.scheduler import running_scheduler
 
         runtime = await Runtime.start(settings)
-        from bot.scheduler import Scheduler
-
-        scheduler = Scheduler(runtime.engine, interval=settings.tick_seconds)  # invitations, reminders, waves
-        scheduler.start()
         settle_memory()
         jobs = []
         if slack:
-            from adapters.slack import serve as serve_slack
+            from adapters.slack_run import serve as serve_slack
 
             jobs.append(serve_slack(runtime, http=http, port=port, host=host))
         if discord:
@@ -203,9 +199,9 @@ def run(
 
             jobs.append(serve_discord(runtime))
         try:
-            await asyncio.gather(*jobs)
+            with running_scheduler(runtime):  # the one periodic loop: invitations, reminders, catch-up
+                await asyncio.gather(*jobs)
         finally:
-            scheduler.shutdown()
             await runtime.close()
 
     _run(main)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy.exc import IntegrityError
@@ -37,14 +38,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^<?#([A-Z0-9]+)(?:\|[^>]*)?>?$")
 _ROLE = re.compile(r"^<?@&?([0-9]+)(?:\|[^>]*)?>?$")
-INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role"
+INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role [confirm]"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a cohort needs to know about a member before inviting them."""
+
+    timezone: str | None  # IANA zone from their profile, None when the platform has none
+    person: bool = True  # False for bots, apps and deactivated accounts: never invited
 
 
 @runtime_checkable
 class Directory(Protocol):
     """What an adapter's sender offers for channel invitations and cohorts (Slack and Discord)."""
 
-    async def user_timezone(self, workspace: str, user_id: str) -> str | None: ...
+    async def profile(self, workspace: str, user_id: str) -> Profile: ...
 
     async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str: ...
 
@@ -107,7 +116,8 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     """`/interviewer invite <study> <target>`: organizers and researchers of the study only."""
     from bot.commands import REFUSAL, role_in
 
-    if len(args) != 2:
+    confirmed = len(args) == 3 and args[2].lower() == "confirm"
+    if len(args) != 2 and not confirmed:
         return f"Usage: `{INVITE_USAGE}`"
     study = engine.catalog.get(args[0])
     if study is None:
@@ -145,23 +155,39 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     except DeliveryError as exc:
         if kind == "role":
             return f"I could not list the members of role <@&{ident}>: {exc}"
-        return (
-            f"I could not reach channel <#{ident}> ({exc}); is the bot a member of it? Invite it and retry."
-        )
+        hint = "" if "scope" in str(exc) else "; is the bot a member of it? Invite it and retry"
+        doing = "post in" if kind == "channel" else "list the members of"
+        return f"I could not {doing} <#{ident}> ({exc}){hint}."
+    limit = engine.settings.cohort_confirm_above
+    if len(member_ids) > limit and not confirmed:
+        return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
     # Discord addresses a member by user id alone, whichever server the command came from
     members_in = getattr(directory, "participant_workspace", None) or workspace
     members = []
     for user_id in member_ids:
         try:
-            tz = await directory.user_timezone(workspace, user_id)
+            profile = await directory.profile(workspace, user_id)
         except DeliveryError:
-            tz = None
-        members.append(Member(Address(platform, members_in, user_id), tz))
+            profile = Profile(None)
+        if profile.person:
+            members.append(Member(Address(platform, members_in, user_id), profile.timezone))
     try:
         report = await invite(engine, study, members, source="members")
     except NotInvitable as exc:
         return f"Not sent: {exc}."
     return report.text(study.id)
+
+
+def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:
+    """A cohort above the limit: say how many DMs and how long they take, and how to go ahead."""
+    per_second = float(getattr(directory, "bulk_per_second", 1.0))
+    minutes = max(1, round(count / per_second / 60))
+    return (
+        f"{target} has {count:,} members, more than {limit:,}. Inviting them sends each a direct message, "
+        f"paced at about {per_second * 60:.0f} a minute (about {minutes} minutes, within each member's "
+        "sending hours). Slack and Discord treat unsolicited DMs as spam: invite only people who expect "
+        f"to hear from this study. To go ahead: `/interviewer invite {study_id} {target} confirm`"
+    )
 
 
 async def _post_in_channel(engine: Engine, directory: Directory, study: Study, channel: Address) -> str:

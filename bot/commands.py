@@ -194,7 +194,7 @@ async def _cmd_timezone(engine: Engine, actor: Actor, args: list[str]) -> str:
     return await timezone_command(engine, actor, args)
 
 
-USAGE["invite"] = "/interviewer invite <study> #channel | members:#channel | role:@Role"
+USAGE["invite"] = "/interviewer invite <study> #channel | members:#channel | role:@Role [confirm]"
 USAGE["timezone"] = "/interviewer timezone <Area/City>"
 HANDLERS.update(invite=_cmd_invite, timezone=_cmd_timezone)
 

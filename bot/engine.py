@@ -19,7 +19,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,7 +47,6 @@ from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store, core_connection
 from bot.storage.models import (
-    InboxRow,
     Interview,
     Participant,
     StudyVersion,
@@ -73,6 +72,7 @@ class _Work:
     answered: list[tuple[Sendable, str]] = field(default_factory=list)  # sent prompts to show as answered
     moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
     erased: list[Erased] = field(default_factory=list)  # withdrawals: log checkpoint, cache files
+    wait: float | None = None  # nothing claimed: seconds until the newest waiting message is quiet
     _due: list[tuple[Interview, Address]] = field(default_factory=list)
 
 
@@ -126,7 +126,7 @@ class Engine:
                 self.kick(who, delay=0)
             return False
         if schedule:
-            self.kick(who, delay=0 if inbound.is_click else self.settings.coalesce_seconds)
+            self.kick(who, delay=0 if inbound.is_click else self.settings.coalesce_for(who.platform))
         return True
 
     def kick(self, who: Address, delay: float = 0) -> None:
@@ -146,9 +146,11 @@ class Engine:
                     await asyncio.sleep(wait)
                     continue
                 deadline = self._deadlines.get(who.key)
-                await self.process(who)
+                wait = await self.process(who)
                 if self._deadlines.get(who.key) == deadline:
-                    break
+                    if wait is None:
+                        break
+                    self._deadlines[who.key] = loop.time() + wait  # a newer message is not quiet yet
         except Exception:
             log.exception("processing failed for a participant; the tick will retry")
         finally:
@@ -157,8 +159,10 @@ class Engine:
 
     async def drain(self) -> None:
         """Wait until every scheduled processing task has finished (tests and the console use this)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        while running := [task for task in self._tasks.values() if not task.done()]:
+            await asyncio.gather(*running, return_exceptions=True)
+        for key in [key for key, task in self._tasks.items() if task.done()]:
+            del self._tasks[key]  # cancelled before it ever ran, so it could not remove itself
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -178,8 +182,10 @@ class Engine:
                 self.transcripts.forget()
                 raise
 
-    async def process(self, who: Address) -> None:
-        """Handle all of `who`'s unprocessed events, ask the interviewer where needed, and send replies."""
+    async def process(self, who: Address) -> float | None:
+        """Handle all of `who`'s unprocessed events once they have been quiet for the platform's window,
+        ask the interviewer where needed, and send replies. Returns the seconds to wait when the newest
+        waiting message is still inside its quiet window (nothing was handled), else None."""
         async with self._writing(who):
             try:
                 work = await self._apply_inbox(who)
@@ -191,6 +197,7 @@ class Engine:
             await self._finish(work)
             for pending in work.moves:
                 await self._finish(await self._answer(pending))
+        return work.wait
 
     async def _apply_one_by_one(self, who: Address) -> _Work:
         """After a failure: apply `who`'s events one at a time, each in its own transaction, so that one
@@ -262,12 +269,21 @@ class Engine:
         async with self.store.session() as s:
             # mark the rows processed and read them in one statement; Core rows, read-only
             connection = await s.connection()
-            if ids is None:
-                found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
-            else:
+            window = 0.0 if ids is not None else self.settings.coalesce_for(who.platform)
+            if ids is not None:  # chosen rows after a failure (bot.dead_letters): already due
                 found = await connection.execute(q.CLAIM_INBOX_IDS, {"ids": ids, "now": self.clock()})
+            elif window > 0:  # wall-clock time, as the inbox rows' received_at
+                cutoff = utcnow() - timedelta(seconds=window)
+                params = {"key": who.key, "now": self.clock(), "cutoff": cutoff}
+                found = await connection.execute(q.CLAIM_INBOX_QUIET, params)
+            else:
+                found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
             rows = sorted(found.all(), key=lambda row: row.id)
             if not rows:
+                if window > 0:
+                    newest = (await connection.execute(q.NEWEST_PENDING, {"key": who.key})).scalar()
+                    if newest is not None:
+                        work.wait = max((newest - utcnow()).total_seconds() + window, 0.01)
                 return work
             participant, interview = await self._participant_and_interview(s, who, rows[0])
             if participant.unreachable:  # they wrote to us, so messages reach them again
@@ -710,16 +726,11 @@ class Engine:
         await self.tick()
 
     async def tick(self) -> None:
-        """Answer unprocessed inbox rows and overdue moves, and send due messages. Safe to run anytime."""
+        """Answer inbox rows whose senders have been quiet for their platform's window, and overdue moves,
+        and send due messages. Safe to run anytime, from any number of processes."""
         now = self.clock()
         async with self.store.session() as s:
-            inbox = (
-                await s.exec(
-                    select(InboxRow.platform, InboxRow.workspace, InboxRow.user_id)
-                    .where(col(InboxRow.processed_at).is_(None))
-                    .distinct()
-                )
-            ).all()
+            inbox = (await s.exec(q.WAITING_PARTICIPANTS)).all()
             due = (
                 await s.exec(
                     select(Interview.id, Participant.platform, Participant.workspace, Participant.user_id)
@@ -729,8 +740,11 @@ class Engine:
             ).all()
         # every participant's work, and the sending, is its own failure boundary: one person's failing
         # event is logged (and, after repeated failures, set aside) while everyone else's goes on
-        for platform, workspace, user_id in inbox:
-            await self._bounded(self.process(Address(platform, workspace, user_id)))
+        wall = utcnow()
+        for platform, workspace, user_id, newest in inbox:
+            window = timedelta(seconds=self.settings.coalesce_for(platform))
+            if newest is None or newest <= wall - window:  # still typing: their own timer answers them
+                await self._bounded(self.process(Address(platform, workspace, user_id)))
         for interview_id, platform, workspace, user_id in due:
             await self._bounded(self._answer_due(interview_id, Address(platform, workspace, user_id)))
         await self._bounded(self.dispatcher.send_due())

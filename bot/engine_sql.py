@@ -43,6 +43,36 @@ UNPROCESSED_INBOX = (
     .where(INBOX.c.participant_key == bindparam("key"), INBOX.c.processed_at.is_(None))
     .order_by(INBOX.c.id)
 )
+_NEWER = INBOX.alias("newer")
+# The same claim, but only once the participant has been quiet: none of their unprocessed messages
+# arrived after `cutoff` (clicks do not restart the window, but wait behind the messages before them).
+# Checked in the claim itself, so a worker whose own timer fired never answers a message another worker
+# received a moment ago.
+CLAIM_INBOX_QUIET = CLAIM_INBOX.where(
+    ~sa.exists()
+    .where(
+        _NEWER.c.participant_key == bindparam("key"),
+        _NEWER.c.processed_at.is_(None),
+        _NEWER.c.choice.is_(None),
+        _NEWER.c.received_at > bindparam("cutoff"),
+    )
+    .correlate(None)
+)
+# When the newest unprocessed message of a participant arrived (None: only clicks, or nothing, waits)
+NEWEST_PENDING = sa.select(sa.func.max(INBOX.c.received_at)).where(
+    INBOX.c.participant_key == bindparam("key"), INBOX.c.processed_at.is_(None), INBOX.c.choice.is_(None)
+)
+# Who has unprocessed events, with the arrival of their newest unprocessed message (None: clicks only)
+WAITING_PARTICIPANTS = (
+    sa.select(
+        INBOX.c.platform,
+        INBOX.c.workspace,
+        INBOX.c.user_id,
+        sa.func.max(sa.case((INBOX.c.choice.is_(None), INBOX.c.received_at), else_=None)).label("newest"),
+    )
+    .where(INBOX.c.processed_at.is_(None))
+    .group_by(INBOX.c.platform, INBOX.c.workspace, INBOX.c.user_id)
+)
 INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
 INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
 # Built once, with bind parameters; an UPDATE without .values() sets the columns its parameters name.

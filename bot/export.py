@@ -30,7 +30,7 @@ from sqlmodel import col, select
 from bot.messages import Address
 from bot.redact import preload, redact
 from bot.storage import Store
-from bot.storage.models import ConsentRecord, Interview, ScreeningAnswer, SurveyAnswer, Turn
+from bot.storage.models import ConsentRecord, Interview, Participant, ScreeningAnswer, SurveyAnswer, Turn
 
 FORMATS = ("jsonl", "csv", "markdown", "qdpx")
 SUFFIX = {"jsonl": "jsonl", "csv": "csv", "markdown": "zip", "qdpx": "qdpx"}
@@ -65,6 +65,7 @@ class ExportFilter:
     include_incomplete: bool = False  # also interviews that were stopped, expired or are still running
     public_only: bool = False  # only participants who also consented to public release
     include_pilot: bool = False
+    workspace: tuple[str, str] | None = None  # (platform, workspace): only that community's participants
 
 
 @dataclass
@@ -126,6 +127,10 @@ def _query(flt: ExportFilter, after_id: int) -> Any:
         query = query.where(col(Interview.pilot).is_(False))
     if flt.since is not None:
         query = query.where(col(Interview.created_at) >= flt.since)
+    if flt.workspace is not None:
+        query = query.join(Participant, col(Participant.id) == col(Interview.participant_id)).where(
+            Participant.platform == flt.workspace[0], Participant.workspace == flt.workspace[1]
+        )
     if flt.public_only:
         query = query.where(
             exists().where(

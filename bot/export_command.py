@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import audit
 from bot.export import FORMATS, ExportFilter, default_name, export
+from bot.workspaces import export_scope
 
 if TYPE_CHECKING:
     from bot.commands import Actor
@@ -122,6 +123,8 @@ async def export_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         flt = export_filter(study, request)
     except ValueError as exc:
         return str(exc)
+    scope = export_scope(engine.settings.slack_distributed, actor.address.platform, actor.address.workspace)
+    flt = replace(flt, workspace=scope)
     sender = engine.dispatcher.senders.get(actor.address.platform)
     if sender is None or not hasattr(sender, "upload_file"):
         await audit.record(

@@ -275,24 +275,17 @@ def _step(study: Study, state: State, progress: Progress, event: Event) -> Step:
         )
         return Step(state, p, [Say(why)])
     if state is State.INTERVIEWING:
-        if isinstance(event, Click):
-            return Step(
-                state,
-                p,
-                [
-                    Say(
-                        "That question was already answered; please reply to the latest "
-                        "question in your own words."
-                    )
-                ],
-            )
+        if isinstance(event, Click):  # a late click on a screening button: the question is on screen
+            return Step(state, p, [])
         p.awaiting_move = True
         p.move_token += 1
         p.retry_at = None
         return Step(state, p, [RecordTurn(event.text), AskInterviewer()])
     assert prompt is not None
     if isinstance(event, Click) and event.prompt != prompt.prompt:
-        return Step(state, p, [Say("That question was already answered."), prompt])
+        # a second click on a button already answered (a fast double click, before the button was
+        # disabled): the current question is on screen already, so nothing is said or posted again
+        return Step(state, p, [])
     if isinstance(event, Click):
         choice = next((c for c in prompt.choices if c.value == event.value), None)
     else:

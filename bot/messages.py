@@ -68,6 +68,7 @@ class Outbound:
     interview_id: int | None = None
     outbox_id: int | None = None
     purpose: str = "reply"  # reply | notice | invitation | reminder: adapters pace bulk purposes
+    resend: bool = False  # sent again after an interrupted attempt, which may have reached the platform
 
 
 class Sender(Protocol):

@@ -2,20 +2,24 @@
 
 A worker claims the rows it creates in the same transaction, so only it sends them. Rows left pending
 (rate limits, no adapter in this process) are claimed later by `send_due` with a conditional update:
-of two workers, one wins. A claim whose lease runs out was interrupted mid-send: replies are sent again
-(a repeated answer beats a lost one), invitations and reminders are not (a missed one beats a double).
+of two workers, one wins. The lease is short and renewed while the rows are being sent, so a claim that
+stops being renewed was interrupted (the process died mid-send) and is taken over within seconds, not
+after a long lease. Interrupted replies are sent again, marked as such so the adapter can make the resend
+a no-op if the first attempt got through (Discord's nonce; Slack: the DM's history); invitations and
+reminders are not (a missed one beats a double).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, tuple_, update
+from sqlalchemy import bindparam, func, insert, or_, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +31,8 @@ from bot.storage import Store, core_connection
 from bot.storage.models import OutboxRow, Participant
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=6)
+RENEW_EVERY = 2.0  # seconds between two renewals of the leases of rows being sent
 MAX_TRANSIENT_ATTEMPTS = 8
 MAX_SEND_FAILURES = 3  # unexpected errors while sending one row before it is set aside ("dead")
 RESENDABLE = ("reply", "notice")
@@ -49,6 +54,11 @@ _QUEUED_COLUMNS = (
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
 # Built once; the SET clause follows the parameters given (each set of columns compiles once).
 _OUTCOME = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
+_RENEW = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.status == "sending")
+    .values(lease_until=bindparam("until"))
+)
 # Rows claimed at once by send_due, and how many such chunks may be in flight. At Slack's bulk pace
 # (0.8/s) the last row of the third chunk goes out about 18 / 0.8 = 22 s after its claim: inside LEASE.
 CLAIM_CHUNK = 6
@@ -151,7 +161,7 @@ async def queue_claimed(
     return row
 
 
-def to_outbound(row: Sendable) -> Outbound:
+def to_outbound(row: Sendable, *, resend: bool = False) -> Outbound:
     return Outbound(
         key=row.key,
         to=Address(row.platform, row.workspace, row.user_id),
@@ -161,6 +171,7 @@ def to_outbound(row: Sendable) -> Outbound:
         interview_id=row.interview_id,
         outbox_id=row.id,
         purpose=row.purpose,
+        resend=resend,
     )
 
 
@@ -185,6 +196,7 @@ class Dispatcher:
         self.clock = clock
         self.senders: dict[str, Sender] = {}
         self.concurrency = concurrency
+        self._resending: set[int] = set()  # claimed after an interrupted attempt: may have gone out
 
     def lease(self, platform: str) -> datetime | None:
         """A claim for a row this process can send right away, or None to leave it for another worker."""
@@ -245,8 +257,30 @@ class Dispatcher:
                     if values.pop("unreachable", False):
                         result.unreachable.add(who)
 
-        await asyncio.gather(*(in_order(who, mine) for who, mine in by_participant.items()))
+        async with self._renewing([row.id for row in rows if row.id is not None]):
+            await asyncio.gather(*(in_order(who, mine) for who, mine in by_participant.items()))
         return result
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, ids: list[int]) -> AsyncIterator[None]:
+        """Keep the claim on rows alive while they are being sent (waiting at a pacer, or out a rate
+        limit), so only a claim whose process died lapses."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(RENEW_EVERY)
+                try:
+                    await self.store.execute_one(_RENEW, {"ids": ids, "until": self.clock() + LEASE})
+                except Exception as exc:  # the sends go on; at worst another worker resends a reply
+                    log.warning("could not renew the claim on %d outbox rows: %s", len(ids), exc)
+
+        task = asyncio.get_running_loop().create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _record(self, result: _Sent) -> None:
         """Store the outcomes of `_send_all` in one transaction; then surface an unexpected error, if any."""
@@ -273,8 +307,10 @@ class Dispatcher:
     async def _attempt(self, row: Sendable) -> dict[str, Any]:
         sender = self.senders[row.platform]
         now = self.clock()
+        resend = row.id in self._resending
+        self._resending.discard(row.id)
         try:
-            message_id = await sender.send(to_outbound(row))
+            message_id = await sender.send(to_outbound(row, resend=resend))
         except Unreachable as exc:
             return {"status": "failed", "error": f"unreachable: {exc}"[:500], "unreachable": True}
         except RateLimited as exc:
@@ -399,12 +435,16 @@ class Dispatcher:
                 .where(due, col(OutboxRow.purpose).in_(RESENDABLE), delivery_order.later_sent())
                 .values(status="superseded", error=delivery_order.SUPERSEDED, lease_until=None)
             )
-            pick = select(OutboxRow.id).where(*where).order_by(col(OutboxRow.id)).limit(limit)
+            pick = (
+                select(OutboxRow.id, OutboxRow.status).where(*where).order_by(col(OutboxRow.id)).limit(limit)
+            )
             if self.store.is_postgres:
                 pick = pick.with_for_update(skip_locked=True)  # rows another worker is claiming: skip them
-            ids = list((await s.exec(pick)).all())
-            if not ids:
+            picked = list((await s.exec(pick)).all())
+            if not picked:
                 return []
+            ids = [row_id for row_id, _ in picked]
+            interrupted = {row_id for row_id, status in picked if status == "sending"}
             # The conditional update is the claim: a row another worker claimed first no longer matches.
             claimed = await s.exec(  # type: ignore[call-overload]
                 update(OutboxRow)
@@ -413,6 +453,7 @@ class Dispatcher:
                 .returning(OutboxRow.id)
             )
             claimed_ids = [r[0] for r in claimed.all()]
+            self._resending.update(interrupted.intersection(claimed_ids))
             rows = list(
                 (
                     await s.exec(
@@ -432,6 +473,16 @@ class Dispatcher:
         """The latest reply or notice `address` was sent: what they were last asked."""
         row = await delivery_order.last_sent(self.store, address)
         return to_outbound(row) if row is not None else None
+
+    async def next_lapse(self) -> datetime | None:
+        """When the earliest claim still held lapses (a claim left by a process that died), if any."""
+        async with self.store.session() as s:
+            found = await s.exec(
+                select(func.min(OutboxRow.lease_until)).where(
+                    col(OutboxRow.status) == "sending", col(OutboxRow.lease_until) >= self.clock()
+                )
+            )
+            return found.one()
 
     async def show_answered(self, row: Sendable, label: str) -> None:
         """Update a sent message that carried buttons so it shows the answer and offers no more buttons."""

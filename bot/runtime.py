@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.catalog import Catalog
 from bot.engine import Engine
@@ -16,6 +17,9 @@ from bot.messages import utcnow
 from bot.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store
+
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class Runtime:
     store: Store
     catalog: Catalog
     engine: Engine
+    scheduler: Scheduler | None = None  # the process's one periodic loop, once started
 
     @classmethod
     async def start(
@@ -75,6 +80,11 @@ class Runtime:
             store, catalog, interviewer or make_interviewer(settings), settings, pseudonyms, clock=clock
         )
         return cls(settings, store, catalog, engine)
+
+    def wake(self) -> None:
+        """Ask for a tick now (e.g. an adapter just connected and caught up); a no-op without a scheduler."""
+        if self.scheduler is not None:
+            self.scheduler.wake()
 
     async def close(self) -> None:
         from bot.export_command import drain_exports

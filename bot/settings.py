@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     coalesce_seconds: float = Field(
         default=2.0, ge=0, description="Quiet window that merges quick consecutive messages into one turn."
     )
+    slack_coalesce_seconds: float | None = Field(
+        default=None, ge=0, description="The quiet window on Slack; COALESCE_SECONDS when unset."
+    )
+    discord_coalesce_seconds: float | None = Field(
+        default=None, ge=0, description="The quiet window on Discord; COALESCE_SECONDS when unset."
+    )
     retry_after_seconds: float = Field(
         default=60.0,
         gt=0,
@@ -121,11 +127,30 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Distribution ("Add to Slack"): one HTTP-mode deployment, many workspaces, a bot token for each
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_authorize_url: str = Field(
+        default="https://slack.com/oauth/v2/authorize",
+        description='Where "Add to Slack" sends people to approve the app (tests point it at a local fake).',
+    )
+    slack_redirect_uri: str | None = Field(
+        default=None,
+        description="The Redirect URL configured for the app (https://your.host/slack/oauth_redirect); "
+        "when unset, Slack uses the one in the app's settings.",
+    )
 
     # Discord
     discord_token: SecretStr | None = None
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
+
+    cohort_confirm_above: int = Field(
+        default=200,
+        ge=1,
+        description="Channel and role cohorts larger than this ask the organizer to confirm before any DM "
+        "is scheduled (`... confirm`): platforms treat mass DMs as spam.",
+    )
 
     admins: str = Field(
         default="",
@@ -139,6 +164,7 @@ class Settings(BaseSettings):
         "slack_bot_token",
         "slack_app_token",
         "slack_signing_secret",
+        "slack_client_secret",
         "discord_token",
         "pseudonym_key",
         "anthropic_fallback_model",
@@ -161,6 +187,19 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite+aiosqlite:", "postgresql+psycopg:")):
             raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host/database")
         return url
+
+    def coalesce_for(self, platform: str) -> float:
+        """The quiet window for one platform. The terminal has none: a person there sends whole lines and
+        waits for the answer, so there is nothing to merge."""
+        if platform == "console":
+            return 0.0
+        own = {"slack": self.slack_coalesce_seconds, "discord": self.discord_coalesce_seconds}.get(platform)
+        return self.coalesce_seconds if own is None else own
+
+    @property
+    def slack_distributed(self) -> bool:
+        """Installed through "Add to Slack" in any number of workspaces, instead of one bot token."""
+        return bool(self.slack_client_id)
 
     @property
     def admin_ids(self) -> frozenset[str]:

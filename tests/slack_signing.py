@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.fakes.slack_api import BOT_USER, TEAM, dm_channel
+from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlack, dm_channel, dm_event
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -42,10 +42,11 @@ def signed_headers(
 class SlackPoster:
     """Sends what Slack would send to the app at `url`, signed with `secret`. Use inside `async with`."""
 
-    def __init__(self, url: str, secret: str, *, team: str = TEAM):
+    def __init__(self, url: str, secret: str, *, team: str = TEAM, fake: FakeSlack | None = None):
         self.url = url
         self.secret = secret
         self.team = team
+        self.fake = fake  # when given, DMs are kept in the fake's history, as Slack keeps them
         self._n = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
 
@@ -97,23 +98,13 @@ class SlackPoster:
 
     def message_event(self, user: str, text: str, *, files: int = 0, **extra: Any) -> dict[str, Any]:
         """A DM event; the text is escaped the way Slack escapes what people type."""
-        ts = f"{time.time():.6f}"
-        wire = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        event: dict[str, Any] = {
-            "type": "message",
-            "channel": dm_channel(user),
-            "user": user,
-            "text": wire,
-            "ts": ts,
-            "event_ts": ts,
-            "client_msg_id": str(uuid.uuid4()),
-            "channel_type": "im",
-            "team": self.team,
-        }
+        if self.fake is not None:  # kept in the DM's history, as Slack keeps it
+            event = self.fake.user_message(user, text, team=self.team, **extra)
+        else:
+            event = dm_event(user, text, self.team, f"{time.time():.6f}", **extra)
         if files:
             event["subtype"] = "file_share"
             event["files"] = [{"id": f"F{i}", "name": f"photo{i}.png"} for i in range(files)]
-        event.update(extra)
         return event
 
     async def message(
@@ -133,7 +124,7 @@ class SlackPoster:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(body, headers=headers)
 
-    async def home_opened(self, user: str) -> tuple[int, str]:
+    def home_body(self, user: str) -> str:
         event = {
             "type": "app_home_opened",
             "user": user,
@@ -141,7 +132,10 @@ class SlackPoster:
             "tab": "home",
             "event_ts": f"{time.time():.6f}",
         }
-        return await self.post(self.event_body(event))
+        return self.event_body(event)
+
+    async def home_opened(self, user: str) -> tuple[int, str]:
+        return await self.post(self.home_body(user))
 
     # -- interactivity and commands ----------------------------------------------------------------
 
@@ -200,8 +194,11 @@ class SlackPoster:
         return await self.post(self.click_body(user, message, label, response_url), FORM)
 
     async def command(self, user: str, text: str, response_url: str) -> tuple[int, str]:
-        """`/interviewer {text}` typed by `user`; the reply goes to `response_url`."""
-        body = urlencode(
+        """`/interviewer {text}` (`text` as Slack sends it); the reply goes to `response_url`."""
+        return await self.post(self.command_body(user, text, response_url), FORM)
+
+    def command_body(self, user: str, text: str, response_url: str) -> str:
+        return urlencode(
             {
                 "token": "legacy-verification-token",
                 "team_id": self.team,
@@ -218,4 +215,3 @@ class SlackPoster:
                 "trigger_id": f"{next(self._n)}.trigger",
             }
         )
-        return await self.post(body, FORM)

@@ -157,6 +157,24 @@ def test_custom_ids_fit_discords_limit() -> None:
     )
 
 
+async def test_options_with_the_same_text_get_distinct_custom_ids_the_fake_accepts(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    """Discord refuses a message whose components share a custom_id; a study may repeat an option."""
+    twice = Outbound(
+        "dup-1",
+        Address("discord", "dm", "555"),
+        "Which level?",
+        (Choice("Primary", "Primary"), Choice("Primary", "Primary"), Choice("Other", "Other")),
+        prompt="screen:level",
+        interview_id=9,
+    )
+    message_id = await bot.client.sender.send(twice)
+    ids = [b["custom_id"] for b in _buttons(fake.messages[message_id])]
+    assert len(set(ids)) == 3 and ids[0] == "ix:9:screen:level:1" and ids[2] == "iv:9:screen:level:Other"
+    assert parse_custom_id(ids[1]) == ChoiceClick(9, "screen:level", index=2)
+
+
 def test_split_text_cuts_at_paragraphs_first() -> None:
     paragraphs = ["First paragraph. " * 60, "Second paragraph. " * 60, "Third."]
     pieces = split_text("\n\n".join(p.strip() for p in paragraphs))
@@ -376,8 +394,9 @@ async def test_full_interview_from_first_dm_to_completed_survey(bot: Bot, fake: 
     await fake.dispatch(
         "INTERACTION_CREATE", fake.component_interaction(m.id, stale, "iv:1:survey:satisfaction:2")
     )
-    await m._settle(before)
-    assert "already answered" in m.inbox[before]["content"]
+    await bot.runtime.engine.drain()
+    await asyncio.sleep(0.2)
+    assert len(m.inbox) == before, "a stale click posts nothing: the next question is already on screen"
     await m.click("6", m.inbox[-1])
     await m.click("Yes")
     assert "that's everything" in m.last["content"]
@@ -415,6 +434,25 @@ async def test_button_click_after_client_restart_still_works(bot: Bot, fake: Fak
     assert all(b["disabled"] for b in _buttons(consent))
     async with bot.runtime.store.session() as s:
         assert (await s.exec(select(Interview))).one().state == "awaiting_consent"
+
+
+async def test_a_dm_missed_while_a_resume_failed_is_read_back_after_ready(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    """The connection drops and Discord no longer knows the session: the RESUME gets INVALID_SESSION, the
+    client identifies anew, and nothing the old session missed is replayed; the bot reads it back."""
+    m = Member(bot, "556")
+    await m.say("hi")
+    await m.click("Yes, I agree")
+    before = len(m.inbox)
+    fake.invalidate_sessions()
+    await fake.drop_connections()
+    fake.say_offline(m.id, "No, keep it private")
+    await fake.wait_identified(2)
+    await fake.wait_until(lambda: len(m.inbox) > before, 15, "the missed message to be answered")
+    await bot.runtime.engine.drain()
+    assert fake.resumes and "What is your role?" in m.inbox[before]["content"]
+    assert len(m.inbox) == before + 1
 
 
 async def test_duplicated_message_create_yields_one_reply(bot: Bot, fake: FakeDiscord) -> None:
@@ -459,22 +497,15 @@ async def test_cannot_dm_invitation_marks_participant_unreachable_once(bot: Bot,
 
 
 async def test_non_researcher_status_is_refused_ephemerally(bot: Bot, fake: FakeDiscord) -> None:
-    async def ask(user: str, **options: str) -> dict[str, Any]:
-        payload = await fake.slash(user, "interviewer", "status", **options)
-        await fake.wait_until(
-            lambda: any(c["interaction"] == payload["id"] for c in fake.callbacks), what="reply"
-        )
-        return next(c["body"] for c in fake.callbacks if c["interaction"] == payload["id"])
+    async def ask(user: str, **options: str) -> str:
+        ack, text = await fake.answer(await fake.slash(user, "interviewer", "status", **options))
+        assert ack == {"type": 5, "data": {"flags": 64}}, "deferred first, visible to the caller only"
+        return text
 
     refused = await ask(STRANGER, study="pilot-study")
-    assert refused["type"] == 4 and refused["data"]["flags"] == 64
-    assert (
-        "only the researchers" in refused["data"]["content"] and "discord:222" in refused["data"]["content"]
-    )
-    allowed = await ask(RESEARCHER, study="pilot-study")
-    assert allowed["data"]["flags"] == 64 and "Tools at work" in allowed["data"]["content"]
-    unknown = await ask(RESEARCHER, study="nope")
-    assert "There is no study `nope`" in unknown["data"]["content"]
+    assert "only the researchers" in refused and "discord:222" in refused
+    assert "Tools at work" in await ask(RESEARCHER, study="pilot-study")
+    assert "There is no study `nope`" in await ask(RESEARCHER, study="nope")
 
 
 async def test_take_part_with_dms_closed_explains_how_to_open_them(bot: Bot, fake: FakeDiscord) -> None:
@@ -561,6 +592,21 @@ async def test_invitations_are_paced_and_replies_are_not(bot: Bot, fake: FakeDis
     posts = fake.requests_to("POST", r"/channels/\d+/messages")
     assert posts[1].at - posts[0].at >= 0.49
     assert posts[2].at - posts[1].at < 0.4  # the reply did not wait for the next invitation slot
+
+
+async def test_opening_many_dms_follows_discords_rate_limit_headers(bot: Bot, fake: FakeDiscord) -> None:
+    """Opening a DM is rate limited (the fake's bucket: 5 a second, with X-RateLimit-* headers and 429s):
+    a burst of invitations to new members all arrive, none dropped, none sent twice."""
+    sender = bot.client.sender
+    sender.bulk_interval = 0.01
+    for n in range(12):
+        await sender.send(
+            Outbound(f"burst{n}", Address("discord", "dm", f"300{n:02d}"), "Join?", purpose="invitation")
+        )
+    opened = fake.requests_to("POST", r"/users/@me/channels")
+    assert len({r.body["recipient_id"] for r in opened}) == 12
+    assert all(len(fake.bot_messages(f"300{n:02d}")) == 1 for n in range(12))
+    assert opened[-1].at - opened[0].at >= 1.0, "12 DM opens at 5 a second span more than a second"
 
 
 async def test_unexpected_send_error_is_permanent_not_stuck(bot: Bot) -> None:

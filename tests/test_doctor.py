@@ -11,7 +11,8 @@ from bot.claude.models import TABLE
 from tests.fakes import anthropic_rules
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.slack_api import FakeSlack, manifest_bot_scopes
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_rules import manifest_scopes
 from tests.helpers import run_interviewer
 
 MODEL = "claude-sonnet-5-5"
@@ -83,14 +84,13 @@ async def migrated_doctor(tmp_path: Path, **env: str) -> tuple[int, str]:
 async def test_slack_token_with_every_scope_of_the_manifest_passes(tmp_path):
     async with FakeSlack() as slack:
         code, out = await migrated_doctor(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
-    assert "ok      slack: signed in as interviewer in Fake; scopes complete" in out, out
+    assert "ok      slack: signed in as interviewer in Team T0FAKE; scopes complete" in out, out
     assert "ok      database" in out and code == 0
     assert [call.method for call in slack.calls] == ["auth.test"]
 
 
 async def test_a_missing_slack_scope_is_named_with_how_to_fix_it_and_fails(tmp_path):
-    async with FakeSlack() as slack:
-        slack.scopes = [s for s in manifest_bot_scopes() if s != "im:history"]
+    async with FakeSlack(scopes=manifest_scopes() - {"im:history"}) as slack:
         code, out = await migrated_doctor(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
     assert code == 1
     assert "PROBLEM slack: the token lacks scopes im:history" in out, out

@@ -150,8 +150,8 @@ async def test_discord_export_arrives_as_an_attachment_in_the_researchers_dm(
             payload = await fake.slash(RESEARCHER, "interviewer", "export", study="pilot-study", format="csv")
             await fake.wait_until(lambda: bool(fake.uploads), what="the export upload")
             await drain_exports()
-            ack = next(c["body"] for c in fake.callbacks if c["interaction"] == payload["id"])
-            assert ack["data"]["flags"] == 64 and "started" in ack["data"]["content"]
+            ack, text = await fake.answer(payload)
+            assert ack["data"]["flags"] == 64 and "started" in text
             [upload] = fake.uploads
             assert upload["channel"] == fake.dm_channel_id(RESEARCHER)
             assert upload["filename"].startswith("pilot-study-") and upload["filename"].endswith(".csv")

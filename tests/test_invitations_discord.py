@@ -45,17 +45,14 @@ async def discord_bot(database_url: str, tmp_path: Path, **schedule: str) -> Asy
             await bot.stop()
 
 
-async def command(bot: Bot, user: str, channel_id: str, subcommand: str, **options: str) -> str:
+async def command(bot: Bot, user: str, channel_id: str, subcommand: str, **options: str | bool) -> str:
     """`/interviewer <subcommand>` typed by `user` in a server channel; the ephemeral answer."""
     fake = bot.fake
     payload = fake.command_interaction(user, "interviewer", subcommand, channel_id=channel_id, **options)
     await fake.dispatch("INTERACTION_CREATE", payload)
-    await fake.wait_until(
-        lambda: any(c["interaction"] == payload["id"] for c in fake.callbacks), what="reply"
-    )
-    body = next(c["body"] for c in fake.callbacks if c["interaction"] == payload["id"])
-    assert body["data"]["flags"] == 64  # only the caller sees it
-    return str(body["data"]["content"])
+    ack, text = await fake.answer(payload)
+    assert ack == {"type": 5, "data": {"flags": 64}}  # deferred first; only the caller sees it
+    return text
 
 
 async def click_in_channel(bot: Bot, user: str, message_id: str, label: str) -> str:
@@ -137,6 +134,28 @@ async def test_role_members_are_invited_in_their_own_time_zone(sqlite_url: str, 
         tokyo = due["501"][0].replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Tokyo"))
         assert 9 <= tokyo.hour < 17  # inside the window in the member's own zone
         assert 9 <= due["502"][0].hour < 17  # the study's zone (UTC) for a member who set none
+
+
+async def test_a_large_role_asks_to_confirm_before_any_dm_is_scheduled(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with discord_bot(sqlite_url, tmp_path, **ALWAYS) as bot:
+        fake, channel = bot.fake, bot.fake.guild_channel()
+        guild = channel["guild_id"]
+        everyone = fake.add_role(guild, "Everyone")
+        for n in range(1250):  # more than one page of the members list (1,000 a page)
+            fake.add_member(guild, 700_000 + n, [everyone])
+        fake.members_intent = True
+        target = f"role:<@&{everyone}>"
+        asked = await command(bot, RESEARCHER, channel["id"], "invite", study="pilot-study", to=target)
+        assert "1,250 members, more than 200" in asked and "confirm" in asked, asked
+        async with bot.runtime.store.session() as s:
+            assert not (await s.exec(select(OutboxRow))).all(), "nothing is scheduled before confirming"
+        reply = await command(
+            bot, RESEARCHER, channel["id"], "invite", study="pilot-study", to=target, confirm=True
+        )
+        assert reply.startswith("1250 invitation(s)"), reply
+        assert not fake.late_responses, "the command answered within Discord's 3 seconds"
 
 
 async def test_not_now_in_a_discord_dm_invitation_declines_it(sqlite_url: str, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
 from sqlmodel import col, select
 
 from bot.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
@@ -15,9 +16,10 @@ from bot.messages import Address
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
-from tests.fakes.slack_api import dm_channel
+from tests.fakes.slack_api import FakeSlack, dm_channel
+from tests.fakes.slack_rules import MANIFEST, command_wire_text, manifest_escapes_commands
 from tests.helpers import small_study, write_study
-from tests.test_slack import ALICE, World, _buttons, slack_world
+from tests.test_slack import ALICE, World, _buttons, bot_process, slack_world
 
 ALWAYS = {
     "send_window": "00:00-00:00",
@@ -87,7 +89,7 @@ async def test_channel_invitation_click_starts_an_interview_and_the_count_update
 
 async def test_channel_members_are_invited_in_their_own_time_zone(sqlite_url: str, study_dir: Path) -> None:
     async with slack_world(sqlite_url, study_dir) as w:
-        w.fake.channel_members["CTEAM"] = ["UBOB", "UCAROL"]
+        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"])
         reply = await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
         assert reply.startswith("2 invitation(s) for `pilot-study` scheduled"), reply
         again = await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c2")
@@ -111,7 +113,11 @@ async def test_bad_invite_commands_get_clear_answers(sqlite_url: str, study_dir:
             ("UORGANIZER", "invite nope <#C1|x>", "There is no study `nope`"),
             ("UNOBODY", "invite pilot-study <#C1|x>", "only the researchers and organizers"),
             ("UORGANIZER", "invite pilot-study general", "could not read"),
-            ("UORGANIZER", "invite pilot-study members:<#CMISSING|gone>", "could not reach channel"),
+            (
+                "UORGANIZER",
+                "invite pilot-study members:<#CMISSING|gone>",
+                "could not list the members of <#CMISSING>",
+            ),
             ("UORGANIZER", "invite pilot-study", "Usage"),
             ("UORGANIZER", "timezone Mars/Base", "is not an IANA time zone. Write it as Area/City, e.g."),
             ("UORGANIZER", "timezone Asia/Tokyo", "Your time zone is now Asia/Tokyo"),
@@ -125,7 +131,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with slack_world(sqlite_url, always_open_study(tmp_path)) as w:
-        w.fake.channel_members["CTEAM"] = ["UBOB", "UCAROL"]
+        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"])
         await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
         await Scheduler(w.runtime.engine).run_once()
         invitation = w.last("UBOB")
@@ -179,7 +185,7 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
             assert (await s.exec(select(Participant).where(Participant.user_id == "UDAVE"))).first() is None
             assert (await s.exec(select(InboxRow))).all() == []
 
-        w.fake.channel_members["CTEAM"] = ["UBOB"]
+        w.fake.add_channel("CTEAM", "team", ["UBOB"])
         await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c2")
         await w.slack.click("UBOB", post, "Not now", w.fake.response_url("bob"))
         await w.fake.wait_for("respond", 4)
@@ -232,3 +238,56 @@ async def test_status_shows_the_funnel_per_wave_and_group(sqlite_url: str, tmp_p
             "Invitation funnel, wave later: invited 1, reached 1, started 0, consented 0, completed 0, "
             "expired 0, declined 0, unreachable 0",
         ]
+
+
+async def test_channel_members_are_listed_page_by_page_without_bots_or_deactivated_accounts(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """conversations.members pages at most 200 at a time here; a cohort above 200 asks to confirm first."""
+    async with slack_world(sqlite_url, study_dir) as w:
+        people = [f"UPERSON{n:04d}" for n in range(450)]
+        w.fake.add_channel("CBIG", "big", [*people, "UBOTTY", "UGONE", "USLACKBOT"])
+        w.fake.add_user("UBOTTY", is_bot=True)
+        w.fake.add_user("UGONE", deleted=True)
+        asked = await command(w, "UORGANIZER", "invite pilot-study members:<#CBIG|big>", "c1")
+        assert "453 members, more than 200" in asked and "confirm" in asked, asked
+        pages = w.fake.calls_to("conversations.members")
+        assert len(pages) == 3 and all(int(c.args["limit"]) <= 200 for c in pages)
+        done = await command(w, "UORGANIZER", "invite pilot-study members:<#CBIG|big> confirm", "c2")
+        assert done.startswith("450 invitation(s)"), done
+        async with w.runtime.store.session() as s:
+            invited = {p.user_id for p in (await s.exec(select(Participant))).all()}
+        assert not {"UBOTTY", "UGONE", "USLACKBOT"} & invited
+
+
+async def test_without_channels_read_in_the_manifest_a_members_invite_fails_with_missing_scope(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """The fake grants exactly the manifest's scopes: take one away and Slack's missing_scope comes back,
+    naming the scope, as the answer to the organizer."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    manifest["oauth_config"]["scopes"]["bot"].remove("channels:read")
+    async with FakeSlack(scopes=frozenset(manifest["oauth_config"]["scopes"]["bot"])) as fake:
+        fake.add_channel("CTEAM", "team", ["UBOB"])
+        async with bot_process(sqlite_url, study_dir, fake) as w:
+            reply = await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
+        [refused] = fake.calls_to("conversations.members")
+        assert refused.error == "missing_scope"
+        assert "`channels:read`" in reply and "reinstall" in reply, reply
+
+
+async def test_a_channel_typed_without_slacks_escaping_is_found_by_name(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """Escaping on (the manifest's should_escape), "#team" arrives as <#CTEAM|team>; off, as typed, and the
+    bot looks the name up (conversations.list). Both invite the same channel."""
+    async with slack_world(sqlite_url, study_dir) as w:
+        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"], private=True)
+        assert manifest_escapes_commands()
+        escaped = command_wire_text("invite pilot-study members:#team", {"team": "CTEAM"}, escape=True)
+        assert escaped == "invite pilot-study members:<#CTEAM|team>"
+        assert (await command(w, "UORGANIZER", escaped, "c1")).startswith("2 invitation(s)")
+        plain = command_wire_text("invite pilot-study members:#team", {"team": "CTEAM"}, escape=False)
+        again = await command(w, "UORGANIZER", plain, "c2")
+        assert "2 already invited" in again, again
+        assert w.fake.calls_to("conversations.list")[0].args["types"] == "public_channel,private_channel"

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,16 @@ import pytest
 from aiohttp import web
 from sqlmodel import col, select
 
-from adapters.slack import build_app, check_settings, message_inbound, serve, start_http
+from adapters.slack import build_app, history_inbound, message_inbound
 from adapters.slack_blocks import decode_choice
+from adapters.slack_run import check_settings, serve, start_http
 from bot.errors import RateLimited
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
+from bot.outbox import queue_claimed
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, SurveyAnswer, Turn
+from bot.workspaces import stop_sending
 from tests.fakes.slack_api import TEAM, FakeSlack, dm_channel
 from tests.helpers import HangingInterviewer, kill, settings_for, start_runtime
 from tests.slack_signing import FORM, SlackPoster
@@ -89,7 +93,7 @@ async def bot_process(
     runner = await start_http(app, host="127.0.0.1", port=0)
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
     try:
-        async with SlackPoster(url, SECRET) as slack:
+        async with SlackPoster(url, SECRET, fake=fake) as slack:
             yield World(runtime, fake, slack, runner)
     finally:
         await runner.cleanup()
@@ -183,7 +187,8 @@ async def test_retried_event_produces_one_reply(sqlite_url: str, study_dir: Path
         assert len(w.posts()) == 1
         async with w.runtime.store.session() as s:
             rows = (await s.exec(select(InboxRow))).all()
-        assert [r.dedupe_key for r in rows] == [f"slack:{TEAM}:Ev0RETRY"]
+        ts = json.loads(body)["event"]["ts"]
+        assert [r.dedupe_key for r in rows] == [f"slack:{TEAM}:{dm_channel(ALICE)}:{ts}"]
 
 
 async def test_retry_after_a_failed_first_delivery_is_processed(sqlite_url: str, study_dir: Path) -> None:
@@ -420,18 +425,25 @@ async def test_app_home_lists_interviews_and_how_to_withdraw(sqlite_url: str, st
         assert "*Tools at work*" in view and "waiting for your consent" in view and "`withdraw`" in view
 
 
-def test_message_translation_uses_event_id_then_client_msg_id() -> None:
+def test_a_message_is_keyed_by_channel_and_ts_however_it_arrives() -> None:
+    """An event, Slack's retry of it (another event_id) and the same message read from the history after
+    downtime are one inbox row."""
     event = {
         "type": "message",
         "channel_type": "im",
+        "channel": "D1",
         "user": "U1",
         "text": "a &amp; b",
+        "ts": "1700000000.000100",
         "client_msg_id": "c-1",
     }
-    with_id = message_inbound({"team_id": "T1", "event_id": "Ev1", "event": event})
-    without = message_inbound({"team_id": "T1", "event": event})
-    assert with_id is not None and with_id.dedupe_key == "slack:T1:Ev1" and with_id.text == "a & b"
-    assert without is not None and without.dedupe_key == "slack:T1:c-1"
+    first = message_inbound({"team_id": "T1", "event_id": "Ev1", "event": event})
+    retry = message_inbound({"team_id": "T1", "event_id": "Ev2", "event": event})
+    read_later = history_inbound("T1", "D1", event)
+    assert first is not None and first.dedupe_key == "slack:T1:D1:1700000000.000100" and first.text == "a & b"
+    assert retry is not None and read_later is not None
+    assert first.dedupe_key == retry.dedupe_key == read_later.dedupe_key
+    assert read_later.received_at.timestamp() == 1700000000.0001, "read later: quiet since it was sent"
 
 
 def test_missing_tokens_fail_fast_naming_the_variable(sqlite_url: str, study_dir: Path) -> None:
@@ -443,3 +455,44 @@ def test_missing_tokens_fail_fast_naming_the_variable(sqlite_url: str, study_dir
         check_settings(settings, http=False)
     with pytest.raises(SystemExit, match="SLACK_SIGNING_SECRET"):
         check_settings(settings, http=True)
+
+
+async def test_an_interrupted_reply_is_sent_again_only_if_it_did_not_get_through(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """Two replies a dead process left claimed: one Slack had accepted (it is in the DM's history), one
+    it never got. Once the claims lapse, the first is recognised and recorded, the second posted once."""
+    async with slack_world(sqlite_url, study_dir) as w:
+        await _to_first_question(w)
+        who = Address("slack", TEAM, ALICE)
+        lapsed = w.runtime.engine.clock() - timedelta(seconds=1)
+        async with w.runtime.store.session() as s:
+            for key, text in (("crash:1", "It got through before the crash."), ("crash:2", "It never left.")):
+                await queue_claimed(s, key, who, text, claim_until=lapsed)
+        client = w.runtime.engine.dispatcher.senders["slack"].client  # type: ignore[attr-defined]
+        await client.chat_postMessage(channel=dm_channel(ALICE), text="It got through before the crash.")
+        before = len(w.posts())
+        await w.runtime.engine.tick()
+        new = [p["text"] for p in w.posts()[before:]]
+        assert new == ["It never left."], new
+        async with w.runtime.store.session() as s:
+            rows = (
+                await s.exec(select(OutboxRow).where(col(OutboxRow.key).in_(["crash:1", "crash:2"])))
+            ).all()
+        assert {r.status for r in rows} == {"sent"} and all(r.platform_message_id for r in rows)
+
+
+async def test_a_workspace_that_removed_the_app_gets_nothing_more(sqlite_url: str, study_dir: Path) -> None:
+    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
+    try:
+        async with runtime.store.session() as s:
+            for team in ("TGONE", "TSTAYS"):
+                await queue_claimed(
+                    s, f"inv:{team}", Address("slack", team, "U1"), "Join us?", claim_until=None
+                )
+        assert await stop_sending(runtime.store, "slack", "TGONE") == 1
+        async with runtime.store.session() as s:
+            rows = {r.workspace: r.status for r in (await s.exec(select(OutboxRow))).all()}
+        assert rows == {"TGONE": "cancelled", "TSTAYS": "pending"}
+    finally:
+        await runtime.close()

@@ -127,3 +127,26 @@ async def test_an_in_memory_sqlite_database_is_one_database_for_every_kind_of_wr
         assert bodies == ["autocommit", "transaction"]
     finally:
         await store.close()
+
+
+async def test_the_slack_installation_tables_match_slack_sdks_stores(database_url: str) -> None:
+    """Our migration writes out slack_sdk's installation and OAuth state tables: same columns."""
+    import sqlalchemy as sa
+    from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+
+    from bot.storage import Store
+
+    store = Store(database_url)
+    try:
+        await store.upgrade()
+        expected = AsyncSQLAlchemyInstallationStore("c", store.engine).metadata
+        expected_states = AsyncSQLAlchemyOAuthStateStore(60, store.engine).metadata
+        async with store.engine.connect() as conn:
+            for table in [*expected.tables.values(), *expected_states.tables.values()]:
+                columns = await conn.run_sync(
+                    lambda c, t=table: {col["name"] for col in sa.inspect(c).get_columns(t.name)}
+                )
+                assert columns == {c.name for c in table.columns}, table.name
+    finally:
+        await store.close()

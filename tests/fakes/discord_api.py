@@ -20,30 +20,39 @@ What it checks the way Discord does: the bot token on REST calls (401 otherwise)
 most 100, labels at most 80, at most 5 rows of 5 buttons, one initial response per interaction (a second
 gets 400 code 40060). A message created with `nonce` + `enforce_nonce` that repeats a nonce of the same
 author from the last 5 minutes returns the earlier message and creates nothing.
-Gateway: HELLO (op 10), heartbeat (op 1) -> ACK (op 11), IDENTIFY (op 2) -> READY, RESUME (op 6) ->
-RESUMED, dispatches (op 0) with a sequence number. With `compress=zlib-stream` in the websocket URL
-(discord.py's default) frames are zlib-compressed with a sync flush per message; otherwise plain text.
+The gateway (READY + GUILD_CREATE, RESUME, dispatches) is in `tests.fakes.discord_gateway`, the rules
+with their documentation pages (limits, the 3-second interaction deadline, rate-limit headers on opening
+a DM) in `tests.fakes.discord_rules`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.parser
-import email.policy
 import itertools
 import json
 import re
 import secrets
 import time
-import zlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
+
+from tests.fakes.discord_gateway import Gateway
+from tests.fakes.discord_rules import (
+    FILES,
+    INTERACTION_DEADLINE,
+    NONCE_WINDOW,
+    UNKNOWN_INTERACTION,
+    Bucket,
+    check_message,
+    invalid,
+    json_response,
+    multipart,
+    now,
+)
 
 API = "/api/v10"
-NONCE_WINDOW = 300.0
 CANNOT_DM = {"message": "Cannot send messages to this user", "code": 50007}
 _BODY = web.RequestKey("body", object)
 
@@ -69,16 +78,7 @@ class Fault:
     times: int
 
 
-@dataclass
-class _Connection:
-    ws: web.WebSocketResponse
-    compress: bool
-    compressor: Any = field(default_factory=zlib.compressobj)
-    session_id: str | None = None
-    seq: int = 0
-
-
-class FakeDiscord:
+class FakeDiscord(Gateway):
     """Discord, as far as the interviewer bot talks to it."""
 
     def __init__(self, *, token: str = "fake-bot-token", heartbeat_ms: int = 41250, host: str = "127.0.0.1"):
@@ -98,9 +98,7 @@ class FakeDiscord:
         self.callbacks: list[dict[str, Any]] = []  # interaction callbacks: {"interaction": id, "body": ...}
         self.followups: list[dict[str, Any]] = []  # webhook posts and edits made with interaction tokens
         self.commands: list[dict[str, Any]] = []
-        self.identifies: list[dict[str, Any]] = []
-        self.ws_queries: list[dict[str, str]] = []
-        self.heartbeats = 0
+        self.guilds: dict[str, dict[str, Any]] = {}  # guild id -> {"name"}: servers the bot is in
         self.closed_dms: set[str] = set()
         self.roles: dict[str, list[dict[str, Any]]] = {}  # guild id -> its roles
         self.members: dict[str, list[dict[str, Any]]] = {}  # guild id -> member payloads, by user id
@@ -108,8 +106,12 @@ class FakeDiscord:
         self.faults: list[Fault] = []
         self._interactions: dict[str, dict[str, Any]] = {}  # id -> {"token", "channel_id", "acked", ...}
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
-        self._connections: list[_Connection] = []
-        self._identified = asyncio.Condition()
+        # opening a DM: a small bucket, so pacing and discord.py's handling of the headers are exercised
+        self.dm_open = Bucket("dm-open", limit=5, per=1.0)
+        self.slow: list[tuple[str, str, float]] = []
+        self.slowed = asyncio.Event()  # set when a slowed request has been carried out
+        self.late_responses: list[str] = []  # interactions answered after the 3-second deadline
+        self._init_gateway()
         self._runner: web.AppRunner | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------------
@@ -134,6 +136,7 @@ class FakeDiscord:
         r.add_get(f"{API}/gateway/bot", self._gateway_info)
         r.add_post(f"{API}/users/@me/channels", self._open_dm)
         r.add_post(API + "/channels/{channel}/messages", self._create_message)
+        r.add_get(API + "/channels/{channel}/messages", self._history)
         r.add_patch(API + "/channels/{channel}/messages/{message}", self._edit_message)
         r.add_put(API + "/applications/{app}/commands", self._put_commands)
         r.add_get(API + "/guilds/{guild}/roles", self._guild_roles)
@@ -170,6 +173,7 @@ class FakeDiscord:
     def guild_channel(self, guild_id: str | None = None) -> dict[str, Any]:
         """A text channel in a server the bot is in."""
         gid = guild_id or self.new_id()
+        self.guilds.setdefault(gid, {"name": "Research server"})
         channel = {
             "id": self.new_id(),
             "type": 0,
@@ -194,7 +198,7 @@ class FakeDiscord:
     def add_member(self, guild_id: str, user_id: str | int, roles: list[str], *, bot: bool = False) -> None:
         """A member of a server with these role ids (kept in user id order, as Discord lists them)."""
         user = self._user_payload(str(user_id), f"member{user_id}", bot=bot)
-        member = {"user": user, "roles": roles, "joined_at": _now(), "deaf": False, "mute": False}
+        member = {"user": user, "roles": roles, "joined_at": now(), "deaf": False, "mute": False}
         self.members.setdefault(guild_id, []).append(member)
         self.members[guild_id].sort(key=lambda m: int(m["user"]["id"]))
 
@@ -277,9 +281,15 @@ class FakeDiscord:
         )
 
     async def say(self, user_id: str | int, content: str, **kw: Any) -> dict[str, Any]:
+        payload = self.say_offline(user_id, content, **kw)
+        await self.dispatch("MESSAGE_CREATE", payload)
+        return payload
+
+    def say_offline(self, user_id: str | int, content: str, **kw: Any) -> dict[str, Any]:
+        """A DM written while no session listens: kept in the channel, never dispatched (Discord does
+        not replay it to the next session)."""
         payload = self.message_create(user_id, content, **kw)
         self.messages[payload["id"]] = payload
-        await self.dispatch("MESSAGE_CREATE", payload)
         return payload
 
     def component_interaction(
@@ -318,7 +328,13 @@ class FakeDiscord:
         return payload
 
     def command_interaction(
-        self, user_id: str | int, name: str, subcommand: str, *, channel_id: str | None = None, **options: str
+        self,
+        user_id: str | int,
+        name: str,
+        subcommand: str,
+        *,
+        channel_id: str | None = None,
+        **options: str | bool,
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE payload for `/name subcommand option:value ...` (in a server by default)."""
         channel_id = channel_id or self.guild_channel()["id"]
@@ -332,7 +348,11 @@ class FakeDiscord:
                 {
                     "name": subcommand,
                     "type": 1,
-                    "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+                    # option types: 3 string, 5 boolean (application commands, option types)
+                    "options": [
+                        {"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v}
+                        for k, v in options.items()
+                    ],
                 }
             ],
         }
@@ -349,23 +369,22 @@ class FakeDiscord:
         self.messages[payload["id"]] = payload
         return payload
 
-    async def dispatch(self, event: str, payload: dict[str, Any]) -> int:
-        """Send an op 0 dispatch to every identified gateway connection; returns how many got it."""
-        sent = 0
-        for conn in list(self._connections):
-            if conn.session_id is None or conn.ws.closed:
-                continue
-            conn.seq += 1
-            await self._send(conn, {"op": 0, "t": event, "s": conn.seq, "d": payload})
-            sent += 1
-        if not sent:
-            raise AssertionError(f"no identified gateway connection to dispatch {event} to")
-        return sent
+    async def answer(self, payload: dict[str, Any], seconds: float = 10) -> tuple[dict[str, Any], str]:
+        """What the user sees in answer to an interaction: its first response, and the text shown
+        (the response's content, or, after a deferred response, the content the original was edited to)."""
 
-    async def wait_identified(self, count: int = 1, seconds: float = 10) -> None:
-        """Wait until `count` IDENTIFYs have been answered with READY."""
-        async with asyncio.timeout(seconds), self._identified:
-            await self._identified.wait_for(lambda: len(self.identifies) >= count)
+        def shown() -> str | None:
+            ack = next((c["body"] for c in self.callbacks if c["interaction"] == payload["id"]), None)
+            if ack is None:
+                return None
+            if ack["type"] == 4:
+                return str(ack["data"].get("content", ""))
+            edits = [f["body"] for f in self.followups if f["interaction"] == payload["id"]]
+            return str(edits[0].get("content", "")) if edits else None
+
+        await self.wait_until(lambda: shown() is not None, seconds, what="the interaction's answer")
+        ack = next(c["body"] for c in self.callbacks if c["interaction"] == payload["id"])
+        return ack, str(shown())
 
     async def wait_until(self, predicate: Any, seconds: float = 5.0, what: str = "condition") -> None:
         """Poll `predicate` until it holds; fail naming `what` after `seconds`."""
@@ -383,7 +402,7 @@ class FakeDiscord:
             return await handler(request)
         raw = await request.read()
         if request.content_type == "multipart/form-data":
-            body = _multipart(request.headers["Content-Type"], raw)
+            body = multipart(request.headers["Content-Type"], raw)
         else:
             try:
                 body = json.loads(raw) if raw else None
@@ -396,18 +415,29 @@ class FakeDiscord:
             not path.startswith(("/interactions/", "/webhooks/"))
             and request.headers.get("Authorization") != f"Bot {self.token}"
         ):
-            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         for fault in self.faults:
             if fault.times > 0 and fault.method == request.method and fault.path.fullmatch(path):
                 fault.times -= 1
-                return _json(fault.body, status=fault.status, headers=fault.headers)
-        return await handler(request)
+                return json_response(fault.body, status=fault.status, headers=fault.headers)
+        response = await handler(request)
+        for slow in list(self.slow):
+            if slow[0] == request.method and re.fullmatch(slow[1], path):
+                self.slow.remove(slow)
+                self.slowed.set()
+                await asyncio.sleep(slow[2])  # done, but the answer is late (a crash can come meanwhile)
+        return response
+
+    def slow_next(self, method: str, path: str, seconds: float) -> None:
+        """Carry out the next matching request, then wait `seconds` before answering it."""
+        self.slow.append((method.upper(), path, seconds))
+        self.slowed.clear()
 
     async def _me(self, request: web.Request) -> web.Response:
-        return _json(self.bot)
+        return json_response(self.bot)
 
     async def _application(self, request: web.Request) -> web.Response:
-        return _json(
+        return json_response(
             {
                 "id": self.application_id,
                 "name": "interviewer",
@@ -428,7 +458,7 @@ class FakeDiscord:
         )
 
     async def _gateway_info(self, request: web.Request) -> web.Response:
-        return _json(
+        return json_response(
             {
                 "url": self.gateway_url,
                 "shards": 1,
@@ -445,27 +475,57 @@ class FakeDiscord:
         body = request[_BODY]
         recipient = str((body or {}).get("recipient_id", ""))
         if not recipient.isdigit():
-            return _invalid("recipient_id is required")
-        return _json(self.channels[self.dm_channel_id(recipient)])
+            return invalid("recipient_id is required")
+        allowed, headers = self.dm_open.take()
+        if not allowed:
+            retry = float(headers["Retry-After"])
+            body = {"message": "You are being rate limited.", "retry_after": retry, "global": False}
+            return json_response(body, status=429, headers=headers)
+        return json_response(self.channels[self.dm_channel_id(recipient)], headers=headers)
+
+    async def _history(self, request: web.Request) -> web.Response:
+        """Get Channel Messages (https://discord.com/developers/docs/resources/message#get-channel-messages):
+        `limit` 1-100 (default 50); with `after`, the messages right after that id, newest first."""
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
+        try:
+            limit = int(request.query.get("limit", "50"))
+            after = int(request.query.get("after", "0"))
+        except ValueError:
+            return invalid("limit/after: Value is not int.")
+        if not 1 <= limit <= 100:
+            return invalid("limit: int value should be less than or equal to 100.")
+        found = sorted(
+            (m for m in self.messages.values() if m["channel_id"] == channel["id"] and int(m["id"]) > after),
+            key=lambda m: int(m["id"]),
+        )[:limit]
+        return json_response(list(reversed(found)))
 
     async def _create_message(self, request: web.Request) -> web.Response:
         channel = self.channels.get(request.match_info["channel"])
         if channel is None:
-            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
         if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
-            return _json(CANNOT_DM, status=403)
+            return json_response(CANNOT_DM, status=403)
         body = request[_BODY] or {}
-        problem = _check_message(body)
+        problem = check_message(body)
         if problem:
-            return _invalid(problem)
+            return invalid(problem)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             earlier = self._nonces.get((self.bot["id"], str(nonce)))
             if earlier and time.monotonic() - earlier[1] < NONCE_WINDOW:
-                return _json(self.messages[earlier[0]])
-        files = body.pop(_FILES, [])
+                return json_response(self.messages[earlier[0]])
+        files = body.pop(FILES, [])
         attachments = [
-            {"id": self.new_id(), "filename": name, "size": len(data), "url": f"{self.base_url}/files/{name}"}
+            {
+                "id": self.new_id(),
+                "filename": name,
+                "size": len(data),
+                "url": f"{self.base_url}/files/{name}",
+                "proxy_url": f"{self.base_url}/files/{name}",
+            }
             for name, data in files
         ]
         payload = self._message_payload(
@@ -484,29 +544,29 @@ class FakeDiscord:
             )
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(self.bot["id"], str(nonce))] = (payload["id"], time.monotonic())
-        return _json(payload)
+        return json_response(payload)
 
     async def _edit_message(self, request: web.Request) -> web.Response:
         message = self.messages.get(request.match_info["message"])
         if message is None or message["channel_id"] != request.match_info["channel"]:
-            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            return json_response({"message": "Unknown Message", "code": 10008}, status=404)
         if message["author"]["id"] != self.bot["id"]:
-            return _json(
+            return json_response(
                 {"message": "Cannot edit a message authored by another user", "code": 50005}, status=403
             )
         body = request[_BODY] or {}
-        problem = _check_message(body)
+        problem = check_message(body)
         if problem:
-            return _invalid(problem)
+            return invalid(problem)
         for key in ("content", "components"):
             if key in body:
                 message[key] = body[key]
-        message["edited_timestamp"] = _now()
-        return _json(message)
+        message["edited_timestamp"] = now()
+        return json_response(message)
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != self.application_id:
-            return _json({"message": "Unknown Application", "code": 10002}, status=404)
+            return json_response({"message": "Unknown Application", "code": 10002}, status=404)
         self.commands = [
             {
                 **c,
@@ -519,32 +579,35 @@ class FakeDiscord:
             }
             for c in (request[_BODY] or [])
         ]
-        return _json(self.commands)
+        return json_response(self.commands)
 
     async def _guild_roles(self, request: web.Request) -> web.Response:
         roles = self.roles.get(request.match_info["guild"])
         if roles is None:
-            return _json({"message": "Unknown Guild", "code": 10004}, status=404)
-        return _json(roles)
+            return json_response({"message": "Unknown Guild", "code": 10004}, status=404)
+        return json_response(roles)
 
     async def _guild_members(self, request: web.Request) -> web.Response:
         """List Guild Members: `limit` 1-1000, `after` a user id; needs the Server Members intent."""
         members = self.members.get(request.match_info["guild"])
         if members is None:
-            return _json({"message": "Unknown Guild", "code": 10004}, status=404)
+            return json_response({"message": "Unknown Guild", "code": 10004}, status=404)
         if not self.members_intent:
-            return _json({"message": "Missing Access", "code": 50001}, status=403)
+            return json_response({"message": "Missing Access", "code": 50001}, status=403)
         limit, after = int(request.query.get("limit", "1")), int(request.query.get("after", "0"))
         if not 1 <= limit <= 1000:
-            return _invalid("limit: must be between 1 and 1000")
-        return _json([m for m in members if int(m["user"]["id"]) > after][:limit])
+            return invalid("limit: must be between 1 and 1000")
+        return json_response([m for m in members if int(m["user"]["id"]) > after][:limit])
 
     async def _callback(self, request: web.Request) -> web.Response:
         interaction = self._interactions.get(request.match_info["interaction"])
         if interaction is None or interaction["token"] != request.match_info["token"]:
-            return _json({"message": "Unknown interaction", "code": 10062}, status=404)
+            return json_response(UNKNOWN_INTERACTION, status=404)
+        if not interaction["acked"] and time.monotonic() - interaction["created"] > INTERACTION_DEADLINE:
+            self.late_responses.append(request.match_info["interaction"])
+            return json_response(UNKNOWN_INTERACTION, status=404)  # the token died after 3 seconds
         if interaction["acked"]:
-            return _invalid("Interaction has already been acknowledged.", code=40060)
+            return invalid("Interaction has already been acknowledged.", code=40060)
         body = request[_BODY] or {}
         interaction["acked"] = True
         self.callbacks.append({"interaction": request.match_info["interaction"], "body": body})
@@ -574,13 +637,13 @@ class FakeDiscord:
             message = self.messages[interaction["message_id"]]
             message.update({k: v for k, v in data.items() if k in ("content", "components")})
         if request.query.get("with_response") in ("1", "true"):
-            return _json(response)
+            return json_response(response)
         return web.Response(status=204)
 
     async def _followup(self, request: web.Request) -> web.Response:
         interaction = self._by_token(request.match_info["token"])
         if interaction is None or request.match_info["app"] != self.application_id:
-            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+            return json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
         body = request[_BODY] or {}
         message = self._message_payload(
             interaction["channel_id"],
@@ -591,79 +654,21 @@ class FakeDiscord:
         )
         self.followups.append({"kind": "post", "interaction": interaction["id"], "body": body})
         if request.query.get("wait") in ("1", "true"):
-            return _json(message)
+            return json_response(message)
         return web.Response(status=204)
 
     async def _edit_followup(self, request: web.Request) -> web.Response:
         interaction = self._by_token(request.match_info["token"])
         if interaction is None or "original" not in interaction:
-            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            return json_response({"message": "Unknown Message", "code": 10008}, status=404)
         body = request[_BODY] or {}
         original = interaction["original"]
         original.update({k: v for k, v in body.items() if k in ("content", "components")})
         self.followups.append({"kind": "edit", "interaction": interaction["id"], "body": body})
-        return _json(original)
+        return json_response(original)
 
     async def _not_found(self, request: web.Request) -> web.Response:
-        return _json({"message": "404: Not Found", "code": 0}, status=404)
-
-    # ---- gateway --------------------------------------------------------------------------------
-
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True)
-        await ws.prepare(request)
-        self.ws_queries.append(dict(request.query))
-        conn = _Connection(ws, compress=request.query.get("compress") == "zlib-stream")
-        self._connections.append(conn)
-        try:
-            await self._send(
-                conn, {"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
-            )
-            async for frame in ws:
-                if frame.type is not WSMsgType.TEXT:
-                    continue
-                await self._on_gateway(conn, json.loads(frame.data))
-        finally:
-            self._connections.remove(conn)
-        return ws
-
-    async def _on_gateway(self, conn: _Connection, msg: dict[str, Any]) -> None:
-        op, data = msg.get("op"), msg.get("d")
-        if op == 1:
-            self.heartbeats += 1
-            await self._send(conn, {"op": 11, "d": None, "s": None, "t": None})
-        elif op == 2:
-            if data.get("token") != self.token:
-                await conn.ws.close(code=4004, message=b"Authentication failed.")
-                return
-            conn.session_id = secrets.token_hex(16)
-            conn.seq = 1
-            ready = {
-                "v": 10,
-                "user": self.bot,
-                "guilds": [],
-                "session_id": conn.session_id,
-                "resume_gateway_url": self.gateway_url,
-                "private_channels": [],
-                "application": {"id": self.application_id, "flags": 0},
-            }
-            await self._send(conn, {"op": 0, "t": "READY", "s": conn.seq, "d": ready})
-            async with self._identified:
-                self.identifies.append(data)
-                self._identified.notify_all()
-        elif op == 6:
-            conn.session_id = data.get("session_id")
-            conn.seq = int(data.get("seq") or 0) + 1
-            await self._send(conn, {"op": 0, "t": "RESUMED", "s": conn.seq, "d": {}})
-
-    async def _send(self, conn: _Connection, msg: dict[str, Any]) -> None:
-        text = json.dumps(msg)
-        if conn.compress:
-            await conn.ws.send_bytes(
-                conn.compressor.compress(text.encode()) + conn.compressor.flush(zlib.Z_SYNC_FLUSH)
-            )
-        else:
-            await conn.ws.send_str(text)
+        return json_response({"message": "404: Not Found", "code": 0}, status=404)
 
     # ---- payloads -------------------------------------------------------------------------------
 
@@ -695,7 +700,7 @@ class FakeDiscord:
             "channel_id": channel_id,
             "author": author,
             "content": content,
-            "timestamp": _now(),
+            "timestamp": now(),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
@@ -742,7 +747,7 @@ class FakeDiscord:
                 member={
                     "user": user,
                     "roles": [],
-                    "joined_at": _now(),
+                    "joined_at": now(),
                     "permissions": "2248473465835073",
                     "flags": 0,
                     "deaf": False,
@@ -759,67 +764,9 @@ class FakeDiscord:
             "type": kind,
             "channel_id": channel_id,
             "acked": False,
+            "created": time.monotonic(),
         }
         return data
 
     def _by_token(self, token: str) -> dict[str, Any] | None:
         return next((i for i in self._interactions.values() if i["token"] == token), None)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    # exactly "application/json", no charset: discord.py parses a body as JSON only then
-    return web.Response(
-        body=json.dumps(data).encode(),
-        status=status,
-        headers={**(headers or {}), "Content-Type": "application/json"},
-    )
-
-
-def _invalid(message: str, code: int = 50035) -> web.Response:
-    return _json({"message": message, "code": code}, status=400)
-
-
-_FILES = "__files__"  # where _multipart puts the uploaded files, as (filename, bytes) pairs
-
-
-def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
-    """A multipart/form-data message create: `payload_json` plus `files[n]` parts, as Discord reads it."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
-    )
-    body: dict[str, Any] = {}
-    files: list[tuple[str, bytes]] = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
-        if name == "payload_json":
-            body.update(json.loads(data))
-        elif isinstance(name, str) and name.startswith("files["):
-            files.append((part.get_filename() or name, data))
-    body[_FILES] = files
-    return body
-
-
-def _check_message(body: dict[str, Any]) -> str | None:
-    """The limits Discord enforces on what the bot sends (a subset)."""
-    if len(body.get("content") or "") > 2000:
-        return "content: Must be 2000 or fewer in length."
-    if body.get("nonce") is not None and len(str(body["nonce"])) > 25:
-        return "nonce: Must be 25 or fewer in length."
-    rows = body.get("components") or []
-    if len(rows) > 5:
-        return "components: Must be 5 or fewer in length."
-    for row in rows:
-        buttons = row.get("components", [])
-        if row.get("type") != 1 or len(buttons) > 5:
-            return "components: an action row holds at most 5 components"
-        for button in buttons:
-            if len(button.get("custom_id", "")) > 100:
-                return "custom_id: Must be 100 or fewer in length."
-            if len(button.get("label", "")) > 80:
-                return "label: Must be 80 or fewer in length."
-    return None

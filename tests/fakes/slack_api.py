@@ -2,23 +2,20 @@
 
     async with FakeSlack() as fake:                         # 127.0.0.1, random free port
         client = AsyncWebClient(token=fake.token, base_url=fake.base_url)
+        fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"])  # a public channel (private=True: private)
+        fake.add_user("UBOT2", is_bot=True); fake.add_user("UGONE", deleted=True)
+        event = fake.user_message("UALICE", "hi")           # what Alice wrote, kept in her DM's history
         fake.rate_limit_next("chat.postMessage", retry_after=1)  # next call: 429 + Retry-After: 1
         fake.fail_next("conversations.open", "user_not_found")   # next call: {"ok": false, "error": ...}
-        fake.posted                                         # successful chat.postMessage args, with "ts"
-        fake.calls_to("chat.update")                        # every recorded call of one method
-        fake.response_url("cmd-1"); fake.responses["cmd-1"] # where `respond()` posts, and what it posted
-        fake.home_views["U1"]                               # the last view published for a user
-        fake.uploads                                        # files completed through files_upload_v2
+        fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
+        second = fake.install("T0OTHER")                    # another workspace with its own bot token
 
-Implemented: auth.test, conversations.open, conversations.members, chat.postMessage, chat.update,
-chat.postEphemeral, users.info, views.publish, and the files_upload_v2 trio (files.getUploadURLExternal, the upload POST to
-the URL it returns, files.completeUploadExternal). Any other method answers `unknown_method`.
-Block Kit payloads are checked against the limits the bot relies on (section text 3000 characters,
-button text 75, button value 2000, unique action ids, 50 blocks) and rejected with `invalid_blocks`,
-as Slack would. A wrong bot token answers `invalid_auth`. Every request is recorded with the
-`time.perf_counter()` of its arrival and the HTTP status answered. Answers to a valid token carry the
-token's scopes in the `x-oauth-scopes` header (`fake.scopes`: by default the bot scopes of
-adapters/slack_manifest.yaml, as an app installed from it would have).
+The fake is strict the way Slack is (rules and their documentation pages in `tests.fakes.slack_rules`):
+each workspace's token carries the scopes the app's manifest asks for, and a method called without its
+scope answers `missing_scope` with `needed` and `provided`; Block Kit limits; cursor pagination; a
+wrong or revoked token answers `invalid_auth` / `token_revoked`. Socket Mode (`apps.connections.open` and
+its websocket) lives in `tests.fakes.slack_socket`, "Add to Slack" in `tests.fakes.slack_oauth`.
+Every request is recorded with the `time.perf_counter()` of its arrival and the HTTP status answered.
 """
 
 from __future__ import annotations
@@ -26,33 +23,43 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from aiohttp import web
+
+from tests.fakes import slack_methods
+from tests.fakes.slack_rules import manifest_scopes, missing_scope, needed_scopes
 
 TEAM = "T0FAKE"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
-
-
-MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack_manifest.yaml"
-
-
-def manifest_bot_scopes() -> list[str]:
-    """The bot scopes the app manifest requests: what a token from an install of it is granted."""
-    data = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    return list(data["oauth_config"]["scopes"]["bot"])
+APP_ID = "AFAKE"
 
 
 def dm_channel(user_id: str) -> str:
     """The DM channel id the fake gives a user (events built by tests use the same one)."""
     return f"D{user_id}"
+
+
+def dm_event(user: str, text: str, team: str, ts: str, **extra: Any) -> dict[str, Any]:
+    """The `message` event of a DM to the bot; `text` escaped the way Slack escapes what people type."""
+    return {
+        "type": "message",
+        "channel": dm_channel(user),
+        "user": user,
+        "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+        "ts": ts,
+        "event_ts": ts,
+        "client_msg_id": secrets.token_hex(8),
+        "channel_type": "im",
+        "team": team,
+        **extra,
+    }
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,20 @@ class Call:
     at: float  # time.perf_counter() on arrival
     status: int  # HTTP status the fake answered
     error: str | None = None  # the `error` of an ok:false answer
+    team: str | None = None  # the workspace whose token made the call
+
+
+@dataclass
+class Workspace:
+    """One Slack workspace (team) with the app installed: its bot token and the scopes granted."""
+
+    team_id: str
+    token: str
+    scopes: frozenset[str]
+    bot_user: str = BOT_USER
+    installed: bool = True
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # people and bots by id
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {name, is_private, members}
 
 
 @dataclass(frozen=True)
@@ -73,26 +94,35 @@ class _Fault:
 class FakeSlack:
     """The fake Web API server; see the module docstring."""
 
-    def __init__(self, *, token: str = "xoxb-fake-token", team_id: str = TEAM, latency: float = 0.0):
-        self.token = token
-        self.team_id = team_id
+    def __init__(
+        self,
+        *,
+        token: str = "xoxb-fake-token",
+        team_id: str = TEAM,
+        latency: float = 0.0,
+        scopes: frozenset[str] | None = None,
+        app_token: str = "xapp-fake-token",
+    ):
+        self.token, self.team_id, self.app_token = token, team_id, app_token
         self.latency = latency  # seconds added to every API answer
         self.in_flight = self.most_in_flight = 0  # requests waiting out the latency at once (with latency)
         self.port = 0
+        self.workspaces: dict[str, Workspace] = {}
+        self.install(team_id, token=token, scopes=scopes)
+        self.add_channel("CGENERAL", "general", [BOT_USER])  # where tests post invitations
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> current message
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.uploads: list[dict[str, Any]] = []
-        self._files: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._seq = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self.channel_members: dict[str, list[str]] = {}  # channel id -> member ids (conversations.members)
         self._limits: dict[str, tuple[float, float]] = {}  # method -> (per channel, per workspace) a second
         self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times, last second
-        self.scopes: list[str] = manifest_bot_scopes()  # granted to the token: the x-oauth-scopes header
+        self.extensions: list[Any] = []  # Socket Mode, OAuth: objects with a `routes(router)` method
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -101,6 +131,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{name}", self._respond)
+        for extension in self.extensions:
+            extension.routes(app.router)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -108,6 +140,8 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        for extension in self.extensions:
+            await extension.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -129,6 +163,74 @@ class FakeSlack:
     def response_url(self, name: str) -> str:
         return f"{self.root}/respond/{name}"
 
+    # -- workspaces, people, channels -----------------------------------------------------------------
+
+    def install(
+        self, team_id: str, *, token: str | None = None, scopes: frozenset[str] | None = None
+    ) -> Workspace:
+        """The app installed in a workspace: a bot token with the manifest's scopes (or `scopes`)."""
+        token = token or f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}"
+        granted = manifest_scopes() if scopes is None else frozenset(scopes)
+        workspace = Workspace(team_id, token, granted)
+        workspace.users[workspace.bot_user] = {"is_bot": True, "deleted": False, "tz": "UTC"}
+        self.workspaces[team_id] = workspace
+        return workspace
+
+    def uninstall(self, team_id: str) -> None:
+        """The app removed from a workspace: its token is revoked from now on."""
+        self.workspaces[team_id].installed = False
+
+    def workspace(self, team_id: str | None = None) -> Workspace:
+        return self.workspaces[team_id or self.team_id]
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        team: str | None = None,
+        is_bot: bool = False,
+        deleted: bool = False,
+        tz: str = "Europe/Berlin",
+    ) -> None:
+        self.workspace(team).users[user_id] = {"is_bot": is_bot, "deleted": deleted, "tz": tz}
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        members: list[str],
+        *,
+        private: bool = False,
+        team: str | None = None,
+    ) -> None:
+        self.workspace(team).channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_private": private,
+            "members": list(members),
+        }
+
+    def channel_kind(self, workspace: Workspace, channel: str) -> str | None:
+        """public | private | im | None for a conversation this workspace does not have."""
+        if channel.startswith("D"):
+            return "im"
+        found = workspace.channels.get(channel)
+        return None if found is None else "private" if found["is_private"] else "public"
+
+    def user_message(self, user: str, text: str, *, team: str | None = None, **extra: Any) -> dict[str, Any]:
+        """A DM `user` writes to the bot, kept in the channel's history; returns it as a message event
+        (`text` escaped the way Slack escapes what people type)."""
+        event = dm_event(user, text, team or self.team_id, self.ts(), **extra)
+        self.messages[(event["channel"], event["ts"])] = {
+            k: v for k, v in event.items() if k != "channel_type"
+        }
+        return event
+
+    def ts(self) -> str:
+        """A message ts: seconds and a sequence, increasing (a real ts is the post's time)."""
+        n = next(self._seq)
+        return f"{time.time():.0f}.{n:06d}"
+
     # -- scripting and reading ----------------------------------------------------------------------
 
     def fail_next(self, method: str, error: str = "internal_error", times: int = 1) -> None:
@@ -140,7 +242,8 @@ class FakeSlack:
             self._faults[method].append(_Fault("ratelimited", retry_after))
 
     def limit_rate(self, method: str, *, per_channel: float, per_workspace: float) -> None:
-        """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does."""
+        """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does
+        (https://docs.slack.dev/apis/web-api/rate-limits)."""
         self._limits[method] = (per_channel, per_workspace)
 
     def _over_limit(self, method: str, args: dict[str, Any], now: float) -> bool:
@@ -179,6 +282,12 @@ class FakeSlack:
                 self._changed.clear()
                 await self._changed.wait()
 
+    def record(
+        self, method: str, args: dict[str, Any], status: int, error: str | None, team: str | None = None
+    ) -> None:
+        self.calls.append(Call(method, args, time.perf_counter(), status, error, team))
+        self._changed.set()
+
     # -- HTTP ---------------------------------------------------------------------------------------
 
     async def _args(self, request: web.Request) -> dict[str, Any]:
@@ -190,9 +299,8 @@ class FakeSlack:
                 args.update(dict(await request.post()))
         return args
 
-    def _record(self, method: str, args: dict[str, Any], status: int, error: str | None) -> None:
-        self.calls.append(Call(method, args, time.perf_counter(), status, error))
-        self._changed.set()
+    def token_of(self, request: web.Request, args: dict[str, Any]) -> str | None:
+        return request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
 
     async def _api(self, request: web.Request) -> web.Response:
         at = time.perf_counter()
@@ -205,34 +313,40 @@ class FakeSlack:
                 await asyncio.sleep(self.latency)
             finally:
                 self.in_flight -= 1
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
-        if token != self.token:
+        for extension in self.extensions:  # methods with their own authentication (app token, client id)
+            answer = await extension.api(method, args, request)
+            if answer is not None:
+                return self._answer(method, args, at, *answer)
+        token = self.token_of(request, args)
+        workspace = next((w for w in self.workspaces.values() if w.token == token), None)
+        if workspace is None:
             return self._answer(method, args, at, {"ok": False, "error": "invalid_auth"})
+        if not workspace.installed:
+            return self._answer(
+                method, args, at, {"ok": False, "error": "token_revoked"}, team=workspace.team_id
+            )
+        fault = self._fault(method, args)
+        if fault is not None:
+            return self._answer(method, args, at, *fault, team=workspace.team_id)
+        if method not in slack_methods.HANDLERS:
+            return self._answer(method, args, at, {"ok": False, "error": "unknown_method"})
+        kind = self.channel_kind(workspace, str(args.get("channel") or "")) if args.get("channel") else None
+        refused = missing_scope(needed_scopes(method, args, kind), workspace.scopes)
+        if refused:
+            return self._answer(method, args, at, refused, team=workspace.team_id)
+        body = slack_methods.HANDLERS[method](self, workspace, args)
+        return self._answer(method, args, at, body, team=workspace.team_id)
+
+    def _fault(self, method: str, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]] | None:
         faults = self._faults.get(method)
         if faults:
             fault = faults.popleft()
             if fault.retry_after is not None:
-                return self._answer(
-                    method,
-                    args,
-                    at,
-                    {"ok": False, "error": fault.error},
-                    status=429,
-                    headers={"Retry-After": str(fault.retry_after)},
-                )
-            return self._answer(method, args, at, {"ok": False, "error": fault.error})
+                return {"ok": False, "error": fault.error}, 429, {"Retry-After": str(fault.retry_after)}
+            return {"ok": False, "error": fault.error}, 200, {}
         if method in self._limits and self._over_limit(method, args, time.perf_counter()):
-            return self._answer(
-                method,
-                args,
-                at,
-                {"ok": False, "error": "ratelimited"},
-                status=429,
-                headers={"Retry-After": "1"},
-            )
-        handler = getattr(self, "_" + method.replace(".", "_"), None)
-        body = handler(args) if handler else {"ok": False, "error": "unknown_method"}
-        return self._answer(method, args, at, body)
+            return {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"}
+        return None
 
     def _answer(
         self,
@@ -240,182 +354,45 @@ class FakeSlack:
         args: dict[str, Any],
         at: float,
         body: dict[str, Any],
-        *,
         status: int = 200,
         headers: dict[str, str] | None = None,
+        *,
+        team: str | None = None,
     ) -> web.Response:
         error = None if body.get("ok") else str(body.get("error"))
-        self.calls.append(Call(method, args, at, status, error))
+        self.calls.append(Call(method, args, at, status, error, team))
         self._changed.set()
-        if error != "invalid_auth":
+        if team in self.workspaces and error not in ("invalid_auth", "token_revoked"):
             # Slack names the calling token's scopes, comma-separated, on every Web API answer; Slack's
             # SDKs read them from there (node-slack-sdk WebClient.buildResult: response_metadata.scopes;
             # Bolt for Python: the bot scopes from auth.test's headers).
             # https://github.com/slackapi/node-slack-sdk/blob/main/packages/web-api/src/WebClient.ts
-            headers = {**(headers or {}), "x-oauth-scopes": ",".join(self.scopes)}
+            scopes = ",".join(sorted(self.workspaces[team].scopes))
+            headers = {**(headers or {}), "x-oauth-scopes": scopes}
         return web.json_response(body, status=status, headers=headers)
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
         data = await request.read()
-        if file_id not in self._files:
-            self._record("upload", {"file_id": file_id}, 404, "unknown_upload")
+        if file_id not in self.files:
+            self.record("upload", {"file_id": file_id}, 404, "unknown_upload")
             return web.Response(status=404, text="unknown upload")
-        self._files[file_id]["content"] = data
-        self._record("upload", {"file_id": file_id, "bytes": len(data)}, 200, None)
+        self.files[file_id]["content"] = data
+        self.record("upload", {"file_id": file_id, "bytes": len(data)}, 200, None)
         return web.Response(text=f"OK - {len(data)}")
 
     async def _respond(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         body = await request.json()
         self.responses[name].append(body)
-        self._record("respond", {"name": name, **body}, 200, None)
+        self.record("respond", {"name": name, **body}, 200, None)
         return web.Response(text="ok")
 
-    # -- methods ------------------------------------------------------------------------------------
 
-    def _ts(self) -> str:
-        n = next(self._seq)
-        return f"{1_700_000_000 + n}.{n:06d}"
-
-    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": "https://fake.slack.test/",
-            "team": "Fake",
-            "user": "interviewer",
-            "team_id": self.team_id,
-            "user_id": BOT_USER,
-            "bot_id": BOT_ID,
-            "is_enterprise_install": False,
-        }
-
-    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        users = str(args.get("users") or "").split(",")
-        if len(users) != 1 or not users[0]:
-            return {"ok": False, "error": "users_list_not_supplied"}
-        return {"ok": True, "channel": {"id": dm_channel(users[0])}}
-
-    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        problem = _check_message(args)
-        if problem:
-            return {"ok": False, "error": problem}
-        ts = self._ts()
-        args["ts"] = ts
-        message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts, **_message(args)}
-        self.messages[(args["channel"], ts)] = message
-        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
-
-    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        key = (str(args.get("channel")), str(args.get("ts")))
-        if key not in self.messages:
-            return {"ok": False, "error": "message_not_found"}
-        problem = _check_message(args)
-        if problem:
-            return {"ok": False, "error": problem}
-        self.messages[key] = {**self.messages[key], **_message(args), "edited": True}
-        return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", "")}
-
-    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("user"):
-            return {"ok": False, "error": "user_not_in_channel"}
-        problem = _check_message(args)
-        return {"ok": False, "error": problem} if problem else {"ok": True, "message_ts": self._ts()}
-
-    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
-        members = self.channel_members.get(str(args.get("channel") or ""))
-        if members is None:
-            return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
-
-    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = str(args.get("user") or "")
-        if not user.startswith(("U", "W")):
-            return {"ok": False, "error": "user_not_found"}
-        return {
-            "ok": True,
-            "user": {
-                "id": user,
-                "team_id": self.team_id,
-                "name": user.lower(),
-                "real_name": f"Person {user}",
-                "tz": "Europe/Berlin",
-                "is_bot": False,
-                "deleted": False,
-            },
-        }
-
-    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = _json_arg(args.get("view"))
-        if not args.get("user_id") or not isinstance(view, dict) or view.get("type") != "home":
-            return {"ok": False, "error": "invalid_arguments"}
-        if len(view.get("blocks") or []) > 100:
-            return {"ok": False, "error": "invalid_blocks"}
-        self.home_views[str(args["user_id"])] = view
-        return {"ok": True, "view": {"id": f"V{next(self._seq)}", **view}}
-
-    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("filename") or not str(args.get("length", "")).isdigit():
-            return {"ok": False, "error": "invalid_arguments"}
-        file_id = f"F{next(self._seq):08d}"
-        self._files[file_id] = {"id": file_id, "name": args["filename"], "length": int(args["length"])}
-        return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
-
-    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = _json_arg(args.get("files"))
-        if not isinstance(files, list) or not files:
-            return {"ok": False, "error": "invalid_arguments"}
-        done = []
-        for item in files:
-            stored = self._files.get(item.get("id"))
-            if stored is None or "content" not in stored:
-                return {"ok": False, "error": "file_not_found"}
-            done.append({"id": stored["id"], "name": stored["name"], "title": item.get("title")})
-            self.uploads.append(
-                {
-                    **stored,
-                    "title": item.get("title"),
-                    "channel": args.get("channel_id"),
-                    "initial_comment": args.get("initial_comment"),
-                }
-            )
-        return {"ok": True, "files": done}
-
-
-def _json_arg(value: Any) -> Any:
+def json_arg(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:
             return None
     return value
-
-
-def _message(args: dict[str, Any]) -> dict[str, Any]:
-    return {"text": args.get("text", ""), "blocks": _json_arg(args.get("blocks")) or []}
-
-
-def _check_message(args: dict[str, Any]) -> str | None:
-    """Slack's answer to a malformed message, or None when it would be accepted."""
-    if not args.get("channel"):
-        return "channel_not_found"
-    blocks = _json_arg(args.get("blocks"))
-    if not args.get("text") and not blocks:
-        return "no_text"
-    if len(str(args.get("text", ""))) > 40_000:
-        return "msg_too_long"
-    if blocks is None:
-        return None
-    if not isinstance(blocks, list) or len(blocks) > 50:
-        return "invalid_blocks"
-    action_ids: set[str] = set()
-    for block in blocks:
-        if block.get("type") == "section" and len(block.get("text", {}).get("text", "")) > 3000:
-            return "invalid_blocks"
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000:
-                return "invalid_blocks"
-            if element.get("action_id") in action_ids:
-                return "invalid_blocks"
-            action_ids.add(element.get("action_id"))
-    return None

@@ -1,0 +1,39 @@
+"""Logging for the running bot: our own lines at LOG_LEVEL, and Slack's, Discord's and the web server's
+libraries only from WARNING up, because their DEBUG and INFO lines carry request bodies: message text
+(Bolt logs the body of a request it refuses at INFO), button values, slash command arguments."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+# Libraries whose records below WARNING may hold a request or event body
+QUIET_BELOW_WARNING = ("slack_bolt", "slack_sdk", "slack", "discord", "aiohttp", "apscheduler", "websockets")
+_BODY_MARKERS = ("body", "payload", "content")
+
+
+class NoBodies(logging.Filter):
+    """Cuts what a library record says after a mention of a body or payload, at any level: a warning
+    may still quote one (e.g. Bolt's "skipped calling next() ... (<body>)")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(QUIET_BELOW_WARNING):
+            return True
+        message = record.getMessage()
+        cut = min((i for marker in _BODY_MARKERS if (i := message.lower().find(marker)) >= 0), default=-1)
+        if cut >= 0:
+            record.msg, record.args = message[:cut] + "[request body not logged]", None
+        return True
+
+
+def configure(level_name: str, *, quiet: bool = False) -> None:
+    """Set up logging to standard error (terminal commands pass `quiet`: warnings only)."""
+    level = logging.WARNING if quiet else getattr(logging, level_name.upper(), logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(NoBodies())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in QUIET_BELOW_WARNING:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
