@@ -175,7 +175,7 @@ async def test_delete_my_data_asks_for_confirmation_and_cancel_keeps_the_data(
         c = await _interviewing(runtime)
         await c.say("I use it for drafting specifications and meeting notes.")
         await c.say("Delete my data!")
-        assert "delete everything you said" in c.texts[-1] and c.last.prompt == "withdraw"
+        assert "delete everything you told us" in c.texts[-1] and c.last.prompt == "withdraw"
         await c.say("cancel")
         assert any("Nothing was deleted" in t for t in c.texts[-3:])
         async with runtime.store.session() as s:
