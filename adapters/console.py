@@ -20,7 +20,7 @@ import textwrap
 import threading
 from typing import TextIO
 
-from bot.engine import Engine
+from bot.engine.engine import Engine
 from bot.messages import Address, Inbound, Outbound
 
 log = logging.getLogger(__name__)

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from bot.claude.models import spec_for
 from bot.claude.usage import Spent, input_cost
-from bot.demo import ANSWERS
 from bot.interviewer.base import Guidance, InterviewContext, TopicState, Turn
 from bot.interviewer.claude import ClaudeInterviewer
+from bot.pilot.demo import ANSWERS
 from bot.settings import Settings
-from bot.study import Study, load_study
+from bot.studies.study import Study, load_study
 from tests.fakes.anthropic_api import FakeAnthropic, prompt_blocks
 from tests.fakes.anthropic_model import tokens
 from tests.fakes.claude_interviewer import move

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.export import FORMATS, ExportFilter, export
 from bot.messages import utcnow
+from bot.records.export import FORMATS, ExportFilter, export
 from bot.storage import Store
 from bot.storage.models import ConsentRecord, Interview, Participant, ScreeningAnswer, SurveyAnswer, Turn
 

@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.redact import find, redact
-from bot.redaction import gazetteer, names
+from bot.records.redact import find, redact
+from bot.records.redaction import gazetteer, names
 from tests.redaction_corpus import HELD_OUT, HELD_OUT_ORDINARY, ORDINARY, caught, origins, recall
 
 SAMPLE = 200  # real transcripts read

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.slack_web import SlackSender, make_client
-from bot.due_work import plan_due_work
+from adapters.slack.web import SlackSender, make_client
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.invitations import Member, invite
 from bot.messages import Address
+from bot.outreach.due_work import plan_due_work
+from bot.outreach.invitations import Member, invite
 from bot.runtime import Runtime
 from tests.fakes.slack_api import TEAM, FakeSlack
 from tests.helpers import settings_for, write_study

@@ -24,8 +24,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.slack import build_app
-from adapters.slack_run import shared_connections, start_http
+from adapters.slack.app import build_app
+from adapters.slack.run import shared_connections, start_http
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound
 from bot.runtime import Runtime

@@ -10,16 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.catalog import Catalog
-from bot.engine import Engine
+from bot.engine.engine import Engine
 from bot.interviewer.base import Interviewer
 from bot.messages import utcnow
-from bot.pseudonym import Pseudonyms
+from bot.records.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store
+from bot.studies.catalog import Catalog
 
 if TYPE_CHECKING:
-    from bot.scheduler import Scheduler
+    from bot.outreach.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class Runtime:
             self.scheduler.wake()
 
     async def close(self) -> None:
-        from bot.export_command import drain_exports
+        from bot.commands.export import drain_exports
 
         await self.engine.drain()
         await drain_exports()  # an export being built still needs the database; let it finish and send

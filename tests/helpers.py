@@ -201,7 +201,7 @@ async def run_interviewer(
 
 def import_target(runtime: Runtime, study_id: str = "pilot-study"):  # type: ignore[no-untyped-def]
     """Where `import_csv` puts transcripts: the study's current plan, the runtime's pseudonyms."""
-    from bot.importer import Target
+    from bot.records.importer import Target
 
     current = runtime.catalog.current(study_id)
     return Target(study_id, current.version, current.plan_hash, runtime.engine.pseudonyms)

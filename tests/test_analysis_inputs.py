@@ -91,7 +91,7 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
 ) -> None:
     from sqlmodel import select
 
-    from bot.importer import import_csv
+    from bot.records.importer import import_csv
     from bot.storage.models import Interview, ScreeningAnswer, SurveyAnswer
     from tests.helpers import import_target, settings_for, start_runtime
 

@@ -21,7 +21,7 @@ from bot.analysis.embed import CachedEmbedder, MiniLMEmbedder
 from bot.analysis.model import Analysis
 from bot.analysis.pipeline import analyze, offline_toolkit
 from bot.analysis.quotes import passages
-from bot.redact import redact
+from bot.records.redact import redact
 from tests.synth import CODEBOOK, GROUPS, PLANTED, THEMES, Synthetic, generate
 
 PREVALENCE_ERROR = 0.15

@@ -17,7 +17,7 @@ from bot.analysis.stats import (
     wilson,
 )
 from bot.analysis.survey import infer_item, survey_stats
-from bot.study import SurveyItem, load_study
+from bot.studies.study import SurveyItem, load_study
 from tests.test_cli import ROOT
 
 

@@ -15,7 +15,7 @@ from bot.interviewer.base import Guidance, InterviewContext, MoveKind, TopicStat
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.interviewer.prompt import OPENING_NOTE, render_plan
 from bot.settings import Settings
-from bot.study import Study, parse_study
+from bot.studies.study import Study, parse_study
 from tests.fakes.anthropic_api import FakeAnthropic, strip_cache_control
 
 STUDY: Study = parse_study(

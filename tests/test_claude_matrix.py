@@ -20,12 +20,12 @@ from bot.analysis.claude_mode import toolkit
 from bot.analysis.model import Code, Doc, Segment, Theme
 from bot.claude.models import current_models
 from bot.interviewer.claude import ClaudeInterviewer
-from bot.pilot import PersonaAnswerer, run_pilot
-from bot.planning.claude import PlanningClaude
-from bot.planning.draft import Brief, draft_with_claude
-from bot.planning.review import critique
+from bot.pilot.run import PersonaAnswerer, run_pilot
 from bot.settings import Settings
-from bot.study import parse_study
+from bot.studies.planning.claude import PlanningClaude
+from bot.studies.planning.draft import Brief, draft_with_claude
+from bot.studies.planning.review import critique
+from bot.studies.study import parse_study
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.claude_analyst import analyst, schema_of
 from tests.fakes.claude_interviewer import move

@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.claude_trouble import LATER, REFUSED
-from bot.commands import status_text
+from bot.commands.registry import status_text
+from bot.engine.claude_trouble import LATER, REFUSED
 from bot.interviewer.base import Guidance, InterviewContext, TopicState
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.runtime import Runtime
 from bot.storage.models import Interview
-from bot.study import parse_study
+from bot.studies.study import parse_study
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.helpers import Console, run_interviewer, settings_for, small_study, start_runtime
 
@@ -135,11 +135,11 @@ async def test_an_alert_for_a_console_participant_is_logged_and_shown_by_status_
     """The study's researchers are on Slack and Discord; a participant on the console has none to alert."""
     async with interviewing(sqlite_url, study_dir) as (fake, runtime, c):
         fake.fail_next("permission")
-        with caplog.at_level(logging.WARNING, logger="bot.claude_trouble"):
+        with caplog.at_level(logging.WARNING, logger="bot.engine.claude_trouble"):
             await c.say(ANSWER)
         assert c.texts[-1] == LATER
         status = await status_text(runtime.engine, runtime.catalog.get("pilot-study"))
-    [warning] = [r for r in caplog.records if r.name == "bot.claude_trouble" and r.levelno == logging.WARNING]
+    [warning] = [r for r in caplog.records if r.name == "bot.engine.claude_trouble" and r.levelno == logging.WARNING]
     assert "no researcher of study pilot-study on console to alert" in warning.getMessage()
     assert "interviews are on hold" in warning.getMessage() and ANSWER not in warning.getMessage()
     assert "alerts no researcher received: 1" in status, status

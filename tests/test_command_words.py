@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.command_words import is_cancel, language_codes, parse_command
+from bot.interview.command_words import is_cancel, language_codes, parse_command
 from bot.storage.models import Interview, Turn
 from tests.helpers import Console, settings_for, start_runtime, write_study
 

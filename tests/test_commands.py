@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.commands import execute
+from bot.commands.registry import execute
 from bot.messages import Address
 from tests.helpers import Console, settings_for, start_runtime
 

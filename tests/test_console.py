@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from adapters.console import RESHOWN, TerminalInput
+from bot.engine.outbox import LEASE
 from bot.messages import Inbound
-from bot.outbox import LEASE
 from bot.storage.models import InboxRow, OutboxRow, Turn
 from tests.helpers import Console, settings_for, start_runtime
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.coverage import active_minutes, dispose, guidance, ordered_topics
-from bot.interview import Progress
+from bot.interview.coverage import active_minutes, dispose, guidance, ordered_topics
+from bot.interview.transitions import Progress
 from bot.interviewer.base import Move, MoveKind
-from bot.study import parse_study
+from bot.studies.study import parse_study
 from tests.helpers import small_study
 
 STUDY = parse_study(small_study(), "test")

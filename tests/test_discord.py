@@ -13,7 +13,7 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from sqlmodel import select
 
-from adapters.discord import (
+from adapters.discord.client import (
     DMS_CLOSED,
     DMS_SENT,
     PERMISSIONS,
@@ -27,7 +27,7 @@ from adapters.discord import (
     serve,
     take_part_inbound,
 )
-from adapters.discord_views import (
+from adapters.discord.views import (
     CHUNK,
     ChoiceClick,
     answered_view,
@@ -38,9 +38,9 @@ from adapters.discord_views import (
     sanitize,
     split_text,
 )
+from bot.engine.outbox import queue
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound
-from bot.outbox import queue
 from bot.runtime import Runtime
 from bot.storage.models import Interview, OutboxRow, Participant, SurveyAnswer
 from tests.fakes.discord_api import FakeDiscord

@@ -94,7 +94,7 @@ async def test_a_missing_slack_scope_is_named_with_how_to_fix_it_and_fails(tmp_p
         code, out = await migrated_doctor(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
     assert code == 1
     assert "PROBLEM slack: the token lacks scopes im:history" in out, out
-    assert "fix: Add them from adapters/slack_manifest.yaml and reinstall the app" in out
+    assert "fix: Add them from adapters/slack/manifest.yaml and reinstall the app" in out
 
 
 async def test_a_wrong_slack_token_fails_with_slacks_error(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.slack_oauth import SCOPES
+from adapters.slack.oauth import SCOPES
 from tests.fakes.bot_process import BotProcess, free_port, service_env
 from tests.fakes.slack_api import FakeSlack, dm_channel
 from tests.fakes.slack_oauth import SlackOAuth

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
-from bot.engine import WAIT_NOTICE
+from bot.engine.engine import WAIT_NOTICE
 from bot.interviewer.base import InterviewContext, Move
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.interviewer.scripted import OfflineInterviewer
@@ -313,7 +313,7 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
 def test_transcript_cache_serves_only_complete_transcripts() -> None:
     from datetime import UTC, datetime
 
-    from bot.moves import TranscriptCache
+    from bot.engine.pending import TranscriptCache
 
     at = datetime(2026, 1, 1, tzinfo=UTC)
     cache = TranscriptCache(size=2)

@@ -17,7 +17,7 @@ import yaml
 from sqlmodel import col, select
 
 from bot.analysis.cache import StageCache
-from bot.own_data import NOTHING_HELD
+from bot.records.own_data import NOTHING_HELD
 from bot.storage.models import (
     AuditEntry,
     ConsentRecord,

@@ -12,9 +12,9 @@ from xml.etree import ElementTree
 import pytest
 from sqlmodel import select
 
-from bot.export import CSV_META, QDA_NAMESPACE, ExportFilter, export
-from bot.importer import import_csv, parse_transcript
 from bot.messages import utcnow
+from bot.records.export import CSV_META, QDA_NAMESPACE, ExportFilter, export
+from bot.records.importer import import_csv, parse_transcript
 from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn
 from tests.helpers import Console, import_target, settings_for, start_runtime

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot import audit
-from bot.commands import execute
-from bot.export_command import drain_exports, parse_export_args
+from bot.commands.export import drain_exports, parse_export_args
+from bot.commands.registry import execute
 from bot.messages import Address
+from bot.records import audit
 from bot.storage.models import AuditEntry
 from tests.fakes.slack_api import TEAM, dm_channel
 from tests.helpers import Console
@@ -110,7 +110,7 @@ class _Client:
 
 
 async def test_discord_upload_is_an_attachment_zipped_and_split_when_too_big() -> None:
-    from adapters.discord import DiscordSender, attachment_parts
+    from adapters.discord.client import DiscordSender, attachment_parts
 
     channel = _Channel()
     sender = DiscordSender(_Client(channel))  # type: ignore[arg-type]

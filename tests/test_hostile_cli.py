@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.cli_errors import run
+from bot.cli import main as cli
+from bot.cli.errors import run
 from bot.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,10 +17,10 @@ import pytest
 import pytest_asyncio
 from sqlmodel import col, select
 
-from adapters import discord as discord_adapter
-from adapters import slack as slack_adapter
 from adapters.console import ConsoleSession, TerminalInput
-from bot.command_words import parse_command
+from adapters.discord import client as discord_adapter
+from adapters.slack import app as slack_adapter
+from bot.interview.command_words import parse_command
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.importer import import_csv, parse_transcript
+from bot.records.importer import import_csv, parse_transcript
 from bot.storage.models import Interview, Turn
 from tests.helpers import import_target, settings_for, start_runtime
 

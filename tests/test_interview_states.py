@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import interview as sm
-from bot.interview import Click, Command, Message, Progress, State, step
-from bot.study import parse_study
+from bot.interview import transitions as sm
+from bot.interview.transitions import Click, Command, Message, Progress, State, step
+from bot.studies.study import parse_study
 from tests.helpers import small_study
 
 STUDY = parse_study(small_study(), "test")

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.due_work import earlier_summary
 from bot.interviewer.base import InterviewContext, Move
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.invitations import Member, NotInvitable, invite, parse_roster
 from bot.messages import Address, Inbound, Outbound
+from bot.outreach.due_work import earlier_summary
+from bot.outreach.invitations import Member, NotInvitable, invite, parse_roster
+from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
-from bot.scheduler import Scheduler
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Turn
 from tests.helpers import settings_for, start_runtime, write_study
 
@@ -340,7 +340,7 @@ def test_roster_reports_bad_lines_and_keeps_good_rows() -> None:
 
 @pytest.mark.parametrize("text", ["snooze", "snooze 2d", "/snooze 12h", "optout", "optin"])
 def test_preference_words_are_commands(text: str) -> None:
-    from bot.interview import parse_command
+    from bot.interview.transitions import parse_command
 
     assert parse_command(text) is not None
 

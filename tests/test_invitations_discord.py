@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from adapters.discord import MEMBERS_INTENT_OFF
-from bot.cohorts import NOT_NOW_IN_CHANNEL
-from bot.interview import NOT_NOW_TEXT
-from bot.scheduler import Scheduler
+from adapters.discord.client import MEMBERS_INTENT_OFF
+from bot.interview.transitions import NOT_NOW_TEXT
+from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
+from bot.outreach.scheduler import Scheduler
 from bot.storage.models import ChannelPost, InvitationRow, OutboxRow, Participant
 from tests.fakes.discord_api import FakeDiscord
 from tests.helpers import write_study

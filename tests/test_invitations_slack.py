@@ -8,13 +8,13 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
-from bot.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
-from bot.due_work import plan_due_work
-from bot.interview import NOT_NOW_TEXT
-from bot.invitations import Member, invite
+from bot.interview.transitions import NOT_NOW_TEXT
 from bot.messages import Address
+from bot.outreach.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
+from bot.outreach.due_work import plan_due_work
+from bot.outreach.invitations import Member, invite
+from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
-from bot.scheduler import Scheduler
 from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
 from tests.fakes.slack_api import FakeSlack, dm_channel
 from tests.fakes.slack_rules import MANIFEST, command_wire_text, manifest_escapes_commands

@@ -8,18 +8,13 @@ from pathlib import Path
 import anthropic
 from sqlmodel import select
 
-from bot.commands import status_text
-from bot.importer import parse_transcript
+from bot.commands.registry import status_text
 from bot.interviewer.claude import ClaudeInterviewer
-from bot.pilot import (
-    PersonaAnswerer,
-    ReplayAnswerer,
-    load_transcripts,
-    run_pilot,
-)
-from bot.pilot_report import markdown
-from bot.planning.claude import PlanningClaude
+from bot.pilot.report import markdown
+from bot.pilot.run import PersonaAnswerer, ReplayAnswerer, load_transcripts, run_pilot
+from bot.records.importer import parse_transcript
 from bot.storage.models import Interview
+from bot.studies.planning.claude import PlanningClaude
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.claude_analyst import schema_of
 from tests.helpers import settings_for, start_runtime
@@ -179,7 +174,7 @@ async def test_pilot_command_interviews_the_researcher_in_their_dm(
     import io
 
     from adapters.console import ConsoleSender
-    from bot.commands import execute
+    from bot.commands.registry import execute
     from bot.messages import Address
 
     researcher, organizer = Address("slack", "T1", "URESEARCH"), Address("slack", "T1", "UORGANIZER")

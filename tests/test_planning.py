@@ -12,12 +12,12 @@ import yaml
 from sqlmodel import select
 
 from bot.errors import InterviewerUnavailable
-from bot.planning import approval
-from bot.planning.claude import PlanningClaude
-from bot.planning.draft import Brief, draft_template, draft_with_claude, slug_for
-from bot.planning.review import review
 from bot.storage.models import Interview
-from bot.study import load_study, parse_study
+from bot.studies.planning import approval
+from bot.studies.planning.claude import PlanningClaude
+from bot.studies.planning.draft import Brief, draft_template, draft_with_claude, slug_for
+from bot.studies.planning.review import review
+from bot.studies.study import load_study, parse_study
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.helpers import Console, settings_for, small_study, start_runtime, write_study
 
@@ -309,7 +309,7 @@ async def test_study_open_follows_approval_only_when_required(sqlite_url: str, s
 
 
 async def test_claude_critique_comes_back_as_findings(tmp_path: Path) -> None:
-    from bot.planning.review import critique
+    from bot.studies.planning.review import critique
 
     async with FakeAnthropic() as fake:
         fake.push_tool_use(

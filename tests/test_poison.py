@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
-from bot import dead_letters
-from bot import interview as sm
-from bot.dead_letters import DEAD_LETTER_TEXT
+from bot.engine import dead_letters
+from bot.engine.dead_letters import DEAD_LETTER_TEXT
+from bot.engine.outbox import LEASE, queue
+from bot.interview import transitions as sm
 from bot.messages import Address, Inbound, Outbound, utcnow
-from bot.outbox import LEASE, queue
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow
 from tests.helpers import Console, settings_for, start_runtime

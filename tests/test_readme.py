@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.study import parse_study
+from bot.studies.study import parse_study
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

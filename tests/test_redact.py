@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redact import find, redact
+from bot.records.redact import find, redact
 from tests.redaction_corpus import ORDINARY, cases, origins, recall
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.export import ExportFilter, records
 from bot.messages import utcnow
-from bot.retention import finish_withdrawals, purge, purge_expired
+from bot.records.export import ExportFilter, records
+from bot.records.retention import finish_withdrawals, purge, purge_expired
 from bot.storage.models import AuditEntry, ConsentRecord, InboxRow, Interview, ScreeningAnswer, Turn
 from tests.helpers import Console, settings_for, start_runtime, write_study
 

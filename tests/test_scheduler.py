@@ -10,11 +10,11 @@ from pathlib import Path
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from adapters.slack_web import SlackSender
-from bot.invitations import invite
+from adapters.slack.web import SlackSender
+from bot.engine.outbox import LEASE, queue
 from bot.messages import Address, Outbound
-from bot.outbox import LEASE, queue
-from bot.scheduler import Scheduler
+from bot.outreach.invitations import invite
+from bot.outreach.scheduler import Scheduler
 from bot.storage.models import OutboxRow
 from tests.fakes.slack_api import FakeSlack, dm_channel
 from tests.test_invitations import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
@@ -163,7 +163,7 @@ async def test_a_backlog_is_claimed_in_chunks_and_a_held_participant_keeps_their
 ) -> None:
     """A long backlog never sits claimed past the lease while earlier rows go out; when one participant's
     message is put back (rate limited), their later message is not sent ahead of it in a later chunk."""
-    from bot.outbox import CLAIM_CHUNK
+    from bot.engine.outbox import CLAIM_CHUNK
 
     runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender())
     sender = LeaseWatchingSender(runtime.store, limited="U0")

@@ -20,16 +20,16 @@ import pytest
 from aiohttp import web
 from sqlmodel import col, select
 
-from adapters.slack import build_app, history_inbound, message_inbound
-from adapters.slack_blocks import decode_choice
-from adapters.slack_run import check_settings, serve, start_http
+from adapters.slack.app import build_app, history_inbound, message_inbound
+from adapters.slack.blocks import decode_choice
+from adapters.slack.run import check_settings, serve, start_http
+from bot.engine.outbox import queue_claimed
+from bot.engine.workspaces import stop_sending
 from bot.errors import RateLimited
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
-from bot.outbox import queue_claimed
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, SurveyAnswer, Turn
-from bot.workspaces import stop_sending
 from tests.fakes.slack_api import TEAM, FakeSlack, dm_channel
 from tests.helpers import HangingInterviewer, kill, settings_for, start_runtime
 from tests.slack_signing import FORM, SlackPoster

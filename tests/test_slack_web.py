@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from adapters.slack_blocks import SECTION_LIMIT, plain_text, split_text
-from adapters.slack_web import SlackSender, make_client
+from adapters.slack.blocks import SECTION_LIMIT, plain_text, split_text
+from adapters.slack.web import SlackSender, make_client
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound
 from bot.storage.models import OutboxRow, Participant

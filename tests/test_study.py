@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.errors import StudyError
-from bot.study import MAX_STUDY_BYTES, STANDARD_SURVEY, Study, find_studies, load_study, parse_study
+from bot.studies.study import MAX_STUDY_BYTES, STANDARD_SURVEY, Study, find_studies, load_study, parse_study
 
 STUDIES = Path(__file__).resolve().parent.parent / "studies"
 BUNDLED = ["ai-at-work", "creatives", "scientists", "teachers"]
@@ -399,7 +399,7 @@ def test_readme_example_is_a_valid_study(tmp_path):
 
 def test_readme_documents_every_field_of_every_model():
     readme = (STUDIES / "README.md").read_text(encoding="utf-8")
-    from bot import study as schema
+    from bot.studies import study as schema
 
     models = [
         schema.Study,

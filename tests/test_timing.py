@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.timing import WindowNeverOpens, check_schedule, next_send_time, zone
+from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 

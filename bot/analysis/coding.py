@@ -33,7 +33,7 @@ from bot.analysis.embed import Embedder
 from bot.analysis.model import Code, CodeAssignment, Doc
 from bot.analysis.quotes import Passage, passages
 from bot.analysis.stages import Estimate
-from bot.redact import redact
+from bot.records.redact import redact
 
 FLOOR = 0.1  # no code is present below this score, whatever the background
 CONTRAST = 0.5  # share of a passage's similarity to the closest other code subtracted from its score

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from bot.analysis.files import csv_text
 from bot.analysis.model import Doc, Segment
 from bot.errors import AnalysisInputError
-from bot.importer import parse_transcript
+from bot.records.importer import parse_transcript
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from bot.study import Study
+    from bot.studies.study import Study
 
 MAX_CSV_BYTES = 2 * 1024**3  # a 1,000-interview dataset is about 20 MB; this refuses a wrong file early
 ID_COLUMNS = ("transcript_id", "interview")
@@ -146,8 +146,8 @@ def _checked(corpus: Corpus, where: str) -> Corpus:
 
 async def read_study(settings: Settings, study_id: str, *, include_pilot: bool = False) -> Corpus:
     """Docs for the study's completed, consented, non-withdrawn interviews (not redacted: quoting redacts)."""
-    from bot.export import ExportFilter, records
     from bot.interviewer.scripted import OfflineInterviewer
+    from bot.records.export import ExportFilter, records
     from bot.runtime import Runtime
 
     runtime = await Runtime.start(settings, interviewer=OfflineInterviewer())

@@ -17,7 +17,7 @@ import numpy as np
 from bot.analysis.coding import PassageIndex
 from bot.analysis.embed import Embedder
 from bot.analysis.model import Doc, EmotionScore
-from bot.redact import redact
+from bot.records.redact import redact
 
 EMOTIONS = ("satisfaction", "frustration", "worry", "trust")
 LEXICON: dict[str, frozenset[str]] = {

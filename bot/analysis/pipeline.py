@@ -35,7 +35,7 @@ from bot.analysis.model import (
 )
 from bot.analysis.stages import Estimate, Toolkit
 from bot.analysis.stats import bootstrap_median, ppi_share, wilson
-from bot.redact import redact
+from bot.records.redact import redact
 
 log = logging.getLogger(__name__)
 Labels = dict[str, dict[str, bool]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.analysis.model import Doc, Quote
-from bot.redact import redact
+from bot.records.redact import redact
 
 MIN_WORDS = 15
 MAX_WORDS = 60

@@ -17,7 +17,7 @@ from scipy import stats as sp
 
 from bot.analysis.model import Doc, SurveyItemStats
 from bot.analysis.stats import wilson
-from bot.study import Study
+from bot.studies.study import Study
 
 YES = frozenset({"yes", "y", "true", "1"})
 NO = frozenset({"no", "n", "false", "0"})

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.analysis.model import Analysis, Interval
-from bot.redact import redact
+from bot.records.redact import redact
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 JOIN = " | "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.analysis.model import Doc, Segment, Theme
-from bot.redact import redact
+from bot.records.redact import redact
 
 SEED = 0
 MIN_WORDS = 5  # "Yes.", "Sounds good!" carry no theme

@@ -1,4 +1,4 @@
-"""Interviewers propose the next move of an interview; `bot.coverage` decides what is allowed."""
+"""Interviewers propose the next move of an interview; `bot.interview.coverage` decides what is allowed."""
 
 from bot.interviewer.base import Guidance, InterviewContext, Interviewer, Move, MoveKind, TopicState, Usage
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from bot.study import Study
+from bot.studies.study import Study
 
 
 class MoveKind(StrEnum):
@@ -33,7 +33,7 @@ class TopicState:
 
 @dataclass(frozen=True)
 class Guidance:
-    """What the code allows for the next move; computed by `bot.coverage`, never by the model."""
+    """What the code allows for the next move; computed by `bot.interview.coverage`, never by the model."""
 
     current_topic: str | None  # topic being discussed, None before the first question
     may_probe: bool  # follow-up budget of the current topic not yet used up

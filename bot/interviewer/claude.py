@@ -31,7 +31,7 @@ from bot.interviewer.prompt import (
     system_text,
 )
 from bot.settings import Settings
-from bot.study import Study
+from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
 

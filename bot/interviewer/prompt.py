@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.interviewer.base import Guidance, InterviewContext, TopicState
-from bot.study import Study
+from bot.studies.study import Study
 
 TOOL_NAME = "record_move"
 

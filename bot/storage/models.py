@@ -85,7 +85,7 @@ class Interview(SQLModel, table=True):
     plan_hash: str = Field(max_length=64)
     participant_code: str = Field(max_length=32, index=True)
     state: str = Field(index=True, max_length=24)
-    data: dict[str, Any] = _json({})  # state machine progress: see bot.interview.Progress
+    data: dict[str, Any] = _json({})  # state machine progress: see bot.interview.conversation.Progress
     interviewer: str = Field(default="", max_length=32)
     pilot: bool = False
     move_due_at: datetime | None = _ts_null(index=True)  # set while the interviewer owes a reply
@@ -167,7 +167,7 @@ class InboxRow(SQLModel, table=True):
     study_id: str | None = None
     received_at: datetime = _ts()
     processed_at: datetime | None = _ts_null(index=True)
-    attempts: int = 0  # tries after a failed first one; at bot.dead_letters.MAX_ATTEMPTS it is set aside
+    attempts: int = 0  # tries after a failed first one; at bot.engine.dead_letters.MAX_ATTEMPTS it is set aside
     retry_at: datetime | None = _ts_null()
     original_chars: int | None = None  # set when the text was cut to MAX_MESSAGE_CHARS: its full length
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the last failure

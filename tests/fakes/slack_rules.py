@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack_manifest.yaml"
+MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yaml"
 DOCS = "https://docs.slack.dev/reference/methods/"
 
 

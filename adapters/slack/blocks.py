@@ -1,0 +1,205 @@
+"""Slack rendering: mrkdwn escaping, message splitting, Block Kit buttons and the App Home view."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commands.overview import InterviewSummary
+from bot.interview.transitions import NOT_NOW, is_not_now
+from bot.messages import Choice, Outbound
+
+SECTION_LIMIT = 3000  # characters in one section block's text; we split messages at this length too
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+HOME_LIMIT = 40  # interviews listed on the Home tab (a view holds at most 100 blocks)
+CHOICE_ACTION = "interviewer_choice_"  # + index of the choice
+TAKE_PART_ACTION = "interviewer_take_part"  # invitation button; its value is the study id
+NOT_NOW_ACTION = "interviewer_not_now"  # the invitation's "Not now" button; its value is the study id
+CHOICE_ACTION_PATTERN = re.compile(r"^interviewer_choice_\d+$")
+TAKE_PART_ACTION_PATTERN = re.compile(r"^interviewer_take_part(_\d+)?$")
+_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def escape(text: str) -> str:
+    """Make text safe for mrkdwn: no accidental mentions, links or broadcasts (`<!channel>`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ESCAPED_CHANNEL = re.compile(r"&lt;#([CG][A-Z0-9]{2,})&gt;")
+
+
+def escape_reply(text: str) -> str:
+    """`escape`, but a channel reference a command names (`<#C123>`) stays a link to the channel; user
+    mentions and broadcasts stay escaped."""
+    return _ESCAPED_CHANNEL.sub(r"<#\1>", escape(text))
+
+
+def plain_text(mrkdwn: str) -> str:
+    """What a participant typed, from Slack's wire format: links unwrapped, entities decoded."""
+
+    def unwrap(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if label:
+            return label
+        return target.removeprefix("mailto:")
+
+    text = _LINK.sub(unwrap, mrkdwn)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Cut escaped text into pieces of at most `limit` characters, at paragraph, line, sentence or word
+    boundaries where possible; never inside an `&amp;`-style entity."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", "? ", "! ", " "):
+            at = window.rfind(sep)
+            if at >= limit // 3:
+                cut = at + len(sep)
+                break
+        if cut <= 0:
+            cut = limit
+            amp = window.rfind("&", limit - 6)
+            if amp != -1 and ";" not in window[amp:]:
+                cut = amp
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return [p for p in pieces if p] or ["…"]
+
+
+def encode_choice(message: Outbound, choice: Choice) -> str:
+    return json.dumps(
+        {"i": message.interview_id, "p": message.prompt, "v": choice.value},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+@dataclass(frozen=True)
+class Clicked:
+    interview_id: int | None
+    prompt: str | None
+    value: str
+
+
+def decode_choice(value: str) -> Clicked | None:
+    """The interview, prompt and value a choice button carries; None for a value we did not make."""
+    try:
+        data = json.loads(value)
+        interview_id = data["i"]
+        if interview_id is not None and not isinstance(interview_id, int):
+            return None
+        return Clicked(interview_id, data["p"], str(data["v"]))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
+
+
+def _buttons(message: Outbound) -> list[dict[str, Any]] | None:
+    """Button elements for the message's choices, or None when a value would not fit in a button."""
+    buttons = []
+    for n, choice in enumerate(message.choices):
+        if message.prompt == "start" and is_not_now(choice.value):
+            action_id, value = NOT_NOW_ACTION, choice.value.removeprefix(NOT_NOW)
+        elif message.prompt == "start":
+            action_id = TAKE_PART_ACTION + (f"_{n}" if n else "")
+            value = choice.value
+        else:
+            action_id, value = f"{CHOICE_ACTION}{n}", encode_choice(message, choice)
+        if len(value) > BUTTON_VALUE_LIMIT:
+            return None
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": _label(choice.label), "emoji": True},
+                "value": value,
+            }
+        )
+    if message.prompt in ("consent", "start") and buttons:
+        buttons[0]["style"] = "primary"
+    return buttons
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+@dataclass(frozen=True)
+class Post:
+    """One chat.postMessage: the notification/fallback text and, for the last piece, the blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+def render(message: Outbound) -> list[Post]:
+    """The posts that make up one outbound message; buttons ride on the last one."""
+    pieces = split_text(escape(message.text))
+    posts = [Post(p) for p in pieces[:-1]]
+    last = pieces[-1]
+    if not message.choices:
+        return [*posts, Post(last)]
+    buttons = _buttons(message)
+    if buttons is None:  # too long for buttons: numbered options the person can type instead
+        options = "\n".join(f"{n}. {escape(c.label)}" for n, c in enumerate(message.choices, 1))
+        return [*posts, Post(f"{last}\n\n{options}\n_Reply with the number of your answer._")]
+    blocks = [section(last), {"type": "actions", "block_id": "interviewer_choices", "elements": buttons}]
+    return [*posts, Post(last, blocks)]
+
+
+def answered(message: Outbound, label: str) -> Post:
+    """The replacement for a choice message once it was answered: its text and the answer, no buttons."""
+    last = split_text(escape(message.text))[-1]
+    note = f"You answered: *{escape(label)}*"
+    return Post(
+        last,
+        [section(last), {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}],
+    )
+
+
+def _date(moment: Any) -> str:
+    # Slack renders the date in the viewer's own time zone; the text after | is the fallback.
+    return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>"
+
+
+def home_view(interviews: Sequence[InterviewSummary]) -> dict[str, Any]:
+    """The App Home tab: the participant's interviews and how to stop or withdraw."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your research interviews"}}
+    ]
+    if not interviews:
+        blocks.append(
+            section(
+                "You have not taken part in an interview yet. Send me a direct message in the "
+                "*Messages* tab to begin."
+            )
+        )
+    for item in interviews[:HOME_LIMIT]:
+        line = f"*{escape(item.title)}*\n{escape(item.status)} · started {_date(item.started_at)}"
+        if item.completed_at is not None:
+            line += f" · completed {_date(item.completed_at)}"
+        blocks.append(section(line))
+    if len(interviews) > HOME_LIMIT:
+        blocks.append(section(f"…and {len(interviews) - HOME_LIMIT} earlier interviews."))
+    blocks += [
+        {"type": "divider"},
+        section(
+            "*Your data.* In the *Messages* tab you can type `pause` to continue later, `stop` to end "
+            "your latest interview, `mydata` for a copy of what we hold from you, or `withdraw` to end it "
+            "and delete everything you wrote or chose in that study, from every interview of yours in it. "
+            "Type `help` for more."
+        ),
+    ]
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,132 @@
+"""Slack's Web API calls beyond sending DMs: workspace tokens, channel members and profiles for cohorts,
+channel posts, channel names typed without Slack's escaping, and DM history for the catch-up after downtime.
+
+Each call runs with the bot token of the workspace it concerns: the one configured token, or, for an app
+installed through "Add to Slack" in several workspaces, that workspace's token from the installation store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.client import delivery_errors
+from bot.errors import Unreachable
+from bot.messages import Outbound
+from bot.outreach.cohorts import Profile
+
+PAGE = 200  # Slack recommends at most 200 items per page for cursor-paginated methods
+SLACKBOT = "USLACKBOT"
+# "#general" as typed when the command's "Escape channels, users, and links" is off: a channel name is
+# lowercase letters, digits, hyphens and underscores, at most 80 characters
+_PLAIN_CHANNEL = re.compile(r"(?<![<\w&])#([a-z0-9][a-z0-9_-]{0,79})\b")
+
+
+class Tokens(Protocol):
+    """Where a workspace's bot token comes from (`adapters.slack.oauth` keeps installed workspaces')."""
+
+    async def bot_token(self, workspace: str) -> str | None: ...
+
+
+class SlackDirectory:
+    """The calls cohorts and the catch-up need (`bot.outreach.cohorts.Directory`), with per-workspace tokens."""
+
+    def __init__(self, client: AsyncWebClient, tokens: Tokens | None = None):
+        self.client = client
+        self.tokens = tokens  # None: one workspace, the client's own token
+
+    async def auth(self, workspace: str) -> dict[str, str]:
+        """The keyword that makes a call run as the workspace's bot (nothing for the one configured token).
+        A workspace that uninstalled the app has no token: nobody there can be reached any more."""
+        if self.tokens is None:
+            return {}
+        token = await self.tokens.bot_token(workspace)
+        if token is None:
+            raise Unreachable(f"Slack: the app is not installed in workspace {workspace}")
+        return {"token": token}
+
+    async def _pages(
+        self, workspace: str, call: Callable[..., Awaitable[Any]], key: str, **args: Any
+    ) -> list[dict[str, Any]] | list[str]:
+        """Every item of a cursor-paginated method (https://docs.slack.dev/apis/web-api/pagination)."""
+        items: list[Any] = []
+        cursor: str | None = None
+        auth = await self.auth(workspace)
+        while True:
+            with delivery_errors():
+                response = await call(**args, **auth, limit=PAGE, **({"cursor": cursor} if cursor else {}))
+            items += list(response.get(key) or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return items
+
+    async def channel_members(self, workspace: str, channel: str) -> list[str]:
+        """Every member id of a channel (conversations.members, all pages); `profile` tells people apart
+        from bots and deactivated accounts."""
+        members = await self._pages(workspace, self.client.conversations_members, "members", channel=channel)
+        return [str(m) for m in members]
+
+    async def profile(self, workspace: str, user_id: str) -> Profile:
+        """The member's time zone, and whether they are a person who can be invited (users.info)."""
+        if user_id == SLACKBOT:
+            return Profile(None, person=False)
+        with delivery_errors():
+            response = await self.client.users_info(user=user_id, **await self.auth(workspace))
+        user = response.get("user") or {}
+        person = not (user.get("is_bot") or user.get("deleted") or user.get("is_workflow_bot"))
+        return Profile(user.get("tz"), person=person)
+
+    async def resolve_channel_names(self, workspace: str, text: str) -> str:
+        """Replace "#name" typed without Slack's escaping by "<#C…|name>" (conversations.list, public and
+        private channels the bot can see); a name not found stays as typed."""
+        names = set(_PLAIN_CHANNEL.findall(text))
+        if not names:
+            return text
+        channels = await self._pages(
+            workspace,
+            self.client.conversations_list,
+            "channels",
+            types="public_channel,private_channel",
+            exclude_archived=True,
+        )
+        ids = {c["name"]: c["id"] for c in channels if isinstance(c, dict) and c.get("name") in names}
+        return _PLAIN_CHANNEL.sub(lambda m: f"<#{ids[m[1]]}|{m[1]}>" if m[1] in ids else m[0], text)
+
+    async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str:
+        """Post a message (e.g. a study invitation with its button) in a channel; return its ts."""
+        ts = ""
+        auth = await self.auth(workspace)
+        for post in blocks.render(message):
+            with delivery_errors():
+                response = await self.client.chat_postMessage(
+                    channel=channel, text=post.text, blocks=post.blocks, unfurl_links=False, **auth
+                )
+            ts = response["ts"]
+        return ts
+
+    async def update_in_channel(
+        self, workspace: str, channel: str, message_id: str, message: Outbound
+    ) -> None:
+        """Replace a channel post's content in place (chat.update), e.g. its participant count."""
+        post = blocks.render(message)[-1]
+        with delivery_errors():
+            await self.client.chat_update(
+                channel=channel,
+                ts=message_id,
+                text=post.text,
+                blocks=post.blocks,
+                **await self.auth(workspace),
+            )
+
+    async def history_after(self, workspace: str, channel: str, oldest: str) -> list[dict[str, Any]]:
+        """The messages of a DM channel after the one with ts `oldest`, oldest first
+        (conversations.history, scope im:history; https://docs.slack.dev/reference/methods/conversations.history)."""
+        found = await self._pages(
+            workspace, self.client.conversations_history, "messages", channel=channel, oldest=oldest
+        )
+        messages = [m for m in found if isinstance(m, dict)]
+        return sorted(messages, key=lambda m: float(m.get("ts") or 0))

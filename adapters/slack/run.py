@@ -1,0 +1,123 @@
+"""Running the Slack bot: settings checked up front, HTTP mode or Socket Mode, one connection pool, the
+process's scheduler as its only periodic loop, and the catch-up on messages sent while it was down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.app import EVENTS_PATH, SLACK, Later, build_app
+from adapters.slack.catchup import catch_up
+from adapters.slack.web import BOT_TOKEN_HINT, SlackSender, require_setting, secret_value
+from bot.outreach.scheduler import running_scheduler
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def check_settings(settings: Settings, *, http: bool) -> None:
+    """Fail fast, naming the missing variable, before anything connects."""
+    if settings.slack_distributed:
+        if not http:
+            raise SystemExit(
+                'SLACK_CLIENT_ID is set, so the app is installed with "Add to Slack" in several workspaces: '
+                "run it in HTTP mode (--http) behind a public HTTPS URL; see docs/slack.md."
+            )
+        require_setting(
+            settings.slack_client_secret,
+            "SLACK_CLIENT_SECRET",
+            '"Add to Slack" needs the Client Secret from your app\'s Basic Information page.',
+        )
+    else:
+        require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
+    if http:
+        require_setting(
+            settings.slack_signing_secret,
+            "SLACK_SIGNING_SECRET",
+            "HTTP mode verifies every request with the Signing Secret from your app's Basic Information page.",
+        )
+    else:
+        require_setting(
+            settings.slack_app_token,
+            "SLACK_APP_TOKEN",
+            "Socket Mode needs an App-Level Token (xapp-..., scope connections:write) from Basic "
+            "Information > App-Level Tokens; or use HTTP mode (--http) with SLACK_SIGNING_SECRET.",
+        )
+
+
+@contextlib.asynccontextmanager
+async def shared_connections(app: AsyncApp) -> AsyncIterator[None]:
+    """One connection pool for every Web API call (slack_sdk otherwise opens a session per call)."""
+    async with aiohttp.ClientSession() as session:
+        app.client.session = session
+        try:
+            yield
+        finally:
+            app.client.session = None
+
+
+async def start_http(app: AsyncApp, *, host: str = "0.0.0.0", port: int = 3000) -> web.AppRunner:
+    """Serve Slack's requests on POST /slack/events (and GET /healthz for load balancers)."""
+    web_app = app.web_app(path=EVENTS_PATH, port=port)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    web_app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> None:
+    """Run the Slack bot until cancelled: Socket Mode by default, HTTP mode with `http=True`."""
+    check_settings(runtime.settings, http=http)
+    later = Later()
+    app = build_app(runtime, later=later)
+    async with shared_connections(app):
+        with running_scheduler(runtime):  # it also finishes, at once, what a previous stop interrupted
+            later.start(_catch_up(runtime, runtime.engine.dispatcher.senders[SLACK]))
+            try:
+                if http:
+                    await _serve_http(app, host, port)
+                else:
+                    await _serve_socket_mode(app, secret_value(runtime.settings.slack_app_token))
+            finally:
+                await later.drain()
+
+
+async def _catch_up(runtime: Runtime, sender: object) -> None:
+    """Read what participants wrote while the bot was down, then ask for a tick to answer it now."""
+    assert isinstance(sender, SlackSender)
+    try:
+        await catch_up(runtime.engine, sender)
+    finally:
+        runtime.wake()
+
+
+async def _serve_http(app: AsyncApp, host: str, port: int) -> None:
+    runner = await start_http(app, host=host, port=port)
+    log.info("Slack HTTP mode: listening on %s:%s%s", host, port, EVENTS_PATH)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _serve_socket_mode(app: AsyncApp, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(app, app_token)
+    log.info("Slack Socket Mode: connecting")
+    try:
+        await handler.start_async()
+    finally:
+        await handler.close_async()

@@ -1,0 +1,185 @@
+"""`SlackSender`: posts participants' DMs (split long texts, Block Kit buttons), shows answers on clicked
+messages, uploads exports and publishes the Home tab, each with the bot token of the person's workspace.
+Invitations and reminders are paced per workspace; replies never wait behind them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from pydantic import SecretStr
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.client import (
+    BOT_TOKEN_HINT,
+    BULK_PURPOSES,
+    BULK_SEND,
+    classify,
+    delivery_errors,
+    make_client,
+    secret_value,
+)
+from adapters.slack.directory import SlackDirectory, Tokens
+from bot.errors import Permanent, Unreachable
+from bot.messages import Address, Outbound
+
+__all__ = [
+    "BOT_TOKEN_HINT",
+    "Pacer",
+    "SlackSender",
+    "classify",
+    "make_client",
+    "require_setting",
+    "secret_value",
+]
+log = logging.getLogger(__name__)
+RESEND_LOOKBACK = 600.0  # seconds of a DM's history searched for an interrupted attempt's message
+
+
+class Pacer:
+    """Spaces calls evenly at `per_second`; each caller waits for its own slot."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class SlackSender(SlackDirectory):
+    """Delivers `Outbound`s as DMs (the `bot.messages.Sender` protocol) and makes the bot's other calls.
+
+    `bulk_per_second` paces invitations and reminders per workspace: each may need a conversations.open,
+    a Tier 3 method (about 50 calls a minute), so the default stays just under that.
+    """
+
+    def __init__(self, client: AsyncWebClient, *, bulk_per_second: float = 0.8, tokens: Tokens | None = None):
+        super().__init__(client, tokens)
+        self.bulk_per_second = bulk_per_second
+        self._dms: dict[tuple[str, str], str] = {}
+        self._pacers: dict[str, Pacer] = {}
+        self._posted: dict[str, list[str]] = {}  # outbound key -> ts of the pieces already posted
+
+    def remember_dm(self, who: Address, channel: str | None) -> None:
+        """Note a DM channel seen in an event, saving a conversations.open later."""
+        if channel and channel.startswith("D"):
+            self._dms[(who.workspace, who.user_id)] = channel
+
+    def forget_workspace(self, workspace: str) -> None:
+        """Drop what is cached for a workspace that uninstalled the app."""
+        self._dms = {k: v for k, v in self._dms.items() if k[0] != workspace}
+
+    async def open_dm(self, who: Address) -> str:
+        key = (who.workspace, who.user_id)
+        if key not in self._dms:
+            auth = await self.auth(who.workspace)
+            with delivery_errors():
+                response = await self.client.conversations_open(users=who.user_id, **auth)
+            self._dms[key] = response["channel"]["id"]
+        return self._dms[key]
+
+    async def send(self, message: Outbound) -> str:
+        """Post the message (split if long; buttons on the last piece) and return the last piece's ts."""
+        bulk = message.purpose in BULK_PURPOSES
+        if bulk:
+            pacer = self._pacers.setdefault(message.to.workspace, Pacer(self.bulk_per_second))
+            await pacer.wait()
+        marker = BULK_SEND.set(bulk)
+        try:
+            return await self._post(message)
+        finally:
+            BULK_SEND.reset(marker)
+
+    async def _post(self, message: Outbound) -> str:
+        channel = await self.open_dm(message.to)
+        auth = await self.auth(message.to.workspace)
+        if message.resend:  # Slack has no idempotency key: look whether the interrupted attempt got through
+            earlier = await self._posted_before(
+                message.to.workspace, channel, blocks.render(message)[-1].text
+            )
+            if earlier is not None:
+                return earlier
+        # A retry after a failure half-way through a split message resumes after the pieces that went out.
+        posted = self._posted.setdefault(message.key, [])
+        try:
+            for post in blocks.render(message)[len(posted) :]:
+                with delivery_errors():
+                    response = await self.client.chat_postMessage(
+                        channel=channel,
+                        text=post.text,
+                        blocks=post.blocks,
+                        unfurl_links=False,
+                        unfurl_media=False,
+                        **auth,
+                    )
+                posted.append(response["ts"])
+        except (Unreachable, Permanent):
+            self._posted.pop(message.key, None)
+            raise
+        del self._posted[message.key]
+        return posted[-1]
+
+    async def _posted_before(self, workspace: str, channel: str, text: str) -> str | None:
+        """The ts of a bot message with exactly this text in the DM's last few minutes, if any."""
+        since = f"{time.time() - RESEND_LOOKBACK:.6f}"
+        try:
+            recent = await self.history_after(workspace, channel, since)
+        except Unreachable:
+            raise
+        except Exception as exc:  # cannot tell: sending again beats losing the reply
+            log.warning("slack: could not check whether an interrupted reply went out: %s", exc)
+            return None
+        mine = [m for m in recent if m.get("bot_id") and m.get("text") == text]
+        return str(mine[-1]["ts"]) if mine else None
+
+    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+        """Replace the buttons of an answered message with the answer given."""
+        channel = await self.open_dm(message.to)
+        post = blocks.answered(message, answer_label)
+        auth = await self.auth(message.to.workspace)
+        with delivery_errors():
+            await self.client.chat_update(
+                channel=channel, ts=message_id, text=post.text, blocks=post.blocks, **auth
+            )
+
+    async def upload_file(
+        self,
+        who: Address,
+        filename: str,
+        content: bytes | str,
+        *,
+        title: str | None = None,
+        comment: str | None = None,
+    ) -> str:
+        """Send a file to the person's DM (files_upload_v2); return the file id."""
+        channel = await self.open_dm(who)
+        auth = await self.auth(who.workspace)
+        with delivery_errors():
+            response = await self.client.files_upload_v2(
+                channel=channel,
+                filename=filename,
+                content=content,
+                title=title or filename,
+                initial_comment=comment,
+                **auth,
+            )
+        return str(response["file"]["id"])
+
+    async def publish_home(self, workspace: str, user_id: str, view: dict[str, Any]) -> None:
+        auth = await self.auth(workspace)
+        with delivery_errors():
+            await self.client.views_publish(user_id=user_id, view=view, **auth)
+
+
+def require_setting(value: SecretStr | None, name: str, hint: str) -> None:
+    """Stop at once, naming the variable and where to find its value, when a needed secret is unset."""
+    if not secret_value(value):
+        raise SystemExit(f"{name} is not set. {hint} Set it in the environment or .env; see docs/slack.md.")

@@ -1,0 +1,1 @@
+"""The `interviewer` command line: the main app and one module per command group."""

@@ -1,0 +1,273 @@
+"""`interviewer doctor`: checks the configuration an organizer is about to use, each line ok or a problem
+with how to fix it. Exit status 1 when anything is a problem.
+
+Checks: the database is reachable and migrated; Slack `auth.test` and the token's scopes against what
+adapters/slack/manifest.yaml asks for (read at run time); Discord login and the privileged intents;
+Claude: the key, the model id against the capability table, and one tiny real request in exactly the
+shape the interviewer sends, so a model that rejects that shape fails here with the API's own message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from bot.settings import Settings, get_settings
+
+MANIFEST = Path(str(files("adapters.slack").joinpath("manifest.yaml")))  # installed with the package
+DISCORD_API = "https://discord.com/api/v10"
+MEMBERS_INTENT = (1 << 14) | (1 << 15)  # GATEWAY_GUILD_MEMBERS or _LIMITED (application flags)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    note: bool = False  # information for the organizer, not a problem with the configuration
+
+
+async def database(settings: Settings) -> Check:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from bot.storage import Store
+    from bot.storage.store import alembic_config
+
+    store = Store(settings.database_url)
+    try:
+        async with store.connection() as conn:
+            names = await conn.run_sync(lambda c: __import__("sqlalchemy").inspect(c).get_table_names())
+            have = set()
+            if "alembic_version" in names:
+                have = {
+                    row[0] for row in (await conn.execute(text("SELECT version_num FROM alembic_version")))
+                }
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is the finding
+        return Check(
+            "database", False, f"cannot connect ({type(exc).__name__}: {exc})", "Check DATABASE_URL."
+        )
+    finally:
+        await store.close()
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if have != heads:
+        return Check(
+            "database",
+            False,
+            f"at {sorted(have) or 'no'} migration, newest is {sorted(heads)}",
+            "Run `interviewer db upgrade` (the bot also does it on start).",
+        )
+    return Check("database", True, f"reachable and migrated ({', '.join(sorted(heads))})")
+
+
+async def unalerted(settings: Settings, days: int = 7) -> Check | None:
+    """Claude alerts of the last `days` that no researcher received (see bot.engine.claude_trouble), if any."""
+    from datetime import timedelta
+
+    from sqlmodel import col, func, select
+
+    from bot.engine.claude_trouble import UNALERTED_WHY
+    from bot.messages import utcnow
+    from bot.storage import Store
+    from bot.storage.models import ClaudeIncident
+
+    store = Store(settings.database_url)
+    try:
+        async with store.session() as s:
+            since = utcnow() - timedelta(days=days)
+            rows = (
+                await s.exec(
+                    select(ClaudeIncident.study_id, ClaudeIncident.kind, func.count())
+                    .where(col(ClaudeIncident.unalerted).is_(True), col(ClaudeIncident.created_at) >= since)
+                    .group_by(ClaudeIncident.study_id, ClaudeIncident.kind)
+                )
+            ).all()
+    finally:
+        await store.close()
+    if not rows:
+        return None
+    counts = ", ".join(f"{study} {kind}: {n}" for study, kind, n in sorted(rows))
+    return Check(
+        "claude alerts",
+        True,
+        f"in the last {days} days no researcher received {counts} ({UNALERTED_WHY})",
+        note=True,
+    )
+
+
+async def set_aside(settings: Settings) -> Check:
+    """Messages set aside after three failed tries (see bot.engine.dead_letters): each one is a participant
+    waiting for an answer, so any is a problem to look at."""
+    from bot.engine.dead_letters import dead_letters
+    from bot.storage import Store
+
+    store = Store(settings.database_url)
+    try:
+        found = await dead_letters(store)
+    finally:
+        await store.close()
+    if not found:
+        return Check("set-aside messages", True, "none")
+    kinds = {"in": "received", "out": "to send"}
+    counts = ", ".join(f"{sum(1 for d in found if d.kind == k)} {word}" for k, word in kinds.items())
+    return Check(
+        "set-aside messages",
+        False,
+        f"{len(found)} message(s) could not be processed after three tries ({counts})",
+        "See them with `interviewer db problems`, mend the cause, then `interviewer db problems --retry in:ID`.",
+    )
+
+
+def manifest_scopes(path: Path = MANIFEST) -> set[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return set(((data.get("oauth_config") or {}).get("scopes") or {}).get("bot") or [])
+
+
+async def slack(settings: Settings) -> Check | None:
+    if settings.slack_bot_token is None:
+        return None
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    try:
+        answer = await client.auth_test()
+    except SlackApiError as exc:
+        return Check(
+            "slack",
+            False,
+            f"auth.test failed: {exc.response.get('error')}",
+            "Set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...).",
+        )
+    granted = {s.strip() for s in (answer.headers.get("x-oauth-scopes") or "").split(",") if s.strip()}
+    missing = sorted(manifest_scopes() - granted)
+    if missing:
+        return Check(
+            "slack",
+            False,
+            f"the token lacks scopes {', '.join(missing)}",
+            "Add them from adapters/slack/manifest.yaml and reinstall the app to the workspace.",
+        )
+    return Check("slack", True, f"signed in as {answer.get('user')} in {answer.get('team')}; scopes complete")
+
+
+async def discord(settings: Settings) -> Check | None:
+    if settings.discord_token is None:
+        return None
+    import aiohttp
+
+    base = (settings.discord_api_base or DISCORD_API).rstrip("/")
+    headers = {"Authorization": f"Bot {settings.discord_token.get_secret_value()}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with session.get(f"{base}/users/@me") as me:
+            if me.status != 200:
+                return Check(
+                    "discord", False, f"login failed ({me.status})", "Set DISCORD_TOKEN to the bot's token."
+                )
+            user = await me.json()
+        async with session.get(f"{base}/applications/@me") as app:
+            flags = int((await app.json()).get("flags", 0)) if app.status == 200 else 0
+    members = "on" if flags & MEMBERS_INTENT else "off (only needed to invite a role's members)"
+    return Check("discord", True, f"logged in as {user.get('username')}; Server Members intent {members}")
+
+
+async def claude(settings: Settings) -> Check | None:
+    if settings.anthropic_api_key is None:
+        return Check("claude", True, "no ANTHROPIC_API_KEY: the offline interviewer will run")
+    import anthropic
+
+    from bot.claude.client import classify
+    from bot.claude.models import TABLE_FILE, spec_for
+    from bot.interviewer.claude import ClaudeInterviewer
+
+    model = settings.anthropic_model
+    if not spec_for(model).known:
+        return Check(
+            "claude",
+            False,
+            f"model {model} is not in the capability table",
+            f"Set ANTHROPIC_MODEL to a model in {TABLE_FILE}, or add its row there.",
+        )
+    interviewer = ClaudeInterviewer(settings)
+    try:
+        params = interviewer.build_request(_tiny_context())
+        message = await interviewer.client.messages.create(**params)
+    except anthropic.APIError as exc:
+        problem = classify(exc, model, str(interviewer.client.base_url))
+        said = getattr(problem, "api_message", str(problem))
+        return Check(
+            "claude",
+            False,
+            f"{model} refused the interviewer's request: {said}",
+            getattr(problem, "fix", "Check the network and ANTHROPIC_BASE_URL."),
+        )
+    finally:
+        await interviewer.aclose()
+    return Check(
+        "claude", True, f"{model} answered a real interviewer request (stop_reason {message.stop_reason})"
+    )
+
+
+def _tiny_context() -> Any:
+    from bot.interviewer.base import Guidance, InterviewContext, TopicState
+    from bot.studies.study import parse_study
+
+    study = parse_study(
+        {
+            "id": "doctor",
+            "title": "Doctor",
+            "audience": "anyone",
+            "research_goal": "Check the set-up.",
+            "consent": {"text": "A check. Agree?"},
+            "support": "Talk to someone you trust.",
+            "plan": {
+                "intro": "Hi.",
+                "budget": {"minutes": 2, "max_questions": 1},
+                "topics": [
+                    {
+                        "id": "work",
+                        "goal": "Work",
+                        "question": "What do you do at work?",
+                        "priority": "must",
+                        "max_followups": 0,
+                    }
+                ],
+                "closing": "Thanks.",
+            },
+        },
+        "doctor",
+    )
+    guidance = Guidance(None, False, "work", False, 1, 2.0)
+    return InterviewContext(study, (), (TopicState("work"),), guidance)
+
+
+async def run(settings: Settings) -> list[Check]:
+    found = [await database(settings)]
+    if found[0] and found[0].ok:
+        found.append(await unalerted(settings))
+        found.append(await set_aside(settings))
+    found += [await slack(settings), await discord(settings), await claude(settings)]
+    return [c for c in found if c is not None]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def doctor() -> None:
+        """Check the database, Slack, Discord and Claude set-up before inviting anyone."""
+        checks = asyncio.run(run(get_settings()))
+        for check in checks:
+            mark = "note   " if check.note else "ok     " if check.ok else "PROBLEM"
+            typer.echo(f"{mark} {check.name}: {check.detail}")
+            if not check.ok and check.fix:
+                typer.echo(f"        fix: {check.fix}")
+        if not all(c.ok for c in checks):
+            raise typer.Exit(1)

@@ -1,0 +1,326 @@
+"""The `interviewer` command line: chat, demo, run, study check, db upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from bot.errors import StudyError
+from bot.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+study_app = typer.Typer(help="Study files.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(study_app, name="study")
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="On an error, show the traceback; show library warnings (any position)."
+    ),
+) -> None:
+    """`--debug` is read by bot.cli.errors before the command line is parsed; this declares it for --help."""
+
+
+def _logging(settings: Settings, quiet: bool) -> None:
+    from bot.logs import configure
+
+    configure(settings.log_level, quiet=quiet)  # libraries' bodies and message text stay out of the log
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _study_path(study: str, settings: Settings) -> Path:
+    path = Path(study)
+    if not path.suffix and not path.exists():
+        path = settings.studies_dir / f"{study}.yaml"
+    return path
+
+
+async def _session(settings: Settings, study: str, interviewer: str | None, name: str):  # type: ignore[no-untyped-def]
+    from adapters.console import ConsoleSession
+    from bot.runtime import Runtime, make_interviewer
+    from bot.studies.study import load_study
+
+    path = _study_path(study, settings)
+    study_id = load_study(path).id
+    runtime = await Runtime.start(
+        settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path]
+    )
+    # the session finishes its own participant's unfinished work when it opens (ConsoleSession.open)
+    return runtime, ConsoleSession(runtime.engine, study_id, name)
+
+
+@app.command()
+def chat(
+    study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+    interviewer: str | None = typer.Option(
+        None, help="claude or offline (default: claude if ANTHROPIC_API_KEY is set)."
+    ),
+    as_: str = typer.Option("you", "--as", help="Your participant name (resume by using it again)."),
+) -> None:
+    """Be interviewed in the terminal."""
+    if not as_.strip() or len(as_) > 64 or not as_.isprintable():
+        raise _fail(f"--as {as_[:70]!r}: give a name of 1 to 64 printable characters, e.g. --as sam")
+    settings = get_settings()
+    _logging(settings, quiet=True)
+
+    async def main() -> None:
+        from adapters.console import chat as run_chat
+
+        runtime, session = await _session(settings, study, interviewer, as_)
+        try:
+            err.print(
+                f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
+                f"{settings.database_url}. Type help, pause, stop or withdraw at any time.[/dim]"
+            )
+            await run_chat(session)
+        finally:
+            await runtime.close()
+
+    _run(main)
+
+
+@app.command()
+def demo(
+    study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+    interviewer: str | None = typer.Option(None, help="claude or offline."),
+) -> None:
+    """A whole interview with a scripted participant, printed as a transcript."""
+    settings = get_settings()
+    _logging(settings, quiet=True)
+    _run(lambda: run_demo(settings, study, interviewer))
+
+
+async def run_demo(settings: Settings, study: str, interviewer: str | None) -> None:
+    from sqlmodel import col, select
+
+    from bot.pilot.demo import ScriptedParticipant
+    from bot.storage.models import Interview, SurveyAnswer
+
+    runtime, session = await _session(settings, study, interviewer, f"demo-{id(settings):x}")
+    participant = ScriptedParticipant()
+    out = session.sender.out
+    try:
+        await session.open()
+        for _ in range(200):
+            last = session.sender.last
+            if last is None or session.finished:
+                break
+            choice, text = participant.reply(last)
+            out.write(f"\nParticipant: {text}\n")
+            if choice is not None:
+                number = [c.value for c in last.choices].index(choice) + 1
+                await session.say(str(number))
+            else:
+                await session.say(text)
+        async with runtime.store.session() as s:
+            interview = (await s.exec(select(Interview).order_by(col(Interview.id).desc()))).first()
+            answers = (
+                (
+                    await s.exec(
+                        select(SurveyAnswer)
+                        .where(SurveyAnswer.interview_id == interview.id)
+                        .order_by(col(SurveyAnswer.id))
+                    )
+                ).all()
+                if interview
+                else []
+            )
+        out.write("\nSurvey answers:\n")
+        for a in answers:
+            out.write(f"  {a.item_id}: {a.value}\n")
+        out.write(
+            f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
+            f"stored in {settings.database_url}.)\n"
+        )
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def run(
+    slack: bool = typer.Option(
+        False, "--slack", help="Start the Slack bot (default: if SLACK_BOT_TOKEN is set)."
+    ),
+    discord: bool = typer.Option(
+        False, "--discord", help="Start the Discord bot (default: if DISCORD_TOKEN is set)."
+    ),
+    http: bool = typer.Option(
+        False, "--http", help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode."
+    ),
+    port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port for Slack's HTTP mode."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Address for Slack's HTTP mode."),
+) -> None:
+    """Start what is configured: the Slack and/or Discord bot, else an interview in the terminal."""
+    settings = get_settings()
+    if not (slack or discord):
+        slack = settings.slack_bot_token is not None or settings.slack_distributed
+        discord = settings.discord_token is not None
+    if not (slack or discord):
+        if not sys.stdin.isatty():
+            typer.echo(
+                "No Slack or Discord tokens and no terminal on standard input: running the scripted demo.",
+                err=True,
+            )
+            demo(study=settings.default_study, interviewer=None)
+            return
+        chat(study=settings.default_study, interviewer=None, as_="you")
+        return
+    _logging(settings, quiet=False)
+
+    async def main() -> None:
+        from bot.outreach.scheduler import running_scheduler
+        from bot.runtime import Runtime, settle_memory
+
+        runtime = await Runtime.start(settings)
+        settle_memory()
+        jobs = []
+        if slack:
+            from adapters.slack.run import serve as serve_slack
+
+            jobs.append(serve_slack(runtime, http=http, port=port, host=host))
+        if discord:
+            from adapters.discord.client import serve as serve_discord
+
+            jobs.append(serve_discord(runtime))
+        try:
+            with running_scheduler(runtime):  # the one periodic loop: invitations, reminders, catch-up
+                await asyncio.gather(*jobs)
+        finally:
+            await runtime.close()
+
+    _run(main)
+
+
+discord_app = typer.Typer(help="Discord set-up helpers.", no_args_is_help=True)
+app.add_typer(discord_app, name="discord")
+
+from bot.cli.export import register as _register_data_commands  # noqa: E402  (export, import, audit)
+
+_register_data_commands(app)
+
+
+@discord_app.command("invite-url")
+def discord_invite_url(
+    application_id: str | None = typer.Option(
+        None, help="Your application's id (default: read from DISCORD_TOKEN)."
+    ),
+) -> None:
+    """Print the link that installs the bot on a server with exactly the permissions it needs."""
+    from adapters.discord.client import application_id_from_token, invite_url
+
+    settings = get_settings()
+    if application_id is None:
+        if settings.discord_token is None:
+            raise _fail("give --application-id (Developer Portal > General Information) or set DISCORD_TOKEN")
+        try:
+            application_id = application_id_from_token(settings.discord_token.get_secret_value())
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    if not application_id.isdigit():
+        raise _fail(
+            f"{application_id!r} is not an application id; it is a long number like 1234567890123456789"
+        )
+    typer.echo(invite_url(application_id))
+
+
+@study_app.command("check")
+def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files.")) -> None:
+    """Validate study files; every problem names the file, the field and how to fix it."""
+    from bot.studies.study import load_study
+
+    failed = 0
+    for path in files:
+        try:
+            study = load_study(path)
+        except StudyError as exc:
+            failed += 1
+            for line in exc.problems:
+                typer.echo(line, err=True)
+            continue
+        typer.echo(f"{path}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})")
+    if failed:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (done automatically on start as well)."""
+    from bot.storage import Store
+
+    settings = get_settings()
+
+    async def main() -> None:
+        store = Store(settings.database_url)
+        try:
+            await store.upgrade()
+        finally:
+            await store.close()
+
+    _run(main)
+    typer.echo(f"database is up to date: {settings.database_url}")
+
+
+def _run(factory) -> None:  # type: ignore[no-untyped-def]
+    try:
+        asyncio.run(factory())
+    except StudyError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+from bot.cli.problems import register as _register_problems  # noqa: E402  (db problems)
+
+_register_problems(db_app)
+
+from bot.cli.plan import register as _register_planning  # noqa: E402  (it needs `app` defined)
+
+_register_planning(app)
+
+from bot.cli.schedule import register as _register_schedule  # noqa: E402  (invite, schedule show)
+
+_register_schedule(app)
+
+from bot.cli.validate import register as _register_validate  # noqa: E402  (validate)
+
+_register_validate(app)
+
+from bot.cli_analysis import register as _register_analysis  # noqa: E402  (analyze, codebook draft)
+
+_register_analysis(app)
+
+from bot.cli.purge import register as _register_purge  # noqa: E402  (db purge)
+
+_register_purge(db_app)
+
+
+def main() -> None:
+    from bot.cli.errors import run as run_reporting_errors
+
+    run_reporting_errors(app)
+
+
+if __name__ == "__main__":
+    main()
+
+from bot.cli.doctor import register as _register_doctor  # noqa: E402  (interviewer doctor)
+
+_register_doctor(app)

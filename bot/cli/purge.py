@@ -1,0 +1,68 @@
+"""`interviewer db purge`: delete participants' content in a study up to a date, as a withdrawal does."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import typer
+
+from bot.cli.export import _actor
+from bot.settings import get_settings
+
+
+def _date(value: str) -> datetime:
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+    return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+def purge_cmd(
+    study: str = typer.Option(..., "--study", help="The study id."),
+    before: str = typer.Option(
+        ..., "--before", help="Erase interviews whose last activity was before this date (YYYY-MM-DD, UTC)."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Erase what participants wrote and chose in a study's interviews last active before a date."""
+    from bot.records.retention import count_due, purge
+    from bot.storage import Store
+
+    settings = get_settings()
+    cut_off = _date(before)
+
+    async def due() -> int:
+        store = Store(settings.database_url)
+        try:
+            await store.upgrade()
+            return await count_due(store, study, cut_off)
+        finally:
+            await store.close()
+
+    count = asyncio.run(due())
+    if count == 0:
+        typer.echo(f"nothing to erase: no interview of {study} was last active before {cut_off:%Y-%m-%d}")
+        return
+    if not yes and not typer.confirm(
+        f"Erase the content of {count} interview(s) of {study} (messages, answers, consent answers)? "
+        "This cannot be undone",
+        default=False,
+    ):
+        raise typer.Exit(1)
+
+    async def run() -> int:
+        store = Store(settings.database_url)
+        try:
+            report = await purge(store, study, cut_off, cache_dir=settings.analysis_cache_dir, actor=_actor())
+            return report.interviews
+        finally:
+            await store.close()
+
+    erased = asyncio.run(run())
+    typer.echo(f"erased the content of {erased} interview(s) of {study}; tombstones remain")
+
+
+def register(db_app: typer.Typer) -> None:
+    db_app.command("purge")(purge_cmd)

@@ -1,0 +1,108 @@
+"""`interviewer invite <study> --roster file.csv` and `interviewer schedule show <study>`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from bot.errors import StudyError
+from bot.settings import get_settings
+
+schedule_app = typer.Typer(help="Scheduled invitations, reminders and follow-up waves.", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    from bot.runtime import Runtime
+
+    return Runtime.start(get_settings())
+
+
+def invite_cmd(
+    study: str = typer.Argument(..., help="The study id (a file in STUDIES_DIR)."),
+    roster: Path = typer.Option(
+        ..., "--roster", help="CSV with user_id and optional timezone, group columns."
+    ),
+    platform: str = typer.Option("slack", "--platform", help="slack or discord."),
+    workspace: str = typer.Option(
+        "", "--workspace", help="Slack team id (T...); not needed for Discord, whose members are DMed by id."
+    ),
+) -> None:
+    """Invite the members listed in a roster; invitations go out in each member's send window."""
+    from bot.outreach.invitations import NotInvitable, invite, parse_roster
+
+    if platform not in ("slack", "discord"):
+        raise _fail(f"--platform {platform!r}: use slack or discord")
+    if platform == "slack" and not workspace:
+        raise _fail(
+            "--workspace is required for Slack: the team id (T...) from your workspace's URL or users.info"
+        )
+    # Discord members are addressed by user id in DMs, as when they write to the bot themselves
+    workspace = "dm" if platform == "discord" else workspace
+    from bot.text_files import NotText, read_text
+
+    try:
+        text = read_text(roster, max_bytes=100 * 2**20, what="a roster CSV with a user_id column")
+    except NotText as exc:
+        raise _fail(str(exc)) from None
+    members, problems = parse_roster(text, platform, workspace)
+    for problem in problems:
+        typer.echo(f"{roster}: {problem}", err=True)
+
+    async def main() -> str:
+        runtime = await _runtime()
+        try:
+            found = runtime.catalog.get(study)
+            if found is None:
+                raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
+            try:
+                report = await invite(runtime.engine, found, members, source="roster")
+            except NotInvitable as exc:
+                raise _fail(str(exc)) from None
+            return report.text(study)
+        finally:
+            await runtime.close()
+
+    typer.echo(_run(main))
+    if problems:
+        typer.echo(f"{len(problems)} roster line(s) skipped; fix them and run the command again.", err=True)
+
+
+def show_cmd(
+    study: str = typer.Argument(..., help="The study id."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many sends."),
+) -> None:
+    """List upcoming invitations, reminders and follow-up waves, earliest first (times in UTC)."""
+    from bot.outreach.schedule_view import upcoming
+
+    async def main() -> str:
+        runtime = await _runtime()
+        try:
+            if runtime.catalog.get(study) is None:
+                raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
+            return await upcoming(runtime.engine, study, limit)
+        finally:
+            await runtime.close()
+
+    typer.echo(_run(main))
+
+
+def _run(factory) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(asyncio.run(factory()))
+    except StudyError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("invite")(invite_cmd)
+    schedule_app.command("show")(show_cmd)
+    app.add_typer(schedule_app, name="schedule")

@@ -1,0 +1,1 @@
+"""Researcher and organizer commands (`/interviewer ...`), the same on every platform."""

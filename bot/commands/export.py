@@ -1,0 +1,203 @@
+"""`/interviewer export` and `/interviewer audit`: checked, audited, built in the background, sent by DM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.engine.workspaces import export_scope
+from bot.records import audit
+from bot.records.export import FORMATS, ExportFilter, default_name, export
+
+if TYPE_CHECKING:
+    from bot.commands.registry import Actor
+    from bot.engine.engine import Engine
+    from bot.studies.study import Study
+
+log = logging.getLogger(__name__)
+EXPORT_USAGE = (
+    "/interviewer export <study> [jsonl|csv|markdown|qdpx] [--since YYYY-MM-DD] [--group G] "
+    "[--include-incomplete] [--public]"
+)
+AUDIT_USAGE = "/interviewer audit <study>"
+ORGANIZER_REFUSAL = (
+    "Organizers can see a study's status and run invitations, but only its researchers can export "
+    "transcripts. Ask the study's lead researcher if you need them."
+)
+_jobs: set[asyncio.Task[None]] = set()  # strong references: a bare task could be garbage-collected
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    study_id: str
+    fmt: str = "jsonl"
+    since: datetime | None = None
+    group: str | None = None
+    include_incomplete: bool = False
+    public_only: bool = False
+    redacted: bool = True
+
+
+def parse_export_args(args: list[str]) -> ExportRequest:
+    """Read `<study> [format] [--since DATE] ...`; a ValueError says which argument is wrong and why."""
+    if not args or args[0].startswith("--"):
+        raise ValueError("name the study first")
+    study_id, rest = args[0], list(args[1:])
+    fmt, since, group = "jsonl", None, None
+    flags = {"include_incomplete": False, "public_only": False, "redacted": True}
+    while rest:
+        word = rest.pop(0)
+        if word in ("--since", "--group"):
+            if not rest:
+                raise ValueError(f"`{word}` needs a value")
+            value = rest.pop(0)
+            if word == "--group":
+                group = value
+                continue
+            try:
+                since = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"`--since {value}` is not a date; write it as YYYY-MM-DD") from None
+            since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        elif word == "--include-incomplete":
+            flags["include_incomplete"] = True
+        elif word == "--public":
+            flags["public_only"] = True
+        elif word == "--no-redact":
+            flags["redacted"] = False
+        elif word.lower() in FORMATS:
+            fmt = word.lower()
+        else:
+            raise ValueError(f"`{word}` is neither a format ({', '.join(FORMATS)}) nor an option")
+    return ExportRequest(study_id, fmt, since, group, **flags)
+
+
+def export_filter(study: Study, request: ExportRequest) -> ExportFilter:
+    group_question = next((q.id for q in study.screening if q.group), None)
+    if request.group is not None and group_question is None:
+        raise ValueError(f"study `{study.id}` has no group question, so `--group` cannot select anyone")
+    return ExportFilter(
+        study.id,
+        since=request.since,
+        group=request.group,
+        group_question=group_question,
+        include_incomplete=request.include_incomplete,
+        public_only=request.public_only,
+    )
+
+
+def audit_detail(request: ExportRequest) -> dict[str, object]:
+    return {
+        "format": request.fmt,
+        "since": request.since.date().isoformat() if request.since else None,
+        "group": request.group,
+        "include_incomplete": request.include_incomplete,
+        "public": request.public_only,
+        "redacted": request.redacted,
+    }
+
+
+async def export_command(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.commands.registry import REFUSAL, role_in
+
+    try:
+        request = parse_export_args(args)
+    except ValueError as exc:
+        return f"{exc}. Usage: `{EXPORT_USAGE}`"
+    study = engine.catalog.get(request.study_id)
+    if study is None:
+        known = ", ".join(f"`{i}`" for i in engine.catalog.ids()) or "none"
+        return f"There is no study `{request.study_id}`. Known studies: {known}."
+    role = role_in(engine, study, actor)
+    if role != "researcher":
+        await audit.record(
+            engine.store, study.id, actor.access_id, "export", "refused", role=role, **audit_detail(request)
+        )
+        return ORGANIZER_REFUSAL if role == "organizer" else REFUSAL.format(who=actor.access_id)
+    try:
+        flt = export_filter(study, request)
+    except ValueError as exc:
+        return str(exc)
+    scope = export_scope(engine.settings.slack_distributed, actor.address.platform, actor.address.workspace)
+    flt = replace(flt, workspace=scope)
+    sender = engine.dispatcher.senders.get(actor.address.platform)
+    if sender is None or not hasattr(sender, "upload_file"):
+        await audit.record(
+            engine.store,
+            study.id,
+            actor.access_id,
+            "export",
+            "failed",
+            reason="no file delivery",
+            **audit_detail(request),
+        )
+        return "I cannot send files on this platform; run `interviewer export` on the server instead."
+    await audit.record(engine.store, study.id, actor.access_id, "export", "started", **audit_detail(request))
+    task = asyncio.get_running_loop().create_task(_build_and_send(engine, actor, study, request, flt, sender))
+    _jobs.add(task)
+    task.add_done_callback(_jobs.discard)
+    return (
+        f"Export of `{study.id}` ({request.fmt}) started. I'll send the file to your direct messages "
+        "when it is ready."
+    )
+
+
+async def _build_and_send(
+    engine: Engine, actor: Actor, study: Study, request: ExportRequest, flt: ExportFilter, sender: object
+) -> None:
+    detail = audit_detail(request)
+    try:
+        with tempfile.TemporaryDirectory(prefix="interviewer-export-") as tmp:
+            name = default_name(study.id, request.fmt)
+            path = Path(tmp) / name
+            result = await export(engine.store, flt, request.fmt, path, redacted=request.redacted)
+            content = await asyncio.to_thread(path.read_bytes)
+            comment = (
+                f"{result.interviews} interview(s) of *{study.title}* as {request.fmt}"
+                + ("" if request.redacted else " (NOT redacted)")
+                + ". Participants appear by their study code only."
+            )
+            await sender.upload_file(actor.address, name, content, title=name, comment=comment)  # type: ignore[attr-defined]
+    except Exception as exc:
+        log.exception("export of %s for %s failed", study.id, actor.access_id)
+        await audit.record(
+            engine.store, study.id, actor.access_id, "export", "failed", error=str(exc)[:300], **detail
+        )
+        return
+    await audit.record(
+        engine.store,
+        study.id,
+        actor.access_id,
+        "export",
+        "ok",
+        interviews=result.interviews,
+        bytes=len(content),
+        **detail,
+    )
+
+
+async def drain_exports() -> None:
+    """Wait for the exports started so far (tests and shutdown)."""
+    while _jobs:
+        await asyncio.gather(*list(_jobs), return_exceptions=True)
+
+
+async def audit_command(engine: Engine, actor: Actor, args: list[str]) -> str:
+    from bot.commands.registry import REFUSAL, role_in
+
+    if len(args) != 1:
+        return f"Usage: `{AUDIT_USAGE}`"
+    study = engine.catalog.get(args[0])
+    if study is None:
+        return f"There is no study `{args[0]}`."
+    if role_in(engine, study, actor) != "researcher":
+        return REFUSAL.format(who=actor.access_id)
+    rows = await audit.entries(engine.store, study.id, limit=30)
+    if not rows:
+        return f"No exports of `{study.id}` yet."
+    return f"Audit log of `{study.id}` (newest last):\n" + "\n".join(audit.describe(r) for r in rows)

@@ -1,0 +1,78 @@
+"""A participant's own view of their interviews (for Slack's App Home and similar pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from bot.engine.engine import Engine
+from bot.interview.transitions import State
+from bot.messages import Address
+from bot.storage.models import Interview, Participant
+
+STATUS = {
+    State.INVITED: "invited, not started",
+    State.AWAITING_CONSENT: "waiting for your consent",
+    State.SCREENING: "in progress",
+    State.INTERVIEWING: "in progress",
+    State.PAUSED: "paused",
+    State.SURVEYING: "in progress (short survey)",
+    State.COMPLETED: "completed",
+    State.DECLINED: "declined",
+    State.STOPPED: "stopped",
+    State.WITHDRAWN: "withdrawn, data deleted",
+    State.EXPIRED: "closed without an answer",
+}
+
+
+@dataclass(frozen=True)
+class InterviewSummary:
+    """One interview as its participant may see it: no transcript, only where it stands."""
+
+    study_id: str
+    title: str
+    state: str
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        """The state in words a participant understands."""
+        try:
+            return STATUS[State(self.state)]
+        except ValueError:
+            return self.state.replace("_", " ")
+
+
+async def participant_overview(engine: Engine, address: Address) -> list[InterviewSummary]:
+    """The participant's interviews, newest first (empty if they never took part)."""
+    async with engine.store.session() as s:
+        rows = (
+            await s.exec(
+                select(Interview)
+                .join(Participant)
+                .where(
+                    Participant.platform == address.platform,
+                    Participant.workspace == address.workspace,
+                    Participant.user_id == address.user_id,
+                )
+                .order_by(col(Interview.id).desc())
+            )
+        ).all()
+    summaries = []
+    for row in rows:
+        study = engine.catalog.get(row.study_id)
+        summaries.append(
+            InterviewSummary(
+                study_id=row.study_id,
+                title=study.title if study else row.study_id,
+                state=row.state,
+                started_at=row.created_at,
+                updated_at=row.updated_at,
+                completed_at=row.completed_at,
+            )
+        )
+    return summaries

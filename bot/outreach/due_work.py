@@ -1,0 +1,230 @@
+"""Due work: reminders for members who have not finished, expiry after the last one, and follow-up
+waves, planned as outbox rows and `invitations` updates that two schedulers can run at once safely."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import false, or_
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.outbox import queue
+from bot.interview import transitions as sm
+from bot.messages import Address
+from bot.outreach.invitations import MAIN, Member, buttons, invitation_key, invitation_text, invite, send_time
+from bot.outreach.timing import WindowNeverOpens, check_schedule
+from bot.storage.models import Interview, InvitationRow, Participant, Turn
+from bot.studies.study import Study, parse_duration
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+SUMMARY_CHARS = 600  # the earlier-interview summary a follow-up interview's context carries
+
+
+# ---- due work ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Planned:
+    reminders: int = 0
+    expired: int = 0
+    waves: int = 0
+    expire_ids: list[int] = field(default_factory=list)
+
+
+async def _where_left_off(s: AsyncSession, study: Study, interview: Interview) -> str | None:
+    state = sm.State(interview.state)
+    prompt = sm.current_prompt(study, state, sm.Progress.from_json(interview.data))
+    if prompt is not None:
+        return prompt.text
+    turn = (
+        await s.exec(
+            select(Turn)
+            .where(Turn.interview_id == interview.id, Turn.role == "interviewer")
+            .order_by(col(Turn.seq).desc())
+        )
+    ).first()
+    return turn.text if turn else None
+
+
+def reminder_text(study: Study, number: int, left_off: str | None, invited_only: bool) -> str:
+    if invited_only:
+        return (
+            f"A gentle reminder ({number}): you are invited to *{study.title}*. "
+            f"{invitation_text(study, MAIN)}\nNot interested? Type `optout`; busy? type `snooze 2d`."
+        )
+    where = f"\nWhere we left off: {left_off}" if left_off else ""
+    return (
+        f"A gentle reminder ({number}): our interview for *{study.title}* is waiting for you.{where}\n"
+        "Reply whenever you are ready; `snooze 2d` postpones, `stop` ends it."
+    )
+
+
+async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
+    """Queue due reminders and follow-up waves and expire what waited too long. Safe to run anywhere."""
+    now = now or engine.clock()
+    planned = Planned()
+    # Only rows quiet for at least the shortest wait can need anything, so a tick stays cheap however
+    # many invitations are open (the checks below still apply every rule exactly).
+    waits = {
+        st.id: min(parse_duration(st.invitation.reminder_after), parse_duration(st.invitation.expire_after))
+        for st in engine.catalog.studies()
+        if st.invitation is not None and _opens(st)
+    }
+    maybe_due = [
+        (col(InvitationRow.study_id) == study_id)
+        & ((col(InvitationRow.last_contact_at) <= now - wait) | (col(InvitationRow.snoozed_until) <= now))
+        for study_id, wait in waits.items()
+    ]
+    async with engine.store.session() as s:
+        rows = (
+            await s.exec(
+                select(InvitationRow, Interview, Participant)
+                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
+                .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
+                .where(InvitationRow.status == "open", or_(false(), *maybe_due))
+                .order_by(col(InvitationRow.id))  # one lock order for every scheduler: no deadlocks
+            )
+        ).all()
+        for inv, interview, participant in rows:
+            study = engine.catalog.get(inv.study_id)
+            state = sm.State(interview.state)
+            if study is None or state in sm.TERMINAL or participant.opted_out or participant.unreachable:
+                await _close(s, inv)
+                continue
+            if state is sm.State.PAUSED or study.invitation is None:
+                continue  # a chosen pause is not a silence to chase; no invitation settings, no reminders
+            settings = study.invitation
+            quiet_since = max(t for t in (inv.last_contact_at, interview.updated_at) if t is not None)
+            snoozed = inv.snoozed_until if inv.snoozed_until and inv.snoozed_until > quiet_since else None
+            if inv.reminders_sent < settings.max_reminders:
+                # a snooze replaces the usual wait: the next reminder comes when it ends
+                if now < (snoozed or quiet_since + parse_duration(settings.reminder_after)):
+                    continue
+                number = inv.reminders_sent + 1
+                due = send_time(study, participant.timezone, now)
+                claimed = await s.exec(  # type: ignore[call-overload]
+                    update(InvitationRow)
+                    .where(col(InvitationRow.id) == inv.id, col(InvitationRow.reminders_sent) == number - 1)
+                    .values(reminders_sent=number, last_contact_at=due)
+                )
+                if claimed.rowcount != 1:
+                    continue  # another scheduler queued this reminder
+                left_off = await _where_left_off(s, study, interview)
+                invited_only = state is sm.State.INVITED
+                queue(
+                    s,
+                    invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
+                    Address(participant.platform, participant.workspace, participant.user_id),
+                    reminder_text(study, number, left_off, invited_only),
+                    choices=buttons(study) if invited_only else (),
+                    prompt="start" if invited_only else None,
+                    interview_id=interview.id,
+                    purpose="reminder",
+                    not_before=due,
+                )
+                planned.reminders += 1
+            elif now >= (snoozed or quiet_since) + parse_duration(settings.expire_after):
+                if await _close(s, inv):
+                    planned.expire_ids.append(interview.id or 0)
+    for interview_id in planned.expire_ids:
+        await engine.apply_event(interview_id, sm.Expire())
+        planned.expired += 1
+    planned.waves = await _plan_waves(engine, now)
+    return planned
+
+
+def _opens(study: Study) -> bool:
+    try:
+        check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
+    except WindowNeverOpens as exc:
+        log.error("study %s: no reminders are planned: %s", study.id, exc)
+        return False
+    return True
+
+
+async def _close(s: AsyncSession, inv: InvitationRow) -> bool:
+    """Close an invitation; False if another scheduler closed it first."""
+    result = await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.id) == inv.id, col(InvitationRow.status) == "open")
+        .values(status="closed")
+    )
+    return bool(result.rowcount == 1)
+
+
+async def _plan_waves(engine: Engine, now: datetime) -> int:
+    """Invite everyone who completed the main interview long enough ago to each follow-up wave."""
+    total = 0
+    for study in engine.catalog.studies():
+        for wave in study.schedule.waves:
+            cutoff = now - parse_duration(wave.after)
+            async with engine.store.session() as s:
+                in_wave = select(InvitationRow.participant_id).where(
+                    InvitationRow.study_id == study.id, InvitationRow.wave == wave.id
+                )
+                later = select(InvitationRow.interview_id).where(
+                    InvitationRow.study_id == study.id,
+                    InvitationRow.wave != MAIN,
+                    col(InvitationRow.interview_id).is_not(None),
+                )
+                due = (
+                    await s.exec(
+                        select(Participant)
+                        .join(Interview, col(Interview.participant_id) == col(Participant.id))
+                        .where(
+                            Interview.study_id == study.id,
+                            Interview.state == sm.State.COMPLETED.value,
+                            col(Interview.pilot).is_(False),
+                            col(Interview.completed_at) <= cutoff,
+                            col(Interview.id).not_in(later),
+                            col(Participant.id).not_in(in_wave),
+                        )
+                        .distinct()
+                    )
+                ).all()
+            if due:
+                members = [Member(Address(p.platform, p.workspace, p.user_id)) for p in due]
+                report = await invite(engine, study, members, source="wave", wave=wave.id)
+                total += report.invited
+    return total
+
+
+async def earlier_summary(s: AsyncSession, interview: Interview) -> str | None:
+    """A short extractive summary of the participant's previous interview in the same study."""
+    earlier = (
+        await s.exec(
+            select(Interview)
+            .where(
+                Interview.participant_id == interview.participant_id,
+                Interview.study_id == interview.study_id,
+                Interview.id != interview.id,
+                Interview.state == sm.State.COMPLETED.value,
+            )
+            .order_by(col(Interview.id).desc())
+        )
+    ).first()
+    if earlier is None:
+        return None
+    turns = (await s.exec(select(Turn).where(Turn.interview_id == earlier.id).order_by(col(Turn.seq)))).all()
+    lines, asked, used = [], None, 0
+    for turn in turns:
+        if turn.role == "interviewer":
+            asked = turn.text
+            continue
+        answer = turn.text.split(". ")[0].strip()[:200]  # first sentence: the gist, not the whole answer
+        line = f"- Asked: {asked}\n  Said: {answer}" if asked else f"- Said: {answer}"
+        if used + len(line) > SUMMARY_CHARS:
+            break
+        lines.append(line)
+        used += len(line)
+    if not lines:
+        return None
+    when = f"{earlier.completed_at:%Y-%m-%d}" if earlier.completed_at else "earlier"
+    return f"Earlier interview ({when}):\n" + "\n".join(lines)

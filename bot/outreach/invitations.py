@@ -1,0 +1,444 @@
+"""Invitations as database rows the dispatcher sends once; reminders and waves are `bot.outreach.due_work`.
+
+Every scheduled send is an outbox row keyed `inv:<study>:<wave>:<participant>:<purpose>:<seq>`; the
+UNIQUE key and conditional updates on `invitations` decide whether something is sent, so two schedulers
+running `plan_due_work` at once still queue each reminder once.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.engine.outbox import queue
+from bot.interview import transitions as sm
+from bot.messages import Address, Choice
+from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
+from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant
+from bot.studies.study import Study, parse_duration
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+MAIN = "main"
+BULK = ("invitation", "reminder")
+DEFAULT_PACE = timedelta(seconds=1)  # about the adapters' bulk pace, so a tick claims what it can send
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone to invite: where to reach them, and what a roster says about them."""
+
+    address: Address
+    timezone: str | None = None
+    group: str | None = None
+
+
+@dataclass
+class InviteReport:
+    invited: int = 0
+    already: int = 0  # invited to this wave before: each member at most once per wave
+    opted_out: int = 0
+    unreachable: int = 0
+    first_send: datetime | None = None
+    last_send: datetime | None = None
+
+    def text(self, study_id: str) -> str:
+        parts = [f"{self.invited} invitation(s) for `{study_id}` scheduled"]
+        if self.first_send:
+            parts.append(
+                f"sending from {self.first_send:%Y-%m-%d %H:%M} UTC to {self.last_send:%Y-%m-%d %H:%M} UTC"
+            )
+        skipped = [
+            f"{n} {what}"
+            for n, what in (
+                (self.already, "already invited"),
+                (self.opted_out, "opted out"),
+                (self.unreachable, "unreachable"),
+            )
+            if n
+        ]
+        if skipped:
+            parts.append("skipped: " + ", ".join(skipped))
+        return "; ".join(parts) + "."
+
+
+def invitation_key(study_id: str, wave: str, participant_id: int, purpose: str, seq: int) -> str:
+    return f"inv:{study_id}:{wave}:{participant_id}:{purpose}:{seq}"
+
+
+def send_time(study: Study, tz_name: str | None, after: datetime) -> datetime:
+    """The first allowed instant at or after `after` in the member's zone (the study's when unknown)."""
+    sched = study.schedule
+    return next_send_time(
+        after, zone(tz_name, sched.timezone), sched.send_window, sched.quiet_hours, sched.days
+    )
+
+
+def invitation_text(study: Study, wave: str) -> str:
+    if wave != MAIN:
+        found = next((w for w in study.schedule.waves if w.id == wave), None)
+        intro = found.intro if found and found.intro else None
+        return intro or (
+            f"Some time ago you took part in our study *{study.title}*. Would you tell us what has "
+            "changed since? It takes about ten minutes."
+        )
+    if study.invitation is None:
+        return f"You are invited to take part in a short research interview: *{study.title}*."
+    return study.invitation.text
+
+
+def wave_study(study: Study, wave_id: str) -> Study:
+    """The study as a follow-up wave runs it: the wave's topics (and intro) replace the plan's."""
+    wave = next((w for w in study.schedule.waves if w.id == wave_id), None)
+    if wave is None:
+        return study
+    plan = study.plan.model_copy(update={"topics": wave.topics, "intro": wave.intro or study.plan.intro})
+    return study.model_copy(update={"plan": plan})
+
+
+def buttons(study: Study) -> tuple[Choice, ...]:
+    """ "Take part" (its value is the study id) and "Not now", on every invitation and channel post."""
+    label = study.invitation.button_label if study.invitation else "Take part"
+    return (Choice(label, study.id), Choice(sm.NOT_NOW_LABEL, sm.NOT_NOW + study.id))
+
+
+# ---- members -----------------------------------------------------------------------------------------
+
+
+def parse_roster(text: str, platform: str, workspace: str) -> tuple[list[Member], list[str]]:
+    """Roster CSV with a `user_id` column and optional `timezone` and `group`. Bad rows are reported
+    by line number; the good ones are kept."""
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "user_id" not in fields:
+        return [], ["line 1: the header needs a user_id column (optional: timezone, group)"]
+    members, problems, seen = [], [], set()
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            problems.append(f"line {line}: more values than header columns; quote values containing commas")
+            continue
+        user_id, tz_name, group = (
+            row.get("user_id", ""),
+            row.get("timezone") or None,
+            row.get("group") or None,
+        )
+        if not user_id or any(c.isspace() for c in user_id):
+            problems.append(f"line {line}: user_id is empty or has spaces; write the platform's user id")
+            continue
+        if tz_name and zone(tz_name, "Invalid/Zone").key != tz_name:
+            problems.append(f"line {line}: {tz_name!r} is not an IANA time zone; write e.g. Europe/Berlin")
+            continue
+        if user_id in seen:
+            problems.append(f"line {line}: {user_id} appears twice; the first row is kept")
+            continue
+        seen.add(user_id)
+        members.append(Member(Address(platform, workspace, user_id), tz_name, group))
+    return members, problems
+
+
+async def _participant(s: AsyncSession, who: Address) -> Participant:
+    query = select(Participant).where(
+        Participant.platform == who.platform,
+        Participant.workspace == who.workspace,
+        Participant.user_id == who.user_id,
+    )
+    found = (await s.exec(query)).first()
+    if found is not None:
+        return found
+    try:
+        async with s.begin_nested():
+            s.add(Participant(platform=who.platform, workspace=who.workspace, user_id=who.user_id))
+    except IntegrityError:
+        pass  # created a moment ago by the engine or another scheduler
+    return (await s.exec(query)).one()
+
+
+class NotInvitable(ValueError):
+    """The study cannot send invitations now; the message says why and how to fix it."""
+
+
+async def ensure_invitable(engine: Engine, study: Study) -> None:
+    """Refuse invitations for a plan that is not approved (when approval is required) or never sendable."""
+    try:
+        check_schedule(study.schedule.send_window, study.schedule.quiet_hours, study.schedule.days)
+    except WindowNeverOpens as exc:
+        raise NotInvitable(f"study {study.id!r}: {exc}") from None
+    if not await engine.study_open(study.id):
+        raise NotInvitable(
+            f"study {study.id!r}: its current plan is not approved, so no invitations go out; "
+            f"review it and run `interviewer plan approve <file> --by NAME`"
+        )
+
+
+async def invite(
+    engine: Engine,
+    study: Study,
+    members: list[Member],
+    *,
+    source: str,
+    wave: str = MAIN,
+    pace: timedelta = DEFAULT_PACE,
+    batch: int = 500,
+) -> InviteReport:
+    """Create one invited interview and one invitation row per new member, paced from now.
+
+    Raises NotInvitable (before writing anything) when the study cannot take invitations.
+    """
+    await ensure_invitable(engine, study)
+    plan = _Invite(engine, study, source, wave, pace, InviteReport())
+    for start in range(0, len(members), batch):
+        chunk = members[start : start + batch]
+        try:
+            async with engine.store.session() as s:
+                await plan.bulk(s, chunk)
+        except IntegrityError:
+            # Someone invited or created one of these members at the same moment: go one by one.
+            async with engine.store.session() as s:
+                for member in chunk:
+                    await plan.one(s, member)
+    return plan.report
+
+
+@dataclass
+class _Invite:
+    engine: Engine
+    study: Study
+    source: str
+    wave: str
+    pace: timedelta
+    report: InviteReport
+    slot: int = 0
+
+    def _eligible(self, participant: Participant, member: Member) -> bool:
+        if member.timezone and participant.timezone != member.timezone:
+            participant.timezone = member.timezone
+        if participant.opted_out:
+            self.report.opted_out += 1
+        elif participant.unreachable:
+            self.report.unreachable += 1
+        return not (participant.opted_out or participant.unreachable)
+
+    def _interview(self, participant: Participant, member: Member) -> Interview:
+        now, current = self.engine.clock(), self.engine.catalog.current(self.study.id)
+        return Interview(
+            participant_id=participant.id or 0,
+            study_id=self.study.id,
+            study_version=current.version,
+            plan_hash=current.plan_hash,
+            participant_code=self.engine.pseudonyms.code(self.study.id, member.address),
+            state=sm.State.INVITED.value,
+            interviewer=self.engine.interviewer.name,
+            data=sm.Progress(wave=None if self.wave == MAIN else self.wave).to_json(),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _rows(self, s: AsyncSession, participant: Participant, member: Member, interview: Interview) -> None:
+        """The invitation row and its outbox row, due at the member's next send window after its slot."""
+        now = self.engine.clock()
+        due = send_time(self.study, participant.timezone, now + self.pace * self.slot)
+        s.add(
+            InvitationRow(
+                participant_id=participant.id or 0,
+                study_id=self.study.id,
+                wave=self.wave,
+                interview_id=interview.id,
+                source=self.source,
+                cohort_group=member.group,
+                last_contact_at=due,
+                created_at=now,
+            )
+        )
+        queue(
+            s,
+            invitation_key(self.study.id, self.wave, participant.id or 0, "invitation", 0),
+            member.address,
+            invitation_text(self.study, self.wave),
+            choices=buttons(self.study),
+            prompt="start",
+            interview_id=interview.id,
+            purpose="invitation",
+            not_before=due,
+        )
+        self.slot += 1
+        self.report.invited += 1
+        self.report.first_send = min(self.report.first_send or due, due)
+        self.report.last_send = max(self.report.last_send or due, due)
+
+    async def bulk(self, s: AsyncSession, chunk: list[Member]) -> None:
+        """A whole chunk in a few statements; raises IntegrityError on a concurrent insert (caller retries)."""
+        report_before, slot_before = copy.copy(self.report), self.slot
+        try:
+            known: dict[Address, Participant] = {}
+            for (platform, workspace), group in _by_workspace(chunk).items():
+                found = await s.exec(
+                    select(Participant).where(
+                        Participant.platform == platform,
+                        Participant.workspace == workspace,
+                        col(Participant.user_id).in_([m.address.user_id for m in group]),
+                    )
+                )
+                known.update({Address(p.platform, p.workspace, p.user_id): p for p in found.all()})
+            for member in chunk:
+                if member.address not in known:
+                    who = member.address
+                    known[who] = Participant(
+                        platform=who.platform, workspace=who.workspace, user_id=who.user_id
+                    )
+                    s.add(known[who])
+            await s.flush()
+            ids = [p.id for p in known.values()]
+            invited = set(
+                (
+                    await s.exec(
+                        select(InvitationRow.participant_id).where(
+                            InvitationRow.study_id == self.study.id,
+                            InvitationRow.wave == self.wave,
+                            col(InvitationRow.participant_id).in_(ids),
+                        )
+                    )
+                ).all()
+            )
+            todo = []
+            for member in dict.fromkeys(chunk):
+                participant = known[member.address]
+                s.add(participant)
+                if participant.id in invited:
+                    self.report.already += 1
+                elif self._eligible(participant, member):
+                    todo.append((participant, member, self._interview(participant, member)))
+            s.add_all([interview for _, _, interview in todo])
+            await s.flush()
+            for participant, member, interview in todo:
+                self._rows(s, participant, member, interview)
+            await s.flush()
+        except IntegrityError:
+            self.report, self.slot = report_before, slot_before
+            raise
+
+    async def one(self, s: AsyncSession, member: Member) -> None:
+        participant = await _participant(s, member.address)
+        s.add(participant)
+        if not self._eligible(participant, member):
+            return
+        report_before, slot_before = copy.copy(self.report), self.slot
+        try:
+            async with s.begin_nested():
+                interview = self._interview(participant, member)
+                s.add(interview)
+                await s.flush()
+                self._rows(s, participant, member, interview)
+                await s.flush()
+        except IntegrityError:
+            self.report, self.slot = report_before, slot_before
+            self.report.already += 1
+
+
+def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:
+    groups: dict[tuple[str, str], list[Member]] = {}
+    for member in members:
+        groups.setdefault((member.address.platform, member.address.workspace), []).append(member)
+    return groups
+
+
+# ---- participant preferences -------------------------------------------------------------------------
+
+
+async def _cancel(s: AsyncSession, outbox: Any, invitation: Any, why: str) -> None:
+    """Cancel the queued invitations and reminders matching `outbox`; close the invitations matching
+    `invitation`."""
+    await s.exec(  # type: ignore[call-overload]
+        update(OutboxRow)
+        .where(outbox, col(OutboxRow.purpose).in_(BULK), col(OutboxRow.status) == "pending")
+        .values(status="cancelled", error=why)
+    )
+    await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow).where(invitation, col(InvitationRow.status) == "open").values(status="closed")
+    )
+
+
+async def set_opted_out(s: AsyncSession, participant: Participant, value: bool) -> None:
+    """Opt a participant out of (or back into) invitations; opting out cancels queued ones."""
+    participant.opted_out = value
+    s.add(participant)
+    if value:
+        mine = (
+            (col(OutboxRow.platform) == participant.platform)
+            & (col(OutboxRow.workspace) == participant.workspace)
+            & (col(OutboxRow.user_id) == participant.user_id)
+        )
+        await _cancel(s, mine, col(InvitationRow.participant_id) == participant.id, "participant opted out")
+
+
+async def close_invitation(s: AsyncSession, interview_id: int | None) -> None:
+    """ "Not now": this interview's invitation gets no more reminders; queued ones are cancelled."""
+    await _cancel(
+        s,
+        col(OutboxRow.interview_id) == interview_id,
+        col(InvitationRow.interview_id) == interview_id,
+        "invitation declined (not now)",
+    )
+
+
+async def reopen_invitation(s: AsyncSession, interview_id: int | None, now: datetime) -> None:
+    """A late "Take part" after "Not now": the invitation is open again, so a stalled interview is
+    reminded as any other; its reminder count carries on from where it was."""
+    await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.interview_id) == interview_id, col(InvitationRow.status) == "closed")
+        .values(status="open", last_contact_at=now)
+    )
+
+
+async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
+    """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
+    async with engine.store.session() as s:
+        found = (
+            await s.exec(
+                select(Interview.id)
+                .join(InvitationRow, col(InvitationRow.interview_id) == col(Interview.id))
+                .join(Participant, col(Participant.id) == col(Interview.participant_id))
+                .where(
+                    Participant.platform == who.platform,
+                    Participant.workspace == who.workspace,
+                    Participant.user_id == who.user_id,
+                    Interview.study_id == study_id,
+                    Interview.state == sm.State.INVITED.value,
+                    InvitationRow.status == "open",
+                )
+                .order_by(col(Interview.id).desc())
+            )
+        ).first()
+    return found
+
+
+async def snooze(s: AsyncSession, interview_id: int | None, now: datetime, duration: str) -> None:
+    """No reminders for this interview for `duration`; its queued reminders move past it too."""
+    until = now + parse_duration(duration)
+    await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.interview_id) == interview_id)
+        .values(snoozed_until=until)
+    )
+    await s.exec(  # type: ignore[call-overload]
+        update(OutboxRow)
+        .where(
+            col(OutboxRow.interview_id) == interview_id,
+            col(OutboxRow.purpose).in_(BULK),
+            col(OutboxRow.status) == "pending",
+            col(OutboxRow.not_before) < until,
+        )
+        .values(not_before=until)
+    )

@@ -1,0 +1,68 @@
+"""What the scheduler will send next for a study: pending invitations and reminders, and due waves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from bot.interview import transitions as sm
+from bot.outreach.invitations import BULK
+from bot.storage.models import Interview, InvitationRow, OutboxRow
+from bot.studies.study import parse_duration
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
+
+
+async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
+    """A plain-text table: when (UTC), what, and for whom (the pseudonymous participant code)."""
+    study = engine.catalog.get(study_id)
+    assert study is not None
+    lines: list[tuple[datetime, str, str, str]] = []
+    async with engine.store.session() as s:
+        rows = (
+            await s.exec(
+                select(OutboxRow, Interview)
+                .join(Interview, col(Interview.id) == col(OutboxRow.interview_id))
+                .where(
+                    Interview.study_id == study_id,
+                    col(OutboxRow.purpose).in_(BULK),
+                    col(OutboxRow.status).in_(["pending", "sending"]),
+                )
+                .order_by(col(OutboxRow.not_before))
+                .limit(limit)
+            )
+        ).all()
+        for row, interview in rows:
+            wave = row.key.split(":")[2] if row.key.startswith("inv:") else "main"
+            lines.append((row.not_before, row.purpose, wave, interview.participant_code))
+        for wave in study.schedule.waves:
+            invited = select(InvitationRow.participant_id).where(
+                InvitationRow.study_id == study_id, InvitationRow.wave == wave.id
+            )
+            done = (
+                await s.exec(
+                    select(Interview)
+                    .where(
+                        Interview.study_id == study_id,
+                        Interview.state == sm.State.COMPLETED.value,
+                        col(Interview.participant_id).not_in(invited),
+                        col(Interview.completed_at).is_not(None),
+                    )
+                    .limit(limit)
+                )
+            ).all()
+            for interview in done:
+                assert interview.completed_at is not None
+                when = interview.completed_at + parse_duration(wave.after)
+                lines.append((when, "wave (planned)", wave.id, interview.participant_code))
+    if not lines:
+        return f"Nothing scheduled for `{study_id}`."
+    lines.sort()
+    out = [f"Upcoming sends for {study_id} (UTC):", f"{'when':<17}  {'what':<15}  {'wave':<10}  participant"]
+    out += [
+        f"{when:%Y-%m-%d %H:%M}  {what:<15}  {wave:<10}  {code}" for when, what, wave, code in lines[:limit]
+    ]
+    return "\n".join(out)

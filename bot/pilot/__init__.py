@@ -1,0 +1,1 @@
+"""Pilots: simulated participants interviewed through the real engine, and the report on them."""

@@ -1,0 +1,1 @@
+"""Redaction of direct identifiers: the detectors `bot.records.redact` runs, and the word lists they read."""

@@ -1,0 +1,144 @@
+"""Retention: past a study's `retention_days`, participants' content is deleted the way a withdrawal
+deletes it (`bot.records.erasure`); `interviewer db purge` does the same by hand for a cut-off date.
+
+An interview is due when its last activity (`updated_at`) is older than the cut-off, whatever its state;
+its row stays as a tombstone with the state it ended in. Exports already made are the researcher's and
+are not touched. The periodic job also finishes withdrawals made before erasure covered a participant's
+whole study (interviews `withdrawn` but not yet `erased_at`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from bot.messages import Address, utcnow
+from bot.records.erasure import Erased, after_erasure, blank_inbox, erase_interviews, withdraw
+from bot.storage import Store
+from bot.storage.models import AuditEntry, Interview, Participant
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+EVERY_SECONDS = 3600  # the scheduler ticks every few seconds; retention needs looking at hourly
+BATCH = 500  # interviews erased per transaction
+
+
+@dataclass
+class PurgeReport:
+    interviews: int = 0
+    participants: int = 0
+
+
+async def purge(
+    store: Store, study_id: str, before: datetime, *, cache_dir: Path | None, actor: str = "retention"
+) -> PurgeReport:
+    """Erase the content of `study_id`'s interviews whose last activity was before `before`."""
+    report = PurgeReport()
+    while True:
+        async with store.connection() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        Interview.id,
+                        Interview.participant_code,
+                        Interview.data,
+                        Participant.platform,
+                        Participant.workspace,
+                        Participant.user_id,
+                    )
+                    .join(Participant, Participant.id == Interview.participant_id)  # type: ignore[arg-type]
+                    .where(
+                        Interview.study_id == study_id,
+                        Interview.updated_at < before,  # type: ignore[arg-type]
+                        Interview.erased_at.is_(None),  # type: ignore[union-attr]
+                    )
+                    .limit(BATCH)
+                )
+            ).all()
+            if not rows:
+                break
+            erased = await erase_interviews(conn, [r[:3] for r in rows], withdrawn=False, now=utcnow())
+            people = {Address(r.platform, r.workspace, r.user_id).key for r in rows}
+            for key in people:
+                await blank_inbox(conn, key, before=before)
+            report.interviews += len(rows)
+            report.participants += len(people)
+        await after_erasure(store, erased, cache_dir)
+    if report.interviews:
+        async with store.connection() as conn:
+            await conn.execute(
+                sa.insert(AuditEntry).values(
+                    study_id=study_id,
+                    actor=actor,
+                    action="purge",
+                    outcome="ok",
+                    detail={"before": before.isoformat(), "interviews": report.interviews},
+                    created_at=utcnow(),
+                )
+            )
+    return report
+
+
+async def finish_withdrawals(store: Store, cache_dir: Path | None) -> int:
+    """Withdrawn interviews whose erasure predates whole-study erasure: erase the rest of their study."""
+    async with store.connection() as conn:
+        pending = (
+            await conn.execute(
+                sa.select(Interview.participant_id, Interview.study_id, Participant.platform)
+                .add_columns(Participant.workspace, Participant.user_id)
+                .join(Participant, Participant.id == Interview.participant_id)  # type: ignore[arg-type]
+                .where(Interview.state == "withdrawn", Interview.erased_at.is_(None))  # type: ignore[union-attr]
+                .distinct()
+            )
+        ).all()
+    for participant_id, study_id, platform, workspace, user_id in pending:
+        async with store.connection() as conn:
+            erased: Erased = await withdraw(
+                conn, participant_id, Address(platform, workspace, user_id).key, study_id
+            )
+        await after_erasure(store, erased, cache_dir)
+    return len(pending)
+
+
+_last_run: dict[int, float] = {}
+
+
+async def purge_expired(engine: Engine, *, force: bool = False) -> int:
+    """The scheduler's hourly step: apply every study's `retention_days`; returns interviews erased."""
+    if not force and time.monotonic() - _last_run.get(id(engine), -EVERY_SECONDS) < EVERY_SECONDS:
+        return 0
+    _last_run[id(engine)] = time.monotonic()
+    cache_dir = engine.settings.analysis_cache_dir
+    erased = 0
+    for study in engine.catalog.studies():
+        study_id, days = study.id, study.retention_days
+        if days:
+            cut_off = engine.clock() - timedelta(days=days)
+            erased += (await purge(engine.store, study_id, cut_off, cache_dir=cache_dir)).interviews
+    await finish_withdrawals(engine.store, cache_dir)
+    if erased:
+        log.info("retention: erased the content of %d interview(s)", erased)
+    return erased
+
+
+async def count_due(store: Store, study_id: str, before: datetime) -> int:
+    """How many interviews `purge` would erase."""
+    async with store.connection() as conn:
+        found = await conn.execute(
+            sa.select(sa.func.count())
+            .select_from(Interview)
+            .where(
+                Interview.study_id == study_id,
+                Interview.updated_at < before,  # type: ignore[arg-type]
+                Interview.erased_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        return int(found.scalar_one())

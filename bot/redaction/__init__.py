@@ -1,1 +1,0 @@
-"""Redaction of direct identifiers: the detectors `bot.redact` runs, and the word lists they read."""
