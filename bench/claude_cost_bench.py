@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bot.claude.models import spec_for
 from bot.claude.usage import Spent, input_cost
-from bot.interviewer.base import Guidance, InterviewContext, TopicState, Turn
+from bot.interview.moves import Guidance, TopicState
+from bot.interviewer.base import InterviewContext, Turn
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot.demo import ANSWERS
 from bot.settings import Settings

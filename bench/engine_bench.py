@@ -17,7 +17,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bot.interviewer.base import InterviewContext, Move
+from bot.interview.moves import Move
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime, settle_memory

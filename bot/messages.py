@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+BULK_PURPOSES = frozenset({"invitation", "reminder"})  # sent in bulk: adapters pace them, and never resend
 
 
 def utcnow() -> datetime:
@@ -67,8 +69,14 @@ class Outbound:
     prompt: str | None = None  # prompt id that clicks on `choices` report back
     interview_id: int | None = None
     outbox_id: int | None = None
-    purpose: str = "reply"  # reply | notice | invitation | reminder: adapters pace bulk purposes
+    purpose: str = "reply"  # reply | notice | invitation | reminder
     resend: bool = False  # sent again after an interrupted attempt, which may have reached the platform
+
+    @property
+    def bulk(self) -> bool:
+        """An invitation or a reminder: one of many sent at once, which adapters pace to the platform's
+        limits; a reply or notice is never held back."""
+        return self.purpose in BULK_PURPOSES
 
 
 class Sender(Protocol):
@@ -80,4 +88,22 @@ class Sender(Protocol):
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         """Show on an already-posted choice message which answer was given, and disable its buttons."""
+        ...
+
+
+@runtime_checkable
+class FileDelivery(Protocol):
+    """What an adapter's sender offers to hand a file to a person (Slack DM upload, Discord DM
+    attachment); `bot.commands.export` checks for it before building an export."""
+
+    async def upload_file(
+        self,
+        who: Address,
+        filename: str,
+        content: bytes | str,
+        *,
+        title: str | None = None,
+        comment: str | None = None,
+    ) -> str:
+        """Send the file to `who`'s direct messages; return the platform's id of the message."""
         ...

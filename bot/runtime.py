@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.commands.export import drain_exports
 from bot.engine.engine import Engine
 from bot.interviewer.base import Interviewer
+from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import utcnow
+from bot.outreach.scheduler import Scheduler
 from bot.records.pseudonym import Pseudonyms
 from bot.settings import Settings
 from bot.storage import Store
 from bot.studies.catalog import Catalog
-
-if TYPE_CHECKING:
-    from bot.outreach.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,12 @@ def make_interviewer(settings: Settings, choice: str | None = None) -> Interview
                 "--interviewer claude needs ANTHROPIC_API_KEY in the environment (or .env); "
                 "use --interviewer offline to run without it."
             )
+        # imported only when chosen: the anthropic SDK is slow to import and the offline interviewer,
+        # the demo and most commands never need it
         from bot.interviewer.claude import ClaudeInterviewer
 
         return ClaudeInterviewer(settings)
     if choice == "offline":
-        from bot.interviewer.scripted import OfflineInterviewer
-
         return OfflineInterviewer()
     raise SystemExit(f"unknown interviewer {choice!r}; use claude or offline")
 
@@ -87,8 +87,22 @@ class Runtime:
             self.scheduler.wake()
 
     async def close(self) -> None:
-        from bot.commands.export import drain_exports
-
         await self.engine.drain()
         await drain_exports()  # an export being built still needs the database; let it finish and send
         await self.store.close()
+
+    @contextlib.contextmanager
+    def running_scheduler(self) -> Iterator[Scheduler]:
+        """The process's one scheduler: the one already running (`interviewer run` starts it before any
+        adapter), or a new one kept for the duration of the block."""
+        if self.scheduler is not None and self.scheduler.running:
+            yield self.scheduler
+            return
+        scheduler = Scheduler(self.engine, interval=self.settings.tick_seconds)
+        self.scheduler = scheduler
+        scheduler.start()
+        try:
+            yield scheduler
+        finally:
+            scheduler.shutdown()
+            self.scheduler = None

@@ -17,7 +17,8 @@ from urllib.parse import urlparse
 import yaml
 
 from adapters.console import ConsoleSession
-from bot.interviewer.base import InterviewContext, Interviewer, Move
+from bot.interview.moves import Move
+from bot.interviewer.base import InterviewContext, Interviewer
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.runtime import Runtime
 from bot.settings import Settings

@@ -11,7 +11,8 @@ import anthropic
 import pytest
 
 from bot.errors import InterviewerUnavailable
-from bot.interviewer.base import Guidance, InterviewContext, MoveKind, TopicState, Turn, Usage
+from bot.interview.moves import Guidance, MoveKind, TopicState, Usage
+from bot.interviewer.base import InterviewContext, Turn
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.interviewer.prompt import OPENING_NOTE, render_plan
 from bot.settings import Settings

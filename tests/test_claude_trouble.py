@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.commands.registry import status_text
+from bot.commands.status import status_text
 from bot.engine.claude_trouble import LATER, REFUSED
-from bot.interviewer.base import Guidance, InterviewContext, TopicState
+from bot.interview.moves import Guidance, TopicState
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.runtime import Runtime
 from bot.storage.models import Interview
@@ -139,7 +140,9 @@ async def test_an_alert_for_a_console_participant_is_logged_and_shown_by_status_
             await c.say(ANSWER)
         assert c.texts[-1] == LATER
         status = await status_text(runtime.engine, runtime.catalog.get("pilot-study"))
-    [warning] = [r for r in caplog.records if r.name == "bot.engine.claude_trouble" and r.levelno == logging.WARNING]
+    [warning] = [
+        r for r in caplog.records if r.name == "bot.engine.claude_trouble" and r.levelno == logging.WARNING
+    ]
     assert "no researcher of study pilot-study on console to alert" in warning.getMessage()
     assert "interviews are on hold" in warning.getMessage() and ANSWER not in warning.getMessage()
     assert "alerts no researcher received: 1" in status, status

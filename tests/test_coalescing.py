@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.interviewer.base import InterviewContext, Move
+from bot.interview.moves import Move
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime

@@ -13,20 +13,10 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from sqlmodel import select
 
-from adapters.discord.client import (
-    DMS_CLOSED,
-    DMS_SENT,
-    PERMISSIONS,
-    InterviewerClient,
-    application_id_from_token,
-    build_client,
-    click_inbound,
-    delivery_error,
-    invite_url,
-    message_inbound,
-    serve,
-    take_part_inbound,
-)
+from adapters.discord.client import DMS_CLOSED, DMS_SENT, InterviewerClient, build_client, serve
+from adapters.discord.receive import click_inbound, message_inbound, take_part_inbound
+from adapters.discord.send import delivery_error
+from adapters.discord.setup import PERMISSIONS, application_id_from_token, invite_url
 from adapters.discord.views import (
     CHUNK,
     ChoiceClick,

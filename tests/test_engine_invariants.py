@@ -10,7 +10,8 @@ import yaml
 from sqlmodel import col, select
 
 from bot.engine.engine import WAIT_NOTICE
-from bot.interviewer.base import InterviewContext, Move
+from bot.interview.moves import Move
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound

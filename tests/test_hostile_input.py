@@ -18,7 +18,7 @@ import pytest_asyncio
 from sqlmodel import col, select
 
 from adapters.console import ConsoleSession, TerminalInput
-from adapters.discord import client as discord_adapter
+from adapters.discord import receive as discord_adapter
 from adapters.slack import app as slack_adapter
 from bot.interview.command_words import parse_command
 from bot.messages import Address, Inbound, Outbound

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.interviewer.base import InterviewContext, Move
+from bot.engine.followups import earlier_summary
+from bot.interview.moves import Move
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
-from bot.outreach.due_work import earlier_summary
 from bot.outreach.invitations import Member, NotInvitable, invite, parse_roster
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime

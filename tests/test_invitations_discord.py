@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from adapters.discord.client import MEMBERS_INTENT_OFF
+from adapters.discord.send import MEMBERS_INTENT_OFF
 from bot.interview.transitions import NOT_NOW_TEXT
 from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
 from bot.outreach.scheduler import Scheduler

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.messages import utcnow
+from bot.outreach.retention_job import purge_expired
 from bot.records.export import ExportFilter, records
-from bot.records.retention import finish_withdrawals, purge, purge_expired
+from bot.records.retention import finish_withdrawals, purge
 from bot.storage.models import AuditEntry, ConsentRecord, InboxRow, Interview, ScreeningAnswer, Turn
 from tests.helpers import Console, settings_for, start_runtime, write_study
 

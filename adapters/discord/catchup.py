@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 
+from adapters.discord.receive import PLATFORM, message_inbound
 from bot.engine.catchup import OpenConversation, open_conversations
-
-if TYPE_CHECKING:
-    from adapters.discord.client import InterviewerClient
+from bot.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 MESSAGE_KEY = "discord:msg:"
@@ -28,13 +26,11 @@ def _after(conversation: OpenConversation) -> int | None:
     return int(sent) if sent and sent.isdigit() else None
 
 
-async def catch_up(client: InterviewerClient) -> int:
+async def catch_up(client: discord.Client, engine: Engine) -> int:
     """Feed the DMs written while the bot was away through the inbox, oldest first; returns how many
     were new. Requests go one at a time, and discord.py waits out each route's rate limit."""
-    from adapters.discord.client import message_inbound
-
-    engine, fed = client.runtime.engine, 0
-    for conversation in await open_conversations(engine.store, "discord"):
+    fed = 0
+    for conversation in await open_conversations(engine.store, PLATFORM):
         after = _after(conversation)
         if after is None:
             continue

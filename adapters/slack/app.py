@@ -20,12 +20,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
+from adapters.slack import oauth as slack_oauth
 from adapters.slack.web import BOT_TOKEN_HINT, SlackSender, make_client, require_setting, secret_value
 from bot.commands import registry as commands
-from bot.commands.overview import participant_overview
 from bot.interview.transitions import NOT_NOW
 from bot.messages import Address, Inbound, utcnow
 from bot.outreach.cohorts import not_now_in_channel
+from bot.records.overview import participant_overview
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def build_app(
 
     async def publish_home(body: dict[str, Any], event: dict[str, Any]) -> None:
         who = Address(SLACK, body.get("team_id") or "", event["user"])
-        view = blocks.home_view(await participant_overview(engine, who))
+        view = blocks.home_view(await participant_overview(engine.store, engine.catalog, who))
         await sender.publish_home(who.workspace, event["user"], view)
 
     async def on_home(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -199,8 +200,6 @@ def build_app(
 def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:
     """The app installed through "Add to Slack": Bolt finds each request's workspace token in the
     installation store, and the sender does the same for everything the bot sends."""
-    from adapters.slack import oauth as slack_oauth
-
     settings = runtime.settings
     client = make_client(settings)  # no token of its own: each call carries its workspace's
     installations, states = slack_oauth.stores(settings, runtime.store)

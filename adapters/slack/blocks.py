@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.commands.overview import InterviewSummary
 from bot.interview.transitions import NOT_NOW, is_not_now
 from bot.messages import Choice, Outbound
+from bot.records.overview import InterviewSummary
 
 SECTION_LIMIT = 3000  # characters in one section block's text; we split messages at this length too
 BUTTON_TEXT_LIMIT = 75

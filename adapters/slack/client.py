@@ -25,7 +25,6 @@ from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreach
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-BULK_PURPOSES = frozenset({"invitation", "reminder"})
 BOT_TOKEN_HINT = "Copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page."
 UNREACHABLE = frozenset(
     {

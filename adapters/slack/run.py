@@ -15,7 +15,6 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.app import EVENTS_PATH, SLACK, Later, build_app
 from adapters.slack.catchup import catch_up
 from adapters.slack.web import BOT_TOKEN_HINT, SlackSender, require_setting, secret_value
-from bot.outreach.scheduler import running_scheduler
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -83,7 +82,7 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
     later = Later()
     app = build_app(runtime, later=later)
     async with shared_connections(app):
-        with running_scheduler(runtime):  # it also finishes, at once, what a previous stop interrupted
+        with runtime.running_scheduler():  # it also finishes, at once, what a previous stop interrupted
             later.start(_catch_up(runtime, runtime.engine.dispatcher.senders[SLACK]))
             try:
                 if http:
@@ -113,6 +112,7 @@ async def _serve_http(app: AsyncApp, host: str, port: int) -> None:
 
 
 async def _serve_socket_mode(app: AsyncApp, app_token: str) -> None:
+    # imported only for Socket Mode: HTTP mode, the production one, never loads the websocket client
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(app, app_token)

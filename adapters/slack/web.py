@@ -15,7 +15,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks
 from adapters.slack.client import (
     BOT_TOKEN_HINT,
-    BULK_PURPOSES,
     BULK_SEND,
     classify,
     delivery_errors,
@@ -88,7 +87,7 @@ class SlackSender(SlackDirectory):
 
     async def send(self, message: Outbound) -> str:
         """Post the message (split if long; buttons on the last piece) and return the last piece's ts."""
-        bulk = message.purpose in BULK_PURPOSES
+        bulk = message.bulk
         if bulk:
             pacer = self._pacers.setdefault(message.to.workspace, Pacer(self.bulk_per_second))
             await pacer.wait()

@@ -18,8 +18,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from bot.interviewer.base import PACE_REPLIES
-
+PACE_REPLIES = 3  # how many of the participant's latest reply gaps tell their pace (and so the TTL)
 FIVE_MINUTES_UP_TO = 4 * 60.0  # seconds; leaves a margin for the model's answer and delivery
 ONE_HOUR_UP_TO = 50 * 60.0
 CHARS_PER_TOKEN = 4.5  # slightly more than English averages, so the estimate errs low and marks stay valid

@@ -218,7 +218,8 @@ async def claude(settings: Settings) -> Check | None:
 
 
 def _tiny_context() -> Any:
-    from bot.interviewer.base import Guidance, InterviewContext, TopicState
+    from bot.interview.moves import Guidance, TopicState
+    from bot.interviewer.base import InterviewContext
     from bot.studies.study import parse_study
 
     study = parse_study(

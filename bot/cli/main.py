@@ -184,7 +184,6 @@ def run(
     _logging(settings, quiet=False)
 
     async def main() -> None:
-        from bot.outreach.scheduler import running_scheduler
         from bot.runtime import Runtime, settle_memory
 
         runtime = await Runtime.start(settings)
@@ -199,7 +198,7 @@ def run(
 
             jobs.append(serve_discord(runtime))
         try:
-            with running_scheduler(runtime):  # the one periodic loop: invitations, reminders, catch-up
+            with runtime.running_scheduler():  # the one periodic loop: invitations, reminders, catch-up
                 await asyncio.gather(*jobs)
         finally:
             await runtime.close()
@@ -222,7 +221,7 @@ def discord_invite_url(
     ),
 ) -> None:
     """Print the link that installs the bot on a server with exactly the permissions it needs."""
-    from adapters.discord.client import application_id_from_token, invite_url
+    from adapters.discord.setup import application_id_from_token, invite_url
 
     settings = get_settings()
     if application_id is None:

@@ -1,4 +1,4 @@
-"""`/interviewer export` and `/interviewer audit`: checked, audited, built in the background, sent by DM."""
+"""`/interviewer export`: checked, audited, built in the background, sent to the researcher by DM."""
 
 from __future__ import annotations
 
@@ -8,27 +8,16 @@ import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.commands.access import Actor, Refused, UsageError, study_access
+from bot.engine.engine import Engine
 from bot.engine.workspaces import export_scope
+from bot.messages import FileDelivery
 from bot.records import audit
 from bot.records.export import FORMATS, ExportFilter, default_name, export
-
-if TYPE_CHECKING:
-    from bot.commands.registry import Actor
-    from bot.engine.engine import Engine
-    from bot.studies.study import Study
+from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
-EXPORT_USAGE = (
-    "/interviewer export <study> [jsonl|csv|markdown|qdpx] [--since YYYY-MM-DD] [--group G] "
-    "[--include-incomplete] [--public]"
-)
-AUDIT_USAGE = "/interviewer audit <study>"
-ORGANIZER_REFUSAL = (
-    "Organizers can see a study's status and run invitations, but only its researchers can export "
-    "transcripts. Ask the study's lead researcher if you need them."
-)
 _jobs: set[asyncio.Task[None]] = set()  # strong references: a bare task could be garbage-collected
 
 
@@ -103,22 +92,25 @@ def audit_detail(request: ExportRequest) -> dict[str, object]:
 
 
 async def export_command(engine: Engine, actor: Actor, args: list[str]) -> str:
-    from bot.commands.registry import REFUSAL, role_in
-
     try:
         request = parse_export_args(args)
     except ValueError as exc:
-        return f"{exc}. Usage: `{EXPORT_USAGE}`"
-    study = engine.catalog.get(request.study_id)
-    if study is None:
-        known = ", ".join(f"`{i}`" for i in engine.catalog.ids()) or "none"
-        return f"There is no study `{request.study_id}`. Known studies: {known}."
-    role = role_in(engine, study, actor)
-    if role != "researcher":
-        await audit.record(
-            engine.store, study.id, actor.access_id, "export", "refused", role=role, **audit_detail(request)
-        )
-        return ORGANIZER_REFUSAL if role == "organizer" else REFUSAL.format(who=actor.access_id)
+        raise UsageError(f"{exc}.") from None
+    try:
+        study = study_access(engine, actor, request.study_id, researchers_only="export transcripts").study
+    except Refused as refused:
+        if refused.study is not None:  # a known study: the refused attempt is audited
+            detail = audit_detail(request)
+            await audit.record(
+                engine.store,
+                refused.study.id,
+                actor.access_id,
+                "export",
+                "refused",
+                role=refused.role,
+                **detail,
+            )
+        raise
     try:
         flt = export_filter(study, request)
     except ValueError as exc:
@@ -126,7 +118,7 @@ async def export_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     scope = export_scope(engine.settings.slack_distributed, actor.address.platform, actor.address.workspace)
     flt = replace(flt, workspace=scope)
     sender = engine.dispatcher.senders.get(actor.address.platform)
-    if sender is None or not hasattr(sender, "upload_file"):
+    if not isinstance(sender, FileDelivery):
         await audit.record(
             engine.store,
             study.id,
@@ -148,7 +140,12 @@ async def export_command(engine: Engine, actor: Actor, args: list[str]) -> str:
 
 
 async def _build_and_send(
-    engine: Engine, actor: Actor, study: Study, request: ExportRequest, flt: ExportFilter, sender: object
+    engine: Engine,
+    actor: Actor,
+    study: Study,
+    request: ExportRequest,
+    flt: ExportFilter,
+    sender: FileDelivery,
 ) -> None:
     detail = audit_detail(request)
     try:
@@ -162,7 +159,7 @@ async def _build_and_send(
                 + ("" if request.redacted else " (NOT redacted)")
                 + ". Participants appear by their study code only."
             )
-            await sender.upload_file(actor.address, name, content, title=name, comment=comment)  # type: ignore[attr-defined]
+            await sender.upload_file(actor.address, name, content, title=name, comment=comment)
     except Exception as exc:
         log.exception("export of %s for %s failed", study.id, actor.access_id)
         await audit.record(
@@ -185,19 +182,3 @@ async def drain_exports() -> None:
     """Wait for the exports started so far (tests and shutdown)."""
     while _jobs:
         await asyncio.gather(*list(_jobs), return_exceptions=True)
-
-
-async def audit_command(engine: Engine, actor: Actor, args: list[str]) -> str:
-    from bot.commands.registry import REFUSAL, role_in
-
-    if len(args) != 1:
-        return f"Usage: `{AUDIT_USAGE}`"
-    study = engine.catalog.get(args[0])
-    if study is None:
-        return f"There is no study `{args[0]}`."
-    if role_in(engine, study, actor) != "researcher":
-        return REFUSAL.format(who=actor.access_id)
-    rows = await audit.entries(engine.store, study.id, limit=30)
-    if not rows:
-        return f"No exports of `{study.id}` yet."
-    return f"Audit log of `{study.id}` (newest last):\n" + "\n".join(audit.describe(r) for r in rows)

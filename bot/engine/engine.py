@@ -30,7 +30,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine import claude_trouble as trouble
-from bot.engine import dead_letters
+from bot.engine import dead_letters, preferences
 from bot.engine import queries as q
 from bot.engine.inbox import Inbox, clean_text, coalesce, event_for, inbound_values
 from bot.engine.outbox import Dispatcher, Queued, Sendable, queue_claimed
@@ -39,9 +39,9 @@ from bot.errors import InterviewerUnavailable
 from bot.interview import transitions as sm
 from bot.interview.command_words import language_codes
 from bot.interview.coverage import dispose
-from bot.interviewer.base import Interviewer, Move, MoveKind
+from bot.interview.moves import Move, MoveKind
+from bot.interviewer.base import Interviewer
 from bot.messages import Address, Inbound, Sender, utcnow
-from bot.outreach import invitations
 from bot.records.erasure import Erased, after_erasure, withdraw
 from bot.records.own_data import own_data_messages
 from bot.records.pseudonym import Pseudonyms
@@ -332,7 +332,7 @@ class Engine:
             # an invitation preference, or a question about data we do not hold, needs no interview:
             # do not start one just to answer it
             if event.name in ("optout", "optin"):
-                await invitations.set_opted_out(s, participant, event.name == "optout")
+                await preferences.set_opted_out(s, participant, event.name == "optout")
             text = {"optout": sm.OPTOUT_TEXT, "optin": sm.OPTIN_TEXT}.get(event.name, sm.NOTHING_HELD_TEXT)
             lease = self.dispatcher.lease(who.platform)
             key = f"inbox:{first.id}:{event.name}"
@@ -485,13 +485,13 @@ class Engine:
                 )
                 await self._run_step(s, fresh, who, sm.Begin(), work)
             elif isinstance(effect, sm.Snooze):
-                await invitations.snooze(s, interview.id, self.clock(), effect.duration)
+                await preferences.snooze(s, interview.id, self.clock(), effect.duration)
             elif isinstance(effect, sm.SetOptOut):
-                await invitations.set_opted_out(s, await self._lock_participant(s, who), effect.value)
+                await preferences.set_opted_out(s, await self._lock_participant(s, who), effect.value)
             elif isinstance(effect, sm.CloseInvitation):
-                await invitations.close_invitation(s, interview.id)
+                await preferences.close_invitation(s, interview.id)
             elif isinstance(effect, sm.ReopenInvitation):
-                await invitations.reopen_invitation(s, interview.id, self.clock())
+                await preferences.reopen_invitation(s, interview.id, self.clock())
             elif isinstance(effect, sm.SendOwnData):
                 for piece in await own_data_messages(s, interview):
                     await self._say(s, interview, progress, who, sm.Say(piece), work)

@@ -14,13 +14,14 @@ from sqlalchemy import bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.claude.cache import PACE_REPLIES
+from bot.engine.followups import earlier_summary, wave_study
 from bot.interview import transitions as sm
 from bot.interview.coverage import active_minutes, guidance, topic_states
-from bot.interviewer.base import PACE_REPLIES, Guidance, InterviewContext
+from bot.interview.moves import Guidance
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.base import Turn as ContextTurn
 from bot.messages import Address
-from bot.outreach.due_work import earlier_summary
-from bot.outreach.invitations import wave_study
 from bot.storage.models import ConsentRecord, Interview, ScreeningAnswer, Turn
 from bot.studies.study import Study
 

@@ -6,11 +6,11 @@ budgets, and puts must topics first when the budget runs short.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.interview.moves import Guidance, Move, MoveKind, TopicState
 from bot.interview.transitions import Progress
-from bot.interviewer.base import Guidance, Move, MoveKind, TopicState
 from bot.studies.study import Study, Topic
 
 PRIORITY_ORDER = {"must": 0, "should": 1, "could": 2}
@@ -123,8 +123,6 @@ def _must_left(study: Study, progress: Progress) -> bool:
 
 
 def _with(move: Move, **changes: object) -> Move:
-    from dataclasses import replace
-
     return replace(move, **changes)  # type: ignore[arg-type]
 
 

@@ -20,7 +20,8 @@ from bot.claude.client import Claude
 from bot.claude.errors import ClaudeUnusable
 from bot.claude.models import ModelSpec, spec_for
 from bot.claude.shape import Reply, Use, build, reply_instruction
-from bot.interviewer.base import FLAGS, InterviewContext, Move, MoveKind, Usage
+from bot.interview.moves import FLAGS, Move, MoveKind, Usage
+from bot.interviewer.base import InterviewContext
 from bot.interviewer.prompt import (
     NO_REPLY_NOTE,
     OPENING_NOTE,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from bot.interviewer.base import Guidance, InterviewContext, TopicState
+from bot.interview.moves import Guidance, TopicState
+from bot.interviewer.base import InterviewContext
 from bot.studies.study import Study
 
 TOOL_NAME = "record_move"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.interviewer.base import InterviewContext, Move, MoveKind
+from bot.interview.moves import Move, MoveKind
+from bot.interviewer.base import InterviewContext
 
 VAGUE = (
     "not sure",

@@ -1,7 +1,7 @@
 """Inviting from a platform: channel posts with a live count, channel or role members as a cohort.
 
-Commands reach the platform through the `Directory` methods an adapter's sender may implement; a
-platform without them gets a clear answer instead of a half-done invitation.
+`bot.commands.invite` reaches the platform through the `Directory` methods an adapter's sender may
+implement; a platform without them gets a clear answer instead of a half-done invitation.
 """
 
 from __future__ import annotations
@@ -9,36 +9,27 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select, update
 
+from bot.engine.engine import Engine
 from bot.errors import DeliveryError
 from bot.interview import transitions as sm
 from bot.messages import Address, Outbound
 from bot.outreach.invitations import (
     MAIN,
-    Member,
-    NotInvitable,
     buttons,
-    ensure_invitable,
     invitation_text,
-    invite,
     open_invitation,
 )
-from bot.outreach.timing import zone
-from bot.storage.models import ChannelPost, Interview, Participant
+from bot.storage.models import ChannelPost, Interview
 from bot.studies.study import Study
-
-if TYPE_CHECKING:
-    from bot.commands.registry import Actor
-    from bot.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^<?#([A-Z0-9]+)(?:\|[^>]*)?>?$")
 _ROLE = re.compile(r"^<?@&?([0-9]+)(?:\|[^>]*)?>?$")
-INVITE_USAGE = "/interviewer invite <study> #channel | members:#channel | role:@Role [confirm]"
 
 
 @dataclass(frozen=True)
@@ -112,85 +103,9 @@ async def participant_count(engine: Engine, study_id: str) -> int:
         )
 
 
-async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
-    """`/interviewer invite <study> <target>`: organizers and researchers of the study only."""
-    from bot.commands.registry import REFUSAL, role_in
-
-    confirmed = len(args) == 3 and args[2].lower() == "confirm"
-    if len(args) != 2 and not confirmed:
-        return f"Usage: `{INVITE_USAGE}`"
-    study = engine.catalog.get(args[0])
-    if study is None:
-        known = ", ".join(f"`{i}`" for i in engine.catalog.ids()) or "none"
-        return f"There is no study `{args[0]}`. Known studies: {known}."
-    if role_in(engine, study, actor) is None:
-        return REFUSAL.format(who=actor.access_id)
-    target = parse_target(args[1])
-    if target is None:
-        return (
-            f"I could not read {args[1]!r} as a channel or role. Pick the channel from the list as you type "
-            f"`#` (or the role after `@`). Usage: `{INVITE_USAGE}`"
-        )
-    platform, workspace = actor.address.platform, actor.address.workspace
-    directory = engine.dispatcher.senders.get(platform)
-    if not isinstance(directory, Directory):
-        return f"Inviting from {platform} channels is not supported here; use `interviewer invite --roster`."
-    kind, ident = target
-    try:
-        await ensure_invitable(engine, study)
-    except NotInvitable as exc:
-        return f"Not sent: {exc}."
-    if kind == "members" and not isinstance(directory, ChannelMembers):
-        return f"{platform} does not list a channel's members to bots; invite a role instead: `role:@Role`."
-    if kind == "role" and not isinstance(directory, RoleMembers):
-        return f"{platform} has no roles to invite; invite a channel's members instead: `members:#channel`."
-    try:
-        if kind == "channel":
-            return await _post_in_channel(engine, directory, study, Address(platform, workspace, ident))
-        member_ids: list[str] = []
-        if kind == "role" and isinstance(directory, RoleMembers):
-            member_ids = await directory.role_members(workspace, ident)
-        elif isinstance(directory, ChannelMembers):
-            member_ids = await directory.channel_members(workspace, ident)
-    except DeliveryError as exc:
-        if kind == "role":
-            return f"I could not list the members of role <@&{ident}>: {exc}"
-        hint = "" if "scope" in str(exc) else "; is the bot a member of it? Invite it and retry"
-        doing = "post in" if kind == "channel" else "list the members of"
-        return f"I could not {doing} <#{ident}> ({exc}){hint}."
-    limit = engine.settings.cohort_confirm_above
-    if len(member_ids) > limit and not confirmed:
-        return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
-    # Discord addresses a member by user id alone, whichever server the command came from
-    members_in = getattr(directory, "participant_workspace", None) or workspace
-    members = []
-    for user_id in member_ids:
-        try:
-            profile = await directory.profile(workspace, user_id)
-        except DeliveryError:
-            profile = Profile(None)
-        if profile.person:
-            members.append(Member(Address(platform, members_in, user_id), profile.timezone))
-    try:
-        report = await invite(engine, study, members, source="members")
-    except NotInvitable as exc:
-        return f"Not sent: {exc}."
-    return report.text(study.id)
-
-
-def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:
-    """A cohort above the limit: say how many DMs and how long they take, and how to go ahead."""
-    per_second = float(getattr(directory, "bulk_per_second", 1.0))
-    minutes = max(1, round(count / per_second / 60))
-    return (
-        f"{target} has {count:,} members, more than {limit:,}. Inviting them sends each a direct message, "
-        f"paced at about {per_second * 60:.0f} a minute (about {minutes} minutes, within each member's "
-        "sending hours). Slack and Discord treat unsolicited DMs as spam: invite only people who expect "
-        f"to hear from this study. To go ahead: `/interviewer invite {study_id} {target} confirm`"
-    )
-
-
-async def _post_in_channel(engine: Engine, directory: Directory, study: Study, channel: Address) -> str:
+async def post_in_channel(engine: Engine, directory: Directory, study: Study, channel: Address) -> bool:
+    """Post the study's invitation, with its live participant count, in a channel; False when it is
+    posted there already (its count stays current)."""
     async with engine.store.session() as s:
         existing = (
             await s.exec(
@@ -203,7 +118,7 @@ async def _post_in_channel(engine: Engine, directory: Directory, study: Study, c
             )
         ).first()
     if existing is not None and existing.message_id:
-        return f"The invitation to `{study.id}` is already posted in <#{channel.user_id}>; its count stays current."
+        return False
     count = await participant_count(engine, study.id)
     message_id = await directory.post_to_channel(
         channel.workspace, channel.user_id, _post_message(study, channel, count)
@@ -222,7 +137,7 @@ async def _post_in_channel(engine: Engine, directory: Directory, study: Study, c
             )
     except IntegrityError:
         pass  # posted twice at the same moment: the first row's post keeps its count
-    return f"Posted the invitation to `{study.id}` in <#{channel.user_id}>; its participant count updates itself."
+    return True
 
 
 async def refresh_channel_posts(engine: Engine) -> int:
@@ -275,31 +190,3 @@ async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str
         return NOT_NOW_IN_CHANNEL
     await engine.apply_event(interview_id, sm.Click("start", sm.NOT_NOW + study_id))
     return NOT_NOW_DECLINED
-
-
-async def timezone_command(engine: Engine, actor: Actor, args: list[str]) -> str:
-    """`/interviewer timezone Europe/Berlin`: the zone invitations and reminders use for the actor."""
-    if len(args) != 1:
-        return "Usage: `/interviewer timezone <Area/City>`, e.g. `/interviewer timezone Europe/Berlin`."
-    if zone(args[0], "Invalid/Zone").key != args[0]:
-        return (
-            f"{args[0]!r} is not an IANA time zone. Write it as Area/City, e.g. "
-            "`/interviewer timezone Europe/Berlin` or `America/New_York`."
-        )
-    who = actor.address
-    async with engine.store.session() as s:
-        found = (
-            await s.exec(
-                select(Participant).where(
-                    Participant.platform == who.platform,
-                    Participant.workspace == who.workspace,
-                    Participant.user_id == who.user_id,
-                )
-            )
-        ).first()
-        participant = found or Participant(
-            platform=who.platform, workspace=who.workspace, user_id=who.user_id
-        )
-        participant.timezone = args[0]
-        s.add(participant)
-    return f"Your time zone is now {args[0]}; invitations and reminders will arrive in its daytime."

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import false, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.engine import Engine
 from bot.engine.outbox import queue
 from bot.interview import transitions as sm
 from bot.messages import Address
@@ -20,11 +20,7 @@ from bot.outreach.timing import WindowNeverOpens, check_schedule
 from bot.storage.models import Interview, InvitationRow, Participant, Turn
 from bot.studies.study import Study, parse_duration
 
-if TYPE_CHECKING:
-    from bot.engine.engine import Engine
-
 log = logging.getLogger(__name__)
-SUMMARY_CHARS = 600  # the earlier-interview summary a follow-up interview's context carries
 
 
 # ---- due work ----------------------------------------------------------------------------------------
@@ -194,37 +190,3 @@ async def _plan_waves(engine: Engine, now: datetime) -> int:
                 report = await invite(engine, study, members, source="wave", wave=wave.id)
                 total += report.invited
     return total
-
-
-async def earlier_summary(s: AsyncSession, interview: Interview) -> str | None:
-    """A short extractive summary of the participant's previous interview in the same study."""
-    earlier = (
-        await s.exec(
-            select(Interview)
-            .where(
-                Interview.participant_id == interview.participant_id,
-                Interview.study_id == interview.study_id,
-                Interview.id != interview.id,
-                Interview.state == sm.State.COMPLETED.value,
-            )
-            .order_by(col(Interview.id).desc())
-        )
-    ).first()
-    if earlier is None:
-        return None
-    turns = (await s.exec(select(Turn).where(Turn.interview_id == earlier.id).order_by(col(Turn.seq)))).all()
-    lines, asked, used = [], None, 0
-    for turn in turns:
-        if turn.role == "interviewer":
-            asked = turn.text
-            continue
-        answer = turn.text.split(". ")[0].strip()[:200]  # first sentence: the gist, not the whole answer
-        line = f"- Asked: {asked}\n  Said: {answer}" if asked else f"- Said: {answer}"
-        if used + len(line) > SUMMARY_CHARS:
-            break
-        lines.append(line)
-        used += len(line)
-    if not lines:
-        return None
-    when = f"{earlier.completed_at:%Y-%m-%d}" if earlier.completed_at else "earlier"
-    return f"Earlier interview ({when}):\n" + "\n".join(lines)

@@ -6,17 +6,14 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from bot.engine.engine import Engine
 from bot.interview import transitions as sm
 from bot.outreach.invitations import MAIN
 from bot.storage.models import ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
 from bot.studies.study import Study
-
-if TYPE_CHECKING:
-    from bot.engine.engine import Engine
 
 
 @dataclass(frozen=True)

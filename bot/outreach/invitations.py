@@ -13,25 +13,21 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.engine import Engine
 from bot.engine.outbox import queue
 from bot.interview import transitions as sm
 from bot.messages import Address, Choice
 from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
-from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant
-from bot.studies.study import Study, parse_duration
-
-if TYPE_CHECKING:
-    from bot.engine.engine import Engine
+from bot.storage.models import Interview, InvitationRow, Participant
+from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
 MAIN = "main"
-BULK = ("invitation", "reminder")
 DEFAULT_PACE = timedelta(seconds=1)  # about the adapters' bulk pace, so a tick claims what it can send
 
 
@@ -96,15 +92,6 @@ def invitation_text(study: Study, wave: str) -> str:
     if study.invitation is None:
         return f"You are invited to take part in a short research interview: *{study.title}*."
     return study.invitation.text
-
-
-def wave_study(study: Study, wave_id: str) -> Study:
-    """The study as a follow-up wave runs it: the wave's topics (and intro) replace the plan's."""
-    wave = next((w for w in study.schedule.waves if w.id == wave_id), None)
-    if wave is None:
-        return study
-    plan = study.plan.model_copy(update={"topics": wave.topics, "intro": wave.intro or study.plan.intro})
-    return study.model_copy(update={"plan": plan})
 
 
 def buttons(study: Study) -> tuple[Choice, ...]:
@@ -353,55 +340,6 @@ def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:
     return groups
 
 
-# ---- participant preferences -------------------------------------------------------------------------
-
-
-async def _cancel(s: AsyncSession, outbox: Any, invitation: Any, why: str) -> None:
-    """Cancel the queued invitations and reminders matching `outbox`; close the invitations matching
-    `invitation`."""
-    await s.exec(  # type: ignore[call-overload]
-        update(OutboxRow)
-        .where(outbox, col(OutboxRow.purpose).in_(BULK), col(OutboxRow.status) == "pending")
-        .values(status="cancelled", error=why)
-    )
-    await s.exec(  # type: ignore[call-overload]
-        update(InvitationRow).where(invitation, col(InvitationRow.status) == "open").values(status="closed")
-    )
-
-
-async def set_opted_out(s: AsyncSession, participant: Participant, value: bool) -> None:
-    """Opt a participant out of (or back into) invitations; opting out cancels queued ones."""
-    participant.opted_out = value
-    s.add(participant)
-    if value:
-        mine = (
-            (col(OutboxRow.platform) == participant.platform)
-            & (col(OutboxRow.workspace) == participant.workspace)
-            & (col(OutboxRow.user_id) == participant.user_id)
-        )
-        await _cancel(s, mine, col(InvitationRow.participant_id) == participant.id, "participant opted out")
-
-
-async def close_invitation(s: AsyncSession, interview_id: int | None) -> None:
-    """ "Not now": this interview's invitation gets no more reminders; queued ones are cancelled."""
-    await _cancel(
-        s,
-        col(OutboxRow.interview_id) == interview_id,
-        col(InvitationRow.interview_id) == interview_id,
-        "invitation declined (not now)",
-    )
-
-
-async def reopen_invitation(s: AsyncSession, interview_id: int | None, now: datetime) -> None:
-    """A late "Take part" after "Not now": the invitation is open again, so a stalled interview is
-    reminded as any other; its reminder count carries on from where it was."""
-    await s.exec(  # type: ignore[call-overload]
-        update(InvitationRow)
-        .where(col(InvitationRow.interview_id) == interview_id, col(InvitationRow.status) == "closed")
-        .values(status="open", last_contact_at=now)
-    )
-
-
 async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
     """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
     async with engine.store.session() as s:
@@ -422,23 +360,3 @@ async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | 
             )
         ).first()
     return found
-
-
-async def snooze(s: AsyncSession, interview_id: int | None, now: datetime, duration: str) -> None:
-    """No reminders for this interview for `duration`; its queued reminders move past it too."""
-    until = now + parse_duration(duration)
-    await s.exec(  # type: ignore[call-overload]
-        update(InvitationRow)
-        .where(col(InvitationRow.interview_id) == interview_id)
-        .values(snoozed_until=until)
-    )
-    await s.exec(  # type: ignore[call-overload]
-        update(OutboxRow)
-        .where(
-            col(OutboxRow.interview_id) == interview_id,
-            col(OutboxRow.purpose).in_(BULK),
-            col(OutboxRow.status) == "pending",
-            col(OutboxRow.not_before) < until,
-        )
-        .values(not_before=until)
-    )

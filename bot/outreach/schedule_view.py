@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from bot.engine.engine import Engine
 from bot.interview import transitions as sm
-from bot.outreach.invitations import BULK
+from bot.messages import BULK_PURPOSES
 from bot.storage.models import Interview, InvitationRow, OutboxRow
 from bot.studies.study import parse_duration
-
-if TYPE_CHECKING:
-    from bot.engine.engine import Engine
 
 
 async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
@@ -28,7 +25,7 @@ async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
                 .join(Interview, col(Interview.id) == col(OutboxRow.interview_id))
                 .where(
                     Interview.study_id == study_id,
-                    col(OutboxRow.purpose).in_(BULK),
+                    col(OutboxRow.purpose).in_(BULK_PURPOSES),
                     col(OutboxRow.status).in_(["pending", "sending"]),
                 )
                 .order_by(col(OutboxRow.not_before))

@@ -9,21 +9,16 @@ process's only periodic loop: adapters do not tick on their own, they `wake` it 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.engine.engine import Engine
 from bot.outreach.cohorts import refresh_channel_posts
 from bot.outreach.due_work import Planned, plan_due_work
-from bot.records.retention import purge_expired
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.outreach.retention_job import purge_expired
 
 log = logging.getLogger(__name__)
 JOB_ID = "interviewer-tick"
@@ -103,20 +98,3 @@ class Scheduler:
         if self._scheduler is None:
             return []
         return [(job.id, job.next_run_time) for job in self._scheduler.get_jobs()]
-
-
-@contextlib.contextmanager
-def running_scheduler(runtime: Runtime) -> Iterator[Scheduler]:
-    """The process's one scheduler: the one already running (`interviewer run` starts it before any
-    adapter), or a new one kept for the duration of the block."""
-    if runtime.scheduler is not None and runtime.scheduler.running:
-        yield runtime.scheduler
-        return
-    scheduler = Scheduler(runtime.engine, interval=runtime.settings.tick_seconds)
-    runtime.scheduler = scheduler
-    scheduler.start()
-    try:
-        yield scheduler
-    finally:
-        scheduler.shutdown()
-        runtime.scheduler = None

@@ -21,13 +21,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from sqlalchemy import and_, exists
 from sqlmodel import col, select
 
-from bot.messages import Address
 from bot.records.redact import preload, redact
 from bot.storage import Store
 from bot.storage.models import ConsentRecord, Interview, Participant, ScreeningAnswer, SurveyAnswer, Turn
@@ -38,20 +37,6 @@ PAGE = 200
 QDA_NAMESPACE = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.UUID("6f1c2a8e-4d0b-4f55-9a43-2b1f0d7c9e10")  # fixed: the same interview, the same GUID
 ROLE_LABEL = {"interviewer": "AI", "participant": "User"}
-
-
-class FileDelivery(Protocol):
-    """What an adapter offers to hand a file to a person (Slack DM upload, Discord DM attachment)."""
-
-    async def upload_file(
-        self,
-        who: Address,
-        filename: str,
-        content: bytes | str,
-        *,
-        title: str | None = None,
-        comment: str | None = None,
-    ) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.records.redaction.names import person_spans
+from bot.records.redaction import gazetteer
+from bot.records.redaction.names import english, person_spans
 from bot.records.redaction.orgs import org_spans
 from bot.records.redaction.phones import phone_spans
 from bot.records.redaction.places import address_spans, postcode_spans
@@ -124,8 +125,5 @@ def redact(text: str, kinds: frozenset[str] | None = None) -> str:
 
 def preload() -> None:
     """Load the names gazetteer and word lists now (the first call may build the gazetteer)."""
-    from bot.records.redaction import gazetteer
-    from bot.records.redaction.names import english
-
     gazetteer.load()
     english()

@@ -10,11 +10,9 @@ whole study (interviews `withdrawn` but not yet `erased_at`).
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -23,11 +21,7 @@ from bot.records.erasure import Erased, after_erasure, blank_inbox, erase_interv
 from bot.storage import Store
 from bot.storage.models import AuditEntry, Interview, Participant
 
-if TYPE_CHECKING:
-    from bot.engine.engine import Engine
-
 log = logging.getLogger(__name__)
-EVERY_SECONDS = 3600  # the scheduler ticks every few seconds; retention needs looking at hourly
 BATCH = 500  # interviews erased per transaction
 
 
@@ -106,27 +100,6 @@ async def finish_withdrawals(store: Store, cache_dir: Path | None) -> int:
             )
         await after_erasure(store, erased, cache_dir)
     return len(pending)
-
-
-_last_run: dict[int, float] = {}
-
-
-async def purge_expired(engine: Engine, *, force: bool = False) -> int:
-    """The scheduler's hourly step: apply every study's `retention_days`; returns interviews erased."""
-    if not force and time.monotonic() - _last_run.get(id(engine), -EVERY_SECONDS) < EVERY_SECONDS:
-        return 0
-    _last_run[id(engine)] = time.monotonic()
-    cache_dir = engine.settings.analysis_cache_dir
-    erased = 0
-    for study in engine.catalog.studies():
-        study_id, days = study.id, study.retention_days
-        if days:
-            cut_off = engine.clock() - timedelta(days=days)
-            erased += (await purge(engine.store, study_id, cut_off, cache_dir=cache_dir)).interviews
-    await finish_withdrawals(engine.store, cache_dir)
-    if erased:
-        log.info("retention: erased the content of %d interview(s)", erased)
-    return erased
 
 
 async def count_due(store: Store, study_id: str, before: datetime) -> int:

@@ -167,7 +167,9 @@ class InboxRow(SQLModel, table=True):
     study_id: str | None = None
     received_at: datetime = _ts()
     processed_at: datetime | None = _ts_null(index=True)
-    attempts: int = 0  # tries after a failed first one; at bot.engine.dead_letters.MAX_ATTEMPTS it is set aside
+    attempts: int = (
+        0  # tries after a failed first one; at bot.engine.dead_letters.MAX_ATTEMPTS it is set aside
+    )
     retry_at: datetime | None = _ts_null()
     original_chars: int | None = None  # set when the text was cut to MAX_MESSAGE_CHARS: its full length
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the last failure

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from filelock import FileLock, Timeout
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
@@ -149,8 +151,6 @@ async def _file_lock(url: str) -> AsyncIterator[None]:
 
 
 def alembic_config(connection: Connection | None = None) -> Any:
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -159,6 +159,4 @@ def alembic_config(connection: Connection | None = None) -> Any:
 
 
 def _upgrade(connection: Connection) -> None:
-    from alembic import command
-
     command.upgrade(alembic_config(connection), "heads")  # branches from parallel work all apply

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.settings import get_settings
+
 log = logging.getLogger(__name__)
 FORMAT = 3  # bump when the index's layout or selection changes
 MAX_RANK = 2000  # names less popular than this everywhere are left out of the index
@@ -76,6 +78,7 @@ def _ranks(table: dict) -> dict[str, tuple[int, int]]:  # type: ignore[type-arg]
 
 def build(path: Path) -> None:
     """Write the index (run in a child process: the full dataset needs about 2 GB while it loads)."""
+    # imported here, in the child process only: the parent never loads the 2 GB dataset
     import pycountry
     from english_words import get_english_words_set
     from names_dataset import NameDataset
@@ -136,8 +139,6 @@ def _build_in_child(path: Path) -> None:
 @lru_cache(maxsize=1)
 def load() -> Gazetteer:
     """The gazetteer, built on first use (in a child process) and read from its file after that."""
-    from bot.settings import get_settings
-
     path = index_path(get_settings().redaction_cache_dir)
     if not path.exists():
         _build_in_child(path)

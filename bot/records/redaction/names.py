@@ -14,6 +14,8 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+from english_words import get_english_words_set
+
 from bot.records.redaction import gazetteer
 from bot.records.redaction.words import (
     CITIES,
@@ -41,8 +43,6 @@ def english() -> frozenset[str]:
     """English words, from `english-words`: Webster's Second International lists ordinary words in
     lower case; GCIDE, more complete but capitalising every headword, counts except where the word
     is a top given name or surname in several countries ("Sarah", "Anna")."""
-    from english_words import get_english_words_set
-
     words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
     names = gazetteer.load().names
     for w in get_english_words_set(["gcide"], lower=False, alpha=True):

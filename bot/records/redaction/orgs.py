@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.records.redaction.names import english, is_name
 from bot.records.redaction.words import CITIES, KNOWN_ORGS, NEVER_PHRASES, NEVER_WORDS, STARTERS
 
 CAP = r"(?:[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’&.\-]*|[A-Z]{2,}|\d+)"
@@ -57,8 +58,6 @@ def _leading(word: str) -> bool:
 
 
 def _english() -> frozenset[str]:
-    from bot.records.redaction.names import english
-
     return english()
 
 
@@ -86,8 +85,6 @@ def org_spans(text: str) -> list[tuple[int, int]]:
 
 def _unknown_name(word: str) -> bool:
     """A capitalised word that is no tool, place, English word or person's name: an organisation."""
-    from bot.records.redaction.names import english, is_name
-
     core = word.rstrip(".").removesuffix("'s").removesuffix("’s")
     return not (core in NEVER_WORDS or core in CITIES or core.lower() in english() or is_name(core))
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 
+from bot.records.redaction import gazetteer
+from bot.records.redaction.words import CITIES
+
 CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\wÀ-ÿĀ-ž'’.\-]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 EN_TYPES = (
@@ -75,8 +78,5 @@ def postcode_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _town(name: str) -> bool:
-    from bot.records.redaction import gazetteer
-    from bot.records.redaction.words import CITIES
-
     last = name.rsplit(" ", 1)[-1]
     return name in CITIES or last in CITIES or name in gazetteer.load().places

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import yaml
+
+from bot.studies.planning.claude import CRITIQUE
 from bot.studies.planning.words import content_stems, tokens
 from bot.studies.study import Study, Topic
 
@@ -222,10 +225,6 @@ and a concrete rewrite. Report nothing if the plan is sound."""
 
 async def critique(study: Study, claude: object) -> list[Finding]:
     """Claude's review of the plan (`claude` is a `PlanningClaude`); findings marked source='claude'."""
-    import yaml
-
-    from bot.studies.planning.claude import CRITIQUE
-
     tool = {
         "name": CRITIQUE_TOOL,
         "description": "Record the problems found in the plan (an empty list if none).",

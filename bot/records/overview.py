@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from bot.engine.engine import Engine
 from bot.interview.transitions import State
 from bot.messages import Address
+from bot.storage import Store
 from bot.storage.models import Interview, Participant
+from bot.studies.catalog import Catalog
 
 STATUS = {
     State.INVITED: "invited, not started",
@@ -47,9 +48,9 @@ class InterviewSummary:
             return self.state.replace("_", " ")
 
 
-async def participant_overview(engine: Engine, address: Address) -> list[InterviewSummary]:
+async def participant_overview(store: Store, catalog: Catalog, address: Address) -> list[InterviewSummary]:
     """The participant's interviews, newest first (empty if they never took part)."""
-    async with engine.store.session() as s:
+    async with store.session() as s:
         rows = (
             await s.exec(
                 select(Interview)
@@ -64,7 +65,7 @@ async def participant_overview(engine: Engine, address: Address) -> list[Intervi
         ).all()
     summaries = []
     for row in rows:
-        study = engine.catalog.get(row.study_id)
+        study = catalog.get(row.study_id)
         summaries.append(
             InterviewSummary(
                 study_id=row.study_id,

@@ -1,0 +1,110 @@
+"""`/interviewer invite <study> <target>`: post an invitation in a channel, or invite a channel's or a
+role's members as a cohort (organizers and researchers of the study)."""
+
+from __future__ import annotations
+
+from bot.commands.access import Actor, UsageError, study_access
+from bot.engine.engine import Engine
+from bot.errors import DeliveryError
+from bot.messages import Address
+from bot.outreach.cohorts import (
+    ChannelMembers,
+    Directory,
+    Profile,
+    RoleMembers,
+    parse_target,
+    post_in_channel,
+)
+from bot.outreach.invitations import Member, NotInvitable, ensure_invitable, invite
+from bot.studies.study import Study
+
+
+async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
+    confirmed = len(args) == 3 and args[2].lower() == "confirm"
+    if len(args) != 2 and not confirmed:
+        raise UsageError()
+    study = study_access(engine, actor, args[0]).study
+    target = parse_target(args[1])
+    if target is None:
+        raise UsageError(
+            f"I could not read {args[1]!r} as a channel or role. Pick the channel from the list as you type "
+            "`#` (or the role after `@`)."
+        )
+    platform = actor.address.platform
+    directory = engine.dispatcher.senders.get(platform)
+    if not isinstance(directory, Directory):
+        return f"Inviting from {platform} channels is not supported here; use `interviewer invite --roster`."
+    try:
+        await ensure_invitable(engine, study)
+    except NotInvitable as exc:
+        return f"Not sent: {exc}."
+    kind, ident = target
+    if kind == "members" and not isinstance(directory, ChannelMembers):
+        return f"{platform} does not list a channel's members to bots; invite a role instead: `role:@Role`."
+    if kind == "role" and not isinstance(directory, RoleMembers):
+        return f"{platform} has no roles to invite; invite a channel's members instead: `members:#channel`."
+    workspace = actor.address.workspace
+    try:
+        if kind == "channel":
+            return await _post(engine, directory, study, Address(platform, workspace, ident))
+        member_ids = await _member_ids(directory, kind, workspace, ident)
+    except DeliveryError as exc:
+        return _not_listed(kind, ident, exc)
+    limit = engine.settings.cohort_confirm_above
+    if len(member_ids) > limit and not confirmed:
+        return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
+    return await _invite_members(engine, directory, study, actor.address, member_ids)
+
+
+async def _post(engine: Engine, directory: Directory, study: Study, channel: Address) -> str:
+    if not await post_in_channel(engine, directory, study, channel):
+        return f"The invitation to `{study.id}` is already posted in <#{channel.user_id}>; its count stays current."
+    return f"Posted the invitation to `{study.id}` in <#{channel.user_id}>; its participant count updates itself."
+
+
+async def _member_ids(directory: Directory, kind: str, workspace: str, ident: str) -> list[str]:
+    if kind == "role" and isinstance(directory, RoleMembers):
+        return await directory.role_members(workspace, ident)
+    if isinstance(directory, ChannelMembers):
+        return await directory.channel_members(workspace, ident)
+    return []
+
+
+def _not_listed(kind: str, ident: str, exc: DeliveryError) -> str:
+    if kind == "role":
+        return f"I could not list the members of role <@&{ident}>: {exc}"
+    hint = "" if "scope" in str(exc) else "; is the bot a member of it? Invite it and retry"
+    doing = "post in" if kind == "channel" else "list the members of"
+    return f"I could not {doing} <#{ident}> ({exc}){hint}."
+
+
+async def _invite_members(
+    engine: Engine, directory: Directory, study: Study, asking: Address, member_ids: list[str]
+) -> str:
+    # Discord addresses a member by user id alone, whichever server the command came from
+    members_in = getattr(directory, "participant_workspace", None) or asking.workspace
+    members = []
+    for user_id in member_ids:
+        try:
+            profile = await directory.profile(asking.workspace, user_id)
+        except DeliveryError:
+            profile = Profile(None)
+        if profile.person:
+            members.append(Member(Address(asking.platform, members_in, user_id), profile.timezone))
+    try:
+        report = await invite(engine, study, members, source="members")
+    except NotInvitable as exc:
+        return f"Not sent: {exc}."
+    return report.text(study.id)
+
+
+def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:
+    """A cohort above the limit: say how many DMs and how long they take, and how to go ahead."""
+    per_second = float(getattr(directory, "bulk_per_second", 1.0))
+    minutes = max(1, round(count / per_second / 60))
+    return (
+        f"{target} has {count:,} members, more than {limit:,}. Inviting them sends each a direct message, "
+        f"paced at about {per_second * 60:.0f} a minute (about {minutes} minutes, within each member's "
+        "sending hours). Slack and Discord treat unsolicited DMs as spam: invite only people who expect "
+        f"to hear from this study. To go ahead: `/interviewer invite {study_id} {target} confirm`"
+    )
