@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.interview.conversation import Progress
 from bot.interview.coverage import active_minutes, dispose, guidance, ordered_topics
 from bot.interview.moves import Move, MoveKind
-from bot.interview.transitions import Progress
 from bot.studies.study import parse_study
 from tests.helpers import small_study
 

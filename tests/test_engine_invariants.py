@@ -9,7 +9,8 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
-from bot.engine.engine import WAIT_NOTICE
+from bot.engine.claude_trouble import WAIT as WAIT_NOTICE
+from bot.engine.participants import create_participant, lock_participant
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
@@ -314,7 +315,7 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
 def test_transcript_cache_serves_only_complete_transcripts() -> None:
     from datetime import UTC, datetime
 
-    from bot.engine.pending import TranscriptCache
+    from bot.engine.transcripts import TranscriptCache
 
     at = datetime(2026, 1, 1, tzinfo=UTC)
     cache = TranscriptCache(size=2)
@@ -369,13 +370,13 @@ async def test_a_failed_write_drops_cached_transcripts_and_the_message_is_answer
             count = len((await s.exec(select(Turn).where(Turn.interview_id == interview.id))).all())
         engine = runtime.engine
         assert engine.transcripts.get(interview.id, count) is not None
-        real_save = engine._save
+        real_save = engine.effects.save
 
         async def failing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
-            engine._save = real_save  # type: ignore[method-assign]
+            engine.effects.save = real_save  # type: ignore[method-assign]
             raise RuntimeError("the database went away mid-transaction")
 
-        engine._save = failing_save  # type: ignore[method-assign]
+        engine.effects.save = failing_save  # type: ignore[method-assign]
         asked = len(c.texts)
         forgotten = []
         real_forget = engine.transcripts.forget
@@ -429,9 +430,10 @@ async def test_a_participant_another_worker_just_created_is_used_not_duplicated(
         async with runtime.store.session() as other:
             other.add(Participant(platform=WHO.platform, workspace=WHO.workspace, user_id=WHO.user_id))
         async with runtime.store.session() as s:
-            participant, created = await runtime.engine._create_participant(s, WHO)
+            postgres = runtime.store.is_postgres
+            participant, created = await create_participant(s, WHO, postgres=postgres)
             assert not created and participant.id is not None
-            again = await runtime.engine._lock_participant(s, Address("console", "local", "newcomer"))
+            again = await lock_participant(s, Address("console", "local", "newcomer"), postgres=postgres)
             assert again.id != participant.id
         async with runtime.store.session() as s:
             rows = (await s.exec(select(Participant.user_id).order_by(col(Participant.id)))).all()

@@ -341,7 +341,7 @@ def test_roster_reports_bad_lines_and_keeps_good_rows() -> None:
 
 @pytest.mark.parametrize("text", ["snooze", "snooze 2d", "/snooze 12h", "optout", "optin"])
 def test_preference_words_are_commands(text: str) -> None:
-    from bot.interview.transitions import parse_command
+    from bot.interview.conversation import parse_command
 
     assert parse_command(text) is not None
 

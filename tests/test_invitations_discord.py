@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from adapters.discord.send import MEMBERS_INTENT_OFF
-from bot.interview.transitions import NOT_NOW_TEXT
+from bot.interview.texts import NOT_NOW_TEXT
 from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
 from bot.outreach.scheduler import Scheduler
 from bot.storage.models import ChannelPost, InvitationRow, OutboxRow, Participant

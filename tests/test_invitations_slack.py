@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
-from bot.interview.transitions import NOT_NOW_TEXT
+from bot.interview.texts import NOT_NOW_TEXT
 from bot.messages import Address
 from bot.outreach.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
 from bot.outreach.due_work import plan_due_work

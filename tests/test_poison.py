@@ -18,7 +18,8 @@ from sqlmodel import col, select
 from bot.engine import dead_letters
 from bot.engine.dead_letters import DEAD_LETTER_TEXT
 from bot.engine.outbox import LEASE, queue
-from bot.interview import transitions as sm
+from bot.interview import transitions
+from bot.interview.conversation import Message
 from bot.messages import Address, Inbound, Outbound, utcnow
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow
@@ -32,15 +33,15 @@ ANSWER = "I mostly use it to draft reports and then rewrite about half of each o
 @pytest.fixture
 def poison(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A state machine that raises on one message text: stands for any bug a message may trigger."""
-    real_step, seen = sm.step, []
+    real_step, seen = transitions.step, []
 
     def step(study, state, progress, event):  # type: ignore[no-untyped-def]
-        if isinstance(event, sm.Message) and "POISON" in event.text:
+        if isinstance(event, Message) and "POISON" in event.text:
             seen.append(event.text)
             raise ValueError("a bug this message triggers")
         return real_step(study, state, progress, event)
 
-    monkeypatch.setattr(sm, "step", step)
+    monkeypatch.setattr(transitions, "step", step)
     return seen
 
 
@@ -113,14 +114,17 @@ async def test_a_database_hiccup_is_retried_and_not_counted_against_the_message(
     runtime = await start_runtime(settings_for(sqlite_url, study_dir))
     try:
         c = await _at_first_question(runtime, "ana")
-        real_step, failures = sm.step, [OperationalError("UPDATE", {}, Exception("database is locked"))]
+        real_step, failures = (
+            transitions.step,
+            [OperationalError("UPDATE", {}, Exception("database is locked"))],
+        )
 
         def step(*args):  # type: ignore[no-untyped-def]
             if failures:
                 raise failures.pop()
             return real_step(*args)
 
-        monkeypatch.setattr(sm, "step", step)
+        monkeypatch.setattr(transitions, "step", step)
         asked = len(c.texts)
         with pytest.raises(OperationalError):
             await c.say(ANSWER)

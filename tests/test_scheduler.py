@@ -163,7 +163,7 @@ async def test_a_backlog_is_claimed_in_chunks_and_a_held_participant_keeps_their
 ) -> None:
     """A long backlog never sits claimed past the lease while earlier rows go out; when one participant's
     message is put back (rate limited), their later message is not sent ahead of it in a later chunk."""
-    from bot.engine.outbox import CLAIM_CHUNK
+    from bot.engine.dispatcher import CLAIM_CHUNK
 
     runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender())
     sender = LeaseWatchingSender(runtime.store, limited="U0")

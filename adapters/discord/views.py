@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.interview.transitions import NOT_NOW_LABEL
+from bot.interview.texts import NOT_NOW_LABEL
 from bot.messages import Outbound
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content

@@ -23,7 +23,7 @@ from adapters.slack import blocks
 from adapters.slack import oauth as slack_oauth
 from adapters.slack.web import BOT_TOKEN_HINT, SlackSender, make_client, require_setting, secret_value
 from bot.commands import registry as commands
-from bot.interview.transitions import NOT_NOW
+from bot.interview.texts import NOT_NOW
 from bot.messages import Address, Inbound, utcnow
 from bot.outreach.cohorts import not_now_in_channel
 from bot.records.overview import participant_overview

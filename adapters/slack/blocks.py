@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.interview.transitions import NOT_NOW, is_not_now
+from bot.interview.prompts import is_not_now
+from bot.interview.texts import NOT_NOW
 from bot.messages import Choice, Outbound
 from bot.records.overview import InterviewSummary
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.engine.normalize import normalize_field, normalize_text
-from bot.interview import transitions as sm
+from bot.interview.conversation import Click, Command, Event, Message, parse_command
 from bot.messages import Inbound
 
 Inbox = sa.Row[Any]  # an inbox row as read on the hot path: a Core row with InboxRow's columns
@@ -70,20 +70,20 @@ def _sane_id(value: object) -> bool:
 
 
 def _command(row: Inbox, languages: frozenset[str]) -> str | None:
-    return None if row.choice is not None else sm.parse_command(row.text, languages)
+    return None if row.choice is not None else parse_command(row.text, languages)
 
 
-def event_for(rows: list[Inbox], languages: frozenset[str] = ENGLISH) -> sm.Event:
+def event_for(rows: list[Inbox], languages: frozenset[str] = ENGLISH) -> Event:
     first = rows[0]
     if first.choice is not None:
-        return sm.Click(first.prompt or "", first.choice)
+        return Click(first.prompt or "", first.choice)
     if len(rows) == 1:
         command = _command(first, languages)
         if command:
-            return sm.Command(command, said=clean_text(first.text))
+            return Command(command, said=clean_text(first.text))
     text = "\n".join(clean_text(r.text) for r in rows if clean_text(r.text))
     cut = max((r.original_chars or 0 for r in rows if r.original_chars), default=0)
-    return sm.Message(text, sum(r.attachments for r in rows), cut_from=cut)
+    return Message(text, sum(r.attachments for r in rows), cut_from=cut)
 
 
 def coalesce(rows: list[Inbox], languages: frozenset[str] = ENGLISH) -> list[list[Inbox]]:

@@ -161,3 +161,23 @@ MARK_ANSWERED = (
 INSERT_SCREENING = insert(ScreeningAnswer.__table__)  # type: ignore[attr-defined]
 INSERT_SURVEY = insert(SurveyAnswer.__table__)  # type: ignore[attr-defined]
 INSERT_CONSENT = insert(ConsentRecord.__table__)  # type: ignore[attr-defined]
+# Periodic work (`Engine.tick`, `apply_event`, `catch_up`): not the hot path, but built once all the same.
+PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+INTERVIEW = select(Interview).where(Interview.id == bindparam("id"))
+INTERVIEW_FOR_UPDATE = INTERVIEW.with_for_update()
+INTERVIEW_OWNER = (
+    sa.select(PARTICIPANTS.c.platform, PARTICIPANTS.c.workspace, PARTICIPANTS.c.user_id)
+    .join(INTERVIEWS, INTERVIEWS.c.participant_id == PARTICIPANTS.c.id)
+    .where(INTERVIEWS.c.id == bindparam("id"))
+)
+# Interviews whose interviewer move is due (after a restart, or a retry after an outage), with their owner
+MOVES_DUE = (
+    sa.select(INTERVIEWS.c.id, PARTICIPANTS.c.platform, PARTICIPANTS.c.workspace, PARTICIPANTS.c.user_id)
+    .join(PARTICIPANTS, PARTICIPANTS.c.id == INTERVIEWS.c.participant_id)
+    .where(INTERVIEWS.c.move_due_at <= bindparam("now"))
+)
+MOVES_DUE_FOR = MOVES_DUE.where(
+    PARTICIPANTS.c.platform == bindparam("platform"),
+    PARTICIPANTS.c.workspace == bindparam("workspace"),
+    PARTICIPANTS.c.user_id == bindparam("user_id"),
+)

@@ -1,5 +1,5 @@
 """The interview state machine's vocabulary: states, the events fed in, the effects carried out, and
-the progress stored on each interview. `bot.interview` holds the transitions and re-exports all this."""
+the progress stored on each interview. The transitions are `bot.interview.transitions`."""
 
 from __future__ import annotations
 
@@ -234,3 +234,9 @@ class Step:
     state: State
     progress: Progress
     effects: list[Effect]
+
+
+def reopens(state: State, p: Progress) -> bool:
+    """True for an invitation declined with "Not now": taking part later continues this same interview
+    (and its invitation), so the funnel counts one person once."""
+    return state is State.DECLINED and p.not_now

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.interview.conversation import Progress
 from bot.interview.moves import Guidance, Move, MoveKind, TopicState
-from bot.interview.transitions import Progress
 from bot.studies.study import Study, Topic
 
 PRIORITY_ORDER = {"must": 0, "should": 1, "could": 2}

@@ -16,7 +16,8 @@ from sqlmodel import col, func, select, update
 
 from bot.engine.engine import Engine
 from bot.errors import DeliveryError
-from bot.interview import transitions as sm
+from bot.interview.conversation import Click, State
+from bot.interview.texts import NOT_NOW
 from bot.messages import Address, Outbound
 from bot.outreach.invitations import (
     MAIN,
@@ -95,7 +96,7 @@ async def participant_count(engine: Engine, study_id: str) -> int:
                 await s.exec(
                     select(func.count(func.distinct(Interview.participant_id))).where(
                         Interview.study_id == study_id,
-                        Interview.state != sm.State.INVITED.value,
+                        Interview.state != State.INVITED.value,
                         col(Interview.pilot).is_(False),
                     )
                 )
@@ -188,5 +189,5 @@ async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str
     interview_id = await open_invitation(engine, who, study_id)
     if interview_id is None:
         return NOT_NOW_IN_CHANNEL
-    await engine.apply_event(interview_id, sm.Click("start", sm.NOT_NOW + study_id))
+    await engine.apply_event(interview_id, Click("start", NOT_NOW + study_id))
     return NOT_NOW_DECLINED

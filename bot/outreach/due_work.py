@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.engine import Engine
 from bot.engine.outbox import queue
-from bot.interview import transitions as sm
+from bot.interview.conversation import TERMINAL, Expire, Progress, State
+from bot.interview.prompts import current_prompt
 from bot.messages import Address
 from bot.outreach.invitations import MAIN, Member, buttons, invitation_key, invitation_text, invite, send_time
 from bot.outreach.timing import WindowNeverOpens, check_schedule
@@ -35,8 +36,8 @@ class Planned:
 
 
 async def _where_left_off(s: AsyncSession, study: Study, interview: Interview) -> str | None:
-    state = sm.State(interview.state)
-    prompt = sm.current_prompt(study, state, sm.Progress.from_json(interview.data))
+    state = State(interview.state)
+    prompt = current_prompt(study, state, Progress.from_json(interview.data))
     if prompt is not None:
         return prompt.text
     turn = (
@@ -90,11 +91,11 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
         ).all()
         for inv, interview, participant in rows:
             study = engine.catalog.get(inv.study_id)
-            state = sm.State(interview.state)
-            if study is None or state in sm.TERMINAL or participant.opted_out or participant.unreachable:
+            state = State(interview.state)
+            if study is None or state in TERMINAL or participant.opted_out or participant.unreachable:
                 await _close(s, inv)
                 continue
-            if state is sm.State.PAUSED or study.invitation is None:
+            if state is State.PAUSED or study.invitation is None:
                 continue  # a chosen pause is not a silence to chase; no invitation settings, no reminders
             settings = study.invitation
             quiet_since = max(t for t in (inv.last_contact_at, interview.updated_at) if t is not None)
@@ -113,7 +114,7 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
                 if claimed.rowcount != 1:
                     continue  # another scheduler queued this reminder
                 left_off = await _where_left_off(s, study, interview)
-                invited_only = state is sm.State.INVITED
+                invited_only = state is State.INVITED
                 queue(
                     s,
                     invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
@@ -130,7 +131,7 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
                 if await _close(s, inv):
                     planned.expire_ids.append(interview.id or 0)
     for interview_id in planned.expire_ids:
-        await engine.apply_event(interview_id, sm.Expire())
+        await engine.apply_event(interview_id, Expire())
         planned.expired += 1
     planned.waves = await _plan_waves(engine, now)
     return planned
@@ -176,7 +177,7 @@ async def _plan_waves(engine: Engine, now: datetime) -> int:
                         .join(Interview, col(Interview.participant_id) == col(Participant.id))
                         .where(
                             Interview.study_id == study.id,
-                            Interview.state == sm.State.COMPLETED.value,
+                            Interview.state == State.COMPLETED.value,
                             col(Interview.pilot).is_(False),
                             col(Interview.completed_at) <= cutoff,
                             col(Interview.id).not_in(later),

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from bot.engine.engine import Engine
-from bot.interview import transitions as sm
+from bot.interview.conversation import State
 from bot.outreach.invitations import MAIN
 from bot.storage.models import ConsentRecord, Interview, InvitationRow, OutboxRow, Participant
 from bot.studies.study import Study
@@ -37,18 +37,18 @@ def counts(invited: list[Invited]) -> dict[str, int]:
     return {
         "invited": len(invited),
         "reached": sum(i.reached for i in invited),
-        "started": sum(1 for i in invited if i.state != sm.State.INVITED.value and not _not_now(i)),
+        "started": sum(1 for i in invited if i.state != State.INVITED.value and not _not_now(i)),
         "consented": sum(i.consented for i in invited),
-        "completed": states[sm.State.COMPLETED.value],
-        "expired": states[sm.State.EXPIRED.value],
-        "declined": states[sm.State.DECLINED.value],
+        "completed": states[State.COMPLETED.value],
+        "expired": states[State.EXPIRED.value],
+        "declined": states[State.DECLINED.value],
         "unreachable": sum(i.unreachable for i in invited),
     }
 
 
 def _not_now(invited: Invited) -> bool:
     """Declined before the consent question: the invitation's "Not now" (counted as declined, not started)."""
-    return invited.state == sm.State.DECLINED.value and not invited.answered_consent
+    return invited.state == State.DECLINED.value and not invited.answered_consent
 
 
 async def invitations(engine: Engine, study: Study) -> list[Invited]:

@@ -20,7 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine.engine import Engine
 from bot.engine.outbox import queue
-from bot.interview import transitions as sm
+from bot.interview.conversation import Progress, State
+from bot.interview.texts import NOT_NOW, NOT_NOW_LABEL
 from bot.messages import Address, Choice
 from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
 from bot.storage.models import Interview, InvitationRow, Participant
@@ -97,7 +98,7 @@ def invitation_text(study: Study, wave: str) -> str:
 def buttons(study: Study) -> tuple[Choice, ...]:
     """ "Take part" (its value is the study id) and "Not now", on every invitation and channel post."""
     label = study.invitation.button_label if study.invitation else "Take part"
-    return (Choice(label, study.id), Choice(sm.NOT_NOW_LABEL, sm.NOT_NOW + study.id))
+    return (Choice(label, study.id), Choice(NOT_NOW_LABEL, NOT_NOW + study.id))
 
 
 # ---- members -----------------------------------------------------------------------------------------
@@ -225,9 +226,9 @@ class _Invite:
             study_version=current.version,
             plan_hash=current.plan_hash,
             participant_code=self.engine.pseudonyms.code(self.study.id, member.address),
-            state=sm.State.INVITED.value,
+            state=State.INVITED.value,
             interviewer=self.engine.interviewer.name,
-            data=sm.Progress(wave=None if self.wave == MAIN else self.wave).to_json(),
+            data=Progress(wave=None if self.wave == MAIN else self.wave).to_json(),
             created_at=now,
             updated_at=now,
         )
@@ -353,7 +354,7 @@ async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | 
                     Participant.workspace == who.workspace,
                     Participant.user_id == who.user_id,
                     Interview.study_id == study_id,
-                    Interview.state == sm.State.INVITED.value,
+                    Interview.state == State.INVITED.value,
                     InvitationRow.status == "open",
                 )
                 .order_by(col(Interview.id).desc())

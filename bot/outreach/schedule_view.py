@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from bot.engine.engine import Engine
-from bot.interview import transitions as sm
+from bot.interview.conversation import State
 from bot.messages import BULK_PURPOSES
 from bot.storage.models import Interview, InvitationRow, OutboxRow
 from bot.studies.study import parse_duration
@@ -44,7 +44,7 @@ async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
                     select(Interview)
                     .where(
                         Interview.study_id == study_id,
-                        Interview.state == sm.State.COMPLETED.value,
+                        Interview.state == State.COMPLETED.value,
                         col(Interview.participant_id).not_in(invited),
                         col(Interview.completed_at).is_not(None),
                     )

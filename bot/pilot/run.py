@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from bot.claude.shape import Use
 from bot.engine.engine import Engine
-from bot.interview import transitions as sm
+from bot.interview.conversation import TERMINAL, State
 from bot.interviewer.scripted import is_thin
 from bot.messages import Address, Inbound, Outbound
 from bot.pilot.demo import ANSWERS, ScriptedParticipant
@@ -190,9 +190,9 @@ async def _converse(
     for _ in range(MAX_EXCHANGES):
         async with engine.store.session() as s:
             row = await s.get(Interview, interview_id)
-            state = sm.State(row.state) if row else sm.State.STOPPED
+            state = State(row.state) if row else State.STOPPED
         sent = collector.sent.get(who.user_id, [])
-        if state in sm.TERMINAL or not sent:
+        if state in TERMINAL or not sent:
             return
         last = sent[-1]
         if last.choices or (last.prompt and last.prompt.startswith(("screen:", "survey:"))):
@@ -241,7 +241,7 @@ async def _summarise(engine: Engine, study: Study, n: int, interview_id: int, so
     order = [t.id for t in study.plan.topics]
     result.covered = [t for t in order if t in covered]
     result.answered = [t for t in order if t in answered]
-    closed = result.state in (sm.State.SURVEYING.value, sm.State.COMPLETED.value)
+    closed = result.state in (State.SURVEYING.value, State.COMPLETED.value)
     if closed:
         result.missed_must = [t.id for t in study.plan.topics if t.priority == "must" and t.id not in covered]
     return result

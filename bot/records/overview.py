@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from bot.interview.transitions import State
+from bot.interview.conversation import State
 from bot.messages import Address
 from bot.storage import Store
 from bot.storage.models import Interview, Participant
