@@ -26,8 +26,8 @@ from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot.demo import ANSWERS
 from bot.settings import Settings
 from bot.studies.study import Study, load_study
-from tests.fakes.anthropic_api import FakeAnthropic, prompt_blocks
-from tests.fakes.anthropic_model import tokens
+from tests.fakes.anthropic_api import FakeAnthropic
+from tests.fakes.anthropic_model import prompt_blocks, tokens
 from tests.fakes.claude_interviewer import move
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,8 @@ from bot.interviewer.claude import ClaudeInterviewer
 from bot.interviewer.prompt import OPENING_NOTE, render_plan
 from bot.settings import Settings
 from bot.studies.study import Study, parse_study
-from tests.fakes.anthropic_api import FakeAnthropic, strip_cache_control
+from tests.fakes.anthropic_api import FakeAnthropic
+from tests.fakes.anthropic_model import strip_cache_control
 
 STUDY: Study = parse_study(
     {

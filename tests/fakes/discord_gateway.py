@@ -1,4 +1,4 @@
-"""The gateway half of the fake Discord (`tests.fakes.discord_api` is the REST half), as documented at
+"""The gateway half of the fake Discord (`tests.fakes.discord_rest` is the REST half), as documented at
 https://discord.com/developers/docs/events/gateway and .../events/gateway-events:
 
 HELLO (op 10); heartbeat (op 1) -> ACK (op 11); IDENTIFY (op 2) -> READY, whose `guilds` are unavailable
