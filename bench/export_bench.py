@@ -14,6 +14,7 @@ import gc
 import os
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -35,84 +36,55 @@ ANSWER = (
 async def populate(store: Store, n: int) -> None:
     now = utcnow()
     async with store.engine.begin() as conn:
-        await conn.execute(
-            insert(Participant),
-            [
-                {"platform": "bench", "workspace": "w", "user_id": f"u{i}", "created_at": now}
-                for i in range(n)
-            ],
-        )
-        await conn.execute(
-            insert(Interview),
-            [
-                {
-                    "participant_id": i + 1,
-                    "study_id": "bench",
-                    "study_version": 1,
-                    "plan_hash": "0" * 64,
-                    "participant_code": f"P-{i:010d}",
-                    "state": "completed",
-                    "data": {},
-                    "interviewer": "offline",
-                    "pilot": False,
-                    "created_at": now,
-                    "updated_at": now,
-                    "completed_at": now,
-                }
-                for i in range(n)
-            ],
-        )
+        participants = [
+            {"platform": "bench", "workspace": "w", "user_id": f"u{i}", "created_at": now} for i in range(n)
+        ]
+        await conn.execute(insert(Participant), participants)
+        await conn.execute(insert(Interview), [_interview(i + 1, now) for i in range(n)])
         for start in range(0, n, 2000):
             ids = range(start + 1, min(start + 2000, n) + 1)
-            await conn.execute(
-                insert(Turn),
-                [
-                    {
-                        "interview_id": i,
-                        "seq": s + 1,
-                        "role": "interviewer" if s % 2 == 0 else "participant",
-                        # questions repeat across interviews, as a plan's core questions do; answers never do
-                        "text": QUESTION if s % 2 == 0 else f"{ANSWER} (That was on day {i}, answer {s}.)",
-                        "covered": [],
-                        "flags": [],
-                        "followups_used": 0,
-                        "input_tokens": 0,
-                        "output_tokens": 0,
-                        "cache_read_tokens": 0,
-                        "cache_write_tokens": 0,
-                        "created_at": now,
-                    }
-                    for i in ids
-                    for s in range(TURNS)
-                ],
-            )
-        await conn.execute(
-            insert(ConsentRecord),
-            [
-                {
-                    "interview_id": i + 1,
-                    "kind": "participation",
-                    "granted": True,
-                    "text_hash": "x",
-                    "created_at": now,
-                }
-                for i in range(n)
-            ],
-        )
-        await conn.execute(
-            insert(ScreeningAnswer),
-            [
-                {"interview_id": i + 1, "question_id": "role", "value": "Engineer", "created_at": now}
-                for i in range(n)
-            ],
-        )
-        await conn.execute(
-            insert(SurveyAnswer),
-            [
-                {"interview_id": i + 1, "item_id": "satisfaction", "value": "6", "created_at": now}
-                for i in range(n)
-            ],
-        )
+            await conn.execute(insert(Turn), [_turn(i, s, now) for i in ids for s in range(TURNS)])
+        consent = {"kind": "participation", "granted": True, "text_hash": "x", "created_at": now}
+        await conn.execute(insert(ConsentRecord), [{"interview_id": i + 1, **consent} for i in range(n)])
+        screening = {"question_id": "role", "value": "Engineer", "created_at": now}
+        await conn.execute(insert(ScreeningAnswer), [{"interview_id": i + 1, **screening} for i in range(n)])
+        survey = {"item_id": "satisfaction", "value": "6", "created_at": now}
+        await conn.execute(insert(SurveyAnswer), [{"interview_id": i + 1, **survey} for i in range(n)])
+
+
+def _interview(interview_id: int, now: datetime) -> dict[str, object]:
+    return {
+        "participant_id": interview_id,
+        "study_id": "bench",
+        "study_version": 1,
+        "plan_hash": "0" * 64,
+        "participant_code": f"P-{interview_id - 1:010d}",
+        "state": "completed",
+        "data": {},
+        "interviewer": "offline",
+        "pilot": False,
+        "created_at": now,
+        "updated_at": now,
+        "completed_at": now,
+    }
+
+
+def _turn(interview_id: int, s: int, now: datetime) -> dict[str, object]:
+    return {
+        "interview_id": interview_id,
+        "seq": s + 1,
+        "role": "interviewer" if s % 2 == 0 else "participant",
+        # questions repeat across interviews, as a plan's core questions do; answers never do
+        "text": QUESTION if s % 2 == 0 else f"{ANSWER} (That was on day {interview_id}, answer {s}.)",
+        "covered": [],
+        "flags": [],
+        "followups_used": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "created_at": now,
+    }
 
 
 def _status(field: str) -> float:

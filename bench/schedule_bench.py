@@ -24,7 +24,8 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.slack.web import SlackSender, make_client
+from adapters.slack.client import make_client
+from adapters.slack.web import SlackSender
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address
 from bot.outreach.due_work import plan_due_work

@@ -13,7 +13,8 @@ import pytest
 from sqlmodel import select
 
 from bot.messages import utcnow
-from bot.records.export import CSV_META, QDA_NAMESPACE, ExportFilter, export
+from bot.records.export import ExportFilter, export
+from bot.records.formats import CSV_META, QDA_NAMESPACE
 from bot.records.importer import import_csv, parse_transcript
 from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn

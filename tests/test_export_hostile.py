@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.records.export import CSV_META, FORMATS, ExportFilter, export
+from bot.records.export import FORMATS, ExportFilter, export
+from bot.records.formats import CSV_META
 from bot.records.importer import import_csv
 from bot.storage.models import Interview, ScreeningAnswer, SurveyAnswer
 from tests.helpers import import_target, settings_for, start_runtime

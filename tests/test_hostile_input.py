@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from adapters.console import ConsoleSession, TerminalInput
 from adapters.discord import receive as discord_adapter
-from adapters.slack import app as slack_adapter
+from adapters.slack import receive as slack_adapter
 from bot.interview.command_words import parse_command
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime

@@ -20,8 +20,9 @@ import pytest
 from aiohttp import web
 from sqlmodel import col, select
 
-from adapters.slack.app import build_app, history_inbound, message_inbound
+from adapters.slack.app import build_app
 from adapters.slack.blocks import decode_choice
+from adapters.slack.receive import history_inbound, message_inbound
 from adapters.slack.run import check_settings, serve, start_http
 from bot.engine.outbox import queue_claimed
 from bot.engine.workspaces import stop_sending

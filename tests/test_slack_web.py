@@ -14,7 +14,8 @@ import pytest
 from sqlmodel import select
 
 from adapters.slack.blocks import SECTION_LIMIT, plain_text, split_text
-from adapters.slack.web import SlackSender, make_client
+from adapters.slack.client import make_client
+from adapters.slack.web import SlackSender
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound
 from bot.storage.models import OutboxRow, Participant

@@ -1,5 +1,6 @@
-"""Slack: events, button clicks and `/interviewer` become `Inbound`s or command calls; `Outbound`s become
-DM posts with Block Kit buttons. Socket Mode on a laptop, HTTP mode (several workers) in production.
+"""Slack's Bolt app: events, button clicks and `/interviewer` become `Inbound`s or command calls, through
+a `SlackSender` registered as the engine's "slack" sender. Socket Mode on a laptop, HTTP mode (several
+workers) in production.
 
 Every event is stored in the inbox before Bolt acknowledges it (`process_before_response=True`): the
 listener only writes one row, so the ack still leaves within milliseconds, and a failed write answers
@@ -11,92 +12,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Coroutine
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import blocks
-from adapters.slack import oauth as slack_oauth
-from adapters.slack.web import BOT_TOKEN_HINT, SlackSender, make_client, require_setting, secret_value
-from bot.commands import registry as commands
-from bot.interview.texts import NOT_NOW
-from bot.messages import Address, Inbound, utcnow
+from adapters.slack import blocks, oauth
+from adapters.slack.client import BOT_TOKEN_HINT, make_client, secret_value
+from adapters.slack.receive import SLACK, action_inbound, command_text, message_inbound
+from adapters.slack.web import SlackSender, require_setting
+from bot.commands.registry import execute
+from bot.engine.engine import Engine
+from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
 from bot.records.overview import participant_overview
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-SLACK = "slack"
 COMMAND = "/interviewer"
 EVENTS_PATH = "/slack/events"
-# Message subtypes that carry something a person wrote; edits, deletions, joins and bots are ignored.
-PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
-_TS = re.compile(r"^\d{9,11}\.\d{1,6}$")
-
-
-# ---- receiving -------------------------------------------------------------------------------------
-
-
-def message_key(team: str, channel: str, ts: str) -> str:
-    """One key per Slack message, whether it came as an event, a retry of it, or from the history read
-    after downtime (a message's `ts` is unique in its channel)."""
-    return f"slack:{team}:{channel}:{ts}"
-
-
-def message_inbound(body: dict[str, Any]) -> Inbound | None:
-    """A person's DM as an `Inbound`; None for what we ignore on purpose (bots, edits, deletions...)."""
-    event = body.get("event") or {}
-    if event.get("type") != "message" or event.get("channel_type") != "im":
-        return None
-    team = body.get("team_id") or event.get("team") or ""
-    return history_inbound(team, event.get("channel") or "", event, live=True)
-
-
-def history_inbound(
-    team: str, channel: str, message: dict[str, Any], *, live: bool = False
-) -> Inbound | None:
-    """A message of a DM channel (an event's `event`, or an item of conversations.history) as an
-    `Inbound`, keyed by channel and ts so that either way of receiving it is the same event. A message
-    read from the history counts as received when it was sent: it has long been quiet."""
-    if message.get("bot_id") or message.get("subtype") not in PERSON_SUBTYPES or not message.get("user"):
-        return None
-    ts = str(message.get("ts") or "")
-    if not ts:
-        return None
-    sent_at = datetime.fromtimestamp(float(ts), UTC) if _TS.match(ts) and not live else None
-    return Inbound(
-        sender=Address(SLACK, team, message["user"]),
-        dedupe_key=message_key(team, channel, ts),
-        text=blocks.plain_text(message.get("text") or ""),
-        attachments=len(message.get("files") or []),
-        **({"received_at": min(sent_at, utcnow())} if sent_at else {}),
-    )
-
-
-def action_inbound(body: dict[str, Any]) -> Inbound | None:
-    """A button click as an `Inbound`. One key per (message, button, person): a double click is one event."""
-    actions, user = body.get("actions") or [], body.get("user") or {}
-    if not actions or not user.get("id"):
-        return None
-    action = actions[0]
-    action_id = str(action.get("action_id", ""))
-    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
-    ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts") or ""
-    who = Address(SLACK, team, user["id"])
-    key = f"slack:action:{ts or action.get('action_ts', '')}:{action_id}:{user['id']}"
-    if action_id == blocks.NOT_NOW_ACTION and action.get("value"):
-        value = NOT_NOW + str(action["value"])
-        return Inbound(who, key, prompt="start", choice=value, study_id=action["value"])
-    if blocks.TAKE_PART_ACTION_PATTERN.match(action_id):
-        return Inbound(who, key, prompt="start", choice="start", study_id=action.get("value") or None)
-    clicked = blocks.decode_choice(str(action.get("value") or ""))
-    if clicked is None:
-        return None
-    return Inbound(who, key, prompt=clicked.prompt, choice=clicked.value, interview_id=clicked.interview_id)
+FAILED = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
 
 
 def build_app(
@@ -107,7 +43,7 @@ def build_app(
     later: Later | None = None,
 ) -> AsyncApp:
     """The Bolt app with its listeners; registers a `SlackSender` as the engine's "slack" sender."""
-    settings, engine = runtime.settings, runtime.engine
+    settings = runtime.settings
     if settings.slack_distributed:
         app, sender = _distributed_app(runtime, bulk_per_second)
     else:
@@ -121,29 +57,47 @@ def build_app(
             process_before_response=True,  # store first, then ack: see the module docstring
         )
         sender = SlackSender(client, bulk_per_second=bulk_per_second)
-    engine.register_sender(SLACK, sender)
-    later = later or Later()
+    runtime.engine.register_sender(SLACK, sender)
+    listeners = Listeners(runtime.engine, sender, later or Later())
+    app.event("message")(listeners.on_message)
+    app.action(blocks.CHOICE_ACTION_PATTERN)(listeners.on_click)
+    app.action(blocks.TAKE_PART_ACTION_PATTERN)(listeners.on_click)
+    app.action(blocks.NOT_NOW_ACTION)(listeners.on_not_now)
+    # Not Bolt's lazy listeners: Bolt deep-copies the request for them, and the shared connection pool
+    # on the client cannot be copied (every command and the Home tab answered 500).
+    app.command(COMMAND)(listeners.on_command)
+    app.event("app_home_opened")(listeners.on_home)
+    return app
 
-    async def on_message(body: dict[str, Any]) -> None:
+
+class Listeners:
+    """What each Slack request does: store an event, or answer a command or the Home tab after the ack."""
+
+    def __init__(self, engine: Engine, sender: SlackSender, later: Later):
+        self.engine = engine
+        self.sender = sender
+        self.later = later
+
+    async def on_message(self, body: dict[str, Any]) -> None:
         inbound = message_inbound(body)
         if inbound is None:
             log.debug("ignored message event %s", (body.get("event") or {}).get("subtype"))
             return
-        sender.remember_dm(inbound.sender, body["event"].get("channel"))
-        await engine.receive(inbound)
+        self.sender.remember_dm(inbound.sender, body["event"].get("channel"))
+        await self.engine.receive(inbound)
 
-    async def on_click(ack: Any, body: dict[str, Any]) -> None:
+    async def on_click(self, ack: Any, body: dict[str, Any]) -> None:
         inbound = action_inbound(body)
         if inbound is None:
             log.warning(
                 "ignored a click we cannot read: %s", (body.get("actions") or [{}])[0].get("action_id")
             )
         else:
-            sender.remember_dm(inbound.sender, (body.get("channel") or {}).get("id"))
-            await engine.receive(inbound)
+            self.sender.remember_dm(inbound.sender, (body.get("channel") or {}).get("id"))
+            await self.engine.receive(inbound)
         await ack()
 
-    async def on_not_now(ack: Any, body: dict[str, Any], respond: Any) -> None:
+    async def on_not_now(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         """In a DM, "Not now" declines that invitation; under a channel post only the clicker sees an
         answer, and only an invited member's invitation is declined."""
         inbound = action_inbound(body)
@@ -151,50 +105,40 @@ def build_app(
         if inbound is None or inbound.study_id is None:
             await ack()
         elif channel.startswith("D"):
-            sender.remember_dm(inbound.sender, channel)
-            await engine.receive(inbound)
+            self.sender.remember_dm(inbound.sender, channel)
+            await self.engine.receive(inbound)
             await ack()
         else:
             await ack()
-            reply = await not_now_in_channel(engine, inbound.sender, inbound.study_id)
+            reply = await not_now_in_channel(self.engine, inbound.sender, inbound.study_id)
             await respond(text=reply, response_type="ephemeral", replace_original=False)
 
-    async def answer_command(body: dict[str, Any], respond: Any) -> None:
-        team = body.get("team_id") or ""
-        actor = Address(SLACK, team, body.get("user_id") or "")
-        try:
-            text = await sender.resolve_channel_names(team, command_text(body.get("text") or ""))
-            reply = await commands.execute(engine, actor, text)
-        except Exception:
-            log.exception("the /interviewer command failed")
-            reply = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
-        await respond(text=blocks.escape_reply(reply), response_type="ephemeral")
-
-    async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
+    async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         # Slack wants the 200 within 3 seconds and the answer may take longer (listing a channel's members,
         # building an export): acknowledge now, answer through the command's response_url.
         await ack()
-        later.start(answer_command(body, respond))
+        self.later.start(self._answer_command(body, respond))
 
-    async def publish_home(body: dict[str, Any], event: dict[str, Any]) -> None:
-        who = Address(SLACK, body.get("team_id") or "", event["user"])
-        view = blocks.home_view(await participant_overview(engine.store, engine.catalog, who))
-        await sender.publish_home(who.workspace, event["user"], view)
+    async def _answer_command(self, body: dict[str, Any], respond: Any) -> None:
+        team = body.get("team_id") or ""
+        actor = Address(SLACK, team, body.get("user_id") or "")
+        try:
+            text = await self.sender.resolve_channel_names(team, command_text(body.get("text") or ""))
+            reply = await execute(self.engine, actor, text)
+        except Exception:
+            log.exception("the /interviewer command failed")
+            reply = FAILED
+        await respond(text=blocks.escape_reply(reply), response_type="ephemeral")
 
-    async def on_home(ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_home(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
         if event.get("tab", "home") == "home" and event.get("user"):
-            later.start(publish_home(body, event))
+            self.later.start(self._publish_home(body, event))
 
-    app.event("message")(on_message)
-    app.action(blocks.CHOICE_ACTION_PATTERN)(on_click)
-    app.action(blocks.TAKE_PART_ACTION_PATTERN)(on_click)
-    app.action(blocks.NOT_NOW_ACTION)(on_not_now)
-    # Not Bolt's lazy listeners: Bolt deep-copies the request for them, and the shared connection pool
-    # on the client cannot be copied (every command and the Home tab answered 500).
-    app.command(COMMAND)(on_command)
-    app.event("app_home_opened")(on_home)
-    return app
+    async def _publish_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        who = Address(SLACK, body.get("team_id") or "", event["user"])
+        view = blocks.home_view(await participant_overview(self.engine.store, self.engine.catalog, who))
+        await self.sender.publish_home(who.workspace, event["user"], view)
 
 
 def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:
@@ -202,24 +146,18 @@ def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp
     installation store, and the sender does the same for everything the bot sends."""
     settings = runtime.settings
     client = make_client(settings)  # no token of its own: each call carries its workspace's
-    installations, states = slack_oauth.stores(settings, runtime.store)
-    tokens = slack_oauth.InstalledTokens(installations)
+    installations, states = oauth.stores(settings, runtime.store)
+    tokens = oauth.InstalledTokens(installations)
     app = AsyncApp(
         name="interviewer",
         client=client,
         signing_secret=secret_value(settings.slack_signing_secret),
-        oauth_flow=slack_oauth.oauth_flow(settings, client, installations, states),
+        oauth_flow=oauth.oauth_flow(settings, client, installations, states),
         process_before_response=True,
     )
     sender = SlackSender(client, bulk_per_second=bulk_per_second, tokens=tokens)
-    slack_oauth.on_removal(app, runtime.store, installations, tokens, sender.forget_workspace)
+    oauth.on_removal(app, runtime.store, installations, tokens, sender.forget_workspace)
     return app, sender
-
-
-def command_text(wire: str) -> str:
-    """The text after `/interviewer` as typed: Slack escapes `&`, `<` and `>` as entities; escaped channel
-    references (`<#C123|general>`) stay as they are, for the invite command to read."""
-    return wire.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class Later:

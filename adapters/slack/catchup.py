@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from adapters.slack.app import SLACK, history_inbound
+from adapters.slack.receive import SLACK, history_inbound
 from adapters.slack.web import SlackSender
 from bot.engine.catchup import OpenConversation, open_conversations
 from bot.engine.engine import Engine

@@ -12,9 +12,11 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.app import EVENTS_PATH, SLACK, Later, build_app
+from adapters.slack.app import EVENTS_PATH, Later, build_app
 from adapters.slack.catchup import catch_up
-from adapters.slack.web import BOT_TOKEN_HINT, SlackSender, require_setting, secret_value
+from adapters.slack.client import BOT_TOKEN_HINT, secret_value
+from adapters.slack.receive import SLACK
+from adapters.slack.web import SlackSender, require_setting
 from bot.runtime import Runtime
 from bot.settings import Settings
 

@@ -14,26 +14,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.client import (
-    BOT_TOKEN_HINT,
     BULK_SEND,
-    classify,
     delivery_errors,
-    make_client,
     secret_value,
 )
 from adapters.slack.directory import SlackDirectory, Tokens
 from bot.errors import Permanent, Unreachable
 from bot.messages import Address, Outbound
 
-__all__ = [
-    "BOT_TOKEN_HINT",
-    "Pacer",
-    "SlackSender",
-    "classify",
-    "make_client",
-    "require_setting",
-    "secret_value",
-]
 log = logging.getLogger(__name__)
 RESEND_LOOKBACK = 600.0  # seconds of a DM's history searched for an interrupted attempt's message
 

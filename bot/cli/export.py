@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.errors import StudyError
 from bot.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.commands.export import ExportRequest
 
 
 def _actor() -> str:
@@ -54,11 +58,8 @@ def export_cmd(
     no_redact: bool = typer.Option(False, "--no-redact", help="Raw text: only with your ethics approval."),
 ) -> None:
     """Export a study's consented transcripts (redacted, pseudonymous) to a file."""
-    from dataclasses import replace
-
-    from bot.commands.export import audit_detail, export_filter, parse_export_args
-    from bot.records import audit
-    from bot.records.export import FORMATS, default_name, export
+    from bot.commands.export import parse_export_args
+    from bot.records.export import FORMATS
 
     if format not in FORMATS:
         raise _fail(f"--format {format!r} is not one of: {', '.join(FORMATS)}")
@@ -72,36 +73,41 @@ def export_cmd(
         request = parse_export_args(args)
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    _run(_export(request, out, include_pilot))
 
-    async def main() -> None:
-        runtime = await _runtime()
+
+async def _export(request: ExportRequest, out: Path | None, include_pilot: bool) -> None:
+    from dataclasses import replace
+
+    from bot.commands.export import audit_detail, export_filter
+    from bot.records import audit
+    from bot.records.export import default_name, export
+
+    study = request.study_id
+    runtime = await _runtime()
+    try:
+        found = runtime.catalog.get(study)
+        if found is None:
+            raise _fail(f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
+        path = out or Path(default_name(study, request.fmt))
         try:
-            found = runtime.catalog.get(study)
-            if found is None:
-                raise _fail(
-                    f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}"
-                )
-            path = out or Path(default_name(study, format))
-            try:
-                flt = replace(export_filter(found, request), include_pilot=include_pilot)
-            except ValueError as exc:
-                raise _fail(str(exc)) from None
-            result = await export(runtime.store, flt, format, path, redacted=request.redacted)
-            await audit.record(
-                runtime.store,
-                study,
-                _actor(),
-                "export",
-                "ok",
-                interviews=result.interviews,
-                path=str(path),
-                **audit_detail(request),
-            )
-            typer.echo(f"{result.interviews} interview(s) written to {path}")
-        finally:
-            await runtime.close()
-
-    _run(main())
+            flt = replace(export_filter(found, request), include_pilot=include_pilot)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        result = await export(runtime.store, flt, request.fmt, path, redacted=request.redacted)
+        await audit.record(
+            runtime.store,
+            study,
+            _actor(),
+            "export",
+            "ok",
+            interviews=result.interviews,
+            path=str(path),
+            **audit_detail(request),
+        )
+        typer.echo(f"{result.interviews} interview(s) written to {path}")
+    finally:
+        await runtime.close()
 
 
 def import_cmd(

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from bot.errors import InterviewerUnavailable, StudyError
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.pilot.run import Answerer, Exchange, PilotReport
+    from bot.studies.study import Study
 
 plan_app = typer.Typer(help="Draft, review and approve study plans.", no_args_is_help=True)
 out = Console()
@@ -201,13 +206,7 @@ def pilot(
 ) -> None:
     """Run simulated interviews through the real engine and report coverage, length and flagged turns."""
     from bot.pilot.report import markdown, print_report
-    from bot.pilot.run import (
-        PersonaAnswerer,
-        ReplayAnswerer,
-        ScriptedAnswerer,
-        load_personas,
-        load_transcripts,
-    )
+    from bot.pilot.run import load_personas, load_transcripts
 
     if personas and replay:
         raise _fail("give either --personas or --replay, not both")
@@ -226,35 +225,9 @@ def pilot(
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from None
 
-    async def main():  # type: ignore[no-untyped-def]
-        import secrets
-
-        from bot.pilot.run import run_pilot
-        from bot.runtime import Runtime, make_interviewer
-
-        fast = settings.model_copy(update={"coalesce_seconds": 0.0})  # no one types: no quiet window
-        runtime = await Runtime.start(
-            fast, interviewer=make_interviewer(settings, interviewer), study_paths=[file]
-        )
-        claude = None
-        try:
-            if transcripts is not None:
-                answerer = ReplayAnswerer(transcripts)
-            elif settings.anthropic_api_key:
-                from bot.studies.planning.claude import PlanningClaude
-
-                claude = PlanningClaude(settings)
-                answerer = PersonaAnswerer(claude, study, persona_list)
-            else:
-                answerer = ScriptedAnswerer()
-            return await run_pilot(runtime.engine, study, answerer, participants, run_id=secrets.token_hex(4))
-        finally:
-            if claude is not None:
-                await claude.aclose()
-            await runtime.close()
-
+    main = _pilot_run(settings, file, study, interviewer, transcripts, persona_list, participants)
     try:
-        result = asyncio.run(main())
+        result = asyncio.run(main)
     except StudyError as exc:
         for line in exc.problems:
             typer.echo(line, err=True)
@@ -268,3 +241,40 @@ def register(app: typer.Typer) -> None:
     """Add the planning commands to the main `interviewer` app."""
     app.add_typer(plan_app, name="plan")
     app.command("pilot")(pilot)
+
+
+async def _pilot_run(
+    settings: Settings,
+    file: Path,
+    study: Study,
+    interviewer: str | None,
+    transcripts: dict[str, list[Exchange]] | None,
+    persona_list: list[tuple[str, str]] | None,
+    participants: int,
+) -> PilotReport:
+    import secrets
+
+    from bot.pilot.run import PersonaAnswerer, ReplayAnswerer, ScriptedAnswerer, run_pilot
+    from bot.runtime import Runtime, make_interviewer
+
+    fast = settings.model_copy(update={"coalesce_seconds": 0.0})  # no one types: no quiet window
+    runtime = await Runtime.start(
+        fast, interviewer=make_interviewer(settings, interviewer), study_paths=[file]
+    )
+    claude = None
+    try:
+        answerer: Answerer
+        if transcripts is not None:
+            answerer = ReplayAnswerer(transcripts)
+        elif settings.anthropic_api_key:
+            from bot.studies.planning.claude import PlanningClaude
+
+            claude = PlanningClaude(settings)
+            answerer = PersonaAnswerer(claude, study, persona_list)
+        else:
+            answerer = ScriptedAnswerer()
+        return await run_pilot(runtime.engine, study, answerer, participants, run_id=secrets.token_hex(4))
+    finally:
+        if claude is not None:
+            await claude.aclose()
+        await runtime.close()

@@ -103,53 +103,88 @@ async def decide(
         created_at=now,
     )
     s.add(incident)
-    decision, hour = Decision(), now.strftime("%Y%m%d%H")
-    alert = f"Study `{study.id}`: "
+    case = _Case(Decision(), incident, study, interview, who, token, error, now)
     if kind == "permanent":
-        log.error("Claude rejects the interviewer's requests for study %s: %s", study.id, error)
-        decision.messages.append((f"i{interview.id}:later:{token}", who, LATER))
-        alert += (
-            f"interviews are on hold because Claude rejects the bot's requests. {error} Fix it, run "
-            "`interviewer doctor`, then restart the bot: waiting interviews resume."
-        )
-        _alert(decision, incident, study, who, f"alert:{study.id}:permanent:{hour}", alert)
-        return decision
-    if kind == "refusal":
-        decision.messages.append((f"i{interview.id}:refusal:{token}", who, REFUSED))
-        note = (
-            alert + f"Claude declined to answer a participant's message (interview {interview.id}); "
-            "the participant was asked to put it another way."
-        )
-        _alert(decision, incident, study, who, f"alert:{study.id}:refusal:{interview.id}:{token}", note)
-        return decision
+        _permanent(case)
+    elif kind == "refusal":
+        _refusal(case)
+    else:
+        await _outage(s, settings, case)
+    return case.decision
+
+
+@dataclass(frozen=True)
+class _Case:
+    """One move Claude did not give, and the decision being made about it."""
+
+    decision: Decision
+    incident: ClaudeIncident
+    study: Study
+    interview: Interview
+    who: Address
+    token: int
+    error: Exception
+    now: datetime
+
+    def tell(self, kind: str, text: str) -> None:
+        """A message to the participant, keyed so that it goes out once per move."""
+        self.decision.messages.append((f"i{self.interview.id}:{kind}:{self.token}", self.who, text))
+
+    def alert(self, key: str, text: str) -> None:
+        _alert(self.decision, self.incident, self.study, self.who, key, f"Study `{self.study.id}`: {text}")
+
+
+def _permanent(case: _Case) -> None:
+    """Claude rejects the requests themselves: nothing is retried until the bot is fixed and restarted."""
+    log.error("Claude rejects the interviewer's requests for study %s: %s", case.study.id, case.error)
+    case.tell("later", LATER)
+    case.alert(
+        f"alert:{case.study.id}:permanent:{case.now:%Y%m%d%H}",
+        f"interviews are on hold because Claude rejects the bot's requests. {case.error} Fix it, run "
+        "`interviewer doctor`, then restart the bot: waiting interviews resume.",
+    )
+
+
+def _refusal(case: _Case) -> None:
+    """Claude declined this message: the participant is asked to put it another way."""
+    case.tell("refusal", REFUSED)
+    case.alert(
+        f"alert:{case.study.id}:refusal:{case.interview.id}:{case.token}",
+        f"Claude declined to answer a participant's message (interview {case.interview.id}); the "
+        "participant was asked to put it another way.",
+    )
+
+
+async def _outage(s: AsyncSession, settings: Settings, case: _Case) -> None:
+    """Claude is away (or answered unusably): retry with a growing delay, and after a while tell the
+    participant it will be later and alert the researchers."""
     failures, first = (
         await s.exec(
             select(func.count(), func.min(ClaudeIncident.created_at)).where(
-                ClaudeIncident.interview_id == interview.id,
-                ClaudeIncident.move_token == token,
+                ClaudeIncident.interview_id == case.interview.id,
+                ClaudeIncident.move_token == case.token,
                 col(ClaudeIncident.kind).in_(("outage", "unusable")),
             )
         )
     ).one()
     failures = max(int(failures or 0), 1)
     delay = min(settings.retry_after_seconds * 2 ** (failures - 1), settings.retry_max_seconds)
-    decision.retry_at = now + timedelta(seconds=delay)
-    decision.messages.append((f"i{interview.id}:wait:{token}", who, WAIT))
-    if first is not None and now - first >= timedelta(minutes=settings.claude_later_minutes):
-        decision.messages.append((f"i{interview.id}:later:{token}", who, LATER))
-        note = (
-            alert + f"Claude has been unavailable for over {settings.claude_later_minutes:g} minutes "
-            f"({error}); participants were told their interviews will continue later."
+    case.decision.retry_at = case.now + timedelta(seconds=delay)
+    case.tell("wait", WAIT)
+    if first is not None and case.now - first >= timedelta(minutes=settings.claude_later_minutes):
+        case.tell("later", LATER)
+        case.alert(
+            f"alert:{case.study.id}:outage:{case.now:%Y%m%d%H}",
+            f"Claude has been unavailable for over {settings.claude_later_minutes:g} minutes "
+            f"({case.error}); participants were told their interviews will continue later.",
         )
-        _alert(decision, incident, study, who, f"alert:{study.id}:outage:{hour}", note)
     log.warning(
         "Claude unavailable for interview %s (%s, try %d); next try in %.0fs",
-        interview.id,
-        kind,
+        case.interview.id,
+        case.incident.kind,
         failures,
         delay,
     )
-    return decision
 
 
 async def unsent_only(

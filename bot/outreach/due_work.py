@@ -4,6 +4,7 @@ waves, planned as outbox rows and `invitations` updates that two schedulers can 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -67,8 +68,21 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
     """Queue due reminders and follow-up waves and expire what waited too long. Safe to run anywhere."""
     now = now or engine.clock()
     planned = Planned()
-    # Only rows quiet for at least the shortest wait can need anything, so a tick stays cheap however
-    # many invitations are open (the checks below still apply every rule exactly).
+    async with engine.store.session() as s:
+        for inv, interview, participant in await _maybe_due(engine, s, now):
+            await _plan_one(engine, s, planned, inv, interview, participant, now)
+    for interview_id in planned.expire_ids:
+        await engine.apply_event(interview_id, Expire())
+        planned.expired += 1
+    planned.waves = await _plan_waves(engine, now)
+    return planned
+
+
+async def _maybe_due(
+    engine: Engine, s: AsyncSession, now: datetime
+) -> Sequence[tuple[InvitationRow, Interview, Participant]]:
+    """Open invitations quiet for at least their study's shortest wait: only those can need anything, so
+    a tick stays cheap however many invitations are open (`_plan_one` still applies every rule)."""
     waits = {
         st.id: min(parse_duration(st.invitation.reminder_after), parse_duration(st.invitation.expire_after))
         for st in engine.catalog.studies()
@@ -79,62 +93,77 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
         & ((col(InvitationRow.last_contact_at) <= now - wait) | (col(InvitationRow.snoozed_until) <= now))
         for study_id, wait in waits.items()
     ]
-    async with engine.store.session() as s:
-        rows = (
-            await s.exec(
-                select(InvitationRow, Interview, Participant)
-                .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
-                .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
-                .where(InvitationRow.status == "open", or_(false(), *maybe_due))
-                .order_by(col(InvitationRow.id))  # one lock order for every scheduler: no deadlocks
-            )
-        ).all()
-        for inv, interview, participant in rows:
-            study = engine.catalog.get(inv.study_id)
-            state = State(interview.state)
-            if study is None or state in TERMINAL or participant.opted_out or participant.unreachable:
-                await _close(s, inv)
-                continue
-            if state is State.PAUSED or study.invitation is None:
-                continue  # a chosen pause is not a silence to chase; no invitation settings, no reminders
-            settings = study.invitation
-            quiet_since = max(t for t in (inv.last_contact_at, interview.updated_at) if t is not None)
-            snoozed = inv.snoozed_until if inv.snoozed_until and inv.snoozed_until > quiet_since else None
-            if inv.reminders_sent < settings.max_reminders:
-                # a snooze replaces the usual wait: the next reminder comes when it ends
-                if now < (snoozed or quiet_since + parse_duration(settings.reminder_after)):
-                    continue
-                number = inv.reminders_sent + 1
-                due = send_time(study, participant.timezone, now)
-                claimed = await s.exec(  # type: ignore[call-overload]
-                    update(InvitationRow)
-                    .where(col(InvitationRow.id) == inv.id, col(InvitationRow.reminders_sent) == number - 1)
-                    .values(reminders_sent=number, last_contact_at=due)
-                )
-                if claimed.rowcount != 1:
-                    continue  # another scheduler queued this reminder
-                left_off = await _where_left_off(s, study, interview)
-                invited_only = state is State.INVITED
-                queue(
-                    s,
-                    invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
-                    Address(participant.platform, participant.workspace, participant.user_id),
-                    reminder_text(study, number, left_off, invited_only),
-                    choices=buttons(study) if invited_only else (),
-                    prompt="start" if invited_only else None,
-                    interview_id=interview.id,
-                    purpose="reminder",
-                    not_before=due,
-                )
-                planned.reminders += 1
-            elif now >= (snoozed or quiet_since) + parse_duration(settings.expire_after):
-                if await _close(s, inv):
-                    planned.expire_ids.append(interview.id or 0)
-    for interview_id in planned.expire_ids:
-        await engine.apply_event(interview_id, Expire())
-        planned.expired += 1
-    planned.waves = await _plan_waves(engine, now)
-    return planned
+    found = await s.exec(
+        select(InvitationRow, Interview, Participant)
+        .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
+        .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
+        .where(InvitationRow.status == "open", or_(false(), *maybe_due))
+        .order_by(col(InvitationRow.id))  # one lock order for every scheduler: no deadlocks
+    )
+    return found.all()
+
+
+async def _plan_one(
+    engine: Engine,
+    s: AsyncSession,
+    planned: Planned,
+    inv: InvitationRow,
+    interview: Interview,
+    participant: Participant,
+    now: datetime,
+) -> None:
+    """One open invitation: close it, remind, mark it for expiry, or leave it waiting."""
+    study = engine.catalog.get(inv.study_id)
+    state = State(interview.state)
+    if study is None or state in TERMINAL or participant.opted_out or participant.unreachable:
+        await _close(s, inv)
+        return
+    if state is State.PAUSED or study.invitation is None:
+        return  # a chosen pause is not a silence to chase; no invitation settings, no reminders
+    settings = study.invitation
+    quiet_since = max(t for t in (inv.last_contact_at, interview.updated_at) if t is not None)
+    snoozed = inv.snoozed_until if inv.snoozed_until and inv.snoozed_until > quiet_since else None
+    if inv.reminders_sent < settings.max_reminders:
+        # a snooze replaces the usual wait: the next reminder comes when it ends
+        if now >= (snoozed or quiet_since + parse_duration(settings.reminder_after)):
+            planned.reminders += await _remind(s, study, inv, interview, participant, now)
+    elif now >= (snoozed or quiet_since) + parse_duration(settings.expire_after):
+        if await _close(s, inv):
+            planned.expire_ids.append(interview.id or 0)
+
+
+async def _remind(
+    s: AsyncSession,
+    study: Study,
+    inv: InvitationRow,
+    interview: Interview,
+    participant: Participant,
+    now: datetime,
+) -> int:
+    """Queue the next reminder unless another scheduler just did; returns how many were queued."""
+    number = inv.reminders_sent + 1
+    due = send_time(study, participant.timezone, now)
+    claimed = await s.exec(  # type: ignore[call-overload]
+        update(InvitationRow)
+        .where(col(InvitationRow.id) == inv.id, col(InvitationRow.reminders_sent) == number - 1)
+        .values(reminders_sent=number, last_contact_at=due)
+    )
+    if claimed.rowcount != 1:
+        return 0  # another scheduler queued this reminder
+    left_off = await _where_left_off(s, study, interview)
+    invited_only = interview.state == State.INVITED.value
+    queue(
+        s,
+        invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
+        Address(participant.platform, participant.workspace, participant.user_id),
+        reminder_text(study, number, left_off, invited_only),
+        choices=buttons(study) if invited_only else (),
+        prompt="start" if invited_only else None,
+        interview_id=interview.id,
+        purpose="reminder",
+        not_before=due,
+    )
+    return 1
 
 
 def _opens(study: Study) -> bool:

@@ -70,19 +70,6 @@ def _string(description: str = "") -> dict[str, Any]:
 
 def study_tool() -> dict[str, Any]:
     """The tool's input mirrors the study file (without id, access lists and schedule, which we fill in)."""
-    slug = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,62}$"}
-    topic = {
-        "type": "object",
-        "properties": {
-            "id": slug,
-            "goal": _string("what the researchers want to learn from this topic"),
-            "question": _string("the core question, open and neutral"),
-            "probes": {"type": "array", "items": _string()},
-            "priority": {"type": "string", "enum": ["must", "should", "could"]},
-            "max_followups": {"type": "integer", "minimum": 0, "maximum": 6},
-        },
-        "required": ["id", "goal", "question", "probes", "priority", "max_followups"],
-    }
     return {
         "name": TOOL_NAME,
         "description": "Record the complete study: who it is for, consent, the interview plan and the survey.",
@@ -98,56 +85,78 @@ def study_tool() -> dict[str, Any]:
                     "properties": {"text": _string(), "release_question": _string()},
                     "required": ["text"],
                 },
-                "screening": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": slug,
-                            "question": _string(),
-                            "kind": {"type": "string", "enum": ["choice", "text"]},
-                            "options": {"type": "array", "items": _string()},
-                            "group": {"type": "boolean"},
-                        },
-                        "required": ["id", "question", "kind"],
-                    },
-                },
-                "plan": {
-                    "type": "object",
-                    "properties": {
-                        "intro": _string(),
-                        "budget": {
-                            "type": "object",
-                            "properties": {
-                                "minutes": {"type": "integer"},
-                                "max_questions": {"type": "integer"},
-                            },
-                        },
-                        "topics": {"type": "array", "items": topic},
-                        "closing": _string(),
-                    },
-                    "required": ["intro", "budget", "topics", "closing"],
-                },
+                "screening": {"type": "array", "items": _screening_schema()},
+                "plan": _plan_schema(),
                 "extra_survey": {
                     "type": "array",
                     "description": "survey items after the three standard ones",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": slug,
-                            "question": _string(),
-                            "kind": {"type": "string", "enum": ["scale7", "yesno", "text"]},
-                            "low_label": _string(),
-                            "high_label": _string(),
-                        },
-                        "required": ["id", "question", "kind"],
-                    },
+                    "items": _survey_item_schema(),
                 },
                 "support": _string(),
                 "invitation": _string("the invitation DM: what, that an AI asks, how long"),
             },
             "required": ["title", "audience", "research_goal", "consent", "plan", "support", "invitation"],
         },
+    }
+
+
+SLUG = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,62}$"}
+
+
+def _screening_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "id": SLUG,
+            "question": _string(),
+            "kind": {"type": "string", "enum": ["choice", "text"]},
+            "options": {"type": "array", "items": _string()},
+            "group": {"type": "boolean"},
+        },
+        "required": ["id", "question", "kind"],
+    }
+
+
+def _plan_schema() -> dict[str, Any]:
+    topic = {
+        "type": "object",
+        "properties": {
+            "id": SLUG,
+            "goal": _string("what the researchers want to learn from this topic"),
+            "question": _string("the core question, open and neutral"),
+            "probes": {"type": "array", "items": _string()},
+            "priority": {"type": "string", "enum": ["must", "should", "could"]},
+            "max_followups": {"type": "integer", "minimum": 0, "maximum": 6},
+        },
+        "required": ["id", "goal", "question", "probes", "priority", "max_followups"],
+    }
+    budget = {
+        "type": "object",
+        "properties": {"minutes": {"type": "integer"}, "max_questions": {"type": "integer"}},
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "intro": _string(),
+            "budget": budget,
+            "topics": {"type": "array", "items": topic},
+            "closing": _string(),
+        },
+        "required": ["intro", "budget", "topics", "closing"],
+    }
+
+
+def _survey_item_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "id": SLUG,
+            "question": _string(),
+            "kind": {"type": "string", "enum": ["scale7", "yesno", "text"]},
+            "low_label": _string(),
+            "high_label": _string(),
+        },
+        "required": ["id", "question", "kind"],
     }
 
 
@@ -215,11 +224,29 @@ def _q(text: str) -> str:
     return json.dumps(" ".join(text.split()), ensure_ascii=False)
 
 
+Topic = tuple[str, str, str, list[str], str, int]  # id, goal, question, probes, priority, follow-ups
+
+
 def template_yaml(brief: Brief) -> str:
     """A commented study file to finish by hand, with the goal, audience and hypotheses filled in."""
     hypotheses = brief.hypotheses or []
     hyp_block = "".join(f"\n  - {_q(h)}" for h in hypotheses) or " []  # TODO: what you expect to find"
-    topics = [
+    return TEMPLATE.format(
+        study_id=brief.study_id,
+        title=_q(brief.study_id.replace("-", " ").capitalize()),
+        audience=_q(brief.audience),
+        language=brief.language,
+        goal=_q(brief.goal),
+        hyp_block=hyp_block,
+        minutes=brief.minutes,
+        max_questions=max(4, brief.minutes),
+        topic_text=_topics_yaml(_template_topics(brief)),
+    )
+
+
+def _template_topics(brief: Brief) -> list[Topic]:
+    """Context first, then one topic per hypothesis (or one on the goal), then the outlook."""
+    topics: list[Topic] = [
         (
             "context",
             "The participant's work and where the subject of the study shows up in it.",
@@ -229,19 +256,18 @@ def template_yaml(brief: Brief) -> str:
             1,
         )
     ]
-    if hypotheses:
-        for i, hypothesis in enumerate(hypotheses, 1):
-            topics.append(
-                (
-                    f"hypothesis-{i}",
-                    f"Hear concrete experiences that could support or contradict: {hypothesis}",
-                    "Tell me about a recent situation at work where this came up for you.",
-                    ["What happened next?", "what the person did, and why"],
-                    "must" if i <= 2 else "should",
-                    2,
-                )
+    for i, hypothesis in enumerate(brief.hypotheses or [], 1):
+        topics.append(
+            (
+                f"hypothesis-{i}",
+                f"Hear concrete experiences that could support or contradict: {hypothesis}",
+                "Tell me about a recent situation at work where this came up for you.",
+                ["What happened next?", "what the person did, and why"],
+                "must" if i <= 2 else "should",
+                2,
             )
-    else:
+        )
+    if not brief.hypotheses:
         topics.append(
             (
                 "experience",
@@ -252,20 +278,25 @@ def template_yaml(brief: Brief) -> str:
                 2,
             )
         )
+    outlook = "Looking ahead, what do you expect to change in this part of your work?"
     topics.append(
         (
             "outlook",
             "How the person expects things to change.",
-            "Looking ahead, what do you expect to change in this part of your work?",
+            outlook,
             ["what they would keep the same"],
             "could",
             1,
         )
     )
-    topic_text = ""
+    return topics
+
+
+def _topics_yaml(topics: list[Topic]) -> str:
+    text = ""
     for tid, goal, question, probes, priority, followups in topics:
         probe_lines = "\n".join(f"        - {_q(p)}" for p in probes)
-        topic_text += (
+        text += (
             f"    - id: {tid}\n"
             f"      goal: {_q(goal)}\n"
             f"      # TODO: rewrite as one open question about a recent, concrete experience\n"
@@ -275,25 +306,28 @@ def template_yaml(brief: Brief) -> str:
             f"      priority: {priority}\n"
             f"      max_followups: {followups}\n"
         )
-    return f"""\
+    return text
+
+
+TEMPLATE = """\
 # A study template drafted by `interviewer plan draft` (no ANTHROPIC_API_KEY set, so no Claude draft).
 # Fill in every TODO, then:  interviewer study check <file>   and   interviewer plan review <file>
 # studies/README.md describes every field.
 
-id: {brief.study_id}  # must equal the file name without .yaml
-title: {_q(brief.study_id.replace("-", " ").capitalize())}  # TODO: a short title researchers recognise
-audience: {_q(brief.audience)}
-language: {brief.language}
+id: {study_id}  # must equal the file name without .yaml
+title: {title}  # TODO: a short title researchers recognise
+audience: {audience}
+language: {language}
 
 # The interviewer reads these; participants never see them.
-research_goal: {_q(brief.goal)}
+research_goal: {goal}
 hypotheses:{hyp_block}
 
 consent:
   # TODO: say what the study is about in one sentence, in words participants use.
   text: >-
     Hi! This is a research study. An AI interviewer will ask you some open questions; it takes about
-    {brief.minutes} minutes and you can answer whenever it suits you. Taking part is voluntary and you may
+    {minutes} minutes and you can answer whenever it suits you. Taking part is voluntary and you may
     skip any question. Type `pause` to take a break, `stop` to end, or `withdraw` at any time to leave the
     study, which deletes everything you said. Transcripts are pseudonymised. Do you agree to take part?
   release_question: May we publish your anonymised transcript for research? You can say no and still take part.
@@ -306,8 +340,8 @@ plan:
     Thanks for taking part. I am an AI interviewer and will ask about your own experience. There are no
     right or wrong answers, and short answers are fine.
   budget:
-    minutes: {brief.minutes}        # about 1.5 min per core question plus 0.5 min per follow-up
-    max_questions: {max(4, brief.minutes)}
+    minutes: {minutes}        # about 1.5 min per core question plus 0.5 min per follow-up
+    max_questions: {max_questions}
   topics:   # must topics first; the interviewer closes when the budget runs out
 {topic_text}  closing: Thank you, that is all my questions. A few quick rating questions follow.
 
@@ -323,7 +357,7 @@ organizers: []
 invitation:
   text: >-
     Hi! We are running a short research interview. An AI interviewer asks a few open questions in this
-    chat; it takes about {brief.minutes} minutes and you can answer at your own pace.
+    chat; it takes about {minutes} minutes and you can answer at your own pace.
 """
 
 
