@@ -36,6 +36,7 @@ bench: $(EMBEDDINGS)
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters tests bench eval
 	$(BIN)/ruff format --check bot adapters tests bench eval
+	$(BIN)/lint-imports  # the architecture: layers, pure parts, no cycles (pyproject.toml)
 
 clean:
 	rm -rf $(VENV) .pytest_cache interviewer.db
