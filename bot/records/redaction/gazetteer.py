@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from english_words import get_english_words_set
+
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,6 @@ def build(path: Path) -> None:
     """Write the index (run in a child process: the full dataset needs about 2 GB while it loads)."""
     # imported here, in the child process only: the parent never loads the 2 GB dataset
     import pycountry
-    from english_words import get_english_words_set
     from names_dataset import NameDataset
 
     dataset = NameDataset()
