@@ -37,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot adapters tests bench eval
 	$(BIN)/ruff format --check bot adapters tests bench eval
 	$(BIN)/lint-imports  # the architecture: layers, pure parts, no cycles (pyproject.toml)
+	$(BIN)/mypy  # types: strict on bot/ and adapters/ (pyproject.toml [tool.mypy])
 
 clean:
-	rm -rf $(VENV) .pytest_cache interviewer.db
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache interviewer.db

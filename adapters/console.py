@@ -137,8 +137,23 @@ class ConsoleSession:
             except Exception as exc:  # the database is away for a moment: try again next time
                 log.warning("catching up failed: %s", type(exc).__name__)
 
-    def _inbound(self, **fields: object) -> Inbound:
-        return Inbound(self.address, f"{self._prefix}:{next(self._seq)}", study_id=self.study_id, **fields)  # type: ignore[arg-type]
+    def _inbound(
+        self,
+        text: str = "",
+        prompt: str | None = None,
+        choice: str | None = None,
+        interview_id: int | None = None,
+    ) -> Inbound:
+        key = f"{self._prefix}:{next(self._seq)}"
+        return Inbound(
+            self.address,
+            key,
+            text=text,
+            prompt=prompt,
+            choice=choice,
+            interview_id=interview_id,
+            study_id=self.study_id,
+        )
 
     async def _process(self) -> None:
         await self.engine.process(self.address)

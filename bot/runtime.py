@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from bot.commands.export import drain_exports
 from bot.engine.engine import Engine
@@ -53,6 +55,9 @@ def settle_memory() -> None:
 
 @dataclass
 class Runtime:
+    """One process's parts, wired. `async with Runtime.start(settings) as runtime:` closes them when the
+    block ends; `runtime = await Runtime.start(settings)` leaves closing (`await runtime.close()`) to you."""
+
     settings: Settings
     store: Store
     catalog: Catalog
@@ -60,7 +65,7 @@ class Runtime:
     scheduler: Scheduler | None = None  # the process's one periodic loop, once started
 
     @classmethod
-    async def start(
+    def start(
         cls,
         settings: Settings,
         *,
@@ -68,6 +73,18 @@ class Runtime:
         study_paths: list[Path] | None = None,
         clock: Callable[[], datetime] = utcnow,
         migrate: bool = True,
+    ) -> Starting:
+        """Open the store (migrated), register the studies and build the engine; see the class docstring."""
+        return Starting(lambda: cls._open(settings, interviewer, study_paths, clock, migrate))
+
+    @classmethod
+    async def _open(
+        cls,
+        settings: Settings,
+        interviewer: Interviewer | None,
+        study_paths: list[Path] | None,
+        clock: Callable[[], datetime],
+        migrate: bool,
     ) -> Runtime:
         catalog = Catalog.from_paths(study_paths) if study_paths else Catalog.from_dir(settings.studies_dir)
         store = Store(settings.database_url)
@@ -106,3 +123,26 @@ class Runtime:
         finally:
             scheduler.shutdown()
             self.scheduler = None
+
+
+class Starting:
+    """What `Runtime.start` returns: awaited, the runtime; entered with `async with`, the runtime, closed
+    when the block ends (also when it raises). Nothing is opened until one of the two happens."""
+
+    def __init__(self, opening: Callable[[], Coroutine[Any, Any, Runtime]]) -> None:
+        self._opening = opening
+        self._runtime: Runtime | None = None
+
+    def __await__(self) -> Generator[Any, None, Runtime]:
+        return self._opening().__await__()
+
+    async def __aenter__(self) -> Runtime:
+        self._runtime = await self
+        return self._runtime
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._runtime is not None:
+            runtime, self._runtime = self._runtime, None
+            await runtime.close()

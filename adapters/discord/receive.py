@@ -39,15 +39,16 @@ def message_inbound(message: discord.Message) -> Inbound | None:
 
 def click_inbound(interaction: discord.Interaction[Any], click: ChoiceClick) -> Inbound:
     """A choice button click. When only the index fit in the custom_id, it arrives as the typed number."""
-    common = {
-        "sender": participant(interaction.user.id),
-        "dedupe_key": f"discord:ix:{interaction.id}",
-        "interview_id": click.interview_id,
-        "display_name": interaction.user.display_name,
-    }
-    if click.value is None:
-        return Inbound(text=str(click.index), **common)  # type: ignore[arg-type]
-    return Inbound(prompt=click.prompt, choice=click.value, **common)  # type: ignore[arg-type]
+    by_index = click.value is None
+    return Inbound(
+        participant(interaction.user.id),
+        f"discord:ix:{interaction.id}",
+        text=str(click.index) if by_index else "",
+        prompt=None if by_index else click.prompt,
+        choice=click.value,
+        interview_id=click.interview_id,
+        display_name=interaction.user.display_name,
+    )
 
 
 def take_part_inbound(interaction: discord.Interaction[Any], study_id: str) -> Inbound:

@@ -160,7 +160,7 @@ class DiscordSender:
                 )
         except Exception as exc:
             raise self._translate(exc) from exc
-        assert sent is not None
+        assert sent is not None  # there is always at least one part
         return str(sent.id)
 
     # ---- cohorts (the `bot.outreach.cohorts.Directory` protocol) ------------------------------------------
@@ -228,17 +228,18 @@ class DiscordSender:
         channel = self.client.get_partial_messageable(channel_id)
         try:
             pieces = split_text(sanitize(text)) or ["\u200b"]
-            sent: discord.Message | None = None
             # Same channel, study and text within Discord's nonce window: the earlier post is returned.
             digest = hashlib.sha256(f"{channel_id}:{study_id}:{text}".encode()).hexdigest()[:20]
-            for part, piece in enumerate(pieces):
-                extra = {"view": take_part_view(study_id, label)} if part == len(pieces) - 1 else {}
-                sent = await channel.send(
-                    piece, nonce=f"t{digest}p{part}", allowed_mentions=NO_MENTIONS, **extra
-                )
+            for part, piece in enumerate(pieces[:-1]):
+                await channel.send(piece, nonce=f"t{digest}p{part}", allowed_mentions=NO_MENTIONS)
+            sent = await channel.send(  # the button goes on the last piece
+                pieces[-1],
+                nonce=f"t{digest}p{len(pieces) - 1}",
+                allowed_mentions=NO_MENTIONS,
+                view=take_part_view(study_id, label),
+            )
         except Exception as exc:
             raise self._translate(exc) from exc
-        assert sent is not None
         return str(sent.id)
 
     def watch(self, user_id: int | str) -> asyncio.Future[str]:

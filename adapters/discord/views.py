@@ -167,7 +167,7 @@ class ChoiceButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         click = parse_custom_id(self.custom_id)
-        handler: ClickHandler = interaction.client  # type: ignore[assignment]
+        handler: ClickHandler = interaction.client
         if click is not None:
             await handler.choice_clicked(interaction, click)
 
@@ -192,7 +192,7 @@ class TakePartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TA
         return cls(match["study"], getattr(item, "label", None) or "Take part")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        handler: ClickHandler = interaction.client  # type: ignore[assignment]
+        handler: ClickHandler = interaction.client
         await handler.take_part_clicked(interaction, self.study_id)
 
 
@@ -216,7 +216,7 @@ class NotNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NOT_
         return cls(match["study"], getattr(item, "label", None) or NOT_NOW_LABEL)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        handler: ClickHandler = interaction.client  # type: ignore[assignment]
+        handler: ClickHandler = interaction.client
         await handler.not_now_clicked(interaction, self.study_id)
 
 

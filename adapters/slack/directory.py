@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,6 +32,13 @@ class Tokens(Protocol):
     async def bot_token(self, workspace: str) -> str | None: ...
 
 
+class Auth(TypedDict, total=False):
+    """The keyword arguments that pick a workspace's bot token for a call; empty for the client's own.
+    (`token=None` would not do: the methods that keep None arguments then call with no token at all.)"""
+
+    token: str
+
+
 class SlackDirectory:
     """The calls cohorts and the catch-up need (`bot.outreach.cohorts.Directory`), with per-workspace tokens."""
 
@@ -39,7 +46,7 @@ class SlackDirectory:
         self.client = client
         self.tokens = tokens  # None: one workspace, the client's own token
 
-    async def auth(self, workspace: str) -> dict[str, str]:
+    async def auth(self, workspace: str) -> Auth:
         """The keyword that makes a call run as the workspace's bot (nothing for the one configured token).
         A workspace that uninstalled the app has no token: nobody there can be reached any more."""
         if self.tokens is None:

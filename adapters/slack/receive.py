@@ -49,7 +49,7 @@ def history_inbound(
         dedupe_key=message_key(team, channel, ts),
         text=blocks.plain_text(message.get("text") or ""),
         attachments=len(message.get("files") or []),
-        **({"received_at": min(sent_at, utcnow())} if sent_at else {}),
+        received_at=min(sent_at, utcnow()) if sent_at else utcnow(),
     )
 
 

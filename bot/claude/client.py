@@ -51,8 +51,9 @@ def make_client(settings: Settings, *, max_retries: int | None = None) -> anthro
 
 def api_message(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(error.get("message") or exc.message)
+    error = body.get("error")
+    message = error.get("message") if isinstance(error, dict) else None
+    return str(message or exc.message)
 
 
 def classify(exc: anthropic.APIError, model: str, base_url: str) -> Exception:
@@ -127,7 +128,7 @@ class Claude:
         *,
         system: list[dict[str, Any]],
         messages: list[dict[str, Any]],
-        check: Callable[[dict[str, Any]], T] = lambda data: data,  # type: ignore[assignment,return-value]
+        check: Callable[[dict[str, Any]], T],
         model: str | None = None,
         effort: str | None = None,
     ) -> Answer[T]:

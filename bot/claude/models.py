@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +74,21 @@ class ModelSpec:
         return kind in self.thinking
 
 
-def _p(i: float, o: float, w5: float, w1: float, r: float, **more: object) -> Prices:
-    return Prices(i, o, w5, w1, r, **more)  # type: ignore[arg-type]
+def _p(
+    i: float,
+    o: float,
+    w5: float,
+    w1: float,
+    r: float,
+    long_prompt_tokens: int | None = None,
+    long_factor: float = 1.0,
+) -> Prices:
+    return Prices(i, o, w5, w1, r, long_prompt_tokens=long_prompt_tokens, long_factor=long_factor)
 
 
-def _family(ids: tuple[str, ...], **fields: object) -> dict[str, ModelSpec]:
-    return {model: ModelSpec(id=model, **fields) for model in ids}  # type: ignore[arg-type]
+def _family(ids: tuple[str, ...], **fields: Any) -> dict[str, ModelSpec]:
+    """One row per id; `fields` are ModelSpec's (the rows are read by tests/test_claude_matrix.py)."""
+    return {model: ModelSpec(id=model, **fields) for model in ids}
 
 
 # Fable 5.1/5.2, Mythos 5.1/5.2, Opus 5.5: adaptive thinking always on ("disabled" and "enabled" are

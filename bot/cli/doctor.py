@@ -252,10 +252,10 @@ def _tiny_context() -> Any:
 
 
 async def run(settings: Settings) -> list[Check]:
-    found = [await database(settings)]
-    if found[0] and found[0].ok:
-        found.append(await unalerted(settings))
-        found.append(await set_aside(settings))
+    db = await database(settings)
+    found: list[Check | None] = [db]
+    if db.ok:
+        found += [await unalerted(settings), await set_aside(settings)]
     found += [await slack(settings), await discord(settings), await claude(settings)]
     return [c for c in found if c is not None]
 

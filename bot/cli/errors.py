@@ -13,7 +13,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 DEBUG_FLAG = "--debug"
 BUG = "this is a bug in interviewer; run the command again with --debug and report what it prints"
@@ -85,7 +85,14 @@ def explain(exc: BaseException) -> list[str]:
     return [f"unexpected {type(exc).__name__}: {str(exc)[:300]}", BUG]
 
 
-def _warning_to_log(message: Any, category: type[Warning], filename: str, lineno: int, *_: Any) -> None:
+def _warning_to_log(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     log.debug("%s: %s (%s:%d)", category.__name__, message, filename, lineno)
 
 

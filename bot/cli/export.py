@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot.errors import StudyError
 from bot.settings import get_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
     from bot.commands.export import ExportRequest
+    from bot.runtime import Starting
 
 
 def _actor() -> str:
@@ -23,11 +25,11 @@ def _actor() -> str:
         return "cli:unknown"
 
 
-async def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Starting:
     from bot.interviewer.scripted import OfflineInterviewer
     from bot.runtime import Runtime
 
-    return await Runtime.start(get_settings(), interviewer=OfflineInterviewer())
+    return Runtime.start(get_settings(), interviewer=OfflineInterviewer())
 
 
 def _fail(message: str) -> typer.Exit:
@@ -35,7 +37,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _run(coro) -> None:  # type: ignore[no-untyped-def]
+def _run(coro: Coroutine[Any, Any, object]) -> None:
     try:
         asyncio.run(coro)
     except StudyError as exc:
@@ -84,8 +86,7 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
     from bot.records.export import default_name, export
 
     study = request.study_id
-    runtime = await _runtime()
-    try:
+    async with _runtime() as runtime:
         found = runtime.catalog.get(study)
         if found is None:
             raise _fail(f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
@@ -106,8 +107,6 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
             **audit_detail(request),
         )
         typer.echo(f"{result.interviews} interview(s) written to {path}")
-    finally:
-        await runtime.close()
 
 
 def import_cmd(
@@ -124,8 +123,7 @@ def import_cmd(
     from bot.records.importer import Target, import_csv
 
     async def main() -> None:
-        runtime = await _runtime()
-        try:
+        async with _runtime() as runtime:
             if runtime.catalog.get(study) is None:
                 raise _fail(
                     f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}"
@@ -144,8 +142,6 @@ def import_cmd(
                 skipped=report.skipped,
                 problems=len(report.problems),
             )
-        finally:
-            await runtime.close()
         for problem in report.problems:
             typer.echo(f"{csv_file}:{problem}", err=True)
         typer.echo(

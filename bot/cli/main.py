@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from bot.errors import StudyError
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # imported by the commands that use them, so that `--help` loads nothing heavy
+    from adapters.console import ConsoleSession
+    from bot.runtime import Runtime
 
 app = typer.Typer(
     help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
@@ -51,18 +58,20 @@ def _study_path(study: str, settings: Settings) -> Path:
     return path
 
 
-async def _session(settings: Settings, study: str, interviewer: str | None, name: str):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def _session(
+    settings: Settings, study: str, interviewer: str | None, name: str
+) -> AsyncIterator[tuple[Runtime, ConsoleSession]]:
     from adapters.console import ConsoleSession
     from bot.runtime import Runtime, make_interviewer
     from bot.studies.study import load_study
 
     path = _study_path(study, settings)
     study_id = load_study(path).id
-    runtime = await Runtime.start(
-        settings, interviewer=make_interviewer(settings, interviewer), study_paths=[path]
-    )
-    # the session finishes its own participant's unfinished work when it opens (ConsoleSession.open)
-    return runtime, ConsoleSession(runtime.engine, study_id, name)
+    chosen = make_interviewer(settings, interviewer)
+    async with Runtime.start(settings, interviewer=chosen, study_paths=[path]) as runtime:
+        # the session finishes its own participant's unfinished work when it opens (ConsoleSession.open)
+        yield runtime, ConsoleSession(runtime.engine, study_id, name)
 
 
 @app.command()
@@ -82,15 +91,12 @@ def chat(
     async def main() -> None:
         from adapters.console import chat as run_chat
 
-        runtime, session = await _session(settings, study, interviewer, as_)
-        try:
+        async with _session(settings, study, interviewer, as_) as (runtime, session):
             err.print(
                 f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
                 f"{settings.database_url}. Type help, pause, stop or withdraw at any time.[/dim]"
             )
             await run_chat(session)
-        finally:
-            await runtime.close()
 
     _run(main)
 
@@ -112,10 +118,9 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
     from bot.pilot.demo import ScriptedParticipant
     from bot.storage.models import Interview, SurveyAnswer
 
-    runtime, session = await _session(settings, study, interviewer, f"demo-{id(settings):x}")
     participant = ScriptedParticipant()
-    out = session.sender.out
-    try:
+    async with _session(settings, study, interviewer, f"demo-{id(settings):x}") as (runtime, session):
+        out = session.sender.out
         await session.open()
         for _ in range(200):
             last = session.sender.last
@@ -148,8 +153,6 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
             f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
             f"stored in {settings.database_url}.)\n"
         )
-    finally:
-        await runtime.close()
 
 
 @app.command()
@@ -186,22 +189,19 @@ def run(
     async def main() -> None:
         from bot.runtime import Runtime, settle_memory
 
-        runtime = await Runtime.start(settings)
-        settle_memory()
-        jobs = []
-        if slack:
-            from adapters.slack.run import serve as serve_slack
+        async with Runtime.start(settings) as runtime:
+            settle_memory()
+            jobs = []
+            if slack:
+                from adapters.slack.run import serve as serve_slack
 
-            jobs.append(serve_slack(runtime, http=http, port=port, host=host))
-        if discord:
-            from adapters.discord.client import serve as serve_discord
+                jobs.append(serve_slack(runtime, http=http, port=port, host=host))
+            if discord:
+                from adapters.discord.client import serve as serve_discord
 
-            jobs.append(serve_discord(runtime))
-        try:
+                jobs.append(serve_discord(runtime))
             with runtime.running_scheduler():  # the one periodic loop: invitations, reminders, catch-up
                 await asyncio.gather(*jobs)
-        finally:
-            await runtime.close()
 
     _run(main)
 
@@ -275,7 +275,7 @@ def db_upgrade() -> None:
     typer.echo(f"database is up to date: {settings.database_url}")
 
 
-def _run(factory) -> None:  # type: ignore[no-untyped-def]
+def _run(factory: Callable[[], Coroutine[Any, Any, object]]) -> None:
     try:
         asyncio.run(factory())
     except StudyError as exc:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
@@ -12,9 +13,14 @@ from rich.console import Console
 from bot.errors import InterviewerUnavailable, StudyError
 from bot.settings import Settings, get_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
     from bot.pilot.run import Answerer, Exchange, PilotReport
+    from bot.storage import Store
+    from bot.storage.models import StudyVersion
+    from bot.studies.planning.review import Finding
     from bot.studies.study import Study
+
+T = TypeVar("T")
 
 plan_app = typer.Typer(help="Draft, review and approve study plans.", no_args_is_help=True)
 out = Console()
@@ -25,7 +31,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
+def _load(path: Path) -> Study:
     from bot.studies.study import load_study
 
     try:
@@ -93,7 +99,7 @@ def review_cmd(
     if claude and settings.anthropic_api_key:
         from bot.studies.planning.claude import PlanningClaude
 
-        async def main() -> list:  # type: ignore[type-arg]
+        async def main() -> list[Finding]:
             client = PlanningClaude(settings)
             try:
                 return await critique(study, client)
@@ -114,10 +120,10 @@ def review_cmd(
     raise typer.Exit(1)
 
 
-def _with_store(work):  # type: ignore[no-untyped-def]
+def _with_store(work: Callable[[Store], Awaitable[T]]) -> T:
     from bot.storage import Store
 
-    async def main():  # type: ignore[no-untyped-def]
+    async def main() -> T:
         store = Store(get_settings().database_url)
         try:
             await store.upgrade()
@@ -155,7 +161,7 @@ def versions_cmd(file: Path = typer.Argument(..., help="The study file.")) -> No
 
     _load(file)
 
-    async def work(store):  # type: ignore[no-untyped-def]
+    async def work(store: Store) -> tuple[StudyVersion, list[StudyVersion]]:
         study, current = await approval.record(store, file)
         return current, await approval.versions(store, study.id)
 
@@ -176,7 +182,7 @@ def diff_cmd(
 
     _load(file)
 
-    async def work(store):  # type: ignore[no-untyped-def]
+    async def work(store: Store) -> tuple[StudyVersion, StudyVersion]:
         study, current = await approval.record(store, file)
         rows = await approval.versions(store, study.id)
         new = await approval.version(store, study.id, to) if to else current
@@ -258,11 +264,9 @@ async def _pilot_run(
     from bot.runtime import Runtime, make_interviewer
 
     fast = settings.model_copy(update={"coalesce_seconds": 0.0})  # no one types: no quiet window
-    runtime = await Runtime.start(
-        fast, interviewer=make_interviewer(settings, interviewer), study_paths=[file]
-    )
+    chosen = make_interviewer(settings, interviewer)
     claude = None
-    try:
+    async with Runtime.start(fast, interviewer=chosen, study_paths=[file]) as runtime:
         answerer: Answerer
         if transcripts is not None:
             answerer = ReplayAnswerer(transcripts)
@@ -273,8 +277,8 @@ async def _pilot_run(
             answerer = PersonaAnswerer(claude, study, persona_list)
         else:
             answerer = ScriptedAnswerer()
-        return await run_pilot(runtime.engine, study, answerer, participants, run_id=secrets.token_hex(4))
-    finally:
-        if claude is not None:
-            await claude.aclose()
-        await runtime.close()
+        try:
+            return await run_pilot(runtime.engine, study, answerer, participants, run_id=secrets.token_hex(4))
+        finally:
+            if claude is not None:
+                await claude.aclose()

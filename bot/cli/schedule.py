@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot.errors import StudyError
 from bot.settings import get_settings
+
+if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
+    from bot.runtime import Starting
 
 schedule_app = typer.Typer(help="Scheduled invitations, reminders and follow-up waves.", no_args_is_help=True)
 
@@ -18,7 +23,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _runtime():  # type: ignore[no-untyped-def]
+def _runtime() -> Starting:
     from bot.runtime import Runtime
 
     return Runtime.start(get_settings())
@@ -56,8 +61,7 @@ def invite_cmd(
         typer.echo(f"{roster}: {problem}", err=True)
 
     async def main() -> str:
-        runtime = await _runtime()
-        try:
+        async with _runtime() as runtime:
             found = runtime.catalog.get(study)
             if found is None:
                 raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
@@ -66,8 +70,6 @@ def invite_cmd(
             except NotInvitable as exc:
                 raise _fail(str(exc)) from None
             return report.text(study)
-        finally:
-            await runtime.close()
 
     typer.echo(_run(main))
     if problems:
@@ -82,18 +84,15 @@ def show_cmd(
     from bot.outreach.schedule_view import upcoming
 
     async def main() -> str:
-        runtime = await _runtime()
-        try:
+        async with _runtime() as runtime:
             if runtime.catalog.get(study) is None:
                 raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
             return await upcoming(runtime.engine, study, limit)
-        finally:
-            await runtime.close()
 
     typer.echo(_run(main))
 
 
-def _run(factory) -> str:  # type: ignore[no-untyped-def]
+def _run(factory: Callable[[], Coroutine[Any, Any, object]]) -> str:
     try:
         return str(asyncio.run(factory()))
     except StudyError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from bot.analysis.model import Agreement
@@ -21,7 +21,7 @@ def agreement_table(rows: list[Agreement]) -> Table:
     from bot.analysis.display import number, percent, points
 
     table = Table(title="Agreement with the gold labels")
-    for name, justify in [
+    columns: list[tuple[str, JustifyMethod]] = [
         ("code", "left"),
         ("n", "right"),
         ("kappa", "right"),
@@ -30,8 +30,9 @@ def agreement_table(rows: list[Agreement]) -> Table:
         ("coded", "right"),
         ("gold", "right"),
         ("error (coded - gold)", "right"),
-    ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    ]
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
     for a in rows:
         table.add_row(
             a.code,

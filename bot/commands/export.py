@@ -118,7 +118,7 @@ async def export_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     scope = export_scope(engine.settings.slack_distributed, actor.address.platform, actor.address.workspace)
     flt = replace(flt, workspace=scope)
     sender = engine.dispatcher.senders.get(actor.address.platform)
-    if not isinstance(sender, FileDelivery):
+    if sender is None or not isinstance(sender, FileDelivery):
         await audit.record(
             engine.store,
             study.id,

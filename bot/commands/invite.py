@@ -32,7 +32,7 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
         )
     platform = actor.address.platform
     directory = engine.dispatcher.senders.get(platform)
-    if not isinstance(directory, Directory):
+    if directory is None or not isinstance(directory, Directory):
         return f"Inviting from {platform} channels is not supported here; use `interviewer invite --roster`."
     try:
         await ensure_invitable(engine, study)

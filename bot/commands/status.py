@@ -64,7 +64,7 @@ async def status_text(engine: Engine, study: Study) -> str:
         if counts.get(state.value):
             lines.append(f"• {state.value.replace('_', ' ')}: {counts[state.value]}")
     if done:
-        minutes = statistics.median((end - start).total_seconds() / 60 for start, end in done)
+        minutes = statistics.median((end - start).total_seconds() / 60 for start, end in done if end)
         lines.append(f"• median time to complete: {minutes:.0f} min")
     if groups:
         lines.append(f"By {group_q}: " + ", ".join(f"{k}: {v}" for k, v in sorted(groups.items())))

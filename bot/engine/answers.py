@@ -7,9 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.engine import claude_trouble as trouble
@@ -26,7 +24,7 @@ from bot.interview.texts import ABUSE_END, DISTRESS_PAUSE
 from bot.interview.transitions import begin_survey
 from bot.interviewer.base import Interviewer
 from bot.settings import Settings
-from bot.storage import Store
+from bot.storage import CoreRow, Store
 from bot.storage.models import Interview
 
 log = logging.getLogger(__name__)
@@ -117,7 +115,7 @@ class Answers:
         return work
 
     async def _add_move_turn(
-        self, s: AsyncConnection, interview: sa.Row[Any], progress: Progress, move: Move
+        self, s: AsyncConnection, interview: CoreRow, progress: Progress, move: Move
     ) -> None:
         """The interviewer's turn, with what the code decided about it (topic, coverage, flags, usage)."""
         covered = sorted(k for k, v in progress.topics.items() if v.get("covered"))
@@ -143,7 +141,7 @@ class Answers:
     async def _reply(
         self,
         s: AsyncConnection,
-        interview: sa.Row[Any],
+        interview: CoreRow,
         progress: Progress,
         pending: PendingMove,
         move: Move,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -158,7 +159,7 @@ def _refusal(case: _Case) -> None:
 async def _outage(s: AsyncSession, settings: Settings, case: _Case) -> None:
     """Claude is away (or answered unusably): retry with a growing delay, and after a while tell the
     participant it will be later and alert the researchers."""
-    failures, first = (
+    failures, first_at = (
         await s.exec(
             select(func.count(), func.min(ClaudeIncident.created_at)).where(
                 ClaudeIncident.interview_id == case.interview.id,
@@ -168,6 +169,7 @@ async def _outage(s: AsyncSession, settings: Settings, case: _Case) -> None:
         )
     ).one()
     failures = max(int(failures or 0), 1)
+    first = cast("datetime | None", first_at)  # MIN() over no rows is NULL
     delay = min(settings.retry_after_seconds * 2 ** (failures - 1), settings.retry_max_seconds)
     case.decision.retry_at = case.now + timedelta(seconds=delay)
     case.tell("wait", WAIT)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from bot.engine.outbox import Queued, queue_claimed
 from bot.messages import Address
 from bot.storage import Store
-from bot.storage.models import InboxRow, OutboxRow
+from bot.storage.models import InboxRow, OutboxRow, table_of
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -34,9 +34,9 @@ DEAD_LETTER_TEXT = (
     "Sorry, something went wrong on my side and I could not process your {what}. It has been set "
     "aside for the study team to look at. You can carry on by replying again, or type `help`."
 )
-_INBOX = InboxRow.__table__  # type: ignore[attr-defined]
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
-_IDS = sa.bindparam("ids", expanding=True)
+_INBOX = table_of(InboxRow)
+_OUTBOX = table_of(OutboxRow)
+_IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
 _COUNT_TRY = (
     sa.update(_INBOX)
     .where(_INBOX.c.id.in_(_IDS), _INBOX.c.processed_at.is_(None))

@@ -22,37 +22,41 @@ from sqlmodel import col, select
 
 from bot.messages import Address
 from bot.storage import Store
-from bot.storage.models import OutboxRow
+from bot.storage.models import OutboxRow, table_of
 
 CONVERSATION = ("reply", "notice")
 SUPERSEDED = "the conversation moved on before this was sent; not sent late"
 _LATER = aliased(OutboxRow)
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_OUTBOX = table_of(OutboxRow)
 
 
 def _same_person_conversation() -> Any:
     """`_LATER` is a reply or notice to the same person as the outbox row in the outer query."""
     return and_(
-        _LATER.platform == OutboxRow.platform,
-        _LATER.workspace == OutboxRow.workspace,
-        _LATER.user_id == OutboxRow.user_id,
+        col(_LATER.platform) == col(OutboxRow.platform),
+        col(_LATER.workspace) == col(OutboxRow.workspace),
+        col(_LATER.user_id) == col(OutboxRow.user_id),
         col(_LATER.purpose).in_(CONVERSATION),
     )
 
 
 def later_sent() -> Any:
     """A later reply to the same person went out: this one would arrive late and out of order."""
-    return exists().where(_same_person_conversation(), _LATER.id > OutboxRow.id, _LATER.status == "sent")
+    return exists().where(
+        _same_person_conversation(), col(_LATER.id) > col(OutboxRow.id), col(_LATER.status) == "sent"
+    )
 
 
 def earlier_open(now: datetime) -> Any:
     """An earlier reply to the same person is still waiting (rate limited) or being sent elsewhere:
     this one waits behind it, so one person's messages arrive in order."""
-    waiting = (_LATER.status == "pending") & (_LATER.not_before > now)
-    sending = (_LATER.status == "sending") & (_LATER.lease_until >= now)
+    waiting = (col(_LATER.status) == "pending") & (col(_LATER.not_before) > now)
+    sending = (col(_LATER.status) == "sending") & (col(_LATER.lease_until) >= now)
     return and_(
         col(OutboxRow.purpose).in_(CONVERSATION),
-        exists().where(_same_person_conversation(), _LATER.id < OutboxRow.id, or_(waiting, sending)),
+        exists().where(
+            _same_person_conversation(), col(_LATER.id) < col(OutboxRow.id), or_(waiting, sending)
+        ),
     )
 
 

@@ -21,14 +21,14 @@ from bot.engine.outbox import LEASE, RESENDABLE, Sendable, to_outbound
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Outbound, Sender
 from bot.storage import Store
-from bot.storage.models import OutboxRow, Participant
+from bot.storage.models import OutboxRow, Participant, table_of
 
 log = logging.getLogger(__name__)
 RENEW_EVERY = 2.0  # seconds between two renewals of the leases of rows being sent
 MAX_TRANSIENT_ATTEMPTS = 8
 MAX_SEND_FAILURES = 3  # unexpected errors while sending one row before it is set aside ("dead")
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
-_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_OUTBOX = table_of(OutboxRow)
+_PARTICIPANTS = table_of(Participant)
 # Built once; the SET clause follows the parameters given (each set of columns compiles once).
 _OUTCOME = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
 _RENEW = (
@@ -290,7 +290,10 @@ class Dispatcher:
         async with self.store.session() as s:
             await _settle_lapsed(s, now, due)
             pick = (
-                select(OutboxRow.id, OutboxRow.status).where(*where).order_by(col(OutboxRow.id)).limit(limit)
+                select(col(OutboxRow.id), col(OutboxRow.status))
+                .where(*where)
+                .order_by(col(OutboxRow.id))
+                .limit(limit)
             )
             if self.store.is_postgres:
                 pick = pick.with_for_update(skip_locked=True)  # rows another worker is claiming: skip them
@@ -300,14 +303,14 @@ class Dispatcher:
             ids = [row_id for row_id, _ in picked]
             interrupted = {row_id for row_id, status in picked if status == "sending"}
             # The conditional update is the claim: a row another worker claimed first no longer matches.
-            claimed = await s.exec(  # type: ignore[call-overload]
+            claimed = await s.exec(
                 update(OutboxRow)
                 .where(col(OutboxRow.id).in_(ids), due)
                 .values(status="sending", lease_until=now + LEASE, attempts=OutboxRow.attempts + 1)
-                .returning(OutboxRow.id)
+                .returning(col(OutboxRow.id))
             )
-            claimed_ids = [r[0] for r in claimed.all()]
-            self._resending.update(interrupted.intersection(claimed_ids))
+            claimed_ids: list[int] = [r[0] for r in claimed.all()]
+            self._resending.update(row_id for row_id in claimed_ids if row_id in interrupted)
             found = await s.exec(
                 select(OutboxRow).where(col(OutboxRow.id).in_(claimed_ids)).order_by(col(OutboxRow.id))
             )
@@ -347,7 +350,7 @@ async def _settle_lapsed(s: AsyncSession, now: datetime, due: Any) -> None:
     """Before claiming: an invitation or reminder whose send was interrupted is not sent again (a missed
     one beats a double); a reply or notice overtaken by a later message sent to the same person is
     superseded (`bot.engine.delivery_order`)."""
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(OutboxRow)
         .where(
             col(OutboxRow.status) == "sending",
@@ -356,7 +359,7 @@ async def _settle_lapsed(s: AsyncSession, now: datetime, due: Any) -> None:
         )
         .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
     )
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(OutboxRow)
         .where(due, col(OutboxRow.purpose).in_(RESENDABLE), delivery_order.later_sent())
         .values(status="superseded", error=delivery_order.SUPERSEDED, lease_until=None)

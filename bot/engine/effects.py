@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
@@ -32,12 +31,12 @@ from bot.messages import Address, utcnow
 from bot.records.erasure import Erased, withdraw
 from bot.records.own_data import own_data_messages
 from bot.records.pseudonym import Pseudonyms
-from bot.storage import Store, core_connection
+from bot.storage import CoreRow, Store, core_connection
 from bot.storage.models import Interview, Turn
 from bot.studies.catalog import Catalog
 from bot.studies.study import Study
 
-InterviewLike = Interview | sa.Row[Any]  # an ORM interview, or a Core row with the columns `save` reads
+InterviewLike = Interview | CoreRow  # an ORM interview, or a Core row with the columns `save` reads
 
 
 @dataclass
@@ -200,19 +199,12 @@ class Effects:
     ) -> None:
         """Append a turn to the transcript (and to the cached transcript of this process)."""
         progress.turn_seq += 1
+        interview_id, text, at = interview.id or 0, clean_text(text), self.clock()
         values = dict(q.TURN_DEFAULTS, **bookkeeping)
-        values.update(
-            interview_id=interview.id or 0,
-            seq=progress.turn_seq,
-            role=role,
-            text=clean_text(text),
-            created_at=self.clock(),
-        )
+        values.update(interview_id=interview_id, seq=progress.turn_seq, role=role, text=text, created_at=at)
         connection = await core_connection(s)  # Core on the transaction: no ORM flush
         await connection.execute(q.INSERT_TURN, values)
-        self.transcripts.added(
-            values["interview_id"], progress.turn_seq, (role, values["text"], values["created_at"])
-        )
+        self.transcripts.added(interview_id, progress.turn_seq, (role, text, at))
 
     # ---- one handler per effect type ---------------------------------------------------------------
 

@@ -131,11 +131,11 @@ class Engine:
                     await asyncio.sleep(wait)
                     continue
                 deadline = self._deadlines.get(who.key)
-                wait = await self.process(who)
+                again = await self.process(who)
                 if self._deadlines.get(who.key) == deadline:
-                    if wait is None:
+                    if again is None:
                         break
-                    self._deadlines[who.key] = loop.time() + wait  # a newer message is not quiet yet
+                    self._deadlines[who.key] = loop.time() + again  # a newer message is not quiet yet
         except Exception:
             log.exception("processing failed for a participant; the tick will retry")
         finally:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
-
-import sqlalchemy as sa
 
 from bot.engine.normalize import normalize_field, normalize_text
 from bot.interview.conversation import Click, Command, Event, Message, parse_command
 from bot.messages import Inbound
+from bot.storage import CoreRow
 
-Inbox = sa.Row[Any]  # an inbox row as read on the hot path: a Core row with InboxRow's columns
+Inbox = CoreRow  # an inbox row as read on the hot path: a Core row with InboxRow's columns
 ENGLISH = frozenset({"en"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -86,7 +86,7 @@ def event_for(rows: list[Inbox], languages: frozenset[str] = ENGLISH) -> Event:
     return Message(text, sum(r.attachments for r in rows), cut_from=cut)
 
 
-def coalesce(rows: list[Inbox], languages: frozenset[str] = ENGLISH) -> list[list[Inbox]]:
+def coalesce(rows: Sequence[Inbox], languages: frozenset[str] = ENGLISH) -> list[list[Inbox]]:
     """Consecutive plain messages become one turn; clicks and commands stay on their own."""
     groups: list[list[Inbox]] = []
     for row in rows:

@@ -53,8 +53,9 @@ def _visible(text: str) -> str:
     return _STRAY_JOINER.sub("", kept)
 
 
-def normalize_text(text: str, limit: int | None = None) -> Normalized:
-    """The normal form of a participant's message, cut to `limit` characters when given."""
+def normalize_text(text: str | bytes | bytearray | None, limit: int | None = None) -> Normalized:
+    """The normal form of a participant's message, cut to `limit` characters when given. `Inbound.text`
+    is a str, but it comes from a platform's payload: bytes or None are read rather than refused."""
     if not isinstance(text, str):  # an adapter handed over bytes or None: keep what can be read
         text = text.decode("utf-8", "replace") if isinstance(text, bytes | bytearray) else ""
     raw_length = len(text)

@@ -21,11 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import Address, Choice, Outbound, utcnow
 from bot.storage import core_connection
-from bot.storage.models import OutboxRow
+from bot.storage.models import OutboxRow, table_of
 
 LEASE = timedelta(seconds=6)
 RESENDABLE = ("reply", "notice")
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_OUTBOX = table_of(OutboxRow)
 _QUEUED_COLUMNS = (
     "key",
     "platform",

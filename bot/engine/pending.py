@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlmodel import col
+from sqlalchemy import bindparam
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.claude.cache import PACE_REPLIES
@@ -83,7 +83,10 @@ async def pending_move(
     )
     answered: tuple[datetime, ...] = ()
     if sum(role == "participant" for role, _, _ in turns) < PACE_REPLIES:  # their pace so far: see the field
-        answered = tuple((await s.exec(_ANSWERED_BEFORE, params={"interview_id": interview.id})).scalars())
+        # a UNION is Core: run it on the session's connection, inside the same transaction
+        conn = await s.connection()
+        found_at = await conn.execute(_ANSWERED_BEFORE, {"interview_id": interview.id})
+        answered = tuple(found_at.scalars())
     context = InterviewContext(
         study, transcript, topic_states(study, progress), allowed, dict(progress.screening), summary, answered
     )

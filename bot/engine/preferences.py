@@ -21,12 +21,12 @@ from bot.studies.study import parse_duration
 async def _cancel(s: AsyncSession, outbox: Any, invitation: Any, why: str) -> None:
     """Cancel the queued invitations and reminders matching `outbox`; close the invitations matching
     `invitation`."""
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(OutboxRow)
         .where(outbox, col(OutboxRow.purpose).in_(BULK_PURPOSES), col(OutboxRow.status) == "pending")
         .values(status="cancelled", error=why)
     )
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(InvitationRow).where(invitation, col(InvitationRow.status) == "open").values(status="closed")
     )
 
@@ -57,7 +57,7 @@ async def close_invitation(s: AsyncSession, interview_id: int | None) -> None:
 async def reopen_invitation(s: AsyncSession, interview_id: int | None, now: datetime) -> None:
     """A late "Take part" after "Not now": the invitation is open again, so a stalled interview is
     reminded as any other; its reminder count carries on from where it was."""
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(InvitationRow)
         .where(col(InvitationRow.interview_id) == interview_id, col(InvitationRow.status) == "closed")
         .values(status="open", last_contact_at=now)
@@ -67,12 +67,12 @@ async def reopen_invitation(s: AsyncSession, interview_id: int | None, now: date
 async def snooze(s: AsyncSession, interview_id: int | None, now: datetime, duration: str) -> None:
     """No reminders for this interview for `duration`; its queued reminders move past it too."""
     until = now + parse_duration(duration)
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(InvitationRow)
         .where(col(InvitationRow.interview_id) == interview_id)
         .values(snoozed_until=until)
     )
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(OutboxRow)
         .where(
             col(OutboxRow.interview_id) == interview_id,

@@ -19,9 +19,10 @@ from bot.storage.models import (
     ScreeningAnswer,
     SurveyAnswer,
     Turn,
+    table_of,
 )
 
-INBOX = InboxRow.__table__  # type: ignore[attr-defined]
+INBOX = table_of(InboxRow)
 INSERT_INBOX = insert(INBOX)
 # Marks a participant's unprocessed events processed and returns them; a concurrent worker's claim
 # waits for the first to commit and then finds none. Undone with the transaction if processing fails.
@@ -73,8 +74,8 @@ WAITING_PARTICIPANTS = (
     .where(INBOX.c.processed_at.is_(None))
     .group_by(INBOX.c.platform, INBOX.c.workspace, INBOX.c.user_id)
 )
-INTERVIEWS = Interview.__table__  # type: ignore[attr-defined]
-INSERT_TURN = insert(Turn.__table__)  # type: ignore[attr-defined]
+INTERVIEWS = table_of(Interview)
+INSERT_TURN = insert(table_of(Turn))
 # Built once, with bind parameters; an UPDATE without .values() sets the columns its parameters name.
 SAVE_INTERVIEW = sa.update(INTERVIEWS).where(INTERVIEWS.c.id == bindparam("interview_id"))
 # Turn columns the interviewer's bookkeeping fills in; participant turns keep these values
@@ -140,7 +141,7 @@ def participant_with(which: str, for_update: bool) -> Any:
 
 
 PARTICIPANT_WITH = {(w, u): participant_with(w, u) for w in ("id", "study", "latest") for u in (True, False)}
-OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+OUTBOX = table_of(OutboxRow)
 ASKED = OUTBOX.alias("asked")
 # The latest message that asked `prompt` in the interview gets its answer's label, once; the row is
 # returned so that a sent message's buttons can be replaced by the answer.
@@ -158,11 +159,11 @@ MARK_ANSWERED = (
     .values(answered_label=bindparam("label"))
     .returning(*OUTBOX.c)
 )
-INSERT_SCREENING = insert(ScreeningAnswer.__table__)  # type: ignore[attr-defined]
-INSERT_SURVEY = insert(SurveyAnswer.__table__)  # type: ignore[attr-defined]
-INSERT_CONSENT = insert(ConsentRecord.__table__)  # type: ignore[attr-defined]
+INSERT_SCREENING = insert(table_of(ScreeningAnswer))
+INSERT_SURVEY = insert(table_of(SurveyAnswer))
+INSERT_CONSENT = insert(table_of(ConsentRecord))
 # Periodic work (`Engine.tick`, `apply_event`, `catch_up`): not the hot path, but built once all the same.
-PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+PARTICIPANTS = table_of(Participant)
 INTERVIEW = select(Interview).where(Interview.id == bindparam("id"))
 INTERVIEW_FOR_UPDATE = INTERVIEW.with_for_update()
 INTERVIEW_OWNER = (

@@ -13,7 +13,7 @@ REMOVED = "the app was removed from this workspace; not sent"
 async def stop_sending(store: Store, platform: str, workspace: str) -> int:
     """Cancel every message still waiting for a workspace that removed the app; returns how many."""
     async with store.session() as s:
-        result = await s.exec(  # type: ignore[call-overload]
+        result = await s.exec(
             update(OutboxRow)
             .where(
                 col(OutboxRow.platform) == platform,

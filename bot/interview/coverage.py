@@ -57,7 +57,8 @@ def guidance(study: Study, progress: Progress, minutes_used: float) -> Guidance:
     pace = budget.minutes / budget.max_questions
     fits = min(questions_left, int(minutes_left / pace) if minutes_left > 0 else 0)
     squeezed = fits <= len(unasked_must)
-    next_topic = (unasked_must or unasked or [None])[0]
+    remaining = unasked_must or unasked
+    next_topic = remaining[0] if remaining else None
     current = progress.current_topic
     may_probe = False
     if current is not None:
@@ -70,7 +71,7 @@ def guidance(study: Study, progress: Progress, minutes_used: float) -> Guidance:
     return Guidance(
         current_topic=current,
         may_probe=may_probe and not must_close,
-        next_topic=next_topic.id if next_topic else None,
+        next_topic=next_topic.id if next_topic is not None else None,
         must_close=must_close,
         questions_left=max(questions_left, 0),
         minutes_left=round(max(minutes_left, 0.0), 1),
@@ -103,7 +104,7 @@ def dispose(study: Study, progress: Progress, proposal: Move, allowed: Guidance)
     if move.kind is MoveKind.PROBE and p.current_topic:
         entry = p.topics.setdefault(p.current_topic, {})
         entry["followups"] = int(entry.get("followups", 0)) + 1
-        move = _with(move, topic_id=p.current_topic)
+        move = replace(move, topic_id=p.current_topic)
     elif move.kind in (MoveKind.ASK, MoveKind.TRANSITION):
         if p.current_topic and p.current_topic != move.topic_id:
             p.topics.setdefault(p.current_topic, {}).update(covered=True)
@@ -122,12 +123,8 @@ def _must_left(study: Study, progress: Progress) -> bool:
     )
 
 
-def _with(move: Move, **changes: object) -> Move:
-    return replace(move, **changes)  # type: ignore[arg-type]
-
-
 def _close(study: Study, proposal: Move) -> Move:
-    return _with(proposal, kind=MoveKind.CLOSE, text=study.plan.closing, topic_id=None)
+    return replace(proposal, kind=MoveKind.CLOSE, text=study.plan.closing, topic_id=None)
 
 
 def _advance(study: Study, proposal: Move, allowed: Guidance) -> Move:
@@ -135,4 +132,4 @@ def _advance(study: Study, proposal: Move, allowed: Guidance) -> Move:
     topic = study.topic(allowed.next_topic or "")
     if topic is None:
         return _close(study, proposal)
-    return _with(proposal, kind=MoveKind.TRANSITION, topic_id=topic.id, text=f"Thank you. {topic.question}")
+    return replace(proposal, kind=MoveKind.TRANSITION, topic_id=topic.id, text=f"Thank you. {topic.question}")

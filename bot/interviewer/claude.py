@@ -212,7 +212,7 @@ def _to_move(data: dict[str, Any], study: Study) -> Move:
     if not isinstance(text, str) or not text.strip():
         raise ClaudeUnusable("empty message")
     try:
-        kind = MoveKind(data.get("move"))
+        kind = MoveKind(str(data.get("move")))
     except ValueError:
         raise ClaudeUnusable(f"unknown move {data.get('move')!r}") from None
     topic_ids = {topic.id for topic in study.plan.topics}

@@ -149,13 +149,18 @@ async def refresh_channel_posts(engine: Engine) -> int:
     for post in posts:
         study = engine.catalog.get(post.study_id)
         directory = engine.dispatcher.senders.get(post.platform)
-        if study is None or not isinstance(directory, Directory) or post.message_id is None:
+        if (
+            study is None
+            or directory is None
+            or not isinstance(directory, Directory)
+            or post.message_id is None
+        ):
             continue
         count = await participant_count(engine, study.id)
         if count == post.shown_count:
             continue
         async with engine.store.session() as s:
-            claimed = await s.exec(  # type: ignore[call-overload]
+            claimed = await s.exec(
                 update(ChannelPost)
                 .where(col(ChannelPost.id) == post.id, col(ChannelPost.shown_count) == post.shown_count)
                 .values(shown_count=count)

@@ -143,7 +143,7 @@ async def _remind(
     """Queue the next reminder unless another scheduler just did; returns how many were queued."""
     number = inv.reminders_sent + 1
     due = send_time(study, participant.timezone, now)
-    claimed = await s.exec(  # type: ignore[call-overload]
+    claimed = await s.exec(
         update(InvitationRow)
         .where(col(InvitationRow.id) == inv.id, col(InvitationRow.reminders_sent) == number - 1)
         .values(reminders_sent=number, last_contact_at=due)
@@ -177,7 +177,7 @@ def _opens(study: Study) -> bool:
 
 async def _close(s: AsyncSession, inv: InvitationRow) -> bool:
     """Close an invitation; False if another scheduler closed it first."""
-    result = await s.exec(  # type: ignore[call-overload]
+    result = await s.exec(
         update(InvitationRow)
         .where(col(InvitationRow.id) == inv.id, col(InvitationRow.status) == "open")
         .values(status="closed")

@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+import sqlalchemy as sa
+from sqlmodel import col
 
 from bot.engine.engine import Engine
 from bot.interview.conversation import State
@@ -53,31 +54,32 @@ def _not_now(invited: Invited) -> bool:
 
 async def invitations(engine: Engine, study: Study) -> list[Invited]:
     """Every invitation of the study with its interview's outcome."""
-    async with engine.store.session() as s:
+    async with engine.store.connection() as conn:
         rows = (
-            await s.exec(
-                select(
-                    InvitationRow.wave,
-                    InvitationRow.cohort_group,
-                    Interview.id,
-                    Interview.state,
-                    Participant.unreachable,
-                    OutboxRow.status,
-                    Interview.created_at,
-                    Interview.completed_at,
+            await conn.execute(
+                sa.select(
+                    col(InvitationRow.wave),
+                    col(InvitationRow.cohort_group),
+                    col(Interview.id),
+                    col(Interview.state),
+                    col(Participant.unreachable),
+                    col(OutboxRow.status),
+                    col(Interview.created_at),
+                    col(Interview.completed_at),
                 )
                 .join(Interview, col(Interview.id) == col(InvitationRow.interview_id))
                 .join(Participant, col(Participant.id) == col(InvitationRow.participant_id))
                 .join(OutboxRow, col(OutboxRow.interview_id) == col(Interview.id))
-                .where(InvitationRow.study_id == study.id, OutboxRow.purpose == "invitation")
+                .where(col(InvitationRow.study_id) == study.id, col(OutboxRow.purpose) == "invitation")
             )
         ).all()
-        consent = dict(
+        # keyed like the rows' interview ids, which the table declares optional (unset before insert)
+        consent: dict[int | None, bool] = dict(
             (
-                await s.exec(
-                    select(ConsentRecord.interview_id, ConsentRecord.granted)
+                await conn.execute(
+                    sa.select(col(ConsentRecord.interview_id), col(ConsentRecord.granted))
                     .join(Interview)
-                    .where(Interview.study_id == study.id, ConsentRecord.kind == "participation")
+                    .where(col(Interview.study_id) == study.id, col(ConsentRecord.kind) == "participation")
                 )
             ).all()
         )

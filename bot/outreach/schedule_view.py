@@ -33,8 +33,8 @@ async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
             )
         ).all()
         for row, interview in rows:
-            wave = row.key.split(":")[2] if row.key.startswith("inv:") else "main"
-            lines.append((row.not_before, row.purpose, wave, interview.participant_code))
+            wave_id = row.key.split(":")[2] if row.key.startswith("inv:") else "main"
+            lines.append((row.not_before, row.purpose, wave_id, interview.participant_code))
         for wave in study.schedule.waves:
             invited = select(InvitationRow.participant_id).where(
                 InvitationRow.study_id == study_id, InvitationRow.wave == wave.id

@@ -6,6 +6,7 @@ each candidate instant, so a daylight-saving change moves the UTC time, never th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,7 +44,7 @@ def _inside(t: time, span: tuple[time, time], *, equal_means_all: bool) -> bool:
     return t >= start or t < end
 
 
-def allowed(instant: datetime, tz: ZoneInfo, send_window: str, quiet_hours: str, days: list[str]) -> bool:
+def allowed(instant: datetime, tz: ZoneInfo, send_window: str, quiet_hours: str, days: Sequence[str]) -> bool:
     """True if a message may be sent at `instant` (aware) to someone living in `tz`."""
     local = instant.astimezone(tz)
     t = local.time().replace(tzinfo=None)
@@ -59,7 +60,7 @@ def next_send_time(
     tz: ZoneInfo,
     send_window: str,
     quiet_hours: str,
-    days: list[str],
+    days: Sequence[str],
 ) -> datetime:
     """The first instant at or after `after` when a message may go out, in UTC.
 
@@ -90,6 +91,6 @@ def next_send_time(
     )
 
 
-def check_schedule(send_window: str, quiet_hours: str, days: list[str]) -> None:
+def check_schedule(send_window: str, quiet_hours: str, days: Sequence[str]) -> None:
     """Raise WindowNeverOpens if no instant of a week is allowed (zone-independent)."""
     next_send_time(datetime(2026, 1, 5, tzinfo=UTC), ZoneInfo("UTC"), send_window, quiet_hours, days)

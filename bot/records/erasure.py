@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.analysis.cache import invalidate
 from bot.interview.conversation import Progress, State
 from bot.messages import utcnow
-from bot.storage import Store
+from bot.storage import Store, core_connection
 from bot.storage.models import (
     AuditEntry,
     ConsentRecord,
@@ -40,6 +45,7 @@ from bot.storage.models import (
 )
 
 log = logging.getLogger(__name__)
+Database = AsyncSession | AsyncConnection  # an ORM session's transaction, or a Core connection's
 CHECKPOINT_TRIES = 20  # a reader holding the write-ahead log makes a checkpoint report busy: retry
 
 
@@ -54,14 +60,14 @@ class Erased:
         return bool(self.interview_ids)
 
 
-async def _execute(db: Any, statement: Any) -> Any:
+async def _execute(db: Database, statement: Executable) -> CursorResult[Any]:
     """Run a Core statement on an ORM session's transaction or on a Core connection."""
-    connection = await db.connection() if hasattr(db, "get_bind") else db
+    connection = await core_connection(db)
     return await connection.execute(statement)
 
 
 async def erase_interviews(
-    db: Any, interviews: Iterable[tuple[int, str, dict[str, Any]]], *, withdrawn: bool, now: datetime
+    db: Database, interviews: Iterable[Sequence[Any]], *, withdrawn: bool, now: datetime
 ) -> Erased:
     """Delete the content of each (id, participant code, progress JSON) interview; keep tombstones.
 
@@ -79,47 +85,47 @@ async def erase_interviews(
         }
         if withdrawn:
             values["state"] = State.WITHDRAWN.value
-        await _execute(db, sa.update(Interview).where(Interview.id == interview_id).values(**values))  # type: ignore[arg-type]
+        await _execute(db, sa.update(Interview).where(col(Interview.id) == interview_id).values(**values))
     ids = erased.interview_ids
     if not ids:
         return erased
     for model in (Turn, ScreeningAnswer, SurveyAnswer, ConsentRecord):
-        await _execute(db, sa.delete(model).where(model.interview_id.in_(ids)))  # type: ignore[attr-defined]
-    outbox = OutboxRow.interview_id.in_(ids)  # type: ignore[union-attr]
+        await _execute(db, sa.delete(model).where(col(model.interview_id).in_(ids)))
+    outbox = col(OutboxRow.interview_id).in_(ids)
     await _execute(
         db,
         sa.update(OutboxRow)
-        .where(outbox, OutboxRow.status.in_(["pending", "sending"]))  # type: ignore[attr-defined]
+        .where(outbox, col(OutboxRow.status).in_(["pending", "sending"]))
         .values(status="cancelled"),
     )
     await _execute(db, sa.update(OutboxRow).where(outbox).values(text="", answered_label=None, error=None))
     await _execute(
         db,
         sa.update(InboxRow)
-        .where(InboxRow.interview_id.in_(ids))  # type: ignore[union-attr]
+        .where(col(InboxRow.interview_id).in_(ids))
         .values(text="", choice=None, prompt=None),
     )
     return erased
 
 
-async def blank_inbox(db: Any, participant_key: str, *, before: datetime | None = None) -> None:
+async def blank_inbox(db: Database, participant_key: str, *, before: datetime | None = None) -> None:
     """Blank the participant's processed inbound events (from first contact on, or up to `before`).
 
     An event is a delivery record: once processed, what it said lives in the interview's own rows, so
     blanking every processed event of the participant loses nothing a study still holds. Unprocessed
     events stay, to be answered."""
-    where = [InboxRow.participant_key == participant_key, InboxRow.processed_at.is_not(None)]  # type: ignore[union-attr]
+    where = [col(InboxRow.participant_key) == participant_key, col(InboxRow.processed_at).is_not(None)]
     if before is not None:
-        where.append(InboxRow.received_at < before)  # type: ignore[arg-type]
+        where.append(col(InboxRow.received_at) < before)
     await _execute(db, sa.update(InboxRow).where(*where).values(text="", choice=None, prompt=None))
 
 
-async def withdraw(db: Any, participant_id: int, participant_key: str, study_id: str) -> Erased:
+async def withdraw(db: Database, participant_id: int, participant_key: str, study_id: str) -> Erased:
     """Withdrawal: erase every interview the participant has in `study_id`, and their inbox texts."""
     found = await _execute(
         db,
-        sa.select(Interview.id, Interview.participant_code, Interview.data).where(
-            Interview.participant_id == participant_id, Interview.study_id == study_id
+        sa.select(col(Interview.id), col(Interview.participant_code), col(Interview.data)).where(
+            col(Interview.participant_id) == participant_id, col(Interview.study_id) == study_id
         ),
     )
     erased = await erase_interviews(db, list(found.all()), withdrawn=True, now=utcnow())

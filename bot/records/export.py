@@ -25,7 +25,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.records.formats import WRITERS, Columns, Record, write_csv, write_qdpx
 from bot.records.redact import preload, redact
 from bot.storage import Store
-from bot.storage.models import ConsentRecord, Interview, Participant, ScreeningAnswer, SurveyAnswer, Turn
+from bot.storage.models import (
+    ConsentRecord,
+    Interview,
+    Participant,
+    ScreeningAnswer,
+    SurveyAnswer,
+    Turn,
+    table_of,
+)
 
 FORMATS = ("jsonl", "csv", "markdown", "qdpx")
 SUFFIX = {"jsonl": "jsonl", "csv": "csv", "markdown": "zip", "qdpx": "qdpx"}
@@ -202,7 +210,7 @@ TURN_FIELDS = (
     "cache_read_tokens",
     "cache_write_tokens",
 )
-TURN_COLUMNS = [Turn.__table__.c.interview_id] + [Turn.__table__.c[name] for name in TURN_FIELDS]  # type: ignore[attr-defined]
+TURN_COLUMNS = [table_of(Turn).c.interview_id] + [table_of(Turn).c[name] for name in TURN_FIELDS]
 
 
 def _turn(row: Any, clean: Callable[[str], str]) -> dict[str, Any]:

@@ -179,7 +179,7 @@ async def import_csv(store: Store, path: Path, target: Target, duplicates: str =
 
 async def _recode(s: AsyncSession, participant: Participant, target: Target) -> None:
     """Interviews imported before ids were pseudonymised carry the raw id as their code: replace it."""
-    await s.exec(  # type: ignore[call-overload]
+    await s.exec(
         update(Interview)
         .where(
             col(Interview.participant_id) == participant.id,
@@ -200,7 +200,7 @@ async def _store(store: Store, rows: list[DatasetRow], target: Target, report: I
                     select(Participant).where(
                         Participant.platform == PLATFORM,
                         Participant.workspace == study_id,
-                        Participant.user_id.in_([r.transcript_id for r in rows]),  # type: ignore[attr-defined]
+                        col(Participant.user_id).in_([r.transcript_id for r in rows]),
                     )
                 )
             ).all()

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from bot.messages import Address, utcnow
 from bot.records.erasure import Erased, after_erasure, blank_inbox, erase_interviews, withdraw
@@ -41,18 +42,18 @@ async def purge(
             rows = (
                 await conn.execute(
                     sa.select(
-                        Interview.id,
-                        Interview.participant_code,
-                        Interview.data,
-                        Participant.platform,
-                        Participant.workspace,
-                        Participant.user_id,
+                        col(Interview.id),
+                        col(Interview.participant_code),
+                        col(Interview.data),
+                        col(Participant.platform),
+                        col(Participant.workspace),
+                        col(Participant.user_id),
                     )
-                    .join(Participant, Participant.id == Interview.participant_id)  # type: ignore[arg-type]
+                    .join(Participant, col(Participant.id) == col(Interview.participant_id))
                     .where(
-                        Interview.study_id == study_id,
-                        Interview.updated_at < before,  # type: ignore[arg-type]
-                        Interview.erased_at.is_(None),  # type: ignore[union-attr]
+                        col(Interview.study_id) == study_id,
+                        col(Interview.updated_at) < before,
+                        col(Interview.erased_at).is_(None),
                     )
                     .limit(BATCH)
                 )
@@ -86,10 +87,10 @@ async def finish_withdrawals(store: Store, cache_dir: Path | None) -> int:
     async with store.connection() as conn:
         pending = (
             await conn.execute(
-                sa.select(Interview.participant_id, Interview.study_id, Participant.platform)
-                .add_columns(Participant.workspace, Participant.user_id)
-                .join(Participant, Participant.id == Interview.participant_id)  # type: ignore[arg-type]
-                .where(Interview.state == "withdrawn", Interview.erased_at.is_(None))  # type: ignore[union-attr]
+                sa.select(col(Interview.participant_id), col(Interview.study_id), col(Participant.platform))
+                .add_columns(col(Participant.workspace), col(Participant.user_id))
+                .join(Participant, col(Participant.id) == col(Interview.participant_id))
+                .where(col(Interview.state) == "withdrawn", col(Interview.erased_at).is_(None))
                 .distinct()
             )
         ).all()
@@ -109,9 +110,9 @@ async def count_due(store: Store, study_id: str, before: datetime) -> int:
             sa.select(sa.func.count())
             .select_from(Interview)
             .where(
-                Interview.study_id == study_id,
-                Interview.updated_at < before,  # type: ignore[arg-type]
-                Interview.erased_at.is_(None),  # type: ignore[union-attr]
+                col(Interview.study_id) == study_id,
+                col(Interview.updated_at) < before,
+                col(Interview.erased_at).is_(None),
             )
         )
         return int(found.scalar_one())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, Text, UniqueConstraint, inspect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -276,3 +276,11 @@ class ClaudeIncident(SQLModel, table=True):
     # an alert was due but the study has no researcher on the participant's platform (e.g. the console)
     unalerted: bool = False
     created_at: datetime = _ts()
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a model, for the prebuilt statements that skip the ORM. SQLModel sets
+    `__table__` when it builds the class but does not declare it, so a type checker cannot see it."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table), f"{model.__name__} is not a table model"
+    return table

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from filelock import FileLock, Timeout
 from sqlalchemy import event, make_url, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.sql.expression import Executable
@@ -22,6 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.storage import sqlite_inline
 
 log = logging.getLogger(__name__)
+# A Core row with any columns: read on the hot paths where building ORM objects would cost too much.
+CoreRow = Row[*tuple[Any, ...]]
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x696E7476  # PostgreSQL advisory lock id for migrations ("intv")
 MIGRATION_WAIT_SECONDS = 120.0

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from bot.errors import StudyError
 from bot.messages import utcnow
 from bot.storage import Store
-from bot.storage.models import StudyVersion
+from bot.storage.models import StudyVersion, table_of
 from bot.studies.study import Study, find_studies, load_study, parse_study
 
 
@@ -33,7 +33,9 @@ class Catalog:
 
     @classmethod
     def from_paths(cls, paths: list[Path]) -> Catalog:
-        loaded, problems, seen = [], [], {}
+        loaded: list[tuple[Study, str]] = []
+        problems: list[str] = []
+        seen: dict[str, Path] = {}
         for path in paths:
             try:
                 study = load_study(path)
@@ -100,7 +102,7 @@ class Catalog:
 
 def _insert_ignoring_duplicates(store: Store) -> Any:
     dialect = postgresql if store.is_postgres else sqlite
-    return dialect.insert(StudyVersion.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    return dialect.insert(table_of(StudyVersion)).on_conflict_do_nothing()
 
 
 async def _register_version(store: Store, study: Study, path: str) -> int:
@@ -126,7 +128,7 @@ async def _register_version(store: Store, study: Study, path: str) -> int:
                 "source_path": path,
                 "created_at": utcnow(),
             }
-            await s.exec(_insert_ignoring_duplicates(store).values(**values))  # type: ignore[call-overload]
+            await s.exec(_insert_ignoring_duplicates(store).values(**values))
             found = (await s.exec(mine)).first()
             if found is not None:
                 return found

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from bot.errors import StudyError
 from bot.text_files import NotText, read_text
@@ -37,7 +38,7 @@ _ACCESS = re.compile(r"^(slack|discord|console):[^\s:]+$")
 def parse_duration(text: str) -> timedelta:
     """'90m', '36h', '2d', '1w' -> timedelta; at most MAX_DURATION (anything longer is a mistake, and
     adding it to a date could overflow)."""
-    match = _DURATION.match(text) if isinstance(text, str) and len(text) <= 32 else None
+    match = _DURATION.match(text) if len(text) <= 32 else None
     if not match:
         raise ValueError(f"{text!r:.40} is not a duration; write a number and a unit, e.g. 90m, 36h, 2d, 1w")
     n, unit = int(match[1]), match[2]
@@ -261,7 +262,7 @@ _short = reprlib.Repr()  # attributes, not keyword arguments: those need Python 
 _short.maxlevel, _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict = 2, 60, 60, 4, 4
 
 
-def _explain(error: dict[str, Any]) -> str:
+def _explain(error: ErrorDetails) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
         return "is required; add it (studies/README.md describes every field)"

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from english_words import get_english_words_set
 
@@ -69,7 +70,8 @@ def index_path(directory: Path) -> Path:
     return directory / f"gazetteer-{stamp}.tsv.gz"
 
 
-def _ranks(table: dict) -> dict[str, tuple[int, int]]:  # type: ignore[type-arg]
+def _ranks(table: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """names-dataset's {name: {"rank": {country: rank}, ...}} as (best rank, countries in the top 100)."""
     out = {}
     for name, info in table.items():
         ranks = [r for r in ((info or {}).get("rank") or {}).values() if r]
@@ -89,8 +91,8 @@ def build(path: Path) -> None:
     del dataset
     words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
     countries: set[str] = set()
-    for country in pycountry.countries:
-        countries.update(getattr(country, key, "") for key in ("name", "common_name", "official_name"))
+    for record in pycountry.countries:
+        countries.update(getattr(record, key, "") for key in ("name", "common_name", "official_name"))
     places = {s.name for s in pycountry.subdivisions} - countries
     # regions named alone in English-language interviews ("Maine", "Ontario"); elsewhere many regions
     # share a person's name (Magdalena, Ngozi), so only these count as a place on their own

@@ -38,5 +38,5 @@ class PlanningClaude:
         reply = Reply(tool["name"], tool.get("description", ""), tool["input_schema"])
         how = reply_instruction(spec_for(self.model), reply)
         blocks = [{"type": "text", "text": f"{system}\n\n{how}"}]
-        answer = await self._claude.ask(use, reply, system=blocks, messages=messages)
+        answer = await self._claude.ask(use, reply, system=blocks, messages=messages, check=lambda data: data)
         return answer.value

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from bot.studies.planning.claude import CRITIQUE
+from bot.studies.planning.claude import CRITIQUE, PlanningClaude
 from bot.studies.planning.words import content_stems, tokens
 from bot.studies.study import Study, Topic
 
@@ -223,8 +223,8 @@ real problems, each with where it is (a study-file path such as plan.topics[2].q
 and a concrete rewrite. Report nothing if the plan is sound."""
 
 
-async def critique(study: Study, claude: object) -> list[Finding]:
-    """Claude's review of the plan (`claude` is a `PlanningClaude`); findings marked source='claude'."""
+async def critique(study: Study, claude: PlanningClaude) -> list[Finding]:
+    """Claude's review of the plan; findings marked source='claude'."""
     tool = {
         "name": CRITIQUE_TOOL,
         "description": "Record the problems found in the plan (an empty list if none).",
@@ -250,10 +250,11 @@ async def critique(study: Study, claude: object) -> list[Finding]:
     content = yaml.safe_dump(
         study.model_dump(mode="json", exclude={"researchers", "organizers"}), sort_keys=False, width=100
     )
-    data = await claude.call_tool(  # type: ignore[attr-defined]
+    data = await claude.call_tool(
         CRITIQUE_SYSTEM, [{"role": "user", "content": f"The study file:\n\n{content}"}], tool, use=CRITIQUE
     )
-    found = data.get("findings") if isinstance(data.get("findings"), list) else []
+    found = data.get("findings")
+    found = found if isinstance(found, list) else []
     return [
         Finding(str(f.get("where", "")), str(f.get("problem", "")), str(f.get("suggestion", "")), "claude")
         for f in found
