@@ -29,9 +29,9 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.analysis.cache import invalidate
 from bot.interview.conversation import Progress, State
 from bot.messages import utcnow
+from bot.records.derived import invalidate
 from bot.storage import Store, core_connection
 from bot.storage.models import (
     AuditEntry,
