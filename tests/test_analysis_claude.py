@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.analysis.claude_cost import price
-from bot.analysis.claude_mode import toolkit
-from bot.analysis.claude_replies import verbatim
+from bot.analysis.claude.cost import price
+from bot.analysis.claude.replies import verbatim
+from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Code, Doc, Segment, Theme
 from bot.errors import AnalysisUnavailable
 from bot.settings import Settings

@@ -16,7 +16,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from bot.analysis.claude_mode import toolkit
+from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Code, Doc, Segment, Theme
 from bot.claude.models import current_models
 from bot.interviewer.claude import ClaudeInterviewer

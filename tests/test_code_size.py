@@ -18,7 +18,7 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 # The analysis package (and its command and evaluation script) is split next, in its own change;
 # until then it is measured by nothing here. Remove these entries when it is.
-NOT_YET = ("bot/analysis/", "bot/cli_analysis.py", "bench/analysis_bench.py", "eval/")
+NOT_YET = ("bot/analysis/", "bot/cli/analysis.py", "bench/analysis_bench.py", "eval/")
 GENERATED = ("bot/storage/migrations/",)  # Alembic revisions: written once, never edited
 
 

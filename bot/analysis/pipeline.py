@@ -1,7 +1,7 @@
 """The analysis pipeline: embed, themes, names, coding, prevalence, quotes, emotions, roles, survey.
 
 The same steps run in both modes; the judgement stages come from a `Toolkit` (offline here, Claude in
-`bot.analysis.claude_mode`). Each expensive stage's result is kept as JSON in the cache directory under a
+`bot.analysis.claude.toolkit`). Each expensive stage's result is kept as JSON in the cache directory under a
 key that hashes everything it depends on (the corpus, the vector model, the mode, and for coding the
 codebook and gold labels), and every vector is kept by `CachedEmbedder`. So an interrupted run resumes
 where it stopped, and a re-run with a new codebook recomputes only coding and what follows it.

@@ -2,7 +2,7 @@
 
 The pipeline (`bot.analysis.pipeline`) runs the same steps in both modes and asks one of these for the
 parts that need judgement. Offline implementations live in the stage modules (`themes`, `coding`,
-`emotions`, `roles`); the Claude ones in `bot.analysis.claude_mode`.
+`emotions`, `roles`); the Claude ones in `bot.analysis.claude.toolkit`.
 """
 
 from __future__ import annotations

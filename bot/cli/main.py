@@ -302,7 +302,7 @@ from bot.cli.validate import register as _register_validate  # noqa: E402  (vali
 
 _register_validate(app)
 
-from bot.cli_analysis import register as _register_analysis  # noqa: E402  (analyze, codebook draft)
+from bot.cli.analysis import register as _register_analysis  # noqa: E402  (analyze, codebook draft)
 
 _register_analysis(app)
 

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.analysis import claude_prompts as prompts
-from bot.analysis.claude_runner import InvalidReply
+from bot.analysis.claude import prompts
+from bot.analysis.claude.runner import InvalidReply
 from bot.analysis.model import Code, CodeAssignment, Doc, EmotionScore, Segment
 from bot.analysis.stages import Role
 from bot.claude.errors import ClaudeUnusable

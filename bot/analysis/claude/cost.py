@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 
-from bot.analysis import claude_prompts as prompts
+from bot.analysis.claude import prompts
 from bot.analysis.model import Code, Doc
 from bot.analysis.stages import Estimate
 from bot.claude.models import spec_for

@@ -84,7 +84,7 @@ def _toolkit(mode: str, settings: Settings, embedder):  # type: ignore[no-untype
 
     if mode == "offline":
         return offline_toolkit(embedder)
-    from bot.analysis.claude_mode import toolkit
+    from bot.analysis.claude.toolkit import toolkit
 
     return toolkit(settings)
 

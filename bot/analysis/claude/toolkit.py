@@ -7,8 +7,8 @@ first pays, the other reads the result). Studies with at least `ANALYSIS_BATCH_T
 the per-interview requests through the Message Batches API at half price; theme naming always goes as
 individual requests because the pipeline waits for it.
 
-How replies are checked (verbatim evidence, scores) is in `bot.analysis.claude_replies`; what a run
-will cost in `bot.analysis.claude_cost`.
+How replies are checked (verbatim evidence, scores) is in `bot.analysis.claude.replies`; what a run
+will cost in `bot.analysis.claude.cost`.
 
 Interviews whose request failed (after the SDK's own retries, one more try for an unusable reply, and
 up to three batches) are left out of that stage's results and listed in the part's `notes`; nothing is
@@ -26,10 +26,8 @@ from typing import Any
 
 import anthropic
 
-from bot.analysis import claude_cost as cost
-from bot.analysis import claude_prompts as prompts
-from bot.analysis import claude_replies as replies
-from bot.analysis.claude_runner import Failure, Job, Runner
+from bot.analysis.claude import cost, prompts, replies
+from bot.analysis.claude.runner import Failure, Job, Runner
 from bot.analysis.model import Code, CodeAssignment, Doc, EmotionScore, Segment, Theme
 from bot.analysis.stages import Estimate, Role, Toolkit
 from bot.claude.cache import estimate_tokens, mark
@@ -188,7 +186,7 @@ class ClaudeCoder:
         self._total = 0
 
     def estimate(self, docs: list[Doc], codebook: list[Code]) -> Estimate:
-        """The cost of the whole Claude analysis of `docs`, not coding alone (see `claude_cost`)."""
+        """The cost of the whole Claude analysis of `docs`, not coding alone (see `cost`)."""
         return cost.estimate(docs, codebook, self._analyst.model, self._analyst.batched(docs))
 
     async def code(self, docs: list[Doc], codebook: list[Code]) -> list[CodeAssignment]:
