@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.agreement import agreement
-from bot.analysis.document import Heading, Quotes
+from bot.analysis.document import Chart, Heading, Paragraph, Quotes, Table
+from bot.analysis.gold_size import gold_need, more_gold
 from bot.analysis.labels import read_coded
 from bot.analysis.model import (
     Analysis,
@@ -34,9 +35,9 @@ HOSTILE = (
 )
 SECTIONS = [
     "Overview",
+    "Code shares",
     "Themes",
     "Codebook",
-    "Prevalence",
     "Quotes",
     "Emotion profile (exploratory)",
     "Role of AI: augmentation vs automation",
@@ -46,6 +47,10 @@ SECTIONS = [
 ]
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "source", "area", "base", "embed"}
 SVG_EMPTY = {"line", "circle", "rect", "path"}
+
+
+# model labels on the 70 interviews without gold; model and gold labels on 30 hand-coded interviews
+TRUST_GOLD = ([1] * 55 + [0] * 15, [1] * 20 + [0] * 10, [1] * 17 + [0] * 3 + [1] * 2 + [0] * 8)
 
 
 def _quote(interview: str, text: str, **about: str) -> Quote:
@@ -76,7 +81,8 @@ def _analysis() -> Analysis:
             100,
             79,
             wilson(79, 100),
-            corrected=ppi_share([1] * 79 + [0] * 21, [1, 0, 1], [1, 0, 0]),
+            corrected=ppi_share(*TRUST_GOLD),
+            gold_need=gold_need(*TRUST_GOLD),
         ),
         Prevalence("trust", "teacher", 60, 48, wilson(48, 60)),
         Prevalence("trust", "nurse", 40, 31, wilson(31, 40)),
@@ -213,7 +219,7 @@ def test_html_report_has_an_svg_for_every_chart(report: tuple[Analysis, Path, li
     html = (out / "nested" / "report.html").read_text(encoding="utf-8")
     page = _parsed(out / "nested" / "report.html")
     charts = [(s.id, b) for s in sections(analysis) for b in s.blocks if type(b).__name__ == "Chart"]
-    # themes, prevalence (share and bias-corrected), emotions, roles, and one per survey item
+    # themes, code shares (corrected and uncorrected), emotions, roles, and one per survey item
     assert sorted({sid for sid, _ in charts}) == ["emotions", "prevalence", "roles", "survey", "themes"]
     assert len(charts) == 1 + 2 + 1 + 1 + 2
     assert page.tags["svg"] == page.tags["figure"] == len(charts)
@@ -241,11 +247,10 @@ def test_html_report_is_self_contained_and_escapes_participant_text(
 def test_html_report_writes_intervals_and_suppressed_cells(report: tuple[Analysis, Path, list[Path]]) -> None:
     _, out, _ = report
     text = "".join(_parsed(out / "nested" / "report.html").text)
-    assert "79% (95% CI 70-86%)" in text
+    assert "79% (95% CI 70-86%)" in text and "75% (95% CI 58-93%)" in text
     assert "suppressed (n < 10)" in text
     assert "Exploratory: offline ratings" in text
     assert "Kruskal-Wallis" in text and "top box (>= 5)" in text
-    assert "corrected with the hand-coded subset; as coded 79% (95% CI 70-86%)" in text
 
 
 def test_quotes_are_grouped_under_their_code_and_top_level_theme(
@@ -271,6 +276,7 @@ def test_markdown_report_has_the_same_sections_and_inert_text(
     md = (out / "nested" / "report.md").read_text(encoding="utf-8")
     assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == SECTIONS
     assert "79% (95% CI 70-86%)" in md and "suppressed (n < 10)" in md
+    assert "Warning" not in md  # the shares are corrected: no banner
     assert re.search(r"(?<!\\)<(script|img)", md) is None  # every tag opener is escaped
     assert re.search(r"(?<!\\)\]\(https://evil", md) is None  # so is the link
     assert "\\<script>alert('x')\\</script>" in md
@@ -312,7 +318,14 @@ def test_every_table_is_written_and_readable(report: tuple[Analysis, Path, list[
     coded = read_coded(folder / "codes.csv")
     assert coded["p005"] == {"trust": False, "stigma": False} and coded["p003"]["stigma"] is True
     prevalence = {(r["code"], r["group"]): r for r in _rows(folder / "prevalence.csv")}
-    assert prevalence["trust", "all"]["share"] == "0.7900" and prevalence["trust", "all"]["corrected"]
+    trust = prevalence["trust", "all"]
+    assert trust["share"] == "0.7900" and trust["corrected"] == "0.7524"
+    assert (trust["gold_n"], trust["more_gold_for_10_points"], trust["more_gold_for_5_points"]) == (
+        "30",
+        "70",
+        "unreachable",
+    )
+    assert prevalence["stigma", "all"]["gold_n"] == ""
     pilot = prevalence["trust", "pilot"]
     assert (pilot["n"], pilot["k"], pilot["share"], pilot["suppressed"]) == ("4", "", "", "1")
     quotes = _rows(folder / "quotes.csv")
@@ -337,12 +350,134 @@ def test_an_empty_analysis_still_writes_a_whole_report(tmp_path: Path) -> None:
     paths = write_report(Analysis("empty", "claude", 0, 0, None), tmp_path)
     assert "agreement.csv" not in {p.name for p in paths}
     page = _parsed(tmp_path / "report.html")
-    assert page.errors == [] and page.h2 == [s for s in SECTIONS[:8] if "Emotion" not in s][:5] + [
+    assert page.errors == [] and page.h2 == SECTIONS[:5] + [
         "Emotion profile",
         "Role of AI: augmentation vs automation",
         "Survey",
     ]
     text = "".join(page.text)
     assert "No themes were found." in text and "interviewer codebook draft" in text
+    assert "No interviews were coded." in text and 'class="banner"' not in html_of(tmp_path)
     assert "exploratory" not in text.lower().replace("emotions: claude", "")
     assert _rows(tmp_path / "codes.csv") == []
+
+
+def html_of(folder: Path) -> str:
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def _blocks(analysis: Analysis) -> list[object]:
+    return [b for s in sections(analysis) for b in s.blocks]
+
+
+def test_with_gold_the_corrected_share_comes_first_with_each_definition_beside_it(
+    report: tuple[Analysis, Path, list[Path]],
+) -> None:
+    analysis, _, _ = report
+    blocks = _blocks(analysis)
+    first_chart = next(b for b in blocks if isinstance(b, Chart))
+    first_table = next(b for b in blocks if isinstance(b, Table))
+    assert "Corrected share of interviews with each code" in first_chart.svg
+    assert "Doubts about accuracy." in first_chart.svg  # the definition is the code's tooltip
+    assert first_table.header[:4] == [
+        "code",
+        "definition",
+        "corrected share (95% CI)",
+        "uncorrected machine coding (95% CI)",
+    ]
+    trust, stigma = first_table.rows
+    assert trust[:4] == [
+        "<b>Trust</b> & reliability",
+        "Doubts about accuracy.",
+        "75% (95% CI 58-93%)",
+        "79% (95% CI 70-86%)",
+    ]
+    assert stigma[1:3] == ["Hiding AI use from colleagues.", "not corrected (too few hand-coded)"]
+    charts_ = [b for b in blocks if isinstance(b, Chart)]
+    uncorrected = next(c for c in charts_ if "uncorrected machine coding, not corrected" in c.svg)
+    assert charts_.index(uncorrected) > 0
+
+
+def test_the_report_says_how_many_more_hand_coded_interviews_narrow_each_interval(
+    report: tuple[Analysis, Path, list[Path]],
+) -> None:
+    analysis, out, _ = report
+    table = next(b for b in _blocks(analysis) if isinstance(b, Table))
+    assert table.header[4:] == ["hand-coded", "more for +/-10", "more for +/-5"]
+    assert table.rows[0][4:] == ["30", "70 (all remaining)", "out of reach"]
+    assert table.rows[1][4:] == ["", "", ""]  # stigma has no corrected share to plan for
+    text = "".join(_parsed(out / "nested" / "report.html").text)
+    assert "drawn at random and hand-coded" in text
+
+
+def test_without_gold_a_banner_says_the_shares_are_uncorrected_and_how_to_hand_code(tmp_path: Path) -> None:
+    analysis = _analysis()
+    analysis.agreement, analysis.classifier_accuracy = [], {}
+    for p in analysis.prevalence:
+        p.corrected = p.gold_need = None
+    write_report(analysis, tmp_path)
+    html = html_of(tmp_path)
+    assert html.index('class="banner"') < html.index("<nav>")  # above the contents
+    banner = html.split('class="banner" role="alert">')[1].split("</p>")[0]
+    assert "uncorrected machine coding" in banner and "interviewer codebook label" in banner
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert md.splitlines()[2].startswith("> **Warning:** The code shares in this report are uncorrected")
+    table = next(b for b in _blocks(analysis) if isinstance(b, Table))
+    assert table.header == [
+        "code",
+        "definition",
+        "share, uncorrected machine coding (95% CI)",
+        "coded present",
+        "n",
+    ]
+    assert table.rows[0][:3] == [
+        "<b>Trust</b> & reliability",
+        "Doubts about accuracy.",
+        "79% (95% CI 70-86%)",
+    ]
+    assert "Corrected share" not in html
+
+
+def test_theme_shares_are_labelled_as_interviews_with_an_answer_in_the_theme(
+    report: tuple[Analysis, Path, list[Path]],
+) -> None:
+    analysis, _, _ = report
+    [section] = [s for s in sections(analysis) if s.id == "themes"]
+    headings = [b.text for b in section.blocks if isinstance(b, Heading)]
+    assert headings[0] == (
+        "Checking <answers>: 67% of interviews with an answer in this theme (70 interviews, 140 answers)"
+    )
+    chart = next(b for b in section.blocks if isinstance(b, Chart))
+    assert "Share of interviews with an answer in this theme" in chart.svg
+    intro = next(b for b in section.blocks if isinstance(b, Paragraph))
+    assert "not how many participants hold a view" in intro.text
+    assert "prevalence" not in " ".join(b.text for b in section.blocks if isinstance(b, Paragraph | Heading))
+
+
+def test_more_gold_at_zero_reproduces_the_corrected_interval_width() -> None:
+    """The planning formula is the variance ppi_share uses, so m = 0 gives today's half-width."""
+    rest, model, gold = [1] * 300 + [0] * 670, [1] * 12 + [0] * 18, [1] * 10 + [0] * 2 + [1] * 3 + [0] * 15
+    interval = ppi_share(rest, model, gold)
+    half = (interval.high - interval.low) / 2
+    assert more_gold(rest, model, gold, half + 1e-9) == 0
+    assert more_gold(rest, model, gold, half - 1e-3) > 0
+
+
+def test_more_gold_follows_the_rectifier_term_for_a_large_corpus() -> None:
+    """With the model term small, n + m is about s_r^2 / ((t / z)^2 - s_f^2 / N)."""
+    rest = [1] * 30000 + [0] * 70000
+    model, gold = [1] * 12 + [0] * 28, [1] * 9 + [0] * 3 + [1] * 5 + [0] * 23  # 8 of 40 disagree
+    var_r = 8 / 40 - (2 / 40) ** 2  # population variance of -1/0/+1 ...
+    var_r *= 40 / 39  # ... made the sample variance
+    var_f = 0.3 * 0.7 * 100000 / 99999
+    for target in (0.10, 0.05):
+        expected = var_r / ((target / 1.959963984540054) ** 2 - var_f / 100000) - 40
+        assert abs(more_gold(rest, model, gold, target) - expected) <= 1.5
+    need = gold_need(rest, model, gold)
+    assert need.gold == 40 and 0 < need.for_10 < need.for_5
+
+
+def test_more_gold_is_never_zero_from_a_small_sample_without_disagreement() -> None:
+    """Five gold interviews that all agree do not prove the coding error-free."""
+    need = gold_need([1] * 500 + [0] * 500, [1, 0, 1, 0, 1], [1, 0, 1, 0, 1])
+    assert need.for_10 and need.for_10 > 0 and need.for_5 and need.for_5 > need.for_10

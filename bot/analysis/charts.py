@@ -6,7 +6,7 @@ with the interval as a line) and 100% stacked bars (a distribution per row). Eve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -53,16 +53,17 @@ def _label(x: float, y: float, text: str, anchor: str = "end", size: int = 12) -
     )
 
 
-def _row_label(y: float, text: str) -> str:
-    """A row's name right-aligned before the plot, on two lines when it is long."""
+def _row_label(y: float, text: str, note: str = "") -> str:
+    """A row's name right-aligned before the plot, on two lines when it is long; `note` adds to its tooltip."""
+    x = LABEL_WIDTH - 6
+    tip = f"<title>{escape(text + (': ' + note if note else ''))}</title>"
     if len(text) <= MAX_LABEL:
-        return _label(LABEL_WIDTH - 6, y + 4, text)
+        return f'<text x="{x}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{tip}{escape(text)}</text>'
     cut = text.rfind(" ", 0, MAX_LABEL + 1)
     cut = cut if cut > 0 else MAX_LABEL
     first, rest = text[:cut], text[cut:].strip()
-    x = LABEL_WIDTH - 6
     return (
-        f'<text x="{x}" y="{y - 2:.1f}" text-anchor="end" font-size="11"><title>{escape(text)}</title>'
+        f'<text x="{x}" y="{y - 2:.1f}" text-anchor="end" font-size="11">{tip}'
         f'<tspan x="{x}">{escape(first)}</tspan><tspan x="{x}" dy="12">{escape(_short(rest))}</tspan></text>'
     )
 
@@ -125,8 +126,12 @@ def dot_interval(
     high: float = 1.0,
     ticks: Sequence[float] = (0, 0.25, 0.5, 0.75, 1.0),
     fmt: Callable[[float], str] = lambda v: f"{v * 100:.0f}%",
+    notes: Mapping[str, str] | None = None,
 ) -> str:
-    """Rows of estimates with interval lines; groups are offset within a row and coloured."""
+    """Rows of estimates with interval lines; groups are offset within a row and coloured.
+
+    `notes` maps a row to a longer text (a code's definition) shown as the row label's tooltip.
+    """
     rows = list(dict.fromkeys(d.row for d in dots))
     series = list(dict.fromkeys(d.series for d in dots))
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(series))]
@@ -137,7 +142,7 @@ def dot_interval(
     out += _axis(plot_bottom, low, high, ticks, fmt)
     for r, row in enumerate(rows):
         top = TOP + r * band
-        out.append(_row_label(top + band / 2, row))
+        out.append(_row_label(top + band / 2, row, (notes or {}).get(row, "")))
         for d in (d for d in dots if d.row == row):
             s = series.index(d.series)
             y = top + (band - 8 * (len(series) - 1)) / 2 + 8 * s

@@ -67,20 +67,25 @@ th{background:#f5f5f7}td.num,th.num{text-align:right;white-space:nowrap}
 blockquote{margin:.6rem 0;padding:.4rem .9rem;border-left:4px solid #0072B2;background:#f7fafc}
 blockquote cite{display:block;color:#666;font-size:.85rem;font-style:normal;margin-top:.2rem}
 .note{background:#fff8e5;border:1px solid #f0d68a;padding:.5rem .8rem;border-radius:4px}
+.banner{background:#fdecea;border:2px solid #D55E00;padding:.7rem 1rem;border-radius:4px;font-weight:600}
 figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.85rem}
 svg.chart{max-width:100%;height:auto}
 """
 
 
-def html(title: str, sections: list[Section]) -> str:
-    """One HTML file with inline CSS and inline SVG: no script, no external resource."""
+def html(title: str, sections: list[Section], banner: str | None = None) -> str:
+    """One HTML file with inline CSS and inline SVG: no script, no external resource.
+
+    A `banner` is a warning shown under the title, before the contents.
+    """
     toc = "".join(f'<li><a href="#{s.id}">{escape(s.title)}</a></li>' for s in sections)
     body = "\n".join(_html_section(s) for s in sections)
+    warning = f'<p class="banner" role="alert">{escape(banner)}</p>\n' if banner else ""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{escape(title)}</h1>\n<nav><ol>{toc}</ol></nav>\n{body}\n</body>\n</html>\n"
+        f"<h1>{escape(title)}</h1>\n{warning}<nav><ol>{toc}</ol></nav>\n{body}\n</body>\n</html>\n"
     )
 
 
@@ -136,9 +141,11 @@ def md_text(text: str, line_start: bool = True) -> str:
     return line[: match.end()] + "\\" + line[match.end() :] if match.group(1)[0].isdigit() else "\\" + line
 
 
-def markdown(title: str, sections: list[Section]) -> str:
+def markdown(title: str, sections: list[Section], banner: str | None = None) -> str:
     """The same document as Markdown; charts become a pointer to the HTML report."""
     out = [f"# {md_text(title)}", ""]
+    if banner:
+        out += [f"> **Warning:** {md_text(banner)}", ""]
     for section in sections:
         out += [f"## {md_text(section.title)}", ""]
         for block in section.blocks:

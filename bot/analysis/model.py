@@ -82,6 +82,15 @@ class Interval:
 
 
 @dataclass
+class GoldNeed:
+    """How many more hand-coded interviews would narrow a corrected share's interval to a given width."""
+
+    gold: int  # hand-coded interviews behind the correction now
+    for_10: int | None  # more for a half-width of 10 points: 0 when already there, None when out of reach
+    for_5: int | None  # the same for 5 points
+
+
+@dataclass
 class Prevalence:
     code: str
     group: str  # group value, or "all"
@@ -90,6 +99,7 @@ class Prevalence:
     share: Interval | None  # None when suppressed (n below the minimum cell size)
     corrected: Interval | None = None  # bias-corrected with the gold subset (prediction-powered inference)
     suppressed: bool = False
+    gold_need: GoldNeed | None = None  # set with `corrected`
 
 
 @dataclass

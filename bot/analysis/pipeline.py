@@ -20,6 +20,7 @@ import numpy as np
 from bot.analysis import coding, quotes, themes
 from bot.analysis.cache import StageCache, digest
 from bot.analysis.embed import Embedder
+from bot.analysis.gold_size import gold_need
 from bot.analysis.model import (
     Analysis,
     Code,
@@ -356,7 +357,9 @@ def prevalence(
                 continue
             cell = Prevalence(code.id, group, n, k, wilson(k, n))
             if gold:
-                cell.corrected = _corrected(code.id, members, present, coded.model_on_gold, gold)
+                cell.corrected, cell.gold_need = _corrected(
+                    code.id, members, present, coded.model_on_gold, gold
+                )
             out.append(cell)
     return out
 
@@ -366,9 +369,10 @@ def _corrected(
 ) -> Any:
     labelled = [m for m in members if code in gold.get(m, {}) and code in model_on_gold.get(m, {})]
     if len(labelled) < GOLD_MIN:
-        return None
+        return None, None
     rest = [present.get((m, code), False) for m in members if m not in set(labelled)]
-    return ppi_share(rest, [model_on_gold[m][code] for m in labelled], [gold[m][code] for m in labelled])
+    model, truth = [model_on_gold[m][code] for m in labelled], [gold[m][code] for m in labelled]
+    return ppi_share(rest, model, truth), gold_need(rest, model, truth)
 
 
 # ---- quotes, emotions, roles ---------------------------------------------------------------------------

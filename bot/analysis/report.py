@@ -11,12 +11,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.analysis import charts, document
+from bot.analysis import charts, document, report_shares
 from bot.analysis.agreement import summary as agreement_summary
 from bot.analysis.charts import Bar, Dot
 from bot.analysis.display import number, percent, points, share, suppressed
 from bot.analysis.document import Block, Bullets, Chart, Heading, Paragraph, Quotes, Section, Table
-from bot.analysis.model import Analysis, Interval, Prevalence, Quote, SurveyItemStats, Theme
+from bot.analysis.model import Analysis, Interval, Quote, SurveyItemStats, Theme
 from bot.analysis.tables import write_tables
 
 MAX_SERIES = 7  # groups drawn in one chart ("all" and the largest others); tables list every group
@@ -40,9 +40,13 @@ METHOD = {
     ],
 }
 STATISTICS = [
-    "Shares are of participants (not of answers), with Wilson 95% confidence intervals.",
-    "With a hand-coded gold subset, prevalence is also corrected for coding errors by prediction-powered "
-    "inference; its interval includes the uncertainty of that correction.",
+    "Code shares are of interviews (not of answers), with Wilson 95% confidence intervals; without a "
+    "hand-coded sample they are uncorrected machine coding.",
+    "With a hand-coded random sample, each code's share is corrected for coding errors by prediction-powered "
+    "inference; its interval includes the uncertainty of that correction, and the report estimates how many "
+    "more hand-coded interviews would narrow it to 10 or 5 points either side.",
+    "A theme's share is the share of interviews with an answer in the theme: how often a topic came up, "
+    "not how many participants hold a view.",
     "Medians of emotion ratings have percentile bootstrap 95% intervals.",
     "Survey items show the whole distribution, the median and interquartile range and the top-box share; "
     "groups are compared with Kruskal-Wallis (scales) or chi-square / Fisher's exact test (yes/no).",
@@ -50,12 +54,12 @@ STATISTICS = [
 
 
 def sections(a: Analysis) -> list[Section]:
-    """The report's sections in reading order; agreement and classifier only when they exist."""
+    """The report's sections in reading order, code shares first; agreement and classifier only when they exist."""
     out = [
         overview(a),
+        report_shares.section(a),
         themes(a),
         codebook(a),
-        prevalence(a),
         quotes(a),
         emotions(a),
         roles(a),
@@ -102,7 +106,11 @@ def themes(a: Analysis) -> Section:
     if not top:
         return Section("themes", "Themes", [Paragraph("No themes were found.")])
     blocks: list[Block] = [
-        Paragraph("Largest first. A theme's size counts participant answers; its share counts interviews."),
+        Paragraph(
+            "Largest first. A theme's share is the share of interviews with an answer in this theme: it "
+            "says how often a topic came up, not how many participants hold a view (that is what the "
+            "code shares measure)."
+        ),
         charts_theme_sizes(top, a.interviews),
     ]
     for t in sorted(top, key=lambda t: -t.interviews):
@@ -116,7 +124,7 @@ def themes(a: Analysis) -> Section:
         if subs:
             blocks.append(
                 Table(
-                    ["sub-theme", "interviews", "answers", "description", "example"],
+                    ["sub-theme", "interviews with an answer in it", "answers", "description", "example"],
                     [
                         [
                             s.name,
@@ -134,17 +142,25 @@ def themes(a: Analysis) -> Section:
 
 
 def _theme_size(t: Theme, interviews: int) -> str:
-    share_text = f" ({percent(t.interviews / interviews)})" if interviews else ""
-    return f"{t.interviews} interviews{share_text}, {t.size} answers"
+    share_text = (
+        f"{percent(t.interviews / interviews)} of interviews with an answer in this theme "
+        if interviews
+        else ""
+    )
+    return f"{share_text}({t.interviews} interviews, {t.size} answers)"
 
 
 def charts_theme_sizes(top: list[Theme], interviews: int) -> Chart:
     bars = [
-        Bar(t.name, [("with the theme", t.interviews), ("without", max(0, interviews - t.interviews))])
+        Bar(t.name, [("with an answer in it", t.interviews), ("without", max(0, interviews - t.interviews))])
         for t in sorted(top, key=lambda t: -t.interviews)
     ]
-    svg = charts.stacked_bars(bars, "Share of interviews with each theme", colours=["#0072B2", "#E8E8E8"])
-    return Chart(svg, "Share of interviews with at least one answer in the theme.")
+    svg = charts.stacked_bars(
+        bars, "Share of interviews with an answer in this theme", colours=["#0072B2", "#E8E8E8"]
+    )
+    return Chart(
+        svg, "Share of interviews with at least one answer in each theme (not the share holding a view)."
+    )
 
 
 def codebook(a: Analysis) -> Section:
@@ -168,68 +184,6 @@ def codebook(a: Analysis) -> Section:
 
 def _labels(a: Analysis) -> dict[str, str]:
     return {c.id: c.label for c in a.codebook}
-
-
-def _series(cells: Sequence[Prevalence]) -> list[str]:
-    """Groups to draw: "all" first, then the largest groups, at most MAX_SERIES."""
-    size: dict[str, int] = {}
-    for c in cells:
-        size[c.group] = max(size.get(c.group, 0), c.n)
-    others = sorted((g for g in size if g != "all"), key=lambda g: -size[g])
-    return (["all"] if "all" in size else []) + others[: MAX_SERIES - ("all" in size)]
-
-
-def prevalence(a: Analysis) -> Section:
-    if not a.prevalence:
-        return Section("prevalence", "Prevalence", [Paragraph("No interviews were coded.")])
-    labels = _labels(a)
-    corrected = any(p.corrected for p in a.prevalence)
-    header = ["code", "group", "n", "coded present", "share (95% CI)"]
-    header += ["bias-corrected (95% CI)"] if corrected else []
-    rows = []
-    for p in a.prevalence:
-        row = [labels.get(p.code, p.code), p.group, str(p.n), "" if p.suppressed else str(p.k)]
-        row.append(share(None if p.suppressed else p.share, a.min_cell))
-        if corrected:
-            row.append("" if p.corrected is None and not p.suppressed else share(p.corrected, a.min_cell))
-        rows.append(row)
-    blocks: list[Block] = []
-    headline = [
-        _headline(p, labels, a.min_cell) for p in a.prevalence if p.group == "all" and not p.suppressed
-    ]
-    if headline:
-        blocks += [Paragraph("Share of all participants with each code:"), Bullets(headline)]
-    blocks.append(Table(header, rows, numeric={2, 3}))
-    blocks += _prevalence_charts(a, labels, corrected)
-    return Section("prevalence", "Prevalence", blocks)
-
-
-def _headline(p: Prevalence, labels: dict[str, str], min_cell: int) -> str:
-    label = labels.get(p.code, p.code)
-    if p.corrected is None:
-        return f"{label}: {share(p.share, min_cell)}"
-    return f"{label}: {share(p.corrected, min_cell)} corrected with the hand-coded subset; as coded {share(p.share, min_cell)}"
-
-
-def _prevalence_charts(a: Analysis, labels: dict[str, str], corrected: bool) -> list[Block]:
-    drawn = _series(a.prevalence)
-    kinds = [("share", "Share of participants coded present")]
-    kinds += [("corrected", "Bias-corrected share (prediction-powered inference)")] if corrected else []
-    out: list[Block] = []
-    for attr, title in kinds:
-        dots = [
-            Dot(labels.get(p.code, p.code), p.group, getattr(p, attr))
-            for p in a.prevalence
-            if p.group in drawn and not p.suppressed and getattr(p, attr) is not None
-        ]
-        if dots:
-            caption = (
-                f"{title}, dots with 95% intervals, by group; suppressed cells (n < {a.min_cell}) left out"
-            )
-            if len(drawn) < len({p.group for p in a.prevalence}):
-                caption += f"; the {len(drawn)} largest groups drawn, the table has all"
-            out.append(Chart(charts.dot_interval(dots, title), caption + "."))
-    return out
 
 
 def quotes(a: Analysis) -> Section:
@@ -427,8 +381,9 @@ def write_report(analysis: Analysis, out_dir: Path) -> list[Path]:
     parts = sections(analysis)
     title = f"Analysis of {analysis.study}"
     html_path, md_path, json_path = out_dir / "report.html", out_dir / "report.md", out_dir / "analysis.json"
-    html_path.write_text(document.html(title, parts), encoding="utf-8")
-    md_path.write_text(document.markdown(title, parts), encoding="utf-8")
+    warning = report_shares.banner(analysis)
+    html_path.write_text(document.html(title, parts, banner=warning), encoding="utf-8")
+    md_path.write_text(document.markdown(title, parts, banner=warning), encoding="utf-8")
     json_path.write_text(
         json.dumps(analysis.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )

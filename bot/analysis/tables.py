@@ -10,7 +10,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.analysis.model import Analysis, Interval
+from bot.analysis.model import Analysis, GoldNeed, Interval
 from bot.records.redact import redact
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,11 +73,22 @@ def codes_csv(a: Analysis, out: Path) -> Path:
     return _write(out / "codes.csv", header, rows)
 
 
+def _need(need: GoldNeed | None) -> list[str]:
+    if need is None:
+        return ["", "", ""]
+    return [str(need.gold)] + ["unreachable" if m is None else str(m) for m in (need.for_10, need.for_5)]
+
+
 def prevalence_csv(a: Analysis, out: Path) -> Path:
-    """Suppressed cells keep n but not the count or the share."""
+    """Suppressed cells keep n but not the count or the share.
+
+    `share` is the uncorrected machine coding; `corrected` is the prediction-powered share, with `gold_n`
+    hand-coded interviews behind it and the estimated number more for a half-width of 10 and 5 points.
+    """
     labels = {c.id: c.label for c in a.codebook}
     header = ["code", "label", "group", "n", "k", "share", "low", "high"]
     header += ["corrected", "corrected_low", "corrected_high", "suppressed"]
+    header += ["gold_n", "more_gold_for_10_points", "more_gold_for_5_points"]
     rows = (
         [
             p.code,
@@ -88,6 +99,7 @@ def prevalence_csv(a: Analysis, out: Path) -> Path:
             *_interval(None if p.suppressed else p.share),
             *_interval(None if p.suppressed else p.corrected),
             str(int(p.suppressed)),
+            *_need(None if p.suppressed else p.gold_need),
         ]
         for p in a.prevalence
     )

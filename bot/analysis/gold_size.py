@@ -1,0 +1,79 @@
+"""How many more hand-coded (gold) interviews a corrected share needs for a given interval width.
+
+The prediction-powered share (`stats.ppi_share`) has the variance
+
+    var = s_f^2 / N + s_r^2 / n
+
+where N interviews are coded by the model only, s_f^2 is the variance of the model's 0/1 labels on them,
+n interviews are hand-coded and s_r^2 is the variance of the rectifier (gold label minus model label) on
+those. The interval's half-width is z * sqrt(var). Hand-coding m more interviews, drawn at random from the
+N, moves them from the first term to the second:
+
+    half(m) = z * sqrt(s_f^2 / (N - m) + s_r^2 / (n + m))
+
+so the rectifier term shrinks as 1 / sqrt(n + m), while the model term cannot fall below s_f^2 / N. The
+answer is the smallest m with half(m) at or below the target, assuming the coding keeps the error rate
+seen on the gold so far; it is an estimate, rough when n is small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.analysis.model import GoldNeed
+from bot.analysis.stats import Z95
+
+TARGETS = (0.10, 0.05)  # half-widths the report plans for: plus or minus 10 and 5 points
+
+
+def _variances(
+    predicted_rest: Sequence[bool | int], predicted_gold: Sequence[bool | int], gold: Sequence[bool | int]
+) -> tuple[float, float, float]:
+    """(s_f^2, s_r^2, corrected estimate) as `stats.ppi_share` computes them."""
+    f = np.asarray(predicted_rest, dtype=float)
+    r = np.asarray(gold, dtype=float) - np.asarray(predicted_gold, dtype=float)
+    if len(r) < 2:
+        raise ValueError("gold_size: at least two gold labels are needed")
+    var_f = float(f.var(ddof=1)) if len(f) > 1 else 0.0
+    # no disagreement on a few gold interviews does not show that the coding never errs: take the
+    # rectifier variance as if one more hand-coded interview had disagreed
+    q = 1 / (len(r) + 1)
+    var_r = max(float(r.var(ddof=1)), q * (1 - q))
+    estimate = float(f.mean() + r.mean()) if len(f) else float(np.mean(gold))
+    return var_f, var_r, min(1.0, max(0.0, estimate))
+
+
+def more_gold(
+    predicted_rest: Sequence[bool | int],
+    predicted_gold: Sequence[bool | int],
+    gold: Sequence[bool | int],
+    half_width: float,
+    z: float = Z95,
+) -> int | None:
+    """More gold interviews for a corrected interval of +/- `half_width`; None when no number reaches it.
+
+    predicted_rest: model labels on the interviews without gold; predicted_gold and gold: model and
+    hand-coded labels on the gold interviews, in the same order.
+    """
+    var_f, var_r, estimate = _variances(predicted_rest, predicted_gold, gold)
+    n, total = len(gold), len(predicted_rest)
+    m = np.arange(total)  # at least one interview stays model-coded
+    half = z * np.sqrt(var_f / np.maximum(total - m, 1) + var_r / (n + m))
+    reached = np.flatnonzero(half <= half_width)
+    if reached.size:
+        return int(reached[0])
+    # everything hand-coded: the plain share of n + total labels
+    if z * math.sqrt(estimate * (1 - estimate) / (n + total)) <= half_width:
+        return total
+    return None
+
+
+def gold_need(
+    predicted_rest: Sequence[bool | int], predicted_gold: Sequence[bool | int], gold: Sequence[bool | int]
+) -> GoldNeed:
+    """More gold interviews for +/- 10 and +/- 5 points, and how many there are now."""
+    ten, five = (more_gold(predicted_rest, predicted_gold, gold, t) for t in TARGETS)
+    return GoldNeed(gold=len(gold), for_10=ten, for_5=five)
