@@ -1,4 +1,4 @@
-"""`interviewer analyze` and `interviewer codebook draft`: the researcher's analysis commands."""
+"""`interviewer analyze` and `interviewer codebook draft|label|agree`: the researcher's analysis commands."""
 
 from __future__ import annotations
 
@@ -277,7 +277,96 @@ def codebook_draft(
     typer.echo(f"{top} code(s) drafted from the themes into {out}; edit the definitions before using it")
 
 
+@codebook_app.command("label")
+def codebook_label(
+    source: str = typer.Argument(..., help="A study id, or a CSV file (transcript_id,text) ending in .csv."),
+    codebook: Path = typer.Option(..., "--codebook", help="The codebook YAML whose codes you hand-code."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="The gold CSV to write; run again with the same --out to resume."
+    ),
+    n: int = typer.Option(40, "--n", min=1, help="Interviews in the random sample (all parts together)."),
+    seed: int = typer.Option(
+        1, "--seed", help="Seed of the random draw; coders sharing a sample use the same."
+    ),
+    coder: str | None = typer.Option(None, "--coder", help="Your name or initials, kept with your progress."),
+    part: str | None = typer.Option(
+        None,
+        "--part",
+        help="i/k: code part i of k of the sample (e.g. 1/2); parts share --overlap interviews.",
+    ),
+    overlap: int | None = typer.Option(
+        None, "--overlap", min=0, help="With --part: interviews every part codes, for agreement (default 10)."
+    ),
+) -> None:
+    """Hand-code a random sample of interviews, yes/no/skip per code, for `analyze --gold`.
+
+    The sample is drawn at random (seeded) because the corrected shares are unbiased only for a random
+    sample: do not swap interviews in or out. Each answer is saved at once; q quits, b goes back one,
+    and the same command resumes where you stopped.
+    """
+    from bot.analysis.codebook import load_codebook
+    from bot.analysis.labelling import Part, Session, open_gold, plan
+
+    settings = get_settings()
+    try:
+        codes = load_codebook(codebook)
+        corpus = _corpus(settings, source)
+        which = Part.parse(part) if part else None
+        if overlap is not None and which is None:
+            raise _fail("--overlap only applies with --part i/k")
+        fresh = plan(
+            [d.code for d in corpus.docs], codes, n=n, seed=seed, part=which, overlap=overlap, coder=coder
+        )
+        gold = open_gold(out, fresh)
+    except (InterviewerError, LabelFileError) as exc:
+        raise _problem(exc) from None
+    screen = Console(highlight=False)
+    before = f", {gold.answered} of {gold.total} answered before" if gold.answered else ""
+    who = f" by {gold.plan.coder}" if gold.plan.coder else ""
+    screen.print(
+        f"{len(gold.plan.interviews)} interview(s) x {len(codes)} code(s){who} into {out}{before}",
+        markup=False,
+    )
+    finished = Session(gold, {d.code: d for d in corpus.docs}, codes, screen, sys.stdin.readline).run()
+    if finished:
+        after = f"Next: interviewer analyze {source} --codebook {codebook} --gold {out} --out report/"
+        screen.print(f"All {gold.total} answers saved in {out}. {after}", markup=False)
+    else:
+        screen.print(
+            f"{gold.answered} of {gold.total} answers saved in {out}; run the same command to go on.",
+            markup=False,
+        )
+
+
+@codebook_app.command("agree")
+def codebook_agree(
+    first: Path = typer.Argument(..., help="One coder's gold CSV."),
+    second: Path = typer.Argument(..., help="The other coder's gold CSV."),
+) -> None:
+    """Agreement between two coders per code (kappa, AC1, % agreement, n) and where they disagree."""
+    from rich.table import Table
+
+    from bot.analysis.display import number
+    from bot.analysis.labelling import coder_agreement
+    from bot.analysis.labels import read_labels
+
+    try:
+        rows = coder_agreement(read_labels(first), read_labels(second))
+    except (InterviewerError, LabelFileError) as exc:
+        raise _problem(exc) from None
+    screen = Console(highlight=False)
+    table = Table("code", "n", "kappa", "AC1", "agreement", title=f"{first.name} vs {second.name}")
+    for r in rows:
+        share = "n/a" if r.agreement is None else f"{r.agreement * 100:.0f}%"
+        table.add_row(r.code, str(r.n), number(r.kappa), number(r.ac1), share)
+    screen.print(table)
+    for r in (r for r in rows if r.disagreements):
+        screen.print(f"{r.code}: disagree on {', '.join(r.disagreements)}", markup=False)
+    if not any(r.disagreements for r in rows):
+        screen.print("No disagreements.")
+
+
 def register(app: typer.Typer) -> None:
-    """Add `analyze` and `codebook draft` to the main `interviewer` app."""
+    """Add `analyze` and `codebook draft`, `label` and `agree` to the main `interviewer` app."""
     app.command("analyze")(analyze_cmd)
     app.add_typer(codebook_app, name="codebook")
