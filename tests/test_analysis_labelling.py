@@ -121,6 +121,24 @@ def test_two_coders_split_a_sample_with_a_shared_overlap_then_compare(folder: Pa
     assert "stigma 2 n/a 1.00 100%" in lines  # both coders said yes twice: kappa undefined, AC1 perfect
     assert "time 2 0.00 -1.00 0%" in lines  # one said yes, the other no, every time
     assert f"time: disagree on {sample[0]}, {sample[1]}" in agree.stdout
+    refused = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "gold.csv"], folder)
+    assert refused.returncode == 2 and "2 answer(s) still differ" in refused.stderr
+    assert not (folder / "gold.csv").exists()
+
+
+def test_agree_merges_two_coders_files_into_one_gold_file_once_they_agree(folder: Path) -> None:
+    (folder / "a.csv").write_text("transcript_id,stigma,time\nx1,1,0\nx2,0,\n", encoding="utf-8")
+    (folder / "b.csv").write_text("transcript_id,stigma,time\nx2,0,1\nx3,1,1\n", encoding="utf-8")
+    result = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "gold.csv"], folder)
+    assert result.returncode == 0, result.stderr
+    assert "No disagreements." in result.stdout and "3 interview(s) written to gold.csv" in result.stdout
+    assert read_labels(folder / "gold.csv") == {
+        "x1": {"stigma": True, "time": False},
+        "x2": {"stigma": False, "time": True},  # one coder skipped time, the other coded it
+        "x3": {"stigma": True, "time": True},
+    }
+    same = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "a.csv"], folder)
+    assert same.returncode == 2 and "is one of the coders' files" in same.stderr
 
 
 def test_parts_are_disjoint_apart_from_the_overlap_and_cover_the_sample() -> None:

@@ -330,3 +330,20 @@ def coder_agreement(a: Labels, b: Labels) -> list[CoderAgreement]:
             )
         )
     return out
+
+
+def merged(a: Labels, b: Labels) -> tuple[Labels, list[str]]:
+    """Both coders' labels in one gold set, and its codes; refused while any answer differs."""
+    rows = coder_agreement(a, b) if set(a) & set(b) else []
+    left = sum(len(r.disagreements) for r in rows)
+    if left:
+        raise AnalysisInputError(
+            f"{left} answer(s) still differ between the two files; settle each one, write the agreed "
+            "answer into both files and merge again"
+        )
+    out: Labels = {}
+    for labels in (a, b):
+        for interview, codes in labels.items():
+            out.setdefault(interview, {}).update(codes)
+    codes = list(dict.fromkeys(c for labels in (a, b) for row in labels.values() for c in row))
+    return out, codes

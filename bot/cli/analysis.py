@@ -342,16 +342,22 @@ def codebook_label(
 def codebook_agree(
     first: Path = typer.Argument(..., help="One coder's gold CSV."),
     second: Path = typer.Argument(..., help="The other coder's gold CSV."),
+    merge_to: Path | None = typer.Option(
+        None, "--merged", help="Also write both files as one gold CSV for --gold (once no answer differs)."
+    ),
 ) -> None:
     """Agreement between two coders per code (kappa, AC1, % agreement, n) and where they disagree."""
     from rich.table import Table
 
     from bot.analysis.display import number
-    from bot.analysis.labelling import coder_agreement
-    from bot.analysis.labels import read_labels
+    from bot.analysis.labelling import coder_agreement, merged
+    from bot.analysis.labels import read_labels, write_labels
 
+    if merge_to is not None and merge_to.resolve() in (first.resolve(), second.resolve()):
+        raise _fail(f"--merged {merge_to} is one of the coders' files; give a new file name")
     try:
-        rows = coder_agreement(read_labels(first), read_labels(second))
+        a, b = read_labels(first), read_labels(second)
+        rows = coder_agreement(a, b)
     except (InterviewerError, LabelFileError) as exc:
         raise _problem(exc) from None
     screen = Console(highlight=False)
@@ -364,6 +370,13 @@ def codebook_agree(
         screen.print(f"{r.code}: disagree on {', '.join(r.disagreements)}", markup=False)
     if not any(r.disagreements for r in rows):
         screen.print("No disagreements.")
+    if merge_to is not None:
+        try:
+            labels, codes = merged(a, b)
+        except InterviewerError as exc:
+            raise _problem(exc) from None
+        write_labels(merge_to, labels, codes)
+        screen.print(f"{len(labels)} interview(s) written to {merge_to}; pass it with --gold.", markup=False)
 
 
 def register(app: typer.Typer) -> None:
