@@ -394,7 +394,7 @@ def test_with_gold_the_corrected_share_comes_first_with_each_definition_beside_i
     ]
     assert stigma[1:3] == ["Hiding AI use from colleagues.", "not corrected (too few hand-coded)"]
     charts_ = [b for b in blocks if isinstance(b, Chart)]
-    uncorrected = next(c for c in charts_ if "uncorrected machine coding, not corrected" in c.svg)
+    uncorrected = next(c for c in charts_ if "(uncorrected machine coding), for comparison only" in c.svg)
     assert charts_.index(uncorrected) > 0
 
 

@@ -151,5 +151,5 @@ def section(a: Analysis) -> Section:
         blocks += [Heading("By group"), _group_table(a, corrected)]
     if corrected:
         blocks.append(Heading(f"For comparison: {UNCORRECTED}"))
-        blocks += _chart(a, "share", f"Share coded present ({UNCORRECTED}, not corrected)")
+        blocks += _chart(a, "share", f"Share coded present ({UNCORRECTED}), for comparison only")
     return Section("prevalence", title, blocks)
