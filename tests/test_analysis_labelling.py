@@ -95,9 +95,10 @@ def test_every_answer_is_saved_at_once_and_the_next_run_resumes_where_it_stopped
 
 def test_b_goes_back_one_answer_and_q_quits_with_everything_saved(folder: Path) -> None:
     sample = _sample(folder)
-    result = _label(folder, ["y", "y", "b", "n", "maybe", "y", "q"])
+    result = _label(folder, ["y", "y", "b", "n", "maybe", "", "y", "q"])
     assert result.returncode == 0, result.stderr
     assert "answered before: yes" in result.stdout and "'maybe' is not an answer" in result.stdout
+    assert "'' is not an answer" in result.stdout  # a stray Enter is asked again, not taken as a skip
     assert read_labels(folder / "gold.csv") == {
         sample[0]: {"stigma": True, "time": False},
         sample[1]: {"stigma": True},
@@ -179,6 +180,7 @@ def test_bad_part_and_too_large_n_are_refused() -> None:
         (["--out", "interviews.csv"], "was not started by `codebook label`"),
         (["--part", "3/2"], "--part '3/2'"),
         (["--overlap", "2"], "--overlap only applies with --part"),
+        (["--out", "codes.yaml/gold.csv"], "codes.yaml"),
     ],
 )
 def test_label_refuses_bad_input_with_a_fix_and_exit_2(folder: Path, args: list[str], message: str) -> None:

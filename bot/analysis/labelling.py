@@ -37,7 +37,7 @@ PROGRESS_SUFFIX = ".progress.json"
 DEFAULT_OVERLAP = 10  # interviews every part codes: enough for a first agreement figure, cheap for each coder
 QUESTION_CHARS = 240  # the interviewer's question is context: shown dimmed and shortened
 ANSWERS: dict[str, bool | None] = {"y": True, "yes": True, "1": True, "n": False, "no": False, "0": False}
-ANSWERS |= {"s": None, "skip": None, "": None}
+ANSWERS |= {"s": None, "skip": None}  # an empty line is asked again: a stray Enter must not skip
 PROMPT = "Present? [y]es / [n]o / [s]kip / [b]ack / [q]uit: "
 
 
