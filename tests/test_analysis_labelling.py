@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -212,3 +213,28 @@ def test_agree_refuses_files_without_a_shared_interview(folder: Path) -> None:
     assert result.returncode == 2 and "share no interview" in result.stderr and "--part 1/2" in result.stderr
     missing = run(["codebook", "agree", "a.csv", "nope.csv"], folder)
     assert missing.returncode == 2 and "nope.csv: no such file" in missing.stderr
+
+
+def test_a_hand_coded_sample_makes_the_report_lead_with_corrected_shares(tmp_path: Path) -> None:
+    """The whole path: draw and hand-code a sample (answers from the planted truth), then analyze --gold."""
+    synthetic = generate(per_group=12)
+    synthetic.write_csv(tmp_path / "interviews.csv")
+    (tmp_path / "codes.yaml").write_text(CODES, encoding="utf-8")
+    sample = draw([d.code for d in synthetic.docs], 16, 1)
+    answers = ["y" if synthetic.truth[i][code] else "n" for i in sample for code in ("stigma", "time")]
+    coded = _label(tmp_path, answers, n="16")
+    assert coded.returncode == 0, coded.stderr
+    args = ["analyze", "interviews.csv", "--codebook", "codes.yaml", "--gold", "gold.csv", "--out", "report"]
+    analysed = run(args, tmp_path)
+    assert analysed.returncode == 0, analysed.stderr
+    md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    shares = md.split("## Code shares")[1]
+    assert "## Themes" in md and md.index("## Code shares") < md.index("## Themes")
+    assert "Warning" not in md.split("## Overview")[0]
+    table = [line for line in shares.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| code | definition | corrected share (95% CI) | uncorrected machine coding")
+    assert "| AI saves time on routine work | The participant uses AI to do routine" in shares
+    with (tmp_path / "report" / "prevalence.csv").open(encoding="utf-8") as f:
+        overall = {r["code"]: r for r in csv.DictReader(f) if r["group"] == "all"}
+    assert overall["time"]["gold_n"] == "16" and overall["time"]["corrected"]
+    assert overall["time"]["more_gold_for_10_points"] != ""
