@@ -404,7 +404,7 @@ def test_the_report_says_how_many_more_hand_coded_interviews_narrow_each_interva
     analysis, out, _ = report
     table = next(b for b in _blocks(analysis) if isinstance(b, Table))
     assert table.header[4:] == ["hand-coded", "more for +/-10", "more for +/-5"]
-    assert table.rows[0][4:] == ["30", "70 (all remaining)", "out of reach"]
+    assert table.rows[0][4:] == ["30", "all 70 remaining", "out of reach"]
     assert table.rows[1][4:] == ["", "", ""]  # stigma has no corrected share to plan for
     text = "".join(_parsed(out / "nested" / "report.html").text)
     assert "drawn at random and hand-coded" in text

@@ -27,7 +27,9 @@ CORRECTED_NOTE = (
 NEED_NOTE = (
     "'More for +/-10' and 'more for +/-5' estimate how many more interviews, drawn at random and "
     "hand-coded, would narrow the corrected interval to 10 or 5 percentage points either side, if the "
-    "coding keeps the error rate seen on the hand-coded interviews so far."
+    "coding keeps the error rate seen on the hand-coded interviews so far. Where only hand-coding every "
+    "remaining interview gets there, the machine coding adds too little to that code: sharpen its "
+    "definition or the coding before hand-coding more."
 )
 
 
@@ -81,7 +83,7 @@ def _more(need: GoldNeed | None, more: int | None, rest: int) -> str:
         return "out of reach"
     if more == 0:
         return "reached"
-    return f"{more} (all remaining)" if more >= rest else str(more)
+    return f"all {rest} remaining" if more >= rest else str(more)
 
 
 def _corrected_cell(p: Prevalence, min_cell: int) -> str:
