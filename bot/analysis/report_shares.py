@@ -24,6 +24,10 @@ CORRECTED_NOTE = (
     "(prediction-powered inference), and the 95% interval includes the uncertainty of that correction. "
     "Cite these figures; the uncorrected machine coding is shown beside them only for comparison."
 )
+UNCORRECTED_NOTE = (
+    "These shares are uncorrected machine coding: no hand-coded sample checked them. Hand-code a random "
+    "sample with `interviewer codebook label` and pass it with `--gold` for corrected shares."
+)
 NEED_NOTE = (
     "'More for +/-10' and 'more for +/-5' estimate how many more interviews, drawn at random and "
     "hand-coded, would narrow the corrected interval to 10 or 5 percentage points either side, if the "
@@ -146,7 +150,7 @@ def section(a: Analysis) -> Section:
         blocks += _chart(a, "corrected", "Corrected share of interviews with each code")
         blocks += [_headline_table(a, corrected), Paragraph(NEED_NOTE)]
     else:
-        blocks.append(Paragraph(banner(a) or "", note=True))
+        blocks.append(Paragraph(UNCORRECTED_NOTE, note=True))
         blocks += _chart(a, "share", f"Share coded present ({UNCORRECTED})")
         blocks.append(_headline_table(a, corrected))
     if len({p.group for p in a.prevalence}) > 1:
