@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import fresh_postgres, postgres_available, write_study
+from tests.support.helpers import fresh_postgres, postgres_available, write_study
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
