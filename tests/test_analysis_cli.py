@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.codebook import load_codebook
-from tests.cli.test_main import run
+from tests.support.cli import run
 from tests.synth import PLANTED, generate
 
 CODEBOOK = """codes:

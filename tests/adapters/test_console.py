@@ -67,15 +67,14 @@ async def test_a_reply_left_by_a_killed_session_is_shown_when_the_terminal_start
     """Killed during the quiet window (the message stored, not answered) and killed while printing (a
     reply claimed, not recorded): the next session answers the one and shows the other, once."""
     settings = settings_for(sqlite_url, study_dir)
-    first = await start_runtime(settings)
-    c = Console(first, name="kim")
-    await c.session.open()
-    await c.say("1")
-    await c.say("1")
-    await first.engine.receive(Inbound(c.session.address, "kim-late", text="2"), schedule=False)
-    await first.close()  # the kill: nothing processed the stored message
-    second = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as first:
+        c = Console(first, name="kim")
+        await c.session.open()
+        await c.say("1")
+        await c.say("1")
+        await first.engine.receive(Inbound(c.session.address, "kim-late", text="2"), schedule=False)
+    # the block's end was the kill: nothing processed the stored message
+    async with start_runtime(settings) as second:
         again = Console(second, name="kim")
         await again.session.open()
         assert again.texts and "Which tasks" in again.texts[-1], "the stored answer was answered"
@@ -83,75 +82,65 @@ async def test_a_reply_left_by_a_killed_session_is_shown_when_the_terminal_start
             statuses = (await s.exec(select(OutboxRow.status))).all()
             rows = (await s.exec(select(InboxRow))).all()
         assert set(statuses) == {"sent"} and all(r.processed_at for r in rows)
-    finally:
-        await second.close()
 
 
 async def test_a_reply_claimed_by_a_killed_session_is_delivered_at_once(
     sqlite_url: str, study_dir: Path
 ) -> None:
     settings = settings_for(sqlite_url, study_dir)
-    first = await start_runtime(settings)
-    c = Console(first, name="lee")
-    await c.session.open()
-    async with first.store.session() as s:  # the kill came between printing and recording
-        row = (await s.exec(select(OutboxRow).order_by(col(OutboxRow.id).desc()))).first()
-        assert row is not None
-        row.status, row.lease_until = "sending", first.engine.clock() + LEASE
-        s.add(row)
-    await first.close()
-    second = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as first:
+        c = Console(first, name="lee")
+        await c.session.open()
+        async with first.store.session() as s:  # the kill came between printing and recording
+            row = (await s.exec(select(OutboxRow).order_by(col(OutboxRow.id).desc()))).first()
+            assert row is not None
+            row.status, row.lease_until = "sending", first.engine.clock() + LEASE
+            s.add(row)
+    async with start_runtime(settings) as second:
         again = Console(second, name="lee")
         await again.session.open()
         assert len(again.texts) == 1 and "Do you agree" in again.texts[0]
         assert RESHOWN not in again.out.getvalue(), "delivered, not re-shown"
-    finally:
-        await second.close()
 
 
 async def test_pasted_lines_are_one_turn_and_typed_lines_are_answered_each(
     sqlite_url: str, study_dir: Path
 ) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir, coalesce_seconds=2))
-    read, write = os.pipe()
-    lines = TerminalInput(read, pasting=True)
-    try:
-        c = Console(runtime, name="pat")
-        await c.session.open()
-        for answer in ("1", "1", "2"):
-            await c.say(answer)
-        os.write(write, b"First I draft.\nThen I check.\nThen I send.\n")  # one paste
-        batch = await lines.next_batch()
-        assert batch == ["First I draft.", "Then I check.", "Then I send."]
-        await c.session.say_lines(batch)
+    async with start_runtime(settings_for(sqlite_url, study_dir, coalesce_seconds=2)) as runtime:
+        read, write = os.pipe()
+        lines = TerminalInput(read, pasting=True)
+        try:
+            c = Console(runtime, name="pat")
+            await c.session.open()
+            for answer in ("1", "1", "2"):
+                await c.say(answer)
+            os.write(write, b"First I draft.\nThen I check.\nThen I send.\n")  # one paste
+            batch = await lines.next_batch()
+            assert batch == ["First I draft.", "Then I check.", "Then I send."]
+            await c.session.say_lines(batch)
 
-        def typed() -> None:  # two lines typed a while apart
-            os.write(write, b"Sometimes I ask a colleague.\n")
-            time.sleep(0.3)
-            os.write(write, b"Not often.\n")
+            def typed() -> None:  # two lines typed a while apart
+                os.write(write, b"Sometimes I ask a colleague.\n")
+                time.sleep(0.3)
+                os.write(write, b"Not often.\n")
 
-        threading.Thread(target=typed, daemon=True).start()
-        assert await lines.next_batch() == ["Sometimes I ask a colleague."]
-        assert await lines.next_batch() == ["Not often."]
-        async with runtime.store.session() as s:
-            turns = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
-        assert turns[0] == "First I draft.\nThen I check.\nThen I send."
-    finally:
-        os.close(write)
-        os.close(read)
-        await runtime.close()
+            threading.Thread(target=typed, daemon=True).start()
+            assert await lines.next_batch() == ["Sometimes I ask a colleague."]
+            assert await lines.next_batch() == ["Not often."]
+            async with runtime.store.session() as s:
+                turns = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
+            assert turns[0] == "First I draft.\nThen I check.\nThen I send."
+        finally:
+            os.close(write)
+            os.close(read)
 
 
 async def test_typed_lines_are_answered_without_waiting_for_the_quiet_window(
     sqlite_url: str, study_dir: Path
 ) -> None:
     """COALESCE_SECONDS is for chat platforms, where a person sends several messages in a row."""
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir, coalesce_seconds=3600))
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir, coalesce_seconds=3600)) as runtime:
         c = Console(runtime, name="quick")
         await c.session.open()
         await asyncio.wait_for(c.say("1"), timeout=120)  # an hour's quiet window would make this fail
         assert "anonymised transcript" in c.texts[-1]
-    finally:
-        await runtime.close()

@@ -57,11 +57,10 @@ async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     write_study(studies, screening=[], consent=consent)
     assert small_study()["id"] == STUDY
     settings = settings_for(f"sqlite+aiosqlite:///{root / 'hostile.db'}", studies, max_message_chars=4000)
-    started = await start_runtime(settings)
-    for platform in ("slack", "discord"):
-        started.engine.register_sender(platform, Recording())
-    yield started
-    await started.close()
+    async with start_runtime(settings) as started:
+        for platform in ("slack", "discord"):
+            started.engine.register_sender(platform, Recording())
+        yield started
 
 
 async def _rows(runtime: Runtime, who: Address) -> tuple[list[InboxRow], list[OutboxRow]]:

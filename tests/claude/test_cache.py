@@ -62,8 +62,7 @@ async def _first_request(url: str, study_dir: Path, hours_between_answers: float
             anthropic_base_url=fake.base_url,
             anthropic_max_retries=0,
         )
-        runtime = await start_runtime(settings, ClaudeInterviewer(settings))
-        try:
+        async with start_runtime(settings, ClaudeInterviewer(settings)) as runtime:
             c = Console(runtime)
             for text in ("hi", "1", "1"):  # consent prompt, consent, release
                 await c.say(text)
@@ -80,8 +79,6 @@ async def _first_request(url: str, study_dir: Path, hours_between_answers: float
             await c.say("1")  # the screening answer: the interview's first move is asked for now
             assert c.texts[-1] == "Could you tell me about tasks?"
             return fake.message_requests[0].body
-        finally:
-            await runtime.close()
 
 
 async def test_a_participant_answering_hours_apart_gets_no_cache_mark_on_the_first_move(

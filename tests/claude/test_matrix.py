@@ -101,15 +101,12 @@ async def test_a_claude_persona_pilot(fake, model, sqlite_url, study_dir):
     fake.responder = respond
     client = client_for(fake)
     settings = settings_for(sqlite_url, study_dir, anthropic_model=model)
-    runtime = await start_runtime(settings, ClaudeInterviewer(settings, client=client))
-    try:
+    async with start_runtime(settings, ClaudeInterviewer(settings, client=client)) as runtime:
         study = runtime.catalog.get("pilot-study")
         assert study is not None
         report = await run_pilot(
             runtime.engine, study, PersonaAnswerer(PlanningClaude(settings, client=client), study), 1
         )
-    finally:
-        await runtime.close()
         await client.close()
     [result] = report.interviews
     assert result.state in ("surveying", "completed") and result.covered

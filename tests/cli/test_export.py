@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from tests.cli.test_main import run
+from tests.support.cli import run
 
 
 def test_export_import_and_audit_from_the_command_line(tmp_path: Path) -> None:

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run
 from tests.support.paths import ROOT
-
-BIN = Path(sys.executable).parent / "interviewer"
-
-
-def run(
-    args: list[str], tmp_path: Path, stdin: str | None = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
-    clean.update(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-            "STUDIES_DIR": str(ROOT / "studies"),
-            "PSEUDONYM_KEY": "cli-test",
-            **env,
-        }
-    )
-    return subprocess.run(
-        [str(BIN), *args], input=stdin, capture_output=True, text=True, cwd=tmp_path, env=clean, timeout=120
-    )
 
 
 def test_demo_prints_a_whole_interview_and_the_survey(tmp_path: Path) -> None:

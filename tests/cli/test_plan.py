@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.cli.test_main import ROOT, run
-from tests.pilot.test_pilot import write_transcripts
+from tests.support.cli import run
+from tests.support.interviews import write_transcripts
+from tests.support.paths import ROOT
 
 
 def test_draft_review_approve_and_diff_from_the_command_line(tmp_path: Path) -> None:

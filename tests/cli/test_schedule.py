@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.cli.test_main import run
+from tests.support.cli import run
 from tests.support.helpers import write_study
 
 

@@ -17,10 +17,10 @@ from bot.commands.registry import execute
 from bot.messages import Address
 from bot.records import audit
 from bot.storage.models import AuditEntry
-from tests.adapters.slack.test_slack import slack_world
-from tests.records.test_export import complete
 from tests.support.fakes.slack_api import TEAM, dm_channel
 from tests.support.helpers import Console
+from tests.support.interviews import complete
+from tests.support.slack_world import slack_world
 
 
 async def test_researcher_export_arrives_as_a_file_in_their_dm(sqlite_url: str, study_dir: Path) -> None:
@@ -138,30 +138,25 @@ async def test_discord_export_arrives_as_an_attachment_in_the_researchers_dm(
     sqlite_url: str, study_dir: Path
 ) -> None:
     """`/interviewer export` through the real discord.py client: a multipart upload the fake Discord reads."""
-    from tests.adapters.discord.test_discord import RESEARCHER, Bot
+    from tests.support.discord_world import RESEARCHER, Bot
     from tests.support.fakes.discord_api import FakeDiscord
 
-    async with FakeDiscord() as fake:
-        bot = Bot(fake, sqlite_url, study_dir)
-        await bot.start()
-        try:
-            for name in ("ann", "bob"):
-                await complete(Console(bot.runtime, name=name))
-            payload = await fake.slash(RESEARCHER, "interviewer", "export", study="pilot-study", format="csv")
-            await fake.wait_until(lambda: bool(fake.uploads), what="the export upload")
-            await drain_exports()
-            ack, text = await fake.answer(payload)
-            assert ack["data"]["flags"] == 64 and "started" in text
-            [upload] = fake.uploads
-            assert upload["channel"] == fake.dm_channel_id(RESEARCHER)
-            assert upload["filename"].startswith("pilot-study-") and upload["filename"].endswith(".csv")
-            message = fake.messages[upload["message"]]
-            assert "2 interview(s)" in message["content"] and message["attachments"][0]["size"] == len(
-                upload["data"]
-            )
-            rows = list(csv.reader(io.StringIO(upload["data"].decode())))
-            assert rows[0][:2] == ["transcript_id", "text"] and len(rows) == 3
-            assert all(r[1].startswith("Assistant: ") for r in rows[1:])
-            assert RESEARCHER not in upload["data"].decode()
-        finally:
-            await bot.stop()
+    async with FakeDiscord() as fake, Bot(fake, sqlite_url, study_dir) as bot:
+        for name in ("ann", "bob"):
+            await complete(Console(bot.runtime, name=name))
+        payload = await fake.slash(RESEARCHER, "interviewer", "export", study="pilot-study", format="csv")
+        await fake.wait_until(lambda: bool(fake.uploads), what="the export upload")
+        await drain_exports()
+        ack, text = await fake.answer(payload)
+        assert ack["data"]["flags"] == 64 and "started" in text
+        [upload] = fake.uploads
+        assert upload["channel"] == fake.dm_channel_id(RESEARCHER)
+        assert upload["filename"].startswith("pilot-study-") and upload["filename"].endswith(".csv")
+        message = fake.messages[upload["message"]]
+        assert "2 interview(s)" in message["content"] and message["attachments"][0]["size"] == len(
+            upload["data"]
+        )
+        rows = list(csv.reader(io.StringIO(upload["data"].decode())))
+        assert rows[0][:2] == ["transcript_id", "text"] and len(rows) == 3
+        assert all(r[1].startswith("Assistant: ") for r in rows[1:])
+        assert RESEARCHER not in upload["data"].decode()

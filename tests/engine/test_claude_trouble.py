@@ -54,13 +54,10 @@ async def interviewing(
     async with FakeAnthropic() as fake:
         fake.responder = lambda body: ASK
         settings = _settings(sqlite_url, study_dir, fake, **extra)
-        runtime = await start_runtime(settings, ClaudeInterviewer(settings))
-        try:
+        async with start_runtime(settings, ClaudeInterviewer(settings)) as runtime:
             c = Console(runtime)
             await _first_question(c)
             yield fake, runtime, c
-        finally:
-            await runtime.close()
 
 
 def _settings(sqlite_url: str, study_dir: Path, fake: FakeAnthropic, **extra: Any):  # type: ignore[no-untyped-def]

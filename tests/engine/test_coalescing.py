@@ -4,6 +4,8 @@ platform's window, measured from their newest message, whichever process or loop
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -43,27 +45,39 @@ class CountingInterviewer(OfflineInterviewer):
         return await super().next_move(context)
 
 
+@asynccontextmanager
 async def _started(
     database_url: str, study_dir: Path, window: float
-) -> tuple[Runtime, Recorder, CountingInterviewer]:
+) -> AsyncIterator[tuple[Runtime, Recorder, CountingInterviewer]]:
+    """A runtime whose one participant has reached the first question; closed when the block ends."""
     interviewer = CountingInterviewer()
-    runtime = await start_runtime(settings_for(database_url, study_dir, coalesce_seconds=window), interviewer)
-    recorder = Recorder()
-    runtime.engine.register_sender(WHO.platform, recorder)
-    n = 0
-    for prompt, choice in (("", None), ("consent", "yes"), ("release", "yes"), ("screen:role", "Designer")):
-        n += 1
-        inbound = (
-            Inbound(WHO, f"setup-{n}", text="hi")
-            if choice is None
-            else Inbound(
-                WHO, f"setup-{n}", prompt=prompt, choice=choice, interview_id=recorder.sent[-1].interview_id
+    settings = settings_for(database_url, study_dir, coalesce_seconds=window)
+    async with start_runtime(settings, interviewer) as runtime:
+        recorder = Recorder()
+        runtime.engine.register_sender(WHO.platform, recorder)
+        n = 0
+        for prompt, choice in (
+            ("", None),
+            ("consent", "yes"),
+            ("release", "yes"),
+            ("screen:role", "Designer"),
+        ):
+            n += 1
+            inbound = (
+                Inbound(WHO, f"setup-{n}", text="hi")
+                if choice is None
+                else Inbound(
+                    WHO,
+                    f"setup-{n}",
+                    prompt=prompt,
+                    choice=choice,
+                    interview_id=recorder.sent[-1].interview_id,
+                )
             )
-        )
-        await runtime.engine.receive(inbound)
-        await runtime.engine.drain()
-    assert recorder.sent[-1].text.startswith("Which tasks"), recorder.sent[-1].text
-    return runtime, recorder, interviewer
+            await runtime.engine.receive(inbound)
+            await runtime.engine.drain()
+        assert recorder.sent[-1].text.startswith("Which tasks"), recorder.sent[-1].text
+        yield runtime, recorder, interviewer
 
 
 async def _participant_turns(runtime: Runtime) -> list[str]:
@@ -79,8 +93,7 @@ LINES = ["Mostly drafting.", "Also summaries.", "And code review notes.", "Somet
 async def test_a_burst_quicker_than_the_window_is_one_turn_with_one_reply(
     sqlite_url: str, study_dir: Path, spacing: float
 ) -> None:
-    runtime, recorder, interviewer = await _started(sqlite_url, study_dir, window=1.0)
-    try:
+    async with _started(sqlite_url, study_dir, window=1.0) as (runtime, recorder, interviewer):
         before, calls = len(recorder.sent), interviewer.calls
         for n, line in enumerate(LINES):
             await runtime.engine.receive(Inbound(WHO, f"burst-{n}", text=line))
@@ -89,29 +102,23 @@ async def test_a_burst_quicker_than_the_window_is_one_turn_with_one_reply(
         await runtime.engine.drain()
         assert await _participant_turns(runtime) == ["\n".join(LINES)]
         assert interviewer.calls == calls + 1 and len(recorder.sent) == before + 1
-    finally:
-        await runtime.close()
 
 
 async def test_lines_further_apart_than_the_window_are_answered_one_by_one(
     sqlite_url: str, study_dir: Path
 ) -> None:
-    runtime, recorder, _ = await _started(sqlite_url, study_dir, window=0.3)
-    try:
+    async with _started(sqlite_url, study_dir, window=0.3) as (runtime, recorder, _):
         before = len(recorder.sent)
         for n, line in enumerate(LINES[:3]):
             await runtime.engine.receive(Inbound(WHO, f"slow-{n}", text=line))
             await runtime.engine.drain()
         assert await _participant_turns(runtime) == LINES[:3]
         assert len(recorder.sent) == before + 3
-    finally:
-        await runtime.close()
 
 
 async def test_the_tick_answers_only_after_the_window(sqlite_url: str, study_dir: Path) -> None:
     """A message whose timer was lost (its process stopped) is answered by the tick, but not too early."""
-    runtime, recorder, _ = await _started(sqlite_url, study_dir, window=0.5)
-    try:
+    async with _started(sqlite_url, study_dir, window=0.5) as (runtime, recorder, _):
         before = len(recorder.sent)
         await runtime.engine.receive(Inbound(WHO, "lost-timer", text=LINES[0]))
         for task in list(runtime.engine._tasks.values()):  # as if the process that got it had stopped
@@ -122,8 +129,6 @@ async def test_the_tick_answers_only_after_the_window(sqlite_url: str, study_dir
         await asyncio.sleep(0.6)
         await runtime.engine.tick()
         assert len(recorder.sent) == before + 1
-    finally:
-        await runtime.close()
 
 
 async def test_a_second_worker_holds_back_while_another_received_a_newer_message(
@@ -131,12 +136,12 @@ async def test_a_second_worker_holds_back_while_another_received_a_newer_message
 ) -> None:
     """Two processes behind a load balancer: each got one line; the first one's timer fires while the
     second line is still inside its window, so nobody answers until the participant is quiet."""
-    runtime, recorder, interviewer = await _started(sqlite_url, study_dir, window=0.6)
-    other = await start_runtime(
-        settings_for(sqlite_url, study_dir, coalesce_seconds=0.6), interviewer, migrate=False
-    )
-    other.engine.register_sender(WHO.platform, recorder)
-    try:
+    second = settings_for(sqlite_url, study_dir, coalesce_seconds=0.6)
+    async with (
+        _started(sqlite_url, study_dir, window=0.6) as (runtime, recorder, interviewer),
+        start_runtime(second, interviewer, migrate=False) as other,
+    ):
+        other.engine.register_sender(WHO.platform, recorder)
         before = len(recorder.sent)
         await runtime.engine.receive(Inbound(WHO, "w-1", text=LINES[0]))
         await asyncio.sleep(0.4)
@@ -144,9 +149,6 @@ async def test_a_second_worker_holds_back_while_another_received_a_newer_message
         await asyncio.gather(runtime.engine.drain(), other.engine.drain())
         assert await _participant_turns(runtime) == ["\n".join(LINES[:2])]
         assert len(recorder.sent) == before + 1
-    finally:
-        await other.close()
-        await runtime.close()
 
 
 async def test_the_terminal_has_no_quiet_window(sqlite_url: str, study_dir: Path) -> None:

@@ -16,6 +16,7 @@ from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound
+from bot.runtime import Runtime
 from bot.storage.models import (
     ConsentRecord,
     InboxRow,
@@ -78,8 +79,7 @@ async def test_crash_between_storing_and_replying_is_answered_once_after_restart
         last_out = max(r.id for r in (await s.exec(select(OutboxRow))).all())
     await kill(first)
 
-    second = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as second:
         c2 = Console(second)  # registers a console sender for the restarted process
         async with second.store.session() as s:
             interview = (await s.exec(select(Interview))).one()
@@ -94,8 +94,6 @@ async def test_crash_between_storing_and_replying_is_answered_once_after_restart
         replies = await _replies_after(second, interview.id, last_out)
         assert len(replies) == 1 and replies[0].status == "sent"
         assert c2.texts == [replies[0].text] and "How do you check" in replies[0].text
-    finally:
-        await second.close()
 
 
 async def test_crash_before_processing_still_answers_the_stored_message_once(
@@ -111,8 +109,7 @@ async def test_crash_before_processing_still_answers_the_stored_message_once(
     await first.engine.receive(Inbound(WHO, "m-early", text=LONG_ANSWER))
     await kill(first)
 
-    second = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as second:
         c2 = Console(second)
         await second.engine.recover()
         await second.engine.receive(Inbound(WHO, "m-early", text=LONG_ANSWER))  # the platform retries too
@@ -120,15 +117,12 @@ async def test_crash_before_processing_still_answers_the_stored_message_once(
         assert len(c2.texts) == 1 and "How do you check" in c2.texts[0]
         async with second.store.session() as s:
             assert len((await s.exec(select(Turn).where(Turn.role == "participant"))).all()) == 1
-    finally:
-        await second.close()
 
 
 async def test_withdrawal_hard_deletes_content_and_keeps_a_tombstone(
     database_url: str, study_dir: Path
 ) -> None:
-    runtime = await start_runtime(settings_for(database_url, study_dir))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
         c = Console(runtime)
         await _to_first_question(c)
         await c.say("My secret answer about the Henderson account.")
@@ -153,31 +147,26 @@ async def test_withdrawal_hard_deletes_content_and_keeps_a_tombstone(
             assert [r.text for r in outbox[:-1]] == [""] * (len(outbox) - 1)
             assert outbox[-1].text.startswith("Done: everything you told us in this study")
             assert (await s.exec(select(ConsentRecord))).all() == []
-    finally:
-        await runtime.close()
 
 
-async def test_pause_and_resume_repeat_the_last_question(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await _to_first_question(c)
-        await c.say("pause")
-        assert c.texts[-1].startswith("Paused.")
-        await c.say("resume")
-        assert c.texts[-2:] == ["Welcome back.", "Where we left off: Which tasks do you use tools for?"]
-        await c.say("help")
-        assert "withdraw" in c.texts[-1]
-        await c.say(LONG_ANSWER)
-        assert "How do you check" in c.texts[-1]
-    finally:
-        await runtime.close()
+async def test_pause_and_resume_repeat_the_last_question(runtime: Runtime) -> None:
+    c = Console(runtime)
+    await _to_first_question(c)
+    await c.say("pause")
+    assert c.texts[-1].startswith("Paused.")
+    await c.say("resume")
+    assert c.texts[-2:] == ["Welcome back.", "Where we left off: Which tasks do you use tools for?"]
+    await c.say("help")
+    assert "withdraw" in c.texts[-1]
+    await c.say(LONG_ANSWER)
+    assert "How do you check" in c.texts[-1]
 
 
 async def test_bad_input_gets_clear_answers_and_nothing_is_lost(sqlite_url: str, study_dir: Path) -> None:
     counting = CountingInterviewer()
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir, max_message_chars=1000), counting)
-    try:
+    async with start_runtime(
+        settings_for(sqlite_url, study_dir, max_message_chars=1000), counting
+    ) as runtime:
         c = Console(runtime)
         await _to_first_question(c)
         await c.say("   ")
@@ -199,53 +188,40 @@ async def test_bad_input_gets_clear_answers_and_nothing_is_lost(sqlite_url: str,
         assert turns[1].text == "Tabs\tand bells[31m and emoji 🎨🧪 and 中文 stay"
         assert len(counting.calls[-2].transcript[-1].text) <= 1000
         assert c.texts[-1] and c.last.prompt is None
-    finally:
-        await runtime.close()
 
 
-async def test_distress_gets_support_text_and_a_pause(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await _to_first_question(c)
-        await c.say("Honestly I feel overwhelmed and hopeless about work lately, it is a lot to carry.")
-        assert "talk to someone you trust" in c.texts[-1]
-        async with runtime.store.session() as s:
-            interview = (await s.exec(select(Interview))).one()
-            flagged = (await s.exec(select(Turn).where(Turn.role == "interviewer"))).all()[-1]
-        assert interview.state == "paused" and "distress" in flagged.flags
-    finally:
-        await runtime.close()
+async def test_distress_gets_support_text_and_a_pause(runtime: Runtime) -> None:
+    c = Console(runtime)
+    await _to_first_question(c)
+    await c.say("Honestly I feel overwhelmed and hopeless about work lately, it is a lot to carry.")
+    assert "talk to someone you trust" in c.texts[-1]
+    async with runtime.store.session() as s:
+        interview = (await s.exec(select(Interview))).one()
+        flagged = (await s.exec(select(Turn).where(Turn.role == "interviewer"))).all()[-1]
+    assert interview.state == "paused" and "distress" in flagged.flags
 
 
-async def test_three_abusive_turns_end_the_interview_politely(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await _to_first_question(c)
-        for _ in range(3):
-            await c.say("shut up you stupid bot")
-        assert c.texts[-1] == "I'll end our conversation here. Thank you for your time."
-        async with runtime.store.session() as s:
-            assert (await s.exec(select(Interview))).one().state == "stopped"
-    finally:
-        await runtime.close()
+async def test_three_abusive_turns_end_the_interview_politely(runtime: Runtime) -> None:
+    c = Console(runtime)
+    await _to_first_question(c)
+    for _ in range(3):
+        await c.say("shut up you stupid bot")
+    assert c.texts[-1] == "I'll end our conversation here. Thank you for your time."
+    async with runtime.store.session() as s:
+        assert (await s.exec(select(Interview))).one().state == "stopped"
 
 
 async def test_an_edited_plan_is_a_new_version_and_running_interviews_keep_theirs(
     tmp_path: Path, study_dir: Path
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
-    first = await start_runtime(settings_for(url, study_dir))
-    c = Console(first)
-    await _to_first_question(c)
-    await first.close()
+    async with start_runtime(settings_for(url, study_dir)) as first:
+        await _to_first_question(Console(first))
     path = study_dir / "pilot-study.yaml"
     data = yaml.safe_load(path.read_text())
     data["plan"]["topics"][1]["question"] = "What do you do to verify what the tool gives you?"
     path.write_text(yaml.safe_dump(data))
-    second = await start_runtime(settings_for(url, study_dir))
-    try:
+    async with start_runtime(settings_for(url, study_dir)) as second:
         assert second.catalog.current("pilot-study").version == 2
         c2 = Console(second)
         await c2.say(LONG_ANSWER)
@@ -258,8 +234,6 @@ async def test_an_edited_plan_is_a_new_version_and_running_interviews_keep_their
                 i.study_version for i in (await s.exec(select(Interview).order_by(col(Interview.id)))).all()
             ]
         assert versions == [1, 2]
-    finally:
-        await second.close()
 
 
 async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
@@ -282,8 +256,7 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
             anthropic_timeout_seconds=2,
             retry_after_seconds=0.2,
         )
-        runtime = await start_runtime(settings, ClaudeInterviewer(settings))
-        try:
+        async with start_runtime(settings, ClaudeInterviewer(settings)) as runtime:
             c = Console(runtime)
             await _to_first_question(c)
             await fake.go_down()
@@ -308,8 +281,6 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
                 turns = (await s.exec(select(Turn).order_by(col(Turn.seq)))).all()
             assert [t.role for t in turns] == ["interviewer", "participant", "interviewer"]
             assert turns[-1].model and turns[-1].input_tokens > 0 and turns[-1].covered == ["tasks"]
-        finally:
-            await runtime.close()
 
 
 def test_transcript_cache_serves_only_complete_transcripts() -> None:
@@ -340,9 +311,10 @@ async def test_two_workers_taking_turns_on_one_interview_give_the_interviewer_ev
     reach the interviewer's context (the cached entry's count no longer matches, so it is re-read)."""
     settings = settings_for(database_url, study_dir)
     seen_a, seen_b = CountingInterviewer(), CountingInterviewer()
-    a = await start_runtime(settings, seen_a)
-    b = await start_runtime(settings, seen_b, migrate=False)
-    try:
+    async with (
+        start_runtime(settings, seen_a) as a,
+        start_runtime(settings, seen_b, migrate=False) as b,
+    ):
         console_a, console_b = Console(a), Console(b)
         await _to_first_question(console_a)
         await console_a.say(LONG_ANSWER + " (first)")
@@ -353,71 +325,58 @@ async def test_two_workers_taking_turns_on_one_interview_give_the_interviewer_ev
         async with a.store.session() as s:
             stored = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
         assert sorted(stored) == sorted(answers)
-    finally:
-        await a.close()
-        await b.close()
 
 
 async def test_a_failed_write_drops_cached_transcripts_and_the_message_is_answered_later(
-    sqlite_url: str, study_dir: Path
+    runtime: Runtime,
 ) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await _to_first_question(c)
-        async with runtime.store.session() as s:
-            interview = (await s.exec(select(Interview))).one()
-            count = len((await s.exec(select(Turn).where(Turn.interview_id == interview.id))).all())
-        engine = runtime.engine
-        assert engine.transcripts.get(interview.id, count) is not None
-        real_save = engine.effects.save
+    c = Console(runtime)
+    await _to_first_question(c)
+    async with runtime.store.session() as s:
+        interview = (await s.exec(select(Interview))).one()
+        count = len((await s.exec(select(Turn).where(Turn.interview_id == interview.id))).all())
+    engine = runtime.engine
+    assert engine.transcripts.get(interview.id, count) is not None
+    real_save = engine.effects.save
 
-        async def failing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
-            engine.effects.save = real_save  # type: ignore[method-assign]
-            raise RuntimeError("the database went away mid-transaction")
+    async def failing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        engine.effects.save = real_save  # type: ignore[method-assign]
+        raise RuntimeError("the database went away mid-transaction")
 
-        engine.effects.save = failing_save  # type: ignore[method-assign]
-        asked = len(c.texts)
-        forgotten = []
-        real_forget = engine.transcripts.forget
+    engine.effects.save = failing_save  # type: ignore[method-assign]
+    asked = len(c.texts)
+    forgotten = []
+    real_forget = engine.transcripts.forget
 
-        def forget(*args):  # type: ignore[no-untyped-def]
-            forgotten.append(args)
-            real_forget(*args)
+    def forget(*args):  # type: ignore[no-untyped-def]
+        forgotten.append(args)
+        real_forget(*args)
 
-        engine.transcripts.forget = forget  # type: ignore[method-assign]
-        # the turn is written, then the transaction fails and rolls back; the message is tried again
-        # on its own, from the database, and answered once
-        await c.say(LONG_ANSWER)
-        assert () in forgotten, "the rolled-back turn is never served as part of the transcript"
-        await engine.tick()
-        await engine.drain()
-        assert len(c.texts) == asked + 1 and "How do you check" in c.texts[-1]
-        async with runtime.store.session() as s:
-            answers = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
-        assert list(answers).count(LONG_ANSWER) == 1
-    finally:
-        await runtime.close()
+    engine.transcripts.forget = forget  # type: ignore[method-assign]
+    # the turn is written, then the transaction fails and rolls back; the message is tried again
+    # on its own, from the database, and answered once
+    await c.say(LONG_ANSWER)
+    assert () in forgotten, "the rolled-back turn is never served as part of the transcript"
+    await engine.tick()
+    await engine.drain()
+    assert len(c.texts) == asked + 1 and "How do you check" in c.texts[-1]
+    async with runtime.store.session() as s:
+        answers = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
+    assert list(answers).count(LONG_ANSWER) == 1
 
 
-async def test_a_participant_marked_unreachable_who_writes_is_reachable_again(
-    sqlite_url: str, study_dir: Path
-) -> None:
+async def test_a_participant_marked_unreachable_who_writes_is_reachable_again(runtime: Runtime) -> None:
     """A failed delivery marks someone unreachable (and keeps them out of invitations); a message from
     them shows their DMs are open again."""
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await c.say("hi")
-        async with runtime.store.session() as s:
-            participant = (await s.exec(select(Participant))).one()
-            participant.unreachable = True
-            s.add(participant)
-        await c.say("1")
-        async with runtime.store.session() as s:
-            assert (await s.exec(select(Participant.unreachable))).one() is False
-    finally:
-        await runtime.close()
+    c = Console(runtime)
+    await c.say("hi")
+    async with runtime.store.session() as s:
+        participant = (await s.exec(select(Participant))).one()
+        participant.unreachable = True
+        s.add(participant)
+    await c.say("1")
+    async with runtime.store.session() as s:
+        assert (await s.exec(select(Participant.unreachable))).one() is False
 
 
 async def test_a_participant_another_worker_just_created_is_used_not_duplicated(
@@ -425,8 +384,7 @@ async def test_a_participant_another_worker_just_created_is_used_not_duplicated(
 ) -> None:
     """First contact races: when the participant row appears between our lookup and our insert, the
     insert fails inside its savepoint and the other worker's row is used, in the same transaction."""
-    runtime = await start_runtime(settings_for(database_url, study_dir))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
         async with runtime.store.session() as other:
             other.add(Participant(platform=WHO.platform, workspace=WHO.workspace, user_id=WHO.user_id))
         async with runtime.store.session() as s:
@@ -438,5 +396,3 @@ async def test_a_participant_another_worker_just_created_is_used_not_duplicated(
         async with runtime.store.session() as s:
             rows = (await s.exec(select(Participant.user_id).order_by(col(Participant.id)))).all()
         assert list(rows) == [WHO.user_id, "newcomer"]
-    finally:
-        await runtime.close()

@@ -65,8 +65,7 @@ async def _inbox(runtime: Runtime, who: Address) -> list[InboxRow]:
 async def test_an_event_that_keeps_failing_is_set_aside_and_the_participant_is_told(
     database_url: str, study_dir: Path, poison: list[str]
 ) -> None:
-    runtime = await start_runtime(settings_for(database_url, study_dir))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
         c = await _at_first_question(runtime, "ana")
         await c.say("POISON pill")
         assert len(poison) == 1 + dead_letters.MAX_ATTEMPTS, "the batch, then three tries on its own"
@@ -81,59 +80,49 @@ async def test_an_event_that_keeps_failing_is_set_aside_and_the_participant_is_t
         assert "POISON" not in letters[0].line(show_text=False) and "POISON" in letters[0].line(
             show_text=True
         )
-    finally:
-        await runtime.close()
 
 
 async def test_one_participants_failing_event_does_not_stop_the_tick_for_anyone_else(
-    sqlite_url: str, study_dir: Path, poison: list[str]
+    runtime: Runtime, poison: list[str]
 ) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        ana, ben = await _at_first_question(runtime, "ana"), await _at_first_question(runtime, "ben")
-        # both write while the bot is "down": the tick finds both messages, ana's first
-        await runtime.engine.receive(Inbound(ana.session.address, "a-1", text="POISON"), schedule=False)
-        await runtime.engine.receive(Inbound(ben.session.address, "b-1", text=ANSWER), schedule=False)
-        cara = Address("console", "local", "cara")
-        async with runtime.store.session() as s:
-            queue(s, "notice:cara", cara, "A message that was waiting to go out.", purpose="notice")
-        before = len(ben.texts)
-        await runtime.engine.tick()
-        assert len(ben.texts) > before, "ben's message was answered in the same tick"
-        assert any(m.to == cara for m in ben.session.sender.sent), "and cara's waiting message went out"
-        to_ana = [m.text for m in ben.session.sender.sent if m.to == ana.session.address]  # one terminal
-        assert to_ana[-1] == DEAD_LETTER_TEXT.format(what="last message")
-        assert all(r.processed_at is not None for r in await _inbox(runtime, ben.session.address))
-    finally:
-        await runtime.close()
+    ana, ben = await _at_first_question(runtime, "ana"), await _at_first_question(runtime, "ben")
+    # both write while the bot is "down": the tick finds both messages, ana's first
+    await runtime.engine.receive(Inbound(ana.session.address, "a-1", text="POISON"), schedule=False)
+    await runtime.engine.receive(Inbound(ben.session.address, "b-1", text=ANSWER), schedule=False)
+    cara = Address("console", "local", "cara")
+    async with runtime.store.session() as s:
+        queue(s, "notice:cara", cara, "A message that was waiting to go out.", purpose="notice")
+    before = len(ben.texts)
+    await runtime.engine.tick()
+    assert len(ben.texts) > before, "ben's message was answered in the same tick"
+    assert any(m.to == cara for m in ben.session.sender.sent), "and cara's waiting message went out"
+    to_ana = [m.text for m in ben.session.sender.sent if m.to == ana.session.address]  # one terminal
+    assert to_ana[-1] == DEAD_LETTER_TEXT.format(what="last message")
+    assert all(r.processed_at is not None for r in await _inbox(runtime, ben.session.address))
 
 
 async def test_a_database_hiccup_is_retried_and_not_counted_against_the_message(
-    sqlite_url: str, study_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = await _at_first_question(runtime, "ana")
-        real_step, failures = (
-            transitions.step,
-            [OperationalError("UPDATE", {}, Exception("database is locked"))],
-        )
+    c = await _at_first_question(runtime, "ana")
+    real_step, failures = (
+        transitions.step,
+        [OperationalError("UPDATE", {}, Exception("database is locked"))],
+    )
 
-        def step(*args):  # type: ignore[no-untyped-def]
-            if failures:
-                raise failures.pop()
-            return real_step(*args)
+    def step(*args):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return real_step(*args)
 
-        monkeypatch.setattr(transitions, "step", step)
-        asked = len(c.texts)
-        with pytest.raises(OperationalError):
-            await c.say(ANSWER)
-        [row] = [r for r in await _inbox(runtime, c.session.address) if r.processed_at is None]
-        assert (row.attempts, row.dead_at) == (0, None)
-        await runtime.engine.tick()
-        assert len(c.texts) == asked + 1 and "?" in c.texts[-1]
-    finally:
-        await runtime.close()
+    monkeypatch.setattr(transitions, "step", step)
+    asked = len(c.texts)
+    with pytest.raises(OperationalError):
+        await c.say(ANSWER)
+    [row] = [r for r in await _inbox(runtime, c.session.address) if r.processed_at is None]
+    assert (row.attempts, row.dead_at) == (0, None)
+    await runtime.engine.tick()
+    assert len(c.texts) == asked + 1 and "?" in c.texts[-1]
 
 
 class Fussy:
@@ -174,11 +163,10 @@ async def test_an_outbox_row_that_keeps_failing_is_set_aside_and_the_rest_go_out
     sqlite_url: str, study_dir: Path
 ) -> None:
     clock = Clock()
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir), clock=clock)
-    fussy = Fussy()
-    runtime.engine.register_sender("slack", fussy)
-    ana, ben = Address("slack", "T1", "UANA"), Address("slack", "T1", "UBEN")
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir), clock=clock) as runtime:
+        fussy = Fussy()
+        runtime.engine.register_sender("slack", fussy)
+        ana, ben = Address("slack", "T1", "UANA"), Address("slack", "T1", "UBEN")
         await _queue(runtime, "a1", ana, "I cannot render this one")
         await _queue(runtime, "a2", ana, "Ana's next message")
         await _queue(runtime, "b1", ben, "Ben's message")
@@ -190,8 +178,6 @@ async def test_an_outbox_row_that_keeps_failing_is_set_aside_and_the_rest_go_out
         assert statuses == {"a1": "dead", "a2": "sent", "b1": "sent"}
         letters = await dead_letters.dead_letters(runtime.store)
         assert [(d.kind, d.attempts) for d in letters] == [("out", 3)] and "KeyError" in letters[0].error
-    finally:
-        await runtime.close()
 
 
 async def test_a_reply_overtaken_by_the_conversation_is_dropped_not_sent_late(
@@ -199,11 +185,10 @@ async def test_a_reply_overtaken_by_the_conversation_is_dropped_not_sent_late(
 ) -> None:
     """Killed between sending and recording: the reply is sent again only if nothing later went out."""
     clock = Clock()
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir), clock=clock)
-    fussy = Fussy()
-    runtime.engine.register_sender("slack", fussy)
-    ana, ben = Address("slack", "T1", "UANA"), Address("slack", "T1", "UBEN")
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir), clock=clock) as runtime:
+        fussy = Fussy()
+        runtime.engine.register_sender("slack", fussy)
+        ana, ben = Address("slack", "T1", "UANA"), Address("slack", "T1", "UBEN")
         async with runtime.store.session() as s:
             for key, who, status in (("a1", ana, "sending"), ("a2", ana, "sent"), ("b1", ben, "sending")):
                 row = queue(s, key, who, f"message {key}")
@@ -212,19 +197,16 @@ async def test_a_reply_overtaken_by_the_conversation_is_dropped_not_sent_late(
         await runtime.engine.dispatcher.send_due()
         assert [m.key for m in fussy.sent] == ["b1"], "ben's last reply is sent again; ana's is stale"
         assert (await _statuses(runtime))["a1"] == "superseded"
-    finally:
-        await runtime.close()
 
 
 async def test_a_persons_replies_wait_behind_an_earlier_rate_limited_one(
     sqlite_url: str, study_dir: Path
 ) -> None:
     clock = Clock()
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir), clock=clock)
-    fussy = Fussy()
-    runtime.engine.register_sender("slack", fussy)
-    ana = Address("slack", "T1", "UANA")
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir), clock=clock) as runtime:
+        fussy = Fussy()
+        runtime.engine.register_sender("slack", fussy)
+        ana = Address("slack", "T1", "UANA")
         await _queue(runtime, "a1", ana, "first", not_before=clock.now + timedelta(seconds=30))
         await _queue(runtime, "a2", ana, "second")
         await runtime.engine.dispatcher.send_due()
@@ -232,8 +214,6 @@ async def test_a_persons_replies_wait_behind_an_earlier_rate_limited_one(
         clock.now += timedelta(seconds=31)
         await runtime.engine.dispatcher.send_due()
         assert [m.key for m in fussy.sent] == ["a1", "a2"]
-    finally:
-        await runtime.close()
 
 
 def _cli(args: list[str], tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from bot.runtime import Runtime
 from bot.storage.models import (
     ConsentRecord,
     InboxRow,
@@ -39,8 +40,7 @@ async def _complete(c: Console) -> None:
 
 
 async def test_full_interview_is_stored_with_bookkeeping(database_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(database_url, study_dir))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
         c = Console(runtime)
         await _complete(c)
         assert "Thank you, that's everything" in c.texts[-1]
@@ -69,65 +69,51 @@ async def test_full_interview_is_stored_with_bookkeeping(database_url: str, stud
         asked = [t.topic_id for t in turns if t.move in ("ask", "transition")]
         assert asked.index("tasks") < asked.index("trust")
         assert all(t.model == "offline" for t in turns if t.role == "interviewer" and t.move != "close")
-    finally:
-        await runtime.close()
 
 
-async def test_same_inbound_delivered_twice_produces_one_reply(sqlite_url: str, study_dir: Path) -> None:
+async def test_same_inbound_delivered_twice_produces_one_reply(runtime: Runtime) -> None:
     from bot.messages import Address, Inbound
 
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await c.say("hi")
-        await c.say("1")
-        await c.say("1")
-        await c.say("1")
-        before = len(c.texts)
-        who = Address("console", "local", "tester")
-        inbound = Inbound(who, "dup-1", text="I draft reports with it and check every figure by hand.")
-        assert await runtime.engine.receive(inbound) is True
-        await runtime.engine.drain()
-        assert await runtime.engine.receive(inbound) is False
-        await runtime.engine.drain()
-        assert len(c.texts) == before + 1
-        async with runtime.store.session() as s:
-            rows = (await s.exec(select(InboxRow).where(InboxRow.dedupe_key == "dup-1"))).all()
-            participant_turns = (await s.exec(select(Turn).where(Turn.role == "participant"))).all()
-        assert len(rows) == 1 and len(participant_turns) == 1
-    finally:
-        await runtime.close()
+    c = Console(runtime)
+    await c.say("hi")
+    await c.say("1")
+    await c.say("1")
+    await c.say("1")
+    before = len(c.texts)
+    who = Address("console", "local", "tester")
+    inbound = Inbound(who, "dup-1", text="I draft reports with it and check every figure by hand.")
+    assert await runtime.engine.receive(inbound) is True
+    await runtime.engine.drain()
+    assert await runtime.engine.receive(inbound) is False
+    await runtime.engine.drain()
+    assert len(c.texts) == before + 1
+    async with runtime.store.session() as s:
+        rows = (await s.exec(select(InboxRow).where(InboxRow.dedupe_key == "dup-1"))).all()
+        participant_turns = (await s.exec(select(Turn).where(Turn.role == "participant"))).all()
+    assert len(rows) == 1 and len(participant_turns) == 1
 
 
-async def test_declining_consent_records_nothing_else(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await c.say("hi")
-        await c.say("2")
-        assert "No problem" in c.texts[-1]
-        async with runtime.store.session() as s:
-            interview = (await s.exec(select(Interview))).one()
-            assert interview.state == "declined"
-            assert (await s.exec(select(Turn))).all() == []
-        await c.say("hello again")
-        assert "chose not to take part" in c.texts[-1]
-        await c.say("start")
-        assert "Do you agree" in c.texts[-1]
-        async with runtime.store.session() as s:
-            assert len((await s.exec(select(Interview))).all()) == 2
-    finally:
-        await runtime.close()
+async def test_declining_consent_records_nothing_else(runtime: Runtime) -> None:
+    c = Console(runtime)
+    await c.say("hi")
+    await c.say("2")
+    assert "No problem" in c.texts[-1]
+    async with runtime.store.session() as s:
+        interview = (await s.exec(select(Interview))).one()
+        assert interview.state == "declined"
+        assert (await s.exec(select(Turn))).all() == []
+    await c.say("hello again")
+    assert "chose not to take part" in c.texts[-1]
+    await c.say("start")
+    assert "Do you agree" in c.texts[-1]
+    async with runtime.store.session() as s:
+        assert len((await s.exec(select(Interview))).all()) == 2
 
 
-async def test_every_outbox_row_is_sent_exactly_once(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime)
-        await _complete(c)
-        async with runtime.store.session() as s:
-            rows = (await s.exec(select(OutboxRow))).all()
-        assert rows and all(r.status == "sent" and r.platform_message_id for r in rows)
-        assert len({r.key for r in rows}) == len(rows) == len(c.texts)
-    finally:
-        await runtime.close()
+async def test_every_outbox_row_is_sent_exactly_once(runtime: Runtime) -> None:
+    c = Console(runtime)
+    await _complete(c)
+    async with runtime.store.session() as s:
+        rows = (await s.exec(select(OutboxRow))).all()
+    assert rows and all(r.status == "sent" and r.platform_message_id for r in rows)
+    assert len({r.key for r in rows}) == len(rows) == len(c.texts)

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.interview.command_words import is_cancel, language_codes, parse_command
+from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn
 from tests.support.helpers import Console, settings_for, start_runtime, write_study
 
@@ -151,49 +152,36 @@ async def _interviewing(runtime, name: str = "tess") -> Console:  # type: ignore
 
 
 async def test_mid_interview_a_sentence_is_an_answer_and_a_padded_command_is_a_command(
-    sqlite_url: str, study_dir: Path
+    runtime: Runtime,
 ) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = await _interviewing(runtime)
-        await c.say("I want to stop using AI")
-        await c.say("stop please")
-        assert c.texts[-1].startswith("Stopped.")
-        async with runtime.store.session() as s:
-            said = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
-            state = (await s.exec(select(Interview.state))).one()
-        assert list(said) == ["I want to stop using AI"] and state == "stopped"
-    finally:
-        await runtime.close()
+    c = await _interviewing(runtime)
+    await c.say("I want to stop using AI")
+    await c.say("stop please")
+    assert c.texts[-1].startswith("Stopped.")
+    async with runtime.store.session() as s:
+        said = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
+        state = (await s.exec(select(Interview.state))).one()
+    assert list(said) == ["I want to stop using AI"] and state == "stopped"
 
 
-async def test_delete_my_data_asks_for_confirmation_and_cancel_keeps_the_data(
-    sqlite_url: str, study_dir: Path
-) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = await _interviewing(runtime)
-        await c.say("I use it for drafting specifications and meeting notes.")
-        await c.say("Delete my data!")
-        assert "delete everything you told us" in c.texts[-1] and c.last.prompt == "withdraw"
-        await c.say("cancel")
-        assert any("Nothing was deleted" in t for t in c.texts[-3:])
-        async with runtime.store.session() as s:
-            turns = (await s.exec(select(Turn).order_by(col(Turn.seq)))).all()
-            state = (await s.exec(select(Interview.state))).one()
-        assert state == "interviewing" and any(t.role == "participant" for t in turns)
-    finally:
-        await runtime.close()
+async def test_delete_my_data_asks_for_confirmation_and_cancel_keeps_the_data(runtime: Runtime) -> None:
+    c = await _interviewing(runtime)
+    await c.say("I use it for drafting specifications and meeting notes.")
+    await c.say("Delete my data!")
+    assert "delete everything you told us" in c.texts[-1] and c.last.prompt == "withdraw"
+    await c.say("cancel")
+    assert any("Nothing was deleted" in t for t in c.texts[-3:])
+    async with runtime.store.session() as s:
+        turns = (await s.exec(select(Turn).order_by(col(Turn.seq)))).all()
+        state = (await s.exec(select(Interview.state))).one()
+    assert state == "interviewing" and any(t.role == "participant" for t in turns)
 
 
 async def test_a_german_study_understands_german_command_words(tmp_path: Path, sqlite_url: str) -> None:
     studies = tmp_path / "de"
     studies.mkdir()
     write_study(studies, language="de")
-    runtime = await start_runtime(settings_for(sqlite_url, studies))
-    try:
+    async with start_runtime(settings_for(sqlite_url, studies)) as runtime:
         c = await _interviewing(runtime)
         await c.say("Aufhören, bitte")
         assert c.texts[-1].startswith("Stopped.")
-    finally:
-        await runtime.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -13,43 +12,15 @@ from bot.engine.followups import earlier_summary
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.messages import Address, Inbound, Outbound
-from bot.outreach.invitations import Member, NotInvitable, invite, parse_roster
+from bot.messages import Address, Inbound
+from bot.outreach.invitations import NotInvitable, invite, parse_roster
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Turn
-from tests.support.helpers import settings_for, start_runtime, write_study
+from tests.support.helpers import settings_for, start_runtime
+from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 
 MONDAY = datetime(2027, 3, 8, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, 01:00 in New York
-STUDY = "sched-study"
-
-
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-
-class FakeSender:
-    """Records what the dispatcher sends (the `Sender` protocol)."""
-
-    def __init__(self, log: list[Outbound] | None = None):
-        self.sent: list[Outbound] = [] if log is None else log
-
-    async def send(self, message: Outbound) -> str:
-        self.sent.append(message)
-        return f"m{len(self.sent)}"
-
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
-        return None
-
-    def to(self, user: str) -> list[Outbound]:
-        return [m for m in self.sent if m.to.user_id == user]
 
 
 class RecordingInterviewer(OfflineInterviewer):
@@ -60,40 +31,6 @@ class RecordingInterviewer(OfflineInterviewer):
     async def next_move(self, context: InterviewContext) -> Move:
         self.contexts.append(context)
         return await super().next_move(context)
-
-
-def sched_study_dir(tmp_path: Path, **overrides: Any) -> Path:
-    directory = tmp_path / "studies"
-    directory.mkdir(exist_ok=True)
-    values: dict[str, Any] = {
-        "id": STUDY,
-        "invitation": {
-            "text": "Tell us how you use tools at work: a ten minute chat.",
-            "max_reminders": 2,
-            "reminder_after": "2d",
-            "expire_after": "3d",
-        },
-        "schedule": {
-            "timezone": "UTC",
-            "send_window": "09:00-18:00",
-            "quiet_hours": "21:00-08:00",
-            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-        },
-    }
-    values.update(overrides)
-    write_study(directory, **values)
-    return directory
-
-
-async def runtime_for(url: str, studies: Path, clock: Clock, sender: FakeSender, **kw: Any) -> Runtime:
-    settings = settings_for(url, studies, default_study=STUDY)
-    runtime = await start_runtime(settings, study_paths=[studies / f"{STUDY}.yaml"], clock=clock, **kw)
-    runtime.engine.register_sender("slack", sender)
-    return runtime
-
-
-def member(user: str, tz: str | None = None) -> Member:
-    return Member(Address("slack", "T1", user), tz)
 
 
 async def click_start(runtime: Runtime, user: str, key: str) -> None:
@@ -109,8 +46,7 @@ async def say(runtime: Runtime, user: str, key: str, text: str) -> None:
 
 async def test_invitations_go_out_in_each_members_local_window(tmp_path: Path, sqlite_url: str) -> None:
     clock, sender = Clock(MONDAY), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         members = [member("UBER", "Europe/Berlin"), member("UNYC", "America/New_York"), member("UUTC")]
@@ -132,29 +68,23 @@ async def test_invitations_go_out_in_each_members_local_window(tmp_path: Path, s
         assert invitation.purpose == "invitation"
         again = await invite(runtime.engine, study, members, source="roster")
         assert again.invited == 0 and again.already == 3
-    finally:
-        await runtime.close()
 
 
 async def test_invitation_after_the_dst_change_uses_daylight_time(tmp_path: Path, sqlite_url: str) -> None:
     """New York moves to EDT on 14 March 2027: 09:00 local is then 13:00 UTC, not 14:00."""
     clock, sender = Clock(datetime(2027, 3, 13, 23, 0, tzinfo=UTC)), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         await invite(runtime.engine, study, [member("UNYC", "America/New_York")], source="roster")
         async with runtime.store.session() as s:
             row = (await s.exec(select(OutboxRow))).one()
         assert row.not_before == datetime(2027, 3, 14, 13, 0, tzinfo=UTC)
-    finally:
-        await runtime.close()
 
 
 async def test_reminders_are_capped_then_the_interview_expires(tmp_path: Path, sqlite_url: str) -> None:
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         await invite(runtime.engine, study, [member("U1")], source="roster")
@@ -170,16 +100,13 @@ async def test_reminders_are_capped_then_the_interview_expires(tmp_path: Path, s
         async with runtime.store.session() as s:
             interview = (await s.exec(select(Interview))).one()
         assert interview.state == "expired"
-    finally:
-        await runtime.close()
 
 
 async def test_reminders_stop_once_the_member_starts_and_say_where_they_left_off(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         await invite(runtime.engine, study, [member("U1")], source="roster")
@@ -196,14 +123,11 @@ async def test_reminders_stop_once_the_member_starts_and_say_where_they_left_off
         reminders = [m for m in sender.to("U1") if m.purpose == "reminder"]
         assert len(reminders) == 1
         assert "Where we left off" in reminders[0].text and "research interview" in reminders[0].text
-    finally:
-        await runtime.close()
 
 
 async def test_snooze_postpones_the_next_reminder(tmp_path: Path, sqlite_url: str) -> None:
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         await invite(runtime.engine, study, [member("U1")], source="roster")
@@ -220,14 +144,11 @@ async def test_snooze_postpones_the_next_reminder(tmp_path: Path, sqlite_url: st
         assert len([m for m in sender.to("U1") if m.purpose == "reminder"]) == 1
         await say(runtime, "U1", "m-2", "snooze soon")
         assert "snooze 2d" in sender.to("U1")[-1].text
-    finally:
-        await runtime.close()
 
 
 async def test_optout_stops_invitations_and_says_how_to_opt_back_in(tmp_path: Path, sqlite_url: str) -> None:
     clock, sender = Clock(datetime(2027, 3, 8, 6, 0, tzinfo=UTC)), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         await say(runtime, "U1", "m-1", "optout")
@@ -243,8 +164,6 @@ async def test_optout_stops_invitations_and_says_how_to_opt_back_in(tmp_path: Pa
         await say(runtime, "U1", "m-3", "optin")
         assert "receive study invitations again" in sender.to("U1")[-1].text
         assert (await invite(runtime.engine, study, [member("U1")], source="roster")).invited == 1
-    finally:
-        await runtime.close()
 
 
 async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path, sqlite_url: str) -> None:
@@ -269,8 +188,7 @@ async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path,
         FakeSender(),
         RecordingInterviewer(),
     )
-    runtime = await runtime_for(sqlite_url, studies, clock, sender, interviewer=recorder)
-    try:
+    async with runtime_for(sqlite_url, studies, clock, sender, interviewer=recorder) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         await invite(runtime.engine, study, [member("U1")], source="roster")
@@ -316,8 +234,6 @@ async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path,
         context = recorder.contexts[-1]
         assert [t.id for t in context.study.plan.topics] == ["change"]
         assert context.earlier_summary and "drafting emails" in context.earlier_summary
-    finally:
-        await runtime.close()
 
 
 def test_roster_reports_bad_lines_and_keeps_good_rows() -> None:
@@ -349,8 +265,7 @@ def test_preference_words_are_commands(text: str) -> None:
 async def test_a_send_window_that_never_opens_is_refused_clearly(tmp_path: Path, sqlite_url: str) -> None:
     closed = {"send_window": "22:00-23:00", "quiet_hours": "21:00-08:00"}
     clock, sender = Clock(MONDAY), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path, schedule=closed), clock, sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path, schedule=closed), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
         assert study is not None
         with pytest.raises(NotInvitable, match="never allows a send"):
@@ -358,16 +273,15 @@ async def test_a_send_window_that_never_opens_is_refused_clearly(tmp_path: Path,
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).all() == []
         assert (await Scheduler(runtime.engine).run_once()).reminders == 0  # the tick keeps running
-    finally:
-        await runtime.close()
 
 
 async def test_an_unapproved_plan_sends_no_invitations(tmp_path: Path, sqlite_url: str) -> None:
     studies = sched_study_dir(tmp_path)
     settings = settings_for(sqlite_url, studies, default_study=STUDY, require_approval=True)
-    runtime = await start_runtime(settings, study_paths=[studies / f"{STUDY}.yaml"], clock=Clock(MONDAY))
-    runtime.engine.register_sender("slack", FakeSender())
-    try:
+    async with start_runtime(
+        settings, study_paths=[studies / f"{STUDY}.yaml"], clock=Clock(MONDAY)
+    ) as runtime:
+        runtime.engine.register_sender("slack", FakeSender())
         study = runtime.catalog.get(STUDY)
         assert study is not None
         with pytest.raises(NotInvitable, match="plan approve"):
@@ -375,5 +289,3 @@ async def test_an_unapproved_plan_sends_no_invitations(tmp_path: Path, sqlite_ur
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).all() == []
             assert (await s.exec(select(Interview))).all() == []
-    finally:
-        await runtime.close()

@@ -16,8 +16,8 @@ from bot.messages import Address, Outbound
 from bot.outreach.invitations import invite
 from bot.outreach.scheduler import Scheduler
 from bot.storage.models import OutboxRow
-from tests.outreach.test_invitations import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 from tests.support.fakes.slack_api import FakeSlack, dm_channel
+from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 
 NOON = datetime(2027, 3, 8, 12, 0, tzinfo=UTC)
 
@@ -38,9 +38,10 @@ async def test_two_schedulers_send_500_due_invitations_exactly_once(
 ) -> None:
     clock, sent = Clock(NOON), []  # type: ignore[var-annotated]
     studies = sched_study_dir(tmp_path)
-    first = await runtime_for(database_url, studies, clock, FakeSender(sent))
-    second = await runtime_for(database_url, studies, clock, FakeSender(sent), migrate=False)
-    try:
+    async with (
+        runtime_for(database_url, studies, clock, FakeSender(sent)) as first,
+        runtime_for(database_url, studies, clock, FakeSender(sent), migrate=False) as second,
+    ):
         study = first.catalog.get(STUDY)
         assert study is not None
         members = [member(f"U{n:04d}") for n in range(500)]
@@ -55,18 +56,16 @@ async def test_two_schedulers_send_500_due_invitations_exactly_once(
         async with first.store.session() as s:
             statuses = Counter((await s.exec(select(OutboxRow.status))).all())
         assert statuses == {"sent": 500}
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_a_kill_between_claim_and_send_produces_no_duplicate(tmp_path: Path, database_url: str) -> None:
     clock = Clock(NOON)
     dying, survivor = DyingSender(), FakeSender()
     studies = sched_study_dir(tmp_path)
-    crashed = await runtime_for(database_url, studies, clock, dying)
-    other = await runtime_for(database_url, studies, clock, survivor, migrate=False)
-    try:
+    async with (
+        runtime_for(database_url, studies, clock, dying) as crashed,
+        runtime_for(database_url, studies, clock, survivor, migrate=False) as other,
+    ):
         study = crashed.catalog.get(STUDY)
         assert study is not None
         await invite(crashed.engine, study, [member("U1"), member("U2")], source="roster", pace=timedelta(0))
@@ -84,29 +83,25 @@ async def test_a_kill_between_claim_and_send_produces_no_duplicate(tmp_path: Pat
             rows = (await s.exec(select(OutboxRow))).all()
         assert {r.status for r in rows} == {"failed"}
         assert all("interrupted" in (r.error or "") for r in rows)
-    finally:
-        await crashed.close()
-        await other.close()
 
 
 async def test_apscheduler_runs_the_tick_on_its_interval(tmp_path: Path, sqlite_url: str) -> None:
     clock, sender = Clock(NOON), FakeSender()
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender)
-    scheduler = Scheduler(runtime.engine, interval=0.05)
-    try:
-        study = runtime.catalog.get(STUDY)
-        assert study is not None
-        await invite(runtime.engine, study, [member("U1")], source="roster")
-        scheduler.start()
-        assert scheduler.upcoming()[0][0] == "interviewer-tick"
-        for _ in range(100):
-            if sender.sent:
-                break
-            await asyncio.sleep(0.02)
-        assert [m.purpose for m in sender.sent] == ["invitation"]
-    finally:
-        scheduler.shutdown()
-        await runtime.close()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        scheduler = Scheduler(runtime.engine, interval=0.05)
+        try:
+            study = runtime.catalog.get(STUDY)
+            assert study is not None
+            await invite(runtime.engine, study, [member("U1")], source="roster")
+            scheduler.start()
+            assert scheduler.upcoming()[0][0] == "interviewer-tick"
+            for _ in range(100):
+                if sender.sent:
+                    break
+                await asyncio.sleep(0.02)
+            assert [m.purpose for m in sender.sent] == ["invitation"]
+        finally:
+            scheduler.shutdown()
 
 
 async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
@@ -116,9 +111,8 @@ async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
     replies overlap in time, while each participant's three messages arrive in the order queued."""
     async with FakeSlack(latency=0.05) as fake:
         client = AsyncWebClient(token=fake.token, base_url=fake.base_url)
-        runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender())
-        runtime.engine.register_sender("slack", SlackSender(client))
-        try:
+        async with runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender()) as runtime:
+            runtime.engine.register_sender("slack", SlackSender(client))
             users = [f"U{n}" for n in range(8)]
             async with runtime.store.session() as s:
                 for n in range(3):
@@ -127,8 +121,6 @@ async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
                             s, f"r:{user}:{n}", Address("slack", "T1", user), f"message {n}", not_before=NOON
                         )
             assert await runtime.engine.dispatcher.send_due() == 24
-        finally:
-            await runtime.close()
     for user in users:
         assert [p["text"] for p in fake.posted if p["channel"] == dm_channel(user)] == [
             "message 0",
@@ -165,10 +157,9 @@ async def test_a_backlog_is_claimed_in_chunks_and_a_held_participant_keeps_their
     message is put back (rate limited), their later message is not sent ahead of it in a later chunk."""
     from bot.engine.dispatcher import CLAIM_CHUNK
 
-    runtime = await runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender())
-    sender = LeaseWatchingSender(runtime.store, limited="U0")
-    runtime.engine.register_sender("slack", sender)
-    try:
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender()) as runtime:
+        sender = LeaseWatchingSender(runtime.store, limited="U0")
+        runtime.engine.register_sender("slack", sender)
         users = [f"U{n}" for n in range(2 * CLAIM_CHUNK)]
         async with runtime.store.session() as s:
             for n in range(2):
@@ -184,5 +175,3 @@ async def test_a_backlog_is_claimed_in_chunks_and_a_held_participant_keeps_their
             ("message 0", "pending"),
             ("message 1", "pending"),
         ]
-    finally:
-        await runtime.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import anthropic
@@ -13,44 +12,13 @@ from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot.report import markdown
 from bot.pilot.run import PersonaAnswerer, ReplayAnswerer, load_transcripts, run_pilot
 from bot.records.importer import parse_transcript
+from bot.runtime import Runtime
 from bot.storage.models import Interview
 from bot.studies.planning.claude import PlanningClaude
 from tests.support.fakes.anthropic_api import FakeAnthropic
 from tests.support.fakes.claude_analyst import schema_of
 from tests.support.helpers import settings_for, start_runtime
-
-RICH_TASKS = (
-    "Mostly drafting. Last Tuesday I had it turn my meeting notes into a first draft of the client "
-    "report, then I rewrote the conclusions myself because they were too vague."
-)
-RICH_TRUST = (
-    "I compare every number against the source spreadsheet. Last month it invented a citation in a "
-    "summary and since then I open each reference before I send anything."
-)
-TERSE = "Not sure."
-
-
-def write_transcripts(path: Path) -> None:
-    """Two transcripts: one answers the tasks and trust questions in depth, one only about tasks."""
-    rows = [
-        (
-            "t1",
-            f"AI: Which tasks at work do you use software tools for?\nUser: {RICH_TASKS}\n"
-            f"AI: How do you check what the tools give you?\nUser: {RICH_TRUST}\n"
-            "AI: How might your role change in the future?\nUser: Hard to say.",
-        ),
-        (
-            "t2",
-            f"Assistant: What tasks do you use these tools for at work?\nUser: {RICH_TASKS}\n"
-            f"Assistant: How do you check the output?\nUser: {TERSE}\n"
-            "Assistant: When did the output go wrong?\nUser: I don't know.\n"
-            "Assistant: How might your job change?\nUser: Maybe.",
-        ),
-    ]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["transcript_id", "text"])
-        writer.writerows(rows)
+from tests.support.interviews import write_transcripts
 
 
 def test_transcript_turns_follow_the_dataset_layout() -> None:
@@ -66,36 +34,32 @@ def test_transcript_turns_follow_the_dataset_layout() -> None:
 
 
 async def test_replay_pilot_reports_the_coverage_the_transcripts_hold(
-    sqlite_url: str, study_dir: Path, tmp_path: Path
+    runtime: Runtime, tmp_path: Path
 ) -> None:
     """Four participants replay two transcripts; substantive answers per topic match what each transcript says."""
     data = tmp_path / "transcripts.csv"
     write_transcripts(data)
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        study = runtime.catalog.get("pilot-study")
-        assert study is not None
-        report = await run_pilot(runtime.engine, study, ReplayAnswerer(load_transcripts(data)), 4)
-        assert [r.source for r in report.interviews] == ["replay t1", "replay t2"] * 2
-        assert all(r.state == "completed" for r in report.interviews)
-        by_source = {r.source: r for r in report.interviews}
-        assert by_source["replay t1"].answered == ["tasks", "trust"]
-        assert by_source["replay t2"].answered == ["tasks"]
-        assert by_source["replay t2"].followups > by_source["replay t1"].followups  # thin answers get probed
-        assert report.topic_counts()["tasks"] == (4, 4)
-        assert report.topic_counts()["trust"][1] == 2
-        for r in report.interviews:
-            assert r.questions >= 1 and r.minutes > 0
-        text = markdown(report)
-        assert "| trust | must |" in text and "## Flagged turns" in text
-        async with runtime.store.session() as s:
-            rows = (await s.exec(select(Interview))).all()
-        assert len(rows) == 4 and all(r.pilot for r in rows)
-        status = await status_text(runtime.engine, study)
-        assert "0 interview(s)" in status  # pilots are not counted...
-        assert "median time" not in status and "By role" not in status  # ...anywhere in the status
-    finally:
-        await runtime.close()
+    study = runtime.catalog.get("pilot-study")
+    assert study is not None
+    report = await run_pilot(runtime.engine, study, ReplayAnswerer(load_transcripts(data)), 4)
+    assert [r.source for r in report.interviews] == ["replay t1", "replay t2"] * 2
+    assert all(r.state == "completed" for r in report.interviews)
+    by_source = {r.source: r for r in report.interviews}
+    assert by_source["replay t1"].answered == ["tasks", "trust"]
+    assert by_source["replay t2"].answered == ["tasks"]
+    assert by_source["replay t2"].followups > by_source["replay t1"].followups  # thin answers get probed
+    assert report.topic_counts()["tasks"] == (4, 4)
+    assert report.topic_counts()["trust"][1] == 2
+    for r in report.interviews:
+        assert r.questions >= 1 and r.minutes > 0
+    text = markdown(report)
+    assert "| trust | must |" in text and "## Flagged turns" in text
+    async with runtime.store.session() as s:
+        rows = (await s.exec(select(Interview))).all()
+    assert len(rows) == 4 and all(r.pilot for r in rows)
+    status = await status_text(runtime.engine, study)
+    assert "0 interview(s)" in status  # pilots are not counted...
+    assert "median time" not in status and "By role" not in status  # ...anywhere in the status
 
 
 async def test_budget_cut_before_must_topics_is_reported(sqlite_url: str, tmp_path: Path) -> None:
@@ -108,8 +72,7 @@ async def test_budget_cut_before_must_topics_is_reported(sqlite_url: str, tmp_pa
     path.write_text(path.read_text().replace("max_questions: 8", "max_questions: 2"))
     data = tmp_path / "transcripts.csv"
     write_transcripts(data)
-    runtime = await start_runtime(settings_for(sqlite_url, directory))
-    try:
+    async with start_runtime(settings_for(sqlite_url, directory)) as runtime:
         study = runtime.catalog.get("pilot-study")
         assert study is not None
         report = await run_pilot(runtime.engine, study, ReplayAnswerer(load_transcripts(data)), 2)
@@ -117,8 +80,6 @@ async def test_budget_cut_before_must_topics_is_reported(sqlite_url: str, tmp_pa
         assert "trust" in terse.missed_must
         assert "Budget ran out before the must topics" in markdown(report)
         assert f"interview {terse.number}: " in markdown(report)
-    finally:
-        await runtime.close()
 
 
 async def test_claude_personas_answer_a_claude_interviewer(sqlite_url: str, study_dir: Path) -> None:
@@ -150,8 +111,7 @@ async def test_claude_personas_answer_a_claude_interviewer(sqlite_url: str, stud
         fake.responder = respond
         client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.base_url, max_retries=0)
         settings = settings_for(sqlite_url, study_dir)
-        runtime = await start_runtime(settings, ClaudeInterviewer(settings, client=client))
-        try:
+        async with start_runtime(settings, ClaudeInterviewer(settings, client=client)) as runtime:
             study = runtime.catalog.get("pilot-study")
             assert study is not None
             personas = PersonaAnswerer(PlanningClaude(settings, client=client), study)
@@ -162,8 +122,6 @@ async def test_claude_personas_answer_a_claude_interviewer(sqlite_url: str, stud
                 r.body for r in fake.message_requests if "move" not in schema_of(r.body)["properties"]
             ]
             assert len(persona_calls) == 3 and "terse" in persona_calls[0]["system"][0]["text"]
-        finally:
-            await runtime.close()
             await client.close()
 
 
@@ -178,8 +136,7 @@ async def test_pilot_command_interviews_the_researcher_in_their_dm(
     from bot.messages import Address
 
     researcher, organizer = Address("slack", "T1", "URESEARCH"), Address("slack", "T1", "UORGANIZER")
-    runtime = await start_runtime(settings_for(database_url, study_dir, require_approval=True))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir, require_approval=True)) as runtime:
         sender = ConsoleSender(io.StringIO())
         runtime.engine.register_sender("slack", sender)
         refused = await execute(runtime.engine, organizer, "pilot pilot-study")
@@ -195,5 +152,3 @@ async def test_pilot_command_interviews_the_researcher_in_their_dm(
             rows = (await s.exec(select(Interview))).all()
         assert [(r.pilot, r.state) for r in rows] == [(True, "awaiting_consent")]
         assert "0 interview(s)" in await execute(runtime.engine, researcher, "status pilot-study")
-    finally:
-        await runtime.close()

@@ -135,8 +135,7 @@ async def test_withdrawal_erases_every_input_of_every_interview_in_the_study(
     study_with_every_input(studies)
     cache_root = tmp_path / "cache"
     settings = settings_for(database_url, studies, analysis_cache_dir=cache_root)
-    runtime = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as runtime:
         c = Console(runtime, name="marker-person")
         for line in FIRST_INTERVIEW:
             await c.say(line)
@@ -186,8 +185,6 @@ async def test_withdrawal_erases_every_input_of_every_interview_in_the_study(
             db = Path(database_url.split("///", 1)[1])
             wal = db.with_name(db.name + "-wal")
             assert leaks_in_files([db, wal, db.with_name(db.name + "-shm")]) == {}
-    finally:
-        await runtime.close()
 
 
 def test_withdrawal_through_the_chat_command_leaves_nothing_in_the_files(tmp_path: Path) -> None:

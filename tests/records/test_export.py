@@ -19,29 +19,7 @@ from bot.records.importer import import_csv, parse_transcript
 from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn
 from tests.support.helpers import Console, import_target, settings_for, start_runtime
-
-SECRET = "Mail me at jo.smith@example.com or call +44 20 7946 0958."
-ANSWERS = [
-    "I use it to draft specifications and summarise long meeting notes every single week at work.",
-    "Not sure.",
-    "I compare it against the source documents and ask a colleague when numbers look odd. " + SECRET,
-    "Less drafting, more reviewing and deciding what matters to the client in the end.",
-]
-
-
-async def complete(c: Console, role: str = "2", release: str = "1") -> None:
-    """Run one whole interview through the console: consent, release, role, answers, survey."""
-    await c.say("hi")
-    await c.say("1")
-    await c.say(release)
-    await c.say(role)
-    for text in ANSWERS:
-        if c.last and c.last.prompt and c.last.prompt.startswith("survey:"):
-            break
-        await c.say(text)
-    for _ in range(5):
-        if c.last and c.last.prompt and c.last.prompt.startswith("survey:"):
-            await c.say("1" if c.last.prompt == "survey:recommend" else "6")
+from tests.support.interviews import ANSWERS, complete
 
 
 async def populate(runtime: Runtime) -> None:
@@ -76,8 +54,7 @@ async def _by_state(runtime: Runtime) -> dict[str, list[Interview]]:
 async def test_jsonl_has_only_consented_completed_interviews_and_parses_back(
     database_url: str, study_dir: Path, tmp_path: Path
 ) -> None:
-    runtime = await start_runtime(settings_for(database_url, study_dir))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
         await populate(runtime)
         states = await _by_state(runtime)
         assert {k: len(v) for k, v in states.items()} == {
@@ -115,39 +92,32 @@ async def test_jsonl_has_only_consented_completed_interviews_and_parses_back(
         await export(runtime.store, ExportFilter("pilot-study", include_incomplete=True), "jsonl", every)
         states_out = sorted(json.loads(line)["state"] for line in every.read_text().splitlines())
         assert states_out == ["completed", "completed", "stopped"], "withdrawn and declined never leave"
-    finally:
-        await runtime.close()
 
 
-async def test_filters_public_group_since_and_pilot(sqlite_url: str, study_dir: Path, tmp_path: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        await populate(runtime)
+async def test_filters_public_group_since_and_pilot(runtime: Runtime, tmp_path: Path) -> None:
+    await populate(runtime)
 
-        async def count(**kw: object) -> int:
-            out = tmp_path / "f.jsonl"
-            flt = ExportFilter("pilot-study", group_question="role", **kw)  # type: ignore[arg-type]
-            return (await export(runtime.store, flt, "jsonl", out)).interviews
+    async def count(**kw: object) -> int:
+        out = tmp_path / "f.jsonl"
+        flt = ExportFilter("pilot-study", group_question="role", **kw)  # type: ignore[arg-type]
+        return (await export(runtime.store, flt, "jsonl", out)).interviews
 
-        assert await count() == 2
-        assert await count(public_only=True) == 1  # bob said no to public release
-        assert await count(group="Engineer") == 1 and await count(group="Other") == 0
-        assert await count(since=utcnow() + timedelta(hours=1)) == 0
-        assert await count(since=utcnow() - timedelta(hours=1)) == 2
-        async with runtime.store.session() as s:
-            for i in (await s.exec(select(Interview))).all():
-                i.pilot = True
-                s.add(i)
-        assert await count() == 0 and await count(include_pilot=True) == 2
-    finally:
-        await runtime.close()
+    assert await count() == 2
+    assert await count(public_only=True) == 1  # bob said no to public release
+    assert await count(group="Engineer") == 1 and await count(group="Other") == 0
+    assert await count(since=utcnow() + timedelta(hours=1)) == 0
+    assert await count(since=utcnow() - timedelta(hours=1)) == 2
+    async with runtime.store.session() as s:
+        for i in (await s.exec(select(Interview))).all():
+            i.pilot = True
+            s.add(i)
+    assert await count() == 0 and await count(include_pilot=True) == 2
 
 
 async def test_dataset_csv_alternates_turns_and_reimports_to_the_same_text(
     sqlite_url: str, study_dir: Path, tmp_path: Path
 ) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir)) as runtime:
         await populate(runtime)
         out = tmp_path / "x.csv"
         await export(runtime.store, ExportFilter("pilot-study"), "csv", out)
@@ -162,13 +132,10 @@ async def test_dataset_csv_alternates_turns_and_reimports_to_the_same_text(
             assert "\n\nUser: " in text and "\n\nAI: " in text and text.count("Assistant:") == 1
             roles = [role for role, _ in parse_transcript(text)]
             assert all(a != b for a, b in zip(roles, roles[1:], strict=False)), "turns alternate"
-    finally:
-        await runtime.close()
 
     other = tmp_path / "other"
     other.mkdir()
-    runtime = await start_runtime(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", study_dir))
-    try:
+    async with start_runtime(settings_for(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}", study_dir)) as runtime:
         report = await import_csv(runtime.store, out, import_target(runtime))
         assert (report.imported, report.problems) == (2, [])
         again = await import_csv(runtime.store, out, import_target(runtime))
@@ -180,107 +147,79 @@ async def test_dataset_csv_alternates_turns_and_reimports_to_the_same_text(
         assert [r[1] for r in again_rows[1:]] == [r[1] for r in rows[1:]], "the same transcripts"
         target = import_target(runtime)
         assert [r[0] for r in again_rows[1:]] == [target.code(r[0]) for r in rows[1:]], "ids pseudonymised"
-    finally:
-        await runtime.close()
 
 
-async def test_markdown_zip_has_one_file_per_interview(
-    sqlite_url: str, study_dir: Path, tmp_path: Path
-) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        await populate(runtime)
-        out = tmp_path / "x.zip"
-        result = await export(
-            runtime.store, ExportFilter("pilot-study", group_question="role"), "markdown", out
-        )
-        with zipfile.ZipFile(out) as z:
-            names = z.namelist()
-            texts = [z.read(n).decode() for n in names]
-        assert result.interviews == len(names) == 2 and all(
-            n.startswith("P-") and n.endswith(".md") for n in names
-        )
-        for text in texts:
-            assert text.startswith("# Interview P-") and "**Interviewer:** Which tasks" in text
-            assert "**Participant:** " + ANSWERS[0] in text and "## Survey" in text and "[EMAIL]" in text
-    finally:
-        await runtime.close()
+async def test_markdown_zip_has_one_file_per_interview(runtime: Runtime, tmp_path: Path) -> None:
+    await populate(runtime)
+    out = tmp_path / "x.zip"
+    result = await export(runtime.store, ExportFilter("pilot-study", group_question="role"), "markdown", out)
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        texts = [z.read(n).decode() for n in names]
+    assert result.interviews == len(names) == 2 and all(
+        n.startswith("P-") and n.endswith(".md") for n in names
+    )
+    for text in texts:
+        assert text.startswith("# Interview P-") and "**Interviewer:** Which tasks" in text
+        assert "**Participant:** " + ANSWERS[0] in text and "## Survey" in text and "[EMAIL]" in text
 
 
-async def test_qdpx_is_a_zip_whose_project_declares_every_source(
-    sqlite_url: str, study_dir: Path, tmp_path: Path
-) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        await populate(runtime)
-        out = tmp_path / "x.qdpx"
-        await export(runtime.store, ExportFilter("pilot-study"), "qdpx", out)
-        with zipfile.ZipFile(out) as z:
-            assert z.testzip() is None
-            names = set(z.namelist())
-            root = ElementTree.fromstring(z.read("project.qde"))
-            ns = {"q": QDA_NAMESPACE}
-            assert root.tag == f"{{{QDA_NAMESPACE}}}Project" and root.get("name") == "pilot-study"
-            assert root.get("origin") and root.get("creationDateTime", "").endswith("Z")
-            sources = root.findall("q:Sources/q:TextSource", ns)
-            assert len(sources) == 2
-            for source in sources:
-                guid = source.get("guid", "")
-                assert len(guid) == 36 and guid.count("-") == 4
-                assert source.get("plainTextPath") == f"internal://{guid}.txt"
-                assert f"sources/{guid}.txt" in names and source.get("name", "").startswith("P-")
-                assert z.read(f"sources/{guid}.txt").decode().startswith("Assistant: ")
-            assert names == {"project.qde"} | {f"sources/{s.get('guid')}.txt" for s in sources}
-    finally:
-        await runtime.close()
+async def test_qdpx_is_a_zip_whose_project_declares_every_source(runtime: Runtime, tmp_path: Path) -> None:
+    await populate(runtime)
+    out = tmp_path / "x.qdpx"
+    await export(runtime.store, ExportFilter("pilot-study"), "qdpx", out)
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None
+        names = set(z.namelist())
+        root = ElementTree.fromstring(z.read("project.qde"))
+        ns = {"q": QDA_NAMESPACE}
+        assert root.tag == f"{{{QDA_NAMESPACE}}}Project" and root.get("name") == "pilot-study"
+        assert root.get("origin") and root.get("creationDateTime", "").endswith("Z")
+        sources = root.findall("q:Sources/q:TextSource", ns)
+        assert len(sources) == 2
+        for source in sources:
+            guid = source.get("guid", "")
+            assert len(guid) == 36 and guid.count("-") == 4
+            assert source.get("plainTextPath") == f"internal://{guid}.txt"
+            assert f"sources/{guid}.txt" in names and source.get("name", "").startswith("P-")
+            assert z.read(f"sources/{guid}.txt").decode().startswith("Assistant: ")
+        assert names == {"project.qde"} | {f"sources/{s.get('guid')}.txt" for s in sources}
 
 
-async def test_mydata_sends_the_participant_their_own_words_at_any_point(
-    sqlite_url: str, study_dir: Path
-) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime, name="ann")
-        await c.say("hi")
-        await c.say("1")
-        await c.say("1")
-        await c.say("1")
-        await c.say(ANSWERS[0])
-        before = len(c.texts)
-        await c.say("mydata")
-        copy = "\n".join(c.texts[before:])
-        assert "You: " + ANSWERS[0] in copy and "Interviewer: Which tasks" in copy
-        assert "Your answer to `role`: Engineer" in copy and "`withdraw`" in copy
-        await c.say(ANSWERS[2])  # the interview carries on where it was
-        await c.say("mydata")
-        assert "jo.smith@example.com" in "\n".join(c.texts), "their own copy is not redacted"
-        async with runtime.store.session() as s:
-            interview = (await s.exec(select(Interview))).one()
-            assert interview.state == "interviewing"
-            s.add(Turn(interview_id=interview.id or 0, seq=99, role="participant", text="long words " * 1000))
-        await c.say("mydata")
-        pieces = [t for t in c.texts[-6:] if "long words" in t]
-        assert len(pieces) >= 3 and all(len(t) <= 3500 for t in c.texts)
-        await c.say("withdraw")
-        await c.say("1")
-        await c.say("mydata")
-        assert c.texts[-1] == "We hold nothing you told us in this study."
-    finally:
-        await runtime.close()
+async def test_mydata_sends_the_participant_their_own_words_at_any_point(runtime: Runtime) -> None:
+    c = Console(runtime, name="ann")
+    await c.say("hi")
+    await c.say("1")
+    await c.say("1")
+    await c.say("1")
+    await c.say(ANSWERS[0])
+    before = len(c.texts)
+    await c.say("mydata")
+    copy = "\n".join(c.texts[before:])
+    assert "You: " + ANSWERS[0] in copy and "Interviewer: Which tasks" in copy
+    assert "Your answer to `role`: Engineer" in copy and "`withdraw`" in copy
+    await c.say(ANSWERS[2])  # the interview carries on where it was
+    await c.say("mydata")
+    assert "jo.smith@example.com" in "\n".join(c.texts), "their own copy is not redacted"
+    async with runtime.store.session() as s:
+        interview = (await s.exec(select(Interview))).one()
+        assert interview.state == "interviewing"
+        s.add(Turn(interview_id=interview.id or 0, seq=99, role="participant", text="long words " * 1000))
+    await c.say("mydata")
+    pieces = [t for t in c.texts[-6:] if "long words" in t]
+    assert len(pieces) >= 3 and all(len(t) <= 3500 for t in c.texts)
+    await c.say("withdraw")
+    await c.say("1")
+    await c.say("mydata")
+    assert c.texts[-1] == "We hold nothing you told us in this study."
 
 
 @pytest.mark.parametrize("word", ["mydata", "withdraw", "stop"])
-async def test_data_commands_before_any_interview_start_nothing(
-    sqlite_url: str, study_dir: Path, word: str
-) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        c = Console(runtime, name="newcomer")
-        await c.say(word)
-        assert "I hold no answers of yours" in c.texts[-1] and "`help`" in c.texts[-1]
-        async with runtime.store.session() as s:
-            assert (await s.exec(select(Interview))).all() == []
-        await c.say("hi")  # a greeting afterwards starts the study as usual
-        assert "consent" in (c.last.prompt or "") if c.last else False
-    finally:
-        await runtime.close()
+async def test_data_commands_before_any_interview_start_nothing(runtime: Runtime, word: str) -> None:
+    c = Console(runtime, name="newcomer")
+    await c.say(word)
+    assert "I hold no answers of yours" in c.texts[-1] and "`help`" in c.texts[-1]
+    async with runtime.store.session() as s:
+        assert (await s.exec(select(Interview))).all() == []
+    await c.say("hi")  # a greeting afterwards starts the study as usual
+    assert "consent" in (c.last.prompt or "") if c.last else False

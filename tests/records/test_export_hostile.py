@@ -49,8 +49,7 @@ def _contents(path: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 async def exported(sqlite_url: str, study_dir: Path, tmp_path: Path) -> dict[str, Path]:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir)) as runtime:
         report = await import_csv(runtime.store, _csv_file(tmp_path / "in.csv"), import_target(runtime))
         assert report.imported == len(HOSTILE_IDS)
         async with runtime.store.session() as s:
@@ -68,8 +67,6 @@ async def exported(sqlite_url: str, study_dir: Path, tmp_path: Path) -> dict[str
             )
             assert result.interviews == len(HOSTILE_IDS)
         return out
-    finally:
-        await runtime.close()
 
 
 def test_no_raw_id_or_identifier_reaches_any_format(exported: dict[str, Path]) -> None:

@@ -16,6 +16,7 @@ from bot.messages import utcnow
 from bot.outreach.retention_job import purge_expired
 from bot.records.export import ExportFilter, records
 from bot.records.retention import finish_withdrawals, purge
+from bot.runtime import Runtime
 from bot.storage.models import AuditEntry, ConsentRecord, InboxRow, Interview, ScreeningAnswer, Turn
 from tests.support.helpers import Console, settings_for, start_runtime, write_study
 
@@ -57,8 +58,9 @@ async def _states(runtime) -> dict[str, tuple[str, bool, int]]:  # type: ignore[
 async def test_purge_erases_interviews_last_active_before_the_date_and_keeps_tombstones(
     database_url: str, study_dir: Path, tmp_path: Path
 ) -> None:
-    runtime = await start_runtime(settings_for(database_url, study_dir, analysis_cache_dir=tmp_path / "c"))
-    try:
+    async with start_runtime(
+        settings_for(database_url, study_dir, analysis_cache_dir=tmp_path / "c")
+    ) as runtime:
         await _interview(runtime, "old")
         await _interview(runtime, "recent")
         await _age(runtime, "old", days=400)
@@ -78,58 +80,45 @@ async def test_purge_erases_interviews_last_active_before_the_date_and_keeps_tom
         assert len(exported) == 1, "an erased interview is never exported"
         again = await purge(runtime.store, "pilot-study", utcnow() - timedelta(days=365), cache_dir=None)
         assert again.interviews == 0
-    finally:
-        await runtime.close()
 
 
 async def test_the_scheduler_applies_each_studys_retention_days(sqlite_url: str, tmp_path: Path) -> None:
     studies = tmp_path / "studies"
     studies.mkdir()
     write_study(studies, retention_days=30)
-    runtime = await start_runtime(settings_for(sqlite_url, studies))
-    try:
+    async with start_runtime(settings_for(sqlite_url, studies)) as runtime:
         await _interview(runtime, "old")
         await _interview(runtime, "recent")
         await _age(runtime, "old", days=31)
         assert await purge_expired(runtime.engine, force=True) == 1
         assert [erased for _, erased, _ in (await _states(runtime)).values()] == [True, False]
         assert await purge_expired(runtime.engine) == 0, "at most hourly"
-    finally:
-        await runtime.close()
 
 
-async def test_withdrawals_made_before_whole_study_erasure_are_finished(
-    sqlite_url: str, study_dir: Path
-) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        await _interview(runtime, "twice")
-        async with (
-            runtime.store.connection() as conn
-        ):  # as an older version left it: one tombstone, no erasure
-            first = (await conn.execute(sa.select(Interview.id))).scalar_one()
-            await conn.execute(
-                sa.insert(Interview).values(
-                    participant_id=1,
-                    study_id="pilot-study",
-                    study_version=1,
-                    plan_hash="x",
-                    participant_code="P-TWICE",
-                    state="withdrawn",
-                    data={},
-                    interviewer="offline",
-                    pilot=False,
-                    created_at=utcnow(),
-                    updated_at=utcnow(),
-                )
+async def test_withdrawals_made_before_whole_study_erasure_are_finished(runtime: Runtime) -> None:
+    await _interview(runtime, "twice")
+    async with runtime.store.connection() as conn:  # as an older version left it: one tombstone, no erasure
+        first = (await conn.execute(sa.select(Interview.id))).scalar_one()
+        await conn.execute(
+            sa.insert(Interview).values(
+                participant_id=1,
+                study_id="pilot-study",
+                study_version=1,
+                plan_hash="x",
+                participant_code="P-TWICE",
+                state="withdrawn",
+                data={},
+                interviewer="offline",
+                pilot=False,
+                created_at=utcnow(),
+                updated_at=utcnow(),
             )
-        assert await finish_withdrawals(runtime.store, None) == 1
-        async with runtime.store.session() as s:
-            interviews = (await s.exec(select(Interview))).all()
-            assert {i.state for i in interviews} == {"withdrawn"} and all(i.erased_at for i in interviews)
-            assert (await s.exec(select(Turn).where(Turn.interview_id == first))).all() == []
-    finally:
-        await runtime.close()
+        )
+    assert await finish_withdrawals(runtime.store, None) == 1
+    async with runtime.store.session() as s:
+        interviews = (await s.exec(select(Interview))).all()
+        assert {i.state for i in interviews} == {"withdrawn"} and all(i.erased_at for i in interviews)
+        assert (await s.exec(select(Turn).where(Turn.interview_id == first))).all() == []
 
 
 def test_db_purge_from_the_command_line(tmp_path: Path, study_dir: Path) -> None:

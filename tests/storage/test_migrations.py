@@ -91,16 +91,13 @@ async def test_a_first_release_database_runs_whole_interviews_after_the_upgrade(
 ) -> None:
     """The first release's databases said "up to date" but lacked outbox.lease_until: every turn failed."""
     await _build_at(database_url, "first-release", tmp_path)
-    runtime = await start_runtime(settings_for(database_url, study_dir))
-    try:
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
         c = Console(runtime)
         await c.session.open()
         await c.say("1")
         await c.say("1")
         await c.say("2")
         assert "Which tasks do you use tools for?" in c.texts[-1]
-    finally:
-        await runtime.close()
 
 
 async def test_upgrading_twice_changes_nothing(sqlite_url: str) -> None:

@@ -12,6 +12,7 @@ import yaml
 from sqlmodel import select
 
 from bot.errors import InterviewerUnavailable
+from bot.runtime import Runtime
 from bot.storage.models import Interview
 from bot.studies.planning import approval
 from bot.studies.planning.claude import PlanningClaude
@@ -221,8 +222,7 @@ async def test_unapproved_plans_are_refused_and_edits_need_a_new_approval(
     """With REQUIRE_APPROVAL, a participant of an unapproved study gets a polite refusal; pilots still run."""
     path = study_dir / "pilot-study.yaml"
     settings = settings_for(database_url, study_dir, require_approval=True)
-    runtime = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as runtime:
         refused = Console(runtime, name="early")
         await refused.say("hello")
         assert refused.texts == [
@@ -239,15 +239,12 @@ async def test_unapproved_plans_are_refused_and_edits_need_a_new_approval(
         welcome = Console(runtime, name="after")
         await welcome.say("hello")
         assert welcome.last is not None and welcome.last.prompt == "consent"
-    finally:
-        await runtime.close()
 
     # The researcher edits the approved file; on the next start the new version is not open yet.
     path.write_text(
         path.read_text().replace("Which tasks do you use tools for?", "Which tasks do you hand to tools?")
     )
-    runtime = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as runtime:
         assert runtime.catalog.current("pilot-study").version == 2
         late = Console(runtime, name="late")
         await late.say("hello")
@@ -267,45 +264,33 @@ async def test_unapproved_plans_are_refused_and_edits_need_a_new_approval(
         now_open = Console(runtime, name="late2")
         await now_open.say("hello")
         assert now_open.last is not None and now_open.last.prompt == "consent"
-    finally:
-        await runtime.close()
 
 
-async def test_without_require_approval_unapproved_studies_run(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        console = Console(runtime)
-        await console.say("hello")
-        assert console.last is not None and console.last.prompt == "consent"
-    finally:
-        await runtime.close()
+async def test_without_require_approval_unapproved_studies_run(runtime: Runtime) -> None:
+    console = Console(runtime)
+    await console.say("hello")
+    assert console.last is not None and console.last.prompt == "consent"
 
 
 async def test_access_lists_do_not_make_a_new_version(sqlite_url: str, tmp_path: Path) -> None:
     directory = tmp_path / "s"
     directory.mkdir()
     path = write_study(directory)
-    runtime = await start_runtime(settings_for(sqlite_url, directory))
-    try:
+    async with start_runtime(settings_for(sqlite_url, directory)) as runtime:
         await approval.approve(runtime.store, path, "lead")
         data = yaml.safe_load(path.read_text())
         data["researchers"].append("slack:UNEW")
         path.write_text(yaml.safe_dump(data))
         _, row = await approval.record(runtime.store, path)
         assert row.version == 1 and row.approved_by == "lead"
-    finally:
-        await runtime.close()
 
 
 async def test_study_open_follows_approval_only_when_required(sqlite_url: str, study_dir: Path) -> None:
     """Invitation code asks `engine.study_open` before inviting anyone."""
-    strict = await start_runtime(settings_for(sqlite_url, study_dir, require_approval=True))
-    try:
+    async with start_runtime(settings_for(sqlite_url, study_dir, require_approval=True)) as strict:
         assert not await strict.engine.study_open("pilot-study")
         await approval.approve(strict.store, study_dir / "pilot-study.yaml", "lead")
         assert await strict.engine.study_open("pilot-study")
-    finally:
-        await strict.close()
 
 
 async def test_claude_critique_comes_back_as_findings(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from adapters.console import ConsoleSession
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext, Interviewer
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.runtime import Runtime
+from bot.runtime import Runtime, Starting
 from bot.settings import Settings
 
 POSTGRES_URL = os.environ.get(
@@ -134,8 +134,10 @@ def settings_for(database_url: str, studies_dir: Path, **extra: Any) -> Settings
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def start_runtime(settings: Settings, interviewer: Interviewer | None = None, **kw: Any) -> Runtime:
-    return await Runtime.start(settings, interviewer=interviewer or OfflineInterviewer(), **kw)
+def start_runtime(settings: Settings, interviewer: Interviewer | None = None, **kw: Any) -> Starting:
+    """`Runtime.start` with the offline interviewer unless the test brings its own, so no test reaches
+    Claude by accident: `async with start_runtime(settings) as runtime:` closes it when the block ends."""
+    return Runtime.start(settings, interviewer=interviewer or OfflineInterviewer(), **kw)
 
 
 class Console:

@@ -13,7 +13,7 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from sqlmodel import select
 
-from adapters.discord.client import DMS_CLOSED, DMS_SENT, InterviewerClient, build_client, serve
+from adapters.discord.client import DMS_CLOSED, DMS_SENT, serve
 from adapters.discord.receive import click_inbound, message_inbound, take_part_inbound
 from adapters.discord.send import delivery_error
 from adapters.discord.setup import PERMISSIONS, application_id_from_token, invite_url
@@ -33,10 +33,8 @@ from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import Interview, OutboxRow, Participant, SurveyAnswer
+from tests.support.discord_world import RESEARCHER, STRANGER, Bot, Member, buttons
 from tests.support.fakes.discord_api import FakeDiscord
-from tests.support.helpers import settings_for, start_runtime
-
-RESEARCHER, STRANGER = "111", "222"
 
 
 @pytest.fixture(autouse=True)
@@ -118,9 +116,9 @@ async def test_outbound_choices_become_persistent_buttons_with_stable_custom_ids
     )
     view = choice_view(out)
     assert view is not None and view.timeout is None and view.is_persistent()
-    buttons = [b for row in view.to_components() for b in row["components"]]
-    assert [b["custom_id"] for b in buttons] == ["iv:9:screen:role:Engineer", "ix:9:screen:role:2"]
-    assert len(buttons[1]["label"]) == 80 and buttons[1]["label"].endswith("…")
+    shown = [b for row in view.to_components() for b in row["components"]]
+    assert [b["custom_id"] for b in shown] == ["iv:9:screen:role:Engineer", "ix:9:screen:role:2"]
+    assert len(shown[1]["label"]) == 80 and shown[1]["label"].endswith("…")
     assert parse_custom_id("ix:9:screen:role:2") == ChoiceClick(9, "screen:role", index=2)
     assert parse_custom_id("ix:9:screen:role:two") is None and parse_custom_id("take-part:x") is None
     assert choice_view(Outbound("k", out.to, "no buttons")) is None
@@ -160,7 +158,7 @@ async def test_options_with_the_same_text_get_distinct_custom_ids_the_fake_accep
         interview_id=9,
     )
     message_id = await bot.client.sender.send(twice)
-    ids = [b["custom_id"] for b in _buttons(fake.messages[message_id])]
+    ids = [b["custom_id"] for b in buttons(fake.messages[message_id])]
     assert len(set(ids)) == 3 and ids[0] == "ix:9:screen:level:1" and ids[2] == "iv:9:screen:level:Other"
     assert parse_custom_id(ids[1]) == ChoiceClick(9, "screen:level", index=2)
 
@@ -231,86 +229,12 @@ def test_invite_url_asks_for_exactly_the_needed_scopes_and_permissions() -> None
     assert application_id_from_token("MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.xyz") == "123456789012345678"
 
 
-async def test_serve_without_token_names_the_variable(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        with pytest.raises(SystemExit, match="DISCORD_TOKEN"):
-            await serve(runtime)
-    finally:
-        await runtime.close()
+async def test_serve_without_token_names_the_variable(runtime: Runtime) -> None:
+    with pytest.raises(SystemExit, match="DISCORD_TOKEN"):
+        await serve(runtime)
 
 
 # ---- end to end: the real discord.py client against FakeDiscord --------------------------------------
-
-
-class Bot:
-    """The runtime and a connected discord.py client; `restart` is a process restart on the same DB."""
-
-    def __init__(self, fake: FakeDiscord, database_url: str, studies: Path):
-        self.fake, self.database_url, self.studies = fake, database_url, studies
-        self.starts = 0
-        self.runtime: Runtime
-        self.client: InterviewerClient
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self, **settings: Any) -> None:
-        values = {
-            "discord_token": self.fake.token,
-            "discord_api_base": self.fake.base_url,
-            "tick_seconds": 60,
-            **settings,
-        }
-        self.runtime = await start_runtime(settings_for(self.database_url, self.studies, **values))
-        self.client = build_client(self.runtime, guild_ready_timeout=0)
-        self.client.sender.bulk_interval = 0.01
-        self._task = asyncio.create_task(serve(self.runtime, self.client))
-        self.starts += 1
-        await self.fake.wait_identified(self.starts)
-        await self.fake.wait_until(self.client.is_ready, what="client ready")
-
-    async def stop(self) -> None:
-        await self.runtime.engine.drain()
-        await self.client.close()
-        assert self._task is not None
-        await self._task
-        await self.runtime.close()
-
-    async def restart(self, **settings: Any) -> None:
-        await self.stop()
-        await self.start(**settings)
-
-
-class Member:
-    """A Discord user talking to the bot in DMs through the fake gateway."""
-
-    def __init__(self, bot: Bot, user_id: str):
-        self.bot, self.fake, self.id = bot, bot.fake, user_id
-
-    @property
-    def inbox(self) -> list[dict[str, Any]]:
-        return self.fake.bot_messages(self.id)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.inbox[-1]
-
-    async def say(self, text: str) -> None:
-        before = len(self.inbox)
-        await self.fake.say(self.id, text)
-        await self._settle(before)
-
-    async def click(self, label: str, message: dict[str, Any] | None = None) -> None:
-        before = len(self.inbox)
-        await self.fake.click(self.id, (message or self.last)["id"], label=label)
-        await self._settle(before)
-
-    async def _settle(self, before: int) -> None:
-        await self.fake.wait_until(lambda: len(self.inbox) > before, what="the bot's reply")
-        await self.bot.runtime.engine.drain()
-
-
-def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [b for row in message.get("components", []) for b in row["components"]]
 
 
 @pytest.fixture
@@ -321,12 +245,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 async def bot(fake: FakeDiscord, sqlite_url: str, study_dir: Path) -> AsyncIterator[Bot]:
-    running = Bot(fake, sqlite_url, study_dir)
-    await running.start()
-    try:
+    async with Bot(fake, sqlite_url, study_dir) as running:
         yield running
-    finally:
-        await running.stop()
 
 
 async def test_client_connects_registers_commands_and_heartbeats(bot: Bot, fake: FakeDiscord) -> None:
@@ -348,13 +268,13 @@ async def test_full_interview_from_first_dm_to_completed_survey(bot: Bot, fake: 
     m = Member(bot, "444")
     await m.say("hi")
     assert "Do you agree" in m.last["content"]
-    assert [b["label"] for b in _buttons(m.last)] == ["Yes, I agree", "No, thanks"]
+    assert [b["label"] for b in buttons(m.last)] == ["Yes, I agree", "No, thanks"]
     await m.say("help")
     assert "`withdraw`" in m.last["content"]
     consent = m.inbox[0]
     await m.click("Yes, I agree", consent)
     assert consent["content"].endswith("**You answered:** Yes, I agree")
-    assert all(b["disabled"] for b in _buttons(consent))
+    assert all(b["disabled"] for b in buttons(consent))
     await m.click("Yes, you may")
     await m.click("Designer")
     answers = iter(
@@ -366,8 +286,8 @@ async def test_full_interview_from_first_dm_to_completed_survey(bot: Bot, fake: 
             "I would miss the quiet time spent writing first drafts myself.",
         ]
     )
-    while not any(b["custom_id"].split(":")[2] == "survey" for b in _buttons(m.last)):
-        assert not _buttons(m.last), "interview questions are plain text"
+    while not any(b["custom_id"].split(":")[2] == "survey" for b in buttons(m.last)):
+        assert not buttons(m.last), "interview questions are plain text"
         await m.say(next(answers))
     satisfaction = m.last
     stale = {
@@ -407,7 +327,7 @@ async def test_participant_can_withdraw_with_buttons(bot: Bot) -> None:
     m = Member(bot, "445")
     await m.say("hi")
     await m.say("withdraw")
-    assert [b["label"] for b in _buttons(m.last)] == ["Yes, delete my data", "No, keep it"]
+    assert [b["label"] for b in buttons(m.last)] == ["Yes, delete my data", "No, keep it"]
     await m.click("Yes, delete my data")
     async with bot.runtime.store.session() as s:
         assert (await s.exec(select(Interview))).one().state == "withdrawn"
@@ -421,7 +341,7 @@ async def test_button_click_after_client_restart_still_works(bot: Bot, fake: Fak
     await bot.restart(discord_gateway_url=fake.gateway_url)
     await m.click("Yes, I agree", consent)
     assert "May we publish" in m.last["content"]
-    assert all(b["disabled"] for b in _buttons(consent))
+    assert all(b["disabled"] for b in buttons(consent))
     async with bot.runtime.store.session() as s:
         assert (await s.exec(select(Interview))).one().state == "awaiting_consent"
 
@@ -503,7 +423,7 @@ async def test_take_part_with_dms_closed_explains_how_to_open_them(bot: Bot, fak
     invitation = await bot.client.sender.post_take_part(
         int(channel["id"]), "Help us learn about tools at work.", "pilot-study"
     )
-    assert [b["custom_id"] for b in _buttons(fake.messages[invitation])] == [
+    assert [b["custom_id"] for b in buttons(fake.messages[invitation])] == [
         "take-part:pilot-study",
         "not-now:pilot-study",
     ]

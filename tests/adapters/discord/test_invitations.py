@@ -15,10 +15,10 @@ from bot.interview.texts import NOT_NOW_TEXT
 from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
 from bot.outreach.scheduler import Scheduler
 from bot.storage.models import ChannelPost, InvitationRow, OutboxRow, Participant
-from tests.adapters.discord.test_discord import RESEARCHER, Bot, Member, _buttons
-from tests.adapters.slack.test_invitations import state_of
+from tests.support.discord_world import RESEARCHER, Bot, Member, buttons
 from tests.support.fakes.discord_api import FakeDiscord
 from tests.support.helpers import write_study
+from tests.support.interviews import state_of
 
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALWAYS = {"send_window": "00:00-00:00", "quiet_hours": "00:00-00:00"}
@@ -36,13 +36,8 @@ async def discord_bot(database_url: str, tmp_path: Path, **schedule: str) -> Asy
     directory = tmp_path / "discord-studies"
     directory.mkdir()
     write_study(directory, invitation=INVITATION, schedule={"days": ALL_DAYS, **schedule})
-    async with FakeDiscord() as fake:
-        bot = Bot(fake, database_url, directory)
-        await bot.start()
-        try:
-            yield bot
-        finally:
-            await bot.stop()
+    async with FakeDiscord() as fake, Bot(fake, database_url, directory) as bot:
+        yield bot
 
 
 async def command(bot: Bot, user: str, channel_id: str, subcommand: str, **options: str | bool) -> str:
@@ -79,7 +74,7 @@ async def test_channel_post_has_not_now_and_a_count_that_updates_in_place(
         assert "Posted the invitation" in reply
         [post] = [m for m in fake.messages.values() if m["channel_id"] == channel["id"]]
         assert "0 people have taken part so far" in post["content"]
-        assert [b["label"] for b in _buttons(post)] == ["Take part", "Not now"]
+        assert [b["label"] for b in buttons(post)] == ["Take part", "Not now"]
 
         assert await click_in_channel(bot, "333", post["id"], "Not now") == NOT_NOW_IN_CHANNEL
         async with bot.runtime.store.session() as s:
@@ -91,7 +86,7 @@ async def test_channel_post_has_not_now_and_a_count_that_updates_in_place(
         await member.click("Yes, I agree")
         await Scheduler(bot.runtime.engine).run_once()
         assert "1 person has taken part so far" in fake.messages[post["id"]]["content"]
-        assert [b["label"] for b in _buttons(fake.messages[post["id"]])] == ["Take part", "Not now"]
+        assert [b["label"] for b in buttons(fake.messages[post["id"]])] == ["Take part", "Not now"]
         assert len([m for m in fake.messages.values() if m["channel_id"] == channel["id"]]) == 1  # edited
 
 
@@ -170,13 +165,13 @@ async def test_not_now_in_a_discord_dm_invitation_declines_it(sqlite_url: str, t
         await Scheduler(bot.runtime.engine).run_once()
         member = Member(bot, "601")
         [invitation] = member.inbox
-        assert [b["label"] for b in _buttons(invitation)] == ["Take part", "Not now"]
+        assert [b["label"] for b in buttons(invitation)] == ["Take part", "Not now"]
 
         await member.click("Not now")
         assert member.last["content"] == NOT_NOW_TEXT
         answered = fake.messages[invitation["id"]]
         assert "**You answered:** Not now" in answered["content"]
-        assert all(b["disabled"] for b in _buttons(answered))
+        assert all(b["disabled"] for b in buttons(answered))
         assert await state_of(bot.runtime, "601") == ["declined"]
         async with bot.runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow.status))).one() == "closed"

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot.interview.texts import NOT_NOW_TEXT
 from bot.messages import Address
@@ -14,12 +14,12 @@ from bot.outreach.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
 from bot.outreach.due_work import plan_due_work
 from bot.outreach.invitations import Member, invite
 from bot.outreach.scheduler import Scheduler
-from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
-from tests.adapters.slack.test_slack import ALICE, World, _buttons, bot_process, slack_world
 from tests.support.fakes.slack_api import FakeSlack, dm_channel
 from tests.support.fakes.slack_rules import MANIFEST, command_wire_text, manifest_escapes_commands
 from tests.support.helpers import small_study, write_study
+from tests.support.interviews import state_of
+from tests.support.slack_world import ALICE, World, bot_process, buttons, slack_world
 
 ALWAYS = {
     "send_window": "00:00-00:00",
@@ -42,18 +42,6 @@ def always_open_study(tmp_path: Path) -> Path:
     return directory
 
 
-async def state_of(runtime: Runtime, user: str) -> list[str]:
-    """The states of a person's interviews, oldest first."""
-    async with runtime.store.session() as s:
-        found = await s.exec(
-            select(Interview.state)
-            .join(Participant)
-            .where(Participant.user_id == user)
-            .order_by(col(Interview.id))
-        )
-        return list(found.all())
-
-
 async def command(w: World, user: str, text: str, tag: str) -> str:
     status, _ = await w.slack.command(user, text, w.fake.response_url(tag))
     assert status == 200
@@ -69,7 +57,7 @@ async def test_channel_invitation_click_starts_an_interview_and_the_count_update
         assert "Posted the invitation" in reply
         [post] = [p for p in w.fake.posted if p["channel"] == "CGENERAL"]
         assert "0 people have taken part so far" in post["text"]
-        assert _buttons(post) == ["Take part", "Not now"]
+        assert buttons(post) == ["Take part", "Not now"]
         again = await command(w, "UORGANIZER", "invite pilot-study <#CGENERAL|general>", "c2")
         assert "already posted" in again
         assert len([p for p in w.fake.posted if p["channel"] == "CGENERAL"]) == 1  # not re-posted
@@ -77,7 +65,7 @@ async def test_channel_invitation_click_starts_an_interview_and_the_count_update
         status, _ = await w.slack.click(ALICE, post, "Take part")
         assert status == 200
         await w.drain()
-        assert _buttons(w.last()) == ["Yes, I agree", "No, thanks"]
+        assert buttons(w.last()) == ["Yes, I agree", "No, thanks"]
         await w.click("Yes, I agree")
         await Scheduler(w.runtime.engine).run_once()
         [update] = [c for c in w.fake.calls_to("chat.update") if c.args.get("channel") == "CGENERAL"]
@@ -135,7 +123,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
         await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
         await Scheduler(w.runtime.engine).run_once()
         invitation = w.last("UBOB")
-        assert _buttons(invitation) == ["Take part", "Not now"]
+        assert buttons(invitation) == ["Take part", "Not now"]
 
         assert (await w.slack.click("UBOB", invitation, "Not now"))[0] == 200
         await w.drain()
@@ -158,7 +146,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
         assert "declined 1" in await command(w, "UORGANIZER", "status pilot-study", "c2")
 
         await w.say("start", user="UBOB")  # what the confirmation says to do to take part later
-        assert _buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
+        assert buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
         # the same interview and invitation carry on: the funnel counts Bob once, as started
         assert await state_of(w.runtime, "UBOB") == ["awaiting_consent"]
         async with w.runtime.store.session() as s:
@@ -200,7 +188,7 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
 
         await w.slack.click("UBOB", post, "Take part")  # changed their mind: the same interview starts
         await w.drain()
-        assert _buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
+        assert buttons(w.last("UBOB")) == ["Yes, I agree", "No, thanks"]
         assert await state_of(w.runtime, "UBOB") == ["awaiting_consent"]
 
 

@@ -8,111 +8,33 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlmodel import col, select
 
-from adapters.slack.app import build_app
 from adapters.slack.blocks import decode_choice
 from adapters.slack.receive import history_inbound, message_inbound
-from adapters.slack.run import check_settings, serve, start_http
+from adapters.slack.run import check_settings, serve
 from bot.engine.outbox import queue_claimed
 from bot.engine.workspaces import stop_sending
 from bot.errors import RateLimited
-from bot.interviewer.base import Interviewer
 from bot.messages import Address, Choice, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, SurveyAnswer, Turn
 from tests.support.fakes.slack_api import TEAM, FakeSlack, dm_channel
 from tests.support.helpers import HangingInterviewer, kill, settings_for, start_runtime
 from tests.support.slack_signing import FORM, SlackPoster
+from tests.support.slack_world import ALICE, SECRET, World, bot_process, buttons, slack_settings, slack_world
 
-SECRET = "test-signing-secret"
-ALICE = "UALICE"
 ANSWERS = [
     "I use it to draft specifications & summarise long meeting notes <every single week> at work.",
     "Not sure.",
     "I compare it against the source documents and ask a colleague when numbers look odd.",
     "Less drafting, more reviewing and deciding what matters to the client in the end.",
 ]
-
-
-@dataclass
-class World:
-    """One bot process wired to the fake Slack: runtime, Bolt app on a local port, and Slack's side."""
-
-    runtime: Runtime
-    fake: FakeSlack
-    slack: SlackPoster
-    runner: web.AppRunner
-
-    async def drain(self) -> None:
-        await self.runtime.engine.drain()
-
-    def posts(self, user: str = ALICE) -> list[dict[str, Any]]:
-        return [p for p in self.fake.posted if p["channel"] == dm_channel(user)]
-
-    def last(self, user: str = ALICE) -> dict[str, Any]:
-        return self.posts(user)[-1]
-
-    async def say(self, text: str, user: str = ALICE) -> None:
-        status, _ = await self.slack.message(user, text)
-        assert status == 200
-        await self.drain()
-
-    async def click(self, label: str, user: str = ALICE) -> None:
-        status, _ = await self.slack.click(user, self.last(user), label)
-        assert status == 200
-        await self.drain()
-
-
-def _settings(database_url: str, study_dir: Path, fake: FakeSlack, **extra: Any):  # type: ignore[no-untyped-def]
-    return settings_for(
-        database_url,
-        study_dir,
-        slack_bot_token=fake.token,
-        slack_signing_secret=SECRET,
-        slack_api_url=fake.base_url,
-        **extra,
-    )
-
-
-@asynccontextmanager
-async def bot_process(
-    database_url: str, study_dir: Path, fake: FakeSlack, interviewer: Interviewer | None = None
-) -> AsyncIterator[World]:
-    runtime = await start_runtime(_settings(database_url, study_dir, fake), interviewer)
-    app = build_app(runtime)
-    runner = await start_http(app, host="127.0.0.1", port=0)
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-    try:
-        async with SlackPoster(url, SECRET, fake=fake) as slack:
-            yield World(runtime, fake, slack, runner)
-    finally:
-        await runner.cleanup()
-        await runtime.close()
-
-
-@asynccontextmanager
-async def slack_world(
-    database_url: str, study_dir: Path, interviewer: Interviewer | None = None
-) -> AsyncIterator[World]:
-    async with FakeSlack() as fake, bot_process(database_url, study_dir, fake, interviewer) as world:
-        yield world
-
-
-def _buttons(post: dict[str, Any]) -> list[str]:
-    return [
-        e["text"]["text"] for b in post.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]
-    ]
 
 
 async def _to_first_question(w: World) -> None:
@@ -131,7 +53,7 @@ async def test_full_interview_from_first_dm_to_completed_survey(database_url: st
         await w.say("hi")
         consent = w.last()
         assert "Hello, I am an AI interviewer." in consent["text"] and "Do you agree" in consent["text"]
-        assert _buttons(consent) == ["Yes, I agree", "No, thanks"]
+        assert buttons(consent) == ["Yes, I agree", "No, thanks"]
         assert decode_choice(consent["blocks"][1]["elements"][0]["value"]).prompt == "consent"  # type: ignore[union-attr]
 
         await w.click("Yes, I agree")
@@ -140,23 +62,23 @@ async def test_full_interview_from_first_dm_to_completed_survey(database_url: st
         shown = w.fake.messages[(consent["channel"], consent["ts"])]
         assert "You answered: *Yes, I agree*" in json.dumps(shown["blocks"])
         assert not [b for b in shown["blocks"] if b["type"] == "actions"], "answered buttons are gone"
-        assert _buttons(w.last()) == ["Yes, you may", "No, keep it private"]
+        assert buttons(w.last()) == ["Yes, you may", "No, keep it private"]
 
         await w.click("Yes, you may")
-        assert _buttons(w.last()) == ["Engineer", "Designer", "Other"]
+        assert buttons(w.last()) == ["Engineer", "Designer", "Other"]
         await w.click("Designer")
         sent_answers = []
         for answer in ANSWERS:
-            if _buttons(w.last()):
+            if buttons(w.last()):
                 break
             assert not w.last().get("blocks"), "interview questions are plain DM messages"
             await w.say(answer)
             sent_answers.append(answer)
         surveys = 0
-        while _buttons(w.last()):
-            buttons = _buttons(w.last())
-            assert buttons in (["1", "2", "3", "4", "5", "6", "7"], ["Yes", "No"])
-            await w.click("6" if "6" in buttons else "Yes")
+        while buttons(w.last()):
+            labels = buttons(w.last())
+            assert labels in (["1", "2", "3", "4", "5", "6", "7"], ["Yes", "No"])
+            await w.click("6" if "6" in labels else "Yes")
             surveys += 1
         assert surveys == 3
         assert "Thank you, that's everything" in w.last()["text"]
@@ -220,7 +142,7 @@ async def test_duplicated_block_action_produces_one_reply(sqlite_url: str, study
         statuses = await asyncio.gather(*(w.slack.post(body, FORM) for _ in range(3)))
         assert [s for s, _ in statuses] == [200, 200, 200]
         await w.drain()
-        assert len(w.posts()) == 2 and _buttons(w.last()) == ["Yes, you may", "No, keep it private"]
+        assert len(w.posts()) == 2 and buttons(w.last()) == ["Yes, you may", "No, keep it private"]
         assert len(w.fake.calls_to("chat.update")) == 1
 
 
@@ -331,27 +253,26 @@ async def test_engine_crash_and_restart_answers_the_stored_message_once(
 
 async def test_serve_in_http_mode_recovers_ticks_and_answers(sqlite_url: str, study_dir: Path) -> None:
     async with FakeSlack() as fake:
-        runtime = await start_runtime(_settings(sqlite_url, study_dir, fake, tick_seconds=0.05))
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = asyncio.create_task(serve(runtime, http=True, port=port, host="127.0.0.1"))
-        try:
-            async with aiohttp.ClientSession() as session:
-                for _ in range(100):
-                    with contextlib.suppress(aiohttp.ClientConnectionError):
-                        async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                            if response.status == 200:
-                                break
-                    await asyncio.sleep(0.05)
-            async with SlackPoster(f"http://127.0.0.1:{port}/slack/events", SECRET) as slack:
-                assert (await slack.message(ALICE, "hello"))[0] == 200
-            await fake.wait_for("chat.postMessage")
-            assert "Do you agree" in fake.posted[0]["text"]
-        finally:
-            server.cancel()
-            await asyncio.gather(server, return_exceptions=True)
-            await runtime.close()
+        async with start_runtime(slack_settings(sqlite_url, study_dir, fake, tick_seconds=0.05)) as runtime:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            server = asyncio.create_task(serve(runtime, http=True, port=port, host="127.0.0.1"))
+            try:
+                async with aiohttp.ClientSession() as session:
+                    for _ in range(100):
+                        with contextlib.suppress(aiohttp.ClientConnectionError):
+                            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                                if response.status == 200:
+                                    break
+                        await asyncio.sleep(0.05)
+                async with SlackPoster(f"http://127.0.0.1:{port}/slack/events", SECRET) as slack:
+                    assert (await slack.message(ALICE, "hello"))[0] == 200
+                await fake.wait_for("chat.postMessage")
+                assert "Do you agree" in fake.posted[0]["text"]
+            finally:
+                server.cancel()
+                await asyncio.gather(server, return_exceptions=True)
 
 
 # ---- behaviour details -------------------------------------------------------------------------------
@@ -371,7 +292,7 @@ async def test_invitation_take_part_button_starts_the_study(sqlite_url: str, stu
         await sender.send(invitation)
         assert w.last()["blocks"][1]["elements"][0]["action_id"] == "interviewer_take_part"
         await w.click("Take part")
-        assert _buttons(w.last()) == ["Yes, I agree", "No, thanks"]
+        assert buttons(w.last()) == ["Yes, I agree", "No, thanks"]
         async with w.runtime.store.session() as s:
             assert (await s.exec(select(Interview))).one().study_id == "pilot-study"
 
@@ -384,7 +305,7 @@ async def test_participant_commands_and_withdrawal_through_slack(sqlite_url: str
         await w.say("pause")
         assert w.last()["text"].startswith("Paused.")
         await w.say("withdraw")
-        assert _buttons(w.last()) == ["Yes, delete my data", "No, keep it"]
+        assert buttons(w.last()) == ["Yes, delete my data", "No, keep it"]
         await w.click("Yes, delete my data")
         assert "has been deleted" in w.last()["text"]
         async with w.runtime.store.session() as s:
@@ -483,17 +404,11 @@ async def test_an_interrupted_reply_is_sent_again_only_if_it_did_not_get_through
         assert {r.status for r in rows} == {"sent"} and all(r.platform_message_id for r in rows)
 
 
-async def test_a_workspace_that_removed_the_app_gets_nothing_more(sqlite_url: str, study_dir: Path) -> None:
-    runtime = await start_runtime(settings_for(sqlite_url, study_dir))
-    try:
-        async with runtime.store.session() as s:
-            for team in ("TGONE", "TSTAYS"):
-                await queue_claimed(
-                    s, f"inv:{team}", Address("slack", team, "U1"), "Join us?", claim_until=None
-                )
-        assert await stop_sending(runtime.store, "slack", "TGONE") == 1
-        async with runtime.store.session() as s:
-            rows = {r.workspace: r.status for r in (await s.exec(select(OutboxRow))).all()}
-        assert rows == {"TGONE": "cancelled", "TSTAYS": "pending"}
-    finally:
-        await runtime.close()
+async def test_a_workspace_that_removed_the_app_gets_nothing_more(runtime: Runtime) -> None:
+    async with runtime.store.session() as s:
+        for team in ("TGONE", "TSTAYS"):
+            await queue_claimed(s, f"inv:{team}", Address("slack", team, "U1"), "Join us?", claim_until=None)
+    assert await stop_sending(runtime.store, "slack", "TGONE") == 1
+    async with runtime.store.session() as s:
+        rows = {r.workspace: r.status for r in (await s.exec(select(OutboxRow))).all()}
+    assert rows == {"TGONE": "cancelled", "TSTAYS": "pending"}

@@ -19,9 +19,9 @@ from adapters.slack.web import SlackSender
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound
 from bot.storage.models import OutboxRow, Participant
-from tests.adapters.slack.test_slack import ALICE, slack_world
 from tests.support.fakes.slack_api import TEAM, FakeSlack, dm_channel
 from tests.support.helpers import settings_for
+from tests.support.slack_world import ALICE, slack_world
 
 
 @asynccontextmanager
