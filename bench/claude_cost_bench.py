@@ -26,9 +26,9 @@ from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot.demo import ANSWERS
 from bot.settings import Settings
 from bot.studies.study import Study, load_study
-from tests.fakes.anthropic_api import FakeAnthropic
-from tests.fakes.anthropic_model import prompt_blocks, tokens
-from tests.fakes.claude_interviewer import move
+from tests.support.fakes.anthropic_api import FakeAnthropic
+from tests.support.fakes.anthropic_model import prompt_blocks, tokens
+from tests.support.fakes.claude_interviewer import move
 
 ROOT = Path(__file__).resolve().parent.parent
 PACES = {  # seconds between a question and the participant's answer

@@ -22,7 +22,7 @@ from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
 from bot.runtime import Runtime, settle_memory
-from tests.helpers import fresh_postgres, postgres_available, settings_for, write_study
+from tests.support.helpers import fresh_postgres, postgres_available, settings_for, write_study
 
 SEQUENTIAL_RUNS = 3
 WARMUP = 2  # interviews run before measuring, so the figures are the steady state of a running service

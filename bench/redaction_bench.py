@@ -1,6 +1,6 @@
 """Redaction quality and speed.
 
-On the synthetic multilingual corpus of the tests (tests/redaction_corpus.py): recall per identifier
+On the synthetic multilingual corpus of the tests (tests/support/redaction_corpus.py): recall per identifier
 kind and overall (an identifier counts when every letter and digit of it is redacted), and the share
 of ordinary sentences altered. On a sample of the real workforce transcripts (INTERVIEWER_WORKFORCE_CSV,
 default: the shared dataset; skipped when absent): the share of sentences altered and the spans most
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.records.redact import find, redact
 from bot.records.redaction import gazetteer, names
-from tests.redaction_corpus import HELD_OUT, HELD_OUT_ORDINARY, ORDINARY, caught, origins, recall
+from tests.support.redaction_corpus import HELD_OUT, HELD_OUT_ORDINARY, ORDINARY, caught, origins, recall
 
 SAMPLE = 200  # real transcripts read
 SHOWN = 15

@@ -31,8 +31,8 @@ from bot.messages import Address
 from bot.outreach.due_work import plan_due_work
 from bot.outreach.invitations import Member, invite
 from bot.runtime import Runtime
-from tests.fakes.slack_api import TEAM, FakeSlack
-from tests.helpers import settings_for, write_study
+from tests.support.fakes.slack_api import TEAM, FakeSlack
+from tests.support.helpers import settings_for, write_study
 
 INVITATIONS = 10_000
 WORKSPACE_CAP = 100  # chat.postMessage per second (scaled up from Slack's real limits; see above)

@@ -29,9 +29,9 @@ from adapters.slack.run import shared_connections, start_http
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound
 from bot.runtime import Runtime
-from tests.fakes.slack_api import TEAM, FakeSlack, dm_channel
-from tests.helpers import fresh_postgres, postgres_available, settings_for, write_study
-from tests.slack_signing import SlackPoster
+from tests.support.fakes.slack_api import TEAM, FakeSlack, dm_channel
+from tests.support.helpers import fresh_postgres, postgres_available, settings_for, write_study
+from tests.support.slack_signing import SlackPoster
 
 SECRET = "bench-signing-secret"
 RATES = (10, 20, 40, 80, 160, 320)

@@ -1,4 +1,5 @@
-"""Shared fixtures. `database_url` runs a test on SQLite and, where it answers, on PostgreSQL."""
+"""Shared fixtures. `database_url` runs a test on SQLite and, where it answers, on PostgreSQL; `runtime`
+is a started runtime on SQLite with the small study, closed after the test."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import fresh_postgres, postgres_available, write_study
+from bot.runtime import Runtime
+from tests.support.helpers import fresh_postgres, postgres_available, settings_for, start_runtime, write_study
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,3 +41,11 @@ def study_dir(tmp_path: Path) -> Path:
     directory.mkdir()
     write_study(directory)
     return directory
+
+
+@pytest.fixture
+async def runtime(sqlite_url: str, study_dir: Path) -> AsyncIterator[Runtime]:
+    """The bot's parts on SQLite with the small study and the offline interviewer. A test that needs other
+    settings, PostgreSQL or a restart starts its own: `async with start_runtime(settings) as runtime:`."""
+    async with start_runtime(settings_for(sqlite_url, study_dir)) as started:
+        yield started

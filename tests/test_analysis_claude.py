@@ -20,8 +20,8 @@ from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Code, Doc, Segment, Theme
 from bot.errors import AnalysisUnavailable
 from bot.settings import Settings
-from tests.fakes.anthropic_api import FakeAnthropic
-from tests.fakes.claude_analyst import analyst, code_reply
+from tests.support.fakes.anthropic_api import FakeAnthropic
+from tests.support.fakes.claude_analyst import analyst, code_reply
 
 CODEBOOK = [
     Code("stigma", "Stigma", "Hides or is judged for using AI at work.", examples=["hide my use of AI"]),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.codebook import load_codebook
+from tests.support.cli import run
 from tests.synth import PLANTED, generate
-from tests.test_cli import run
 
 CODEBOOK = """codes:
   - id: reliability

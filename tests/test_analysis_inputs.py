@@ -93,7 +93,7 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
 
     from bot.records.importer import import_csv
     from bot.storage.models import Interview, ScreeningAnswer, SurveyAnswer
-    from tests.helpers import import_target, settings_for, start_runtime
+    from tests.support.helpers import import_target, settings_for, start_runtime
 
     settings = settings_for(sqlite_url, study_dir)
     with pytest.raises(AnalysisInputError, match="there is no study 'nope'"):

@@ -18,7 +18,7 @@ from bot.analysis.stats import (
 )
 from bot.analysis.survey import infer_item, survey_stats
 from bot.studies.study import SurveyItem, load_study
-from tests.test_cli import ROOT
+from tests.support.paths import ROOT
 
 
 def _table(both: int, only_a: int, only_b: int, neither: int) -> tuple[list[int], list[int]]:

@@ -9,7 +9,7 @@ import pytest
 from bot.analysis.agreement import agreement
 from bot.analysis.labels import read_any, read_coded, read_labels, write_labels
 from bot.errors import LabelFileError
-from tests.test_cli import run
+from tests.support.cli import run
 
 
 def _write(path: Path, text: str) -> Path:

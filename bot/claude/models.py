@@ -16,7 +16,7 @@ Every row was written from these pages (read them again before changing a row):
 
 How to add a model: add one `ModelSpec` row to `TABLE` with every field taken from the pages above
 (docs/design.md, "The capability table", walks through it), then run the Claude test matrix
-(`pytest tests/test_claude_matrix.py`), which exercises every row against the fake Messages API.
+(`pytest tests/claude/test_matrix.py`), which exercises every row against the fake Messages API.
 An id that is not in the table gets `CONSERVATIVE` (no forced tool, no structured outputs, no effort,
 thinking left at the model's default, no cache marks, the highest prices) and a warning naming this file.
 """
@@ -87,7 +87,7 @@ def _p(
 
 
 def _family(ids: tuple[str, ...], **fields: Any) -> dict[str, ModelSpec]:
-    """One row per id; `fields` are ModelSpec's (the rows are read by tests/test_claude_matrix.py)."""
+    """One row per id; `fields` are ModelSpec's (the rows are read by tests/claude/test_matrix.py)."""
     return {model: ModelSpec(id=model, **fields) for model in ids}
 
 

@@ -1,0 +1,146 @@
+"""The terminal: resuming shows what was open and types nothing for the person, what a killed session
+left is delivered, pasted lines are one turn, and bytes that are not UTF-8 do not crash the chat."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from adapters.console import RESHOWN, TerminalInput
+from bot.engine.outbox import LEASE
+from bot.messages import Inbound
+from bot.storage.models import InboxRow, OutboxRow, Turn
+from tests.support.helpers import Console, settings_for, start_runtime
+from tests.support.paths import ROOT
+
+BIN = Path(sys.executable).parent / "interviewer"
+
+
+def _chat(tmp_path: Path, stdin: bytes, name: str = "sam") -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", STUDIES_DIR=str(ROOT / "studies"))
+    env.update(PSEUDONYM_KEY="console-test")
+    return subprocess.run(
+        [str(BIN), "chat", "--study", "teachers", "--as", name],
+        input=stdin,
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_resuming_reshows_the_open_question_and_sends_nothing_for_the_person(tmp_path: Path) -> None:
+    first = _chat(tmp_path, b"1\n1\n")
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        inbox_before = db.execute("select count(*) from inbox").fetchone()[0]
+        last_question = db.execute("select text from outbox order by id desc limit 1").fetchone()[0]
+    resumed = _chat(tmp_path, b"")
+    assert resumed.returncode == 0, resumed.stderr
+    out = resumed.stdout.decode()
+    assert RESHOWN in out and last_question.splitlines()[0] in out
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select count(*) from inbox").fetchone()[0] == inbox_before, "nothing was sent"
+        assert db.execute("select count(*) from turns where role = 'participant'").fetchone()[0] == 0
+
+
+def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(tmp_path: Path) -> None:
+    result = _chat(tmp_path, b"1\n1\n1\n\xff\xfe caf\xe9 \xc0\xaf\n")
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        texts = [r[0] for r in db.execute("select text from inbox where text != ''")]
+    assert any("\ufffd" in t and "caf" in t for t in texts)
+
+
+async def test_a_reply_left_by_a_killed_session_is_shown_when_the_terminal_starts_again(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """Killed during the quiet window (the message stored, not answered) and killed while printing (a
+    reply claimed, not recorded): the next session answers the one and shows the other, once."""
+    settings = settings_for(sqlite_url, study_dir)
+    async with start_runtime(settings) as first:
+        c = Console(first, name="kim")
+        await c.session.open()
+        await c.say("1")
+        await c.say("1")
+        await first.engine.receive(Inbound(c.session.address, "kim-late", text="2"), schedule=False)
+    # the block's end was the kill: nothing processed the stored message
+    async with start_runtime(settings) as second:
+        again = Console(second, name="kim")
+        await again.session.open()
+        assert again.texts and "Which tasks" in again.texts[-1], "the stored answer was answered"
+        async with second.store.session() as s:
+            statuses = (await s.exec(select(OutboxRow.status))).all()
+            rows = (await s.exec(select(InboxRow))).all()
+        assert set(statuses) == {"sent"} and all(r.processed_at for r in rows)
+
+
+async def test_a_reply_claimed_by_a_killed_session_is_delivered_at_once(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    settings = settings_for(sqlite_url, study_dir)
+    async with start_runtime(settings) as first:
+        c = Console(first, name="lee")
+        await c.session.open()
+        async with first.store.session() as s:  # the kill came between printing and recording
+            row = (await s.exec(select(OutboxRow).order_by(col(OutboxRow.id).desc()))).first()
+            assert row is not None
+            row.status, row.lease_until = "sending", first.engine.clock() + LEASE
+            s.add(row)
+    async with start_runtime(settings) as second:
+        again = Console(second, name="lee")
+        await again.session.open()
+        assert len(again.texts) == 1 and "Do you agree" in again.texts[0]
+        assert RESHOWN not in again.out.getvalue(), "delivered, not re-shown"
+
+
+async def test_pasted_lines_are_one_turn_and_typed_lines_are_answered_each(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    async with start_runtime(settings_for(sqlite_url, study_dir, coalesce_seconds=2)) as runtime:
+        read, write = os.pipe()
+        lines = TerminalInput(read, pasting=True)
+        try:
+            c = Console(runtime, name="pat")
+            await c.session.open()
+            for answer in ("1", "1", "2"):
+                await c.say(answer)
+            os.write(write, b"First I draft.\nThen I check.\nThen I send.\n")  # one paste
+            batch = await lines.next_batch()
+            assert batch == ["First I draft.", "Then I check.", "Then I send."]
+            await c.session.say_lines(batch)
+
+            def typed() -> None:  # two lines typed a while apart
+                os.write(write, b"Sometimes I ask a colleague.\n")
+                time.sleep(0.3)
+                os.write(write, b"Not often.\n")
+
+            threading.Thread(target=typed, daemon=True).start()
+            assert await lines.next_batch() == ["Sometimes I ask a colleague."]
+            assert await lines.next_batch() == ["Not often."]
+            async with runtime.store.session() as s:
+                turns = (await s.exec(select(Turn.text).where(Turn.role == "participant"))).all()
+            assert turns[0] == "First I draft.\nThen I check.\nThen I send."
+        finally:
+            os.close(write)
+            os.close(read)
+
+
+async def test_typed_lines_are_answered_without_waiting_for_the_quiet_window(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """COALESCE_SECONDS is for chat platforms, where a person sends several messages in a row."""
+    async with start_runtime(settings_for(sqlite_url, study_dir, coalesce_seconds=3600)) as runtime:
+        c = Console(runtime, name="quick")
+        await c.session.open()
+        await asyncio.wait_for(c.say("1"), timeout=120)  # an hour's quiet window would make this fail
+        assert "anonymised transcript" in c.texts[-1]

@@ -1,0 +1,126 @@
+"""`interviewer doctor`, started as a user starts it, against the fake Messages, Slack and Discord APIs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.claude.models import TABLE
+from tests.support.fakes import anthropic_rules
+from tests.support.fakes.anthropic_api import FakeAnthropic
+from tests.support.fakes.discord_api import FakeDiscord
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.fakes.slack_rules import manifest_scopes
+from tests.support.helpers import run_interviewer
+
+MODEL = "claude-sonnet-5-5"
+
+
+async def interviewer(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    """Run the `interviewer` command with only `env` and the test database configured."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'doctor.db'}", **env}
+    code, out, err = await run_interviewer(tmp_path, *args, env=env)
+    return code, out + err
+
+
+async def doctor(fake: FakeAnthropic, tmp_path: Path, model: str = MODEL) -> tuple[int, str]:
+    return await interviewer(
+        tmp_path,
+        "doctor",
+        ANTHROPIC_API_KEY="test-key",
+        ANTHROPIC_BASE_URL=fake.base_url,
+        ANTHROPIC_MODEL=model,
+        ANTHROPIC_MAX_RETRIES="0",
+    )
+
+
+@pytest.fixture
+async def fake():  # type: ignore[no-untyped-def]
+    async with FakeAnthropic() as server:
+        server.responder = lambda body: {
+            "message": "What do you do at work?",
+            "move": "ask",
+            "topic_id": "work",
+            "covered_topics": [],
+            "flags": [],
+        }
+        yield server
+    anthropic_rules.OVERRIDES.clear()
+
+
+async def test_doctor_sends_one_interviewer_shaped_request_and_reports_the_unmigrated_database(
+    fake, tmp_path
+):
+    code, out = await doctor(fake, tmp_path)
+    assert "ok      claude: claude-sonnet-5-5 answered a real interviewer request" in out, out
+    assert "PROBLEM database" in out and "interviewer db upgrade" in out  # a fresh file is not migrated
+    assert code == 1
+    [request] = fake.message_requests
+    assert "output_config" in request.body and "<interview_state>" in str(request.body["messages"])
+
+
+async def test_a_model_that_rejects_the_request_shape_fails_with_the_apis_own_message(fake, tmp_path):
+    anthropic_rules.OVERRIDES[MODEL] = replace(TABLE[MODEL], structured_outputs=False)
+    code, out = await doctor(fake, tmp_path)
+    assert code == 1
+    assert "PROBLEM claude" in out and "structured outputs are not supported for this model" in out, out
+    assert "fix:" in out
+
+
+async def test_a_model_outside_the_table_is_a_problem_naming_the_table(fake, tmp_path):
+    code, out = await doctor(fake, tmp_path, model="claude-imaginary-9")
+    assert code == 1 and "bot/claude/models.py" in out and not fake.message_requests
+
+
+async def migrated_doctor(tmp_path: Path, **env: str) -> tuple[int, str]:
+    """`interviewer doctor` on a migrated database without a Claude key, so only `env`'s checks can fail."""
+    code, out = await interviewer(tmp_path, "db", "upgrade")
+    assert code == 0, out
+    return await interviewer(tmp_path, "doctor", **env)
+
+
+async def test_slack_token_with_every_scope_of_the_manifest_passes(tmp_path):
+    async with FakeSlack() as slack:
+        code, out = await migrated_doctor(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
+    assert "ok      slack: signed in as interviewer in Team T0FAKE; scopes complete" in out, out
+    assert "ok      database" in out and code == 0
+    assert [call.method for call in slack.calls] == ["auth.test"]
+
+
+async def test_a_missing_slack_scope_is_named_with_how_to_fix_it_and_fails(tmp_path):
+    async with FakeSlack(scopes=manifest_scopes() - {"im:history"}) as slack:
+        code, out = await migrated_doctor(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_API_URL=slack.base_url)
+    assert code == 1
+    assert "PROBLEM slack: the token lacks scopes im:history" in out, out
+    assert "fix: Add them from adapters/slack/manifest.yaml and reinstall the app" in out
+
+
+async def test_a_wrong_slack_token_fails_with_slacks_error(tmp_path):
+    async with FakeSlack() as slack:
+        code, out = await migrated_doctor(
+            tmp_path, SLACK_BOT_TOKEN="xoxb-wrong", SLACK_API_URL=slack.base_url
+        )
+    assert code == 1
+    assert "PROBLEM slack: auth.test failed: invalid_auth" in out and "SLACK_BOT_TOKEN" in out, out
+    assert "xoxb-wrong" not in out  # the token is never printed
+
+
+async def test_discord_login_passes_and_reports_the_server_members_intent(tmp_path):
+    async with FakeDiscord() as discord:
+        env = {"DISCORD_TOKEN": discord.token, "DISCORD_API_BASE": discord.base_url}
+        code, off = await migrated_doctor(tmp_path, **env)
+        discord.members_intent = True
+        _, on = await migrated_doctor(tmp_path, **env)
+    assert code == 0, off
+    assert "ok      discord: logged in as interviewer-bot; Server Members intent off" in off
+    assert "ok      discord: logged in as interviewer-bot; Server Members intent on" in on, on
+    assert {r.path for r in discord.requests} == {"/users/@me", "/applications/@me"}
+
+
+async def test_a_wrong_discord_token_fails_the_login_check(tmp_path):
+    async with FakeDiscord() as discord:
+        code, out = await migrated_doctor(tmp_path, DISCORD_TOKEN="wrong", DISCORD_API_BASE=discord.base_url)
+    assert code == 1
+    assert "PROBLEM discord: login failed (401)" in out and "fix: Set DISCORD_TOKEN" in out, out

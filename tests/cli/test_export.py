@@ -1,0 +1,36 @@
+"""`interviewer export / import / audit` as a user runs them (a real subprocess)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tests.support.cli import run
+
+
+def test_export_import_and_audit_from_the_command_line(tmp_path: Path) -> None:
+    assert run(["demo", "--study", "ai-at-work"], tmp_path).returncode == 0
+    result = run(["export", "ai-at-work", "--format", "csv", "--out", "t.csv"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 interview(s) written to t.csv" in result.stdout
+    with (tmp_path / "t.csv").open(newline="") as f:
+        [header, row] = list(csv.reader(f))
+    assert header[:2] == ["transcript_id", "text"] and row[1].startswith("Assistant: ")
+
+    bad = tmp_path / "bad.csv"
+    padding = "," * (len(header) - 2)
+    bad.write_text((tmp_path / "t.csv").read_text() + f'broken,"no turns"{padding}\n', encoding="utf-8")
+    result = run(["import", str(bad), "--study", "teachers"], tmp_path)
+    assert result.returncode == 1 and "imported 1 transcript(s) into teachers" in result.stdout
+    assert "no turn starts" in result.stderr and ":line " in result.stderr
+
+    result = run(["export", "teachers", "-f", "jsonl", "-o", "t.jsonl", "--no-redact"], tmp_path)
+    [record] = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert record["state"] == "completed" and record["participant"].startswith("P-")
+    assert record["participant"] != row[0], "an imported id is pseudonymised again, like a platform id"
+
+    audit = run(["audit", "ai-at-work"], tmp_path).stdout
+    assert "export  ok" in audit and "format=csv" in audit and "redacted=True" in audit
+    assert "redacted=False" in run(["audit", "teachers"], tmp_path).stdout
+    assert run(["export", "nope"], tmp_path).returncode == 2

@@ -1,0 +1,116 @@
+"""The `interviewer` command as a user runs it: a real subprocess with its own environment."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run
+from tests.support.paths import ROOT
+
+
+def test_demo_prints_a_whole_interview_and_the_survey(tmp_path: Path) -> None:
+    result = run(["demo", "--study", str(ROOT / "studies" / "teachers.yaml")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    paragraphs = [p.strip() for p in result.stdout.split("\n\n") if p.strip()]
+    turns = [p for p in paragraphs if p.startswith(("Interviewer:", "Participant:"))]
+    assert turns[0].startswith("Interviewer:") and len(turns) > 20
+    assert "Survey answers:" in result.stdout and re.search(r"satisfaction: \d", result.stdout)
+    assert "is completed" in result.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select state from interviews").fetchall() == [("completed",)]
+        assert db.execute("select count(*) from turns").fetchone()[0] >= 10
+
+
+def test_run_without_a_terminal_runs_the_demo(tmp_path: Path) -> None:
+    result = run(["run"], tmp_path, stdin="")
+    assert result.returncode == 0, result.stderr
+    assert "running the scripted demo" in result.stderr.replace("\n", " ")
+    assert "Survey answers:" in result.stdout
+
+
+def test_study_check_accepts_the_bundled_studies(tmp_path: Path) -> None:
+    files = sorted(str(p) for p in (ROOT / "studies").glob("*.yaml"))
+    result = run(["study", "check", *files], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(": ok (") == len(files) == 4
+
+
+def test_study_check_names_file_field_and_fix(tmp_path: Path) -> None:
+    good = (ROOT / "studies" / "ai-at-work.yaml").read_text()
+    bad = tmp_path / "x.yaml"
+    bad.write_text(good.replace("priority: should", "priority: mustt", 1))
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    result = run(["study", "check", str(bad), str(empty), str(tmp_path / "missing.yaml")], tmp_path)
+    assert result.returncode == 1
+    assert re.search(
+        r"x\.yaml: plan\.topics\[\d\]\.priority: 'mustt' is not one of must, should, could", result.stderr
+    )
+    assert f"{empty}: the file is empty" in result.stderr
+    assert "missing.yaml: no such file" in result.stderr
+
+
+def test_chat_reads_answers_from_standard_input_and_resumes(tmp_path: Path) -> None:
+    first = run(["chat", "--study", "ai-at-work", "--as", "sam"], tmp_path, stdin="1\n1\n")
+    assert first.returncode == 0, first.stderr
+    assert "Do you agree to take part?" in first.stdout and "Input closed" in first.stdout
+    second = run(["chat", "--study", "ai-at-work", "--as", "sam"], tmp_path, stdin="stop\n")
+    assert second.returncode == 0, second.stderr
+    assert "Stopped." in second.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select count(*), max(state) from interviews").fetchone() == (1, "stopped")
+
+
+def test_chat_with_claude_but_no_key_says_how_to_fix(tmp_path: Path) -> None:
+    result = run(["chat", "--interviewer", "claude"], tmp_path)
+    assert result.returncode != 0
+    assert "ANTHROPIC_API_KEY" in result.stderr and "--interviewer offline" in result.stderr
+
+
+def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+    assert {"interviews", "turns", "inbox", "outbox", "study_versions", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["demo", "--study", "no-such-study"], "no such file"),
+        (["chat", "--interviewer", "gpt"], "unknown interviewer 'gpt'"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(args, tmp_path)
+    assert result.returncode != 0 and message in result.stderr + result.stdout
+
+
+def test_discord_invite_url_has_the_scopes_and_permissions(tmp_path: Path) -> None:
+    result = run(["discord", "invite-url", "--application-id", "123456789012345678"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    url = result.stdout.strip()
+    assert url.startswith("https://discord.com/oauth2/authorize?client_id=123456789012345678")
+    assert "scope=bot+applications.commands" in url and "permissions=3072" in url
+
+
+def test_discord_invite_url_without_id_or_token_says_what_to_give(tmp_path: Path) -> None:
+    result = run(["discord", "invite-url"], tmp_path, DISCORD_TOKEN="")
+    assert result.returncode == 2 and "--application-id" in result.stderr
+
+
+def test_run_discord_without_a_token_names_the_variable(tmp_path: Path) -> None:
+    result = run(["run", "--discord"], tmp_path)
+    assert result.returncode != 0 and "DISCORD_TOKEN" in result.stderr + result.stdout
+
+
+def test_run_slack_without_tokens_names_the_variables(tmp_path: Path) -> None:
+    result = run(["run", "--slack"], tmp_path)
+    assert result.returncode != 0 and "SLACK_BOT_TOKEN" in result.stderr + result.stdout
+    http = run(["run", "--slack", "--http"], tmp_path, SLACK_BOT_TOKEN="xoxb-test")
+    assert http.returncode != 0 and "SLACK_SIGNING_SECRET" in http.stderr + http.stdout

@@ -1,0 +1,172 @@
+"""The Discord bot as users start it: `interviewer run --discord` in its own process, connected to a fake
+Discord gateway and REST API (READY with GUILD_CREATE, the 3-second interaction deadline, nonces,
+rate-limit headers), driven only through gateway events: DMs, button clicks, slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.support.fakes.bot_process import BotProcess, service_env
+from tests.support.fakes.discord_api import FakeDiscord
+
+RESEARCHER, STRANGER, MEMBER = "111", "222", "444"
+ANSWERS = [
+    "I use it to draft specifications and summarise long meeting notes every single week at work.",
+    "I compare its output with the source documents and ask a colleague when numbers look odd to me.",
+    "Probably less drafting and more reviewing, deciding what matters to the client in the end of it.",
+]
+
+
+class DiscordService:
+    def __init__(self, fake: FakeDiscord, tmp_path: Path):
+        env = {
+            **service_env(tmp_path),
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_BASE": fake.base_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+        }
+        self.fake = fake
+        self.bot = BotProcess(tmp_path, env, "--discord")
+
+    async def start(self) -> float:
+        """Start the process; returns when it is connected and ready (seconds it took)."""
+        began, connected = time.monotonic(), self.bot.log.count("discord: connected as")
+        await self.bot.start()
+        await self.fake.wait_identified(self.bot.starts, seconds=60)
+        await self.fake.wait_until(
+            lambda: self.bot.log.count("discord: connected as") > connected, 30, "the bot to be ready"
+        )
+        return time.monotonic() - began
+
+    def inbox(self, user: str = MEMBER) -> list[dict[str, Any]]:
+        return self.fake.bot_messages(user)
+
+    async def settled(self, user: str, before: int, seconds: float = 20) -> list[dict[str, Any]]:
+        """The bot's new messages to `user` once it has answered and gone quiet for half a second."""
+        await self.fake.wait_until(lambda: len(self.inbox(user)) > before, seconds, "the bot's reply")
+        count = -1
+        while count != len(self.inbox(user)):
+            count = len(self.inbox(user))
+            await asyncio.sleep(0.5)
+        return self.inbox(user)[before:]
+
+    async def say(self, text: str, user: str = MEMBER) -> list[dict[str, Any]]:
+        before = len(self.inbox(user))
+        await self.fake.say(user, text)
+        return await self.settled(user, before)
+
+    async def click(self, label: str, user: str = MEMBER) -> list[dict[str, Any]]:
+        before = len(self.inbox(user))
+        await self.fake.click(user, self.inbox(user)[-1]["id"], label=label)
+        return await self.settled(user, before)
+
+    async def command(self, user: str, subcommand: str, **options: str) -> str:
+        ack, text = await self.fake.answer(
+            await self.fake.slash(user, "interviewer", subcommand, **options), 20
+        )
+        assert ack["data"]["flags"] == 64, ack  # only the caller sees it
+        return text
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [b["label"] for row in message.get("components", []) for b in row["components"]]
+
+
+@asynccontextmanager
+async def discord_service(tmp_path: Path) -> AsyncIterator[DiscordService]:
+    async with FakeDiscord() as fake:
+        fake.guild_channel()  # the bot is in one server: READY lists it, GUILD_CREATE follows
+        service = DiscordService(fake, tmp_path)
+        await service.start()
+        try:
+            yield service
+        finally:
+            await service.bot.stop()
+
+
+async def to_first_question(service: DiscordService) -> None:
+    [consent] = await service.say("hi")
+    assert labels(consent) == ["Yes, I agree", "No, thanks"]
+    # a fast double click: both clicks reach the bot before its edit disables the buttons
+    before = len(service.inbox())
+    for _ in range(2):
+        await service.fake.dispatch(
+            "INTERACTION_CREATE", service.fake.component_interaction(MEMBER, consent, "iv:1:consent:yes")
+        )
+    new = await service.settled(MEMBER, before)
+    assert [labels(m) for m in new] == [["Yes, you may", "No, keep it private"]], "the next question once"
+    await service.click("Yes, you may")
+    [question] = await service.click("Designer")
+    assert question["content"].startswith("Which tasks"), question["content"]
+
+
+async def test_a_whole_interview_commands_and_an_export_through_the_gateway(tmp_path: Path) -> None:
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        assert [c["name"] for c in fake.commands] == ["interviewer"]
+        await to_first_question(service)
+        for answer in ANSWERS:
+            if labels(service.inbox()[-1]):
+                break
+            await service.say(answer)
+        while labels(service.inbox()[-1]):
+            options = labels(service.inbox()[-1])
+            await service.click("6" if "6" in options else "Yes")
+        assert "that's everything" in service.inbox()[-1]["content"]
+
+        assert "/interviewer studies" in await service.command(RESEARCHER, "help")
+        assert "Tools at work" in await service.command(RESEARCHER, "status", study="pilot-study")
+        assert "only the researchers" in await service.command(STRANGER, "status", study="pilot-study")
+        assert "Europe/Lisbon" in await service.command(MEMBER, "timezone", zone="Europe/Lisbon")
+        assert "started" in await service.command(RESEARCHER, "export", study="pilot-study", format="csv")
+        await fake.wait_until(lambda: bool(fake.uploads), 20, "the export")
+        [upload] = fake.uploads
+        assert upload["channel"] == fake.dm_channel_id(RESEARCHER)
+        assert MEMBER not in upload["data"].decode(), "platform ids never leave the database"
+        assert not fake.late_responses, "every interaction was answered within 3 seconds"
+    assert ANSWERS[0][:30] not in service.bot.log
+
+
+async def test_downtime_and_a_crash_mid_send_are_recovered_exactly_once(tmp_path: Path) -> None:
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        await to_first_question(service)
+
+        # 1. written while the bot is down: Discord replays nothing to the next session
+        await service.bot.stop()
+        before = len(service.inbox())
+        fake.say_offline(MEMBER, ANSWERS[0])
+        await service.start()
+        [reply] = await service.settled(MEMBER, before)
+        assert reply["content"].endswith("?") and "How do you check" in reply["content"], reply["content"]
+        assert fake.requests_to("GET", rf"/channels/{fake.dm_channel_id(MEMBER)}/messages")
+
+        # 2. killed while a reply is being sent: Discord created it, the bot never heard back
+        dm = fake.dm_channel_id(MEMBER)
+        fake.slow_next("POST", rf"/channels/{dm}/messages", 30)
+        before = len(service.inbox())
+        await fake.say(MEMBER, ANSWERS[1])
+        await asyncio.wait_for(fake.slowed.wait(), 20)
+        service.bot.kill()
+        await service.bot.wait_exit()
+        [sent] = service.inbox()[before:]
+        restarted = time.monotonic()
+        ready_after = await service.start()
+
+        def posts() -> list[Any]:
+            mine = fake.requests_to("POST", rf"/channels/{dm}/messages")
+            return [r for r in mine if r.body.get("nonce") == sent["nonce"]]
+
+        await fake.wait_until(lambda: len(posts()) == 2, 30, "the interrupted reply to be sent again")
+        resent_after = time.monotonic() - restarted
+        await asyncio.sleep(2)
+        assert service.inbox()[before:] == [sent], "the resend reused the nonce: still one message"
+        assert all(p.body.get("enforce_nonce") for p in posts())
+        print(
+            f"\nrestart: ready after {ready_after:.1f} s, interrupted reply resent after {resent_after:.1f} s"
+        )

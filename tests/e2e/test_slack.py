@@ -1,0 +1,186 @@
+"""The Slack bot as users start it: `interviewer run --slack --http` in its own process, driven only over
+HTTP with signed requests, answering through a fake Slack Web API that enforces the documented contract."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.support.fakes.bot_process import BotProcess, free_port
+from tests.support.fakes.slack_api import BOT_USER, FakeSlack, dm_channel
+from tests.support.fakes.slack_service import (
+    ANSWERS,
+    SECRET,
+    SlackPerson,
+    buttons,
+    consent_and_screen,
+    home_text,
+    long_plan,
+    slack_env,
+)
+from tests.support.slack_signing import SlackPoster, signed_headers
+
+
+@dataclass
+class Service:
+    fake: FakeSlack
+    bot: BotProcess
+    port: int
+    poster: SlackPoster
+
+    def person(self, user: str) -> SlackPerson:
+        return SlackPerson(self.fake, self.poster, user)
+
+    async def restart(self) -> None:
+        await self.bot.stop()
+        await self.start()
+
+    async def start(self) -> None:
+        await self.bot.start()
+        await self.bot.wait_http(self.port)
+
+
+@asynccontextmanager
+async def slack_service(
+    tmp_path: Path, study: dict[str, Any] | None = None, **env: str
+) -> AsyncIterator[Service]:
+    async with FakeSlack() as fake:
+        port = free_port()
+        bot = BotProcess(
+            tmp_path,
+            slack_env(tmp_path, fake, study, **env),
+            "--slack",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        )
+        async with SlackPoster(f"http://127.0.0.1:{port}/slack/events", SECRET, fake=fake) as poster:
+            service = Service(fake, bot, port, poster)
+            await service.start()
+            try:
+                yield service
+            finally:
+                await bot.stop()
+
+
+async def test_a_whole_interview_with_buttons_and_the_home_tab(tmp_path: Path) -> None:
+    async with slack_service(tmp_path) as service:
+        alice = service.person("UALICE")
+        assert "not taken part" in home_text(await alice.open_home())
+        await consent_and_screen(alice)
+        consent = service.fake.messages[(dm_channel("UALICE"), alice.posts[0]["ts"])]
+        assert "You answered: *Yes, I agree*" in json.dumps(consent["blocks"]), (
+            "the answered buttons are gone"
+        )
+        for answer in ANSWERS:
+            if buttons(alice.last):
+                break
+            await alice.say(answer)
+        while buttons(alice.last):
+            labels = buttons(alice.last)
+            await alice.click("6" if "6" in labels else "Yes")
+        assert "Thank you, that's everything" in alice.last["text"]
+        view = home_text(await alice.open_home())
+        assert "*Tools at work*" in view and "completed" in view
+        assert set(alice.statuses) == {200}, alice.statuses
+        assert all(c.error is None for c in service.fake.calls), [c for c in service.fake.calls if c.error]
+        await refused_requests(service)
+        log = service.bot.log
+        assert "Slack HTTP mode: listening" in log, "the log is being written"
+        for text in [*ANSWERS, SECRET_TEXT, *(a.replace("&", "&amp;") for a in ANSWERS)]:
+            assert text[:30] not in log, f"participant text in the log: {text[:30]!r}"
+
+
+SECRET_TEXT = "my neighbour's name is Jo Example and she lives at 12 Hidden Road"
+
+
+async def refused_requests(service: Service) -> None:
+    """A request with a wrong signature, and a correctly signed one that is too old: both refused (401)."""
+    body = service.poster.event_body(service.poster.message_event("UALICE", SECRET_TEXT))
+    forged = await service.poster.post(body, secret="not-the-secret")
+    stale = signed_headers(SECRET, body, timestamp=int(time.time()) - 600)
+    replayed = await service.poster.post(body, headers=stale)
+    assert (forged[0], replayed[0]) == (401, 401)
+
+
+async def test_every_interviewer_subcommand_answers(tmp_path: Path) -> None:
+    async with slack_service(tmp_path) as service:
+        fake = service.fake
+        fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL", "UBOTTY", "UGONE", BOT_USER])
+        fake.add_user("UBOTTY", is_bot=True)
+        fake.add_user("UGONE", deleted=True)
+        await consent_and_screen(service.person("UALICE"))
+        researcher, organizer, stranger = (
+            service.person(u) for u in ("URESEARCH", "UORGANIZER", "USTRANGER")
+        )
+        assert "/interviewer studies" in await researcher.command("help", "help")
+        assert "`pilot-study`" in await researcher.command("studies", "studies")
+        assert "Tools at work" in await organizer.command("status pilot-study", "status")
+        assert "only the researchers" in await stranger.command("status pilot-study", "refused")
+        assert "Unknown command" in await researcher.command("frobnicate", "unknown")
+        posted = await organizer.command("invite pilot-study #general", "invite-channel", typed=True)
+        assert "Posted the invitation" in posted, posted
+        invited = await organizer.command("invite pilot-study members:#team", "invite-members", typed=True)
+        assert invited.startswith("2 invitation(s)"), (
+            invited
+        )  # the bot, a bot user and a deleted one left out
+        assert "Europe/Lisbon" in await researcher.command("timezone Europe/Lisbon", "tz")
+        assert "started" in await researcher.command("export pilot-study csv", "export")
+        await fake.wait_until(lambda: bool(fake.uploads), 20)
+        [upload] = fake.uploads
+        assert upload["channel"] == dm_channel("URESEARCH") and upload["name"].endswith(".csv")
+        exported = upload["content"].decode()
+        assert list(csv.reader(io.StringIO(exported)))[0][:2] == ["transcript_id", "text"]
+        assert "UALICE" not in exported, "platform ids never leave the database"
+        audit = await researcher.command("audit pilot-study", "audit")
+        assert "export" in audit, audit
+        pilot = await researcher.command("pilot pilot-study", "pilot")
+        assert pilot, pilot
+        assert set(researcher.statuses + organizer.statuses + stranger.statuses) == {200}
+
+
+async def test_a_burst_of_quick_lines_gets_one_reply(tmp_path: Path) -> None:
+    """Lines sent faster than the quiet window are one turn and one reply, at several spacings, although
+    the scheduler ticks several times while they arrive."""
+    study = {"plan": long_plan()}
+    async with slack_service(tmp_path, study, COALESCE_SECONDS="0.8", TICK_SECONDS="0.2") as service:
+        alice = service.person("UALICE")
+        await consent_and_screen(alice)
+        for spacing in (0.05, 0.2, 0.5):
+            before = len(alice.posts)
+            for n in range(7):
+                await alice.say(f"line {n} at {spacing}", expect_reply=False)
+                await asyncio.sleep(spacing)
+            await service.fake.wait_until(lambda: len(alice.posts) > before, 15)  # noqa: B023
+            await asyncio.sleep(1.5)  # a second reply would come within this
+            replies = [p["text"] for p in alice.posts[before:]]
+            assert len(replies) == 1 and replies[0].endswith("?"), (spacing, replies)
+
+
+async def test_a_message_sent_while_the_bot_was_down_is_answered_once_after_restart(tmp_path: Path) -> None:
+    """Longer downtime than Slack's retries: the DM history is read back at start (conversations.history)."""
+    async with slack_service(tmp_path) as service:
+        alice = service.person("UALICE")
+        await consent_and_screen(alice)
+        await service.bot.stop()
+        before = len(alice.posts)
+        missed = service.poster.message_event("UALICE", ANSWERS[0])  # kept by Slack, never delivered
+        await service.start()
+        await service.fake.wait_until(lambda: len(alice.posts) > before, 20)
+        assert "How do you check" in alice.last["text"], alice.last["text"]
+        assert service.fake.calls_to("conversations.history")
+        # Slack's own retry of that event arrives late: it is the same message, answered already
+        late = service.poster.event_body(missed)
+        assert (await service.poster.post(late, headers={"X-Slack-Retry-Num": "3"}))[0] == 200
+        await asyncio.sleep(1.5)
+        assert len(alice.posts) == before + 1

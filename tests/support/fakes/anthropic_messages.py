@@ -1,0 +1,242 @@
+"""The fake Anthropic API's state and its Messages API (POST /v1/messages and count_tokens): every
+request recorded, checked against the per-model rules, and answered from the script.
+`FakeAnthropic` (`tests.support.fakes.anthropic_api`) is what tests use; its docstring describes it all."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from tests.support.fakes import anthropic_rules as rules
+from tests.support.fakes.anthropic_model import (
+    PromptCache,
+    next_id,
+    prompt_blocks,
+    render,
+    tokens,
+)
+
+Answer = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# kind -> (HTTP status, Anthropic error type, message)
+FAULTS: dict[str, tuple[int, str, str]] = {
+    "rate_limit": (429, "rate_limit_error", "Number of requests has exceeded your rate limit (fake)."),
+    "overloaded": (529, "overloaded_error", "Overloaded (fake)."),
+    "api_error": (500, "api_error", "Internal server error (fake)."),
+    "auth": (401, "authentication_error", "invalid x-api-key (fake)."),
+    "permission": (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use this model (fake).",
+    ),
+    "invalid": (400, "invalid_request_error", "Invalid request (fake)."),
+    "slow": (0, "", ""),  # not an error: the answer comes after `delay` seconds
+}
+_BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
+CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request as the fake received it. `at` is time.monotonic() on arrival."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    at: float
+
+
+@dataclass
+class Fault:
+    kind: str
+    retry_after: float | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class _Batch:
+    id: str
+    requests: list[dict[str, Any]]
+    created_at: datetime
+    polls: int = 0
+    ended_at: datetime | None = None
+    cancel_initiated_at: datetime | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
+    return web.json_response(body, status=status, headers={"request-id": "req_fake", **(headers or {})})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class AnthropicMessages:
+    """The state, and the Messages API routes."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        batch_polls: int = 1,
+        host: str = "127.0.0.1",
+        known_only: bool = False,
+    ):
+        self.api_key = api_key  # None: any non-empty key is accepted
+        self.batch_polls = batch_polls  # how many retrieves answer in_progress before a batch ends
+        self.host = host
+        self.known_only = known_only  # unknown model ids get the API's 404 instead of the strictest rules
+        self.port = 0
+        self.requests: list[Recorded] = []
+        self.rejections: list[tuple[int, str]] = []  # (status, message) of every request the rules refused
+        self.usages: list[dict[str, Any]] = []  # the usage of every /v1/messages answer, in order
+        self.responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.batch_responder: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        self.cache = PromptCache(lambda: self.clock())
+        self._replies: deque[Callable[[dict[str, Any]], dict[str, Any]]] = deque()
+        self._faults: deque[Fault] = deque()
+        self._down: Fault | None = None
+        self._refusing = False
+        self._batches: dict[str, _Batch] = {}
+        self._batch_results: dict[str, deque[tuple[dict[str, Any], bool]]] = {}
+        self._closing = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return _error(400, "invalid_request_error", "request body is not valid JSON")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(Recorded(request.method, request.path, headers, body, time.monotonic()))
+        if self._refusing:
+            # A kept-alive connection opened before the outage: drop it, as a crashed server would.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=503)
+        key = request.headers.get("x-api-key") or _bearer(request.headers.get("authorization", ""))
+        if not key or (self.api_key is not None and key != self.api_key):
+            return _error(401, "authentication_error", "invalid x-api-key")
+        fault = self._down or (self._faults.popleft() if self._faults else None)
+        if fault is not None and fault.kind != "slow":
+            status, kind, message = FAULTS[fault.kind]
+            headers = {} if fault.retry_after is None else {"retry-after": f"{fault.retry_after:g}"}
+            return _error(status, kind, message, headers)
+        if fault is not None:
+            try:
+                await asyncio.wait_for(self._closing.wait(), fault.delay)
+            except TimeoutError:
+                pass
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the client gave up; keep the scripted reply for its retry
+        request[_BODY] = body
+        return await handler(request)
+
+    def _rejection(self, body: Any) -> web.Response | None:
+        model = body.get("model") if isinstance(body, dict) else None
+        if self.known_only and isinstance(model, str) and model not in rules.TABLE:
+            # https://platform.claude.com/docs/en/api/errors (404 not_found_error for an unknown model)
+            self.rejections.append((404, f"model: {model}"))
+            return _error(404, "not_found_error", f"model: {model}")
+        problem = rules.check(body)
+        if not problem:
+            return None
+        self.rejections.append((400, problem))
+        return _error(400, "invalid_request_error", problem)
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        body = request[_BODY]
+        rejected = self._rejection(body)
+        if rejected is not None:
+            return rejected
+        if self._replies:
+            reply = self._replies.popleft()(body)
+        elif self.responder is not None:
+            reply = render(body, self.responder(body))
+        else:
+            return _error(
+                400,
+                "invalid_request_error",
+                "fake Anthropic server: no reply queued; call push_tool_use() or set responder",
+            )
+        message = self._message(body, reply, cache=True)
+        self.usages.append(message["usage"])
+        return web.json_response(message)
+
+    async def _count_tokens(self, request: web.Request) -> web.Response:
+        # https://platform.claude.com/docs/en/build-with-claude/token-counting: same validation as messages
+        body = request[_BODY]
+        rejected = self._rejection(dict(body or {}, max_tokens=1))
+        if rejected is not None:
+            return rejected
+        blocks, _ = prompt_blocks(body)
+        return web.json_response({"input_tokens": sum(tokens(b) for b in blocks)})
+
+    def _message(self, body: dict[str, Any], reply: dict[str, Any], *, cache: bool) -> dict[str, Any]:
+        usage = self.cache.usage(body, cache=cache)
+        answered = reply.get("answer_tokens")
+        output = (reply.get("thinking_tokens") or 0) + (
+            answered if answered is not None else tokens(json.dumps(reply["content"]))
+        )
+        usage["output_tokens"] = max(output, 1)
+        usage.update(reply.get("usage") or {})
+        message = {
+            "id": next_id("msg"),
+            "type": "message",
+            "role": "assistant",
+            "model": reply.get("model") or body.get("model"),
+            "content": reply["content"],
+            "stop_reason": reply.get("stop_reason", "end_turn"),
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        if reply.get("stop_details"):
+            message["stop_details"] = reply["stop_details"]
+        return message
+
+    def _scripted(self, custom_id: str) -> dict[str, Any] | None:
+        queue = self._batch_results.get(custom_id)
+        if not queue:
+            return None
+        result, once = queue[0]
+        if once:
+            queue.popleft()
+        return result
+
+
+def _refusal(category: str | None = "general_harms") -> dict[str, Any]:
+    """A declined request: no content, stop_reason "refusal" with stop_details (handling-stop-reasons page)."""
+    return {
+        "content": [],
+        "stop_reason": "refusal",
+        "stop_details": {"type": "refusal", "category": category, "explanation": None},
+    }
+
+
+def _errored(error_type: str, message: str) -> dict[str, Any]:
+    return {
+        "type": "errored",
+        "error": {"type": "error", "error": {"type": error_type, "message": message}, "request_id": None},
+    }
+
+
+def _bearer(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None

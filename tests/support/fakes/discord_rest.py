@@ -1,0 +1,303 @@
+"""The REST half of the fake Discord: each route the bot calls, checked the way Discord checks it
+(`tests.support.fakes.discord_rules` cites the pages)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+
+from tests.support.fakes.discord_rules import (
+    FILES,
+    INTERACTION_DEADLINE,
+    NONCE_WINDOW,
+    UNKNOWN_INTERACTION,
+    check_message,
+    invalid,
+    json_response,
+    multipart,
+    now,
+)
+from tests.support.fakes.discord_state import _BODY, API, CANNOT_DM, DiscordState, Recorded
+
+
+class DiscordRest(DiscordState):
+    """The REST routes (`FakeDiscord.__aenter__` mounts them under /api/v10)."""
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.startswith(API):
+            return await handler(request)
+        raw = await request.read()
+        if request.content_type == "multipart/form-data":
+            body = multipart(request.headers["Content-Type"], raw)
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+        request[_BODY] = body
+        path = request.path[len(API) :]
+        self.requests.append(Recorded(request.method, path, dict(request.query), body, time.monotonic()))
+        if (
+            not path.startswith(("/interactions/", "/webhooks/"))
+            and request.headers.get("Authorization") != f"Bot {self.token}"
+        ):
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and fault.path.fullmatch(path):
+                fault.times -= 1
+                return json_response(fault.body, status=fault.status, headers=fault.headers)
+        response = await handler(request)
+        for slow in list(self.slow):
+            if slow[0] == request.method and re.fullmatch(slow[1], path):
+                self.slow.remove(slow)
+                self.slowed.set()
+                await asyncio.sleep(slow[2])  # done, but the answer is late (a crash can come meanwhile)
+        return response
+
+    def slow_next(self, method: str, path: str, seconds: float) -> None:
+        """Carry out the next matching request, then wait `seconds` before answering it."""
+        self.slow.append((method.upper(), path, seconds))
+        self.slowed.clear()
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return json_response(self.bot)
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "id": self.application_id,
+                "name": "interviewer",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "00" * 32,
+                # GATEWAY_GUILD_MEMBERS_LIMITED (1 << 15): the Server Members intent switched on for a bot
+                # in under 100 servers, https://discord.com/developers/docs/resources/application#application-object-application-flags
+                "flags": (1 << 15) if self.members_intent else 0,
+                "owner": self._user_payload("1", "owner"),
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+                "interactions_endpoint_url": None,
+            }
+        )
+
+    async def _gateway_info(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        body = request[_BODY]
+        recipient = str((body or {}).get("recipient_id", ""))
+        if not recipient.isdigit():
+            return invalid("recipient_id is required")
+        allowed, headers = self.dm_open.take()
+        if not allowed:
+            retry = float(headers["Retry-After"])
+            body = {"message": "You are being rate limited.", "retry_after": retry, "global": False}
+            return json_response(body, status=429, headers=headers)
+        return json_response(self.channels[self.dm_channel_id(recipient)], headers=headers)
+
+    async def _history(self, request: web.Request) -> web.Response:
+        """Get Channel Messages (https://discord.com/developers/docs/resources/message#get-channel-messages):
+        `limit` 1-100 (default 50); with `after`, the messages right after that id, newest first."""
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
+        try:
+            limit = int(request.query.get("limit", "50"))
+            after = int(request.query.get("after", "0"))
+        except ValueError:
+            return invalid("limit/after: Value is not int.")
+        if not 1 <= limit <= 100:
+            return invalid("limit: int value should be less than or equal to 100.")
+        found = sorted(
+            (m for m in self.messages.values() if m["channel_id"] == channel["id"] and int(m["id"]) > after),
+            key=lambda m: int(m["id"]),
+        )[:limit]
+        return json_response(list(reversed(found)))
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
+        if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
+            return json_response(CANNOT_DM, status=403)
+        body = request[_BODY] or {}
+        problem = check_message(body)
+        if problem:
+            return invalid(problem)
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get((self.bot["id"], str(nonce)))
+            if earlier and time.monotonic() - earlier[1] < NONCE_WINDOW:
+                return json_response(self.messages[earlier[0]])
+        files = body.pop(FILES, [])
+        attachments = [
+            {
+                "id": self.new_id(),
+                "filename": name,
+                "size": len(data),
+                "url": f"{self.base_url}/files/{name}",
+                "proxy_url": f"{self.base_url}/files/{name}",
+            }
+            for name, data in files
+        ]
+        payload = self._message_payload(
+            channel["id"],
+            self.bot,
+            body.get("content", ""),
+            components=body.get("components", []),
+            attachments=attachments,
+            nonce=nonce,
+            flags=body.get("flags", 0),
+        )
+        self.messages[payload["id"]] = payload
+        for attachment, (_, data) in zip(attachments, files, strict=True):
+            self.uploads.append(
+                {"channel": channel["id"], "message": payload["id"], **attachment, "data": data}
+            )
+        if nonce is not None and body.get("enforce_nonce"):
+            self._nonces[(self.bot["id"], str(nonce))] = (payload["id"], time.monotonic())
+        return json_response(payload)
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        message = self.messages.get(request.match_info["message"])
+        if message is None or message["channel_id"] != request.match_info["channel"]:
+            return json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        if message["author"]["id"] != self.bot["id"]:
+            return json_response(
+                {"message": "Cannot edit a message authored by another user", "code": 50005}, status=403
+            )
+        body = request[_BODY] or {}
+        problem = check_message(body)
+        if problem:
+            return invalid(problem)
+        for key in ("content", "components"):
+            if key in body:
+                message[key] = body[key]
+        message["edited_timestamp"] = now()
+        return json_response(message)
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        if request.match_info["app"] != self.application_id:
+            return json_response({"message": "Unknown Application", "code": 10002}, status=404)
+        self.commands = [
+            {
+                **c,
+                "id": self.new_id(),
+                "application_id": self.application_id,
+                "version": self.new_id(),
+                "type": c.get("type", 1),
+                "default_member_permissions": c.get("default_member_permissions"),
+                "nsfw": c.get("nsfw", False),
+            }
+            for c in (request[_BODY] or [])
+        ]
+        return json_response(self.commands)
+
+    async def _guild_roles(self, request: web.Request) -> web.Response:
+        roles = self.roles.get(request.match_info["guild"])
+        if roles is None:
+            return json_response({"message": "Unknown Guild", "code": 10004}, status=404)
+        return json_response(roles)
+
+    async def _guild_members(self, request: web.Request) -> web.Response:
+        """List Guild Members: `limit` 1-1000, `after` a user id; needs the Server Members intent."""
+        members = self.members.get(request.match_info["guild"])
+        if members is None:
+            return json_response({"message": "Unknown Guild", "code": 10004}, status=404)
+        if not self.members_intent:
+            return json_response({"message": "Missing Access", "code": 50001}, status=403)
+        limit, after = int(request.query.get("limit", "1")), int(request.query.get("after", "0"))
+        if not 1 <= limit <= 1000:
+            return invalid("limit: must be between 1 and 1000")
+        return json_response([m for m in members if int(m["user"]["id"]) > after][:limit])
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        interaction = self._interactions.get(request.match_info["interaction"])
+        if interaction is None or interaction["token"] != request.match_info["token"]:
+            return json_response(UNKNOWN_INTERACTION, status=404)
+        if not interaction["acked"] and time.monotonic() - interaction["created"] > INTERACTION_DEADLINE:
+            self.late_responses.append(request.match_info["interaction"])
+            return json_response(UNKNOWN_INTERACTION, status=404)  # the token died after 3 seconds
+        if interaction["acked"]:
+            return invalid("Interaction has already been acknowledged.", code=40060)
+        body = request[_BODY] or {}
+        interaction["acked"] = True
+        self.callbacks.append({"interaction": request.match_info["interaction"], "body": body})
+        kind, data = body.get("type"), body.get("data") or {}
+        flags = int(data.get("flags", 0))
+        response: dict[str, Any] = {
+            "interaction": {
+                "id": request.match_info["interaction"],
+                "type": interaction["type"],
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & 64),
+            }
+        }
+        if kind in (4, 5):
+            original = self._message_payload(
+                interaction["channel_id"],
+                self.bot,
+                data.get("content", ""),
+                components=data.get("components", []),
+                flags=flags,
+            )
+            interaction["original"] = original
+            response["interaction"]["response_message_id"] = original["id"]
+            if kind == 4:
+                response["resource"] = {"type": 4, "message": original}
+        elif kind == 7 and interaction.get("message_id") in self.messages:
+            message = self.messages[interaction["message_id"]]
+            message.update({k: v for k, v in data.items() if k in ("content", "components")})
+        if request.query.get("with_response") in ("1", "true"):
+            return json_response(response)
+        return web.Response(status=204)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request.match_info["token"])
+        if interaction is None or request.match_info["app"] != self.application_id:
+            return json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
+        body = request[_BODY] or {}
+        message = self._message_payload(
+            interaction["channel_id"],
+            self.bot,
+            body.get("content", ""),
+            components=body.get("components", []),
+            flags=int(body.get("flags", 0)),
+        )
+        self.followups.append({"kind": "post", "interaction": interaction["id"], "body": body})
+        if request.query.get("wait") in ("1", "true"):
+            return json_response(message)
+        return web.Response(status=204)
+
+    async def _edit_followup(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request.match_info["token"])
+        if interaction is None or "original" not in interaction:
+            return json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        body = request[_BODY] or {}
+        original = interaction["original"]
+        original.update({k: v for k, v in body.items() if k in ("content", "components")})
+        self.followups.append({"kind": "edit", "interaction": interaction["id"], "body": body})
+        return json_response(original)
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return json_response({"message": "404: Not Found", "code": 0}, status=404)

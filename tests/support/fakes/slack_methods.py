@@ -1,0 +1,233 @@
+"""The Web API methods of the fake Slack (`tests.support.fakes.slack_api`), one function each, answering as the
+method's page under https://docs.slack.dev/reference/methods/ says. Scopes are checked before these run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tests.support.fakes.slack_rules import TEXT, VIEW_BLOCKS, check_blocks, page
+
+if TYPE_CHECKING:
+    from tests.support.fakes.slack_api import FakeSlack, Workspace
+
+Handler = Callable[["FakeSlack", "Workspace", dict[str, Any]], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def _json(value: Any) -> Any:
+    from tests.support.fakes.slack_api import json_arg
+
+    return json_arg(value)
+
+
+@method("auth.test")
+def auth_test(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    from tests.support.fakes.slack_api import BOT_ID
+
+    return {
+        "ok": True,
+        "url": "https://fake.slack.test/",
+        "team": f"Team {ws.team_id}",
+        "user": "interviewer",
+        "team_id": ws.team_id,
+        "user_id": ws.bot_user,
+        "bot_id": BOT_ID,
+        "is_enterprise_install": False,
+    }
+
+
+@method("conversations.open")
+def conversations_open(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    from tests.support.fakes.slack_api import dm_channel
+
+    users = str(args.get("users") or "").split(",")
+    if len(users) != 1 or not users[0]:
+        return {"ok": False, "error": "users_list_not_supplied"}
+    if ws.users.get(users[0], {}).get("deleted"):
+        return {"ok": False, "error": "user_disabled"}
+    return {"ok": True, "channel": {"id": dm_channel(users[0])}}
+
+
+def _message_problem(args: dict[str, Any]) -> str | None:
+    """Slack's answer to a malformed message (chat.postMessage / chat.update), or None."""
+    if not args.get("channel"):
+        return "channel_not_found"
+    blocks = _json(args.get("blocks"))
+    if not args.get("text") and not blocks:
+        return "no_text"
+    if len(str(args.get("text", ""))) > TEXT:
+        return "msg_too_long"
+    return None if blocks is None else check_blocks(blocks)
+
+
+def _cannot_post(fake: FakeSlack, ws: Workspace, channel: str) -> str | None:
+    """Without chat:write.public the bot posts only where it is a member (chat.postMessage errors)."""
+    kind = fake.channel_kind(ws, channel)
+    if kind is None:
+        return "channel_not_found"
+    if (
+        kind != "im"
+        and ws.bot_user not in ws.channels[channel]["members"]
+        and "chat:write.public" not in ws.scopes
+    ):
+        return "not_in_channel"
+    return None
+
+
+def _message(args: dict[str, Any]) -> dict[str, Any]:
+    return {"text": args.get("text", ""), "blocks": _json(args.get("blocks")) or []}
+
+
+@method("chat.postMessage")
+def chat_post_message(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    from tests.support.fakes.slack_api import BOT_ID
+
+    problem = _message_problem(args) or _cannot_post(fake, ws, str(args.get("channel") or ""))
+    if problem:
+        return {"ok": False, "error": problem}
+    ts = fake.ts()
+    args["ts"] = ts
+    message = {"type": "message", "user": ws.bot_user, "bot_id": BOT_ID, "ts": ts, **_message(args)}
+    fake.messages[(args["channel"], ts)] = message
+    return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+
+@method("chat.update")
+def chat_update(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    key = (str(args.get("channel")), str(args.get("ts")))
+    if key not in fake.messages:
+        return {"ok": False, "error": "message_not_found"}
+    problem = _message_problem(args)
+    if problem:
+        return {"ok": False, "error": problem}
+    fake.messages[key] = {**fake.messages[key], **_message(args), "edited": True}
+    return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", "")}
+
+
+@method("chat.postEphemeral")
+def chat_post_ephemeral(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    if not args.get("user"):
+        return {"ok": False, "error": "user_not_in_channel"}
+    problem = _message_problem(args)
+    return {"ok": False, "error": problem} if problem else {"ok": True, "message_ts": fake.ts()}
+
+
+def _paged(key: str, items: list[Any], args: dict[str, Any], **limits: int) -> dict[str, Any]:
+    result = page(items, args, **limits)
+    if isinstance(result, str):
+        return {"ok": False, "error": result}
+    chunk, cursor = result
+    return {"ok": True, key: chunk, "response_metadata": {"next_cursor": cursor}}
+
+
+@method("conversations.members")
+def conversations_members(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    channel = ws.channels.get(str(args.get("channel") or ""))
+    if channel is None:
+        return {"ok": False, "error": "channel_not_found"}
+    return _paged("members", channel["members"], args)
+
+
+@method("conversations.list")
+def conversations_list(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    types = set(str(args.get("types") or "public_channel").split(","))
+    wanted = [
+        {"id": c["id"], "name": c["name"], "is_private": c["is_private"], "is_channel": True}
+        for c in ws.channels.values()
+        if ("private_channel" if c["is_private"] else "public_channel") in types
+    ]
+    return _paged("channels", wanted, args)
+
+
+@method("conversations.history")
+def conversations_history(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """Newest first; `oldest` is exclusive unless `inclusive` (conversations.history, limit up to 999)."""
+    channel = str(args.get("channel") or "")
+    oldest = float(args.get("oldest") or 0)
+    inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+    found = [
+        m
+        for (c, ts), m in fake.messages.items()
+        if c == channel and (float(ts) > oldest or (inclusive and float(ts) == oldest))
+    ]
+    found.sort(key=lambda m: float(m["ts"]), reverse=True)
+    answer = _paged("messages", found, args, most=999)
+    if answer["ok"]:
+        answer["has_more"] = bool(answer["response_metadata"]["next_cursor"])
+    return answer
+
+
+@method("users.info")
+def users_info(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    user = str(args.get("user") or "")
+    if not user.startswith(("U", "W")):
+        return {"ok": False, "error": "user_not_found"}
+    known = ws.users.get(user, {})
+    return {
+        "ok": True,
+        "user": {
+            "id": user,
+            "team_id": ws.team_id,
+            "name": user.lower(),
+            "real_name": f"Person {user}",
+            "tz": known.get("tz", "Europe/Berlin"),
+            "is_bot": known.get("is_bot", False),
+            "deleted": known.get("deleted", False),
+        },
+    }
+
+
+@method("views.publish")
+def views_publish(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    view = _json(args.get("view"))
+    if not args.get("user_id") or not isinstance(view, dict) or view.get("type") != "home":
+        return {"ok": False, "error": "invalid_arguments"}
+    if check_blocks(view.get("blocks") or [], VIEW_BLOCKS):
+        return {"ok": False, "error": "invalid_blocks"}
+    fake.home_views[str(args["user_id"])] = view
+    return {"ok": True, "view": {"id": f"V{fake.ts()}", **view}}
+
+
+@method("files.getUploadURLExternal")
+def files_get_upload_url(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    if not args.get("filename") or not str(args.get("length", "")).isdigit():
+        return {"ok": False, "error": "invalid_arguments"}
+    file_id = f"F{len(fake.files) + 1:08d}"
+    fake.files[file_id] = {
+        "id": file_id,
+        "name": args["filename"],
+        "length": int(args["length"]),
+        "team": ws.team_id,
+    }
+    return {"ok": True, "upload_url": f"{fake.root}/upload/{file_id}", "file_id": file_id}
+
+
+@method("files.completeUploadExternal")
+def files_complete_upload(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    files = _json(args.get("files"))
+    if not isinstance(files, list) or not files:
+        return {"ok": False, "error": "invalid_arguments"}
+    done = []
+    for item in files:
+        stored = fake.files.get(item.get("id"))
+        if stored is None or "content" not in stored:
+            return {"ok": False, "error": "file_not_found"}
+        done.append({"id": stored["id"], "name": stored["name"], "title": item.get("title")})
+        fake.uploads.append(
+            {
+                **stored,
+                "title": item.get("title"),
+                "channel": args.get("channel_id"),
+                "initial_comment": args.get("initial_comment"),
+            }
+        )
+    return {"ok": True, "files": done}

@@ -1,0 +1,88 @@
+"""Outreach under an injected clock: a study with invitations and a send window, a recording sender,
+and a runtime wired to both."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.messages import Address, Outbound
+from bot.outreach.invitations import Member
+from bot.runtime import Runtime
+from tests.support.helpers import settings_for, start_runtime, write_study
+
+STUDY = "sched-study"  # the study sched_study_dir writes
+
+
+class Clock:
+    """A clock the test moves by hand: pass it where the code takes `clock`, then `advance(days=2)`."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+class FakeSender:
+    """Records what the dispatcher sends (the `Sender` protocol)."""
+
+    def __init__(self, log: list[Outbound] | None = None):
+        self.sent: list[Outbound] = [] if log is None else log
+
+    async def send(self, message: Outbound) -> str:
+        self.sent.append(message)
+        return f"m{len(self.sent)}"
+
+    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+        return None
+
+    def to(self, user: str) -> list[Outbound]:
+        return [m for m in self.sent if m.to.user_id == user]
+
+
+def sched_study_dir(tmp_path: Path, **overrides: Any) -> Path:
+    """A folder holding the small study with invitations, reminders, expiry and a daily send window."""
+    directory = tmp_path / "studies"
+    directory.mkdir(exist_ok=True)
+    values: dict[str, Any] = {
+        "id": STUDY,
+        "invitation": {
+            "text": "Tell us how you use tools at work: a ten minute chat.",
+            "max_reminders": 2,
+            "reminder_after": "2d",
+            "expire_after": "3d",
+        },
+        "schedule": {
+            "timezone": "UTC",
+            "send_window": "09:00-18:00",
+            "quiet_hours": "21:00-08:00",
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        },
+    }
+    values.update(overrides)
+    write_study(directory, **values)
+    return directory
+
+
+@asynccontextmanager
+async def runtime_for(
+    url: str, studies: Path, clock: Clock, sender: FakeSender, **kw: Any
+) -> AsyncIterator[Runtime]:
+    """A runtime on `clock` whose Slack messages go to `sender`; closed when the block ends."""
+    settings = settings_for(url, studies, default_study=STUDY)
+    paths = [studies / f"{STUDY}.yaml"]
+    async with start_runtime(settings, study_paths=paths, clock=clock, **kw) as runtime:
+        runtime.engine.register_sender("slack", sender)
+        yield runtime
+
+
+def member(user: str, tz: str | None = None) -> Member:
+    """A Slack member of workspace T1, in time zone `tz` when known."""
+    return Member(Address("slack", "T1", user), tz)
