@@ -343,7 +343,7 @@ def merged(a: Labels, b: Labels) -> tuple[Labels, list[str]]:
         )
     out: Labels = {}
     for labels in (a, b):
-        for interview, codes in labels.items():
-            out.setdefault(interview, {}).update(codes)
+        for interview, row in labels.items():
+            out.setdefault(interview, {}).update(row)
     codes = list(dict.fromkeys(c for labels in (a, b) for row in labels.values() for c in row))
     return out, codes

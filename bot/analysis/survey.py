@@ -182,11 +182,14 @@ def _verdict(p: float, by_group: dict[str, float], what: str, as_share: bool = F
         return "no clear difference between the groups."
     high = max(by_group, key=lambda g: by_group[g])
     low = min(by_group, key=lambda g: by_group[g])
-    show = (lambda v: f"{v * 100:.0f}%") if as_share else (lambda v: f"{v:g}")
     return (
-        f"the groups differ; highest {what} in {high} ({show(by_group[high])}), "
-        f"lowest in {low} ({show(by_group[low])})."
+        f"the groups differ; highest {what} in {high} ({_shown(by_group[high], as_share)}), "
+        f"lowest in {low} ({_shown(by_group[low], as_share)})."
     )
+
+
+def _shown(value: float, as_share: bool) -> str:
+    return f"{value * 100:.0f}%" if as_share else f"{value:g}"
 
 
 def survey_stats(

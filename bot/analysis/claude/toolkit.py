@@ -82,7 +82,7 @@ class _Analyst:
     ) -> dict[str, Any]:
         """Runs one request per interview (`build(doc, model=None)`); interviews with nothing to send, or
         too much, fail visibly."""
-        jobs = []
+        jobs: list[Job[Any]] = []
         for doc in docs:
             text = prompts.transcript(doc)
             if not doc.segments:
@@ -92,7 +92,7 @@ class _Analyst:
                 self.runner.failures.append(Failure(stage, doc.code, reason))
             else:
                 # refit (last): the same request built for the fallback model, after a refusal
-                jobs.append(Job(doc.code, build(doc), lambda m, d=doc: parse(m, d), partial(build, doc)))
+                jobs.append(Job(doc.code, build(doc), _parse_for(parse, doc), partial(build, doc)))
         return await self.runner.run(stage, jobs, batched=self.batched(docs))
 
     def notes(self, stage: str, total: int, what: str) -> list[str]:
@@ -103,6 +103,11 @@ class _Analyst:
         listed = "; ".join(f"{f.key}: {f.reason}" for f in failed[:20])
         more = f"; and {len(failed) - 20} more" if len(failed) > 20 else ""
         return [f"Claude {stage}: {len(failed)} of {total} {what}: {listed}{more}."]
+
+
+def _parse_for(parse: Callable[[Any, Doc], Any], doc: Doc) -> Callable[[Any], Any]:
+    """The reply parser for one interview's request."""
+    return lambda message: parse(message, doc)
 
 
 class ClaudeFacets:
