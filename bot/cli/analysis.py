@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,6 +15,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.errors import InterviewerError, LabelFileError, StudyError
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # the analysis loads numpy and friends: imported inside the commands, for a fast --help
+    from collections.abc import Callable
+
+    from bot.analysis.corpus import Corpus
+    from bot.analysis.embed import CachedEmbedder
+    from bot.analysis.model import Analysis, Doc, Theme
+    from bot.analysis.stages import Estimate, Toolkit
 
 err = Console(stderr=True)
 codebook_app = typer.Typer(help="Codebooks for the analysis.", no_args_is_help=True)
@@ -62,7 +70,7 @@ class RichProgress:
             self._bars.advance(self._task, n)
 
 
-def _corpus(settings: Settings, source: str):  # type: ignore[no-untyped-def]
+def _corpus(settings: Settings, source: str) -> Corpus:
     from bot.analysis.corpus import is_csv_source, read_csv, read_study
 
     if is_csv_source(source):
@@ -72,14 +80,14 @@ def _corpus(settings: Settings, source: str):  # type: ignore[no-untyped-def]
     return asyncio.run(read_study(settings, source))
 
 
-def _embedder(docs, cache_dir: Path):  # type: ignore[no-untyped-def]
+def _embedder(docs: list[Doc], cache_dir: Path) -> tuple[CachedEmbedder, str | None]:
     from bot.analysis.embed import CachedEmbedder, default_embedder
 
     inner, note = default_embedder([s.answer for d in docs for s in d.segments])
     return CachedEmbedder(inner, cache_dir), note
 
 
-def _toolkit(mode: str, settings: Settings, embedder):  # type: ignore[no-untyped-def]
+def _toolkit(mode: str, settings: Settings, embedder: CachedEmbedder) -> Toolkit:
     from bot.analysis.pipeline import offline_toolkit
 
     if mode == "offline":
@@ -95,8 +103,8 @@ def _cache_dir(option: Path | None, settings: Settings, name: str) -> Path:
     return option or settings.analysis_cache_dir / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def _confirm(yes: bool):  # type: ignore[no-untyped-def]
-    def ask(estimate) -> bool:  # type: ignore[no-untyped-def]
+def _confirm(yes: bool) -> Callable[[Estimate], bool]:
+    def ask(estimate: Estimate) -> bool:
         err.print(f"Claude analysis: {estimate.text()}.")
         if yes:
             return True
@@ -107,7 +115,7 @@ def _confirm(yes: bool):  # type: ignore[no-untyped-def]
     return ask
 
 
-def _report(analysis, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def _report(analysis: Analysis, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     try:
         from bot.analysis.report import write_report
@@ -163,7 +171,7 @@ def analyze_cmd(
     cache = _cache_dir(cache_dir, settings, corpus.name)
     err.print(f"Analysing {len(corpus.docs)} interview(s) from {source} ({mode}); cache: {cache}")
 
-    async def main():  # type: ignore[no-untyped-def]
+    async def main() -> Analysis:
         embedder, note = _embedder(corpus.docs, cache)
         toolkit = _toolkit(mode, settings, embedder)
         with RichProgress(err) as progress:
@@ -214,7 +222,7 @@ def _gold(path: Path) -> dict[str, dict[str, bool]]:
     return read_labels(path)
 
 
-def _default_group(corpus) -> str | None:  # type: ignore[no-untyped-def]
+def _default_group(corpus: Corpus) -> str | None:
     study = corpus.study
     if study is None:
         return None
@@ -253,7 +261,7 @@ def codebook_draft(
         raise _problem(exc) from None
     cache = _cache_dir(cache_dir, settings, corpus.name)
 
-    async def main():  # type: ignore[no-untyped-def]
+    async def main() -> list[Theme]:
         embedder, _ = _embedder(corpus.docs, cache)
         with RichProgress(err) as progress:
             return await discover_themes(
