@@ -42,7 +42,6 @@ SECTIONS = [
     "Role of AI: augmentation vs automation",
     "Survey",
     "Agreement with the hand-coded subset",
-    "Classifier accuracy",
 ]
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "source", "area", "base", "embed"}
 SVG_EMPTY = {"line", "circle", "rect", "path"}
@@ -145,7 +144,6 @@ def _analysis() -> Analysis:
         ],
         survey=survey_stats(docs, None, "role"),
         agreement=agreement(coded, gold),
-        classifier_accuracy={"trust": 0.84, "stigma": 0.91},
         notes=["Emotion scores are exploratory.", "A note with " + HOSTILE],
     )
 
