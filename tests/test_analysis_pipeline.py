@@ -1,9 +1,8 @@
 """The offline analysis on synthetic interviews with planted themes at known per-group prevalences.
 
 3 groups x 60 interviews, 5 planted themes (tests/synth.py); for the stance test, also sentences on
-the same topics that deny them, wish for them or report other people's views. Stated errors: zero-shot prevalence per group is
-within 20 percentage points of the planted (realised) prevalence (the rule codes an unrelated interview
-present with probability about 5%, so it errs towards missing weakly worded ones); with 60 gold
+the same topics that deny them, wish for them or report other people's views. Stated errors: zero-shot
+prevalence per group is within 15 percentage points of the planted (realised) prevalence; with 60 gold
 interviews, held-out kappa is at least 0.6 per code and the corrected share within 10 points.
 """
 
@@ -26,7 +25,7 @@ from bot.analysis.quotes import passages
 from bot.records.redact import redact
 from tests.synth import CODEBOOK, GROUPS, PLANTED, THEMES, Synthetic, generate
 
-PREVALENCE_ERROR = 0.20
+PREVALENCE_ERROR = 0.15
 CORRECTED_ERROR = 0.10
 HELD_OUT_KAPPA = 0.6
 
@@ -191,7 +190,7 @@ def test_gold_labels_calibrate_coding_and_give_held_out_agreement_with_intervals
         assert row.held_out and row.n == 60 and row.positives + row.negatives == 60
         assert row.kappa is not None and row.kappa.low <= row.kappa.estimate <= row.kappa.high
         assert row.kappa.estimate >= HELD_OUT_KAPPA, (code, row.kappa)
-        assert row.method in ("threshold calibrated on gold", "classifier trained on gold")
+        assert row.method in ("zero-shot rule", "threshold calibrated on gold", "classifier trained on gold")
     overall = {p.code: p for p in result.prevalence if p.group == "all"}
     for code in CODEBOOK:
         corrected = overall[code.id].corrected

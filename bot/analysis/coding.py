@@ -11,8 +11,10 @@ Background. Almost every passage of a corpus is unrelated to any one code, so ea
 scores over the whole corpus are its background; a passage's evidence is its robust z-score against
 that background (median and MAD, so the related passages themselves barely move it).
 
-Evidence for a code must also be more like that code than like any other code of the codebook: an
-answer about job worries is not evidence of stigma because both are about AI at work.
+Evidence for a code must also be about as like that code as like any other code of the codebook
+(within NEAREST_TOLERANCE): an answer about job worries is not evidence of stigma merely because both
+are about AI at work. The tolerance keeps codes that share a topic with opposite stances (worried,
+secure) from taking each other's evidence.
 
 Stance. For each interview and code the best few such passages are read: the clause of the passage most
 similar to the code (clauses are embedded for passages that have several) must be affirmed by the
@@ -21,9 +23,11 @@ code's `counts` says so. An interview's evidence for a code is its best such pas
 
 Zero-shot rule (no gold). An interview has the code when its evidence is an outlier even for the best
 of its n passages: above the (1 - ALPHA) quantile of the maximum of n background z-scores,
-`Phi^-1((1 - ALPHA)^(1/n))`. So an interview that says nothing about a code passes with probability
-about ALPHA whatever the code's prevalence; the old rule (the expected maximum) let half of them pass.
-The margin over that cut is the interview's score; `bot.analysis.calibrate` moves the cut per code
+`Phi^-1((1 - ALPHA)^(1/n))`, a cut that does not depend on the code's prevalence. Were the background
+normal and the filters above absent, an interview that says nothing about a code would pass with
+probability ALPHA; the filters make it rarer. ALPHA = 0.35 was chosen on two hand-coded codebooks
+(docs/analysis.md): 0.05 coded almost nothing, 0.5 (about the old rule, the expected maximum) coded too
+much. The margin over the cut is the interview's score; `bot.analysis.calibrate` moves the cut per code
 with hand-coded gold labels.
 """
 
@@ -40,12 +44,14 @@ from bot.analysis.quotes import Passage, passages
 from bot.analysis.stages import Estimate
 from bot.records.redact import redact
 
-ALPHA = 0.05  # share of interviews unrelated to a code that the zero-shot rule still codes present
+ALPHA = 0.35  # share of interviews unrelated to a code that the zero-shot rule may still code present
 FLOOR = 0.1  # no code is present zero-shot below this passage score, whatever the background
 CONTRAST = 0.5  # share of a passage's similarity to the closest other code subtracted from its score
 EXCLUDE_MARGIN = 0.03  # a passage this much closer to an exclusion than to the code is penalised
+NEAREST_TOLERANCE = 0.05  # evidence may be this much less like its code than like the closest other one
 READ = 3  # passages per interview and code whose stance is read, best first
 EVIDENCE = 2
+BELOW = 100.0  # how far below every other interview one without usable evidence is ranked
 MAD_SD = 1.4826  # MAD times this estimates the standard deviation of a normal background
 
 Labels = dict[str, dict[str, bool]]
@@ -110,6 +116,11 @@ class Scores:
         """The zero-shot rule."""
         return (self.margin >= 0) & self.floor_ok
 
+    def ranking(self) -> np.ndarray:
+        """(interviews, codes) the margin, finite, with interviews under FLOOR ranked below all others."""
+        finite = np.where(np.isfinite(self.margin), self.margin, -BELOW)
+        return np.where(self.floor_ok, finite, np.minimum(finite, 0) - BELOW)
+
     def confidence(self, cut: np.ndarray | float = 0.0) -> np.ndarray:
         """A [0, 1] score: 0.5 at the cut, rising with the margin (in background sds)."""
         return 1 / (1 + np.exp(-(self.margin - cut)))
@@ -145,7 +156,7 @@ def passage_scores(
         for c in range(len(codebook)):
             others = np.delete(similarity, c, axis=1).max(axis=1)
             out[:, c] -= CONTRAST * others
-            nearest[:, c] = similarity[:, c] >= others
+            nearest[:, c] = similarity[:, c] >= others - NEAREST_TOLERANCE
     for c, code in enumerate(codebook):
         if code.exclude:
             negative = vectors @ _centroid(embedder.encode(code.exclude))

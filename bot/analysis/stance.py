@@ -2,14 +2,16 @@
 
 Similarity finds what a passage is about, not whether the participant affirms it: "an AI wouldn't really
 help me with writing" is about AI and writing. Transparent rules read the stance from cue words, scoped
-to one clause (a sentence is cut at contrasts such as "but", "although", ";", so "I don't use it for
-writing, but I do for code" has a negated and a present clause):
+to one clause (a sentence is cut at commas and contrasts such as "but", "although", ";", a condition
+kept with what follows it, so "I don't use it for writing, but I do for code" has a negated and a
+present clause, and "if it could, I'd use it" is one hypothetical clause):
 
 - negated: a negation of the verb (not, n't, never, cannot, hardly) outside fixed phrases that do not
   negate ("not only", "no doubt", "can't wait", ...) and not just after a word opening a condition,
   time or reason ("when I don't understand something, I ask it" affirms asking);
-- hypothetical: a condition or wish ("if", "unless", "would", "I'd like", "wish", "hope", "someday",
-  "might");
+- hypothetical: a condition or wish ("if", "unless", "I'd like", "I would prefer", "wish", "hope",
+  "someday", "might"); a bare "would" is not one, as participants use it for habits ("I would
+  typically use it for emails");
 - others: the clause's subject is other people ("my colleagues worry ...", "people think ...",
   "some of my students ...").
 
@@ -33,6 +35,11 @@ CLAUSE_BREAK = re.compile(
 )
 # Negations of the verb. Negative words elsewhere ("nothing to fall back on", "no idea") rarely deny the
 # claim itself, so they are left out: a missed denial costs less than a denied affirmation.
+COMMA = re.compile(r",\s+")
+MIN_CLAUSE_WORDS = 4  # a shorter piece ("for writing") is joined to its neighbour
+CONDITION = re.compile(
+    r"\W*(?:and\s+|so\s+)?(?:if|unless|when|whenever|once|suppose|imagine)\b", re.IGNORECASE
+)
 NEGATION = re.compile(
     r"\b(?:not|never|cannot|hardly|barely|scarcely)\b|n't\b|n’t\b",
     re.IGNORECASE,
@@ -45,9 +52,8 @@ NOT_NEGATING = re.compile(
 )
 HYPOTHETICAL = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:if|unless|suppose|imagine)\b"
-    r"|\b(?:would|wouldn't|wouldn’t|might|someday|one day|hopefully|wish|hope|imagine|in theory)\b"
-    r"|\b(?:i|we|you)(?:'d|’d)\b"
-    r"|\b(?:if|unless) (?:it|they|ai|the tool|i|we|you)\b"
+    r"|\b(?:might|someday|one day|hopefully|wish|hope|in theory)\b"
+    r"|\b(?:i|we)(?:'d|’d| would) (?:like|love|want|prefer)\b"
     r"|\b(?:like|love|want) (?:it|ai|them) to\b",
     re.IGNORECASE,
 )
@@ -77,9 +83,21 @@ OTHERS = re.compile(
 
 
 def clauses(text: str) -> list[str]:
-    """The clauses of a sentence or passage, cut at contrasts; empty pieces dropped."""
+    """The clauses of a sentence or passage: cut at contrasts and commas, a condition kept with its result."""
     sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    out = [c.strip(" ,") for s in sentences for c in CLAUSE_BREAK.split(s)]
+    out: list[str] = []
+    for sentence in sentences:
+        pieces = [p.strip(" ,") for c in CLAUSE_BREAK.split(sentence) for p in COMMA.split(c)]
+        merged: list[str] = []
+        for piece in pieces:
+            # "If it could, I'd use it" stays one clause, and so does "for writing, I think it wouldn't help"
+            if merged and (CONDITION.match(merged[-1]) or len(merged[-1].split()) < MIN_CLAUSE_WORDS):
+                merged[-1] = f"{merged[-1]}, {piece}"
+            else:
+                merged.append(piece)
+        if len(merged) > 1 and len(merged[-1].split()) < MIN_CLAUSE_WORDS:
+            merged[-2:] = [f"{merged[-2]}, {merged[-1]}"]
+        out += merged
     return [c for c in out if re.search(r"\w", c)]
 
 
