@@ -148,3 +148,30 @@ def test_share_and_kappa_cuts_on_a_hand_worked_example() -> None:
     # 1.5 and -0.25 both reach kappa 2/3 (5 of 6 right); the tie goes to the cut nearer the share cut
     assert calibrate.kappa_cut(margins, y) == pytest.approx(1.5)
     assert calibrate.share_cut(margins, np.zeros(6, dtype=bool)) > 3.0
+
+
+def test_claude_coding_counts_the_stances_a_code_lists_and_only_those() -> None:
+    """Claude marks each verbatim span's stance; a negated span counts only for a code that counts negated."""
+    from types import SimpleNamespace
+
+    from bot.analysis.claude_prompts import codebook_text
+    from bot.analysis.claude_replies import parse_codes
+
+    said = "I'm not worried about my job at all, clients pay for my judgement"
+    doc = _doc("p1", [said])
+    secure = Code("secure", "Secure", "Feels their job is safe from AI.", counts=["negated"])
+    anxiety = Code("anxiety", "Anxious", "Worries AI will take their job.")
+    span = {"quote": "I'm not worried about my job at all", "stance": "negated"}
+    reply = {
+        "codes": [
+            {"id": "secure", "present": True, "confidence": 0.9, "evidence": [span]},
+            {"id": "anxiety", "present": True, "confidence": 0.6, "evidence": [span]},
+        ]
+    }
+    block = SimpleNamespace(type="tool_use", name="record_codes", input=reply)
+    message = SimpleNamespace(stop_reason="tool_use", content=[block])
+    coded = {a.code: a for a in parse_codes(message, doc, [secure, anxiety])}
+    assert coded["secure"].present and coded["secure"].evidence == ["I'm not worried about my job at all"]
+    assert not coded["anxiety"].present and coded["anxiety"].evidence == []
+    assert "also present with stance: negated" in codebook_text([secure, anxiety])
+    assert codebook_text([anxiety]).count("also present") == 0

@@ -50,7 +50,7 @@ STATISTICS = [
 
 
 def sections(a: Analysis) -> list[Section]:
-    """The report's sections in reading order; agreement and classifier only when they exist."""
+    """The report's sections in reading order; agreement only when a gold subset was given."""
     out = [
         overview(a),
         themes(a),
