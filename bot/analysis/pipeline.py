@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.analysis import calibrate, coding, quotes, themes
+from bot.analysis import calibrate, coding, quotes, stance, themes
 from bot.analysis.cache import StageCache, digest
 from bot.analysis.embed import Embedder
 from bot.analysis.model import (
@@ -308,14 +308,10 @@ async def _code(
             [CodeAssignment(**a) for a in v["assignments"]], v["model_on_gold"], v["notes"], v["methods"]
         )
 
-    key = [
-        [asdict(c) for c in codebook],
-        gold or {},
-        coding.ALPHA,
-        coding.FLOOR,
-        coding.CONTRAST,
-        coding.READ,
-    ]
+    # the rules' settings are part of the key, so a changed rule never reads a stale coding
+    rules = [coding.ALPHA, coding.FLOOR, coding.CONTRAST, coding.READ, coding.NEAREST_TOLERANCE]
+    rules += [calibrate.GAIN, calibrate.MARGIN, calibrate.MIN_CLASS, *stance.RULES]
+    key = [[asdict(c) for c in codebook], gold or {}, rules]
     return await _cached(run, "code", "code interviews", compute, load, *key)
 
 

@@ -128,3 +128,10 @@ def stance(clause: str) -> Stance:
 def counted(clause_stance: Stance, counts: list[str] | tuple[str, ...]) -> bool:
     """Whether a clause with this stance is evidence for a code that also counts `counts`."""
     return clause_stance == "present" or clause_stance in counts
+
+
+# Every rule above, for cache keys: coding cached under other rules is never reused.
+RULES = tuple(
+    p.pattern
+    for p in (CLAUSE_BREAK, COMMA, CONDITION, NEGATION, NOT_NEGATING, HYPOTHETICAL, NOT_HYPOTHETICAL, OTHERS)
+) + (SUBORDINATE.pattern, RELATIVE.pattern, str(SUBORDINATE_REACH), str(MIN_CLAUSE_WORDS))
