@@ -1,14 +1,18 @@
-"""How well the offline analysis codes real interviews, measured against the hand-coded gold subset.
+"""How well the offline coding agrees with hand-coding, measured as a researcher would use it.
 
-    python -m eval.evaluate [--csv workforce.csv] [--gold eval/workforce_gold.csv] [--train 30]
+    python -m eval.evaluate [--csv workforce.csv] [--codebook X.yaml --gold Y.csv] [--train 30] [--splits 20]
+                            [--all] [--cache DIR]
 
-Three codings of the workforce interviews are compared with the gold labels (participant turns only):
+Only the gold interviews are scored unless `--all`: they are a random sample of the corpus, so their
+passages make the same background, and embedding 150 interviews takes a tenth of the time.
 
-1. zero-shot: similarity to the codebook, no labels used; agreement on all gold interviews;
-2. `--gold` classifier: trained on `--train` gold interviews, scored on the other gold interviews it
-   never saw (held-out), repeated over disjoint training folds and averaged;
-3. prevalence over all interviews: zero-shot share, classifier share, and the prediction-powered
-   estimate (classifier share corrected with the training fold), next to the gold share.
+Each split draws `--train` gold interviews at random (seeded) as the researcher's hand-coded subset and
+holds out the other gold interviews, whose labels nothing sees. Per code it prints, as means over the
+splits: the zero-shot rule's kappa on the held-out interviews; the kappa of coding calibrated on the
+subset (`analyze --gold`) with the share rule and the kappa rule; the zero-shot share against the gold
+share (all gold interviews); and the prediction-powered share of the held-out interviews (model labels
+there, corrected with the subset's out-of-fold errors): its error against their true share, its
+interval's half-width, and how often the interval covered the true share.
 
 Prints tables; writes nothing but the embedding cache. Used for the figures in docs/analysis.md.
 """
@@ -17,134 +21,187 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from bot.analysis import coding, stats
+from bot.analysis import calibrate, coding, stats
 from bot.analysis.codebook import load_codebook
 from bot.analysis.corpus import read_csv
 from bot.analysis.embed import CachedEmbedder, default_embedder
 from bot.analysis.labels import read_labels
+from bot.analysis.quotes import passages
 
 HERE = Path(__file__).resolve().parent
+DATA = "shared/data/anthropic-interviewer/workforce.csv"
+# the data sits beside the checkout (../shared) or beside the folder of worktrees (../../shared)
 DEFAULT_CSV = Path(
     os.environ.get(
-        "INTERVIEWER_WORKFORCE_CSV", HERE.parent.parent / "shared/data/anthropic-interviewer/workforce.csv"
+        "INTERVIEWER_WORKFORCE_CSV",
+        next((p / DATA for p in HERE.parents if (p / DATA).is_file()), HERE.parent.parent / DATA),
     )
 )
-# What the original study published for this group (share of participants), for comparison only: its
-# definitions differ from this codebook's (see eval/README.md).
-PUBLISHED = {"stigma": 0.69, "anxiety": 0.55, "secure": 0.41, "oversight": 0.48, "augmentation": 0.65}
+CHUNK = 2048  # texts per embedding call, so an interrupted first run keeps what it embedded
+RULES: tuple[calibrate.Rule, ...] = ("share", "kappa")
+Labels = dict[str, dict[str, bool]]
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "  -  " if value is None else f"{value:.{digits}f}"
+@dataclass
+class CodeFigures:
+    """One code's figures, a value per split."""
+
+    zero_kappa: list[float] = field(default_factory=list)
+    kappa: dict[str, list[float]] = field(default_factory=lambda: {r: [] for r in RULES})
+    classifier: int = 0  # splits in which the classifier was chosen (share rule)
+    ppi_error: list[float] = field(default_factory=list)
+    half_width: list[float] = field(default_factory=list)
+    covered: list[bool] = field(default_factory=list)
 
 
-def _mean(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(np.mean(present)) if present else None
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:5.1f}%"
-
-
-def agreement_rows(predicted: dict[str, dict[str, bool]], gold: dict[str, dict[str, bool]], codes: list[str]):
-    for code in codes:
-        ids = [i for i in gold if i in predicted and code in gold[i]]
-        p = [predicted[i][code] for i in ids]
-        g = [gold[i][code] for i in ids]
-        yield (
-            code,
-            len(ids),
-            stats.cohen_kappa(p, g),
-            stats.gwet_ac1(p, g),
-            stats.precision_recall_f1(p, g)[2],
-            (float(np.mean(p)) - float(np.mean(g))),
-        )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--gold", type=Path, default=HERE / "workforce_gold.csv")
     parser.add_argument("--codebook", type=Path, default=HERE / "workforce_codebook.yaml")
-    parser.add_argument("--train", type=int, default=30, help="gold interviews per training fold")
+    parser.add_argument("--train", type=int, default=30, help="hand-coded interviews per split")
+    parser.add_argument("--splits", type=int, default=20, help="random splits (seeded)")
+    parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--cache", type=Path, default=Path(".cache/eval"))
-    args = parser.parse_args()
-    if not args.csv.is_file():
-        sys.exit(f"{args.csv}: not found; set INTERVIEWER_WORKFORCE_CSV or pass --csv")
+    parser.add_argument(
+        "--all", action="store_true", help="score all interviews (default: the gold ones, a random sample)"
+    )
+    return parser.parse_args()
 
-    start = time.perf_counter()
-    docs = read_csv(args.csv).docs
+
+def _scores(args: argparse.Namespace, gold: Labels) -> tuple[coding.Scores, list[str], str]:
+    docs = [d for d in read_csv(args.csv).docs if args.all or d.code in gold]
     codebook = load_codebook(args.codebook)
-    codes = [c.id for c in codebook]
-    gold = read_labels(args.gold)
     inner, note = default_embedder([s.answer for d in docs for s in d.segments])
     embedder = CachedEmbedder(inner, args.cache)
+    texts = [p.text for p in passages(docs)]
+    for at in range(0, len(texts), CHUNK):
+        embedder.encode(texts[at : at + CHUNK])
     idx = coding.index(docs, embedder)
-    scores = coding.score(docs, codebook, embedder, idx)
+    about = f"{len(docs)} interviews, {len(idx.items)} passages ({note or 'MiniLM sentence embeddings'})"
+    return coding.score(docs, codebook, embedder, idx), [c.id for c in codebook], about
+
+
+def _kappa(predicted: list[bool], truth: list[bool]) -> float:
+    kappa = stats.cohen_kappa(predicted, truth)
+    return 0.0 if kappa is None else kappa
+
+
+def _split(
+    scores: coding.Scores, gold: Labels, train: list[str], test: list[str], figures: dict[str, CodeFigures]
+) -> None:
+    at = {i: r for r, i in enumerate(scores.interviews)}
     zero = scores.present()
-    zero_labels = {d.code: {c: bool(zero[r, k]) for k, c in enumerate(codes)} for r, d in enumerate(docs)}
-    print(
-        f"{len(docs)} interviews, {len(idx.items)} passages, {len(gold)} gold interviews"
-        f" ({note or 'MiniLM sentence embeddings'}); scored in {time.perf_counter() - start:.0f} s\n"
-    )
-
-    print("Zero-shot coding against all gold interviews")
-    print(f"{'code':<14}{'n':>5}{'kappa':>8}{'AC1':>8}{'F1':>8}{'prev. error':>13}")
-    for code, n, kappa, ac1, f1, error in agreement_rows(zero_labels, gold, codes):
-        print(f"{code:<14}{n:>5}{_fmt(kappa):>8}{_fmt(ac1):>8}{_fmt(f1):>8}{100 * error:>+12.1f}pt")
-
-    ids = sorted(gold)
-    random.Random(7).shuffle(ids)
-    folds = [ids[i : i + args.train] for i in range(0, len(ids) - args.train + 1, args.train)]
-    per_code: dict[str, list[tuple[float | None, float | None, float | None, float]]] = {c: [] for c in codes}
-    shares: dict[str, list[tuple[float, float]]] = {c: [] for c in codes}
-    for fold in folds:
-        train = {i: gold[i] for i in fold}
-        held = {i: gold[i] for i in gold if i not in train}
-        result = coding.train_on_gold(docs, codebook, scores, idx, train)
-        labels: dict[str, dict[str, bool]] = {}
-        for a in result.assignments:
-            labels.setdefault(a.interview, {})[a.code] = a.present
-        for code, _, kappa, ac1, f1, error in agreement_rows(labels, held, codes):
-            per_code[code].append((kappa, ac1, f1, error))
-        for code in codes:
-            rest = [d.code for d in docs if d.code not in train]
-            f_rest = [labels[i][code] for i in rest]
-            f_train = [result.out_of_fold.get(i, {}).get(code, zero_labels[i][code]) for i in fold]
-            y_train = [train[i][code] for i in fold]
-            ppi = stats.ppi_share(f_rest, f_train, y_train)
-            shares[code].append((float(np.mean(f_rest)), ppi.estimate))
-
-    print(
-        f"\nClassifier trained on {args.train} gold interviews, scored on the {len(ids) - args.train} held-out"
-        f" gold interviews; mean over {len(folds)} disjoint training folds"
-    )
-    print(f"{'code':<14}{'kappa':>8}{'AC1':>8}{'F1':>8}{'prev. error':>13}")
-    for code in codes:
-        kappa, ac1, f1, error = (_mean([r[i] for r in per_code[code]]) for i in range(4))
-        print(f"{code:<14}{_fmt(kappa):>8}{_fmt(ac1):>8}{_fmt(f1):>8}{100 * (error or 0):>+12.1f}pt")
-
-    print(f"\nPrevalence over all {len(docs)} interviews (classifier figures are means over the folds)")
-    print(f"{'code':<14}{'gold (150)':>16}{'zero-shot':>11}{'classifier':>12}{'PPI':>8}{'published':>11}")
-    for k, code in enumerate(codes):
-        g = [gold[i][code] for i in gold]
-        ci = stats.wilson(sum(g), len(g))
-        gold_text = f"{_pct(ci.estimate)} ({100 * ci.low:.0f}-{100 * ci.high:.0f})"
-        classifier = float(np.mean([s[0] for s in shares[code]]))
-        ppi = float(np.mean([s[1] for s in shares[code]]))
-        published = _pct(PUBLISHED[code]) if code in PUBLISHED else "    -"
-        print(
-            f"{code:<14}{gold_text:>16}{_pct(float(zero[:, k].mean())):>11}{_pct(classifier):>12}"
-            f"{_pct(ppi):>8}{published:>11}"
+    subset = {i: gold[i] for i in train}
+    fitted = {rule: calibrate.code_with_gold(scores, subset, rule) for rule in RULES}
+    labels = {
+        rule: {(a.interview, a.code): a.present for a in result.assignments}
+        for rule, result in fitted.items()
+    }
+    for c, code in enumerate(scores.codes):
+        held = [i for i in test if code in gold[i]]
+        truth = [gold[i][code] for i in held]
+        fig = figures[code]
+        fig.zero_kappa.append(_kappa([bool(zero[at[i], c]) for i in held], truth))
+        for rule in RULES:
+            fig.kappa[rule].append(_kappa([labels[rule][(i, code)] for i in held], truth))
+        share = fitted["share"]
+        fig.classifier += share.methods.get(code) == calibrate.CLASSIFIER
+        labelled = [i for i in train if code in gold[i] and code in share.out_of_fold.get(i, {})]
+        corrected = stats.ppi_share(
+            [labels["share"][(i, code)] for i in held],
+            [share.out_of_fold[i][code] for i in labelled],
+            [gold[i][code] for i in labelled],
         )
+        true_share = float(np.mean(truth))
+        fig.ppi_error.append(corrected.estimate - true_share)
+        fig.half_width.append((corrected.high - corrected.low) / 2)
+        fig.covered.append(corrected.low <= true_share <= corrected.high)
+
+
+HEAD = ["gold", "zero", "zs err", "zs k", "share k", "kappa k", "clf", "ppi err", "ppi +-", "covered"]
+
+
+def _line(name: str, cells: list[str]) -> str:
+    return f"{name:<14}" + "".join(f"{c:>9}" for c in cells)
+
+
+def _values(scores: coding.Scores, gold: Labels, figures: dict[str, CodeFigures]) -> dict[str, list[float]]:
+    """Per code: gold share, zero-shot share, its error, kappas, classifier splits, PPI error, width, coverage."""
+    zero, at = scores.present(), {i: r for r, i in enumerate(scores.interviews)}
+    out = {}
+    for c, code in enumerate(scores.codes):
+        ids = [i for i in gold if code in gold[i]]
+        g = float(np.mean([gold[i][code] for i in ids]))
+        z = float(np.mean([zero[at[i], c] for i in ids]))
+        f = figures[code]
+        out[code] = [g, z, z - g, float(np.mean(f.zero_kappa)), *(float(np.mean(f.kappa[r])) for r in RULES)]
+        out[code] += [float(f.classifier), float(np.mean(np.abs(f.ppi_error))), float(np.mean(f.half_width))]
+        out[code] += [float(np.mean(f.covered))]
+    return out
+
+
+def _cells(v: list[float], splits: int) -> list[str]:
+    return [
+        f"{100 * v[0]:.0f}%",
+        f"{100 * v[1]:.0f}%",
+        f"{100 * v[2]:+.0f}pt",
+        *(f"{k:+.2f}" for k in v[3:6]),
+        f"{v[6]:.0f}/{splits}",
+        f"{100 * v[7]:.1f}pt",
+        f"{100 * v[8]:.1f}pt",
+        f"{100 * v[9]:.0f}%",
+    ]
+
+
+def _print(scores: coding.Scores, gold: Labels, figures: dict[str, CodeFigures], splits: int) -> None:
+    rows = _values(scores, gold, figures)
+    print(_line("code", HEAD))
+    for code, v in rows.items():
+        print(_line(code, _cells(v, splits)))
+    mean = [float(np.mean([abs(v[k]) if k == 2 else v[k] for v in rows.values()])) for k in range(10)]
+    cells = _cells(mean, splits)
+    cells[2] = f"{100 * mean[2]:.0f}pt"  # the mean absolute zero-shot error
+    print(_line("mean", ["", "", *cells[2:6], "", *cells[7:]]))
+    worst = max(abs(v[2]) for v in rows.values())
+    print(
+        f"\ntargets: mean kappa with gold >= 0.45 ({mean[4]:.2f}), zero-shot >= 0.35 ({mean[3]:.2f}); "
+        f"every zero-shot share within 15 points ({100 * worst:.0f}); corrected error <= 5 points every code "
+        f"({100 * max(v[7] for v in rows.values()):.1f}); coverage >= 90% ({100 * mean[9]:.0f}%)"
+    )
+
+
+def main() -> None:
+    args = _arguments()
+    if not args.csv.is_file():
+        sys.exit(f"{args.csv}: not found; set INTERVIEWER_WORKFORCE_CSV or pass --csv")
+    start = time.perf_counter()
+    gold = read_labels(args.gold)
+    scores, codes, about = _scores(args, gold)
+    gold = {i: v for i, v in gold.items() if i in set(scores.interviews)}
+    print(f"{about}; {len(gold)} gold interviews; scored in {time.perf_counter() - start:.0f} s")
+    figures = {code: CodeFigures() for code in codes}
+    rng = np.random.default_rng(args.seed)
+    ids = sorted(gold)
+    for _ in range(args.splits):
+        train = sorted(rng.choice(ids, size=args.train, replace=False).tolist())
+        _split(scores, gold, train, [i for i in ids if i not in set(train)], figures)
+    print(
+        f"\n{args.splits} random splits: {args.train} gold interviews to calibrate, the other "
+        f"{len(ids) - args.train} held out.\n"
+        "gold/zero: shares on all gold interviews (zero-shot rule); zs k: zero-shot kappa on the held-out "
+        "ones;\nshare k / kappa k: kappa there after calibrating on the subset with either rule; clf: "
+        "splits where the classifier was chosen;\nppi: corrected share of the held-out interviews against "
+        "their true share (mean absolute error, half-width, coverage)\n"
+    )
+    _print(scores, gold, figures, args.splits)
     print(f"\ndone in {time.perf_counter() - start:.0f} s")
 
 

@@ -4,7 +4,8 @@ Each interview answers the same six questions. Whether it expresses each planted
 group's probability (seeded), and the realised labels are returned as the truth. A theme is expressed by
 one of several paraphrases (different words, same meaning) placed in a random answer between filler
 sentences; some answers carry planted identifiers (emails, phone numbers, full names) that must never
-reach a quote.
+reach a quote. With `denials`, an interview without a theme may carry a sentence on its topic that
+denies it, wishes for it or reports someone else's view of it (DENIALS), which coding must not count.
 """
 
 from __future__ import annotations
@@ -65,6 +66,26 @@ THEMES: dict[str, list[str]] = {
         "Learning a new method is easier when I can ask the AI to explain the theory and give me examples.",
     ],
 }
+# The same topics in words that do not affirm them: denied, wished for, or someone else's view. Planted in
+# interviews without the theme: coding that reads only what a passage is about would count them.
+DENIALS: dict[str, list[str]] = {
+    "anxiety": [
+        "I'm not worried at all that AI will take my job, I really don't lose sleep over it.",
+        "A lot of people I know are scared that AI will replace them and make their skills worthless.",
+    ],
+    "reliability": [
+        "Other people complain that it invents facts and sources, but I have not seen that myself.",
+        "Some people say its answers are often wrong and have to be double-checked.",
+    ],
+    "time": [
+        "It doesn't save me any time on paperwork, I still fill in every form and email by hand.",
+        "I'd love it to speed up my reports and meeting notes one day, if it ever gets good enough.",
+    ],
+    "learning": [
+        "I don't use it to learn new skills or have concepts explained, I prefer books for that.",
+        "If it could explain difficult technical topics step by step, I would use it as a tutor.",
+    ],
+}
 PREVALENCE: dict[str, dict[str, float]] = {
     "teacher": {"stigma": 0.6, "anxiety": 0.25, "reliability": 0.5, "time": 0.7, "learning": 0.3},
     "nurse": {"stigma": 0.2, "anxiety": 0.7, "reliability": 0.35, "time": 0.5, "learning": 0.5},
@@ -99,6 +120,8 @@ CODEBOOK = [
         "The participant conceals or downplays using AI at work because colleagues or managers disapprove of it.",
         include=["fear of being judged as lazy or cheating for using AI"],
         examples=["I don't mention AI to my team because they think it's not proper work."],
+        # hiding is said with "don't", judgement is other people's view, and "they'd think" is hypothetical
+        counts=["negated", "hypothetical", "others"],
     ),
     Code(
         "anxiety",
@@ -113,6 +136,7 @@ CODEBOOK = [
         "The participant says AI makes mistakes or invents facts, so its output has to be verified.",
         include=["hallucinations", "needing to double-check AI answers"],
         examples=["It gets facts wrong, so I verify everything it says."],
+        counts=["negated"],  # "I can't trust it" is the concern itself
     ),
     Code(
         "time",
@@ -158,7 +182,8 @@ def _answer(rng: random.Random, planted: list[str]) -> str:
     return " ".join(sentences)
 
 
-def generate(per_group: int = 60, seed: int = 7) -> Synthetic:
+def generate(per_group: int = 60, seed: int = 7, denials: float = 0.0) -> Synthetic:
+    """`denials`: the chance that an interview without a theme carries one of its DENIALS sentences."""
     rng = random.Random(seed)
     docs, truth, texts = [], {}, {}
     for group in GROUPS:
@@ -169,6 +194,8 @@ def generate(per_group: int = 60, seed: int = 7) -> Synthetic:
             for theme, present in labels.items():
                 if present:
                     slots[rng.randrange(len(QUESTIONS))].append(rng.choice(THEMES[theme]))
+                elif denials and theme in DENIALS and rng.random() < denials:
+                    slots[rng.randrange(len(QUESTIONS))].append(rng.choice(DENIALS[theme]))
             if rng.random() < 0.4:
                 template, values = rng.choice(IDENTIFIERS)
                 slots[rng.randrange(len(QUESTIONS))].append(template.format(e=rng.choice(values)))

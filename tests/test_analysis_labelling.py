@@ -12,8 +12,8 @@ from bot.analysis.labelling import Part, coder_agreement, draw, part_of, plan
 from bot.analysis.labels import read_labels
 from bot.analysis.stats import cohen_kappa, gwet_ac1
 from bot.errors import AnalysisInputError
-from tests.synth import CODEBOOK, generate
 from tests.support.cli import run
+from tests.synth import CODEBOOK, generate
 
 CODES = """codes:
   - id: stigma

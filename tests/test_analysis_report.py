@@ -43,7 +43,6 @@ SECTIONS = [
     "Role of AI: augmentation vs automation",
     "Survey",
     "Agreement with the hand-coded subset",
-    "Classifier accuracy",
 ]
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "source", "area", "base", "embed"}
 SVG_EMPTY = {"line", "circle", "rect", "path"}
@@ -151,7 +150,6 @@ def _analysis() -> Analysis:
         ],
         survey=survey_stats(docs, None, "role"),
         agreement=agreement(coded, gold),
-        classifier_accuracy={"trust": 0.84, "stigma": 0.91},
         notes=["Emotion scores are exploratory.", "A note with " + HOSTILE],
     )
 
@@ -276,7 +274,7 @@ def test_markdown_report_has_the_same_sections_and_inert_text(
     md = (out / "nested" / "report.md").read_text(encoding="utf-8")
     assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == SECTIONS
     assert "79% (95% CI 70-86%)" in md and "suppressed (n < 10)" in md
-    assert "Warning" not in md  # the shares are corrected: no banner
+    assert "**Warning:**" not in md  # the shares are corrected: no banner
     assert re.search(r"(?<!\\)<(script|img)", md) is None  # every tag opener is escaped
     assert re.search(r"(?<!\\)\]\(https://evil", md) is None  # so is the link
     assert "\\<script>alert('x')\\</script>" in md

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.agreement import agreement
+from bot.analysis.agreement import agreement, summary
 from bot.analysis.labels import read_any, read_coded, read_labels, write_labels
 from bot.errors import LabelFileError
 from tests.support.cli import run
@@ -106,14 +106,50 @@ def test_agreement_on_constructed_labels() -> None:
     gold["extra"] = {"a": True}  # not coded: left out
     coded["i0"].pop("b")  # not coded for b: left out of b only
     a, b = agreement(coded, gold)
-    assert (a.code, a.n, b.code, b.n) == ("a", 50, "b", 49)
-    assert a.kappa == pytest.approx(0.4) and a.ac1 == pytest.approx((0.7 - 0.495) / 0.505)
+    assert (a.code, a.n, a.positives, a.negatives, b.code, b.n) == ("a", 50, 30, 20, "b", 49)
+    assert a.kappa is not None and a.ac1 is not None and a.f1 is not None
+    assert a.kappa.estimate == pytest.approx(0.4) and a.ac1.estimate == pytest.approx((0.7 - 0.495) / 0.505)
     assert a.precision == pytest.approx(20 / 25) and a.recall == pytest.approx(20 / 30)
     assert a.prevalence_coded == pytest.approx(0.5) and a.prevalence_gold == pytest.approx(0.6)
     assert a.prevalence_error.estimate == pytest.approx(-0.1)
     assert a.prevalence_error.low < -0.1 < a.prevalence_error.high
-    assert b.kappa == pytest.approx(1.0) and b.f1 == pytest.approx(1.0)
+    assert b.kappa is not None and b.f1 is not None
+    assert b.kappa.estimate == pytest.approx(1.0) and b.f1.estimate == pytest.approx(1.0)
     assert b.prevalence_error.estimate == 0
+
+
+def test_kappa_ac1_and_f1_have_seeded_bootstrap_intervals_that_narrow_with_more_gold() -> None:
+    """Same table of agreement at 50 and at 500 interviews: the interval shrinks about threefold."""
+    cells = [(1, 1)] * 20 + [(1, 0)] * 5 + [(0, 1)] * 10 + [(0, 0)] * 15
+    small = agreement(*_labels(cells))[0]
+    again = agreement(*_labels(cells))[0]
+    large = agreement(*_labels(cells * 10))[0]
+    assert small.kappa == again.kappa  # seeded: the same figures every run
+    for row in (small, large):
+        for value in (row.kappa, row.ac1, row.f1):
+            assert value is not None and value.low < value.estimate < value.high
+    assert small.kappa is not None and large.kappa is not None
+    assert 0.1 < small.kappa.low < 0.25 and 0.55 < small.kappa.high < 0.7
+    assert (large.kappa.high - large.kappa.low) < 0.45 * (small.kappa.high - small.kappa.low)
+
+
+def _labels(cells: list[tuple[int, int]]) -> tuple[dict[str, dict[str, bool]], dict[str, dict[str, bool]]]:
+    coded = {f"i{n}": {"a": bool(c)} for n, (c, _) in enumerate(cells)}
+    gold = {f"i{n}": {"a": bool(g)} for n, (_, g) in enumerate(cells)}
+    return coded, gold
+
+
+def test_a_code_with_few_gold_positives_or_a_low_kappa_interval_is_flagged() -> None:
+    rare = [(1, 1)] * 3 + [(0, 0)] * 37  # perfect agreement, but only 3 gold positives
+    weak = [(1, 1)] * 20 + [(1, 0)] * 5 + [(0, 1)] * 10 + [(0, 0)] * 15  # kappa 0.4, interval below 0.4
+    strong = [(1, 1)] * 40 + [(1, 0)] * 2 + [(0, 1)] * 2 + [(0, 0)] * 40
+    (r,), (w,), (s,) = (agreement(*_labels(c)) for c in (rare, weak, strong))
+    assert r.warnings == [
+        "only 3 gold interview(s) with the code and 37 without; hand-code more until each has 5 or more"
+    ]
+    assert len(w.warnings) == 1 and "below 0.4" in w.warnings[0]
+    assert s.warnings == []
+    assert "with a warning" in summary([r, w, s]) and "2 code(s) with a warning" in summary([r, w, s])
 
 
 def test_agreement_without_overlap_is_an_error() -> None:
@@ -123,8 +159,8 @@ def test_agreement_without_overlap_is_an_error() -> None:
         agreement({"x": {"a": True}}, {"x": {"b": True}})
 
 
-def test_validate_command_prints_the_table_and_a_summary(tmp_path: Path) -> None:
-    gold = {f"i{n}": {"stigma": n % 2 == 0, "worry": n % 3 == 0} for n in range(40)}
+def test_validate_command_prints_intervals_gold_counts_warnings_and_a_summary(tmp_path: Path) -> None:
+    gold = {f"i{n}": {"stigma": n % 2 == 0, "worry": n % 10 == 0} for n in range(40)}
     coded = {k: dict(v) for k, v in gold.items()}
     coded["i1"]["stigma"] = True  # one disagreement
     write_labels(tmp_path / "gold.csv", gold, ["stigma", "worry"])
@@ -134,9 +170,13 @@ def test_validate_command_prints_the_table_and_a_summary(tmp_path: Path) -> None
     result = run(["validate", "--codes", "codes.csv", "--gold", "gold.csv"], tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "kappa" in out and "AC1" in out and "stigma" in out and "worry" in out
+    assert "kappa (95% CI)" in out and "AC1 (95% CI)" in out and "gold +/-" in out
+    assert "20/20" in out and "4/36" in out  # gold interviews with and without each code
+    assert "0.95 (0.80 to 1.00)" in out  # stigma's kappa with its bootstrap interval
     assert "52%" in out and "50%" in out and "+2 pts (95% CI" in out  # stigma: 21/40 coded, 20/40 gold
+    assert "Warning, worry: only 4 gold interview(s) with the code and 36 without" in out
     assert "2 code(s) over up to 40 interview(s): 2 with kappa >= 0.6" in out
+    assert "accuracy" not in out.lower()
 
 
 def test_validate_command_with_bad_files_fails_clearly(tmp_path: Path) -> None:

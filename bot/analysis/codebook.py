@@ -1,8 +1,9 @@
 """Codebook files: read and check a researcher's codes, or draft one from the emergent themes.
 
 The format is a YAML file with a top-level `codes:` list; each code has an `id` (lower-case slug), a
-`label`, a one-sentence-or-more `definition`, and optional `include`, `exclude` and `examples` lists (see
-eval/workforce_codebook.yaml). Every problem is reported with the file, the entry and the field, and says
+`label`, a one-sentence-or-more `definition`, optional `include`, `exclude` and `examples` lists, and an
+optional `counts` list of stances that also count as the code (`negated`, `hypothetical`, `others`;
+by default a denial, a wish or someone else's view does not) (see eval/workforce_codebook.yaml). Every problem is reported with the file, the entry and the field, and says
 how to fix it.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
@@ -29,7 +30,9 @@ HINTS = {
     "include": "a list of strings: what counts as this code",
     "exclude": "a list of strings: what looks similar but does not count",
     "examples": "a list of example sentences a participant might say",
+    "counts": "a list of stances that also count as present: negated, hypothetical, others",
 }
+Counted = Literal["negated", "hypothetical", "others"]
 
 
 class _CodeEntry(BaseModel):
@@ -41,6 +44,7 @@ class _CodeEntry(BaseModel):
     include: list[Line] = []
     exclude: list[Line] = []
     examples: list[Line] = []
+    counts: list[Counted] = []
 
 
 class _Codebook(BaseModel):
@@ -125,6 +129,7 @@ def load_codebook(path: Path) -> list[Code]:
             include=list(c.include),
             exclude=list(c.exclude),
             examples=list(c.examples),
+            counts=list(dict.fromkeys(c.counts)),
         )
         for c in book.codes
     ]

@@ -1,26 +1,34 @@
-"""Offline coding: zero-shot similarity to each code, and a classifier trained on a hand-coded gold subset.
+"""Offline coding: evidence per passage, read for stance, against a background of unrelated passages.
 
-Zero-shot. Each code becomes a set of query texts (its label and definition, each `include` line and each
-example) whose mean vector is the code's centroid; every participant passage is scored by its cosine
-similarity to that centroid, less half its similarity to the closest other code's centroid (a passage
-counts most for the code it is most about: interviews about AI at work resemble every AI code a little),
-less a penalty when it is closer to the centroid of the code's `exclude` lines. On hand-coded real
-interviews and on synthetic ones, the centroid and the contrast each separated present from absent
-better than the best single query text alone.
+Passage scores. Each code becomes a set of query texts (its label and definition, each `include` line
+and each example) whose mean vector is the code's centroid; every participant passage (a run of whole
+sentences of one answer) is scored by its cosine similarity to that centroid, less half its similarity
+to the closest other code's centroid (interviews about AI at work resemble every AI code a little; the
+contrast makes a passage count most for the code it is most about), less a penalty when it is closer to
+the code's `exclude` lines than to the code.
 
-An interview has the code when its best passage beats what the best of its n passages would score if none
-were about the code: `mean + sd * E[max of n standard normals]` (Blom's approximation), with mean and sd
-of that code's scores over all passages of the corpus. Almost every passage is unrelated to any one code,
-so that distribution is the background; the expected maximum grows with n, so a long interview needs a
-higher best passage than a short one (without it, interviews of 28 passages were coded present for
-every code). A floor keeps a code from firing on a corpus where nothing is relevant. The passages over the
-threshold are the evidence (redacted).
+Background. Almost every passage of a corpus is unrelated to any one code, so each code's passage
+scores over the whole corpus are its background; a passage's evidence is its robust z-score against
+that background (median and MAD, so the related passages themselves barely move it).
 
-With gold. Per code, a logistic regression on interview features (the best, second best and mean passage
-similarity to the code, the share of passages over the threshold, and the mean passage vector) is trained
-on the hand-coded interviews. Its stratified cross-validated accuracy is reported, its out-of-fold
-predictions on the gold interviews feed the bias correction of prevalence, and it codes every other
-interview. Gold interviews keep their hand-coded labels.
+Evidence for a code must also be about as like that code as like any other code of the codebook
+(within NEAREST_TOLERANCE): an answer about job worries is not evidence of stigma merely because both
+are about AI at work. The tolerance keeps codes that share a topic with opposite stances (worried,
+secure) from taking each other's evidence.
+
+Stance. For each interview and code the best few such passages are read: the clause of the passage most
+similar to the code (clauses are embedded for passages that have several) must be affirmed by the
+participant (`bot.analysis.stance`): a denial, a wish or someone else's view is not evidence unless the
+code's `counts` says so. An interview's evidence for a code is its best such passage's z-score.
+
+Zero-shot rule (no gold). An interview has the code when its evidence is an outlier even for the best
+of its n passages: above the (1 - ALPHA) quantile of the maximum of n background z-scores,
+`Phi^-1((1 - ALPHA)^(1/n))`, a cut that does not depend on the code's prevalence. Were the background
+normal and the filters above absent, an interview that says nothing about a code would pass with
+probability ALPHA; the filters make it rarer. ALPHA = 0.35 was chosen on two hand-coded codebooks
+(docs/analysis.md): 0.05 coded almost nothing, 0.5 (about the old rule, the expected maximum) coded too
+much. The margin over the cut is the interview's score; `bot.analysis.calibrate` moves the cut per code
+with hand-coded gold labels.
 """
 
 from __future__ import annotations
@@ -29,17 +37,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.analysis import stance
 from bot.analysis.embed import Embedder
 from bot.analysis.model import Code, CodeAssignment, Doc
 from bot.analysis.quotes import Passage, passages
 from bot.analysis.stages import Estimate
 from bot.records.redact import redact
 
-FLOOR = 0.1  # no code is present below this score, whatever the background
+ALPHA = 0.35  # share of interviews unrelated to a code that the zero-shot rule may still code present
+FLOOR = 0.1  # no code is present zero-shot below this passage score, whatever the background
 CONTRAST = 0.5  # share of a passage's similarity to the closest other code subtracted from its score
 EXCLUDE_MARGIN = 0.03  # a passage this much closer to an exclusion than to the code is penalised
+NEAREST_TOLERANCE = 0.05  # evidence may be this much less like its code than like the closest other one
+READ = 3  # passages per interview and code whose stance is read, best first
 EVIDENCE = 2
-MIN_CLASS = 3  # each class needs this many gold interviews before a classifier is trained for the code
+BELOW = 100.0  # how far below every other interview one without usable evidence is ranked
+MAD_SD = 1.4826  # MAD times this estimates the standard deviation of a normal background
 
 Labels = dict[str, dict[str, bool]]
 
@@ -87,23 +100,36 @@ def queries(code: Code) -> list[str]:
 
 @dataclass
 class Scores:
-    """Zero-shot similarity of every passage and interview to every code."""
+    """Passage evidence and per-interview margins for every code."""
 
     interviews: list[str]
     codes: list[str]
     passage: np.ndarray  # (passages, codes) adjusted similarity
-    best: np.ndarray  # (interviews, codes) the best passage's similarity
-    threshold: np.ndarray  # (interviews, codes)
-    spread: np.ndarray  # (codes,) background standard deviation
+    z: np.ndarray  # (passages, codes) robust z-score against the code's background
+    margin: np.ndarray  # (interviews, codes) best affirmed passage's z less the zero-shot cut
+    floor_ok: np.ndarray  # (interviews, codes) that passage's score reaches FLOOR
     features: np.ndarray  # (interviews, codes, 4) for the gold classifier
-    evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # (interview, code) -> (margin, redacted text) of each affirmed passage read, best first
+    candidates: dict[tuple[str, str], list[tuple[float, str]]] = field(default_factory=dict)
 
     def present(self) -> np.ndarray:
-        return self.best >= self.threshold
+        """The zero-shot rule."""
+        return (self.margin >= 0) & self.floor_ok
 
-    def confidence(self) -> np.ndarray:
-        """A [0, 1] score: 0.5 at the threshold, rising with the margin in background sds."""
-        return 1 / (1 + np.exp(-(self.best - self.threshold) / np.maximum(self.spread, 1e-6)))
+    def ranking(self) -> np.ndarray:
+        """(interviews, codes) the margin, finite, with interviews under FLOOR ranked below all others."""
+        finite = np.where(np.isfinite(self.margin), self.margin, -BELOW)
+        return np.where(self.floor_ok, finite, np.minimum(finite, 0) - BELOW)
+
+    def confidence(self, cut: np.ndarray | float = 0.0) -> np.ndarray:
+        """A [0, 1] score: 0.5 at the cut, rising with the margin (in background sds)."""
+        return 1 / (1 + np.exp(-(self.margin - cut)))
+
+    def evidence(self, interview: str, code: str, cut: float = 0.0) -> list[str]:
+        """Affirmed passages over the cut; the best affirmed one when none is (a coder or model saw it)."""
+        read = self.candidates.get((interview, code), [])
+        over = [text for m, text in read if m >= cut]
+        return (over or [text for _, text in read[:1]])[:EVIDENCE]
 
 
 def _centroid(vectors: np.ndarray) -> np.ndarray:
@@ -111,64 +137,129 @@ def _centroid(vectors: np.ndarray) -> np.ndarray:
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
-def _passage_scores(idx: PassageIndex, codebook: list[Code], embedder: Embedder) -> np.ndarray:
-    centroids = np.stack([_centroid(embedder.encode(queries(code))) for code in codebook])
-    similarity = idx.vectors @ centroids.T  # (passages, codes)
+def centroids(codebook: list[Code], embedder: Embedder) -> np.ndarray:
+    return np.stack([_centroid(embedder.encode(queries(code))) for code in codebook])
+
+
+def passage_scores(
+    vectors: np.ndarray, codebook: list[Code], embedder: Embedder, centres: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted scores, and whether each passage is more like the code than like any other code.
+
+    The score is the similarity to the code, less the contrast with the closest other code and the
+    exclusion penalty.
+    """
+    similarity = vectors @ centres.T  # (passages, codes)
     out = similarity.copy()
+    nearest = np.ones(similarity.shape, dtype=bool)
     if len(codebook) > 1:  # a passage counts most for the code it is most about
         for c in range(len(codebook)):
             others = np.delete(similarity, c, axis=1).max(axis=1)
             out[:, c] -= CONTRAST * others
+            nearest[:, c] = similarity[:, c] >= others - NEAREST_TOLERANCE
     for c, code in enumerate(codebook):
         if code.exclude:
-            negative = idx.vectors @ _centroid(embedder.encode(code.exclude))
+            negative = vectors @ _centroid(embedder.encode(code.exclude))
             over = negative - similarity[:, c] - EXCLUDE_MARGIN
             out[:, c] = np.where(over > 0, out[:, c] - over, out[:, c])
-    return out
+    return out, nearest
 
 
-def expected_max(n: int) -> float:
-    """E[max of n independent standard normals], Blom's approximation (0 for a single passage)."""
+def robust_z(scores: np.ndarray) -> np.ndarray:
+    """Per column: (x - median) / (1.4826 MAD), the background's z-score."""
+    median = np.median(scores, axis=0)
+    spread = MAD_SD * np.median(np.abs(scores - median), axis=0)
+    return (scores - median) / np.maximum(spread, 1e-6)
+
+
+def cut(n: int, alpha: float = ALPHA) -> float:
+    """The (1 - alpha) quantile of the largest of n standard normal background z-scores."""
     from scipy.stats import norm
 
-    return float(norm.ppf((n - 0.375) / (n + 0.25))) if n > 1 else 0.0
+    return float(norm.ppf((1 - alpha) ** (1 / max(n, 1))))
+
+
+def _stances(
+    idx: PassageIndex, read: set[int], codebook: list[Code], embedder: Embedder, centres: np.ndarray
+) -> dict[int, list[stance.Stance]]:
+    """Per passage read, the stance of its clause most similar to each code."""
+    pieces = {i: stance.clauses(idx.items[i].text) or [idx.items[i].text] for i in sorted(read)}
+    several = sorted({c for parts in pieces.values() if len(parts) > 1 for c in parts})
+    vectors = dict(zip(several, embedder.encode(several), strict=True)) if several else {}
+    out: dict[int, list[stance.Stance]] = {}
+    for i, parts in pieces.items():
+        if len(parts) == 1:
+            out[i] = [stance.stance(parts[0])] * len(codebook)
+            continue
+        closest = np.argmax(np.stack([vectors[p] for p in parts]) @ centres.T, axis=0)
+        out[i] = [stance.stance(parts[int(k)]) for k in closest]
+    return out
 
 
 def score(
     docs: list[Doc], codebook: list[Code], embedder: Embedder, idx: PassageIndex | None = None
 ) -> Scores:
-    """Similarity of every interview to every code, with calibrated thresholds and evidence."""
+    """Evidence of every interview for every code, read for stance, as margins over the zero-shot cut."""
     idx = idx or index(docs, embedder)
-    passage = _passage_scores(idx, codebook, embedder)
-    mean, sd = passage.mean(axis=0), passage.std(axis=0)
-    interviews = [d.code for d in docs]
-    best = np.zeros((len(docs), len(codebook)), dtype=np.float32)
-    threshold = np.full((len(docs), len(codebook)), np.inf, dtype=np.float32)
-    features = np.zeros((len(docs), len(codebook), 4), dtype=np.float32)
-    evidence: dict[tuple[str, str], list[str]] = {}
+    centres = centroids(codebook, embedder)
+    passage, nearest = passage_scores(idx.vectors, codebook, embedder, centres)
+    z = robust_z(passage)
+    ranked = np.where(nearest, z, -np.inf)  # evidence must be more like this code than any other
+    top = {
+        d.code: np.argsort(-ranked[idx.by_interview[d.code]], axis=0, kind="stable")[: READ + 1]
+        for d in docs
+        if idx.by_interview[d.code].size
+    }
+    read = {
+        int(idx.by_interview[k][r])
+        for k, order in top.items()
+        for c, column in enumerate(order[:READ].T)
+        for r in column
+        if nearest[idx.by_interview[k][r], c]
+    }
+    stances = _stances(idx, read, codebook, embedder, centres)
+    shape = (len(docs), len(codebook))
+    margin, floor_ok = np.full(shape, -np.inf, dtype=np.float32), np.zeros(shape, dtype=bool)
+    features = np.zeros((*shape, 4), dtype=np.float32)
+    candidates: dict[tuple[str, str], list[tuple[float, str]]] = {}
     for r, doc in enumerate(docs):
         rows = idx.by_interview[doc.code]
         if rows.size == 0:
             continue
-        mine = passage[rows]
-        threshold[r] = np.maximum(mean + sd * expected_max(rows.size), FLOOR)
-        ordered = np.sort(mine, axis=0)[::-1]
-        best[r] = ordered[0]
-        second = ordered[1] if len(ordered) > 1 else ordered[0]
-        features[r] = np.stack(
-            [ordered[0], second, mine.mean(axis=0), (mine >= threshold[r]).mean(axis=0)], axis=1
-        )
+        line = cut(rows.size)
         for c, code in enumerate(codebook):
-            top = rows[np.argsort(-passage[rows, c], kind="stable")[:EVIDENCE]]
-            evidence[(doc.code, code.id)] = [
-                redact(idx.items[i].text) for i in top if passage[i, c] >= threshold[r, c]
+            order = rows[top[doc.code][:, c]]
+            kept = [i for i in order[:READ] if nearest[i, c] and stance.counted(stances[i][c], code.counts)]
+            # when no passage read is affirmed, the next best (unread) one stands in, weaker by construction
+            best = kept[0] if kept else (order[READ] if len(order) > READ else None)
+            if best is not None and not nearest[best, c]:
+                best = None
+            if best is not None:
+                margin[r, c], floor_ok[r, c] = z[best, c] - line, passage[best, c] >= FLOOR
+            mine = z[rows, c]
+            features[r, c] = [
+                margin[r, c] if best is not None else -line,
+                mine.mean(),
+                mine.std(),
+                (mine >= line).mean(),
             ]
-    return Scores(interviews, [c.id for c in codebook], passage, best, threshold, sd, features, evidence)
+            candidates[(doc.code, code.id)] = [
+                (float(z[i, c] - line), redact(idx.items[i].text)) for i in kept
+            ]
+    features[~np.isfinite(features)] = 0.0
+    return Scores(
+        [d.code for d in docs], [c.id for c in codebook], passage, z, margin, floor_ok, features, candidates
+    )
 
 
 def assignments(
-    scores: Scores, present: np.ndarray, confidence: np.ndarray, source: str
+    scores: Scores,
+    present: np.ndarray,
+    confidence: np.ndarray,
+    source: str,
+    cuts: dict[str, float] | None = None,
 ) -> list[CodeAssignment]:
+    """One assignment per interview and code; evidence only for present codes."""
     out = []
     for r, interview in enumerate(scores.interviews):
         for c, code in enumerate(scores.codes):
@@ -179,7 +270,7 @@ def assignments(
                     code=code,
                     present=yes,
                     score=round(float(confidence[r, c]), 4),
-                    evidence=scores.evidence.get((interview, code), []) if yes else [],
+                    evidence=scores.evidence(interview, code, (cuts or {}).get(code, 0.0)) if yes else [],
                     source=source,  # type: ignore[arg-type]
                 )
             )
@@ -199,89 +290,3 @@ class OfflineCoder:
     async def code(self, docs: list[Doc], codebook: list[Code]) -> list[CodeAssignment]:
         s = score(docs, codebook, self.embedder, self.indexer(docs))
         return assignments(s, s.present(), s.confidence(), "model")
-
-
-# ---- the gold-trained classifier ----------------------------------------------------------------------
-
-
-@dataclass
-class GoldResult:
-    assignments: list[CodeAssignment]
-    accuracy: dict[str, float]  # code -> stratified cross-validated accuracy on the gold interviews
-    out_of_fold: Labels  # code predictions on gold interviews from models that never saw them
-    notes: list[str] = field(default_factory=list)
-
-
-def _mean_vectors(docs: list[Doc], idx: PassageIndex) -> np.ndarray:
-    dim = idx.vectors.shape[1] if idx.vectors.ndim == 2 and idx.vectors.size else 1
-    out = np.zeros((len(docs), dim), dtype=np.float32)
-    for r, doc in enumerate(docs):
-        rows = idx.by_interview[doc.code]
-        if rows.size:
-            out[r] = idx.vectors[rows].mean(axis=0)
-    return out
-
-
-def _model():  # type: ignore[no-untyped-def]
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(
-        StandardScaler(), LogisticRegression(C=0.05, class_weight="balanced", max_iter=2000, random_state=0)
-    )
-
-
-def train_on_gold(
-    docs: list[Doc], codebook: list[Code], scores: Scores, idx: PassageIndex, gold: Labels
-) -> GoldResult:
-    """Per code with enough gold of both classes: CV accuracy, out-of-fold labels, classifier labels."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    rows = {d.code: r for r, d in enumerate(docs)}
-    mean_vectors = _mean_vectors(docs, idx)
-    present, confidence = scores.present().copy(), scores.confidence().copy()
-    sources = np.full(present.shape, "model", dtype=object)
-    accuracy: dict[str, float] = {}
-    oof: Labels = {}
-    notes = []
-    for c, code in enumerate(codebook):
-        labelled = [(rows[i], v[code.id]) for i, v in gold.items() if i in rows and code.id in v]
-        if not labelled:
-            continue
-        ids, y = np.array([r for r, _ in labelled]), np.array([int(v) for _, v in labelled])
-        x_all = np.hstack([scores.features[:, c, :] * 10, mean_vectors])
-        smaller = int(min(y.sum(), len(y) - y.sum()))
-        if smaller < MIN_CLASS:
-            notes.append(
-                f"Code {code.id}: the gold subset has only {smaller} interview(s) in its rarer class, too few "
-                f"to train a classifier (at least {MIN_CLASS} needed); zero-shot coding was used instead."
-            )
-            for r, _ in labelled:
-                oof.setdefault(docs[r].code, {})[code.id] = bool(present[r, c])
-        else:
-            folds = StratifiedKFold(n_splits=min(5, smaller), shuffle=True, random_state=0)
-            predicted = cross_val_predict(_model(), x_all[ids], y, cv=folds)
-            accuracy[code.id] = round(float((predicted == y).mean()), 4)
-            for r, p in zip(ids, predicted, strict=True):
-                oof.setdefault(docs[r].code, {})[code.id] = bool(p)
-            model = _model().fit(x_all[ids], y)
-            probability = model.predict_proba(x_all)[:, 1]
-            present[:, c], confidence[:, c] = probability >= 0.5, probability
-            sources[:, c] = "classifier"
-        for r, v in labelled:  # gold interviews keep their hand-coded labels
-            present[r, c], confidence[r, c], sources[r, c] = v, 1.0 if v else 0.0, "gold"
-    out = []
-    for a in assignments(scores, present, confidence, "model"):
-        r, c = rows[a.interview], scores.codes.index(a.code)
-        a.source = sources[r, c]
-        if a.present and not a.evidence:  # the classifier or a coder saw it where zero-shot did not
-            a.evidence = _best_evidence(scores, idx, a.interview, c)
-        out.append(a)
-    return GoldResult(out, accuracy, oof, notes)
-
-
-def _best_evidence(scores: Scores, idx: PassageIndex, interview: str, c: int) -> list[str]:
-    rows = idx.by_interview[interview]
-    top = rows[np.argsort(-scores.passage[rows, c], kind="stable")[:EVIDENCE]]
-    return [redact(idx.items[i].text) for i in top]

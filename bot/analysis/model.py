@@ -60,6 +60,9 @@ class Code:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
+    # stances that also count as the code being present: "negated", "hypothetical", "others"; by
+    # default a denial, a wish or someone else's view is not the participant having the code
+    counts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -154,18 +157,27 @@ class SurveyItemStats:
 
 @dataclass
 class Agreement:
-    """How well coded labels agree with a gold standard, per code."""
+    """How well coded labels agree with a gold standard for one code, with bootstrap 95% intervals.
+
+    `held_out` says the coded labels came from a model that never saw these gold labels (zero-shot
+    coding, or out-of-fold predictions); only then do the figures say how well new interviews are coded.
+    """
 
     code: str
     n: int
-    kappa: float | None
-    ac1: float | None
-    f1: float | None
+    positives: int  # gold interviews with the code
+    negatives: int  # gold interviews without it
+    kappa: Interval | None  # None when undefined (both raters constant)
+    ac1: Interval | None
+    f1: Interval | None
     precision: float | None
     recall: float | None
     prevalence_coded: float
     prevalence_gold: float
     prevalence_error: Interval  # coded minus gold, with an interval
+    held_out: bool = True
+    method: str = ""  # how the coded labels were made, e.g. "threshold calibrated on gold"
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -186,8 +198,7 @@ class Analysis:
     emotion_summary: list[EmotionSummary] = field(default_factory=list)
     roles: list[RoleShare] = field(default_factory=list)
     survey: list[SurveyItemStats] = field(default_factory=list)
-    agreement: list[Agreement] = field(default_factory=list)  # when a gold subset was given
-    classifier_accuracy: dict[str, float] = field(default_factory=dict)  # code -> cross-validated accuracy
+    agreement: list[Agreement] = field(default_factory=list)  # held out, when a gold subset was given
     notes: list[str] = field(default_factory=list)  # caveats shown in the report ("emotions are exploratory")
     min_cell: int = 10
 

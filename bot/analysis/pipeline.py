@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.analysis import coding, quotes, themes
+from bot.analysis import calibrate, coding, quotes, stance, themes
 from bot.analysis.cache import StageCache, digest
 from bot.analysis.embed import Embedder
 from bot.analysis.gold_size import gold_need
@@ -280,9 +280,9 @@ async def _names(run: Run, found: ThemeResult, units: Units) -> list[Theme]:
 @dataclass
 class Coded:
     assignments: list[CodeAssignment]
-    accuracy: dict[str, float] = field(default_factory=dict)
     model_on_gold: Labels = field(default_factory=dict)  # model labels on gold interviews (out of fold)
     notes: list[str] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)  # code -> how the non-gold interviews were coded
 
 
 async def _code(
@@ -301,20 +301,23 @@ async def _code(
         scores = coding.score(run.docs, codebook, run.embedder, idx)
         if not gold:
             return Coded(coding.assignments(scores, scores.present(), scores.confidence(), "model"))
-        trained = coding.train_on_gold(run.docs, codebook, scores, idx, gold)
-        return Coded(trained.assignments, trained.accuracy, trained.out_of_fold, trained.notes)
+        fitted = calibrate.code_with_gold(scores, gold)
+        return Coded(fitted.assignments, fitted.out_of_fold, fitted.notes, fitted.methods)
 
     def load(v: dict[str, Any]) -> Coded:
         return Coded(
-            [CodeAssignment(**a) for a in v["assignments"]], v["accuracy"], v["model_on_gold"], v["notes"]
+            [CodeAssignment(**a) for a in v["assignments"]], v["model_on_gold"], v["notes"], v["methods"]
         )
 
-    key = [[asdict(c) for c in codebook], gold or {}, coding.FLOOR, coding.CONTRAST]
+    # the rules' settings are part of the key, so a changed rule never reads a stale coding
+    rules = [coding.ALPHA, coding.FLOOR, coding.CONTRAST, coding.READ, coding.NEAREST_TOLERANCE]
+    rules += [calibrate.GAIN, calibrate.MARGIN, calibrate.MIN_CLASS, *stance.RULES]
+    key = [[asdict(c) for c in codebook], gold or {}, rules]
     return await _cached(run, "code", "code interviews", compute, load, *key)
 
 
 def _with_gold(coded: Coded, gold: Labels) -> Coded:
-    """Gold interviews keep their hand-coded labels; the model's own labels there measure its bias."""
+    """Gold interviews keep their hand-coded labels; Claude's own labels there (it never saw the gold) measure it."""
     for a in coded.assignments:
         value = gold.get(a.interview, {}).get(a.code)
         if value is None:
@@ -452,12 +455,13 @@ def _survey(docs: list[Doc], study: Any, group_field: str | None, min_cell: int)
 
 
 def _agreement(coded: Coded, gold: Labels) -> list[Any]:
+    """Held-out agreement: the model's labels on gold interviews come from fits that never saw them."""
     from bot.analysis.agreement import agreement
 
     if not coded.model_on_gold:
         return []
     try:
-        return agreement(coded.model_on_gold, gold)
+        return agreement(coded.model_on_gold, gold, methods=coded.methods)
     except ValueError:
         return []
 
@@ -563,7 +567,6 @@ async def analyze(
         roles=role_shares(docs, roles, group_field, min_cell),
         survey=survey,
         agreement=_agreement(coded, gold) if gold else [],
-        classifier_accuracy=coded.accuracy,
         notes=list(dict.fromkeys(run.notes + coded.notes + _notes(run, min_cell, gold, codebook))),
         min_cell=min_cell,
     )
@@ -629,7 +632,8 @@ def _notes(run: Run, min_cell: int, gold: Labels | None, codebook: list[Code]) -
     if codebook and run.mode == "offline" and not gold:
         out.append(
             "Codes were assigned by similarity to the codebook (zero-shot) without a hand-coded check; "
-            "hand-code 30 or more interviews and pass them with --gold for a classifier and corrected shares."
+            "these shares are uncorrected machine coding. Hand-code 30 or more randomly drawn interviews and "
+            "pass them with --gold for calibrated coding, held-out agreement and bias-corrected shares."
         )
     out.append(f"Cells with fewer than {min_cell} participants are not shown.")
     return list(dict.fromkeys(out))

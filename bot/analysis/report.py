@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.analysis import charts, document, report_shares
 from bot.analysis.agreement import summary as agreement_summary
 from bot.analysis.charts import Bar, Dot
-from bot.analysis.display import number, percent, points, share, suppressed
+from bot.analysis.display import percent, share, suppressed
 from bot.analysis.document import Block, Bullets, Chart, Heading, Paragraph, Quotes, Section, Table
 from bot.analysis.model import Analysis, Interval, Quote, SurveyItemStats, Theme
 from bot.analysis.tables import write_tables
@@ -26,8 +26,9 @@ METHOD = {
     "offline": [
         "Themes: participant answers (never the interviewer's questions), segmented by the question they "
         "answer, embedded on this computer and clustered in two levels; theme names are their keywords.",
-        "Coding: similarity of each interview's answers to the code's definition and examples, or a "
-        "classifier trained on the hand-coded subset when one was given. Check it with "
+        "Coding: each answer's similarity to the code's definition, include lines and examples, "
+        "denials, wishes and other people's views left out unless the code counts them; with a "
+        "hand-coded subset, each code's rule is chosen by held-out agreement on it. Check it with "
         "`interviewer validate` before quoting the numbers.",
         "Emotions: a word lexicon and similarity scores, so they are exploratory.",
     ],
@@ -54,7 +55,7 @@ STATISTICS = [
 
 
 def sections(a: Analysis) -> list[Section]:
-    """The report's sections in reading order, code shares first; agreement and classifier only when they exist."""
+    """The report's sections in reading order, code shares first; agreement only when a gold subset was given."""
     out = [
         overview(a),
         report_shares.section(a),
@@ -67,8 +68,6 @@ def sections(a: Analysis) -> list[Section]:
     ]
     if a.agreement:
         out.append(agreement(a))
-    if a.classifier_accuracy:
-        out.append(classifier(a))
     return out
 
 
@@ -336,42 +335,21 @@ def _survey_item(cells: list[SurveyItemStats], min_cell: int) -> list[Block]:
 
 
 def agreement(a: Analysis) -> Section:
-    labels = _labels(a)
-    rows = [
-        [
-            labels.get(g.code, g.code),
-            str(g.n),
-            number(g.kappa),
-            number(g.ac1),
-            number(g.f1),
-            percent(g.prevalence_coded),
-            percent(g.prevalence_gold),
-            points(g.prevalence_error),
-        ]
-        for g in a.agreement
-    ]
-    header = ["code", "n", "kappa", "AC1", "F1", "coded", "gold", "error (coded - gold)"]
-    return Section(
-        "agreement",
-        "Agreement with the hand-coded subset",
-        [Paragraph(agreement_summary(a.agreement) + "."), Table(header, rows, numeric=set(range(1, 8)))],
-    )
+    """Held-out agreement per code with bootstrap intervals, the gold counts behind it, and warnings."""
+    from bot.analysis.agreement import HEADER, table_rows, warning_lines
 
-
-def classifier(a: Analysis) -> Section:
     labels = _labels(a)
-    rows = [[labels.get(c, c), f"{acc * 100:.0f}%"] for c, acc in a.classifier_accuracy.items()]
-    return Section(
-        "classifier",
-        "Classifier accuracy",
-        [
-            Paragraph(
-                "Accuracy of the classifier trained on the hand-coded subset, measured on held-out folds "
-                "(cross-validation), so it is not scored on the interviews it learned from."
-            ),
-            Table(["code", "cross-validated accuracy"], rows, numeric={1}),
-        ],
+    methods = sorted({g.method for g in a.agreement if g.method})
+    how = (
+        "Each gold interview's machine label comes from a model calibrated or trained without it "
+        "(cross-validation), so these figures say how well the other interviews are coded"
+        + (f" ({'; '.join(methods)})" if methods else "")
+        + ". gold +/- counts the hand-coded interviews with and without the code."
     )
+    blocks: list[Block] = [Paragraph(agreement_summary(a.agreement) + "."), Paragraph(how)]
+    blocks += [Paragraph(line, note=True) for line in warning_lines(a.agreement, labels)]
+    blocks.append(Table(HEADER, table_rows(a.agreement, labels), numeric=set(range(1, 8))))
+    return Section("agreement", "Agreement with the hand-coded subset", blocks)
 
 
 def write_report(analysis: Analysis, out_dir: Path) -> list[Path]:

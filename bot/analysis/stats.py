@@ -15,6 +15,8 @@ import numpy as np
 
 from bot.analysis.model import Interval
 
+Binary = Sequence[bool | int] | np.ndarray  # labels: 0/1 or True/False, as a list or an array
+
 Z95 = 1.959963984540054
 
 
@@ -32,9 +34,9 @@ def wilson(k: int, n: int, z: float = Z95) -> Interval:
 
 
 def ppi_share(
-    predicted_all: Sequence[bool | int],
-    predicted_gold: Sequence[bool | int],
-    gold: Sequence[bool | int],
+    predicted_all: Binary,
+    predicted_gold: Binary,
+    gold: Binary,
     z: float = Z95,
 ) -> Interval:
     """Prediction-powered estimate of a share.
@@ -74,7 +76,7 @@ def bootstrap_median(
     return Interval(float(np.median(data)), float(low), float(high))
 
 
-def _pair(a: Sequence[bool | int], b: Sequence[bool | int]) -> tuple[np.ndarray, np.ndarray]:
+def _pair(a: Binary, b: Binary) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(a, dtype=bool)
     y = np.asarray(b, dtype=bool)
     if x.shape != y.shape:
@@ -84,7 +86,7 @@ def _pair(a: Sequence[bool | int], b: Sequence[bool | int]) -> tuple[np.ndarray,
     return x, y
 
 
-def cohen_kappa(a: Sequence[bool | int], b: Sequence[bool | int]) -> float | None:
+def cohen_kappa(a: Binary, b: Binary) -> float | None:
     """Cohen's kappa for two binary raters; None when chance agreement is 1 (both constant and equal)."""
     x, y = _pair(a, b)
     observed = float(np.mean(x == y))
@@ -95,7 +97,7 @@ def cohen_kappa(a: Sequence[bool | int], b: Sequence[bool | int]) -> float | Non
     return (observed - chance) / (1 - chance)
 
 
-def gwet_ac1(a: Sequence[bool | int], b: Sequence[bool | int]) -> float | None:
+def gwet_ac1(a: Binary, b: Binary) -> float | None:
     """Gwet's AC1 for two binary raters (stable when a code is rare or very common)."""
     x, y = _pair(a, b)
     observed = float(np.mean(x == y))
@@ -106,9 +108,7 @@ def gwet_ac1(a: Sequence[bool | int], b: Sequence[bool | int]) -> float | None:
     return (observed - chance) / (1 - chance)
 
 
-def precision_recall_f1(
-    predicted: Sequence[bool | int], gold: Sequence[bool | int]
-) -> tuple[float | None, float | None, float | None]:
+def precision_recall_f1(predicted: Binary, gold: Binary) -> tuple[float | None, float | None, float | None]:
     """Precision, recall and F1 of `predicted` against `gold` for the positive class."""
     p, g = _pair(predicted, gold)
     tp = int(np.sum(p & g))
@@ -123,7 +123,7 @@ def precision_recall_f1(
     return precision, recall, f1
 
 
-def share_difference(predicted: Sequence[bool | int], gold: Sequence[bool | int], z: float = Z95) -> Interval:
+def share_difference(predicted: Binary, gold: Binary, z: float = Z95) -> Interval:
     """Paired difference of shares (predicted minus gold) with a normal interval on the per-item differences."""
     p, g = _pair(predicted, gold)
     d = p.astype(float) - g.astype(float)

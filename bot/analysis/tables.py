@@ -165,20 +165,27 @@ def survey_csv(a: Analysis, out: Path) -> Path:
 
 
 def agreement_csv(a: Analysis, out: Path) -> Path:
-    header = ["code", "n", "kappa", "ac1", "f1", "precision", "recall", "prevalence_coded", "prevalence_gold"]
-    header += ["prevalence_error", "error_low", "error_high"]
+    """Held-out agreement per code; kappa, AC1 and F1 with their bootstrap 95% intervals."""
+    header = ["code", "n", "positives", "negatives"]
+    header += [f"{name}{end}" for name in ("kappa", "ac1", "f1") for end in ("", "_low", "_high")]
+    header += ["precision", "recall", "prevalence_coded", "prevalence_gold"]
+    header += ["prevalence_error", "error_low", "error_high", "method", "warnings"]
     rows = (
         [
             g.code,
             str(g.n),
-            _num(g.kappa),
-            _num(g.ac1),
-            _num(g.f1),
+            str(g.positives),
+            str(g.negatives),
+            *_interval(g.kappa),
+            *_interval(g.ac1),
+            *_interval(g.f1),
             _num(g.precision),
             _num(g.recall),
             _num(g.prevalence_coded),
             _num(g.prevalence_gold),
             *_interval(g.prevalence_error),
+            g.method,
+            safe("; ".join(g.warnings)),
         ]
         for g in a.agreement
     )

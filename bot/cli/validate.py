@@ -17,33 +17,15 @@ def _fail(message: str) -> typer.Exit:
 
 
 def agreement_table(rows: list[Agreement]) -> Table:
-    """The per-code table, shared with the report's console summary."""
-    from bot.analysis.display import number, percent, points
+    """The per-code table: held-out figures with bootstrap 95% intervals and the gold counts behind them."""
+    from bot.analysis.agreement import HEADER, table_rows
 
-    table = Table(title="Agreement with the gold labels")
-    columns: list[tuple[str, JustifyMethod]] = [
-        ("code", "left"),
-        ("n", "right"),
-        ("kappa", "right"),
-        ("AC1", "right"),
-        ("F1", "right"),
-        ("coded", "right"),
-        ("gold", "right"),
-        ("error (coded - gold)", "right"),
-    ]
-    for name, justify in columns:
-        table.add_column(name, justify=justify)
-    for a in rows:
-        table.add_row(
-            a.code,
-            str(a.n),
-            number(a.kappa),
-            number(a.ac1),
-            number(a.f1),
-            percent(a.prevalence_coded),
-            percent(a.prevalence_gold),
-            points(a.prevalence_error),
-        )
+    table = Table(title="Agreement with the gold labels (bootstrap 95% intervals)")
+    for n, name in enumerate(HEADER):
+        justify: JustifyMethod = "left" if n == 0 else "right"
+        table.add_column(name, justify=justify, no_wrap=True)
+    for cells in table_rows(rows):
+        table.add_row(*cells)
     return table
 
 
@@ -55,8 +37,12 @@ def validate_cmd(
         ..., "--gold", help="Hand-coded labels: transcript_id plus one 0/1 column per code."
     ),
 ) -> None:
-    """Compare coded labels with a hand-coded gold subset: kappa, AC1, F1 and prevalence error per code."""
-    from bot.analysis.agreement import agreement, summary
+    """Compare coded labels with a hand-coded gold subset: kappa, AC1, F1 with intervals, per code.
+
+    The figures say how well new interviews are coded only if the coded labels never saw these gold
+    labels (a run without --gold, or Claude); gold rows copied into codes.csv are left out.
+    """
+    from bot.analysis.agreement import agreement, summary, warning_lines
     from bot.analysis.labels import read_any
     from bot.errors import LabelFileError
 
@@ -67,8 +53,10 @@ def validate_cmd(
         raise _fail(_gold_copies(codes, gold) or str(exc)) from None
     except LabelFileError as exc:
         raise _fail(str(exc)) from None
-    console = Console(width=max(100, Console().width))
+    console = Console(width=max(150, Console().width))
     console.print(agreement_table(rows))
+    for line in warning_lines(rows):
+        typer.echo(line)
     typer.echo(summary(rows))
 
 

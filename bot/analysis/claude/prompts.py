@@ -41,7 +41,8 @@ CODING_RULES = (
     "each) from the participant's answers, each with its stance: present (the participant says this "
     "applies to them), negated (they say it does not), hypothetical (it might, would or could happen), "
     "other_person (it is about someone else's experience or view). A code is present only with at "
-    "least one span whose stance is present; give no evidence for a code with nothing relevant."
+    "least one span whose stance is present, or a stance the code lists under 'also present with "
+    "stance'; give no evidence for a code with nothing relevant."
 )
 
 PROFILE_RULES = (
@@ -65,6 +66,11 @@ NAMING_RULES = (
 
 STANCES = ("present", "negated", "hypothetical", "other_person")
 PRESENT_STANCES = ("present",)  # the stances that mean the code applies to the participant
+
+
+def present_stances(code: Code) -> tuple[str, ...]:
+    """The stances that count for this code: present, and those its `counts` field adds."""
+    return PRESENT_STANCES + tuple("other_person" if c == "others" else c for c in code.counts)
 
 
 def _evidence_schema() -> dict[str, Any]:
@@ -183,7 +189,11 @@ def codebook_text(codebook: list[Code]) -> str:
     for code in codebook:
         lines += [f'<code id="{code.id}">', f"label: {code.label}", f"definition: {code.definition}"]
         lines += _items("include", code.include) + _items("exclude", code.exclude)
-        lines += _items("examples", code.examples) + ["</code>"]
+        lines += _items("examples", code.examples)
+        if code.counts:  # the stances this code also counts as present, beside "present"
+            also = ", ".join("other_person" if c == "others" else c for c in code.counts)
+            lines.append(f"also present with stance: {also}")
+        lines.append("</code>")
     return "\n".join(lines + ["</codebook>"])
 
 

@@ -118,12 +118,15 @@ def _evidence(spans: Any, code: str, answers: list[str]) -> list[tuple[str, str]
 
 
 def parse_codes(message: Any, doc: Doc, codebook: list[Code]) -> list[CodeAssignment]:
-    """A code counts as present only when Claude says so *and* a verbatim span has a present stance."""
+    """A code counts as present only when Claude says so *and* a verbatim span has a stance that counts.
+
+    That is the present stance, and any the code's `counts` field adds (e.g. negated for "feels secure").
+    """
     entries = tool_input(message, "record_codes").get("codes")
     if not isinstance(entries, list):
         raise InvalidReply("codes is not a list")
     answers = [segment.answer for segment in doc.segments]
-    wanted = {code.id for code in codebook}
+    wanted = {code.id: prompts.present_stances(code) for code in codebook}
     got: dict[str, CodeAssignment] = {}
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("id") not in wanted:
@@ -136,7 +139,7 @@ def parse_codes(message: Any, doc: Doc, codebook: list[Code]) -> list[CodeAssign
             raise InvalidReply(f"code {code}: present must be true or false")
         confidence = _number(entry.get("confidence"), f"code {code} confidence", 0, 1)
         spans = _evidence(entry.get("evidence", []), code, answers)
-        evidence = list(dict.fromkeys(q for q, stance in spans if stance in prompts.PRESENT_STANCES))
+        evidence = list(dict.fromkeys(q for q, stance in spans if stance in wanted[code]))
         present = claimed and bool(evidence)
         # a claim without verbatim present-stance evidence is kept as a weak, reviewable absence
         score = confidence if present else (confidence / 2 if claimed else 1 - confidence)
