@@ -114,7 +114,7 @@ class Scores:
 
     def present(self) -> np.ndarray:
         """The zero-shot rule."""
-        return (self.margin >= 0) & self.floor_ok
+        return np.asarray((self.margin >= 0) & self.floor_ok)
 
     def ranking(self) -> np.ndarray:
         """(interviews, codes) the margin, finite, with interviews under FLOOR ranked below all others."""
@@ -134,7 +134,7 @@ class Scores:
 
 def _centroid(vectors: np.ndarray) -> np.ndarray:
     mean = vectors.mean(axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12))
 
 
 def centroids(codebook: list[Code], embedder: Embedder) -> np.ndarray:
@@ -169,7 +169,7 @@ def robust_z(scores: np.ndarray) -> np.ndarray:
     """Per column: (x - median) / (1.4826 MAD), the background's z-score."""
     median = np.median(scores, axis=0)
     spread = MAD_SD * np.median(np.abs(scores - median), axis=0)
-    return (scores - median) / np.maximum(spread, 1e-6)
+    return np.asarray((scores - median) / np.maximum(spread, 1e-6))
 
 
 def cut(n: int, alpha: float = ALPHA) -> float:
