@@ -309,7 +309,8 @@ def shortened(phrase: str, words: int = NAME_WORDS) -> str:
 class OfflineNamer:
     """Names a theme by its most central, distinctive phrase and says which question its answers respond to.
 
-    A theme's candidates are the clauses of its most central units (those the pipeline passes in). Each is scored by its similarity to
+    A theme's candidates are the clauses of its most central units (those the pipeline passes in); one
+    of at most NAME_WORDS words is preferred to a longer one, which is cut. Each is scored by its similarity to
     the mean of the theme's central units, less NAME_CONTRAST times its similarity to the nearest other
     theme at the same level (a sub-theme is compared with its siblings), so a name says what sets the theme
     apart rather than what every answer shares. No two themes get the same name.
@@ -355,7 +356,9 @@ class OfflineNamer:
         score = vectors @ centres[theme.id]
         if rivals:
             score = score - NAME_CONTRAST * (vectors @ np.stack([centres[r] for r in rivals]).T).max(axis=1)
-        for i in np.argsort(-score, kind="stable"):
+        # a whole phrase short enough to be a name comes before any that must be cut
+        cut = np.array([len(c.split()) > NAME_WORDS for c in candidates])
+        for i in np.lexsort((-score, cut)):
             name = "“" + shortened(candidates[int(i)]) + "”"
             if name.lower() not in taken:
                 return name
