@@ -245,18 +245,20 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
         min_df=1,
     )
-    try:
-        counts = vectorizer.fit_transform(docs).toarray().astype(float)
+    try:  # sparse: a large corpus has millions of distinct word pairs
+        counts = vectorizer.fit_transform(docs).astype(float).tocsr()
     except ValueError:  # only stop words
         return {i: [] for i in ids}
     terms = vectorizer.get_feature_names_out()
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    tf = counts.multiply(1.0 / np.maximum(np.asarray(counts.sum(axis=1)), 1.0))
     average = counts.sum() / len(ids)
-    idf = np.log(1 + average / np.maximum(counts.sum(axis=0), 1.0))
-    scores = tf * idf
+    idf = np.log(1 + average / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
+    scores = tf.multiply(idf).tocsr()
+    scores.sort_indices()
     out = {}
     for row, theme_id in enumerate(ids):
-        best = [terms[j] for j in np.argsort(-scores[row], kind="stable") if scores[row, j] > 0]
+        found = scores[row]
+        best = [terms[found.indices[j]] for j in np.argsort(-found.data, kind="stable") if found.data[j] > 0]
         picked: list[str] = []
         for term in best:
             # "customer emails" makes "emails" redundant and the other way round
