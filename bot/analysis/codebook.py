@@ -95,7 +95,8 @@ def _problems(path: Path, raw: object, exc: ValidationError) -> list[str]:
         loc = tuple(error["loc"])
         field = loc[2] if len(loc) >= 3 else (loc[0] if loc else "")
         top = bool(loc) and (len(loc) == 1 or loc[0] == "procedural")
-        hint = (TOP_LEVEL if top else HINTS).get(str(field))
+        # a validator's own message (a duplicate id) already says what to do
+        hint = None if error["type"] == "value_error" else (TOP_LEVEL if top else HINTS).get(str(field))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = f"unknown field; allowed: {', '.join(TOP_LEVEL if top else HINTS)}"
