@@ -24,6 +24,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,16 +51,19 @@ def dataset() -> Path | None:
 
 
 class StageTimer:
-    """A pipeline progress sink that records how long each stage took."""
+    """A pipeline progress sink that records how long each stage took, and how many texts it embedded."""
 
-    def __init__(self) -> None:
+    def __init__(self, embedded: Callable[[], int] = lambda: 0) -> None:
         self.seconds: dict[str, float] = {}
+        self.texts: dict[str, int] = {}
+        self._embedded = embedded  # texts the model has embedded so far
         self._stage: str | None = None
         self._since = time.perf_counter()
+        self._before = 0
 
     def start(self, stage: str, total: int) -> None:
         self._close()
-        self._stage, self._since = stage, time.perf_counter()
+        self._stage, self._since, self._before = stage, time.perf_counter(), self._embedded()
 
     def advance(self, n: int = 1) -> None:
         pass
@@ -68,6 +72,7 @@ class StageTimer:
         if self._stage is not None:
             elapsed = time.perf_counter() - self._since
             self.seconds[self._stage] = self.seconds.get(self._stage, 0.0) + elapsed
+            self.texts[self._stage] = self.texts.get(self._stage, 0) + self._embedded() - self._before
         self._stage = None
 
     def done(self) -> dict[str, float]:
@@ -83,7 +88,7 @@ async def one_run(docs, codebook: list[Code], cache: Path, label: str) -> Analys
     start = time.perf_counter()
     inner, note = default_embedder([s.answer for d in docs for s in d.segments])
     embedder = CachedEmbedder(inner, cache)
-    timer = StageTimer()
+    timer = StageTimer(lambda: embedder.encoded)
     analysis = await analyze(
         docs,
         toolkit=offline_toolkit(embedder),
@@ -105,9 +110,9 @@ async def one_run(docs, codebook: list[Code], cache: Path, label: str) -> Analys
     print(f"    {'set-up (model load)':<24}{before:7.1f} s")
     for stage, seconds in stages.items():
         print(f"    {stage:<24}{seconds:7.1f} s")
-    embedding = stages.get("embed passages", 0.0)
-    if embedder.encoded > 100 and embedding > 0:
-        print(f"    {embedder.encoded / embedding:,.0f} passages/s while embedding passages")
+    embedded, embedding = timer.texts.get("embed passages", 0), stages.get("embed passages", 0.0)
+    if embedded > 100 and embedding > 0:
+        print(f"    {embedded:,} passages embedded at {embedded / embedding:,.0f} passages/s")
     return analysis
 
 
