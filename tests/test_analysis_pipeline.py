@@ -105,8 +105,9 @@ def test_themes_have_names_descriptions_sizes_and_verbatim_quotes(
     assert len(top) in themes.TOP_K
     assert all(t.name and t.description.endswith(".") and t.keywords for t in analysis.themes)
     assert all(0 < t.interviews <= t.size for t in analysis.themes)
-    answers = sum(len(d.segments) for d in synthetic.docs)
-    assert answers <= sum(t.size for t in top) <= 2 * answers  # an answer can touch two themes
+    # every answer but those to the opening and closing question, some in two themes
+    answers = sum(len(d.segments) for d in synthetic.docs) - len(themes.procedural_answers(synthetic.docs))
+    assert answers <= sum(t.size for t in top) <= 2 * answers
     assert {t.parent for t in analysis.themes if t.parent} <= {t.id for t in top}
     assert all(t.quotes for t in top)
 
@@ -157,17 +158,12 @@ def test_present_codes_carry_evidence_from_the_participant(analysis: Analysis) -
     assert all(not a.present for a in analysis.assignments if a.score < 0.5)
 
 
-def test_emotions_and_roles_are_summarised_per_group(analysis: Analysis, synthetic: Synthetic) -> None:
-    assert {e.emotion for e in analysis.emotions} == {"satisfaction", "frustration", "worry", "trust"}
-    assert all(1 <= e.intensity <= 5 for e in analysis.emotions)
-    summary = {(s.group, s.emotion): s for s in analysis.emotion_summary}
-    assert summary[("nurse", "worry")].n == 60
-    # nurses were planted with the most job anxiety, teachers with the least
-    assert summary[("nurse", "worry")].median.estimate > summary[("teacher", "worry")].median.estimate
+def test_roles_are_summarised_per_group_and_emotions_left_to_claude_mode(analysis: Analysis) -> None:
     assert [r.group for r in analysis.roles] == ["all", *sorted(GROUPS)]
     shown = [r for r in analysis.roles if r.augmentation is not None]
     assert all(r.augmentation.estimate + r.automation.estimate == pytest.approx(1) for r in shown)
-    assert any("exploratory" in n for n in analysis.notes)
+    assert analysis.emotions == [] and analysis.emotion_summary == []
+    assert any("--mode claude" in n for n in analysis.notes)
 
 
 def test_gold_labels_calibrate_coding_and_give_held_out_agreement_with_intervals(
@@ -250,7 +246,6 @@ def test_small_cells_are_suppressed(synthetic: Synthetic, model: MiniLMEmbedder,
     cells = {p.group: p for p in result.prevalence}
     assert cells["all"].share is not None and not cells["all"].suppressed
     assert all(cells[g].suppressed and cells[g].share is None and cells[g].n == 60 for g in GROUPS)
-    assert {s.group for s in result.emotion_summary} == {"all"}
     assert all(r.augmentation is None for r in result.roles if r.group != "all")
 
 
@@ -353,7 +348,7 @@ def test_stages_finished_before_an_interruption_are_not_computed_again(
     )
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "stages").glob("*.json")}
     assert {k: after[k] for k in finished} == finished  # read, not rewritten
-    assert {name.split("-")[0] for name in after} == {"themes", "names", "code", "emotions", "roles"}
+    assert {name.split("-")[0] for name in after} == {"themes", "names", "code", "roles"}
 
 
 def test_without_the_sentence_model_tfidf_vectors_stand_in_and_the_report_says_so(

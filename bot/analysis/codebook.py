@@ -3,13 +3,16 @@
 The format is a YAML file with a top-level `codes:` list; each code has an `id` (lower-case slug), a
 `label`, a one-sentence-or-more `definition`, optional `include`, `exclude` and `examples` lists, and an
 optional `counts` list of stances that also count as the code (`negated`, `hypothetical`, `others`;
-by default a denial, a wish or someone else's view does not) (see eval/workforce_codebook.yaml). Every problem is reported with the file, the entry and the field, and says
-how to fix it.
+by default a denial, a wish or someone else's view does not) (see eval/workforce_codebook.yaml). An
+optional top-level `procedural:` list names interviewer questions (whole or in part) whose answers are
+about the interview itself, not its subject; the themes leave them out. Every problem is reported with
+the file, the entry and the field, and says how to fix it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -33,6 +36,11 @@ HINTS = {
     "counts": "a list of stances that also count as present: negated, hypothetical, others",
 }
 Counted = Literal["negated", "hypothetical", "others"]
+TOP_LEVEL = {
+    "codes": "a list of codes, each with id, label and definition",
+    "procedural": "a list of interviewer questions, or parts of them, such as 'any questions before we "
+    "begin', whose answers are about the interview rather than its subject",
+}
 
 
 class _CodeEntry(BaseModel):
@@ -51,6 +59,7 @@ class _Codebook(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     codes: list[_CodeEntry] = Field(min_length=1, max_length=200)
+    procedural: list[Line] = Field(default=[], max_length=200)
 
     @field_validator("codes")
     @classmethod
@@ -85,18 +94,33 @@ def _problems(path: Path, raw: object, exc: ValidationError) -> list[str]:
     for error in exc.errors():
         loc = tuple(error["loc"])
         field = loc[2] if len(loc) >= 3 else (loc[0] if loc else "")
-        hint = HINTS.get(str(field))
+        top = bool(loc) and (len(loc) == 1 or loc[0] == "procedural")
+        # a validator's own message (a duplicate id) already says what to do
+        hint = None if error["type"] == "value_error" else (TOP_LEVEL if top else HINTS).get(str(field))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown field; allowed: {', '.join(HINTS)}"
+            message = f"unknown field; allowed: {', '.join(TOP_LEVEL if top else HINTS)}"
         elif hint:
             message += f"; expected {hint}"
         lines.append(f"{_where(path, raw, loc)}: {message}")
     return lines
 
 
+@dataclass(frozen=True)
+class Codebook:
+    """A codebook file's contents: the codes, and the questions whose answers themes leave out."""
+
+    codes: list[Code]
+    procedural: list[str]
+
+
 def load_codebook(path: Path) -> list[Code]:
     """The codes in `path`; AnalysisInputError listing every problem otherwise."""
+    return read_codebook(path).codes
+
+
+def read_codebook(path: Path) -> Codebook:
+    """The codes and `procedural` questions in `path`; AnalysisInputError listing every problem otherwise."""
     if not path.exists():
         raise AnalysisInputError(f"{path}: no such codebook file; check the path")
     if not path.is_file() or path.stat().st_size > MAX_BYTES:
@@ -121,7 +145,7 @@ def load_codebook(path: Path) -> list[Code]:
         book = _Codebook.model_validate(raw)
     except ValidationError as exc:
         raise AnalysisInputError("\n".join(_problems(path, raw, exc))) from None
-    return [
+    codes = [
         Code(
             id=c.id,
             label=c.label,
@@ -133,6 +157,7 @@ def load_codebook(path: Path) -> list[Code]:
         )
         for c in book.codes
     ]
+    return Codebook(codes, list(book.procedural))
 
 
 def _slug(name: str, taken: set[str]) -> str:

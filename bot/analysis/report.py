@@ -24,13 +24,13 @@ THEME_QUOTES = 3
 
 METHOD = {
     "offline": [
-        "Themes: participant answers (never the interviewer's questions), segmented by the question they "
-        "answer, embedded on this computer and clustered in two levels; theme names are their keywords.",
+        "Themes: participant answers (never the interviewer's questions; not the answers to each "
+        "interview's opening and closing question), embedded on this computer and clustered in two levels; "
+        "each theme is named by its most central, distinctive phrase.",
         "Coding: each answer's similarity to the code's definition, include lines and examples, "
         "denials, wishes and other people's views left out unless the code counts them; with a "
         "hand-coded subset, each code's rule is chosen by held-out agreement on it. Check it with "
         "`interviewer validate` before quoting the numbers.",
-        "Emotions: a word lexicon and similarity scores, so they are exploratory.",
     ],
     "claude": [
         "Themes: per-interview summaries of participant answers, clustered in two levels and named by "
@@ -62,7 +62,7 @@ def sections(a: Analysis) -> list[Section]:
         themes(a),
         codebook(a),
         quotes(a),
-        emotions(a),
+        *([emotions(a)] if a.emotions or a.mode == "claude" else []),  # offline: the caveats say why not
         roles(a),
         survey(a),
     ]

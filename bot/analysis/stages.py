@@ -2,7 +2,7 @@
 
 The pipeline (`bot.analysis.pipeline`) runs the same steps in both modes and asks one of these for the
 parts that need judgement. Offline implementations live in the stage modules (`themes`, `coding`,
-`emotions`, `roles`); the Claude ones in `bot.analysis.claude.toolkit`.
+`roles`); the Claude ones in `bot.analysis.claude.toolkit`. Emotions are rated in Claude mode only.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Coder(Protocol):
 class EmotionRater(Protocol):
     """Satisfaction, frustration, worry and trust intensity (1-5) per interview."""
 
-    exploratory: bool  # True for the offline lexicon method; the report says so
+    exploratory: bool  # True for a method not validated against labelled data; the report says so
 
     async def rate(self, docs: list[Doc]) -> list[EmotionScore]: ...
 
@@ -76,5 +76,5 @@ class Toolkit:
     facets: Facets
     namer: ThemeNamer
     coder: Coder
-    emotions: EmotionRater
+    emotions: EmotionRater | None  # None offline: word lists and similarity did not measure emotion
     roles: RoleRater

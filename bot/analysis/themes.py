@@ -1,12 +1,15 @@
-"""Emergent themes: participant answers clustered into a two-level hierarchy with keyword labels.
+"""Emergent themes: participant answers clustered into a two-level hierarchy, named by central phrases.
 
 Units (offline: the passages of the answers, since one answer often touches several themes; Claude mode:
-per-interview facet summaries) are clustered with k-means on their sentence vectors. A theme's size is the
-number of distinct answers with a unit in it. The number of top-level themes is the k in 4..12 with the best
-silhouette (on a seeded sample, so large corpora stay fast); each large enough theme is split again into
-2..6 sub-themes the same way when the split is better than none at all. Keywords come from class-based
-TF-IDF: a term counts for a theme when it is frequent there and rare in the other themes. Fixed seeds make
-a re-run give the same themes.
+per-interview facet summaries) are clustered with k-means on their sentence vectors. Offline, answers to
+each interview's opening and closing question, and to questions a codebook marks `procedural`, are left
+out: they gather replies such as "No questions, let's begin" into a theme about the interview itself.
+A theme's size is the number of distinct answers with a unit in it. The number of top-level themes is the
+k with the best silhouette (on a seeded sample, so large corpora stay fast); each large enough theme is
+split again into sub-themes the same way when the split is better than none at all. Themes whose centroids
+are nearly the same direction are merged. Keywords come from class-based TF-IDF: a term counts for a theme
+when it is frequent there and rare in the other themes. Offline names are the theme's most central and
+distinctive phrase. Fixed seeds make a re-run give the same themes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.analysis.embed import Embedder
 from bot.analysis.model import Doc, Segment, Theme
 from bot.records.redact import redact
 
@@ -31,6 +35,12 @@ SUB_SILHOUETTE = 0.03  # a split must separate at least this well to be kept
 SILHOUETTE_SAMPLE = 2000
 SELECTION_SAMPLE = 3000
 REDUCED = 48  # PCA dimensions for clustering
+# Two clusters whose centroids, measured from the corpus mean, are at least this similar say nearly the
+# same thing and are merged. On the workforce interviews top-level pairs reach 0.70 and sub-theme pairs
+# 0.81; at 0.8 only the vaguest sub-themes ("work, job, skills") merge (docs/analysis.md).
+MERGE = 0.8
+NAME_WORDS = 8  # a longer phrase is cut with an ellipsis
+NAME_CONTRAST = 0.5  # weight of a phrase's similarity to the nearest other theme: names say what differs
 # Conversational words that c-TF-IDF would otherwise promote in small themes.
 FILLER = {
     "yeah", "yes", "like", "just", "really", "think", "know", "thing", "things", "lot", "kind", "sort",
@@ -60,6 +70,29 @@ class OfflineFacets:
 def substantive(segments: list[Segment]) -> list[int]:
     """Indexes of segments long enough to carry a theme."""
     return [i for i, s in enumerate(segments) if len(s.answer.split()) >= MIN_WORDS]
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def procedural_answers(docs: list[Doc], procedural: list[str] | None = None) -> set[tuple[str, int]]:
+    """(interview, answer index) of answers about the interview itself rather than its subject.
+
+    These are the answers to each interview's opening and closing question (the interviewer turns before
+    its first and its last answer) and to any question containing one of `procedural` (case and spacing
+    ignored): "Do you have any questions before we begin?" gathers "No, let's start" from everyone.
+    """
+    patterns = [_plain(p) for p in procedural or [] if p.strip()]
+    out: set[tuple[str, int]] = set()
+    for doc in docs:
+        if not doc.segments:
+            continue
+        edges = {doc.segments[0].question, doc.segments[-1].question}
+        for s in doc.segments:
+            if s.question in edges or any(p in _plain(s.question) for p in patterns):
+                out.add((doc.code, s.index))
+    return out
 
 
 def _reduced(vectors: np.ndarray) -> np.ndarray:
@@ -115,6 +148,34 @@ def _ordered(labels: np.ndarray) -> list[np.ndarray]:
     return sorted(groups, key=lambda g: (-len(g), int(g[0])))
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def merge_close(
+    labels: np.ndarray, vectors: np.ndarray, origin: np.ndarray | None = None, threshold: float = MERGE
+) -> np.ndarray:
+    """`labels` with near-duplicate clusters joined, the most similar pair first.
+
+    Similarity is the cosine of the clusters' centroids less `origin` (the corpus mean; by default the
+    mean of `vectors`): sentence vectors all point roughly the same way, and what tells two clusters apart
+    is where they lie relative to everything said.
+    """
+    labels = labels.copy()
+    mean = vectors.mean(axis=0) if origin is None else origin
+    while True:
+        ids = np.unique(labels)
+        if len(ids) < 2:
+            return labels
+        centroids = np.stack([_unit(vectors[labels == c].mean(axis=0) - mean) for c in ids])
+        similarity = centroids @ centroids.T
+        np.fill_diagonal(similarity, -1.0)
+        i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+        if similarity[i, j] < threshold:
+            return labels
+        labels[labels == ids[j]] = ids[i]
+
+
 def _by_centrality(members: np.ndarray, vectors: np.ndarray) -> tuple[list[int], np.ndarray]:
     centroid = vectors[members].mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
@@ -143,10 +204,13 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
         )
 
     reduced = _reduced(vectors)
+    origin = vectors.mean(axis=0)
     top_labels, _ = (
-        _kmeans(reduced, TOP_K, min_size=3) if len(vectors) > TOP_K.start else (np.zeros(len(vectors)), 0.0)
+        _kmeans(reduced, TOP_K, min_size=3)
+        if len(vectors) > TOP_K.start
+        else (np.zeros(len(vectors), dtype=int), 0.0)
     )
-    for n, idx in enumerate(_ordered(top_labels), start=1):
+    for n, idx in enumerate(_ordered(merge_close(top_labels, vectors, origin)), start=1):
         tid = f"t{n}"
         add(tid, idx, None)
         if len(idx) < SUB_MIN:
@@ -154,6 +218,7 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
         sub_labels, score = _kmeans(
             reduced[idx], SUB_K, min_size=max(SUB_MIN_SIZE, int(SUB_MIN_SHARE * len(idx)))
         )
+        sub_labels = merge_close(sub_labels, vectors[idx], origin)
         if score < SUB_SILHOUETTE or len(set(sub_labels)) < 2:
             continue
         for m, sub in enumerate(_ordered(sub_labels), start=1):
@@ -180,18 +245,20 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
         min_df=1,
     )
-    try:
-        counts = vectorizer.fit_transform(docs).toarray().astype(float)
+    try:  # sparse: a large corpus has millions of distinct word pairs
+        counts = vectorizer.fit_transform(docs).astype(float).tocsr()
     except ValueError:  # only stop words
         return {i: [] for i in ids}
     terms = vectorizer.get_feature_names_out()
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    tf = counts.multiply(1.0 / np.maximum(np.asarray(counts.sum(axis=1)), 1.0))
     average = counts.sum() / len(ids)
-    idf = np.log(1 + average / np.maximum(counts.sum(axis=0), 1.0))
-    scores = tf * idf
+    idf = np.log(1 + average / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
+    scores = tf.multiply(idf).tocsr()
+    scores.sort_indices()
     out = {}
     for row, theme_id in enumerate(ids):
-        best = [terms[j] for j in np.argsort(-scores[row], kind="stable") if scores[row, j] > 0]
+        found = scores[row]
+        best = [terms[found.indices[j]] for j in np.argsort(-found.data, kind="stable") if found.data[j] > 0]
         picked: list[str] = []
         for term in best:
             # "customer emails" makes "emails" redundant and the other way round
@@ -211,29 +278,116 @@ def _short(question: str, words: int = 14) -> str:
     return " ".join(parts[:words]) + ("..." if len(parts) > words else "")
 
 
+# Clauses end at sentence ends, commas, semicolons, colons, brackets and dashes between words.
+CLAUSE = re.compile(r"(?<=[.!?…])\s+|[,;:()\[\]]\s*|\s+[-–—]+\s+")
+# Openers that carry no content ("So honestly, ..."), dropped from the start of a phrase.
+OPENER = re.compile(
+    r"^(?:and|but|so|or|because|also|then|well|yes|yeah|um|uh|oh|ok|okay|honestly|basically|"
+    r"i mean|i guess|i think|i would say|i'd say)\b\W*",
+    re.IGNORECASE,
+)
+
+
+def phrases(text: str, shortest: int = 3, longest: int = 16) -> list[str]:
+    """The clauses of `text` that could name a theme, without leading fillers or closing punctuation."""
+    out = []
+    for part in CLAUSE.split(text):
+        phrase = part.strip()
+        while (trimmed := OPENER.sub("", phrase)) != phrase:
+            phrase = trimmed
+        phrase = phrase.strip(" .!?…\"'“”‘’")
+        if shortest <= len(phrase.split()) <= longest:
+            out.append(phrase)
+    return out
+
+
+def shortened(phrase: str, words: int = NAME_WORDS) -> str:
+    """At most `words` words, an ellipsis where cut, the first letter upper-case."""
+    parts = phrase.split()
+    text = " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+    return text[:1].upper() + text[1:]
+
+
 class OfflineNamer:
-    """Names a theme from its keywords and says which question its answers mostly respond to."""
+    """Names a theme by its most central, distinctive phrase and says which question its answers respond to.
+
+    A theme's candidates are the clauses of its most central units (those the pipeline passes in); one
+    of at most NAME_WORDS words is preferred to a longer one, which is cut. Each is scored by its similarity to
+    the mean of the theme's central units, less NAME_CONTRAST times its similarity to the nearest other
+    theme at the same level (a sub-theme is compared with its siblings), so a name says what sets the theme
+    apart rather than what every answer shares. No two themes get the same name.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
 
     async def name(
         self, themes: list[Theme], members: dict[str, list[Segment]], nearby: dict[str, list[Segment]]
     ) -> list[Theme]:
+        centres = {
+            t.id: _unit(self.embedder.encode([s.answer for s in members[t.id]]).mean(axis=0))
+            for t in themes
+            if members.get(t.id)
+        }
+        taken: set[str] = set()
         named = []
         for theme in themes:
-            words = theme.keywords[:3] or ["miscellaneous answers"]
-            name = words[0].capitalize() + (
-                f", {', '.join(words[1:-1])} and {words[-1]}"
-                if len(words) > 2
-                else (f" and {words[1]}" if len(words) == 2 else "")
-            )
-            questions = Counter(s.question for s in members.get(theme.id, []) if s.question)
-            about = ", ".join(theme.keywords[:5]) or "varied matters"
-            description = f"Participants talk about {about}"
-            if questions:
-                question, count = questions.most_common(1)[0]
-                if count >= 2:
-                    description += f", often answering “{_short(question)}”"
-            named.append(_renamed(theme, name, description + "."))
+            rivals = [
+                o.id for o in themes if o.parent == theme.parent and o.id != theme.id and o.id in centres
+            ]
+            name = self._phrase(theme, members.get(theme.id, []), centres, rivals, taken)
+            taken.add(name.lower())
+            named.append(_renamed(theme, name, _description(theme, members.get(theme.id, []))))
         return named
+
+    def _phrase(
+        self,
+        theme: Theme,
+        members: list[Segment],
+        centres: dict[str, np.ndarray],
+        rivals: list[str],
+        taken: set[str],
+    ) -> str:
+        # a phrase with a name, email or number in it never names a theme
+        candidates = [
+            p for p in dict.fromkeys(p for s in members for p in phrases(s.answer)) if redact(p) == p
+        ]
+        if not candidates or theme.id not in centres:
+            return _keyword_name(theme)
+        vectors = self.embedder.encode(candidates)
+        score = vectors @ centres[theme.id]
+        if rivals:
+            score = score - NAME_CONTRAST * (vectors @ np.stack([centres[r] for r in rivals]).T).max(axis=1)
+        # a whole phrase short enough to be a name comes before any that must be cut
+        cut = np.array([len(c.split()) > NAME_WORDS for c in candidates])
+        for i in np.lexsort((-score, cut)):
+            name = "“" + shortened(candidates[int(i)]) + "”"
+            if name.lower() not in taken:
+                return name
+        return _keyword_name(theme)
+
+
+def _keyword_name(theme: Theme) -> str:
+    """Names from keywords, where a theme has no phrase to offer ("Deadlines, emails and reports")."""
+    words = theme.keywords[:3] or ["miscellaneous answers"]
+    if len(words) == 1:
+        return words[0].capitalize()
+    return (
+        words[0].capitalize()
+        + (f", {', '.join(words[1:-1])}" if len(words) > 2 else "")
+        + f" and {words[-1]}"
+    )
+
+
+def _description(theme: Theme, members: list[Segment]) -> str:
+    about = ", ".join(theme.keywords[:5]) or "varied matters"
+    description = f"Participants talk about {about}"
+    questions = Counter(s.question for s in members if s.question)
+    if questions:
+        question, count = questions.most_common(1)[0]
+        if count >= 2:
+            description += f", often answering “{_short(question)}”"
+    return description + "."
 
 
 def _renamed(theme: Theme, name: str, description: str) -> Theme:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -173,14 +173,15 @@ class _Job:
     group: str | None
     min_cell: int = 10
     cache: Path = Path()
+    procedural: list[str] = field(default_factory=list)  # the codebook's questions themes leave out
 
 
 def _job(settings: Settings, source: str, by: str | None, codebook: Path | None, gold: Path | None) -> _Job:
-    from bot.analysis.codebook import load_codebook
+    from bot.analysis.codebook import Codebook, read_codebook
     from bot.analysis.corpus import group_fields
 
     try:
-        codes = load_codebook(codebook) if codebook else []
+        book = read_codebook(codebook) if codebook else Codebook([], [])
         labels = _gold(gold) if gold else None
         corpus = read_corpus(settings, source)
     except (InterviewerError, LabelFileError) as exc:
@@ -190,7 +191,7 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
     if by and not any(by in d.group for d in corpus.docs):
         fields = ", ".join(group_fields(corpus.docs)) or "none"
         raise fail(f"--by {by!r}: no interview has that field; available: {fields}")
-    return _Job(corpus, codes, labels, by or _default_group(corpus))
+    return _Job(corpus, book.codes, labels, by or _default_group(corpus), procedural=book.procedural)
 
 
 def _run(job: _Job, settings: Settings, mode: str, yes: bool) -> Analysis:
@@ -206,6 +207,7 @@ def _run(job: _Job, settings: Settings, mode: str, yes: bool) -> Analysis:
                 toolkit=toolkit,
                 embedder=embedder,
                 codebook=job.codes,
+                procedural=job.procedural,
                 gold=job.labels,
                 group_field=job.group,
                 min_cell=job.min_cell,
