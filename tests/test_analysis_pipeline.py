@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.analysis import pipeline, themes
+from bot.analysis import pipeline, run, themes
+from bot.analysis.cache import StageCache
 from bot.analysis.embed import CachedEmbedder, MiniLMEmbedder
 from bot.analysis.model import Analysis
 from bot.analysis.pipeline import analyze, offline_toolkit
@@ -224,7 +225,7 @@ def test_a_new_codebook_reuses_every_vector_and_stage_before_coding(
     counting = Counting(model)
     embedder = CachedEmbedder(counting, cache_dir)  # a fresh process: only the files on disk are shared
     toolkit = offline_toolkit(embedder)
-    cache = pipeline.StageCache(cache_dir)
+    cache = StageCache(cache_dir)
     again = asyncio.run(
         pipeline.analyze(
             synthetic.docs,
@@ -267,7 +268,7 @@ def test_an_interrupted_run_resumes_without_embedding_again(
     model: MiniLMEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small = generate(per_group=10, seed=3)
-    monkeypatch.setattr(pipeline, "CHUNK", 60)
+    monkeypatch.setattr(run, "CHUNK", 60)
     first = Interrupting(model, calls=2)
     with pytest.raises(KeyboardInterrupt):
         _run(small, CachedEmbedder(first, tmp_path), tmp_path, codebook=CODEBOOK)

@@ -1,0 +1,173 @@
+"""Coding and prevalence: codes per interview (offline rules, gold-calibrated, or Claude), shares per
+code and group with Wilson intervals, prediction-powered corrections from the gold subset, held-out
+agreement, and the quotes that illustrate each code."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bot.analysis import calibrate, coding, quotes, stance
+from bot.analysis.gold_size import gold_need
+from bot.analysis.model import Code, CodeAssignment, Doc, Prevalence, Quote
+from bot.analysis.run import Labels, Run, cached
+from bot.analysis.stats import ppi_share, wilson
+
+GOLD_MIN = 5  # gold interviews a cell needs before its prevalence is bias-corrected
+CODE_QUOTES = 5
+UNKNOWN_GROUP = "(not given)"
+
+
+@dataclass
+class Coded:
+    assignments: list[CodeAssignment]
+    model_on_gold: Labels = field(default_factory=dict)  # model labels on gold interviews (out of fold)
+    notes: list[str] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)  # code -> how the non-gold interviews were coded
+
+
+async def code(
+    run: Run,
+    codebook: list[Code],
+    gold: Labels | None,
+    idx: coding.PassageIndex,
+) -> Coded:
+    if not codebook:
+        return Coded([])
+
+    async def compute() -> Coded:
+        if run.mode != "offline":
+            coded = Coded(await run.toolkit.coder.code(run.docs, codebook))
+            return _with_gold(coded, gold) if gold else coded
+        scores = coding.score(run.docs, codebook, run.embedder, idx)
+        if not gold:
+            return Coded(coding.assignments(scores, scores.present(), scores.confidence(), "model"))
+        fitted = calibrate.code_with_gold(scores, gold)
+        return Coded(fitted.assignments, fitted.out_of_fold, fitted.notes, fitted.methods)
+
+    def load(v: dict[str, Any]) -> Coded:
+        return Coded(
+            [CodeAssignment(**a) for a in v["assignments"]], v["model_on_gold"], v["notes"], v["methods"]
+        )
+
+    # the rules' settings are part of the key, so a changed rule never reads a stale coding
+    rules: list[Any] = [coding.ALPHA, coding.FLOOR, coding.CONTRAST, coding.READ, coding.NEAREST_TOLERANCE]
+    rules += [calibrate.GAIN, calibrate.MARGIN, calibrate.MIN_CLASS, *stance.RULES]
+    key = [[asdict(c) for c in codebook], gold or {}, rules]
+    return await cached(run, "code", "code interviews", compute, load, *key)
+
+
+def _with_gold(coded: Coded, gold: Labels) -> Coded:
+    """Gold interviews keep their hand-coded labels; Claude's own labels there (it never saw the gold) measure it."""
+    for a in coded.assignments:
+        value = gold.get(a.interview, {}).get(a.code)
+        if value is None:
+            continue
+        coded.model_on_gold.setdefault(a.interview, {})[a.code] = a.present
+        a.present, a.source, a.score = value, "gold", 1.0 if value else 0.0
+    return coded
+
+
+def groups_of(docs: list[Doc], group_field: str | None) -> dict[str, list[str]]:
+    """Interview codes per group value ("all" first), values sorted."""
+    out: dict[str, list[str]] = {"all": [d.code for d in docs]}
+    if group_field:
+        by: dict[str, list[str]] = {}
+        for d in docs:
+            by.setdefault(d.group.get(group_field, "").strip() or UNKNOWN_GROUP, []).append(d.code)
+        out.update(dict(sorted(by.items())))
+    return out
+
+
+def prevalence(
+    docs: list[Doc],
+    codebook: list[Code],
+    coded: Coded,
+    gold: Labels | None,
+    group_field: str | None,
+    min_cell: int,
+) -> list[Prevalence]:
+    """Share coded present per code and group with Wilson intervals; PPI-corrected where gold allows."""
+    present = {(a.interview, a.code): a.present for a in coded.assignments}
+    out = []
+    for code in codebook:
+        for group, everyone in groups_of(docs, group_field).items():
+            # an interview whose coding failed (Claude mode) is left out, not counted as absent
+            members = [m for m in everyone if (m, code.id) in present]
+            n = len(members)
+            k = sum(present.get((m, code.id), False) for m in members)
+            if n < min_cell:
+                out.append(Prevalence(code.id, group, n, k, None, suppressed=True))
+                continue
+            cell = Prevalence(code.id, group, n, k, wilson(k, n))
+            if gold:
+                cell.corrected, cell.gold_need = _corrected(
+                    code.id, members, present, coded.model_on_gold, gold
+                )
+            out.append(cell)
+    return out
+
+
+def _corrected(
+    code: str, members: list[str], present: dict[tuple[str, str], bool], model_on_gold: Labels, gold: Labels
+) -> Any:
+    labelled = [m for m in members if code in gold.get(m, {}) and code in model_on_gold.get(m, {})]
+    if len(labelled) < GOLD_MIN:
+        return None, None
+    rest = [present.get((m, code), False) for m in members if m not in set(labelled)]
+    model, truth = [model_on_gold[m][code] for m in labelled], [gold[m][code] for m in labelled]
+    return ppi_share(rest, model, truth), gold_need(rest, model, truth)
+
+
+def code_quotes(run: Run, codebook: list[Code], coded: Coded, idx: coding.PassageIndex) -> list[Quote]:
+    """Per code, passages of interviews coded present that are most similar to the code's description."""
+    sources = quotes.sources(run.docs)
+    yes: dict[str, set[str]] = {}
+    for a in coded.assignments:
+        if a.present:
+            yes.setdefault(a.code, set()).add(a.interview)
+    out = []
+    for code in codebook:
+        pool = np.array([int(p) for m in sorted(yes.get(code.id, ())) for p in idx.by_interview.get(m, [])])
+        if pool.size == 0:
+            continue
+        query = run.embedder.encode(coding.queries(code))
+        ranked = pool[np.argsort(-(idx.vectors[pool] @ query.T).max(axis=1), kind="stable")]
+        out += quotes.pick(
+            [int(i) for i in ranked], idx.items, idx.vectors, sources, limit=CODE_QUOTES, code=code.id
+        )
+    return out
+
+
+def held_out_agreement(coded: Coded, gold: Labels) -> list[Any]:
+    """Held-out agreement: the model's labels on gold interviews come from fits that never saw them."""
+    from bot.analysis.agreement import agreement
+
+    if not coded.model_on_gold:
+        return []
+    try:
+        return agreement(coded.model_on_gold, gold, methods=coded.methods)
+    except ValueError:
+        return []
+
+
+def check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> None:
+    from bot.errors import AnalysisInputError
+
+    if not gold:
+        return
+    known = {d.code for d in docs}
+    if not known & set(gold):
+        raise AnalysisInputError(
+            f"none of the {len(gold)} interviews in the gold file is in the corpus (e.g. {next(iter(gold))!r}); "
+            "the gold file's transcript_id/interview column must use the same ids"
+        )
+    codes = {c.id for c in codebook}
+    gold_codes = {c for v in gold.values() for c in v}
+    if codebook and not codes & gold_codes:
+        raise AnalysisInputError(
+            f"the gold file's codes ({', '.join(sorted(gold_codes))}) match none of the codebook's "
+            f"({', '.join(sorted(codes))}); name the gold columns after the code ids"
+        )
