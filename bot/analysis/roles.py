@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.analysis.coding import PassageIndex
+from bot.analysis.coding import Indexer, PassageIndex
 from bot.analysis.embed import Embedder
 from bot.analysis.model import Doc
 from bot.analysis.stages import Role
@@ -33,7 +33,7 @@ def _top2(values: np.ndarray) -> float:
 
 
 class OfflineRoleRater:
-    def __init__(self, embedder: Embedder, indexer) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, embedder: Embedder, indexer: Indexer) -> None:
         self.embedder = embedder
         self.indexer = indexer
 

@@ -102,7 +102,7 @@ def _reduced(vectors: np.ndarray) -> np.ndarray:
     dims = min(REDUCED, vectors.shape[0] - 1, vectors.shape[1])
     if dims < 2:
         return vectors
-    return PCA(n_components=dims, random_state=SEED).fit_transform(vectors)
+    return np.asarray(PCA(n_components=dims, random_state=SEED).fit_transform(vectors))
 
 
 def _kmeans(vectors: np.ndarray, ks: range, min_size: int = 1) -> tuple[np.ndarray, float]:

@@ -170,7 +170,7 @@ def parse_profile(message: Any, doc: Doc) -> Profile:
         intensity = _number(rating.get("intensity"), f"{emotion} intensity", 1, 5)
         span = rating.get("evidence")
         evidence = verbatim(span, answers) if isinstance(span, str) else None
-        scores.append(EmotionScore(doc.code, emotion, intensity, evidence or ""))  # type: ignore[arg-type]
+        scores.append(EmotionScore(doc.code, emotion, intensity, evidence or ""))  # type: ignore[arg-type]  # emotion from the EMOTIONS tuple
     role = data.get("role")
     if role not in prompts.ROLES:
         raise InvalidReply(f"role must be one of {', '.join(prompts.ROLES)}, got {role!r}")

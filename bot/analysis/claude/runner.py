@@ -204,7 +204,7 @@ class Runner:
         by_id = {item.custom_id: item for item in chunk}
         requests = [{"custom_id": cid, "params": _params(item)} for cid, item in by_id.items()]
         try:
-            batch = await client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+            batch = await client.messages.batches.create(requests=requests)  # type: ignore[arg-type]  # plain dicts in the SDK's TypedDict shape
             log.info(
                 "claude %s: batch %s with %d requests (round %d)", stage, batch.id, len(requests), round_
             )
