@@ -24,7 +24,7 @@ from bot.analysis.model import Analysis
 from bot.analysis.pipeline import analyze, offline_toolkit
 from bot.analysis.quotes import passages
 from bot.records.redact import redact
-from tests.synth import CODEBOOK, GROUPS, PLANTED, THEMES, Synthetic, generate
+from tests.support.synth import CODEBOOK, GROUPS, PLANTED, THEMES, Synthetic, generate
 
 PREVALENCE_ERROR = 0.15
 CORRECTED_ERROR = 0.10
@@ -201,7 +201,7 @@ def test_denials_wishes_and_other_peoples_views_are_not_coded_present(
 ) -> None:
     """Interviews whose only mention of a topic denies it, wishes for it or reports others' views."""
     from bot.analysis.coding import score
-    from tests.synth import DENIALS
+    from tests.support.synth import DENIALS
 
     planted = generate(per_group=60, denials=0.3)
     scores = score(planted.docs, CODEBOOK, CachedEmbedder(model, cache_dir))

@@ -11,7 +11,7 @@ from bot.analysis.corpus import read_csv, read_study, segments
 from bot.analysis.model import Quote, Theme
 from bot.analysis.quotes import MAX_WORDS, MIN_WORDS, passages, pick, quote, sentences, sources
 from bot.errors import AnalysisInputError
-from tests.synth import PLANTED, generate
+from tests.support.synth import PLANTED, generate
 
 TRANSCRIPT = (
     "Assistant: Hello, shall we start?\n\nUser: Yes.\n\nAI: How do you use AI at work?\n\n"

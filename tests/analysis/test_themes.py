@@ -21,7 +21,7 @@ from bot.analysis.embed import CachedEmbedder, MiniLMEmbedder
 from bot.analysis.model import Doc, Segment, Theme
 from bot.analysis.pipeline import analyze, discover_themes, offline_toolkit
 from bot.errors import AnalysisInputError
-from tests.synth import CODEBOOK, QUESTIONS, THEMES, Synthetic, generate
+from tests.support.synth import CODEBOOK, QUESTIONS, THEMES, Synthetic, generate
 
 OPENING = "No questions from me, I am ready to begin whenever you are, thanks for having me today."
 CLOSING = "No, I think that covers everything I wanted to say, thank you for the interesting questions."

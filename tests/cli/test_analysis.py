@@ -9,7 +9,7 @@ import pytest
 
 from bot.analysis.codebook import load_codebook
 from tests.support.cli import run
-from tests.synth import PLANTED, generate
+from tests.support.synth import PLANTED, generate
 
 CODEBOOK = """codes:
   - id: reliability

@@ -13,7 +13,7 @@ from bot.analysis.labels import read_labels
 from bot.analysis.stats import cohen_kappa, gwet_ac1
 from bot.errors import AnalysisInputError
 from tests.support.cli import run
-from tests.synth import CODEBOOK, generate
+from tests.support.synth import CODEBOOK, generate
 
 CODES = """codes:
   - id: stigma
