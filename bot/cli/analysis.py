@@ -260,8 +260,5 @@ def exit_for(exc: Exception) -> typer.Exit:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `analyze` and `codebook draft`, `label` and `agree` to the main `interviewer` app."""
-    from bot.cli.codebook import codebook_app
-
+    """Add `analyze` to the main `interviewer` app."""
     app.command("analyze")(analyze_cmd)
-    app.add_typer(codebook_app, name="codebook")

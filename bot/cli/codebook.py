@@ -180,3 +180,8 @@ def codebook_agree(
             raise exit_for(exc) from None
         write_labels(merge_to, labels, codes)
         screen.print(f"{len(labels)} interview(s) written to {merge_to}; pass it with --gold.", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `codebook draft`, `label` and `agree` to the main `interviewer` app."""
+    app.add_typer(codebook_app, name="codebook")

@@ -302,9 +302,13 @@ from bot.cli.validate import register as _register_validate  # noqa: E402  (vali
 
 _register_validate(app)
 
-from bot.cli.analysis import register as _register_analysis  # noqa: E402  (analyze, codebook draft)
+from bot.cli.analysis import register as _register_analysis  # noqa: E402  (analyze)
 
 _register_analysis(app)
+
+from bot.cli.codebook import register as _register_codebook  # noqa: E402  (codebook draft, label, agree)
+
+_register_codebook(app)
 
 from bot.cli.purge import register as _register_purge  # noqa: E402  (db purge)
 
