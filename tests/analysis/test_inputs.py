@@ -101,8 +101,7 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
     with pytest.raises(AnalysisInputError, match="no completed, consented interview"):
         await read_study(settings, "pilot-study")
     path = _csv(study_dir.parent / "in.csv", '"w1","' + TRANSCRIPT + '"')
-    runtime = await start_runtime(settings)
-    try:
+    async with start_runtime(settings) as runtime:
         await import_csv(runtime.store, path, import_target(runtime))
         code = import_target(runtime).code("w1")
         async with runtime.store.session() as s:
@@ -110,8 +109,6 @@ async def test_study_corpus_reads_completed_consented_interviews_with_screening_
             s.add(ScreeningAnswer(interview_id=interview.id, question_id="role", value="Engineer"))
             s.add(SurveyAnswer(interview_id=interview.id, item_id="satisfaction", value="6"))
             await s.commit()
-    finally:
-        await runtime.close()
     corpus = await read_study(settings, "pilot-study")
     assert corpus.study is not None and corpus.study.id == "pilot-study"
     assert [d.code for d in corpus.docs] == [code], "the imported id's pseudonym"
