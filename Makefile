@@ -42,7 +42,7 @@ bench: $(EMBEDDINGS)
 bench-10k: $(EMBEDDINGS)
 	$(BIN)/python -m bench.analysis_bench --scale 10
 
-lint: $(STAMP)
+lint: $(EMBEDDINGS)  # mypy reads the analysis libraries (torch, sentence-transformers) too
 	$(BIN)/ruff check bot adapters tests bench eval
 	$(BIN)/ruff format --check bot adapters tests bench eval
 	$(BIN)/lint-imports  # the architecture: layers, pure parts, no cycles (pyproject.toml)

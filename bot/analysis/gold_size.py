@@ -1,15 +1,16 @@
 """How many more hand-coded (gold) interviews a corrected share needs for a given interval width.
 
-The prediction-powered share (`stats.ppi_share`) has the variance
+The power-tuned prediction-powered share (`stats.ppi_share`) has the variance
 
-    var = s_f^2 / N + s_r^2 / n
+    var = lambda^2 s_f^2 / N + s_r^2 / n
 
 where N interviews are coded by the model only, s_f^2 is the variance of the model's 0/1 labels on them,
-n interviews are hand-coded and s_r^2 is the variance of the rectifier (gold label minus model label) on
-those. The interval's half-width is z * sqrt(var). Hand-coding m more interviews, drawn at random from the
+n interviews are hand-coded, lambda is the weight given to the model (`stats.ppi_weight`) and s_r^2 is
+the variance of the rectifier (gold label minus lambda times the model label) on those; lambda is held
+at today's value. The interval's half-width is z * sqrt(var). Hand-coding m more interviews, drawn at random from the
 N, moves them from the first term to the second:
 
-    half(m) = z * sqrt(s_f^2 / (N - m) + s_r^2 / (n + m))
+    half(m) = z * sqrt(lambda^2 s_f^2 / (N - m) + s_r^2 / (n + m))
 
 so the rectifier term shrinks as 1 / sqrt(n + m), while the model term cannot fall below s_f^2 / N. The
 answer is the smallest m with half(m) at or below the target, assuming the coding keeps the error rate
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.analysis.model import GoldNeed
-from bot.analysis.stats import Z95
+from bot.analysis.stats import Z95, ppi_variances, ppi_weight
 
 TARGETS = (0.10, 0.05)  # half-widths the report plans for: plus or minus 10 and 5 points
 
@@ -32,18 +33,19 @@ TARGETS = (0.10, 0.05)  # half-widths the report plans for: plus or minus 10 and
 def _variances(
     predicted_rest: Sequence[bool | int], predicted_gold: Sequence[bool | int], gold: Sequence[bool | int]
 ) -> tuple[float, float, float]:
-    """(s_f^2, s_r^2, corrected estimate) as `stats.ppi_share` computes them."""
-    f = np.asarray(predicted_rest, dtype=float)
-    r = np.asarray(gold, dtype=float) - np.asarray(predicted_gold, dtype=float)
-    if len(r) < 2:
+    """(lambda^2 s_f^2, s_r^2, corrected estimate) as `stats.ppi_share` computes them."""
+    if len(gold) < 2:
         raise ValueError("gold_size: at least two gold labels are needed")
-    var_f = float(f.var(ddof=1)) if len(f) > 1 else 0.0
+    weight = ppi_weight(predicted_rest, predicted_gold, gold)
+    var_f, var_r = ppi_variances(predicted_rest, predicted_gold, gold, weight)
     # no disagreement on a few gold interviews does not show that the coding never errs: take the
     # rectifier variance as if one more hand-coded interview had disagreed
-    q = 1 / (len(r) + 1)
-    var_r = max(float(r.var(ddof=1)), q * (1 - q))
-    estimate = float(f.mean() + r.mean()) if len(f) else float(np.mean(gold))
-    return var_f, var_r, min(1.0, max(0.0, estimate))
+    q = 1 / (len(gold) + 1)
+    var_r = max(var_r, q * (1 - q))
+    y = np.asarray(gold, dtype=float)
+    f = np.asarray(predicted_rest, dtype=float)
+    shift = weight * (f.mean() - np.mean(np.asarray(predicted_gold, dtype=float))) if len(f) else 0.0
+    return var_f, var_r, min(1.0, max(0.0, float(y.mean() + shift)))
 
 
 def more_gold(

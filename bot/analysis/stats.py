@@ -33,16 +33,48 @@ def wilson(k: int, n: int, z: float = Z95) -> Interval:
     return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
 
 
+def ppi_weight(predicted_rest: Binary, predicted_gold: Binary, gold: Binary) -> float:
+    """PPI++'s power-tuning weight (Angelopoulos, Duchi and Zrnic, 2023): how far to trust the model.
+
+    lambda = Cov(gold, model on gold) / ((1 + n / N) Var(model)), clipped to [0, 1]: 1 is plain
+    prediction-powered inference, 0 the share of the hand-coded interviews alone. A model that agrees
+    little with hand-coding gets little weight, so the interval is never wider than the gold alone gives.
+    """
+    f_rest = np.asarray(predicted_rest, dtype=float)
+    f_gold = np.asarray(predicted_gold, dtype=float)
+    y_gold = np.asarray(gold, dtype=float)
+    n, total = len(y_gold), len(f_rest)
+    if n < 2 or total == 0:
+        return 0.0
+    var_f = float(np.concatenate([f_rest, f_gold]).var(ddof=1))
+    if var_f == 0.0:  # the model says the same everywhere: it carries no information
+        return 0.0
+    cov = float(np.cov(y_gold, f_gold, ddof=1)[0, 1])
+    return min(1.0, max(0.0, cov / ((1 + n / total) * var_f)))
+
+
+def ppi_variances(
+    predicted_rest: Binary, predicted_gold: Binary, gold: Binary, weight: float
+) -> tuple[float, float]:
+    """(variance of the weighted model labels outside the gold, variance of gold - weight * model on it)."""
+    f_rest = np.asarray(predicted_rest, dtype=float)
+    rectifier = np.asarray(gold, dtype=float) - weight * np.asarray(predicted_gold, dtype=float)
+    var_f = weight**2 * float(f_rest.var(ddof=1)) if len(f_rest) > 1 else 0.0
+    return var_f, float(rectifier.var(ddof=1))
+
+
 def ppi_share(
     predicted_all: Binary,
     predicted_gold: Binary,
     gold: Binary,
     z: float = Z95,
 ) -> Interval:
-    """Prediction-powered estimate of a share.
+    """Prediction-powered estimate of a share, power-tuned (PPI++).
 
     predicted_all: model labels on the interviews without gold labels;
     predicted_gold and gold: model and hand-coded labels on the gold subset (same order).
+    The estimate is mean(gold) + lambda * (mean(model outside gold) - mean(model on gold)), with
+    `ppi_weight`'s lambda; its variance lambda^2 s_f^2 / N + Var(gold - lambda * model) / n.
     """
     f_all = np.asarray(predicted_all, dtype=float)
     f_gold = np.asarray(predicted_gold, dtype=float)
@@ -53,11 +85,10 @@ def ppi_share(
         raise ValueError("ppi_share: at least two gold labels are needed")
     if len(f_all) == 0:  # everything is gold: the plain share
         return wilson(int(y_gold.sum()), len(y_gold), z)
-    rectifier = y_gold - f_gold
-    estimate = float(f_all.mean() + rectifier.mean())
-    var = f_all.var(ddof=1) / len(f_all) if len(f_all) > 1 else 0.0
-    var += rectifier.var(ddof=1) / len(rectifier)
-    half = z * math.sqrt(var)
+    weight = ppi_weight(f_all, f_gold, y_gold)
+    estimate = float(y_gold.mean() + weight * (f_all.mean() - f_gold.mean()))
+    var_f, var_r = ppi_variances(f_all, f_gold, y_gold, weight)
+    half = z * math.sqrt(var_f / len(f_all) + var_r / len(y_gold))
     clipped = min(1.0, max(0.0, estimate))
     return Interval(clipped, max(0.0, estimate - half), min(1.0, estimate + half))
 

@@ -12,6 +12,7 @@ from bot.analysis.stats import (
     cohen_kappa,
     gwet_ac1,
     ppi_share,
+    ppi_weight,
     precision_recall_f1,
     share_difference,
     wilson,
@@ -94,6 +95,26 @@ def test_ppi_removes_a_model_that_over_codes() -> None:
     assert result.estimate == pytest.approx(0.40)
     assert result.low < 0.40 < result.high
     assert ppi_share([], [1, 0], [1, 1]).estimate == pytest.approx(1.0)  # all gold: the plain share
+
+
+def test_ppi_trusts_a_weak_model_less_than_plain_ppi() -> None:
+    """Power tuning: the model agrees with hand-coding on 25 of 30, so it gets weight 0.55, not 1."""
+    rest, model, gold = [1] * 55 + [0] * 15, [1] * 20 + [0] * 10, [1] * 17 + [0] * 3 + [1] * 2 + [0] * 8
+    cov = (17 / 30 - (19 / 30) * (20 / 30)) * 30 / 29
+    weight = cov / ((1 + 30 / 70) * (0.75 * 0.25 * 100 / 99))
+    assert ppi_weight(rest, model, gold) == pytest.approx(weight) and 0.5 < weight < 0.6
+    result = ppi_share(rest, model, gold)
+    assert result.estimate == pytest.approx(19 / 30 + weight * (55 / 70 - 20 / 30))
+    plain = 0.7524  # mean(model outside gold) + mean(gold - model): the untuned estimate
+    assert abs(result.estimate - 19 / 30) < abs(plain - 19 / 30)  # pulled towards the hand-coded share
+    gold_only = 1.959963984540054 * math.sqrt((19 / 30) * (11 / 30) / 29)
+    assert (result.high - result.low) / 2 < gold_only  # narrower than the gold alone
+
+
+def test_ppi_ignores_a_model_that_says_the_same_everywhere() -> None:
+    result = ppi_share([1] * 50, [1] * 10, [1] * 4 + [0] * 6)
+    assert ppi_weight([1] * 50, [1] * 10, [1] * 4 + [0] * 6) == 0.0
+    assert result.estimate == pytest.approx(0.4)  # the hand-coded share
 
 
 def test_bootstrap_median_is_reproducible_with_a_seed() -> None:
