@@ -69,12 +69,15 @@ def ppi_share(
     gold: Binary,
     z: float = Z95,
 ) -> Interval:
-    """Prediction-powered estimate of a share, power-tuned (PPI++).
+    """Prediction-powered estimate of a share: power-tuned centre, conservative width.
 
     predicted_all: model labels on the interviews without gold labels;
     predicted_gold and gold: model and hand-coded labels on the gold subset (same order).
-    The estimate is mean(gold) + lambda * (mean(model outside gold) - mean(model on gold)), with
-    `ppi_weight`'s lambda; its variance lambda^2 s_f^2 / N + Var(gold - lambda * model) / n.
+    The estimate is mean(gold) + lambda * (mean(model outside gold) - mean(model on gold)) with
+    `ppi_weight`'s lambda (PPI++). Its half-width is the larger of PPI++'s, z * sqrt(lambda^2 s_f^2 / N +
+    Var(gold - lambda * model) / n), and plain PPI's (lambda = 1): lambda is itself estimated from the few
+    gold interviews, which PPI++'s variance leaves out, and with 30 gold its interval alone covered the
+    true share only 83% of the time on one of the two evaluation codebooks (95% with this width).
     """
     f_all = np.asarray(predicted_all, dtype=float)
     f_gold = np.asarray(predicted_gold, dtype=float)
@@ -87,10 +90,16 @@ def ppi_share(
         return wilson(int(y_gold.sum()), len(y_gold), z)
     weight = ppi_weight(f_all, f_gold, y_gold)
     estimate = float(y_gold.mean() + weight * (f_all.mean() - f_gold.mean()))
-    var_f, var_r = ppi_variances(f_all, f_gold, y_gold, weight)
-    half = z * math.sqrt(var_f / len(f_all) + var_r / len(y_gold))
+    half = z * math.sqrt(ppi_variance(f_all, f_gold, y_gold, weight))
     clipped = min(1.0, max(0.0, estimate))
     return Interval(clipped, max(0.0, estimate - half), min(1.0, estimate + half))
+
+
+def ppi_variance(predicted_rest: Binary, predicted_gold: Binary, gold: Binary, weight: float) -> float:
+    """The variance `ppi_share` reports: the larger of the power-tuned one and plain PPI's."""
+    n, total = len(gold), len(predicted_rest)
+    variances = [ppi_variances(predicted_rest, predicted_gold, gold, w) for w in (weight, 1.0)]
+    return max(var_f / total + var_r / n for var_f, var_r in variances)
 
 
 def bootstrap_median(
