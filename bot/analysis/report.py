@@ -88,7 +88,7 @@ def overview(a: Analysis) -> Section:
             ]
         ),
         Heading("Method"),
-        Bullets(METHOD[a.mode] + STATISTICS),
+        Bullets(METHOD[a.mode] + [line for line in STATISTICS if a.emotions or "emotion" not in line]),
     ]
     if a.notes:
         blocks.append(Heading("Caveats"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.agreement import agreement
-from bot.analysis.document import Chart, Heading, Paragraph, Quotes, Table
+from bot.analysis.document import Bullets, Chart, Heading, Paragraph, Quotes, Table
 from bot.analysis.gold_size import gold_need, more_gold
 from bot.analysis.labels import read_coded
 from bot.analysis.model import (
@@ -358,6 +358,21 @@ def test_an_empty_analysis_still_writes_a_whole_report(tmp_path: Path) -> None:
     assert "No interviews were coded." in text and 'class="banner"' not in html_of(tmp_path)
     assert "exploratory" not in text.lower().replace("emotions: claude", "")
     assert _rows(tmp_path / "codes.csv") == []
+
+
+def test_an_offline_report_without_emotions_describes_no_emotion_statistics(
+    report: tuple[Analysis, Path, list[Path]],
+) -> None:
+    analysis, _, _ = report
+    assert analysis.emotions, "the fixture rates emotions: its method lists their statistics"
+    assert any("emotion ratings" in item for item in _method(analysis))
+    offline = Analysis("offline", "offline", 0, 0, None)
+    assert not any("emotion" in item for item in _method(offline))
+
+
+def _method(analysis: Analysis) -> list[str]:
+    [overview] = [s for s in sections(analysis) if s.id == "overview"]
+    return [item for b in overview.blocks if isinstance(b, Bullets) for item in b.items]
 
 
 def html_of(folder: Path) -> str:
