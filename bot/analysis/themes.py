@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -239,21 +242,24 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
     # Names, emails and the like never become keywords (they label a theme in the report): redact first,
     # then drop the placeholders themselves.
     docs = [PLACEHOLDER.sub(" ", redact(" ".join(texts[i]))) for i in ids]
-    vectorizer = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | FILLER),
-        ngram_range=(1, 2),
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
-        min_df=1,
+    words = CountVectorizer(
+        stop_words=sorted(ENGLISH_STOP_WORDS | FILLER), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
     )
-    try:  # sparse: a large corpus has millions of distinct word pairs
+    # sparse, and each theme's words and word pairs counted as they come rather than listed first: a
+    # large corpus has millions of distinct word pairs, and its largest theme millions of words
+    vectorizer = CountVectorizer(analyzer=_terms(words), min_df=1)
+    try:
         counts = vectorizer.fit_transform(docs).astype(float).tocsr()
     except ValueError:  # only stop words
         return {i: [] for i in ids}
     terms = vectorizer.get_feature_names_out()
+    del vectorizer, docs
     tf = counts.multiply(1.0 / np.maximum(np.asarray(counts.sum(axis=1)), 1.0))
     average = counts.sum() / len(ids)
     idf = np.log(1 + average / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
+    del counts
     scores = tf.multiply(idf).tocsr()
+    del tf
     scores.sort_indices()
     out = {}
     for row, theme_id in enumerate(ids):
@@ -269,6 +275,20 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
                 break
         out[theme_id] = picked
     return out
+
+
+def _terms(words: Any) -> Callable[[str], Iterator[str]]:
+    """The words of a text, then its word pairs, as `words` (a word CountVectorizer) finds them, one at a
+    time: CountVectorizer with ngram_range=(1, 2) counts the same terms but lists them all first."""
+    preprocess, tokenize, stop = words.build_preprocessor(), words.build_tokenizer(), words.get_stop_words()
+
+    def analyse(text: str) -> Iterator[str]:
+        kept = [w for w in tokenize(preprocess(text)) if w not in stop]
+        yield from kept
+        for a, b in pairwise(kept):
+            yield f"{a} {b}"
+
+    return analyse
 
 
 def _short(question: str, words: int = 14) -> str:
