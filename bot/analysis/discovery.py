@@ -121,7 +121,8 @@ def _described(run: Run, found: themes.Clustering, units: Units, idx: coding.Pas
         outside = np.setdiff1d(np.arange(len(units.items)), own)
         if theme.parent:  # a sub-theme's near misses are its siblings' answers
             outside = np.intersect1d(outside, found.members[theme.parent])
-        closest = outside[np.argsort(-(units.vectors[outside] @ centroid), kind="stable")]
+        # every unit's similarity, then those outside: no copy of (nearly) all the units' vectors per theme
+        closest = outside[np.argsort(-(units.vectors @ centroid)[outside], kind="stable")]
         nearby[theme.id] = [int(i) for i in closest[:NAMING_NEARBY]]
         if units.passages is not None:  # members are passages, already nearest the centroid first
             ranked = [units.passages[i] for i in own]

@@ -27,6 +27,7 @@ BATCH = 64  # texts per forward pass; batches hold texts of similar token length
 # each holding megabytes in bfloat16: one shape per token length grew memory by 50 KB per text embedded
 # (5 GB at 10,000 interviews); 32 shapes cost a few more padding tokens and keep it flat.
 PAD_TO = 8
+TOKENIZE = 4096  # texts tokenized at a time to sort them by length
 Precision = Literal["auto", "float32", "bfloat16"]
 
 
@@ -94,7 +95,11 @@ class MiniLMEmbedder:
         import torch
 
         model = self._load()
-        lengths = [len(ids) for ids in model.tokenizer(texts, truncation=True)["input_ids"]]
+        lengths = [  # in slices: the token ids of several hundred thousand texts at once take gigabytes
+            len(ids)
+            for at in range(0, len(texts), TOKENIZE)
+            for ids in model.tokenizer(texts[at : at + TOKENIZE], truncation=True)["input_ids"]
+        ]
         order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         with torch.inference_mode():
@@ -104,7 +109,8 @@ class MiniLMEmbedder:
                     [texts[i] for i in rows], processing_kwargs={"text": {"pad_to_multiple_of": PAD_TO}}
                 )
                 out[rows] = model(features)["sentence_embedding"].float().numpy()
-        return _normalised(out)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)  # as _normalised, in place
+        return out
 
 
 class TfidfEmbedder:
@@ -187,6 +193,7 @@ class CachedEmbedder:
         tmp.replace(self._dir / f"{name}.npz")  # atomic: a reader never sees half a shard
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors, read-only: the store keeps views of what it returns rather than a copy."""
         keys = [text_key(t) for t in texts]
         missing: dict[str, str] = {}
         for key, text in zip(keys, texts, strict=True):
@@ -195,10 +202,21 @@ class CachedEmbedder:
         if missing:
             new_keys = list(missing)
             vectors = self.inner.encode([missing[k] for k in new_keys])
+            vectors.flags.writeable = False  # its rows are the store's: no caller may change them
             self.encoded += len(new_keys)
             for key, vector in zip(new_keys, vectors, strict=True):
                 self._known[key] = vector
             self._save(new_keys, vectors)
+            if len(new_keys) == len(keys):  # every text new and distinct, in order: no second copy
+                return vectors
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._known[k] for k in keys])
+
+    def keep(self, texts: list[str], vectors: np.ndarray, rows: np.ndarray) -> None:
+        """Hold the vector of each text as its row of `vectors` (the same values), so that an array the
+        caller keeps anyway, such as the vectors of every passage of a corpus, is not held a second time."""
+        for text, row in zip(texts, rows, strict=True):
+            key = text_key(text)
+            if key in self._known:
+                self._known[key] = vectors[row]

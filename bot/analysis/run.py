@@ -69,6 +69,9 @@ class Run:
             if vectors is None:  # filled in place: no second copy of a large corpus's vectors
                 vectors = np.empty((len(texts), chunk.shape[1]), dtype=np.float32)
             vectors[rows] = chunk
+            keep = getattr(self.embedder, "keep", None)
+            if keep is not None:  # the vector store holds these rows instead of its own copy of them
+                keep([texts[i] for i in rows], vectors, rows)
             self.progress.advance(len(rows))
         return vectors if vectors is not None else np.zeros((0, 1), dtype=np.float32)
 

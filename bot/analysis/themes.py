@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -113,12 +115,8 @@ def _kmeans(vectors: np.ndarray, ks: range, min_size: int = 1) -> tuple[np.ndarr
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    rng = np.random.default_rng(SEED)
-    sample = (
-        vectors[rng.choice(len(vectors), SELECTION_SAMPLE, replace=False)]
-        if len(vectors) > SELECTION_SAMPLE
-        else vectors
-    )
+    rng, n = np.random.default_rng(SEED), len(vectors)
+    sample = vectors[rng.choice(n, SELECTION_SAMPLE, replace=False)] if n > SELECTION_SAMPLE else vectors
     scale = len(sample) / len(vectors)
     scores: dict[int, float] = {}
     for k in ks:
@@ -128,11 +126,8 @@ def _kmeans(vectors: np.ndarray, ks: range, min_size: int = 1) -> tuple[np.ndarr
         sizes = np.bincount(labels, minlength=k)
         if len(set(labels)) < 2 or sizes.min() < min_size * scale:
             continue
-        scores[k] = float(
-            silhouette_score(
-                sample, labels, sample_size=min(SILHOUETTE_SAMPLE, len(sample)), random_state=SEED
-            )
-        )
+        size = min(SILHOUETTE_SAMPLE, len(sample))
+        scores[k] = float(silhouette_score(sample, labels, sample_size=size, random_state=SEED))
     # Interview answers rarely fall into well separated clusters: where silhouettes are flat, prefer
     # the finer split, which gives a researcher specific themes rather than a few vague ones.
     best = max(((k, v) for k, v in scores.items() if v >= max(scores.values()) - TOLERANCE), default=None)
@@ -205,11 +200,8 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
 
     reduced = _reduced(vectors)
     origin = vectors.mean(axis=0)
-    top_labels, _ = (
-        _kmeans(reduced, TOP_K, min_size=3)
-        if len(vectors) > TOP_K.start
-        else (np.zeros(len(vectors), dtype=int), 0.0)
-    )
+    few = len(vectors) <= TOP_K.start
+    top_labels = np.zeros(len(vectors), dtype=int) if few else _kmeans(reduced, TOP_K, min_size=3)[0]
     for n, idx in enumerate(_ordered(merge_close(top_labels, vectors, origin)), start=1):
         tid = f"t{n}"
         add(tid, idx, None)
@@ -231,7 +223,7 @@ PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
 
 def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
     """Class-based TF-IDF: per theme, the terms frequent in it and rare across the other themes."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer
 
     ids = list(texts)
     if not ids:
@@ -239,17 +231,13 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
     # Names, emails and the like never become keywords (they label a theme in the report): redact first,
     # then drop the placeholders themselves.
     docs = [PLACEHOLDER.sub(" ", redact(" ".join(texts[i]))) for i in ids]
-    vectorizer = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | FILLER),
-        ngram_range=(1, 2),
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",
-        min_df=1,
-    )
+    vectorizer = CountVectorizer(analyzer=_terms(), min_df=1)
     try:  # sparse: a large corpus has millions of distinct word pairs
         counts = vectorizer.fit_transform(docs).astype(float).tocsr()
     except ValueError:  # only stop words
         return {i: [] for i in ids}
     terms = vectorizer.get_feature_names_out()
+    del vectorizer, docs
     tf = counts.multiply(1.0 / np.maximum(np.asarray(counts.sum(axis=1)), 1.0))
     average = counts.sum() / len(ids)
     idf = np.log(1 + average / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
@@ -269,6 +257,23 @@ def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
                 break
         out[theme_id] = picked
     return out
+
+
+def _terms() -> Callable[[str], Iterator[str]]:
+    """A text's words, then its word pairs, as CountVectorizer(ngram_range=(1, 2)) finds them but one at a
+    time: it lists them all first, millions for the largest theme of a large corpus."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    pattern = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+    words = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | FILLER), token_pattern=pattern)
+    preprocess, tokenize, stop = words.build_preprocessor(), words.build_tokenizer(), words.get_stop_words()
+
+    def analyse(text: str) -> Iterator[str]:
+        kept = [w for w in tokenize(preprocess(text)) if w not in stop]
+        yield from kept
+        yield from (f"{a} {b}" for a, b in pairwise(kept))
+
+    return analyse
 
 
 def _short(question: str, words: int = 14) -> str:
@@ -337,7 +342,9 @@ class OfflineNamer:
             ]
             name = self._phrase(theme, members.get(theme.id, []), centres, rivals, taken)
             taken.add(name.lower())
-            named.append(_renamed(theme, name, _description(theme, members.get(theme.id, []))))
+            named.append(
+                replace(theme, name=name, description=_description(theme, members.get(theme.id, [])))
+            )
         return named
 
     def _phrase(
@@ -388,9 +395,3 @@ def _description(theme: Theme, members: list[Segment]) -> str:
         if count >= 2:
             description += f", often answering “{_short(question)}”"
     return description + "."
-
-
-def _renamed(theme: Theme, name: str, description: str) -> Theme:
-    from dataclasses import replace
-
-    return replace(theme, name=name, description=description)
