@@ -8,7 +8,8 @@ passages make the same background, and embedding 150 interviews takes a tenth of
 
 Each split draws `--train` gold interviews at random (seeded) as the researcher's hand-coded subset and
 holds out the other gold interviews, whose labels nothing sees. Per code it prints, as means over the
-splits: the zero-shot rule's kappa on the held-out interviews; the kappa of coding calibrated on the
+splits: how well the zero-shot score ranks the gold interviews (ROC AUC), the zero-shot rule's kappa on
+the held-out interviews; the kappa of coding calibrated on the
 subset (`analyze --gold`) with the share rule and the kappa rule; the zero-shot share against the gold
 share (all gold interviews); and the prediction-powered share of the held-out interviews (model labels
 there, corrected with the subset's out-of-fold errors): its error against their true share, its
@@ -126,7 +127,7 @@ def _split(
         fig.covered.append(corrected.low <= true_share <= corrected.high)
 
 
-HEAD = ["gold", "zero", "zs err", "zs k", "share k", "kappa k", "clf", "ppi err", "ppi +-", "covered"]
+HEAD = ["gold", "zero", "zs err", "auc", "zs k", "share k", "kappa k", "clf", "ppi err", "ppi +-", "covered"]
 
 
 def _line(name: str, cells: list[str]) -> str:
@@ -134,15 +135,28 @@ def _line(name: str, cells: list[str]) -> str:
 
 
 def _values(scores: coding.Scores, gold: Labels, figures: dict[str, CodeFigures]) -> dict[str, list[float]]:
-    """Per code: gold share, zero-shot share, its error, kappas, classifier splits, PPI error, width, coverage."""
-    zero, at = scores.present(), {i: r for r, i in enumerate(scores.interviews)}
+    """Per code: gold share, zero-shot share, its error, ranking AUC, kappas, classifier splits, PPI error,
+    width, coverage."""
+    from sklearn.metrics import roc_auc_score
+
+    zero, ranking = scores.present(), scores.ranking()
+    at = {i: r for r, i in enumerate(scores.interviews)}
     out = {}
     for c, code in enumerate(scores.codes):
         ids = [i for i in gold if code in gold[i]]
         g = float(np.mean([gold[i][code] for i in ids]))
         z = float(np.mean([zero[at[i], c] for i in ids]))
         f = figures[code]
-        out[code] = [g, z, z - g, float(np.mean(f.zero_kappa)), *(float(np.mean(f.kappa[r])) for r in RULES)]
+        truth = [gold[i][code] for i in ids]
+        auc = float(roc_auc_score(truth, [ranking[at[i], c] for i in ids])) if 0 < g < 1 else float("nan")
+        out[code] = [
+            g,
+            z,
+            z - g,
+            auc,
+            float(np.mean(f.zero_kappa)),
+            *(float(np.mean(f.kappa[r])) for r in RULES),
+        ]
         out[code] += [float(f.classifier), float(np.mean(np.abs(f.ppi_error))), float(np.mean(f.half_width))]
         out[code] += [float(np.mean(f.covered))]
     return out
@@ -153,11 +167,12 @@ def _cells(v: list[float], splits: int) -> list[str]:
         f"{100 * v[0]:.0f}%",
         f"{100 * v[1]:.0f}%",
         f"{100 * v[2]:+.0f}pt",
-        *(f"{k:+.2f}" for k in v[3:6]),
-        f"{v[6]:.0f}/{splits}",
-        f"{100 * v[7]:.1f}pt",
+        f"{v[3]:.2f}",
+        *(f"{k:+.2f}" for k in v[4:7]),
+        f"{v[7]:.0f}/{splits}",
         f"{100 * v[8]:.1f}pt",
-        f"{100 * v[9]:.0f}%",
+        f"{100 * v[9]:.1f}pt",
+        f"{100 * v[10]:.0f}%",
     ]
 
 
@@ -166,15 +181,15 @@ def _print(scores: coding.Scores, gold: Labels, figures: dict[str, CodeFigures],
     print(_line("code", HEAD))
     for code, v in rows.items():
         print(_line(code, _cells(v, splits)))
-    mean = [float(np.mean([abs(v[k]) if k == 2 else v[k] for v in rows.values()])) for k in range(10)]
+    mean = [float(np.nanmean([abs(v[k]) if k == 2 else v[k] for v in rows.values()])) for k in range(11)]
     cells = _cells(mean, splits)
     cells[2] = f"{100 * mean[2]:.0f}pt"  # the mean absolute zero-shot error
-    print(_line("mean", ["", "", *cells[2:6], "", *cells[7:]]))
+    print(_line("mean", ["", "", *cells[2:7], "", *cells[8:]]))
     worst = max(abs(v[2]) for v in rows.values())
     print(
-        f"\ntargets: mean kappa with gold >= 0.45 ({mean[4]:.2f}), zero-shot >= 0.35 ({mean[3]:.2f}); "
+        f"\ntargets: mean kappa with gold >= 0.45 ({mean[5]:.2f}), zero-shot >= 0.35 ({mean[4]:.2f}); "
         f"every zero-shot share within 15 points ({100 * worst:.0f}); corrected error <= 5 points every code "
-        f"({100 * max(v[7] for v in rows.values()):.1f}); coverage >= 90% ({100 * mean[9]:.0f}%)"
+        f"({100 * max(v[8] for v in rows.values()):.1f}); coverage >= 90% ({100 * mean[10]:.0f}%)"
     )
 
 
@@ -196,10 +211,11 @@ def main() -> None:
     print(
         f"\n{args.splits} random splits: {args.train} gold interviews to calibrate, the other "
         f"{len(ids) - args.train} held out.\n"
-        "gold/zero: shares on all gold interviews (zero-shot rule); zs k: zero-shot kappa on the held-out "
-        "ones;\nshare k / kappa k: kappa there after calibrating on the subset with either rule; clf: "
-        "splits where the classifier was chosen;\nppi: corrected share of the held-out interviews against "
-        "their true share (mean absolute error, half-width, coverage)\n"
+        "gold/zero: shares on all gold interviews (zero-shot rule); auc: how well the zero-shot score ranks\n"
+        "the gold interviews with the code above those without (0.5 is chance; no cut codes well from a poor\n"
+        "ranking); zs k: zero-shot kappa on the held-out ones; share k / kappa k: kappa there after calibrating\n"
+        "on the subset with either rule; clf: splits where the classifier was chosen; ppi: corrected share of\n"
+        "the held-out interviews against their true share (mean absolute error, half-width, coverage)\n"
     )
     _print(scores, gold, figures, args.splits)
     print(f"\ndone in {time.perf_counter() - start:.0f} s")
