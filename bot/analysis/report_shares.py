@@ -41,9 +41,16 @@ def banner(a: Analysis) -> str | None:
     """The warning above everything else when the report's code shares are all uncorrected."""
     if not a.prevalence or any(p.corrected for p in a.prevalence):
         return None
+    offline = (
+        " Offline coding finds codes said in distinctive words and misses codes most people voice in "
+        "ordinary words: checked against hand-coding on two codebooks, its shares were 3 to 73 points off "
+        "(docs/analysis.md)."
+        if a.mode == "offline"
+        else ""
+    )
     return (
         "The code shares in this report are uncorrected machine coding: no hand-coded sample checked them, "
-        "and machine coding can be far from the truth. Hand-code a random sample with "
+        f"and machine coding can be far from the truth.{offline} Hand-code a random sample with "
         f"`{LABEL_COMMAND}`, then run the analysis again with `--gold gold.csv` for corrected shares."
     )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.analysis import report_shares
 from bot.analysis.agreement import agreement
 from bot.analysis.document import Bullets, Chart, Heading, Paragraph, Quotes, Table
 from bot.analysis.gold_size import gold_need, more_gold
@@ -433,6 +434,7 @@ def test_without_gold_a_banner_says_the_shares_are_uncorrected_and_how_to_hand_c
     assert html.index('class="banner"') < html.index("<nav>")  # above the contents
     banner = html.split('class="banner" role="alert">')[1].split("</p>")[0]
     assert "uncorrected machine coding" in banner and "interviewer codebook label" in banner
+    assert "misses codes most people voice in ordinary words" in banner  # what offline coding gets wrong
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert md.splitlines()[2].startswith("> **Warning:** The code shares in this report are uncorrected")
     table = next(b for b in _blocks(analysis) if isinstance(b, Table))
@@ -448,6 +450,8 @@ def test_without_gold_a_banner_says_the_shares_are_uncorrected_and_how_to_hand_c
         "Doubts about accuracy.",
         "79% (95% CI 70-86%)",
     ]
+    analysis.mode = "claude"  # Claude's coding is not the offline coder: its warning is the general one
+    assert "ordinary words" not in (report_shares.banner(analysis) or "")
     assert "Corrected share" not in html
 
 
