@@ -44,15 +44,17 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 
 def bfloat16_is_fast() -> bool:
-    """True on CPUs that multiply bfloat16 matrices in hardware (Intel AMX: Xeon Sapphire Rapids and later).
+    """True on CPUs that multiply bfloat16 matrices in hardware: Intel AMX (Xeon Sapphire Rapids and later)
+    or AVX-512 BF16 (AMD Zen 4 and later, Intel Cooper Lake).
 
-    There MiniLM in bfloat16 runs about three times as fast as in float32 with vectors at cosine 0.999 or
-    more to the float32 ones; elsewhere bfloat16 is emulated and slower, so float32 stays.
+    There MiniLM in bfloat16 runs about twice (AVX-512 BF16) to three times (AMX) as fast as in float32,
+    with vectors at cosine 0.999 or more to the float32 ones; elsewhere bfloat16 is emulated and slower,
+    so float32 stays.
     """
     import torch
 
-    probe = getattr(torch.cpu, "_is_amx_tile_supported", None)  # private but stable since torch 2.3
-    return bool(probe is not None and probe())
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")  # private but stable since torch 2.3
+    return any(bool(probe()) for name in probes if (probe := getattr(torch.cpu, name, None)) is not None)
 
 
 class MiniLMEmbedder:
