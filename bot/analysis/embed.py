@@ -219,6 +219,12 @@ class CachedEmbedder:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._known[k] for k in keys])
 
+    def forget(self, texts: list[str]) -> None:
+        """Let go of these texts' vectors in memory, where a caller has reduced them to what it needs (a
+        clause's similarity to each code): they stay in the store's files, read again by the next run."""
+        for text in texts:
+            self._known.pop(text_key(text), None)
+
     def keep(self, texts: list[str], vectors: np.ndarray, rows: np.ndarray) -> None:
         """Hold the vector of each text as its row of `vectors` (the same values), so that an array the
         caller keeps anyway, such as the vectors of every passage of a corpus, is not held a second time."""
