@@ -23,6 +23,7 @@ import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -50,19 +51,61 @@ def dataset() -> Path | None:
     return next((p for p in CANDIDATES if p.exists()), None)
 
 
+def rss_mb() -> float:
+    """The process's resident memory now, in MB (Linux /proc; 0 where there is none)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class RssSampler:
+    """Reads the resident memory every half second in a thread, so that each stage's highest is known."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.high = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.sample()
+
+    def sample(self) -> float:
+        now = rss_mb()
+        self.high = max(self.high, now)
+        return now
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 class StageTimer:
-    """A pipeline progress sink that records how long each stage took, and how many texts it embedded."""
+    """A pipeline progress sink that records how long each stage took, how many texts it embedded, and
+    the resident memory at its end and at its highest."""
 
     def __init__(self, embedded: Callable[[], int] = lambda: 0) -> None:
         self.seconds: dict[str, float] = {}
         self.texts: dict[str, int] = {}
+        self.rss: dict[str, tuple[float, float]] = {}  # stage -> (MB at its end, highest MB during it)
         self._embedded = embedded  # texts the model has embedded so far
         self._stage: str | None = None
         self._since = time.perf_counter()
         self._before = 0
+        self.memory = RssSampler()
 
     def start(self, stage: str, total: int) -> None:
         self._close()
+        now = self.memory.sample()
+        if not self.rss:  # the first stage: what came before it is the set-up
+            self.rss["set-up (model load)"] = (now, self.memory.high)
+        self.memory.high = now
         self._stage, self._since, self._before = stage, time.perf_counter(), self._embedded()
 
     def advance(self, n: int = 1) -> None:
@@ -73,11 +116,20 @@ class StageTimer:
             elapsed = time.perf_counter() - self._since
             self.seconds[self._stage] = self.seconds.get(self._stage, 0.0) + elapsed
             self.texts[self._stage] = self.texts.get(self._stage, 0) + self._embedded() - self._before
+            end = self.memory.sample()
+            self.rss[self._stage] = (end, max(self.memory.high, self.rss.get(self._stage, (0.0, 0.0))[1]))
         self._stage = None
 
     def done(self) -> dict[str, float]:
         self._close()
+        self.memory.stop()
         return self.seconds
+
+    def memory_line(self, stage: str) -> str:
+        if stage not in self.rss or not self.rss[stage][1]:
+            return ""
+        end, high = self.rss[stage]
+        return f"   RSS {end:7,.0f} MB at the end, {high:7,.0f} MB at most"
 
 
 def peak_mb() -> float:
@@ -107,9 +159,9 @@ async def one_run(docs, codebook: list[Code], cache: Path, label: str) -> Analys
     if note:
         print(f"    note: {note}")
     before = total - sum(stages.values())
-    print(f"    {'set-up (model load)':<24}{before:7.1f} s")
+    print(f"    {'set-up (model load)':<24}{before:7.1f} s{timer.memory_line('set-up (model load)')}")
     for stage, seconds in stages.items():
-        print(f"    {stage:<24}{seconds:7.1f} s")
+        print(f"    {stage:<24}{seconds:7.1f} s{timer.memory_line(stage)}")
     embedded, embedding = timer.texts.get("embed passages", 0), stages.get("embed passages", 0.0)
     if embedded > 100 and embedding > 0:
         print(f"    {embedded:,} passages embedded at {embedded / embedding:,.0f} passages/s")

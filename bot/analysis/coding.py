@@ -53,6 +53,7 @@ READ = 3  # passages per interview and code whose stance is read, best first
 EVIDENCE = 2
 BELOW = 100.0  # how far below every other interview one without usable evidence is ranked
 MAD_SD = 1.4826  # MAD times this estimates the standard deviation of a normal background
+CLAUSES = 8192  # clauses embedded at a time when reading stance
 
 Labels = dict[str, dict[str, bool]]
 
@@ -185,14 +186,31 @@ def _stances(
     """Per passage read, the stance of its clause most similar to each code."""
     pieces = {i: stance.clauses(idx.items[i].text) or [idx.items[i].text] for i in sorted(read)}
     several = sorted({c for parts in pieces.values() if len(parts) > 1 for c in parts})
-    vectors = dict(zip(several, embedder.encode(several), strict=True)) if several else {}
+    similarity = _clause_similarity(several, embedder, centres)
+    row = {clause: r for r, clause in enumerate(several)}
     out: dict[int, list[stance.Stance]] = {}
     for i, parts in pieces.items():
         if len(parts) == 1:
             out[i] = [stance.stance(parts[0])] * len(codebook)
             continue
-        closest = np.argmax(np.stack([vectors[p] for p in parts]) @ centres.T, axis=0)
+        closest = np.argmax(similarity[[row[p] for p in parts]], axis=0)
         out[i] = [stance.stance(parts[int(k)]) for k in closest]
+    return out
+
+
+def _clause_similarity(clauses: list[str], embedder: Embedder, centres: np.ndarray) -> np.ndarray:
+    """(clauses, codes) each clause's similarity to each code's centroid, embedded CLAUSES at a time.
+
+    Only the similarities are kept: at 10,000 interviews the clauses' vectors take hundreds of MB. The
+    vector store is told to let go of them (`forget`); they stay in its files for the next run.
+    """
+    out = np.empty((len(clauses), len(centres)), dtype=np.float32)
+    forget = getattr(embedder, "forget", None)
+    for at in range(0, len(clauses), CLAUSES):
+        chunk = clauses[at : at + CLAUSES]
+        out[at : at + len(chunk)] = embedder.encode(chunk) @ centres.T
+        if forget is not None:
+            forget(chunk)
     return out
 
 

@@ -37,11 +37,24 @@ async def _facets(run: Run) -> list[Segment]:
 
 @dataclass
 class Units:
-    """What is clustered: offline, the passages of the answers; Claude mode, the facet summaries."""
+    """What is clustered: offline, the passages of the answers; Claude mode, the facet summaries.
+
+    Offline, `vectors` are the passage index's own and the units are its rows `passages`: at 10,000
+    interviews a copy of those rows takes 350 MB, so one is made only while clustering.
+    """
 
     items: list[Segment]  # answer = the unit's text; interview and index locate its answer
     vectors: np.ndarray
     passages: list[int] | None  # offline: each unit's index into the passage index
+
+    def own_vectors(self) -> np.ndarray:
+        """The units' vectors, one row per unit (offline, a copy)."""
+        return self.vectors if self.passages is None else self.vectors[self.passages]
+
+    def similarity(self, centroid: np.ndarray) -> np.ndarray:
+        """Each unit's similarity to `centroid`, without copying the units' vectors (the same values)."""
+        every = np.asarray(self.vectors @ centroid)
+        return every if self.passages is None else every[self.passages]
 
 
 def _units(run: Run, facets: list[Segment], idx: coding.PassageIndex) -> Units:
@@ -62,7 +75,7 @@ def _units(run: Run, facets: list[Segment], idx: coding.PassageIndex) -> Units:
             )
             for i in rows
         ]
-        return Units(items, idx.vectors[rows], rows)
+        return Units(items, idx.vectors, rows)
     keep = [facets[i] for i in themes.substantive(facets)]
     return Units(keep, run.embed([f.answer for f in keep], "embed facets"), None)
 
@@ -97,7 +110,7 @@ async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResu
     if len(units.items) < 2:
         result = ThemeResult([], {}, {})
     else:
-        found = themes.cluster(units.items, units.vectors)
+        found = themes.cluster(units.items, units.own_vectors())  # the copy is let go once clustered
         result = _described(run, found, units, idx)
     run.cache.put(
         "themes", key, {"themes": result.themes, "members": result.members, "nearby": result.nearby}
@@ -122,7 +135,7 @@ def _described(run: Run, found: themes.Clustering, units: Units, idx: coding.Pas
         if theme.parent:  # a sub-theme's near misses are its siblings' answers
             outside = np.intersect1d(outside, found.members[theme.parent])
         # every unit's similarity, then those outside: no copy of (nearly) all the units' vectors per theme
-        closest = outside[np.argsort(-(units.vectors @ centroid)[outside], kind="stable")]
+        closest = outside[np.argsort(-units.similarity(centroid)[outside], kind="stable")]
         nearby[theme.id] = [int(i) for i in closest[:NAMING_NEARBY]]
         if units.passages is not None:  # members are passages, already nearest the centroid first
             ranked = [units.passages[i] for i in own]

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
+from bot.analysis import heap
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -28,6 +30,7 @@ BATCH = 64  # texts per forward pass; batches hold texts of similar token length
 # (5 GB at 10,000 interviews); 32 shapes cost a few more padding tokens and keep it flat.
 PAD_TO = 8
 TOKENIZE = 4096  # texts tokenized at a time to sort them by length
+TRIM_EVERY = 8  # batches between two returns of the heap's free memory to the system (`heap.trim`)
 Precision = Literal["auto", "float32", "bfloat16"]
 
 
@@ -105,12 +108,15 @@ class MiniLMEmbedder:
         order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         with torch.inference_mode():
-            for at in range(0, len(order), BATCH):
+            for batch, at in enumerate(range(0, len(order), BATCH), start=1):
                 rows = order[at : at + BATCH]
                 features = model.preprocess(
                     [texts[i] for i in rows], processing_kwargs={"text": {"pad_to_multiple_of": PAD_TO}}
                 )
                 out[rows] = model(features)["sentence_embedding"].float().numpy()
+                if batch % TRIM_EVERY == 0:  # activations of every size pile up in the heap otherwise
+                    heap.trim()
+        heap.trim()
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)  # as _normalised, in place
         return out
 
@@ -214,6 +220,12 @@ class CachedEmbedder:
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._known[k] for k in keys])
+
+    def forget(self, texts: list[str]) -> None:
+        """Let go of these texts' vectors in memory, where a caller has reduced them to what it needs (a
+        clause's similarity to each code): they stay in the store's files, read again by the next run."""
+        for text in texts:
+            self._known.pop(text_key(text), None)
 
     def keep(self, texts: list[str], vectors: np.ndarray, rows: np.ndarray) -> None:
         """Hold the vector of each text as its row of `vectors` (the same values), so that an array the

@@ -175,3 +175,26 @@ def test_claude_coding_counts_the_stances_a_code_lists_and_only_those() -> None:
     assert not coded["anxiety"].present and coded["anxiety"].evidence == []
     assert "also present with stance: negated" in codebook_text([secure, anxiety])
     assert codebook_text([anxiety]).count("also present") == 0
+
+
+def test_stance_read_a_few_clauses_at_a_time_is_the_same(
+    embedder: CachedEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clauses are embedded in chunks and only their similarity to each code is kept."""
+    docs = _corpus()
+    whole = coding.score(docs, [WRITING, OTHER], embedder)
+    monkeypatch.setattr(coding, "CLAUSES", 3)
+    chunked = coding.score(docs, [WRITING, OTHER], embedder)
+    assert np.array_equal(whole.margin, chunked.margin)
+    assert whole.candidates == chunked.candidates
+
+
+def test_forgotten_vectors_leave_memory_but_stay_on_disk(embedder: CachedEmbedder, tmp_path: Path) -> None:
+    store = CachedEmbedder(embedder.inner, tmp_path)
+    store.encode(["the first clause of a passage", "the second clause of it"])
+    store.forget(["the first clause of a passage"])
+    store.encode(["the first clause of a passage", "the second clause of it"])
+    assert store.encoded == 3  # the forgotten one was embedded again, the other one was not
+    fresh = CachedEmbedder(embedder.inner, tmp_path)  # a next run reads both from the files
+    fresh.encode(["the first clause of a passage", "the second clause of it"])
+    assert fresh.encoded == 0
