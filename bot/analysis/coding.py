@@ -183,18 +183,21 @@ def cut(n: int, alpha: float = ALPHA) -> float:
 def _stances(
     idx: PassageIndex, read: set[int], codebook: list[Code], embedder: Embedder, centres: np.ndarray
 ) -> dict[int, list[stance.Stance]]:
-    """Per passage read, the stance of its clause most similar to each code."""
+    """Per passage read, the stance of its clause most similar to each code.
+
+    Only passages whose clauses differ in stance need to know which clause is closest, so only their
+    clauses are embedded: in the others every clause gives the same answer.
+    """
     pieces = {i: stance.clauses(idx.items[i].text) or [idx.items[i].text] for i in sorted(read)}
-    several = sorted({c for parts in pieces.values() if len(parts) > 1 for c in parts})
+    kinds = {i: [stance.stance(p) for p in parts] for i, parts in pieces.items()}
+    mixed = [i for i, k in kinds.items() if len(set(k)) > 1]
+    several = sorted({c for i in mixed for c in pieces[i]})
     similarity = _clause_similarity(several, embedder, centres)
     row = {clause: r for r, clause in enumerate(several)}
-    out: dict[int, list[stance.Stance]] = {}
-    for i, parts in pieces.items():
-        if len(parts) == 1:
-            out[i] = [stance.stance(parts[0])] * len(codebook)
-            continue
-        closest = np.argmax(similarity[[row[p] for p in parts]], axis=0)
-        out[i] = [stance.stance(parts[int(k)]) for k in closest]
+    out: dict[int, list[stance.Stance]] = {i: [k[0]] * len(codebook) for i, k in kinds.items()}
+    for i in mixed:
+        closest = np.argmax(similarity[[row[p] for p in pieces[i]]], axis=0)
+        out[i] = [kinds[i][int(k)] for k in closest]
     return out
 
 

@@ -198,3 +198,29 @@ def test_forgotten_vectors_leave_memory_but_stay_on_disk(embedder: CachedEmbedde
     fresh = CachedEmbedder(embedder.inner, tmp_path)  # a next run reads both from the files
     fresh.encode(["the first clause of a passage", "the second clause of it"])
     assert fresh.encoded == 0
+
+
+def test_only_clauses_of_passages_with_mixed_stances_are_embedded(embedder: CachedEmbedder) -> None:
+    """Which clause is closest to a code matters only where the clauses' stances differ."""
+    mixed = "I don't use it for my emails, but I do use it to draft my weekly reports every Friday."
+    uniform = "I use it to draft my weekly reports, but I also use it to tidy my emails before they go out."
+    assert len({stance(c) for c in clauses(mixed)}) > 1
+    assert len(clauses(uniform)) > 1 and {stance(c) for c in clauses(uniform)} == {"present"}
+    docs = [*_corpus(), _doc("mixed", [mixed]), _doc("uniform", [uniform])]
+    seen: list[str] = []
+
+    class Recording:
+        name = embedder.name
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            seen.extend(texts)
+            return embedder.encode(texts)
+
+    idx = coding.index(docs, embedder)
+    read = {i for i, p in enumerate(idx.items) if p.interview in ("mixed", "uniform")}
+    centres = coding.centroids([WRITING, OTHER], embedder)
+    stances = coding._stances(idx, read, [WRITING, OTHER], Recording(), centres)
+    assert set(seen) == set(clauses(mixed))  # the uniform passage's clauses were never embedded
+    by_interview = {idx.items[i].interview: s for i, s in stances.items()}
+    assert by_interview["uniform"] == ["present", "present"]
+    assert by_interview["mixed"][0] == "present"  # the reports clause is the one about writing
