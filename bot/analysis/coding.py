@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.analysis import stance
-from bot.analysis.embed import Embedder
+from bot.analysis.embed import CachedEmbedder, Embedder
 from bot.analysis.model import Code, CodeAssignment, Doc
 from bot.analysis.quotes import Passage, passages
 from bot.analysis.stages import Estimate
@@ -208,12 +208,11 @@ def _clause_similarity(clauses: list[str], embedder: Embedder, centres: np.ndarr
     vector store is told to let go of them (`forget`); they stay in its files for the next run.
     """
     out = np.empty((len(clauses), len(centres)), dtype=np.float32)
-    forget = getattr(embedder, "forget", None)
     for at in range(0, len(clauses), CLAUSES):
         chunk = clauses[at : at + CLAUSES]
         out[at : at + len(chunk)] = embedder.encode(chunk) @ centres.T
-        if forget is not None:
-            forget(chunk)
+        if isinstance(embedder, CachedEmbedder):  # the one embedder that holds what it returned
+            embedder.forget(chunk)
     return out
 
 
