@@ -122,7 +122,7 @@ async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResu
 def _described(run: Run, found: themes.Clustering, units: Units, idx: coding.PassageIndex) -> ThemeResult:
     """Keywords, representative quotes and naming material for each clustered theme."""
     words = themes.keywords(
-        {t.id: [units.items[i].answer for i in found.members[t.id]] for t in found.themes}
+        [u.answer for u in units.items], {t.id: found.members[t.id] for t in found.themes}
     )
     sources = quotes.sources(run.docs)
     members, nearby = {}, {}

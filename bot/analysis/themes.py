@@ -221,16 +221,26 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
 PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
 
 
-def keywords(texts: dict[str, list[str]], top: int = 6) -> dict[str, list[str]]:
-    """Class-based TF-IDF: per theme, the terms frequent in it and rare across the other themes."""
+def keywords(texts: list[str], members: dict[str, list[int]], top: int = 6) -> dict[str, list[str]]:
+    """Class-based TF-IDF: per theme, the terms frequent in it and rare across the other themes.
+
+    `members` gives each theme's units as indexes into `texts`; a unit is usually in a theme and in one
+    of its sub-themes.
+    """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    ids = list(texts)
+    ids = list(members)
     if not ids:
         return {}
     # Names, emails and the like never become keywords (they label a theme in the report): redact first,
-    # then drop the placeholders themselves.
-    docs = [PLACEHOLDER.sub(" ", redact(" ".join(texts[i]))) for i in ids]
+    # then drop the placeholders themselves. Each unit is redacted once, on its own: a theme's joined
+    # text would be read once per level and always holds a digit somewhere, which wakes the postcode
+    # and address patterns for all of it.
+    clean: dict[int, str] = {}
+    for i in sorted({i for own in members.values() for i in own}):
+        clean[i] = PLACEHOLDER.sub(" ", redact(texts[i]))
+    docs = [" ".join(clean[i] for i in members[t]) for t in ids]
+    del clean
     vectorizer = CountVectorizer(analyzer=_terms(), min_df=1)
     try:  # sparse: a large corpus has millions of distinct word pairs
         counts = vectorizer.fit_transform(docs).astype(float).tocsr()
