@@ -110,8 +110,9 @@ class Scores:
     margin: np.ndarray  # (interviews, codes) best affirmed passage's z less the zero-shot cut
     floor_ok: np.ndarray  # (interviews, codes) that passage's score reaches FLOOR
     features: np.ndarray  # (interviews, codes, 4) for the gold classifier
-    # (interview, code) -> (margin, redacted text) of each affirmed passage read, best first
-    candidates: dict[tuple[str, str], list[tuple[float, str]]] = field(default_factory=dict)
+    # (interview, code) -> (margin, index into `items`) of each affirmed passage read, best first
+    candidates: dict[tuple[str, str], list[tuple[float, int]]] = field(default_factory=dict)
+    items: list[Passage] = field(default_factory=list)  # the passage index's, not a copy
 
     def present(self) -> np.ndarray:
         """The zero-shot rule."""
@@ -129,8 +130,9 @@ class Scores:
     def evidence(self, interview: str, code: str, cut: float = 0.0) -> list[str]:
         """Affirmed passages over the cut; the best affirmed one when none is (a coder or model saw it)."""
         read = self.candidates.get((interview, code), [])
-        over = [text for m, text in read if m >= cut]
-        return (over or [text for _, text in read[:1]])[:EVIDENCE]
+        over = [i for m, i in read if m >= cut]
+        # redacted only here, for the few passages shown: most candidates are never shown
+        return [redact(self.items[i].text) for i in (over or [i for _, i in read[:1]])[:EVIDENCE]]
 
 
 def _centroid(vectors: np.ndarray) -> np.ndarray:
@@ -241,7 +243,7 @@ def score(
     shape = (len(docs), len(codebook))
     margin, floor_ok = np.full(shape, -np.inf, dtype=np.float32), np.zeros(shape, dtype=bool)
     features = np.zeros((*shape, 4), dtype=np.float32)
-    candidates: dict[tuple[str, str], list[tuple[float, str]]] = {}
+    candidates: dict[tuple[str, str], list[tuple[float, int]]] = {}
     for r, doc in enumerate(docs):
         rows = idx.by_interview[doc.code]
         if rows.size == 0:
@@ -263,12 +265,18 @@ def score(
                 mine.std(),
                 (mine >= line).mean(),
             ]
-            candidates[(doc.code, code.id)] = [
-                (float(z[i, c] - line), redact(idx.items[i].text)) for i in kept
-            ]
+            candidates[(doc.code, code.id)] = [(float(z[i, c] - line), int(i)) for i in kept]
     features[~np.isfinite(features)] = 0.0
     return Scores(
-        [d.code for d in docs], [c.id for c in codebook], passage, z, margin, floor_ok, features, candidates
+        [d.code for d in docs],
+        [c.id for c in codebook],
+        passage,
+        z,
+        margin,
+        floor_ok,
+        features,
+        candidates,
+        idx.items,
     )
 
 
