@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.analysis import coding, quotes, themes
+from bot.analysis import coding, keywords, quotes, themes
 from bot.analysis.model import Quote, Segment, Theme
 from bot.analysis.run import Run, cached
 from bot.records.redact import redact
@@ -96,7 +96,7 @@ async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResu
         themes.SUB_SILHOUETTE,
         themes.TOLERANCE,
         themes.MERGE,
-        sorted(themes.FILLER),
+        sorted(keywords.FILLER),
         run.procedural,
     )
     if len(units.items) < FEW_UNITS:  # said on every run, cached or not
@@ -121,7 +121,7 @@ async def _themes(run: Run, units: Units, idx: coding.PassageIndex) -> ThemeResu
 
 def _described(run: Run, found: themes.Clustering, units: Units, idx: coding.PassageIndex) -> ThemeResult:
     """Keywords, representative quotes and naming material for each clustered theme."""
-    words = themes.keywords(
+    words = keywords.keywords(
         [u.answer for u in units.items], {t.id: found.members[t.id] for t in found.themes}
     )
     sources = quotes.sources(run.docs)

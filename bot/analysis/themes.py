@@ -7,18 +7,15 @@ out: they gather replies such as "No questions, let's begin" into a theme about 
 A theme's size is the number of distinct answers with a unit in it. The number of top-level themes is the
 k with the best silhouette (on a seeded sample, so large corpora stay fast); each large enough theme is
 split again into sub-themes the same way when the split is better than none at all. Themes whose centroids
-are nearly the same direction are merged. Keywords come from class-based TF-IDF: a term counts for a theme
-when it is frequent there and rare in the other themes. Offline names are the theme's most central and
-distinctive phrase. Fixed seeds make a re-run give the same themes.
+are nearly the same direction are merged. Keywords come from class-based TF-IDF (`bot.analysis.keywords`).
+Offline names are the theme's most central and distinctive phrase. Fixed seeds make a re-run give the same themes.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 
 import numpy as np
 
@@ -43,14 +40,6 @@ REDUCED = 48  # PCA dimensions for clustering
 MERGE = 0.8
 NAME_WORDS = 8  # a longer phrase is cut with an ellipsis
 NAME_CONTRAST = 0.5  # weight of a phrase's similarity to the nearest other theme: names say what differs
-# Conversational words that c-TF-IDF would otherwise promote in small themes.
-FILLER = {
-    "yeah", "yes", "like", "just", "really", "think", "know", "thing", "things", "lot", "kind", "sort",
-    "actually", "pretty", "maybe", "probably", "definitely", "mean", "stuff", "ve", "don", "didn", "doesn",
-    "isn", "ll", "re", "going", "got", "get", "way", "time", "use", "using", "used", "ai", "would", "could",
-    "ask", "asking", "help", "helps", "make", "makes", "need", "needs", "want", "usually", "able", "try",
-    "trying", "tell", "say", "said", "good", "great", "sure", "okay", "ok", "thank", "thanks", "sounds", "let",
-}  # fmt: skip
 
 
 @dataclass
@@ -216,74 +205,6 @@ def cluster(segments: list[Segment], vectors: np.ndarray) -> Clustering:
         for m, sub in enumerate(_ordered(sub_labels), start=1):
             add(f"{tid}.{m}", idx[sub], tid)
     return Clustering(themes=themes, members=members, centroids=centroids)
-
-
-PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
-
-
-def keywords(texts: list[str], members: dict[str, list[int]], top: int = 6) -> dict[str, list[str]]:
-    """Class-based TF-IDF: per theme, the terms frequent in it and rare across the other themes.
-
-    `members` gives each theme's units as indexes into `texts`; a unit is usually in a theme and in one
-    of its sub-themes.
-    """
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    ids = list(members)
-    if not ids:
-        return {}
-    # Names, emails and the like never become keywords (they label a theme in the report): redact first,
-    # then drop the placeholders themselves. Each unit is redacted once, on its own: a theme's joined
-    # text would be read once per level and always holds a digit somewhere, which wakes the postcode
-    # and address patterns for all of it.
-    clean: dict[int, str] = {}
-    for i in sorted({i for own in members.values() for i in own}):
-        clean[i] = PLACEHOLDER.sub(" ", redact(texts[i]))
-    docs = [" ".join(clean[i] for i in members[t]) for t in ids]
-    del clean
-    vectorizer = CountVectorizer(analyzer=_terms(), min_df=1)
-    try:  # sparse: a large corpus has millions of distinct word pairs
-        counts = vectorizer.fit_transform(docs).astype(float).tocsr()
-    except ValueError:  # only stop words
-        return {i: [] for i in ids}
-    terms = vectorizer.get_feature_names_out()
-    del vectorizer, docs
-    tf = counts.multiply(1.0 / np.maximum(np.asarray(counts.sum(axis=1)), 1.0))
-    average = counts.sum() / len(ids)
-    idf = np.log(1 + average / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0))
-    scores = tf.multiply(idf).tocsr()
-    scores.sort_indices()
-    out = {}
-    for row, theme_id in enumerate(ids):
-        found = scores[row]
-        best = [terms[found.indices[j]] for j in np.argsort(-found.data, kind="stable") if found.data[j] > 0]
-        picked: list[str] = []
-        for term in best:
-            # "customer emails" makes "emails" redundant and the other way round
-            if any(term in p.split() or p in term.split() for p in picked):
-                continue
-            picked.append(term)
-            if len(picked) >= top:
-                break
-        out[theme_id] = picked
-    return out
-
-
-def _terms() -> Callable[[str], Iterator[str]]:
-    """A text's words, then its word pairs, as CountVectorizer(ngram_range=(1, 2)) finds them but one at a
-    time: it lists them all first, millions for the largest theme of a large corpus."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
-    pattern = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
-    words = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | FILLER), token_pattern=pattern)
-    preprocess, tokenize, stop = words.build_preprocessor(), words.build_tokenizer(), words.get_stop_words()
-
-    def analyse(text: str) -> Iterator[str]:
-        kept = [w for w in tokenize(preprocess(text)) if w not in stop]
-        yield from kept
-        yield from (f"{a} {b}" for a, b in pairwise(kept))
-
-    return analyse
 
 
 def _short(question: str, words: int = 14) -> str:
