@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from bench.memory import rss_mb
 from bot.analysis.codebook import load_codebook
 from bot.analysis.corpus import read_csv
 from bot.analysis.embed import CachedEmbedder, default_embedder
@@ -49,18 +50,6 @@ def dataset() -> Path | None:
     if named:
         return Path(named) if Path(named).exists() else None
     return next((p for p in CANDIDATES if p.exists()), None)
-
-
-def rss_mb() -> float:
-    """The process's resident memory now, in MB (Linux /proc; 0 where there is none)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 class RssSampler:
@@ -109,7 +98,7 @@ class StageTimer:
         self._stage, self._since, self._before = stage, time.perf_counter(), self._embedded()
 
     def advance(self, n: int = 1) -> None:
-        pass
+        """Stages are timed whole; progress within one is not needed here."""
 
     def _close(self) -> None:
         if self._stage is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.memory import rss_mb, status_mb
 from bot.messages import utcnow
 from bot.records.export import FORMATS, ExportFilter, export
 from bot.storage import Store
@@ -87,29 +88,18 @@ def _turn(interview_id: int, s: int, now: datetime) -> dict[str, object]:
     }
 
 
-def _status(field: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def reset_peak_rss() -> float:
     """Reset the kernel's high-water mark of resident memory (Linux); return the current RSS in MB, or 0."""
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
-        return _status("VmRSS")
     except OSError:
         return 0.0
+    return rss_mb()
 
 
 def peak_rss() -> float:
-    try:
-        return _status("VmHWM")
-    except OSError:
-        return 0.0
+    return status_mb("VmHWM")
 
 
 async def main() -> None:
