@@ -4,21 +4,41 @@ libraries only from WARNING up, because their DEBUG and INFO lines carry request
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
 # Libraries whose records below WARNING may hold a request or event body
-QUIET_BELOW_WARNING = ("slack_bolt", "slack_sdk", "slack", "discord", "aiohttp", "apscheduler", "websockets")
+QUIET_BELOW_WARNING = (
+    "slack_bolt",
+    "slack_sdk",
+    "slack",
+    "discord",
+    "aiohttp",
+    "apscheduler",
+    "websockets",
+    "alembic.runtime.plugins",  # a line per plugin at every start; the migrations themselves still show
+)
 _BODY_MARKERS = ("body", "payload", "content")
 
 
 class NoBodies(logging.Filter):
     """Cuts what a library record says after a mention of a body or payload, at any level: a warning
-    may still quote one (e.g. Bolt's "skipped calling next() ... (<body>)")."""
+    may still quote one (e.g. Bolt's "skipped calling next() ... (<body>)"). Below LOG_LEVEL=DEBUG a
+    library's traceback is left out (its one line stays: "Failed to connect ...; Retrying..."), and a
+    job cancelled because the process is stopping is not an error."""
+
+    def __init__(self, tracebacks: bool = False) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith(QUIET_BELOW_WARNING):
             return True
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        if not self.tracebacks:
+            record.exc_info, record.exc_text = None, None
         message = record.getMessage()
         cut = min((i for marker in _BODY_MARKERS if (i := message.lower().find(marker)) >= 0), default=-1)
         if cut >= 0:
@@ -31,7 +51,7 @@ def configure(level_name: str, *, quiet: bool = False) -> None:
     level = logging.WARNING if quiet else getattr(logging, level_name.upper(), logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(NoBodies())
+    handler.addFilter(NoBodies(tracebacks=level <= logging.DEBUG))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -23,6 +23,9 @@ from bot.settings import Settings, get_settings
 MANIFEST = Path(str(files("adapters.slack").joinpath("manifest.yaml")))  # installed with the package
 DISCORD_API = "https://discord.com/api/v10"
 MEMBERS_INTENT = (1 << 14) | (1 << 15)  # GATEWAY_GUILD_MEMBERS or _LIMITED (application flags)
+TIMEOUT = 15  # seconds a platform check may take before it counts as unreachable
+# Token prefixes: https://docs.slack.dev/authentication/tokens (bot tokens xoxb-, app-level tokens xapp-)
+SLACK_BOT_PREFIX, SLACK_APP_PREFIX = "xoxb-", "xapp-"
 
 
 @dataclass(frozen=True)
@@ -130,24 +133,35 @@ def manifest_scopes(path: Path = MANIFEST) -> set[str]:
     return set(((data.get("oauth_config") or {}).get("scopes") or {}).get("bot") or [])
 
 
+def unreachable(name: str, url: str, exc: BaseException, fix: str) -> Check:
+    """The check's line when the service could not be reached at all (no DNS, refused, timed out)."""
+    reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    return Check(name, False, f"cannot reach {url} ({reason})", f"Check the network connection. {fix}")
+
+
+def _token_hint(value: str, prefix: str, name: str, what: str) -> str:
+    """A fix line, with a word on the token's form when it does not start as such tokens do."""
+    hint = f"Set {name} to the app's {what} ({prefix}...)."
+    if not value.strip().startswith(prefix):
+        hint += f" The value set does not start with {prefix}; copy it again."
+    return hint
+
+
 async def slack(settings: Settings) -> Check | None:
     if settings.slack_bot_token is None:
         return None
     from slack_sdk.errors import SlackApiError
     from slack_sdk.web.async_client import AsyncWebClient
 
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-    )
+    token = settings.slack_bot_token.get_secret_value()
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT)
+    fix = _token_hint(token, SLACK_BOT_PREFIX, "SLACK_BOT_TOKEN", "Bot User OAuth Token")
     try:
         answer = await client.auth_test()
     except SlackApiError as exc:
-        return Check(
-            "slack",
-            False,
-            f"auth.test failed: {exc.response.get('error')}",
-            "Set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...).",
-        )
+        return Check("slack", False, f"auth.test failed: {exc.response.get('error')}", fix)
+    except (OSError, TimeoutError) as exc:  # URLError, DNS failure, refused connection
+        return unreachable("slack", settings.slack_api_url, exc, f"SLACK_API_URL sets the address. {fix}")
     granted = {s.strip() for s in (answer.headers.get("x-oauth-scopes") or "").split(",") if s.strip()}
     missing = sorted(manifest_scopes() - granted)
     if missing:
@@ -160,22 +174,55 @@ async def slack(settings: Settings) -> Check | None:
     return Check("slack", True, f"signed in as {answer.get('user')} in {answer.get('team')}; scopes complete")
 
 
+async def slack_app(settings: Settings) -> Check | None:
+    """The app-level token Socket Mode connects with: apps.connections.open answers a websocket URL
+    (https://docs.slack.dev/reference/methods/apps.connections.open; nothing is connected here)."""
+    if settings.slack_app_token is None:
+        return None
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    token = settings.slack_app_token.get_secret_value()
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT)
+    fix = _token_hint(token, SLACK_APP_PREFIX, "SLACK_APP_TOKEN", "app-level token with connections:write")
+    try:
+        await client.apps_connections_open(app_token=token)
+    except SlackApiError as exc:
+        return Check(
+            "slack socket mode", False, f"apps.connections.open failed: {exc.response.get('error')}", fix
+        )
+    except (OSError, TimeoutError) as exc:
+        return unreachable("slack socket mode", settings.slack_api_url, exc, fix)
+    return Check("slack socket mode", True, "the app-level token may open a Socket Mode connection")
+
+
 async def discord(settings: Settings) -> Check | None:
     if settings.discord_token is None:
         return None
     import aiohttp
 
+    from adapters.discord.setup import application_id_from_token
+
     base = (settings.discord_api_base or DISCORD_API).rstrip("/")
-    headers = {"Authorization": f"Bot {settings.discord_token.get_secret_value()}"}
-    async with aiohttp.ClientSession(headers=headers) as session:
-        async with session.get(f"{base}/users/@me") as me:
-            if me.status != 200:
-                return Check(
-                    "discord", False, f"login failed ({me.status})", "Set DISCORD_TOKEN to the bot's token."
-                )
-            user = await me.json()
-        async with session.get(f"{base}/applications/@me") as app:
-            flags = int((await app.json()).get("flags", 0)) if app.status == 200 else 0
+    token = settings.discord_token.get_secret_value()
+    fix = "Set DISCORD_TOKEN to the bot's token (Developer Portal: Bot > Reset Token)."
+    try:
+        application_id_from_token(token)
+    except ValueError:
+        fix += " The value set does not have a bot token's form; copy it again."
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    try:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bot {token}"}, timeout=timeout
+        ) as session:
+            async with session.get(f"{base}/users/@me") as me:
+                if me.status != 200:
+                    return Check("discord", False, f"login failed ({me.status})", fix)
+                user = await me.json()
+            async with session.get(f"{base}/applications/@me") as app:
+                flags = int((await app.json()).get("flags", 0)) if app.status == 200 else 0
+    except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+        return unreachable("discord", base, exc, f"DISCORD_API_BASE sets the address. {fix}")
     members = "on" if flags & MEMBERS_INTENT else "off (only needed to invite a role's members)"
     return Check("discord", True, f"logged in as {user.get('username')}; Server Members intent {members}")
 
@@ -204,10 +251,11 @@ async def claude(settings: Settings) -> Check | None:
     except anthropic.APIError as exc:
         problem = classify(exc, model, str(interviewer.client.base_url))
         said = getattr(problem, "api_message", str(problem))
+        refused = isinstance(exc, anthropic.APIStatusError)  # an answer; otherwise no answer came
         return Check(
             "claude",
             False,
-            f"{model} refused the interviewer's request: {said}",
+            f"{model} refused the interviewer's request: {said}" if refused else f"{model}: {said}",
             getattr(problem, "fix", "Check the network and ANTHROPIC_BASE_URL."),
         )
     finally:
@@ -256,7 +304,8 @@ async def run(settings: Settings) -> list[Check]:
     found: list[Check | None] = [db]
     if db.ok:
         found += [await unalerted(settings), await set_aside(settings)]
-    found += [await slack(settings), await discord(settings), await claude(settings)]
+    found += [await slack(settings), await slack_app(settings), await discord(settings)]
+    found.append(await claude(settings))
     return [c for c in found if c is not None]
 
 

@@ -37,6 +37,27 @@ def _file_problem(exc: OSError) -> str:
     return f"{where}: {exc.strerror or exc}; check the path and its permissions"
 
 
+def _network_problem(exc: BaseException) -> str | None:
+    """The line for a service that could not be reached (no DNS, refused, timed out), or None."""
+    import socket
+    from urllib.error import URLError
+
+    import aiohttp
+
+    if isinstance(exc, aiohttp.ClientConnectionError):  # Discord (discord.py), Slack's async client
+        detail = str(exc) or type(exc).__name__
+    elif isinstance(exc, URLError):  # slack_sdk's web client
+        detail = f"cannot reach the server ({exc.reason})"
+    elif isinstance(exc, socket.gaierror):
+        detail = f"a host name could not be resolved ({exc.strerror or exc})"
+    else:
+        return None
+    return (
+        f"{detail[:200]}; check the network connection, and SLACK_API_URL / DISCORD_API_BASE / "
+        "DATABASE_URL if you set them"
+    )
+
+
 def _database_problem(exc: Exception) -> str:
     from bot.settings import get_settings
 
@@ -68,6 +89,9 @@ def explain(exc: BaseException) -> list[str]:
         return list(exc.problems) or [str(exc)]
     if isinstance(exc, InterviewerError | ValueError) and type(exc).__module__.startswith("bot."):
         return str(exc).splitlines() or [type(exc).__name__]
+    network = _network_problem(exc)
+    if network:
+        return [network]
     if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
         return [_file_problem(exc)]
     if isinstance(exc, OperationalError | InterfaceError | DBAPIError | ArgumentError | ConnectionError):

@@ -184,6 +184,7 @@ def run(
             return
         chat(study=settings.default_study, interviewer=None, as_="you")
         return
+    _require_tokens(settings, slack=slack, discord=discord, http=http)
     _logging(settings, quiet=False)
 
     async def main() -> None:
@@ -204,6 +205,19 @@ def run(
                 await asyncio.gather(*jobs)
 
     _run(main)
+
+
+def _require_tokens(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:
+    """Refuse, before the database and scheduler start, a platform asked for without its tokens."""
+    if slack:
+        from adapters.slack.run import check_settings
+
+        check_settings(settings, http=http)
+    if discord and (settings.discord_token is None or not settings.discord_token.get_secret_value().strip()):
+        raise SystemExit(
+            "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal (Bot > Reset "
+            "Token) and put DISCORD_TOKEN=... in the environment or .env; see docs/discord.md."
+        )
 
 
 discord_app = typer.Typer(help="Discord set-up helpers.", no_args_is_help=True)

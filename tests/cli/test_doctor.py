@@ -124,3 +124,47 @@ async def test_a_wrong_discord_token_fails_the_login_check(tmp_path):
         code, out = await migrated_doctor(tmp_path, DISCORD_TOKEN="wrong", DISCORD_API_BASE=discord.base_url)
     assert code == 1
     assert "PROBLEM discord: login failed (401)" in out and "fix: Set DISCORD_TOKEN" in out, out
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: connecting to it is refused at once."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_unreachable_platforms_are_each_one_problem_line_and_the_other_checks_still_run(tmp_path):
+    dead = f"http://127.0.0.1:{closed_port()}/"
+    code, out = await migrated_doctor(
+        tmp_path,
+        SLACK_BOT_TOKEN="not-a-token-7f3",
+        SLACK_API_URL=dead,
+        DISCORD_TOKEN="nor-this-9q2",
+        DISCORD_API_BASE=dead.rstrip("/"),
+    )
+    assert code == 1
+    assert "ok      database" in out, out  # reported although the platforms failed
+    assert f"PROBLEM slack: cannot reach {dead}" in out, out
+    assert "does not start with xoxb-" in out  # the token's form is named without the network
+    assert f"PROBLEM discord: cannot reach {dead.rstrip('/')}" in out, out
+    assert "does not have a bot token's form" in out
+    assert "error:" not in out and "Traceback" not in out
+    assert "not-a-token-7f3" not in out and "nor-this-9q2" not in out  # tokens are never printed
+
+
+async def test_the_socket_mode_token_is_checked_with_apps_connections_open(tmp_path):
+    from tests.support.fakes.slack_socket import SocketMode
+
+    fake = FakeSlack()
+    SocketMode(fake)
+    async with fake as slack:
+        env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.base_url}
+        code, good = await migrated_doctor(tmp_path, SLACK_APP_TOKEN=slack.app_token, **env)
+        _, bot_token = await migrated_doctor(tmp_path, SLACK_APP_TOKEN=slack.token, **env)
+    assert code == 0, good
+    assert "ok      slack socket mode: the app-level token may open a Socket Mode connection" in good
+    assert "PROBLEM slack socket mode: apps.connections.open failed: not_allowed_token_type" in bot_token
+    assert "does not start with xapp-" in bot_token, bot_token
+    assert slack.token not in bot_token and slack.app_token not in good
