@@ -126,6 +126,11 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
             last = session.sender.last
             if last is None or session.finished:
                 break
+            if last.key.split(":")[1:2] in (["wait"], ["later"]):  # bot.engine.claude_trouble's notices
+                raise SystemExit(
+                    "Claude did not answer (the warnings above say why), so the demo stops here; check the "
+                    "set-up with `interviewer doctor`, or run the demo with --interviewer offline"
+                )
             choice, text = participant.reply(last)
             out.write(f"\nParticipant: {text}\n")
             if choice is not None:

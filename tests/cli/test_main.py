@@ -106,7 +106,24 @@ def test_discord_invite_url_without_id_or_token_says_what_to_give(tmp_path: Path
 
 def test_run_discord_without_a_token_names_the_variable(tmp_path: Path) -> None:
     result = run(["run", "--discord"], tmp_path)
-    assert result.returncode != 0 and "DISCORD_TOKEN" in result.stderr + result.stdout
+    assert result.returncode == 2 and "DISCORD_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr and "alembic" not in result.stderr  # refused before starting
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_a_demo_with_claude_unreachable_stops_instead_of_waiting_forever(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    env = {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{closed}"}
+    result = run(
+        ["demo", "--study", "teachers", "--interviewer", "claude"], tmp_path, ANTHROPIC_MAX_RETRIES="0", **env
+    )
+    assert result.returncode == 2, result.stderr
+    assert "error: Claude did not answer" in result.stderr and "--interviewer offline" in result.stderr
+    assert "Give me a moment" in result.stdout
 
 
 def test_run_slack_without_tokens_names_the_variables(tmp_path: Path) -> None:
