@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 import os
+import re
 import sys
 import textwrap
 import threading
@@ -26,6 +27,8 @@ from bot.messages import Address, Inbound, Outbound
 log = logging.getLogger(__name__)
 CONSOLE = "console"
 PASTE_GAP = 0.03  # seconds: lines arriving closer together than a person types were pasted together
+# what arrow, Home or F keys put into a line read from a terminal ("It does\x1b[D\x1b[AX"): not an answer
+KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O[@-~]|[@-Z\\-_])")
 RESHOWN = "(where we left off)"
 ENDINGS = (
     "that's everything",
@@ -210,11 +213,11 @@ class TerminalInput:
             self._ended = True
             rest = self._partial + self._decoder.decode(b"", final=True)
             if rest:
-                self._lines.append(rest)
+                self._lines.append(KEY_SEQUENCE.sub("", rest))
             self._partial = ""
             return
         *complete, self._partial = (self._partial + self._decoder.decode(chunk)).split("\n")
-        self._lines += [line.removesuffix("\r") for line in complete]
+        self._lines += [KEY_SEQUENCE.sub("", line.removesuffix("\r")) for line in complete]
 
     async def next_batch(self) -> list[str] | None:
         """The next line (or pasted lines); None when input has ended."""

@@ -98,7 +98,12 @@ def chat(
             )
             await run_chat(session)
 
-    _run(main)
+    try:
+        _run(main)
+    except typer.Exit as exc:
+        if exc.exit_code == 130:  # Ctrl-C: what was typed is stored, as after Ctrl-D
+            err.print("\n(Interrupted. Your interview is saved; run the same command to resume.)")
+        raise
 
 
 @app.command()

@@ -144,3 +144,15 @@ async def test_typed_lines_are_answered_without_waiting_for_the_quiet_window(
         await c.session.open()
         await asyncio.wait_for(c.say("1"), timeout=120)  # an hour's quiet window would make this fail
         assert "anonymised transcript" in c.texts[-1]
+
+
+async def test_arrow_and_function_keys_leave_nothing_in_the_answer() -> None:
+    """A terminal without line editing passes the keys' escape sequences on; they are not words."""
+    read, write = os.pipe()
+    lines = TerminalInput(read, pasting=False)
+    try:
+        os.write(write, b"It does\x1b[D\x1b[D\x1b[AX help\x1bOP a lot\x1b[1;5C.\n")
+        assert await lines.next_batch() == ["It doesX help a lot."]
+    finally:
+        os.close(write)
+        os.close(read)
