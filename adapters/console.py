@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 CONSOLE = "console"
 PASTE_GAP = 0.03  # seconds: lines arriving closer together than a person types were pasted together
 # what arrow, Home or F keys put into a line read from a terminal ("It does\x1b[D\x1b[AX"): not an answer
+# a terminal in line mode keeps at most 4095 bytes of a line (Linux's N_TTY_BUF_SIZE less one) and drops
+# the rest before we can read it: a line that long was most likely cut, and the participant is told
+TTY_LINE_BYTES = 4094
 KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O[@-~]|[@-Z\\-_])")
 RESHOWN = "(where we left off)"
 ENDINGS = (
@@ -253,6 +256,11 @@ async def chat(session: ConsoleSession, lines: TerminalInput | None = None) -> N
                     "\n(Input closed. Your interview is saved; run the same command to resume.)\n"
                 )
                 return
+            if lines.pasting and any(len(line.encode()) >= TTY_LINE_BYTES for line in batch):
+                session.sender.out.write(
+                    "(That line reached the terminal's limit of about 4,000 characters, so its end may "
+                    "have been cut; send the rest as another message.)\n"
+                )
             await session.say_lines(batch)
     finally:
         keeping_up.cancel()

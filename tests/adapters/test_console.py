@@ -156,3 +156,29 @@ async def test_arrow_and_function_keys_leave_nothing_in_the_answer() -> None:
     finally:
         os.close(write)
         os.close(read)
+
+
+def test_a_line_cut_at_the_terminals_limit_is_pointed_out(tmp_path: Path) -> None:
+    """In a real terminal (a pseudo-terminal here), a line of 5,000 characters keeps about 4,095 of them."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", STUDIES_DIR=str(ROOT / "studies"))
+    main, terminal = pty.openpty()
+    with subprocess.Popen(
+        [str(BIN), "chat", "--study", "teachers", "--as", "long"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    ) as chat:
+        os.close(terminal)
+        time.sleep(3)  # the consent question is on screen
+        os.write(main, b"x" * 5000 + b"\n")
+        time.sleep(2)
+        os.write(main, b"\x04")  # Ctrl-D on an empty line: input ends
+        out, err = chat.communicate(timeout=60)
+    os.close(main)
+    assert chat.returncode == 0, err
+    assert b"reached the terminal's limit" in out, out[-600:]
