@@ -40,6 +40,12 @@ def problems_cmd(
             await store.close()
 
     found, put_back = asyncio.run(main())
+    if retry and put_back < len(set(ids["in"])) + len(set(ids["out"])):
+        shown = ", ".join(f"{kind}:{n}" for kind, numbers in ids.items() for n in numbers)
+        raise SystemExit(
+            f"{put_back} put back: not every id given ({shown}) is a set-aside message; "
+            "run `interviewer db problems` to see their ids"
+        )
     if retry:
         typer.echo(f"{put_back} dead letter(s) put back; a running bot tries them within a tick")
     if not found:

@@ -334,6 +334,13 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     ("db-problems-bad-id", ["db", "problems", "--retry", "12"], {}, 2, "in:12"),
     ("db-problems-none", ["db", "problems"], {}, 0, "no dead letters"),
     (
+        "db-problems-retry-unknown",
+        ["db", "problems", "--retry", "in:999"],
+        {},
+        2,
+        "not every id given (in:999)",
+    ),
+    (
         "validate-binary",
         ["validate", "--codes", "c.csv", "--gold", "c.csv"],
         {"c.csv": b"\x00" * 100},

@@ -5,6 +5,7 @@ a reply overtaken by the conversation is not delivered late."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -250,3 +251,7 @@ def test_chat_and_demo_start_on_a_database_holding_poison(tmp_path: Path) -> Non
     assert doctor.returncode == 1
     assert "PROBLEM set-aside messages: " in doctor.stdout and "received" in doctor.stdout, doctor.stdout
     assert "interviewer db problems --retry" in doctor.stdout
+    first_id = re.search(r"\b(in:\d+)", problems.stdout)
+    assert first_id, problems.stdout
+    again = _cli(["db", "problems", "--retry", first_id.group(1)], tmp_path, "")
+    assert again.returncode == 0 and "1 dead letter(s) put back" in again.stdout, again.stderr
