@@ -25,6 +25,7 @@ RESAMPLES = 2000
 SEED = 0
 MIN_CLASS = 5  # gold interviews needed in each class before a code's figures mean much
 KAPPA_FLOOR = 0.4  # a kappa interval reaching below this cannot rule out poor agreement
+MIN_RESAMPLED = 10  # below this many gold interviews a bootstrap interval is not believable: whole range
 
 
 def shared_codes(coded: Labels, gold: Labels) -> list[str]:
@@ -92,6 +93,15 @@ def bootstrap(
     rows = np.random.default_rng(seed).integers(0, p.size, size=(resamples, p.size))
     cells = [p & g, p & ~g, ~p & g, ~p & ~g]
     full = [np.array([c.sum()], dtype=float) for c in cells]
+    if (
+        p.size < MIN_RESAMPLED
+    ):  # resampling 2 or 5 interviews gives "1.00 (1.00 to 1.00)": say nothing is known
+        points = [float(f(*full)[0]) for f in (_kappa, _ac1, _f1)]
+        ranges = [(-1.0, 1.0), (-1.0, 1.0), (0.0, 1.0)]
+        return tuple(  # type: ignore[return-value]  # three items, as below
+            None if np.isnan(v) else Interval(v, low, high)
+            for v, (low, high) in zip(points, ranges, strict=True)
+        )
     drawn = [c[rows].sum(axis=1).astype(float) for c in cells]
     return tuple(  # type: ignore[return-value]  # always three items: a fixed-length tuple mypy cannot infer
         _interval(float(f(*full)[0]), f(*drawn)) for f in (_kappa, _ac1, _f1)
@@ -148,7 +158,8 @@ def statistic(value: Interval | None) -> str:
     """A statistic with its interval, "0.45 (0.21 to 0.68)"; "n/a" when undefined."""
     if value is None:
         return "n/a"
-    return f"{value.estimate:.2f} ({value.low:.2f} to {value.high:.2f})"
+    shown = [round(v, 2) + 0.0 for v in (value.estimate, value.low, value.high)]  # + 0.0: no "-0.00"
+    return f"{shown[0]:.2f} ({shown[1]:.2f} to {shown[2]:.2f})"
 
 
 HEADER = [

@@ -37,6 +37,9 @@ SEED = 0
 GAIN = 0.05  # out-of-fold kappa the calibrated cut must gain over the zero-shot rule to replace it
 MARGIN = 0.15  # out-of-fold kappa the classifier must gain over the better of those to replace it
 MIN_CLASS = 5  # gold interviews needed in each class before a classifier is tried
+# gold interviews (and per class) a code needs before its cut is calibrated: with 2 or 5 labels a "better"
+# out-of-fold kappa is luck, and one lucky cut moved shares by 40 points in a researcher's trial
+MIN_CALIBRATE, MIN_CALIBRATE_CLASS = 10, 2
 ZERO_SHOT = "zero-shot rule"
 THRESHOLD, CLASSIFIER = "threshold calibrated on gold", "classifier trained on gold"
 
@@ -128,8 +131,8 @@ def _one_code(
     ranking, features = scores.ranking()[:, c], scores.features[:, c, :]
     zero = scores.present()[:, c]
     method, oof = ZERO_SHOT, zero[rows]  # nothing was fitted, so its labels on gold are out of fold
-    threshold = out_of_fold(ranking[rows], features[rows], y, THRESHOLD, rule)
-    if _kappa(threshold, y) >= _kappa(oof, y) + GAIN:
+    threshold = out_of_fold(ranking[rows], features[rows], y, THRESHOLD, rule) if calibratable(y) else oof
+    if calibratable(y) and _kappa(threshold, y) >= _kappa(oof, y) + GAIN:
         method, oof = THRESHOLD, threshold
     if min(y.sum(), len(y) - y.sum()) >= MIN_CLASS:
         trained = out_of_fold(ranking[rows], features[rows], y, CLASSIFIER, rule)
@@ -143,6 +146,11 @@ def _one_code(
     return method, oof, zero if method == ZERO_SHOT else ranking >= line, confidence, line
 
 
+def calibratable(y: np.ndarray) -> bool:
+    """Enough gold labels, on both sides, to calibrate a code's cut."""
+    return len(y) >= MIN_CALIBRATE and min(int(y.sum()), len(y) - int(y.sum())) >= MIN_CALIBRATE_CLASS
+
+
 def code_with_gold(scores: Scores, gold: Labels, rule: Rule = "share") -> GoldCoding:
     """Per code with gold labels: zero-shot rule, calibrated cut or classifier, chosen by out-of-fold kappa."""
     at = {interview: r for r, interview in enumerate(scores.interviews)}
@@ -151,6 +159,7 @@ def code_with_gold(scores: Scores, gold: Labels, rule: Rule = "share") -> GoldCo
     oof: Labels = {}
     methods: dict[str, str] = {}
     cuts: dict[str, float] = {}
+    few_labels: dict[str, bool] = {}
     for c, code in enumerate(scores.codes):
         labelled = [(at[i], v[code]) for i, v in gold.items() if i in at and code in v]
         if len(labelled) < 2:
@@ -159,6 +168,7 @@ def code_with_gold(scores: Scores, gold: Labels, rule: Rule = "share") -> GoldCo
         y = np.array([bool(v) for _, v in labelled])
         method, fold_labels, present[:, c], confidence[:, c], cuts[code] = _one_code(scores, c, rows, y, rule)
         methods[code] = method
+        few_labels[code] = not calibratable(y)
         sources[:, c] = "classifier" if method == CLASSIFIER else "model"  # cut or rule: the same score
         for r, label in zip(rows, fold_labels, strict=True):
             oof.setdefault(scores.interviews[r], {})[code] = bool(label)
@@ -167,16 +177,23 @@ def code_with_gold(scores: Scores, gold: Labels, rule: Rule = "share") -> GoldCo
     out = assignments(scores, present, confidence, "model", cuts)
     for a in out:
         a.source = sources[at[a.interview], scores.codes.index(a.code)]
-    return GoldCoding(out, oof, methods, _notes(scores.codes, gold, methods))
+    return GoldCoding(out, oof, methods, _notes(scores.codes, gold, methods, few_labels))
 
 
-def _notes(codes: list[str], gold: Labels, methods: dict[str, str]) -> list[str]:
+def _notes(codes: list[str], gold: Labels, methods: dict[str, str], few_labels: dict[str, bool]) -> list[str]:
     missing = [c for c in codes if c not in methods]
     out = []
     if missing:
         out.append(
             f"Code(s) {', '.join(missing)} have fewer than 2 gold labels, so they keep zero-shot coding; "
             "hand-code them in the gold file to calibrate them."
+        )
+    few = [c for c, m in methods.items() if m == ZERO_SHOT and few_labels.get(c)]
+    if few:
+        out.append(
+            f"Code(s) {', '.join(few)} have too few gold labels to calibrate ({MIN_CALIBRATE} or more "
+            f"interviews, {MIN_CALIBRATE_CLASS} or more with and without the code), so they keep zero-shot "
+            "coding; hand-code more with `interviewer codebook label`."
         )
     by_method = {
         m: [c for c, used in methods.items() if used == m] for m in (ZERO_SHOT, THRESHOLD, CLASSIFIER)

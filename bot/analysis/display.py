@@ -29,5 +29,9 @@ def number(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def suppressed(min_cell: int) -> str:
+def suppressed(min_cell: int, n: int | None = None) -> str:
+    """What a hidden cell shows: too small itself, or hidden so a smaller group's figure cannot be worked
+    out from the total (bot.analysis.suppression)."""
+    if n is not None and n >= min_cell:
+        return "suppressed (protects a smaller group)"
     return f"suppressed (n < {min_cell})"

@@ -23,6 +23,8 @@ FALSE = frozenset({"0", "false", "no", "n", "f"})
 MAX_BYTES = 200 * 1024 * 1024  # far above any real label file; refuses a wrong file before reading it
 
 Labels = dict[str, dict[str, bool]]
+GOLD_NOTE_START = "The gold file"  # notes about the gold file that the command also prints
+SHOWN_CELL = 40  # a cell longer than this is not quoted in an error: it may be a participant's words
 
 
 def _text(path: Path) -> str:
@@ -61,6 +63,11 @@ def _value(path: Path, line: int, column: str, cell: str) -> bool | None:
         return True
     if value in FALSE:
         return False
+    if len(value) > SHOWN_CELL:
+        raise LabelFileError(
+            f"{path}:{line}: column {column!r} holds a text of {len(value)} characters, not 0 or 1; "
+            "is this a transcript file? Give a gold or codes file: an id column and one 0/1 column per code"
+        )
     raise LabelFileError(
         f"{path}:{line}: column {column!r} has {cell.strip()!r}; use 1 (present) or 0 (absent), "
         "or leave the cell blank if it was not coded"

@@ -98,8 +98,8 @@ class Prevalence:
     code: str
     group: str  # group value, or "all"
     n: int  # participants in the cell
-    k: int  # participants coded present
-    share: Interval | None  # None when suppressed (n below the minimum cell size)
+    k: int | None  # participants coded present; None when suppressed
+    share: Interval | None  # None when suppressed (bot.analysis.suppression says which cells)
     corrected: Interval | None = None  # bias-corrected with the gold subset (prediction-powered inference)
     suppressed: bool = False
     gold_need: GoldNeed | None = None  # set with `corrected`
@@ -152,7 +152,7 @@ class SurveyItemStats:
     comparison: str | None = None  # e.g. "Kruskal-Wallis H=3.2, p=0.20 across groups"
     question: str = ""  # the item's wording, from the study's survey definition when there is one
     kind: str = "scale"  # "scale", "yesno" or "choice" (answers without an order)
-    suppressed: bool = False  # n below the minimum cell size: only n is shown
+    suppressed: bool = False  # a small group, or one hidden to protect it: only n is shown
 
 
 @dataclass

@@ -85,7 +85,7 @@ async def analyze(
     if mode == "claude":
         _confirm_cost(toolkit, docs, codebook, confirm)
     gold = {k: v for k, v in (gold or {}).items() if v} or None
-    shares.check_gold(docs, codebook, gold)
+    run.notes += shares.check_gold(docs, codebook, gold)
     idx, named = await discovery.discover(run)
     coded = await shares.code(run, codebook, gold, idx)
     run.progress.start("prevalence and quotes", 1)
@@ -141,5 +141,8 @@ def _notes(run: Run, min_cell: int, gold: Labels | None, codebook: list[Code]) -
             "these shares are uncorrected machine coding. Hand-code 30 or more randomly drawn interviews and "
             "pass them with --gold for calibrated coding, held-out agreement and bias-corrected shares."
         )
-    out.append(f"Cells with fewer than {min_cell} participants are not shown.")
+    out.append(
+        f"Groups with fewer than {min_cell} participants are not shown, nor the next smallest where that "
+        "is needed to keep their figures from being worked out from the totals."
+    )
     return list(dict.fromkeys(out))

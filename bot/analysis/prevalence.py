@@ -14,10 +14,10 @@ from bot.analysis.gold_size import gold_need
 from bot.analysis.model import Code, CodeAssignment, Doc, Prevalence, Quote
 from bot.analysis.run import Labels, Run, cached
 from bot.analysis.stats import ppi_share, wilson
+from bot.analysis.suppression import UNKNOWN_GROUP, hidden_groups, smallest
 
 GOLD_MIN = 5  # gold interviews a cell needs before its prevalence is bias-corrected
 CODE_QUOTES = 5
-UNKNOWN_GROUP = "(not given)"
 
 
 @dataclass
@@ -89,24 +89,31 @@ def prevalence(
     group_field: str | None,
     min_cell: int,
 ) -> list[Prevalence]:
-    """Share coded present per code and group with Wilson intervals; PPI-corrected where gold allows."""
+    """Share coded present per code and group with Wilson intervals; PPI-corrected where gold allows.
+
+    Groups under `min_cell`, and the next-smallest ones that keep them from being worked out from "all"
+    (`bot.analysis.suppression`), are hidden for every code: n only, no count, share or correction.
+    """
     present = {(a.interview, a.code): a.present for a in coded.assignments}
+    groups = groups_of(docs, group_field)
+    # an interview whose coding failed (Claude mode) is left out, not counted as absent
+    cells = {
+        (code.id, group): [m for m in everyone if (m, code.id) in present]
+        for code in codebook
+        for group, everyone in groups.items()
+    }
+    hidden = hidden_groups(smallest((g, len(m)) for (_, g), m in cells.items()), min_cell)
     out = []
-    for code in codebook:
-        for group, everyone in groups_of(docs, group_field).items():
-            # an interview whose coding failed (Claude mode) is left out, not counted as absent
-            members = [m for m in everyone if (m, code.id) in present]
-            n = len(members)
-            k = sum(present.get((m, code.id), False) for m in members)
-            if n < min_cell:
-                out.append(Prevalence(code.id, group, n, k, None, suppressed=True))
-                continue
-            cell = Prevalence(code.id, group, n, k, wilson(k, n))
-            if gold:
-                cell.corrected, cell.gold_need = _corrected(
-                    code.id, members, present, coded.model_on_gold, gold
-                )
-            out.append(cell)
+    for (code, group), members in cells.items():
+        n = len(members)
+        if n < min_cell or group in hidden:
+            out.append(Prevalence(code, group, n, None, None, suppressed=True))
+            continue
+        k = sum(present[(m, code)] for m in members)
+        cell = Prevalence(code, group, n, k, wilson(k, n))
+        if gold:
+            cell.corrected, cell.gold_need = _corrected(code, members, present, coded.model_on_gold, gold)
+        out.append(cell)
     return out
 
 
@@ -153,11 +160,13 @@ def held_out_agreement(coded: Coded, gold: Labels) -> list[Any]:
         return []
 
 
-def check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> None:
+def check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> list[str]:
+    """Refuse a gold file that matches nothing; notes naming the ids and columns it has that are unused."""
+    from bot.analysis.labels import GOLD_NOTE_START
     from bot.errors import AnalysisInputError
 
     if not gold:
-        return
+        return []
     known = {d.code for d in docs}
     if not known & set(gold):
         raise AnalysisInputError(
@@ -171,3 +180,17 @@ def check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> No
             f"the gold file's codes ({', '.join(sorted(gold_codes))}) match none of the codebook's "
             f"({', '.join(sorted(codes))}); name the gold columns after the code ids"
         )
+    notes = []
+    unknown = sorted(set(gold) - known)
+    if unknown:
+        notes.append(
+            f"{GOLD_NOTE_START} has {len(unknown)} interview id(s) that are not in the corpus and were not "
+            f"used: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}; check them for typos"
+        )
+    unused = sorted(gold_codes - codes) if codebook else []
+    if unused:
+        notes.append(
+            f"{GOLD_NOTE_START} has column(s) that are not codes of the codebook and were not used: "
+            f"{', '.join(unused)}"
+        )
+    return notes

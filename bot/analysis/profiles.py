@@ -8,6 +8,7 @@ from bot.analysis.model import Doc, EmotionScore, EmotionSummary, RoleShare
 from bot.analysis.prevalence import groups_of
 from bot.analysis.run import Run, cached
 from bot.analysis.stats import bootstrap_median, wilson
+from bot.analysis.suppression import hidden_groups
 
 
 async def emotions(run: Run) -> list[EmotionScore]:
@@ -47,11 +48,17 @@ async def roles(run: Run) -> dict[str, str | None]:
 def role_shares(
     docs: list[Doc], roles: dict[str, str | None], group_field: str | None, min_cell: int
 ) -> list[RoleShare]:
+    """Augmentation and automation shares per group among those who talk about AI's role; groups under
+    `min_cell`, and those hidden with them so that "all" cannot give them back, show n only."""
+    said = {
+        group: [roles[m] for m in members if roles.get(m)]
+        for group, members in groups_of(docs, group_field).items()
+    }
+    hidden = hidden_groups({g: len(s) for g, s in said.items()}, min_cell)
     out = []
-    for group, members in groups_of(docs, group_field).items():
-        said = [roles[m] for m in members if roles.get(m)]
-        n, k = len(said), sum(r == "augmentation" for r in said)
-        if n < min_cell:
+    for group, answers in said.items():
+        n, k = len(answers), sum(r == "augmentation" for r in answers)
+        if n < min_cell or group in hidden:
             out.append(RoleShare(group, n, None, None))
         else:
             out.append(RoleShare(group, n, wilson(k, n), wilson(n - k, n)))

@@ -84,7 +84,8 @@ def overview(a: Analysis) -> Section:
                 f"{len(top)} themes with {len(a.themes) - len(top)} sub-themes",
                 f"{len(a.codebook)} codes; {len(a.quotes)} quotes",
                 f"{len({s.item for s in a.survey})} survey items",
-                f"Cells with fewer than {a.min_cell} participants are suppressed for privacy.",
+                f"Groups with fewer than {a.min_cell} participants are suppressed for privacy, and so is the "
+                "next smallest where needed, so that no hidden figure can be worked out from the totals.",
             ]
         ),
         Heading("Method"),
@@ -276,8 +277,12 @@ def roles(a: Analysis) -> Section:
         svg = charts.stacked_bars(bars, "Augmentation vs automation", colours=["#0072B2", "#E69F00"])
         blocks.append(Chart(svg, "Share of participants describing each role, by group."))
     rows = [
-        [r.group, str(r.n), share(r.augmentation if r in shown else None, a.min_cell)]
-        + [share(r.automation if r in shown else None, a.min_cell)]
+        [r.group, str(r.n)]
+        + (
+            [share(r.augmentation, a.min_cell), share(r.automation, a.min_cell)]
+            if r in shown
+            else [suppressed(a.min_cell, r.n)] * 2
+        )
         for r in a.roles
     ]
     blocks.append(Table(["group", "n", "augmentation (95% CI)", "automation (95% CI)"], rows, numeric={1}))
@@ -304,7 +309,7 @@ def _survey_item(cells: list[SurveyItemStats], min_cell: int) -> list[Block]:
         [
             c.group,
             str(c.n),
-            suppressed(min_cell)
+            suppressed(min_cell, c.n)
             if c.suppressed
             else ", ".join(f"{k}: {v}" for k, v in c.distribution.items()),
             "" if c.median is None else f"{c.median:g}",

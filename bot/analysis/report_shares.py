@@ -25,7 +25,7 @@ CORRECTED_NOTE = (
     "Cite these figures; the uncorrected machine coding is shown beside them only for comparison."
 )
 UNCORRECTED_NOTE = (
-    "These shares are uncorrected machine coding: no hand-coded sample checked them. Hand-code a random "
+    "These shares are uncorrected machine coding: no hand-coded sample corrected them. Hand-code a random "
     "sample with `interviewer codebook label` and pass it with `--gold` for corrected shares."
 )
 NEED_NOTE = (
@@ -48,6 +48,14 @@ def banner(a: Analysis) -> str | None:
         if a.mode == "offline"
         else ""
     )
+    if a.agreement:  # a gold file was given, but no code had the hand-coded interviews a correction needs
+        most = max(row.n for row in a.agreement)
+        return (
+            f"The code shares in this report are uncorrected machine coding: the hand-coded sample has at "
+            f"most {most} interview(s) per code, too few to correct them, and machine coding can be far from "
+            f"the truth.{offline} Hand-code more (30 or more drawn at random) with `{LABEL_COMMAND}` and run "
+            "the analysis again with `--gold`."
+        )
     return (
         "The code shares in this report are uncorrected machine coding: no hand-coded sample checked them, "
         f"and machine coding can be far from the truth.{offline} Hand-code a random sample with "
@@ -76,7 +84,7 @@ def _chart(a: Analysis, attr: str, title: str) -> list[Block]:
     if not dots:
         return []
     notes = {_label(codes, c.id): c.definition for c in a.codebook}
-    caption = f"{title}, dots with 95% intervals, by group; suppressed cells (n < {a.min_cell}) left out"
+    caption = f"{title}, dots with 95% intervals, by group; suppressed cells left out"
     if len(drawn) < len({p.group for p in a.prevalence}):
         caption += f"; the {len(drawn)} largest groups drawn, the table has all"
     return [Chart(charts.dot_interval(dots, title, notes=notes), caption + ".")]
@@ -99,7 +107,7 @@ def _more(need: GoldNeed | None, more: int | None, rest: int) -> str:
 
 def _corrected_cell(p: Prevalence, min_cell: int) -> str:
     if p.suppressed:
-        return suppressed(min_cell)
+        return suppressed(min_cell, p.n)
     if p.corrected is None:
         return "not corrected (too few hand-coded)"
     return share(p.corrected, min_cell)
@@ -113,7 +121,7 @@ def _headline_table(a: Analysis, corrected: bool) -> Table:
         p = overall.get(code.id)
         if p is None:
             continue
-        uncorrected = share(None if p.suppressed else p.share, a.min_cell)
+        uncorrected = suppressed(a.min_cell, p.n) if p.suppressed else share(p.share, a.min_cell)
         if not corrected:
             rows.append(
                 [code.label, code.definition, uncorrected, "" if p.suppressed else str(p.k), str(p.n)]
@@ -140,7 +148,8 @@ def _group_table(a: Analysis, corrected: bool) -> Table:
     for p in a.prevalence:
         row = [_label(codes, p.code), p.group, str(p.n)]
         row += [_corrected_cell(p, a.min_cell)] if corrected else []
-        row += [share(None if p.suppressed else p.share, a.min_cell), "" if p.suppressed else str(p.k)]
+        row += [suppressed(a.min_cell, p.n) if p.suppressed else share(p.share, a.min_cell)]
+        row += ["" if p.suppressed else str(p.k)]
         rows.append(row)
     return Table(header, rows, numeric={2, len(header) - 1})
 

@@ -171,4 +171,6 @@ def share_difference(predicted: Binary, gold: Binary, z: float = Z95) -> Interva
     if d.size < 2:
         return Interval(estimate, estimate, estimate)
     half = z * float(d.std(ddof=1)) / math.sqrt(d.size)
-    return Interval(estimate, estimate - half, estimate + half)
+    return Interval(
+        estimate, max(-1.0, estimate - half), min(1.0, estimate + half)
+    )  # a share moves <= 100 pts

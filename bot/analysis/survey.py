@@ -17,6 +17,7 @@ from scipy import stats as sp
 
 from bot.analysis.model import Doc, SurveyItemStats
 from bot.analysis.stats import wilson
+from bot.analysis.suppression import UNKNOWN_GROUP, hidden_groups
 from bot.studies.study import Study
 
 YES = frozenset({"yes", "y", "true", "1"})
@@ -118,8 +119,8 @@ def _items(docs: list[Doc], study: Study | None) -> list[Item]:
     return [item for i in sorted(answers) if (item := infer_item(i, answers[i])) is not None]
 
 
-def _cell(item: Item, group: str, values: list[str], min_cell: int) -> SurveyItemStats:
-    """One item in one group; below the minimum cell size only n is kept."""
+def _cell(item: Item, group: str, values: list[str], min_cell: int, hide: bool = False) -> SurveyItemStats:
+    """One item in one group; below the minimum cell size, or hidden to protect such a group, only n is kept."""
     cell = SurveyItemStats(
         item=item.id,
         group=group,
@@ -129,7 +130,7 @@ def _cell(item: Item, group: str, values: list[str], min_cell: int) -> SurveyIte
         kind=item.kind,
         top_box_from=item.top_box_from,
     )
-    if len(values) < min_cell or not values:
+    if hide or len(values) < min_cell or not values:
         cell.suppressed = True
         return cell
     counts = Counter(values)
@@ -195,7 +196,12 @@ def _shown(value: float, as_share: bool) -> str:
 def survey_stats(
     docs: list[Doc], study: Study | None, group_field: str | None, min_cell: int = 10
 ) -> list[SurveyItemStats]:
-    """Per survey item: one row for all participants, then one per group value (sorted)."""
+    """Per survey item: one row for all participants, then one per group value (sorted).
+
+    Participants without a group value are a group of their own, UNKNOWN_GROUP: left out, they would be
+    "all" less the groups shown. Each item is its own table: its groups under `min_cell`, and the
+    next-smallest ones hidden with them (`bot.analysis.suppression`), show n only.
+    """
     out: list[SurveyItemStats] = []
     for item in _items(docs, study):
         answered = [(doc, v) for doc in docs if (v := item.value(doc.survey.get(item.id, ""))) is not None]
@@ -205,10 +211,11 @@ def survey_stats(
         groups: dict[str, list[str]] = {}
         if group_field:
             for doc, v in answered:
-                if value := doc.group.get(group_field, "").strip():
-                    groups.setdefault(value, []).append(v)
-        cells = [_cell(item, g, groups[g], min_cell) for g in sorted(groups)]
-        shown = {c.group: groups[c.group] for c in cells if not c.suppressed}  # suppressed groups stay out
+                groups.setdefault(doc.group.get(group_field, "").strip() or UNKNOWN_GROUP, []).append(v)
+        hidden = hidden_groups({g: len(v) for g, v in groups.items()}, min_cell)
+        cells = [_cell(item, g, groups[g], min_cell, g in hidden) for g in sorted(groups)]
+        # hidden groups stay out of the test, and so do participants without a group, as before
+        shown = {c.group: groups[c.group] for c in cells if not c.suppressed and c.group != UNKNOWN_GROUP}
         overall.comparison = compare(item, shown) if not overall.suppressed else None
         out += [overall, *cells]
     return out

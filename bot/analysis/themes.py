@@ -286,9 +286,11 @@ class OfflineNamer:
         rivals: list[str],
         taken: set[str],
     ) -> str:
-        # a phrase with a name, email or number in it never names a theme
+        # a phrase with a name, email or any digit in it never names a theme ("Give me 10 dishes ...")
         candidates = [
-            p for p in dict.fromkeys(p for s in members for p in phrases(s.answer)) if redact(p) == p
+            p
+            for p in dict.fromkeys(p for s in members for p in phrases(s.answer))
+            if not any(ch.isdigit() for ch in p) and redact(p) == p
         ]
         if not candidates or theme.id not in centres:
             return _keyword_name(theme)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the analysis loads numpy and friends: imported inside the c
 
 err = Console(stderr=True)
 MODES = ("offline", "claude")
+MAX_PROBLEMS_SHOWN = 20  # input problems listed in the report's note; the rest are counted
 
 
 def fail(message: str) -> typer.Exit:
@@ -77,6 +78,10 @@ def read_corpus(settings: Settings, source: str) -> Corpus:
         return read_csv(Path(source))
     if Path(source).exists() and Path(source).is_file():
         raise fail(f"{source}: give a CSV file ending in .csv (transcript_id,text) or a study id")
+    if "/" in source or "." in source:  # a path, not a study id (ids are letters, digits and dashes)
+        raise fail(
+            f"{source}: no such file; give a CSV file ending in .csv (transcript_id,text) or a study id"
+        )
     return asyncio.run(read_study(settings, source))
 
 
@@ -157,9 +162,15 @@ def analyze_cmd(
     err.print(f"Analysing {len(job.corpus.docs)} interview(s) from {source} ({mode}); cache: {job.cache}")
     analysis = _run(job, settings, mode, yes)
     written = _report(analysis, out)
+    from bot.analysis.labels import GOLD_NOTE_START
+
+    top = sum(1 for t in analysis.themes if t.parent is None)
+    for note in analysis.notes:
+        if note.startswith(GOLD_NOTE_START):
+            err.print(f"note: {note}", highlight=False, markup=False)
     typer.echo(
-        f"{analysis.interviews} interview(s), {len(analysis.themes)} theme(s), {len(analysis.codebook)} code(s); "
-        f"report in {out}: {', '.join(p.name for p in written)}"
+        f"{analysis.interviews} interview(s), {top} theme(s) with {len(analysis.themes) - top} sub-theme(s), "
+        f"{len(analysis.codebook)} code(s); report in {out}: {', '.join(p.name for p in written)}"
     )
 
 
@@ -236,7 +247,13 @@ def _skipped(problems: list[str]) -> list[str]:
     """A report note for rows that could not be read (the lines themselves went to stderr)."""
     if not problems:
         return []
-    return [f"{len(problems)} problem(s) reading the input; the rows concerned were left out: {problems[0]}"]
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    more = f"; and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    return [
+        f"{len(problems)} problem(s) reading the input; the rows concerned were left out: "
+        + "; ".join(shown)
+        + more
+    ]
 
 
 def _gold(path: Path) -> dict[str, dict[str, bool]]:

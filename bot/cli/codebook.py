@@ -148,6 +148,7 @@ def codebook_agree(
     merge_to: Path | None = typer.Option(
         None, "--merged", help="Also write both files as one gold CSV for --gold (once no answer differs)."
     ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --merged file."),
 ) -> None:
     """Agreement between two coders per code (kappa, AC1, % agreement, n) and where they disagree."""
     from rich.table import Table
@@ -158,6 +159,8 @@ def codebook_agree(
 
     if merge_to is not None and merge_to.resolve() in (first.resolve(), second.resolve()):
         raise fail(f"--merged {merge_to} is one of the coders' files; give a new file name")
+    if merge_to is not None and merge_to.exists() and not force:
+        raise fail(f"--merged {merge_to} exists; choose another file name or add --force to overwrite it")
     try:
         a, b = read_labels(first), read_labels(second)
         rows = coder_agreement(a, b)

@@ -141,6 +141,12 @@ def test_agree_merges_two_coders_files_into_one_gold_file_once_they_agree(folder
     }
     same = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "a.csv"], folder)
     assert same.returncode == 2 and "is one of the coders' files" in same.stderr
+    (folder / "gold.csv").write_text("someone else's file\n", encoding="utf-8")
+    again = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "gold.csv"], folder)
+    assert again.returncode == 2 and "exists" in again.stderr and "--force" in again.stderr
+    assert (folder / "gold.csv").read_text(encoding="utf-8") == "someone else's file\n"  # kept as it was
+    forced = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "gold.csv", "--force"], folder)
+    assert forced.returncode == 0 and len(read_labels(folder / "gold.csv")) == 3
 
 
 def test_parts_are_disjoint_apart_from_the_overlap_and_cover_the_sample() -> None:

@@ -150,7 +150,7 @@ def _survey_docs() -> list[Doc]:
         )
         docs.append(Doc(f"n{n}", {"role": "nurse"}, {"satisfaction": str(n % 3 + 5), "recommend": "Yes"}))
     docs.append(Doc("x", {"role": "teacher"}, {"satisfaction": "eight", "recommend": ""}))  # not on the scale
-    docs.append(Doc("y", {}, {"satisfaction": "4"}))  # no group: counted in "all" only
+    docs.append(Doc("y", {}, {"satisfaction": "4"}))  # no group: the group "(not given)", left out of tests
     return docs
 
 
@@ -161,8 +161,12 @@ def test_survey_stats_give_distribution_median_iqr_and_top_box() -> None:
         SurveyItem(id="why", question="Why?", kind="text"),
     ]
     study = load_study(ROOT / "studies" / "teachers.yaml").model_copy(update={"survey": survey})
-    rows = {(r.item, r.group): r for r in survey_stats(_survey_docs(), study, "role")}
-    assert set(rows) == {(i, g) for i in ("satisfaction", "recommend") for g in ("all", "nurse", "teacher")}
+    # min_cell 1: every group shown (with 10, "(not given)" would hide nurse too: test_suppression.py)
+    rows = {(r.item, r.group): r for r in survey_stats(_survey_docs(), study, "role", min_cell=1)}
+    groups = ("all", "nurse", "teacher")
+    assert set(rows) == {(i, g) for i in ("satisfaction", "recommend") for g in groups} | {
+        ("satisfaction", "(not given)")
+    }
     teachers = rows["satisfaction", "teacher"]
     assert teachers.n == 12 and teachers.question == "How satisfied are you?"
     assert teachers.distribution == {"1": 2, "2": 2, "3": 2, "4": 2, "5": 2, "6": 2, "7": 0}

@@ -106,6 +106,20 @@ def test_offline_themes_are_named_by_a_distinct_phrase_from_their_own_answers(
     assert all(t.description.startswith("Participants talk about") for t in found)
 
 
+def test_a_phrase_with_a_number_never_names_a_theme(model: MiniLMEmbedder) -> None:
+    """ "Give me 10 dishes unique to <town>" is the theme's most central phrase, but names it not."""
+    answers = [
+        "Give me 10 dishes unique to Iqaluit, that is what I typed into it last week.",
+        "I ask it for recipes and menu ideas for the restaurant, then I adapt them to the season.",
+        "Give me 12 dishes for a wedding menu, I asked, and it came back with ideas I could adapt.",
+        "Menu ideas and recipes are what I use it for most, then I cook and adapt them myself.",
+    ]
+    members = [Segment(f"i{k}", 1, "What do you use AI for?", a) for k, a in enumerate(answers)]
+    theme = Theme(id="t1", name="", description="", size=4, interviews=4, keywords=["menu"])
+    [named] = asyncio.run(themes.OfflineNamer(model).name([theme], {"t1": members}, {}))
+    assert named.name.startswith("“") and not any(ch.isdigit() for ch in named.name), named.name
+
+
 def test_phrases_are_clauses_without_fillers_and_names_are_cut_with_an_ellipsis() -> None:
     text = "So honestly, I use it to draft emails to parents; it saves me time. Yeah. Um, that's it."
     assert themes.phrases(text) == ["I use it to draft emails to parents", "it saves me time"]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.agreement import agreement, summary
+from bot.analysis.agreement import agreement, statistic, summary
 from bot.analysis.labels import read_any, read_coded, read_labels, write_labels
+from bot.analysis.model import Interval
 from bot.errors import LabelFileError
 from tests.support.cli import run
 
@@ -131,6 +132,16 @@ def test_kappa_ac1_and_f1_have_seeded_bootstrap_intervals_that_narrow_with_more_
     assert small.kappa is not None and large.kappa is not None
     assert 0.1 < small.kappa.low < 0.25 and 0.55 < small.kappa.high < 0.7
     assert (large.kappa.high - large.kappa.low) < 0.45 * (small.kappa.high - small.kappa.low)
+
+
+def test_a_handful_of_gold_interviews_gives_the_whole_range_not_a_certain_looking_interval() -> None:
+    """Two interviews that happen to agree: kappa 1.00, and nothing is known about it."""
+    row = agreement(*_labels([(1, 1), (0, 0)]))[0]
+    assert row.kappa is not None and (row.kappa.estimate, row.kappa.low, row.kappa.high) == (1.0, -1.0, 1.0)
+    assert row.f1 is not None and (row.f1.low, row.f1.high) == (0.0, 1.0)
+    over = agreement(*_labels([(1, 0), (1, 0), (0, 0)]))[0]  # +67 points; a normal interval passes +100
+    assert over.prevalence_error.high == 1.0 and over.prevalence_error.low > 0
+    assert statistic(Interval(-0.001, -0.004, 0.08)) == "0.00 (0.00 to 0.08)"  # never "-0.00"
 
 
 def _labels(cells: list[tuple[int, int]]) -> tuple[dict[str, dict[str, bool]], dict[str, dict[str, bool]]]:

@@ -95,8 +95,12 @@ def sample_analysis() -> Analysis:
         for g, n in (("all", 104), ("teacher", 60), ("nurse", 40), ("pilot", 4))
         for e in ("satisfaction", "frustration", "worry", "trust")
     ]
+    # the pilot group answered no survey: with its 4 answers the survey would hide nurse as well (so that
+    # "all" less teacher is not the pilot's answers) and leave no groups to compare
     docs = [
         Doc(i, {"role": g}, {"satisfaction": str(n % 7 + 1), "recommend": "yes" if n % 4 else "no"})
+        if g != "pilot"
+        else Doc(i, {"role": g})
         for n, (i, g) in enumerate(groups.items())
     ]
     coded = {c.interview: {} for c in assignments}
