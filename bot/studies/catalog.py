@@ -96,7 +96,7 @@ class Catalog:
                         )
                     )
                 ).one()
-            self._versions[key] = parse_study(row.content, f"database:{study_id}@v{version}")
+            self._versions[key] = parse_study(row.content, f"database:{study_id}@v{version}", stored=True)
         return self._versions[key]
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import reprlib
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -16,19 +15,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails
+from pydantic_core import PydanticCustomError
 
 from bot.errors import StudyError
+from bot.studies.fields import STORED, ButtonLabel, LanguageTag, Line, Plain, Slug, Text, is_stored
+from bot.studies.problems import problem_lines
+from bot.studies.timing import WindowNeverOpens, check_schedule
 from bot.text_files import NotText, read_text
 
 MAX_STUDY_BYTES = 1_000_000
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 _DURATION = re.compile(r"^\s*(\d{1,7})\s*([mhdw])\s*$")
 MAX_DURATION = timedelta(days=3650)
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -77,7 +77,7 @@ class ScreeningQuestion(_Strict):
     id: Slug
     question: Text
     kind: Literal["choice", "text"] = "choice"
-    options: list[Text] = []
+    options: list[Line] = []
     group: bool = False  # answers of a group question split analyses and status (e.g. occupation)
 
     @model_validator(mode="after")
@@ -119,8 +119,8 @@ class SurveyItem(_Strict):
     id: Slug
     question: Text
     kind: Literal["scale7", "yesno", "text"] = "scale7"
-    low_label: str = "not at all"  # shown under 1 on a scale
-    high_label: str = "completely"  # shown under 7
+    low_label: Plain = "not at all"  # shown under 1 on a scale
+    high_label: Plain = "completely"  # shown under 7
 
 
 STANDARD_SURVEY = [
@@ -144,10 +144,10 @@ STANDARD_SURVEY = [
 
 class Invitation(_Strict):
     text: Text
-    button_label: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "Take part"
+    button_label: ButtonLabel = "Take part"
     max_reminders: int = Field(default=2, ge=0, le=10)
-    reminder_after: str = "2d"
-    expire_after: str = "7d"  # after the last reminder, an unfinished interview expires
+    reminder_after: Plain = "2d"
+    expire_after: Plain = "7d"  # after the last reminder, an unfinished interview expires
 
     @field_validator("reminder_after", "expire_after")
     @classmethod
@@ -158,7 +158,7 @@ class Invitation(_Strict):
 
 class Wave(_Strict):
     id: Slug
-    after: str  # time after the participant completed the first interview, e.g. 90d
+    after: Plain  # time after the participant completed the first interview, e.g. 90d
     intro: Text | None = None
     topics: list[Topic] = Field(min_length=1)
 
@@ -175,9 +175,9 @@ class Wave(_Strict):
 
 
 class Schedule(_Strict):
-    timezone: str = "UTC"  # the study's default zone when a participant's own is unknown
-    send_window: str = "09:00-18:00"  # local clock times when invitations and reminders may go out
-    quiet_hours: str = "21:00-08:00"  # never send inside these local times
+    timezone: Plain = "UTC"  # the study's default zone when a participant's own is unknown
+    send_window: Plain = "09:00-18:00"  # local clock times when invitations and reminders may go out
+    quiet_hours: Plain = "21:00-08:00"  # never send inside these local times
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["mon", "tue", "wed", "thu", "fri"]
     waves: list[Wave] = []
 
@@ -202,14 +202,28 @@ class Schedule(_Strict):
     def _unique_wave_ids(cls, waves: list[Wave]) -> list[Wave]:
         return _unique_ids(waves, "wave")
 
+    @model_validator(mode="after")
+    def _sends_at_some_time(self, info: ValidationInfo) -> Schedule:
+        """Refuse a schedule that never allows a send, by the rule outreach plans sends with."""
+        if is_stored(info):  # a stored version was accepted then; invite still refuses to send by it
+            return self
+        try:
+            check_schedule(self.send_window, self.quiet_hours, self.days)
+        except WindowNeverOpens as exc:
+            # the error names the setting to change; problems.py adds it to the field's location
+            raise PydanticCustomError(
+                "schedule_never_sends", "{why}", {"why": str(exc), "field": exc.field}
+            ) from None
+        return self
+
 
 class Study(_Strict):
     """One study: what it wants to learn, from whom, and how the interview goes."""
 
     id: Slug
-    title: Text
+    title: Line
     audience: Text
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    language: LanguageTag = "en"
     research_goal: Text
     hypotheses: list[Text] = []
     consent: Consent
@@ -217,8 +231,8 @@ class Study(_Strict):
     plan: Plan
     survey: list[SurveyItem] = Field(default_factory=lambda: list(STANDARD_SURVEY))
     support: Text
-    researchers: list[str] = []  # "slack:U0123", "discord:123456789"
-    organizers: list[str] = []
+    researchers: list[Plain] = []  # "slack:U0123", "discord:123456789"
+    organizers: list[Plain] = []
     invitation: Invitation | None = None
     schedule: Schedule = Schedule()
     # days after an interview's last activity when its content is deleted (bot/retention.py); unset: kept
@@ -251,43 +265,10 @@ class Study(_Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _where(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-_short = reprlib.Repr()  # attributes, not keyword arguments: those need Python 3.12
-_short.maxlevel, _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict = 2, 60, 60, 4, 4
-
-
-def _explain(error: ErrorDetails) -> str:
-    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    if kind == "missing":
-        return "is required; add it (studies/README.md describes every field)"
-    if kind == "extra_forbidden":
-        return "is not a known field; check its spelling against studies/README.md"
-    if kind == "literal_error":
-        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"{_short.repr(value)} is not one of {', '.join(allowed)}"
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{_short.repr(value)} has the wrong form; "
-            "use lower-case letters, digits and dashes (e.g. ai-at-work)"
-        )
-    if kind == "string_too_short":
-        return "is empty; write some text"
-    if kind == "string_too_long":
-        return f"is too long (at most {ctx.get('max_length')} characters)"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    # bounded: a value may be a huge (or alias-expanded, exponentially large) structure
-    return f"{error['msg']} (got {_short.repr(value)})"
-
-
-def parse_study(data: Any, source: str) -> Study:
-    """Validate already-parsed YAML/JSON data; raise StudyError naming `source` and each field."""
+def parse_study(data: Any, source: str, *, stored: bool = False) -> Study:
+    """Validate already-parsed YAML/JSON data; raise StudyError naming `source` and each field.
+    `stored`: a plan version read back from the database, held to the rules it was stored under where
+    later ones are stricter (control characters, schedules that never send)."""
     if data is None:
         raise StudyError(
             [
@@ -303,9 +284,9 @@ def parse_study(data: Any, source: str) -> Study:
             ]
         )
     try:
-        return Study.model_validate(data)
+        return Study.model_validate(data, context={STORED: True} if stored else None)
     except ValidationError as exc:
-        raise StudyError([f"{source}: {_where(e['loc'])}: {_explain(e)}" for e in exc.errors()]) from None
+        raise StudyError(problem_lines(exc, source)) from None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -263,11 +263,14 @@ def test_preference_words_are_commands(text: str) -> None:
 
 
 async def test_a_send_window_that_never_opens_is_refused_clearly(tmp_path: Path, sqlite_url: str) -> None:
-    closed = {"send_window": "22:00-23:00", "quiet_hours": "21:00-08:00"}
+    """Loading refuses such a study (tests/studies/test_schedule_check.py); invite still refuses one built
+    without validation, e.g. by code."""
     clock, sender = Clock(MONDAY), FakeSender()
-    async with runtime_for(sqlite_url, sched_study_dir(tmp_path, schedule=closed), clock, sender) as runtime:
-        study = runtime.catalog.get(STUDY)
-        assert study is not None
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        loaded = runtime.catalog.get(STUDY)
+        assert loaded is not None
+        closed = loaded.schedule.model_copy(update={"send_window": "22:00-23:00", "quiet_hours": "21:00-08:00"})
+        study = loaded.model_copy(update={"schedule": closed})  # model_copy does not validate
         with pytest.raises(NotInvitable, match="never allows a send"):
             await invite(runtime.engine, study, [member("U1")], source="roster")
         async with runtime.store.session() as s:
