@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from collections.abc import Coroutine
+import logging
+from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from bot.settings import get_settings
 if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
     from bot.commands.export import ExportRequest
     from bot.runtime import Starting
+    from bot.storage import Store
 
 
 def _actor() -> str:
@@ -35,6 +37,44 @@ def _runtime() -> Starting:
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
+
+
+def unknown_study(study: str, known: Iterable[str]) -> typer.Exit:
+    """The error every data command stops with for a study id that is not among the `known` ones."""
+    return _fail(f"there is no study {study!r}; known: {', '.join(sorted(set(known))) or 'none'}")
+
+
+def require_study(study: str, known: Iterable[str]) -> None:
+    """Stop with `unknown_study` unless `study` is among the `known` study ids."""
+    ids = set(known)
+    if study not in ids:
+        raise unknown_study(study, ids)
+
+
+async def known_studies(store: Store, studies_dir: Path) -> set[str]:
+    """The studies with a readable file in `studies_dir` and those the database holds anything of (its
+    plan versions, interviews or audit entries): a study whose file was removed can still be audited and
+    purged."""
+    import sqlalchemy as sa
+    from sqlmodel import col
+
+    from bot.storage.models import AuditEntry, Interview, StudyVersion
+    from bot.studies.study import find_studies, load_study
+
+    known: set[str] = set()
+    for path in find_studies(studies_dir):
+        try:
+            known.add(load_study(path).id)
+        except StudyError:  # a broken file hides no data: its study is still in the database if used
+            continue
+    stored = sa.union(
+        sa.select(col(StudyVersion.study_id)),
+        sa.select(col(Interview.study_id)),
+        sa.select(col(AuditEntry.study_id)),
+    )
+    async with store.connection() as conn:
+        known.update((await conn.execute(stored)).scalars())
+    return known
 
 
 def _run(coro: Coroutine[Any, Any, object]) -> None:
@@ -82,31 +122,62 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
     from dataclasses import replace
 
     from bot.commands.export import audit_detail, export_filter
-    from bot.records import audit
     from bot.records.export import default_name, export
 
     study = request.study_id
     async with _runtime() as runtime:
         found = runtime.catalog.get(study)
         if found is None:
-            raise _fail(f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
+            raise unknown_study(study, runtime.catalog.ids())
         path = out or Path(default_name(study, request.fmt))
         try:
             flt = replace(export_filter(found, request), include_pilot=include_pilot)
         except ValueError as exc:
             raise _fail(str(exc)) from None
-        result = await export(runtime.store, flt, request.fmt, path, redacted=request.redacted)
-        await audit.record(
-            runtime.store,
-            study,
-            _actor(),
-            "export",
-            "ok",
-            interviews=result.interviews,
-            path=str(path),
-            **audit_detail(request),
-        )
+        log = _ExportLog(runtime.store, study, {"path": str(path), **audit_detail(request)})
+        await log.write("started")  # before any file: an export that writes one is always audited
+        try:
+            result = await export(
+                runtime.store,
+                flt,
+                request.fmt,
+                path,
+                redacted=request.redacted,
+                confirm=lambda done: log.write("ok", interviews=done.interviews, bytes=done.bytes),
+            )
+        except Exception as exc:
+            await log.failed(exc)
+            raise
         typer.echo(f"{result.interviews} interview(s) written to {path}")
+
+
+class _ExportLog:
+    """The audit entries of one export from the command line: `started`, then `ok` or `failed`."""
+
+    def __init__(self, store: Store, study: str, detail: dict[str, object]):
+        self.store, self.study, self.detail = store, study, detail
+
+    async def write(self, outcome: str, **more: object) -> None:
+        from bot.records import audit
+
+        await audit.record(self.store, self.study, _actor(), "export", outcome, **self.detail, **more)
+
+    async def failed(self, exc: Exception) -> None:
+        """Record the failure if the database takes it (it may be what failed); never hide `exc`."""
+        try:
+            await self.write("failed", reason=_failure_reason(exc))
+        except Exception:
+            # DEBUG: a warning would print a traceback under the command's one error line
+            logging.getLogger(__name__).debug("the failed export could not be audited", exc_info=True)
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """Why an export failed, for the audit log: the kind of error, never a message that could hold
+    participants' words."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorname", None)
+    return f"{type(exc).__name__} {code}" if code else type(exc).__name__
 
 
 def import_cmd(
@@ -120,14 +191,14 @@ def import_cmd(
 ) -> None:
     """Import transcripts in the Anthropic Interviewer dataset layout into a study."""
     from bot.records import audit
-    from bot.records.importer import Target, import_csv
+    from bot.records.importer import DUPLICATES, Target, import_csv
+
+    if duplicates not in DUPLICATES:
+        raise _fail(f"--duplicates {duplicates!r} is not one of: {', '.join(DUPLICATES)}")
 
     async def main() -> None:
         async with _runtime() as runtime:
-            if runtime.catalog.get(study) is None:
-                raise _fail(
-                    f"there is no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}"
-                )
+            require_study(study, runtime.catalog.ids())
             current = runtime.catalog.current(study)
             target = Target(study, current.version, current.plan_hash, runtime.engine.pseudonyms)
             report = await import_csv(runtime.store, csv_file, target, duplicates)
@@ -161,9 +232,11 @@ def audit_cmd(study: str = typer.Argument(..., help="The study id.")) -> None:
     from bot.storage import Store
 
     async def main() -> None:
-        store = Store(get_settings().database_url)
+        settings = get_settings()
+        store = Store(settings.database_url)
         try:
             await store.upgrade()
+            require_study(study, await known_studies(store, settings.studies_dir))
             rows = await audit.entries(store, study, limit=10_000)
         finally:
             await store.close()

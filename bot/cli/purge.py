@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import typer
 
-from bot.cli.export import _actor
+from bot.cli.export import _actor, known_studies, require_study
 from bot.settings import get_settings
 
 
@@ -37,6 +37,7 @@ def purge_cmd(
         store = Store(settings.database_url)
         try:
             await store.upgrade()
+            require_study(study, await known_studies(store, settings.studies_dir))
             return await count_due(store, study, cut_off)
         finally:
             await store.close()

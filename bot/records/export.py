@@ -6,13 +6,19 @@ answers, every cell neutralised against spreadsheet formulas), `markdown` (a zip
 interview, attributes and answers on top) and `qdpx` (a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA:
 the transcripts; docs/export.md says why attributes are left to the CSV). Only interviews whose participant consented leave the database; withdrawn ones never do;
 participants appear by their per-study code, and text is redacted unless the caller turns that off.
+A file appears under its name only complete: it is written beside it under a temporary name, then renamed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
-from collections.abc import AsyncIterator, Callable
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +44,7 @@ from bot.storage.models import (
 FORMATS = ("jsonl", "csv", "markdown", "qdpx")
 SUFFIX = {"jsonl": "jsonl", "csv": "csv", "markdown": "zip", "qdpx": "qdpx"}
 PAGE = 200
+PART = ".part"  # an export being written: `.<name>.<random>.part` beside the file it will become
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class ExportResult:
     path: Path
     interviews: int
     format: str
+    bytes: int | None = None  # None when written to a pipe or a device
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -242,21 +250,108 @@ async def answer_columns(store: Store, study_id: str) -> Columns:
 
 
 async def export(
-    store: Store, flt: ExportFilter, fmt: str, out: Path, *, redacted: bool = True
+    store: Store,
+    flt: ExportFilter,
+    fmt: str,
+    out: Path,
+    *,
+    redacted: bool = True,
+    confirm: Callable[[ExportResult], Awaitable[None]] | None = None,
 ) -> ExportResult:
-    """Write the filtered interviews of one study to `out` in `fmt`."""
+    """Write the filtered interviews of one study to `out` in `fmt`.
+
+    The file is written beside `out` under a temporary name and takes the name `out` only once it is
+    complete and `confirm` (the caller's audit entry, say) has accepted it; on any failure the temporary
+    file is removed and whatever was at `out` stays as it was. A file error names `out`. A pipe or a
+    device (`/dev/stdout`) is written to directly."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if redacted:  # the names index is read (or built once) off the event loop
         await asyncio.to_thread(preload)
+    with _naming(out):
+        dest = _destination(out)
+    if dest is None:  # a pipe or a device (/dev/stdout): written as it comes, nothing to keep
+        with _naming(out):
+            result = ExportResult(out, await _write(store, flt, fmt, out, redacted), fmt)
+        if confirm is not None:
+            await confirm(result)
+        return result
+    with _naming(out):
+        part = _reserve(dest)
+    try:
+        with _naming(out):
+            count = await _write(store, flt, fmt, part, redacted)
+            size = await asyncio.to_thread(_flush, part)
+        result = ExportResult(out, count, fmt, size)
+        if confirm is not None:
+            await confirm(result)
+        with _naming(out):
+            os.replace(part, dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return result
+
+
+async def _write(store: Store, flt: ExportFilter, fmt: str, out: Path, redacted: bool) -> int:
     rows = records(store, flt, redacted=redacted)
     if fmt == "qdpx":
-        count = await write_qdpx(rows, out, project=flt.study_id)
-    elif fmt == "csv":
-        count = await write_csv(rows, out, await answer_columns(store, flt.study_id))
-    else:
-        count = await WRITERS[fmt](rows, out)
-    return ExportResult(out, count, fmt)
+        return await write_qdpx(rows, out, project=flt.study_id)
+    if fmt == "csv":
+        return await write_csv(rows, out, await answer_columns(store, flt.study_id))
+    return await WRITERS[fmt](rows, out)
+
+
+def _destination(out: Path) -> Path | None:
+    """The file to replace: `out`, or the file a symbolic link `out` points to (the link stays); None
+    for a pipe or a device such as /dev/stdout. A folder is refused."""
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+    if out.exists() and not out.is_file():
+        return None
+    return Path(os.path.realpath(out))
+
+
+def _reserve(out: Path) -> Path:
+    """A new empty file in `out`'s folder (so that renaming it to `out` is atomic), with the permissions
+    of the file it will replace, or those a file created at `out` gets."""
+    while True:
+        part = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PART}")
+        try:
+            os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        try:
+            if out.is_file():
+                shutil.copymode(out, part)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return part
+
+
+def _flush(part: Path) -> int:
+    """Make sure the finished file is on disk (a full disk may show only now); its size in bytes."""
+    fd = os.open(part, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _naming(out: Path) -> Iterator[None]:
+    """A file error about the temporary file, or about no file in particular (a full disk), names `out`:
+    the path the researcher gave."""
+    try:
+        yield
+    except OSError as exc:
+        if not isinstance(exc, ConnectionError) and (
+            exc.filename is None or str(exc.filename).endswith(PART)
+        ):
+            exc.filename, exc.filename2 = str(out), None
+        raise
 
 
 def default_name(study_id: str, fmt: str, now: datetime | None = None) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from sqlalchemy.sql.expression import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import InterviewerError
 from bot.storage import sqlite_inline
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ CoreRow = Row[*tuple[Any, ...]]
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x696E7476  # PostgreSQL advisory lock id for migrations ("intv")
 MIGRATION_WAIT_SECONDS = 120.0
+
+
+class DatabaseFolderMissing(InterviewerError):
+    """DATABASE_URL names a SQLite file in a folder that does not exist (a mistyped path, most likely)."""
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
@@ -138,6 +143,11 @@ async def _file_lock(url: str) -> AsyncIterator[None]:
     if not database or database == ":memory:":  # one process owns an in-memory database
         yield
         return
+    folder = Path(database).parent.absolute()
+    if not folder.is_dir():  # checked here: the lock would create it, and SQLite an empty database in it
+        raise DatabaseFolderMissing(
+            f"the folder {folder} for the SQLite database does not exist; create it or fix DATABASE_URL"
+        )
     lock = FileLock(f"{database}.lock", timeout=MIGRATION_WAIT_SECONDS)
     try:
         await asyncio.to_thread(lock.acquire)

@@ -1,0 +1,96 @@
+"""The researcher's data commands refuse what cannot be right in one line, exit status 2: a study that is
+neither a file nor in the database (purge, audit, as export and import do), an unknown `--duplicates`
+choice, and a SQLite file in a folder that does not exist. Run as a user runs them (a real subprocess)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from tests.support.cli import run
+from tests.support.paths import STUDIES
+
+UNKNOWN = "error: there is no study 'nosuch'; known: ai-at-work, creatives, scientists, teachers\n"
+
+
+def test_purge_audit_export_and_import_refuse_an_unknown_study_alike(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
+    for args in (
+        ["db", "purge", "--study", "nosuch", "--before", "2020-01-01", "--yes"],
+        ["audit", "nosuch"],
+        ["export", "nosuch"],
+        ["import", "t.csv", "--study", "nosuch"],
+    ):
+        result = run(args, tmp_path)
+        assert (result.returncode, result.stderr, result.stdout) == (2, UNKNOWN, ""), args
+
+
+def test_a_study_whose_file_was_removed_can_still_be_audited_and_purged(tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    shutil.copytree(STUDIES, studies)
+    env = {"STUDIES_DIR": str(studies)}
+    assert run(["demo", "--study", "ai-at-work"], tmp_path, **env).returncode == 0
+    assert run(["export", "ai-at-work", "--out", "t.jsonl"], tmp_path, **env).returncode == 0
+    (studies / "ai-at-work.yaml").unlink()
+
+    audit = run(["audit", "ai-at-work"], tmp_path, **env)
+    assert audit.returncode == 0 and "export  ok" in audit.stdout
+    purge = run(["db", "purge", "--study", "ai-at-work", "--before", "2999-01-01", "--yes"], tmp_path, **env)
+    assert purge.returncode == 0, purge.stderr
+    assert "erased the content of 1 interview(s) of ai-at-work" in purge.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select count(*) from turns").fetchone() == (0,)
+
+    # a study the database holds nothing of and no file names is unknown, the removed one is listed
+    result = run(["audit", "nosuch"], tmp_path, **env)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "error: there is no study 'nosuch'; known: ai-at-work, creatives, scientists, teachers\n"
+    )
+    # a study file that cannot be read hides no study the database holds
+    (studies / "teachers.yaml").write_text("id: [broken\n", encoding="utf-8")
+    assert run(["audit", "ai-at-work"], tmp_path, **env).returncode == 0
+
+
+def test_a_known_study_with_nothing_to_purge_or_audit_says_so(tmp_path: Path) -> None:
+    result = run(["db", "purge", "--study", "teachers", "--before", "2020-01-01", "--yes"], tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("nothing to erase")
+    result = run(["audit", "teachers"], tmp_path)
+    assert result.returncode == 0 and result.stdout == "no audit entries for teachers\n"
+
+
+def test_an_unknown_duplicates_choice_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "good.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
+    result = run(["import", "good.csv", "--study", "teachers", "--duplicates", "middle"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "error: --duplicates 'middle' is not one of: report, first, last\n"
+    assert not (tmp_path / "cli.db").exists(), "refused before the database is opened"
+    result = run(["import", "good.csv", "--study", "teachers", "--duplicates", "last"], tmp_path)
+    assert result.returncode == 0 and "imported 1 transcript(s) into teachers" in result.stdout
+
+
+def test_a_sqlite_database_in_a_missing_folder_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such"
+    for args in (["db", "upgrade"], ["export", "teachers", "--out", "t.jsonl"], ["audit", "teachers"]):
+        result = run(args, tmp_path, DATABASE_URL=f"sqlite:///{missing / 'x.db'}")
+        assert result.returncode == 2, args
+        assert result.stderr == (
+            f"error: the folder {missing} for the SQLite database does not exist; "
+            "create it or fix DATABASE_URL\n"
+        )
+    result = run(["db", "upgrade"], tmp_path, DATABASE_URL="sqlite:///data/x.db")  # relative to the cwd
+    assert result.returncode == 2 and f"the folder {tmp_path / 'data'} for the SQLite" in result.stderr
+    assert not (tmp_path / "no").exists() and not (tmp_path / "data").exists()
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_the_default_database_in_the_working_folder_still_works(tmp_path: Path) -> None:
+    for url in ("sqlite:///interviewer.db", "sqlite+aiosqlite:///interviewer.db"):
+        result = run(["db", "upgrade"], tmp_path, DATABASE_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "interviewer.db").is_file()
+    (tmp_path / "sub").mkdir()
+    assert run(["db", "upgrade"], tmp_path, DATABASE_URL="sqlite:///sub/x.db").returncode == 0
+    assert (tmp_path / "sub" / "x.db").is_file()
