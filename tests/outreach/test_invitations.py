@@ -269,7 +269,9 @@ async def test_a_send_window_that_never_opens_is_refused_clearly(tmp_path: Path,
     async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
         loaded = runtime.catalog.get(STUDY)
         assert loaded is not None
-        closed = loaded.schedule.model_copy(update={"send_window": "22:00-23:00", "quiet_hours": "21:00-08:00"})
+        closed = loaded.schedule.model_copy(
+            update={"send_window": "22:00-23:00", "quiet_hours": "21:00-08:00"}
+        )
         study = loaded.model_copy(update={"schedule": closed})  # model_copy does not validate
         with pytest.raises(NotInvitable, match="never allows a send"):
             await invite(runtime.engine, study, [member("U1")], source="roster")
