@@ -28,10 +28,25 @@ def _actor() -> str:
 
 
 def _runtime() -> Starting:
+    """The runtime of a data command: it reads one study's data, so another study's broken file is named
+    on standard error and left out rather than stopping it (the bot itself refuses to start with one)."""
+    from bot.errors import StudyError
     from bot.interviewer.scripted import OfflineInterviewer
     from bot.runtime import Runtime
+    from bot.studies.study import find_studies, load_study
 
-    return Runtime.start(get_settings(), interviewer=OfflineInterviewer())
+    settings = get_settings()
+    readable = []
+    for path in find_studies(settings.studies_dir) if settings.studies_dir.is_dir() else []:
+        try:
+            load_study(path)
+        except StudyError as exc:
+            typer.echo(
+                f"note: {path} left out ({len(exc.problems)} problem(s); `interviewer study check`)", err=True
+            )
+            continue
+        readable.append(path)
+    return Runtime.start(settings, interviewer=OfflineInterviewer(), study_paths=readable or None)
 
 
 def _fail(message: str) -> typer.Exit:

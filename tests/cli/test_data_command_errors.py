@@ -94,3 +94,17 @@ def test_the_default_database_in_the_working_folder_still_works(tmp_path: Path) 
     (tmp_path / "sub").mkdir()
     assert run(["db", "upgrade"], tmp_path, DATABASE_URL="sqlite:///sub/x.db").returncode == 0
     assert (tmp_path / "sub" / "x.db").is_file()
+
+
+def test_another_studys_broken_file_is_named_but_does_not_stop_an_export_or_import(tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    shutil.copytree(STUDIES, studies)
+    (studies / "broken.yaml").write_text("id: broken\ntitle: 5\n", encoding="utf-8")
+    (tmp_path / "t.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
+    env = {"STUDIES_DIR": str(studies)}
+    imported = run(["import", "t.csv", "--study", "scientists"], tmp_path, **env)
+    assert imported.returncode == 0, imported.stderr
+    exported = run(["export", "scientists", "--out", "s.jsonl"], tmp_path, **env)
+    assert exported.returncode == 0, exported.stderr
+    assert "broken.yaml left out" in exported.stderr and "interviewer study check" in exported.stderr
+    assert "1 interview(s) written" in exported.stdout
