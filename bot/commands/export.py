@@ -67,9 +67,15 @@ def parse_export_args(args: list[str]) -> ExportRequest:
 
 
 def export_filter(study: Study, request: ExportRequest) -> ExportFilter:
-    group_question = next((q.id for q in study.screening if q.group), None)
-    if request.group is not None and group_question is None:
+    question = next((q for q in study.screening if q.group), None)
+    group_question = question.id if question else None
+    if request.group is not None and question is None:
         raise ValueError(f"study `{study.id}` has no group question, so `--group` cannot select anyone")
+    if request.group is not None and question and question.options and request.group not in question.options:
+        raise ValueError(
+            f"`--group {request.group}` is not an answer to the group question `{question.id}`; "
+            f"give one of: {', '.join(question.options)}"
+        )
     return ExportFilter(
         study.id,
         since=request.since,

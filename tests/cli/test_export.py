@@ -34,3 +34,22 @@ def test_export_import_and_audit_from_the_command_line(tmp_path: Path) -> None:
     assert "export  ok" in audit and "format=csv" in audit and "redacted=True" in audit
     assert "redacted=False" in run(["audit", "teachers"], tmp_path).stdout
     assert run(["export", "nope"], tmp_path).returncode == 2
+
+
+def test_export_by_group_takes_an_answer_of_the_group_question_and_names_them_otherwise(
+    tmp_path: Path,
+) -> None:
+    from bot.studies.study import load_study
+    from tests.support.paths import STUDIES
+
+    question = next(q for q in load_study(STUDIES / "ai-at-work.yaml").screening if q.group)
+    assert run(["demo", "--study", "ai-at-work"], tmp_path).returncode == 0
+    written = []
+    for option in question.options:
+        result = run(["export", "ai-at-work", "--group", option, "--out", "g.jsonl"], tmp_path)
+        assert result.returncode == 0, result.stderr
+        written.append(len((tmp_path / "g.jsonl").read_text().splitlines()))
+    assert sorted(written)[-1] == 1 and sum(written) == 1  # the demo participant is in exactly one group
+    wrong = run(["export", "ai-at-work", "--group", "Nope", "--out", "n.jsonl"], tmp_path)
+    assert wrong.returncode == 2 and question.options[0] in wrong.stderr and "give one of" in wrong.stderr
+    assert not (tmp_path / "n.jsonl").exists()
