@@ -111,6 +111,16 @@ async def refused_requests(service: Service) -> None:
     stale = signed_headers(SECRET, body, timestamp=int(time.time()) - 600)
     replayed = await service.poster.post(body, headers=stale)
     assert (forged[0], replayed[0]) == (401, 401)
+    # https://docs.slack.dev/authentication/verifying-requests-from-slack/: nothing unsigned is read further
+    garbage = '{"not json'
+    unsigned = await service.poster.post(
+        garbage, headers={"X-Slack-Signature": "", "X-Slack-Request-Timestamp": ""}
+    )
+    not_a_time = await service.poster.post(body, headers={"X-Slack-Request-Timestamp": "abc"})
+    assert (unsigned[0], not_a_time[0]) == (401, 401)
+    signed_garbage = await service.poster.post(garbage)  # signed, but no event Bolt can parse
+    assert signed_garbage[0] == 400, signed_garbage
+    assert "ERROR" not in service.bot.log, service.bot.log[-2000:]  # an anonymous peer cannot fill the log
 
 
 async def test_every_interviewer_subcommand_answers(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ async def bot_process(
 ) -> AsyncIterator[World]:
     """The bot's side of a Slack world, on a Slack fake the caller started (so it can outlive a restart)."""
     async with start_runtime(slack_settings(database_url, study_dir, fake), interviewer) as runtime:
-        runner = await start_http(build_app(runtime), host="127.0.0.1", port=0)
+        runner = await start_http(build_app(runtime), signing_secret=SECRET, host="127.0.0.1", port=0)
         url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
         try:
             async with SlackPoster(url, SECRET, fake=fake) as slack:
