@@ -8,6 +8,8 @@ a mark, Windows-1252/Latin-1) and how to save it instead.
 from __future__ import annotations
 
 import codecs
+import os
+import tempfile
 from pathlib import Path
 
 SAMPLE = 65536  # bytes looked at to tell binary files and encodings apart
@@ -92,3 +94,19 @@ def _guess(data: bytes) -> str:
     except UnicodeDecodeError:
         return "an 8-bit encoding such as Latin-1 (ISO-8859-1)"
     return "Windows-1252 (Latin-1)"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `path` in one step (a temporary file beside it, then renamed over it), so a full disk or an
+    interruption leaves the previous file whole; an error names `path`, not the temporary file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

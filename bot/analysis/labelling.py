@@ -16,9 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ from bot.analysis.labels import Labels, read_labels
 from bot.analysis.model import Code, Doc
 from bot.analysis.stats import cohen_kappa, gwet_ac1
 from bot.errors import AnalysisInputError
+from bot.text_files import write_text_atomic
 
 PROGRESS_SUFFIX = ".progress.json"
 DEFAULT_OVERLAP = 10  # interviews every part codes: enough for a first agreement figure, cheap for each coder
@@ -113,18 +112,6 @@ def plan(
     )
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Replace `path` in one step, so an interrupted save leaves the previous version whole."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class GoldFile:
     """A gold CSV being coded, with its progress file: which (interview, code) pairs were answered."""
@@ -166,9 +153,9 @@ class GoldFile:
         for interview in (i for i in self.plan.interviews if i in self.done):
             row = self.values.get(interview, {})
             writer.writerow([interview, *("" if c not in row else int(row[c]) for c in self.plan.codes)])
-        _atomic_write(self.path, out.getvalue())
+        write_text_atomic(self.path, out.getvalue())
         state = {"plan": asdict(self.plan), "done": self.done}
-        _atomic_write(self.progress_path, json.dumps(state, indent=1, ensure_ascii=False) + "\n")
+        write_text_atomic(self.progress_path, json.dumps(state, indent=1, ensure_ascii=False) + "\n")
 
 
 def open_gold(path: Path, fresh: Plan) -> GoldFile:

@@ -75,8 +75,10 @@ def draft(
             raise _fail(f"{exc}; or run again with --template for an offline template", 1) from None
     else:
         text, how = draft_template(brief, str(out_path))[1], "a template (no ANTHROPIC_API_KEY)"
+    from bot.text_files import write_text_atomic
+
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(text, encoding="utf-8")
+    write_text_atomic(out_path, text)  # with --force, a failed write keeps the study file that was there
     typer.echo(f"wrote {how} to {out_path}")
     typer.echo(
         f"next: interviewer plan review {out_path}   then   interviewer plan approve {out_path} --by NAME"

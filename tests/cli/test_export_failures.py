@@ -190,3 +190,18 @@ async def test_an_export_the_audit_cannot_confirm_leaves_the_previous_file(
     assert out.read_text(encoding="utf-8").startswith("transcript_id,text,")
     [entry] = await audit.entries(runtime.store, "pilot-study")
     assert entry.detail == {"bytes": result.bytes}
+
+
+def test_plan_draft_force_on_a_full_disk_keeps_the_study_file_it_would_replace(tmp_path: Path) -> None:
+    study = (STUDIES / "teachers.yaml").read_text(encoding="utf-8")
+    digest = hashlib.sha256(study.encode()).hexdigest()
+    result = _in_tiny_tmpfs(
+        tmp_path,
+        f"cp {STUDIES / 'teachers.yaml'} keep.yaml && head -c 60000 /dev/zero > filler; "
+        '"$BIN" plan draft --goal "How teachers use AI" --audience teachers --out keep.yaml --force '
+        '--template; echo "exit=$?"; sha256sum keep.yaml; ls -a',
+    )
+    assert "exit=2" in result.stdout, result.stdout + result.stderr
+    assert "keep.yaml: the disk is full" in result.stderr, result.stderr
+    assert f"{digest}  keep.yaml" in result.stdout, "the study file is left as it was"
+    assert ".tmp" not in result.stdout, "no partial file is left behind"
