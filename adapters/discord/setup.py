@@ -15,12 +15,14 @@ SCOPES = ("bot", "applications.commands")
 
 def invite_url(application_id: int | str) -> str:
     """The install link: scopes `bot applications.commands`, permissions View Channels + Send Messages."""
-    if not str(application_id).strip().isdigit():
+    given = str(application_id).strip()
+    # a Discord id is a snowflake: ASCII digits of a positive 64-bit integer (https://discord.com/developers/docs/reference#snowflakes)
+    if not (given.isascii() and given.isdigit() and 0 < int(given[:20]) < 2**64 and len(given) <= 20):
         raise ValueError(
-            f"{application_id!r} is not an application id; copy the numeric Application ID from "
+            f"{given[:30]!r}{'...' if len(given) > 30 else ''} is not an application id; copy the numeric Application ID from "
             "the Developer Portal (General Information)"
         )
-    return discord.utils.oauth_url(str(application_id).strip(), permissions=PERMISSIONS, scopes=SCOPES)
+    return discord.utils.oauth_url(given, permissions=PERMISSIONS, scopes=SCOPES)
 
 
 def application_id_from_token(token: str) -> str:
@@ -32,6 +34,6 @@ def application_id_from_token(token: str) -> str:
         raise ValueError(
             "DISCORD_TOKEN does not look like a bot token; copy it again from Bot > Reset Token"
         ) from exc
-    if not decoded.isdigit():
+    if not (decoded.isascii() and decoded.isdigit()):
         raise ValueError("DISCORD_TOKEN does not look like a bot token; copy it again from Bot > Reset Token")
     return decoded

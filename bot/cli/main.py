@@ -259,7 +259,10 @@ def discord_invite_url(
         raise _fail(
             f"{application_id!r} is not an application id; it is a long number like 1234567890123456789"
         )
-    typer.echo(invite_url(application_id))
+    try:
+        typer.echo(invite_url(application_id))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
 
 
 @study_app.command("check")

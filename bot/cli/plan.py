@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing he
     from bot.studies.study import Study
 
 T = TypeVar("T")
+MAX_VERSION = (
+    2**31 - 1
+)  # plan versions are numbered from 1; a larger number is no version (and no SQL integer)
 
 plan_app = typer.Typer(help="Draft, review and approve study plans.", no_args_is_help=True)
 out = Console()
@@ -176,8 +179,12 @@ def versions_cmd(file: Path = typer.Argument(..., help="The study file.")) -> No
 @plan_app.command("diff")
 def diff_cmd(
     file: Path = typer.Argument(..., help="The study file."),
-    from_: int | None = typer.Option(None, "--from", help="Old version (default: the latest approved one)."),
-    to: int | None = typer.Option(None, "--to", help="New version (default: the file as it is now)."),
+    from_: int | None = typer.Option(
+        None, "--from", min=1, max=MAX_VERSION, help="Old version (default: the latest approved one)."
+    ),
+    to: int | None = typer.Option(
+        None, "--to", min=1, max=MAX_VERSION, help="New version (default: the file as it is now)."
+    ),
 ) -> None:
     """Show what changed between two versions of a study, as a unified diff."""
     from bot.studies.planning import approval

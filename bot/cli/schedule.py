@@ -78,7 +78,7 @@ def invite_cmd(
 
 def show_cmd(
     study: str = typer.Argument(..., help="The study id."),
-    limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many sends."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100_000, help="Show at most this many sends."),
 ) -> None:
     """List upcoming invitations, reminders and follow-up waves, earliest first (times in UTC)."""
     from bot.outreach.schedule_view import upcoming

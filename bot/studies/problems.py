@@ -125,6 +125,14 @@ def _explain(error: ErrorDetails) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "value_error":  # our own checks: worded with their fix where they are made
         return str(ctx.get("error", error["msg"]))
+    if kind == "string_type" and error["loc"][-1:] in (("send_window",), ("quiet_hours",)):
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 15:30 as the base-60 number 930
+            hours, minutes = divmod(value, 60)
+            return (
+                f"is read as the number {value}: YAML reads unquoted times such as {hours:02d}:{minutes:02d} "
+                'as numbers; write the range in quotes, e.g. "09:00-18:00"'
+            )
     if kind in _EXPLAIN:
         return _EXPLAIN[kind](value, ctx)
     if "field" in ctx:  # a model's own check, worded where it is made

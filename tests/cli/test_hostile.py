@@ -325,6 +325,23 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         "is a file",
     ),
     ("plan-versions-unknown", ["plan", "versions", "nope"], {}, 2, "nope"),
+    ("plan-diff-huge-version", ["plan", "diff", "x.yaml", "--from", "9" * 25], {}, 2, "--from"),
+    ("schedule-show-huge-limit", ["schedule", "show", "teachers", "--limit", "9" * 25], {}, 2, "--limit"),
+    (
+        "discord-id-arabic-digits",
+        ["discord", "invite-url", "--application-id", "١٢٣٤٥"],
+        {},
+        2,
+        "not an application id",
+    ),
+    ("discord-id-zero", ["discord", "invite-url", "--application-id", "0"], {}, 2, "not an application id"),
+    (
+        "discord-id-huge",
+        ["discord", "invite-url", "--application-id", "9" * 5000],
+        {},
+        2,
+        "not an application id",
+    ),
     # chat, demo, db, validate, codebook
     ("chat-as-empty", ["chat", "--as", ""], {}, 2, "--as"),
     ("chat-as-too-long", ["chat", "--as", "n" * 100], {}, 2, "1 to 64"),
@@ -412,7 +429,7 @@ def _make(root: Path, files: Files) -> None:
 
 def _assert_clean(code: int, out: str, err: str, expected: int, fragment: str) -> None:
     both = out + err
-    assert "Traceback" not in both, both[-2000:]
+    assert "Traceback" not in both and "this is a bug" not in both, both[-2000:]
     assert code == expected, f"exit {code}, expected {expected}: {both[-1500:]}"
     assert fragment in both, both[-1500:]
     if expected == 2:

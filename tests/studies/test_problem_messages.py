@@ -166,3 +166,13 @@ def test_study_check_prints_the_hints(tmp_path):
         f't.yaml: screening[0].options[5]: is read as false, not as text {QUOTES} ("No")',
         "t.yaml: plan.budget.minutes: 'ten' is not a whole number; write a whole number such as 10",
     ]
+
+
+def test_an_unquoted_time_read_as_a_base_60_number_says_to_quote_the_range(tmp_path):
+    path = tmp_path / "t.yaml"
+    text = (STUDIES / "teachers.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace('send_window: "15:30-19:30"', "send_window: 15:30"), encoding="utf-8")
+    assert only_problem(path) == (
+        f"{path}: schedule.send_window: is read as the number 930: YAML reads unquoted times such as 15:30 "
+        'as numbers; write the range in quotes, e.g. "09:00-18:00"'
+    )
