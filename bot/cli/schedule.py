@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,10 @@ def invite_cmd(
         raise _fail(
             "--workspace is required for Slack: the team id (T...) from your workspace's URL or users.info"
         )
+    if platform == "slack" and not re.fullmatch(r"[A-Z0-9]{2,32}", workspace or ""):
+        raise _fail(
+            f"--workspace {(workspace or '')[:40]!r}: give the team id, capital letters and digits (T0123ABCD)"
+        )
     # Discord members are addressed by user id in DMs, as when they write to the bot themselves
     workspace = "dm" if platform == "discord" else workspace
     from bot.text_files import NotText, read_text
@@ -59,6 +64,10 @@ def invite_cmd(
     members, problems = parse_roster(text, platform, workspace)
     for problem in problems:
         typer.echo(f"{roster}: {problem}", err=True)
+    if not members:
+        raise _fail(
+            f"{roster}: no member to invite; " + ("fix the lines above" if problems else "add user_id rows")
+        )
 
     async def main() -> str:
         async with _runtime() as runtime:

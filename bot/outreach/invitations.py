@@ -8,8 +8,6 @@ running `plan_due_work` at once still queue each reminder once.
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,22 +21,15 @@ from bot.engine.outbox import queue
 from bot.interview.conversation import Progress, State
 from bot.interview.texts import NOT_NOW, NOT_NOW_LABEL
 from bot.messages import Address, Choice
+from bot.outreach.roster import Member, parse_roster
 from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
 from bot.storage.models import Interview, InvitationRow, Participant
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
+__all__ = ["Member", "parse_roster"]  # with this module's own: the roster is read in bot.outreach.roster
 MAIN = "main"
 DEFAULT_PACE = timedelta(seconds=1)  # about the adapters' bulk pace, so a tick claims what it can send
-
-
-@dataclass(frozen=True)
-class Member:
-    """Someone to invite: where to reach them, and what a roster says about them."""
-
-    address: Address
-    timezone: str | None = None
-    group: str | None = None
 
 
 @dataclass
@@ -102,38 +93,6 @@ def buttons(study: Study) -> tuple[Choice, ...]:
 
 
 # ---- members -----------------------------------------------------------------------------------------
-
-
-def parse_roster(text: str, platform: str, workspace: str) -> tuple[list[Member], list[str]]:
-    """Roster CSV with a `user_id` column and optional `timezone` and `group`. Bad rows are reported
-    by line number; the good ones are kept."""
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    if "user_id" not in fields:
-        return [], ["line 1: the header needs a user_id column (optional: timezone, group)"]
-    members, problems, seen = [], [], set()
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if None in raw:
-            problems.append(f"line {line}: more values than header columns; quote values containing commas")
-            continue
-        user_id, tz_name, group = (
-            row.get("user_id", ""),
-            row.get("timezone") or None,
-            row.get("group") or None,
-        )
-        if not user_id or any(c.isspace() for c in user_id):
-            problems.append(f"line {line}: user_id is empty or has spaces; write the platform's user id")
-            continue
-        if tz_name and zone(tz_name, "Invalid/Zone").key != tz_name:
-            problems.append(f"line {line}: {tz_name!r} is not an IANA time zone; write e.g. Europe/Berlin")
-            continue
-        if user_id in seen:
-            problems.append(f"line {line}: {user_id} appears twice; the first row is kept")
-            continue
-        seen.add(user_id)
-        members.append(Member(Address(platform, workspace, user_id), tz_name, group))
-    return members, problems
 
 
 async def _participant(s: AsyncSession, who: Address) -> Participant:

@@ -302,6 +302,27 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         "--platform",
     ),
     (
+        "invite-roster-header-only",
+        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
+        {"r.csv": "user_id,timezone\n"},
+        2,
+        "no member to invite",
+    ),
+    (
+        "invite-roster-semicolons",
+        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
+        {"r.csv": "user_id;timezone\nU1;UTC\n"},
+        2,
+        "semicolons",
+    ),
+    (
+        "invite-workspace-escape",
+        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T\x1b[31m"],
+        {"r.csv": "user_id\nU1\n"},
+        2,
+        "--workspace",
+    ),
+    (
         "invite-bad-timezone",
         ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
         {"r.csv": "user_id,timezone\nU1,Mars/Olympus\nU2,UTC\n"},

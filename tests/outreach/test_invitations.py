@@ -294,3 +294,27 @@ async def test_an_unapproved_plan_sends_no_invitations(tmp_path: Path, sqlite_ur
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).all() == []
             assert (await s.exec(select(Interview))).all() == []
+
+
+def test_roster_ids_must_have_the_platforms_form_and_bad_values_are_quoted_safely() -> None:
+    text = (
+        "user_id,timezone,group\n"
+        "U1\x1b]0;PWNED\x07,UTC,x\n"  # an escape sequence pasted into an id
+        'U2,UTC,"two\nlines"\n'  # a value spanning lines: the next row's line number still counts both
+        "Alice Smith,UTC,x\n"
+        f"U3,UTC,{'g' * 65}\n"
+        "U4,UTC,ok\n"
+    )
+    members, problems = parse_roster(text, "slack", "T1")
+    assert [m.address.user_id for m in members] == ["U4"]
+    assert problems[0].startswith("line 2: user_id 'U1\\x1b]0;PWNED\\x07' is not a Slack member id")
+    assert "\x1b" not in "".join(problems)
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 5", "line 6"]
+    assert parse_roster("user_id\n123\nabc\n", "discord", "dm")[1] == [
+        "line 3: user_id 'abc' is not a Discord user id (digits only)"
+    ]
+    assert parse_roster("user_id;timezone\nU1;UTC\n", "slack", "T1")[1] == [
+        "line 1: the values are separated by semicolons; save the file as comma-separated CSV"
+    ]
+    huge_members, huge = parse_roster("user_id\nU1\n" + "U" * 200_000 + "\n", "slack", "T1")
+    assert [m.address.user_id for m in huge_members] == ["U1"] and "cannot be read" in huge[0]
