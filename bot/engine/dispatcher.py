@@ -25,7 +25,11 @@ from bot.storage.models import OutboxRow, Participant, table_of
 
 log = logging.getLogger(__name__)
 RENEW_EVERY = 2.0  # seconds between two renewals of the leases of rows being sent
-MAX_TRANSIENT_ATTEMPTS = 8
+# A platform that cannot be reached (network, 5xx) is tried again 2 s, 4 s, ... then every 10 minutes:
+# 150 tries last about a day, so an outage of minutes or hours delays messages and loses none
+MAX_TRANSIENT_ATTEMPTS = 150
+TRANSIENT_BACKOFF_CAP = 600  # seconds
+WARN_EVERY = timedelta(minutes=1)
 MAX_SEND_FAILURES = 3  # unexpected errors while sending one row before it is set aside ("dead")
 _OUTBOX = table_of(OutboxRow)
 _PARTICIPANTS = table_of(Participant)
@@ -65,6 +69,7 @@ class Dispatcher:
         self.senders: dict[str, Sender] = {}
         self.concurrency = concurrency
         self._resending: set[int] = set()  # claimed after an interrupted attempt: may have gone out
+        self._unreached: dict[str, datetime] = {}  # platform -> when "cannot be reached" was last logged
 
     def lease(self, platform: str) -> datetime | None:
         """A claim for a row this process can send right away, or None to leave it for another worker."""
@@ -190,11 +195,19 @@ class Dispatcher:
             }
         except Transient as exc:
             give_up = row.attempts >= MAX_TRANSIENT_ATTEMPTS
+            wait = min(2 ** min(row.attempts, 20), TRANSIENT_BACKOFF_CAP)
+            if give_up:
+                log.error("outbox %s: %s could not be reached for a day; given up", row.id, row.platform)
+            elif now - self._unreached.get(row.platform, now - WARN_EVERY) >= WARN_EVERY:
+                self._unreached[row.platform] = now  # one line a minute, however many messages wait
+                log.warning(
+                    "%s could not be reached (%s); messages wait and are tried again", row.platform, exc
+                )
             return {
                 "status": "failed" if give_up else "pending",
                 "error": f"transient: {exc}"[:500],
                 "lease_until": None,
-                "not_before": now + timedelta(seconds=min(2**row.attempts, 600)),
+                "not_before": now + timedelta(seconds=wait),
             }
         except Permanent as exc:
             log.error("outbox %s rejected by %s: %s", row.id, row.platform, exc)

@@ -175,3 +175,44 @@ async def test_a_backlog_is_claimed_in_chunks_and_a_held_participant_keeps_their
             ("message 0", "pending"),
             ("message 1", "pending"),
         ]
+
+
+class DownSender(FakeSender):
+    """A platform that cannot be reached: every send is a transient failure."""
+
+    async def send(self, message: Outbound) -> str:
+        from bot.errors import Transient
+
+        raise Transient("Slack unreachable: connection refused")
+
+
+async def test_an_outage_of_hours_delays_messages_and_drops_none(
+    tmp_path: Path, sqlite_url: str, caplog
+) -> None:
+    """Tried again with a growing wait capped at ten minutes, for about a day; logged once a minute."""
+    import logging
+
+    from sqlalchemy import update
+
+    from bot.engine.dispatcher import MAX_TRANSIENT_ATTEMPTS
+
+    clock = Clock(NOON)
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, FakeSender()) as runtime:
+        runtime.engine.register_sender("slack", DownSender())
+        async with runtime.store.session() as s:
+            queue(s, "r:U1", Address("slack", "T1", "U1"), "hello", not_before=NOON)
+        with caplog.at_level(logging.WARNING, logger="bot.engine.dispatcher"):
+            for _ in range(20):  # three hours and more: once, the ninth failure dropped the message
+                await runtime.engine.dispatcher.send_due()
+                clock.advance(minutes=11)
+        async with runtime.store.session() as s:
+            row = (await s.exec(select(OutboxRow))).one()
+        assert (row.status, row.attempts) == ("pending", 20), (row.status, row.attempts, row.error)
+        warned = [r for r in caplog.records if "could not be reached" in r.getMessage()]
+        assert 1 <= len(warned) <= 20 and "hello" not in caplog.text
+        async with runtime.store.session() as s:  # a day of tries later
+            await s.exec(update(OutboxRow).values(attempts=MAX_TRANSIENT_ATTEMPTS))  # type: ignore[call-overload]
+            await s.commit()
+        await runtime.engine.dispatcher.send_due()
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(OutboxRow))).one().status == "failed"
