@@ -35,6 +35,8 @@ class NoBodies(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith(QUIET_BELOW_WARNING):
             return True
+        if record.levelno < logging.WARNING:  # a library logger with a level of its own (Bolt sets some)
+            return False
         if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
             return False
         if not self.tracebacks:

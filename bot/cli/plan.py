@@ -147,6 +147,10 @@ def approve_cmd(
     """Freeze the file's plan as an approved version (content hash, approver, time)."""
     from bot.studies.planning import approval
 
+    if not by.strip() or len(by) > 100 or not by.isprintable():  # no escapes, no bidi overrides
+        raise _fail(
+            f"--by {by[:40]!r}: give a name or handle of 1 to 100 printable characters, e.g. --by sam"
+        )
     _load(file)
     try:
         result = _with_store(lambda store: approval.approve(store, file, by))

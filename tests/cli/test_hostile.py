@@ -346,6 +346,9 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         "is a file",
     ),
     ("plan-versions-unknown", ["plan", "versions", "nope"], {}, 2, "nope"),
+    ("plan-approve-by-escape", ["plan", "approve", "x.yaml", "--by", "Eve\x1b]0;PWNED\x07"], {}, 2, "--by"),
+    ("plan-approve-by-rtl", ["plan", "approve", "x.yaml", "--by", "Eve\u202egnp.exe"], {}, 2, "--by"),
+    ("plan-approve-by-long", ["plan", "approve", "x.yaml", "--by", "e" * 5000], {}, 2, "--by"),
     ("plan-diff-huge-version", ["plan", "diff", "x.yaml", "--from", "9" * 25], {}, 2, "--from"),
     ("schedule-show-huge-limit", ["schedule", "show", "teachers", "--limit", "9" * 25], {}, 2, "--limit"),
     (
