@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,9 @@ from bot.studies.study import Study
 log = logging.getLogger(__name__)
 __all__ = ["Member", "parse_roster"]  # with this module's own: the roster is read in bot.outreach.roster
 MAIN = "main"
-DEFAULT_PACE = timedelta(seconds=1)  # about the adapters' bulk pace, so a tick claims what it can send
+# Slack's default bulk pace (0.8 a second), used where no sender says its own (`interviewer invite` runs
+# without the platform): invitations are spread at the pace they can go out, so none waits past its window
+DEFAULT_PACE = timedelta(seconds=1.25)
 
 
 @dataclass
@@ -136,14 +138,22 @@ async def invite(
     *,
     source: str,
     wave: str = MAIN,
-    pace: timedelta = DEFAULT_PACE,
+    pace: timedelta | None = None,
     batch: int = 500,
 ) -> InviteReport:
     """Create one invited interview and one invitation row per new member, paced from now.
 
-    Raises NotInvitable (before writing anything) when the study cannot take invitations.
+    Each member's invitation is due at the next allowed moment of their time zone after the one before
+    it in the same zone, `pace` apart (default: the sender's bulk pace), so a large roster fills one
+    day's send window after another instead of piling up at the first opening and going out, behind,
+    into the quiet hours. Raises NotInvitable (before writing anything) when the study cannot take
+    invitations.
     """
     await ensure_invitable(engine, study)
+    if pace is None:
+        sender = engine.dispatcher.senders.get(members[0].address.platform) if members else None
+        per_second = getattr(sender, "bulk_per_second", None)
+        pace = timedelta(seconds=1 / per_second) if per_second else DEFAULT_PACE
     plan = _Invite(engine, study, source, wave, pace, InviteReport())
     for start in range(0, len(members), batch):
         chunk = members[start : start + batch]
@@ -166,7 +176,7 @@ class _Invite:
     wave: str
     pace: timedelta
     report: InviteReport
-    slot: int = 0
+    next_free: dict[str, datetime] = field(default_factory=dict)  # time zone -> earliest for the next one
 
     def _eligible(self, participant: Participant, member: Member) -> bool:
         if member.timezone and participant.timezone != member.timezone:
@@ -194,8 +204,9 @@ class _Invite:
 
     def _rows(self, s: AsyncSession, participant: Participant, member: Member, interview: Interview) -> None:
         """The invitation row and its outbox row, due at the member's next send window after its slot."""
-        now = self.engine.clock()
-        due = send_time(self.study, participant.timezone, now + self.pace * self.slot)
+        now, where = self.engine.clock(), participant.timezone or ""
+        due = send_time(self.study, participant.timezone, max(now, self.next_free.get(where, now)))
+        self.next_free[where] = due + self.pace
         s.add(
             InvitationRow(
                 participant_id=participant.id or 0,
@@ -219,14 +230,13 @@ class _Invite:
             purpose="invitation",
             not_before=due,
         )
-        self.slot += 1
         self.report.invited += 1
         self.report.first_send = min(self.report.first_send or due, due)
         self.report.last_send = max(self.report.last_send or due, due)
 
     async def bulk(self, s: AsyncSession, chunk: list[Member]) -> None:
         """A whole chunk in a few statements; raises IntegrityError on a concurrent insert (caller retries)."""
-        report_before, slot_before = copy.copy(self.report), self.slot
+        report_before, free_before = copy.copy(self.report), dict(self.next_free)
         try:
             known: dict[Address, Participant] = {}
             for (platform, workspace), group in _by_workspace(chunk).items():
@@ -272,7 +282,7 @@ class _Invite:
                 self._rows(s, participant, member, interview)
             await s.flush()
         except IntegrityError:
-            self.report, self.slot = report_before, slot_before
+            self.report, self.next_free = report_before, free_before
             raise
 
     async def one(self, s: AsyncSession, member: Member) -> None:
@@ -280,7 +290,7 @@ class _Invite:
         s.add(participant)
         if not self._eligible(participant, member):
             return
-        report_before, slot_before = copy.copy(self.report), self.slot
+        report_before, free_before = copy.copy(self.report), dict(self.next_free)
         try:
             async with s.begin_nested():
                 interview = self._interview(participant, member)
@@ -289,7 +299,7 @@ class _Invite:
                 self._rows(s, participant, member, interview)
                 await s.flush()
         except IntegrityError:
-            self.report, self.slot = report_before, slot_before
+            self.report, self.next_free = report_before, free_before
             self.report.already += 1
 
 

@@ -318,3 +318,26 @@ def test_roster_ids_must_have_the_platforms_form_and_bad_values_are_quoted_safel
     ]
     huge_members, huge = parse_roster("user_id\nU1\n" + "U" * 200_000 + "\n", "slack", "T1")
     assert [m.address.user_id for m in huge_members] == ["U1"] and "cannot be read" in huge[0]
+
+
+async def test_a_roster_larger_than_a_window_fills_one_days_window_after_another(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """At one invitation an hour, a 09:00-18:00 window holds nine: the rest wait for the next days'
+    windows instead of all falling due at the first opening and going out, behind, in the quiet hours."""
+    clock, sender = Clock(MONDAY), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        members = [member(f"U{n}") for n in range(20)] + [member(f"B{n}", "Europe/Berlin") for n in range(3)]
+        report = await invite(runtime.engine, study, members, source="roster", pace=timedelta(hours=1))
+        assert report.invited == 23
+        async with runtime.store.session() as s:
+            rows = (await s.exec(select(OutboxRow).where(OutboxRow.purpose == "invitation"))).all()
+    due = {r.user_id: r.not_before.replace(tzinfo=UTC) for r in rows if r.not_before}
+    utc = sorted(due[f"U{n}"] for n in range(20))
+    assert all(9 <= t.hour < 18 for t in utc), utc  # every one inside the window
+    assert [t.day for t in utc] == [8] * 9 + [9] * 9 + [10] * 2
+    assert len(set(utc)) == 20  # an hour apart within a day
+    berlin = sorted(due[f"B{n}"] for n in range(3))  # another zone keeps its own pace, from its own opening
+    assert [t.hour for t in berlin] == [8, 9, 10]  # 09:00, 10:00, 11:00 in Berlin
