@@ -23,6 +23,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+BODY_SECONDS = 10.0  # Slack sends a whole request at once; a peer that takes longer holds a connection
 
 
 def check_settings(settings: Settings, *, http: bool) -> None:
@@ -82,7 +83,11 @@ def signed_only(signing_secret: str) -> Any:
         if request.method != "POST" or request.path != EVENTS_PATH:
             response: web.StreamResponse = await handler(request)
             return response
-        body = await request.read()  # the body limit (client_max_size) answers 413 first
+        try:  # the body limit (client_max_size) answers 413 first; a body trickling in is cut off
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await request.read()
+        except TimeoutError:
+            return web.Response(status=408)
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not (timestamp.isascii() and timestamp.isdigit()) or not verifier.is_valid(
