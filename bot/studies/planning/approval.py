@@ -44,7 +44,9 @@ async def version(store: Store, study_id: str, number: int) -> StudyVersion:
             )
         ).first()
     if row is None:
-        raise LookupError(f"study {study_id!r} has no version {number}; `interviewer plan versions` lists them")
+        raise LookupError(
+            f"study {study_id!r} has no version {number}; `interviewer plan versions` lists them"
+        )
     return row
 
 
