@@ -93,5 +93,5 @@ def parse_roster(text: str, platform: str, workspace: str) -> tuple[list[Member]
             address = Address(platform, workspace, row["user_id"])
             members.append(Member(address, row.get("timezone") or None, row.get("group") or None))
     except csv.Error as exc:  # e.g. a value over the csv module's field limit (131,072 characters)
-        problems.append(f"line {reader.line_num}: cannot be read ({exc}); the rest of the file was left out")
+        problems.append(f"line {last + 1}: cannot be read ({exc}); the rest of the file was left out")
     return members, problems

@@ -317,7 +317,9 @@ def test_roster_ids_must_have_the_platforms_form_and_bad_values_are_quoted_safel
         "line 1: the values are separated by semicolons; save the file as comma-separated CSV"
     ]
     huge_members, huge = parse_roster("user_id\nU1\n" + "U" * 200_000 + "\n", "slack", "T1")
-    assert [m.address.user_id for m in huge_members] == ["U1"] and "cannot be read" in huge[0]
+    # over the csv module's field limit ("cannot be read") or, where a process raised that limit, not an id
+    assert [m.address.user_id for m in huge_members] == ["U1"] and huge[0].startswith("line 3: ")
+    assert len(huge[0]) < 200
 
 
 async def test_a_roster_larger_than_a_window_fills_one_days_window_after_another(
