@@ -150,7 +150,7 @@ async def bench_database(
         )
         runtime = await Runtime.start(settings, interviewer=OfflineInterviewer())
         app = build_app(runtime)
-        runner = await start_http(app, host="127.0.0.1", port=0)
+        runner = await start_http(app, signing_secret=SECRET, host="127.0.0.1", port=0)
         url_events = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
         print(f"  {label}:")
         print(
