@@ -147,21 +147,28 @@ def _token_hint(value: str, prefix: str, name: str, what: str) -> str:
     return hint
 
 
-async def slack(settings: Settings) -> Check | None:
-    if settings.slack_bot_token is None:
-        return None
+async def _slack_call(settings: Settings, name: str, token: str, method: str, fix: str, **args: Any) -> Any:
+    """Slack's answer to `method` called with `token`, or the Check saying why there is none."""
     from slack_sdk.errors import SlackApiError
     from slack_sdk.web.async_client import AsyncWebClient
 
-    token = settings.slack_bot_token.get_secret_value()
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT)
-    fix = _token_hint(token, SLACK_BOT_PREFIX, "SLACK_BOT_TOKEN", "Bot User OAuth Token")
     try:
-        answer = await client.auth_test()
+        return await client.api_call(method, **args)
     except SlackApiError as exc:
-        return Check("slack", False, f"auth.test failed: {exc.response.get('error')}", fix)
+        return Check(name, False, f"{method} failed: {exc.response.get('error')}", fix)
     except (OSError, TimeoutError) as exc:  # URLError, DNS failure, refused connection
-        return unreachable("slack", settings.slack_api_url, exc, f"SLACK_API_URL sets the address. {fix}")
+        return unreachable(name, settings.slack_api_url, exc, f"SLACK_API_URL sets the address. {fix}")
+
+
+async def slack(settings: Settings) -> Check | None:
+    if settings.slack_bot_token is None:
+        return None
+    token = settings.slack_bot_token.get_secret_value()
+    fix = _token_hint(token, SLACK_BOT_PREFIX, "SLACK_BOT_TOKEN", "Bot User OAuth Token")
+    answer = await _slack_call(settings, "slack", token, "auth.test", fix)
+    if isinstance(answer, Check):
+        return answer
     granted = {s.strip() for s in (answer.headers.get("x-oauth-scopes") or "").split(",") if s.strip()}
     missing = sorted(manifest_scopes() - granted)
     if missing:
@@ -176,23 +183,15 @@ async def slack(settings: Settings) -> Check | None:
 
 async def slack_app(settings: Settings) -> Check | None:
     """The app-level token Socket Mode connects with: apps.connections.open answers a websocket URL
-    (https://docs.slack.dev/reference/methods/apps.connections.open; nothing is connected here)."""
+    (https://docs.slack.dev/reference/methods/apps.connections.open; the token goes in the Authorization
+    header, as the client sends it; nothing is connected here)."""
     if settings.slack_app_token is None:
         return None
-    from slack_sdk.errors import SlackApiError
-    from slack_sdk.web.async_client import AsyncWebClient
-
     token = settings.slack_app_token.get_secret_value()
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT)
     fix = _token_hint(token, SLACK_APP_PREFIX, "SLACK_APP_TOKEN", "app-level token with connections:write")
-    try:
-        await client.apps_connections_open(app_token=token)
-    except SlackApiError as exc:
-        return Check(
-            "slack socket mode", False, f"apps.connections.open failed: {exc.response.get('error')}", fix
-        )
-    except (OSError, TimeoutError) as exc:
-        return unreachable("slack socket mode", settings.slack_api_url, exc, fix)
+    answer = await _slack_call(settings, "slack socket mode", token, "apps.connections.open", fix)
+    if isinstance(answer, Check):
+        return answer
     return Check("slack socket mode", True, "the app-level token may open a Socket Mode connection")
 
 
