@@ -18,16 +18,14 @@ from adapters.console import RESHOWN, TerminalInput
 from bot.engine.outbox import LEASE
 from bot.messages import Inbound
 from bot.storage.models import InboxRow, OutboxRow, Turn
+from tests.support.cli import cli_env
 from tests.support.helpers import Console, settings_for, start_runtime
-from tests.support.paths import ROOT
 
 BIN = Path(sys.executable).parent / "interviewer"
 
 
 def _chat(tmp_path: Path, stdin: bytes, name: str = "sam") -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", STUDIES_DIR=str(ROOT / "studies"))
-    env.update(PSEUDONYM_KEY="console-test")
+    env = cli_env(tmp_path, PSEUDONYM_KEY="console-test")
     return subprocess.run(
         [str(BIN), "chat", "--study", "teachers", "--as", name],
         input=stdin,
@@ -162,8 +160,7 @@ def test_a_line_cut_at_the_terminals_limit_is_pointed_out(tmp_path: Path) -> Non
     """In a real terminal (a pseudo-terminal here), a line of 5,000 characters keeps about 4,095 of them."""
     import pty
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", STUDIES_DIR=str(ROOT / "studies"))
+    env = cli_env(tmp_path)
     main, terminal = pty.openpty()
     with subprocess.Popen(
         [str(BIN), "chat", "--study", "teachers", "--as", "long"],

@@ -5,7 +5,6 @@ whole. The commands run as a user runs them (a real subprocess); the disk is a r
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,7 +18,7 @@ from bot.records import audit
 from bot.records.export import ExportFilter, ExportResult, export
 from bot.runtime import Runtime
 from bot.storage import sqlite_inline
-from tests.support.cli import BIN, run
+from tests.support.cli import BIN, cli_env, run
 from tests.support.helpers import Console
 from tests.support.interviews import complete
 from tests.support.paths import STUDIES
@@ -95,13 +94,7 @@ def _in_tiny_tmpfs(tmp_path: Path, script: str) -> subprocess.CompletedProcess[s
     )
     if probe.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs in a user namespace here: {probe.stderr.strip()}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}",
-        PSEUDONYM_KEY="cli-test",
-        STUDIES_DIR=str(STUDIES),
-        BIN=str(BIN),
-    )
+    env = cli_env(tmp_path, BIN=str(BIN))
     mount = f"mount -t tmpfs -o size=64k tmpfs {tmp_path / 'fs'} && cd {tmp_path / 'fs'} && "
     return subprocess.run(
         ["unshare", "-rm", "sh", "-c", mount + script],

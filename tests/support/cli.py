@@ -12,11 +12,9 @@ from tests.support.paths import STUDIES
 BIN = Path(sys.executable).parent / "interviewer"
 
 
-def run(
-    args: list[str], tmp_path: Path, stdin: str | None = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    """`interviewer *args` in `tmp_path` with its own SQLite file, the bundled studies and a pseudonym key;
-    Claude, Slack and Discord settings of the environment running the tests are left out."""
+def cli_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of an `interviewer` started by a test: its own SQLite file in `tmp_path`, the
+    bundled studies and a pseudonym key; Claude, Slack and Discord settings of the test run left out."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
     clean.update(
         {
@@ -26,6 +24,14 @@ def run(
             **env,
         }
     )
+    return clean
+
+
+def run(
+    args: list[str], tmp_path: Path, stdin: str | None = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`interviewer *args` in `tmp_path`, in `cli_env`."""
+    clean = cli_env(tmp_path, **env)
     return subprocess.run(
         [str(BIN), *args], input=stdin, capture_output=True, text=True, cwd=tmp_path, env=clean, timeout=120
     )
