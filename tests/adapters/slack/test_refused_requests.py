@@ -1,0 +1,49 @@
+"""Requests Slack did not send, or that never finish, refused by the real Bolt app in HTTP mode
+(https://docs.slack.dev/authentication/verifying-requests-from-slack/); nothing of them is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.storage.models import InboxRow
+from tests.support.slack_world import ALICE, slack_world
+
+
+async def test_invalid_signature_is_rejected_and_nothing_is_stored(sqlite_url: str, study_dir: Path) -> None:
+    async with slack_world(sqlite_url, study_dir) as w:
+        body = w.slack.event_body(w.slack.message_event(ALICE, "hello"))
+        assert (await w.slack.post(body, secret="not-the-secret"))[0] == 401
+        stale = {"X-Slack-Request-Timestamp": str(int(time.time()) - 600)}
+        assert (await w.slack.post(body, headers=stale))[0] == 401, "old timestamps are replays"
+        await w.drain()
+        async with w.runtime.store.session() as s:
+            assert (await s.exec(select(InboxRow))).all() == []
+        assert not w.fake.posted
+
+
+async def test_a_body_that_trickles_in_is_cut_off_and_the_bot_keeps_answering(
+    sqlite_url: str, study_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that sends the headers and then holds the body back holds a connection: it is answered 408
+    after BODY_SECONDS (shortened here) instead of being waited for for ever."""
+    import adapters.slack.run
+
+    monkeypatch.setattr(adapters.slack.run, "BODY_SECONDS", 0.5)
+    async with slack_world(sqlite_url, study_dir) as w:
+        port = w.runner.addresses[0][1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{"
+        )
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 10)
+        writer.close()
+        assert status.startswith(b"HTTP/1.1 408"), status
+        body = w.slack.event_body(w.slack.message_event(ALICE, "hello"))
+        assert (await w.slack.post(body))[0] == 200  # and the bot still answers Slack
