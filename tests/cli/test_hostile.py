@@ -5,27 +5,22 @@ the same entry point as the installed `interviewer` script (`bot.cli.main`), in 
 from __future__ import annotations
 
 import codecs
-import os
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main as cli
 from bot.cli.errors import run
-from bot.settings import get_settings
-from tests.support.paths import ROOT
-
-TEACHERS = (ROOT / "studies" / "teachers.yaml").read_text(encoding="utf-8")
-TRANSCRIPT = "AI: How do you use it?\nUser: I draft reports with it every week and then rewrite them."
-
-
-def _csv(rows: list[tuple[str, str]], header: str = "transcript_id,text") -> str:
-    quoted = [f'{tid},"{text.replace(chr(34), chr(34) * 2)}"' for tid, text in rows]
-    return "\n".join([header, *quoted]) + "\n"
-
-
-GOOD_CSV = _csv([("A1", TRANSCRIPT), ("A2", TRANSCRIPT.replace("reports", "emails"))])
-Files = dict[str, bytes | str | None]  # name -> content (None: a folder)
+from tests.cli.test_hostile_organizer import ORGANIZER_CASES
+from tests.support.hostile_cli import (
+    GOOD_CSV,
+    TEACHERS,
+    TRANSCRIPT,
+    Files,
+    assert_clean,
+    csv_of,
+    invoke,
+    make,
+)
 
 # (id, arguments, files to create, expected exit status, a fragment the output must hold)
 CASES: list[tuple[str, list[str], Files, int, str]] = [
@@ -90,21 +85,21 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     (
         "import-duplicate-ids",
         ["import", "f.csv", "--study", "teachers"],
-        {"f.csv": _csv([("A1", TRANSCRIPT), ("A1", TRANSCRIPT + " More.")])},
+        {"f.csv": csv_of([("A1", TRANSCRIPT), ("A1", TRANSCRIPT + " More.")])},
         1,
         "different texts",
     ),
     (
         "import-duplicate-last",
         ["import", "f.csv", "--study", "teachers", "--duplicates", "last"],
-        {"f.csv": _csv([("A1", TRANSCRIPT), ("A1", TRANSCRIPT + " More.")])},
+        {"f.csv": csv_of([("A1", TRANSCRIPT), ("A1", TRANSCRIPT + " More.")])},
         0,
         "1 id(s) with several texts",
     ),
     (
         "import-duplicate-same-text",
         ["import", "f.csv", "--study", "teachers"],
-        {"f.csv": _csv([("A1", TRANSCRIPT), ("A1", TRANSCRIPT)])},
+        {"f.csv": csv_of([("A1", TRANSCRIPT), ("A1", TRANSCRIPT)])},
         0,
         "1 repeated row",
     ),
@@ -141,7 +136,7 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     (
         "import-long-id",
         ["import", "f.csv", "--study", "teachers"],
-        {"f.csv": _csv([("X" * 40, TRANSCRIPT)])},
+        {"f.csv": csv_of([("X" * 40, TRANSCRIPT)])},
         1,
         "1-32 characters",
     ),
@@ -258,143 +253,6 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     ("export-bad-format", ["export", "teachers", "--format", "pdf"], {}, 2, "--format"),
     ("export-bad-date", ["export", "teachers", "--since", "2027-13-45"], {}, 2, "2027-13-45"),
     ("export-unknown-study", ["export", "nope"], {}, 2, "no study 'nope'"),
-    # invite
-    (
-        "invite-roster-latin1",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
-        {"r.csv": "user_id,group\nU1,caf\xe9\n".encode("latin-1")},
-        2,
-        "Windows-1252",
-    ),
-    (
-        "invite-roster-utf16-bom",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
-        {"r.csv": "user_id\nU1\n".encode("utf-16")},
-        0,
-        "1 invitation",
-    ),
-    (
-        "invite-roster-binary",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
-        {"r.csv": b"\x00\x01\x02" * 100},
-        2,
-        "binary",
-    ),
-    (
-        "invite-roster-folder",
-        ["invite", "teachers", "--roster", "d", "--workspace", "T1"],
-        {"d": None},
-        2,
-        "is a folder",
-    ),
-    (
-        "invite-no-workspace",
-        ["invite", "teachers", "--roster", "r.csv"],
-        {"r.csv": "user_id\nU1\n"},
-        2,
-        "--workspace",
-    ),
-    (
-        "invite-bad-platform",
-        ["invite", "teachers", "--roster", "r.csv", "--platform", "irc"],
-        {"r.csv": "user_id\nU1\n"},
-        2,
-        "--platform",
-    ),
-    (
-        "invite-roster-header-only",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
-        {"r.csv": "user_id,timezone\n"},
-        2,
-        "no member to invite",
-    ),
-    (
-        "invite-roster-semicolons",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
-        {"r.csv": "user_id;timezone\nU1;UTC\n"},
-        2,
-        "semicolons",
-    ),
-    (
-        "invite-workspace-escape",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T\x1b[31m"],
-        {"r.csv": "user_id\nU1\n"},
-        2,
-        "--workspace",
-    ),
-    (
-        "invite-bad-timezone",
-        ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
-        {"r.csv": "user_id,timezone\nU1,Mars/Olympus\nU2,UTC\n"},
-        0,
-        "roster line",
-    ),
-    # plan
-    (
-        "plan-review-deep",
-        ["plan", "review", "s.yaml", "--no-claude"],
-        {"s.yaml": "id: " + "[" * 20000},
-        2,
-        "s.yaml",
-    ),
-    ("plan-approve-folder", ["plan", "approve", "d", "--by", "me"], {"d": None}, 2, "is a folder"),
-    (
-        "plan-draft-out-under-a-file",
-        ["plan", "draft", "--goal", "g", "--audience", "a", "--out", "f.csv/s.yaml", "--template"],
-        {"f.csv": GOOD_CSV},
-        2,
-        "is a file",
-    ),
-    ("plan-versions-unknown", ["plan", "versions", "nope"], {}, 2, "nope"),
-    ("plan-approve-by-escape", ["plan", "approve", "x.yaml", "--by", "Eve\x1b]0;PWNED\x07"], {}, 2, "--by"),
-    ("plan-approve-by-rtl", ["plan", "approve", "x.yaml", "--by", "Eve\u202egnp.exe"], {}, 2, "--by"),
-    ("plan-approve-by-long", ["plan", "approve", "x.yaml", "--by", "e" * 5000], {}, 2, "--by"),
-    ("plan-diff-huge-version", ["plan", "diff", "x.yaml", "--from", "9" * 25], {}, 2, "--from"),
-    ("schedule-show-huge-limit", ["schedule", "show", "teachers", "--limit", "9" * 25], {}, 2, "--limit"),
-    (
-        "discord-id-arabic-digits",
-        ["discord", "invite-url", "--application-id", "١٢٣٤٥"],
-        {},
-        2,
-        "not an application id",
-    ),
-    ("discord-id-zero", ["discord", "invite-url", "--application-id", "0"], {}, 2, "not an application id"),
-    (
-        "discord-id-huge",
-        ["discord", "invite-url", "--application-id", "9" * 5000],
-        {},
-        2,
-        "not an application id",
-    ),
-    # chat, demo, db, validate, codebook
-    ("chat-as-empty", ["chat", "--as", ""], {}, 2, "--as"),
-    ("chat-as-too-long", ["chat", "--as", "n" * 100], {}, 2, "1 to 64"),
-    ("chat-as-newline", ["chat", "--as", "a\nb"], {}, 2, "printable"),
-    ("chat-unknown-study", ["chat", "--study", "nope"], {}, 2, "no such file"),
-    ("demo-unknown-interviewer", ["demo", "--interviewer", "gpt"], {}, 2, "unknown interviewer"),
-    ("db-problems-bad-id", ["db", "problems", "--retry", "12"], {}, 2, "in:12"),
-    ("db-problems-none", ["db", "problems"], {}, 0, "no dead letters"),
-    (
-        "db-problems-retry-unknown",
-        ["db", "problems", "--retry", "in:999"],
-        {},
-        2,
-        "not every id given (in:999)",
-    ),
-    (
-        "validate-binary",
-        ["validate", "--codes", "c.csv", "--gold", "c.csv"],
-        {"c.csv": b"\x00" * 100},
-        2,
-        "binary",
-    ),
-    (
-        "codebook-out-exists",
-        ["codebook", "draft", "f.csv", "--out", "f.csv"],
-        {"f.csv": GOOD_CSV},
-        2,
-        "--force",
-    ),
 ]
 ENV_CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     (
@@ -414,53 +272,6 @@ ENV_CASES: list[tuple[str, list[str], dict[str, str], str]] = [
 ]
 
 
-def _invoke(args: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    get_settings.cache_clear()
-    try:
-        run(cli.app, args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    finally:
-        get_settings.cache_clear()
-    out, err = capfd.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("STUDIES_DIR", str(ROOT / "studies"))
-    monkeypatch.setenv("PSEUDONYM_KEY", "hostile")
-    monkeypatch.setenv("ANALYSIS_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _make(root: Path, files: Files) -> None:
-    for name, content in files.items():
-        path = root / name
-        if content is None:
-            path.mkdir()
-        elif isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
-def _assert_clean(code: int, out: str, err: str, expected: int, fragment: str) -> None:
-    both = out + err
-    assert "Traceback" not in both and "this is a bug" not in both, both[-2000:]
-    assert code == expected, f"exit {code}, expected {expected}: {both[-1500:]}"
-    assert fragment in both, both[-1500:]
-    if expected == 2:
-        last = [line for line in err.splitlines() if line.strip()][-1]
-        assert len(last) < 400 and not last.startswith(("  File", "Error")), last
-
-
 @pytest.mark.parametrize("case,args,files,expected,fragment", CASES, ids=[c[0] for c in CASES])
 def test_command_fails_clearly(
     workdir: Path,
@@ -471,8 +282,8 @@ def test_command_fails_clearly(
     expected: int,
     fragment: str,
 ) -> None:
-    _make(workdir, files)
-    _assert_clean(*_invoke(args, capfd), expected, fragment)
+    make(workdir, files)
+    assert_clean(*invoke(args, capfd), expected, fragment)
 
 
 @pytest.mark.parametrize("case,args,env,fragment", ENV_CASES, ids=[c[0] for c in ENV_CASES])
@@ -487,12 +298,12 @@ def test_bad_configuration_fails_clearly(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    _assert_clean(*_invoke(args, capfd), 2, fragment)
+    assert_clean(*invoke(args, capfd), 2, fragment)
 
 
 def test_debug_shows_the_traceback(workdir: Path, capfd: pytest.CaptureFixture[str]) -> None:
     (workdir / "f.csv").write_bytes(bytes(range(256)))
-    code, _, err = _invoke(["import", "f.csv", "--study", "teachers", "--debug"], capfd)
+    code, _, err = invoke(["import", "f.csv", "--study", "teachers", "--debug"], capfd)
     assert code == 2 and "Traceback" in err and "binary" in err.splitlines()[-1]
 
 
@@ -522,5 +333,7 @@ def test_the_table_is_large_enough() -> None:
     Discord's translation (test_hostile_input)."""
     from tests.support.hostile_corpus import BYTES, SLACK_BODIES, TEXTS
 
-    total = 5 * len(TEXTS) + len(BYTES) + len(SLACK_BODIES) + len(CASES) + len(ENV_CASES)
+    total = (
+        5 * len(TEXTS) + len(BYTES) + len(SLACK_BODIES) + len(CASES) + len(ORGANIZER_CASES) + len(ENV_CASES)
+    )
     assert total >= 250, total

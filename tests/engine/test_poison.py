@@ -139,7 +139,7 @@ class Fussy:
         return f"m{len(self.sent)}"
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
-        pass
+        """Nothing to mark: this sender keeps no buttons to disable."""
 
 
 class Clock:
