@@ -17,9 +17,18 @@ from bot.engine.outbox import queue
 from bot.interview.conversation import TERMINAL, Expire, Progress, State
 from bot.interview.prompts import current_prompt
 from bot.messages import Address
-from bot.outreach.invitations import MAIN, Member, buttons, invitation_key, invitation_text, invite, send_time
+from bot.outreach.invitations import (
+    MAIN,
+    Member,
+    buttons,
+    invitation_key,
+    invitation_prefix,
+    invitation_text,
+    invite,
+    send_time,
+)
 from bot.outreach.timing import WindowNeverOpens, check_schedule
-from bot.storage.models import Interview, InvitationRow, Participant, Turn
+from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from bot.studies.study import Study, parse_duration
 
 log = logging.getLogger(__name__)
@@ -51,11 +60,14 @@ async def _where_left_off(s: AsyncSession, study: Study, interview: Interview) -
     return turn.text if turn else None
 
 
+OPT_OUT_LINE = "Not interested? Type `optout`; busy? type `snooze 2d`."
+
+
 def reminder_text(study: Study, number: int, left_off: str | None, invited_only: bool) -> str:
     if invited_only:
         return (
             f"A gentle reminder ({number}): you are invited to *{study.title}*. "
-            f"{invitation_text(study, MAIN)}\nNot interested? Type `optout`; busy? type `snooze 2d`."
+            f"{invitation_text(study, MAIN)}\n{OPT_OUT_LINE}"
         )
     where = f"\nWhere we left off: {left_off}" if left_off else ""
     return (
@@ -152,11 +164,16 @@ async def _remind(
         return 0  # another scheduler queued this reminder
     left_off = await _where_left_off(s, study, interview)
     invited_only = interview.state == State.INVITED.value
+    text = reminder_text(study, number, left_off, invited_only)
+    if invited_only and not await _delivered(s, study, inv, participant):
+        # the invitation never arrived (the platform was down for a day, or refused it): a "reminder"
+        # of it would puzzle; this contact is the invitation itself, and still counts as a reminder
+        text = f"{invitation_text(study, inv.wave)}\n{OPT_OUT_LINE}"
     queue(
         s,
         invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
         Address(participant.platform, participant.workspace, participant.user_id),
-        reminder_text(study, number, left_off, invited_only),
+        text,
         choices=buttons(study) if invited_only else (),
         prompt="start" if invited_only else None,
         interview_id=interview.id,
@@ -164,6 +181,17 @@ async def _remind(
         not_before=due,
     )
     return 1
+
+
+async def _delivered(s: AsyncSession, study: Study, inv: InvitationRow, participant: Participant) -> bool:
+    """Whether any message of this invitation (the invitation or an earlier reminder) was sent."""
+    prefix = invitation_prefix(study.id, inv.wave, participant.id or 0)
+    sent = await s.exec(
+        select(OutboxRow.id)
+        .where(col(OutboxRow.key).startswith(prefix, autoescape=True), OutboxRow.status == "sent")
+        .limit(1)
+    )
+    return sent.first() is not None
 
 
 def _opens(study: Study) -> bool:

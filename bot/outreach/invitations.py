@@ -63,8 +63,13 @@ class InviteReport:
         return "; ".join(parts) + "."
 
 
+def invitation_prefix(study_id: str, wave: str, participant_id: int) -> str:
+    """The start of the outbox keys of every message of one invitation."""
+    return f"inv:{study_id}:{wave}:{participant_id}:"
+
+
 def invitation_key(study_id: str, wave: str, participant_id: int, purpose: str, seq: int) -> str:
-    return f"inv:{study_id}:{wave}:{participant_id}:{purpose}:{seq}"
+    return f"{invitation_prefix(study_id, wave, participant_id)}{purpose}:{seq}"
 
 
 def send_time(study: Study, tz_name: str | None, after: datetime) -> datetime:

@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import select
 
 from bot.engine.followups import earlier_summary
+from bot.errors import Permanent
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.messages import Address, Inbound
+from bot.messages import Address, Inbound, Outbound
 from bot.outreach.invitations import NotInvitable, invite, parse_roster
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
@@ -100,6 +101,39 @@ async def test_reminders_are_capped_then_the_interview_expires(tmp_path: Path, s
         async with runtime.store.session() as s:
             interview = (await s.exec(select(Interview))).one()
         assert interview.state == "expired"
+
+
+class RefusesFirst(FakeSender):
+    """The platform refuses the first message (the invitation), then delivers again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: list[Outbound] = []
+
+    async def send(self, message: Outbound) -> str:
+        if not self.refused:
+            self.refused.append(message)
+            raise Permanent("internal_error")
+        return await super().send(message)
+
+
+async def test_a_reminder_of_an_invitation_that_never_arrived_is_the_invitation(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), RefusesFirst()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None and study.invitation is not None
+        await invite(runtime.engine, study, [member("U1")], source="roster")
+        scheduler = Scheduler(runtime.engine)
+        for _ in range(5):
+            await scheduler.run_once()
+            clock.advance(days=1)
+        assert [m.purpose for m in sender.refused] == ["invitation"]
+        first, second = sender.to("U1")[:2]
+        assert first.purpose == "reminder" and "reminder" not in first.text
+        assert first.text.startswith(study.invitation.text) and first.prompt == "start"
+        assert second.text.startswith("A gentle reminder (2)")  # the first did arrive
 
 
 async def test_reminders_stop_once_the_member_starts_and_say_where_they_left_off(
