@@ -104,7 +104,9 @@ def _run(coro: Coroutine[Any, Any, object]) -> None:
 def export_cmd(
     study: str = typer.Argument(..., help="The study id."),
     format: str = typer.Option("jsonl", "--format", "-f", help="jsonl, csv, markdown (zip) or qdpx."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: <study>-<time>.<ext>)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output file, or - for standard output (default: <study>-<time>.<ext>)."
+    ),
     since: str | None = typer.Option(
         None, help="Only interviews started on or after this date (YYYY-MM-DD)."
     ),
@@ -145,6 +147,8 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
         if found is None:
             raise unknown_study(study, runtime.catalog.ids())
         path = out or Path(default_name(study, request.fmt))
+        if str(path) == "-":  # the usual spelling of standard output
+            path = Path("/dev/stdout")
         try:
             flt = replace(export_filter(found, request), include_pilot=include_pilot)
         except ValueError as exc:
@@ -163,7 +167,9 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
         except Exception as exc:
             await log.failed(exc)
             raise
-        typer.echo(f"{result.interviews} interview(s) written to {path}")
+        to_file = path.is_file()  # else standard output, a pipe or a device: keep the summary out of it
+        where = path if to_file or str(path) != "/dev/stdout" else "standard output"
+        typer.echo(f"{result.interviews} interview(s) written to {where}", err=not to_file)
 
 
 class _ExportLog:

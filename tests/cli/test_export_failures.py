@@ -5,10 +5,12 @@ whole. The commands run as a user runs them (a real subprocess); the disk is a r
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -59,16 +61,27 @@ def test_an_export_through_a_link_to_a_pipe_or_onto_a_folder(tmp_path: Path) -> 
     assert (tmp_path / "real.jsonl").read_text(encoding="utf-8").startswith('{"participant": "P-')
 
     piped = run(["export", "ai-at-work", "--out", "/dev/stdout"], tmp_path)
-    [record, said] = piped.stdout.splitlines()
+    [record] = piped.stdout.splitlines()  # the summary stays out of the data
     assert piped.returncode == 0 and record.startswith('{"participant": "P-')
-    assert said == "1 interview(s) written to /dev/stdout"
+    assert piped.stderr.splitlines()[-1] == "1 interview(s) written to standard output"
+    zipped = subprocess.run(
+        [BIN, "export", "ai-at-work", "-f", "markdown", "--out", "-"],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        check=True,
+    )
+    with zipfile.ZipFile(io.BytesIO(zipped.stdout)) as archive:  # "-" is standard output, whole and binary
+        [name] = archive.namelist()
+        assert archive.read(name).decode().startswith("#")
+    assert not (tmp_path / "-").exists()
 
     (tmp_path / "folder").mkdir()
     result = run(["export", "ai-at-work", "--out", "folder"], tmp_path)
     assert (result.returncode, result.stderr) == (2, "error: folder: is a folder; give a file path\n")
     assert _leftovers(tmp_path) == [] and list((tmp_path / "folder").iterdir()) == []
     outcomes = [line.split()[5] for line in run(["audit", "ai-at-work"], tmp_path).stdout.splitlines()]
-    assert outcomes == ["started", "ok", "started", "ok", "started", "failed"]
+    assert outcomes == ["started", "ok", "started", "ok", "started", "ok", "started", "failed"]
 
 
 def test_an_export_into_a_missing_folder_names_the_path_and_is_audited_as_failed(tmp_path: Path) -> None:
