@@ -109,7 +109,8 @@ def prevalence(
         if n < min_cell or group in hidden:
             out.append(Prevalence(code, group, n, None, None, suppressed=True))
             continue
-        k = sum(present[(m, code)] for m in members)
+        # machine coding throughout: on a gold interview, the model's own (out-of-fold) label, not the hand one
+        k = sum(coded.model_on_gold.get(m, {}).get(code, present[(m, code)]) for m in members)
         cell = Prevalence(code, group, n, k, wilson(k, n))
         if gold:
             cell.corrected, cell.gold_need = _corrected(code, members, present, coded.model_on_gold, gold)
