@@ -280,6 +280,12 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
                 typer.echo(line, err=True)
             continue
         typer.echo(f"{path}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})")
+        if path.stem != study.id:  # commands take the id, so a file named otherwise is easy to mistake
+            typer.echo(
+                f"note: {path}: its id is {study.id!r}, not {path.stem!r}; commands take the id "
+                f"(`interviewer export {study.id}`); rename the file to {study.id}.yaml to avoid confusion",
+                err=True,
+            )
     if failed:
         raise typer.Exit(1)
 

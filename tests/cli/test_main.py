@@ -37,6 +37,15 @@ def test_study_check_accepts_the_bundled_studies(tmp_path: Path) -> None:
     result = run(["study", "check", *files], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(": ok (") == len(files) == 4
+    assert result.stderr == ""  # each file is named after its id
+
+
+def test_study_check_points_out_a_file_named_otherwise_than_its_id(tmp_path: Path) -> None:
+    other = tmp_path / "teachers-2027.yaml"
+    other.write_text((ROOT / "studies" / "teachers.yaml").read_text())
+    result = run(["study", "check", str(other)], tmp_path)
+    assert result.returncode == 0 and ": ok (teachers," in result.stdout
+    assert "its id is 'teachers', not 'teachers-2027'; commands take the id" in result.stderr
 
 
 def test_study_check_names_file_field_and_fix(tmp_path: Path) -> None:
