@@ -39,6 +39,8 @@ class NoBodies(logging.Filter):
             return False
         if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
             return False
+        if record.name == "discord.client" and "voice will NOT be supported" in str(record.msg):
+            return False  # a text-only bot needs no voice libraries: not worth a warning at every start
         if not self.tracebacks:
             record.exc_info, record.exc_text = None, None
         message = record.getMessage()

@@ -26,7 +26,7 @@ from adapters.discord.receive import (
     participant,
     take_part_inbound,
 )
-from adapters.discord.send import NO_MENTIONS, DiscordSender
+from adapters.discord.send import NO_MENTIONS, TOKEN_HINT, DiscordSender
 from adapters.discord.views import (
     MAX_CONTENT,
     ChoiceButton,
@@ -185,7 +185,27 @@ async def serve(runtime: Runtime, client: InterviewerClient | None = None) -> No
             with runtime.running_scheduler():
                 await client.start(token)
         except discord.LoginFailure as exc:
+            raise SystemExit(f"Discord rejected DISCORD_TOKEN (401); {TOKEN_HINT}.") from exc
+        except discord.PrivilegedIntentsRequired as exc:  # close code 4014
             raise SystemExit(
-                "Discord rejected DISCORD_TOKEN (401). Reset the token in the Developer Portal "
-                "(Bot > Reset Token) and update DISCORD_TOKEN."
+                "Discord refused a privileged intent this bot asked for (close code 4014); turn it on "
+                "under Bot > Privileged Gateway Intents in the Developer Portal, or ask for less."
             ) from exc
+        except discord.ConnectionClosed as exc:  # a close code discord.py does not reconnect after
+            raise SystemExit(_closed(exc.code)) from exc
+
+
+# Gateway close codes that end a session for good (Reconnect: false), from
+# https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes
+CLOSE_CODES = {
+    4004: f"Discord rejected DISCORD_TOKEN (gateway close code 4004, authentication failed); {TOKEN_HINT}.",
+    4010: "Discord closed the connection: invalid shard (close code 4010).",
+    4011: "Discord closed the connection: sharding required (close code 4011); the bot is in too many "
+    "servers for one connection.",
+    4012: "Discord closed the connection: invalid API version (close code 4012); upgrade discord.py.",
+    4013: "Discord closed the connection: invalid intents (close code 4013); upgrade discord.py.",
+}
+
+
+def _closed(code: int) -> str:
+    return CLOSE_CODES.get(code, f"Discord closed the connection with code {code} and it cannot be resumed.")

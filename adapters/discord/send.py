@@ -33,6 +33,7 @@ from bot.outreach.cohorts import Profile
 log = logging.getLogger(__name__)
 CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed, bot blocked, or no shared server
 UNKNOWN_USER = 10013
+TOKEN_HINT = "reset it in the Developer Portal (Bot > Reset Token) and update DISCORD_TOKEN"
 MISSING_ACCESS = 50001  # e.g. listing a server's members without the Server Members intent
 MEMBERS_INTENT_OFF = (
     "Discord refused to list this server's members. Turn on the Server Members Intent (Developer "
@@ -68,6 +69,8 @@ def delivery_error(exc: BaseException) -> DeliveryError | None:
             return RateLimited(_retry_after(exc), f"Discord answered 429: {exc.text}")
         if exc.status >= 500:
             return Transient(f"Discord answered {exc.status}: {exc.text}")
+        if exc.status == 401:  # the token, not the message: it waits for a working token
+            return Transient(f"Discord answered 401: DISCORD_TOKEN was rejected; {TOKEN_HINT}")
         return Permanent(f"Discord answered {exc.status} code {exc.code}: {exc.text}")
     if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
         return Transient(f"network error talking to Discord: {exc!r}")
