@@ -24,6 +24,9 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 BODY_SECONDS = 10.0  # Slack sends a whole request at once; a peer that takes longer holds a connection
+# aiohttp closes a connection that has no complete request this long after it opened (or after its last
+# answer): headers that never finish (a "slowloris" peer) hold a connection at most this long
+IDLE_SECONDS = 15.0
 
 
 def check_settings(settings: Settings, *, http: bool) -> None:
@@ -117,7 +120,7 @@ async def start_http(
         return web.Response(text="ok")
 
     web_app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(web_app, access_log=None)
+    runner = web.AppRunner(web_app, access_log=None, keepalive_timeout=IDLE_SECONDS)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -47,3 +47,36 @@ async def test_a_body_that_trickles_in_is_cut_off_and_the_bot_keeps_answering(
         assert status.startswith(b"HTTP/1.1 408"), status
         body = w.slack.event_body(w.slack.message_event(ALICE, "hello"))
         assert (await w.slack.post(body))[0] == 200  # and the bot still answers Slack
+
+
+async def test_headers_that_never_finish_are_cut_off(
+    sqlite_url: str, study_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A peer that opens connections and sends its headers a byte now and then, never finishing them,
+    is disconnected IDLE_SECONDS (shortened here) after it connected, so such peers cannot pile up
+    connections until the bot runs out of file descriptors."""
+    import adapters.slack.run
+
+    monkeypatch.setattr(adapters.slack.run, "IDLE_SECONDS", 1.0)
+    async with slack_world(sqlite_url, study_dir) as w:
+        port = w.runner.addresses[0][1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        started = time.monotonic()
+        writer.write(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")
+        closed = False
+        for _ in range(40):  # a header line every quarter second, for up to ten seconds
+            try:
+                writer.write(b"X-Slow: 1\r\n")
+                await writer.drain()
+                if await asyncio.wait_for(reader.read(1), 0.25) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+            except ConnectionError:
+                closed = True
+                break
+        writer.close()
+        assert closed and time.monotonic() - started < 5
+        body = w.slack.event_body(w.slack.message_event(ALICE, "hello"))
+        assert (await w.slack.post(body))[0] == 200  # and the bot still answers Slack
