@@ -126,7 +126,10 @@ TABLE: dict[str, ModelSpec] = {
     # Prompts over 100k tokens are billed at 5x (pricing page, long-prompt tier).
     **_family(
         ("claude-haiku-5-5",),
-        **(_ALWAYS_ON | dict(forced_tool_choice=True, thinking=("adaptive", "disabled"))),
+        **(
+            _ALWAYS_ON
+            | dict(forced_tool_choice=True, thinking=("adaptive", "disabled"), disabled_max_effort="high")
+        ),
         prices=_p(0.10, 0.50, 0.125, 0.20, 0.01, long_prompt_tokens=100_000, long_factor=5.0),
     ),
     # fable-5 migration guide: adaptive only ("disabled"/"enabled" are 400s); forced tools still accepted

@@ -17,7 +17,7 @@ import pytest
 
 from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Code, Doc, Segment, Theme
-from bot.claude.models import current_models
+from bot.claude.models import current_models, spec_for
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.pilot.run import PersonaAnswerer, run_pilot
 from bot.settings import Settings
@@ -51,13 +51,29 @@ def client_for(fake: FakeAnthropic) -> anthropic.AsyncAnthropic:
     return anthropic.AsyncAnthropic(api_key="k", base_url=fake.base_url, max_retries=0)
 
 
-@pytest.mark.parametrize("model", MODELS)
-async def test_a_whole_interview_through_the_started_demo(fake, model, tmp_path):
+EFFORT_LIMITED = sorted(
+    m for m in MODELS if "disabled" in spec_for(m).thinking and spec_for(m).disabled_max_effort
+)
+
+
+def test_the_models_that_refuse_thinking_disabled_above_an_effort():
+    """whats-new-opus-5 and whats-new-haiku-5-5: "disabled" is accepted at effort high or below only."""
+    limits = {m: spec_for(m).disabled_max_effort for m in EFFORT_LIMITED}
+    assert limits == {"claude-haiku-5-5": "high", "claude-opus-5": "high"}
+
+
+@pytest.mark.parametrize(
+    ("model", "effort"),
+    [(m, "low") for m in MODELS] + [(m, "max") for m in EFFORT_LIMITED],
+)
+async def test_a_whole_interview_through_the_started_demo(fake, model, effort, tmp_path):
+    """At the default effort (low), and at the highest, where some models refuse thinking "disabled"."""
     fake.responder = move
     env = {
         "ANTHROPIC_API_KEY": "test-key",
         "ANTHROPIC_BASE_URL": fake.base_url,
         "ANTHROPIC_MODEL": model,
+        "ANTHROPIC_EFFORT": effort,
         "ANTHROPIC_MAX_RETRIES": "0",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
         "COALESCE_SECONDS": "0",
