@@ -243,7 +243,8 @@ async def claude(settings: Settings) -> Check | None:
             f"model {model} is not in the capability table",
             f"Set ANTHROPIC_MODEL to a model in {TABLE_FILE}, or add its row there.",
         )
-    interviewer = ClaudeInterviewer(settings)
+    # one bounded try, like the other checks: a silent API must not keep `doctor` waiting for minutes
+    interviewer = ClaudeInterviewer(settings, timeout=TIMEOUT, max_retries=0)
     try:
         params = interviewer.build_request(_tiny_context())
         message = await interviewer.client.messages.create(**params)

@@ -168,3 +168,25 @@ async def test_the_socket_mode_token_is_checked_with_apps_connections_open(tmp_p
     assert "PROBLEM slack socket mode: apps.connections.open failed: not_allowed_token_type" in bot_token
     assert "does not start with xapp-" in bot_token, bot_token
     assert slack.token not in bot_token and slack.app_token not in good
+
+
+async def test_a_claude_api_that_never_answers_is_one_bounded_try(tmp_path):
+    """A server that takes the connection and says nothing: `doctor` tries once, with the checks' own
+    time limit, and says so (with the default four retries and 60 s it sat silent for five minutes)."""
+    import asyncio
+
+    connections: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+        await reader.read()  # until the client gives up
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        code, out = await migrated_doctor(
+            tmp_path, ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=f"http://127.0.0.1:{port}"
+        )
+    assert code == 1 and len(connections) == 1
+    assert "PROBLEM claude: " in out and ": Claude did not answer in time" in out, out
+    assert "test-key" not in out and "Traceback" not in out
