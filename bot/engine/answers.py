@@ -15,7 +15,7 @@ from bot.engine import queries as q
 from bot.engine.dispatcher import Dispatcher
 from bot.engine.effects import Effects, Work
 from bot.engine.outbox import queue_claimed
-from bot.engine.pending import PendingMove
+from bot.engine.pending import PendingMove, declined
 from bot.errors import InterviewerUnavailable
 from bot.interview.conversation import Progress, Say, State
 from bot.interview.coverage import dispose
@@ -90,6 +90,8 @@ class Answers:
                 )
                 work.rows.append(row)
             progress.notified_wait = pending.token
+            if getattr(error, "kind", None) == "refusal":
+                progress.declined_turns = declined(progress, pending.context)
             interview.move_due_at = decision.retry_at
             interview.data = progress.to_json()
             s.add(interview)

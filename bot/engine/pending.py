@@ -77,9 +77,11 @@ async def pending_move(
         study = wave_study(study, progress.wave)
         summary = await earlier_summary(s, interview)
     allowed = guidance(study, progress, active_minutes([(role, at) for role, _, at in turns]))
+    declined = set(progress.declined_turns)
     transcript = tuple(
         ContextTurn(role, text if len(text) <= max_chars else text[:max_chars] + " […]", at)
-        for role, text, at in turns
+        for seq, (role, text, at) in enumerate(turns, start=1)
+        if seq not in declined
     )
     answered: tuple[datetime, ...] = ()
     if sum(role == "participant" for role, _, _ in turns) < PACE_REPLIES:  # their pace so far: see the field
@@ -91,3 +93,17 @@ async def pending_move(
         study, transcript, topic_states(study, progress), allowed, dict(progress.screening), summary, answered
     )
     return PendingMove(interview.id, who, progress.move_token, study, context)
+
+
+def declined(progress: Progress, context: InterviewContext) -> list[int]:
+    """`progress.declined_turns` with the participant turns Claude just refused to answer: those after
+    the interviewer's last turn. They stay in the transcript but are not sent again, since a refused
+    turn left in the context tends to be refused again
+    (https://platform.claude.com/docs/en/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals)."""
+    trailing = 0
+    for turn in reversed(context.transcript):
+        if turn.role != "participant":
+            break
+        trailing += 1
+    latest = range(progress.turn_seq - trailing + 1, progress.turn_seq + 1)
+    return sorted({*progress.declined_turns, *latest})

@@ -207,6 +207,7 @@ class Progress:
     screening: dict[str, str] = field(default_factory=dict)  # answers by question id, for the interviewer
     wave: str | None = None  # the follow-up wave this interview belongs to (None: the main interview)
     not_now: bool = False  # declined with "Not now": a later "Take part" or `start` reopens this interview
+    declined_turns: list[int] = field(default_factory=list)  # seqs of turns Claude refused: kept, not re-sent
 
     def to_json(self) -> dict[str, Any]:
         return _nested_copies(dict(self.__dict__))
@@ -217,7 +218,8 @@ class Progress:
         return cls(**_nested_copies(known))
 
     def copy(self) -> Progress:
-        """An independent copy (the only nested values are `topics` and `screening`), cheaper than deepcopy."""
+        """An independent copy (the only nested values are `topics`, `screening` and `declined_turns`),
+        cheaper than deepcopy."""
         return Progress(**_nested_copies(dict(self.__dict__)))
 
 
@@ -226,6 +228,8 @@ def _nested_copies(fields: dict[str, Any]) -> dict[str, Any]:
         fields["topics"] = {k: dict(v) for k, v in fields["topics"].items()}
     if "screening" in fields:
         fields["screening"] = dict(fields["screening"])
+    if "declined_turns" in fields:
+        fields["declined_turns"] = list(fields["declined_turns"])
     return fields
 
 

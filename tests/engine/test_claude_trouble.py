@@ -18,7 +18,7 @@ from bot.interview.moves import Guidance, TopicState
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.runtime import Runtime
-from bot.storage.models import Interview
+from bot.storage.models import Interview, Turn
 from bot.studies.study import parse_study
 from tests.support.fakes.anthropic_api import FakeAnthropic
 from tests.support.helpers import Console, run_interviewer, settings_for, small_study, start_runtime
@@ -107,6 +107,26 @@ async def test_a_refusal_is_asked_once_on_the_fallback_model_then_answered_hones
         assert c.texts[-1] == REFUSED
         status = await status_text(runtime.engine, runtime.catalog.get("pilot-study"))
         assert "refusals: 1" in status
+
+
+async def test_a_refused_message_is_kept_but_not_sent_to_claude_again(sqlite_url, study_dir):
+    """After a refusal the participant puts it another way; the next request leaves the refused message
+    out (left in, it tends to be refused again), while the transcript keeps every word."""
+    async with interviewing(sqlite_url, study_dir) as (fake, runtime, c):
+        fake.push_refusal()
+        await c.say("REFUSED-TURN: something the model will not answer.")
+        assert c.texts[-1] == REFUSED
+        fake.responder = lambda body: NEXT
+        await c.say(ANSWER)
+        assert c.texts[-1] == NEXT["message"]
+        sent = str(fake.message_requests[-1].body["messages"])
+        assert ANSWER in sent and "REFUSED-TURN" not in sent
+        async with runtime.store.session() as s:
+            interview = (await s.exec(select(Interview))).one()
+            texts = [
+                t.text for t in (await s.exec(select(Turn).where(Turn.interview_id == interview.id))).all()
+            ]
+        assert any(t.startswith("REFUSED-TURN") for t in texts) and ANSWER in texts
 
 
 async def test_a_long_outage_tells_the_participant_it_continues_later_and_it_does(sqlite_url, study_dir):
