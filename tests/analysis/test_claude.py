@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.analysis.claude.cost import price
 from bot.analysis.claude.replies import verbatim
 from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Code, Doc, Segment, Theme
@@ -297,32 +296,6 @@ async def test_emotions_and_roles_share_one_request_per_interview(fake):
         s.intensity == 1 and s.evidence == "" for s in scores if s.intensity != 4
     )
     assert roles == {"w-02": None, "w-03": "augmentation", "w-04": None, "w-05": "automation"}
-
-
-async def test_estimate_counts_characters_as_tokens_and_prices_by_model(fake):
-    kit = toolkit(settings(fake, anthropic_model="claude-sonnet-4-6"))
-    corpus = docs() + [Doc(code=f"x-{n}", segments=[Segment(f"x-{n}", 0, "Q?", "fine")]) for n in range(4)]
-    estimate = kit.coder.estimate(corpus, CODEBOOK)
-    # 10 interviews x (facets, coding, profile) + naming allowance of 5 themes; coding may think (1,500)
-    assert estimate.requests == 35 and not estimate.batched
-    assert estimate.output_tokens == 10 * (400 + 40 + 90 * 3 + 250 + 1500) + 5 * 80
-    per_interview_in = estimate.input_tokens - 5 * 2000
-    out = 10 * (400 + 40 + 90 * 3 + 250 + 1500)
-    assert estimate.usd == pytest.approx((per_interview_in * 3 + out * 15 + 5 * (2000 * 3 + 80 * 15)) / 1e6)
-    longer = corpus[0].segments[0]
-    corpus[0].segments[0] = Segment("w-01", 0, longer.question, longer.answer + "x" * 400)  # +100 tokens x 3
-    assert kit.coder.estimate(corpus, CODEBOOK).input_tokens == estimate.input_tokens + 300
-    batched = toolkit(settings(fake, anthropic_model="claude-sonnet-4-6", analysis_batch_threshold=10))
-    half = batched.coder.estimate(corpus[:10], CODEBOOK)
-    assert half.batched and "Message Batches" in half.text()
-    assert not fake.requests  # estimating spends nothing
-
-
-def test_prices_come_from_one_table_by_model_name():
-    assert price("claude-opus-4-5-20251101") == (5.0, 25.0)
-    assert price("claude-sonnet-5-5") == (2.0, 10.0)
-    assert price("claude-opus-5-5") == (4.0, 20.0)
-    assert price("mystery-model") == (10.0, 50.0)  # unknown: the dearest, so the estimate errs high
 
 
 async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_to_fix_it(fake):

@@ -1,6 +1,7 @@
 """What the Claude analysis will cost, before it runs: tokens counted from characters, priced per model.
 
-Tokens are characters divided by CHARS_PER_TOKEN, rounded up, per request. Prices come from the capability
+Tokens are characters divided by CHARS_PER_TOKEN, rounded up, per request, and a request whose prompt is
+over a model's long-prompt threshold is priced at that model's long-prompt rate. Prices come from the capability
 table (`bot.claude.models`). Every request is priced as uncached input (prompt caching can only make it
 cheaper), and at the batch discount (half price) when it goes through the Message Batches API. Coding
 may think, so each coding request carries an allowance of CODING_THINKING output tokens. The estimate covers the whole Claude analysis of a study, not coding alone: the
@@ -19,7 +20,10 @@ from bot.analysis.stages import Estimate
 from bot.claude.models import spec_for
 
 CODING_THINKING = 1500  # tokens a coding request may think, on models that think at the analysis effort
-CHARS_PER_TOKEN = 4  # English prose and JSON average about 4 characters per token; the estimate rounds up
+# English prose and JSON average about 4 characters per token on the older tokenizer; the tokenizer of
+# Claude 4.7 and later models counts about 30% more tokens for the same text (Claude Haiku 5.5 overview),
+# so 3 keeps the estimate at or above the bill on every model; it also rounds up per request
+CHARS_PER_TOKEN = 3
 # Expected reply sizes in tokens, used by `estimate`; also the basis of each request's max_tokens.
 FACETS_OUT = 400
 CODING_OUT_BASE, CODING_OUT_PER_CODE = 40, 90
@@ -39,29 +43,39 @@ def tokens(text: str) -> int:
 
 
 def estimate(docs: list[Doc], codebook: list[Code], model: str, batched: bool) -> Estimate:
-    """Requests, tokens and dollars for analysing `docs` with `codebook` on `model`."""
+    """Requests, tokens and dollars for analysing `docs` with `codebook` on `model`. A request whose
+    prompt is over the model's long-prompt threshold is priced at its long-prompt rate, input and output
+    (Claude Haiku 5.5: prompts over 100,000 tokens cost five times as much; models pricing page)."""
     sendable = [doc for doc in docs if doc.segments]
-    fixed = (
-        tokens(prompts.FACETS_RULES + json.dumps(prompts.FACETS_TOOL))
-        + tokens(
+    rules = (
+        tokens(prompts.FACETS_RULES + json.dumps(prompts.FACETS_TOOL)),
+        tokens(
             prompts.CODING_RULES + prompts.codebook_text(codebook) + json.dumps(prompts.coding_tool(codebook))
-        )
-        + tokens(prompts.PROFILE_RULES + json.dumps(prompts.PROFILE_TOOL))
+        ),
+        tokens(prompts.PROFILE_RULES + json.dumps(prompts.PROFILE_TOOL)),
     )
-    input_tokens = sum(3 * tokens(prompts.transcript(doc)) + fixed for doc in sendable)
     thinking = CODING_THINKING if spec_for(model).thinking else 0
-    output_tokens = len(sendable) * (
-        FACETS_OUT + CODING_OUT_BASE + CODING_OUT_PER_CODE * len(codebook) + PROFILE_OUT + thinking
-    )
+    replies = (FACETS_OUT, CODING_OUT_BASE + CODING_OUT_PER_CODE * len(codebook) + thinking, PROFILE_OUT)
+    requests = [
+        (transcript + fixed, out)
+        for transcript in (tokens(prompts.transcript(doc)) for doc in sendable)
+        for fixed, out in zip(rules, replies, strict=True)
+    ]
     naming = min(60, max(5, len(sendable) // 10)) if sendable else 0
-    pin, pout = price(model)
     discount = spec_for(model).prices.batch_discount if batched else 1.0
-    usd = (input_tokens * pin + output_tokens * pout) * discount / 1e6
-    usd += naming * (NAMING_IN * pin + NAMING_OUT * pout) / 1e6
+    usd = sum(_usd(model, i, o) for i, o in requests) * discount + naming * _usd(model, NAMING_IN, NAMING_OUT)
     return Estimate(
-        requests=3 * len(sendable) + naming,
-        input_tokens=input_tokens + naming * NAMING_IN,
-        output_tokens=output_tokens + naming * NAMING_OUT,
+        requests=len(requests) + naming,
+        input_tokens=sum(i for i, _ in requests) + naming * NAMING_IN,
+        output_tokens=sum(o for _, o in requests) + naming * NAMING_OUT,
         usd=usd,
         batched=batched,
     )
+
+
+def _usd(model: str, input_tokens: int, output_tokens: int) -> float:
+    """One request's price, at the long-prompt rate when its prompt is over the model's threshold."""
+    prices = spec_for(model).prices
+    pin, pout = price(model)
+    long = prices.long_prompt_tokens is not None and input_tokens > prices.long_prompt_tokens
+    return (input_tokens * pin + output_tokens * pout) / 1e6 * (prices.long_factor if long else 1.0)
