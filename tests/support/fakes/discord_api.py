@@ -18,8 +18,12 @@
 What it checks the way Discord does: the bot token on REST calls (401 otherwise), IDENTIFY's token
 (close 4004 otherwise), content at most 2,000 characters, nonces at most 25 characters, custom_ids at
 most 100, labels at most 80, at most 5 rows of 5 buttons, one initial response per interaction (a second
-gets 400 code 40060). A message created with `nonce` + `enforce_nonce` that repeats a nonce of the same
-author from the last 5 minutes returns the earlier message and creates nothing.
+gets 400 code 40060), no empty message (code 50006), files of at most 10 MiB in requests of at most 25 MiB
+(413 code 40005), callback types 6 and 7 only for button clicks, interaction tokens for 15 minutes (then 401
+code 50027) and only once answered (404 code 10015 before), application commands' names, descriptions,
+option counts and size (400 code 50035 with `errors`). A message created with `nonce` + `enforce_nonce`
+that repeats a nonce of the same author from the last 5 minutes returns the earlier message and creates
+nothing. `fake.age_interaction(id, seconds)` lets time pass for an interaction's token.
 The REST routes are `tests.support.fakes.discord_rest`, the state and the events tests make happen
 `tests.support.fakes.discord_state`, the gateway (READY + GUILD_CREATE, RESUME, dispatches)
 `tests.support.fakes.discord_gateway`, and the rules
@@ -38,6 +42,7 @@ from aiohttp import web
 
 from tests.support.fakes.discord_rest import DiscordRest
 from tests.support.fakes.discord_rules import (
+    REQUEST_LIMIT,
     now,
 )
 from tests.support.fakes.discord_state import API, Fault, Recorded
@@ -57,7 +62,9 @@ class FakeDiscord(DiscordRest):
         return f"ws://{self.host}:{self.port}/gateway"
 
     async def __aenter__(self) -> FakeDiscord:
-        app = web.Application(middlewares=[self._middleware])
+        # aiohttp reads at most 1 MiB by default; Discord takes requests of up to 25 MiB with files of up to
+        # 10 MiB each (discord_rules.REQUEST_LIMIT, FILE_LIMIT), answering 413 code 40005 beyond
+        app = web.Application(middlewares=[self._middleware], client_max_size=REQUEST_LIMIT)
         app.router.add_get("/gateway", self._gateway)
         r = app.router
         r.add_get(f"{API}/users/@me", self._me)

@@ -12,15 +12,25 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes.discord_rules import (
+    EMPTY_MESSAGE,
     FILES,
     INTERACTION_DEADLINE,
+    INTERACTION_TOKEN_LIFETIME,
+    INVALID_WEBHOOK_TOKEN,
     NONCE_WINDOW,
+    TOO_LARGE,
     UNKNOWN_INTERACTION,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_WEBHOOK,
+    callback_problem,
     check_message,
+    command_errors,
     invalid,
+    is_empty,
     json_response,
     multipart,
     now,
+    too_large,
 )
 from tests.support.fakes.discord_state import _BODY, API, CANNOT_DM, DiscordState, Recorded
 
@@ -32,7 +42,10 @@ class DiscordRest(DiscordState):
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith(API):
             return await handler(request)
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:  # over REQUEST_LIMIT, the app's client_max_size
+            return json_response(TOO_LARGE, status=413)
         if request.content_type == "multipart/form-data":
             body = multipart(request.headers["Content-Type"], raw)
         else:
@@ -48,6 +61,8 @@ class DiscordRest(DiscordState):
             and request.headers.get("Authorization") != f"Bot {self.token}"
         ):
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        if too_large(body):  # a file over the 10 MiB per-file limit (discord_rules.FILE_LIMIT)
+            return json_response(TOO_LARGE, status=413)
         for fault in self.faults:
             if fault.times > 0 and fault.method == request.method and fault.path.fullmatch(path):
                 fault.times -= 1
@@ -144,6 +159,8 @@ class DiscordRest(DiscordState):
         problem = check_message(body)
         if problem:
             return invalid(problem)
+        if is_empty(body):
+            return invalid(EMPTY_MESSAGE["message"], code=EMPTY_MESSAGE["code"])
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             earlier = self._nonces.get((self.bot["id"], str(nonce)))
@@ -199,6 +216,9 @@ class DiscordRest(DiscordState):
     async def _put_commands(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != self.application_id:
             return json_response({"message": "Unknown Application", "code": 10002}, status=404)
+        errors = command_errors(request[_BODY])
+        if errors:
+            return invalid("Invalid Form Body", errors=errors)
         self.commands = [
             {
                 **c,
@@ -232,6 +252,7 @@ class DiscordRest(DiscordState):
         return json_response([m for m in members if int(m["user"]["id"]) > after][:limit])
 
     async def _callback(self, request: web.Request) -> web.Response:
+        """Create Interaction Response (https://discord.com/developers/docs/interactions/receiving-and-responding#create-interaction-response)."""
         interaction = self._interactions.get(request.match_info["interaction"])
         if interaction is None or interaction["token"] != request.match_info["token"]:
             return json_response(UNKNOWN_INTERACTION, status=404)
@@ -241,9 +262,12 @@ class DiscordRest(DiscordState):
         if interaction["acked"]:
             return invalid("Interaction has already been acknowledged.", code=40060)
         body = request[_BODY] or {}
-        interaction["acked"] = True
-        self.callbacks.append({"interaction": request.match_info["interaction"], "body": body})
         kind, data = body.get("type"), body.get("data") or {}
+        refused = callback_problem(interaction["type"], kind, data)
+        if refused is not None:
+            return refused
+        interaction["acked"], interaction["loading"] = True, kind == 5
+        self.callbacks.append({"interaction": request.match_info["interaction"], "body": body})
         flags = int(data.get("flags", 0))
         response: dict[str, Any] = {
             "interaction": {
@@ -265,18 +289,47 @@ class DiscordRest(DiscordState):
             response["interaction"]["response_message_id"] = original["id"]
             if kind == 4:
                 response["resource"] = {"type": 4, "message": original}
-        elif kind == 7 and interaction.get("message_id") in self.messages:
-            message = self.messages[interaction["message_id"]]
-            message.update({k: v for k, v in data.items() if k in ("content", "components")})
+        elif kind in (6, 7) and interaction.get("message_id") in self.messages:
+            # after 6 or 7, @original is the message the component is attached to
+            interaction["original"] = _update(
+                self.messages[interaction["message_id"]], data if kind == 7 else {}
+            )
         if request.query.get("with_response") in ("1", "true"):
             return json_response(response)
         return web.Response(status=204)
 
-    async def _followup(self, request: web.Request) -> web.Response:
+    def _webhook_interaction(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+        """The interaction a /webhooks/{app}/{token} route names, or Discord's refusal of the token."""
         interaction = self._by_token(request.match_info["token"])
         if interaction is None or request.match_info["app"] != self.application_id:
-            return json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
+            return {}, json_response(UNKNOWN_WEBHOOK, status=404)
+        if time.monotonic() - interaction["created"] > INTERACTION_TOKEN_LIFETIME:
+            return interaction, json_response(INVALID_WEBHOOK_TOKEN, status=401)
+        if not interaction["acked"]:
+            # Follow-ups come "after responding to an interaction" and a token not answered within 3 seconds
+            # "will be invalidated" (https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages,
+            # #responding-to-an-interaction); the docs give no code for a token not yet answered: Discord
+            # answers 404 Unknown Webhook (reported in Rapptz/discord.py#10461).
+            return interaction, json_response(UNKNOWN_WEBHOOK, status=404)
+        return interaction, None
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        """Create Followup Message (https://discord.com/developers/docs/interactions/receiving-and-responding#create-followup-message):
+        "Functions the same as Execute Webhook, but `wait` is always true" (200 and the message, whatever
+        `wait` says). Right after DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE it "will function as Edit Original
+        Interaction Response": the loading message is edited and no new message is created."""
+        interaction, refused = self._webhook_interaction(request)
+        if refused is not None:
+            return refused
         body = request[_BODY] or {}
+        problem = check_message(body)
+        if problem:
+            return invalid(problem)
+        if is_empty(body):
+            return invalid(EMPTY_MESSAGE["message"], code=EMPTY_MESSAGE["code"])
+        self.followups.append({"kind": "post", "interaction": interaction["id"], "body": body})
+        if interaction.pop("loading", False):
+            return json_response(_update(interaction["original"], body))
         message = self._message_payload(
             interaction["channel_id"],
             self.bot,
@@ -284,20 +337,37 @@ class DiscordRest(DiscordState):
             components=body.get("components", []),
             flags=int(body.get("flags", 0)),
         )
-        self.followups.append({"kind": "post", "interaction": interaction["id"], "body": body})
-        if request.query.get("wait") in ("1", "true"):
-            return json_response(message)
-        return web.Response(status=204)
+        interaction.setdefault("sent", {})[message["id"]] = message
+        return json_response(message)
 
     async def _edit_followup(self, request: web.Request) -> web.Response:
-        interaction = self._by_token(request.match_info["token"])
-        if interaction is None or "original" not in interaction:
-            return json_response({"message": "Unknown Message", "code": 10008}, status=404)
+        """Edit Original Interaction Response (messages/@original) and Edit Followup Message: "Functions the
+        same as Edit Webhook Message" (https://discord.com/developers/docs/interactions/receiving-and-responding#edit-original-interaction-response,
+        https://discord.com/developers/docs/resources/webhook#edit-webhook-message), whose parameters are all
+        optional: the message rules apply, an edit may be empty."""
+        interaction, refused = self._webhook_interaction(request)
+        if refused is not None:
+            return refused
+        target = request.match_info["message"]
+        message = (
+            interaction.get("original") if target == "@original" else interaction.get("sent", {}).get(target)
+        )
+        if message is None:
+            return json_response(UNKNOWN_MESSAGE, status=404)
         body = request[_BODY] or {}
-        original = interaction["original"]
-        original.update({k: v for k, v in body.items() if k in ("content", "components")})
+        problem = check_message(body)
+        if problem:
+            return invalid(problem)
+        if target == "@original":
+            interaction["loading"] = False
         self.followups.append({"kind": "edit", "interaction": interaction["id"], "body": body})
-        return json_response(original)
+        return json_response(_update(message, body))
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return json_response({"message": "404: Not Found", "code": 0}, status=404)
+
+
+def _update(message: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Apply an edit's content and components to a stored message, and return it."""
+    message.update({k: v for k, v in body.items() if k in ("content", "components")})
+    return message

@@ -7,6 +7,7 @@ import email.parser
 import email.policy
 import json
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,28 @@ NONCE_WINDOW = 300.0  # enforce_nonce: a nonce repeated within a few minutes ret
 # invalidated): https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction
 INTERACTION_DEADLINE = 3.0
 UNKNOWN_INTERACTION = {"message": "Unknown interaction", "code": 10062}
+# "Interaction tokens are valid for 15 minutes, meaning you can respond to an interaction within that amount
+# of time": https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages.
+# After it Discord answers 401 code 50027 (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json,
+# "Invalid webhook token provided"; the 401 is what it sends, e.g. discord/discord-api-docs#6851).
+INTERACTION_TOKEN_LIFETIME = 900.0
+INVALID_WEBHOOK_TOKEN = {"message": "Invalid Webhook Token", "code": 50027}
+UNKNOWN_WEBHOOK = {"message": "Unknown Webhook", "code": 10015}
+UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
+# "The file upload size limit applies to each file in a request. The default limit is 10 MiB"
+# (https://discord.com/developers/docs/reference#uploading-files), and "The maximum request size when
+# sending a message is 25 MiB" (https://discord.com/developers/docs/resources/message#create-message-limitations).
+# Over either, code 40005 "Request entity too large" (opcodes-and-status-codes#json) with status 413.
+FILE_LIMIT = 10 * 1024 * 1024
+REQUEST_LIMIT = 25 * 1024 * 1024
+TOO_LARGE = {"message": "Request entity too large", "code": 40005}
+# "At least one of content, embeds, sticker_ids, components, files[n], poll, or shared_client_theme is
+# required. When forwarding a message, only message_reference is required"
+# (https://discord.com/developers/docs/resources/message#create-message-json/form-params); Execute Webhook,
+# and so a follow-up: "at least one of content, embeds, components, file, or poll"
+# (https://discord.com/developers/docs/resources/webhook#execute-webhook). Code 50006 (opcodes-and-status-codes#json).
+EMPTY_MESSAGE = {"message": "Cannot send an empty message", "code": 50006}
+_MESSAGE_PARTS = ("content", "embeds", "sticker_ids", "components", "poll", "shared_client_theme")
 
 
 def now() -> str:
@@ -33,8 +56,27 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def invalid(message: str, code: int = 50035) -> web.Response:
-    return json_response({"message": message, "code": code}, status=400)
+def invalid(message: str, code: int = 50035, errors: dict[str, Any] | None = None) -> web.Response:
+    """400 with Discord's error body; `errors` is the per-field form error object
+    (https://discord.com/developers/docs/reference#error-messages)."""
+    body: dict[str, Any] = {"message": message, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    return json_response(body, status=400)
+
+
+def is_empty(body: dict[str, Any]) -> bool:
+    """A message with none of the parts a message needs (see EMPTY_MESSAGE)."""
+    if any(body.get(key) for key in _MESSAGE_PARTS) or body.get(FILES):
+        return False
+    reference = body.get("message_reference") or {}
+    return reference.get("type") != 1  # FORWARD (resources/message#message-reference-types)
+
+
+def too_large(body: Any) -> bool:
+    """A file of the request over the per-file upload limit (see FILE_LIMIT)."""
+    files = body.get(FILES, []) if isinstance(body, dict) else []
+    return any(len(data) > FILE_LIMIT for _, data in files)
 
 
 FILES = "__files__"  # where _multipart puts the uploaded files, as (filename, bytes) pairs
@@ -88,6 +130,25 @@ def check_message(body: dict[str, Any]) -> str | None:
     return None
 
 
+def callback_problem(interaction_type: int, kind: Any, data: dict[str, Any]) -> web.Response | None:
+    """What Discord refuses in an interaction response, or None.
+
+    DEFERRED_UPDATE_MESSAGE (6) and UPDATE_MESSAGE (7) are "Only valid for component-based interactions"
+    (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-interaction-callback-type):
+    MESSAGE_COMPONENT (3) here, as the fake delivers no modal submits; the docs name no code, so it is the
+    form error on `type`. The message of CHANNEL_MESSAGE_WITH_SOURCE (4) and UPDATE_MESSAGE (7) follows the
+    message rules (`check_message`).
+    """
+    if kind in (6, 7) and interaction_type != 3:
+        message = f"Interaction callback type {kind} is only valid for component-based interactions."
+        return invalid("Invalid Form Body", errors={"type": _error("BASE_TYPE_CHOICES", message)})
+    if kind in (4, 7):
+        problem = check_message(data)
+        if problem:
+            return invalid(problem)
+    return None
+
+
 def _button_problem(button: dict[str, Any], seen: set[str]) -> str | None:
     custom_id = button.get("custom_id")
     if button.get("style") != 5:  # every button but a link button carries a custom_id
@@ -99,6 +160,104 @@ def _button_problem(button: dict[str, Any], seen: set[str]) -> str | None:
     if len(button.get("label", "")) > 80:
         return "label: Must be 80 or fewer in length."
     return None
+
+
+# ---- application commands: https://discord.com/developers/docs/interactions/application-commands -------
+# - #application-command-object-application-command-naming: a name is 1-32 characters; CHAT_INPUT command
+#   and option names "must match the following regex ^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$ ... If
+#   there is a lowercase variant of any letters used, you must use those".
+# - #application-command-object-application-command-structure: description "1-100 characters" for
+#   CHAT_INPUT commands; "options? ... max of 25".
+# - #application-command-object-application-command-option-structure: option description "1-100
+#   character"; "choices? ... max 25"; subcommand "options ... up to 25".
+# - #application-command-object-application-command-option-choice-structure: choice name "1-100
+#   character", value "up to 100 characters if string".
+# - #slash-commands: "a maximum of 8000 characters for combined name, description, and value properties for
+#   each command, its options (including subcommands and groups), and choices ... only the longest
+#   localization for each field (including the default value) is counted".
+# Refused with 400 code 50035 "Invalid Form Body" and the `errors` object of
+# https://discord.com/developers/docs/reference#error-messages (its example is APPLICATION_COMMAND_TOO_LARGE;
+# the other field codes are the ones Discord sends, e.g. BASE_TYPE_BAD_LENGTH).
+COMMAND_SIZE_LIMIT = 8000
+MAX_ITEMS = 25
+
+
+def command_errors(commands: Any) -> dict[str, Any]:
+    """The form errors of a Bulk Overwrite Application Commands body, keyed by command index; {} if valid."""
+    if not isinstance(commands, list):
+        return _error("BASE_TYPE_ARRAY", "Must be an array.")
+    errors: dict[str, Any] = {}
+    for index, command in enumerate(commands):
+        chat = command.get("type", 1) == 1  # CHAT_INPUT
+        found = _item_errors(command, chat, description=chat)
+        if chat and _size(command) > COMMAND_SIZE_LIMIT:
+            found.update(
+                _error(
+                    "APPLICATION_COMMAND_TOO_LARGE", f"Command exceeds maximum size ({COMMAND_SIZE_LIMIT})"
+                )
+            )
+        if found:
+            errors[str(index)] = found
+    return errors
+
+
+def _item_errors(item: dict[str, Any], chat: bool, *, description: bool) -> dict[str, Any]:
+    """A command's or option's own errors, and those of its options and choices."""
+    errors: dict[str, Any] = {}
+    name = item.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 32:
+        errors["name"] = _error("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+    elif chat and (name != name.lower() or not all(map(_name_char, name))):
+        errors["name"] = _error("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+    if description and not 1 <= len(item.get("description") or "") <= 100:
+        errors["description"] = _error("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    for key in ("options", "choices"):
+        children = item.get(key) or []
+        if len(children) > MAX_ITEMS:
+            errors[key] = _error("BASE_TYPE_MAX_LENGTH", f"Must be {MAX_ITEMS} or fewer in length.")
+            continue
+        nested = {
+            str(i): found
+            for i, child in enumerate(children)
+            if (
+                found := _item_errors(child, chat, description=True)
+                if key == "options"
+                else _choice_errors(child)
+            )
+        }
+        if nested:
+            errors[key] = nested
+    return errors
+
+
+def _choice_errors(choice: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    if not 1 <= len(str(choice.get("name") or "")) <= 100:
+        errors["name"] = _error("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    if isinstance(choice.get("value"), str) and len(choice["value"]) > 100:
+        errors["value"] = _error("BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+    return errors
+
+
+def _name_char(char: str) -> bool:
+    """Python's `re` has no \\p{..} classes: letters and digits (\\p{L}, \\p{N}) are approximated by
+    str.isalnum(), and Devanagari and Thai (\\p{sc=Deva}, \\p{sc=Thai}, whose vowel signs are not alnum) by
+    the character's Unicode name."""
+    return char.isalnum() or char in "-_'" or unicodedata.name(char, "").startswith(("DEVANAGARI ", "THAI "))
+
+
+def _size(item: dict[str, Any]) -> int:
+    """The characters of name, description and value of an item and everything under it, counting the longest
+    localization of each field."""
+    total = len(str(item.get("value", "")))
+    for key in ("name", "description"):
+        values = [str(item.get(key) or ""), *map(str, (item.get(f"{key}_localizations") or {}).values())]
+        total += max(map(len, values))
+    return total + sum(_size(child) for key in ("options", "choices") for child in item.get(key) or [])
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"_errors": [{"code": code, "message": message}]}
 
 
 @dataclass

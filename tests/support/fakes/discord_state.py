@@ -309,5 +309,9 @@ class DiscordState(Gateway):
         }
         return data
 
+    def age_interaction(self, interaction_id: str, seconds: float) -> None:
+        """Let `seconds` pass for an interaction's token (e.g. past its 15 minutes)."""
+        self._interactions[interaction_id]["created"] -= seconds
+
     def _by_token(self, token: str) -> dict[str, Any] | None:
         return next((i for i in self._interactions.values() if i["token"] == token), None)
