@@ -20,6 +20,13 @@ QUIET_BELOW_WARNING = (
     "alembic.runtime.plugins",  # a line per plugin at every start; the migrations themselves still show
 )
 _BODY_MARKERS = ("body", "payload", "content")
+# Warnings a library gives at every start that do not apply to this bot
+_MISLEADING = (
+    ("discord.client", "voice will NOT be supported"),  # a text-only bot needs no voice libraries
+    # Bolt reads SLACK_BOT_TOKEN itself; the bot passes the token in its client and `authorize` instead
+    ("slack_bolt", "`token` will be unused"),
+    ("slack_bolt", "`token` (or SLACK_BOT_TOKEN env variable) will be ignored"),
+)
 
 
 class NoBodies(logging.Filter):
@@ -39,8 +46,8 @@ class NoBodies(logging.Filter):
             return False
         if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
             return False
-        if record.name == "discord.client" and "voice will NOT be supported" in str(record.msg):
-            return False  # a text-only bot needs no voice libraries: not worth a warning at every start
+        if any(record.name.startswith(name) and text in str(record.msg) for name, text in _MISLEADING):
+            return False
         if not self.tracebacks:
             record.exc_info, record.exc_text = None, None
         message = record.getMessage()

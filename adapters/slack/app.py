@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, oauth
+from adapters.slack.authorize import KeptAuthorization
 from adapters.slack.client import BOT_TOKEN_HINT, make_client, secret_value
 from adapters.slack.receive import SLACK, action_inbound, command_text, message_inbound
 from adapters.slack.web import SlackSender, require_setting
@@ -50,9 +51,16 @@ def build_app(
         if client is None:
             require_setting(settings.slack_bot_token, "SLACK_BOT_TOKEN", BOT_TOKEN_HINT)
             client = make_client(settings)
+        token = client.token
+
+        async def the_token(_: str) -> str | None:
+            return token
+
         app = AsyncApp(
             name="interviewer",
             client=client,
+            # Bolt takes an AsyncAuthorize as it is; its annotation names only plain functions
+            authorize=KeptAuthorization(the_token),  # type: ignore[arg-type]
             signing_secret=secret_value(settings.slack_signing_secret),
             process_before_response=True,  # store first, then ack: see the module docstring
         )
@@ -151,6 +159,7 @@ def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp
     app = AsyncApp(
         name="interviewer",
         client=client,
+        authorize=KeptAuthorization(tokens.bot_token),  # type: ignore[arg-type]
         signing_secret=secret_value(settings.slack_signing_secret),
         oauth_flow=oauth.oauth_flow(settings, client, installations, states),
         process_before_response=True,

@@ -33,7 +33,6 @@ UNREACHABLE = frozenset(
     {
         "user_not_found",
         "users_not_found",
-        "account_inactive",
         "user_disabled",
         "cannot_dm_bot",
         "channel_not_found",
@@ -48,6 +47,12 @@ UNREACHABLE = frozenset(
 RATE_LIMITED = frozenset({"ratelimited", "rate_limited", "message_limit_exceeded"})
 TRANSIENT = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"}
+)
+# The bot's own token refused ("account_inactive: Authentication token is for a deleted user or workspace
+# when using a bot token", https://docs.slack.dev/reference/methods/chat.postMessage): not the
+# recipient's doing, so nobody is marked unreachable; messages wait for a working token
+TOKEN_REFUSED = frozenset(
+    {"account_inactive", "invalid_auth", "not_authed", "token_revoked", "token_expired"}
 )
 
 
@@ -121,6 +126,8 @@ def classify(exc: SlackApiError) -> DeliveryError:
         return RateLimited(_retry_after(response.headers or {}), f"Slack: {error}")
     if error in UNREACHABLE:
         return Unreachable(f"Slack: {error}")
+    if error in TOKEN_REFUSED:
+        return Transient(f"Slack: {error}: the bot token was refused; check it (`interviewer doctor`)")
     if response.status_code >= 500 or error in TRANSIENT:
         return Transient(f"Slack: {error}")
     if error == "missing_scope":  # Slack names the scope: https://docs.slack.dev/authentication/tokens

@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import EVENTS_PATH, Later, build_app
+from adapters.slack.authorize import refuse_rejected_tokens
 from adapters.slack.catchup import catch_up
 from adapters.slack.client import BOT_TOKEN_HINT, secret_value
 from adapters.slack.receive import SLACK
@@ -132,6 +133,7 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
     later = Later()
     app = build_app(runtime, later=later)
     async with shared_connections(app):
+        await refuse_rejected_tokens(app.client, runtime.settings, http=http)
         with runtime.running_scheduler():  # it also finishes, at once, what a previous stop interrupted
             later.start(_catch_up(runtime, runtime.engine.dispatcher.senders[SLACK]))
             try:

@@ -64,10 +64,11 @@ def test_split_never_cuts_an_entity_and_plain_text_decodes_slack_markup() -> Non
     ("error", "expected"),
     [
         ("user_not_found", Unreachable),
-        ("account_inactive", Unreachable),
+        ("account_inactive", Transient),  # the bot's own token, not the recipient: it waits
         ("cannot_dm_bot", Unreachable),
         ("internal_error", Transient),
-        ("invalid_auth", Permanent),
+        ("invalid_auth", Transient),
+        ("msg_too_long", Permanent),
         ("ratelimited", RateLimited),
     ],
 )
@@ -89,12 +90,26 @@ async def test_network_failure_is_transient_and_unreachable_marks_the_participan
         await offline.send(_out("hello"))
     async with slack_world(sqlite_url, study_dir) as w:
         await w.say("hi")
-        w.fake.fail_next("chat.postMessage", "account_inactive")
+        w.fake.fail_next("chat.postMessage", "account_inactive")  # the bot token's workspace, not Alice
         await w.say("1")  # typed answer to the consent buttons
         async with w.runtime.store.session() as s:
             participant = (await s.exec(select(Participant))).one()
+            waiting = (await s.exec(select(OutboxRow).where(OutboxRow.status == "pending"))).all()
+        assert (
+            not participant.unreachable
+            and len(waiting) == 1
+            and "account_inactive" in (waiting[0].error or "")
+        )
+        w.fake.fail_next("chat.postMessage", "channel_not_found")  # Alice's DM is gone
+        async with w.runtime.store.session() as s:
+            row = waiting[0]
+            row.not_before = row.created_at  # its retry is due
+            s.add(row)
+        await w.runtime.engine.dispatcher.send_due()
+        async with w.runtime.store.session() as s:
+            participant = (await s.exec(select(Participant))).one()
             failed = (await s.exec(select(OutboxRow).where(OutboxRow.status == "failed"))).all()
-        assert participant.unreachable and len(failed) == 1 and "account_inactive" in (failed[0].error or "")
+        assert participant.unreachable and len(failed) == 1 and "channel_not_found" in (failed[0].error or "")
 
 
 async def test_bulk_sends_are_paced_per_workspace_and_replies_are_not() -> None:
