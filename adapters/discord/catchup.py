@@ -4,21 +4,19 @@ conversation's DM history after the newest message we stored is read and fed thr
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import functools
 import logging
 
-import aiohttp
 import discord
 
 from adapters.discord.receive import PLATFORM, message_inbound
-from bot.engine.catchup import OpenConversation, open_conversations
+from adapters.discord.send import delivery_error
+from bot.engine.catchup import OpenConversation, open_conversations, read_patiently
 from bot.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 MESSAGE_KEY = "discord:msg:"
-wait = asyncio.sleep  # how a rate limit is waited out (a test shortens it)
-RATE_LIMIT_TRIES = 3  # waits of a rate limit, per conversation, before leaving it to the next connect
 
 
 def _after(conversation: OpenConversation) -> int | None:
@@ -32,12 +30,16 @@ def _after(conversation: OpenConversation) -> int | None:
 
 async def catch_up(client: discord.Client, engine: Engine) -> int:
     """Feed the DMs written while the bot was away through the inbox, oldest first; returns how many
-    were new. Requests go one at a time, and discord.py waits out each route's rate limit."""
+    were new. Requests go one at a time; discord.py waits out each route's rate limit up to its
+    `max_ratelimit_timeout`, and `read_patiently` a longer one
+    (https://discord.com/developers/docs/topics/rate-limits)."""
     fed = 0
     for conversation in await open_conversations(engine.store, PLATFORM):
         after = _after(conversation)
         if after is not None:
-            fed += await _read_back(client, engine, conversation, after)
+            fed += await read_patiently(
+                PLATFORM, functools.partial(_read_back, client, engine, conversation, after)
+            )
     if fed:
         log.info("discord: %d message(s) written while the bot was away were picked up", fed)
     return fed
@@ -46,29 +48,19 @@ async def catch_up(client: discord.Client, engine: Engine) -> int:
 async def _read_back(
     client: discord.Client, engine: Engine, conversation: OpenConversation, after: int
 ) -> int:
-    """One conversation's missed DMs. A rate limit longer than discord.py waits by itself (a 429 whose
-    `retry_after` exceeds `max_ratelimit_timeout`, https://discord.com/developers/docs/topics/rate-limits)
-    is waited out here and the read tried again, since the inbox drops what it already has; one person
-    Discord refuses, or a network failure, must not stop the others."""
-    for attempt in range(1, RATE_LIMIT_TRIES + 1):
-        fed = 0
-        try:
-            channel = await client.create_dm(discord.Object(int(conversation.who.user_id)))
-            async for message in channel.history(limit=None, after=discord.Object(after), oldest_first=True):
-                inbound = message_inbound(message)
-                if inbound is None:
-                    continue
-                # quiet since it was sent: answered at once, not after a fresh quiet window
-                if await engine.receive(dataclasses.replace(inbound, received_at=message.created_at)):
-                    fed += 1
-            return fed
-        except discord.RateLimited as exc:
-            if attempt == RATE_LIMIT_TRIES:
-                log.warning("discord: a DM history stayed rate limited; it is read at the next connect")
-                return fed
-            log.info("discord: reading DM histories is rate limited; waiting %.0f s", exc.retry_after)
-            await wait(exc.retry_after)
-        except (TimeoutError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            log.warning("discord: could not read a DM history after downtime: %r", exc)
-            return fed
-    return 0
+    fed = 0
+    try:
+        channel = await client.create_dm(discord.Object(int(conversation.who.user_id)))
+        async for message in channel.history(limit=None, after=discord.Object(after), oldest_first=True):
+            inbound = message_inbound(message)
+            # quiet since it was sent: answered at once, not after a fresh quiet window
+            if inbound is not None and await engine.receive(
+                dataclasses.replace(inbound, received_at=message.created_at)
+            ):
+                fed += 1
+    except Exception as exc:  # Discord's or the network's failure, as the engine's delivery errors
+        error = delivery_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+    return fed

@@ -5,13 +5,13 @@ through the inbox, keyed like the events themselves: a message both retried and 
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from adapters.slack.receive import SLACK, history_inbound
 from adapters.slack.web import SlackSender
-from bot.engine.catchup import OpenConversation, open_conversations
+from bot.engine.catchup import OpenConversation, open_conversations, read_patiently
 from bot.engine.engine import Engine
-from bot.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +28,25 @@ def _oldest(conversation: OpenConversation) -> str | None:
 
 async def catch_up(engine: Engine, sender: SlackSender) -> int:
     """Feed the DMs written while the bot was away through the inbox, oldest first, one conversation at a
-    time (both methods are Tier 3, about 50 calls a minute; slack_sdk waits out a 429). Returns how many
-    messages were new."""
+    time (both methods are Tier 3, about 50 calls a minute: a short 429 is waited out inside the call, a
+    long one by `read_patiently`). Returns how many messages were new."""
     fed = 0
     for conversation in await open_conversations(engine.store, SLACK):
         oldest = _oldest(conversation)
-        if oldest is None:
-            continue
-        who = conversation.who
-        try:
-            channel = await sender.open_dm(who)
-            for message in await sender.history_after(who.workspace, channel, oldest):
-                inbound = history_inbound(who.workspace, channel, message)
-                if inbound is not None and inbound.sender == who and await engine.receive(inbound):
-                    fed += 1
-        except DeliveryError as exc:  # one conversation we cannot read must not stop the others
-            log.warning("slack: could not read a DM history after downtime: %s", exc)
+        if oldest is not None:
+            fed += await read_patiently(
+                SLACK, functools.partial(_read_back, engine, sender, conversation, oldest)
+            )
     if fed:
         log.info("slack: %d message(s) written while the bot was away were picked up", fed)
+    return fed
+
+
+async def _read_back(engine: Engine, sender: SlackSender, conversation: OpenConversation, oldest: str) -> int:
+    who, fed = conversation.who, 0
+    channel = await sender.open_dm(who)
+    for message in await sender.history_after(who.workspace, channel, oldest):
+        inbound = history_inbound(who.workspace, channel, message)
+        if inbound is not None and inbound.sender == who and await engine.receive(inbound):
+            fed += 1
     return fed

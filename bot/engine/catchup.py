@@ -7,16 +7,42 @@ stored and feeds what it missed through `Engine.receive`: the inbox's dedupe key
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from bot.errors import DeliveryError, RateLimited
 from bot.interview.conversation import TERMINAL, State
 from bot.messages import Address
 from bot.storage import Store
 from bot.storage.models import InboxRow, Interview, OutboxRow, Participant
 
+log = logging.getLogger(__name__)
 OPEN_STATES = sorted(state.value for state in set(State) - TERMINAL)
+RATE_LIMIT_TRIES = 3  # reads of one conversation while rate limited, before it waits for the next start
+wait = asyncio.sleep  # how a rate limit is waited out (a test shortens it)
+
+
+async def read_patiently(platform: str, read: Callable[[], Awaitable[int]]) -> int:
+    """Run one conversation's read-back (`read` returns how many messages were new). A rate limit,
+    however long, is waited out and the read tried again, since the inbox drops what it already has;
+    any other delivery error leaves this conversation to the next start and the others go on."""
+    for attempt in range(1, RATE_LIMIT_TRIES + 1):
+        try:
+            return await read()
+        except RateLimited as exc:
+            if attempt == RATE_LIMIT_TRIES:
+                log.warning("%s: a DM history stayed rate limited; it is read at the next start", platform)
+                return 0
+            log.info("%s: reading DM histories is rate limited; waiting %.0f s", platform, exc.retry_after)
+            await wait(exc.retry_after)
+        except DeliveryError as exc:
+            log.warning("%s: could not read a DM history after downtime: %s", platform, exc)
+            return 0
+    return 0
 
 
 @dataclass(frozen=True)

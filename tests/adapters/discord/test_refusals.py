@@ -13,7 +13,7 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from sqlmodel import select
 
-from adapters.discord import catchup
+from bot.engine import catchup
 from bot.engine.outbox import queue
 from bot.messages import Address
 from bot.storage.models import OutboxRow, Participant

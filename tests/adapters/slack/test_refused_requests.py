@@ -80,3 +80,29 @@ async def test_headers_that_never_finish_are_cut_off(
         assert closed and time.monotonic() - started < 5
         body = w.slack.event_body(w.slack.message_event(ALICE, "hello"))
         assert (await w.slack.post(body))[0] == 200  # and the bot still answers Slack
+
+
+async def test_a_long_rate_limit_while_reading_back_missed_messages_is_waited_out(
+    sqlite_url: str, study_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice wrote while the bot was down. Reading her DM history back, Slack answers 429 with a
+    Retry-After of 20 s, longer than the client waits inside a call: the read-back waits it out
+    (shortened here) and reads her message, instead of leaving it unanswered until the next start."""
+    from adapters.slack.catchup import catch_up
+    from bot.engine import catchup
+
+    waits: list[float] = []
+
+    async def short_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(catchup, "wait", short_wait)
+    async with slack_world(sqlite_url, study_dir) as w:
+        await w.say("hi")
+        before = len(w.posts())
+        w.slack.message_event(ALICE, "1")  # kept in Slack's history, never delivered as an event
+        w.fake.rate_limit_next("conversations.history", retry_after=20)
+        assert await catch_up(w.runtime.engine, w.runtime.engine.dispatcher.senders["slack"]) == 1
+        await w.drain()
+        assert waits == [20] and len(w.posts()) > before
+        assert [c.status for c in w.fake.calls_to("conversations.history")] == [429, 200]
