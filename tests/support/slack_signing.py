@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from tests.support.fakes.slack_api import BOT_USER, TEAM, FakeSlack, dm_channel, dm_event
+from tests.support.fakes.slack_rules import subscribed
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -74,6 +75,10 @@ class SlackPoster:
     # -- Events API ---------------------------------------------------------------------------------
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> str:
+        if not subscribed(event):
+            raise AssertionError(
+                f"Slack does not send {event.get('type')!r}: the manifest does not subscribe to it"
+            )
         n = next(self._n)
         return json.dumps(
             {

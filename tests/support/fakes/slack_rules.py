@@ -29,6 +29,15 @@ def manifest_scopes() -> frozenset[str]:
     return frozenset(manifest()["oauth_config"]["scopes"]["bot"])
 
 
+def subscribed(event: dict[str, Any]) -> bool:
+    """Whether Slack sends this event to the app: only event types its manifest subscribes to under
+    settings.event_subscriptions.bot_events (https://docs.slack.dev/reference/app-manifest;
+    "sent via subscription", e.g. https://docs.slack.dev/reference/events/app_uninstalled). A
+    `message.*` subscription stands for the `message` type in that kind of conversation."""
+    kinds = {name.split(".")[0] for name in manifest()["settings"]["event_subscriptions"]["bot_events"]}
+    return str(event.get("type")) in kinds
+
+
 def manifest_escapes_commands() -> bool:
     """`should_escape` of /interviewer: https://docs.slack.dev/reference/app-manifest (slash_commands)."""
     command = next(c for c in manifest()["features"]["slash_commands"] if c["command"] == "/interviewer")
