@@ -26,8 +26,17 @@ With no reply queued and no `responder`, /v1/messages answers 400 saying so, whi
 Requests are checked the way the real API checks them, per model (`tests/support/fakes/anthropic_rules.py`,
 each rule citing its doc page): forced tool choice where the model rejects it, thinking types and
 effort levels the model does not accept, structured-output and strict-tool schemas, sampling parameters,
-prefill, cache breakpoints. A rejected request gets the documented 400 `invalid_request_error`. A model
-the capability table does not know is treated like the strictest row; `known_only=True` makes it a 404.
+prefill, cache breakpoints, `max_tokens` above the model's output ceiling; whatever the model: empty text
+blocks, tool schemas that are not objects, tool results that answer no tool use, cache TTLs other than
+5m/1h (`anthropic_content.py`). A rejected request gets the documented 400 `invalid_request_error`. A model
+the capability table does not know (or a retired one) gets the API's 404 `not_found_error` "model: <id>";
+`FakeAnthropic(known_only=False)` treats it like the strictest row instead.
+
+API versions (`anthropic_versions.py`): every request needs an `anthropic-version` header the API knows
+(else 400). SDK 2.x sends 2026-10-21, under which `temperature`/`top_p`/`top_k` are refused at any value,
+as are document blocks in assistant messages and citations on user text blocks; under 2023-06-01 the
+per-model sampling rules apply. A batch's requests are checked under the version it was created with.
+The key may come as `x-api-key` or `Authorization: Bearer`; with both, `x-api-key` is the one checked.
 
 Answers: a scripted answer (`push_tool_use`, `responder`) is the model's structured reply. It comes
 back the way the request asked for it: a text block holding the JSON when the request has

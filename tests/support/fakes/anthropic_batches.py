@@ -13,6 +13,7 @@ from aiohttp import web
 from tests.support.fakes import anthropic_rules as rules
 from tests.support.fakes.anthropic_messages import (
     _BODY,
+    _VERSION,
     CUSTOM_ID,
     AnthropicMessages,
     Recorded,
@@ -91,7 +92,7 @@ class AnthropicBatches(AnthropicMessages):
                 "invalid_request_error",
                 "custom_id must match ^[a-zA-Z0-9_-]{1,64}$ and be unique in the batch",
             )
-        batch = _Batch(next_id("msgbatch"), requests, datetime.now(UTC))
+        batch = _Batch(next_id("msgbatch"), requests, datetime.now(UTC), request[_VERSION])
         self._batches[batch.id] = batch
         if self.batch_polls <= 0:
             self._finish(batch)
@@ -132,14 +133,16 @@ class AnthropicBatches(AnthropicMessages):
     def _finish(self, batch: _Batch) -> None:
         batch.ended_at = datetime.now(UTC)
         for item in batch.requests:
-            batch.results.append({"custom_id": item["custom_id"], "result": self._batch_item(item)})
+            result = self._batch_item(item, batch.version)
+            batch.results.append({"custom_id": item["custom_id"], "result": result})
 
-    def _batch_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        """One batch result: errored where /v1/messages would reject the params (batch-processing page)."""
+    def _batch_item(self, item: dict[str, Any], version: str) -> dict[str, Any]:
+        """One batch result: errored where /v1/messages would reject the params (batch-processing page),
+        under the version the batch was created with (https://platform.claude.com/docs/en/api/versioning)."""
         params = item.get("params") or {}
-        problem = rules.check(params)
-        if problem:
-            return _errored("invalid_request_error", problem)
+        rejected = rules.reject(params, version, self.known_only)
+        if rejected is not None:
+            return _errored(rejected[1], rejected[2])
         scripted = self._scripted(item["custom_id"])
         if scripted is None and self.batch_responder is not None:
             scripted = {"type": "succeeded", "answer": self.batch_responder(params), "text": None}

@@ -24,6 +24,7 @@ from tests.support.fakes.anthropic_model import (
     render,
     tokens,
 )
+from tests.support.fakes.anthropic_versions import header_problem
 
 Answer = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -43,6 +44,7 @@ FAULTS: dict[str, tuple[int, str, str]] = {
     "slow": (0, "", ""),  # not an error: the answer comes after `delay` seconds
 }
 _BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
+_VERSION = web.RequestKey("version", str)  # the request's anthropic-version, checked by the middleware
 CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
@@ -69,6 +71,7 @@ class _Batch:
     id: str
     requests: list[dict[str, Any]]
     created_at: datetime
+    version: str  # the anthropic-version it was created with: its requests are checked under it
     polls: int = 0
     ended_at: datetime | None = None
     cancel_initiated_at: datetime | None = None
@@ -93,12 +96,12 @@ class AnthropicMessages:
         api_key: str | None = None,
         batch_polls: int = 1,
         host: str = "127.0.0.1",
-        known_only: bool = False,
+        known_only: bool = True,
     ):
         self.api_key = api_key  # None: any non-empty key is accepted
         self.batch_polls = batch_polls  # how many retrieves answer in_progress before a batch ends
         self.host = host
-        self.known_only = known_only  # unknown model ids get the API's 404 instead of the strictest rules
+        self.known_only = known_only  # unknown model ids get the API's 404; False: the strictest row's rules
         self.port = 0
         self.requests: list[Recorded] = []
         self.rejections: list[tuple[int, str]] = []  # (status, message) of every request the rules refused
@@ -131,9 +134,17 @@ class AnthropicMessages:
             if request.transport is not None:
                 request.transport.abort()
             return web.Response(status=503)
+        # https://platform.claude.com/docs/en/api/migration-2026-10-21 (SDK 2.x sends the key as
+        # `Authorization: Bearer`; `x-api-key` is still accepted, and wins when both are sent)
         key = request.headers.get("x-api-key") or _bearer(request.headers.get("authorization", ""))
         if not key or (self.api_key is not None and key != self.api_key):
             return _error(401, "authentication_error", "invalid x-api-key")
+        # https://platform.claude.com/docs/en/api/versioning (every request sends a known anthropic-version)
+        version = request.headers.get("anthropic-version")
+        problem = header_problem(version)
+        if problem:
+            self.rejections.append((400, problem))
+            return _error(400, "invalid_request_error", problem)
         fault = self._down or (self._faults.popleft() if self._faults else None)
         if fault is not None and fault.kind != "slow":
             status, kind, message = FAULTS[fault.kind]
@@ -147,23 +158,21 @@ class AnthropicMessages:
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=499)  # the client gave up; keep the scripted reply for its retry
         request[_BODY] = body
+        request[_VERSION] = str(version).strip()
         return await handler(request)
 
-    def _rejection(self, body: Any) -> web.Response | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        if self.known_only and isinstance(model, str) and model not in rules.TABLE:
-            # https://platform.claude.com/docs/en/api/errors (404 not_found_error for an unknown model)
-            self.rejections.append((404, f"model: {model}"))
-            return _error(404, "not_found_error", f"model: {model}")
-        problem = rules.check(body)
-        if not problem:
+    def _rejection(self, body: Any, version: str) -> web.Response | None:
+        """The API's error for `body` under `version` (anthropic_rules.reject), recorded, or None."""
+        rejected = rules.reject(body, version, self.known_only)
+        if rejected is None:
             return None
-        self.rejections.append((400, problem))
-        return _error(400, "invalid_request_error", problem)
+        status, kind, message = rejected
+        self.rejections.append((status, message))
+        return _error(status, kind, message)
 
     async def _messages(self, request: web.Request) -> web.Response:
         body = request[_BODY]
-        rejected = self._rejection(body)
+        rejected = self._rejection(body, request[_VERSION])
         if rejected is not None:
             return rejected
         if self._replies:
@@ -183,7 +192,7 @@ class AnthropicMessages:
     async def _count_tokens(self, request: web.Request) -> web.Response:
         # https://platform.claude.com/docs/en/build-with-claude/token-counting: same validation as messages
         body = request[_BODY]
-        rejected = self._rejection(dict(body or {}, max_tokens=1))
+        rejected = self._rejection(dict(body or {}, max_tokens=1), request[_VERSION])
         if rejected is not None:
             return rejected
         blocks, _ = prompt_blocks(body)

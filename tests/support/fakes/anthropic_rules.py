@@ -2,7 +2,8 @@
 
 The per-model facts come from the capability table (`bot.claude.models`), itself written from the model
 pages; the checks below are the API's documented behaviour when a request breaks one of them.
-`check(body)` returns the error message of the 400 the API would answer, or "".
+`check(body, version)` returns the error message of the 400 the API would answer, or "";
+`reject(body, version, known_only)` the whole answer (status, error type, message) or None.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from typing import Any
 
 from bot.claude.models import CONSERVATIVE, EFFORTS, TABLE, ModelSpec
 from bot.claude.schema import problems as schema_problems
+from tests.support.fakes import anthropic_content as content
+from tests.support.fakes.anthropic_versions import V2026, version_problem
 
 MAX_BREAKPOINTS = 4
+# Where a model's page gives a higher output ceiling than its row's `max_output`, the page wins here (the
+# fake answers as the API does); the row is the bot's own, more cautious, cap.
+# https://platform.claude.com/docs/en/models/sonnet-4-6/overview ("Max output: 128K tokens")
+MAX_OUTPUT: dict[str, int] = {"claude-sonnet-4-6": 128_000}
 
 
 OVERRIDES: dict[str, ModelSpec] = {}  # tests: a model whose API behaves unlike its row (e.g. for `doctor`)
@@ -30,29 +37,48 @@ def thinking_active(body: dict[str, Any], model: ModelSpec) -> bool:
     return kind in ("adaptive", "enabled")
 
 
-def check(body: Any) -> str:
+def known(model: Any) -> bool:
+    return isinstance(model, str) and (model in TABLE or model in OVERRIDES)
+
+
+def reject(body: Any, version: str = V2026, known_only: bool = True) -> tuple[int, str, str] | None:
+    """(HTTP status, error type, message) of the error the real API would answer for `body`, or None."""
+    model = body.get("model") if isinstance(body, dict) else None
+    # https://platform.claude.com/docs/en/api/errors (404 not_found_error: the requested resource, here the
+    # model, was not found) and https://platform.claude.com/docs/en/about-claude/model-deprecations
+    # ("Requests to retired models will fail"): an id outside the table is unknown or retired.
+    if known_only and isinstance(model, str) and model and not known(model):
+        return 404, "not_found_error", f"model: {model}"
+    problem = check(body, version)
+    return (400, "invalid_request_error", problem) if problem else None
+
+
+def check(body: Any, version: str = V2026) -> str:
     """The message of the 400 the real API would return for `body`, or "" when it would accept it."""
     if not isinstance(body, dict):
         return "the body must be a JSON object"
+    problem = _basics(body) or version_problem(body, version) or content.problem(body)
+    if problem:
+        return problem
     for rule in (
-        _basics,
+        _max_output,
         _tool_choice,
         _thinking,
         _effort,
         _format,
         _strict_tools,
-        _sampling,
         _prefill,
         _cache,
     ):
         problem = rule(body, spec(str(body.get("model"))))
         if problem:
             return problem
-    return ""
+    # Under 2026-10-21 any sampling parameter is already refused above; 2023-06-01 keeps the per-model rule.
+    return _sampling(body, spec(str(body.get("model")))) if version != V2026 else ""
 
 
-def _basics(body: dict[str, Any], model: ModelSpec) -> str:
-    # https://platform.claude.com/docs/en/api/messages (required fields, roles, non-empty text blocks)
+def _basics(body: dict[str, Any]) -> str:
+    # https://platform.claude.com/docs/en/api/messages (required fields, roles)
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "model: field required"
     if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
@@ -65,13 +91,21 @@ def _basics(body: dict[str, Any], model: ModelSpec) -> str:
     for i, message in enumerate(messages):
         if message.get("role") not in ("user", "assistant"):
             return f"messages.{i}.role: must be user or assistant"
-        content = message.get("content")
-        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        if not isinstance(blocks, list) or not blocks:
+        blocks = message.get("content")
+        if not isinstance(blocks, (list, str)) or not blocks:
             return f"messages.{i}.content: must not be empty"
-        for j, block in enumerate(blocks):
-            if block.get("type") == "text" and not str(block.get("text", "")).strip():
-                return f"messages.{i}.content.{j}.text: text content blocks must be non-empty"
+    return ""
+
+
+def _max_output(body: dict[str, Any], model: ModelSpec) -> str:
+    # https://platform.claude.com/docs/en/models/overview (each model's "Max output"; max_tokens above it is
+    # a 400 with this message)
+    ceiling = MAX_OUTPUT.get(str(body.get("model")), model.max_output)
+    if body["max_tokens"] > ceiling:
+        return (
+            f"max_tokens: {body['max_tokens']} > {ceiling}, which is the maximum allowed number of output "
+            f"tokens for {body.get('model')}"
+        )
     return ""
 
 
@@ -159,7 +193,9 @@ def _strict_tools(body: dict[str, Any], model: ModelSpec) -> str:
 
 
 def _sampling(body: dict[str, Any], model: ModelSpec) -> str:
-    # https://platform.claude.com/docs/en/models/sonnet-5/overview (non-default sampling parameters: 400)
+    # https://platform.claude.com/docs/en/models/sonnet-5/overview (non-default sampling parameters: 400),
+    # under anthropic-version 2023-06-01 (https://platform.claude.com/docs/en/api/migration-2026-10-21 keeps
+    # them there for workloads that need them)
     if model.sampling_params:
         return ""
     defaults = {"temperature": 1.0, "top_p": None, "top_k": None}
@@ -186,7 +222,7 @@ def _cache(body: dict[str, Any], model: ModelSpec) -> str:
         return (
             f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. Found {len(marks)}."
         )
-    ttls = [m.get("ttl", "5m") for m in marks]
+    ttls = [(m or {}).get("ttl", "5m") for m in marks]
     if "5m" in ttls and "1h" in ttls[ttls.index("5m") :]:
         return "cache_control: a ttl='1h' entry must not come after a ttl='5m' entry"
     return ""
