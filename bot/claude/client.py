@@ -50,10 +50,18 @@ def make_client(settings: Settings, *, max_retries: int | None = None) -> anthro
 
 
 def api_message(exc: anthropic.APIStatusError) -> str:
+    """The API's own error message, with the request id that Anthropic's support asks for
+    (https://platform.claude.com/docs/en/api/errors: every response carries a `request-id` header)."""
     body = exc.body if isinstance(exc.body, dict) else {}
     error = body.get("error")
-    message = error.get("message") if isinstance(error, dict) else None
-    return str(message or exc.message)
+    message = str((error.get("message") if isinstance(error, dict) else None) or exc.message)
+    request_id = getattr(exc, "request_id", None)
+    return f"{message} (request id {request_id})" if request_id else message
+
+
+def _too_large(status: int, said: str) -> bool:
+    """413 request_too_large, or a 400 whose message says the prompt exceeds the context window."""
+    return status == 413 or "prompt is too long" in said.lower()
 
 
 def classify(exc: anthropic.APIError, model: str, base_url: str) -> Exception:
@@ -79,6 +87,13 @@ def classify(exc: anthropic.APIError, model: str, base_url: str) -> Exception:
         )
     if status in (408, 409, 429) or status >= 500:
         return ClaudeOutage(f"Claude is unavailable ({status}: {said})")
+    if _too_large(status, said):
+        return ClaudeRejected(
+            status,
+            said,
+            f"The request was too large for {model}: a very long transcript, study plan or file. Choose a "
+            "model with a larger context window in ANTHROPIC_MODEL, or shorten what is sent.",
+        )
     return ClaudeRejected(
         status,
         said,

@@ -129,6 +129,15 @@ async def test_large_study_goes_through_batches_and_retries_errored_and_expired_
     assert all("failed" not in note for note in kit.coder.notes)
 
 
+async def test_a_refused_request_is_reported_with_the_apis_own_reason(fake):
+    fake.fail_next("invalid")  # the first coding request to arrive; the others are answered
+    kit = toolkit(settings(fake))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert len({a.interview for a in assignments}) == len(ANSWERS) - 1
+    reason = "the request failed: 400 BadRequestError: Invalid request (fake). (request id req_fake)"
+    assert reason in kit.coder.notes[0], kit.coder.notes
+
+
 async def test_an_item_that_keeps_failing_in_batches_is_reported_not_dropped(fake):
     fake.push_batch_result("coding-2", "errored", error_type="invalid_request_error", message="too long")
     kit = toolkit(settings(fake, analysis_batch_threshold=2))

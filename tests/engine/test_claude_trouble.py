@@ -18,7 +18,7 @@ from bot.interview.moves import Guidance, TopicState
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
 from bot.runtime import Runtime
-from bot.storage.models import Interview, Turn
+from bot.storage.models import ClaudeIncident, Interview, Turn
 from bot.studies.study import parse_study
 from tests.support.fakes.anthropic_api import FakeAnthropic
 from tests.support.helpers import Console, run_interviewer, settings_for, small_study, start_runtime
@@ -107,6 +107,22 @@ async def test_a_refusal_is_asked_once_on_the_fallback_model_then_answered_hones
         assert c.texts[-1] == REFUSED
         status = await status_text(runtime.engine, runtime.catalog.get("pilot-study"))
         assert "refusals: 1" in status
+
+
+async def test_a_request_too_large_for_the_api_is_named_as_such_with_its_request_id(sqlite_url, study_dir):
+    async with interviewing(sqlite_url, study_dir) as (fake, runtime, c):
+        fake.fail_next("too_large")
+        await c.say(ANSWER)
+        assert c.texts[-1] == LATER
+        async with runtime.store.session() as s:
+            [incident] = (await s.exec(select(ClaudeIncident))).all()
+        assert incident.kind == "permanent"
+        assert (
+            "(413: Request exceeds the maximum allowed number of bytes. (request id req_fake))"
+            in incident.detail
+        )
+        assert "The request was too large for claude-sonnet-5-5" in incident.detail
+        assert "ANTHROPIC_MODEL against the capability table" not in incident.detail
 
 
 async def test_a_refused_message_is_kept_but_not_sent_to_claude_again(sqlite_url, study_dir):

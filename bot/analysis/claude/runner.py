@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import anthropic
 
+from bot.claude.client import api_message
 from bot.claude.usage import Spent
 from bot.errors import AnalysisUnavailable
 
@@ -320,6 +321,7 @@ def _raise_if_fatal(exc: anthropic.APIError, client: anthropic.AsyncAnthropic) -
 
 
 def _describe(exc: anthropic.APIError) -> str:
+    """The status and the API's own reason (its error messages quote no participant text)."""
     if isinstance(exc, anthropic.APIStatusError):
-        return f"{exc.status_code} {type(exc).__name__}"
+        return f"{exc.status_code} {type(exc).__name__}: {api_message(exc)}"
     return type(exc).__name__

@@ -41,6 +41,8 @@ FAULTS: dict[str, tuple[int, str, str]] = {
         "Your API key does not have permission to use this model (fake).",
     ),
     "invalid": (400, "invalid_request_error", "Invalid request (fake)."),
+    # https://platform.claude.com/docs/en/api/errors: 413 request_too_large, over 32 MB on the Messages API
+    "too_large": (413, "request_too_large", "Request exceeds the maximum allowed number of bytes."),
     "slow": (0, "", ""),  # not an error: the answer comes after `delay` seconds
 }
 _BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
