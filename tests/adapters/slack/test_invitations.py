@@ -15,7 +15,7 @@ from bot.outreach.due_work import plan_due_work
 from bot.outreach.invitations import Member, invite
 from bot.outreach.scheduler import Scheduler
 from bot.storage.models import InboxRow, Interview, InvitationRow, OutboxRow, Participant
-from tests.support.fakes.slack_api import FakeSlack, dm_channel
+from tests.support.fakes.slack_api import BOT_USER, FakeSlack, dm_channel
 from tests.support.fakes.slack_rules import MANIFEST, command_wire_text, manifest_escapes_commands
 from tests.support.helpers import small_study, write_study
 from tests.support.interviews import state_of
@@ -270,7 +270,7 @@ async def test_a_channel_typed_without_slacks_escaping_is_found_by_name(
     """Escaping on (the manifest's should_escape), "#team" arrives as <#CTEAM|team>; off, as typed, and the
     bot looks the name up (conversations.list). Both invite the same channel."""
     async with slack_world(sqlite_url, study_dir) as w:
-        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"], private=True)
+        w.fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL", BOT_USER], private=True)  # the bot was added
         assert manifest_escapes_commands()
         escaped = command_wire_text("invite pilot-study members:#team", {"team": "CTEAM"}, escape=True)
         assert escaped == "invite pilot-study members:<#CTEAM|team>"

@@ -8,13 +8,16 @@
         fake.rate_limit_next("chat.postMessage", retry_after=1)  # next call: 429 + Retry-After: 1
         fake.fail_next("conversations.open", "user_not_found")   # next call: {"ok": false, "error": ...}
         fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
+        fake.clock = lambda: later                          # response_urls age by this clock (time.monotonic)
         second = fake.install("T0OTHER")                    # another workspace with its own bot token
 
 The fake is strict the way Slack is (rules and their documentation pages in `tests.support.fakes.slack_rules`):
 each workspace's token carries the scopes the app's manifest asks for, and a method called without its
-scope answers `missing_scope` with `needed` and `provided`; Block Kit limits; cursor pagination; a
-wrong or revoked token answers `invalid_auth` / `token_revoked`. Socket Mode (`apps.connections.open` and
-its websocket) lives in `tests.support.fakes.slack_socket`, "Add to Slack" in `tests.support.fakes.slack_oauth`.
+scope answers `missing_scope` with `needed` and `provided`; Block Kit limits; cursor pagination; a call
+without a token answers `not_authed`, a wrong or revoked one `invalid_auth` / `token_revoked`; private
+channels exist for the bot only once it is in them; a `response_url` takes 5 replies within 30 minutes
+(`tests.support.fakes.slack_respond`). Socket Mode (`apps.connections.open` and its websocket) lives in
+`tests.support.fakes.slack_socket`, "Add to Slack" in `tests.support.fakes.slack_oauth`.
 Every request is recorded with the `time.perf_counter()` of its arrival and the HTTP status answered.
 """
 
@@ -22,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import secrets
 import time
 from collections import defaultdict, deque
@@ -33,6 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes import slack_methods
+from tests.support.fakes.slack_respond import ResponseUrls
 from tests.support.fakes.slack_rules import manifest_scopes, missing_scope, needed_scopes
 
 TEAM = "T0FAKE"
@@ -107,6 +110,8 @@ class FakeSlack:
         self.latency = latency  # seconds added to every API answer
         self.in_flight = self.most_in_flight = 0  # requests waiting out the latency at once (with latency)
         self.port = 0
+        self.clock: Callable[[], float] = time.monotonic  # what response_url ages are measured by
+        self.response_urls = ResponseUrls(self)
         self.workspaces: dict[str, Workspace] = {}
         self.install(team_id, token=token, scopes=scopes)
         self.add_channel("CGENERAL", "general", [BOT_USER])  # where tests post invitations
@@ -130,7 +135,7 @@ class FakeSlack:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
-        app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/respond/{name}", self.response_urls.respond)
         for extension in self.extensions:
             extension.routes(app.router)
         self._runner = web.AppRunner(app, access_log=None)
@@ -161,7 +166,8 @@ class FakeSlack:
         return f"{self.root}/api/"
 
     def response_url(self, name: str) -> str:
-        return f"{self.root}/respond/{name}"
+        """The response_url of a payload Slack sends now (a slash command, a click): 5 uses, 30 minutes."""
+        return self.response_urls.issue(name)
 
     # -- workspaces, people, channels -----------------------------------------------------------------
 
@@ -203,12 +209,15 @@ class FakeSlack:
         private: bool = False,
         team: str | None = None,
     ) -> None:
-        self.workspace(team).channels[channel_id] = {
+        workspace = self.workspace(team)
+        workspace.channels[channel_id] = {
             "id": channel_id,
             "name": name,
             "is_private": private,
             "members": list(members),
         }
+        for member in members:  # a channel's members are people (or bots) of its workspace
+            workspace.users.setdefault(member, {"is_bot": False, "deleted": False, "tz": "Europe/Berlin"})
 
     def channel_kind(self, workspace: Workspace, channel: str) -> str | None:
         """public | private | im | None for a conversation this workspace does not have."""
@@ -221,6 +230,8 @@ class FakeSlack:
         """A DM `user` writes to the bot, kept in the channel's history; returns it as a message event
         (`text` escaped the way Slack escapes what people type)."""
         event = dm_event(user, text, team or self.team_id, self.ts(), **extra)
+        people = self.workspace(team).users  # whoever writes is a person of the workspace
+        people.setdefault(user, {"is_bot": False, "deleted": False, "tz": "Europe/Berlin"})
         self.messages[(event["channel"], event["ts"])] = {
             k: v for k, v in event.items() if k != "channel_type"
         }
@@ -300,7 +311,9 @@ class FakeSlack:
         return args
 
     def token_of(self, request: web.Request, args: dict[str, Any]) -> str | None:
-        return request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
+        """The bearer token of the Authorization header, else the `token` argument ("" or None: none)."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return token.strip() if scheme == "Bearer" and token.strip() else args.get("token")
 
     async def _api(self, request: web.Request) -> web.Response:
         at = time.perf_counter()
@@ -318,6 +331,8 @@ class FakeSlack:
             if answer is not None:
                 return self._answer(method, args, at, *answer)
         token = self.token_of(request, args)
+        if not token:  # every method page: "not_authed: No authentication token provided."
+            return self._answer(method, args, at, {"ok": False, "error": "not_authed"})
         workspace = next((w for w in self.workspaces.values() if w.token == token), None)
         if workspace is None:
             return self._answer(method, args, at, {"ok": False, "error": "invalid_auth"})
@@ -380,19 +395,3 @@ class FakeSlack:
         self.files[file_id]["content"] = data
         self.record("upload", {"file_id": file_id, "bytes": len(data)}, 200, None)
         return web.Response(text=f"OK - {len(data)}")
-
-    async def _respond(self, request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        body = await request.json()
-        self.responses[name].append(body)
-        self.record("respond", {"name": name, **body}, 200, None)
-        return web.Response(text="ok")
-
-
-def json_arg(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value

@@ -3,10 +3,11 @@ method's page under https://docs.slack.dev/reference/methods/ says. Scopes are c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tests.support.fakes.slack_rules import TEXT, VIEW_BLOCKS, check_blocks, page
+from tests.support.fakes.slack_rules import UPDATE_TEXT, VIEW_BLOCKS, check_blocks, page, truncated
 
 if TYPE_CHECKING:
     from tests.support.fakes.slack_api import FakeSlack, Workspace
@@ -24,9 +25,13 @@ def method(name: str) -> Callable[[Handler], Handler]:
 
 
 def _json(value: Any) -> Any:
-    from tests.support.fakes.slack_api import json_arg
-
-    return json_arg(value)
+    """A JSON argument: form posts carry it as a string, JSON posts as the value itself."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
 
 
 @method("auth.test")
@@ -54,17 +59,24 @@ def conversations_open(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> 
         return {"ok": False, "error": "users_list_not_supplied"}
     if ws.users.get(users[0], {}).get("deleted"):
         return {"ok": False, "error": "user_disabled"}
+    if ws.users.get(users[0], {}).get("is_bot"):
+        # Not on the conversations.open page's list of errors, but what Slack answers a bot token
+        # opening a DM with a bot: Slack support, quoted in https://github.com/HubSpot/slack-client/pull/90
+        # ("a dm between two bots can not exist"); conversations.open answering it:
+        # https://github.com/yokonsan/claude-in-slack-api/issues/8.
+        return {"ok": False, "error": "cannot_dm_bot"}
     return {"ok": True, "channel": {"id": dm_channel(users[0])}}
 
 
-def _message_problem(args: dict[str, Any]) -> str | None:
-    """Slack's answer to a malformed message (chat.postMessage / chat.update), or None."""
+def _message_problem(args: dict[str, Any], most_text: int | None = None) -> str | None:
+    """Slack's answer to a malformed message (chat.postMessage / chat.update), or None. Only chat.update
+    refuses long text (`most_text`); posting truncates it (slack_rules, "message text")."""
     if not args.get("channel"):
         return "channel_not_found"
     blocks = _json(args.get("blocks"))
     if not args.get("text") and not blocks:
         return "no_text"
-    if len(str(args.get("text", ""))) > TEXT:
+    if most_text is not None and len(str(args.get("text", ""))) > most_text:
         return "msg_too_long"
     return None if blocks is None else check_blocks(blocks)
 
@@ -84,7 +96,9 @@ def _cannot_post(fake: FakeSlack, ws: Workspace, channel: str) -> str | None:
 
 
 def _message(args: dict[str, Any]) -> dict[str, Any]:
-    return {"text": args.get("text", ""), "blocks": _json(args.get("blocks")) or []}
+    """The message Slack keeps: text past 40,000 characters truncated."""
+    text, _ = truncated(str(args.get("text", "")))
+    return {"text": text, "blocks": _json(args.get("blocks")) or []}
 
 
 @method("chat.postMessage")
@@ -98,7 +112,8 @@ def chat_post_message(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> d
     args["ts"] = ts
     message = {"type": "message", "user": ws.bot_user, "bot_id": BOT_ID, "ts": ts, **_message(args)}
     fake.messages[(args["channel"], ts)] = message
-    return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+    _, warning = truncated(str(args.get("text", "")))
+    return {"ok": True, "channel": args["channel"], "ts": ts, "message": message, **warning}
 
 
 @method("chat.update")
@@ -106,7 +121,7 @@ def chat_update(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[st
     key = (str(args.get("channel")), str(args.get("ts")))
     if key not in fake.messages:
         return {"ok": False, "error": "message_not_found"}
-    problem = _message_problem(args)
+    problem = _message_problem(args, UPDATE_TEXT)
     if problem:
         return {"ok": False, "error": problem}
     fake.messages[key] = {**fake.messages[key], **_message(args), "edited": True}
@@ -118,7 +133,10 @@ def chat_post_ephemeral(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) ->
     if not args.get("user"):
         return {"ok": False, "error": "user_not_in_channel"}
     problem = _message_problem(args)
-    return {"ok": False, "error": problem} if problem else {"ok": True, "message_ts": fake.ts()}
+    if problem:
+        return {"ok": False, "error": problem}
+    _, warning = truncated(str(args.get("text", "")))
+    return {"ok": True, "message_ts": fake.ts(), **warning}
 
 
 def _paged(key: str, items: list[Any], args: dict[str, Any], **limits: int) -> dict[str, Any]:
@@ -132,18 +150,33 @@ def _paged(key: str, items: list[Any], args: dict[str, Any], **limits: int) -> d
 @method("conversations.members")
 def conversations_members(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     channel = ws.channels.get(str(args.get("channel") or ""))
-    if channel is None:
+    if channel is None or not _visible(ws, channel):
         return {"ok": False, "error": "channel_not_found"}
     return _paged("members", channel["members"], args)
+
+
+def _visible(ws: Workspace, channel: dict[str, Any]) -> bool:
+    """A bot sees every public channel, and only the private channels it was added to: groups:read is
+    "View basic information about private channels that your Slack app has been added to"
+    (https://docs.slack.dev/reference/scopes/groups.read); conversations.list returns what "the calling
+    token has access to" (https://docs.slack.dev/reference/methods/conversations.list). Any other
+    private channel does not exist for it: conversations.members answers `channel_not_found`."""
+    return not channel["is_private"] or ws.bot_user in channel["members"]
 
 
 @method("conversations.list")
 def conversations_list(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     types = set(str(args.get("types") or "public_channel").split(","))
     wanted = [
-        {"id": c["id"], "name": c["name"], "is_private": c["is_private"], "is_channel": True}
+        {
+            "id": c["id"],
+            "name": c["name"],
+            "is_private": c["is_private"],
+            "is_channel": True,
+            "is_member": ws.bot_user in c["members"],
+        }
         for c in ws.channels.values()
-        if ("private_channel" if c["is_private"] else "public_channel") in types
+        if ("private_channel" if c["is_private"] else "public_channel") in types and _visible(ws, c)
     ]
     return _paged("channels", wanted, args)
 
@@ -169,9 +202,9 @@ def conversations_history(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) 
 @method("users.info")
 def users_info(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     user = str(args.get("user") or "")
-    if not user.startswith(("U", "W")):
+    known = ws.users.get(user)
+    if known is None:  # users.info errors: "user_not_found: Value passed for `user` was invalid."
         return {"ok": False, "error": "user_not_found"}
-    known = ws.users.get(user, {})
     return {
         "ok": True,
         "user": {
@@ -179,9 +212,9 @@ def users_info(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str
             "team_id": ws.team_id,
             "name": user.lower(),
             "real_name": f"Person {user}",
-            "tz": known.get("tz", "Europe/Berlin"),
-            "is_bot": known.get("is_bot", False),
-            "deleted": known.get("deleted", False),
+            "tz": known["tz"],
+            "is_bot": known["is_bot"],
+            "deleted": known["deleted"],
         },
     }
 

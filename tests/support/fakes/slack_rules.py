@@ -148,18 +148,50 @@ BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
 ACTION_ID = 255
 BLOCK_ID = 255
-TEXT = 40_000  # chat.postMessage: longer text is refused with msg_too_long
+# https://docs.slack.dev/reference/block-kit/blocks/markdown-block: "The cumulative limit for all markdown
+# blocks in a single payload is 12,000 characters." The page does not name the error; chat.postMessage
+# lists `msg_blocks_too_long` ("Blocks submitted with this message are too long"), the error
+# https://github.com/slackapi/bolt-js/issues/2509 reports for markdown blocks past about that size.
+MARKDOWN_TEXT = 12_000
+
+# ---- message text -----------------------------------------------------------------------------------
+# chat.postMessage, "Truncating content" (https://docs.slack.dev/reference/methods/chat.postMessage#truncating):
+# "Slack will truncate messages containing more than 40,000 characters"; such a message is still posted,
+# with a `message_truncated` warning in `response_metadata`
+# (https://api.slack.com/changelog/2018-04-truncating-really-long-messages, which applies it to
+# chat.postEphemeral and response URLs too), and as `warning` beside `"ok": true`
+# (https://api.slack.com/web#slack-web-api__evaluating-responses).
+# chat.postMessage's errors no longer list `msg_too_long`; chat.update's page gives it for text over
+# 4,000 characters: "Message text is too long. The `text` field cannot exceed 4,000 characters."
+TEXT = 40_000
+UPDATE_TEXT = 4_000
+TRUNCATED = (
+    "[WARN] Your message was truncated but still posted. The `text` field accepts up to 40,000 characters."
+)
+
+
+def truncated(text: str) -> tuple[str, dict[str, Any]]:
+    """The text Slack keeps of a posted message, and the warning fields of its answer (none if it fits)."""
+    if len(text) <= TEXT:
+        return text, {}
+    warning = {
+        "warning": "message_truncated",
+        "response_metadata": {"messages": [TRUNCATED], "warnings": ["message_truncated"]},
+    }
+    return text[:TEXT], warning
 
 
 def check_blocks(blocks: Any, most: int = MESSAGE_BLOCKS) -> str | None:
-    """None when Slack would accept the blocks, else the error it answers (`invalid_blocks`)."""
+    """None when Slack would accept the blocks, else the error it answers (`invalid_blocks`, or
+    `msg_blocks_too_long` for markdown blocks over their cumulative limit)."""
     if not isinstance(blocks, list) or len(blocks) > most:
         return "invalid_blocks"
     block_ids: set[str] = set()
     for block in blocks:
         if not isinstance(block, dict) or _block_problem(block, block_ids):
             return "invalid_blocks"
-    return None
+    markdown = sum(len(b["text"]) for b in blocks if b.get("type") == "markdown")
+    return "msg_blocks_too_long" if markdown > MARKDOWN_TEXT else None
 
 
 def _block_problem(block: dict[str, Any], block_ids: set[str]) -> bool:
@@ -181,15 +213,19 @@ def _block_problem(block: dict[str, Any], block_ids: set[str]) -> bool:
         if not 1 <= len(elements) <= ACTIONS_ELEMENTS or len(action_ids) != len(set(action_ids)):
             return True  # action_id: "should be unique among all other action_ids in the containing block"
         return any(_button_problem(e) for e in elements)
+    if kind == "markdown":  # markdown-block page: `text`, a string of standard markdown
+        return not isinstance(block.get("text"), str)
     return kind not in ("divider", "image", "rich_text", "input", "file")
 
 
 def _button_problem(element: dict[str, Any]) -> bool:
     if element.get("type") != "button":
         return False
-    text = (element.get("text") or {}).get("text", "")
+    label = element.get("text") or {}
+    text = label.get("text", "")
     return (
-        not text
+        label.get("type") != "plain_text"  # button-element page: text "Can only be of `type: plain_text`"
+        or not text
         or len(text) > BUTTON_TEXT
         or len(str(element.get("value", ""))) > BUTTON_VALUE
         or len(str(element.get("action_id", ""))) > ACTION_ID
