@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import logging
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,75 +14,9 @@ import pytest
 
 from bot.analysis.claude.replies import verbatim
 from bot.analysis.claude.toolkit import toolkit
-from bot.analysis.model import Code, Doc, Segment, Theme
-from bot.errors import AnalysisUnavailable
-from bot.settings import Settings
-from tests.support.fakes.anthropic_api import FakeAnthropic
-from tests.support.fakes.claude_analyst import analyst, code_reply
-
-CODEBOOK = [
-    Code("stigma", "Stigma", "Hides or is judged for using AI at work.", examples=["hide my use of AI"]),
-    Code("anxiety", "Anxiety", "Worries about AI's effect on their job.", examples=["my job might go"]),
-    Code(
-        "oversight", "Oversight", "Expects to oversee AI.", include=["reviewing"], examples=["check its work"]
-    ),
-]
-
-ANSWERS = {
-    # interview -> answers; planted phrases decide the codes the fake finds
-    "w-01": ["I hide my use of AI from my manager. It feels risky.", "Mostly drafting emails."],
-    "w-02": ["Honestly my job might go in five years. I love the speed though."],
-    "w-03": ["I check its work line by line. It helps me think.", "Nobody knows I hide my use of AI."],
-    "w-04": ["It is annoying when it invents things. I rely on it less now."],
-    "w-05": ["It does it for me, the whole report. I am worried about errors."],
-    "w-06": ["We check its work together in review meetings and I learn a lot."],
-}
-PLANTED = {
-    ("w-01", "stigma"),
-    ("w-02", "anxiety"),
-    ("w-03", "oversight"),
-    ("w-03", "stigma"),
-    ("w-06", "oversight"),
-}
-
-
-def docs(codes: list[str] | None = None) -> list[Doc]:
-    return [
-        Doc(
-            code=code,
-            group={"occupation": "teacher" if n % 2 else "nurse"},
-            segments=[
-                Segment(code, i, f"Question number {i + 1} about your work?", answer)
-                for i, answer in enumerate(ANSWERS[code])
-            ],
-        )
-        for n, code in enumerate(codes or list(ANSWERS))
-    ]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(batch_polls=2) as server:
-        server.responder = analyst
-        server.batch_responder = analyst
-        yield server
-
-
-def settings(fake: FakeAnthropic, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "anthropic_api_key": "test-key",
-        "anthropic_base_url": fake.base_url,
-        "anthropic_model": "claude-sonnet-5-5",  # the README default
-        "anthropic_timeout_seconds": 5.0,
-        "anthropic_max_retries": 1,
-        "analysis_batch_threshold": 50,
-        "analysis_batch_poll_seconds": 0.01,
-    } | extra
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def present(assignments: list[Any]) -> set[tuple[str, str]]:
-    return {(a.interview, a.code) for a in assignments if a.present}
+from bot.analysis.model import Segment, Theme
+from tests.support.claude_analysis import ANSWERS, CODEBOOK, PLANTED, docs, present, settings
+from tests.support.fakes.claude_analyst import code_reply
 
 
 async def test_small_study_is_coded_with_one_cached_request_per_interview(fake):
@@ -129,26 +61,6 @@ async def test_large_study_goes_through_batches_and_retries_errored_and_expired_
     assert all("failed" not in note for note in kit.coder.notes)
 
 
-async def test_a_refused_request_is_reported_with_the_apis_own_reason(fake):
-    fake.fail_next("invalid")  # the first coding request to arrive; the others are answered
-    kit = toolkit(settings(fake))
-    assignments = await kit.coder.code(docs(), CODEBOOK)
-    assert len({a.interview for a in assignments}) == len(ANSWERS) - 1
-    reason = "the request failed: 400 BadRequestError: Invalid request (fake). (request id req_fake)"
-    assert reason in kit.coder.notes[0], kit.coder.notes
-
-
-async def test_an_item_that_keeps_failing_in_batches_is_reported_not_dropped(fake):
-    fake.push_batch_result("coding-2", "errored", error_type="invalid_request_error", message="too long")
-    kit = toolkit(settings(fake, analysis_batch_threshold=2))
-    assignments = await kit.coder.code(docs(), CODEBOOK)
-    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-03"}
-    assert len(fake.batch_requests) == 3
-    assert [r["custom_id"] for r in fake.batch_requests[-1].body["requests"]] == ["coding-2"]
-    notes = kit.coder.notes[0]
-    assert "1 of 6" in notes and "w-03" in notes and "invalid_request_error" in notes
-
-
 async def test_evidence_that_is_not_verbatim_is_dropped_and_lowers_the_score(fake):
     def paraphrasing(body: dict[str, Any]) -> dict[str, Any]:
         reply = code_reply(body)
@@ -177,77 +89,6 @@ def test_verbatim_spans_tolerate_spacing_and_quote_marks_but_return_the_source_t
     assert verbatim("…trust it with clients", answers) == "trust\nit with clients"
     assert verbatim("I don’t trust it.", answers) == "I don’t  trust\nit"  # the source's sentence goes on
     assert verbatim("I don’t trust it at all", answers) is None
-
-
-async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_reported(fake, caplog):
-    fake.push_text('{"codes": [{"id": "stigma", "present": tr', stop_reason="max_tokens")
-    fake.push_tool_use({"codes": [{"id": "stigma", "present": True, "confidence": 0.9, "evidence": []}]})
-    fake.push_tool_use({"codes": "none"})
-    kit = toolkit(settings(fake))
-    with caplog.at_level(logging.INFO):
-        assignments = await kit.coder.code(docs(["w-01", "w-02"]), CODEBOOK)
-    # The requests run concurrently, so which interview got the two bad replies is not fixed; one did.
-    coded = {a.interview for a in assignments}
-    assert len(coded) == 1 and len(assignments) == 3
-    [failed] = set(ANSWERS) & {"w-01", "w-02"} - coded
-    assert len(fake.message_requests) == 4
-    limits = sorted(r.body["max_tokens"] for r in fake.message_requests)
-    assert limits[-1] == 2 * limits[0]  # a reply cut off at max_tokens is asked for with twice the room
-    [note] = kit.coder.notes[:1]
-    assert f"{failed}: the reply was unusable twice" in note and "1 of 2" in note
-    assert "hide my use" not in caplog.text and "my job might go" not in caplog.text
-
-
-FALLBACK = "claude-haiku-4-5"  # manual thinking and no effort: a request rebuilt for it, not renamed
-
-
-async def test_a_refused_interview_is_asked_once_of_the_fallback_model_then_reported_not_coded(fake):
-    fake.push_refusal()  # w-01: declined by both models
-    fake.push_refusal()
-    fake.push_refusal()  # w-02: declined, then coded by the fallback model (the responder answers)
-    kit = toolkit(settings(fake, anthropic_fallback_model=FALLBACK, analysis_concurrency=1))
-    assignments = await kit.coder.code(docs(["w-01", "w-02", "w-03"]), CODEBOOK)
-    assert {a.interview for a in assignments} == {"w-02", "w-03"}
-    assert present(assignments) == {p for p in PLANTED if p[0] in ("w-02", "w-03")}
-    models = [r.body["model"] for r in fake.message_requests]
-    assert models == ["claude-sonnet-5-5", FALLBACK, "claude-sonnet-5-5", FALLBACK, "claude-sonnet-5-5"]
-    refit = fake.message_requests[1].body
-    assert refit["thinking"]["type"] == "enabled" and "effort" not in refit.get("output_config", {})
-    assert not fake.rejections  # the fallback's request was valid for it, not the main model's renamed
-    note = kit.coder.notes[0]
-    assert "1 of 3 interviews failed and are left out of the coded results" in note
-    assert (
-        f"w-01: Claude declined it (stop_reason refusal) on claude-sonnet-5-5 and then on {FALLBACK}" in note
-    )
-
-
-async def test_without_a_fallback_model_a_refusal_is_not_asked_again(fake):
-    fake.push_refusal()
-    kit = toolkit(settings(fake))
-    assert await kit.coder.code(docs(["w-01"]), CODEBOOK) == []
-    assert len(fake.message_requests) == 1
-    assert "w-01: Claude declined it (stop_reason refusal) on claude-sonnet-5-5." in kit.coder.notes[0]
-
-
-async def test_a_refusal_in_a_batch_goes_to_the_fallback_model_in_the_next_batch(fake):
-    fake.push_batch_result("coding-1", "refusal", once=True)  # then coded by the fallback
-    fake.push_batch_result("coding-4", "refusal", once=True)  # declined by both
-    fake.push_batch_result("coding-4", "refusal", once=True)
-    kit = toolkit(settings(fake, anthropic_fallback_model=FALLBACK, analysis_batch_threshold=5))
-    assignments = await kit.coder.code(docs(), CODEBOOK)
-    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-05"}
-    first, second = (r.body["requests"] for r in fake.batch_requests)
-    assert [(r["custom_id"], r["params"]["model"]) for r in second] == [
-        ("coding-1", FALLBACK),
-        ("coding-4", FALLBACK),
-    ]
-    assert all(r["params"]["model"] == "claude-sonnet-5-5" for r in first)
-    note = kit.coder.notes[0]
-    assert (
-        "1 of 6" in note
-        and f"w-05: Claude declined it (stop_reason refusal) on claude-sonnet-5-5 and then on {FALLBACK}"
-        in note
-    )
 
 
 async def test_facets_are_segments_of_what_each_participant_said_per_topic(fake):
@@ -307,15 +148,6 @@ async def test_emotions_and_roles_share_one_request_per_interview(fake):
     assert roles == {"w-02": None, "w-03": "augmentation", "w-04": None, "w-05": "automation"}
 
 
-async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_to_fix_it(fake):
-    with pytest.raises(AnalysisUnavailable, match="ANTHROPIC_API_KEY is not set"):
-        toolkit(settings(fake, anthropic_api_key=None))
-    async with FakeAnthropic(api_key="the-right-key") as strict:
-        kit = toolkit(settings(strict, anthropic_api_key="wrong"))
-        with pytest.raises(AnalysisUnavailable, match="rejected the API key"):
-            await kit.coder.code(docs(), CODEBOOK)
-
-
 async def test_facets_and_profiles_of_a_large_study_are_batched_too(fake):
     kit = toolkit(settings(fake, analysis_batch_threshold=3))
     corpus = docs(["w-01", "w-04", "w-05"])
@@ -328,35 +160,6 @@ async def test_facets_and_profiles_of_a_large_study_are_batched_too(fake):
         ["facets-0", "facets-1", "facets-2"],
         ["profile-0", "profile-1", "profile-2"],
     ]
-
-
-async def test_an_overloaded_api_is_retried_by_the_sdk(fake):
-    fake.fail_next("overloaded")
-    assignments = await toolkit(settings(fake)).coder.code(docs(["w-02"]), CODEBOOK)
-    assert present(assignments) == {("w-02", "anxiety")}
-    assert [r.path for r in fake.requests] == ["/v1/messages", "/v1/messages"]
-
-
-async def test_an_interview_without_answers_is_reported_without_a_request(fake):
-    kit = toolkit(settings(fake))
-    assert await kit.coder.code([Doc(code="w-empty")], CODEBOOK) == []
-    assert not fake.requests
-    assert "w-empty: no participant answers" in kit.coder.notes[0]
-
-
-async def test_an_interrupted_run_cancels_its_batch(fake):
-    fake.batch_polls = 1000  # the batch never ends on its own
-    kit = toolkit(settings(fake, analysis_batch_threshold=2))
-    task = asyncio.create_task(kit.coder.code(docs(["w-01", "w-02"]), CODEBOOK))
-    for _ in range(500):  # until the batch has been polled twice
-        if len([r for r in fake.requests if r.method == "GET"]) >= 2:
-            break
-        await asyncio.sleep(0.01)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    [batch] = fake.canceled_batches
-    assert fake.requests[-1].path == f"/v1/messages/batches/{batch}/cancel"
 
 
 # ---- `interviewer analyze --mode claude` end to end ---------------------------------------------------

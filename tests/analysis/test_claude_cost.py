@@ -3,21 +3,12 @@ model from the capability table, at the long-prompt rate where a model has one."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.analysis.claude.cost import price
 from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Doc, Segment
-from tests.analysis.test_claude import CODEBOOK, docs, settings
-from tests.support.fakes.anthropic_api import FakeAnthropic
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic() as server:
-        yield server
+from tests.support.claude_analysis import CODEBOOK, docs, settings
 
 
 async def test_estimate_counts_characters_as_tokens_and_prices_by_model(fake):

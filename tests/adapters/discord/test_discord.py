@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import types
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
-from discord.gateway import DiscordWebSocket
 from sqlmodel import select
 
 from adapters.discord.client import DMS_CLOSED, DMS_SENT, serve
@@ -35,15 +32,6 @@ from bot.runtime import Runtime
 from bot.storage.models import Interview, OutboxRow, Participant, SurveyAnswer
 from tests.support.discord_world import RESEARCHER, STRANGER, Bot, Member, buttons
 from tests.support.fakes.discord_api import FakeDiscord
-
-
-@pytest.fixture(autouse=True)
-def _restore_discord_endpoints() -> Any:
-    """build_client points discord.py's class-level REST base and gateway at the fake; put them back."""
-    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    yield
-    discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
-
 
 # ---- pure translation --------------------------------------------------------------------------------
 
@@ -235,18 +223,6 @@ async def test_serve_without_token_names_the_variable(runtime: Runtime) -> None:
 
 
 # ---- end to end: the real discord.py client against FakeDiscord --------------------------------------
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord, sqlite_url: str, study_dir: Path) -> AsyncIterator[Bot]:
-    async with Bot(fake, sqlite_url, study_dir) as running:
-        yield running
 
 
 async def test_client_connects_registers_commands_and_heartbeats(bot: Bot, fake: FakeDiscord) -> None:

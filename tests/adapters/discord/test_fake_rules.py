@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import discord
 import pytest
-from discord.gateway import DiscordWebSocket
 
 from bot.messages import Address
 from tests.support.discord_world import Bot
@@ -20,20 +17,6 @@ from tests.support.fakes.discord_api import FakeDiscord
 
 MiB = 1024 * 1024
 BUTTONS = [{"type": 1, "components": [{"type": 2, "style": 1, "label": "Yes", "custom_id": "yes"}]}]
-
-
-@pytest.fixture(autouse=True)
-def _restore_discord_endpoints() -> Any:
-    """build_client points discord.py's class-level REST base and gateway at the fake; put them back."""
-    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    yield
-    discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
 
 
 async def call(fake: FakeDiscord, method: str, path: str, body: Any = None) -> tuple[int, Any]:

@@ -4,13 +4,10 @@ sending, and a gateway that closes the session for good (the process a user star
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
-from discord.gateway import DiscordWebSocket
 from sqlmodel import select
 
 from bot.engine import catchup
@@ -20,26 +17,6 @@ from bot.storage.models import OutboxRow, Participant
 from tests.support.discord_world import Bot, Member
 from tests.support.fakes.bot_process import BotProcess, service_env
 from tests.support.fakes.discord_api import FakeDiscord
-
-
-@pytest.fixture(autouse=True)
-def _restore_discord_endpoints() -> Any:
-    """build_client points discord.py's class-level REST base and gateway at the fake; put them back."""
-    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    yield
-    discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord, sqlite_url: str, study_dir: Path) -> AsyncIterator[Bot]:
-    async with Bot(fake, sqlite_url, study_dir) as running:
-        yield running
 
 
 async def test_a_long_rate_limit_during_catch_up_is_waited_out_and_nobody_is_left_unanswered(

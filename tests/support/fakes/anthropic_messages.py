@@ -5,6 +5,7 @@ request recorded, checked against the per-model rules, and answered from the scr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import time
@@ -153,10 +154,8 @@ class AnthropicMessages:
             headers = {} if fault.retry_after is None else {"retry-after": f"{fault.retry_after:g}"}
             return _error(status, kind, message, headers)
         if fault is not None:
-            try:
+            with contextlib.suppress(TimeoutError):  # the delay passed (or the fake is closing)
                 await asyncio.wait_for(self._closing.wait(), fault.delay)
-            except TimeoutError:
-                pass
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=499)  # the client gave up; keep the scripted reply for its retry
         request[_BODY] = body
