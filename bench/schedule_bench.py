@@ -106,6 +106,8 @@ async def _measure(runtimes: list[Runtime], fake: FakeSlack) -> None:
     study = runtime.catalog.get("pilot-study")
     assert study is not None
     members = [Member(Address("slack", TEAM, f"UM{n:05d}")) for n in range(INVITATIONS)]
+    for member in members:  # people of the workspace: conversations.open refuses anyone else
+        fake.member(member.address.user_id)
     started = time.perf_counter()
     # Paced a little faster than the cap in the database, so the workers always find rows due.
     pace = timedelta(seconds=1 / (WORKSPACE_CAP * 1.2))

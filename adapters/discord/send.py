@@ -33,6 +33,9 @@ from bot.outreach.cohorts import Profile
 log = logging.getLogger(__name__)
 CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed, bot blocked, or no shared server
 UNKNOWN_USER = 10013
+# "Invalid Recipient(s)" (JSON error codes, discord-api-docs topics/Opcodes_and_Status_Codes): the DM's
+# recipient cannot be one, e.g. a user id that is no person's; no retry or later message reaches them.
+INVALID_RECIPIENT = 50033
 TOKEN_HINT = "reset it in the Developer Portal (Bot > Reset Token) and update DISCORD_TOKEN"
 MISSING_ACCESS = 50001  # e.g. listing a server's members without the Server Members intent
 MEMBERS_INTENT_OFF = (
@@ -63,7 +66,7 @@ def delivery_error(exc: BaseException) -> DeliveryError | None:
     if isinstance(exc, discord.RateLimited):  # discord.py's own wait would exceed max_ratelimit_timeout
         return RateLimited(exc.retry_after)
     if isinstance(exc, discord.HTTPException):
-        if exc.code in (CANNOT_DM, UNKNOWN_USER):
+        if exc.code in (CANNOT_DM, UNKNOWN_USER, INVALID_RECIPIENT):
             return Unreachable(f"{exc.status} code {exc.code}: {exc.text}")
         if exc.status == 429:  # not retried by discord.py (e.g. a Cloudflare block)
             return RateLimited(_retry_after(exc), f"Discord answered 429: {exc.text}")

@@ -114,6 +114,8 @@ async def test_dispatcher_sends_to_participants_concurrently_each_in_order(
         async with runtime_for(sqlite_url, sched_study_dir(tmp_path), Clock(NOON), FakeSender()) as runtime:
             runtime.engine.register_sender("slack", SlackSender(client))
             users = [f"U{n}" for n in range(8)]
+            for user in users:
+                fake.member(user)
             async with runtime.store.session() as s:
                 for n in range(3):
                     for user in users:

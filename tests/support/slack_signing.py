@@ -129,7 +129,13 @@ class SlackPoster:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(body, headers=headers)
 
+    def _acts(self, user: str) -> None:
+        """Whoever opens the app, clicks or types a command is a person of the fake's workspace."""
+        if self.fake is not None:
+            self.fake.member(user, team=self.team)
+
     def home_body(self, user: str) -> str:
+        self._acts(user)
         event = {
             "type": "app_home_opened",
             "user": user,
@@ -149,6 +155,7 @@ class SlackPoster:
     ) -> str:
         """The block_actions payload of `user` clicking the button labelled `label` on a posted message
         (`message`: the chat.postMessage arguments the fake recorded, with their ts)."""
+        self._acts(user)
         buttons = [
             (block, element)
             for block in message.get("blocks") or []
@@ -203,6 +210,7 @@ class SlackPoster:
         return await self.post(self.command_body(user, text, response_url), FORM)
 
     def command_body(self, user: str, text: str, response_url: str) -> str:
+        self._acts(user)
         return urlencode(
             {
                 "token": "legacy-verification-token",

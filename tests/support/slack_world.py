@@ -85,8 +85,10 @@ async def slack_world(
     database_url: str, study_dir: Path, interviewer: Interviewer | None = None
 ) -> AsyncIterator[World]:
     """A fake Slack and one bot process talking to it, both stopped when the block ends."""
-    async with FakeSlack() as fake, bot_process(database_url, study_dir, fake, interviewer) as world:
-        yield world
+    async with FakeSlack() as fake:
+        fake.member(ALICE)  # the person the tests talk as
+        async with bot_process(database_url, study_dir, fake, interviewer) as world:
+            yield world
 
 
 def buttons(post: dict[str, Any]) -> list[str]:

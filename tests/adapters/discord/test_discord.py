@@ -195,6 +195,7 @@ def _http_error(
 def test_discord_errors_map_to_delivery_errors() -> None:
     assert isinstance(delivery_error(_http_error(discord.Forbidden, 403, 50007)), Unreachable)
     assert isinstance(delivery_error(_http_error(discord.NotFound, 404, 10013)), Unreachable)
+    assert isinstance(delivery_error(_http_error(discord.HTTPException, 400, 50033)), Unreachable)
     assert isinstance(delivery_error(_http_error(discord.Forbidden, 403, 50001)), Permanent)
     assert isinstance(delivery_error(_http_error(discord.HTTPException, 400, 50035)), Permanent)
     assert isinstance(delivery_error(_http_error(discord.DiscordServerError, 503, 0)), Transient)

@@ -114,12 +114,13 @@ async def test_users_info_knows_only_the_people_of_the_workspace() -> None:
         assert (await client.users_info(user=BOT_USER))["user"]["is_bot"] is True
 
 
-async def test_a_bot_cannot_open_a_dm_with_a_bot() -> None:
+async def test_a_dm_opens_only_with_a_person_of_the_workspace() -> None:
     async with fake_and_client() as (fake, client):
         fake.add_user("UBOT2", is_bot=True)
         fake.add_user("UGONE", deleted=True)
         assert await refused(client.conversations_open(users="UBOT2")) == "cannot_dm_bot"
         assert await refused(client.conversations_open(users="UGONE")) == "user_disabled"
+        assert await refused(client.conversations_open(users="UNOBODY")) == "user_not_found"
         fake.add_user("UBOB")
         assert (await client.conversations_open(users="UBOB"))["channel"]["id"] == dm_channel("UBOB")
 

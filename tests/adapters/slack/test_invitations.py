@@ -202,6 +202,8 @@ async def test_status_shows_the_funnel_per_wave_and_group(sqlite_url: str, tmp_p
         study = engine.catalog.get("pilot-study")
         assert study is not None
         team = w.fake.team_id
+        for person in ("UBOB", "UCAROL"):
+            w.fake.member(person)
         cohort = [
             Member(Address("slack", team, "UBOB"), group="teachers"),
             Member(Address("slack", team, "UCAROL"), group="artists"),

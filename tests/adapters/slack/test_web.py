@@ -27,6 +27,8 @@ from tests.support.slack_world import ALICE, slack_world
 @asynccontextmanager
 async def sender_and_fake(**kw: Any) -> AsyncIterator[tuple[SlackSender, FakeSlack]]:
     async with FakeSlack() as fake:
+        for user in (ALICE, *(f"U{n}" for n in range(5))):
+            fake.member(user)
         settings = settings_for("sqlite+aiosqlite:///unused.db", Path("."), slack_api_url=fake.base_url)
         yield SlackSender(make_client(settings, token=fake.token), **kw), fake
 

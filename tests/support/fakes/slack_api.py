@@ -217,7 +217,13 @@ class FakeSlack:
             "members": list(members),
         }
         for member in members:  # a channel's members are people (or bots) of its workspace
-            workspace.users.setdefault(member, {"is_bot": False, "deleted": False, "tz": "Europe/Berlin"})
+            self.member(member, team=team)
+
+    def member(self, user: str, *, team: str | None = None) -> None:
+        """`user` is a person of the workspace (whoever writes, clicks or opens the app is one)."""
+        self.workspace(team).users.setdefault(
+            user, {"is_bot": False, "deleted": False, "tz": "Europe/Berlin"}
+        )
 
     def channel_kind(self, workspace: Workspace, channel: str) -> str | None:
         """public | private | im | None for a conversation this workspace does not have."""
@@ -230,8 +236,7 @@ class FakeSlack:
         """A DM `user` writes to the bot, kept in the channel's history; returns it as a message event
         (`text` escaped the way Slack escapes what people type)."""
         event = dm_event(user, text, team or self.team_id, self.ts(), **extra)
-        people = self.workspace(team).users  # whoever writes is a person of the workspace
-        people.setdefault(user, {"is_bot": False, "deleted": False, "tz": "Europe/Berlin"})
+        self.member(user, team=team)
         self.messages[(event["channel"], event["ts"])] = {
             k: v for k, v in event.items() if k != "channel_type"
         }

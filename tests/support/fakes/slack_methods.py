@@ -57,6 +57,10 @@ def conversations_open(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> 
     users = str(args.get("users") or "").split(",")
     if len(users) != 1 or not users[0]:
         return {"ok": False, "error": "users_list_not_supplied"}
+    if users[0] not in ws.users:
+        # conversations.open's error schema lists user_not_found (slackapi/slack-api-specs,
+        # web-api/slack_web_openapi_v2.json, "conversations.open error schema").
+        return {"ok": False, "error": "user_not_found"}
     if ws.users.get(users[0], {}).get("deleted"):
         return {"ok": False, "error": "user_disabled"}
     if ws.users.get(users[0], {}).get("is_bot"):
