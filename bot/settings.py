@@ -180,12 +180,15 @@ class Settings(BaseSettings):
     def _async_driver(cls, url: str) -> str:
         """Accept the URLs people paste and pick the async driver for them."""
         if url.startswith("sqlite:///"):
-            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+            url = "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
         for prefix in ("postgresql://", "postgres://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg://" + url.removeprefix(prefix)
+                url = "postgresql+psycopg://" + url.removeprefix(prefix)
         if not url.startswith(("sqlite+aiosqlite:", "postgresql+psycopg:")):
             raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host/database")
+        if url.startswith("postgresql") and _authority(url).count("@") > 1:
+            # Else the host would be read from the password's tail, and errors would show that tail.
+            raise ValueError("write an @ in the user name or password as %40 (URL encoding)")
         return url
 
     def coalesce_for(self, platform: str) -> float:
@@ -208,6 +211,28 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def database_shown(self) -> str:
+        """DATABASE_URL with its password hidden, for messages."""
+        return shown_url(self.database_url)
+
+
+def _authority(url: str) -> str:
+    """The user, password, host and port of a URL: between :// and the path or query."""
+    rest = url.partition("://")[2].split("?", 1)[0]
+    return rest.rsplit("/", 1)[0] if "/" in rest else rest
+
+
+def shown_url(url: str) -> str:
+    """`url` with anything between the user name and the last @ of its authority shown as ***."""
+    scheme, _, rest = url.partition("://")
+    authority = _authority(url)
+    if not url.startswith("postgresql") or "@" not in authority:
+        return url
+    userinfo, _, host = authority.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}{rest[len(authority) :]}"
 
 
 @lru_cache(maxsize=1)

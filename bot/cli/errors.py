@@ -62,9 +62,7 @@ def _database_problem(exc: Exception) -> str:
     from bot.settings import get_settings
 
     try:
-        from sqlalchemy import make_url
-
-        url = make_url(get_settings().database_url).render_as_string(hide_password=True)
+        url = get_settings().database_shown
     except Exception:  # the URL itself is what is wrong
         url = "DATABASE_URL"
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]

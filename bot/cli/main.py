@@ -94,7 +94,7 @@ def chat(
         async with _session(settings, study, interviewer, as_) as (runtime, session):
             err.print(
                 f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
-                f"{settings.database_url}. Type help, pause, stop or withdraw at any time.[/dim]"
+                f"{settings.database_shown}. Type help, pause, stop or withdraw at any time.[/dim]"
             )
             await run_chat(session)
 
@@ -161,7 +161,7 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
             out.write(f"  {a.item_id}: {a.value}\n")
         out.write(
             f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
-            f"stored in {settings.database_url}.)\n"
+            f"stored in {settings.database_shown}.)\n"
         )
 
 
@@ -305,7 +305,7 @@ def db_upgrade() -> None:
             await store.close()
 
     _run(main)
-    typer.echo(f"database is up to date: {settings.database_url}")
+    typer.echo(f"database is up to date: {settings.database_shown}")
 
 
 def _run(factory: Callable[[], Coroutine[Any, Any, object]]) -> None:
