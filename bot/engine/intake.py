@@ -84,6 +84,7 @@ class Intake:
                 )
                 if pending is not None:
                     work.moves.append(pending)
+            await connection.execute(q.FORGET_INBOX_TEXT, {"ids": [row.id for row in rows]})
         return work
 
     async def apply_one_by_one(self, who: Address) -> Work:

@@ -39,6 +39,9 @@ CLAIM_INBOX_IDS = (
     .values(processed_at=bindparam("now"))
     .returning(*INBOX.c)
 )
+# Once applied, an event's text lives where the step put it (turns, answers) or nowhere (a greeting before
+# consent, a command, a message after the interview closed): the delivery record keeps no copy of it.
+FORGET_INBOX_TEXT = sa.update(INBOX).where(INBOX.c.id.in_(bindparam("ids", expanding=True))).values(text="")
 UNPROCESSED_INBOX = (
     sa.select(INBOX)
     .where(INBOX.c.participant_key == bindparam("key"), INBOX.c.processed_at.is_(None))

@@ -45,7 +45,8 @@ EXPIRED_TEXT = (
     "be asked."
 )
 DECLINED_TEXT = (
-    "No problem, thank you for considering it. Nothing was recorded. Type `start` if you change your mind."
+    "No problem, thank you for considering it. We keep only your answer (no), nothing you wrote. Type "
+    "`start` if you change your mind, or `withdraw` to delete that answer too."
 )
 COMPLETED_TEXT = (
     "Thank you, that's everything. Your answers are saved. Type `withdraw` at any time to delete them."

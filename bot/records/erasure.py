@@ -29,7 +29,7 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.interview.conversation import Progress, State
+from bot.interview.conversation import TERMINAL, Progress, State
 from bot.messages import utcnow
 from bot.records.derived import invalidate
 from bot.storage import Store, core_connection
@@ -71,8 +71,9 @@ async def erase_interviews(
 ) -> Erased:
     """Delete the content of each (id, participant code, progress JSON) interview; keep tombstones.
 
-    `withdrawn` also moves the interviews to the terminal `withdrawn` state (retention keeps the state
-    they ended in, so status counts stay true)."""
+    `withdrawn` also moves the interviews to the terminal `withdrawn` state. Retention keeps the state
+    they ended in, so status counts stay true, and closes an unfinished one as `expired`: left open, it
+    would go on and gather new content beside a tombstone that no later erasure or `mydata` reaches."""
     erased = Erased()
     for interview_id, code, data in interviews:
         erased.interview_ids.append(interview_id)
@@ -86,6 +87,13 @@ async def erase_interviews(
         if withdrawn:
             values["state"] = State.WITHDRAWN.value
         await _execute(db, sa.update(Interview).where(col(Interview.id) == interview_id).values(**values))
+        if not withdrawn:
+            await _execute(
+                db,
+                sa.update(Interview)
+                .where(col(Interview.id) == interview_id, col(Interview.state).not_in(sorted(TERMINAL)))
+                .values(state=State.EXPIRED.value),
+            )
     ids = erased.interview_ids
     if not ids:
         return erased

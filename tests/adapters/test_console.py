@@ -55,7 +55,9 @@ def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(tmp_path: Pa
     result = _chat(tmp_path, b"1\n1\n1\n\xff\xfe caf\xe9 \xc0\xaf\n")
     assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
     with sqlite3.connect(tmp_path / "cli.db") as db:
-        texts = [r[0] for r in db.execute("select text from inbox where text != ''")]
+        texts = [
+            r[0] for r in db.execute("select text from turns union all select value from screening_answers")
+        ]
     assert any("\ufffd" in t and "caf" in t for t in texts)
 
 

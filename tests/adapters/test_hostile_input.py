@@ -143,7 +143,9 @@ async def test_engine_receive_survives_at_a_button_question(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert all(r.processed_at is not None and r.dead_at is None for r in inbox)
     assert len(answered) > len(asked) and len(outbox) > len(answered)
-    declined = any("Nothing was recorded" in r.text for r in answered[len(asked) :])  # "²" is 2: "No"
+    declined = any(
+        "We keep only your answer (no)" in r.text for r in answered[len(asked) :]
+    )  # "²" is 2: "No"
     if parse_command(text) is None and not declined:  # a command (`ｓｔｏｐ`) does what it says
         assert "Which tasks" in outbox[-1].text, "after the hostile message, `yes` still consents"
 

@@ -82,6 +82,25 @@ async def test_purge_erases_interviews_last_active_before_the_date_and_keeps_tom
         assert again.interviews == 0
 
 
+async def test_purging_an_unfinished_interview_closes_it(database_url: str, study_dir: Path) -> None:
+    """Left open, it would carry on, storing new answers beside its tombstone, out of reach of `mydata`,
+    exports and any later purge; closed, the participant is told so and nothing more is stored."""
+    async with start_runtime(settings_for(database_url, study_dir)) as runtime:
+        c = Console(runtime, name="midway")
+        for line in ("hi", "1", "1", "1", ANSWER):
+            await c.say(line)
+        await _age(runtime, "midway", days=400)
+        report = await purge(runtime.store, "pilot-study", utcnow() - timedelta(days=365), cache_dir=None)
+        assert report.interviews == 1
+        assert list((await _states(runtime)).values()) == [("expired", True, 0)]
+        await c.say("Here is another long answer about the reports I draft with it every week.")
+        assert "This interview has closed" in c.texts[-1]
+        assert list((await _states(runtime)).values()) == [("expired", True, 0)], "nothing new stored"
+        async with runtime.store.session() as s:
+            kept = [r.text for r in (await s.exec(select(InboxRow))).all() if r.text]
+        assert kept == [], "an applied event's text is not kept"
+
+
 async def test_the_scheduler_applies_each_studys_retention_days(sqlite_url: str, tmp_path: Path) -> None:
     studies = tmp_path / "studies"
     studies.mkdir()
