@@ -5,13 +5,13 @@ from __future__ import annotations
 from bot.commands.access import Actor, UsageError
 from bot.engine.engine import Engine
 from bot.engine.preferences import set_timezone
-from bot.outreach.timing import zone
+from bot.outreach.timing import area_city
 
 
 async def timezone_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     if len(args) != 1:
         raise UsageError()
-    if zone(args[0], "Invalid/Zone").key != args[0]:
+    if not area_city(args[0]):
         return (
             f"{args[0]!r} is not an IANA time zone. Write it as Area/City, e.g. "
             "`/interviewer timezone Europe/Berlin` or `America/New_York`."

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SEARCH_DAYS = 9  # one full week plus the days a wrapped window or a DST change can spill into
@@ -37,6 +38,21 @@ def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return ZoneInfo("UTC")
+
+
+def area_city(name: str) -> bool:
+    """Whether `name` is an IANA Area/City zone a person may choose (Europe/Berlin, Asia/Kathmandu, or UTC):
+    not `localtime` (the server's own zone), `Factory`, `posixrules`, or the `posix/` and `right/` copies."""
+    if name == "UTC":
+        return True
+    if "/" not in name or name.startswith(("posix/", "right/")):
+        return False
+    return name in _zone_names()
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def parse_range(text: str) -> tuple[time, time]:

@@ -108,6 +108,8 @@ async def test_bad_invite_commands_get_clear_answers(sqlite_url: str, study_dir:
             ),
             ("UORGANIZER", "invite pilot-study", "Usage"),
             ("UORGANIZER", "timezone Mars/Base", "is not an IANA time zone. Write it as Area/City, e.g."),
+            ("UORGANIZER", "timezone localtime", "is not an IANA time zone"),  # the server's own zone
+            ("UORGANIZER", "timezone right/UTC", "is not an IANA time zone"),
             ("UORGANIZER", "timezone Asia/Tokyo", "Your time zone is now Asia/Tokyo"),
         ]
         for n, (user, text, expected) in enumerate(cases):
