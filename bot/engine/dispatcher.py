@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, func, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +33,19 @@ TRANSIENT_BACKOFF_CAP = 600  # seconds
 WARN_EVERY = timedelta(minutes=1)
 MAX_SEND_FAILURES = 3  # unexpected errors while sending one row before it is set aside ("dead")
 _OUTBOX = table_of(OutboxRow)
+# What a claim reads of each due row: enough to claim it, and for the gate to check a scheduled one
+_PICKED = (
+    col(OutboxRow.id),
+    col(OutboxRow.status),
+    col(OutboxRow.key),
+    col(OutboxRow.purpose),
+    col(OutboxRow.prompt),
+    col(OutboxRow.interview_id),
+    col(OutboxRow.created_at),
+)
+# Given the due pending rows about to be claimed, cancels or postpones those that must not go now and
+# returns their ids (bot.engine.outreach_gate.hold_back, with the engine's study catalog).
+Gate = Callable[[AsyncSession, list[Any], datetime], Awaitable[set[int]]]
 _PARTICIPANTS = table_of(Participant)
 # Built once; the SET clause follows the parameters given (each set of columns compiles once).
 _OUTCOME = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
@@ -63,9 +77,17 @@ class _Sent:
 class Dispatcher:
     """Sends claimed outbox rows through the adapter registered for their platform."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime], *, concurrency: int = CONCURRENCY):
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        *,
+        concurrency: int = CONCURRENCY,
+        gate: Gate | None = None,
+    ):
         self.store = store
         self.clock = clock
+        self.gate = gate  # scheduled rows are checked again as they fall due (bot.engine.outreach_gate)
         self.senders: dict[str, Sender] = {}
         self.concurrency = concurrency
         self._resending: set[int] = set()  # claimed after an interrupted attempt: may have gone out
@@ -302,19 +324,17 @@ class Dispatcher:
             )
         async with self.store.session() as s:
             await _settle_lapsed(s, now, due)
-            pick = (
-                select(col(OutboxRow.id), col(OutboxRow.status))
-                .where(*where)
-                .order_by(col(OutboxRow.id))
-                .limit(limit)
-            )
+            pick = sa.select(*_PICKED).where(*where).order_by(col(OutboxRow.id)).limit(limit)
             if self.store.is_postgres:
                 pick = pick.with_for_update(skip_locked=True)  # rows another worker is claiming: skip them
-            picked = list((await s.exec(pick)).all())
+            picked = list((await (await s.connection()).execute(pick)).all())
+            if picked and self.gate is not None:
+                held_back = await self.gate(s, [r for r in picked if r.status == "pending"], now)
+                picked = [r for r in picked if r.id not in held_back]
             if not picked:
                 return []
-            ids = [row_id for row_id, _ in picked]
-            interrupted = {row_id for row_id, status in picked if status == "sending"}
+            ids = [r.id for r in picked]
+            interrupted = {r.id for r in picked if r.status == "sending"}
             # The conditional update is the claim: a row another worker claimed first no longer matches.
             claimed = await s.exec(
                 update(OutboxRow)

@@ -18,6 +18,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +30,7 @@ from bot.engine.dispatcher import Dispatcher
 from bot.engine.effects import Effects, Work
 from bot.engine.inbox import inbound_values
 from bot.engine.intake import Intake
+from bot.engine.outreach_gate import hold_back
 from bot.engine.participants import lock_participant
 from bot.engine.pending import pending_move
 from bot.engine.transcripts import TranscriptCache
@@ -64,7 +66,7 @@ class Engine:
         self.settings = settings
         self.pseudonyms = pseudonyms
         self.clock = clock
-        self.dispatcher = Dispatcher(store, clock)
+        self.dispatcher = Dispatcher(store, clock, gate=partial(hold_back, catalog=catalog))
         self.transcripts = TranscriptCache()  # the interviewer's context without re-reading every turn
         # command words are recognised in English and in every study's own language
         self.languages = language_codes(study.language for study in catalog.studies())

@@ -140,6 +140,8 @@ async def _plan_one(
         if now >= (snoozed or quiet_since + parse_duration(settings.reminder_after)):
             planned.reminders += await _remind(s, study, inv, interview, participant, now)
     elif now >= (snoozed or quiet_since) + parse_duration(settings.expire_after):
+        if send_time(study, participant.timezone, now) > now:
+            return  # the closing message goes out, like every scheduled one, inside the send window
         if await _close(s, inv):
             planned.expire_ids.append(interview.id or 0)
 
@@ -169,7 +171,7 @@ async def _remind(
         # the invitation never arrived (the platform was down for a day, or refused it): a "reminder"
         # of it would puzzle; this contact is the invitation itself, and still counts as a reminder
         text = f"{invitation_text(study, inv.wave)}\n{OPT_OUT_LINE}"
-    queue(
+    row = queue(
         s,
         invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),
         Address(participant.platform, participant.workspace, participant.user_id),
@@ -180,6 +182,7 @@ async def _remind(
         purpose="reminder",
         not_before=due,
     )
+    row.created_at = now  # on the scheduler's clock: sent only if nobody wrote after it (outreach_gate)
     return 1
 
 

@@ -1,0 +1,153 @@
+"""Scheduled messages are checked again when they fall due (bot.engine.outreach_gate): what the member did
+meanwhile, the study file as it is now, and the member's send window at the moment of sending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from bot.messages import Address, Inbound
+from bot.outreach.invitations import invite
+from bot.outreach.scheduler import Scheduler
+from bot.runtime import Runtime
+from bot.storage.models import InvitationRow, OutboxRow
+from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
+
+THURSDAY_EVENING = datetime(2027, 3, 11, 19, 0, tzinfo=UTC)  # after the 09:00-18:00 window (UTC)
+
+
+async def _rows(runtime: Runtime, purpose: str) -> list[OutboxRow]:
+    async with runtime.store.session() as s:
+        found = await s.exec(
+            select(OutboxRow).where(OutboxRow.purpose == purpose).order_by(col(OutboxRow.id))
+        )
+        return list(found.all())
+
+
+async def _reminder_queued_for_the_morning(runtime: Runtime, clock: Clock) -> Scheduler:
+    """Invited Monday 19:00 (queued for Tuesday 09:00, sent then); on Thursday 19:00 the first reminder
+    falls due outside the window and is queued for Friday 09:00."""
+    study = runtime.catalog.get(STUDY)
+    assert study is not None
+    await invite(runtime.engine, study, [member("U1")], source="roster")
+    scheduler = Scheduler(runtime.engine)
+    clock.now = datetime(2027, 3, 9, 9, 0, tzinfo=UTC)
+    await scheduler.run_once()
+    clock.now = THURSDAY_EVENING  # two days after Tuesday 09:00's invitation, after the window
+    await scheduler.run_once()
+    [reminder] = await _rows(runtime, "reminder")
+    assert reminder.status == "pending" and reminder.not_before.hour == 9, "queued for the next morning"
+    return scheduler
+
+
+async def test_a_queued_reminder_of_an_invitation_is_dropped_once_the_member_starts(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        scheduler = await _reminder_queued_for_the_morning(runtime, clock)
+        clock.advance(hours=2)  # 21:00: the member clicks "Take part" before the reminder goes out
+        who = Address("slack", "T1", "U1")
+        await runtime.engine.receive(Inbound(who, "c1", prompt="start", choice="start", study_id=STUDY))
+        await runtime.engine.drain()
+        clock.advance(hours=12)  # Friday 09:00
+        await scheduler.run_once()
+        assert not [m for m in sender.to("U1") if m.purpose == "reminder"]
+        [reminder] = await _rows(runtime, "reminder")
+        assert reminder.status == "cancelled"
+        async with runtime.store.session() as s:
+            invitation = (await s.exec(select(InvitationRow))).one()
+        assert invitation.reminders_sent == 0, "a reminder never sent is not counted"
+
+
+async def test_a_queued_reminder_is_dropped_when_the_member_stops(tmp_path: Path, sqlite_url: str) -> None:
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1")], source="roster")
+        scheduler = Scheduler(runtime.engine)
+        clock.now = datetime(2027, 3, 9, 9, 0, tzinfo=UTC)
+        await scheduler.run_once()
+        who = Address("slack", "T1", "U1")
+        await runtime.engine.receive(Inbound(who, "c1", prompt="start", choice="start", study_id=STUDY))
+        await runtime.engine.receive(Inbound(who, "c2", text="1"))  # consents, then goes quiet
+        await runtime.engine.drain()
+        clock.now = THURSDAY_EVENING
+        await scheduler.run_once()
+        [reminder] = await _rows(runtime, "reminder")
+        assert reminder.status == "pending" and "waiting for you" in reminder.text
+        clock.advance(hours=2)
+        await runtime.engine.receive(Inbound(who, "m1", text="stop"))
+        await runtime.engine.drain()
+        clock.advance(hours=12)  # Friday 09:00
+        await scheduler.run_once()
+        assert not [m for m in sender.to("U1") if m.purpose == "reminder"]
+        assert [r.status for r in await _rows(runtime, "reminder")] == ["cancelled"]
+
+
+async def test_a_bot_down_over_the_weekend_sends_nothing_until_the_window_opens(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    weekdays = {
+        "timezone": "UTC",
+        "send_window": "09:00-18:00",
+        "quiet_hours": "21:00-08:00",
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+    }
+    studies = sched_study_dir(tmp_path, schedule=weekdays)
+    clock, sender = Clock(datetime(2027, 3, 12, 17, 59, tzinfo=UTC)), FakeSender()  # Friday 17:59
+    async with runtime_for(sqlite_url, studies, clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1"), member("U2")], source="roster")
+        clock.now = datetime(2027, 3, 13, 23, 0, tzinfo=UTC)  # back on Saturday at 23:00
+        scheduler = Scheduler(runtime.engine)
+        await scheduler.run_once()
+        assert sender.sent == [], "nothing on Saturday night"
+        rows = await _rows(runtime, "invitation")
+        assert {r.not_before for r in rows} == {datetime(2027, 3, 15, 9, 0, tzinfo=UTC)}
+        clock.now = datetime(2027, 3, 15, 9, 0, 30, tzinfo=UTC)
+        await scheduler.run_once()
+        assert sorted(m.to.user_id for m in sender.sent) == ["U1", "U2"]
+        async with runtime.store.session() as s:
+            contacts = {i.last_contact_at for i in (await s.exec(select(InvitationRow))).all()}
+        assert contacts == {datetime(2027, 3, 15, 9, 0, tzinfo=UTC)}, "reminders count from the real send"
+
+
+async def test_a_study_edited_to_fewer_reminders_drops_those_already_queued(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
+    studies = sched_study_dir(tmp_path)
+    async with runtime_for(sqlite_url, studies, clock, sender) as runtime:
+        await _reminder_queued_for_the_morning(runtime, clock)
+    invitation = {"text": "Tell us how you use tools at work.", "max_reminders": 0, "expire_after": "3d"}
+    sched_study_dir(tmp_path, invitation=invitation)  # the researcher edits the file; the bot restarts
+    async with runtime_for(sqlite_url, studies, clock, sender) as runtime:
+        clock.advance(hours=14)
+        await Scheduler(runtime.engine).run_once()
+        assert not [m for m in sender.to("U1") if m.purpose == "reminder"]
+        [reminder] = await _rows(runtime, "reminder")
+        assert reminder.status == "cancelled"
+
+
+async def test_an_interview_expires_inside_the_send_window(tmp_path: Path, sqlite_url: str) -> None:
+    invitation = {"text": "Tell us how you use tools at work.", "max_reminders": 0, "expire_after": "1d"}
+    clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(
+        sqlite_url, sched_study_dir(tmp_path, invitation=invitation), clock, sender
+    ) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1")], source="roster")
+        scheduler = Scheduler(runtime.engine)
+        await scheduler.run_once()
+        clock.now = datetime(2027, 3, 9, 23, 30, tzinfo=UTC)  # over a day later, in the quiet hours
+        await scheduler.run_once()
+        assert len(sender.to("U1")) == 1, "only the invitation so far"
+        clock.now = datetime(2027, 3, 10, 9, 0, 30, tzinfo=UTC)
+        await scheduler.run_once()
+        assert "closed because we did not hear back" in sender.to("U1")[-1].text
