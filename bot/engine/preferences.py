@@ -100,4 +100,5 @@ async def set_timezone(store: Store, who: Address, zone_name: str) -> None:
             platform=who.platform, workspace=who.workspace, user_id=who.user_id
         )
         participant.timezone = zone_name
+        participant.timezone_chosen = True  # kept when a later invitation reads the profile's zone
         s.add(participant)

@@ -184,8 +184,8 @@ class _Invite:
     next_free: dict[str, datetime] = field(default_factory=dict)  # time zone -> earliest for the next one
 
     def _eligible(self, participant: Participant, member: Member) -> bool:
-        if member.timezone and participant.timezone != member.timezone:
-            participant.timezone = member.timezone
+        if member.timezone and not participant.timezone_chosen and participant.timezone != member.timezone:
+            participant.timezone = member.timezone  # the profile's zone, unless they chose their own
         if participant.opted_out:
             self.report.opted_out += 1
         elif participant.unreachable:

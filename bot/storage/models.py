@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Table, Text, UniqueConstraint, inspect
+from sqlalchemy import JSON, Column, DateTime, Index, Table, Text, UniqueConstraint, false, inspect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -69,6 +69,7 @@ class Participant(SQLModel, table=True):
     workspace: str = Field(max_length=64)
     user_id: str = Field(max_length=64)
     timezone: str | None = None
+    timezone_chosen: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # by them
     unreachable: bool = False
     opted_out: bool = False
     created_at: datetime = _ts()

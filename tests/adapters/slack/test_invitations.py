@@ -95,6 +95,17 @@ async def test_channel_members_are_invited_in_their_own_time_zone(sqlite_url: st
         assert "Invitation funnel, main interview: invited 2" in status_reply
 
 
+async def test_a_zone_the_member_chose_outranks_their_profile(sqlite_url: str, study_dir: Path) -> None:
+    async with slack_world(sqlite_url, study_dir) as w:
+        w.fake.add_user("UCHOSE", tz="America/Los_Angeles")
+        w.fake.add_channel("CTEAM", "team", ["UCHOSE", "UBOB"])
+        assert "now Asia/Tokyo" in await command(w, "UCHOSE", "timezone Asia/Tokyo", "t1")
+        await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c1")
+        async with w.runtime.store.session() as s:
+            zones = {p.user_id: p.timezone for p in (await s.exec(select(Participant))).all()}
+        assert (zones["UCHOSE"], zones["UBOB"]) == ("Asia/Tokyo", "Europe/Berlin")
+
+
 async def test_bad_invite_commands_get_clear_answers(sqlite_url: str, study_dir: Path) -> None:
     async with slack_world(sqlite_url, study_dir) as w:
         cases = [
