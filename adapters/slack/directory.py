@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.client import delivery_errors
-from bot.errors import Unreachable
+from bot.errors import Permanent
 from bot.messages import Outbound
 from bot.outreach.cohorts import Profile
 
@@ -48,12 +48,13 @@ class SlackDirectory:
 
     async def auth(self, workspace: str) -> Auth:
         """The keyword that makes a call run as the workspace's bot (nothing for the one configured token).
-        A workspace that uninstalled the app has no token: nobody there can be reached any more."""
+        A workspace that uninstalled the app has no token: the message fails, but its members are not
+        marked unreachable (their DMs are as open as ever; the app may come back)."""
         if self.tokens is None:
             return {}
         token = await self.tokens.bot_token(workspace)
         if token is None:
-            raise Unreachable(f"Slack: the app is not installed in workspace {workspace}")
+            raise Permanent(f"Slack: the app is not installed in workspace {workspace}")
         return {"token": token}
 
     async def _pages(

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, update
+from sqlmodel import col, select, update
 
 from bot.storage import Store
-from bot.storage.models import OutboxRow
+from bot.storage.models import InvitationRow, OutboxRow, Participant
 
 REMOVED = "the app was removed from this workspace; not sent"
 
 
 async def stop_sending(store: Store, platform: str, workspace: str) -> int:
-    """Cancel every message still waiting for a workspace that removed the app; returns how many."""
+    """Cancel every message still waiting for a workspace that removed the app, and close its members'
+    open invitations so that no reminder is planned for them; returns how many messages were cancelled."""
     async with store.session() as s:
+        people = select(Participant.id).where(
+            col(Participant.platform) == platform, col(Participant.workspace) == workspace
+        )
+        await s.exec(
+            update(InvitationRow)
+            .where(col(InvitationRow.participant_id).in_(people), col(InvitationRow.status) == "open")
+            .values(status="closed")
+        )
         result = await s.exec(
             update(OutboxRow)
             .where(

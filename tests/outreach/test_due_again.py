@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from bot.engine.workspaces import stop_sending
 from bot.messages import Address, Inbound
 from bot.outreach.invitations import invite
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
-from bot.storage.models import InvitationRow, OutboxRow
+from bot.storage.models import InvitationRow, OutboxRow, Participant
 from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 
 THURSDAY_EVENING = datetime(2027, 3, 11, 19, 0, tzinfo=UTC)  # after the 09:00-18:00 window (UTC)
@@ -151,3 +152,23 @@ async def test_an_interview_expires_inside_the_send_window(tmp_path: Path, sqlit
         clock.now = datetime(2027, 3, 10, 9, 0, 30, tzinfo=UTC)
         await scheduler.run_once()
         assert "closed because we did not hear back" in sender.to("U1")[-1].text
+
+
+async def test_a_workspace_that_removed_the_app_gets_no_more_reminders(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1")], source="roster")
+        scheduler = Scheduler(runtime.engine)
+        await scheduler.run_once()
+        assert await stop_sending(runtime.store, "slack", "T1") == 0
+        for _ in range(6):
+            clock.advance(days=1)
+            await scheduler.run_once()
+        assert [m.purpose for m in sender.to("U1")] == ["invitation"]
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(InvitationRow))).one().status == "closed"
+            assert not (await s.exec(select(Participant))).one().unreachable
