@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class RichProgress:
             transient=False,
         )
         self._task: Any = None
+        self._console = console
 
     def __enter__(self) -> RichProgress:
         self._bars.start()
@@ -64,6 +66,8 @@ class RichProgress:
 
     def start(self, stage: str, total: int) -> None:
         self._finish()
+        if not self._console.is_terminal:  # no live bars in a log file: say where the run is
+            self._console.print(f"{stage}: started", highlight=False)
         self._task = self._bars.add_task(stage, total=max(total, 1))
 
     def advance(self, n: int = 1) -> None:
@@ -207,9 +211,16 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
 
 def _run(job: _Job, settings: Settings, mode: str, yes: bool) -> Analysis:
     """Run the pipeline with a progress bar; a declined estimate exits 1, an interruption 130."""
-    from bot.analysis.pipeline import AnalysisCancelled, analyze
+    try:
+        from bot.analysis.pipeline import AnalysisCancelled, analyze
+    except KeyboardInterrupt:  # while loading the analysis libraries, a second or two
+        typer.echo("interrupted before the analysis started", err=True)
+        raise typer.Exit(130) from None
 
     async def main() -> Analysis:
+        # The offline stages compute without awaiting, so asyncio's own Ctrl-C handling (cancel the task
+        # at its next await) would wait for the whole run and then throw it away: stop where it is.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         embedder, note = embedder_for(job.corpus.docs, job.cache)
         toolkit = toolkit_for(mode, settings, embedder)
         with RichProgress(err) as progress:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from bot.analysis.codebook import load_codebook
-from tests.support.cli import run
+from tests.support.cli import BIN, cli_env, run
 from tests.support.synth import PLANTED, generate
 
 CODEBOOK = """codes:
@@ -103,3 +105,22 @@ def test_bad_inputs_exit_non_zero_with_a_message_that_says_what_to_fix(
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_the_analysis_where_it_is(dataset: Path, tmp_path: Path) -> None:
+    """The offline stages never await, so asyncio's Ctrl-C handling alone would let the whole run finish
+    (and then discard it); the interrupt must stop the stage under way."""
+    cache, report = tmp_path / "cache", tmp_path / "report"
+    args = [str(BIN), "analyze", str(dataset), "--out", str(report), "--cache-dir", str(cache)]
+    process = subprocess.Popen(args, cwd=tmp_path, env=cli_env(tmp_path), stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    said = [process.stderr.readline()]
+    while said[-1] and len(said) < 10 and said[-1] != "embed passages: started\n":  # a log says where
+        said.append(process.stderr.readline())
+    assert said[0].startswith("Analysing 36 interview(s)") and said[-1] == "embed passages: started\n"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert f"interrupted; run the same command again to resume from {cache}" in err
+    assert not report.exists()
+    assert not list(cache.glob("stages/themes-*.json")), "stopped while embedding, not after every stage"
