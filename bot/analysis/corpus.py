@@ -144,13 +144,16 @@ def _checked(corpus: Corpus, where: str) -> Corpus:
 # ---- a study in the database --------------------------------------------------------------------------
 
 
-async def read_study(settings: Settings, study_id: str, *, include_pilot: bool = False) -> Corpus:
-    """Docs for the study's completed, consented, non-withdrawn interviews (not redacted: quoting redacts)."""
+async def read_study(
+    settings: Settings, study_id: str, *, include_pilot: bool = False, study_paths: list[Path] | None = None
+) -> Corpus:
+    """Docs for the study's completed, consented, non-withdrawn interviews (not redacted: quoting redacts).
+    `study_paths`: the study files to load (default: every file of `STUDIES_DIR`)."""
     from bot.interviewer.scripted import OfflineInterviewer
     from bot.records.export import ExportFilter, records
     from bot.runtime import Runtime
 
-    runtime = await Runtime.start(settings, interviewer=OfflineInterviewer())
+    runtime = await Runtime.start(settings, interviewer=OfflineInterviewer(), study_paths=study_paths)
     try:
         study = runtime.catalog.get(study_id)
         if study is None:

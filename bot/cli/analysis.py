@@ -77,6 +77,7 @@ class RichProgress:
 
 def read_corpus(settings: Settings, source: str) -> Corpus:
     from bot.analysis.corpus import is_csv_source, read_csv, read_study
+    from bot.cli.study_files import readable_study_paths
 
     if is_csv_source(source):
         return read_csv(Path(source))
@@ -86,7 +87,7 @@ def read_corpus(settings: Settings, source: str) -> Corpus:
         raise fail(
             f"{source}: no such file; give a CSV file ending in .csv (transcript_id,text) or a study id"
         )
-    return asyncio.run(read_study(settings, source))
+    return asyncio.run(read_study(settings, source, study_paths=readable_study_paths(settings)))
 
 
 def embedder_for(docs: list[Doc], cache_dir: Path) -> tuple[CachedEmbedder, str | None]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from bot.cli.study_files import readable_study_paths
 from bot.errors import StudyError
 from bot.settings import get_settings
 
@@ -28,25 +29,13 @@ def _actor() -> str:
 
 
 def _runtime() -> Starting:
-    """The runtime of a data command: it reads one study's data, so another study's broken file is named
-    on standard error and left out rather than stopping it (the bot itself refuses to start with one)."""
-    from bot.errors import StudyError
+    """The runtime of a data command: it reads one study's data (`readable_study_paths`)."""
     from bot.interviewer.scripted import OfflineInterviewer
     from bot.runtime import Runtime
-    from bot.studies.study import find_studies, load_study
 
     settings = get_settings()
-    readable = []
-    for path in find_studies(settings.studies_dir) if settings.studies_dir.is_dir() else []:
-        try:
-            load_study(path)
-        except StudyError as exc:
-            typer.echo(
-                f"note: {path} left out ({len(exc.problems)} problem(s); `interviewer study check`)", err=True
-            )
-            continue
-        readable.append(path)
-    return Runtime.start(settings, interviewer=OfflineInterviewer(), study_paths=readable or None)
+    paths = readable_study_paths(settings)
+    return Runtime.start(settings, interviewer=OfflineInterviewer(), study_paths=paths)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from bot.analysis.codebook import load_codebook
 from tests.support.cli import BIN, cli_env, run
+from tests.support.paths import STUDIES
 from tests.support.synth import PLANTED, generate
 
 CODEBOOK = """codes:
@@ -124,3 +126,18 @@ def test_ctrl_c_stops_the_analysis_where_it_is(dataset: Path, tmp_path: Path) ->
     assert f"interrupted; run the same command again to resume from {cache}" in err
     assert not report.exists()
     assert not list(cache.glob("stages/themes-*.json")), "stopped while embedding, not after every stage"
+
+
+def test_another_studys_broken_file_does_not_stop_the_analysis_of_a_study(tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    shutil.copytree(STUDIES, studies)
+    (studies / "broken.yaml").write_text("id: broken\nplan: [\n", encoding="utf-8")
+    env = {"STUDIES_DIR": str(studies)}
+    for n in range(3):
+        assert run(["demo", "--study", "scientists"], tmp_path, **env).returncode == 0, n
+    result = run(["analyze", "scientists", "--out", "report"], tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert f"note: {studies / 'broken.yaml'} left out" in " ".join(result.stderr.split())
+    assert (tmp_path / "report" / "report.md").exists()
+    unknown = run(["analyze", "nosuch", "--out", "report2"], tmp_path, **env)
+    assert unknown.returncode == 2 and "there is no study 'nosuch'" in unknown.stderr
