@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 from collections.abc import Callable, Coroutine, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +64,7 @@ class Runtime:
     catalog: Catalog
     engine: Engine
     scheduler: Scheduler | None = None  # the process's one periodic loop, once started
+    stopping: list[asyncio.Task[Any]] = field(default_factory=list)  # ticks of a stopped scheduler
 
     @classmethod
     def start(
@@ -104,6 +106,9 @@ class Runtime:
             self.scheduler.wake()
 
     async def close(self) -> None:
+        for tick in self.stopping:  # a tick the scheduler was running when it stopped uses the database
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(tick, timeout=30)
         await self.engine.drain()
         await drain_exports()  # an export being built still needs the database; let it finish and send
         await self.store.close()
@@ -123,6 +128,9 @@ class Runtime:
         finally:
             scheduler.shutdown()
             self.scheduler = None
+            tick = scheduler.tick_in_flight()
+            if tick is not None:
+                self.stopping.append(tick)
 
 
 class Starting:

@@ -9,9 +9,11 @@ process's only periodic loop: adapters do not tick on their own, they `wake` it 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -39,6 +41,7 @@ class Scheduler:
         self.interval = interval
         self.extra = list(extra if extra is not None else [refresh_channel_posts, purge_expired])
         self._scheduler: AsyncIOScheduler | None = None
+        self._tick: asyncio.Task[Any] | None = None  # the job running now, if any
 
     async def run_once(self, now: datetime | None = None) -> Planned:
         """Plan due work, then send. Tests call this directly with an injected clock."""
@@ -49,6 +52,7 @@ class Scheduler:
         return planned
 
     async def _job(self) -> None:
+        self._tick = asyncio.current_task()
         try:
             await self.run_once()
             await self._look_again_at_lapse()
@@ -92,6 +96,11 @@ class Scheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    def tick_in_flight(self) -> asyncio.Task[Any] | None:
+        """The tick still running after `shutdown` (APScheduler does not wait for a coroutine job): the
+        database must stay open until it ends."""
+        return self._tick if self._tick is not None and not self._tick.done() else None
 
     def upcoming(self) -> list[tuple[str, datetime | None]]:
         """The scheduler's jobs and their next run times (for logs and `schedule show`)."""

@@ -47,6 +47,7 @@ async def test_a_bot_token_slack_refuses_stops_the_bot_at_start(tmp_path: Path) 
     assert code == 2
     assert "error: Slack refused SLACK_BOT_TOKEN (invalid_auth). Copy the Bot User OAuth Token" in log
     assert "xoxb-not-the-one" not in log and "listening" not in log
+    assert " ERROR " not in log, "stopping closed the database after the tick it was running"
 
 
 async def test_a_socket_mode_token_slack_refuses_stops_the_bot_instead_of_retrying_for_ever(
@@ -65,3 +66,4 @@ async def test_a_socket_mode_token_slack_refuses_stops_the_bot_instead_of_retryi
         "error: Slack refused SLACK_APP_TOKEN (not_allowed_token_type). Socket Mode needs an App-Level" in log
     )
     assert "Retrying" not in log
+    assert " ERROR " not in log
