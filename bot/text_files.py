@@ -99,7 +99,10 @@ def _guess(data: bytes) -> str:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write `path` in one step (a temporary file beside it, then renamed over it), so a full disk or an
     interruption leaves the previous file whole; an error names `path`, not the temporary file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # no such folder, or not writable: name the file asked for
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)

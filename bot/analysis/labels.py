@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.analysis.files import csv_text
 from bot.errors import LabelFileError
+from bot.text_files import write_text_atomic
 
 ID_COLUMNS = ("transcript_id", "interview")
 CODED_COLUMNS = ("interview", "code", "present")
@@ -198,9 +199,10 @@ def read_any(path: Path, *, gold_rows: bool = False) -> Labels:
 
 def write_labels(path: Path, labels: Labels, codes: list[str]) -> None:
     """A wide label CSV that `read_labels` reads back; codes an interview lacks are left blank."""
-    with Path(path).open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["transcript_id", *codes])
-        for interview in sorted(labels):
-            row = labels[interview]
-            writer.writerow([interview, *("" if c not in row else int(row[c]) for c in codes)])
+    out = io.StringIO()  # written in one step: a full disk leaves the previous file whole
+    writer = csv.writer(out)
+    writer.writerow(["transcript_id", *codes])
+    for interview in sorted(labels):
+        row = labels[interview]
+        writer.writerow([interview, *("" if c not in row else int(row[c]) for c in codes)])
+    write_text_atomic(Path(path), out.getvalue())

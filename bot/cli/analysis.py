@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -126,14 +129,28 @@ def _confirm(yes: bool) -> Callable[[Estimate], bool]:
 
 
 def _report(analysis: Analysis, out: Path) -> list[Path]:
+    """The report's files, written first into a folder beside `out` and then moved in one by one: a full
+    disk or an interruption while writing leaves an earlier report in `out` whole, not half replaced."""
     out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
     try:
-        from bot.analysis.report import write_report
-    except ImportError:
-        path = out / "analysis.json"
-        path.write_text(json.dumps(asdict(analysis), indent=1, ensure_ascii=False), encoding="utf-8")
-        return [path]
-    return list(write_report(analysis, out) or [])
+        try:
+            from bot.analysis.report import write_report
+        except ImportError:
+            path = staging / "analysis.json"
+            path.write_text(json.dumps(asdict(analysis), indent=1, ensure_ascii=False), encoding="utf-8")
+            written = [path]
+        else:
+            written = list(write_report(analysis, staging) or [])
+        moved = []
+        for path in written:
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(target)
+        return moved
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def analyze_cmd(

@@ -24,6 +24,7 @@ from bot.cli.analysis import (
 )
 from bot.errors import InterviewerError, LabelFileError
 from bot.settings import get_settings
+from bot.text_files import write_text_atomic
 
 if TYPE_CHECKING:
     from bot.analysis.model import Theme
@@ -75,7 +76,7 @@ def codebook_draft(
     if not found:
         raise fail("no themes were found (too few substantive answers); write the codebook by hand")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(draft_from_themes(found), encoding="utf-8")
+    write_text_atomic(out, draft_from_themes(found))
     top = sum(1 for t in found if t.parent is None)
     typer.echo(f"{top} code(s) drafted from the themes into {out}; edit the definitions before using it")
 

@@ -252,7 +252,9 @@ def pilot(
             typer.echo(line, err=True)
         raise typer.Exit(2) from None
     print_report(result, out)
-    report.write_text(markdown(result), encoding="utf-8")
+    from bot.text_files import write_text_atomic
+
+    write_text_atomic(report, markdown(result))
     typer.echo(f"report written to {report}")
 
 
