@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Settings(BaseSettings):
@@ -186,6 +188,15 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix(prefix)
         if not url.startswith(("sqlite+aiosqlite:", "postgresql+psycopg:")):
             raise ValueError("use sqlite:///path/to/file.db or postgresql://user@host/database")
+        if url.startswith("sqlite") and url.partition(":///")[2].split("?", 1)[0] in ("", ":memory:"):
+            # in memory, every interview would vanish when the command ends (sqlite:///$UNSET_VARIABLE)
+            raise ValueError("give the database file's path, e.g. sqlite:///interviewer.db")
+        try:
+            _ = make_url(url).port  # the port is parsed when asked for
+        except (ValueError, ArgumentError):
+            raise ValueError(
+                "cannot be read as a URL; write it as postgresql://user:password@host:5432/database"
+            ) from None
         if url.startswith("postgresql") and _authority(url).count("@") > 1:
             # Else the host would be read from the password's tail, and errors would show that tail.
             raise ValueError("write an @ in the user name or password as %40 (URL encoding)")

@@ -72,7 +72,8 @@ def _database_problem(exc: Exception) -> str:
 def _settings_problem(exc: Any) -> str:
     first = exc.errors()[0]
     name = "_".join(str(part) for part in first["loc"]).upper() or "a setting"
-    return f"{name}: {first['msg']}; fix it in the environment or .env (README: Configuration)"
+    message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix for a validator's own
+    return f"{name}: {message}; fix it in the environment or .env (README: Configuration)"
 
 
 def explain(exc: BaseException) -> list[str]:

@@ -47,3 +47,15 @@ def test_a_password_with_a_bare_at_sign_is_refused_without_showing_it(tmp_path: 
     assert result.returncode == 2
     assert "write an @ in the user name or password as %40" in result.stderr
     assert "Zq9" not in result.stderr + result.stdout and "Tail7" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite:///:memory:", "postgresql://u:p@[::1/db"])
+def test_a_database_url_that_would_lose_everything_or_cannot_be_read_is_refused(
+    tmp_path: Path, url: str
+) -> None:
+    """An empty path (`sqlite:///$UNSET`) is an in-memory database: imports would report success and
+    vanish. A URL whose port cannot be read used to end in "this is a bug"."""
+    result = run(["import", "t.csv", "--study", "teachers"], tmp_path, DATABASE_URL=url)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: DATABASE_URL: ") and len(result.stderr.splitlines()) == 1
+    assert "bug" not in result.stderr and "Value error" not in result.stderr
