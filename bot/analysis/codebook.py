@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from bot.analysis.model import Code, Theme
 from bot.errors import AnalysisInputError
+from bot.yaml_files import YamlProblem, load_yaml
 
 MAX_BYTES = 5 * 1024 * 1024
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
@@ -123,19 +124,10 @@ def read_codebook(path: Path) -> Codebook:
     """The codes and `procedural` questions in `path`; AnalysisInputError listing every problem otherwise."""
     if not path.exists():
         raise AnalysisInputError(f"{path}: no such codebook file; check the path")
-    if not path.is_file() or path.stat().st_size > MAX_BYTES:
-        raise AnalysisInputError(f"{path}: is not a codebook (a YAML file with a `codes:` list)")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise AnalysisInputError(f"{path}: looks binary; a codebook is a YAML text file with a `codes:` list")
     try:
-        raw = yaml.safe_load(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise AnalysisInputError(f"{path}: is not UTF-8 text; save it as UTF-8 and retry") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise AnalysisInputError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raw = load_yaml(path, max_bytes=MAX_BYTES, what="a codebook (a YAML file with a `codes:` list)")
+    except YamlProblem as exc:
+        raise AnalysisInputError(str(exc)) from None
     if not isinstance(raw, dict) or "codes" not in raw:
         raise AnalysisInputError(
             f"{path}: a codebook is a YAML mapping with a top-level `codes:` list "

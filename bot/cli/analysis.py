@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot.cli.outputs import folder_problem
 from bot.errors import InterviewerError, LabelFileError, StudyError
 from bot.settings import Settings, get_settings
 
@@ -175,8 +176,9 @@ def analyze_cmd(
     """Themes, coded prevalence with intervals, quotes, emotions and survey statistics, as a report."""
     if mode not in MODES:
         raise fail(f"--mode {mode!r} is not one of: {', '.join(MODES)}")
-    if out.exists() and not out.is_dir():
-        raise fail(f"--out {out} is a file; give a folder for the report")
+    problem = folder_problem(out, "--out") or (cache_dir and folder_problem(cache_dir, "--cache-dir"))
+    if problem:  # before the work, not after it
+        raise fail(problem)
     settings = get_settings()
     job = _job(settings, source, by, codebook, gold)
     job.min_cell = min_cell or settings.analysis_min_cell

@@ -22,6 +22,7 @@ from bot.cli.analysis import (
     read_corpus,
     toolkit_for,
 )
+from bot.cli.outputs import file_problem
 from bot.errors import InterviewerError, LabelFileError
 from bot.settings import get_settings
 from bot.text_files import write_text_atomic
@@ -50,6 +51,9 @@ def codebook_draft(
         raise fail(f"--mode {mode!r} is not one of: {', '.join(MODES)}")
     if out.exists() and not force:
         raise fail(f"{out} exists; choose another --out or add --force to overwrite it")
+    problem = file_problem(out, "--out")
+    if problem:
+        raise fail(problem)
     settings = get_settings()
     try:
         corpus = read_corpus(settings, source)

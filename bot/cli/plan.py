@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 from rich.console import Console
 
+from bot.cli.outputs import file_problem
 from bot.errors import InterviewerUnavailable, StudyError
 from bot.settings import Settings, get_settings
 
@@ -238,6 +239,9 @@ def pilot(
             "note: no ANTHROPIC_API_KEY and no --replay: answers come from the demo's scripted participant",
             err=True,
         )
+    problem = file_problem(report, "--report")
+    if problem:  # before the simulated interviews (which may be paid for), not after
+        raise _fail(problem)
     try:
         transcripts = load_transcripts(replay) if replay else None
         persona_list = load_personas(personas) if personas else None

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from sqlmodel import col, select
 
 from bot.claude.shape import Use
@@ -26,6 +25,7 @@ from bot.records.importer import ImportReport, dataset_rows
 from bot.storage.models import Interview, Turn
 from bot.studies.planning.words import similarity
 from bot.studies.study import Study
+from bot.yaml_files import load_yaml
 
 PILOT = "pilot"  # the platform name simulated participants talk on
 MAX_EXCHANGES = 120  # a runaway guard: no real interview comes close
@@ -259,9 +259,12 @@ DEFAULT_PERSONAS = (
 )
 
 
+MAX_PERSONAS_BYTES = 1_000_000
+
+
 def load_personas(path: Path) -> list[tuple[str, str]]:
     """A YAML list of {name, description} (or plain strings) -> personas."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path, max_bytes=MAX_PERSONAS_BYTES, what="a YAML list of personas")  # YamlProblem
     if not isinstance(data, list) or not data:
         raise ValueError(f"{path}: write a YAML list of personas, each {{name: ..., description: ...}}")
     out = []

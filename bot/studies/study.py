@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +26,7 @@ from bot.studies.fields import STORED, ButtonLabel, LanguageTag, Line, Plain, Sl
 from bot.studies.problems import problem_lines
 from bot.studies.timing import WindowNeverOpens, check_schedule
 from bot.text_files import NotText, read_text
+from bot.yaml_files import YamlProblem, parse_yaml
 
 MAX_STUDY_BYTES = 1_000_000
 _DURATION = re.compile(r"^\s*(\d{1,7})\s*([mhdw])\s*$")
@@ -289,25 +289,6 @@ def parse_study(data: Any, source: str, *, stored: bool = False) -> Study:
         raise StudyError(problem_lines(exc, source)) from None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key written twice in one mapping (plain YAML keeps the last one silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:  # an unhashable key; the base class reports it
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} appears twice in one mapping; keep one", key_node.start_mark
-                )
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file. Every problem is reported, each naming the file and field."""
     path = Path(path)
@@ -320,20 +301,9 @@ def load_study(path: str | Path) -> Study:
     if not text.strip():
         raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # safe: a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyError(
-            [f"{path}: {where}YAML syntax error: {problem}; check indentation and quoting"]
-        ) from None
-    except RecursionError:
-        raise StudyError(
-            [f"{path}: the YAML is nested too deeply to be a study file; start from studies/ai-at-work.yaml"]
-        ) from None
-    except (ValueError, OverflowError) as exc:  # e.g. a number with thousands of digits
-        raise StudyError([f"{path}: a value cannot be read ({str(exc)[:120]}); check the numbers"]) from None
+        data = parse_yaml(text, str(path))
+    except YamlProblem as exc:
+        raise StudyError([str(exc)]) from None
     try:
         return parse_study(data, str(path))
     except RecursionError:

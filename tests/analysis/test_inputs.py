@@ -128,7 +128,9 @@ def test_the_workforce_codebook_loads() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("codes: [}", "not valid YAML"),
+        ("codes: [}", "YAML syntax error"),
+        ("codes: []\ncodes: []\n", "the key 'codes' appears twice"),
+        ("a: &x [1]\ncodes: *x\n", "anchors and aliases (&name, *name) are not accepted"),
         ("- a\n- b\n", "top-level `codes:` list"),
         (
             "codes:\n  - id: Bad Id\n    label: x\n    definition: long enough definition\n",
@@ -216,3 +218,34 @@ def test_passages_are_whole_sentences_and_quotes_are_verbatim_redacted_and_bound
         list(range(len(items))), items, vectors, sources(synthetic.docs), limit=len(items), per_interview=99
     )
     assert chosen and not any(planted in q.text for q in chosen for planted in PLANTED)
+
+
+def test_pilot_personas_are_read_like_every_other_yaml_file(tmp_path: Path) -> None:
+    from bot.pilot.run import load_personas
+    from bot.yaml_files import YamlProblem
+
+    bomb = tmp_path / "bomb.yaml"
+    lines = ['a0: &a0 ["xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx"]']
+    lines += [f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    bomb.write_text("\n".join(lines) + "\n- {name: boom, description: *a9}\n", encoding="utf-8")
+    cases = {
+        bomb: "anchors and aliases",
+        tmp_path / "missing.yaml": "no such file",
+        tmp_path: "is a folder",
+    }
+    (tmp_path / "broken.yaml").write_text("- {name: x, description: [\n", encoding="utf-8")
+    cases[tmp_path / "broken.yaml"] = "YAML syntax error"
+    (tmp_path / "utf16.yaml").write_bytes("- a curious teacher\n".encode("utf-16-le"))
+    cases[tmp_path / "utf16.yaml"] = "UTF-16"
+    for path, expected in cases.items():
+        with pytest.raises(YamlProblem) as caught:
+            load_personas(path)
+        assert str(path) in str(caught.value) and expected in str(caught.value), caught.value
+    (tmp_path / "ok.yaml").write_bytes("\ufeff- a curious teacher\n".encode("utf-16"))
+    assert load_personas(tmp_path / "ok.yaml") == [("persona-1", "a curious teacher")]
+
+
+def test_a_codebook_saved_as_utf16_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "codes.yaml"
+    path.write_bytes("codes:\n  - {id: ok, label: x, definition: long enough text}\n".encode("utf-16"))
+    assert [c.id for c in load_codebook(path)] == ["ok"]

@@ -1,5 +1,6 @@
 """Files a researcher keeps are replaced whole or not at all: a report folder, a merged label file, a
-codebook draft. A write that fails half way (a full disk) leaves the earlier file or report as it was."""
+codebook draft. A write that fails half way (a full disk) leaves the earlier file or report as it was,
+and an output that cannot be written at all is refused before the work starts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import bot.text_files as text_files
 from bot.analysis import report
 from bot.analysis.labels import read_labels, write_labels
 from bot.cli.analysis import _report
+from tests.support.cli import run
+from tests.support.paths import STUDIES
 
 
 def test_a_failed_rerun_leaves_the_earlier_report_whole(
@@ -64,3 +67,30 @@ def test_a_merged_label_file_is_replaced_whole_or_not_at_all(
     assert str(path) in str(failed.value), "the error names the file asked for"
     assert path.read_bytes() == before and len(read_labels(path)) == 50
     assert [p.name for p in tmp_path.iterdir()] == ["merged.csv"]
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(
+        'transcript_id,text\nA1,"AI: Hi?\nUser: Hello there."\n', encoding="utf-8"
+    )
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    cases = [
+        (["analyze", "t.csv", "--out", "afile"], "error: --out afile is a file; give a folder"),
+        (
+            ["analyze", "t.csv", "--out", "r", "--cache-dir", "afile"],
+            "error: --cache-dir afile is a file; give a folder",
+        ),
+        (
+            ["codebook", "draft", "t.csv", "--out", "nowhere/c.yaml"],
+            "error: --out nowhere/c.yaml: the folder nowhere does not exist",
+        ),
+        (
+            ["pilot", str(STUDIES / "teachers.yaml"), "--participants", "1", "--report", "nowhere/p.md"],
+            "error: --report nowhere/p.md: the folder nowhere does not exist",
+        ),
+    ]
+    for args, expected in cases:
+        result = run(args, tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert expected in result.stderr, (args, result.stderr)
+        assert "embed passages" not in result.stderr and "Interview 1" not in result.stdout, "no work done"

@@ -363,8 +363,9 @@ def test_alias_bomb_gives_a_short_error_not_a_huge_one(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\nhypotheses: [*a8]\n")
     problems = problems_of(path)
-    assert any(p.startswith(f"{path}: hypotheses[0]: ") for p in problems)
-    assert sum(len(p) for p in problems) < 5_000
+    assert problems == [
+        f"{path}: line 2, column 10: anchors and aliases (&name, *name) are not accepted; write the value out"
+    ]
 
 
 def test_error_messages_do_not_echo_huge_values(tmp_path):

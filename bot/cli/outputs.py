@@ -1,0 +1,40 @@
+"""Where a command will write, checked before its work starts: a long analysis, a pilot that pays for
+Claude's replies or a codebook draft should not end in "cannot write there" after the work is done."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def folder_problem(path: Path, option: str) -> str | None:
+    """Why `path` cannot be the output folder (made here if missing), or None."""
+    if path.exists() and not path.is_dir():
+        return f"{option} {path} is a file; give a folder"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{option} {path}: cannot make the folder ({exc.strerror or exc}); choose another"
+    return _probe(path, option, path)
+
+
+def file_problem(path: Path, option: str) -> str | None:
+    """Why a file cannot be written at `path` (its folder must exist), or None."""
+    if path.is_dir():
+        return f"{option} {path} is a folder; give a file path"
+    if not path.parent.is_dir():
+        return f"{option} {path}: the folder {path.parent} does not exist; create it or choose another"
+    return _probe(path.parent, option, path)
+
+
+def _probe(folder: Path, option: str, path: Path) -> str | None:
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".write-check.")
+    except OSError as exc:
+        return f"{option} {path}: cannot write in {folder} ({exc.strerror or exc}); choose another place"
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return None
