@@ -142,7 +142,8 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
             flt = replace(export_filter(found, request), include_pilot=include_pilot)
         except ValueError as exc:
             raise _fail(str(exc)) from None
-        log = _ExportLog(runtime.store, study, {"path": str(path), **audit_detail(request)})
+        detail = {"path": str(path), **audit_detail(request), "include_pilot": include_pilot}
+        log = _ExportLog(runtime.store, study, detail)
         await log.write("started")  # before any file: an export that writes one is always audited
         try:
             result = await export(

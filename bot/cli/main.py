@@ -289,8 +289,14 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
     """Validate study files; every problem names the file, the field and how to fix it."""
     from bot.studies.study import load_study
 
-    failed = 0
+    failed = missing = 0
     for path in files:
+        if not path.exists():  # nothing to check: the command was given a wrong path (exit 2, not 1)
+            missing += 1
+            typer.echo(
+                f"error: {path}: no such file; give the path of a study YAML file (see studies/)", err=True
+            )
+            continue
         try:
             study = load_study(path)
         except StudyError as exc:
@@ -305,8 +311,8 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
                 f"(`interviewer export {study.id}`); rename the file to {study.id}.yaml to avoid confusion",
                 err=True,
             )
-    if failed:
-        raise typer.Exit(1)
+    if missing or failed:
+        raise typer.Exit(2 if missing else 1)
 
 
 @db_app.command("upgrade")

@@ -17,7 +17,7 @@ def problems_cmd(
         [], "--retry", help="Put this dead letter back to be tried again: its id, e.g. in:12 (repeatable)."
     ),
 ) -> None:
-    """List messages in and out that failed three times and were set aside; `--retry ID` after a fix."""
+    """List messages in and out that failed three times and were set aside; `--retry in:ID` (or out:ID) after a fix."""
     from bot.engine import dead_letters
     from bot.storage import Store
 

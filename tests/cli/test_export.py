@@ -32,6 +32,7 @@ def test_export_import_and_audit_from_the_command_line(tmp_path: Path) -> None:
 
     audit = run(["audit", "ai-at-work"], tmp_path).stdout
     assert "export  ok" in audit and "format=csv" in audit and "redacted=True" in audit
+    assert "include_pilot=False" in audit, "every option is recorded"
     assert "redacted=False" in run(["audit", "teachers"], tmp_path).stdout
     assert run(["export", "nope"], tmp_path).returncode == 2
 

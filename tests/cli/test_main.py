@@ -140,3 +140,10 @@ def test_run_slack_without_tokens_names_the_variables(tmp_path: Path) -> None:
     assert result.returncode != 0 and "SLACK_BOT_TOKEN" in result.stderr + result.stdout
     http = run(["run", "--slack", "--http"], tmp_path, SLACK_BOT_TOKEN="xoxb-test")
     assert http.returncode != 0 and "SLACK_SIGNING_SECRET" in http.stderr + http.stdout
+
+
+def test_study_check_of_a_missing_file_cannot_go_on(tmp_path: Path) -> None:
+    result = run(["study", "check", "nonexist.yaml", str(ROOT / "studies" / "teachers.yaml")], tmp_path)
+    assert result.returncode == 2, "a wrong path, not a study with problems (exit 1)"
+    assert result.stderr.startswith("error: nonexist.yaml: no such file; give the path of a study YAML file")
+    assert ": ok (teachers," in result.stdout, "the other files are still checked"
