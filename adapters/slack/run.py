@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
@@ -71,6 +73,23 @@ async def shared_connections(app: AsyncApp) -> AsyncIterator[None]:
             app.client.session = None
 
 
+def _slack_shaped(body: bytes) -> bool:
+    """Whether a signed body has the shape of one of Slack's requests: an Events API envelope (JSON with a
+    `type`; an `event_callback` carries its `event`), or a form with an interaction `payload` or a slash
+    `command` (https://docs.slack.dev/apis/events-api/, .../interactivity/handling-user-interaction)."""
+    text = body.decode("utf-8", "replace")
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return False
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            return False
+        return data["type"] != "event_callback" or isinstance(data.get("event"), dict)
+    form = parse_qs(text)
+    return "payload" in form or "command" in form or "ssl_check" in form  # ssl_check: commands' TLS probe
+
+
 def signed_only(signing_secret: str) -> Any:
     """aiohttp middleware: a POST to the events path must carry Slack's signature before Bolt parses it.
 
@@ -98,6 +117,8 @@ def signed_only(signing_secret: str) -> Any:
             body, timestamp, signature
         ):
             return web.Response(status=401)
+        if not _slack_shaped(body):
+            return web.Response(status=400)
         try:
             response = await handler(request)
         except web.HTTPException:

@@ -120,6 +120,8 @@ async def refused_requests(service: Service) -> None:
     assert (unsigned[0], not_a_time[0]) == (401, 401)
     signed_garbage = await service.poster.post(garbage)  # signed, but no event Bolt can parse
     assert signed_garbage[0] == 400, signed_garbage
+    for no_event in ("{}", '{"type": "event_callback"}', "[1, 2]", "user=UALICE"):  # signed, no Slack shape
+        assert (await service.poster.post(no_event))[0] == 400, no_event
     assert "ERROR" not in service.bot.log, service.bot.log[-2000:]  # an anonymous peer cannot fill the log
 
 
