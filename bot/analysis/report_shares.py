@@ -48,8 +48,9 @@ def banner(a: Analysis) -> str | None:
         if a.mode == "offline"
         else ""
     )
-    if a.agreement:  # a gold file was given, but no code had the hand-coded interviews a correction needs
-        most = max(row.n for row in a.agreement)
+    gold = {x.interview for x in a.assignments if x.source == "gold"}
+    if a.agreement or gold:  # a gold file was given, but no code had the interviews a correction needs
+        most = max([row.n for row in a.agreement] or [len(gold)])
         return (
             f"The code shares in this report are uncorrected machine coding: the hand-coded sample has at "
             f"most {most} interview(s) per code, too few to correct them, and machine coding can be far from "

@@ -58,6 +58,17 @@ def test_the_report_says_how_many_more_hand_coded_interviews_narrow_each_interva
     assert "drawn at random and hand-coded" in text
 
 
+def test_a_gold_file_too_small_for_agreement_is_not_called_missing() -> None:
+    analysis = sample_analysis()
+    analysis.agreement = []
+    for p in analysis.prevalence:
+        p.corrected = p.gold_need = None
+    analysis.assignments[0].source = "gold"  # one interview hand-coded: too few for any agreement row
+    banner = report_shares.banner(analysis) or ""
+    assert "the hand-coded sample has at most 1 interview(s) per code" in banner
+    assert "no hand-coded sample" not in banner
+
+
 def test_without_gold_a_banner_says_the_shares_are_uncorrected_and_how_to_hand_code(tmp_path: Path) -> None:
     analysis = sample_analysis()
     analysis.agreement, analysis.classifier_accuracy = [], {}
