@@ -110,6 +110,9 @@ class ConsoleSession:
         last = await self.engine.dispatcher.last_sent(self.address)
         if last is not None:
             self.sender.reshow(last)
+            question = await self.engine.dispatcher.open_question(self.address)
+            if question is not None:  # e.g. `help` was the last thing said: the question follows it
+                self.sender.reshow(question)
             return
         start = self._inbound(prompt="start", choice=self.study_id)
         await self.engine.receive(start, schedule=False)

@@ -6,7 +6,8 @@
   a kill between sending and recording and a lease that ran out) is dropped, not delivered late
   (`later_sent`).
 - A terminal session, the only way to reach its person, takes over the claims a killed session left
-  (`release_claims`) and can show again what was last sent (`last_sent`).
+  (`release_claims`) and can show again what was last sent (`last_sent`) and the question still open
+  (`open_question`).
 Invitations and reminders are scheduled ahead of time and keep their own order; these rules concern
 the conversation (purposes `reply` and `notice`).
 """
@@ -19,12 +20,17 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.outbox import RESENDABLE
+from bot.interview.conversation import State
 from bot.messages import Address
 from bot.storage import Store
-from bot.storage.models import OutboxRow, table_of
+from bot.storage.models import Interview, OutboxRow, Turn, table_of
 
 CONVERSATION = ("reply", "notice")
+ASKING = frozenset({State.AWAITING_CONSENT, State.SCREENING, State.INTERVIEWING, State.SURVEYING})
+QUESTION_LOOKBACK = 20  # latest messages searched for the open question (help, mydata... come after it)
 SUPERSEDED = "the conversation moved on before this was sent; not sent late"
 _LATER = aliased(OutboxRow)
 _OUTBOX = table_of(OutboxRow)
@@ -95,3 +101,62 @@ async def last_sent(store: Store, address: Address) -> OutboxRow | None:
                 .limit(1)
             )
         ).first()
+
+
+async def open_question(store: Store, address: Address) -> OutboxRow | None:
+    """The question `address`'s latest interview waits on, as it was sent: the latest message with
+    buttons, or carrying the interviewer's latest question. None when that interview is paused or over
+    (nothing is asked), or when the latest message sent is that question already."""
+    async with store.session() as s:
+        rows = (
+            await s.exec(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.platform == address.platform,
+                    OutboxRow.workspace == address.workspace,
+                    OutboxRow.user_id == address.user_id,
+                    OutboxRow.status == "sent",
+                    col(OutboxRow.purpose).in_(CONVERSATION),
+                    col(OutboxRow.interview_id).is_not(None),
+                )
+                .order_by(col(OutboxRow.id).desc())
+                .limit(QUESTION_LOOKBACK)
+            )
+        ).all()
+        if not rows:
+            return None
+        interview = await s.get(Interview, rows[0].interview_id)
+        if interview is None or State(interview.state) not in ASKING:
+            return None
+        asked = (
+            await s.exec(
+                select(Turn.text)
+                .where(Turn.interview_id == interview.id, Turn.role == "interviewer")
+                .order_by(col(Turn.seq).desc())
+                .limit(1)
+            )
+        ).first()
+        for row in rows:
+            if row.interview_id == interview.id and (row.prompt or (asked and asked.strip() in row.text)):
+                return None if row is rows[0] else row
+        return None
+
+
+async def settle_lapsed(s: AsyncSession, now: datetime, due: Any) -> None:
+    """Before claiming: an invitation or reminder whose send was interrupted is not sent again (a missed
+    one beats a double); a reply or notice overtaken by a later message sent to the same person is
+    superseded."""
+    await s.exec(
+        update(OutboxRow)
+        .where(
+            col(OutboxRow.status) == "sending",
+            col(OutboxRow.lease_until) < now,
+            col(OutboxRow.purpose).not_in(RESENDABLE),
+        )
+        .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
+    )
+    await s.exec(
+        update(OutboxRow)
+        .where(due, col(OutboxRow.purpose).in_(RESENDABLE), later_sent())
+        .values(status="superseded", error=SUPERSEDED, lease_until=None)
+    )

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.engine import delivery_order
-from bot.engine.outbox import LEASE, RESENDABLE, Sendable, to_outbound
+from bot.engine.outbox import LEASE, Sendable, to_outbound
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Outbound, Sender
 from bot.storage import Store
@@ -43,8 +43,7 @@ _PICKED = (
     col(OutboxRow.interview_id),
     col(OutboxRow.created_at),
 )
-# Given the due pending rows about to be claimed, cancels or postpones those that must not go now and
-# returns their ids (bot.engine.outreach_gate.hold_back, with the engine's study catalog).
+# Cancels or postpones due pending rows that must not go now; their ids (outreach_gate.hold_back)
 Gate = Callable[[AsyncSession, list[Any], datetime], Awaitable[set[int]]]
 _PARTICIPANTS = table_of(Participant)
 # Built once; the SET clause follows the parameters given (each set of columns compiles once).
@@ -323,7 +322,7 @@ class Dispatcher:
                 tuple_(OutboxRow.platform, OutboxRow.workspace, OutboxRow.user_id).not_in(list(held))
             )
         async with self.store.session() as s:
-            await _settle_lapsed(s, now, due)
+            await delivery_order.settle_lapsed(s, now, due)
             pick = sa.select(*_PICKED).where(*where).order_by(col(OutboxRow.id)).limit(limit)
             if self.store.is_postgres:
                 pick = pick.with_for_update(skip_locked=True)  # rows another worker is claiming: skip them
@@ -355,8 +354,11 @@ class Dispatcher:
 
     async def last_sent(self, address: Address) -> Outbound | None:
         """The latest reply or notice `address` was sent: what they were last asked."""
-        row = await delivery_order.last_sent(self.store, address)
-        return to_outbound(row) if row is not None else None
+        return _outbound(await delivery_order.last_sent(self.store, address))
+
+    async def open_question(self, address: Address) -> Outbound | None:
+        """The question still open, when other messages (help, mydata) came after it."""
+        return _outbound(await delivery_order.open_question(self.store, address))
 
     async def next_lapse(self) -> datetime | None:
         """When the earliest claim still held lapses (a claim left by a process that died), if any."""
@@ -379,21 +381,5 @@ class Dispatcher:
             log.warning("could not update answered message %s: %s", row.id, exc)
 
 
-async def _settle_lapsed(s: AsyncSession, now: datetime, due: Any) -> None:
-    """Before claiming: an invitation or reminder whose send was interrupted is not sent again (a missed
-    one beats a double); a reply or notice overtaken by a later message sent to the same person is
-    superseded (`bot.engine.delivery_order`)."""
-    await s.exec(
-        update(OutboxRow)
-        .where(
-            col(OutboxRow.status) == "sending",
-            col(OutboxRow.lease_until) < now,
-            col(OutboxRow.purpose).not_in(RESENDABLE),
-        )
-        .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
-    )
-    await s.exec(
-        update(OutboxRow)
-        .where(due, col(OutboxRow.purpose).in_(RESENDABLE), delivery_order.later_sent())
-        .values(status="superseded", error=delivery_order.SUPERSEDED, lease_until=None)
-    )
+def _outbound(row: OutboxRow | None) -> Outbound | None:
+    return to_outbound(row) if row is not None else None

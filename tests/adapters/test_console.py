@@ -51,6 +51,21 @@ def test_resuming_reshows_the_open_question_and_sends_nothing_for_the_person(tmp
         assert db.execute("select count(*) from turns where role = 'participant'").fetchone()[0] == 0
 
 
+def test_resuming_after_help_or_mydata_shows_the_open_question_after_it(tmp_path: Path) -> None:
+    first = _chat(tmp_path, b"1\n1\n")  # consents; the first screening question is open
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        question = db.execute("select text from outbox order by id desc limit 1").fetchone()[0]
+    assert _chat(tmp_path, b"help\n").returncode == 0
+    out = _chat(tmp_path, b"").stdout.decode()
+    assert out.count(RESHOWN) == 2, out
+    help_at, question_at = out.index("Commands"), out.rindex(question.splitlines()[0])
+    assert help_at < question_at, "the last message, then the question it left open"
+    assert "[1]" in out[question_at:], "its buttons can be answered by number again"
+    paused = _chat(tmp_path, b"pause\n") and _chat(tmp_path, b"").stdout.decode()
+    assert paused.count(RESHOWN) == 1 and "Paused." in paused, "a pause asks nothing"
+
+
 def test_bytes_that_are_not_utf8_are_read_as_replacement_characters(tmp_path: Path) -> None:
     result = _chat(tmp_path, b"1\n1\n1\n\xff\xfe caf\xe9 \xc0\xaf\n")
     assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
