@@ -21,6 +21,9 @@ log = logging.getLogger("interviewer.cli")
 
 
 def _file_problem(exc: OSError) -> str:
+    if exc.filename is None and exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):  # a listening port
+        detail = str(exc).split(": ", 1)[-1]
+        return f"cannot listen there ({detail}); choose another --port, or stop what uses it (--host)"
     where = exc.filename or "a file"
     if exc.errno == errno.ENOSPC:
         return f"{where}: the disk is full; free some space or choose another folder"

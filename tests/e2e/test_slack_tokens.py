@@ -67,3 +67,18 @@ async def test_a_socket_mode_token_slack_refuses_stops_the_bot_instead_of_retryi
     )
     assert "Retrying" not in log
     assert " ERROR " not in log
+
+
+async def test_a_port_already_in_use_is_named_as_such(tmp_path: Path) -> None:
+    import socket
+
+    async with FakeSlack() as fake:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            env = slack_env(tmp_path, fake)
+            code, log = await _exits(tmp_path, env, "--http", "--host", "127.0.0.1", "--port", str(port))
+    assert code == 2
+    assert "error: cannot listen there (" in log and "choose another --port" in log
+    assert "a file" not in log and " ERROR " not in log
