@@ -202,7 +202,7 @@ def import_cmd(
 ) -> None:
     """Import transcripts in the Anthropic Interviewer dataset layout into a study."""
     from bot.records import audit
-    from bot.records.importer import DUPLICATES, Target, import_csv
+    from bot.records.importer import DUPLICATES, ImportReport, Target, import_csv
 
     if duplicates not in DUPLICATES:
         raise _fail(f"--duplicates {duplicates!r} is not one of: {', '.join(DUPLICATES)}")
@@ -212,18 +212,23 @@ def import_cmd(
             require_study(study, runtime.catalog.ids())
             current = runtime.catalog.current(study)
             target = Target(study, current.version, current.plan_hash, runtime.engine.pseudonyms)
-            report = await import_csv(runtime.store, csv_file, target, duplicates)
-            await audit.record(
-                runtime.store,
-                study,
-                _actor(),
-                "import",
-                "ok",
-                file=csv_file.name,
-                imported=report.imported,
-                skipped=report.skipped,
-                problems=len(report.problems),
-            )
+            report = ImportReport()
+
+            def counts() -> dict[str, object]:
+                found = {"imported": report.imported, "skipped": report.skipped}
+                return {"file": csv_file.name, **found, "problems": len(report.problems)}
+
+            try:
+                await import_csv(runtime.store, csv_file, target, duplicates, report)
+            except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: each batch so far is committed
+                await audit.record(runtime.store, study, _actor(), "import", "interrupted", **counts())
+                typer.echo(
+                    f"interrupted: {report.imported} transcript(s) imported into {study} so far; run the "
+                    "same command again to import the rest (those already there are skipped)",
+                    err=True,
+                )
+                raise typer.Exit(130) from None
+            await audit.record(runtime.store, study, _actor(), "import", "ok", **counts())
         for problem in report.problems:
             typer.echo(f"{csv_file}:{problem}", err=True)
         typer.echo(

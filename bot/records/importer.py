@@ -162,9 +162,12 @@ def dataset_rows(path: Path, report: ImportReport, duplicates: str = "report") -
         yield DatasetRow(line, transcript_id, turns)
 
 
-async def import_csv(store: Store, path: Path, target: Target, duplicates: str = "report") -> ImportReport:
-    """Read `path` into the target study; importing the same file twice adds nothing."""
-    report = ImportReport()
+async def import_csv(
+    store: Store, path: Path, target: Target, duplicates: str = "report", report: ImportReport | None = None
+) -> ImportReport:
+    """Read `path` into the target study; importing the same file twice adds nothing. `report` counts as
+    it goes (each batch is committed on its own), so an interrupted import can say how far it got."""
+    report = report if report is not None else ImportReport()
     batch: list[DatasetRow] = []
     for row in dataset_rows(path, report, duplicates):
         batch.append(row)

@@ -5,10 +5,15 @@ choice, and a SQLite file in a folder that does not exist. Run as a user runs th
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
-from tests.support.cli import run
+import pytest
+
+from tests.support.cli import BIN, cli_env, run
 from tests.support.paths import STUDIES
 
 UNKNOWN = "error: there is no study 'nosuch'; known: ai-at-work, creatives, scientists, teachers\n"
@@ -108,3 +113,34 @@ def test_another_studys_broken_file_is_named_but_does_not_stop_an_export_or_impo
     assert exported.returncode == 0, exported.stderr
     assert "broken.yaml left out" in exported.stderr and "interviewer study check" in exported.stderr
     assert "1 interview(s) written" in exported.stdout
+
+
+def test_ctrl_c_during_an_import_says_how_far_it_got_and_a_rerun_finishes_it(tmp_path: Path) -> None:
+    rows = "".join(f'T{n:05d},"AI: What do you do?\nUser: I teach class {n}."\n' for n in range(8_000))
+    (tmp_path / "big.csv").write_text("transcript_id,text\n" + rows, encoding="utf-8")
+    args = [str(BIN), "import", "big.csv", "--study", "teachers"]
+    process = subprocess.Popen(args, cwd=tmp_path, env=cli_env(tmp_path), stderr=subprocess.PIPE, text=True)
+    db = tmp_path / "cli.db"
+    while process.poll() is None and not _count(db, "interviews"):
+        time.sleep(0.05)  # until the first batch is committed
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    if process.returncode == 0:
+        pytest.skip("the import finished before the interrupt arrived")
+    assert process.returncode == 130, err
+    done = _count(db, "interviews")
+    assert f"interrupted: {done} transcript(s) imported into teachers so far" in err
+    assert "import  interrupted" in run(["audit", "teachers"], tmp_path).stdout
+    again = run(["import", "big.csv", "--study", "teachers"], tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"imported {8_000 - done} transcript(s) into teachers; {done} already there" in again.stdout
+
+
+def _count(db: Path, table: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
