@@ -100,7 +100,12 @@ def _cells(path: Path, line: int, cells: list[str], width: int) -> list[str]:
             f"{path}:{line}: {len(cells)} cells but the header names {width} columns; "
             "remove the extra cells or add a column name"
         )
-    return cells[:width] + [""] * (width - len(cells))
+    if len(cells) < width:  # a spreadsheet writes every column, blank or not: this row was cut short
+        raise LabelFileError(
+            f"{path}:{line}: {len(cells)} cells but the header names {width} columns; the row is cut "
+            "short (an interrupted copy?): leave a cell blank for an uncoded code, but keep its comma"
+        )
+    return cells[:width]
 
 
 def read_labels(path: Path) -> Labels:

@@ -46,6 +46,10 @@ def test_label_values_accept_words_and_a_utf8_bom(tmp_path: Path) -> None:
         ("transcript_id\nx\n", "only an id column"),
         ("transcript_id,a\n,1\n", "g.csv:2: the id column is blank"),
         ("transcript_id,a\nx,1,1\n", "g.csv:2: 3 cells but the header names 2 columns"),
+        (
+            "transcript_id,a,b,c\nx,1,0,1\ny,1\n",
+            "g.csv:3: 2 cells but the header names 4 columns; the row is cut",
+        ),
         ('transcript_id,a\nx,"1\n', "unreadable CSV"),
     ],
 )
