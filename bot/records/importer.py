@@ -86,6 +86,10 @@ def _read_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, str, str
             f"line 1: header must name `transcript_id` and `text`, found {header[:5]!r:.200}"
         )
         return
+    twice = [name for name in ("transcript_id", "text") if columns.count(name) > 1]
+    if twice:  # which one holds the interview? Reading either would drop the other without a word
+        report.problems.append(f"line 1: the header names `{twice[0]}` twice; keep one such column")
+        return
     id_at, text_at = columns.index("transcript_id"), columns.index("text")
     start = reader.line_num + 1
     while True:

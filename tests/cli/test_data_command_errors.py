@@ -144,3 +144,11 @@ def _count(db: Path, table: str) -> int:
             return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
     except sqlite3.OperationalError:  # not created yet
         return 0
+
+
+def test_import_refuses_a_header_that_names_the_text_column_twice(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text('transcript_id,text,text\na,"User: one","User: two"\n', encoding="utf-8")
+    result = run(["import", "d.csv", "--study", "teachers"], tmp_path)
+    assert result.returncode == 1
+    assert "d.csv:line 1: the header names `text` twice; keep one such column" in result.stderr
+    assert "imported 0 transcript(s)" in result.stdout
