@@ -84,7 +84,9 @@ def read_csv(path: Path) -> Corpus:
     """Docs from a `transcript_id,text[,group columns...]` CSV; malformed rows are skipped and listed."""
     text = _csv_text(path)
     csv.field_size_limit(sys.maxsize)  # a long interview is one very large quoted field
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict, as `interviewer import` reads: a quote left open is an error on its line, not a field that
+    # swallows the rows after it (which then surface as dozens of misleading "expected 2 columns")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:

@@ -249,3 +249,17 @@ def test_a_codebook_saved_as_utf16_with_a_byte_order_mark_loads(tmp_path: Path) 
     path = tmp_path / "codes.yaml"
     path.write_bytes("codes:\n  - {id: ok, label: x, definition: long enough text}\n".encode("utf-16"))
     assert [c.id for c in load_codebook(path)] == ["ok"]
+
+
+def test_a_quote_left_open_is_named_on_its_line_not_as_rows_after_it(tmp_path: Path) -> None:
+    rows = [
+        f'w{n},"AI: What do you do?\nUser: I teach class {n} and plan lessons with it."' for n in range(6)
+    ]
+    rows[3] = rows[3][:-1]  # its closing quote is missing
+    path = tmp_path / "t.csv"
+    path.write_text("transcript_id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    corpus = read_csv(path)
+    assert [d.code for d in corpus.docs] == ["w0", "w1", "w2"]
+    assert corpus.problems == [
+        f"{path}:8: unreadable CSV (',' expected after '\"'); the rest of the file was skipped"
+    ]
