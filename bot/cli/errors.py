@@ -130,8 +130,31 @@ def run(app: Callable[..., Any], argv: list[str] | None = None) -> None:
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     warnings.showwarning = _warning_to_log  # handled: logged at DEBUG, not printed
+    import typer
+
     try:
-        app(args=args, prog_name="interviewer")
+        from typer._click import exceptions as click  # typer 0.20 and later carry their own click
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        from click import exceptions as click  # type: ignore[no-redef]
+
+    try:
+        # not standalone: click's usage errors come back here, to be one line like every other failure
+        code = app(args=args, prog_name="interviewer", standalone_mode=False)
+        if isinstance(code, int) and code:  # a typer.Exit(n), returned rather than raised
+            raise SystemExit(code)
+    except click.NoArgsIsHelpError as exc:  # a command group alone: its help, as before
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except click.UsageError as exc:
+        where = f"`{exc.ctx.command_path} --help`" if exc.ctx is not None else "`interviewer --help`"
+        sys.stderr.write(f"error: {exc.format_message().rstrip('.')}; see {where}\n")
+        raise SystemExit(2) from None
+    except click.ClickException as exc:  # e.g. a file argument that cannot be opened
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:  # Ctrl-C or end of input at a prompt
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None

@@ -199,7 +199,7 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     ("study-list", ["study", "check", "s.yaml"], {"s.yaml": "- a\n- b\n"}, 1, "mapping"),
     ("study-tabs", ["study", "check", "s.yaml"], {"s.yaml": "id: x\n\ttitle: y\n"}, 1, "YAML syntax error"),
     ("study-empty", ["study", "check", "s.yaml"], {"s.yaml": ""}, 1, "empty"),
-    ("study-missing", ["study", "check", "nope.yaml"], {}, 1, "no such file"),
+    ("study-missing", ["study", "check", "nope.yaml"], {}, 2, "no such file"),
     (
         "study-python-tag",
         ["study", "check", "s.yaml"],

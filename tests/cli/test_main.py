@@ -147,3 +147,17 @@ def test_study_check_of_a_missing_file_cannot_go_on(tmp_path: Path) -> None:
     assert result.returncode == 2, "a wrong path, not a study with problems (exit 1)"
     assert result.stderr.startswith("error: nonexist.yaml: no such file; give the path of a study YAML file")
     assert ": ok (teachers," in result.stdout, "the other files are still checked"
+
+
+def test_a_usage_mistake_is_one_line_naming_the_help_to_read(tmp_path: Path) -> None:
+    cases = [
+        (["db", "purge", "--study", "x", "--before", "2024-13-01"], "is not a date", "interviewer db purge"),
+        (["analyze"], "Missing argument 'source'", "interviewer analyze"),
+        (["nosuch"], "No such command 'nosuch'", "interviewer"),
+        (["analyze", "t.csv", "-o", "r", "--min-cell", "0"], "'--min-cell'", "interviewer analyze"),
+    ]
+    for args, said, command in cases:
+        result = run(args, tmp_path)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith("error: ") and said in result.stderr, result.stderr
+        assert result.stderr.endswith(f"; see `{command} --help`\n") and result.stderr.count("\n") == 1
