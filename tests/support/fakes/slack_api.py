@@ -209,13 +209,8 @@ class FakeSlack:
         private: bool = False,
         team: str | None = None,
     ) -> None:
-        workspace = self.workspace(team)
-        workspace.channels[channel_id] = {
-            "id": channel_id,
-            "name": name,
-            "is_private": private,
-            "members": list(members),
-        }
+        channel = {"id": channel_id, "name": name, "is_private": private, "members": list(members)}
+        self.workspace(team).channels[channel_id] = channel
         for member in members:  # a channel's members are people (or bots) of its workspace
             self.member(member, team=team)
 
