@@ -52,6 +52,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _study_path(study: str, settings: Settings) -> Path:
+    if not study.strip():  # Path("") is the current folder: "is a folder" would say nothing useful
+        raise SystemExit("--study is empty; give a study id (e.g. ai-at-work) or the path of a study file")
     path = Path(study)
     if not path.suffix and not path.exists():
         path = settings.studies_dir / f"{study}.yaml"

@@ -161,3 +161,12 @@ def test_a_usage_mistake_is_one_line_naming_the_help_to_read(tmp_path: Path) -> 
         assert result.returncode == 2, args
         assert result.stderr.startswith("error: ") and said in result.stderr, result.stderr
         assert result.stderr.endswith(f"; see `{command} --help`\n") and result.stderr.count("\n") == 1
+
+
+def test_an_empty_study_option_is_named(tmp_path: Path) -> None:
+    for command in ("chat", "demo"):
+        result = run([command, "--study", ""], tmp_path)
+        assert (result.returncode, result.stderr) == (
+            2,
+            "error: --study is empty; give a study id (e.g. ai-at-work) or the path of a study file\n",
+        )
