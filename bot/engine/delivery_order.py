@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.engine.outbox import RESENDABLE
 from bot.interview.conversation import State
@@ -87,20 +88,22 @@ async def release_claims(store: Store, now: datetime, address: Address) -> int:
 async def last_sent(store: Store, address: Address) -> OutboxRow | None:
     """The latest reply or notice `address` was sent."""
     async with store.session() as s:
-        return (
-            await s.exec(
-                select(OutboxRow)
-                .where(
-                    OutboxRow.platform == address.platform,
-                    OutboxRow.workspace == address.workspace,
-                    OutboxRow.user_id == address.user_id,
-                    OutboxRow.status == "sent",
-                    col(OutboxRow.purpose).in_(CONVERSATION),
-                )
-                .order_by(col(OutboxRow.id).desc())
-                .limit(1)
-            )
-        ).first()
+        return (await s.exec(_conversation_sent(address).limit(1))).first()
+
+
+def _conversation_sent(address: Address) -> SelectOfScalar[OutboxRow]:
+    """The replies and notices sent to `address`, newest first."""
+    return (
+        select(OutboxRow)
+        .where(
+            OutboxRow.platform == address.platform,
+            OutboxRow.workspace == address.workspace,
+            OutboxRow.user_id == address.user_id,
+            OutboxRow.status == "sent",
+            col(OutboxRow.purpose).in_(CONVERSATION),
+        )
+        .order_by(col(OutboxRow.id).desc())
+    )
 
 
 async def open_question(store: Store, address: Address) -> OutboxRow | None:
@@ -108,21 +111,8 @@ async def open_question(store: Store, address: Address) -> OutboxRow | None:
     buttons, or carrying the interviewer's latest question. None when that interview is paused or over
     (nothing is asked), or when the latest message sent is that question already."""
     async with store.session() as s:
-        rows = (
-            await s.exec(
-                select(OutboxRow)
-                .where(
-                    OutboxRow.platform == address.platform,
-                    OutboxRow.workspace == address.workspace,
-                    OutboxRow.user_id == address.user_id,
-                    OutboxRow.status == "sent",
-                    col(OutboxRow.purpose).in_(CONVERSATION),
-                    col(OutboxRow.interview_id).is_not(None),
-                )
-                .order_by(col(OutboxRow.id).desc())
-                .limit(QUESTION_LOOKBACK)
-            )
-        ).all()
+        of_interviews = _conversation_sent(address).where(col(OutboxRow.interview_id).is_not(None))
+        rows = (await s.exec(of_interviews.limit(QUESTION_LOOKBACK))).all()
         if not rows:
             return None
         interview = await s.get(Interview, rows[0].interview_id)

@@ -27,13 +27,18 @@ async def _rows(runtime: Runtime, purpose: str) -> list[OutboxRow]:
         return list(found.all())
 
 
+async def _invited(runtime: Runtime, *users: str) -> Scheduler:
+    """`users` invited to the study now (by roster); the scheduler that will plan and send."""
+    study = runtime.catalog.get(STUDY)
+    assert study is not None
+    await invite(runtime.engine, study, [member(u) for u in users], source="roster")
+    return Scheduler(runtime.engine)
+
+
 async def _reminder_queued_for_the_morning(runtime: Runtime, clock: Clock) -> Scheduler:
     """Invited Monday 19:00 (queued for Tuesday 09:00, sent then); on Thursday 19:00 the first reminder
     falls due outside the window and is queued for Friday 09:00."""
-    study = runtime.catalog.get(STUDY)
-    assert study is not None
-    await invite(runtime.engine, study, [member("U1")], source="roster")
-    scheduler = Scheduler(runtime.engine)
+    scheduler = await _invited(runtime, "U1")
     clock.now = datetime(2027, 3, 9, 9, 0, tzinfo=UTC)
     await scheduler.run_once()
     clock.now = THURSDAY_EVENING  # two days after Tuesday 09:00's invitation, after the window
@@ -66,10 +71,7 @@ async def test_a_queued_reminder_of_an_invitation_is_dropped_once_the_member_sta
 async def test_a_queued_reminder_is_dropped_when_the_member_stops(tmp_path: Path, sqlite_url: str) -> None:
     clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
     async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
-        study = runtime.catalog.get(STUDY)
-        assert study is not None
-        await invite(runtime.engine, study, [member("U1")], source="roster")
-        scheduler = Scheduler(runtime.engine)
+        scheduler = await _invited(runtime, "U1")
         clock.now = datetime(2027, 3, 9, 9, 0, tzinfo=UTC)
         await scheduler.run_once()
         who = Address("slack", "T1", "U1")
@@ -101,11 +103,8 @@ async def test_a_bot_down_over_the_weekend_sends_nothing_until_the_window_opens(
     studies = sched_study_dir(tmp_path, schedule=weekdays)
     clock, sender = Clock(datetime(2027, 3, 12, 17, 59, tzinfo=UTC)), FakeSender()  # Friday 17:59
     async with runtime_for(sqlite_url, studies, clock, sender) as runtime:
-        study = runtime.catalog.get(STUDY)
-        assert study is not None
-        await invite(runtime.engine, study, [member("U1"), member("U2")], source="roster")
+        scheduler = await _invited(runtime, "U1", "U2")
         clock.now = datetime(2027, 3, 13, 23, 0, tzinfo=UTC)  # back on Saturday at 23:00
-        scheduler = Scheduler(runtime.engine)
         await scheduler.run_once()
         assert sender.sent == [], "nothing on Saturday night"
         rows = await _rows(runtime, "invitation")
@@ -141,10 +140,7 @@ async def test_an_interview_expires_inside_the_send_window(tmp_path: Path, sqlit
     async with runtime_for(
         sqlite_url, sched_study_dir(tmp_path, invitation=invitation), clock, sender
     ) as runtime:
-        study = runtime.catalog.get(STUDY)
-        assert study is not None
-        await invite(runtime.engine, study, [member("U1")], source="roster")
-        scheduler = Scheduler(runtime.engine)
+        scheduler = await _invited(runtime, "U1")
         await scheduler.run_once()
         clock.now = datetime(2027, 3, 9, 23, 30, tzinfo=UTC)  # over a day later, in the quiet hours
         await scheduler.run_once()
@@ -159,10 +155,7 @@ async def test_a_workspace_that_removed_the_app_gets_no_more_reminders(
 ) -> None:
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
     async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
-        study = runtime.catalog.get(STUDY)
-        assert study is not None
-        await invite(runtime.engine, study, [member("U1")], source="roster")
-        scheduler = Scheduler(runtime.engine)
+        scheduler = await _invited(runtime, "U1")
         await scheduler.run_once()
         assert await stop_sending(runtime.store, "slack", "T1") == 0
         for _ in range(6):
