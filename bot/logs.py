@@ -26,6 +26,10 @@ _MISLEADING = (
     # Bolt reads SLACK_BOT_TOKEN itself; the bot passes the token in its client and `authorize` instead
     ("slack_bolt", "`token` will be unused"),
     ("slack_bolt", "`token` (or SLACK_BOT_TOKEN env variable) will be ignored"),
+    # A tick still running (a paced bulk send) when the next is due: skipping it is the design
+    # (bot.outreach.scheduler: max_instances=1, coalesce), and a late tick runs once, not in a burst
+    ("apscheduler", "maximum number of running instances reached"),
+    ("apscheduler", "was missed by"),
 )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from bot.cli.stopping import Stop, stoppable, terminable
 from bot.errors import StudyError
 from bot.settings import Settings, get_settings
 
@@ -202,7 +203,7 @@ def run(
     async def main() -> None:
         from bot.runtime import Runtime, settle_memory
 
-        async with Runtime.start(settings) as runtime:
+        async with terminable(), Runtime.start(settings) as runtime:
             settle_memory()
             jobs = []
             if slack:
@@ -215,27 +216,11 @@ def run(
                 jobs.append(serve_discord(runtime))
             with runtime.running_scheduler():  # the one periodic loop: invitations, reminders, catch-up
                 try:
-                    await asyncio.gather(*(_stoppable(job) for job in jobs))
-                except _Stop as stop:  # raised here, the exit runs every cleanup of this block first
+                    await asyncio.gather(*(stoppable(job) for job in jobs))
+                except Stop as stop:  # raised here, the exit runs every cleanup of this block first
                     raise SystemExit(stop.code) from None
 
     _run(main)
-
-
-class _Stop(Exception):
-    def __init__(self, code: object) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-async def _stoppable(job: Coroutine[Any, Any, None]) -> None:
-    """A platform's job, whose `SystemExit` (a token refused at start) comes back as `_Stop`: asyncio lets
-    a SystemExit raised in a task escape the event loop at once, past the database's and the scheduler's
-    cleanup, which left a connection for the garbage collector."""
-    try:
-        await job
-    except SystemExit as exc:
-        raise _Stop(exc.code) from None
 
 
 def _require_tokens(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import signal
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -143,8 +144,9 @@ async def test_downtime_and_a_crash_mid_send_are_recovered_exactly_once(tmp_path
         fake = service.fake
         await to_first_question(service)
 
-        # 1. written while the bot is down: Discord replays nothing to the next session
-        await service.bot.stop()
+        # 1. written while the bot is down (stopped as systemd stops it): Discord replays nothing
+        assert await service.bot.stop(how=signal.SIGTERM) == 0, service.bot.log[-2000:]
+        assert "SIGTERM: stopping" in service.bot.log and "Traceback" not in service.bot.log
         before = len(service.inbox())
         fake.say_offline(MEMBER, ANSWERS[0])
         await service.start()

@@ -111,11 +111,12 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
 
-    async def stop(self, seconds: float = 30) -> int:
-        """Ctrl-C, as a person stops it; waits for the exit (killed after `seconds`)."""
+    async def stop(self, seconds: float = 30, how: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C, as a person stops it (or SIGTERM, as a service manager does); waits for the exit
+        (killed after `seconds`)."""
         assert self.process is not None
         if self.process.returncode is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(how)
             try:
                 await asyncio.wait_for(self.process.wait(), seconds)
             except TimeoutError:
