@@ -10,7 +10,7 @@ They live beside the study model so that loading a study refuses a schedule that
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -96,22 +96,39 @@ def next_send_time(
         raise ValueError("next_send_time needs an aware datetime")
     if allowed(after, tz, send_window, quiet_hours, days):
         return after.astimezone(UTC)
-    # A window can only open at a send-window start or at the end of the quiet hours, so those local
-    # clock times on each coming day are the only candidates worth testing.
-    openings = {parse_range(send_window)[0], parse_range(quiet_hours)[1]}
+    # A window can only open at a send-window start, at the end of the quiet hours, at midnight (an
+    # allowed day after an excluded one) or where the clock jumps (a daylight-saving change skips over
+    # an opening), so those instants of each coming day are the only candidates worth testing.
+    openings = {parse_range(send_window)[0], parse_range(quiet_hours)[1], time(0)}
     local_day = after.astimezone(tz).date()
     candidates = []
     for offset in range(_SEARCH_DAYS):
         day = local_day + timedelta(days=offset)
-        for clock in openings:
-            # An opening inside a spring-forward gap resolves to the first real instant after it.
-            instant = datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
-            if instant > after:
-                candidates.append(instant)
+        # An opening inside a spring-forward gap maps to an instant past it; the jump itself is earlier.
+        instants = [datetime.combine(day, clock, tzinfo=tz).astimezone(UTC) for clock in openings]
+        candidates += [i for i in [*instants, *_clock_changes(day, tz)] if i > after]
     for instant in sorted(candidates):
         if allowed(instant, tz, send_window, quiet_hours, days):
             return instant
     raise _never_opens(send_window, quiet_hours, days)
+
+
+def _clock_changes(day: date, tz: ZoneInfo) -> list[datetime]:
+    """The instant (UTC, to the second) at which `tz`'s offset changes on local `day`, if it does."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+
+    def offset(second: int) -> timedelta | None:
+        return datetime.fromtimestamp(second, UTC).astimezone(tz).utcoffset()
+
+    old, new = int(start.timestamp()), int(end.timestamp())  # offsets: the day's first, then its last
+    if offset(old) == offset(new):
+        return []
+    first = offset(old)
+    while new - old > 1:  # zones change offset on whole seconds
+        middle = (old + new) // 2
+        old, new = (middle, new) if offset(middle) == first else (old, middle)
+    return [datetime.fromtimestamp(new, UTC)]
 
 
 def _never_opens(send_window: str, quiet_hours: str, days: Sequence[str]) -> WindowNeverOpens:
