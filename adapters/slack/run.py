@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
@@ -176,7 +178,15 @@ async def _catch_up(runtime: Runtime, sender: object) -> None:
 
 
 async def _serve_http(app: AsyncApp, signing_secret: str, host: str, port: int) -> None:
-    runner = await start_http(app, signing_secret=signing_secret, host=host, port=port)
+    try:
+        runner = await start_http(app, signing_secret=signing_secret, host=host, port=port)
+    except OSError as exc:  # a --host that names nothing here: not a network problem with Slack
+        if not isinstance(exc, socket.gaierror) and exc.errno != errno.EADDRNOTAVAIL:
+            raise  # a port in use, or one below 1024 without the right: bot.cli.errors names them
+        raise SystemExit(
+            f"--host {host!r} is not a name or address of this machine ({exc.strerror or exc}); "
+            "use 0.0.0.0 to listen on every interface, or 127.0.0.1 for this machine only"
+        ) from None
     log.info("Slack HTTP mode: listening on %s:%s%s", host, port, EVENTS_PATH)
     try:
         await asyncio.Event().wait()

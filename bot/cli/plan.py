@@ -59,6 +59,10 @@ def draft(
     """Draft a study file: Claude writes it when ANTHROPIC_API_KEY is set, else a commented template."""
     from bot.studies.planning.draft import Brief, draft_template, draft_with_claude, slug_for
 
+    if not goal.strip():
+        raise _fail("--goal is empty; say in a sentence or two what the study should find out")
+    if not audience.strip():
+        raise _fail("--audience is empty; say who takes part, e.g. --audience 'secondary school teachers'")
     if out_path.exists() and not force:
         raise _fail(f"{out_path} exists; choose another --out or add --force")
     brief = Brief(slug_for(out_path.stem), goal, audience, list(hypothesis), minutes)

@@ -25,6 +25,13 @@ def test_draft_review_approve_and_diff_from_the_command_line(tmp_path: Path) -> 
     assert run(["study", "check", str(study)], tmp_path).returncode == 0
     again = run(["plan", "draft", "--goal", "g", "--audience", "a", "--out", str(study)], tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr
+    for empty, named in (
+        (["--goal", " ", "--audience", "a"], "--goal"),
+        (["--goal", "g", "--audience", ""], "--audience"),
+    ):
+        blank = run(["plan", "draft", *empty, "--out", str(tmp_path / "blank.yaml")], tmp_path)
+        assert blank.returncode == 2 and blank.stderr.startswith(f"error: {named} is empty"), blank.stderr
+    assert not (tmp_path / "blank.yaml").exists()
 
     clean = run(["plan", "review", str(study)], tmp_path)
     assert clean.returncode == 0 and "no problems found" in clean.stdout

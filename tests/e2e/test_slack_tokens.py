@@ -82,3 +82,11 @@ async def test_a_port_already_in_use_is_named_as_such(tmp_path: Path) -> None:
     assert code == 2
     assert "error: cannot listen there (" in log and "choose another --port" in log
     assert "a file" not in log and " ERROR " not in log
+
+
+async def test_a_host_that_is_no_address_of_this_machine_is_named_as_such(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:  # 192.0.2.1 is TEST-NET-1: binding to it fails here, sending nothing
+        code, log = await _exits(tmp_path, slack_env(tmp_path, fake), "--http", "--host", "192.0.2.1")
+    assert code == 2
+    assert "error: --host '192.0.2.1' is not a name or address of this machine" in log, log[-2000:]
+    assert "SLACK_API_URL" not in log and " ERROR " not in log
