@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     discord_coalesce_seconds: float | None = Field(
         default=None, ge=0, description="The quiet window on Discord; COALESCE_SECONDS when unset."
     )
+    claude_wait_notice_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "When the interviewer's next question takes longer than this (Claude slow, rate-limited or "
+            "retrying), the participant is told once to give it a moment; the question follows."
+        ),
+    )
     retry_after_seconds: float = Field(
         default=60.0,
         gt=0,

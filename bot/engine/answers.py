@@ -4,6 +4,7 @@ dropped. When the interviewer cannot answer, `bot.engine.claude_trouble` decides
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -57,11 +58,52 @@ class Answers:
             move = Move(MoveKind.CLOSE, study.plan.closing, None, model="budget")
         else:
             try:
-                move = await self.interviewer.next_move(pending.context)
+                move = await self._ask(pending)
             except InterviewerUnavailable as exc:
                 log.warning("interviewer unavailable for interview %s: %s", pending.interview_id, exc)
                 return await self._postpone(pending, exc)
         return await self._store(pending, move)
+
+    async def _ask(self, pending: PendingMove) -> Move:
+        """The interviewer's move. While it takes longer than CLAUDE_WAIT_NOTICE_SECONDS (Claude slow,
+        waiting out a 429's retry-after, or retrying a timeout: the SDK's retries can add up to
+        minutes), the participant is told once to give it a moment; the move follows when it comes."""
+        asking = asyncio.ensure_future(self.interviewer.next_move(pending.context))
+        try:
+            done, _ = await asyncio.wait({asking}, timeout=self.settings.claude_wait_notice_seconds)
+            if not done:
+                try:
+                    await self._tell_wait(pending)
+                except Exception as exc:  # a notice is a courtesy: the move is still awaited and stored
+                    log.warning("could not tell interview %s to wait: %s", pending.interview_id, exc)
+            return await asking
+        finally:
+            asking.cancel()  # only when this is cancelled (the bot stopping) is the request still open
+
+    async def _tell_wait(self, pending: PendingMove) -> None:
+        """Queue and send "give me a moment" for this move, once (its key is the one an outage uses)."""
+        key = trouble.notice_key(pending.interview_id, "wait", pending.token)
+        async with self.store.session() as s:
+            interview = await s.get(Interview, pending.interview_id)
+            if interview is None or interview.state != State.INTERVIEWING.value:
+                return
+            progress = Progress.from_json(interview.data)
+            if progress.move_token != pending.token or not progress.awaiting_move:
+                return  # a newer message overtook this move: its own move will be asked for
+            if not await trouble.unsent_only(s, [(key, pending.who, trouble.WAIT)]):
+                return
+            row = await queue_claimed(
+                s,
+                key,
+                pending.who,
+                trouble.WAIT,
+                interview_id=interview.id,
+                purpose="notice",
+                claim_until=self.dispatcher.lease(pending.who.platform),
+            )
+        log.info("interview %s: the next question is slow; the participant was asked to wait", interview.id)
+        if row.status == "sending":
+            await self.dispatcher.deliver([row])
 
     async def _postpone(self, pending: PendingMove, error: Exception) -> Work:
         """No move from the interviewer: tell the participant (once), alert researchers, retry or wait

@@ -55,6 +55,12 @@ class Decision:
     retry_at: datetime | None = None
 
 
+def notice_key(interview_id: int, kind: str, token: int) -> str:
+    """The outbox key of a notice about one move: "give me a moment" goes out once per move, whether a
+    slow answer (`bot.engine.answers`) or a failed one (`decide`) sent it first."""
+    return f"i{interview_id}:{kind}:{token}"
+
+
 async def _unsent(s: AsyncSession, key: str) -> bool:
     return (await s.exec(select(OutboxRow.id).where(OutboxRow.key == key))).first() is None
 
@@ -129,7 +135,7 @@ class _Case:
 
     def tell(self, kind: str, text: str) -> None:
         """A message to the participant, keyed so that it goes out once per move."""
-        self.decision.messages.append((f"i{self.interview.id}:{kind}:{self.token}", self.who, text))
+        self.decision.messages.append((notice_key(self.interview.id or 0, kind, self.token), self.who, text))
 
     def alert(self, key: str, text: str) -> None:
         _alert(self.decision, self.incident, self.study, self.who, key, f"Study `{self.study.id}`: {text}")
