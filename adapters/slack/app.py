@@ -65,6 +65,7 @@ def build_app(
             process_before_response=True,  # store first, then ack: see the module docstring
         )
         sender = SlackSender(client, bulk_per_second=bulk_per_second)
+        oauth.on_removal(app, runtime.store, None, None, sender.forget_workspace)
     runtime.engine.register_sender(SLACK, sender)
     listeners = Listeners(runtime.engine, sender, later or Later())
     app.event("message")(listeners.on_message)

@@ -4,7 +4,8 @@ Socket Mode envelope the same way. Bolt's own authorization answers 200 (its "pl
 when `auth.test` fails for any reason, so a brief Slack error there lost the participant's message.
 
 Here `auth.test` is called once per token and its result kept; when Slack cannot answer it (a 5xx,
-`internal_error`, `ratelimited`, a network failure) the request fails with an exception, which Bolt
+`internal_error`, `ratelimited`, a network failure, no answer within AUTH_SECONDS; a 429 is not waited
+out) the request fails with an exception, which Bolt
 answers with a 500 (HTTP mode) or no acknowledgement (Socket Mode), so Slack sends the event again.
 A token Slack refuses (`invalid_auth`, `token_revoked`, ...) is logged and the request answered as
 Bolt does for a workspace without the app: retrying cannot help it.
@@ -12,6 +13,7 @@ Bolt does for a workspace without the app: retrying cannot help it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,10 +25,14 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import BOT_TOKEN_HINT, RATE_LIMITED, TRANSIENT, secret_value
+from adapters.slack.client import ANSWER_PENDING, BOT_TOKEN_HINT, RATE_LIMITED, TRANSIENT, secret_value
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# The longest an event waits for `auth.test` (the first event of a token): Slack wants every answer
+# within 3 seconds (https://docs.slack.dev/apis/events-api/#responding); a slower or rate-limited check
+# answers 500 at once, and Slack sends the event again
+AUTH_SECONDS = 2.0
 
 
 APP_TOKEN_HINT = (
@@ -98,8 +104,10 @@ class KeptAuthorization(AsyncAuthorize):
         kept = self._results.get(token)
         if kept is not None:
             return kept
+        pending = ANSWER_PENDING.set(True)
         try:
-            response = await context.client.auth_test(token=token)
+            async with asyncio.timeout(AUTH_SECONDS):
+                response = await context.client.auth_test(token=token)
         except SlackApiError as exc:
             error = str((exc.response.data or {}).get("error") if isinstance(exc.response.data, dict) else "")
             if (
@@ -112,6 +120,8 @@ class KeptAuthorization(AsyncAuthorize):
             return None
         except (aiohttp.ClientError, TimeoutError, OSError, SlackClientError) as exc:
             raise SlackUnavailable(f"auth.test: {type(exc).__name__}") from None
+        finally:
+            ANSWER_PENDING.reset(pending)
         result = AuthorizeResult.from_auth_test_response(auth_test_response=response, bot_token=token)
         self._results[token] = result
         return result

@@ -72,6 +72,9 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
 
 # Set while a paced bulk message (invitation, reminder) is being sent: its 429s go back to the outbox.
 BULK_SEND: contextvars.ContextVar[bool] = contextvars.ContextVar("slack_bulk_send", default=False)
+# Set while Slack waits for our answer to a request (checking an event's token): a 429 is not waited
+# out inside the call, since Slack wants the answer within 3 seconds (https://docs.slack.dev/apis/events-api/)
+ANSWER_PENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("slack_answer_pending", default=False)
 
 
 class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
@@ -95,7 +98,7 @@ class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429 or BULK_SEND.get():
+        if response is None or response.status_code != 429 or BULK_SEND.get() or ANSWER_PENDING.get():
             return False
         return _retry_after(response.headers) <= self.max_wait
 

@@ -91,25 +91,39 @@ def oauth_flow(settings: Settings, client: AsyncWebClient, installations: Any, s
     )
 
 
-def on_removal(app: AsyncApp, store: Store, installations: Any, tokens: InstalledTokens, forget: Any) -> None:
+def on_removal(
+    app: AsyncApp, store: Store, installations: Any, tokens: InstalledTokens | None, forget: Any
+) -> None:
     """Listen for a workspace removing the app: its installation is deleted (Bolt's own listeners), its
-    token forgotten, and nothing more is sent there."""
-    revocation = AsyncTokenRevocationListeners(installations)
+    token forgotten, and nothing more is sent there. A single-workspace app (`installations` None, the
+    token from SLACK_BOT_TOKEN) cancels what waits to go there the same way: the token is dead, and
+    the manifest subscribes to both events, which Slack must see answered 200
+    (https://docs.slack.dev/reference/events/app_uninstalled, .../tokens_revoked)."""
+    revocation = AsyncTokenRevocationListeners(installations) if installations is not None else None
 
     async def stopped(team: str) -> None:
-        tokens.forget(team)
+        if tokens is not None:
+            tokens.forget(team)
         forget(team)
         cancelled = await stop_sending(store, "slack", team)
-        log.info("slack: workspace %s removed the app; %d unsent message(s) cancelled", team, cancelled)
+        log.warning("slack: workspace %s removed the app; %d unsent message(s) cancelled", team, cancelled)
+        if tokens is None:
+            log.error(
+                "slack: SLACK_BOT_TOKEN no longer works in workspace %s; install the app again and "
+                "restart the bot with the new token",
+                team,
+            )
 
     async def uninstalled(ack: Any, context: AsyncBoltContext) -> None:
         await ack()
-        await revocation.handle_app_uninstalled_events(context)
+        if revocation is not None:
+            await revocation.handle_app_uninstalled_events(context)
         await stopped(context.team_id or "")
 
     async def revoked(ack: Any, event: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        await revocation.handle_tokens_revoked_events(event, context)
+        if revocation is not None:
+            await revocation.handle_tokens_revoked_events(event, context)
         if (event.get("tokens") or {}).get("bot"):
             await stopped(context.team_id or "")
 

@@ -92,6 +92,33 @@ def _slack_shaped(body: bytes) -> bool:
     return "payload" in form or "command" in form or "ssl_check" in form  # ssl_check: commands' TLS probe
 
 
+def _ssl_check(body: bytes) -> bool:
+    """Slack's probe of a slash command's TLS certificate (a form with ssl_check=1,
+    https://docs.slack.dev/interactivity/implementing-slash-commands/): it only needs a 200."""
+    return parse_qs(body.decode("utf-8", "replace")).get("ssl_check") == ["1"]
+
+
+def _rate_limited_notice(body: bytes) -> bool:
+    """Slack's `app_rate_limited` notice, sent to the request URL when a workspace's events passed 30,000
+    an hour and the rest of that minute's events were dropped
+    (https://docs.slack.dev/reference/events/app_rate_limited). No Bolt listener can take it (it is no
+    `event_callback`), and Bolt would answer 404: it is answered 200 here and logged, since events of
+    that workspace were lost (the catch-up at the next start reads DMs written meanwhile)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(data, dict) or data.get("type") != "app_rate_limited":
+        return False
+    log.warning(
+        "slack: Slack dropped events of workspace %s for a minute (app_rate_limited, minute %s); "
+        "messages sent then are read back at the bot's next start",
+        data.get("team_id"),
+        data.get("minute_rate_limited"),
+    )
+    return True
+
+
 def signed_only(signing_secret: str) -> Any:
     """aiohttp middleware: a POST to the events path must carry Slack's signature before Bolt parses it.
 
@@ -113,6 +140,8 @@ def signed_only(signing_secret: str) -> Any:
                 body = await request.read()
         except TimeoutError:
             return web.Response(status=408)
+        if _ssl_check(body):  # answered before any check, as Bolt does: it carries nothing and asks nothing
+            return web.Response(status=200)
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not (timestamp.isascii() and timestamp.isdigit()) or not verifier.is_valid(
@@ -121,6 +150,8 @@ def signed_only(signing_secret: str) -> Any:
             return web.Response(status=401)
         if not _slack_shaped(body):
             return web.Response(status=400)
+        if _rate_limited_notice(body):
+            return web.Response(status=200)
         try:
             response = await handler(request)
         except web.HTTPException:

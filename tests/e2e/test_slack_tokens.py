@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_slack import slack_service
 from tests.support.fakes.bot_process import BotProcess, free_port
 from tests.support.fakes.slack_api import FakeSlack
@@ -13,13 +15,19 @@ from tests.support.fakes.slack_service import slack_env
 from tests.support.fakes.slack_socket import SocketMode
 
 
+@pytest.mark.parametrize("fault", ["internal_error", "ratelimited"])
 async def test_an_event_that_arrives_while_slack_cannot_confirm_the_token_is_answered_on_its_retry(
-    tmp_path: Path,
+    tmp_path: Path, fault: str
 ) -> None:
-    """auth.test answers internal_error for Alice's first message: the bot answers 500, so Slack sends
-    the event again (https://docs.slack.dev/apis/events-api/#retries), and the retry is answered once."""
+    """auth.test answers internal_error (or 429 with Retry-After: 5) for Alice's first message: the bot
+    answers 500 at once, so Slack sends the event again (https://docs.slack.dev/apis/events-api/#retries),
+    and the retry is answered once. Waiting out the 429 inside the request would answer after Slack's
+    3-second limit."""
     async with slack_service(tmp_path) as service:
-        service.fake.fail_next("auth.test", "internal_error")
+        if fault == "ratelimited":
+            service.fake.rate_limit_next("auth.test", retry_after=5)
+        else:
+            service.fake.fail_next("auth.test", fault)
         body = service.poster.event_body(service.poster.message_event("UALICE", "hi"))
         assert (await service.poster.post(body))[0] == 500
         alice = service.person("UALICE")
