@@ -17,6 +17,7 @@ SECTION_LIMIT = 3000  # characters in one section block's text; we split message
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 HOME_LIMIT = 40  # interviews listed on the Home tab (a view holds at most 100 blocks)
+HOME_TITLE_LIMIT = 300  # characters of a study title on the Home tab: escaped, at most 1,500
 CHOICE_ACTION = "interviewer_choice_"  # + index of the choice
 TAKE_PART_ACTION = "interviewer_take_part"  # invitation button; its value is the study id
 NOT_NOW_ACTION = "interviewer_not_now"  # the invitation's "Not now" button; its value is the study id
@@ -175,6 +176,15 @@ def _date(moment: Any) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>"
 
 
+def _shortened(title: str, limit: int = HOME_TITLE_LIMIT) -> str:
+    """A title cut at a word to `limit` characters with an ellipsis: a study title may hold 4,000, and
+    escaped it must fit one section with the status line (SECTION_LIMIT)."""
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1].rsplit(" ", 1)[0] or title[: limit - 1]
+    return cut.rstrip() + "…"
+
+
 def home_view(interviews: Sequence[InterviewSummary]) -> dict[str, Any]:
     """The App Home tab: the participant's interviews and how to stop or withdraw."""
     blocks: list[dict[str, Any]] = [
@@ -188,7 +198,7 @@ def home_view(interviews: Sequence[InterviewSummary]) -> dict[str, Any]:
             )
         )
     for item in interviews[:HOME_LIMIT]:
-        line = f"*{escape(item.title)}*\n{escape(item.status)} · started {_date(item.started_at)}"
+        line = f"*{escape(_shortened(item.title))}*\n{escape(item.status)} · started {_date(item.started_at)}"
         if item.completed_at is not None:
             line += f" · completed {_date(item.completed_at)}"
         blocks.append(section(line))
