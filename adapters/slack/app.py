@@ -101,8 +101,7 @@ class Listeners:
             log.warning(
                 "ignored a click we cannot read: %s", (body.get("actions") or [{}])[0].get("action_id")
             )
-        else:
-            self.sender.remember_dm(inbound.sender, (body.get("channel") or {}).get("id"))
+        else:  # the payload's channel is not taken as the clicker's DM: only a message event's is
             await self.engine.receive(inbound)
         await ack()
 
@@ -114,7 +113,6 @@ class Listeners:
         if inbound is None or inbound.study_id is None:
             await ack()
         elif channel.startswith("D"):
-            self.sender.remember_dm(inbound.sender, channel)
             await self.engine.receive(inbound)
             await ack()
         else:

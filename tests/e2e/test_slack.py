@@ -196,3 +196,19 @@ async def test_a_message_sent_while_the_bot_was_down_is_answered_once_after_rest
         assert (await service.poster.post(late, headers={"X-Slack-Retry-Num": "3"}))[0] == 200
         await asyncio.sleep(1.5)
         assert len(alice.posts) == before + 1
+
+
+async def test_a_click_by_someone_else_on_a_participants_message_posts_nothing_there(tmp_path: Path) -> None:
+    """In Slack only a DM's member sees its buttons; a payload naming Alice's DM with Bob as the user
+    neither answers for Alice nor makes the bot write to Bob in Alice's DM."""
+    async with slack_service(tmp_path) as service:
+        alice, bob = service.person("UALICE"), service.person("UBOB")
+        consent = await alice.say("hi")
+        assert consent is not None
+        before = len(alice.posts)
+        status, _ = await service.poster.click("UBOB", consent, "Yes, I agree")
+        assert status == 200
+        await asyncio.sleep(2)
+        assert len(alice.posts) == before, [p["text"][:60] for p in alice.posts[before:]]
+        assert not service.fake.calls_to("chat.update")  # Alice's buttons still stand
+        assert all(p["channel"] == dm_channel("UBOB") for p in bob.posts)
