@@ -3,9 +3,11 @@ role's members as a cohort (organizers and researchers of the study)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.commands.access import Actor, UsageError, study_access
 from bot.engine.engine import Engine
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, RateLimited, Transient
 from bot.messages import Address
 from bot.outreach.cohorts import (
     ChannelMembers,
@@ -17,6 +19,9 @@ from bot.outreach.cohorts import (
 )
 from bot.outreach.invitations import Member, NotInvitable, ensure_invitable, invite
 from bot.studies.study import Study
+
+LOOKUP_TRIES = 4  # looks at one member's profile before leaving them out of this run
+LOOKUP_WAIT_CAP = 60.0  # seconds: the longest Retry-After waited out at a time
 
 
 async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
@@ -83,19 +88,40 @@ async def _invite_members(
 ) -> str:
     # Discord addresses a member by user id alone, whichever server the command came from
     members_in = getattr(directory, "participant_workspace", None) or asking.workspace
-    members = []
+    members, unchecked = [], 0
     for user_id in member_ids:
-        try:
-            profile = await directory.profile(asking.workspace, user_id)
-        except DeliveryError:
-            profile = Profile(None)
-        if profile.person:
+        profile = await _profile(directory, asking.workspace, user_id)
+        if profile is None:  # not known to be a person: a bot or a deactivated account is never invited
+            unchecked += 1
+        elif profile.person:
             members.append(Member(Address(asking.platform, members_in, user_id), profile.timezone))
     try:
         report = await invite(engine, study, members, source="members")
     except NotInvitable as exc:
         return f"Not sent: {exc}."
-    return report.text(study.id)
+    text = report.text(study.id)
+    if unchecked:
+        text += (
+            f" {unchecked} member(s) could not be looked up now and were not invited; run the same "
+            "command again later to invite them (no one is invited twice)."
+        )
+    return text
+
+
+async def _profile(directory: Directory, workspace: str, user_id: str) -> Profile | None:
+    """A member's profile, waiting out the platform's rate limit (Retry-After, at most
+    LOOKUP_WAIT_CAP seconds a time) and a brief outage; None when it cannot be had. The answer goes
+    back through the command's response_url, which stays usable for 30 minutes."""
+    for attempt in range(LOOKUP_TRIES):
+        try:
+            return await directory.profile(workspace, user_id)
+        except RateLimited as exc:
+            await asyncio.sleep(min(max(exc.retry_after, 1.0), LOOKUP_WAIT_CAP))
+        except Transient:
+            await asyncio.sleep(2.0**attempt)
+        except DeliveryError:  # the member is gone, or the platform refuses: not someone to invite
+            return None
+    return None
 
 
 def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:

@@ -212,3 +212,20 @@ async def test_a_click_by_someone_else_on_a_participants_message_posts_nothing_t
         assert len(alice.posts) == before, [p["text"][:60] for p in alice.posts[before:]]
         assert not service.fake.calls_to("chat.update")  # Alice's buttons still stand
         assert all(p["channel"] == dm_channel("UBOB") for p in bob.posts)
+
+
+async def test_invite_members_waits_out_a_long_rate_limit_on_profiles(tmp_path: Path) -> None:
+    """users.info answers 429 with Retry-After: 11 (longer than the bot waits inside a call): the command
+    waits it out (https://docs.slack.dev/apis/web-api/rate-limits) and still leaves out the bot user and
+    the deactivated account, instead of inviting everyone it could not look up."""
+    async with slack_service(tmp_path) as service:
+        fake = service.fake
+        fake.add_channel("CTEAM", "team", ["UBOTTY", "UBOB", "UGONE", BOT_USER])  # the bot is looked up first
+        fake.add_user("UBOTTY", is_bot=True)
+        fake.add_user("UGONE", deleted=True)
+        fake.rate_limit_next("users.info", retry_after=11)
+        organizer = service.person("UORGANIZER")
+        answer = await organizer.command("invite pilot-study members:#team", "invite", typed=True, seconds=60)
+        assert answer.startswith("1 invitation(s)"), answer
+        looked_up = [(c.args.get("user"), c.status) for c in fake.calls_to("users.info")]
+        assert 429 in {status for _, status in looked_up}, looked_up
