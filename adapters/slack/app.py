@@ -27,6 +27,7 @@ from bot.commands.registry import execute
 from bot.engine.engine import Engine
 from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
+from bot.patience import patiently
 from bot.records.overview import participant_overview
 from bot.runtime import Runtime
 
@@ -145,7 +146,8 @@ class Listeners:
     async def _publish_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         who = Address(SLACK, body.get("team_id") or "", event["user"])
         view = blocks.home_view(await participant_overview(self.engine.store, self.engine.catalog, who))
-        await self.sender.publish_home(who.workspace, event["user"], view)
+        # views.publish is Tier 4; a 429 asks to wait, which this background work can do
+        await patiently(lambda: self.sender.publish_home(who.workspace, event["user"], view))
 
 
 def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:

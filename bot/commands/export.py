@@ -11,8 +11,11 @@ from pathlib import Path
 
 from bot.commands.access import Actor, Refused, UsageError, study_access
 from bot.engine.engine import Engine
+from bot.engine.outbox import queue
 from bot.engine.workspaces import export_scope
+from bot.errors import DeliveryError, RateLimited
 from bot.messages import FileDelivery
+from bot.patience import patiently
 from bot.records import audit
 from bot.records.export import FORMATS, ExportFilter, default_name, export
 from bot.studies.study import Study
@@ -165,12 +168,16 @@ async def _build_and_send(
                 + ("" if request.redacted else " (NOT redacted)")
                 + ". Participants appear by their study code only."
             )
-            await sender.upload_file(actor.address, name, content, title=name, comment=comment)
+            await patiently(  # a rate limit (files.* are Tier 2-4) or a brief outage is waited out
+                lambda: sender.upload_file(actor.address, name, content, title=name, comment=comment),
+                tries=4,
+            )
     except Exception as exc:
         log.exception("export of %s for %s failed", study.id, actor.access_id)
         await audit.record(
             engine.store, study.id, actor.access_id, "export", "failed", error=str(exc)[:300], **detail
         )
+        await _tell_failed(engine, actor, study, request, exc)
         return
     await audit.record(
         engine.store,
@@ -182,6 +189,29 @@ async def _build_and_send(
         bytes=len(content),
         **detail,
     )
+
+
+async def _tell_failed(
+    engine: Engine, actor: Actor, study: Study, request: ExportRequest, error: Exception
+) -> None:
+    """The researcher was told the file would come: say that it will not, through the outbox."""
+    if isinstance(error, RateLimited):
+        why = "the platform kept asking us to slow down"
+    elif isinstance(error, DeliveryError):
+        why = f"the platform refused it ({error})"
+    else:
+        why = "of an error on our side (it is in the bot's log)"
+    text = (
+        f"The export of `{study.id}` ({request.fmt}) could not be sent because {why}. Please ask for it "
+        f"again in a few minutes; `/interviewer audit {study.id}` lists the exports."
+    )
+    key = f"export-failed:{study.id}:{actor.access_id}:{datetime.now(UTC):%Y%m%dT%H%M%S.%f}"
+    try:
+        async with engine.store.session() as s:
+            queue(s, key, actor.address, text, purpose="notice")
+        await engine.dispatcher.send_due(actor.address)  # now, not at the next tick
+    except Exception as exc:  # the failure is in the log and the audit either way
+        log.warning("could not tell %s that the export failed: %s", actor.access_id, exc)
 
 
 async def drain_exports() -> None:

@@ -3,11 +3,9 @@ role's members as a cohort (organizers and researchers of the study)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.commands.access import Actor, UsageError, study_access
 from bot.engine.engine import Engine
-from bot.errors import DeliveryError, RateLimited, Transient
+from bot.errors import DeliveryError
 from bot.messages import Address
 from bot.outreach.cohorts import (
     ChannelMembers,
@@ -18,6 +16,7 @@ from bot.outreach.cohorts import (
     post_in_channel,
 )
 from bot.outreach.invitations import Member, NotInvitable, ensure_invitable, invite
+from bot.patience import patiently
 from bot.studies.study import Study
 
 LOOKUP_TRIES = 4  # looks at one member's profile before leaving them out of this run
@@ -112,16 +111,12 @@ async def _profile(directory: Directory, workspace: str, user_id: str) -> Profil
     """A member's profile, waiting out the platform's rate limit (Retry-After, at most
     LOOKUP_WAIT_CAP seconds a time) and a brief outage; None when it cannot be had. The answer goes
     back through the command's response_url, which stays usable for 30 minutes."""
-    for attempt in range(LOOKUP_TRIES):
-        try:
-            return await directory.profile(workspace, user_id)
-        except RateLimited as exc:
-            await asyncio.sleep(min(max(exc.retry_after, 1.0), LOOKUP_WAIT_CAP))
-        except Transient:
-            await asyncio.sleep(2.0**attempt)
-        except DeliveryError:  # the member is gone, or the platform refuses: not someone to invite
-            return None
-    return None
+    try:
+        return await patiently(
+            lambda: directory.profile(workspace, user_id), tries=LOOKUP_TRIES, wait_cap=LOOKUP_WAIT_CAP
+        )
+    except DeliveryError:  # still limited, or the member is gone: not someone to invite now
+        return None
 
 
 def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:

@@ -21,6 +21,7 @@ from bot.engine import delivery_order
 from bot.engine.outbox import LEASE, Sendable, to_outbound
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Outbound, Sender
+from bot.patience import patiently
 from bot.storage import Store
 from bot.storage.models import OutboxRow, Participant, table_of
 
@@ -91,6 +92,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self._resending: set[int] = set()  # claimed after an interrupted attempt: may have gone out
         self._unreached: dict[str, datetime] = {}  # platform -> when "cannot be reached" was last logged
+        self._marking: set[asyncio.Task[None]] = set()  # answered buttons waiting out a rate limit
 
     def lease(self, platform: str) -> datetime | None:
         """A claim for a row this process can send right away, or None to leave it for another worker."""
@@ -375,10 +377,23 @@ class Dispatcher:
         sender = self.senders.get(row.platform)
         if sender is None or not row.platform_message_id:
             return
+        message_id, outbound = row.platform_message_id, to_outbound(row)
         try:
-            await sender.mark_answered(row.platform_message_id, to_outbound(row), label)
+            await sender.mark_answered(message_id, outbound, label)
+        except (RateLimited, Transient):  # asked to wait: again in the background, not in the turn
+            marking = patiently(lambda: sender.mark_answered(message_id, outbound, label))
+            task = asyncio.get_running_loop().create_task(_logged(marking, f"answered message {row.id}"))
+            self._marking.add(task)
+            task.add_done_callback(self._marking.discard)
         except Exception as exc:  # the answer is stored; a stale button only looks stale
             log.warning("could not update answered message %s: %s", row.id, exc)
+
+
+async def _logged(work: Awaitable[None], what: str) -> None:
+    try:
+        await work
+    except Exception as exc:
+        log.warning("could not update %s: %s", what, exc)
 
 
 def _outbound(row: OutboxRow | None) -> Outbound | None:
