@@ -1,11 +1,12 @@
 """The cost estimate shown before a paid Claude analysis: tokens counted from characters, priced per
-model from the capability table, at the long-prompt rate where a model has one."""
+model from the capability table, at the long-prompt rate where a model has one, with each request's
+instructions (which carry the cache mark) priced as a 5-minute cache write, 1.25 times input."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.analysis.claude.cost import price
+from bot.analysis.claude.cost import price, rules_tokens
 from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Doc, Segment
 from tests.support.claude_analysis import CODEBOOK, docs, settings
@@ -19,8 +20,10 @@ async def test_estimate_counts_characters_as_tokens_and_prices_by_model(fake):
     assert estimate.requests == 35 and not estimate.batched
     assert estimate.output_tokens == 10 * (400 + 40 + 90 * 3 + 250 + 1500) + 5 * 80
     per_interview_in = estimate.input_tokens - 5 * 2000
+    cached = 10 * sum(rules_tokens(CODEBOOK))  # written to the cache: $3.75 a million on Sonnet 4.6
     out = 10 * (400 + 40 + 90 * 3 + 250 + 1500)
-    assert estimate.usd == pytest.approx((per_interview_in * 3 + out * 15 + 5 * (2000 * 3 + 80 * 15)) / 1e6)
+    requests_usd = (per_interview_in - cached) * 3 + cached * 3.75 + out * 15
+    assert estimate.usd == pytest.approx((requests_usd + 5 * (2000 * 3 + 80 * 15)) / 1e6)
     longer = corpus[0].segments[0]
     corpus[0].segments[0] = Segment("w-01", 0, longer.question, longer.answer + "x" * 600)  # +200 tokens x 3
     assert kit.coder.estimate(corpus, CODEBOOK).input_tokens == estimate.input_tokens + 600
@@ -39,10 +42,14 @@ async def test_a_prompt_over_the_long_prompt_threshold_is_estimated_at_the_long_
     requests_in, requests_out = estimate.input_tokens - 5 * 2000, estimate.output_tokens - 5 * 80
     assert requests_in > 3 * 100_000
     naming = 5 * (2000 * 0.10 + 80 * 0.50) / 1e6
-    assert estimate.usd == pytest.approx(5 * (requests_in * 0.10 + requests_out * 0.50) / 1e6 + naming)
+    cached = sum(rules_tokens(CODEBOOK))
+    spent = (requests_in - cached) * 0.10 + cached * 0.125 + requests_out * 0.50
+    assert estimate.usd == pytest.approx(5 * spent / 1e6 + naming)
     short = kit.coder.estimate(docs(), CODEBOOK)  # well under the threshold: the base rate
     short_in, short_out = short.input_tokens - 5 * 2000, short.output_tokens - 5 * 80
-    assert short.usd == pytest.approx((short_in * 0.10 + short_out * 0.50) / 1e6 + naming)
+    cached *= len([d for d in docs() if d.segments])
+    short_spent = (short_in - cached) * 0.10 + cached * 0.125 + short_out * 0.50
+    assert short.usd == pytest.approx(short_spent / 1e6 + naming)
 
 
 def test_prices_come_from_one_table_by_model_name():

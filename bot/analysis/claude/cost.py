@@ -2,8 +2,9 @@
 
 Tokens are characters divided by CHARS_PER_TOKEN, rounded up, per request, and a request whose prompt is
 over a model's long-prompt threshold is priced at that model's long-prompt rate. Prices come from the capability
-table (`bot.claude.models`). Every request is priced as uncached input (prompt caching can only make it
-cheaper), and at the batch discount (half price) when it goes through the Message Batches API. Coding
+table (`bot.claude.models`). A request's instructions carry a cache mark, so they are priced as a cache
+write (1.25 times input for the 5-minute cache, pricing page) on every request, the dearest case: a
+request that reads the cache instead pays a tenth; the transcript is priced as plain input. Requests are priced at the batch discount (half price) when it goes through the Message Batches API. Coding
 may think, so each coding request carries an allowance of CODING_THINKING output tokens. The estimate covers the whole Claude analysis of a study, not coding alone: the
 facets, coding and profile requests of each interview, plus an allowance for naming themes (one request
 per ten interviews, at least 5 and at most 60, at NAMING_IN and NAMING_OUT tokens each).
@@ -42,40 +43,50 @@ def tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
+def rules_tokens(codebook: list[Code]) -> tuple[int, int, int]:
+    """The instructions (with the reply's schema) of the facets, coding and profile requests, in tokens:
+    the part of each request that carries the cache mark."""
+    coding = (
+        prompts.CODING_RULES + prompts.codebook_text(codebook) + json.dumps(prompts.coding_tool(codebook))
+    )
+    return (
+        tokens(prompts.FACETS_RULES + json.dumps(prompts.FACETS_TOOL)),
+        tokens(coding),
+        tokens(prompts.PROFILE_RULES + json.dumps(prompts.PROFILE_TOOL)),
+    )
+
+
 def estimate(docs: list[Doc], codebook: list[Code], model: str, batched: bool) -> Estimate:
     """Requests, tokens and dollars for analysing `docs` with `codebook` on `model`. A request whose
     prompt is over the model's long-prompt threshold is priced at its long-prompt rate, input and output
     (Claude Haiku 5.5: prompts over 100,000 tokens cost five times as much; models pricing page)."""
     sendable = [doc for doc in docs if doc.segments]
-    rules = (
-        tokens(prompts.FACETS_RULES + json.dumps(prompts.FACETS_TOOL)),
-        tokens(
-            prompts.CODING_RULES + prompts.codebook_text(codebook) + json.dumps(prompts.coding_tool(codebook))
-        ),
-        tokens(prompts.PROFILE_RULES + json.dumps(prompts.PROFILE_TOOL)),
-    )
+    rules = rules_tokens(codebook)
     thinking = CODING_THINKING if spec_for(model).thinking else 0
     replies = (FACETS_OUT, CODING_OUT_BASE + CODING_OUT_PER_CODE * len(codebook) + thinking, PROFILE_OUT)
     requests = [
-        (transcript + fixed, out)
+        (transcript, fixed, out)
         for transcript in (tokens(prompts.transcript(doc)) for doc in sendable)
         for fixed, out in zip(rules, replies, strict=True)
     ]
     naming = min(60, max(5, len(sendable) // 10)) if sendable else 0
     discount = spec_for(model).prices.batch_discount if batched else 1.0
-    usd = sum(_usd(model, i, o) for i, o in requests) * discount + naming * _usd(model, NAMING_IN, NAMING_OUT)
+    usd = sum(_usd(model, t, o, cached=f) for t, f, o in requests) * discount
+    usd += naming * _usd(model, NAMING_IN, NAMING_OUT)
     return Estimate(
         requests=len(requests) + naming,
-        input_tokens=sum(i for i, _ in requests) + naming * NAMING_IN,
-        output_tokens=sum(o for _, o in requests) + naming * NAMING_OUT,
+        input_tokens=sum(t + f for t, f, _ in requests) + naming * NAMING_IN,
+        output_tokens=sum(o for _, _, o in requests) + naming * NAMING_OUT,
         usd=usd,
         batched=batched,
     )
 
 
-def _usd(model: str, input_tokens: int, output_tokens: int) -> float:
-    """One request's price, at the long-prompt rate when its prompt is over the model's threshold."""
+def _usd(model: str, input_tokens: int, output_tokens: int, *, cached: int = 0) -> float:
+    """One request's price: `input_tokens` of plain input, `cached` more written to the 5-minute cache,
+    at the long-prompt rate when the whole prompt is over the model's threshold."""
     prices = spec_for(model).prices
     pin, pout = price(model)
-    long = prices.long_prompt_tokens is not None and input_tokens > prices.long_prompt_tokens
-    return (input_tokens * pin + output_tokens * pout) / 1e6 * (prices.long_factor if long else 1.0)
+    long = prices.long_prompt_tokens is not None and input_tokens + cached > prices.long_prompt_tokens
+    spent = input_tokens * pin + cached * prices.cache_write_5m + output_tokens * pout
+    return spent / 1e6 * (prices.long_factor if long else 1.0)
