@@ -33,8 +33,10 @@ from adapters.discord.views import (
     ChoiceClick,
     NotNowButton,
     TakePartButton,
+    known_custom_id,
     sanitize,
     split_text,
+    stale_click,
 )
 from bot.commands.registry import execute
 from bot.messages import Address
@@ -94,6 +96,14 @@ class InterviewerClient(discord.Client):
         except Exception:
             log.exception("discord: reading the messages sent while the bot was away failed")
         self.runtime.wake()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A click on a component none of the bot's kinds matches (no handler will answer it)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        if not known_custom_id(str(data.get("custom_id") or "")):
+            await stale_click(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
         inbound = message_inbound(message)

@@ -1,12 +1,13 @@
 """How interview messages look on Discord: text cut below the 2,000-character limit, and persistent buttons.
 
-Pure translation, no I/O: `split_text`, `sanitize`, the custom_id format and the `discord.ui` items.
+Translation, with no I/O but the buttons' answers to clicks: `split_text`, `sanitize`, the custom_id format and the `discord.ui` items.
 A button's custom_id carries everything needed to handle its click (interview, prompt, value), so the
 `DynamicItem` classes registered at start-up decode clicks on messages sent before a restart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -83,7 +84,19 @@ def nonce_for(message: Outbound, part: int) -> str:
 
 
 def answered_content(chunk: str, label: str) -> str:
-    return f"{chunk}\n\n**You answered:** {sanitize(_short(label, MAX_LABEL))}"
+    """The message with its answer in place of its buttons, within MAX_CONTENT: defusing mentions in
+    the label lengthens it, so it is cut again after that if it must be."""
+    head = f"{chunk}\n\n**You answered:** "
+    shown = sanitize(_short(label, MAX_LABEL))
+    return (head + _short(shown, max(MAX_CONTENT - len(head), 1)))[:MAX_CONTENT]
+
+
+def known_custom_id(custom_id: str) -> bool:
+    """Whether a clicked component's custom_id is one of this bot's kinds (a choice, Take part, Not
+    now); anything else is a button the bot no longer knows, which still needs an answer."""
+    return any(
+        re.fullmatch(t, custom_id, re.DOTALL) for t in (CHOICE_TEMPLATE, TAKE_PART_TEMPLATE, NOT_NOW_TEMPLATE)
+    )
 
 
 def _short(text: str, limit: int) -> str:
@@ -170,6 +183,19 @@ class ChoiceButton(
         handler: ClickHandler = interaction.client
         if click is not None:
             await handler.choice_clicked(interaction, click)
+        else:  # a choice id that cannot be read: answered all the same (Discord wants it within 3 s)
+            await stale_click(interaction)
+
+
+STALE_BUTTON = "This button no longer works here. Please type your answer instead, or `help`."
+
+
+async def stale_click(interaction: discord.Interaction[Any]) -> None:
+    """Answer a click on a button the bot cannot read, only to the clicker: without an initial response
+    within 3 seconds Discord shows "This interaction failed"
+    (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction)."""
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
 
 
 class TakePartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TAKE_PART_TEMPLATE):

@@ -178,3 +178,23 @@ async def test_downtime_and_a_crash_mid_send_are_recovered_exactly_once(tmp_path
         print(
             f"\nrestart: ready after {ready_after:.1f} s, interrupted reply resent after {resent_after:.1f} s"
         )
+
+
+async def test_a_click_on_a_button_the_bot_cannot_read_is_still_answered(tmp_path: Path) -> None:
+    """Every interaction needs an initial response within 3 seconds, or Discord shows "This interaction
+    failed" (interactions/receiving-and-responding): an old or unreadable button gets a private note."""
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        [consent] = await service.say("hi")
+        for custom_id in ("something-old:1", "ix:1:consent:not-a-number"):
+            message = {
+                **consent,
+                "components": [
+                    {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": custom_id}]}
+                ],
+            }
+            payload = fake.component_interaction(MEMBER, message, custom_id)
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            ack, text = await fake.answer(payload, 10)
+            assert ack["type"] == 4 and ack["data"]["flags"] == 64, ack
+            assert text.startswith("This button no longer works"), text
