@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Any
 
@@ -151,7 +152,9 @@ class InterviewerClient(discord.Client):
         await interaction.response.defer(ephemeral=True, thinking=True)
         actor = actor or actor_address(interaction)
         try:
-            reply = await execute(self.runtime.engine, actor, line)
+            reply = await execute(
+                self.runtime.engine, actor, line, later=functools.partial(_follow_up, interaction)
+            )
         except Exception:
             log.exception("discord: the /interviewer command failed")
             reply = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
@@ -166,6 +169,14 @@ class InterviewerClient(discord.Client):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._catching_up
         await super().close()
+
+
+async def _follow_up(interaction: discord.Interaction[Any], text: str) -> None:
+    """One more private answer to a command, as a follow-up (its token is valid for 15 minutes:
+    https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages)."""
+    await interaction.followup.send(
+        split_text(sanitize(text), MAX_CONTENT)[0], ephemeral=True, allowed_mentions=NO_MENTIONS
+    )
 
 
 def build_client(runtime: Runtime, **options: Any) -> InterviewerClient:

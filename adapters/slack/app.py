@@ -11,6 +11,7 @@ turns a retry of an event we already stored into a no-op.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -132,7 +133,7 @@ class Listeners:
         actor = Address(SLACK, team, body.get("user_id") or "")
         try:
             text = await self.sender.resolve_channel_names(team, command_text(body.get("text") or ""))
-            reply = await execute(self.engine, actor, text)
+            reply = await execute(self.engine, actor, text, later=functools.partial(_respond_again, respond))
         except Exception:
             log.exception("the /interviewer command failed")
             reply = FAILED
@@ -148,6 +149,13 @@ class Listeners:
         view = blocks.home_view(await participant_overview(self.engine.store, self.engine.catalog, who))
         # views.publish is Tier 4; a 429 asks to wait, which this background work can do
         await patiently(lambda: self.sender.publish_home(who.workspace, event["user"], view))
+
+
+async def _respond_again(respond: Any, text: str) -> None:
+    """One more answer through the command's response_url (valid for 30 minutes, up to 5 uses:
+    https://docs.slack.dev/interactivity/handling-user-interaction#message_responses), seen by the
+    command's author only."""
+    await respond(text=blocks.escape_reply(text), response_type="ephemeral", replace_original=False)
 
 
 def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:

@@ -6,11 +6,14 @@ role, and an organizer asking for what only researchers may do get the same answ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.engine.engine import Engine
 from bot.messages import Address
 from bot.studies.study import Study
+
+Later = Callable[[str], Awaitable[object]]  # shows one more answer to the command's author only
 
 REFUSAL = (
     "Sorry, only the researchers and organizers named in a study can use this command. "
@@ -38,9 +41,13 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who runs a command: their address and their `platform:user_id` as written in study files."""
+    """Who runs a command: their address and their `platform:user_id` as written in study files.
+    `later`, when the platform offers it, answers the command again after its reply (Slack's
+    response_url, for 30 minutes; a Discord interaction's follow-up, for 15): for work that finishes
+    after the reply and must say when it failed."""
 
     address: Address
+    later: Later | None = field(default=None, compare=False)
 
     @property
     def access_id(self) -> str:

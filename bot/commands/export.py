@@ -194,7 +194,8 @@ async def _build_and_send(
 async def _tell_failed(
     engine: Engine, actor: Actor, study: Study, request: ExportRequest, error: Exception
 ) -> None:
-    """The researcher was told the file would come: say that it will not, through the outbox."""
+    """The researcher was told the file would come: say that it will not, under the command's answer
+    when the platform still allows one, else by DM through the outbox."""
     if isinstance(error, RateLimited):
         why = "the platform kept asking us to slow down"
     elif isinstance(error, DeliveryError):
@@ -205,6 +206,12 @@ async def _tell_failed(
         f"The export of `{study.id}` ({request.fmt}) could not be sent because {why}. Please ask for it "
         f"again in a few minutes; `/interviewer audit {study.id}` lists the exports."
     )
+    if actor.later is not None:  # where the command was answered, which works with the DMs closed
+        try:
+            await actor.later(text)
+            return
+        except Exception as exc:  # too late for it (Slack: 30 minutes, Discord: 15); a DM instead
+            log.info("could not answer the export command again (%s); sending a DM", type(exc).__name__)
     key = f"export-failed:{study.id}:{actor.access_id}:{datetime.now(UTC):%Y%m%dT%H%M%S.%f}"
     try:
         async with engine.store.session() as s:

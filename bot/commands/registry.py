@@ -10,7 +10,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands.access import Actor, Refused, UsageError
+from bot.commands.access import Actor, Later, Refused, UsageError
 from bot.commands.audit import audit_command
 from bot.commands.export import export_command
 from bot.commands.invite import invite_command
@@ -36,8 +36,9 @@ class Command:
         return (f"{why} " if why else "") + f"Usage: `/interviewer {self.usage}`" + example
 
 
-async def execute(engine: Engine, actor: Address, text: str) -> str:
-    """Run one command line (the text after `/interviewer`) and return the reply to show the actor only."""
+async def execute(engine: Engine, actor: Address, text: str, *, later: Later | None = None) -> str:
+    """Run one command line (the text after `/interviewer`) and return the reply to show the actor only.
+    `later` answers the actor again after that, where the platform allows (see `Actor`)."""
     try:
         words = shlex.split(text.strip())
     except ValueError:
@@ -49,7 +50,7 @@ async def execute(engine: Engine, actor: Address, text: str) -> str:
     if command is None:
         return f"Unknown command `{name}`. {usage_lines()}"
     try:
-        return await command.run(engine, Actor(actor), args)
+        return await command.run(engine, Actor(actor, later), args)
     except Refused as refused:
         return str(refused)
     except UsageError as wrong:

@@ -198,3 +198,27 @@ async def test_a_click_on_a_button_the_bot_cannot_read_is_still_answered(tmp_pat
             ack, text = await fake.answer(payload, 10)
             assert ack["type"] == 4 and ack["data"]["flags"] == 64, ack
             assert text.startswith("This button no longer works"), text
+
+
+async def test_an_export_to_a_researcher_with_closed_dms_says_it_failed_under_the_command(
+    tmp_path: Path,
+) -> None:
+    """The file cannot reach closed DMs (50007); the command's follow-up (valid 15 minutes,
+    interactions/receiving-and-responding#followup-messages) says so where the researcher asked."""
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        await service.say("hi")
+        fake.close_dms(RESEARCHER)
+        asked = await fake.slash(RESEARCHER, "interviewer", "export", study="pilot-study", format="csv")
+        _, text = await fake.answer(asked, 30)
+        assert "started" in text, text
+
+        def follow_ups() -> list[dict[str, Any]]:
+            return [f["body"] for f in fake.followups if f["interaction"] == asked["id"]]
+
+        await fake.wait_until(
+            lambda: any("could not be sent" in (b.get("content") or "") for b in follow_ups()), 20
+        )
+        [told] = [b for b in follow_ups() if "could not be sent" in (b.get("content") or "")]
+        assert told["content"].startswith("The export of `pilot-study` (csv) could not be sent"), told
+        assert told.get("flags") == 64, told  # only the researcher sees it

@@ -5,7 +5,6 @@ that cannot be sent is said to the researcher who was promised it."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from tests.e2e.test_slack import slack_service
@@ -40,13 +39,14 @@ async def test_buttons_home_tab_and_export_wait_out_a_long_rate_limit(tmp_path: 
 
 
 async def test_an_export_that_cannot_be_sent_is_said_to_the_researcher(tmp_path: Path) -> None:
+    """Under the command's own answer (its response_url), which needs no DM."""
     async with slack_service(tmp_path) as service:
         fake = service.fake
         researcher = service.person("URESEARCH")
         fake.fail_next("files.getUploadURLExternal", "invalid_arguments")  # refused: no retry helps
         assert "started" in await researcher.command("export pilot-study csv", "export")
-        await fake.wait_until(lambda: bool(researcher.posts), 20)
-        await asyncio.sleep(0.5)
-        [told] = researcher.posts
+        await fake.wait_until(lambda: len(fake.responses["export"]) == 2, 20)
+        told = fake.responses["export"][1]
+        assert told["response_type"] == "ephemeral" and not told.get("replace_original"), told
         assert told["text"].startswith("The export of `pilot-study` (csv) could not be sent"), told["text"]
-        assert "invalid_arguments" in told["text"] and not fake.uploads
+        assert "invalid_arguments" in told["text"] and not fake.uploads and not researcher.posts
