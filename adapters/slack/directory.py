@@ -19,7 +19,9 @@ from bot.errors import Permanent
 from bot.messages import Outbound
 from bot.outreach.cohorts import Profile
 
-PAGE = 200  # Slack recommends at most 200 items per page for cursor-paginated methods
+# Slack recommends at most 200 items per page for cursor-paginated methods; conversations.history gives a
+# commercially distributed app not approved for the Marketplace at most 15, whatever it asks for
+PAGE = 200
 SLACKBOT = "USLACKBOT"
 # "#general" as typed when the command's "Escape channels, users, and links" is off: a channel name is
 # lowercase letters, digits, hyphens and underscores, at most 80 characters
@@ -61,16 +63,7 @@ class SlackDirectory:
         self, workspace: str, call: Callable[..., Awaitable[Any]], key: str, **args: Any
     ) -> list[dict[str, Any]] | list[str]:
         """Every item of a cursor-paginated method (https://docs.slack.dev/apis/web-api/pagination)."""
-        items: list[Any] = []
-        cursor: str | None = None
-        auth = await self.auth(workspace)
-        while True:
-            with delivery_errors():
-                response = await call(**args, **auth, limit=PAGE, **({"cursor": cursor} if cursor else {}))
-            items += list(response.get(key) or [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return items
+        return await Pages(self, workspace, call, key, **args).read()
 
     async def channel_members(self, workspace: str, channel: str) -> list[str]:
         """Every member id of a channel (conversations.members, all pages); `profile` tells people apart
@@ -133,8 +126,53 @@ class SlackDirectory:
     async def history_after(self, workspace: str, channel: str, oldest: str) -> list[dict[str, Any]]:
         """The messages of a DM channel after the one with ts `oldest`, oldest first
         (conversations.history, scope im:history; https://docs.slack.dev/reference/methods/conversations.history)."""
-        found = await self._pages(
-            workspace, self.client.conversations_history, "messages", channel=channel, oldest=oldest
+        return await self.history_pages(workspace, channel, oldest).messages()
+
+    def history_pages(self, workspace: str, channel: str, oldest: str) -> HistoryPages:
+        """`history_after` read page by page, keeping its place across rate limits: conversations.history
+        allows a commercially distributed app not approved for the Slack Marketplace 1 request a minute
+        and 15 messages a page (https://api.slack.com/changelog/2025-05-terms-rate-limit-update-and-faq),
+        so every page after the first meets a 429, and starting over would never get past page 2."""
+        return HistoryPages(
+            self, workspace, self.client.conversations_history, "messages", channel=channel, oldest=oldest
         )
-        messages = [m for m in found if isinstance(m, dict)]
-        return sorted(messages, key=lambda m: float(m.get("ts") or 0))
+
+
+class Pages:
+    """The pages of one cursor-paginated call, read in order. A call that fails (a 429's `RateLimited`)
+    raises with the cursor and the items read so far kept: `read` again goes on from that page."""
+
+    def __init__(
+        self,
+        directory: SlackDirectory,
+        workspace: str,
+        call: Callable[..., Awaitable[Any]],
+        key: str,
+        **args: Any,
+    ):
+        self.directory, self.workspace, self.call, self.key, self.args = directory, workspace, call, key, args
+        self.items: list[Any] = []
+        self.cursor: str | None = None
+        self.pages = 0  # pages read so far: progress, for whoever waits out a rate limit
+        self.done = False
+
+    async def read(self) -> list[Any]:
+        """Every item, oldest page first: the pages still unread are fetched, then all items returned."""
+        auth = await self.directory.auth(self.workspace)
+        while not self.done:
+            cursor = {"cursor": self.cursor} if self.cursor else {}
+            with delivery_errors():
+                response = await self.call(**self.args, **auth, limit=PAGE, **cursor)
+            self.items += list(response.get(self.key) or [])
+            self.pages += 1
+            self.cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            self.done = not self.cursor
+        return self.items
+
+
+class HistoryPages(Pages):
+    """conversations.history's pages (newest first, whatever the page size): sorted once all are read."""
+
+    async def messages(self) -> list[dict[str, Any]]:
+        found = [m for m in await self.read() if isinstance(m, dict)]
+        return sorted(found, key=lambda m: float(m.get("ts") or 0))

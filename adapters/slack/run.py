@@ -20,10 +20,11 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import EVENTS_PATH, Later, build_app
 from adapters.slack.authorize import refuse_rejected_tokens
-from adapters.slack.catchup import catch_up
+from adapters.slack.catchup import catch_up, plan_catch_up
 from adapters.slack.client import BOT_TOKEN_HINT, secret_value
 from adapters.slack.receive import SLACK
 from adapters.slack.web import SlackSender, require_setting
+from bot.messages import Address
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -189,21 +190,31 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
     async with shared_connections(app):
         await refuse_rejected_tokens(app.client, runtime.settings, http=http)
         with runtime.running_scheduler():  # it also finishes, at once, what a previous stop interrupted
-            later.start(_catch_up(runtime, runtime.engine.dispatcher.senders[SLACK]))
+            planned = await plan_catch_up(runtime.engine)  # before any live message is stored
+            sender = runtime.engine.dispatcher.senders[SLACK]
+            catching_up = asyncio.create_task(_catch_up(runtime, sender, planned), name="slack-catch-up")
             try:
                 if http:
                     await _serve_http(app, secret_value(runtime.settings.slack_signing_secret), host, port)
                 else:
                     await _serve_socket_mode(app, secret_value(runtime.settings.slack_app_token))
             finally:
+                # a catch-up waiting out a rate limit (a minute a page for some apps) does not hold up the
+                # stop: what it had not fed is read again, from the same place, at the next start
+                catching_up.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await catching_up
                 await later.drain()
 
 
-async def _catch_up(runtime: Runtime, sender: object) -> None:
-    """Read what participants wrote while the bot was down, then ask for a tick to answer it now."""
+async def _catch_up(runtime: Runtime, sender: object, planned: list[tuple[Address, str]]) -> None:
+    """Read what participants wrote while the bot was down, in the background (live events and the
+    scheduler go on meanwhile), then ask for a tick to answer it now."""
     assert isinstance(sender, SlackSender)
     try:
-        await catch_up(runtime.engine, sender)
+        await catch_up(runtime.engine, sender, planned)
+    except Exception:
+        log.exception("slack: reading back what was written while the bot was down failed")
     finally:
         runtime.wake()
 

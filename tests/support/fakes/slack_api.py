@@ -7,6 +7,7 @@
         event = fake.user_message("UALICE", "hi")           # what Alice wrote, kept in her DM's history
         fake.rate_limit_next("chat.postMessage", retry_after=1)  # next call: 429 + Retry-After: 1
         fake.fail_next("conversations.open", "user_not_found")   # next call: {"ok": false, "error": ...}
+        fake.limit_like_non_marketplace(window=12)           # conversations.history: 1 call / 12 s, pages of 15
         fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
         fake.clock = lambda: later                          # response_urls age by this clock (time.monotonic)
         second = fake.install("T0OTHER")                    # another workspace with its own bot token
@@ -35,6 +36,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes import slack_methods
+from tests.support.fakes.slack_limits import NonMarketplace, PerSecond, Refusal
 from tests.support.fakes.slack_respond import ResponseUrls
 from tests.support.fakes.slack_rules import manifest_scopes, missing_scope, needed_scopes
 
@@ -125,8 +127,8 @@ class FakeSlack:
         self._seq = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self._limits: dict[str, tuple[float, float]] = {}  # method -> (per channel, per workspace) a second
-        self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times, last second
+        self.per_second = PerSecond()  # `limit_rate`
+        self.non_marketplace: NonMarketplace | None = None  # `limit_like_non_marketplace`
         self.extensions: list[Any] = []  # Socket Mode, OAuth: objects with a `routes(router)` method
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -255,21 +257,13 @@ class FakeSlack:
     def limit_rate(self, method: str, *, per_channel: float, per_workspace: float) -> None:
         """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does
         (https://docs.slack.dev/apis/web-api/rate-limits)."""
-        self._limits[method] = (per_channel, per_workspace)
+        self.per_second.limits[method] = (per_channel, per_workspace)
 
-    def _over_limit(self, method: str, args: dict[str, Any], now: float) -> bool:
-        """A sliding one-second window per channel and per workspace; a refused call does not count."""
-        per_channel, per_workspace = self._limits[method]
-        scopes = ((f"{method}:{args.get('channel')}", per_channel), (method, per_workspace))
-        for key, rate in scopes:
-            recent = self._recent[key]
-            while recent and now - recent[0] >= 1.0:
-                recent.popleft()
-            if len(recent) + 1 > rate:
-                return True
-        for key, _ in scopes:
-            self._recent[key].append(now)
-        return False
+    def limit_like_non_marketplace(self, window: float = 60.0) -> None:
+        """conversations.history (and .replies) as for a commercially distributed app not approved for
+        the Slack Marketplace: 1 call a `window` (Slack: a minute) per workspace, 15 messages a page
+        (`tests.support.fakes.slack_limits`)."""
+        self.non_marketplace = NonMarketplace(window)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -340,7 +334,7 @@ class FakeSlack:
             return self._answer(
                 method, args, at, {"ok": False, "error": "token_revoked"}, team=workspace.team_id
             )
-        fault = self._fault(method, args)
+        fault = self._fault(method, args, workspace.team_id)
         if fault is not None:
             return self._answer(method, args, at, *fault, team=workspace.team_id)
         if method not in slack_methods.HANDLERS:
@@ -352,16 +346,16 @@ class FakeSlack:
         body = slack_methods.HANDLERS[method](self, workspace, args)
         return self._answer(method, args, at, body, team=workspace.team_id)
 
-    def _fault(self, method: str, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]] | None:
+    def _fault(self, method: str, args: dict[str, Any], team: str) -> Refusal | None:
         faults = self._faults.get(method)
         if faults:
             fault = faults.popleft()
             if fault.retry_after is not None:
                 return {"ok": False, "error": fault.error}, 429, {"Retry-After": str(fault.retry_after)}
             return {"ok": False, "error": fault.error}, 200, {}
-        if method in self._limits and self._over_limit(method, args, time.perf_counter()):
-            return {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"}
-        return None
+        if self.non_marketplace is not None and (refused := self.non_marketplace.refuse(method, team)):
+            return refused
+        return self.per_second.refuse(method, args, time.perf_counter())
 
     def _answer(
         self,

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tests.support.fakes.slack_limits import HISTORY_PAGE, NON_MARKETPLACE_PAGE
 from tests.support.fakes.slack_rules import UPDATE_TEXT, VIEW_BLOCKS, check_blocks, page, truncated
 
 if TYPE_CHECKING:
@@ -187,7 +188,8 @@ def conversations_list(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> 
 
 @method("conversations.history")
 def conversations_history(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
-    """Newest first; `oldest` is exclusive unless `inclusive` (conversations.history, limit up to 999)."""
+    """Newest first; `oldest` is exclusive unless `inclusive`; pages of 100 by default, up to 999, or 15
+    for a non-Marketplace distributed app (`tests.support.fakes.slack_limits`)."""
     channel = str(args.get("channel") or "")
     oldest = float(args.get("oldest") or 0)
     inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
@@ -197,7 +199,8 @@ def conversations_history(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) 
         if c == channel and (float(ts) > oldest or (inclusive and float(ts) == oldest))
     ]
     found.sort(key=lambda m: float(m["ts"]), reverse=True)
-    answer = _paged("messages", found, args, most=999)
+    default, most = NON_MARKETPLACE_PAGE if fake.non_marketplace is not None else HISTORY_PAGE
+    answer = _paged("messages", found, args, default=default, most=most)
     if answer["ok"]:
         answer["has_more"] = bool(answer["response_metadata"]["next_cursor"])
     return answer
