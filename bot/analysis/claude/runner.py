@@ -23,6 +23,8 @@ from typing import Any, Generic, TypeVar
 import anthropic
 
 from bot.claude.client import api_message
+from bot.claude.models import spec_for
+from bot.claude.shape import retry_room
 from bot.claude.usage import Spent
 from bot.errors import AnalysisUnavailable
 
@@ -148,7 +150,7 @@ class Runner:
             pending.problem = str(exc)
             if message.stop_reason == "max_tokens":
                 pending.problem += f" (cut off at max_tokens={pending.max_tokens})"
-                pending.max_tokens = min(pending.max_tokens * 2, 32_000)
+                pending.max_tokens = retry_room(spec_for(_params(pending)["model"]), pending.max_tokens)
             return None
         pending.problem = ""
         return value
