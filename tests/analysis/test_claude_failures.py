@@ -28,14 +28,42 @@ async def test_a_refused_request_is_reported_with_the_apis_own_reason(fake):
 
 
 async def test_an_item_that_keeps_failing_in_batches_is_reported_not_dropped(fake):
-    fake.push_batch_result("coding-2", "errored", error_type="invalid_request_error", message="too long")
+    fake.push_batch_result("coding-2", "errored", error_type="overloaded_error", message="Overloaded")
     kit = toolkit(settings(fake, analysis_batch_threshold=2))
     assignments = await kit.coder.code(docs(), CODEBOOK)
     assert {a.interview for a in assignments} == set(ANSWERS) - {"w-03"}
     assert len(fake.batch_requests) == 3
     assert [r["custom_id"] for r in fake.batch_requests[-1].body["requests"]] == ["coding-2"]
     notes = kit.coder.notes[0]
-    assert "1 of 6" in notes and "w-03" in notes and "invalid_request_error" in notes
+    assert "1 of 6" in notes
+    assert "w-03: errored in the batch (overloaded_error: Overloaded); gave up after 3 batches" in notes
+
+
+@pytest.mark.parametrize("error_type", ["invalid_request_error", "request_too_large", "billing_error"])
+async def test_an_item_that_errored_for_a_reason_a_resend_cannot_fix_fails_at_once(fake, error_type):
+    """An invalid request must be fixed before it is sent again (batch-processing page): the item is
+    reported after the first batch, with the API's own message, and not sent again in up to 3 more."""
+    said = "messages.0.content.0.text: too long\n" + "x" * 400
+    fake.push_batch_result("coding-2", "errored", error_type=error_type, message=said)
+    kit = toolkit(settings(fake, analysis_batch_threshold=2))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-03"}
+    assert len(fake.batch_requests) == 1
+    [note] = [n for n in kit.coder.notes if "w-03" in n]
+    assert f"w-03: errored in the batch ({error_type}: messages.0.content.0.text: too long xxx" in note
+    assert "x" * 300 not in note and "unusable twice" not in note and "gave up after" not in note
+
+
+async def test_server_errors_expired_and_canceled_batch_items_are_sent_again(fake):
+    for n, error_type in enumerate(["api_error", "overloaded_error", "rate_limit_error", "timeout_error"]):
+        fake.push_batch_result(f"coding-{n}", "errored", error_type=error_type, once=True)
+    fake.push_batch_result("coding-4", "expired", once=True)
+    fake.push_batch_result("coding-5", "canceled", once=True)
+    kit = toolkit(settings(fake, analysis_batch_threshold=2))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS)
+    assert [len(r.body["requests"]) for r in fake.batch_requests] == [6, 6]
+    assert all("failed" not in note for note in kit.coder.notes)
 
 
 async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_reported(fake, caplog):

@@ -5,6 +5,9 @@ Batches API (half price). Either way every reply is validated by the stage's `pa
 validation is asked for once more, and an item that still fails (or whose batch request errored or
 expired more than `BATCH_ROUNDS` times) becomes a `Failure` that the report shows. Nothing is dropped
 silently and nothing is made up. Transient HTTP failures (429, 5xx, 529) are retried by the SDK itself.
+A batch request that errored is sent again only for a server-side error (`RETRYABLE_ERRORS`); any other
+error (an invalid request) would fail the same way in the next batch, so it becomes a `Failure` at once
+with the API's own message.
 
 A refusal (stop_reason "refusal") follows the interviewer's rule: the request is asked once of
 ANTHROPIC_FALLBACK_MODEL (built anew for that model, in the next batch when batched); if that model
@@ -35,6 +38,11 @@ BATCH_ROUNDS = 3  # batches per stage: the first, then retries of errored, expir
 BATCH_SIZE = 10_000  # requests per batch; the API allows 100,000 or 256 MB, whichever comes first
 MAX_POLL_SECONDS = 600.0
 VALIDATION_TRIES = 2  # a reply that fails validation is asked for once more
+# Errored batch results worth sending again unchanged: the server's own failures. An invalid request "must
+# be fixed before re-sending" (https://platform.claude.com/docs/en/build-with-claude/batch-processing,
+# handling errored results); error types: https://platform.claude.com/docs/en/api/errors
+RETRYABLE_ERRORS = frozenset({"api_error", "overloaded_error", "rate_limit_error", "timeout_error"})
+MAX_ERROR_CHARS = 300  # the API's error message, as kept in the report's notes
 
 
 class InvalidReply(Exception):
@@ -67,7 +75,7 @@ class _Pending(Generic[T]):
     custom_id: str = ""  # stable across batches: "<stage>-<position of the job in the stage>"
     params: dict[str, Any] | None = None  # set when the request was rebuilt for the fallback model
     declined: list[str] = field(default_factory=list)  # models that declined it (stop_reason refusal)
-    give_up: bool = False  # declined with no model left to ask: not asked again
+    give_up: bool = False  # declined with no model left to ask, or errored for good: not asked again
 
 
 @dataclass
@@ -243,8 +251,12 @@ class Runner:
             if item.problem == "":
                 results[item.job.key] = value
         elif result.type == "errored":
-            error = getattr(result.error, "error", None)
-            item.problem = f"errored in the batch ({getattr(error, 'type', 'error')})"
+            kind, said = _batch_error(result)
+            item.problem = (
+                f"errored in the batch ({kind}: {said})" if said else f"errored in the batch ({kind})"
+            )
+            if kind not in RETRYABLE_ERRORS:  # sent again unchanged, it would fail the same way
+                item.give_up = True
         else:
             item.problem = f"{result.type} in the batch"
 
@@ -298,6 +310,19 @@ def _params(item: _Pending[Any]) -> dict[str, Any]:
 
 def _reason(item: _Pending[Any]) -> str:
     return item.problem if item.give_up else f"the reply was unusable twice ({item.problem})"
+
+
+def _batch_error(result: Any) -> tuple[str, str]:
+    """The error type and the API's message (one line, trimmed) of an errored batch result, whose shape is
+    {"type": "errored", "error": {"type": "error", "error": {"type": ..., "message": ...}, "request_id"}}
+    (https://platform.claude.com/docs/en/api/retrieving-message-batch-results; its messages name the
+    request's fields, not participant text)."""
+    error = getattr(getattr(result, "error", None), "error", None)
+    kind = str(getattr(error, "type", None) or "error")
+    said = " ".join(str(getattr(error, "message", None) or "").split())
+    if len(said) > MAX_ERROR_CHARS:
+        said = said[: MAX_ERROR_CHARS - 1].rstrip() + "…"
+    return kind, said
 
 
 def _raise_if_fatal(exc: anthropic.APIError, client: anthropic.AsyncAnthropic) -> None:
