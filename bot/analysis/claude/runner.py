@@ -1,8 +1,9 @@
 """Sends a stage's analysis requests to Claude and brings back validated replies, or says why not.
 
 Small studies go as individual `messages.create` calls, a few at a time; large ones through the Message
-Batches API (half price). Either way every reply is validated by the stage's `parse`; a reply that fails
-validation is asked for once more, and an item that still fails (or whose batch request errored or
+Batches API (half price), cut into batches the API accepts by count and bytes (`batches.split`). Either
+way every reply is validated by the stage's `parse`; a reply that fails validation is asked for once
+more, and an item that still fails (or whose batch request errored or
 expired more than `BATCH_ROUNDS` times) becomes a `Failure` that the report shows. Nothing is dropped
 silently and nothing is made up. Transient HTTP failures (429, 5xx, 529) are retried by the SDK itself.
 A batch request that errored is sent again only for a server-side error (`RETRYABLE_ERRORS`); any other
@@ -25,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import anthropic
 
+from bot.analysis.claude.batches import oversized, request_bytes, split
 from bot.claude.client import api_message
 from bot.claude.models import spec_for
 from bot.claude.shape import retry_room
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH_ROUNDS = 3  # batches per stage: the first, then retries of errored, expired or invalid items
 BATCH_SIZE = 10_000  # requests per batch; the API allows 100,000 or 256 MB, whichever comes first
+BATCH_BYTES = 200_000_000  # JSON bytes per batch: under 256 MB even of 10**6 bytes, with room to spare
 MAX_POLL_SECONDS = 600.0
 VALIDATION_TRIES = 2  # a reply that fails validation is asked for once more
 # Errored batch results worth sending again unchanged: the server's own failures. An invalid request "must
@@ -195,13 +198,26 @@ class Runner:
             if not pending:
                 break
             retry: list[_Pending[T]] = []
-            for start in range(0, len(pending), BATCH_SIZE):
-                chunk = pending[start : start + BATCH_SIZE]
+            for chunk in self._split(stage, pending):
                 retry += await self._batch_round(client, stage, round_, chunk, results)
             pending = retry
         for item in pending:
             self._fail(stage, item.job.key, f"{item.problem}; gave up after {BATCH_ROUNDS} batches")
         return results
+
+    def _split(self, stage: str, pending: list[_Pending[T]]) -> list[list[_Pending[T]]]:
+        """The items cut into batches of at most BATCH_SIZE requests and BATCH_BYTES of JSON; an item too
+        large even for a batch of its own fails here (sent, it would have its whole batch refused)."""
+        sized = [(item, request_bytes(_request(item))) for item in pending]
+        for item, size in sized:
+            if oversized(size, BATCH_BYTES):
+                self._fail(
+                    stage,
+                    item.job.key,
+                    f"its request has {size:,} bytes, more than a Message Batch may hold "
+                    f"({BATCH_BYTES:,} bytes are sent at most)",
+                )
+        return split(sized, count=BATCH_SIZE, limit=BATCH_BYTES)
 
     async def _batch_round(
         self,
@@ -213,7 +229,7 @@ class Runner:
     ) -> list[_Pending[T]]:
         """Sends one batch and files each result; returns the items to send again."""
         by_id = {item.custom_id: item for item in chunk}
-        requests = [{"custom_id": cid, "params": _params(item)} for cid, item in by_id.items()]
+        requests = [_request(item) for item in chunk]
         try:
             batch = await client.messages.batches.create(requests=requests)  # type: ignore[arg-type]  # plain dicts in the SDK's TypedDict shape
             log.info(
@@ -306,6 +322,10 @@ class Runner:
 
 def _params(item: _Pending[Any]) -> dict[str, Any]:
     return (item.params or item.job.params) | {"max_tokens": item.max_tokens}
+
+
+def _request(item: _Pending[Any]) -> dict[str, Any]:
+    return {"custom_id": item.custom_id, "params": _params(item)}
 
 
 def _reason(item: _Pending[Any]) -> str:
