@@ -21,7 +21,7 @@ import anthropic
 from bot.claude.errors import ClaudeOutage, ClaudeRefused, ClaudeRejected, ClaudeUnusable
 from bot.claude.models import TABLE_FILE, spec_for
 from bot.claude.replies import read_object
-from bot.claude.shape import Reply, Use, build
+from bot.claude.shape import Reply, Use, build, retry_room
 from bot.claude.usage import Spent
 from bot.settings import Settings
 
@@ -182,6 +182,6 @@ class Claude:
             if retried:
                 raise ClaudeUnusable(f"Claude twice gave an unusable {use.name} reply ({problem})")
             retried = True
-            if stop == "max_tokens":
-                extra += params["max_tokens"]  # thinking may have used the room: try once with twice as much
+            if stop == "max_tokens":  # thinking may have used the room: try once with twice as much
+                extra = retry_room(spec, params["max_tokens"]) - params["max_tokens"]
             log.warning("unusable %s reply from %s (%s); asking once more", use.name, spec.id, problem)

@@ -124,6 +124,14 @@ def build(
     return params
 
 
+def retry_room(spec: ModelSpec, max_tokens: int) -> int:
+    """`max_tokens` for asking again after a reply was cut off at `max_tokens`: twice the room, up to the
+    model's own maximum output (`spec.max_output`), never less than the request that was cut off
+    (https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons: retry with a higher
+    max_tokens). Thinking counts toward max_tokens, so at effort max the first request is already large."""
+    return max(max_tokens, min(2 * max_tokens, spec.max_output))
+
+
 def reply_instruction(spec: ModelSpec, reply: Reply) -> str:
     """One sentence for the system prompt on how to answer, matching the mechanism `build` uses."""
     if spec.structured_outputs:

@@ -251,7 +251,10 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
         "syn-05"
     }
     [failed] = [note for note in analysis["notes"] if note.startswith("Claude coding:")]
-    assert "1 of 12 interviews failed" in failed and "syn-05: errored in the batch (api_error)" in failed
+    assert (
+        "1 of 12 interviews failed" in failed
+        and "syn-05: errored in the batch (api_error: scripted error (fake))" in failed
+    )
     assert any(note.startswith("Claude mode (claude-sonnet-5-5):") for note in analysis["notes"])
     for a in analysis["assignments"]:
         assert not a["present"] or a["evidence"][0] in source.read_text(encoding="utf-8")

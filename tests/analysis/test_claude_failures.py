@@ -11,6 +11,8 @@ import pytest
 
 from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Doc
+from bot.claude.models import spec_for
+from bot.claude.shape import retry_room
 from bot.errors import AnalysisUnavailable
 from tests.support.claude_analysis import ANSWERS, CODEBOOK, PLANTED, docs, present, settings
 from tests.support.fakes.anthropic_api import FakeAnthropic
@@ -26,14 +28,42 @@ async def test_a_refused_request_is_reported_with_the_apis_own_reason(fake):
 
 
 async def test_an_item_that_keeps_failing_in_batches_is_reported_not_dropped(fake):
-    fake.push_batch_result("coding-2", "errored", error_type="invalid_request_error", message="too long")
+    fake.push_batch_result("coding-2", "errored", error_type="overloaded_error", message="Overloaded")
     kit = toolkit(settings(fake, analysis_batch_threshold=2))
     assignments = await kit.coder.code(docs(), CODEBOOK)
     assert {a.interview for a in assignments} == set(ANSWERS) - {"w-03"}
     assert len(fake.batch_requests) == 3
     assert [r["custom_id"] for r in fake.batch_requests[-1].body["requests"]] == ["coding-2"]
     notes = kit.coder.notes[0]
-    assert "1 of 6" in notes and "w-03" in notes and "invalid_request_error" in notes
+    assert "1 of 6" in notes
+    assert "w-03: errored in the batch (overloaded_error: Overloaded); gave up after 3 batches" in notes
+
+
+@pytest.mark.parametrize("error_type", ["invalid_request_error", "request_too_large", "billing_error"])
+async def test_an_item_that_errored_for_a_reason_a_resend_cannot_fix_fails_at_once(fake, error_type):
+    """An invalid request must be fixed before it is sent again (batch-processing page): the item is
+    reported after the first batch, with the API's own message, and not sent again in up to 3 more."""
+    said = "messages.0.content.0.text: too long\n" + "x" * 400
+    fake.push_batch_result("coding-2", "errored", error_type=error_type, message=said)
+    kit = toolkit(settings(fake, analysis_batch_threshold=2))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS) - {"w-03"}
+    assert len(fake.batch_requests) == 1
+    [note] = [n for n in kit.coder.notes if "w-03" in n]
+    assert f"w-03: errored in the batch ({error_type}: messages.0.content.0.text: too long xxx" in note
+    assert "x" * 300 not in note and "unusable twice" not in note and "gave up after" not in note
+
+
+async def test_server_errors_expired_and_canceled_batch_items_are_sent_again(fake):
+    for n, error_type in enumerate(["api_error", "overloaded_error", "rate_limit_error", "timeout_error"]):
+        fake.push_batch_result(f"coding-{n}", "errored", error_type=error_type, once=True)
+    fake.push_batch_result("coding-4", "expired", once=True)
+    fake.push_batch_result("coding-5", "canceled", once=True)
+    kit = toolkit(settings(fake, analysis_batch_threshold=2))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS)
+    assert [len(r.body["requests"]) for r in fake.batch_requests] == [6, 6]
+    assert all("failed" not in note for note in kit.coder.notes)
 
 
 async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_reported(fake, caplog):
@@ -53,6 +83,41 @@ async def test_a_malformed_reply_is_asked_for_again_once_then_the_interview_is_r
     [note] = kit.coder.notes[:1]
     assert f"{failed}: the reply was unusable twice" in note and "1 of 2" in note
     assert "hide my use" not in caplog.text and "my job might go" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("model", "effort"),
+    [("claude-sonnet-5-5", "max"), ("claude-sonnet-5-5", "xhigh"), ("claude-sonnet-4-6", "max")],
+)
+async def test_a_reply_cut_off_at_max_tokens_gets_twice_the_room_up_to_the_models_maximum(
+    fake, model, effort
+):
+    """At effort max the first request already asks for more than 32,000 tokens: the retry must not get
+    less room than that, only up to the model's own maximum output (64,000 on Sonnet 4.6)."""
+    fake.push_text('{"codes": [{"id": "stigma", "present": tr', stop_reason="max_tokens")
+    kit = toolkit(settings(fake, anthropic_model=model, anthropic_analysis_effort=effort))
+    assignments = await kit.coder.code(docs(["w-01"]), CODEBOOK)
+    assert {a.interview for a in assignments} == {"w-01"} and not fake.rejections
+    first, second = (r.body["max_tokens"] for r in fake.message_requests)
+    assert second == min(2 * first, spec_for(model).max_output) > first
+
+
+async def test_a_batched_reply_cut_off_at_max_tokens_is_sent_again_with_twice_the_room(fake):
+    fake.push_batch_result("coding-0", text='{"codes": [', stop_reason="max_tokens", once=True)
+    kit = toolkit(settings(fake, analysis_batch_threshold=2, anthropic_analysis_effort="max"))
+    await kit.coder.code(docs(["w-01", "w-02"]), CODEBOOK)
+    first, second = (r.body["requests"] for r in fake.batch_requests)
+    [again] = second
+    assert again["custom_id"] == "coding-0"
+    assert again["params"]["max_tokens"] == 2 * first[0]["params"]["max_tokens"] > 32_000
+
+
+def test_the_retry_room_is_twice_as_much_within_the_models_maximum_and_never_less():
+    sonnet_4_6 = spec_for("claude-sonnet-4-6")  # max_output 64,000
+    assert retry_room(sonnet_4_6, 1_000) == 2_000
+    assert retry_room(sonnet_4_6, 33_160) == 64_000
+    assert retry_room(sonnet_4_6, 64_000) == 64_000
+    assert retry_room(spec_for("claude-sonnet-5-5"), 33_160) == 66_320
 
 
 FALLBACK = "claude-haiku-4-5"  # manual thinking and no effort: a request rebuilt for it, not renamed

@@ -5,6 +5,7 @@ SDK 2.x gets a normal answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,13 @@ import anthropic
 import pytest
 
 from tests.support.fakes.anthropic_api import FakeAnthropic
+from tests.support.fakes.anthropic_messages import (
+    BATCH_MAX_BYTES,
+    MB,
+    MESSAGES_MAX_BYTES,
+    TOO_LARGE,
+    byte_limit,
+)
 
 V2026, V2023 = "2026-10-21", "2023-06-01"
 HELLO = [{"role": "user", "content": "Hello"}]
@@ -283,3 +291,39 @@ async def test_the_installed_sdk_gets_a_normal_answer_with_bearer_and_2026_10_21
     with pytest.raises(anthropic.NotFoundError) as raised:
         await client.messages.create(model="claude-imaginary-9", max_tokens=1024, messages=HELLO)
     assert raised.value.status_code == 404 and "model: claude-imaginary-9" in str(raised.value)
+
+
+# -- request sizes --------------------------------------------------------------------------------------
+
+
+def test_the_size_limits_are_the_documented_ones():
+    """32 MB on the Messages API (errors page), 256 MB per Message Batch (batch-processing page)."""
+    assert byte_limit("POST", "/v1/messages") == byte_limit("POST", "/v1/messages/count_tokens") == 32 * MB
+    assert byte_limit("POST", "/v1/messages/batches") == 256 * MB == BATCH_MAX_BYTES
+
+
+async def test_a_message_over_32_mb_is_refused_with_413_request_too_large(fake):
+    client = anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
+    huge = [{"role": "user", "content": "x" * MESSAGES_MAX_BYTES}]
+    with pytest.raises(anthropic.APIStatusError) as raised:
+        await client.messages.create(model="claude-sonnet-5-5", max_tokens=1024, messages=huge)
+    assert raised.value.status_code == 413 and "maximum allowed number of bytes" in str(raised.value)
+    assert fake.rejections[-1][0] == 413 and not fake.usages
+    await client.close()
+
+
+async def test_a_message_batch_over_256_mb_is_refused_with_413_before_it_is_read(fake):
+    """Announced by its Content-Length (sending 256 MB would make the test slow); the real API's front
+    door refuses it the same way, without reading it."""
+    reader, writer = await asyncio.open_connection(fake.host, fake.port)
+    writer.write(
+        b"POST /v1/messages/batches HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: test-key\r\n"
+        b"anthropic-version: " + V2026.encode() + b"\r\ncontent-type: application/json\r\n"
+        b"content-length: " + str(BATCH_MAX_BYTES + 1).encode() + b"\r\n\r\n" + b'{"requests": ['
+    )
+    await writer.drain()
+    head, _, rest = (await asyncio.wait_for(reader.read(65536), 5)).partition(b"\r\n\r\n")
+    writer.close()
+    assert head.startswith(b"HTTP/1.1 413"), head
+    assert json.loads(rest)["error"] == {"type": "request_too_large", "message": TOO_LARGE}
+    assert not fake.batch_requests[0].body and not fake._batches

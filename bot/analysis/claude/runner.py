@@ -1,10 +1,14 @@
 """Sends a stage's analysis requests to Claude and brings back validated replies, or says why not.
 
 Small studies go as individual `messages.create` calls, a few at a time; large ones through the Message
-Batches API (half price). Either way every reply is validated by the stage's `parse`; a reply that fails
-validation is asked for once more, and an item that still fails (or whose batch request errored or
+Batches API (half price), cut into batches the API accepts by count and bytes (`batches.split`). Either
+way every reply is validated by the stage's `parse`; a reply that fails validation is asked for once
+more, and an item that still fails (or whose batch request errored or
 expired more than `BATCH_ROUNDS` times) becomes a `Failure` that the report shows. Nothing is dropped
 silently and nothing is made up. Transient HTTP failures (429, 5xx, 529) are retried by the SDK itself.
+A batch request that errored is sent again only for a server-side error (`RETRYABLE_ERRORS`); any other
+error (an invalid request) would fail the same way in the next batch, so it becomes a `Failure` at once
+with the API's own message.
 
 A refusal (stop_reason "refusal") follows the interviewer's rule: the request is asked once of
 ANTHROPIC_FALLBACK_MODEL (built anew for that model, in the next batch when batched); if that model
@@ -22,7 +26,10 @@ from typing import Any, Generic, TypeVar
 
 import anthropic
 
+from bot.analysis.claude.batches import oversized, request_bytes, split
 from bot.claude.client import api_message
+from bot.claude.models import spec_for
+from bot.claude.shape import retry_room
 from bot.claude.usage import Spent
 from bot.errors import AnalysisUnavailable
 
@@ -31,8 +38,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH_ROUNDS = 3  # batches per stage: the first, then retries of errored, expired or invalid items
 BATCH_SIZE = 10_000  # requests per batch; the API allows 100,000 or 256 MB, whichever comes first
+BATCH_BYTES = 200_000_000  # JSON bytes per batch: under 256 MB even of 10**6 bytes, with room to spare
 MAX_POLL_SECONDS = 600.0
 VALIDATION_TRIES = 2  # a reply that fails validation is asked for once more
+# Errored batch results worth sending again unchanged: the server's own failures. An invalid request "must
+# be fixed before re-sending" (https://platform.claude.com/docs/en/build-with-claude/batch-processing,
+# handling errored results); error types: https://platform.claude.com/docs/en/api/errors
+RETRYABLE_ERRORS = frozenset({"api_error", "overloaded_error", "rate_limit_error", "timeout_error"})
+MAX_ERROR_CHARS = 300  # the API's error message, as kept in the report's notes
 
 
 class InvalidReply(Exception):
@@ -65,7 +78,7 @@ class _Pending(Generic[T]):
     custom_id: str = ""  # stable across batches: "<stage>-<position of the job in the stage>"
     params: dict[str, Any] | None = None  # set when the request was rebuilt for the fallback model
     declined: list[str] = field(default_factory=list)  # models that declined it (stop_reason refusal)
-    give_up: bool = False  # declined with no model left to ask: not asked again
+    give_up: bool = False  # declined with no model left to ask, or errored for good: not asked again
 
 
 @dataclass
@@ -148,7 +161,7 @@ class Runner:
             pending.problem = str(exc)
             if message.stop_reason == "max_tokens":
                 pending.problem += f" (cut off at max_tokens={pending.max_tokens})"
-                pending.max_tokens = min(pending.max_tokens * 2, 32_000)
+                pending.max_tokens = retry_room(spec_for(_params(pending)["model"]), pending.max_tokens)
             return None
         pending.problem = ""
         return value
@@ -185,13 +198,26 @@ class Runner:
             if not pending:
                 break
             retry: list[_Pending[T]] = []
-            for start in range(0, len(pending), BATCH_SIZE):
-                chunk = pending[start : start + BATCH_SIZE]
+            for chunk in self._split(stage, pending):
                 retry += await self._batch_round(client, stage, round_, chunk, results)
             pending = retry
         for item in pending:
             self._fail(stage, item.job.key, f"{item.problem}; gave up after {BATCH_ROUNDS} batches")
         return results
+
+    def _split(self, stage: str, pending: list[_Pending[T]]) -> list[list[_Pending[T]]]:
+        """The items cut into batches of at most BATCH_SIZE requests and BATCH_BYTES of JSON; an item too
+        large even for a batch of its own fails here (sent, it would have its whole batch refused)."""
+        sized = [(item, request_bytes(_request(item))) for item in pending]
+        for item, size in sized:
+            if oversized(size, BATCH_BYTES):
+                self._fail(
+                    stage,
+                    item.job.key,
+                    f"its request has {size:,} bytes, more than a Message Batch may hold "
+                    f"({BATCH_BYTES:,} bytes are sent at most)",
+                )
+        return split(sized, count=BATCH_SIZE, limit=BATCH_BYTES)
 
     async def _batch_round(
         self,
@@ -203,7 +229,7 @@ class Runner:
     ) -> list[_Pending[T]]:
         """Sends one batch and files each result; returns the items to send again."""
         by_id = {item.custom_id: item for item in chunk}
-        requests = [{"custom_id": cid, "params": _params(item)} for cid, item in by_id.items()]
+        requests = [_request(item) for item in chunk]
         try:
             batch = await client.messages.batches.create(requests=requests)  # type: ignore[arg-type]  # plain dicts in the SDK's TypedDict shape
             log.info(
@@ -241,8 +267,12 @@ class Runner:
             if item.problem == "":
                 results[item.job.key] = value
         elif result.type == "errored":
-            error = getattr(result.error, "error", None)
-            item.problem = f"errored in the batch ({getattr(error, 'type', 'error')})"
+            kind, said = _batch_error(result)
+            item.problem = (
+                f"errored in the batch ({kind}: {said})" if said else f"errored in the batch ({kind})"
+            )
+            if kind not in RETRYABLE_ERRORS:  # sent again unchanged, it would fail the same way
+                item.give_up = True
         else:
             item.problem = f"{result.type} in the batch"
 
@@ -294,8 +324,25 @@ def _params(item: _Pending[Any]) -> dict[str, Any]:
     return (item.params or item.job.params) | {"max_tokens": item.max_tokens}
 
 
+def _request(item: _Pending[Any]) -> dict[str, Any]:
+    return {"custom_id": item.custom_id, "params": _params(item)}
+
+
 def _reason(item: _Pending[Any]) -> str:
     return item.problem if item.give_up else f"the reply was unusable twice ({item.problem})"
+
+
+def _batch_error(result: Any) -> tuple[str, str]:
+    """The error type and the API's message (one line, trimmed) of an errored batch result, whose shape is
+    {"type": "errored", "error": {"type": "error", "error": {"type": ..., "message": ...}, "request_id"}}
+    (https://platform.claude.com/docs/en/api/retrieving-message-batch-results; its messages name the
+    request's fields, not participant text)."""
+    error = getattr(getattr(result, "error", None), "error", None)
+    kind = str(getattr(error, "type", None) or "error")
+    said = " ".join(str(getattr(error, "message", None) or "").split())
+    if len(said) > MAX_ERROR_CHARS:
+        said = said[: MAX_ERROR_CHARS - 1].rstrip() + "…"
+    return kind, said
 
 
 def _raise_if_fatal(exc: anthropic.APIError, client: anthropic.AsyncAnthropic) -> None:

@@ -17,7 +17,7 @@ Start it, point a real `anthropic.AsyncAnthropic` at it, script what it answers,
         await fake.go_down("refused")                         # ... or connection refused / dropped
         await fake.recover()
         fake.message_requests[-1].body                        # parsed JSON of each POST /v1/messages
-        fake.requests                                         # every request: method, path, headers, body, at
+        fake.requests                                # every request: method, path, headers, body, at, size
 
 Faults are queued per request (any endpoint) and used before the reply queue: a failed request consumes
 a fault, never a scripted reply, so a test can queue faults and the one reply that should follow them.
@@ -30,6 +30,7 @@ prefill, cache breakpoints, `max_tokens` above the model's output ceiling; whate
 blocks, tool schemas that are not objects, tool results that answer no tool use, cache TTLs other than
 5m/1h (`anthropic_content.py`). A rejected request gets the documented 400 `invalid_request_error`. A model
 the capability table does not know (or a retired one) gets the API's 404 `not_found_error` "model: <id>";
+a body over 32 MB (256 MB when creating a Message Batch) gets 413 `request_too_large`, unread;
 `FakeAnthropic(known_only=False)` treats it like the strictest row instead.
 
 API versions (`anthropic_versions.py`): every request needs an `anthropic-version` header the API knows
@@ -71,7 +72,14 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes.anthropic_batches import AnthropicBatches
-from tests.support.fakes.anthropic_messages import FAULTS, Answer, Fault, Recorded, _refusal
+from tests.support.fakes.anthropic_messages import (
+    BATCH_MAX_BYTES,
+    FAULTS,
+    Answer,
+    Fault,
+    Recorded,
+    _refusal,
+)
 from tests.support.fakes.anthropic_model import render
 
 
@@ -81,7 +89,8 @@ class FakeAnthropic(AnthropicBatches):
     # -- lifecycle ------------------------------------------------------------------------------
 
     async def start(self) -> FakeAnthropic:
-        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        # bodies up to the batch limit are read; larger ones are refused with 413 (byte_limit)
+        app = web.Application(middlewares=[self._middleware], client_max_size=BATCH_MAX_BYTES + 1)
         app.router.add_post("/v1/messages", self._messages)
         app.router.add_post("/v1/messages/count_tokens", self._count_tokens)
         app.router.add_post("/v1/messages/batches", self._create_batch)

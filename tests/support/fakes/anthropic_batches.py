@@ -42,14 +42,21 @@ class AnthropicBatches(AnthropicMessages):
         error_type: str = "invalid_request_error",
         message: str = "scripted error (fake)",
         once: bool = False,
+        stop_reason: str = "end_turn",
     ) -> None:
-        """Script the result of one batch request; a succeeded result carries an answer or raw text.
+        """Script the result of one batch request; a succeeded result carries an answer or raw text (with
+        `stop_reason`, e.g. "max_tokens" for a reply cut off).
 
         Without `once` the result replaces what was scripted for `custom_id` and answers every batch;
         with it, it is queued after earlier once-results and answers a single batch.
         """
         if kind == "succeeded":
-            result: dict[str, Any] = {"type": "succeeded", "answer": tool_input, "text": text}
+            result: dict[str, Any] = {
+                "type": "succeeded",
+                "answer": tool_input,
+                "text": text,
+                "stop_reason": stop_reason,
+            }
         elif kind == "refusal":  # a request the model declined still "succeeded" (batch-processing page)
             result = {"type": "succeeded", "refusal": True}
         elif kind == "errored":
@@ -157,7 +164,7 @@ class AnthropicBatches(AnthropicMessages):
         else:
             reply = {
                 "content": [{"type": "text", "text": scripted.get("text") or "ok"}],
-                "stop_reason": "end_turn",
+                "stop_reason": scripted.get("stop_reason") or "end_turn",
             }
         return {"type": "succeeded", "message": self._message(params, reply, cache=False)}
 

@@ -49,17 +49,27 @@ FAULTS: dict[str, tuple[int, str, str]] = {
 _BODY = web.RequestKey("body", object)  # the parsed JSON body, read once by the middleware
 _VERSION = web.RequestKey("version", str)  # the request's anthropic-version, checked by the middleware
 CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+# Request size limits, answered with 413 request_too_large before anything else is checked: 32 MB on the
+# Messages and token counting endpoints (https://platform.claude.com/docs/en/api/errors, request size
+# limits), 256 MB for creating a Message Batch (https://platform.claude.com/docs/en/build-with-claude/
+# batch-processing, "Batch limitations": 100,000 requests or 256 MB, whichever comes first). MB is read as
+# 10**6 bytes, the stricter reading, so the fake never accepts what the API might refuse.
+MB = 1_000_000
+MESSAGES_MAX_BYTES = 32 * MB
+BATCH_MAX_BYTES = 256 * MB
+TOO_LARGE = "Request exceeds the maximum allowed number of bytes."
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """One request as the fake received it. `at` is time.monotonic() on arrival."""
+    """One request as the fake received it. `at` is time.monotonic() on arrival; `size`, its body's bytes."""
 
     method: str
     path: str
     headers: dict[str, str]
     body: Any
     at: float
+    size: int = 0
 
 
 @dataclass
@@ -125,13 +135,22 @@ class AnthropicMessages:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        raw = await request.read()
+        if (request.content_length or 0) > BATCH_MAX_BYTES:  # over every limit: refused unread
+            return self._too_large(request, request.content_length or 0)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:  # a body without Content-Length, over client_max_size
+            return self._too_large(request, BATCH_MAX_BYTES + 1)
+        if len(raw) > byte_limit(request.method, request.path):
+            return self._too_large(request, len(raw))
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             return _error(400, "invalid_request_error", "request body is not valid JSON")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(Recorded(request.method, request.path, headers, body, time.monotonic()))
+        self.requests.append(
+            Recorded(request.method, request.path, headers, body, time.monotonic(), len(raw))
+        )
         if self._refusing:
             # A kept-alive connection opened before the outage: drop it, as a crashed server would.
             if request.transport is not None:
@@ -161,6 +180,14 @@ class AnthropicMessages:
         request[_BODY] = body
         request[_VERSION] = str(version).strip()
         return await handler(request)
+
+    def _too_large(self, request: web.Request, size: int) -> web.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(Recorded(request.method, request.path, headers, None, time.monotonic(), size))
+        self.rejections.append((413, f"{TOO_LARGE} ({size} bytes)"))
+        response = _error(413, "request_too_large", TOO_LARGE)
+        response.force_close()  # a body left unread: the connection cannot be reused
+        return response
 
     def _rejection(self, body: Any, version: str) -> web.Response | None:
         """The API's error for `body` under `version` (anthropic_rules.reject), recorded, or None."""
@@ -245,6 +272,11 @@ def _errored(error_type: str, message: str) -> dict[str, Any]:
         "type": "errored",
         "error": {"type": "error", "error": {"type": error_type, "message": message}, "request_id": None},
     }
+
+
+def byte_limit(method: str, path: str) -> int:
+    """The most bytes a request body may have on this route (see MESSAGES_MAX_BYTES, BATCH_MAX_BYTES)."""
+    return BATCH_MAX_BYTES if (method, path) == ("POST", "/v1/messages/batches") else MESSAGES_MAX_BYTES
 
 
 def _bearer(header: str) -> str | None:
