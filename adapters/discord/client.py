@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -71,6 +72,8 @@ class InterviewerClient(discord.Client):
         self.tree.add_command(command_group(self))
         self.take_part_wait = 8.0  # seconds to wait for the first DM before answering a "Take part" click
         self._catching_up: asyncio.Task[None] | None = None
+        _guard_parsers(self._connection.parsers)
+        self.tree.error(_command_unreadable)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(
@@ -169,6 +172,34 @@ class InterviewerClient(discord.Client):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._catching_up
         await super().close()
+
+
+def _guard_parsers(parsers: dict[str, Callable[[Any], None]]) -> None:
+    """discord.py reads each gateway event in its gateway loop, so an event it cannot read (a missing
+    field, an id that is no number) escapes that loop and ends the client, and the bot with it. Each
+    event but READY is read under a guard here: one that cannot be read is dropped with a warning (its
+    type and the error's, never its content) and the session goes on."""
+    for name, parse in list(parsers.items()):
+        if name != "READY":  # without its READY the session is no use: that failure stays fatal
+            parsers[name] = functools.partial(_read_or_drop, name, parse)
+
+
+def _read_or_drop(name: str, parse: Callable[[Any], None], data: Any) -> None:
+    try:
+        parse(data)
+    except Exception as exc:
+        log.warning("discord: dropped a %s event that could not be read (%s)", name, type(exc).__name__)
+
+
+async def _command_unreadable(
+    interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+) -> None:
+    """A slash command discord.py could not match or read (options of the wrong type, an unknown
+    subcommand): answered privately within Discord's 3 seconds instead of failing silently."""
+    log.warning("discord: a /interviewer command could not be read (%s)", type(error).__name__)
+    text = "I could not read that command. Type `/interviewer help` for the commands and their options."
+    with contextlib.suppress(discord.HTTPException, discord.InteractionResponded):
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def _follow_up(interaction: discord.Interaction[Any], text: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Coroutine
 from typing import Any
 
@@ -78,6 +79,11 @@ def build_app(
     # on the client cannot be copied (every command and the Home tab answered 500).
     app.command(COMMAND)(listeners.on_command)
     app.event("app_home_opened")(listeners.on_home)
+    # Last, so only what no listener above takes (Bolt runs the first that matches): an event or a
+    # button the bot has no use for is acknowledged (Socket Mode resends what is not, and HTTP mode
+    # would answer 404) and ignored
+    app.event(re.compile(".*"))(listeners.ignore)
+    app.action(re.compile(".*"))(listeners.ignore)
     return app
 
 
@@ -122,10 +128,17 @@ class Listeners:
             reply = await not_now_in_channel(self.engine, inbound.sender, inbound.study_id)
             await respond(text=reply, response_type="ephemeral", replace_original=False)
 
+    async def ignore(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        log.debug("slack: acknowledged and ignored a request of type %s", body.get("type"))
+
     async def on_command(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         # Slack wants the 200 within 3 seconds and the answer may take longer (listing a channel's members,
         # building an export): acknowledge now, answer through the command's response_url.
         await ack()
+        if not isinstance(body.get("response_url"), str):  # every real slash command carries one
+            log.warning("slack: a /interviewer request without a response_url was ignored")
+            return
         self.later.start(self._answer_command(body, respond))
 
     async def _answer_command(self, body: dict[str, Any], respond: Any) -> None:
@@ -141,7 +154,7 @@ class Listeners:
 
     async def on_home(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
-        if event.get("tab", "home") == "home" and event.get("user"):
+        if event.get("tab", "home") == "home" and isinstance(event.get("user"), str) and event["user"]:
             self.later.start(self._publish_home(body, event))
 
     async def _publish_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from adapters.slack.authorize import refuse_rejected_tokens
 from adapters.slack.catchup import catch_up, plan_catch_up
 from adapters.slack.client import BOT_TOKEN_HINT, secret_value
 from adapters.slack.receive import SLACK
+from adapters.slack.shapes import readable, slack_shaped
 from adapters.slack.web import SlackSender, require_setting
 from bot.messages import Address
 from bot.runtime import Runtime
@@ -76,23 +77,6 @@ async def shared_connections(app: AsyncApp) -> AsyncIterator[None]:
             app.client.session = None
 
 
-def _slack_shaped(body: bytes) -> bool:
-    """Whether a signed body has the shape of one of Slack's requests: an Events API envelope (JSON with a
-    `type`; an `event_callback` carries its `event`), or a form with an interaction `payload` or a slash
-    `command` (https://docs.slack.dev/apis/events-api/, .../interactivity/handling-user-interaction)."""
-    text = body.decode("utf-8", "replace")
-    if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return False
-        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            return False
-        return data["type"] != "event_callback" or isinstance(data.get("event"), dict)
-    form = parse_qs(text)
-    return "payload" in form or "command" in form or "ssl_check" in form  # ssl_check: commands' TLS probe
-
-
 def _ssl_check(body: bytes) -> bool:
     """Slack's probe of a slash command's TLS certificate (a form with ssl_check=1,
     https://docs.slack.dev/interactivity/implementing-slash-commands/): it only needs a 200."""
@@ -107,7 +91,7 @@ def _rate_limited_notice(body: bytes) -> bool:
     that workspace were lost (the catch-up at the next start reads DMs written meanwhile)."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if not isinstance(data, dict) or data.get("type") != "app_rate_limited":
         return False
@@ -149,7 +133,7 @@ def signed_only(signing_secret: str) -> Any:
             body, timestamp, signature
         ):
             return web.Response(status=401)
-        if not _slack_shaped(body):
+        if not slack_shaped(body):
             return web.Response(status=400)
         if _rate_limited_notice(body):
             return web.Response(status=200)
@@ -239,8 +223,21 @@ async def _serve_http(app: AsyncApp, signing_secret: str, host: str, port: int) 
 async def _serve_socket_mode(app: AsyncApp, app_token: str) -> None:
     # imported only for Socket Mode: HTTP mode, the production one, never loads the websocket client
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
-    handler = AsyncSocketModeHandler(app, app_token)
+    class Shaped(AsyncSocketModeHandler):
+        """Bolt's handler, but an envelope of the wrong shape (adapters.slack.shapes) is acknowledged
+        and dropped: Slack sends again what is not acknowledged, and Bolt acknowledges only a 200."""
+
+        async def handle(self, client: Any, req: SocketModeRequest) -> None:
+            if req.type in ("events_api", "interactive") and not readable(req.payload):
+                log.warning("slack: acknowledged and dropped a %s envelope of the wrong shape", req.type)
+                await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                return
+            await super().handle(client, req)
+
+    handler: AsyncSocketModeHandler = Shaped(app, app_token)
     log.info("Slack Socket Mode: connecting")
     try:
         await handler.start_async()

@@ -57,7 +57,7 @@ class SlackSender(SlackDirectory):
 
     def remember_dm(self, who: Address, channel: str | None) -> None:
         """Note a DM channel seen in an event, saving a conversations.open later."""
-        if channel and channel.startswith("D"):
+        if isinstance(channel, str) and channel.startswith("D"):
             self._dms[(who.workspace, who.user_id)] = channel
 
     def forget_workspace(self, workspace: str) -> None:
