@@ -67,21 +67,30 @@ class Answers:
     async def _ask(self, pending: PendingMove) -> Move:
         """The interviewer's move. While it takes longer than CLAUDE_WAIT_NOTICE_SECONDS (Claude slow,
         waiting out a 429's retry-after, or retrying a timeout: the SDK's retries can add up to
-        minutes), the participant is told once to give it a moment; the move follows when it comes."""
-        asking = asyncio.ensure_future(self.interviewer.next_move(pending.context))
+        minutes), the participant is told once to give it a moment; the move follows when it comes.
+        A timer, not a task, watches the wait: the usual move costs no more than before."""
+        loop = asyncio.get_running_loop()
+        telling: list[asyncio.Task[None]] = []
+
+        def tell() -> None:
+            telling.append(loop.create_task(self._tell_wait(pending)))
+
+        timer = loop.call_later(self.settings.claude_wait_notice_seconds, tell)
         try:
-            done, _ = await asyncio.wait({asking}, timeout=self.settings.claude_wait_notice_seconds)
-            if not done:
-                try:
-                    await self._tell_wait(pending)
-                except Exception as exc:  # a notice is a courtesy: the move is still awaited and stored
-                    log.warning("could not tell interview %s to wait: %s", pending.interview_id, exc)
-            return await asking
+            return await self.interviewer.next_move(pending.context)
         finally:
-            asking.cancel()  # only when this is cancelled (the bot stopping) is the request still open
+            timer.cancel()
+            # the notice goes out before the move it announced is stored (and sent)
+            await asyncio.gather(*telling, return_exceptions=True)
 
     async def _tell_wait(self, pending: PendingMove) -> None:
         """Queue and send "give me a moment" for this move, once (its key is the one an outage uses)."""
+        try:
+            await self._queue_wait(pending)
+        except Exception as exc:  # a notice is a courtesy: the move is still awaited and stored
+            log.warning("could not tell interview %s to wait: %s", pending.interview_id, exc)
+
+    async def _queue_wait(self, pending: PendingMove) -> None:
         key = trouble.notice_key(pending.interview_id, "wait", pending.token)
         async with self.store.session() as s:
             interview = await s.get(Interview, pending.interview_id)
