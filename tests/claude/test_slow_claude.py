@@ -12,6 +12,20 @@ from tests.support.helpers import run_interviewer
 from tests.support.paths import ROOT
 
 WAIT = "Give me a moment"
+DEMO = ("demo", "--study", "ai-at-work", "--interviewer", "claude")
+
+
+def _env(fake: FakeAnthropic, tmp_path: Path, **settings: str) -> dict[str, str]:
+    """A demo with the Claude interviewer against `fake`, told to wait after 1 s."""
+    return {
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake.base_url,
+        "CLAUDE_WAIT_NOTICE_SECONDS": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "COALESCE_SECONDS": "0",
+        "STUDIES_DIR": str(ROOT / "studies"),
+        **settings,
+    }
 
 
 async def test_a_slow_or_rate_limited_question_is_announced_once_then_asked(tmp_path: Path) -> None:
@@ -19,17 +33,8 @@ async def test_a_slow_or_rate_limited_question_is_announced_once_then_asked(tmp_
         fake.responder = move
         fake.fail_next("slow", delay=4.0)  # the first question: an answer that takes 4 s
         fake.fail_next("rate_limit", retry_after=3)  # the second: a 429 asking to come back in 3 s
-        env = {
-            "ANTHROPIC_API_KEY": "test-key",
-            "ANTHROPIC_BASE_URL": fake.base_url,
-            "ANTHROPIC_MAX_RETRIES": "2",
-            "CLAUDE_WAIT_NOTICE_SECONDS": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-            "COALESCE_SECONDS": "0",
-            "STUDIES_DIR": str(ROOT / "studies"),
-        }
-        args = ("demo", "--study", "ai-at-work", "--interviewer", "claude")
-        code, out, err = await run_interviewer(tmp_path, *args, env=env, seconds=120)
+        env = _env(fake, tmp_path, ANTHROPIC_MAX_RETRIES="2")
+        code, out, err = await run_interviewer(tmp_path, *DEMO, env=env, seconds=120)
     assert code == 0, err
     lines = [line for line in out.splitlines() if line.strip()]
     waits = [i for i, line in enumerate(lines) if WAIT in line]
@@ -44,17 +49,7 @@ async def test_a_question_that_times_out_after_its_notice_is_not_announced_again
     async with FakeAnthropic() as fake:
         fake.responder = move
         fake.fail_next("slow", delay=5.0, times=2)  # the first question times out, and so does its retry
-        env = {
-            "ANTHROPIC_API_KEY": "test-key",
-            "ANTHROPIC_BASE_URL": fake.base_url,
-            "ANTHROPIC_MAX_RETRIES": "1",
-            "ANTHROPIC_TIMEOUT_SECONDS": "2",
-            "CLAUDE_WAIT_NOTICE_SECONDS": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-            "COALESCE_SECONDS": "0",
-            "STUDIES_DIR": str(ROOT / "studies"),
-        }
-        args = ("demo", "--study", "ai-at-work", "--interviewer", "claude")
-        code, out, err = await run_interviewer(tmp_path, *args, env=env, seconds=120)
+        env = _env(fake, tmp_path, ANTHROPIC_MAX_RETRIES="1", ANTHROPIC_TIMEOUT_SECONDS="2")
+        code, out, err = await run_interviewer(tmp_path, *DEMO, env=env, seconds=120)
     assert code == 2 and "Claude did not answer" in err, err  # the demo stops at an outage
     assert out.count(WAIT) == 1, out  # told at 1 s; the outage that followed found it already sent

@@ -17,11 +17,9 @@ import pytest
 
 from tests.e2e.test_discord import MEMBER, discord_service
 from tests.e2e.test_slack import slack_service
-from tests.support.fakes.bot_process import BotProcess
 from tests.support.fakes.discord_api import FakeDiscord
-from tests.support.fakes.slack_api import TEAM, FakeSlack
-from tests.support.fakes.slack_service import slack_env
-from tests.support.fakes.slack_socket import SocketMode
+from tests.support.fakes.slack_api import TEAM
+from tests.support.fakes.slack_service import socket_mode_bot
 from tests.support.slack_signing import FORM, JSON
 
 
@@ -72,24 +70,14 @@ async def test_signed_slack_bodies_of_the_wrong_shape_are_refused_400_without_an
 
 async def test_socket_mode_acknowledges_envelopes_of_the_wrong_shape(tmp_path: Path) -> None:
     """https://docs.slack.dev/apis/events-api/using-socket-mode: an envelope not acknowledged is sent again."""
-    fake = FakeSlack()
-    socket = SocketMode(fake)
-    async with fake:
-        env = slack_env(tmp_path, fake, SLACK_APP_TOKEN=fake.app_token)
-        del env["SLACK_SIGNING_SECRET"]
-        bot = BotProcess(tmp_path, env, "--slack")
-        await bot.start()
-        try:
-            await socket.connected()
-            for kind, payload in (
-                ("events_api", _event(_message(text=5))),
-                ("events_api", _event([1])),
-                ("interactive", _click(actions=[{"action_id": "zzz", "value": "v"}])),
-                ("interactive", _click(actions="x")),
-            ):
-                await socket.push(kind, payload, retries=0)  # AssertionError when not acknowledged
-        finally:
-            await bot.stop()
+    async with socket_mode_bot(tmp_path) as (_, socket, bot):
+        for kind, payload in (
+            ("events_api", _event(_message(text=5))),
+            ("events_api", _event([1])),
+            ("interactive", _click(actions=[{"action_id": "zzz", "value": "v"}])),
+            ("interactive", _click(actions="x")),
+        ):
+            await socket.push(kind, payload, retries=0)  # AssertionError when not acknowledged
     assert " ERROR " not in bot.log, bot.log[-3000:]
 
 

@@ -9,10 +9,8 @@ import time
 from pathlib import Path
 
 from tests.e2e.test_slack import slack_service
-from tests.support.fakes.bot_process import BotProcess
-from tests.support.fakes.slack_api import BOT_USER, TEAM, FakeSlack
-from tests.support.fakes.slack_service import slack_env
-from tests.support.fakes.slack_socket import SocketMode
+from tests.support.fakes.slack_api import BOT_USER, TEAM
+from tests.support.fakes.slack_service import socket_mode_bot
 from tests.support.slack_signing import FORM, SlackPoster
 
 
@@ -67,18 +65,8 @@ async def test_app_rate_limited_and_ssl_check_are_answered_200(tmp_path: Path) -
 async def test_a_socket_mode_removal_event_is_acknowledged(tmp_path: Path) -> None:
     """https://docs.slack.dev/apis/events-api/using-socket-mode: every envelope is acknowledged with its
     envelope_id, or Slack sends it again."""
-    fake = FakeSlack()
-    socket = SocketMode(fake)
-    async with fake:
-        env = slack_env(tmp_path, fake, SLACK_APP_TOKEN=fake.app_token)
-        del env["SLACK_SIGNING_SECRET"]
-        bot = BotProcess(tmp_path, env, "--slack")
-        await bot.start()
-        try:
-            await socket.connected()
-            poster = SlackPoster("http://unused.invalid/", "unused", fake=fake)  # builds bodies only
-            ack = await socket.push("events_api", json.loads(poster.event_body(_revoked())), retries=1)
-            assert ack["envelope_id"]
-        finally:
-            await bot.stop()
+    async with socket_mode_bot(tmp_path) as (fake, socket, bot):
+        poster = SlackPoster("http://unused.invalid/", "unused", fake=fake)  # builds bodies only
+        ack = await socket.push("events_api", json.loads(poster.event_body(_revoked())), retries=1)
+        assert ack["envelope_id"]
     assert "removed the app;" in bot.log

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.support.fakes.bot_process import service_env
+from tests.support.fakes.bot_process import BotProcess, service_env
 from tests.support.fakes.slack_api import FakeSlack, dm_channel
 from tests.support.fakes.slack_rules import command_wire_text, manifest_escapes_commands
+from tests.support.fakes.slack_socket import SocketMode
 from tests.support.helpers import small_study
 from tests.support.slack_signing import FORM, JSON, SlackPoster
 
@@ -159,3 +161,21 @@ async def consent_and_screen(person: SlackPerson) -> dict:
     question = await person.click("Designer")
     assert question is not None and question["text"].endswith("?"), question
     return question
+
+
+@asynccontextmanager
+async def socket_mode_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeSlack, SocketMode, BotProcess]]:
+    """`interviewer run --slack` in Socket Mode (an app-level token, no signing secret), connected to a
+    fake Slack; stopped with Ctrl-C when the block ends."""
+    fake = FakeSlack()
+    socket = SocketMode(fake)
+    async with fake:
+        env = slack_env(tmp_path, fake, SLACK_APP_TOKEN=fake.app_token)
+        del env["SLACK_SIGNING_SECRET"]
+        bot = BotProcess(tmp_path, env, "--slack")
+        await bot.start()
+        try:
+            await socket.connected()
+            yield fake, socket, bot
+        finally:
+            await bot.stop()
