@@ -24,7 +24,7 @@ from bot.messages import Address, Choice, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, Interview, OutboxRow, SurveyAnswer, Turn
 from tests.support.fakes.slack_api import TEAM, FakeSlack, dm_channel
-from tests.support.helpers import HangingInterviewer, kill, settings_for, start_runtime, write_study
+from tests.support.helpers import HangingInterviewer, kill, settings_for, start_runtime
 from tests.support.slack_signing import FORM, SlackPoster
 from tests.support.slack_world import ALICE, SECRET, World, bot_process, buttons, slack_settings, slack_world
 
@@ -317,35 +317,6 @@ async def test_ignored_events_and_files_without_text(sqlite_url: str, study_dir:
         async with w.runtime.store.session() as s:
             rows = (await s.exec(select(InboxRow).order_by(col(InboxRow.id)))).all()
         assert [r.attachments for r in rows] == [0, 1]
-
-
-async def test_app_home_lists_interviews_and_how_to_withdraw(sqlite_url: str, study_dir: Path) -> None:
-    async with slack_world(sqlite_url, study_dir) as w:
-        await w.slack.home_opened(ALICE)
-        await w.fake.wait_for("views.publish")
-        assert "not taken part" in json.dumps(w.fake.home_views[ALICE])
-        await w.say("hi")
-        await w.slack.home_opened(ALICE)
-        await w.fake.wait_for("views.publish", 2)
-        view = json.dumps(w.fake.home_views[ALICE])
-        assert "*Tools at work*" in view and "waiting for your consent" in view and "`withdraw`" in view
-
-
-async def test_a_study_title_longer_than_a_section_still_shows_the_home_tab(
-    sqlite_url: str, study_dir: Path
-) -> None:
-    """A title may be 4,000 characters; a section block's text at most 3,000
-    (https://docs.slack.dev/reference/block-kit/blocks/section-block), and escaping lengthens it."""
-    write_study(study_dir, title="R&D tools " * 390)
-    async with slack_world(sqlite_url, study_dir) as w:
-        await w.say("hi")
-        await w.slack.home_opened(ALICE)
-        await w.fake.wait_for("views.publish")
-        [published] = w.fake.calls_to("views.publish")
-        assert published.error is None, published.error
-        view = w.fake.home_views[ALICE]
-        shown = json.dumps(view, ensure_ascii=False)
-        assert "*R&amp;D tools R&amp;D tools" in shown and "R&amp;D…*" in shown, shown[:400]
 
 
 def test_a_message_is_keyed_by_channel_and_ts_however_it_arrives() -> None:
