@@ -67,11 +67,13 @@ class InterviewerClient(discord.Client):
         options.setdefault("max_ratelimit_timeout", 30.0)  # longer waits surface as RateLimited instead
         super().__init__(intents=intents, **options)
         self.runtime = runtime
-        self.sender = DiscordSender(self)
+        self.sender = DiscordSender(self, on_token_refused=self.token_refused)
+        self.refused_token = False  # set when a REST call found the token reset: `serve` then stops
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(command_group(self))
         self.take_part_wait = 8.0  # seconds to wait for the first DM before answering a "Take part" click
         self._catching_up: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Task[None] | None = None
         _guard_parsers(self._connection.parsers)
         self.tree.error(_command_unreadable)
 
@@ -166,6 +168,18 @@ class InterviewerClient(discord.Client):
         for piece in pieces[1:]:
             await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    def token_refused(self) -> None:
+        """A message was refused for the bot's token (reset or revoked): stop, as a failed login does.
+        Retrying every waiting message with a dead token counts towards Discord's invalid request limit
+        (401, 403 and 429 answers, 10,000 per 10 minutes per IP:
+        https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-cloudflare-bans)
+        and would drop them after a day; stopped, they wait in the outbox for a restart with the new token."""
+        if self.refused_token:
+            return
+        self.refused_token = True
+        log.error("discord: Discord rejected DISCORD_TOKEN (401); stopping. Messages wait until a restart.")
+        self._stopping = asyncio.create_task(self.close(), name="interviewer-discord-token-refused")
+
     async def close(self) -> None:
         if self._catching_up is not None and not self._catching_up.done():
             self._catching_up.cancel()
@@ -245,6 +259,8 @@ async def serve(runtime: Runtime, client: InterviewerClient | None = None) -> No
             ) from exc
         except discord.ConnectionClosed as exc:  # a close code discord.py does not reconnect after
             raise SystemExit(_closed(exc.code)) from exc
+        if client.refused_token:
+            raise SystemExit(f"Discord rejected DISCORD_TOKEN (401); {TOKEN_HINT}.")
 
 
 # Gateway close codes that end a session for good (Reconnect: false), from

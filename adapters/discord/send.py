@@ -9,7 +9,7 @@ import hashlib
 import io
 import logging
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -61,6 +61,14 @@ def attachment_parts(filename: str, data: bytes, limit: int = ATTACHMENT_LIMIT) 
     return [(f"{filename}.{n + 1:03d}", data[n * limit : (n + 1) * limit]) for n in range(count)]
 
 
+def token_refused(exc: BaseException) -> bool:
+    """Discord refused the bot's token itself: 401 with code 0 ("401: Unauthorized",
+    https://discord.com/developers/docs/reference#authentication), e.g. after Reset Token. An
+    interaction's expired or wrong token is 401 too, with its own code (50027), and says nothing of the
+    bot's token."""
+    return isinstance(exc, discord.HTTPException) and exc.status == 401 and exc.code == 0
+
+
 def delivery_error(exc: BaseException) -> DeliveryError | None:
     """The platform-neutral class for a discord.py or network failure; None if it is neither."""
     if isinstance(exc, discord.RateLimited):  # discord.py's own wait would exceed max_ratelimit_timeout
@@ -72,7 +80,7 @@ def delivery_error(exc: BaseException) -> DeliveryError | None:
             return RateLimited(_retry_after(exc), f"Discord answered 429: {exc.text}")
         if exc.status >= 500:
             return Transient(f"Discord answered {exc.status}: {exc.text}")
-        if exc.status == 401:  # the token, not the message: it waits for a working token
+        if token_refused(exc):  # the token, not the message: it waits for a working token
             return Transient(f"Discord answered 401: DISCORD_TOKEN was rejected; {TOKEN_HINT}")
         return Permanent(f"Discord answered {exc.status} code {exc.code}: {exc.text}")
     if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
@@ -95,8 +103,15 @@ class DiscordSender:
     Discord blocks an IP that makes too many invalid requests (10,000 in 10 minutes), so watch them.
     """
 
-    def __init__(self, client: discord.Client, *, bulk_interval: float = 1.0):
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        bulk_interval: float = 1.0,
+        on_token_refused: Callable[[], None] | None = None,
+    ):
         self.client = client
+        self.on_token_refused = on_token_refused  # told when Discord refuses the bot's token itself
         self.bulk_interval = bulk_interval  # seconds between two invitation/reminder DMs
         self.unreachable_count = 0
         self.invalid_requests = 0
@@ -279,6 +294,8 @@ class DiscordSender:
             error = Permanent(f"unexpected error: {exc!r}")
         if isinstance(exc, discord.HTTPException) and exc.status in (401, 403, 429):
             self.invalid_requests += 1
+        if token_refused(exc) and self.on_token_refused is not None:
+            self.on_token_refused()
         if isinstance(error, Unreachable):
             self.unreachable_count += 1
             log.warning(

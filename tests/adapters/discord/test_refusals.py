@@ -6,17 +6,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
+from unittest.mock import Mock
 
+import discord
 import pytest
-from sqlmodel import select
 
+from adapters.discord.send import DiscordSender
 from bot.engine import catchup
-from bot.engine.outbox import queue
-from bot.messages import Address
-from bot.storage.models import OutboxRow, Participant
+from bot.errors import Permanent, Transient
 from tests.support.discord_world import Bot, Member
 from tests.support.fakes.bot_process import BotProcess, service_env
 from tests.support.fakes.discord_api import FakeDiscord
+from tests.support.fakes.discord_rules import INVALID_WEBHOOK_TOKEN
 
 
 async def test_a_long_rate_limit_during_catch_up_is_waited_out_and_nobody_is_left_unanswered(
@@ -50,24 +51,26 @@ async def test_a_long_rate_limit_during_catch_up_is_waited_out_and_nobody_is_lef
         assert len(m.inbox) == before[m.id] + 1
 
 
-async def test_a_rejected_token_while_sending_keeps_the_message_waiting(bot: Bot, fake: FakeDiscord) -> None:
-    """A 401 is about the token, not the message: the reply waits and goes out once Discord takes the
-    token again, instead of being marked failed and lost."""
-    who = Address("discord", "dm", "778")
-    async with bot.runtime.store.session() as s:
-        s.add(Participant(platform="discord", workspace="dm", user_id="778"))
-        queue(s, "reply:778", who, "Your next question.", purpose="reply")
-    fake.fail_next("POST", r"/channels/\d+/messages", 401, message="401: Unauthorized")
-    await bot.runtime.engine.dispatcher.send_due()
-    async with bot.runtime.store.session() as s:
-        row = (await s.exec(select(OutboxRow))).one()
-    assert row.status == "pending" and row.error is not None and "DISCORD_TOKEN was rejected" in row.error
-    assert fake.bot_messages("778") == []
-    async with bot.runtime.store.session() as s:  # the retry is due (its backoff passed)
-        row.not_before = row.created_at
-        s.add(row)
-    await bot.runtime.engine.dispatcher.send_due()
-    assert [m["content"] for m in fake.bot_messages("778")] == ["Your next question."]
+class _Response:
+    """What discord.HTTPException reads of an aiohttp response."""
+
+    def __init__(self, status: int):
+        self.status, self.reason = status, "Unauthorized"
+
+
+def test_only_a_refusal_of_the_bot_token_itself_stops_the_bot() -> None:
+    """401 with code 0 is the bot token refused (https://discord.com/developers/docs/reference
+    #authentication): the message waits (Transient) and the client is told to stop
+    (`tests/e2e/test_discord_tokens.py` checks the process). An interaction's bad or expired token is
+    401 code 50027 and says nothing of the bot's token."""
+    refused: list[bool] = []
+    sender = DiscordSender(Mock(spec=discord.Client), on_token_refused=lambda: refused.append(True))
+    bot_token = discord.HTTPException(_Response(401), {"message": "401: Unauthorized", "code": 0})
+    webhook_token = discord.HTTPException(_Response(401), INVALID_WEBHOOK_TOKEN)
+    assert isinstance(sender._translate(webhook_token), Permanent) and refused == []
+    error = sender._translate(bot_token)
+    assert isinstance(error, Transient) and "DISCORD_TOKEN was rejected" in str(error)
+    assert refused == [True] and sender.invalid_requests == 2
 
 
 class ClosingGateway(FakeDiscord):
