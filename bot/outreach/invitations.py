@@ -38,6 +38,7 @@ DEFAULT_PACE = timedelta(seconds=1.25)
 class InviteReport:
     invited: int = 0
     already: int = 0  # invited to this wave before: each member at most once per wave
+    in_study: int = 0  # joined the study another way (a DM, a channel post) or withdrew from it
     opted_out: int = 0
     unreachable: int = 0
     first_send: datetime | None = None
@@ -53,6 +54,7 @@ class InviteReport:
             f"{n} {what}"
             for n, what in (
                 (self.already, "already invited"),
+                (self.in_study, "already in the study"),
                 (self.opted_out, "opted out"),
                 (self.unreachable, "unreachable"),
             )
@@ -239,6 +241,25 @@ class _Invite:
         self.report.first_send = min(self.report.first_send or due, due)
         self.report.last_send = max(self.report.last_send or due, due)
 
+    async def _in_study(self, s: AsyncSession, ids: list[int | None]) -> set[int]:
+        """Those of `ids` with an interview in the study that no invitation to it made: they joined by DM or
+        from a channel post (or later withdrew), so a main-wave invitation would ask them a second time."""
+        if self.wave != MAIN:
+            return set()  # follow-up waves are for people who took part (`due_work._plan_waves`)
+        found = await s.exec(
+            select(Interview.participant_id).where(
+                Interview.study_id == self.study.id,
+                col(Interview.pilot).is_(False),
+                col(Interview.participant_id).in_(ids),
+                col(Interview.id).not_in(
+                    select(InvitationRow.interview_id).where(
+                        InvitationRow.study_id == self.study.id, col(InvitationRow.interview_id).is_not(None)
+                    )
+                ),
+            )
+        )
+        return set(found.all())
+
     async def bulk(self, s: AsyncSession, chunk: list[Member]) -> None:
         """A whole chunk in a few statements; raises IntegrityError on a concurrent insert (caller retries)."""
         report_before, free_before = copy.copy(self.report), dict(self.next_free)
@@ -273,12 +294,15 @@ class _Invite:
                     )
                 ).all()
             )
+            in_study = await self._in_study(s, ids)
             todo = []
             for member in dict.fromkeys(chunk):
                 participant = known[member.address]
                 s.add(participant)
                 if participant.id in invited:
                     self.report.already += 1
+                elif participant.id in in_study:
+                    self.report.in_study += 1
                 elif self._eligible(participant, member):
                     todo.append((participant, member, self._interview(participant, member)))
             s.add_all([interview for _, _, interview in todo])
@@ -293,6 +317,9 @@ class _Invite:
     async def one(self, s: AsyncSession, member: Member) -> None:
         participant = await _participant(s, member.address)
         s.add(participant)
+        if participant.id in await self._in_study(s, [participant.id]):
+            self.report.in_study += 1
+            return
         if not self._eligible(participant, member):
             return
         report_before, free_before = copy.copy(self.report), dict(self.next_free)

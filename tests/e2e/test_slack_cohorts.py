@@ -1,0 +1,44 @@
+"""An organizer inviting a channel's members (`/interviewer invite <study> members:#channel`) through
+`interviewer run --slack --http`: who gets a DM invitation and who must not."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.e2e.test_slack import slack_service
+from tests.e2e.test_slack_stopping import ALWAYS
+from tests.support.fakes.slack_api import dm_channel
+from tests.support.fakes.slack_service import consent_and_screen
+
+INVITATION = "You are invited to take part"
+
+
+async def test_members_who_already_took_part_or_withdrew_are_not_invited_again(tmp_path: Path) -> None:
+    """Someone who joined the study by DM (or from a channel post), or withdrew from it, gets no DM
+    invitation to it when the organizer later invites the whole channel; the others do, once."""
+    async with slack_service(tmp_path, ALWAYS) as service:
+        fake = service.fake
+        fake.add_channel("CTEAM", "team", ["UTAKING", "UGONE", "UNEW"])
+        await consent_and_screen(service.person("UTAKING"))
+        gone = service.person("UGONE")
+        await gone.say("hi")
+        await gone.say("withdraw")
+        await gone.click("Yes, delete my data")
+        assert "has been deleted" in gone.last["text"], gone.last
+
+        organizer = service.person("UORGANIZER")
+        answer = await organizer.command("invite pilot-study members:#team", "invite", typed=True)
+        assert answer.startswith("1 invitation(s)"), answer
+        assert "2 already in the study" in answer, answer
+
+        def invitations(user: str) -> int:
+            return sum(
+                1
+                for p in fake.posted
+                if p["channel"] == dm_channel(user) and INVITATION in str(p.get("text"))
+            )
+
+        await fake.wait_until(lambda: invitations("UNEW") == 1, 30)
+        await asyncio.sleep(2)  # a few ticks: time enough for a wrong invitation to go out
+        assert (invitations("UTAKING"), invitations("UGONE")) == (0, 0)
