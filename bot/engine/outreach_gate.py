@@ -97,12 +97,14 @@ async def hold_back(s: AsyncSession, rows: Sequence[Any], now: datetime, catalog
 
 
 async def _cancel(s: AsyncSession, row: Any) -> None:
+    number = reminder_number(row.key)
+    # a dropped reminder gives up its key: the reminder planned afresh under the same number needs it
+    key = row.key if number is None else f"{row.key}:dropped:{row.id}"
     await s.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == row.id, col(OutboxRow.status) == "pending")
-        .values(status="cancelled", error="no longer wanted when it fell due")
+        .values(status="cancelled", error="no longer wanted when it fell due", key=key)
     )
-    number = reminder_number(row.key)
     if number is not None:  # not sent: planning decides afresh whether and when the next one goes
         await s.exec(
             update(InvitationRow)

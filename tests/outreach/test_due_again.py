@@ -165,3 +165,25 @@ async def test_a_workspace_that_removed_the_app_gets_no_more_reminders(
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).one().status == "closed"
             assert not (await s.exec(select(Participant))).one().unreachable
+
+
+async def test_a_member_who_went_quiet_again_after_a_dropped_reminder_is_reminded(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """A reminder dropped when it fell due (the member had just started) does not block the next one:
+    when the member then goes quiet mid-interview, they get that reminder, once, and others' still go."""
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        scheduler = await _reminder_queued_for_the_morning(runtime, clock)
+        clock.advance(hours=2)  # Thursday 21:00: the member clicks "Take part", then goes quiet
+        who = Address("slack", "T1", "U1")
+        await runtime.engine.receive(Inbound(who, "c1", prompt="start", choice="start", study_id=STUDY))
+        await runtime.engine.drain()
+        await _invited(runtime, "U2")
+        for _ in range(8):  # Friday 09:00 onwards: the first reminder is dropped; then two quiet days
+            clock.advance(hours=12)
+            await scheduler.run_once()
+        reminders = [m for m in sender.to("U1") if m.purpose == "reminder"]
+        assert [m.text.startswith("A gentle reminder (1)") for m in reminders] == [True], reminders
+        assert "waiting for you" in reminders[0].text
+        assert [m.purpose for m in sender.to("U2")][:2] == ["invitation", "reminder"]
