@@ -77,7 +77,11 @@ async def _member_ids(directory: Directory, kind: str, workspace: str, ident: st
 def _not_listed(kind: str, ident: str, exc: DeliveryError) -> str:
     if kind == "role":
         return f"I could not list the members of role <@&{ident}>: {exc}"
-    hint = "" if "scope" in str(exc) else "; is the bot a member of it? Invite it and retry"
+    hint = "; is the bot a member of it? Invite it and retry"
+    if "scope" in str(exc):
+        hint = ""
+    elif "archived" in str(exc):  # nobody can add the bot to an archived channel, nor post there
+        hint = "; it is archived: unarchive it, or pick a channel in use"
     doing = "post in" if kind == "channel" else "list the members of"
     return f"I could not {doing} <#{ident}> ({exc}){hint}."
 

@@ -42,3 +42,21 @@ async def test_members_who_already_took_part_or_withdrew_are_not_invited_again(t
         await fake.wait_until(lambda: invitations("UNEW") == 1, 30)
         await asyncio.sleep(2)  # a few ticks: time enough for a wrong invitation to go out
         assert (invitations("UTAKING"), invitations("UGONE")) == (0, 0)
+
+
+async def test_an_invitation_to_an_archived_or_unknown_channel_says_what_to_do(tmp_path: Path) -> None:
+    """chat.postMessage answers `is_archived` for an archived channel and `channel_not_found` for an id
+    the workspace does not have (https://docs.slack.dev/reference/methods/chat.postMessage): the organizer
+    is told which, and how to go on, and nothing is posted or recorded."""
+    async with slack_service(tmp_path, ALWAYS) as service:
+        fake = service.fake
+        fake.add_channel("COLD", "old-team", ["UBOT", "UA"], archived=True)
+        organizer = service.person("UORGANIZER")
+        archived = await organizer.command("invite pilot-study <#COLD|old-team>", "archived")
+        assert "archived" in archived and "unarchive" in archived, archived
+        assert "Invite it" not in archived, "inviting the bot into an archived channel cannot help"
+        unknown = await organizer.command("invite pilot-study <#CNOSUCH|gone>", "unknown")
+        assert "channel_not_found" in unknown and "<#CNOSUCH>" in unknown, unknown
+        assert not [p for p in fake.posted if p["channel"] in ("COLD", "CNOSUCH")]
+        again = await organizer.command("invite pilot-study <#COLD|old-team>", "again")
+        assert "archived" in again and "already posted" not in again, again

@@ -209,9 +209,16 @@ class FakeSlack:
         members: list[str],
         *,
         private: bool = False,
+        archived: bool = False,
         team: str | None = None,
     ) -> None:
-        channel = {"id": channel_id, "name": name, "is_private": private, "members": list(members)}
+        channel = {
+            "id": channel_id,
+            "name": name,
+            "is_private": private,
+            "is_archived": archived,
+            "members": list(members),
+        }
         self.workspace(team).channels[channel_id] = channel
         for member in members:  # a channel's members are people (or bots) of its workspace
             self.member(member, team=team)

@@ -91,6 +91,8 @@ def _cannot_post(fake: FakeSlack, ws: Workspace, channel: str) -> str | None:
     kind = fake.channel_kind(ws, channel)
     if kind is None:
         return "channel_not_found"
+    if kind != "im" and ws.channels[channel].get("is_archived"):
+        return "is_archived"  # "Channel has been archived." (https://docs.slack.dev/reference/methods/chat.postMessage)
     if (
         kind != "im"
         and ws.bot_user not in ws.channels[channel]["members"]
@@ -181,7 +183,9 @@ def conversations_list(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> 
             "is_member": ws.bot_user in c["members"],
         }
         for c in ws.channels.values()
-        if ("private_channel" if c["is_private"] else "public_channel") in types and _visible(ws, c)
+        if ("private_channel" if c["is_private"] else "public_channel") in types
+        and _visible(ws, c)
+        and not (c.get("is_archived") and str(args.get("exclude_archived", "")).lower() in ("1", "true"))
     ]
     return _paged("channels", wanted, args)
 
