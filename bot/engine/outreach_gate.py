@@ -8,8 +8,8 @@ window. So the dispatcher hands every due invitation and reminder to `hold_back`
 - a message that is no longer wanted is cancelled: an invitation (or a reminder of one) once the
   interview has started or ended, a reminder of an interview that has ended, is paused, or saw the
   participant since the reminder was planned, a reminder past the study's `max_reminders`, anything to
-  a member who opted out. A cancelled reminder no longer counts as sent, so planning decides afresh
-  (a later reminder, or expiry);
+  a member who opted out or whom a DM since failed to reach (unreachable). A cancelled reminder no
+  longer counts as sent, so planning decides afresh (a later reminder, or expiry);
 - a message due outside the study's window, quiet hours or days in the member's zone waits for the next
   allowed instant, and its invitation's `last_contact_at` moves with it, so the next reminder keeps its
   spacing from the one actually sent.
@@ -42,7 +42,7 @@ def reminder_number(key: str) -> int | None:
 
 
 def _wanted(row: Any, interview: Any, study: Study | None) -> bool:
-    if study is None or interview.opted_out:
+    if study is None or interview.opted_out or interview.unreachable:
         return False
     state = State(interview.state)
     if row.purpose == "invitation" or row.prompt == "start":  # the invitation, or a reminder of it
@@ -71,6 +71,7 @@ async def hold_back(s: AsyncSession, rows: Sequence[Any], now: datetime, catalog
             col(Interview.updated_at),
             col(Participant.timezone),
             col(Participant.opted_out),
+            col(Participant.unreachable),  # a failed DM since: another try only counts against the bot
         )
         .join(Participant, col(Participant.id) == col(Interview.participant_id))
         .where(col(Interview.id).in_(ids))

@@ -187,3 +187,23 @@ async def test_a_member_who_went_quiet_again_after_a_dropped_reminder_is_reminde
         assert [m.text.startswith("A gentle reminder (1)") for m in reminders] == [True], reminders
         assert "waiting for you" in reminders[0].text
         assert [m.purpose for m in sender.to("U2")][:2] == ["invitation", "reminder"]
+
+
+async def test_a_member_found_unreachable_meanwhile_is_not_tried_again(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """An invitation queued for the morning is dropped when, overnight, a DM to the member failed for
+    good (blocked the bot, closed DMs, left the server): each such try counts against the bot on
+    Discord, and the member is not invited again until they write first."""
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        scheduler = await _invited(runtime, "U1", "U2")
+        async with runtime.store.session() as s:  # as the dispatcher marks them after Unreachable
+            participant = (await s.exec(select(Participant).where(Participant.user_id == "U1"))).one()
+            participant.unreachable = True
+            s.add(participant)
+        clock.now = datetime(2027, 3, 9, 9, 0, 30, tzinfo=UTC)
+        await scheduler.run_once()
+        assert [m.to.user_id for m in sender.sent] == ["U2"]
+        statuses = {r.user_id: r.status for r in await _rows(runtime, "invitation")}
+        assert statuses == {"U1": "cancelled", "U2": "sent"}
