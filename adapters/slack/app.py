@@ -25,6 +25,7 @@ from adapters.slack.authorize import KeptAuthorization
 from adapters.slack.client import BOT_TOKEN_HINT, make_client, secret_value
 from adapters.slack.receive import SLACK, action_inbound, command_text, message_inbound
 from adapters.slack.web import SlackSender, require_setting
+from bot.commands.by_dm import answer_by_dm
 from bot.commands.registry import execute
 from bot.engine.engine import Engine
 from bot.messages import Address
@@ -150,7 +151,11 @@ class Listeners:
         except Exception:
             log.exception("the /interviewer command failed")
             reply = FAILED
-        await respond(text=blocks.escape_reply(reply), response_type="ephemeral")
+        try:
+            await _answer(respond, reply)
+        except Exception as exc:  # past the response_url's 30 minutes or 5 uses (a long cohort lookup)
+            log.info("slack: the command's answer could not go back (%s); sending it by DM", exc)
+            await answer_by_dm(self.engine, actor, "command-answer", reply)
 
     async def on_home(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
@@ -165,10 +170,21 @@ class Listeners:
 
 
 async def _respond_again(respond: Any, text: str) -> None:
-    """One more answer through the command's response_url (valid for 30 minutes, up to 5 uses:
-    https://docs.slack.dev/interactivity/handling-user-interaction#message_responses), seen by the
-    command's author only."""
-    await respond(text=blocks.escape_reply(text), response_type="ephemeral", replace_original=False)
+    """One more answer through the command's response_url, seen by the command's author only."""
+    await _answer(respond, text, replace_original=False)
+
+
+async def _answer(respond: Any, text: str, *, replace_original: bool | None = None) -> None:
+    """An answer through the command's response_url (valid for 30 minutes, up to 5 uses:
+    https://docs.slack.dev/interactivity/handling-user-interaction#message_responses). Raises when
+    Slack did not take it (past either bound it answers with an error status), so the caller can
+    send it another way."""
+    answered = await respond(
+        text=blocks.escape_reply(text), response_type="ephemeral", replace_original=replace_original
+    )
+    status = getattr(answered, "status_code", 200)
+    if status != 200:
+        raise RuntimeError(f"Slack answered {status} {getattr(answered, 'body', '')!r} to the response_url")
 
 
 def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp, SlackSender]:

@@ -44,6 +44,10 @@ class Auth(TypedDict, total=False):
 class SlackDirectory:
     """The calls cohorts and the catch-up need (`bot.outreach.cohorts.Directory`), with per-workspace tokens."""
 
+    # users.info, one call per member in a cohort, is Tier 4: 100+ calls a minute
+    # (https://docs.slack.dev/reference/methods/users.info, https://docs.slack.dev/apis/web-api/rate-limits)
+    profile_lookups_per_minute = 100
+
     def __init__(self, client: AsyncWebClient, tokens: Tokens | None = None):
         self.client = client
         self.tokens = tokens  # None: one workspace, the client's own token

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.commands.access import Actor, Refused, UsageError, study_access
+from bot.commands.by_dm import answer_by_dm
 from bot.engine.engine import Engine
-from bot.engine.outbox import queue
 from bot.engine.workspaces import export_scope
 from bot.errors import DeliveryError, RateLimited
 from bot.messages import FileDelivery
@@ -212,11 +212,8 @@ async def _tell_failed(
             return
         except Exception as exc:  # too late for it (Slack: 30 minutes, Discord: 15); a DM instead
             log.info("could not answer the export command again (%s); sending a DM", type(exc).__name__)
-    key = f"export-failed:{study.id}:{actor.access_id}:{datetime.now(UTC):%Y%m%dT%H%M%S.%f}"
     try:
-        async with engine.store.session() as s:
-            queue(s, key, actor.address, text, purpose="notice")
-        await engine.dispatcher.send_due(actor.address)  # now, not at the next tick
+        await answer_by_dm(engine, actor.address, f"export-failed:{study.id}", text)
     except Exception as exc:  # the failure is in the log and the audit either way
         log.warning("could not tell %s that the export failed: %s", actor.access_id, exc)
 

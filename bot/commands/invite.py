@@ -3,6 +3,9 @@ role's members as a cohort (organizers and researchers of the study)."""
 
 from __future__ import annotations
 
+import logging
+import math
+
 from bot.commands.access import Actor, UsageError, study_access
 from bot.engine.engine import Engine
 from bot.errors import DeliveryError
@@ -19,8 +22,10 @@ from bot.outreach.invitations import Member, NotInvitable, ensure_invitable, inv
 from bot.patience import patiently
 from bot.studies.study import Study
 
+log = logging.getLogger(__name__)
 LOOKUP_TRIES = 4  # looks at one member's profile before leaving them out of this run
 LOOKUP_WAIT_CAP = 60.0  # seconds: the longest Retry-After waited out at a time
+HEADS_UP_AFTER = 60.0  # seconds of profile lookups, at the platform's pace, before the asker is told
 
 
 async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
@@ -57,6 +62,7 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     limit = engine.settings.cohort_confirm_above
     if len(member_ids) > limit and not confirmed:
         return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
+    await _heads_up(directory, actor, len(member_ids))
     return await _invite_members(engine, directory, study, actor.address, member_ids)
 
 
@@ -109,6 +115,25 @@ async def _invite_members(
             "command again later to invite them (no one is invited twice)."
         )
     return text
+
+
+async def _heads_up(directory: Directory, actor: Actor, count: int) -> None:
+    """Before a long run of profile lookups (Slack: one users.info call per member), say how long it
+    takes, that the answer follows (by DM once the command's own answer has expired) and what to do
+    if the bot restarts meanwhile: the invitations are made only once every profile is read."""
+    per_minute = getattr(directory, "profile_lookups_per_minute", None)
+    if not per_minute or actor.later is None or count / per_minute * 60 < HEADS_UP_AFTER:
+        return
+    text = (
+        f"Looking up the profiles of {count:,} members before inviting them: about "
+        f"{math.ceil(count / per_minute)} minutes at the platform's pace of {per_minute} a minute. The "
+        "answer follows here, or as a direct message if it takes longer than this answer can wait. If "
+        "the bot is restarted meanwhile, run the same command again: nobody is invited twice."
+    )
+    try:
+        await actor.later(text)
+    except Exception as exc:  # only a heads-up: the lookups go on
+        log.info("could not tell the asker about a long cohort lookup (%s)", type(exc).__name__)
 
 
 async def _profile(directory: Directory, workspace: str, user_id: str) -> Profile | None:

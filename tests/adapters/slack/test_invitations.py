@@ -256,7 +256,10 @@ async def test_channel_members_are_listed_page_by_page_without_bots_or_deactivat
         assert "453 members, more than 200" in asked and "confirm" in asked, asked
         pages = w.fake.calls_to("conversations.members")
         assert len(pages) == 3 and all(int(c.args["limit"]) <= 200 for c in pages)
-        done = await command(w, "UORGANIZER", "invite pilot-study members:<#CBIG|big> confirm", "c2")
+        heads_up = await command(w, "UORGANIZER", "invite pilot-study members:<#CBIG|big> confirm", "c2")
+        assert "Looking up the profiles of 453 members" in heads_up, heads_up  # 4.5 minutes at Tier 4
+        await w.fake.wait_until(lambda: len(w.fake.responses["c2"]) == 2, 30)
+        done = w.fake.responses["c2"][1]["text"]
         assert done.startswith("450 invitation(s)"), done
         async with w.runtime.store.session() as s:
             invited = {p.user_id for p in (await s.exec(select(Participant))).all()}
