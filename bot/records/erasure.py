@@ -8,6 +8,8 @@ interviewer), the text and answered labels of every outbound message (a `mydata`
 transcript), unsent messages (cancelled), and the text, choice and prompt of the participant's inbound
 events. What stays: the interview row (study, version, state, times, pseudonymous code) and the
 participant row (platform id, time zone, opt-out), which carry nothing the participant wrote.
+Withdrawal alone also queues the deletion of the bot's own messages from the participant's DM
+(`retract_sent`); retention and `db purge` erase the researchers' copy and leave the DM alone.
 After the transaction commits, `after_erasure` checkpoints SQLite's write-ahead log and deletes the
 analysis cache files derived from the erased interviews.
 """
