@@ -21,10 +21,15 @@ async def part_of_an_interview(service: DiscordService) -> list[str]:
     return [m["id"] for m in service.inbox()]
 
 
-async def withdraw(service: DiscordService) -> None:
-    await service.say("withdraw")
-    [confirmation] = await service.click("Yes, delete my data")
-    assert WITHDRAWN in confirmation["content"], confirmation["content"]
+async def withdraw(service: DiscordService) -> str:
+    """`withdraw`, then the confirming click; returns the id of the withdraw question. Deletions may
+    begin before the confirmation arrives, so the DM is watched for it, not for a count of messages."""
+    [question] = await service.say("withdraw")
+    await service.fake.click(MEMBER, question["id"], label="Yes, delete my data")
+    await service.fake.wait_until(
+        lambda: any(WITHDRAWN in m["content"] for m in service.inbox()), 20, "the confirmation"
+    )
+    return str(question["id"])
 
 
 async def test_withdrawal_deletes_the_bots_messages_from_the_dm_and_keeps_the_confirmation(
@@ -37,8 +42,7 @@ async def test_withdrawal_deletes_the_bots_messages_from_the_dm_and_keeps_the_co
         await service.say("hi", user=OTHER)
         others = [m["id"] for m in service.inbox(OTHER)]
         fake.fail_next("DELETE", DELETE, 429, retry_after=0.5)
-        await withdraw(service)
-        question = service.inbox()[-2]["id"]  # the withdraw question, with its buttons
+        question = await withdraw(service)
 
         await fake.wait_until(lambda: len(service.inbox()) == 1, 30, "the bot's messages to be deleted")
         assert WITHDRAWN in service.inbox()[0]["content"], "the confirmation stays"
