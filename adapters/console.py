@@ -81,6 +81,9 @@ class ConsoleSender:
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         """Nothing to update on a terminal: the typed answer is already on screen."""
 
+    async def delete(self, to: Address, message_id: str) -> None:
+        """Nothing to delete: a terminal cannot take back what it printed, and keeps no history of ours."""
+
     @property
     def last(self) -> Outbound | None:
         return self.sent[-1] if self.sent else None

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 BULK_PURPOSES = frozenset({"invitation", "reminder"})  # sent in bulk: adapters pace them, and never resend
+# An outbox row that deletes an earlier message of the bot from the platform (withdrawal), not a message
+RETRACTION = "retraction"
 
 
 def utcnow() -> datetime:
@@ -88,6 +90,11 @@ class Sender(Protocol):
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         """Show on an already-posted choice message which answer was given, and disable its buttons."""
+        ...
+
+    async def delete(self, to: Address, message_id: str) -> None:
+        """Delete a message the bot posted in `to`'s DM. A message already gone counts as deleted;
+        a refusal raises `RateLimited`, `Transient` or `Permanent` (never `Unreachable`)."""
         ...
 
 

@@ -126,19 +126,19 @@ class DiscordSender:
                 channel = await self._dm(message.to.user_id)
                 pieces = split_text(sanitize(message.text)) or ["\u200b"]
                 view = choice_view(message)
-                sent: discord.Message | None = None
+                sent: list[str] = []
                 for part, piece in enumerate(pieces):
                     extra: dict[str, Any] = {"view": view} if view and part == len(pieces) - 1 else {}
-                    sent = await channel.send(
+                    posted = await channel.send(
                         piece, nonce=nonce_for(message, part), allowed_mentions=NO_MENTIONS, **extra
                     )
+                    sent.append(str(posted.id))
         except Exception as exc:
             error = self._translate(exc)
             self._settle(message.to.user_id, "unreachable" if isinstance(error, Unreachable) else "failed")
             raise error from exc
         self._settle(message.to.user_id, "sent")
-        assert sent is not None
-        return str(sent.id)
+        return " ".join(sent)  # every piece's id: a withdrawal deletes them all; buttons are on the last
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         if message.prompt is None:
@@ -146,11 +146,22 @@ class DiscordSender:
         pieces = split_text(sanitize(message.text)) or ["\u200b"]
         try:
             channel = await self._dm(message.to.user_id)
-            await channel.get_partial_message(int(message_id)).edit(
+            await channel.get_partial_message(int(message_id.split()[-1])).edit(
                 content=answered_content(pieces[-1], answer_label),
                 view=answered_view(message, answer_label),
                 allowed_mentions=NO_MENTIONS,
             )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    async def delete(self, to: Address, message_id: str) -> None:
+        """Delete a message the bot posted in the DM, every piece of a split one."""
+        try:
+            channel = await self._dm(to.user_id)
+            for piece in message_id.split():
+                # 404 (10008 Unknown Message, or the channel gone with it): deleted already
+                with contextlib.suppress(discord.NotFound):
+                    await channel.get_partial_message(int(piece)).delete()
         except Exception as exc:
             raise self._translate(exc) from exc
 

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
@@ -112,7 +113,7 @@ class SlackSender(SlackDirectory):
             self._posted.pop(message.key, None)
             raise
         del self._posted[message.key]
-        return posted[-1]
+        return " ".join(posted)  # every piece's ts: a withdrawal deletes them all; buttons are on the last
 
     async def _posted_before(self, workspace: str, channel: str, text: str) -> str | None:
         """The ts of a bot message with exactly this text in the DM's last few minutes, if any."""
@@ -134,8 +135,24 @@ class SlackSender(SlackDirectory):
         auth = await self.auth(message.to.workspace)
         with delivery_errors():
             await self.client.chat_update(
-                channel=channel, ts=message_id, text=post.text, blocks=post.blocks, **auth
+                channel=channel, ts=message_id.split()[-1], text=post.text, blocks=post.blocks, **auth
             )
+
+    async def delete(self, to: Address, message_id: str) -> None:
+        """Delete a message the bot posted in the DM (chat.delete), every piece of a split one."""
+        channel = await self.open_dm(to)
+        auth = await self.auth(to.workspace)
+        marker = BULK_SEND.set(True)  # a 429 goes back to the outbox, not waited out inside the call
+        try:
+            for ts in message_id.split():
+                with delivery_errors():
+                    try:
+                        await self.client.chat_delete(channel=channel, ts=ts, **auth)
+                    except SlackApiError as exc:
+                        if exc.response.get("error") != "message_not_found":  # gone already: done
+                            raise
+        finally:
+            BULK_SEND.reset(marker)
 
     async def upload_file(
         self,

@@ -111,7 +111,8 @@ async def open_conversations(store: Store, platform: str) -> list[OpenConversati
                     .limit(1)
                 )
             ).first()
-            found.append(OpenConversation(who, last, first_sent, marks.get(_mark(who))))
+            first = first_sent.split()[0] if first_sent else None  # a split message: its first piece
+            found.append(OpenConversation(who, last, first, marks.get(_mark(who))))
     return found
 
 

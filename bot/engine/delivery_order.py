@@ -25,7 +25,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.engine.outbox import RESENDABLE
 from bot.interview.conversation import State
-from bot.messages import Address
+from bot.messages import RETRACTION, Address
 from bot.storage import Store
 from bot.storage.models import Interview, OutboxRow, Turn, table_of
 
@@ -135,13 +135,13 @@ async def open_question(store: Store, address: Address) -> OutboxRow | None:
 async def settle_lapsed(s: AsyncSession, now: datetime, due: Any) -> None:
     """Before claiming: an invitation or reminder whose send was interrupted is not sent again (a missed
     one beats a double); a reply or notice overtaken by a later message sent to the same person is
-    superseded."""
+    superseded. An interrupted retraction is tried again: deleting twice finds the message gone."""
     await s.exec(
         update(OutboxRow)
         .where(
             col(OutboxRow.status) == "sending",
             col(OutboxRow.lease_until) < now,
-            col(OutboxRow.purpose).not_in(RESENDABLE),
+            col(OutboxRow.purpose).not_in((*RESENDABLE, RETRACTION)),
         )
         .values(status="failed", error="interrupted while sending; not sent again", lease_until=None)
     )

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.engine import delivery_order
+from bot.engine import delivery_order, retraction
 from bot.engine.outbox import LEASE, Sendable, to_outbound
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Outbound, Sender
@@ -206,7 +206,7 @@ class Dispatcher:
         resend = row.id in self._resending
         self._resending.discard(row.id)
         try:
-            message_id = await sender.send(to_outbound(row, resend=resend))
+            message_id = await retraction.transmit(sender, row, resend=resend)
         except Unreachable as exc:
             return {"status": "failed", "error": f"unreachable: {exc}"[:500], "unreachable": True}
         except RateLimited as exc:

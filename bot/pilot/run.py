@@ -130,6 +130,9 @@ class _Collector:
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         """Nothing to update: simulated participants do not look back."""
 
+    async def delete(self, to: Address, message_id: str) -> None:
+        """Nothing to delete: the pilot's messages exist only in this run."""
+
 
 @dataclass
 class InterviewResult:

@@ -8,6 +8,8 @@ interviewer), the text and answered labels of every outbound message (a `mydata`
 transcript), unsent messages (cancelled), and the text, choice and prompt of the participant's inbound
 events. What stays: the interview row (study, version, state, times, pseudonymous code) and the
 participant row (platform id, time zone, opt-out), which carry nothing the participant wrote.
+Withdrawal alone also queues the deletion of the bot's own messages from the participant's DM
+(`retract_sent`); retention and `db purge` erase the researchers' copy and leave the DM alone.
 After the transaction commits, `after_erasure` checkpoints SQLite's write-ahead log and deletes the
 analysis cache files derived from the erased interviews.
 """
@@ -30,7 +32,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.interview.conversation import TERMINAL, Progress, State
-from bot.messages import utcnow
+from bot.messages import RETRACTION, utcnow
 from bot.records.derived import invalidate
 from bot.storage import Store, core_connection
 from bot.storage.models import (
@@ -42,10 +44,12 @@ from bot.storage.models import (
     ScreeningAnswer,
     SurveyAnswer,
     Turn,
+    table_of,
 )
 
 log = logging.getLogger(__name__)
 Database = AsyncSession | AsyncConnection  # an ORM session's transaction, or a Core connection's
+_OUTBOX = table_of(OutboxRow)
 CHECKPOINT_TRIES = 20  # a reader holding the write-ahead log makes a checkpoint report busy: retry
 
 
@@ -103,7 +107,11 @@ async def erase_interviews(
     await _execute(
         db,
         sa.update(OutboxRow)
-        .where(outbox, col(OutboxRow.status).in_(["pending", "sending"]))
+        .where(
+            outbox,
+            col(OutboxRow.status).in_(["pending", "sending"]),
+            col(OutboxRow.purpose) != RETRACTION,  # a deletion still to do is not called off
+        )
         .values(status="cancelled"),
     )
     await _execute(db, sa.update(OutboxRow).where(outbox).values(text="", answered_label=None, error=None))
@@ -128,15 +136,74 @@ async def blank_inbox(db: Database, participant_key: str, *, before: datetime | 
     await _execute(db, sa.update(InboxRow).where(*where).values(text="", choice=None, prompt=None))
 
 
+async def retract_sent(db: Database, interview_ids: list[int], now: datetime) -> int:
+    """Withdrawal: queue the deletion from the platform of every message the bot sent in these
+    interviews (`bot.engine.retraction`). Each sent row's message id moves to a `retraction` row, which
+    keeps it until the deletion is done, so no later erasure queues it twice. Messages sent after an
+    interview's earlier erasure (the reply confirming a withdrawal) stay. Returns how many were queued."""
+    if not interview_ids:
+        return 0
+    interviews = table_of(Interview)
+    sent = sa.and_(
+        _OUTBOX.c.interview_id.in_(interview_ids),
+        _OUTBOX.c.status == "sent",
+        _OUTBOX.c.platform_message_id.is_not(None),
+        _OUTBOX.c.purpose != RETRACTION,
+        ~sa.exists().where(
+            interviews.c.id == _OUTBOX.c.interview_id,
+            interviews.c.erased_at.is_not(None),
+            interviews.c.erased_at <= _OUTBOX.c.created_at,
+        ),
+    )
+    columns = (_OUTBOX.c.id, _OUTBOX.c.platform, _OUTBOX.c.workspace, _OUTBOX.c.user_id)
+    found = (
+        await _execute(
+            db, sa.select(*columns, _OUTBOX.c.interview_id, _OUTBOX.c.platform_message_id).where(sent)
+        )
+    ).all()
+    if not found:
+        return 0
+    queued = [
+        {
+            "key": f"retract:{row.id}",
+            "platform": row.platform,
+            "workspace": row.workspace,
+            "user_id": row.user_id,
+            "text": "",
+            "choices": [],
+            "interview_id": row.interview_id,
+            "purpose": RETRACTION,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+            "platform_message_id": row.platform_message_id,
+        }
+        for row in found
+    ]
+    await _execute(db, sa.insert(_OUTBOX).values(queued))
+    await _execute(
+        db,
+        sa.update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_([row.id for row in found]))
+        .values(platform_message_id=None),
+    )
+    return len(found)
+
+
 async def withdraw(db: Database, participant_id: int, participant_key: str, study_id: str) -> Erased:
-    """Withdrawal: erase every interview the participant has in `study_id`, and their inbox texts."""
+    """Withdrawal: erase every interview the participant has in `study_id`, and their inbox texts, and
+    queue the deletion of the bot's messages in those interviews from the platform."""
     found = await _execute(
         db,
         sa.select(col(Interview.id), col(Interview.participant_code), col(Interview.data)).where(
             col(Interview.participant_id) == participant_id, col(Interview.study_id) == study_id
         ),
     )
-    erased = await erase_interviews(db, list(found.all()), withdrawn=True, now=utcnow())
+    interviews = list(found.all())
+    now = utcnow()
+    retracted = await retract_sent(db, [row[0] for row in interviews], now)
+    erased = await erase_interviews(db, interviews, withdrawn=True, now=now)
     await blank_inbox(db, participant_key)
     await _execute(
         db,
@@ -145,7 +212,8 @@ async def withdraw(db: Database, participant_id: int, participant_key: str, stud
             actor="participant",
             action="withdrawal",
             outcome="ok",
-            detail={"interviews": len(erased.interview_ids)},  # no code, no content
+            # no code, no content
+            detail={"interviews": len(erased.interview_ids), "platform_messages": retracted},
             created_at=utcnow(),
         ),
     )

@@ -35,6 +35,7 @@ class FakeSender:
 
     def __init__(self, log: list[Outbound] | None = None):
         self.sent: list[Outbound] = [] if log is None else log
+        self.deleted: list[tuple[str, str]] = []  # (user id, message id) of each message deleted
 
     async def send(self, message: Outbound) -> str:
         self.sent.append(message)
@@ -42,6 +43,9 @@ class FakeSender:
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
         return None
+
+    async def delete(self, to: Address, message_id: str) -> None:
+        self.deleted.append((to.user_id, message_id))
 
     def to(self, user: str) -> list[Outbound]:
         return [m for m in self.sent if m.to.user_id == user]

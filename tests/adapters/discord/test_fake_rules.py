@@ -287,3 +287,16 @@ async def test_the_bots_commands_and_a_2_mib_upload_are_accepted(sqlite_url: str
             2 * MiB,
             data,
         )
+
+
+async def test_delete_message_takes_the_bots_own_and_refuses_the_persons_in_a_dm(fake: FakeDiscord) -> None:
+    """Delete Message: 204; gone, 404 code 10008; another user's message in a DM, 403 code 50003."""
+    dm = fake.dm_channel_id("555")
+    status, mine = await call(fake, "POST", f"/channels/{dm}/messages", {"content": "Which tasks?"})
+    theirs = fake.say_offline("555", "my answer")  # kept in the DM; no bot is connected to hear it
+    assert (await call(fake, "DELETE", f"/channels/{dm}/messages/{mine['id']}"))[0] == 204
+    status, body = await call(fake, "DELETE", f"/channels/{dm}/messages/{mine['id']}")
+    assert (status, body["code"]) == (404, 10008)
+    status, body = await call(fake, "DELETE", f"/channels/{dm}/messages/{theirs['id']}")
+    assert (status, body["code"]) == (403, 50003)
+    assert fake.deleted == [mine["id"]] and theirs["id"] in fake.messages

@@ -209,3 +209,19 @@ async def test_a_call_without_a_token_is_not_authed() -> None:
         wrong = AsyncWebClient(token="xoxb-not-issued", base_url=fake.base_url)
         assert await refused(wrong.auth_test()) == "invalid_auth"
         assert [c.error for c in fake.calls] == ["not_authed"] * 3 + ["invalid_auth"]
+
+
+# ---- chat.delete: a bot token deletes only that bot's messages ---------------------------------------
+
+
+async def test_chat_delete_removes_the_bots_own_message_once_and_refuses_the_persons() -> None:
+    async with fake_and_client() as (fake, client):
+        channel = dm_channel("UALICE")
+        posted = await client.chat_postMessage(channel=channel, text="Which tasks?")
+        theirs = fake.user_message("UALICE", "my answer")
+        deleted = await client.chat_delete(channel=channel, ts=posted["ts"])
+        assert deleted["ts"] == posted["ts"] and (channel, posted["ts"]) not in fake.messages
+        assert await refused(client.chat_delete(channel=channel, ts=posted["ts"])) == "message_not_found"
+        assert await refused(client.chat_delete(channel=channel, ts=theirs["ts"])) == "cant_delete_message"
+        assert await refused(client.chat_delete(channel="CNOPE", ts=theirs["ts"])) == "channel_not_found"
+        assert fake.deleted == [(channel, posted["ts"])]

@@ -48,7 +48,7 @@ async def test_text_is_mrkdwn_safe_and_long_texts_are_split() -> None:
         assert len(posts) >= 3 and all(len(p["text"]) <= SECTION_LIMIT for p in posts)
         assert posts[0]["text"].startswith("Hi &lt;!channel&gt; &amp; &lt;@U123&gt; &gt; you")
         assert [bool(p.get("blocks")) for p in posts] == [False] * (len(posts) - 1) + [True]
-        assert ts == posts[-1]["ts"]
+        assert ts.split() == [p["ts"] for p in posts], "every piece, to delete them all"
         assert all(p["text"].endswith(".") for p in posts), "cut at sentence or paragraph ends"
         assert fake.calls_to("conversations.open")[0].args["users"] == ALICE
 

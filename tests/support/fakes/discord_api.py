@@ -11,6 +11,7 @@
         fake.close_dms(user_id)                        # every DM to them: 403 code 50007
         fake.fail_next("POST", r"/channels/\\d+/messages", 429, retry_after=0.05)
         fake.bot_messages(user_id)                     # what the bot posted in their DM (edits applied)
+        fake.deleted                                   # ids of the messages deleted (DELETE .../messages/{id})
         role = fake.add_role(guild_id, "Teachers"); fake.add_member(guild_id, user_id, [role])
         fake.members_intent = True                     # else GET /guilds/{id}/members: 403 code 50001
         fake.requests, fake.callbacks, fake.followups  # everything received, in order
@@ -77,6 +78,7 @@ class FakeDiscord(DiscordRest):
         r.add_post(API + "/channels/{channel}/messages", self._create_message)
         r.add_get(API + "/channels/{channel}/messages", self._history)
         r.add_patch(API + "/channels/{channel}/messages/{message}", self._edit_message)
+        r.add_delete(API + "/channels/{channel}/messages/{message}", self._delete_message)
         r.add_put(API + "/applications/{app}/commands", self._put_commands)
         r.add_get(API + "/guilds/{guild}/roles", self._guild_roles)
         r.add_get(API + "/guilds/{guild}/members", self._guild_members)

@@ -12,11 +12,13 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes.discord_rules import (
+    CANNOT_IN_DM,
     EMPTY_MESSAGE,
     FILES,
     INTERACTION_DEADLINE,
     INTERACTION_TOKEN_LIFETIME,
     INVALID_WEBHOOK_TOKEN,
+    MISSING_PERMISSIONS,
     NONCE_WINDOW,
     TOO_LARGE,
     UNKNOWN_INTERACTION,
@@ -212,6 +214,25 @@ class DiscordRest(DiscordState):
                 message[key] = body[key]
         message["edited_timestamp"] = now()
         return json_response(message)
+
+    async def _delete_message(self, request: web.Request) -> web.Response:
+        """Delete Message, as `discord_rules.CANNOT_IN_DM` describes it."""
+        allowed, headers = self.message_delete.take()
+        if not allowed:
+            body = {"message": "You are being rate limited.", "retry_after": float(headers["Retry-After"])}
+            return json_response({**body, "global": False}, status=429, headers=headers)
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404, headers=headers)
+        message = self.messages.get(request.match_info["message"])
+        if message is None or message["channel_id"] != channel["id"]:
+            return json_response(UNKNOWN_MESSAGE, status=404, headers=headers)
+        if message["author"]["id"] != self.bot["id"]:
+            refusal = CANNOT_IN_DM if channel["type"] == 1 else MISSING_PERMISSIONS
+            return json_response(refusal, status=403, headers=headers)
+        del self.messages[message["id"]]
+        self.deleted.append(message["id"])
+        return web.Response(status=204, headers=headers)
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != self.application_id:

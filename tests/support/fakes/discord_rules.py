@@ -27,6 +27,16 @@ INTERACTION_TOKEN_LIFETIME = 900.0
 INVALID_WEBHOOK_TOKEN = {"message": "Invalid Webhook Token", "code": 50027}
 UNKNOWN_WEBHOOK = {"message": "Unknown Webhook", "code": 10015}
 UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
+# Delete Message (https://discord.com/developers/docs/resources/message#delete-message): 204 on success;
+# "If operating on a guild channel and trying to delete a message that was not sent by the current user,
+# this endpoint requires the MANAGE_MESSAGES permission", which a DM does not have: another user's message
+# there is refused with 50003 "Cannot execute action on a DM channel", in a server without the permission
+# with 50013 "Missing Permissions" (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json).
+# A message that no longer exists answers 404 code 10008 Unknown Message. Rate limits are per route, told by
+# the headers (https://discord.com/developers/docs/topics/rate-limits); the fake's bucket is 5 a second,
+# the figure the page's earlier versions gave for this route.
+CANNOT_IN_DM = {"message": "Cannot execute action on a DM channel", "code": 50003}
+MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
 # "The file upload size limit applies to each file in a request. The default limit is 10 MiB"
 # (https://discord.com/developers/docs/reference#uploading-files), and "The maximum request size when
 # sending a message is 25 MiB" (https://discord.com/developers/docs/resources/message#create-message-limitations).

@@ -76,6 +76,8 @@ class DiscordState(Gateway):
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         # opening a DM: a small bucket, so pacing and discord.py's handling of the headers are exercised
         self.dm_open = Bucket("dm-open", limit=5, per=1.0)
+        self.message_delete = Bucket("message-delete", limit=5, per=1.0)  # discord_rules, CANNOT_IN_DM
+        self.deleted: list[str] = []  # ids of the messages deleted, in order
         self.slow: list[tuple[str, str, float]] = []
         self.slowed = asyncio.Event()  # set when a slowed request has been carried out
         self.late_responses: list[str] = []  # interactions answered after the 3-second deadline

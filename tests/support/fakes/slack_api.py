@@ -9,6 +9,7 @@
         fake.fail_next("conversations.open", "user_not_found")   # next call: {"ok": false, "error": ...}
         fake.limit_like_non_marketplace(window=12)           # conversations.history: 1 call / 12 s, pages of 15
         fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
+        fake.deleted                                        # (channel, ts) of each message chat.delete removed
         fake.clock = lambda: later                          # response_urls age by this clock (time.monotonic)
         second = fake.install("T0OTHER")                    # another workspace with its own bot token
 
@@ -119,6 +120,7 @@ class FakeSlack:
         self.add_channel("CGENERAL", "general", [BOT_USER])  # where tests post invitations
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> current message
+        self.deleted: list[tuple[str, str]] = []  # (channel, ts) of every message chat.delete removed
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.uploads: list[dict[str, Any]] = []

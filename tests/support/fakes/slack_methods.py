@@ -135,6 +135,26 @@ def chat_update(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[st
     return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", "")}
 
 
+@method("chat.delete")
+def chat_delete(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """https://docs.slack.dev/reference/methods/chat.delete: "When used with a bot token, this method may
+    delete only messages posted by that bot" (else `cant_delete_message`); `message_not_found` for a ts
+    with no message, `channel_not_found` for a bad channel."""
+    from tests.support.fakes.slack_api import BOT_ID
+
+    channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+    if fake.channel_kind(ws, channel) is None:
+        return {"ok": False, "error": "channel_not_found"}
+    message = fake.messages.get((channel, ts))
+    if message is None:
+        return {"ok": False, "error": "message_not_found"}
+    if message.get("bot_id") != BOT_ID or message.get("user") != ws.bot_user:
+        return {"ok": False, "error": "cant_delete_message"}
+    del fake.messages[(channel, ts)]
+    fake.deleted.append((channel, ts))
+    return {"ok": True, "channel": channel, "ts": ts}
+
+
 @method("chat.postEphemeral")
 def chat_post_ephemeral(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     if not args.get("user"):
