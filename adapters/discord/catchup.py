@@ -53,9 +53,9 @@ async def _read_back(
         channel = await client.create_dm(discord.Object(int(conversation.who.user_id)))
         async for message in channel.history(limit=None, after=discord.Object(after), oldest_first=True):
             inbound = message_inbound(message)
-            # quiet since it was sent: answered at once, not after a fresh quiet window
+            # stored as read, answered once the history is in: one turn, however slow the pages
             if inbound is not None and await engine.receive(
-                dataclasses.replace(inbound, received_at=message.created_at)
+                dataclasses.replace(inbound, received_at=message.created_at), schedule=False
             ):
                 fed += 1
     except Exception as exc:  # Discord's or the network's failure, as the engine's delivery errors
@@ -63,4 +63,6 @@ async def _read_back(
         if error is None:
             raise
         raise error from exc
+    finally:  # quiet since it was sent: answered at once (with any stored earlier), not after a wait
+        engine.kick(conversation.who)
     return fed

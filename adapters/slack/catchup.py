@@ -67,11 +67,17 @@ class ReadBack:
             self.channel = await self.sender.open_dm(self.who)
             self.pages = self.sender.history_pages(self.who.workspace, self.channel, self.oldest)
         fed = 0
+        # stored first, then answered once: however long storing takes, the history is one turn
         for message in await self.pages.messages():
             inbound = history_inbound(self.who.workspace, self.channel, message)
-            if inbound is not None and inbound.sender == self.who and await self.engine.receive(inbound):
+            if (
+                inbound is not None
+                and inbound.sender == self.who
+                and await self.engine.receive(inbound, schedule=False)
+            ):
                 fed += 1
         self.finished = True
+        self.engine.kick(self.who)
         return fed
 
 
