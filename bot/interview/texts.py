@@ -65,8 +65,8 @@ WITHDRAWN_TEXT = (
     "Done: everything you told us in this study has been deleted: your messages, your answers to the "
     "questions and the survey, and your consent answers, from every interview of yours in this study. "
     "We keep only an empty record that an interview took place and was withdrawn, with no content. "
-    "The bot's messages in this chat are being deleted from the app too; this one stays. Your own "
-    "messages here only you can delete. Type `mydata` to check. "
+    "In Slack or Discord, the bot's messages in this chat are being deleted too (this one stays); your "
+    "own messages there only you can delete. Type `mydata` to check. "
     "Thank you for your time."
 )
 NOTHING_DELETED = "Nothing was deleted; let's continue."
