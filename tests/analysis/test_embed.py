@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from bot.analysis.embed import MINILM, MiniLMEmbedder, bfloat16_is_fast
+from bot.analysis.embed import MINILM, MiniLMEmbedder, _cpu_flags, bfloat16_is_fast
 from tests.support.synth import generate
 
 
@@ -41,3 +45,22 @@ def test_bfloat16_vectors_match_float32_ones() -> None:
     np.fill_diagonal(sim_full := full @ full.T, -1)
     np.fill_diagonal(sim_half := half @ half.T, -1)
     assert (sim_full.argmax(axis=1) == sim_half.argmax(axis=1)).mean() >= 0.9
+
+
+def test_the_cpu_flags_choose_the_precision_without_importing_torch() -> None:
+    """A run whose vectors are all cached never loads torch: the precision (part of every cache key) comes
+    from the CPU's flags as Linux lists them, and agrees with torch's own probes."""
+    probe = "import sys; from bot.analysis.embed import MiniLMEmbedder; e = MiniLMEmbedder(); "
+    probe += "print('torch' in sys.modules, e.precision)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    expected = "bfloat16" if bfloat16_is_fast() else "float32"  # torch is imported here: its probes answer
+    assert done.stdout.split() == ["False", expected]
+
+
+def test_cpu_flags_are_read_from_the_flags_line(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu avx2 avx512_bf16\n\n")
+    assert _cpu_flags(cpuinfo) == {"fpu", "avx2", "avx512_bf16"}
+    cpuinfo.write_text("processor\t: 0\nFeatures\t: fp asimd\n")  # no x86 flags line: no answer
+    assert _cpu_flags(cpuinfo) is None
+    assert _cpu_flags(tmp_path / "missing") is None
