@@ -120,11 +120,14 @@ async def _heads_up(directory: Directory, actor: Actor, count: int) -> None:
     workspace's member list for a large cohort), say how long, that the answer follows (by DM once the
     command's own answer has expired) and what to do if the bot restarts meanwhile: the invitations are
     made only once every profile is read."""
-    time = lookup_time(directory, count)
-    if time is None or actor.later is None or time[0] < HEADS_UP_AFTER:
+    estimate = lookup_time(directory, count)
+    if estimate is None or actor.later is None:
+        return
+    seconds, how_long = estimate
+    if seconds < HEADS_UP_AFTER:
         return
     text = (
-        f"{time[1]} The answer follows here, or as a direct message if it takes longer than this answer "
+        f"{how_long} The answer follows here, or as a direct message if it takes longer than this answer "
         "can wait. If the bot is restarted meanwhile, run the same command again: nobody is invited twice."
     )
     try:
