@@ -47,6 +47,10 @@ class SlackDirectory:
     # users.info, one call per member in a cohort, is Tier 4: 100+ calls a minute
     # (https://docs.slack.dev/reference/methods/users.info, https://docs.slack.dev/apis/web-api/rate-limits)
     profile_lookups_per_minute = 100
+    # users.list, the whole workspace in pages of up to 200 users ("We recommend no more than 200 results
+    # at a time"), is Tier 2: 20+ calls a minute (https://docs.slack.dev/reference/methods/users.list)
+    profile_pages_per_minute = 20
+    profiles_per_page = PAGE
 
     def __init__(self, client: AsyncWebClient, tokens: Tokens | None = None):
         self.client = client
@@ -81,9 +85,13 @@ class SlackDirectory:
             return Profile(None, person=False)
         with delivery_errors():
             response = await self.client.users_info(user=user_id, **await self.auth(workspace))
-        user = response.get("user") or {}
-        person = not (user.get("is_bot") or user.get("deleted") or user.get("is_workflow_bot"))
-        return Profile(user.get("tz"), person=person)
+        return profile_of(response.get("user") or {})
+
+    def profile_pages(self, workspace: str) -> UserPages:
+        """Every user of the workspace with their profile, a page at a time (users.list, scope
+        users:read): "all users in the workspace", bots and deactivated accounts too, "in no particular
+        order" (https://docs.slack.dev/reference/methods/users.list)."""
+        return UserPages(self, workspace, self.client.users_list, "members")
 
     async def resolve_channel_names(self, workspace: str, text: str) -> str:
         """Replace "#name" typed without Slack's escaping by "<#C…|name>" (conversations.list, public and
@@ -162,16 +170,35 @@ class Pages:
 
     async def read(self) -> list[Any]:
         """Every item, oldest page first: the pages still unread are fetched, then all items returned."""
-        auth = await self.directory.auth(self.workspace)
         while not self.done:
-            cursor = {"cursor": self.cursor} if self.cursor else {}
-            with delivery_errors():
-                response = await self.call(**self.args, **auth, limit=PAGE, **cursor)
-            self.items += list(response.get(self.key) or [])
-            self.pages += 1
-            self.cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            self.done = not self.cursor
+            self.items += await self.read_page()
         return self.items
+
+    async def read_page(self) -> list[Any]:
+        """The next page's items (not kept in `items`); a failed call raises and leaves the cursor."""
+        auth = await self.directory.auth(self.workspace)
+        cursor = {"cursor": self.cursor} if self.cursor else {}
+        with delivery_errors():
+            response = await self.call(**self.args, **auth, limit=PAGE, **cursor)
+        self.pages += 1
+        self.cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        self.done = not self.cursor
+        return list(response.get(self.key) or [])
+
+
+class UserPages(Pages):
+    """users.list's pages as profiles by user id (`bot.outreach.cohorts.ProfilePages`)."""
+
+    async def next_page(self) -> dict[str, Profile]:
+        users = await self.read_page()
+        return {str(u["id"]): profile_of(u) for u in users if isinstance(u, dict) and u.get("id")}
+
+
+def profile_of(user: dict[str, Any]) -> Profile:
+    """A user object's time zone, and whether it is a person who can be invited: not a bot, a workflow
+    bot, Slackbot (USLACKBOT, whatever its flags say) or a deactivated account."""
+    bot = user.get("is_bot") or user.get("is_workflow_bot") or user.get("id") == SLACKBOT
+    return Profile(user.get("tz"), person=not (bot or user.get("deleted")))
 
 
 class HistoryPages(Pages):

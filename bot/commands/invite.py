@@ -4,7 +4,6 @@ role's members as a cohort (organizers and researchers of the study)."""
 from __future__ import annotations
 
 import logging
-import math
 
 from bot.commands.access import Actor, UsageError, study_access
 from bot.engine.engine import Engine
@@ -13,18 +12,15 @@ from bot.messages import Address
 from bot.outreach.cohorts import (
     ChannelMembers,
     Directory,
-    Profile,
     RoleMembers,
     parse_target,
     post_in_channel,
 )
 from bot.outreach.invitations import Member, NotInvitable, ensure_invitable, invite
-from bot.patience import patiently
+from bot.outreach.profiles import lookup_time, read_profiles
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
-LOOKUP_TRIES = 4  # looks at one member's profile before leaving them out of this run
-LOOKUP_WAIT_CAP = 60.0  # seconds: the longest Retry-After waited out at a time
 HEADS_UP_AFTER = 60.0  # seconds of profile lookups, at the platform's pace, before the asker is told
 
 
@@ -97,13 +93,15 @@ async def _invite_members(
 ) -> str:
     # Discord addresses a member by user id alone, whichever server the command came from
     members_in = getattr(directory, "participant_workspace", None) or asking.workspace
-    members, unchecked = [], 0
-    for user_id in member_ids:
-        profile = await _profile(directory, asking.workspace, user_id)
-        if profile is None:  # not known to be a person: a bot or a deactivated account is never invited
-            unchecked += 1
-        elif profile.person:
-            members.append(Member(Address(asking.platform, members_in, user_id), profile.timezone))
+    profiles = await read_profiles(directory, asking.workspace, member_ids)
+    # a member whose profile could not be read is not known to be a person: bots and deactivated
+    # accounts are never invited
+    unchecked = sum(1 for user_id in member_ids if user_id not in profiles)
+    members = [
+        Member(Address(asking.platform, members_in, user_id), profiles[user_id].timezone)
+        for user_id in member_ids
+        if user_id in profiles and profiles[user_id].person
+    ]
     try:
         report = await invite(engine, study, members, source="members")
     except NotInvitable as exc:
@@ -118,34 +116,24 @@ async def _invite_members(
 
 
 async def _heads_up(directory: Directory, actor: Actor, count: int) -> None:
-    """Before a long run of profile lookups (Slack: one users.info call per member), say how long it
-    takes, that the answer follows (by DM once the command's own answer has expired) and what to do
-    if the bot restarts meanwhile: the invitations are made only once every profile is read."""
-    per_minute = getattr(directory, "profile_lookups_per_minute", None)
-    if not per_minute or actor.later is None or count / per_minute * 60 < HEADS_UP_AFTER:
+    """Before profile lookups that may take long (Slack: one users.info call per member, or the
+    workspace's member list for a large cohort), say how long, that the answer follows (by DM once the
+    command's own answer has expired) and what to do if the bot restarts meanwhile: the invitations are
+    made only once every profile is read."""
+    estimate = lookup_time(directory, count)
+    if estimate is None or actor.later is None:
+        return
+    seconds, how_long = estimate
+    if seconds < HEADS_UP_AFTER:
         return
     text = (
-        f"Looking up the profiles of {count:,} members before inviting them: about "
-        f"{math.ceil(count / per_minute)} minutes at the platform's pace of {per_minute} a minute. The "
-        "answer follows here, or as a direct message if it takes longer than this answer can wait. If "
-        "the bot is restarted meanwhile, run the same command again: nobody is invited twice."
+        f"{how_long} The answer follows here, or as a direct message if it takes longer than this answer "
+        "can wait. If the bot is restarted meanwhile, run the same command again: nobody is invited twice."
     )
     try:
         await actor.later(text)
     except Exception as exc:  # only a heads-up: the lookups go on
         log.info("could not tell the asker about a long cohort lookup (%s)", type(exc).__name__)
-
-
-async def _profile(directory: Directory, workspace: str, user_id: str) -> Profile | None:
-    """A member's profile, waiting out the platform's rate limit (Retry-After, at most
-    LOOKUP_WAIT_CAP seconds a time) and a brief outage; None when it cannot be had. The answer goes
-    back through the command's response_url, which stays usable for 30 minutes."""
-    try:
-        return await patiently(
-            lambda: directory.profile(workspace, user_id), tries=LOOKUP_TRIES, wait_cap=LOOKUP_WAIT_CAP
-        )
-    except DeliveryError:  # still limited, or the member is gone: not someone to invite now
-        return None
 
 
 def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:

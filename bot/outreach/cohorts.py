@@ -61,6 +61,27 @@ class ChannelMembers(Protocol):
     async def channel_members(self, workspace: str, channel: str) -> list[str]: ...
 
 
+class ProfilePages(Protocol):
+    """One workspace's profiles by user id, a page at a time; after a failed page (a rate limit),
+    `next_page` asks for the same page again."""
+
+    done: bool  # the last page has been read
+
+    async def next_page(self) -> dict[str, Profile]: ...
+
+
+@runtime_checkable
+class WorkspaceProfiles(Protocol):
+    """A platform that lists every profile of a workspace in pages (Slack: users.list): many profiles a
+    call, but the whole workspace's, where `Directory.profile` reads one member's."""
+
+    profile_lookups_per_minute: int  # `Directory.profile` calls the platform allows a minute
+    profile_pages_per_minute: int  # `ProfilePages.next_page` calls the platform allows a minute
+    profiles_per_page: int  # at most, per page
+
+    def profile_pages(self, workspace: str) -> ProfilePages: ...
+
+
 @runtime_checkable
 class RoleMembers(Protocol):
     """A platform that lists the members who have a role (Discord)."""

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import sqlite3
 from pathlib import Path
 
 from tests.e2e.test_slack import slack_service
 from tests.e2e.test_slack_stopping import ALWAYS
-from tests.support.fakes.slack_api import dm_channel
+from tests.support.fakes.slack_api import BOT_USER, dm_channel
 from tests.support.fakes.slack_service import consent_and_screen
 from tests.support.slack_signing import FORM
 
@@ -97,3 +99,69 @@ async def test_a_long_cohort_lookup_is_announced_and_its_answer_comes_by_dm_once
         await fake.wait_until(lambda: any("2 invitation(s)" in t for t in answered_by_dm()), 30)
         assert not fake.responses.get("late"), "Slack refused the late answer: it went by DM only"
         assert len(answered_by_dm()) == 1
+
+
+def invited_members(tmp_path: Path) -> dict[str, str | None]:
+    """user id -> stored time zone of everyone the bot invited to the study as a channel's member."""
+    with sqlite3.connect(f"file:{tmp_path / 'bot.db'}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT p.user_id, p.timezone FROM invitations i JOIN participants p ON p.id = i.participant_id "
+            "WHERE i.study_id = 'pilot-study' AND i.source = 'members'"
+        ).fetchall()
+        queued = {u for (u,) in db.execute("SELECT user_id FROM outbox WHERE purpose = 'invitation'")}
+    assert queued == {user for user, _ in rows}, "an invitation row without its DM, or a DM without one"
+    return dict(rows)
+
+
+async def test_a_large_channel_is_read_from_the_member_list_and_exactly_its_people_are_invited(
+    tmp_path: Path,
+) -> None:
+    """A channel of 500 in a workspace of 5,000: the profiles come from users.list, 200 a page
+    (https://docs.slack.dev/reference/methods/users.list, Tier 2: 20 calls a minute, scaled down here to
+    6 s so the 21st page draws a 429 with Retry-After), not from 500 users.info calls. Invited: exactly the
+    channel's people, in their own time zones; not its bots, deactivated accounts or the bot itself, not
+    the person already in the study, and nobody of the 4,500 outside the channel."""
+    people = [f"UP{n:04d}" for n in range(484)]
+    bots, gone = [f"UB{n}" for n in range(8)], [f"UD{n}" for n in range(6)]
+    channel = [*people, *bots, *gone, "UTAKING", BOT_USER]
+    outside = [f"UO{n:04d}" for n in range(4500)]
+    async with slack_service(tmp_path, ALWAYS) as service:
+        fake = service.fake
+        fake.limit_per_minute("users.list", 20, window=6)
+        for n, user in enumerate(outside):  # one channel member among every ten people listed
+            if n % 9 == 0 and channel[n // 9] != BOT_USER:
+                member = channel[n // 9]
+                zone = "Asia/Tokyo" if member.endswith(("1", "3")) else "America/Chicago"
+                fake.add_user(member, is_bot=member in bots, deleted=member in gone, tz=zone)
+            fake.add_user(user)
+        fake.add_channel("CBIG", "everyone", channel)
+        await consent_and_screen(service.person("UTAKING"))
+
+        organizer = service.person("UORGANIZER")
+        asked = await organizer.command("invite pilot-study members:#everyone", "ask", typed=True)
+        assert "500 members, more than 200" in asked, asked
+        heads_up = await organizer.command("invite pilot-study members:#everyone confirm", "go", typed=True)
+        assert "500 members in the workspace's member list" in heads_up, heads_up
+        assert "a minute for every 4,000 people in the workspace" in heads_up, heads_up
+        await fake.wait_until(lambda: len(fake.responses["go"]) == 2, 60)
+        answer = fake.responses["go"][1]["text"]
+        assert answer.startswith("484 invitation(s)") and "1 already in the study" in answer, answer
+        assert "could not be looked up" not in answer, answer
+
+        invited = invited_members(tmp_path)
+        assert set(invited) == set(people)
+        assert invited["UP0001"] == "Asia/Tokyo" and invited["UP0000"] == "America/Chicago"
+        pages = fake.calls_to("users.list")
+        listed = list(fake.workspace().users)  # users.list's order
+        last = max(listed.index(user) for user in channel)
+        answered = [c for c in pages if c.status == 200]
+        assert len(answered) == last // 200 + 1 < math.ceil(len(listed) / 200), "up to the last member's page"
+        assert 429 in {c.status for c in pages}, "the 21st page within the window was refused"
+        assert all(int(c.args["limit"]) <= 200 for c in pages)
+        assert fake.calls_to("users.info") == []
+
+        def invitations() -> set[str]:
+            return {p["channel"] for p in fake.posted if INVITATION in str(p.get("text"))}
+
+        await fake.wait_until(lambda: len(invitations()) >= 3, 30)
+        assert invitations() <= {dm_channel(user) for user in people}

@@ -94,7 +94,7 @@ async def test_the_channel_list_holds_only_the_private_channels_the_bot_is_in() 
         assert membership == {"CGENERAL": True, "CTEAM": False, "CCLUB": True}
 
 
-# ---- people: users.info and conversations.open -------------------------------------------------------
+# ---- people: users.info, users.list and conversations.open -------------------------------------------
 
 
 async def test_users_info_knows_only_the_people_of_the_workspace() -> None:
@@ -112,6 +112,57 @@ async def test_users_info_knows_only_the_people_of_the_workspace() -> None:
         )
         assert (await client.users_info(user="UCAROL"))["user"]["id"] == "UCAROL"
         assert (await client.users_info(user=BOT_USER))["user"]["is_bot"] is True
+
+
+async def test_users_list_pages_every_user_of_the_workspace_with_cursor_and_limit() -> None:
+    """https://docs.slack.dev/reference/methods/users.list: invited, deleted and bot users are listed too;
+    `limit` pages, `response_metadata.next_cursor` leads on and is empty at the end; no `limit` is the
+    whole set; a cursor Slack did not issue is `invalid_cursor`."""
+    async with fake_and_client() as (fake, client):
+        fake.add_user("UBOT2", is_bot=True)
+        fake.add_user("UGONE", deleted=True)
+        fake.add_channel("CTEAM", "team", [f"UP{n}" for n in range(5)])
+        seen, cursor, pages = [], "", 0
+        while True:
+            page = await client.users_list(limit=3, cursor=cursor or None)
+            assert len(page["members"]) <= 3
+            seen += page["members"]
+            pages += 1
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                break
+        assert pages == 3 and len(seen) == 8  # the bot user, UBOT2, UGONE and five people
+        flags = {u["id"]: (u["is_bot"], u["deleted"], u["tz"]) for u in seen}
+        assert flags["UBOT2"][0] and flags["UGONE"][1] and flags["UP0"] == (False, False, "Europe/Berlin")
+        assert len((await client.users_list())["members"]) == 8
+        assert await refused(client.users_list(limit=3, cursor="not-a-cursor")) == "invalid_cursor"
+
+
+async def test_users_list_needs_users_read() -> None:
+    async with FakeSlack(scopes=frozenset({"chat:write"})) as fake:
+        client = AsyncWebClient(token=fake.token, base_url=fake.base_url)
+        assert await refused(client.users_list(limit=200)) == "missing_scope"
+        [call] = fake.calls_to("users.list")
+        assert call.error == "missing_scope"
+
+
+async def test_users_list_is_tier_2_twenty_calls_a_minute_then_429_with_retry_after() -> None:
+    """users.list is Tier 2, "20+ per minute" (https://docs.slack.dev/reference/methods/users.list and
+    https://docs.slack.dev/apis/web-api/rate-limits): the 21st call within the minute is answered 429 with
+    a Retry-After of the rest of the minute; once the minute has passed, calls are answered again."""
+    async with fake_and_client() as (fake, client):
+        now = [1000.0]
+        fake.per_minute.clock = lambda: now[0]
+        for _ in range(20):
+            assert (await client.users_list(limit=200))["ok"]
+        now[0] += 45
+        with pytest.raises(SlackApiError) as raised:
+            await client.users_list(limit=200)
+        assert raised.value.response.status_code == 429
+        assert raised.value.response.headers["Retry-After"] == "15"
+        now[0] += 15
+        assert (await client.users_list(limit=200))["ok"]
+        assert [c.status for c in fake.calls_to("users.list")] == [200] * 20 + [429, 200]
 
 
 async def test_a_dm_opens_only_with_a_person_of_the_workspace() -> None:

@@ -246,7 +246,8 @@ async def test_status_shows_the_funnel_per_wave_and_group(sqlite_url: str, tmp_p
 async def test_channel_members_are_listed_page_by_page_without_bots_or_deactivated_accounts(
     sqlite_url: str, study_dir: Path
 ) -> None:
-    """conversations.members pages at most 200 at a time here; a cohort above 200 asks to confirm first."""
+    """conversations.members pages at most 200 at a time here; a cohort above 200 asks to confirm first,
+    and its profiles are read from users.list, 200 a page, not with one users.info each."""
     async with slack_world(sqlite_url, study_dir) as w:
         people = [f"UPERSON{n:04d}" for n in range(450)]
         w.fake.add_channel("CBIG", "big", [*people, "UBOTTY", "UGONE", "USLACKBOT"])
@@ -257,13 +258,16 @@ async def test_channel_members_are_listed_page_by_page_without_bots_or_deactivat
         pages = w.fake.calls_to("conversations.members")
         assert len(pages) == 3 and all(int(c.args["limit"]) <= 200 for c in pages)
         heads_up = await command(w, "UORGANIZER", "invite pilot-study members:<#CBIG|big> confirm", "c2")
-        assert "Looking up the profiles of 453 members" in heads_up, heads_up  # 4.5 minutes at Tier 4
+        assert "Looking up the profiles of 453 members in the workspace's member list" in heads_up, heads_up
         await w.fake.wait_until(lambda: len(w.fake.responses["c2"]) == 2, 30)
         done = w.fake.responses["c2"][1]["text"]
         assert done.startswith("450 invitation(s)"), done
         async with w.runtime.store.session() as s:
             invited = {p.user_id for p in (await s.exec(select(Participant))).all()}
         assert not {"UBOTTY", "UGONE", "USLACKBOT"} & invited
+        listed = w.fake.calls_to("users.list")
+        assert len(listed) == 3 and all(int(c.args["limit"]) == 200 for c in listed), listed
+        assert not w.fake.calls_to("users.info")
 
 
 async def test_without_channels_read_in_the_manifest_a_members_invite_fails_with_missing_scope(

@@ -8,6 +8,7 @@
         fake.rate_limit_next("chat.postMessage", retry_after=1)  # next call: 429 + Retry-After: 1
         fake.fail_next("conversations.open", "user_not_found")   # next call: {"ok": false, "error": ...}
         fake.limit_like_non_marketplace(window=12)           # conversations.history: 1 call / 12 s, pages of 15
+        fake.limit_per_minute("users.list", 20, window=2)    # Tier 2 (on by default: 20 a minute) in 2 s
         fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
         fake.deleted                                        # (channel, ts) of each message chat.delete removed
         fake.clock = lambda: later                          # response_urls age by this clock (time.monotonic)
@@ -29,7 +30,7 @@ import asyncio
 import itertools
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes import slack_methods
-from tests.support.fakes.slack_limits import NonMarketplace, PerSecond, Refusal
+from tests.support.fakes.slack_limits import NonMarketplace, PerMinute, PerSecond, Refusal, Scripted
 from tests.support.fakes.slack_respond import ResponseUrls
 from tests.support.fakes.slack_rules import manifest_scopes, missing_scope, needed_scopes
 
@@ -91,12 +92,6 @@ class Workspace:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {name, is_private, members}
 
 
-@dataclass(frozen=True)
-class _Fault:
-    error: str
-    retry_after: int | None = None  # set: answer HTTP 429 with this Retry-After
-
-
 class FakeSlack:
     """The fake Web API server; see the module docstring."""
 
@@ -125,12 +120,13 @@ class FakeSlack:
         self.responses: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.uploads: list[dict[str, Any]] = []
         self.files: dict[str, dict[str, Any]] = {}
-        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self.scripted = Scripted()  # `fail_next`, `rate_limit_next`
         self._seq = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.per_second = PerSecond()  # `limit_rate`
         self.non_marketplace: NonMarketplace | None = None  # `limit_like_non_marketplace`
+        self.per_minute = PerMinute()  # users.list's Tier 2 from the start; `limit_per_minute`
         self.extensions: list[Any] = []  # Socket Mode, OAuth: objects with a `routes(router)` method
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -256,12 +252,10 @@ class FakeSlack:
     # -- scripting and reading ----------------------------------------------------------------------
 
     def fail_next(self, method: str, error: str = "internal_error", times: int = 1) -> None:
-        for _ in range(times):
-            self._faults[method].append(_Fault(error))
+        self.scripted.add(method, error, None, times)
 
     def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
-        for _ in range(times):
-            self._faults[method].append(_Fault("ratelimited", retry_after))
+        self.scripted.add(method, "ratelimited", retry_after, times)
 
     def limit_rate(self, method: str, *, per_channel: float, per_workspace: float) -> None:
         """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does
@@ -273,6 +267,10 @@ class FakeSlack:
         the Slack Marketplace: 1 call a `window` (Slack: a minute) per workspace, 15 messages a page
         (`tests.support.fakes.slack_limits`)."""
         self.non_marketplace = NonMarketplace(window)
+
+    def limit_per_minute(self, method: str, calls: int, *, window: float = 60.0) -> None:
+        """Answer 429 past `calls` of `method` in any `window` seconds per workspace (`slack_limits`)."""
+        self.per_minute.limits[method] = (calls, window)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -356,15 +354,13 @@ class FakeSlack:
         return self._answer(method, args, at, body, team=workspace.team_id)
 
     def _fault(self, method: str, args: dict[str, Any], team: str) -> Refusal | None:
-        faults = self._faults.get(method)
-        if faults:
-            fault = faults.popleft()
-            if fault.retry_after is not None:
-                return {"ok": False, "error": fault.error}, 429, {"Retry-After": str(fault.retry_after)}
-            return {"ok": False, "error": fault.error}, 200, {}
+        if scripted := self.scripted.refuse(method):
+            return scripted
         if self.non_marketplace is not None and (refused := self.non_marketplace.refuse(method, team)):
             return refused
-        return self.per_second.refuse(method, args, time.perf_counter())
+        return self.per_minute.refuse(method, team) or self.per_second.refuse(
+            method, args, time.perf_counter()
+        )
 
     def _answer(
         self,

@@ -1,5 +1,5 @@
-"""Slack's rate limits as the fake Web API (`tests.support.fakes.slack_api`) enforces them, when a test
-asks for them: an over-limit call is answered HTTP 429 with `{"ok": false, "error": "ratelimited"}` and a
+"""Slack's rate limits as the fake Web API (`tests.support.fakes.slack_api`) enforces them, and the
+refusals a test scripts (`Scripted`): an over-limit call is answered HTTP 429 with `{"ok": false, "error": "ratelimited"}` and a
 Retry-After header in seconds (https://docs.slack.dev/apis/web-api/rate-limits), and does not count.
 
 - `PerSecond`: a method's calls a second, per channel and per workspace (`FakeSlack.limit_rate`).
@@ -11,6 +11,10 @@ Retry-After header in seconds (https://docs.slack.dev/apis/web-api/rate-limits),
   Marketplace apps keep Tier 3 (50+ a minute) and a `limit` of up to 999 (the fake's default). Limits
   apply "per API method per workspace/team per app" (the rate-limits page). `window` scales the minute
   down for tests: one call per `window` seconds, Retry-After the rest of the window, rounded up.
+- `PerMinute`: a method's tier as calls a minute per workspace, on by default for users.list, Tier 2:
+  "20+ per minute" (https://docs.slack.dev/reference/methods/users.list, "Rate limits"; the tiers:
+  https://docs.slack.dev/apis/web-api/rate-limits). The fake allows the floor, 20, in any 60 s; `window`
+  scales the minute down for tests (`FakeSlack.limit_per_minute`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,26 @@ Refusal = tuple[dict[str, Any], int, dict[str, str]]  # body, HTTP status, heade
 HISTORY_PAGE = 100, 999  # conversations.history's `limit`: default and maximum (the method's page)
 NON_MARKETPLACE_PAGE = 15, 15  # the same for a non-Marketplace distributed app (the changelog above)
 NON_MARKETPLACE_METHODS = frozenset({"conversations.history", "conversations.replies"})
+TIER_2 = 20  # calls a minute: users.list (the method's page, "Rate limits")
+
+
+class Scripted:
+    """Answers a test queued for a method's next calls (`FakeSlack.fail_next`, `rate_limit_next`): an
+    ok:false error, or with a Retry-After, a 429."""
+
+    def __init__(self) -> None:
+        self._queued: dict[str, deque[tuple[str, int | None]]] = defaultdict(deque)
+
+    def add(self, method: str, error: str, retry_after: int | None, times: int) -> None:
+        self._queued[method].extend([(error, retry_after)] * times)
+
+    def refuse(self, method: str) -> Refusal | None:
+        if not self._queued.get(method):
+            return None
+        error, retry_after = self._queued[method].popleft()
+        if retry_after is None:
+            return {"ok": False, "error": error}, 200, {}
+        return {"ok": False, "error": error}, 429, {"Retry-After": str(retry_after)}
 
 
 def rate_limited(retry_after: float) -> Refusal:
@@ -68,4 +92,28 @@ class NonMarketplace:
         if last is not None and now - last < self.window:
             return rate_limited(self.window - (now - last))
         self._last[(method, team)] = now
+        return None
+
+
+class PerMinute:
+    """At most `calls` answered calls of a method in any `window` seconds, per workspace; the call past
+    that is answered 429 with Retry-After until the oldest of them leaves the window."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.limits: dict[str, tuple[int, float]] = {
+            "users.list": (TIER_2, 60.0)
+        }  # method -> (calls, window)
+        self._recent: dict[tuple[str, str | None], deque[float]] = defaultdict(deque)
+
+    def refuse(self, method: str, team: str | None) -> Refusal | None:
+        if method not in self.limits:
+            return None
+        calls, window = self.limits[method]
+        now, recent = self.clock(), self._recent[(method, team)]
+        while recent and now - recent[0] >= window:
+            recent.popleft()
+        if len(recent) >= calls:
+            return rate_limited(window - (now - recent[0]))
+        recent.append(now)
         return None

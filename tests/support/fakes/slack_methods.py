@@ -230,24 +230,39 @@ def conversations_history(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) 
     return answer
 
 
+def _user(ws: Workspace, user: str, known: dict[str, Any]) -> dict[str, Any]:
+    """A user object as users.info and users.list give it (the fields the bot reads, and a few more)."""
+    return {
+        "id": user,
+        "team_id": ws.team_id,
+        "name": user.lower(),
+        "real_name": f"Person {user}",
+        "tz": known["tz"],
+        "is_bot": known["is_bot"],
+        "deleted": known["deleted"],
+    }
+
+
 @method("users.info")
 def users_info(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     user = str(args.get("user") or "")
     known = ws.users.get(user)
     if known is None:  # users.info errors: "user_not_found: Value passed for `user` was invalid."
         return {"ok": False, "error": "user_not_found"}
-    return {
-        "ok": True,
-        "user": {
-            "id": user,
-            "team_id": ws.team_id,
-            "name": user.lower(),
-            "real_name": f"Person {user}",
-            "tz": known["tz"],
-            "is_bot": known["is_bot"],
-            "deleted": known["deleted"],
-        },
-    }
+    return {"ok": True, "user": _user(ws, user, known)}
+
+
+@method("users.list")
+def users_list(fake: FakeSlack, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """https://docs.slack.dev/reference/methods/users.list: every user of the workspace, "both invited
+    users and deleted/deactivated users", bots too, "in no particular order"; cursor-paginated with a
+    `limit` "under 1000" (200 recommended); no `limit` is "the entire result set" (the page's argument
+    list: default 0). A cursor it did not issue is `invalid_cursor` (the method's errors). Scope
+    users:read and Tier 2 are checked before this runs (slack_rules, slack_limits)."""
+    users = [_user(ws, user, known) for user, known in ws.users.items()]
+    if str(args.get("limit") or "0") == "0" and not args.get("cursor"):
+        return {"ok": True, "members": users, "response_metadata": {"next_cursor": ""}}
+    return _paged("members", users, args)
 
 
 @method("views.publish")

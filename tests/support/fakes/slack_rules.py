@@ -71,6 +71,7 @@ _FIXED = {
     "chat.postEphemeral": "chat:write",  # DOCS + chat.postEphemeral
     "conversations.open": "im:write",  # DOCS + conversations.open (a 1:1 DM; mpim:write for a group DM)
     "users.info": "users:read",  # DOCS + users.info
+    "users.list": "users:read",  # DOCS + users.list
     "files.getUploadURLExternal": "files:write",  # DOCS + files.getUploadURLExternal
     "files.completeUploadExternal": "files:write",  # DOCS + files.completeUploadExternal
 }
@@ -112,8 +113,8 @@ def missing_scope(needed: list[str], granted: frozenset[str]) -> dict[str, Any] 
 
 # ---- pagination -----------------------------------------------------------------------------------
 # https://docs.slack.dev/apis/web-api/pagination: `limit` (the method's maximum, 1000 for
-# conversations.members and conversations.list), an opaque `cursor`, `response_metadata.next_cursor`
-# empty on the last page; a cursor Slack did not issue is `invalid_cursor`.
+# conversations.members, conversations.list and users.list), an opaque `cursor`,
+# `response_metadata.next_cursor` empty on the last page; a cursor Slack did not issue is `invalid_cursor`.
 
 
 def page(
