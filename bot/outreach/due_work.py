@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine.dead_letters import is_transient
 from bot.engine.engine import Engine
 from bot.engine.outbox import queue
+from bot.engine.preferences import OPTED_OUT
 from bot.interview.conversation import TERMINAL, Expire, Progress, State
 from bot.interview.prompts import current_prompt
 from bot.messages import Address
@@ -181,8 +182,11 @@ async def _plan_one(
     "reminder" when a reminder was queued, "expire" when the interview is to expire, else None."""
     study = engine.catalog.get(inv.study_id)
     state = State(interview.state)
-    if study is None or state in TERMINAL or participant.opted_out or participant.unreachable:
+    if study is None or state in TERMINAL or participant.unreachable:
         await _close(s, inv)
+        return None
+    if participant.opted_out:  # e.g. invited by a roster read before the opt-out: `optin` reopens it
+        await _close(s, inv, OPTED_OUT)
         return None
     if state is State.PAUSED or study.invitation is None:
         return None  # a chosen pause is not a silence to chase; no invitation settings, no reminders
@@ -261,12 +265,12 @@ def _opens(study: Study) -> bool:
     return True
 
 
-async def _close(s: AsyncSession, inv: InvitationRow) -> bool:
+async def _close(s: AsyncSession, inv: InvitationRow, status: str = "closed") -> bool:
     """Close an invitation; False if another scheduler closed it first."""
     result = await s.exec(
         update(InvitationRow)
         .where(col(InvitationRow.id) == inv.id, col(InvitationRow.status) == "open")
-        .values(status="closed")
+        .values(status=status)
     )
     return bool(result.rowcount == 1)
 
