@@ -9,7 +9,7 @@
         fake.fail_next("conversations.open", "user_not_found")   # next call: {"ok": false, "error": ...}
         fake.limit_like_non_marketplace(window=12)           # conversations.history: 1 call / 12 s, pages of 15
         fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
-        fake.deleted                                        # (channel, ts) of each message chat.delete removed
+        fake.deleted                                        # (channel, ts) chat.delete removed (Tier 3: 50 a minute)
         fake.clock = lambda: later                          # response_urls age by this clock (time.monotonic)
         second = fake.install("T0OTHER")                    # another workspace with its own bot token
 
@@ -37,7 +37,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes import slack_methods
-from tests.support.fakes.slack_limits import NonMarketplace, PerSecond, Refusal
+from tests.support.fakes.slack_limits import NonMarketplace, Rates, Refusal
 from tests.support.fakes.slack_respond import ResponseUrls
 from tests.support.fakes.slack_rules import manifest_scopes, missing_scope, needed_scopes
 
@@ -129,7 +129,7 @@ class FakeSlack:
         self._seq = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self.per_second = PerSecond()  # `limit_rate`
+        self.rates = Rates()  # each method's tier (50 chat.delete a minute...), and `limit_rate`
         self.non_marketplace: NonMarketplace | None = None  # `limit_like_non_marketplace`
         self.extensions: list[Any] = []  # Socket Mode, OAuth: objects with a `routes(router)` method
 
@@ -266,7 +266,7 @@ class FakeSlack:
     def limit_rate(self, method: str, *, per_channel: float, per_workspace: float) -> None:
         """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does
         (https://docs.slack.dev/apis/web-api/rate-limits)."""
-        self.per_second.limits[method] = (per_channel, per_workspace)
+        self.rates.limits[method] = (per_channel, per_workspace)
 
     def limit_like_non_marketplace(self, window: float = 60.0) -> None:
         """conversations.history (and .replies) as for a commercially distributed app not approved for
@@ -364,7 +364,7 @@ class FakeSlack:
             return {"ok": False, "error": fault.error}, 200, {}
         if self.non_marketplace is not None and (refused := self.non_marketplace.refuse(method, team)):
             return refused
-        return self.per_second.refuse(method, args, time.perf_counter())
+        return self.rates.refuse(method, args, time.perf_counter(), team)
 
     def _answer(
         self,

@@ -2,7 +2,9 @@
 asks for them: an over-limit call is answered HTTP 429 with `{"ok": false, "error": "ratelimited"}` and a
 Retry-After header in seconds (https://docs.slack.dev/apis/web-api/rate-limits), and does not count.
 
-- `PerSecond`: a method's calls a second, per channel and per workspace (`FakeSlack.limit_rate`).
+- `Rates`: always, each method's tier in `TIERS` (calls a minute per workspace, a sliding minute;
+  Retry-After until the oldest call leaves it); and, when a test asks (`FakeSlack.limit_rate`), a
+  method's calls a second, per channel and per workspace.
 - `NonMarketplace`: conversations.history and conversations.replies as Slack limits them for a
   commercially distributed app that is not approved for the Slack Marketplace: "limited to 1 request per
   minute ... The maximum and default for the limit parameter has been reduced to 15 objects"
@@ -31,25 +33,39 @@ def rate_limited(retry_after: float) -> Refusal:
     return {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(max(1, math.ceil(retry_after)))}
 
 
-class PerSecond:
-    """A sliding one-second window per channel and per workspace for each limited method."""
+# Methods' tiers, in calls a minute; Slack applies them "per API method per workspace/team per app"
+# (https://docs.slack.dev/apis/web-api/rate-limits, where Tier 3 is "50+ per minute").
+TIERS = {
+    "chat.delete": 50,  # https://api.slack.com/methods/chat.delete: "Rate limits: Tier 3"
+}
 
-    def __init__(self) -> None:
+
+class Rates:
+    """Sliding windows: a minute per workspace for each method's tier, and one second per channel and per
+    workspace for each method a test limits. A refused call does not count."""
+
+    def __init__(self, tiers: dict[str, int] | None = None, minute: float = 60.0) -> None:
+        self.tiers = dict(TIERS if tiers is None else tiers)  # method -> calls a minute per workspace
+        self.minute = minute
         self.limits: dict[str, tuple[float, float]] = {}  # method -> (per channel, per workspace) a second
-        self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times, last second
+        self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times in its window
 
-    def refuse(self, method: str, args: dict[str, Any], now: float) -> Refusal | None:
-        if method not in self.limits:
-            return None
-        per_channel, per_workspace = self.limits[method]
-        scopes = ((f"{method}:{args.get('channel')}", per_channel), (method, per_workspace))
-        for key, rate in scopes:
+    def refuse(
+        self, method: str, args: dict[str, Any], now: float, team: str | None = None
+    ) -> Refusal | None:
+        scopes: list[tuple[str, float, float]] = []  # (scope, calls allowed, in how many seconds)
+        if method in self.tiers:
+            scopes.append((f"tier:{team}:{method}", self.tiers[method], self.minute))
+        if method in self.limits:
+            per_channel, per_workspace = self.limits[method]
+            scopes += [(f"{method}:{args.get('channel')}", per_channel, 1.0), (method, per_workspace, 1.0)]
+        for key, allowed, window in scopes:
             recent = self._recent[key]
-            while recent and now - recent[0] >= 1.0:
+            while recent and now - recent[0] >= window:
                 recent.popleft()
-            if len(recent) + 1 > rate:
-                return rate_limited(1)
-        for key, _ in scopes:
+            if len(recent) + 1 > allowed:
+                return rate_limited(recent[0] + window - now)
+        for key, _, _ in scopes:
             self._recent[key].append(now)
         return None
 
