@@ -1,6 +1,6 @@
 """`interviewer db problems` as an operator runs it (a subprocess): the deletions Slack refused after a
 withdrawal are listed with their count, ids, DM and message, and what the researcher can do, without
-anything the participant wrote; `--retry out:ID` queues one again. Invitations set aside after failed
+anything the participant wrote (and `interviewer doctor` flags them); `--retry out:ID` queues one again. Invitations set aside after failed
 plans are listed and put back the same way."""
 
 from __future__ import annotations
@@ -83,6 +83,11 @@ async def test_refused_deletions_are_listed_without_participant_text_and_can_be_
     assert asked not in out, "nor the bot's own messages"
     assert re.search(r"^inv:\d+ study pilot-study wave main to slack:T0FAKE:UBOB ", out, re.MULTILINE), out
     assert "1 invitation(s) set aside" in out and "--retry inv:ID" in out
+
+    doctor = run(["doctor"], tmp_path, **env)
+    assert (
+        doctor.returncode == 1 and f"PROBLEM refused deletions: {len(refused)} of the bot's" in doctor.stdout
+    )
 
     first = refused[0].id
     again = run(["db", "problems", "--retry", f"out:{first}"], tmp_path, **env)
