@@ -126,21 +126,23 @@ async def _plan_isolated(
 
 
 async def _expire(engine: Engine, planned: Planned, invitation_id: int, interview_id: int) -> None:
-    """Expire an interview whose invitation was just closed; if that fails, the invitation opens again
-    (to be tried next tick) and the failure is counted on it."""
+    """Expire an interview whose invitation was just closed; if that fails, the invitation opens again,
+    to be tried next tick, and the failure is counted on it (not one of the database connection)."""
     try:
         await engine.apply_event(interview_id, Expire())
     except Exception as exc:
-        if is_transient(exc):
-            raise
-        planned.failed += 1
+        transient = is_transient(exc)
         async with engine.store.session() as s:
             await s.exec(
                 update(InvitationRow)
                 .where(col(InvitationRow.id) == invitation_id, col(InvitationRow.status) == "closed")
                 .values(status="open")
             )
-            await count_failure(s, invitation_id, exc)
+            if not transient:
+                await count_failure(s, invitation_id, exc)
+        if transient:
+            raise
+        planned.failed += 1
         return
     planned.expired += 1
 
