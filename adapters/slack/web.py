@@ -1,12 +1,14 @@
 """`SlackSender`: posts participants' DMs (split long texts, Block Kit buttons), shows answers on clicked
-messages, uploads exports and publishes the Home tab, each with the bot token of the person's workspace.
-Invitations and reminders are paced per workspace; replies never wait behind them."""
+messages, deletes the bot's messages after a withdrawal, uploads exports and publishes the Home tab, each
+with the bot token of the person's workspace. Invitations and reminders are paced per workspace, and so
+are deletions; replies never wait behind them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from pydantic import SecretStr
@@ -20,11 +22,16 @@ from adapters.slack.client import (
     secret_value,
 )
 from adapters.slack.directory import SlackDirectory, Tokens
-from bot.errors import Permanent, Unreachable
+from bot.errors import Permanent, RateLimited, Unreachable
 from bot.messages import Address, Outbound
 
 log = logging.getLogger(__name__)
 RESEND_LOOKBACK = 600.0  # seconds of a DM's history searched for an interrupted attempt's message
+# chat.delete is Tier 3, "50+ per minute", counted per method per workspace per app
+# (https://api.slack.com/methods/chat.delete, "Rate limits: Tier 3";
+# https://docs.slack.dev/apis/web-api/rate-limits): 0.95 of it, as the bulk pace, so that calls arriving
+# at Slack a little bunched never make 51 in a minute
+DELETES_PER_MINUTE = 47
 
 
 class Pacer:
@@ -42,6 +49,27 @@ class Pacer:
             await asyncio.sleep(slot - now)
 
 
+class Allowance:
+    """At most `per_minute` calls in any 60 seconds, as Slack counts a method's tier. `take(n)` counts n
+    calls now, or raises RateLimited with the wait until n fit: the caller's row goes back to the outbox
+    for that long instead of holding its claim and a sending slot while it waits (a full minute's wait
+    would outlast the claim's lease)."""
+
+    def __init__(self, per_minute: int, window: float = 60.0):
+        self.per_minute, self.window = per_minute, window
+        self._calls: deque[float] = deque()  # monotonic times of the calls of the last window
+
+    def take(self, count: int = 1) -> None:
+        now = time.monotonic()
+        while self._calls and now - self._calls[0] >= self.window:
+            self._calls.popleft()
+        count = min(count, self.per_minute)
+        over = len(self._calls) + count - self.per_minute
+        if over > 0:  # the `over` oldest calls must leave the window first
+            raise RateLimited(self._calls[over - 1] + self.window - now, "chat.delete paced")
+        self._calls.extend([now] * count)
+
+
 class SlackSender(SlackDirectory):
     """Delivers `Outbound`s as DMs (the `bot.messages.Sender` protocol) and makes the bot's other calls.
 
@@ -54,6 +82,7 @@ class SlackSender(SlackDirectory):
         self.bulk_per_second = bulk_per_second
         self._dms: dict[tuple[str, str], str] = {}
         self._pacers: dict[str, Pacer] = {}
+        self._deletions: dict[str, Allowance] = {}  # workspace -> its chat.delete calls of the last minute
         self._posted: dict[str, list[str]] = {}  # outbound key -> ts of the pieces already posted
 
     def remember_dm(self, who: Address, channel: str | None) -> None:
@@ -139,12 +168,17 @@ class SlackSender(SlackDirectory):
             )
 
     async def delete(self, to: Address, message_id: str) -> None:
-        """Delete a message the bot posted in the DM (chat.delete), every piece of a split one."""
+        """Delete a message the bot posted in the DM (chat.delete), every piece of a split one. Within
+        the workspace's chat.delete allowance: past it, RateLimited before any call (all pieces of a
+        message are counted at once, so a message is never left half deleted to wait)."""
+        pieces = message_id.split()
+        allowance = self._deletions.setdefault(to.workspace, Allowance(DELETES_PER_MINUTE))
+        allowance.take(len(pieces))
         channel = await self.open_dm(to)
         auth = await self.auth(to.workspace)
         marker = BULK_SEND.set(True)  # a 429 goes back to the outbox, not waited out inside the call
         try:
-            for ts in message_id.split():
+            for ts in pieces:
                 with delivery_errors():
                     try:
                         await self.client.chat_delete(channel=channel, ts=ts, **auth)

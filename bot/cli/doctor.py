@@ -128,6 +128,27 @@ async def set_aside(settings: Settings) -> Check:
     )
 
 
+async def refused_deletions(settings: Settings) -> Check | None:
+    """The bot's messages a platform refused to delete after a withdrawal (bot.engine.retraction): a
+    participant asked for them to go, so any is a problem to look at; None when there are none."""
+    from bot.engine.retraction import refused
+    from bot.storage import Store
+
+    store = Store(settings.database_url)
+    try:
+        found = await refused(store)
+    finally:
+        await store.close()
+    if not found:
+        return None
+    return Check(
+        "refused deletions",
+        False,
+        f"{len(found)} of the bot's messages are still in DMs after withdrawals: the platform refused to delete them",
+        "See them and what to do with `interviewer db problems`; `--retry out:ID` once the cause is mended.",
+    )
+
+
 def manifest_scopes(path: Path = MANIFEST) -> set[str]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return set(((data.get("oauth_config") or {}).get("scopes") or {}).get("bot") or [])
@@ -303,7 +324,7 @@ async def run(settings: Settings) -> list[Check]:
     db = await database(settings)
     found: list[Check | None] = [db]
     if db.ok:
-        found += [await unalerted(settings), await set_aside(settings)]
+        found += [await unalerted(settings), await set_aside(settings), await refused_deletions(settings)]
     found += [await slack(settings), await slack_app(settings), await discord(settings)]
     found.append(await claude(settings))
     return [c for c in found if c is not None]

@@ -1,27 +1,36 @@
-"""`interviewer db problems`: messages set aside after repeated failures (dead letters), and retrying them."""
+"""`interviewer db problems`: what was set aside after repeated failures (messages in and out, invitations
+whose planning failed), deletions a platform refused after a withdrawal, and putting them back to be
+tried again. Nothing a participant wrote is shown unless `--show-text` asks for it."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.settings import get_settings
 
+if TYPE_CHECKING:  # imported where used, so that `--help` loads nothing heavy
+    from bot.engine import dead_letters, retraction
+    from bot.outreach import set_aside
 
-def problems_cmd(
-    show_text: bool = typer.Option(
-        False, "--show-text", help="Also print the messages' text (participants' words: handle with care)."
-    ),
-    retry: list[str] = typer.Option(
-        [], "--retry", help="Put this dead letter back to be tried again: its id, e.g. in:12 (repeatable)."
-    ),
-) -> None:
-    """List messages in and out that failed three times and were set aside; `--retry in:ID` (or out:ID) after a fix."""
-    from bot.engine import dead_letters
-    from bot.storage import Store
+KINDS = ("in", "out", "inv")
 
-    ids = {"in": [], "out": []}  # type: dict[str, list[int]]
+
+@dataclass
+class Problems:
+    letters: list[dead_letters.DeadLetter]
+    invitations: list[set_aside.SetAside]
+    deletions: list[retraction.RefusedDeletion]
+
+    def __bool__(self) -> bool:
+        return bool(self.letters or self.invitations or self.deletions)
+
+
+def _ids(retry: list[str]) -> dict[str, list[int]]:
+    ids: dict[str, list[int]] = {kind: [] for kind in KINDS}
     for entry in retry:
         kind, _, number = entry.partition(":")
         if kind not in ids or not number.isdigit() or len(number) > 12:
@@ -29,34 +38,99 @@ def problems_cmd(
                 f"{entry!r}: give the id shown by `db problems`, e.g. in:12", param_hint="--retry"
             )
         ids[kind].append(int(number))
+    return ids
 
-    async def main() -> tuple[list[dead_letters.DeadLetter], int]:
-        store = Store(get_settings().database_url)
-        try:
-            await store.upgrade()
-            put_back = await dead_letters.retry(store, ids["in"], ids["out"]) if retry else 0
-            return await dead_letters.dead_letters(store), put_back
-        finally:
-            await store.close()
 
-    found, put_back = asyncio.run(main())
-    if retry and put_back < len(set(ids["in"])) + len(set(ids["out"])):
+async def _look(ids: dict[str, list[int]], retrying: bool) -> tuple[Problems, dict[str, int]]:
+    """What is set aside now, after putting back what `ids` names (when `retrying`); how many of each
+    kind were put back."""
+    from bot.engine import dead_letters, retraction
+    from bot.outreach import set_aside
+    from bot.storage import Store
+
+    store = Store(get_settings().database_url)
+    try:
+        await store.upgrade()
+        put_back = {"dead letter(s)": 0, "refused deletion(s)": 0, "invitation(s)": 0}
+        if retrying:
+            put_back["dead letter(s)"] = await dead_letters.retry(store, ids["in"], ids["out"])
+            put_back["refused deletion(s)"] = await retraction.try_again(store, ids["out"])
+            put_back["invitation(s)"] = await set_aside.put_back(store, ids["inv"])
+        found = Problems(
+            await dead_letters.dead_letters(store),
+            await set_aside.set_aside(store),
+            await retraction.refused(store),
+        )
+        return found, put_back
+    finally:
+        await store.close()
+
+
+def problems_cmd(
+    show_text: bool = typer.Option(
+        False, "--show-text", help="Also print the messages' text (participants' words: handle with care)."
+    ),
+    retry: list[str] = typer.Option(
+        [],
+        "--retry",
+        help="Put this back to be tried again: its id as shown, e.g. in:12, out:7 or inv:3 (repeatable).",
+    ),
+) -> None:
+    """List messages in and out that failed three times and were set aside, invitations whose planning
+    failed three times, and deletions refused after a withdrawal; `--retry in:ID` (or out:ID, inv:ID)
+    after a fix."""
+    ids = _ids(retry)
+    found, put_back = asyncio.run(_look(ids, bool(retry)))
+    if retry and sum(put_back.values()) < sum(len(set(numbers)) for numbers in ids.values()):
         shown = ", ".join(f"{kind}:{n}" for kind, numbers in ids.items() for n in numbers)
         raise SystemExit(
-            f"{put_back} put back: not every id given ({shown}) is a set-aside message; "
+            f"{sum(put_back.values())} put back: not every id given ({shown}) is set aside; "
             "run `interviewer db problems` to see their ids"
         )
-    if retry:
-        typer.echo(f"{put_back} dead letter(s) put back; a running bot tries them within a tick")
+    for what, count in put_back.items():
+        if count:
+            typer.echo(f"{count} {what} put back; a running bot tries them again within a tick")
     if not found:
-        typer.echo("no dead letters: every message in and out was processed")
+        typer.echo(
+            "no dead letters: every message in and out was processed, every invitation planned, "
+            "every deletion asked for by a withdrawal done or under way"
+        )
         return
-    for letter in found:
+    _show(found, show_text)
+
+
+def _show(found: Problems, show_text: bool) -> None:
+    from bot.outreach.set_aside import MAX_PLAN_FAILURES
+
+    for letter in found.letters:
         typer.echo(letter.line(show_text))
-    typer.echo(
-        f"{len(found)} dead letter(s). Each participant was told their message could not be processed; "
-        "after fixing the cause, `interviewer db problems --retry in:ID` tries one again."
-    )
+    if found.letters:
+        typer.echo(
+            f"{len(found.letters)} dead letter(s). Each participant was told their message could not be "
+            "processed; after fixing the cause, `interviewer db problems --retry in:ID` tries one again."
+        )
+    for invitation in found.invitations:
+        typer.echo(invitation.line())
+    if found.invitations:
+        typer.echo(
+            f"{len(found.invitations)} invitation(s) set aside: planning their reminders or expiry failed "
+            f"{MAX_PLAN_FAILURES} times in a row (the bot's log names the error: `planning invitation ID "
+            "failed`). They get no reminder and do not expire until put back; after fixing the cause, "
+            "`interviewer db problems --retry inv:ID`."
+        )
+    for deletion in found.deletions:
+        typer.echo(deletion.line())
+    if found.deletions:
+        typer.echo(
+            f"{len(found.deletions)} deletion(s) refused: each is a message of the bot's that a participant's "
+            "withdrawal asked to delete from their DM, and that the platform would not delete (the error "
+            "is shown; no participant text is kept). What you can do: once the cause is mended (the app "
+            "reinstalled or its token renewed, the bot's `chat:write` scope back), `interviewer db problems "
+            "--retry out:ID` tries again; or delete the message by hand with the bot's token (Slack: "
+            "`chat.delete` in the DM with that member, with each ts shown; Discord: delete that message "
+            "id in the bot's DM with them); or, if it cannot go, tell the participant that this message "
+            "of the bot's stays in the DM. See docs/privacy.md."
+        )
 
 
 def register(db_app: typer.Typer) -> None:

@@ -269,7 +269,7 @@ class Effects:
 
     async def _set_opt_out(self, at: Doing, effect: c.SetOptOut) -> None:
         participant = await lock_participant(at.s, at.who, postgres=self.store.is_postgres)
-        await set_opted_out(at.s, participant, effect.value)
+        await set_opted_out(at.s, participant, effect.value, self.clock())
 
     async def _close_invitation(self, at: Doing, effect: c.CloseInvitation) -> None:
         await close_invitation(at.s, at.interview.id)

@@ -181,7 +181,7 @@ class Intake:
             # an invitation preference, or a question about data we do not hold, needs no interview:
             # do not start one just to answer it
             if event.name in ("optout", "optin"):
-                await set_opted_out(s, participant, event.name == "optout")
+                await set_opted_out(s, participant, event.name == "optout", self.clock())
             text = {"optout": texts.OPTOUT_TEXT, "optin": texts.OPTIN_TEXT}.get(
                 event.name, texts.NOTHING_HELD_TEXT
             )

@@ -84,7 +84,7 @@ async def hold_back(s: AsyncSession, rows: Sequence[Any], now: datetime, catalog
             continue  # not an interview's message: nothing to check it against
         study = catalog.get(interview.study_id)
         if not _wanted(row, interview, study):
-            await _cancel(s, row)
+            await drop(s, row, "no longer wanted when it fell due")
             held.add(row.id)
             continue
         assert study is not None
@@ -97,14 +97,15 @@ async def hold_back(s: AsyncSession, rows: Sequence[Any], now: datetime, catalog
     return held
 
 
-async def _cancel(s: AsyncSession, row: Any) -> None:
+async def drop(s: AsyncSession, row: Any, why: str) -> None:
+    """Cancel a pending scheduled row (id, key, interview_id); a reminder no longer counts as sent."""
     number = reminder_number(row.key)
     # a dropped reminder gives up its key: the reminder planned afresh under the same number needs it
     key = row.key if number is None else f"{row.key}:dropped:{row.id}"
     await s.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == row.id, col(OutboxRow.status) == "pending")
-        .values(status="cancelled", error="no longer wanted when it fell due", key=key)
+        .values(status="cancelled", error=why, key=key)
     )
     if number is not None:  # not sent: planning decides afresh whether and when the next one goes
         await s.exec(

@@ -1,5 +1,9 @@
 """Due work: reminders for members who have not finished, expiry after the last one, and follow-up
-waves, planned as outbox rows and `invitations` updates that two schedulers can run at once safely."""
+waves, planned as outbox rows and `invitations` updates that two schedulers can run at once safely.
+
+Each invitation is planned in a savepoint of its own, and each expiry and each wave on its own: one
+that fails is logged with its id and the others go on (`bot.outreach.set_aside` counts the failures).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from sqlalchemy import false, or_
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.dead_letters import is_transient
 from bot.engine.engine import Engine
 from bot.engine.outbox import queue
+from bot.engine.preferences import OPTED_OUT
 from bot.interview.conversation import TERMINAL, Expire, Progress, State
 from bot.interview.prompts import current_prompt
 from bot.messages import Address
@@ -27,6 +33,7 @@ from bot.outreach.invitations import (
     invite,
     send_time,
 )
+from bot.outreach.set_aside import clear_failures, count_failure
 from bot.outreach.timing import WindowNeverOpens, check_schedule
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from bot.studies.study import Study, parse_duration
@@ -42,7 +49,8 @@ class Planned:
     reminders: int = 0
     expired: int = 0
     waves: int = 0
-    expire_ids: list[int] = field(default_factory=list)
+    failed: int = 0  # invitations, expiries and waves whose planning raised (each logged with its id)
+    expiring: list[tuple[int, int]] = field(default_factory=list)  # (invitation id, interview id)
 
 
 async def _where_left_off(s: AsyncSession, study: Study, interview: Interview) -> str | None:
@@ -82,12 +90,61 @@ async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
     planned = Planned()
     async with engine.store.session() as s:
         for inv, interview, participant in await _maybe_due(engine, s, now):
-            await _plan_one(engine, s, planned, inv, interview, participant, now)
-    for interview_id in planned.expire_ids:
-        await engine.apply_event(interview_id, Expire())
-        planned.expired += 1
-    planned.waves = await _plan_waves(engine, now)
+            await _plan_isolated(engine, s, planned, inv, interview, participant, now)
+    for invitation_id, interview_id in planned.expiring:
+        await _expire(engine, planned, invitation_id, interview_id)
+    await _plan_waves(engine, planned, now)
     return planned
+
+
+async def _plan_isolated(
+    engine: Engine,
+    s: AsyncSession,
+    planned: Planned,
+    inv: InvitationRow,
+    interview: Interview,
+    participant: Participant,
+    now: datetime,
+) -> None:
+    """`_plan_one` in a savepoint: an error undoes this invitation's work only, and is counted on it."""
+    invitation_id, failures = inv.id or 0, inv.plan_failures
+    try:
+        async with s.begin_nested():
+            outcome = await _plan_one(engine, s, inv, interview, participant, now)
+            if failures:
+                await clear_failures(s, invitation_id)
+    except Exception as exc:
+        if is_transient(exc):
+            raise  # the database went away: not this row's fault, and no other row can be planned
+        planned.failed += 1
+        await count_failure(s, invitation_id, exc)
+        return
+    if outcome == "reminder":
+        planned.reminders += 1
+    elif outcome == "expire":
+        planned.expiring.append((invitation_id, interview.id or 0))
+
+
+async def _expire(engine: Engine, planned: Planned, invitation_id: int, interview_id: int) -> None:
+    """Expire an interview whose invitation was just closed; if that fails, the invitation opens again,
+    to be tried next tick, and the failure is counted on it (not one of the database connection)."""
+    try:
+        await engine.apply_event(interview_id, Expire())
+    except Exception as exc:
+        transient = is_transient(exc)
+        async with engine.store.session() as s:
+            await s.exec(
+                update(InvitationRow)
+                .where(col(InvitationRow.id) == invitation_id, col(InvitationRow.status) == "closed")
+                .values(status="open")
+            )
+            if not transient:
+                await count_failure(s, invitation_id, exc)
+        if transient:
+            raise
+        planned.failed += 1
+        return
+    planned.expired += 1
 
 
 async def _maybe_due(
@@ -118,32 +175,36 @@ async def _maybe_due(
 async def _plan_one(
     engine: Engine,
     s: AsyncSession,
-    planned: Planned,
     inv: InvitationRow,
     interview: Interview,
     participant: Participant,
     now: datetime,
-) -> None:
-    """One open invitation: close it, remind, mark it for expiry, or leave it waiting."""
+) -> str | None:
+    """One open invitation: close it, remind, mark it for expiry, or leave it waiting. Returns
+    "reminder" when a reminder was queued, "expire" when the interview is to expire, else None."""
     study = engine.catalog.get(inv.study_id)
     state = State(interview.state)
-    if study is None or state in TERMINAL or participant.opted_out or participant.unreachable:
+    if study is None or state in TERMINAL or participant.unreachable:
         await _close(s, inv)
-        return
+        return None
+    if participant.opted_out:  # e.g. invited by a roster read before the opt-out: `optin` reopens it
+        await _close(s, inv, OPTED_OUT)
+        return None
     if state is State.PAUSED or study.invitation is None:
-        return  # a chosen pause is not a silence to chase; no invitation settings, no reminders
+        return None  # a chosen pause is not a silence to chase; no invitation settings, no reminders
     settings = study.invitation
     quiet_since = max(t for t in (inv.last_contact_at, interview.updated_at) if t is not None)
     snoozed = inv.snoozed_until if inv.snoozed_until and inv.snoozed_until > quiet_since else None
     if inv.reminders_sent < settings.max_reminders:
         # a snooze replaces the usual wait: the next reminder comes when it ends
         if now >= (snoozed or quiet_since + parse_duration(settings.reminder_after)):
-            planned.reminders += await _remind(s, study, inv, interview, participant, now)
+            return "reminder" if await _remind(s, study, inv, interview, participant, now) else None
     elif now >= (snoozed or quiet_since) + parse_duration(settings.expire_after):
         if send_time(study, participant.timezone, now) > now:
-            return  # the closing message goes out, like every scheduled one, inside the send window
+            return None  # the closing message goes out, like every scheduled one, inside the send window
         if await _close(s, inv):
-            planned.expire_ids.append(interview.id or 0)
+            return "expire"
+    return None
 
 
 async def _remind(
@@ -206,48 +267,58 @@ def _opens(study: Study) -> bool:
     return True
 
 
-async def _close(s: AsyncSession, inv: InvitationRow) -> bool:
+async def _close(s: AsyncSession, inv: InvitationRow, status: str = "closed") -> bool:
     """Close an invitation; False if another scheduler closed it first."""
     result = await s.exec(
         update(InvitationRow)
         .where(col(InvitationRow.id) == inv.id, col(InvitationRow.status) == "open")
-        .values(status="closed")
+        .values(status=status)
     )
     return bool(result.rowcount == 1)
 
 
-async def _plan_waves(engine: Engine, now: datetime) -> int:
-    """Invite everyone who completed the main interview long enough ago to each follow-up wave."""
-    total = 0
+async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
+    """Invite everyone who completed the main interview long enough ago to each follow-up wave; a wave
+    whose planning fails is logged (study and wave ids) and the other waves go on."""
     for study in engine.catalog.studies():
         for wave in study.schedule.waves:
-            cutoff = now - parse_duration(wave.after)
-            async with engine.store.session() as s:
-                in_wave = select(InvitationRow.participant_id).where(
-                    InvitationRow.study_id == study.id, InvitationRow.wave == wave.id
+            try:
+                planned.waves += await _plan_wave(engine, study, wave.id, now - parse_duration(wave.after))
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                planned.failed += 1
+                log.error("planning wave %s of study %s failed: %s", wave.id, study.id, type(exc).__name__)
+                log.debug("the failure of wave %s of study %s", wave.id, study.id, exc_info=exc)
+
+
+async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) -> int:
+    """Invite to `wave` the members who completed the main interview before `cutoff`; how many."""
+    async with engine.store.session() as s:
+        in_wave = select(InvitationRow.participant_id).where(
+            InvitationRow.study_id == study.id, InvitationRow.wave == wave
+        )
+        later = select(InvitationRow.interview_id).where(
+            InvitationRow.study_id == study.id,
+            InvitationRow.wave != MAIN,
+            col(InvitationRow.interview_id).is_not(None),
+        )
+        due = (
+            await s.exec(
+                select(Participant)
+                .join(Interview, col(Interview.participant_id) == col(Participant.id))
+                .where(
+                    Interview.study_id == study.id,
+                    Interview.state == State.COMPLETED.value,
+                    col(Interview.pilot).is_(False),
+                    col(Interview.completed_at) <= cutoff,
+                    col(Interview.id).not_in(later),
+                    col(Participant.id).not_in(in_wave),
                 )
-                later = select(InvitationRow.interview_id).where(
-                    InvitationRow.study_id == study.id,
-                    InvitationRow.wave != MAIN,
-                    col(InvitationRow.interview_id).is_not(None),
-                )
-                due = (
-                    await s.exec(
-                        select(Participant)
-                        .join(Interview, col(Interview.participant_id) == col(Participant.id))
-                        .where(
-                            Interview.study_id == study.id,
-                            Interview.state == State.COMPLETED.value,
-                            col(Interview.pilot).is_(False),
-                            col(Interview.completed_at) <= cutoff,
-                            col(Interview.id).not_in(later),
-                            col(Participant.id).not_in(in_wave),
-                        )
-                        .distinct()
-                    )
-                ).all()
-            if due:
-                members = [Member(Address(p.platform, p.workspace, p.user_id)) for p in due]
-                report = await invite(engine, study, members, source="wave", wave=wave.id)
-                total += report.invited
-    return total
+                .distinct()
+            )
+        ).all()
+    if not due:
+        return 0
+    members = [Member(Address(p.platform, p.workspace, p.user_id)) for p in due]
+    return (await invite(engine, study, members, source="wave", wave=wave)).invited

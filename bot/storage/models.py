@@ -227,8 +227,11 @@ class InvitationRow(SQLModel, table=True):
     interview_id: int | None = Field(default=None, index=True)
     source: str = Field(default="roster", max_length=16)  # channel | members | role | roster | wave
     cohort_group: str | None = Field(default=None, max_length=64)  # roster group, for the funnel
-    status: str = Field(default="open", index=True, max_length=16)  # open | closed
+    # open | closed | opted_out (closed by an opt-out: `optin` opens it again) | failed (planning it kept
+    # failing: set aside, see bot.outreach.set_aside)
+    status: str = Field(default="open", index=True, max_length=16)
     reminders_sent: int = 0
+    plan_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # in a row
     last_contact_at: datetime | None = _ts_null()  # when the latest invitation or reminder was due
     snoozed_until: datetime | None = _ts_null()
     created_at: datetime = _ts()

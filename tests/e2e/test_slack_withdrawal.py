@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.e2e.test_slack import Service, slack_service
 from tests.support.fakes.slack_api import BOT_ID, dm_channel
+from tests.support.fakes.slack_limits import TIERS
 from tests.support.fakes.slack_service import ANSWERS, SlackPerson, consent_and_screen
 
 ALICE, BOB = "UALICE", "UBOB"
@@ -83,3 +84,34 @@ async def test_deletions_resume_after_a_crash(tmp_path: Path) -> None:
         assert WITHDRAWN in next(iter(bot_messages(service, ALICE).values()))
         deleted = [ts for _, ts in fake.deleted]
         assert len(deleted) == len(set(deleted)) == len(alice.posts) - 1
+
+
+async def answered(person: SlackPerson, text: str) -> None:
+    """Say `text` and wait for the bot's first post in answer (not for the DM to fall quiet)."""
+    before = len(person.posts)
+    await person.say(text, expect_reply=False)
+    await person.fake.wait_until(lambda: len(person.posts) > before, 15)
+
+
+async def test_a_long_history_is_deleted_within_slacks_limit_without_a_single_429(tmp_path: Path) -> None:
+    """chat.delete is Tier 3: the fake answers 429 to the 51st call of a minute in a workspace
+    (`tests.support.fakes.slack_limits.TIERS`). With more of the bot's messages than that in the DM, the
+    bot deletes a minute's allowance, leaves the rest in the outbox until the minute has passed, and
+    Slack never has to refuse a call."""
+    async with slack_service(tmp_path) as service:
+        fake = service.fake
+        alice = service.person(ALICE)
+        await consent_and_screen(alice)
+        while len(alice.posts) <= TIERS["chat.delete"] + 3:
+            await answered(alice, "help")
+        await alice.settled()
+        await withdraw(alice)
+        to_delete = {p["ts"] for p in alice.posts[:-1]}
+        assert len(to_delete) > TIERS["chat.delete"]
+
+        await fake.wait_until(lambda: to_delete <= {ts for _, ts in fake.deleted}, 180)
+        await alice.settled()
+        statuses = [c.status for c in fake.calls_to("chat.delete")]
+        assert statuses == [200] * len(to_delete), "each deleted once, and no call refused"
+        assert list(bot_messages(service, ALICE).values()) == [alice.last["text"]], "only the confirmation"
+        assert "rejected by slack" not in service.bot.log

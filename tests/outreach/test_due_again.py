@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from bot.engine.workspaces import stop_sending
-from bot.messages import Address, Inbound
+from bot.interview.texts import NOT_NOW
+from bot.messages import BULK_PURPOSES, Address, Inbound
 from bot.outreach.invitations import invite
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
@@ -207,3 +208,62 @@ async def test_a_member_found_unreachable_meanwhile_is_not_tried_again(
         assert [m.to.user_id for m in sender.sent] == ["U2"]
         statuses = {r.user_id: r.status for r in await _rows(runtime, "invitation")}
         assert statuses == {"U1": "cancelled", "U2": "sent"}
+
+
+async def _say(runtime: Runtime, user: str, key: str, text: str) -> None:
+    await runtime.engine.receive(Inbound(Address("slack", "T1", user), key, text=text))
+    await runtime.engine.drain()
+
+
+async def test_opting_back_in_reopens_what_the_opt_out_closed_and_sends_nothing_it_cancelled(
+    tmp_path: Path, database_url: str
+) -> None:
+    """U1 opts out while their first reminder waits for the morning, then back in: that reminder stays
+    cancelled, and reminders start again `reminder_after` after the opt-in, each number once, at most
+    `max_reminders`. U2 said "Not now" before opting out and in: their invitation stays declined."""
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(database_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        scheduler = await _invited(runtime, "U1", "U2")
+        clock.now = datetime(2027, 3, 9, 9, 0, 30, tzinfo=UTC)  # Tuesday: both invitations go out
+        await scheduler.run_once()
+        not_now = Inbound(Address("slack", "T1", "U2"), "n1", prompt="start", choice=NOT_NOW + STUDY)
+        await runtime.engine.receive(not_now)
+        await runtime.engine.drain()
+        clock.now = THURSDAY_EVENING
+        await scheduler.run_once()
+        [queued] = await _rows(runtime, "reminder")
+        assert (queued.user_id, queued.status) == ("U1", "pending"), "U1's first, for Friday 09:00"
+
+        clock.advance(minutes=10)
+        for user in ("U1", "U2"):
+            await _say(runtime, user, f"{user}-out", "optout")
+        clock.advance(minutes=10)  # Thursday 19:20
+        for user in ("U1", "U2"):
+            await _say(runtime, user, f"{user}-in", "optin")
+            assert "receive study invitations again" in sender.to(user)[-1].text
+        for _ in range(7):  # every 6 hours up to Saturday 13:20: nothing cancelled comes back
+            clock.advance(hours=6)
+            await scheduler.run_once()
+        assert not [m for m in sender.sent if m.purpose == "reminder"]
+        [cancelled] = await _rows(runtime, "reminder")
+        assert cancelled.status == "cancelled" and cancelled.id == queued.id
+
+        for _ in range(28):  # a week more: reminded from the opt-in on, then expired
+            clock.advance(hours=6)
+            await scheduler.run_once()
+        reminders = [m.text for m in sender.to("U1") if m.purpose == "reminder"]
+        assert [t[: len("A gentle reminder (1)")] for t in reminders] == [
+            "A gentle reminder (1)",
+            "A gentle reminder (2)",
+        ], "each number once, at most max_reminders"
+        first = next(m for m in await _rows(runtime, "reminder") if m.status == "sent")
+        assert first.sent_at is not None and first.sent_at >= datetime(2027, 3, 13, 19, 20, tzinfo=UTC)
+        assert "closed because we did not hear back" in sender.to("U1")[-1].text
+        assert [m.purpose for m in sender.to("U2") if m.purpose in BULK_PURPOSES] == ["invitation"]
+        async with runtime.store.session() as s:
+            found = await s.exec(
+                select(Participant.user_id, InvitationRow.status).join(
+                    InvitationRow, col(InvitationRow.participant_id) == col(Participant.id)
+                )
+            )
+            assert dict(found.all()) == {"U1": "closed", "U2": "closed"}

@@ -152,7 +152,7 @@ async def test_users_list_is_tier_2_twenty_calls_a_minute_then_429_with_retry_af
     a Retry-After of the rest of the minute; once the minute has passed, calls are answered again."""
     async with fake_and_client() as (fake, client):
         now = [1000.0]
-        fake.per_minute.clock = lambda: now[0]
+        fake.rates.clock = lambda: now[0]
         for _ in range(20):
             assert (await client.users_list(limit=200))["ok"]
         now[0] += 45
@@ -276,3 +276,24 @@ async def test_chat_delete_removes_the_bots_own_message_once_and_refuses_the_per
         assert await refused(client.chat_delete(channel=channel, ts=theirs["ts"])) == "cant_delete_message"
         assert await refused(client.chat_delete(channel="CNOPE", ts=theirs["ts"])) == "channel_not_found"
         assert fake.deleted == [(channel, posted["ts"])]
+
+
+async def test_chat_delete_is_refused_past_fifty_calls_a_minute_per_workspace() -> None:
+    """Tier 3, "50+ per minute" per method per workspace (https://api.slack.com/methods/chat.delete,
+    https://docs.slack.dev/apis/web-api/rate-limits): the 51st call within a minute is answered 429 with a
+    Retry-After of the rest of that minute, and is not counted; another workspace has its own minute."""
+    async with fake_and_client() as (fake, client):
+        channel = dm_channel("UALICE")
+        for _ in range(50):
+            posted = await client.chat_postMessage(channel=channel, text="Which tasks?")
+            await client.chat_delete(channel=channel, ts=posted["ts"])
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_delete(channel=channel, ts=posted["ts"])
+        assert raised.value.response.status_code == 429
+        assert raised.value.response["error"] == "ratelimited"
+        assert 55 <= int(raised.value.response.headers["Retry-After"]) <= 60
+        other = fake.install("T0OTHER")
+        elsewhere = AsyncWebClient(token=other.token, base_url=fake.base_url)
+        mine = await elsewhere.chat_postMessage(channel=channel, text="Which tasks?")
+        assert (await elsewhere.chat_delete(channel=channel, ts=mine["ts"]))["ok"]
+        assert [c.status for c in fake.calls_to("chat.delete")] == [200] * 50 + [429, 200]

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from adapters.slack.blocks import SECTION_LIMIT, plain_text, split_text
 from adapters.slack.client import make_client
-from adapters.slack.web import SlackSender
+from adapters.slack.web import DELETES_PER_MINUTE, SlackSender
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Choice, Outbound
 from bot.storage.models import OutboxRow, Participant
@@ -126,6 +126,31 @@ async def test_bulk_sends_are_paced_per_workspace_and_replies_are_not() -> None:
             await sender.send(_out("reply", key=f"r{n}", user=f"U{n}"))
         assert pacer._next == next_slot  # replies never take a pacing slot
         assert len(fake.calls_to("chat.postMessage")) == 10
+
+
+async def test_deletions_keep_to_the_workspaces_minute_and_the_rest_is_left_for_later() -> None:
+    """chat.delete is Tier 3 (50 a minute per workspace, enforced by the fake): the sender deletes up to
+    DELETES_PER_MINUTE at once, then answers RateLimited for the rest of the minute without calling
+    Slack, all pieces of a split message counted together; another workspace has its own minute."""
+    async with sender_and_fake() as (sender, fake):
+        alice = Address("slack", TEAM, ALICE)
+        ids = [await sender.send(_out(f"Question {n}?", key=f"q{n}")) for n in range(DELETES_PER_MINUTE)]
+        two = await sender.send(_out("x" * (SECTION_LIMIT + 10), key="long"))
+        assert len(two.split()) == 2
+        for message_id in ids[:-1]:
+            await sender.delete(alice, message_id)
+        with pytest.raises(RateLimited) as waited:
+            await sender.delete(alice, two)  # one slot left: not enough for both pieces
+        assert 55 < waited.value.retry_after <= 60
+        await sender.delete(alice, ids[-1])
+        with pytest.raises(RateLimited):
+            await sender.delete(alice, two)
+        assert len(fake.calls_to("chat.delete")) == DELETES_PER_MINUTE, "none past the allowance"
+        assert {c.status for c in fake.calls_to("chat.delete")} == {200}
+        elsewhere = Address("slack", "T0OTHER", ALICE)  # the sender's allowance is per workspace
+        other = await sender.send(Outbound("o1", elsewhere, "Hello?"))
+        await sender.delete(elsewhere, other)
+        assert fake.calls_to("chat.delete")[-1].status == 200
 
 
 async def test_mark_answered_and_file_upload() -> None:

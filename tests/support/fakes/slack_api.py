@@ -10,7 +10,7 @@
         fake.limit_like_non_marketplace(window=12)           # conversations.history: 1 call / 12 s, pages of 15
         fake.limit_per_minute("users.list", 20, window=2)    # Tier 2 (on by default: 20 a minute) in 2 s
         fake.posted; fake.calls_to("chat.update"); fake.responses["cmd-1"]; fake.home_views["U1"]; fake.uploads
-        fake.deleted                                        # (channel, ts) of each message chat.delete removed
+        fake.deleted                                        # (channel, ts) chat.delete removed (Tier 3: 50 a minute)
         fake.clock = lambda: later                          # response_urls age by this clock (time.monotonic)
         second = fake.install("T0OTHER")                    # another workspace with its own bot token
 
@@ -38,7 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.fakes import slack_methods
-from tests.support.fakes.slack_limits import NonMarketplace, PerMinute, PerSecond, Refusal, Scripted
+from tests.support.fakes.slack_limits import NonMarketplace, Rates, Refusal, Scripted
 from tests.support.fakes.slack_respond import ResponseUrls
 from tests.support.fakes.slack_rules import manifest_scopes, missing_scope, needed_scopes
 
@@ -124,9 +124,8 @@ class FakeSlack:
         self._seq = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self.per_second = PerSecond()  # `limit_rate`
+        self.rates = Rates()  # each method's tier (50 chat.delete a minute...), and `limit_rate`
         self.non_marketplace: NonMarketplace | None = None  # `limit_like_non_marketplace`
-        self.per_minute = PerMinute()  # users.list's Tier 2 from the start; `limit_per_minute`
         self.extensions: list[Any] = []  # Socket Mode, OAuth: objects with a `routes(router)` method
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -260,7 +259,7 @@ class FakeSlack:
     def limit_rate(self, method: str, *, per_channel: float, per_workspace: float) -> None:
         """Answer 429 (Retry-After: 1) to calls of `method` faster than these rates, like Slack does
         (https://docs.slack.dev/apis/web-api/rate-limits)."""
-        self.per_second.limits[method] = (per_channel, per_workspace)
+        self.rates.limits[method] = (per_channel, per_workspace)
 
     def limit_like_non_marketplace(self, window: float = 60.0) -> None:
         """conversations.history (and .replies) as for a commercially distributed app not approved for
@@ -270,7 +269,7 @@ class FakeSlack:
 
     def limit_per_minute(self, method: str, calls: int, *, window: float = 60.0) -> None:
         """Answer 429 past `calls` of `method` in any `window` seconds per workspace (`slack_limits`)."""
-        self.per_minute.limits[method] = (calls, window)
+        self.rates.tiers[method] = (calls, window)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -358,9 +357,7 @@ class FakeSlack:
             return scripted
         if self.non_marketplace is not None and (refused := self.non_marketplace.refuse(method, team)):
             return refused
-        return self.per_minute.refuse(method, team) or self.per_second.refuse(
-            method, args, time.perf_counter()
-        )
+        return self.rates.refuse(method, args, team)
 
     def _answer(
         self,

@@ -2,7 +2,10 @@
 refusals a test scripts (`Scripted`): an over-limit call is answered HTTP 429 with `{"ok": false, "error": "ratelimited"}` and a
 Retry-After header in seconds (https://docs.slack.dev/apis/web-api/rate-limits), and does not count.
 
-- `PerSecond`: a method's calls a second, per channel and per workspace (`FakeSlack.limit_rate`).
+- `Rates`: always, each method's tier in `TIERS` (calls a minute per workspace, a sliding minute;
+  Retry-After until the oldest call leaves it; `FakeSlack.limit_per_minute` scales a method's minute down
+  for tests); and, when a test asks (`FakeSlack.limit_rate`), a method's calls a second, per channel and
+  per workspace.
 - `NonMarketplace`: conversations.history and conversations.replies as Slack limits them for a
   commercially distributed app that is not approved for the Slack Marketplace: "limited to 1 request per
   minute ... The maximum and default for the limit parameter has been reduced to 15 objects"
@@ -11,10 +14,6 @@ Retry-After header in seconds (https://docs.slack.dev/apis/web-api/rate-limits),
   Marketplace apps keep Tier 3 (50+ a minute) and a `limit` of up to 999 (the fake's default). Limits
   apply "per API method per workspace/team per app" (the rate-limits page). `window` scales the minute
   down for tests: one call per `window` seconds, Retry-After the rest of the window, rounded up.
-- `PerMinute`: a method's tier as calls a minute per workspace, on by default for users.list, Tier 2:
-  "20+ per minute" (https://docs.slack.dev/reference/methods/users.list, "Rate limits"; the tiers:
-  https://docs.slack.dev/apis/web-api/rate-limits). The fake allows the floor, 20, in any 60 s; `window`
-  scales the minute down for tests (`FakeSlack.limit_per_minute`).
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ Refusal = tuple[dict[str, Any], int, dict[str, str]]  # body, HTTP status, heade
 HISTORY_PAGE = 100, 999  # conversations.history's `limit`: default and maximum (the method's page)
 NON_MARKETPLACE_PAGE = 15, 15  # the same for a non-Marketplace distributed app (the changelog above)
 NON_MARKETPLACE_METHODS = frozenset({"conversations.history", "conversations.replies"})
-TIER_2 = 20  # calls a minute: users.list (the method's page, "Rate limits")
 
 
 class Scripted:
@@ -55,25 +53,42 @@ def rate_limited(retry_after: float) -> Refusal:
     return {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(max(1, math.ceil(retry_after)))}
 
 
-class PerSecond:
-    """A sliding one-second window per channel and per workspace for each limited method."""
+# Methods' tiers, in calls a minute; Slack applies them "per API method per workspace/team per app"
+# (https://docs.slack.dev/apis/web-api/rate-limits, where Tier 3 is "50+ per minute").
+TIERS = {
+    "chat.delete": 50,  # https://api.slack.com/methods/chat.delete: "Rate limits: Tier 3"
+    # Tier 2, "20+ per minute" (https://docs.slack.dev/reference/methods/users.list, "Rate limits"): the
+    # fake allows the floor, 20
+    "users.list": 20,
+}
 
-    def __init__(self) -> None:
+
+class Rates:
+    """Sliding windows: a minute per workspace for each method's tier, and one second per channel and per
+    workspace for each method a test limits. A refused call does not count."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        # method -> (calls, in how many seconds) per workspace; a test may scale a minute down
+        self.tiers: dict[str, tuple[int, float]] = {method: (calls, 60.0) for method, calls in TIERS.items()}
         self.limits: dict[str, tuple[float, float]] = {}  # method -> (per channel, per workspace) a second
-        self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times, last second
+        self._recent: dict[str, deque[float]] = defaultdict(deque)  # scope -> arrival times in its window
 
-    def refuse(self, method: str, args: dict[str, Any], now: float) -> Refusal | None:
-        if method not in self.limits:
-            return None
-        per_channel, per_workspace = self.limits[method]
-        scopes = ((f"{method}:{args.get('channel')}", per_channel), (method, per_workspace))
-        for key, rate in scopes:
+    def refuse(self, method: str, args: dict[str, Any], team: str | None = None) -> Refusal | None:
+        now = self.clock()
+        scopes: list[tuple[str, float, float]] = []  # (scope, calls allowed, in how many seconds)
+        if method in self.tiers:
+            scopes.append((f"tier:{team}:{method}", *self.tiers[method]))
+        if method in self.limits:
+            per_channel, per_workspace = self.limits[method]
+            scopes += [(f"{method}:{args.get('channel')}", per_channel, 1.0), (method, per_workspace, 1.0)]
+        for key, allowed, window in scopes:
             recent = self._recent[key]
-            while recent and now - recent[0] >= 1.0:
+            while recent and now - recent[0] >= window:
                 recent.popleft()
-            if len(recent) + 1 > rate:
-                return rate_limited(1)
-        for key, _ in scopes:
+            if len(recent) + 1 > allowed:
+                return rate_limited(recent[0] + window - now)
+        for key, _, _ in scopes:
             self._recent[key].append(now)
         return None
 
@@ -92,28 +107,4 @@ class NonMarketplace:
         if last is not None and now - last < self.window:
             return rate_limited(self.window - (now - last))
         self._last[(method, team)] = now
-        return None
-
-
-class PerMinute:
-    """At most `calls` answered calls of a method in any `window` seconds, per workspace; the call past
-    that is answered 429 with Retry-After until the oldest of them leaves the window."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self.clock = clock
-        self.limits: dict[str, tuple[int, float]] = {
-            "users.list": (TIER_2, 60.0)
-        }  # method -> (calls, window)
-        self._recent: dict[tuple[str, str | None], deque[float]] = defaultdict(deque)
-
-    def refuse(self, method: str, team: str | None) -> Refusal | None:
-        if method not in self.limits:
-            return None
-        calls, window = self.limits[method]
-        now, recent = self.clock(), self._recent[(method, team)]
-        while recent and now - recent[0] >= window:
-            recent.popleft()
-        if len(recent) >= calls:
-            return rate_limited(window - (now - recent[0]))
-        recent.append(now)
         return None

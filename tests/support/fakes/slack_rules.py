@@ -67,7 +67,7 @@ _BY_KIND = {
 _FIXED = {
     "chat.postMessage": "chat:write",  # DOCS + chat.postMessage
     "chat.update": "chat:write",  # DOCS + chat.update
-    "chat.delete": "chat:write",  # DOCS + chat.delete (Tier 3: 50+ a minute; 429s come from rate_limit_next)
+    "chat.delete": "chat:write",  # DOCS + chat.delete (Tier 3: 50+ a minute, enforced: slack_limits.TIERS)
     "chat.postEphemeral": "chat:write",  # DOCS + chat.postEphemeral
     "conversations.open": "im:write",  # DOCS + conversations.open (a 1:1 DM; mpim:write for a group DM)
     "users.info": "users:read",  # DOCS + users.info
