@@ -231,6 +231,13 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         "no interview",
     ),
     ("analyze-missing", ["analyze", "nope.csv", "--out", "rep"], {}, 2, "no such file"),
+    (
+        "analyze-gold-without-codebook",
+        ["analyze", "f.csv", "--out", "rep", "--gold", "g.csv"],
+        {"f.csv": GOOD_CSV, "g.csv": "transcript_id,reliability\nA1,1\n"},
+        2,
+        "--gold g.csv needs --codebook",
+    ),
     ("analyze-out-is-a-file", ["analyze", "f.csv", "--out", "f.csv"], {"f.csv": GOOD_CSV}, 2, "is a file"),
     (
         "analyze-bad-mode",
