@@ -177,7 +177,9 @@ def run(
         False, "--discord", help="Start the Discord bot (default: if DISCORD_TOKEN is set)."
     ),
     http: bool = typer.Option(
-        False, "--http", help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode."
+        False,
+        "--http",
+        help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode; implies --slack.",
     ),
     port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port for Slack's HTTP mode."),
     host: str = typer.Option("0.0.0.0", "--host", help="Address for Slack's HTTP mode."),
@@ -187,6 +189,7 @@ def run(
     if not (slack or discord):
         slack = settings.slack_bot_token is not None or settings.slack_distributed
         discord = settings.discord_token is not None
+    slack = slack or http  # HTTP mode is Slack's: asked for, it is Slack or a line saying what is missing
     if not (slack or discord):
         if not sys.stdin.isatty():
             typer.echo(

@@ -32,6 +32,12 @@ def test_run_without_a_terminal_runs_the_demo(tmp_path: Path) -> None:
     assert "Survey answers:" in result.stdout
 
 
+def test_run_http_without_slack_tokens_names_the_missing_token(tmp_path: Path) -> None:
+    result = run(["run", "--http", "--port", "3999"], tmp_path, stdin="")
+    assert result.returncode == 2 and "Survey answers:" not in result.stdout
+    assert result.stderr.startswith("error: SLACK_BOT_TOKEN is not set."), result.stderr
+
+
 def test_study_check_accepts_the_bundled_studies(tmp_path: Path) -> None:
     files = sorted(str(p) for p in (ROOT / "studies").glob("*.yaml"))
     result = run(["study", "check", *files], tmp_path)
