@@ -67,3 +67,13 @@ def test_schedule_show_lists_only_the_follow_up_waves_the_scheduler_will_send(tm
     [row] = shown[2:]
     assert "wave (planned)   three-months-later  P-" in row
     assert shown[1].index("wave ") == row.index("three-months-later")  # the columns line up
+
+
+def test_another_studys_broken_file_is_named_but_does_not_stop_schedule_show(tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write_study(studies)
+    (studies / "broken.yaml").write_text("id: broken\nplan: [\n", encoding="utf-8")
+    shown = run(["schedule", "show", "pilot-study"], tmp_path, STUDIES_DIR=str(studies))
+    assert (shown.returncode, shown.stdout) == (0, "Nothing scheduled for `pilot-study`.\n")
+    assert "broken.yaml left out" in shown.stderr and "interviewer study check" in shown.stderr
