@@ -169,6 +169,16 @@ def test_a_usage_mistake_is_one_line_naming_the_help_to_read(tmp_path: Path) -> 
         assert result.stderr.endswith(f"; see `{command} --help`\n") and result.stderr.count("\n") == 1
 
 
+def test_a_misspelt_log_level_is_refused_naming_the_levels(tmp_path: Path) -> None:
+    result = run(["doctor"], tmp_path, LOG_LEVEL="INFOO")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: LOG_LEVEL: 'INFOO' is not a log level; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL; "
+        "fix it in the environment or .env (README: Configuration)\n",
+    )
+    assert run(["db", "upgrade"], tmp_path, LOG_LEVEL="warning").returncode == 0  # any case
+
+
 def test_an_empty_study_option_is_named(tmp_path: Path) -> None:
     for command in ("chat", "demo"):
         result = run([command, "--study", ""], tmp_path)
