@@ -231,6 +231,9 @@ def import_cmd(
             await audit.record(runtime.store, study, _actor(), "import", "ok", **counts())
         for problem in report.problems:
             typer.echo(f"{csv_file}:{problem}", err=True)
+        if report.other_columns:  # e.g. the screening and survey columns of a CSV export
+            shown = ", ".join(report.other_columns[:8]) + (" ..." if len(report.other_columns) > 8 else "")
+            typer.echo(f"note: only transcript_id and text are imported; left out: {shown[:300]}", err=True)
         typer.echo(
             f"imported {report.imported} transcript(s) into {study}; {report.skipped} already there; "
             f"{report.repeated} repeated row(s) read once; {report.chose_between} id(s) with several texts "

@@ -69,6 +69,17 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     ),
     ("import-empty", ["import", "f.csv", "--study", "teachers"], {"f.csv": ""}, 1, "empty"),
     (
+        "import-other-columns",
+        ["import", "f.csv", "--study", "teachers"],
+        {
+            "f.csv": GOOD_CSV.replace("transcript_id,text", "transcript_id,text,occupation").replace(
+                '."\n', '.",Nurse\n'
+            )
+        },
+        0,
+        "note: only transcript_id and text are imported; left out: occupation",
+    ),
+    (
         "import-header-only",
         ["import", "f.csv", "--study", "teachers"],
         {"f.csv": "transcript_id,text\n"},
