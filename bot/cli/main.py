@@ -52,12 +52,16 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _study_path(study: str, settings: Settings) -> Path:
+def _study_path(study: str, settings: Settings, option: str = "--study") -> Path:
     if not study.strip():  # Path("") is the current folder: "is a folder" would say nothing useful
         raise SystemExit("--study is empty; give a study id (e.g. ai-at-work) or the path of a study file")
     path = Path(study)
     if not path.suffix and not path.exists():
         path = settings.studies_dir / f"{study}.yaml"
+        if not path.exists():  # an id without a file: name the ids there are, not a path nobody typed
+            known = ", ".join(p.stem for p in sorted(settings.studies_dir.glob("*.yaml")))
+            there = f"study ids in STUDIES_DIR: {known}" if known else "STUDIES_DIR holds no study file"
+            raise SystemExit(f"{option} {study[:70]!r}: no study file {path}; {there}")
     return path
 
 
@@ -191,6 +195,7 @@ def run(
         discord = settings.discord_token is not None
     slack = slack or http  # HTTP mode is Slack's: asked for, it is Slack or a line saying what is missing
     if not (slack or discord):
+        _study_path(settings.default_study, settings, "DEFAULT_STUDY")  # the study the terminal runs
         if not sys.stdin.isatty():
             typer.echo(
                 "No Slack or Discord tokens and no terminal on standard input: running the scripted demo.",

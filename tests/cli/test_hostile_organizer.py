@@ -124,7 +124,7 @@ ORGANIZER_CASES: list[tuple[str, list[str], Files, int, str]] = [
     ("chat-as-empty", ["chat", "--as", ""], {}, 2, "--as"),
     ("chat-as-too-long", ["chat", "--as", "n" * 100], {}, 2, "1 to 64"),
     ("chat-as-newline", ["chat", "--as", "a\nb"], {}, 2, "printable"),
-    ("chat-unknown-study", ["chat", "--study", "nope"], {}, 2, "no such file"),
+    ("chat-unknown-study", ["chat", "--study", "nope"], {}, 2, "no study file"),
     ("demo-unknown-interviewer", ["demo", "--interviewer", "gpt"], {}, 2, "unknown interviewer"),
     ("db-problems-bad-id", ["db", "problems", "--retry", "12"], {}, 2, "in:12"),
     ("db-problems-none", ["db", "problems"], {}, 0, "no dead letters"),

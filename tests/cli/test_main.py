@@ -97,7 +97,7 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["demo", "--study", "no-such-study"], "no such file"),
+        (["demo", "--study", "no-such-study"], "no study file"),
         (["chat", "--interviewer", "gpt"], "unknown interviewer 'gpt'"),
     ],
 )
@@ -167,6 +167,20 @@ def test_a_usage_mistake_is_one_line_naming_the_help_to_read(tmp_path: Path) -> 
         assert result.returncode == 2, args
         assert result.stderr.startswith("error: ") and said in result.stderr, result.stderr
         assert result.stderr.endswith(f"; see `{command} --help`\n") and result.stderr.count("\n") == 1
+
+
+def test_a_study_id_without_a_file_is_named_with_the_ids_there_are(tmp_path: Path) -> None:
+    ids = "study ids in STUDIES_DIR: ai-at-work, creatives, scientists, teachers"
+    chat = run(["chat", "--study", "teachrs"], tmp_path)
+    assert (chat.returncode, chat.stderr) == (
+        2,
+        f"error: --study 'teachrs': no study file {ROOT / 'studies' / 'teachrs.yaml'}; {ids}\n",
+    )
+    started = run(["run"], tmp_path, DEFAULT_STUDY="nope")  # the study the terminal would run
+    assert started.returncode == 2 and "running the scripted demo" not in started.stderr
+    assert started.stderr.startswith("error: DEFAULT_STUDY 'nope': no study file "), started.stderr
+    empty = run(["demo"], tmp_path, STUDIES_DIR=str(tmp_path))
+    assert empty.returncode == 2 and empty.stderr.endswith("; STUDIES_DIR holds no study file\n")
 
 
 def test_a_misspelt_log_level_is_refused_naming_the_levels(tmp_path: Path) -> None:
