@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from bot.cli.errors import clipped
 from bot.cli.study_files import readable_study_paths
 from bot.errors import StudyError
 from bot.settings import get_settings
@@ -45,7 +46,7 @@ def _fail(message: str) -> typer.Exit:
 
 def unknown_study(study: str, known: Iterable[str]) -> typer.Exit:
     """The error every data command stops with for a study id that is not among the `known` ones."""
-    return _fail(f"there is no study {study!r}; known: {', '.join(sorted(set(known))) or 'none'}")
+    return _fail(f"there is no study {clipped(study)!r}; known: {', '.join(sorted(set(known))) or 'none'}")
 
 
 def require_study(study: str, known: Iterable[str]) -> None:

@@ -242,6 +242,17 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         "no interview",
     ),
     ("analyze-missing", ["analyze", "nope.csv", "--out", "rep"], {}, 2, "no such file"),
+    # arguments far longer than any id or path: the error line stays short
+    ("huge-argument", ["export", "x" * 5000], {}, 2, "an argument has 5,000 characters"),
+    (
+        "huge-option",
+        ["export", "teachers", "--group=" + "g" * 5000],
+        {},
+        2,
+        "the value of --group has 5,000 characters (starting 'ggg",
+    ),
+    ("long-study-id", ["audit", "y" * 1000], {}, 2, "there is no study 'yyy"),
+    ("long-path", ["analyze", "y" * 1000 + ".csv", "--out", "rep"], {}, 2, "(1004 characters)"),
     (
         "analyze-gold-without-codebook",
         ["analyze", "f.csv", "--out", "rep", "--gold", "g.csv"],

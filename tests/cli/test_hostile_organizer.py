@@ -118,7 +118,7 @@ ORGANIZER_CASES: list[tuple[str, list[str], Files, int, str]] = [
         ["discord", "invite-url", "--application-id", "9" * 5000],
         {},
         2,
-        "not an application id",
+        "the value of --application-id has 5,000 characters",
     ),
     # chat, demo, db, validate, codebook
     ("chat-as-empty", ["chat", "--as", ""], {}, 2, "--as"),
