@@ -132,6 +132,11 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
 
     participant = ScriptedParticipant()
     async with _session(settings, study, interviewer, f"demo-{id(settings):x}") as (runtime, session):
+        if not await runtime.engine.study_open(session.study_id):  # else every answer meets "not open yet"
+            raise SystemExit(
+                f"REQUIRE_APPROVAL is on and study {session.study_id!r} has no approved plan version, so it "
+                "interviews nobody; approve it (`interviewer plan approve FILE --by NAME`) or run the demo without it"
+            )
         out = session.sender.out
         await session.open()
         for _ in range(200):

@@ -38,6 +38,15 @@ def test_run_http_without_slack_tokens_names_the_missing_token(tmp_path: Path) -
     assert result.stderr.startswith("error: SLACK_BOT_TOKEN is not set."), result.stderr
 
 
+def test_the_demo_of_a_study_closed_by_require_approval_stops_at_once(tmp_path: Path) -> None:
+    result = run(["run"], tmp_path, REQUIRE_APPROVAL="true")  # no terminal: the scripted demo
+    assert result.returncode == 2 and "Participant:" not in result.stdout
+    assert result.stderr.splitlines()[-1] == (
+        "error: REQUIRE_APPROVAL is on and study 'ai-at-work' has no approved plan version, so it interviews "
+        "nobody; approve it (`interviewer plan approve FILE --by NAME`) or run the demo without it"
+    )
+
+
 def test_study_check_accepts_the_bundled_studies(tmp_path: Path) -> None:
     files = sorted(str(p) for p in (ROOT / "studies").glob("*.yaml"))
     result = run(["study", "check", *files], tmp_path)
