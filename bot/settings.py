@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class Settings(BaseSettings):
     """Every knob of the bot. Field names map to upper-case environment variables."""
@@ -209,6 +211,15 @@ class Settings(BaseSettings):
             # Else the host would be read from the password's tail, and errors would show that tail.
             raise ValueError("write an @ in the user name or password as %40 (URL encoding)")
         return url
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, name: str) -> str:
+        """A level name in any case; a misspelt one would otherwise log at INFO without a word."""
+        level = name.strip().upper()
+        if level not in (*LOG_LEVELS, "WARN"):
+            raise ValueError(f"{name[:40]!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     def coalesce_for(self, platform: str) -> float:
         """The quiet window for one platform. The terminal has none: a person there sends whole lines and

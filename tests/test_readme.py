@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.settings import Settings
 from bot.studies.study import parse_study
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -24,3 +25,9 @@ def test_the_study_example_validates() -> None:
     assert example is not None
     study = parse_study(yaml.safe_load(example.group(1)), "README.md")
     assert study.id == "teachers" and study.plan.topics[0].priority == "must"
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    table = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    assert {name.upper() for name in Settings.model_fields} <= named

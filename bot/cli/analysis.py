@@ -221,6 +221,8 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
         corpus = read_corpus(settings, source)
     except (InterviewerError, LabelFileError) as exc:
         raise exit_for(exc) from None
+    if labels is not None and codebook is None:  # the gold columns name codes; without them, nothing to do
+        raise fail(f"--gold {gold} needs --codebook: its columns are the codebook's code ids")
     for problem in corpus.problems:
         typer.echo(f"warning: {problem}", err=True)
     if by and not any(by in d.group for d in corpus.docs):

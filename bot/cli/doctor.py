@@ -54,8 +54,13 @@ async def database(settings: Settings) -> Check:
                     row[0] for row in (await conn.execute(text("SELECT version_num FROM alembic_version")))
                 }
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the finding
+        # the driver's own first line: SQLAlchemy adds the statement and a "Background on this error" link
+        said = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
         return Check(
-            "database", False, f"cannot connect ({type(exc).__name__}: {exc})", "Check DATABASE_URL."
+            "database",
+            False,
+            f"cannot connect ({type(exc).__name__}: {said})",
+            f"Check DATABASE_URL ({settings.database_shown}) and that the database server runs.",
         )
     finally:
         await store.close()
@@ -64,7 +69,7 @@ async def database(settings: Settings) -> Check:
         return Check(
             "database",
             False,
-            f"at {sorted(have) or 'no'} migration, newest is {sorted(heads)}",
+            f"at migration {', '.join(sorted(have)) or 'none (empty database)'}, newest is {', '.join(sorted(heads))}",
             "Run `interviewer db upgrade` (the bot also does it on start).",
         )
     return Check("database", True, f"reachable and migrated ({', '.join(sorted(heads))})")

@@ -16,15 +16,25 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 DEBUG_FLAG = "--debug"
+# The longest argument taken: a path's limit on Linux (PATH_MAX). Anything longer is a pasting accident,
+# refused in one line rather than echoed back whole in the error of whichever option received it.
+MAX_ARGUMENT = 4096
 BUG = "this is a bug in interviewer; run the command again with --debug and report what it prints"
 log = logging.getLogger("interviewer.cli")
+
+
+def clipped(value: str, keep: int = 120) -> str:
+    """`value` as typed, or its start and end around an ellipsis when it is longer than `keep`."""
+    if len(value) <= keep:
+        return value
+    return f"{value[: keep - 30]}...{value[-20:]} ({len(value)} characters)"
 
 
 def _file_problem(exc: OSError) -> str:
     if exc.filename is None and exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):  # a listening port
         detail = str(exc).split(": ", 1)[-1]
         return f"cannot listen there ({detail}); choose another --port, or stop what uses it (--host)"
-    where = exc.filename or "a file"
+    where = clipped(str(exc.filename)) if exc.filename else "a file"
     if exc.errno == errno.ENOSPC:
         return f"{where}: the disk is full; free some space or choose another folder"
     if isinstance(exc, PermissionError):
@@ -122,11 +132,29 @@ def _warning_to_log(
     log.debug("%s: %s (%s:%d)", category.__name__, message, filename, lineno)
 
 
+def _refuse_huge(args: list[str]) -> None:
+    """Stop with one line naming an argument longer than `MAX_ARGUMENT` (and its option), if any."""
+    for n, arg in enumerate(args):
+        if len(arg) <= MAX_ARGUMENT:
+            continue
+        if arg.startswith("--") and "=" in arg[:40]:
+            option, arg = arg.split("=", 1)
+            what = f"the value of {option}"
+        else:
+            what = f"the value of {args[n - 1]}" if n and args[n - 1].startswith("-") else "an argument"
+        sys.stderr.write(
+            f"error: {what} has {len(arg):,} characters (starting {arg[:20]!r}), more than any id, path or "
+            f"option value this command takes ({MAX_ARGUMENT:,} at most); check the command line\n"
+        )
+        raise SystemExit(2)
+
+
 def run(app: Callable[..., Any], argv: list[str] | None = None) -> None:
     """Run the typer `app` with every failure reported as one line (or in full with --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG_FLAG in args
     args = [a for a in args if a != DEBUG_FLAG]
+    _refuse_huge(args)
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     warnings.showwarning = _warning_to_log  # handled: logged at DEBUG, not printed

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from bot.cli.errors import clipped
 from bot.cli.study_files import readable_study_paths
 from bot.errors import StudyError
 from bot.settings import get_settings
@@ -45,7 +46,7 @@ def _fail(message: str) -> typer.Exit:
 
 def unknown_study(study: str, known: Iterable[str]) -> typer.Exit:
     """The error every data command stops with for a study id that is not among the `known` ones."""
-    return _fail(f"there is no study {study!r}; known: {', '.join(sorted(set(known))) or 'none'}")
+    return _fail(f"there is no study {clipped(study)!r}; known: {', '.join(sorted(set(known))) or 'none'}")
 
 
 def require_study(study: str, known: Iterable[str]) -> None:
@@ -231,6 +232,9 @@ def import_cmd(
             await audit.record(runtime.store, study, _actor(), "import", "ok", **counts())
         for problem in report.problems:
             typer.echo(f"{csv_file}:{problem}", err=True)
+        if report.other_columns:  # e.g. the screening and survey columns of a CSV export
+            shown = ", ".join(report.other_columns[:8]) + (" ..." if len(report.other_columns) > 8 else "")
+            typer.echo(f"note: only transcript_id and text are imported; left out: {shown[:300]}", err=True)
         typer.echo(
             f"imported {report.imported} transcript(s) into {study}; {report.skipped} already there; "
             f"{report.repeated} repeated row(s) read once; {report.chose_between} id(s) with several texts "

@@ -52,12 +52,16 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _study_path(study: str, settings: Settings) -> Path:
+def _study_path(study: str, settings: Settings, option: str = "--study") -> Path:
     if not study.strip():  # Path("") is the current folder: "is a folder" would say nothing useful
         raise SystemExit("--study is empty; give a study id (e.g. ai-at-work) or the path of a study file")
     path = Path(study)
     if not path.suffix and not path.exists():
         path = settings.studies_dir / f"{study}.yaml"
+        if not path.exists():  # an id without a file: name the ids there are, not a path nobody typed
+            known = ", ".join(p.stem for p in sorted(settings.studies_dir.glob("*.yaml")))
+            there = f"study ids in STUDIES_DIR: {known}" if known else "STUDIES_DIR holds no study file"
+            raise SystemExit(f"{option} {study[:70]!r}: no study file {path}; {there}")
     return path
 
 
@@ -128,6 +132,11 @@ async def run_demo(settings: Settings, study: str, interviewer: str | None) -> N
 
     participant = ScriptedParticipant()
     async with _session(settings, study, interviewer, f"demo-{id(settings):x}") as (runtime, session):
+        if not await runtime.engine.study_open(session.study_id):  # else every answer meets "not open yet"
+            raise SystemExit(
+                f"REQUIRE_APPROVAL is on and study {session.study_id!r} has no approved plan version, so it "
+                "interviews nobody; approve it (`interviewer plan approve FILE --by NAME`) or run the demo without it"
+            )
         out = session.sender.out
         await session.open()
         for _ in range(200):
@@ -177,7 +186,9 @@ def run(
         False, "--discord", help="Start the Discord bot (default: if DISCORD_TOKEN is set)."
     ),
     http: bool = typer.Option(
-        False, "--http", help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode."
+        False,
+        "--http",
+        help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode; implies --slack.",
     ),
     port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port for Slack's HTTP mode."),
     host: str = typer.Option("0.0.0.0", "--host", help="Address for Slack's HTTP mode."),
@@ -187,7 +198,9 @@ def run(
     if not (slack or discord):
         slack = settings.slack_bot_token is not None or settings.slack_distributed
         discord = settings.discord_token is not None
+    slack = slack or http  # HTTP mode is Slack's: asked for, it is Slack or a line saying what is missing
     if not (slack or discord):
+        _study_path(settings.default_study, settings, "DEFAULT_STUDY")  # the study the terminal runs
         if not sys.stdin.isatty():
             typer.echo(
                 "No Slack or Discord tokens and no terminal on standard input: running the scripted demo.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 
 import typer
@@ -17,6 +18,24 @@ def _date(value: str) -> datetime:
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
     return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+def _confirmed(what: str) -> bool:
+    """The researcher's answer to the confirmation; with no answer to read (standard input closed or at
+    its end, as under cron or a pipe), say how to purge without asking instead of "interrupted"."""
+    try:
+        return typer.confirm(
+            f"Erase the content of {what} (messages, answers, consent answers)? This cannot be undone",
+            default=False,
+        )
+    except typer.Abort:
+        if sys.stdin is None or not sys.stdin.isatty():
+            typer.echo("", err=True)  # the prompt's line stays open without an answer
+            raise SystemExit(
+                "no answer to the confirmation (standard input is not a terminal); add --yes to erase "
+                "without asking"
+            ) from None
+        raise  # Ctrl-C at the terminal: interrupted
 
 
 def purge_cmd(
@@ -46,11 +65,8 @@ def purge_cmd(
     if count == 0:
         typer.echo(f"nothing to erase: no interview of {study} was last active before {cut_off:%Y-%m-%d}")
         return
-    if not yes and not typer.confirm(
-        f"Erase the content of {count} interview(s) of {study} (messages, answers, consent answers)? "
-        "This cannot be undone",
-        default=False,
-    ):
+    if not yes and not _confirmed(f"{count} interview(s) of {study}"):
+        typer.echo("nothing erased", err=True)
         raise typer.Exit(1)
 
     async def run() -> int:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from bot.cli.export import _runtime as _data_runtime
 from bot.errors import StudyError
 from bot.settings import get_settings
 
@@ -93,7 +94,7 @@ def show_cmd(
     from bot.outreach.schedule_view import upcoming
 
     async def main() -> str:
-        async with _runtime() as runtime:
+        async with _data_runtime() as runtime:  # another study's broken file does not hide this one's sends
             if runtime.catalog.get(study) is None:
                 raise _fail(f"no study {study!r}; known: {', '.join(runtime.catalog.ids()) or 'none'}")
             return await upcoming(runtime.engine, study, limit)

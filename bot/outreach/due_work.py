@@ -35,6 +35,7 @@ from bot.outreach.invitations import (
 )
 from bot.outreach.set_aside import clear_failures, count_failure
 from bot.outreach.timing import WindowNeverOpens, check_schedule
+from bot.records.importer import PLATFORM as IMPORTED
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from bot.studies.study import Study, parse_duration
 
@@ -277,6 +278,11 @@ async def _close(s: AsyncSession, inv: InvitationRow, status: str = "closed") ->
     return bool(result.rowcount == 1)
 
 
+# Whose completed interview leads to follow-up waves (with Interview joined to its Participant): not a
+# pilot, and not a transcript imported from a file (`interviewer import`), whom nobody can reach.
+WAVE_ELIGIBLE = (col(Interview.pilot).is_(False), col(Participant.platform) != IMPORTED)
+
+
 async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
     """Invite everyone who completed the main interview long enough ago to each follow-up wave; a wave
     whose planning fails is logged (study and wave ids) and the other waves go on."""
@@ -310,7 +316,7 @@ async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) 
                 .where(
                     Interview.study_id == study.id,
                     Interview.state == State.COMPLETED.value,
-                    col(Interview.pilot).is_(False),
+                    *WAVE_ELIGIBLE,
                     col(Interview.completed_at) <= cutoff,
                     col(Interview.id).not_in(later),
                     col(Participant.id).not_in(in_wave),

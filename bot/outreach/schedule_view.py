@@ -9,7 +9,8 @@ from sqlmodel import col, select
 from bot.engine.engine import Engine
 from bot.interview.conversation import State
 from bot.messages import BULK_PURPOSES
-from bot.storage.models import Interview, InvitationRow, OutboxRow
+from bot.outreach.due_work import WAVE_ELIGIBLE
+from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant
 from bot.studies.study import parse_duration
 
 
@@ -42,7 +43,9 @@ async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
             done = (
                 await s.exec(
                     select(Interview)
+                    .join(Participant, col(Participant.id) == col(Interview.participant_id))
                     .where(
+                        *WAVE_ELIGIBLE,  # the waves the scheduler will plan, no others
                         Interview.study_id == study_id,
                         Interview.state == State.COMPLETED.value,
                         col(Interview.participant_id).not_in(invited),
@@ -58,8 +61,11 @@ async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
     if not lines:
         return f"Nothing scheduled for `{study_id}`."
     lines.sort()
-    out = [f"Upcoming sends for {study_id} (UTC):", f"{'when':<17}  {'what':<15}  {'wave':<10}  participant"]
-    out += [
-        f"{when:%Y-%m-%d %H:%M}  {what:<15}  {wave:<10}  {code}" for when, what, wave, code in lines[:limit]
+    shown = lines[:limit]
+    width = max(len("wave"), *(len(wave) for _, _, wave, _ in shown))  # a wave id may be long
+    out = [
+        f"Upcoming sends for {study_id} (UTC):",
+        f"{'when':<16}  {'what':<15}  {'wave':<{width}}  participant",
     ]
+    out += [f"{when:%Y-%m-%d %H:%M}  {what:<15}  {wave:<{width}}  {code}" for when, what, wave, code in shown]
     return "\n".join(out)

@@ -57,6 +57,7 @@ class ImportReport:
     repeated: int = 0  # rows that repeat an earlier row of the file exactly
     chose_between: int = 0  # transcript ids with several texts, of which --duplicates chose one
     problems: list[str] = field(default_factory=list)  # "line N: what is wrong"
+    other_columns: list[str] = field(default_factory=list)  # header names read past (only the two are)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ def _read_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, str, str
         report.problems.append(f"line 1: the header names `{twice[0]}` twice; keep one such column")
         return
     id_at, text_at = columns.index("transcript_id"), columns.index("text")
+    report.other_columns = [
+        name.strip() for name in header if name.strip().lower() not in ("transcript_id", "text")
+    ]
     start = reader.line_num + 1
     while True:
         try:

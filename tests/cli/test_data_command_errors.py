@@ -66,6 +66,26 @@ def test_a_known_study_with_nothing_to_purge_or_audit_says_so(tmp_path: Path) ->
     assert result.returncode == 0 and result.stdout == "no audit entries for teachers\n"
 
 
+def test_purge_without_yes_and_without_a_terminal_says_to_add_yes_and_erases_nothing(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
+    assert run(["import", "t.csv", "--study", "teachers"], tmp_path).returncode == 0
+    purge = ["db", "purge", "--study", "teachers", "--before", "2999-01-01"]
+
+    closed = run(purge, tmp_path, stdin="")  # cron, a pipe: nobody to answer the question
+    assert closed.returncode == 2, closed.stderr
+    assert closed.stderr.strip().splitlines()[-1] == (
+        "error: no answer to the confirmation (standard input is not a terminal); "
+        "add --yes to erase without asking"
+    )
+    declined = run(purge, tmp_path, stdin="n\n")
+    assert (declined.returncode, declined.stderr) == (1, "nothing erased\n")
+    assert _count(tmp_path / "cli.db", "turns") == 2, "nothing was erased"
+
+    confirmed = run(purge, tmp_path, stdin="y\n")
+    assert confirmed.returncode == 0 and "erased the content of 1 interview(s)" in confirmed.stdout
+    assert _count(tmp_path / "cli.db", "turns") == 0
+
+
 def test_an_unknown_duplicates_choice_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "good.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
     result = run(["import", "good.csv", "--study", "teachers", "--duplicates", "middle"], tmp_path)

@@ -154,6 +154,16 @@ async def test_unreachable_platforms_are_each_one_problem_line_and_the_other_che
     assert "not-a-token-7f3" not in out and "nor-this-9q2" not in out  # tokens are never printed
 
 
+async def test_a_database_that_cannot_be_reached_is_one_line_with_the_drivers_reason(tmp_path):
+    url = f"postgresql://nobody@127.0.0.1:{closed_port()}/nothing"
+    code, out = await interviewer(tmp_path, "doctor", DATABASE_URL=url)
+    assert code == 1
+    [problem] = [line for line in out.splitlines() if line.startswith("PROBLEM")]
+    assert problem.startswith("PROBLEM database: cannot connect (OperationalError: ") and "refused" in problem
+    assert "Background on this error" not in out and "sqlalche.me" not in out, out
+    assert "fix: Check DATABASE_URL (postgresql+psycopg://nobody@127.0.0.1:" in out
+
+
 async def test_the_socket_mode_token_is_checked_with_apps_connections_open(tmp_path):
     from tests.support.fakes.slack_socket import SocketMode
 

@@ -69,6 +69,17 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     ),
     ("import-empty", ["import", "f.csv", "--study", "teachers"], {"f.csv": ""}, 1, "empty"),
     (
+        "import-other-columns",
+        ["import", "f.csv", "--study", "teachers"],
+        {
+            "f.csv": GOOD_CSV.replace("transcript_id,text", "transcript_id,text,occupation").replace(
+                '."\n', '.",Nurse\n'
+            )
+        },
+        0,
+        "note: only transcript_id and text are imported; left out: occupation",
+    ),
+    (
         "import-header-only",
         ["import", "f.csv", "--study", "teachers"],
         {"f.csv": "transcript_id,text\n"},
@@ -231,6 +242,24 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         "no interview",
     ),
     ("analyze-missing", ["analyze", "nope.csv", "--out", "rep"], {}, 2, "no such file"),
+    # arguments far longer than any id or path: the error line stays short
+    ("huge-argument", ["export", "x" * 5000], {}, 2, "an argument has 5,000 characters"),
+    (
+        "huge-option",
+        ["export", "teachers", "--group=" + "g" * 5000],
+        {},
+        2,
+        "the value of --group has 5,000 characters (starting 'ggg",
+    ),
+    ("long-study-id", ["audit", "y" * 1000], {}, 2, "there is no study 'yyy"),
+    ("long-path", ["analyze", "y" * 1000 + ".csv", "--out", "rep"], {}, 2, "(1004 characters)"),
+    (
+        "analyze-gold-without-codebook",
+        ["analyze", "f.csv", "--out", "rep", "--gold", "g.csv"],
+        {"f.csv": GOOD_CSV, "g.csv": "transcript_id,reliability\nA1,1\n"},
+        2,
+        "--gold g.csv needs --codebook",
+    ),
     ("analyze-out-is-a-file", ["analyze", "f.csv", "--out", "f.csv"], {"f.csv": GOOD_CSV}, 2, "is a file"),
     (
         "analyze-bad-mode",

@@ -32,6 +32,21 @@ def test_run_without_a_terminal_runs_the_demo(tmp_path: Path) -> None:
     assert "Survey answers:" in result.stdout
 
 
+def test_run_http_without_slack_tokens_names_the_missing_token(tmp_path: Path) -> None:
+    result = run(["run", "--http", "--port", "3999"], tmp_path, stdin="")
+    assert result.returncode == 2 and "Survey answers:" not in result.stdout
+    assert result.stderr.startswith("error: SLACK_BOT_TOKEN is not set."), result.stderr
+
+
+def test_the_demo_of_a_study_closed_by_require_approval_stops_at_once(tmp_path: Path) -> None:
+    result = run(["run"], tmp_path, REQUIRE_APPROVAL="true")  # no terminal: the scripted demo
+    assert result.returncode == 2 and "Participant:" not in result.stdout
+    assert result.stderr.splitlines()[-1] == (
+        "error: REQUIRE_APPROVAL is on and study 'ai-at-work' has no approved plan version, so it interviews "
+        "nobody; approve it (`interviewer plan approve FILE --by NAME`) or run the demo without it"
+    )
+
+
 def test_study_check_accepts_the_bundled_studies(tmp_path: Path) -> None:
     files = sorted(str(p) for p in (ROOT / "studies").glob("*.yaml"))
     result = run(["study", "check", *files], tmp_path)
@@ -91,7 +106,7 @@ def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["demo", "--study", "no-such-study"], "no such file"),
+        (["demo", "--study", "no-such-study"], "no study file"),
         (["chat", "--interviewer", "gpt"], "unknown interviewer 'gpt'"),
     ],
 )
@@ -161,6 +176,30 @@ def test_a_usage_mistake_is_one_line_naming_the_help_to_read(tmp_path: Path) -> 
         assert result.returncode == 2, args
         assert result.stderr.startswith("error: ") and said in result.stderr, result.stderr
         assert result.stderr.endswith(f"; see `{command} --help`\n") and result.stderr.count("\n") == 1
+
+
+def test_a_study_id_without_a_file_is_named_with_the_ids_there_are(tmp_path: Path) -> None:
+    ids = "study ids in STUDIES_DIR: ai-at-work, creatives, scientists, teachers"
+    chat = run(["chat", "--study", "teachrs"], tmp_path)
+    assert (chat.returncode, chat.stderr) == (
+        2,
+        f"error: --study 'teachrs': no study file {ROOT / 'studies' / 'teachrs.yaml'}; {ids}\n",
+    )
+    started = run(["run"], tmp_path, DEFAULT_STUDY="nope")  # the study the terminal would run
+    assert started.returncode == 2 and "running the scripted demo" not in started.stderr
+    assert started.stderr.startswith("error: DEFAULT_STUDY 'nope': no study file "), started.stderr
+    empty = run(["demo"], tmp_path, STUDIES_DIR=str(tmp_path))
+    assert empty.returncode == 2 and empty.stderr.endswith("; STUDIES_DIR holds no study file\n")
+
+
+def test_a_misspelt_log_level_is_refused_naming_the_levels(tmp_path: Path) -> None:
+    result = run(["doctor"], tmp_path, LOG_LEVEL="INFOO")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: LOG_LEVEL: 'INFOO' is not a log level; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL; "
+        "fix it in the environment or .env (README: Configuration)\n",
+    )
+    assert run(["db", "upgrade"], tmp_path, LOG_LEVEL="warning").returncode == 0  # any case
 
 
 def test_an_empty_study_option_is_named(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.support.cli import run
 from tests.support.helpers import write_study
+from tests.support.paths import STUDIES
 
 
 def test_roster_invite_reports_bad_lines_and_schedule_show_lists_the_sends(tmp_path: Path) -> None:
@@ -49,3 +50,30 @@ def test_discord_roster_members_are_addressed_like_their_own_dms(tmp_path: Path)
         assert db.execute("select platform, workspace, user_id from participants").fetchall() == [
             ("discord", "dm", "501")
         ]
+
+
+def test_schedule_show_lists_only_the_follow_up_waves_the_scheduler_will_send(tmp_path: Path) -> None:
+    """ai-at-work has a wave 90 days after completion: not for pilots, nor for imported transcripts."""
+    (tmp_path / "t.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
+    assert run(["import", "t.csv", "--study", "ai-at-work"], tmp_path).returncode == 0
+    study = str(STUDIES / "ai-at-work.yaml")
+    assert run(["pilot", study, "--participants", "1", "--report", "p.md"], tmp_path).returncode == 0
+    nothing = run(["schedule", "show", "ai-at-work"], tmp_path)
+    assert (nothing.returncode, nothing.stdout) == (0, "Nothing scheduled for `ai-at-work`.\n")
+
+    assert run(["demo", "--study", "ai-at-work"], tmp_path).returncode == 0  # a participant in the terminal
+    shown = run(["schedule", "show", "ai-at-work"], tmp_path).stdout.splitlines()
+    assert shown[1].split() == ["when", "what", "wave", "participant"]
+    [row] = shown[2:]
+    assert "wave (planned)   three-months-later  P-" in row
+    assert shown[1].index("wave ") == row.index("three-months-later")  # the columns line up
+
+
+def test_another_studys_broken_file_is_named_but_does_not_stop_schedule_show(tmp_path: Path) -> None:
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    write_study(studies)
+    (studies / "broken.yaml").write_text("id: broken\nplan: [\n", encoding="utf-8")
+    shown = run(["schedule", "show", "pilot-study"], tmp_path, STUDIES_DIR=str(studies))
+    assert (shown.returncode, shown.stdout) == (0, "Nothing scheduled for `pilot-study`.\n")
+    assert "broken.yaml left out" in shown.stderr and "interviewer study check" in shown.stderr

@@ -16,8 +16,9 @@ from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
 from bot.outreach.invitations import NotInvitable, invite, parse_roster
 from bot.outreach.scheduler import Scheduler
+from bot.records.importer import PLATFORM as IMPORTED
 from bot.runtime import Runtime
-from bot.storage.models import Interview, InvitationRow, OutboxRow, Turn
+from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from tests.support.helpers import settings_for, start_runtime
 from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 
@@ -200,14 +201,15 @@ async def test_optout_stops_invitations_and_says_how_to_opt_back_in(tmp_path: Pa
         assert (await invite(runtime.engine, study, [member("U1")], source="roster")).invited == 1
 
 
-async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path, sqlite_url: str) -> None:
+def wave_study_dir(tmp_path: Path) -> Path:
+    """The scheduling study with a follow-up wave 90 days after completion, sent at any time."""
     wave = {
         "id": "later",
         "after": "90d",
         "intro": "Three months on: has anything changed in how you use tools?",
         "topics": [{"id": "change", "goal": "Change", "question": "What has changed since we spoke?"}],
     }
-    studies = sched_study_dir(
+    return sched_study_dir(
         tmp_path,
         schedule={
             "timezone": "UTC",
@@ -217,6 +219,37 @@ async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path,
             "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
         },
     )
+
+
+async def test_imported_transcripts_get_no_follow_up_wave(tmp_path: Path, sqlite_url: str) -> None:
+    """A transcript read from a file (`interviewer import`) has no one behind it to invite."""
+    clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        async with runtime.store.session() as s:
+            imported = Participant(platform=IMPORTED, workspace=STUDY, user_id="T-1")
+            s.add(imported)
+            await s.flush()
+            s.add(
+                Interview(
+                    participant_id=imported.id or 0,
+                    study_id=STUDY,
+                    study_version=1,
+                    plan_hash="imported",
+                    participant_code="P-IMPORTED",
+                    state="completed",
+                    interviewer="imported",
+                    completed_at=clock.now,
+                )
+            )
+        clock.advance(days=91)
+        assert (await Scheduler(runtime.engine).run_once()).waves == 0
+        async with runtime.store.session() as s:
+            assert (await s.exec(select(InvitationRow))).all() == []
+            assert (await s.exec(select(OutboxRow))).all() == []
+
+
+async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path, sqlite_url: str) -> None:
+    studies = wave_study_dir(tmp_path)
     clock, sender, recorder = (
         Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)),
         FakeSender(),
