@@ -239,7 +239,7 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 240)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 600)
     assert process.returncode == 0, stderr.decode()
     assert "through the Message Batches API" in stderr.decode()  # the estimate was shown
     assert {"report.html", "report.md", "analysis.json"} <= {p.name for p in out.iterdir()}
@@ -281,7 +281,7 @@ async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_pa
         cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    _, err = await asyncio.wait_for(again.communicate(), 240)
+    _, err = await asyncio.wait_for(again.communicate(), 600)
     assert again.returncode == 0, err.decode()
     assert len(fake.batch_requests) + len(fake.message_requests) == asked
     rerun = json.loads((tmp_path / "again" / "analysis.json").read_text(encoding="utf-8"))
