@@ -190,10 +190,13 @@ def run(
         "--http",
         help="Slack in HTTP mode (behind a load balancer) instead of Socket Mode; implies --slack.",
     ),
-    port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port for Slack's HTTP mode."),
-    host: str = typer.Option("0.0.0.0", "--host", help="Address for Slack's HTTP mode."),
+    port: int | None = typer.Option(
+        None, "--port", min=1, max=65535, help="Port for Slack's HTTP mode (default 3000)."
+    ),
+    host: str | None = typer.Option(None, "--host", help="Address for Slack's HTTP mode (default 0.0.0.0)."),
 ) -> None:
     """Start what is configured: the Slack and/or Discord bot, else an interview in the terminal."""
+    port, host = _http_address(http, port, host)
     settings = get_settings()
     if not (slack or discord):
         slack = settings.slack_bot_token is not None or settings.slack_distributed
@@ -234,6 +237,13 @@ def run(
                     raise SystemExit(stop.code) from None
 
     _run(main)
+
+
+def _http_address(http: bool, port: int | None, host: str | None) -> tuple[int, str]:
+    """Where Slack's HTTP mode listens; refused without --http (Socket Mode and Discord listen on none)."""
+    if (port is not None or host is not None) and not http:
+        raise typer.BadParameter("is for Slack's HTTP mode: add --http", param_hint="--port/--host")
+    return port or 3000, host or "0.0.0.0"
 
 
 def _require_tokens(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:

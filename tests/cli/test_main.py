@@ -38,6 +38,14 @@ def test_run_http_without_slack_tokens_names_the_missing_token(tmp_path: Path) -
     assert result.stderr.startswith("error: SLACK_BOT_TOKEN is not set."), result.stderr
 
 
+@pytest.mark.parametrize("option", [["--port", "4000"], ["--host", "127.0.0.1"]])
+def test_port_or_host_without_http_is_refused_instead_of_ignored(tmp_path: Path, option: list[str]) -> None:
+    """Socket Mode and Discord listen on no port: a --port or --host given without --http would do nothing."""
+    result = run(["run", *option], tmp_path, stdin="")
+    assert result.returncode == 2 and "Survey answers:" not in result.stdout
+    assert "--port/--host" in result.stderr and "add --http" in result.stderr, result.stderr
+
+
 def test_the_demo_of_a_study_closed_by_require_approval_stops_at_once(tmp_path: Path) -> None:
     result = run(["run"], tmp_path, REQUIRE_APPROVAL="true")  # no terminal: the scripted demo
     assert result.returncode == 2 and "Participant:" not in result.stdout
