@@ -14,7 +14,7 @@ from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import Address, Inbound, Outbound
-from bot.outreach.invitations import NotInvitable, invite, parse_roster
+from bot.outreach.invitations import NotInvitable, invite
 from bot.outreach.scheduler import Scheduler
 from bot.records.importer import PLATFORM as IMPORTED
 from bot.runtime import Runtime
@@ -303,25 +303,6 @@ async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path,
         assert context.earlier_summary and "drafting emails" in context.earlier_summary
 
 
-def test_roster_reports_bad_lines_and_keeps_good_rows() -> None:
-    text = (
-        "user_id,timezone,group\n"
-        "U1,Europe/Berlin,teachers\n"
-        ",UTC,x\n"
-        "U2,Mars/Base,artists\n"
-        "U3,,artists\n"
-        "U1,UTC,teachers\n"
-        "U4,UTC,a,extra\n"
-    )
-    members, problems = parse_roster(text, "slack", "T1")
-    assert [m.address.user_id for m in members] == ["U1", "U3"]
-    assert members[0].timezone == "Europe/Berlin" and members[1].group == "artists"
-    assert [p.split(":")[0] for p in problems] == ["line 3", "line 4", "line 6", "line 7"]
-    assert parse_roster("name\nx\n", "slack", "T1")[1] == [
-        "line 1: the header needs a user_id column (optional: timezone, group)"
-    ]
-
-
 @pytest.mark.parametrize("text", ["snooze", "snooze 2d", "/snooze 12h", "optout", "optin"])
 def test_preference_words_are_commands(text: str) -> None:
     from bot.interview.conversation import parse_command
@@ -361,32 +342,6 @@ async def test_an_unapproved_plan_sends_no_invitations(tmp_path: Path, sqlite_ur
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).all() == []
             assert (await s.exec(select(Interview))).all() == []
-
-
-def test_roster_ids_must_have_the_platforms_form_and_bad_values_are_quoted_safely() -> None:
-    text = (
-        "user_id,timezone,group\n"
-        "U1\x1b]0;PWNED\x07,UTC,x\n"  # an escape sequence pasted into an id
-        'U2,UTC,"two\nlines"\n'  # a value spanning lines: the next row's line number still counts both
-        "Alice Smith,UTC,x\n"
-        f"U3,UTC,{'g' * 65}\n"
-        "U4,UTC,ok\n"
-    )
-    members, problems = parse_roster(text, "slack", "T1")
-    assert [m.address.user_id for m in members] == ["U4"]
-    assert problems[0].startswith("line 2: user_id 'U1\\x1b]0;PWNED\\x07' is not a Slack member id")
-    assert "\x1b" not in "".join(problems)
-    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 5", "line 6"]
-    assert parse_roster("user_id\n123\nabc\n", "discord", "dm")[1] == [
-        "line 3: user_id 'abc' is not a Discord user id (digits only)"
-    ]
-    assert parse_roster("user_id;timezone\nU1;UTC\n", "slack", "T1")[1] == [
-        "line 1: the values are separated by semicolons; save the file as comma-separated CSV"
-    ]
-    huge_members, huge = parse_roster("user_id\nU1\n" + "U" * 200_000 + "\n", "slack", "T1")
-    # over the csv module's field limit ("cannot be read") or, where a process raised that limit, not an id
-    assert [m.address.user_id for m in huge_members] == ["U1"] and huge[0].startswith("line 3: ")
-    assert len(huge[0]) < 200
 
 
 async def test_a_roster_larger_than_a_window_fills_one_days_window_after_another(

@@ -53,12 +53,12 @@ class Workspace:
         return PERSON
 
     async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str:
-        raise NotImplementedError
+        raise AssertionError("reading profiles never posts in a channel")
 
     async def update_in_channel(
         self, workspace: str, channel: str, message_id: str, message: Outbound
     ) -> None:
-        raise NotImplementedError
+        raise AssertionError("reading profiles never edits a channel message")
 
 
 def people(prefix: str, count: int) -> list[str]:
