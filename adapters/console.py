@@ -52,12 +52,12 @@ class ConsoleSender:
         self.width = width
         self.sent: list[Outbound] = []
         self.reshown: Outbound | None = None  # shown again on resume, not sent by this session
-        self._ids = itertools.count(1)
 
-    async def send(self, message: Outbound) -> str:
+    async def send(self, message: Outbound) -> None:
+        """Print `message`. A terminal keeps nothing the bot could edit or delete, so there is no id:
+        a withdrawal queues no deletions for it (`bot.records.erasure.retract_sent`)."""
         self.sent.append(message)
         self._print(message)
-        return f"console-{next(self._ids)}"
 
     def reshow(self, message: Outbound) -> None:
         """Show the last message of an earlier session again (nothing is stored or sent)."""

@@ -84,8 +84,9 @@ class Outbound:
 class Sender(Protocol):
     """What an adapter implements so the engine can reach people. Raise `bot.errors.DeliveryError`s."""
 
-    async def send(self, message: Outbound) -> str:
-        """Deliver `message`; return the platform's id of the posted message."""
+    async def send(self, message: Outbound) -> str | None:
+        """Deliver `message`; return the platform's id of the posted message, or None where the medium
+        keeps no message the bot could later edit or delete (a terminal)."""
         ...
 
     async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:

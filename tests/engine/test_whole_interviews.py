@@ -115,5 +115,5 @@ async def test_every_outbox_row_is_sent_exactly_once(runtime: Runtime) -> None:
     await _complete(c)
     async with runtime.store.session() as s:
         rows = (await s.exec(select(OutboxRow))).all()
-    assert rows and all(r.status == "sent" and r.platform_message_id for r in rows)
+    assert rows and all(r.status == "sent" and r.sent_at for r in rows)
     assert len({r.key for r in rows}) == len(rows) == len(c.texts)
