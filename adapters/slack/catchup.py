@@ -12,12 +12,19 @@ meets a 429 at every page after the first: the read keeps its cursor and what it
 Retry-After in the background (live events and the scheduler go on meanwhile), and goes on from there.
 Messages are fed oldest first once every page is in; where each read-back started is kept until it
 finished (`bot.engine.catchup.start_reading`), so a catch-up cut short starts there again next time.
+
+A participant whose history is still unread is not answered (`Engine.hold`): a message they write live
+meanwhile is stored and answered with the history, after it, and their history is read next, before the
+conversations of people who have not written since the start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 
 from adapters.slack.directory import HistoryPages
 from adapters.slack.receive import SLACK, history_inbound
@@ -77,18 +84,25 @@ class ReadBack:
             ):
                 fed += 1
         self.finished = True
-        self.engine.kick(self.who)
         return fed
 
 
+def _read_next(waiting: OrderedDict[Address, str], who: Address) -> None:
+    """`who` wrote while their history waits to be read: it is read next."""
+    if who in waiting:
+        waiting.move_to_end(who, last=False)
+
+
 async def plan_catch_up(engine: Engine) -> list[tuple[Address, str]]:
-    """Each open conversation, with the ts its read-back starts after; remembered before anything live is
-    stored (the caller serves Slack's events only after this)."""
+    """Each open conversation, with the ts its read-back starts after; remembered, and its participant
+    held (`Engine.hold`), before anything live is stored (the caller serves Slack's events only after
+    this)."""
     starts = {}
     for conversation in await open_conversations(engine.store, SLACK):
         oldest = _oldest(conversation)
         if oldest is not None:
             starts[conversation.who] = oldest
+            engine.hold(conversation.who)
     await start_reading(engine.store, SLACK, starts)
     return list(starts.items())
 
@@ -99,12 +113,25 @@ async def catch_up(
     """Feed the DMs written while the bot was away through the inbox, oldest first, one conversation at a
     time (a short 429 is waited out inside the call, a long one by `read_patiently`). Returns how many
     messages were new."""
-    fed = 0
-    for who, oldest in await plan_catch_up(engine) if planned is None else planned:
-        reader = ReadBack(engine, sender, who, oldest)
-        fed += await read_patiently(SLACK, reader.read, reader.progress)
-        if reader.finished:
-            await finished_reading(engine.store, who)
+    waiting = OrderedDict(await plan_catch_up(engine) if planned is None else planned)
+    for who in waiting:
+        engine.hold(who, partial(_read_next, waiting, who))
+    fed, stopping = 0, False
+    try:
+        while waiting:
+            who, oldest = next(iter(waiting.items()))
+            reader = ReadBack(engine, sender, who, oldest)
+            fed += await read_patiently(SLACK, reader.read, reader.progress)
+            if reader.finished:
+                await finished_reading(engine.store, who)
+            del waiting[who]
+            engine.release(who)
+    except asyncio.CancelledError:
+        stopping = True  # the next start reads on from where each read-back started
+        raise
+    finally:
+        for who in waiting:  # a stop, or a failure: what waits is answered as it is (not at a stop)
+            engine.release(who, answer=not stopping)
     if fed:
         log.info("slack: %d message(s) written while the bot was away were picked up", fed)
     return fed

@@ -25,6 +25,7 @@ from adapters.slack.client import BOT_TOKEN_HINT, secret_value
 from adapters.slack.receive import SLACK
 from adapters.slack.shapes import readable, slack_shaped
 from adapters.slack.web import SlackSender, require_setting
+from bot.engine.catchup import hold_unfinished
 from bot.messages import Address
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -189,6 +190,12 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
                 with contextlib.suppress(asyncio.CancelledError):
                     await catching_up
                 await later.drain()
+
+
+async def hold_unread(runtime: Runtime) -> None:
+    """Before the scheduler's first tick: hold the participants whose read-back the last stop cut short
+    (`bot.engine.catchup.hold_unfinished`); this run's catch-up reads them and releases them."""
+    await hold_unfinished(runtime.store, SLACK, runtime.engine.hold)
 
 
 async def _catch_up(runtime: Runtime, sender: object, planned: list[tuple[Address, str]]) -> None:

@@ -223,8 +223,10 @@ def run(
             settle_memory()
             jobs = []
             if slack:
+                from adapters.slack.run import hold_unread
                 from adapters.slack.run import serve as serve_slack
 
+                await hold_unread(runtime)  # before the scheduler's first tick (see hold_unread)
                 jobs.append(serve_slack(runtime, http=http, port=port, host=host))
             if discord:
                 from adapters.discord.client import serve as serve_discord

@@ -76,19 +76,21 @@ def _mark(who: Address) -> str:
 
 
 async def open_conversations(store: Store, platform: str) -> list[OpenConversation]:
-    """Everyone on `platform` whose latest interview is not finished (paused ones included)."""
+    """Everyone on `platform` whose latest interview is not finished (paused ones included), in the
+    order they first wrote."""
     marks = await _marks(store, platform)
     async with store.session() as s:
         people = (
             await s.exec(
-                select(Participant.platform, Participant.workspace, Participant.user_id)
+                select(Participant.id, Participant.platform, Participant.workspace, Participant.user_id)
                 .join(Interview, col(Interview.participant_id) == col(Participant.id))
                 .where(Participant.platform == platform, col(Interview.state).in_(OPEN_STATES))
                 .distinct()
+                .order_by(col(Participant.id))  # who came first is read first
             )
         ).all()
         found = []
-        for platform_, workspace, user_id in people:
+        for _, platform_, workspace, user_id in people:
             who = Address(platform_, workspace, user_id)
             last = (
                 await s.exec(
@@ -114,6 +116,18 @@ async def open_conversations(store: Store, platform: str) -> list[OpenConversati
             first = first_sent.split()[0] if first_sent else None  # a split message: its first piece
             found.append(OpenConversation(who, last, first, marks.get(_mark(who))))
     return found
+
+
+async def hold_unfinished(store: Store, platform: str, hold: Callable[[Address], object]) -> int:
+    """`hold` each participant whose read-back the last stop cut short: what they wrote live during it
+    waits in the inbox, and answered at the first tick it would go before the history still unread.
+    Called before the scheduler starts; the platform's catch-up releases them. Returns how many."""
+    if not await _marks(store, platform):
+        return 0
+    held = [c.who for c in await open_conversations(store, platform) if c.unfinished_from]
+    for who in held:
+        hold(who)
+    return len(held)
 
 
 async def _marks(store: Store, platform: str) -> dict[str, str]:

@@ -80,6 +80,7 @@ class Engine:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._deadlines: dict[str, float] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._held: dict[str, Callable[[], object]] = {}  # read back after downtime: see `hold`
 
     @property
     def interviewer(self) -> Interviewer:
@@ -118,6 +119,9 @@ class Engine:
 
     def kick(self, who: Address, delay: float = 0) -> None:
         """Process `who`'s inbox after `delay` seconds of quiet; a newer message restarts the wait."""
+        if (told := self._held.get(who.key)) is not None:
+            told()  # stored, answered once their history is in (`hold`)
+            return
         loop = asyncio.get_running_loop()
         self._deadlines[who.key] = loop.time() + delay
         task = self._tasks.get(who.key)
@@ -144,6 +148,19 @@ class Engine:
             self._tasks.pop(who.key, None)
             self._deadlines.pop(who.key, None)
 
+    def hold(self, who: Address, on_message: Callable[[], object] = lambda: None) -> None:
+        """Answer nothing of `who`'s until `release`: what they wrote during a downtime is being read
+        back, and a message that arrives live meanwhile, answered first, would be answered before the
+        older ones (it is stored, and answered with them, in the order they were written). `on_message`
+        is called for each event that arrives meanwhile."""
+        self._held[who.key] = on_message
+
+    def release(self, who: Address, *, answer: bool = True) -> None:
+        """`who`'s read-back is over (finished or given up): answer what waits, oldest first (not when
+        the process is stopping: the next start answers it)."""
+        if self._held.pop(who.key, None) is not None and answer:
+            self.kick(who)
+
     async def drain(self) -> None:
         """Wait until every scheduled processing task has finished (tests and the console use this)."""
         while running := [task for task in self._tasks.values() if not task.done()]:
@@ -169,6 +186,8 @@ class Engine:
         """Handle all of `who`'s unprocessed events once they have been quiet for the platform's window,
         ask the interviewer where needed, and send replies. Returns the seconds to wait when the newest
         waiting message is still inside its quiet window (nothing was handled), else None."""
+        if who.key in self._held:
+            return None  # `release` kicks them
         async with self._writing(who):
             try:
                 work = await self.intake.apply(who)

@@ -132,7 +132,7 @@ class Intake:
             found = await connection.execute(q.CLAIM_INBOX_QUIET, params)
         else:
             found = await connection.execute(q.CLAIM_INBOX, {"key": who.key, "now": self.clock()})
-        rows = sorted(found.all(), key=lambda row: row.id)
+        rows = sorted(found.all(), key=q.written_order)
         if not rows and window > 0:
             newest = (await connection.execute(q.NEWEST_PENDING, {"key": who.key})).scalar()
             if newest is not None:

@@ -4,6 +4,7 @@ than running it from SQLAlchemy's compiled cache. Core statements where rows are
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,8 +46,16 @@ FORGET_INBOX_TEXT = sa.update(INBOX).where(INBOX.c.id.in_(bindparam("ids", expan
 UNPROCESSED_INBOX = (
     sa.select(INBOX)
     .where(INBOX.c.participant_key == bindparam("key"), INBOX.c.processed_at.is_(None))
-    .order_by(INBOX.c.id)
+    .order_by(INBOX.c.received_at, INBOX.c.id)
 )
+
+
+def written_order(row: sa.Row[Any]) -> tuple[datetime, int]:
+    """Events in the order they were written: a message read back from a platform's history after a
+    downtime counts as received when it was sent, so it goes before a live one stored while it was read."""
+    return row.received_at, row.id
+
+
 _NEWER = INBOX.alias("newer")
 # The same claim, but only once the participant has been quiet: none of their unprocessed messages
 # arrived after `cutoff` (clicks do not restart the window, but wait behind the messages before them).

@@ -95,8 +95,8 @@ async def test_a_live_message_while_history_is_unread_does_not_make_the_next_sta
 ) -> None:
     """The bot restarts after Alice wrote 16 lines; it has read the first page and waits out the 429 of
     the second when Alice writes again, live, and the bot is stopped before it read on. Her live message
-    is now the newest one stored, yet the next start reads from where the unfinished catch-up started:
-    none of the 16 lines is skipped, and none is taken twice."""
+    is stored, not answered out of order; the next start reads from where the unfinished catch-up
+    started: none of the 16 lines is skipped or taken twice, and the live one is answered after them."""
     async with service(tmp_path) as (fake, bot, poster, port):
         alice = SlackPerson(fake, poster, "UALICE")
         await consent_and_screen(alice)
@@ -107,18 +107,52 @@ async def test_a_live_message_while_history_is_unread_does_not_make_the_next_sta
         await bot.start()
         await bot.wait_http(port)
         await fake.wait_for("conversations.history", 1, 20)  # page 1 read; page 2 waits for the window
-        await alice.say("are you still there?", seconds=20)
+        before = len(alice.posts)
+        await alice.say("are you still there?", expect_reply=False)
+        await asyncio.sleep(2)
+        assert len(alice.posts) == before, "not answered before the history it follows"
         assert [status for status, _ in history_calls(fake, "UALICE")][-1] == 429
         stopping = asyncio.get_running_loop().time()
         assert await bot.stop() == 130  # Ctrl-C; at once, though the catch-up waits out a rate limit
         assert asyncio.get_running_loop().time() - stopping < WINDOW / 2
         assert not any(line in said(tmp_path, "UALICE") for line in missed)
-        before = len(alice.posts)
         await bot.start()
         await bot.wait_http(port)
         await fake.wait_until(lambda: len(alice.posts) > before, 3 * WINDOW + 20)
         await asyncio.sleep(2)
-        lines = said(tmp_path, "UALICE")
-        assert [line for line in lines if line.startswith("missed line")] == missed
-        assert lines.count("are you still there?") == 1
+        assert said(tmp_path, "UALICE")[-MISSED - 1 :] == [*missed, "are you still there?"]
         assert len(alice.posts) == before + 1
+
+
+async def test_a_live_message_during_the_read_back_is_answered_after_the_history_and_read_first(
+    tmp_path: Path,
+) -> None:
+    """Alice (16 lines), Bob and Carol (3 each) wrote while the bot was down; histories are read in the
+    order the three first wrote. While Alice's second page waits out its minute, Carol writes live:
+    she is not answered at once, her history is read before Bob's, and her one answer follows all four
+    of her lines in the order she wrote them."""
+    async with service(tmp_path) as (fake, bot, poster, port):
+        people = [SlackPerson(fake, poster, user) for user in ("UALICE", "UBOB", "UCAROL")]
+        for person in people:
+            await consent_and_screen(person)
+        alice, bob, carol = people
+        await bot.stop()
+        lines = {"UALICE": MISSED, "UBOB": 3, "UCAROL": 3}
+        for user, count in lines.items():
+            for n in range(count):
+                fake.user_message(user, f"{user} missed {n}")
+        before = {p.user: len(p.posts) for p in people}
+        await bot.start()
+        await bot.wait_http(port)
+        await fake.wait_for("conversations.history", 1, 20)
+        await carol.say("sorry, I'm back", expect_reply=False)
+        await asyncio.sleep(2)
+        assert len(carol.posts) == before["UCAROL"], "held until her history is read"
+        await fake.wait_until(lambda: all(len(p.posts) > before[p.user] for p in people), 5 * WINDOW + 20)
+        await asyncio.sleep(2)
+        read = [c.args.get("channel") for c in fake.calls_to("conversations.history") if c.status == 200]
+        assert read == [dm_channel(u) for u in ("UALICE", "UALICE", "UCAROL", "UBOB")]
+        for person in people:
+            assert len(person.posts) == before[person.user] + 1, person.posts[before[person.user] :]
+        assert said(tmp_path, "UCAROL")[-4:] == [*(f"UCAROL missed {n}" for n in range(3)), "sorry, I'm back"]
+        assert said(tmp_path, "UALICE")[-MISSED:] == [f"UALICE missed {n}" for n in range(MISSED)]
