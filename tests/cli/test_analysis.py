@@ -107,6 +107,7 @@ def test_bad_inputs_exit_non_zero_with_a_message_that_says_what_to_fix(
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r").exists(), "a refused analysis leaves no empty --out folder behind"
 
 
 def test_ctrl_c_stops_the_analysis_where_it_is(dataset: Path, tmp_path: Path) -> None:
@@ -124,7 +125,7 @@ def test_ctrl_c_stops_the_analysis_where_it_is(dataset: Path, tmp_path: Path) ->
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert f"interrupted; run the same command again to resume from {cache}" in err
-    assert not list(report.iterdir()), "no report: the folder is made (checked writable) before the work"
+    assert not report.exists(), "no report, nor an empty folder: --out is checked, not made, before the work"
     assert not list(cache.glob("stages/themes-*.json")), "stopped while embedding, not after every stage"
 
 
@@ -141,3 +142,23 @@ def test_another_studys_broken_file_does_not_stop_the_analysis_of_a_study(tmp_pa
     assert (tmp_path / "report" / "report.md").exists()
     unknown = run(["analyze", "nosuch", "--out", "report2"], tmp_path, **env)
     assert unknown.returncode == 2 and "there is no study 'nosuch'" in unknown.stderr
+
+
+def test_a_study_with_no_interview_to_analyse_is_refused_and_leaves_no_folder(tmp_path: Path) -> None:
+    """A stopped interview is not analysed: the line says what to do, and no new folder is left behind,
+    while a folder the researcher made is kept."""
+    chat = run(["chat", "--study", "teachers", "--interviewer", "offline"], tmp_path, stdin="1\n1\nstop\n")
+    assert chat.returncode == 0 and "Stopped." in chat.stdout, chat.stderr
+    expected = (
+        "error: study 'teachers' has no completed, consented interview to analyse yet (pilot and withdrawn "
+        "interviews are never analysed); run interviews first, or import transcripts with "
+        "`interviewer import FILE.csv --study teachers`"
+    )
+    (tmp_path / "mine").mkdir()
+    for out in ("report", "nested/report", "mine"):
+        result = run(["analyze", "teachers", "--out", out, "--cache-dir", "cache"], tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.splitlines() == [expected]
+        assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["mine"]
+    assert not list((tmp_path / "mine").iterdir())
