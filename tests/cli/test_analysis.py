@@ -63,6 +63,26 @@ def test_analyze_a_dataset_csv_writes_the_report_and_a_rerun_uses_the_cache(
     )
 
 
+def test_commands_the_report_names_are_code_in_html_and_plain_code_spans_in_markdown(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """The banner, the method and the caveats name commands between backticks: report.html shows them as
+    <code>, not as raw backticks, and report.md keeps them as code spans, not escaped (\\`)."""
+    (tmp_path / "codes.yaml").write_text(CODEBOOK, encoding="utf-8")
+    result = run(["analyze", str(dataset), "--codebook", "codes.yaml", "--out", "report"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    label = "interviewer codebook label <study|file.csv> --codebook codes.yaml --n 40 --out gold.csv"
+    assert f"<code>{label.replace('<', '&lt;').replace('>', '&gt;')}</code>" in html  # the banner
+    assert "Check it with <code>interviewer validate</code> before quoting the numbers." in html
+    assert "with <code>interviewer codebook label</code> and pass it with <code>--gold</code>" in html
+    assert "`" not in html
+    assert f"`{label}`" in md
+    assert "Check it with `interviewer validate` before quoting the numbers." in md
+    assert "\\`" not in md and "\\<study" not in md
+
+
 def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Path) -> None:
     result = run(["codebook", "draft", str(dataset), "--out", "drafted.yaml"], tmp_path)
     assert result.returncode == 0, result.stderr
