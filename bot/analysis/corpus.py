@@ -180,8 +180,9 @@ async def read_study(
         await runtime.close()
     if not docs:
         raise AnalysisInputError(
-            f"study {study_id!r} has no completed, consented interview to analyse yet "
-            "(pilot and withdrawn interviews are never analysed)"
+            f"study {study_id!r} has no completed, consented interview to analyse yet (pilot and "
+            "withdrawn interviews are never analysed); run interviews first, or import transcripts with "
+            f"`interviewer import FILE.csv --study {study_id}`"
         )
     return _checked(Corpus(name=study_id, docs=docs, study=study), f"study {study_id!r}")
 

@@ -2,7 +2,10 @@
 
 The report is built once as sections of blocks; both renderers escape every piece of text, so a
 participant who writes `<script>` or a Markdown link gets it shown as text. Only `Chart.svg`, which
-`bot.analysis.charts` builds with its own escaping, is inserted as markup.
+`bot.analysis.charts` builds with its own escaping, is inserted as markup. Text the report itself words
+(a block with `code=True`, and the banner) may name a command between backticks: it is shown as code,
+`<code>` in HTML and a code span in Markdown, its content escaped like the rest. Quotes, themes, tables
+and headings, which hold participants' and codebooks' words, never are.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from html import escape
 class Paragraph:
     text: str
     note: bool = False  # a caveat, shown in a box
+    code: bool = False  # `...` in the text is a command to show as code (for the report's own words)
 
 
 @dataclass
@@ -26,6 +30,7 @@ class Heading:
 @dataclass
 class Bullets:
     items: list[str]
+    code: bool = False  # as for Paragraph
 
 
 @dataclass
@@ -70,6 +75,8 @@ blockquote cite{display:block;color:#666;font-size:.85rem;font-style:normal;marg
 .banner{background:#fdecea;border:2px solid #D55E00;padding:.7rem 1rem;border-radius:4px;font-weight:600}
 figure{margin:1rem 0;overflow-x:auto}figcaption{color:#555;font-size:.85rem}
 svg.chart{max-width:100%;height:auto}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;background:#f0f0f2;padding:0 .2rem;
+border-radius:3px}.banner code{background:#f8d7d0}
 """
 
 
@@ -80,7 +87,7 @@ def html(title: str, sections: list[Section], banner: str | None = None) -> str:
     """
     toc = "".join(f'<li><a href="#{s.id}">{escape(s.title)}</a></li>' for s in sections)
     body = "\n".join(_html_section(s) for s in sections)
-    warning = f'<p class="banner" role="alert">{escape(banner)}</p>\n' if banner else ""
+    warning = f'<p class="banner" role="alert">{_html_text(banner, code=True)}</p>\n' if banner else ""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -96,13 +103,25 @@ def _html_section(section: Section) -> str:
     return "\n".join(parts)
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")  # split() puts the plain text at even, the code at odd positions
+
+
+def _html_text(text: str, code: bool = False) -> str:
+    """`text` escaped; with `code`, its backticked spans as <code> (their content escaped too)."""
+    if not code:
+        return escape(text)
+    parts = _CODE_SPAN.split(text)
+    return "".join(f"<code>{escape(p)}</code>" if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
 def _html_block(block: Block) -> str:
     if isinstance(block, Paragraph):
-        return f'<p class="note">{escape(block.text)}</p>' if block.note else f"<p>{escape(block.text)}</p>"
+        text = _html_text(block.text, block.code)
+        return f'<p class="note">{text}</p>' if block.note else f"<p>{text}</p>"
     if isinstance(block, Heading):
         return f"<h3>{escape(block.text)}</h3>"
     if isinstance(block, Bullets):
-        return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>"
+        return "<ul>" + "".join(f"<li>{_html_text(i, block.code)}</li>" for i in block.items) + "</ul>"
     if isinstance(block, Quotes):
         return "\n".join(
             f"<blockquote>{escape(q)}<cite>{escape(who)}</cite></blockquote>" for q, who in block.items
@@ -126,13 +145,14 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|]|<(?=[A-Za-z/!?]))")  # a "<" only when 
 _MD_LINE_START = re.compile(r"^([#>+=-]|\d+(?=[.)]))")  # would start a heading, quote or list
 
 
-def md_text(text: str, line_start: bool = True) -> str:
+def md_text(text: str, line_start: bool = True, code: bool = False) -> str:
     """Participant or label text made inert in Markdown: one line, special characters escaped.
 
     With `line_start`, a leading character that would make a heading, quote or list is escaped too
-    (not needed inside table cells).
+    (not needed inside table cells). With `code`, backticked spans stay code spans, as written.
     """
-    line = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    parts = _CODE_SPAN.split(" ".join(text.split())) if code else [" ".join(text.split())]
+    line = "".join(f"`{p}`" if i % 2 else _MD_SPECIAL.sub(r"\\\1", p) for i, p in enumerate(parts))
     if not line_start:
         return line
     match = _MD_LINE_START.match(line)
@@ -145,7 +165,7 @@ def markdown(title: str, sections: list[Section], banner: str | None = None) -> 
     """The same document as Markdown; charts become a pointer to the HTML report."""
     out = [f"# {md_text(title)}", ""]
     if banner:
-        out += [f"> **Warning:** {md_text(banner)}", ""]
+        out += [f"> **Warning:** {md_text(banner, code=True)}", ""]
     for section in sections:
         out += [f"## {md_text(section.title)}", ""]
         for block in section.blocks:
@@ -155,11 +175,12 @@ def markdown(title: str, sections: list[Section], banner: str | None = None) -> 
 
 def _md_block(block: Block) -> list[str]:
     if isinstance(block, Paragraph):
-        return [f"> **Note:** {md_text(block.text)}" if block.note else md_text(block.text)]
+        text = md_text(block.text, code=block.code)
+        return [f"> **Note:** {text}" if block.note else text]
     if isinstance(block, Heading):
         return [f"### {md_text(block.text)}"]
     if isinstance(block, Bullets):
-        return [f"- {md_text(i)}" for i in block.items]
+        return [f"- {md_text(i, code=block.code)}" for i in block.items]
     if isinstance(block, Quotes):
         lines: list[str] = []
         for q, who in block.items:

@@ -89,11 +89,13 @@ def overview(a: Analysis) -> Section:
             ]
         ),
         Heading("Method"),
-        Bullets(METHOD[a.mode] + [line for line in STATISTICS if a.emotions or "emotion" not in line]),
+        Bullets(
+            METHOD[a.mode] + [line for line in STATISTICS if a.emotions or "emotion" not in line], code=True
+        ),
     ]
     if a.notes:
         blocks.append(Heading("Caveats"))
-        blocks += [Paragraph(n, note=True) for n in a.notes]
+        blocks += [Paragraph(n, note=True, code=True) for n in a.notes]  # the pipeline's own sentences
     return Section("overview", "Overview", blocks)
 
 
@@ -170,7 +172,8 @@ def codebook(a: Analysis) -> Section:
             "Codebook",
             [
                 Paragraph(
-                    "No codebook was given. Start one from the themes with `interviewer codebook draft`."
+                    "No codebook was given. Start one from the themes with `interviewer codebook draft`.",
+                    code=True,
                 )
             ],
         )

@@ -167,7 +167,7 @@ def section(a: Analysis) -> Section:
         blocks += _chart(a, "corrected", "Corrected share of interviews with each code")
         blocks += [_headline_table(a, corrected), Paragraph(NEED_NOTE)]
     else:
-        blocks.append(Paragraph(UNCORRECTED_NOTE, note=True))
+        blocks.append(Paragraph(UNCORRECTED_NOTE, note=True, code=True))
         blocks += _chart(a, "share", f"Share coded present ({UNCORRECTED})")
         blocks.append(_headline_table(a, corrected))
     if len({p.group for p in a.prevalence}) > 1:

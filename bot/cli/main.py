@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from bot.cli.stopping import Stop, stoppable, terminable
+from bot.cli.terminal import require_open, run_demo, session, study_path
 from bot.errors import StudyError
 from bot.settings import Settings, get_settings
-
-if TYPE_CHECKING:  # imported by the commands that use them, so that `--help` loads nothing heavy
-    from adapters.console import ConsoleSession
-    from bot.runtime import Runtime
 
 app = typer.Typer(
     help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
@@ -52,35 +48,6 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _study_path(study: str, settings: Settings, option: str = "--study") -> Path:
-    if not study.strip():  # Path("") is the current folder: "is a folder" would say nothing useful
-        raise SystemExit("--study is empty; give a study id (e.g. ai-at-work) or the path of a study file")
-    path = Path(study)
-    if not path.suffix and not path.exists():
-        path = settings.studies_dir / f"{study}.yaml"
-        if not path.exists():  # an id without a file: name the ids there are, not a path nobody typed
-            known = ", ".join(p.stem for p in sorted(settings.studies_dir.glob("*.yaml")))
-            there = f"study ids in STUDIES_DIR: {known}" if known else "STUDIES_DIR holds no study file"
-            raise SystemExit(f"{option} {study[:70]!r}: no study file {path}; {there}")
-    return path
-
-
-@asynccontextmanager
-async def _session(
-    settings: Settings, study: str, interviewer: str | None, name: str
-) -> AsyncIterator[tuple[Runtime, ConsoleSession]]:
-    from adapters.console import ConsoleSession
-    from bot.runtime import Runtime, make_interviewer
-    from bot.studies.study import load_study
-
-    path = _study_path(study, settings)
-    study_id = load_study(path).id
-    chosen = make_interviewer(settings, interviewer)
-    async with Runtime.start(settings, interviewer=chosen, study_paths=[path]) as runtime:
-        # the session finishes its own participant's unfinished work when it opens (ConsoleSession.open)
-        yield runtime, ConsoleSession(runtime.engine, study_id, name)
-
-
 @app.command()
 def chat(
     study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
@@ -98,12 +65,13 @@ def chat(
     async def main() -> None:
         from adapters.console import chat as run_chat
 
-        async with _session(settings, study, interviewer, as_) as (runtime, session):
+        async with session(settings, study, interviewer, as_) as (runtime, console):
+            await require_open(runtime, console, "chat")  # before the participant is told anything
             err.print(
                 f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
                 f"{settings.database_shown}. Type help, pause, stop or withdraw at any time.[/dim]"
             )
-            await run_chat(session)
+            await run_chat(console)
 
     try:
         _run(main)
@@ -122,59 +90,6 @@ def demo(
     settings = get_settings()
     _logging(settings, quiet=True)
     _run(lambda: run_demo(settings, study, interviewer))
-
-
-async def run_demo(settings: Settings, study: str, interviewer: str | None) -> None:
-    from sqlmodel import col, select
-
-    from bot.pilot.demo import ScriptedParticipant
-    from bot.storage.models import Interview, SurveyAnswer
-
-    participant = ScriptedParticipant()
-    async with _session(settings, study, interviewer, f"demo-{id(settings):x}") as (runtime, session):
-        if not await runtime.engine.study_open(session.study_id):  # else every answer meets "not open yet"
-            raise SystemExit(
-                f"REQUIRE_APPROVAL is on and study {session.study_id!r} has no approved plan version, so it "
-                "interviews nobody; approve it (`interviewer plan approve FILE --by NAME`) or run the demo without it"
-            )
-        out = session.sender.out
-        await session.open()
-        for _ in range(200):
-            last = session.sender.last
-            if last is None or session.finished:
-                break
-            if last.key.split(":")[1:2] in (["wait"], ["later"]):  # bot.engine.claude_trouble's notices
-                raise SystemExit(
-                    "Claude did not answer (the warnings above say why), so the demo stops here; check the "
-                    "set-up with `interviewer doctor`, or run the demo with --interviewer offline"
-                )
-            choice, text = participant.reply(last)
-            out.write(f"\nParticipant: {text}\n")
-            if choice is not None:
-                number = [c.value for c in last.choices].index(choice) + 1
-                await session.say(str(number))
-            else:
-                await session.say(text)
-        async with runtime.store.session() as s:
-            interview = (await s.exec(select(Interview).order_by(col(Interview.id).desc()))).first()
-            answers = (
-                (
-                    await s.exec(
-                        select(SurveyAnswer)
-                        .where(SurveyAnswer.interview_id == interview.id)
-                        .order_by(col(SurveyAnswer.id))
-                    )
-                ).all()
-                if interview
-                else []
-            )
-        out.write("\nSurvey answers:\n")
-        for a in answers:
-            out.write(f"  {a.item_id}: {a.value}\n")
-        out.write(
-            f"\n(Interview {interview.id if interview else '?'} is {interview.state if interview else '?'}; "
-            f"stored in {settings.database_shown}.)\n"
-        )
 
 
 @app.command()
@@ -203,7 +118,7 @@ def run(
         discord = settings.discord_token is not None
     slack = slack or http  # HTTP mode is Slack's: asked for, it is Slack or a line saying what is missing
     if not (slack or discord):
-        _study_path(settings.default_study, settings, "DEFAULT_STUDY")  # the study the terminal runs
+        study_path(settings.default_study, settings, "DEFAULT_STUDY")  # the study the terminal runs
         if not sys.stdin.isatty():
             typer.echo(
                 "No Slack or Discord tokens and no terminal on standard input: running the scripted demo.",

@@ -10,14 +10,19 @@ from pathlib import Path
 
 
 def folder_problem(path: Path, option: str) -> str | None:
-    """Why `path` cannot be the output folder (made here if missing), or None."""
+    """Why `path` cannot be the output folder, or None. A missing folder is not made here, only checked
+    for (its nearest existing parent must take new files): a command that fails before it writes
+    anything leaves no empty folder behind."""
     if path.exists() and not path.is_dir():
         return f"{option} {path} is a file; give a folder"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return f"{option} {path}: cannot make the folder ({exc.strerror or exc}); choose another"
-    return _probe(path, option, path)
+    if path.is_dir():
+        return _probe(path, option, path)
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{option} {path}: {parent} is a file, not a folder; choose another place"
+    return _probe(parent, option, path)
 
 
 def file_problem(path: Path, option: str) -> str | None:

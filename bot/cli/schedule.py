@@ -41,7 +41,9 @@ def invite_cmd(
         "", "--workspace", help="Slack team id (T...); not needed for Discord, whose members are DMed by id."
     ),
 ) -> None:
-    """Invite the members listed in a roster; invitations go out in each member's send window."""
+    """Invite the members listed in a roster; invitations go out in each member's send window.
+
+    Lines that cannot be read are listed by number and left out; the command then exits with status 1."""
     from bot.outreach.invitations import NotInvitable, invite, parse_roster
 
     if platform not in ("slack", "discord"):
@@ -82,8 +84,13 @@ def invite_cmd(
             return report.text(study)
 
     typer.echo(_run(main))
-    if problems:
-        typer.echo(f"{len(problems)} roster line(s) skipped; fix them and run the command again.", err=True)
+    if problems:  # as `interviewer import`: the good lines are done, the status says some were not
+        typer.echo(
+            f"{len(problems)} roster line(s) skipped; fix them and run the command again (members "
+            "already invited are not invited twice)",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def show_cmd(

@@ -3,7 +3,8 @@
 Formats: `jsonl` (everything, one interview a line, with each turn's bookkeeping), `csv` (the public
 Anthropic Interviewer dataset layout, `transcript_id,text`, then the interview's attributes, consent and
 answers, every cell neutralised against spreadsheet formulas), `markdown` (a zip of one file per
-interview, attributes and answers on top) and `qdpx` (a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA:
+interview, attributes and answers on top; one document holding them all when the file's name ends in
+`.md`) and `qdpx` (a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA:
 the transcripts; docs/export.md says why attributes are left to the CSV). Only interviews whose participant consented leave the database; withdrawn ones never do;
 participants appear by their per-study code, and text is redacted unless the caller turns that off.
 A file appears under its name only complete: it is written beside it under a temporary name, then renamed.
@@ -28,7 +29,7 @@ from sqlalchemy import and_, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.records.formats import WRITERS, Columns, Record, write_csv, write_qdpx
+from bot.records.formats import WRITERS, Columns, Record, write_csv, write_markdown_document, write_qdpx
 from bot.records.redact import preload, redact
 from bot.storage import Store
 from bot.storage.models import (
@@ -45,6 +46,7 @@ FORMATS = ("jsonl", "csv", "markdown", "qdpx")
 SUFFIX = {"jsonl": "jsonl", "csv": "csv", "markdown": "zip", "qdpx": "qdpx"}
 PAGE = 200
 PART = ".part"  # an export being written: `.<name>.<random>.part` beside the file it will become
+DOCUMENT_SUFFIXES = (".md", ".markdown")  # a markdown export to such a name is one file, not a zip
 
 
 @dataclass(frozen=True)
@@ -270,9 +272,11 @@ async def export(
         await asyncio.to_thread(preload)
     with _naming(out):
         dest = _destination(out)
+    # what a name ending in .md promises: Markdown to read, not a zip under that name
+    layout = "markdown-document" if fmt == "markdown" and out.suffix.lower() in DOCUMENT_SUFFIXES else fmt
     if dest is None:  # a pipe or a device (/dev/stdout): written as it comes, nothing to keep
         with _naming(out):
-            result = ExportResult(out, await _write(store, flt, fmt, out, redacted), fmt)
+            result = ExportResult(out, await _write(store, flt, layout, out, redacted), fmt)
         if confirm is not None:
             await confirm(result)
         return result
@@ -280,7 +284,7 @@ async def export(
         part = _reserve(dest)
     try:
         with _naming(out):
-            count = await _write(store, flt, fmt, part, redacted)
+            count = await _write(store, flt, layout, part, redacted)
             size = await asyncio.to_thread(_flush, part)
         result = ExportResult(out, count, fmt, size)
         if confirm is not None:
@@ -293,13 +297,16 @@ async def export(
     return result
 
 
-async def _write(store: Store, flt: ExportFilter, fmt: str, out: Path, redacted: bool) -> int:
+async def _write(store: Store, flt: ExportFilter, layout: str, out: Path, redacted: bool) -> int:
+    """Write in `layout`: a format, or "markdown-document" (the markdown format as one file)."""
     rows = records(store, flt, redacted=redacted)
-    if fmt == "qdpx":
+    if layout == "qdpx":
         return await write_qdpx(rows, out, project=flt.study_id)
-    if fmt == "csv":
+    if layout == "csv":
         return await write_csv(rows, out, await answer_columns(store, flt.study_id))
-    return await WRITERS[fmt](rows, out)
+    if layout == "markdown-document":
+        return await write_markdown_document(rows, out)
+    return await WRITERS[layout](rows, out)
 
 
 def _destination(out: Path) -> Path | None:

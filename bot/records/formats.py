@@ -1,6 +1,7 @@
 """Export formats: how exported interviews (`Record`s) are written. `jsonl` (everything, one interview a
 line), `csv` (the Anthropic Interviewer dataset layout, every cell neutralised against spreadsheet
-formulas), `markdown` (a zip of one file per interview) and `qdpx` (a REFI-QDA project)."""
+formulas), `markdown` (a zip of one file per interview, or one document holding them all) and `qdpx` (a
+REFI-QDA project)."""
 
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def dataset_text(turns: list[dict[str, Any]]) -> str:
     return "\n\n".join(parts)
 
 
-def markdown_text(r: Record) -> str:
-    lines = [f"# Interview {r.participant}", ""]
+def markdown_text(r: Record, name: str | None = None) -> str:
+    """One interview as Markdown; `name` is its unique name in the export (P-XXX-2 for a second one)."""
+    lines = [f"# Interview {name or r.participant}", ""]
     lines.append(f"- Study: `{r.study_id}` (plan v{r.study_version}, {r.plan_hash[:12]})")
     lines.append(
         f"- State: {r.state}; started {r.started_at}"
@@ -163,7 +165,18 @@ async def write_markdown(rows: AsyncIterator[Record], out: Path) -> int:
     count, names = 0, _Names()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         async for r in rows:
-            z.writestr(f"{SAFE_NAME.sub('_', names(r.participant))}.md", markdown_text(r))
+            name = names(r.participant)
+            z.writestr(f"{SAFE_NAME.sub('_', name)}.md", markdown_text(r, name))
+            count += 1
+    return count
+
+
+async def write_markdown_document(rows: AsyncIterator[Record], out: Path) -> int:
+    """Every interview in one Markdown file, one `# Interview` heading each, a rule between them."""
+    count, names = 0, _Names()
+    with out.open("w", encoding="utf-8") as f:
+        async for r in rows:
+            f.write(("\n---\n\n" if count else "") + markdown_text(r, names(r.participant)))
             count += 1
     return count
 

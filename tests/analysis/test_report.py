@@ -192,3 +192,27 @@ def test_an_offline_report_without_emotions_describes_no_emotion_statistics(
 def _method(analysis: Analysis) -> list[str]:
     [overview] = [s for s in sections(analysis) if s.id == "overview"]
     return [item for b in overview.blocks if isinstance(b, Bullets) for item in b.items]
+
+
+def test_backticks_are_code_only_in_the_reports_own_words() -> None:
+    """A command the report names is code in both files; a participant's backticks stay as typed."""
+    from bot.analysis import document
+    from bot.analysis.document import Paragraph, Section
+
+    blocks = [
+        Paragraph("Run `interviewer x <y>` now.", code=True),
+        Bullets(["- then `--gold`"], code=True),
+        Quotes([("I type `rm -rf` <b>", "interview p1")]),
+        Paragraph("Theme: a `b` c"),
+    ]
+    parts = [Section("s", "S", blocks)]
+    html = document.html("T", parts, banner="Use `--gold`.")
+    md = document.markdown("T", parts, banner="Use `--gold`.")
+    assert "<p>Run <code>interviewer x &lt;y&gt;</code> now.</p>" in html
+    assert "<li>- then <code>--gold</code></li>" in html
+    assert 'role="alert">Use <code>--gold</code>.</p>' in html
+    assert "I type `rm -rf` &lt;b&gt;" in html and "<p>Theme: a `b` c</p>" in html
+    assert "Run `interviewer x <y>` now." in md.splitlines()
+    assert "- \\- then `--gold`" in md.splitlines()
+    assert "> **Warning:** Use `--gold`." in md.splitlines()
+    assert "> I type \\`rm -rf\\` \\<b>" in md.splitlines() and "Theme: a \\`b\\` c" in md.splitlines()

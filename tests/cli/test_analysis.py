@@ -63,6 +63,26 @@ def test_analyze_a_dataset_csv_writes_the_report_and_a_rerun_uses_the_cache(
     )
 
 
+def test_commands_the_report_names_are_code_in_html_and_plain_code_spans_in_markdown(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """The banner, the method and the caveats name commands between backticks: report.html shows them as
+    <code>, not as raw backticks, and report.md keeps them as code spans, not escaped (\\`)."""
+    (tmp_path / "codes.yaml").write_text(CODEBOOK, encoding="utf-8")
+    result = run(["analyze", str(dataset), "--codebook", "codes.yaml", "--out", "report"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    label = "interviewer codebook label <study|file.csv> --codebook codes.yaml --n 40 --out gold.csv"
+    assert f"<code>{label.replace('<', '&lt;').replace('>', '&gt;')}</code>" in html  # the banner
+    assert "Check it with <code>interviewer validate</code> before quoting the numbers." in html
+    assert "with <code>interviewer codebook label</code> and pass it with <code>--gold</code>" in html
+    assert "`" not in html
+    assert f"`{label}`" in md
+    assert "Check it with `interviewer validate` before quoting the numbers." in md
+    assert "\\`" not in md and "\\<study" not in md
+
+
 def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Path) -> None:
     result = run(["codebook", "draft", str(dataset), "--out", "drafted.yaml"], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -107,6 +127,7 @@ def test_bad_inputs_exit_non_zero_with_a_message_that_says_what_to_fix(
     assert result.returncode != 0
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r").exists(), "a refused analysis leaves no empty --out folder behind"
 
 
 def test_ctrl_c_stops_the_analysis_where_it_is(dataset: Path, tmp_path: Path) -> None:
@@ -124,7 +145,7 @@ def test_ctrl_c_stops_the_analysis_where_it_is(dataset: Path, tmp_path: Path) ->
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert f"interrupted; run the same command again to resume from {cache}" in err
-    assert not list(report.iterdir()), "no report: the folder is made (checked writable) before the work"
+    assert not report.exists(), "no report, nor an empty folder: --out is checked, not made, before the work"
     assert not list(cache.glob("stages/themes-*.json")), "stopped while embedding, not after every stage"
 
 
@@ -141,3 +162,23 @@ def test_another_studys_broken_file_does_not_stop_the_analysis_of_a_study(tmp_pa
     assert (tmp_path / "report" / "report.md").exists()
     unknown = run(["analyze", "nosuch", "--out", "report2"], tmp_path, **env)
     assert unknown.returncode == 2 and "there is no study 'nosuch'" in unknown.stderr
+
+
+def test_a_study_with_no_interview_to_analyse_is_refused_and_leaves_no_folder(tmp_path: Path) -> None:
+    """A stopped interview is not analysed: the line says what to do, and no new folder is left behind,
+    while a folder the researcher made is kept."""
+    chat = run(["chat", "--study", "teachers", "--interviewer", "offline"], tmp_path, stdin="1\n1\nstop\n")
+    assert chat.returncode == 0 and "Stopped." in chat.stdout, chat.stderr
+    expected = (
+        "error: study 'teachers' has no completed, consented interview to analyse yet (pilot and withdrawn "
+        "interviews are never analysed); run interviews first, or import transcripts with "
+        "`interviewer import FILE.csv --study teachers`"
+    )
+    (tmp_path / "mine").mkdir()
+    for out in ("report", "nested/report", "mine"):
+        result = run(["analyze", "teachers", "--out", out, "--cache-dir", "cache"], tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.splitlines() == [expected]
+        assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["mine"]
+    assert not list((tmp_path / "mine").iterdir())

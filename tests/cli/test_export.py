@@ -54,3 +54,27 @@ def test_export_by_group_takes_an_answer_of_the_group_question_and_names_them_ot
     wrong = run(["export", "ai-at-work", "--group", "Nope", "--out", "n.jsonl"], tmp_path)
     assert wrong.returncode == 2 and question.options[0] in wrong.stderr and "give one of" in wrong.stderr
     assert not (tmp_path / "n.jsonl").exists()
+
+
+def test_markdown_export_to_a_name_ending_in_md_is_one_markdown_file(tmp_path: Path) -> None:
+    """A zip under the name t.md would open as garbage: a .md name gets one document with every
+    interview, any other name the zip of one file per interview."""
+    import zipfile
+
+    for _ in range(2):
+        assert run(["demo", "--study", "teachers"], tmp_path).returncode == 0
+    result = run(["export", "teachers", "-f", "markdown", "-o", "t.md"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2 interview(s) written to t.md\n"
+    assert not zipfile.is_zipfile(tmp_path / "t.md")
+    text = (tmp_path / "t.md").read_text(encoding="utf-8")
+    headings = [line for line in text.splitlines() if line.startswith("# ")]
+    assert len(headings) == 2 and all(h.startswith("# Interview P-") for h in headings)
+    assert text.count("\n---\n") == 1 and text.count("## Transcript") == 2
+
+    zipped = run(["export", "teachers", "-f", "markdown", "-o", "t.zip"], tmp_path)
+    assert zipped.returncode == 0, zipped.stderr
+    with zipfile.ZipFile(tmp_path / "t.zip") as z:
+        files = {name: z.read(name).decode() for name in z.namelist()}
+    assert sorted(f"# Interview {name[:-3]}" for name in files) == sorted(headings)
+    assert "".join(sorted(files.values())) == "".join(sorted(text.split("\n---\n\n")))

@@ -80,7 +80,7 @@ ORGANIZER_CASES: list[tuple[str, list[str], Files, int, str]] = [
         "invite-bad-timezone",
         ["invite", "teachers", "--roster", "r.csv", "--workspace", "T1"],
         {"r.csv": "user_id,timezone\nU1,Mars/Olympus\nU2,UTC\n"},
-        0,
+        1,
         "roster line",
     ),
     # plan

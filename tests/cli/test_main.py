@@ -55,6 +55,31 @@ def test_the_demo_of_a_study_closed_by_require_approval_stops_at_once(tmp_path: 
     )
 
 
+def test_a_chat_in_a_study_closed_by_require_approval_stops_before_a_word_is_said(tmp_path: Path) -> None:
+    """Nothing is asked, stored or promised ("Your interview is saved"): the line and status of the demo."""
+    args = ["chat", "--study", "teachers", "--interviewer", "offline", "--as", "sam"]
+    result = run(args, tmp_path, stdin="hello\n", REQUIRE_APPROVAL="true")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: REQUIRE_APPROVAL is on and study 'teachers' has no approved plan version, so it interviews "
+        "nobody; approve it (`interviewer plan approve FILE --by NAME`) or run the chat without it"
+    ]
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("select count(*) from interviews").fetchone() == (0,)
+        assert db.execute("select count(*) from inbox").fetchone() == (0,)
+
+
+def test_an_interview_under_way_is_resumed_in_the_terminal_after_require_approval_is_turned_on(
+    tmp_path: Path,
+) -> None:
+    """REQUIRE_APPROVAL holds back new interviews only; one already started finishes under its version."""
+    args = ["chat", "--study", "teachers", "--interviewer", "offline", "--as", "sam"]
+    assert run(args, tmp_path, stdin="1\n").returncode == 0
+    resumed = run(args, tmp_path, stdin="stop\n", REQUIRE_APPROVAL="true")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Stopped." in resumed.stdout and "REQUIRE_APPROVAL" not in resumed.stderr
+
+
 def test_study_check_accepts_the_bundled_studies(tmp_path: Path) -> None:
     files = sorted(str(p) for p in (ROOT / "studies").glob("*.yaml"))
     result = run(["study", "check", *files], tmp_path)

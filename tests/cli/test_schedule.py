@@ -10,7 +10,7 @@ from tests.support.helpers import write_study
 from tests.support.paths import STUDIES
 
 
-def test_roster_invite_reports_bad_lines_and_schedule_show_lists_the_sends(tmp_path: Path) -> None:
+def test_roster_invite_lists_skipped_lines_exits_1_and_schedule_show_lists_the_sends(tmp_path: Path) -> None:
     studies = tmp_path / "studies"
     studies.mkdir()
     write_study(studies)
@@ -20,15 +20,24 @@ def test_roster_invite_reports_bad_lines_and_schedule_show_lists_the_sends(tmp_p
     )
     env = {"STUDIES_DIR": str(studies)}
     result = run(["invite", "pilot-study", "--roster", str(roster), "--workspace", "T1"], tmp_path, **env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # as `interviewer import` with rows left out
     assert "2 invitation(s) for `pilot-study` scheduled" in result.stdout
-    assert "line 3: 'Nowhere/Land' is not an IANA time zone" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{roster}: line 3: 'Nowhere/Land' is not an IANA time zone; write e.g. Europe/Berlin",
+        "1 roster line(s) skipped; fix them and run the command again (members already invited are not "
+        "invited twice)",
+    ]
     again = run(["invite", "pilot-study", "--roster", str(roster), "--workspace", "T1"], tmp_path, **env)
-    assert "2 already invited" in again.stdout
+    assert again.returncode == 1 and "2 already invited" in again.stdout
+    roster.write_text("user_id,timezone,group\nU1,Asia/Tokyo,teachers\nU2,Europe/Berlin,artists\n")
+    fixed = run(["invite", "pilot-study", "--roster", str(roster), "--workspace", "T1"], tmp_path, **env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "1 invitation(s)" in fixed.stdout and "1 already invited" in fixed.stdout
+    assert fixed.stderr == ""
     shown = run(["schedule", "show", "pilot-study"], tmp_path, **env)
     assert shown.returncode == 0, shown.stderr
     rows = [line for line in shown.stdout.splitlines() if "invitation" in line]
-    assert len(rows) == 2 and all("main" in r for r in rows)
+    assert len(rows) == 3 and all("main" in r for r in rows)
     assert "U1" not in shown.stdout  # participants appear by their pseudonymous code
     unknown = run(["schedule", "show", "nope"], tmp_path, **env)
     assert unknown.returncode == 2 and "no study 'nope'" in unknown.stderr
