@@ -143,6 +143,18 @@ async def put_back(store: Store, ids: Sequence[int]) -> int:
     return int(back.rowcount or 0)
 
 
+async def how_many(store: Store) -> tuple[int, int]:
+    """How many invitations and how many follow-up waves are set aside (for `interviewer doctor`)."""
+    async with store.connection() as c:
+        invitations = await c.scalar(
+            sa.select(sa.func.count()).select_from(_INVITATIONS).where(_INVITATIONS.c.status == FAILED)
+        )
+        waves = await c.scalar(
+            sa.select(sa.func.count()).select_from(_WAVES).where(_WAVES.c.status == FAILED)
+        )
+    return int(invitations or 0), int(waves or 0)
+
+
 # ---- follow-up waves -----------------------------------------------------------------------------------
 
 

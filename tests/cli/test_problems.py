@@ -1,7 +1,8 @@
 """`interviewer db problems` as an operator runs it (a subprocess): the deletions Slack refused after a
 withdrawal are listed with their count, ids, DM and message, and what the researcher can do, without
 anything the participant wrote (and `interviewer doctor` flags them); `--retry out:ID` queues one again.
-Invitations and follow-up waves set aside after failed plans are listed and put back the same way."""
+Invitations and follow-up waves set aside after failed plans are listed, flagged by `interviewer doctor`
+and put back the same way."""
 
 from __future__ import annotations
 
@@ -93,6 +94,9 @@ async def test_refused_deletions_are_listed_without_participant_text_and_can_be_
     assert (
         doctor.returncode == 1 and f"PROBLEM refused deletions: {len(refused)} of the bot's" in doctor.stdout
     )
+    assert (
+        "PROBLEM set-aside outreach: 1 invitation(s) set aside: planning them failed 3 times" in doctor.stdout
+    )
 
     first = refused[0].id
     again = run(["db", "problems", "--retry", f"out:{first}"], tmp_path, **env)
@@ -146,7 +150,9 @@ async def _wave_invitations(database_url: str, tmp_path: Path) -> list[str]:
             return list(found.all())
 
 
-async def test_a_set_aside_wave_is_listed_and_put_back(tmp_path: Path, database_url: str) -> None:
+async def test_a_set_aside_wave_is_listed_flagged_by_doctor_and_put_back(
+    tmp_path: Path, database_url: str
+) -> None:
     await _a_wave_set_aside_by_the_scheduler(database_url, tmp_path)
     env = {"DATABASE_URL": database_url, "STUDIES_DIR": str(tmp_path / "studies")}
 
@@ -160,6 +166,14 @@ async def test_a_set_aside_wave_is_listed_and_put_back(tmp_path: Path, database_
     assert "Nobody is invited to them until put back" in shown.stdout
     assert LEFT_OVER not in shown.stdout
 
+    doctor = run(["doctor"], tmp_path, **env)
+    assert doctor.returncode == 1, doctor.stdout
+    assert (
+        "PROBLEM set-aside outreach: 1 follow-up wave(s) set aside: planning them failed 3 times"
+        in doctor.stdout
+    )
+    assert "fix: See them with `interviewer db problems`" in doctor.stdout
+
     wrong = run(["db", "problems", "--retry", "wave:999999"], tmp_path, **env)
     assert wrong.returncode != 0 and "not every id given (wave:999999) is set aside" in wrong.stderr
     typo = run(["db", "problems", "--retry", "waves:1"], tmp_path, **env)
@@ -168,4 +182,6 @@ async def test_a_set_aside_wave_is_listed_and_put_back(tmp_path: Path, database_
     back = run(["db", "problems", "--retry", line.group(1)], tmp_path, **env)
     assert back.returncode == 0, back.stderr
     assert "1 wave(s) put back" in back.stdout and "set aside" not in back.stdout
+    doctor = run(["doctor"], tmp_path, **env)
+    assert doctor.returncode == 0 and "set-aside outreach" not in doctor.stdout, doctor.stdout
     assert await _wave_invitations(database_url, tmp_path) == ["U1", "U2"], "planned again once put back"
