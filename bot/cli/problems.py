@@ -52,12 +52,12 @@ async def _look(ids: dict[str, list[int]], retrying: bool) -> tuple[Problems, di
     store = Store(get_settings().database_url)
     try:
         await store.upgrade()
-        put_back = {"dead letter(s)": 0, "refused deletion(s)": 0, "invitation(s)": 0, "wave(s)": 0}
+        put_back = {"dead letter(s)": 0, "refused deletion(s)": 0, "invitation(s)": 0, "follow-up wave(s)": 0}
         if retrying:
             put_back["dead letter(s)"] = await dead_letters.retry(store, ids["in"], ids["out"])
             put_back["refused deletion(s)"] = await retraction.try_again(store, ids["out"])
             put_back["invitation(s)"] = await set_aside.put_back(store, ids["inv"])
-            put_back["wave(s)"] = await set_aside.put_back_waves(store, ids["wave"])
+            put_back["follow-up wave(s)"] = await set_aside.put_back_waves(store, ids["wave"])
         found = Problems(
             await dead_letters.dead_letters(store),
             await set_aside.set_aside(store),

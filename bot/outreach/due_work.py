@@ -300,28 +300,28 @@ async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
     """Invite everyone who completed the main interview long enough ago to each follow-up wave. A wave
     whose planning fails is logged (study and wave ids) and counted, and the other waves go on; after
     three failures in a row it is set aside (`bot.outreach.set_aside`) and no longer planned."""
-    failures = await wave_failures(engine.store)  # one query a tick: most waves never failed
-    for study in engine.catalog.studies():
-        for wave in study.schedule.waves:
-            earlier = failures.get((study.id, wave.id), 0)
-            if earlier is None:
-                continue  # set aside: `interviewer db problems --retry wave:ID` puts it back
-            try:
-                report = await _plan_wave(engine, study, wave.id, now - parse_duration(wave.after))
-                planned.waves += report.invited  # those invited stay so, even if another one failed
-                if report.failed:
-                    raise NotAllInvited(f"{report.failed} member(s) not invited")
-            except NotInvitable as exc:  # the study's current plan awaits approval: its waves wait for it
-                log.debug("wave %s of study %s waits: %s", wave.id, study.id, exc)
-                continue
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                planned.failed += 1
-                await count_wave_failure(engine.store, study.id, wave.id, now, exc)
-                continue
-            if earlier:
-                await clear_wave_failures(engine.store, study.id, wave.id)
+    waves = [(study, wave) for study in engine.catalog.studies() for wave in study.schedule.waves]
+    failures = await wave_failures(engine.store) if waves else {}  # one query a tick, when any wave
+    for study, wave in waves:
+        earlier = failures.get((study.id, wave.id), 0)
+        if earlier is None:
+            continue  # set aside: `interviewer db problems --retry wave:ID` puts it back
+        try:
+            report = await _plan_wave(engine, study, wave.id, now - parse_duration(wave.after))
+            planned.waves += report.invited  # those invited stay so, even if another one failed
+            if report.failed:
+                raise NotAllInvited(f"{report.failed} member(s) not invited")
+        except NotInvitable as exc:  # the study's current plan awaits approval: its waves wait for it
+            log.debug("wave %s of study %s waits: %s", wave.id, study.id, exc)
+            continue
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            planned.failed += 1
+            await count_wave_failure(engine.store, study.id, wave.id, now, exc)
+            continue
+        if earlier:
+            await clear_wave_failures(engine.store, study.id, wave.id)
 
 
 async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) -> InviteReport:

@@ -181,7 +181,7 @@ async def test_a_set_aside_wave_is_listed_flagged_by_doctor_and_put_back(
 
     back = run(["db", "problems", "--retry", line.group(1)], tmp_path, **env)
     assert back.returncode == 0, back.stderr
-    assert "1 wave(s) put back" in back.stdout and "set aside" not in back.stdout
+    assert "1 follow-up wave(s) put back" in back.stdout and "set aside" not in back.stdout
     doctor = run(["doctor"], tmp_path, **env)
     assert doctor.returncode == 0 and "set-aside outreach" not in doctor.stdout, doctor.stdout
     assert await _wave_invitations(database_url, tmp_path) == ["U1", "U2"], "planned again once put back"
