@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.cli.problems import KINDS
 from bot.settings import Settings
 from bot.studies.study import parse_study
 
@@ -31,3 +32,8 @@ def test_every_setting_is_in_the_configuration_table() -> None:
     table = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert {name.upper() for name in Settings.model_fields} <= named
+
+
+def test_the_db_problems_line_names_every_kind_retry_takes() -> None:
+    [line] = [x for x in README.splitlines() if x.startswith("interviewer db problems ")]
+    assert {f"{kind}:ID" for kind in KINDS} <= set(re.findall(r"\b[a-z]+:ID\b", line)), line

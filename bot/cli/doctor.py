@@ -1,7 +1,8 @@
 """`interviewer doctor`: checks the configuration an organizer is about to use, each line ok or a problem
 with how to fix it. Exit status 1 when anything is a problem.
 
-Checks: the database is reachable and migrated; Slack `auth.test` and the token's scopes against what
+Checks: the database is reachable and migrated, and what `interviewer db problems` lists (messages,
+invitations and follow-up waves set aside, deletions refused after a withdrawal); Slack `auth.test` and the token's scopes against what
 adapters/slack/manifest.yaml asks for (read at run time); Discord login and the privileged intents;
 Claude: the key, the model id against the capability table, and one tiny real request in exactly the
 shape the interviewer sends, so a model that rejects that shape fails here with the API's own message.
@@ -151,6 +152,32 @@ async def refused_deletions(settings: Settings) -> Check | None:
         False,
         f"{len(found)} of the bot's messages are still in DMs after withdrawals: the platform refused to delete them",
         "See them and what to do with `interviewer db problems`; `--retry out:ID` once the cause is mended.",
+    )
+
+
+async def set_aside_outreach(settings: Settings) -> Check | None:
+    """Invitations and follow-up waves set aside after their planning failed three times in a row (see
+    bot.outreach.set_aside): members get no reminder, or no follow-up invitation, until they are put back;
+    None when there are none."""
+    from bot.outreach.set_aside import MAX_PLAN_FAILURES, how_many
+    from bot.storage import Store
+
+    store = Store(settings.database_url)
+    try:
+        invitations, waves = await how_many(store)
+    finally:
+        await store.close()
+    if not (invitations or waves):
+        return None
+    counts = [
+        f"{n} {what}" for n, what in ((invitations, "invitation(s)"), (waves, "follow-up wave(s)")) if n
+    ]
+    return Check(
+        "set-aside outreach",
+        False,
+        f"{' and '.join(counts)} set aside: planning them failed {MAX_PLAN_FAILURES} times in a row",
+        "See them with `interviewer db problems`, mend the cause (the bot's log names the error), then "
+        "`interviewer db problems --retry inv:ID` (or wave:ID).",
     )
 
 
@@ -329,7 +356,8 @@ async def run(settings: Settings) -> list[Check]:
     db = await database(settings)
     found: list[Check | None] = [db]
     if db.ok:
-        found += [await unalerted(settings), await set_aside(settings), await refused_deletions(settings)]
+        found += [await unalerted(settings), await set_aside(settings), await set_aside_outreach(settings)]
+        found.append(await refused_deletions(settings))
     found += [await slack(settings), await slack_app(settings), await discord(settings)]
     found.append(await claude(settings))
     return [c for c in found if c is not None]

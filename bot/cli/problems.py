@@ -1,6 +1,6 @@
 """`interviewer db problems`: what was set aside after repeated failures (messages in and out, invitations
-whose planning failed), deletions a platform refused after a withdrawal, and putting them back to be
-tried again. Nothing a participant wrote is shown unless `--show-text` asks for it."""
+and follow-up waves whose planning failed), deletions a platform refused after a withdrawal, and putting
+them back to be tried again. Nothing a participant wrote is shown unless `--show-text` asks for it."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ if TYPE_CHECKING:  # imported where used, so that `--help` loads nothing heavy
     from bot.engine import dead_letters, retraction
     from bot.outreach import set_aside
 
-KINDS = ("in", "out", "inv")
+KINDS = ("in", "out", "inv", "wave")
 
 
 @dataclass
 class Problems:
     letters: list[dead_letters.DeadLetter]
     invitations: list[set_aside.SetAside]
+    waves: list[set_aside.SetAsideWave]
     deletions: list[retraction.RefusedDeletion]
 
     def __bool__(self) -> bool:
-        return bool(self.letters or self.invitations or self.deletions)
+        return bool(self.letters or self.invitations or self.waves or self.deletions)
 
 
 def _ids(retry: list[str]) -> dict[str, list[int]]:
@@ -51,14 +52,16 @@ async def _look(ids: dict[str, list[int]], retrying: bool) -> tuple[Problems, di
     store = Store(get_settings().database_url)
     try:
         await store.upgrade()
-        put_back = {"dead letter(s)": 0, "refused deletion(s)": 0, "invitation(s)": 0}
+        put_back = {"dead letter(s)": 0, "refused deletion(s)": 0, "invitation(s)": 0, "follow-up wave(s)": 0}
         if retrying:
             put_back["dead letter(s)"] = await dead_letters.retry(store, ids["in"], ids["out"])
             put_back["refused deletion(s)"] = await retraction.try_again(store, ids["out"])
             put_back["invitation(s)"] = await set_aside.put_back(store, ids["inv"])
+            put_back["follow-up wave(s)"] = await set_aside.put_back_waves(store, ids["wave"])
         found = Problems(
             await dead_letters.dead_letters(store),
             await set_aside.set_aside(store),
+            await set_aside.waves_set_aside(store),
             await retraction.refused(store),
         )
         return found, put_back
@@ -73,12 +76,13 @@ def problems_cmd(
     retry: list[str] = typer.Option(
         [],
         "--retry",
-        help="Put this back to be tried again: its id as shown, e.g. in:12, out:7 or inv:3 (repeatable).",
+        help="Put this back to be tried again: its id as shown, e.g. in:12, out:7, inv:3 or wave:2 "
+        "(repeatable).",
     ),
 ) -> None:
-    """List messages in and out that failed three times and were set aside, invitations whose planning
-    failed three times, and deletions refused after a withdrawal; `--retry in:ID` (or out:ID, inv:ID)
-    after a fix."""
+    """List messages in and out that failed three times and were set aside, invitations and follow-up
+    waves whose planning failed three times, and deletions refused after a withdrawal; `--retry in:ID`
+    (or out:ID, inv:ID, wave:ID) after a fix."""
     ids = _ids(retry)
     found, put_back = asyncio.run(_look(ids, bool(retry)))
     if retry and sum(put_back.values()) < sum(len(set(numbers)) for numbers in ids.values()):
@@ -92,8 +96,8 @@ def problems_cmd(
             typer.echo(f"{count} {what} put back; a running bot tries them again within a tick")
     if not found:
         typer.echo(
-            "no dead letters: every message in and out was processed, every invitation planned, "
-            "every deletion asked for by a withdrawal done or under way"
+            "no dead letters: every message in and out was processed, every invitation and follow-up "
+            "wave planned, every deletion asked for by a withdrawal done or under way"
         )
         return
     _show(found, show_text)
@@ -117,6 +121,16 @@ def _show(found: Problems, show_text: bool) -> None:
             f"{MAX_PLAN_FAILURES} times in a row (the bot's log names the error: `planning invitation ID "
             "failed`). They get no reminder and do not expire until put back; after fixing the cause, "
             "`interviewer db problems --retry inv:ID`."
+        )
+    for wave in found.waves:
+        typer.echo(wave.line())
+    if found.waves:
+        typer.echo(
+            f"{len(found.waves)} follow-up wave(s) set aside: planning them failed {MAX_PLAN_FAILURES} times "
+            "in a row (the bot's log names the error: `planning wave WAVE of study STUDY failed`, and a "
+            "member who could not be invited: `inviting participant N to wave WAVE ... failed`). Nobody "
+            "is invited to them until put back; after fixing the cause, `interviewer db problems --retry "
+            "wave:ID`, and everyone who came due meanwhile is invited at the next tick."
         )
     for deletion in found.deletions:
         typer.echo(deletion.line())

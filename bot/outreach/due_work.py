@@ -2,7 +2,8 @@
 waves, planned as outbox rows and `invitations` updates that two schedulers can run at once safely.
 
 Each invitation is planned in a savepoint of its own, and each expiry and each wave on its own: one
-that fails is logged with its id and the others go on (`bot.outreach.set_aside` counts the failures).
+that fails is logged with its id and the others go on (`bot.outreach.set_aside` counts the failures and
+sets aside an invitation or wave that keeps failing).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from bot.interview.prompts import current_prompt
 from bot.messages import Address
 from bot.outreach.invitations import (
     MAIN,
+    InviteReport,
     Member,
+    NotInvitable,
     buttons,
     invitation_key,
     invitation_prefix,
@@ -33,7 +36,13 @@ from bot.outreach.invitations import (
     invite,
     send_time,
 )
-from bot.outreach.set_aside import clear_failures, count_failure
+from bot.outreach.set_aside import (
+    clear_failures,
+    clear_wave_failures,
+    count_failure,
+    count_wave_failure,
+    wave_failures,
+)
 from bot.outreach.timing import WindowNeverOpens, check_schedule
 from bot.records.importer import PLATFORM as IMPORTED
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
@@ -283,23 +292,40 @@ async def _close(s: AsyncSession, inv: InvitationRow, status: str = "closed") ->
 WAVE_ELIGIBLE = (col(Interview.pilot).is_(False), col(Participant.platform) != IMPORTED)
 
 
+class NotAllInvited(RuntimeError):
+    """Some members due for a wave could not be invited (each one logged with its participant id)."""
+
+
 async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
-    """Invite everyone who completed the main interview long enough ago to each follow-up wave; a wave
-    whose planning fails is logged (study and wave ids) and the other waves go on."""
-    for study in engine.catalog.studies():
-        for wave in study.schedule.waves:
-            try:
-                planned.waves += await _plan_wave(engine, study, wave.id, now - parse_duration(wave.after))
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                planned.failed += 1
-                log.error("planning wave %s of study %s failed: %s", wave.id, study.id, type(exc).__name__)
-                log.debug("the failure of wave %s of study %s", wave.id, study.id, exc_info=exc)
+    """Invite everyone who completed the main interview long enough ago to each follow-up wave. A wave
+    whose planning fails is logged (study and wave ids) and counted, and the other waves go on; after
+    three failures in a row it is set aside (`bot.outreach.set_aside`) and no longer planned."""
+    waves = [(study, wave) for study in engine.catalog.studies() for wave in study.schedule.waves]
+    failures = await wave_failures(engine.store) if waves else {}  # one query a tick, when any wave
+    for study, wave in waves:
+        earlier = failures.get((study.id, wave.id), 0)
+        if earlier is None:
+            continue  # set aside: `interviewer db problems --retry wave:ID` puts it back
+        try:
+            report = await _plan_wave(engine, study, wave.id, now - parse_duration(wave.after))
+            planned.waves += report.invited  # those invited stay so, even if another one failed
+            if report.failed:
+                raise NotAllInvited(f"{report.failed} member(s) not invited")
+        except NotInvitable as exc:  # the study's current plan awaits approval: its waves wait for it
+            log.debug("wave %s of study %s waits: %s", wave.id, study.id, exc)
+            continue
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            planned.failed += 1
+            await count_wave_failure(engine.store, study.id, wave.id, now, exc)
+            continue
+        if earlier:
+            await clear_wave_failures(engine.store, study.id, wave.id)
 
 
-async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) -> int:
-    """Invite to `wave` the members who completed the main interview before `cutoff`; how many."""
+async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) -> InviteReport:
+    """Invite to `wave` the members who completed the main interview before `cutoff`."""
     async with engine.store.session() as s:
         in_wave = select(InvitationRow.participant_id).where(
             InvitationRow.study_id == study.id, InvitationRow.wave == wave
@@ -325,6 +351,6 @@ async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) 
             )
         ).all()
     if not due:
-        return 0
+        return InviteReport()
     members = [Member(Address(p.platform, p.workspace, p.user_id)) for p in due]
-    return (await invite(engine, study, members, source="wave", wave=wave)).invited
+    return await invite(engine, study, members, source="wave", wave=wave)

@@ -41,6 +41,7 @@ class InviteReport:
     in_study: int = 0  # joined the study another way (a DM, a channel post) or withdrew from it
     opted_out: int = 0
     unreachable: int = 0
+    failed: int = 0  # not written for another reason than an existing invitation (each one logged)
     first_send: datetime | None = None
     last_send: datetime | None = None
 
@@ -57,6 +58,7 @@ class InviteReport:
                 (self.in_study, "already in the study"),
                 (self.opted_out, "opted out"),
                 (self.unreachable, "unreachable"),
+                (self.failed, "failed (the log names the error)"),
             )
             if n
         ]
@@ -330,9 +332,31 @@ class _Invite:
                 await s.flush()
                 self._rows(s, participant, member, interview)
                 await s.flush()
-        except IntegrityError:
+        except IntegrityError as exc:
             self.report, self.next_free = report_before, free_before
-            self.report.already += 1
+            if await self._invited(s, participant):
+                self.report.already += 1  # another inviter was first: the race the constraint settles
+                return
+            # a conflict with some other row (an outbox row left with this invitation's key, say)
+            self.report.failed += 1
+            log.error(
+                "inviting participant %s to wave %s of study %s failed: %s",
+                participant.id,
+                self.wave,
+                self.study.id,
+                type(exc).__name__,
+            )
+            log.debug("the failure of participant %s's invitation", participant.id, exc_info=exc)
+
+    async def _invited(self, s: AsyncSession, participant: Participant) -> bool:
+        found = await s.exec(
+            select(InvitationRow.id).where(
+                InvitationRow.participant_id == participant.id,
+                InvitationRow.study_id == self.study.id,
+                InvitationRow.wave == self.wave,
+            )
+        )
+        return found.first() is not None
 
 
 def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:

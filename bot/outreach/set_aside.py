@@ -1,5 +1,5 @@
-"""Invitations whose planning keeps failing: counted, then set aside, so one bad row neither stops the
-others' reminders nor fills the log every tick.
+"""Invitations and follow-up waves whose planning keeps failing: counted, then set aside, so one bad row
+or wave neither stops the others' work nor fills the log every tick.
 
 `bot.outreach.due_work` plans each open invitation in a savepoint of its own. An unexpected error (a
 constraint conflict, a bug) rolls back that invitation's work only; it is logged at error level with the
@@ -9,6 +9,12 @@ MAX_PLAN_FAILURES failures in a row the invitation is set aside (status `failed`
 expiry for it until `interviewer db problems --retry inv:ID` puts it back, once the cause is mended. A
 plan that succeeds clears the count. Errors of the database connection itself are not the row's fault:
 they are not counted, and the tick fails as a whole (the next one tries everything again).
+
+Follow-up waves are defined in study files, not rows, so their count lives in `wave_plans`, one row per
+(study, wave) whose plan has failed. A wave fails as a whole: planning it raised, or a member's invitation
+could not be written (logged with the participant's id). After MAX_PLAN_FAILURES in a row the wave is set
+aside: nobody is invited to it until `interviewer db problems --retry wave:ID`; then everyone who came
+due meanwhile is invited at the next tick. A plan of the wave that succeeds clears its count.
 """
 
 from __future__ import annotations
@@ -16,18 +22,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage import Store
-from bot.storage.models import InvitationRow, Participant, table_of
+from bot.storage.models import InvitationRow, Participant, WavePlanRow, table_of
 
 log = logging.getLogger(__name__)
 MAX_PLAN_FAILURES = 3
 FAILED = "failed"
 _INVITATIONS = table_of(InvitationRow)
 _PARTICIPANTS = table_of(Participant)
+_WAVES = table_of(WavePlanRow)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,126 @@ async def put_back(store: Store, ids: Sequence[int]) -> int:
         back = await c.execute(
             sa.update(_INVITATIONS)
             .where(_INVITATIONS.c.id.in_(list(ids)), _INVITATIONS.c.status == FAILED)
+            .values(status="open", plan_failures=0)
+        )
+    return int(back.rowcount or 0)
+
+
+async def how_many(store: Store) -> tuple[int, int]:
+    """How many invitations and how many follow-up waves are set aside (for `interviewer doctor`)."""
+    async with store.connection() as c:
+        invitations = await c.scalar(
+            sa.select(sa.func.count()).select_from(_INVITATIONS).where(_INVITATIONS.c.status == FAILED)
+        )
+        waves = await c.scalar(
+            sa.select(sa.func.count()).select_from(_WAVES).where(_WAVES.c.status == FAILED)
+        )
+    return int(invitations or 0), int(waves or 0)
+
+
+# ---- follow-up waves -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetAsideWave:
+    """One follow-up wave set aside after repeated planning failures, as `interviewer db problems` shows it."""
+
+    id: int
+    study_id: str
+    wave: str
+    failures: int
+    last_failed_at: datetime
+
+    def line(self) -> str:
+        return (
+            f"wave:{self.id} study {self.study_id} wave {self.wave}: planning failed {self.failures} times, "
+            f"the last at {self.last_failed_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+async def wave_failures(store: Store) -> dict[tuple[str, str], int | None]:
+    """(study, wave) -> its planning failures in a row, or None when it is set aside; waves that never
+    failed are not there."""
+    async with store.connection() as c:
+        found = await c.execute(
+            sa.select(_WAVES.c.study_id, _WAVES.c.wave, _WAVES.c.status, _WAVES.c.plan_failures)
+        )
+        return {(r.study_id, r.wave): None if r.status == FAILED else r.plan_failures for r in found.all()}
+
+
+async def count_wave_failure(
+    store: Store, study_id: str, wave: str, now: datetime, exc: BaseException
+) -> None:
+    """Log and count one failed plan of a wave; set it aside once it has failed MAX_PLAN_FAILURES times
+    in a row."""
+    key = (_WAVES.c.study_id == study_id) & (_WAVES.c.wave == wave)
+    dialect = postgresql if store.is_postgres else sqlite
+    async with store.connection() as c:
+        await c.execute(
+            dialect.insert(_WAVES)
+            .values(study_id=study_id, wave=wave, status="open", plan_failures=0, last_failed_at=now)
+            .on_conflict_do_nothing()
+        )
+        found = await c.execute(
+            sa.update(_WAVES)
+            .where(key)
+            .values(plan_failures=_WAVES.c.plan_failures + 1, last_failed_at=now)
+            .returning(_WAVES.c.plan_failures)
+        )
+        failures = found.scalar_one()
+        log.error(
+            "planning wave %s of study %s failed (%d of %d tries): %s",
+            wave,
+            study_id,
+            failures,
+            MAX_PLAN_FAILURES,
+            type(exc).__name__,
+        )
+        log.debug("the failure of wave %s of study %s", wave, study_id, exc_info=exc)
+        if failures >= MAX_PLAN_FAILURES:
+            await c.execute(sa.update(_WAVES).where(key, _WAVES.c.status == "open").values(status=FAILED))
+            log.error(
+                "wave %s of study %s set aside after %d failed plans: see `interviewer db problems`",
+                wave,
+                study_id,
+                failures,
+            )
+
+
+async def clear_wave_failures(store: Store, study_id: str, wave: str) -> None:
+    """A plan of the wave succeeded: earlier failures no longer count towards setting it aside."""
+    async with store.connection() as c:
+        await c.execute(
+            sa.update(_WAVES)
+            .where(_WAVES.c.study_id == study_id, _WAVES.c.wave == wave, _WAVES.c.status == "open")
+            .values(plan_failures=0)
+        )
+
+
+async def waves_set_aside(store: Store, limit: int = 1000) -> list[SetAsideWave]:
+    """The follow-up waves set aside, oldest first."""
+    async with store.connection() as c:
+        found = await c.execute(
+            sa.select(
+                _WAVES.c.id, _WAVES.c.study_id, _WAVES.c.wave, _WAVES.c.plan_failures, _WAVES.c.last_failed_at
+            )
+            .where(_WAVES.c.status == FAILED)
+            .order_by(_WAVES.c.id)
+            .limit(limit)
+        )
+        return [
+            SetAsideWave(r.id, r.study_id, r.wave, r.plan_failures, r.last_failed_at) for r in found.all()
+        ]
+
+
+async def put_back_waves(store: Store, ids: Sequence[int]) -> int:
+    """Plan set-aside waves again, their failures forgotten; returns how many were put back."""
+    if not ids:
+        return 0
+    async with store.connection() as c:
+        back = await c.execute(
+            sa.update(_WAVES)
+            .where(_WAVES.c.id.in_(list(ids)), _WAVES.c.status == FAILED)
             .values(status="open", plan_failures=0)
         )
     return int(back.rowcount or 0)

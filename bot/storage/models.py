@@ -237,6 +237,21 @@ class InvitationRow(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class WavePlanRow(SQLModel, table=True):
+    """A follow-up wave whose planning failed: its failures in a row, and whether it is set aside. Waves
+    live in study files; a wave has a row here only once a plan of it has failed."""
+
+    __tablename__ = "wave_plans"
+    __table_args__ = (UniqueConstraint("study_id", "wave"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: str = Field(max_length=64)
+    wave: str = Field(max_length=64)
+    # open | failed (planning it kept failing: set aside, see bot.outreach.set_aside)
+    status: str = Field(default="open", max_length=16)
+    plan_failures: int = 0  # in a row; a plan that succeeds sets it back to 0
+    last_failed_at: datetime = _ts()
+
+
 class ChannelPost(SQLModel, table=True):
     """A study invitation posted in a channel; the tick keeps its participant count current."""
 

@@ -20,7 +20,15 @@ from bot.records.importer import PLATFORM as IMPORTED
 from bot.runtime import Runtime
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from tests.support.helpers import settings_for, start_runtime
-from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
+from tests.support.outreach import (
+    STUDY,
+    Clock,
+    FakeSender,
+    member,
+    runtime_for,
+    sched_study_dir,
+    wave_study_dir,
+)
 
 MONDAY = datetime(2027, 3, 8, 6, 0, tzinfo=UTC)  # 07:00 in Berlin, 01:00 in New York
 
@@ -199,26 +207,6 @@ async def test_optout_stops_invitations_and_says_how_to_opt_back_in(tmp_path: Pa
         await say(runtime, "U1", "m-3", "optin")
         assert "receive study invitations again" in sender.to("U1")[-1].text
         assert (await invite(runtime.engine, study, [member("U1")], source="roster")).invited == 1
-
-
-def wave_study_dir(tmp_path: Path) -> Path:
-    """The scheduling study with a follow-up wave 90 days after completion, sent at any time."""
-    wave = {
-        "id": "later",
-        "after": "90d",
-        "intro": "Three months on: has anything changed in how you use tools?",
-        "topics": [{"id": "change", "goal": "Change", "question": "What has changed since we spoke?"}],
-    }
-    return sched_study_dir(
-        tmp_path,
-        schedule={
-            "timezone": "UTC",
-            "send_window": "00:00-00:00",
-            "quiet_hours": "00:00-00:00",
-            "waves": [wave],
-            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-        },
-    )
 
 
 async def test_imported_transcripts_get_no_follow_up_wave(tmp_path: Path, sqlite_url: str) -> None:

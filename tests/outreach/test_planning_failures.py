@@ -125,3 +125,33 @@ async def test_an_expiry_that_fails_leaves_the_others_expired_and_is_tried_again
         assert (again.status, again.plan_failures) == ("open", 1), "to be tried again"
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert errors == [f"planning invitation {broken.id} failed (1 of 3 tries): AttributeError"]
+
+
+async def test_a_member_whose_invitation_cannot_be_written_is_reported_failed_not_already_invited(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A conflict that left no invitation behind is not the race with another inviter (which is what
+    "already invited" counts): the organizer is told, and the log names the member's id and the error."""
+    clock, sender = Clock(MONDAY), FakeSender()
+    async with runtime_for(database_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        async with runtime.store.session() as s:
+            known = Participant(platform="slack", workspace="T1", user_id="U2")
+            s.add(known)
+            await s.flush()
+            key = invitation_key(STUDY, MAIN, known.id or 0, "invitation", 0)
+            queue(s, key, Address("slack", "T1", "U2"), LEFT_OVER, purpose="invitation").status = "cancelled"
+        with caplog.at_level(logging.ERROR, logger="bot.outreach"):
+            report = await invite(runtime.engine, study, [member("U1"), member("U2")], source="roster")
+        assert (report.invited, report.already, report.failed) == (1, 0, 1)
+        assert "skipped: 1 failed (the log names the error)" in report.text(STUDY)
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == [
+            f"inviting participant {known.id} to wave main of study {STUDY} failed: IntegrityError"
+        ]
+
+        async with runtime.store.session() as s:
+            await s.exec(delete(OutboxRow).where(col(OutboxRow.text) == LEFT_OVER))
+        again = await invite(runtime.engine, study, [member("U1"), member("U2")], source="roster")
+        assert (again.invited, again.already, again.failed) == (1, 1, 0)

@@ -75,6 +75,29 @@ def sched_study_dir(tmp_path: Path, **overrides: Any) -> Path:
     return directory
 
 
+WAVE = "later"  # the follow-up wave wave_study_dir adds
+
+
+def wave_study_dir(tmp_path: Path) -> Path:
+    """The scheduling study with a follow-up wave 90 days after completion, sent at any time."""
+    wave = {
+        "id": WAVE,
+        "after": "90d",
+        "intro": "Three months on: has anything changed in how you use tools?",
+        "topics": [{"id": "change", "goal": "Change", "question": "What has changed since we spoke?"}],
+    }
+    return sched_study_dir(
+        tmp_path,
+        schedule={
+            "timezone": "UTC",
+            "send_window": "00:00-00:00",
+            "quiet_hours": "00:00-00:00",
+            "waves": [wave],
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        },
+    )
+
+
 @asynccontextmanager
 async def runtime_for(
     url: str, studies: Path, clock: Clock, sender: FakeSender, **kw: Any
