@@ -9,7 +9,7 @@ import errno
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -192,10 +192,13 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
                 await later.drain()
 
 
-async def hold_unread(runtime: Runtime) -> None:
-    """Before the scheduler's first tick: hold the participants whose read-back the last stop cut short
-    (`bot.engine.catchup.hold_unfinished`); this run's catch-up reads them and releases them."""
+async def serving(runtime: Runtime, **options: Any) -> Coroutine[Any, Any, None]:
+    """`serve(runtime, **options)`, to be awaited once the scheduler runs. Before that, the participants
+    whose read-back the last stop cut short are held (`bot.engine.catchup.hold_unfinished`) so that the
+    scheduler's first tick does not answer, before their history, what they wrote live during it; this
+    run's catch-up reads them and releases them."""
     await hold_unfinished(runtime.store, SLACK, runtime.engine.hold)
+    return serve(runtime, **options)
 
 
 async def _catch_up(runtime: Runtime, sender: object, planned: list[tuple[Address, str]]) -> None:

@@ -138,11 +138,9 @@ def run(
             settle_memory()
             jobs = []
             if slack:
-                from adapters.slack.run import hold_unread
-                from adapters.slack.run import serve as serve_slack
+                from adapters.slack.run import serving
 
-                await hold_unread(runtime)  # before the scheduler's first tick (see hold_unread)
-                jobs.append(serve_slack(runtime, http=http, port=port, host=host))
+                jobs.append(await serving(runtime, http=http, port=port, host=host))
             if discord:
                 from adapters.discord.client import serve as serve_discord
 

@@ -149,15 +149,12 @@ class Engine:
             self._deadlines.pop(who.key, None)
 
     def hold(self, who: Address, on_message: Callable[[], object] = lambda: None) -> None:
-        """Answer nothing of `who`'s until `release`: what they wrote during a downtime is being read
-        back, and a message that arrives live meanwhile, answered first, would be answered before the
-        older ones (it is stored, and answered with them, in the order they were written). `on_message`
-        is called for each event that arrives meanwhile."""
+        """Answer nothing of `who`'s until `release`: their history from a downtime is being read back,
+        and a live message answered first would go before it. `on_message` is called for each event."""
         self._held[who.key] = on_message
 
     def release(self, who: Address, *, answer: bool = True) -> None:
-        """`who`'s read-back is over (finished or given up): answer what waits, oldest first (not when
-        the process is stopping: the next start answers it)."""
+        """`who`'s read-back is over: answer what waits, in written order (unless the process stops)."""
         if self._held.pop(who.key, None) is not None and answer:
             self.kick(who)
 
