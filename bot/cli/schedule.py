@@ -66,7 +66,7 @@ def invite_cmd(
         raise _fail(str(exc)) from None
     members, problems = parse_roster(text, platform, workspace)
     for problem in problems:
-        typer.echo(f"{roster}: {problem}", err=True)
+        typer.echo(f"{roster}:{problem}", err=True)
     if not members:
         raise _fail(
             f"{roster}: no member to invite; " + ("fix the lines above" if problems else "add user_id rows")

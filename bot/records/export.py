@@ -272,8 +272,10 @@ async def export(
         await asyncio.to_thread(preload)
     with _naming(out):
         dest = _destination(out)
-    # what a name ending in .md promises: Markdown to read, not a zip under that name
-    layout = "markdown-document" if fmt == "markdown" and out.suffix.lower() in DOCUMENT_SUFFIXES else fmt
+    # what a name ending in .md promises, and what a terminal or a pipe can show: Markdown to read, not a
+    # zip under that name or as bytes on a screen
+    to_read = dest is None or out.suffix.lower() in DOCUMENT_SUFFIXES
+    layout = "markdown-document" if fmt == "markdown" and to_read else fmt
     if dest is None:  # a pipe or a device (/dev/stdout): written as it comes, nothing to keep
         with _naming(out):
             result = ExportResult(out, await _write(store, flt, layout, out, redacted), fmt)

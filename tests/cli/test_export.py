@@ -57,8 +57,8 @@ def test_export_by_group_takes_an_answer_of_the_group_question_and_names_them_ot
 
 
 def test_markdown_export_to_a_name_ending_in_md_is_one_markdown_file(tmp_path: Path) -> None:
-    """A zip under the name t.md would open as garbage: a .md name gets one document with every
-    interview, any other name the zip of one file per interview."""
+    """A zip under the name t.md, or on a terminal, would show as garbage: a .md name and standard
+    output get one document with every interview, any other name the zip of one file per interview."""
     import zipfile
 
     for _ in range(2):
@@ -71,6 +71,11 @@ def test_markdown_export_to_a_name_ending_in_md_is_one_markdown_file(tmp_path: P
     headings = [line for line in text.splitlines() if line.startswith("# ")]
     assert len(headings) == 2 and all(h.startswith("# Interview P-") for h in headings)
     assert text.count("\n---\n") == 1 and text.count("## Transcript") == 2
+
+    shown = run(["export", "teachers", "-f", "markdown", "-o", "-"], tmp_path)  # a pipe here
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == text, "standard output gets the document, never a zip's bytes"
+    assert shown.stderr == "2 interview(s) written to standard output\n"
 
     zipped = run(["export", "teachers", "-f", "markdown", "-o", "t.zip"], tmp_path)
     assert zipped.returncode == 0, zipped.stderr
