@@ -94,7 +94,10 @@ def _run(coro: Coroutine[Any, Any, object]) -> None:
 def export_cmd(
     study: str = typer.Argument(..., help="The study id."),
     format: str = typer.Option(
-        "jsonl", "--format", "-f", help="jsonl, csv, markdown (a zip; one document if --out ends in .md or is -) or qdpx."
+        "jsonl",
+        "--format",
+        "-f",
+        help="jsonl, csv, markdown (a zip; one document if --out ends in .md or is -) or qdpx.",
     ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output file, or - for standard output (default: <study>-<time>.<ext>)."
