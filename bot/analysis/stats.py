@@ -96,10 +96,16 @@ def ppi_share(
 
 
 def ppi_variance(predicted_rest: Binary, predicted_gold: Binary, gold: Binary, weight: float) -> float:
-    """The variance `ppi_share` reports: the larger of the power-tuned one and plain PPI's."""
+    """The variance `ppi_share` reports: the larger of the power-tuned one and plain PPI's.
+
+    Plain PPI's term for the hand-coded interviews is floored for a small gold sample
+    (`disagreement_floor`): when the few hand-coded interviews all agree with the model its sample
+    variance is 0, which would make the interval as narrow as if the coding were known to be exact."""
     n, total = len(gold), len(predicted_rest)
     variances = [ppi_variances(predicted_rest, predicted_gold, gold, w) for w in (weight, 1.0)]
-    return max(var_f / total + var_r / n for var_f, var_r in variances)
+    disagree = int(np.sum(np.asarray(predicted_gold) != np.asarray(gold)))
+    floored = variances[1][0] / total + disagreement_floor(disagree, n) / n
+    return max(floored, *(var_f / total + var_r / n for var_f, var_r in variances))
 
 
 def bootstrap_median(
@@ -164,13 +170,21 @@ def precision_recall_f1(predicted: Binary, gold: Binary) -> tuple[float | None, 
 
 
 def share_difference(predicted: Binary, gold: Binary, z: float = Z95) -> Interval:
-    """Paired difference of shares (predicted minus gold) with a normal interval on the per-item differences."""
+    """Paired difference of shares (predicted minus gold) with a normal interval on the per-item
+    differences, their variance floored as in `ppi_variance` (a few labels that all agree do not show
+    the coding error-free)."""
     p, g = _pair(predicted, gold)
     d = p.astype(float) - g.astype(float)
     estimate = float(d.mean())
-    if d.size < 2:
-        return Interval(estimate, estimate, estimate)
-    half = z * float(d.std(ddof=1)) / math.sqrt(d.size)
-    return Interval(
-        estimate, max(-1.0, estimate - half), min(1.0, estimate + half)
-    )  # a share moves <= 100 pts
+    variance = float(d.var(ddof=1)) if d.size > 1 else 0.0
+    half = z * math.sqrt(max(variance, disagreement_floor(int(np.count_nonzero(d)), d.size)) / d.size)
+    return Interval(estimate, max(-1.0, estimate - half), min(1.0, estimate + half))  # <= 100 pts
+
+
+def disagreement_floor(disagree: int, n: int) -> float:
+    """The least variance to assume for a 0/1 disagreement seen `disagree` times in `n`: p(1 - p) at the
+    Agresti-Coull estimate p = (disagree + 2) / (n + 4). 0 disagreements in 6 fit a true rate of 1 in 3,
+    so a sample variance of 0 is not taken at its word; with 30 items and a few disagreements it no
+    longer binds."""
+    p = (disagree + 2) / (n + 4)
+    return p * (1 - p)

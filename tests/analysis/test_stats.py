@@ -78,12 +78,23 @@ def test_precision_recall_f1_by_hand() -> None:
 
 
 def test_ppi_equals_the_plain_share_when_predictions_are_perfect() -> None:
+    """Centred on the model's share; the width keeps room for the errors 10 agreeing gold interviews
+    cannot rule out: the model's sampling variance plus p(1 - p) / n at p = (0 + 2) / (10 + 4)."""
     predicted_all = [1] * 30 + [0] * 70
     gold = [1, 0, 1, 0, 0, 1, 0, 0, 0, 0]
     result = ppi_share(predicted_all, gold, gold)
     assert result.estimate == pytest.approx(0.30)
-    half = 1.959963984540054 * math.sqrt(0.3 * 0.7 * 100 / 99 / 100)  # only the model's sampling variance
+    p = 2 / 14
+    half = 1.959963984540054 * math.sqrt(0.3 * 0.7 * 100 / 99 / 100 + p * (1 - p) / 10)
     assert result.low == pytest.approx(0.30 - half) and result.high == pytest.approx(0.30 + half)
+
+
+def test_ppi_from_six_gold_interviews_that_agree_is_not_sure_of_itself() -> None:
+    """0 of 6 hand-coded interviews have the code and the model agrees on all six: the corrected share
+    is 0%, but its interval is as wide as six interviews allow (the model alone would say below 8%)."""
+    result = ppi_share([1] * 11 + [0] * 63, [0] * 6, [0] * 6)
+    assert result.estimate == 0.0 and result.low == 0.0
+    assert 0.30 < result.high < 0.40
 
 
 def test_ppi_removes_a_model_that_over_codes() -> None:
@@ -135,6 +146,13 @@ def test_share_difference_is_paired() -> None:
     assert result.estimate == pytest.approx(0.25)
     half = 1.959963984540054 * math.sqrt(0.25) / 2  # per-item differences 0,1,0,0: sd 0.5
     assert result.low == pytest.approx(0.25 - half) and result.high == pytest.approx(0.25 + half)
+
+
+def test_six_labels_that_agree_leave_the_share_difference_open() -> None:
+    """No difference in 6 items is not a difference known to be 0: p = 2 / 10 gives +/- 32 points."""
+    result = share_difference([0] * 6, [0] * 6)
+    half = 1.959963984540054 * math.sqrt(0.2 * 0.8 / 6)
+    assert result.estimate == 0 and result.high == pytest.approx(half) and result.low == pytest.approx(-half)
 
 
 def _survey_docs() -> list[Doc]:
