@@ -23,7 +23,13 @@ def study_path(study: str, settings: Settings, option: str = "--study") -> Path:
         path = settings.studies_dir / f"{study}.yaml"
         if not path.exists():  # an id without a file: name the ids there are, not a path nobody typed
             known = ", ".join(p.stem for p in sorted(settings.studies_dir.glob("*.yaml")))
-            there = f"study ids in STUDIES_DIR: {known}" if known else "STUDIES_DIR holds no study file"
+            folder = settings.studies_dir.resolve()
+            there = (
+                f"study ids in STUDIES_DIR: {known}"
+                if known
+                else f"STUDIES_DIR ({folder}) holds no study file: run the command in the project folder "
+                "(the bundled studies are in its studies/), or set STUDIES_DIR to your study files' folder"
+            )
             raise SystemExit(f"{option} {study[:70]!r}: no study file {path}; {there}")
     return path
 
