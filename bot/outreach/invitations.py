@@ -364,25 +364,3 @@ def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:
     for member in members:
         groups.setdefault((member.address.platform, member.address.workspace), []).append(member)
     return groups
-
-
-async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
-    """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
-    async with engine.store.session() as s:
-        found = (
-            await s.exec(
-                select(Interview.id)
-                .join(InvitationRow, col(InvitationRow.interview_id) == col(Interview.id))
-                .join(Participant, col(Participant.id) == col(Interview.participant_id))
-                .where(
-                    Participant.platform == who.platform,
-                    Participant.workspace == who.workspace,
-                    Participant.user_id == who.user_id,
-                    Interview.study_id == study_id,
-                    Interview.state == State.INVITED.value,
-                    InvitationRow.status == "open",
-                )
-                .order_by(col(Interview.id).desc())
-            )
-        ).first()
-    return found
