@@ -18,6 +18,7 @@ from bot.outreach.invitations import invitation_prefix, invite
 from bot.outreach.schedule_view import upcoming
 from bot.outreach.scheduler import Scheduler
 from bot.outreach.set_aside import members_set_aside, put_back, put_back_waves, waves_set_aside
+from bot.records.erasure import withdraw
 from bot.runtime import Runtime
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, WavePlanRow
 from bot.studies.planning.approval import approve
@@ -150,6 +151,24 @@ async def test_a_member_whose_wave_invitation_cannot_be_written_is_set_aside_and
         await scheduler.run_once()
         invited = sorted(m.to.user_id for m in sender.sent if m.text.startswith(INTRO))
         assert invited == ["U1", "U2", "U3", "U4", "U5"]
+
+
+async def test_a_member_set_aside_from_a_wave_who_withdraws_is_no_longer_listed(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Withdrawal ends their part in the study: nobody is to invite them, so there is nothing to mend."""
+    clock, sender = Clock(MONDAY), FakeSender()
+    async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        await _complete(runtime, clock, "U1", "U2")
+        await leave_a_stale_wave_invitation(runtime, "U2")
+        clock.advance(days=91)
+        await Scheduler(runtime.engine).run_once()
+        assert [m.who for m in await members_set_aside(runtime.store)] == ["slack:T1:U2"]
+
+        async with runtime.store.session() as s:
+            await withdraw(s, await participant_id(runtime, "U2"), member("U2").address.key, STUDY)
+        assert await members_set_aside(runtime.store) == []
+        assert await _in_wave(runtime) == ["U1"], "the others' invitations stay"
 
 
 async def test_a_wave_whose_planning_fails_is_set_aside_after_three_tries_and_planned_once_put_back(
