@@ -2,8 +2,9 @@
 with how to fix it. Exit status 1 when anything is a problem.
 
 Checks: the database is reachable and migrated, and what `interviewer db problems` lists (messages,
-invitations and follow-up waves set aside, deletions refused after a withdrawal); Slack `auth.test` and the token's scopes against what
-adapters/slack/manifest.yaml asks for (read at run time); Discord login and the privileged intents;
+invitations, follow-up wave members and follow-up waves set aside, deletions refused after a withdrawal);
+Slack `auth.test` and the token's scopes against what adapters/slack/manifest.yaml asks for (read at run
+time); Discord login and the privileged intents;
 Claude: the key, the model id against the capability table, and one tiny real request in exactly the
 shape the interviewer sends, so a model that rejects that shape fails here with the API's own message.
 """
@@ -156,7 +157,8 @@ async def refused_deletions(settings: Settings) -> Check | None:
 
 
 async def set_aside_outreach(settings: Settings) -> Check | None:
-    """Invitations and follow-up waves set aside after their planning failed three times in a row (see
+    """Invitations and follow-up waves set aside after their planning failed three times in a row, and
+    members set aside from a wave because their invitation could not be written (see
     bot.outreach.set_aside): members get no reminder, or no follow-up invitation, until they are put back;
     None when there are none."""
     from bot.outreach.set_aside import MAX_PLAN_FAILURES, how_many
@@ -164,18 +166,28 @@ async def set_aside_outreach(settings: Settings) -> Check | None:
 
     store = Store(settings.database_url)
     try:
-        invitations, waves = await how_many(store)
+        found = await how_many(store)
     finally:
         await store.close()
-    if not (invitations or waves):
-        return None
+    failed = f"set aside after {MAX_PLAN_FAILURES} failed plans in a row"
     counts = [
-        f"{n} {what}" for n, what in ((invitations, "invitation(s)"), (waves, "follow-up wave(s)")) if n
+        f"{n} {what}"
+        for n, what in (
+            (found.invitations, f"invitation(s) {failed}"),
+            (
+                found.members,
+                "member(s) set aside from follow-up waves (their invitation could not be written)",
+            ),
+            (found.waves, f"follow-up wave(s) {failed}"),
+        )
+        if n
     ]
+    if not counts:
+        return None
     return Check(
         "set-aside outreach",
         False,
-        f"{' and '.join(counts)} set aside: planning them failed {MAX_PLAN_FAILURES} times in a row",
+        "; ".join(counts),
         "See them with `interviewer db problems`, mend the cause (the bot's log names the error), then "
         "`interviewer db problems --retry inv:ID` (or wave:ID).",
     )

@@ -1,6 +1,7 @@
 """`interviewer db problems`: what was set aside after repeated failures (messages in and out, invitations
-and follow-up waves whose planning failed), deletions a platform refused after a withdrawal, and putting
-them back to be tried again. Nothing a participant wrote is shown unless `--show-text` asks for it."""
+and follow-up waves whose planning failed), members of a follow-up wave whose invitation could not be
+written, deletions a platform refused after a withdrawal, and putting them back to be tried again.
+Nothing a participant wrote is shown unless `--show-text` asks for it."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ KINDS = ("in", "out", "inv", "wave")
 class Problems:
     letters: list[dead_letters.DeadLetter]
     invitations: list[set_aside.SetAside]
+    members: list[set_aside.SetAsideMember]
     waves: list[set_aside.SetAsideWave]
     deletions: list[retraction.RefusedDeletion]
 
     def __bool__(self) -> bool:
-        return bool(self.letters or self.invitations or self.waves or self.deletions)
+        return bool(self.letters or self.invitations or self.members or self.waves or self.deletions)
 
 
 def _ids(retry: list[str]) -> dict[str, list[int]]:
@@ -61,6 +63,7 @@ async def _look(ids: dict[str, list[int]], retrying: bool) -> tuple[Problems, di
         found = Problems(
             await dead_letters.dead_letters(store),
             await set_aside.set_aside(store),
+            await set_aside.members_set_aside(store),
             await set_aside.waves_set_aside(store),
             await retraction.refused(store),
         )
@@ -81,8 +84,8 @@ def problems_cmd(
     ),
 ) -> None:
     """List messages in and out that failed three times and were set aside, invitations and follow-up
-    waves whose planning failed three times, and deletions refused after a withdrawal; `--retry in:ID`
-    (or out:ID, inv:ID, wave:ID) after a fix."""
+    waves whose planning failed three times, follow-up wave invitations that could not be written, and
+    deletions refused after a withdrawal; `--retry in:ID` (or out:ID, inv:ID, wave:ID) after a fix."""
     ids = _ids(retry)
     found, put_back = asyncio.run(_look(ids, bool(retry)))
     if retry and sum(put_back.values()) < sum(len(set(numbers)) for numbers in ids.values()):
@@ -122,13 +125,21 @@ def _show(found: Problems, show_text: bool) -> None:
             "failed`). They get no reminder and do not expire until put back; after fixing the cause, "
             "`interviewer db problems --retry inv:ID`."
         )
+    for member in found.members:
+        typer.echo(member.line())
+    if found.members:
+        typer.echo(
+            f"{len(found.members)} member(s) set aside from follow-up waves: their invitation could not be "
+            "written (the bot's log names the error: `inviting participant N to wave WAVE of study STUDY "
+            "failed`). The wave goes on for everyone else; they are not tried again until put back. After "
+            "fixing the cause, `interviewer db problems --retry inv:ID`, and the next tick invites them."
+        )
     for wave in found.waves:
         typer.echo(wave.line())
     if found.waves:
         typer.echo(
             f"{len(found.waves)} follow-up wave(s) set aside: planning them failed {MAX_PLAN_FAILURES} times "
-            "in a row (the bot's log names the error: `planning wave WAVE of study STUDY failed`, and a "
-            "member who could not be invited: `inviting participant N to wave WAVE ... failed`). Nobody "
+            "in a row (the bot's log names the error: `planning wave WAVE of study STUDY failed`). Nobody "
             "is invited to them until put back; after fixing the cause, `interviewer db problems --retry "
             "wave:ID`, and everyone who came due meanwhile is invited at the next tick."
         )

@@ -19,13 +19,8 @@ from bot.errors import DeliveryError
 from bot.interview.conversation import Click, State
 from bot.interview.texts import NOT_NOW
 from bot.messages import Address, Outbound
-from bot.outreach.invitations import (
-    MAIN,
-    buttons,
-    invitation_text,
-    open_invitation,
-)
-from bot.storage.models import ChannelPost, Interview
+from bot.outreach.invitations import MAIN, buttons, invitation_text
+from bot.storage.models import ChannelPost, Interview, InvitationRow, Participant
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
@@ -207,6 +202,28 @@ NOT_NOW_DECLINED = (
     "No problem: you will not be reminded about this invitation. If you would like to take part later, "
     "click the button on this post again or type `start` in your direct messages with me."
 )
+
+
+async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
+    """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
+    async with engine.store.session() as s:
+        found = (
+            await s.exec(
+                select(Interview.id)
+                .join(InvitationRow, col(InvitationRow.interview_id) == col(Interview.id))
+                .join(Participant, col(Participant.id) == col(Interview.participant_id))
+                .where(
+                    Participant.platform == who.platform,
+                    Participant.workspace == who.workspace,
+                    Participant.user_id == who.user_id,
+                    Interview.study_id == study_id,
+                    Interview.state == State.INVITED.value,
+                    InvitationRow.status == "open",
+                )
+                .order_by(col(Interview.id).desc())
+            )
+        ).first()
+    return found
 
 
 async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str:

@@ -3,7 +3,8 @@ waves, planned as outbox rows and `invitations` updates that two schedulers can 
 
 Each invitation is planned in a savepoint of its own, and each expiry and each wave on its own: one
 that fails is logged with its id and the others go on (`bot.outreach.set_aside` counts the failures and
-sets aside an invitation or wave that keeps failing).
+sets aside an invitation or wave that keeps failing). Within a wave, a member whose invitation cannot be
+written is set aside on their own, and the wave goes on for everyone else.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Planned:
     reminders: int = 0
     expired: int = 0
     waves: int = 0
-    failed: int = 0  # invitations, expiries and waves whose planning raised (each logged with its id)
+    failed: int = 0  # invitations, expiries, waves and wave members whose planning failed (each logged)
     expiring: list[tuple[int, int]] = field(default_factory=list)  # (invitation id, interview id)
 
 
@@ -293,13 +294,14 @@ WAVE_ELIGIBLE = (col(Interview.pilot).is_(False), col(Participant.platform) != I
 
 
 class NotAllInvited(RuntimeError):
-    """Some members due for a wave could not be invited (each one logged with its participant id)."""
+    """Members due for a wave could be neither invited nor set aside (each one logged with their id)."""
 
 
 async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
-    """Invite everyone who completed the main interview long enough ago to each follow-up wave. A wave
-    whose planning fails is logged (study and wave ids) and counted, and the other waves go on; after
-    three failures in a row it is set aside (`bot.outreach.set_aside`) and no longer planned."""
+    """Invite everyone who completed the main interview long enough ago to each follow-up wave. A member
+    whose invitation cannot be written is set aside on their own (logged once) and the wave goes on. A
+    wave whose planning fails otherwise is logged (study and wave ids) and counted, and the other waves
+    go on; after three failures in a row it is set aside (`bot.outreach.set_aside`) and no longer planned."""
     waves = [(study, wave) for study in engine.catalog.studies() for wave in study.schedule.waves]
     failures = await wave_failures(engine.store) if waves else {}  # one query a tick, when any wave
     for study, wave in waves:
@@ -309,8 +311,9 @@ async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
         try:
             report = await _plan_wave(engine, study, wave.id, now - parse_duration(wave.after))
             planned.waves += report.invited  # those invited stay so, even if another one failed
-            if report.failed:
-                raise NotAllInvited(f"{report.failed} member(s) not invited")
+            planned.failed += report.set_aside
+            if report.failed:  # not even set aside, so tried at every tick: the wave counts it
+                raise NotAllInvited(f"{report.failed} member(s) neither invited nor set aside")
         except NotInvitable as exc:  # the study's current plan awaits approval: its waves wait for it
             log.debug("wave %s of study %s waits: %s", wave.id, study.id, exc)
             continue
@@ -327,6 +330,7 @@ async def _plan_waves(engine: Engine, planned: Planned, now: datetime) -> None:
 async def _plan_wave(engine: Engine, study: Study, wave: str, cutoff: datetime) -> InviteReport:
     """Invite to `wave` the members who completed the main interview before `cutoff`."""
     async with engine.store.session() as s:
+        # any row for this wave, an `unwritten` one of a member set aside included
         in_wave = select(InvitationRow.participant_id).where(
             InvitationRow.study_id == study.id, InvitationRow.wave == wave
         )

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +22,7 @@ from bot.interview.conversation import Progress, State
 from bot.interview.texts import NOT_NOW, NOT_NOW_LABEL
 from bot.messages import Address, Choice
 from bot.outreach.roster import Member, parse_roster
+from bot.outreach.set_aside import set_aside_member
 from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
 from bot.storage.models import Interview, InvitationRow, Participant
 from bot.studies.study import Study
@@ -32,6 +33,8 @@ MAIN = "main"
 # Slack's default bulk pace (0.8 a second), used where no sender says its own (`interviewer invite` runs
 # without the platform): invitations are spread at the pace they can go out, so none waits past its window
 DEFAULT_PACE = timedelta(seconds=1.25)
+# The database refused a member's rows (a row in the way, a value it cannot store): that member alone fails
+REFUSED = (IntegrityError, DataError)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class InviteReport:
     opted_out: int = 0
     unreachable: int = 0
     failed: int = 0  # not written for another reason than an existing invitation (each one logged)
+    set_aside: int = 0  # the same in a follow-up wave: set aside on their own (`bot.outreach.set_aside`)
     first_send: datetime | None = None
     last_send: datetime | None = None
 
@@ -59,6 +63,7 @@ class InviteReport:
                 (self.opted_out, "opted out"),
                 (self.unreachable, "unreachable"),
                 (self.failed, "failed (the log names the error)"),
+                (self.set_aside, "set aside (see `interviewer db problems`)"),
             )
             if n
         ]
@@ -169,8 +174,9 @@ async def invite(
         try:
             async with engine.store.session() as s:
                 await plan.bulk(s, chunk)
-        except IntegrityError:
-            # Someone invited or created one of these members at the same moment: go one by one.
+        except REFUSED:
+            # Someone invited or created one of these members at the same moment, or one member's rows
+            # cannot be written: go one by one.
             async with engine.store.session() as s:
                 for member in chunk:
                     await plan.one(s, member)
@@ -312,7 +318,7 @@ class _Invite:
             for participant, member, interview in todo:
                 self._rows(s, participant, member, interview)
             await s.flush()
-        except IntegrityError:
+        except REFUSED:
             self.report, self.next_free = report_before, free_before
             raise
 
@@ -332,21 +338,36 @@ class _Invite:
                 await s.flush()
                 self._rows(s, participant, member, interview)
                 await s.flush()
-        except IntegrityError as exc:
+        except REFUSED as exc:
             self.report, self.next_free = report_before, free_before
             if await self._invited(s, participant):
                 self.report.already += 1  # another inviter was first: the race the constraint settles
                 return
             # a conflict with some other row (an outbox row left with this invitation's key, say)
-            self.report.failed += 1
-            log.error(
-                "inviting participant %s to wave %s of study %s failed: %s",
-                participant.id,
-                self.wave,
-                self.study.id,
-                type(exc).__name__,
-            )
-            log.debug("the failure of participant %s's invitation", participant.id, exc_info=exc)
+            await self._not_written(s, participant, exc)
+
+    async def _not_written(self, s: AsyncSession, participant: Participant, exc: Exception) -> None:
+        """Log a member whose invitation could not be written (their id and the error's type, no text); in a
+        follow-up wave, also set them aside on their own, so that the wave goes on without them and they
+        are neither tried nor logged again at each tick."""
+        now = self.engine.clock()
+        aside = self.wave != MAIN and await set_aside_member(
+            s, participant.id or 0, self.study.id, self.wave, now
+        )
+        if not aside and await self._invited(s, participant):
+            self.report.already += 1  # another scheduler set them aside (or invited them) a moment ago
+            return
+        self.report.set_aside += aside
+        self.report.failed += not aside
+        log.error(
+            "inviting participant %s to wave %s of study %s failed: %s%s",
+            participant.id,
+            self.wave,
+            self.study.id,
+            type(exc).__name__,
+            "; set aside: see `interviewer db problems`" if aside else "",
+        )
+        log.debug("the failure of participant %s's invitation", participant.id, exc_info=exc)
 
     async def _invited(self, s: AsyncSession, participant: Participant) -> bool:
         found = await s.exec(
@@ -364,25 +385,3 @@ def _by_workspace(members: list[Member]) -> dict[tuple[str, str], list[Member]]:
     for member in members:
         groups.setdefault((member.address.platform, member.address.workspace), []).append(member)
     return groups
-
-
-async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
-    """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
-    async with engine.store.session() as s:
-        found = (
-            await s.exec(
-                select(Interview.id)
-                .join(InvitationRow, col(InvitationRow.interview_id) == col(Interview.id))
-                .join(Participant, col(Participant.id) == col(Interview.participant_id))
-                .where(
-                    Participant.platform == who.platform,
-                    Participant.workspace == who.workspace,
-                    Participant.user_id == who.user_id,
-                    Interview.study_id == study_id,
-                    Interview.state == State.INVITED.value,
-                    InvitationRow.status == "open",
-                )
-                .order_by(col(Interview.id).desc())
-            )
-        ).first()
-    return found

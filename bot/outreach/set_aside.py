@@ -10,11 +10,19 @@ expiry for it until `interviewer db problems --retry inv:ID` puts it back, once 
 plan that succeeds clears the count. Errors of the database connection itself are not the row's fault:
 they are not counted, and the tick fails as a whole (the next one tries everything again).
 
+A member whose invitation to a follow-up wave the database refuses (a row in the way, a value it cannot
+store) is set aside on their own, at once: an `unwritten` invitation row, with no interview and no
+message, takes the invitation's place, so the wave's query skips them as it skips anyone already in the
+wave. They are logged once (the participant's id and the error's type), and the wave goes on for
+everyone else, tick after tick. `interviewer db problems --retry inv:ID` deletes that row, and the next
+tick tries to invite them again.
+
 Follow-up waves are defined in study files, not rows, so their count lives in `wave_plans`, one row per
-(study, wave) whose plan has failed. A wave fails as a whole: planning it raised, or a member's invitation
-could not be written (logged with the participant's id). After MAX_PLAN_FAILURES in a row the wave is set
-aside: nobody is invited to it until `interviewer db problems --retry wave:ID`; then everyone who came
-due meanwhile is invited at the next tick. A plan of the wave that succeeds clears its count.
+(study, wave) whose plan has failed. A wave fails as a whole when planning it raises outside one member's
+invitation (its query, its study), or when a member's failure could not even be recorded. After
+MAX_PLAN_FAILURES in a row the wave is set aside: nobody is invited to it until `interviewer db problems
+--retry wave:ID`; then everyone who came due meanwhile is invited at the next tick. A plan of the wave
+that succeeds clears its count.
 """
 
 from __future__ import annotations
@@ -23,13 +31,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.dead_letters import is_transient
 from bot.storage import Store
-from bot.storage.models import InvitationRow, Participant, WavePlanRow, table_of
+from bot.storage.models import UNWRITTEN, InvitationRow, Participant, WavePlanRow, table_of
 
 log = logging.getLogger(__name__)
 MAX_PLAN_FAILURES = 3
@@ -54,6 +64,23 @@ class SetAside:
         return (
             f"inv:{self.id} study {self.study_id} wave {self.wave} to {self.who} "
             f"(interview {self.interview_id}): planning failed {self.failures} times"
+        )
+
+
+@dataclass(frozen=True)
+class SetAsideMember:
+    """A member set aside from a follow-up wave because their invitation could not be written."""
+
+    id: int
+    study_id: str
+    wave: str
+    who: str  # platform:workspace:user
+    since: datetime
+
+    def line(self) -> str:
+        return (
+            f"inv:{self.id} study {self.study_id} wave {self.wave} to {self.who}: the invitation was never "
+            f"written (it failed at {self.since:%Y-%m-%d %H:%M} UTC)"
         )
 
 
@@ -97,41 +124,75 @@ async def clear_failures(s: AsyncSession, invitation_id: int) -> None:
     )
 
 
-async def set_aside(store: Store, limit: int = 1000) -> list[SetAside]:
-    """The invitations set aside, oldest first."""
+async def set_aside_member(
+    s: AsyncSession, participant_id: int, study_id: str, wave: str, now: datetime
+) -> bool:
+    """Set aside a member whose invitation to a follow-up wave could not be written (its savepoint already
+    rolled back): an `unwritten` invitation row in a savepoint of its own. False when even that cannot be
+    written; then the wave counts the failure."""
+    try:
+        async with s.begin_nested():
+            conn = await s.connection()
+            await conn.execute(
+                sa.insert(_INVITATIONS).values(
+                    participant_id=participant_id,
+                    study_id=study_id,
+                    wave=wave,
+                    source="wave",
+                    status=UNWRITTEN,
+                    reminders_sent=0,
+                    plan_failures=0,
+                    created_at=now,
+                )
+            )
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.debug("participant %s could not be set aside from wave %s", participant_id, wave, exc_info=exc)
+        return False
+    return True
+
+
+async def _invitations(store: Store, status: str, limit: int) -> Sequence[sa.Row[Any]]:
     inv, people = _INVITATIONS, _PARTICIPANTS
     async with store.connection() as c:
         found = await c.execute(
-            sa.select(
-                inv.c.id,
-                inv.c.study_id,
-                inv.c.wave,
-                inv.c.interview_id,
-                inv.c.plan_failures,
-                people.c.platform,
-                people.c.workspace,
-                people.c.user_id,
-            )
+            sa.select(inv, people.c.platform, people.c.workspace, people.c.user_id)
             .join(people, people.c.id == inv.c.participant_id)
-            .where(inv.c.status == FAILED)
+            .where(inv.c.status == status)
             .order_by(inv.c.id)
             .limit(limit)
         )
-        return [
-            SetAside(
-                r.id,
-                r.study_id,
-                r.wave,
-                f"{r.platform}:{r.workspace}:{r.user_id}",
-                r.interview_id,
-                r.plan_failures,
-            )
-            for r in found.all()
-        ]
+        return found.all()
+
+
+async def set_aside(store: Store, limit: int = 1000) -> list[SetAside]:
+    """The invitations set aside after failed plans, oldest first."""
+    return [
+        SetAside(
+            r.id,
+            r.study_id,
+            r.wave,
+            f"{r.platform}:{r.workspace}:{r.user_id}",
+            r.interview_id,
+            r.plan_failures,
+        )
+        for r in await _invitations(store, FAILED, limit)
+    ]
+
+
+async def members_set_aside(store: Store, limit: int = 1000) -> list[SetAsideMember]:
+    """The members set aside from follow-up waves (their invitation never written), oldest first."""
+    return [
+        SetAsideMember(r.id, r.study_id, r.wave, f"{r.platform}:{r.workspace}:{r.user_id}", r.created_at)
+        for r in await _invitations(store, UNWRITTEN, limit)
+    ]
 
 
 async def put_back(store: Store, ids: Sequence[int]) -> int:
-    """Open set-aside invitations again, their failures forgotten; returns how many were put back."""
+    """Put set-aside invitations back: open those whose planning failed, their failures forgotten, and
+    delete the rows of members set aside from a wave, whom the next tick then tries to invite again.
+    Returns how many were put back."""
     if not ids:
         return 0
     async with store.connection() as c:
@@ -140,19 +201,37 @@ async def put_back(store: Store, ids: Sequence[int]) -> int:
             .where(_INVITATIONS.c.id.in_(list(ids)), _INVITATIONS.c.status == FAILED)
             .values(status="open", plan_failures=0)
         )
-    return int(back.rowcount or 0)
-
-
-async def how_many(store: Store) -> tuple[int, int]:
-    """How many invitations and how many follow-up waves are set aside (for `interviewer doctor`)."""
-    async with store.connection() as c:
-        invitations = await c.scalar(
-            sa.select(sa.func.count()).select_from(_INVITATIONS).where(_INVITATIONS.c.status == FAILED)
+        gone = await c.execute(
+            sa.delete(_INVITATIONS).where(
+                _INVITATIONS.c.id.in_(list(ids)), _INVITATIONS.c.status == UNWRITTEN
+            )
         )
+    return int(back.rowcount or 0) + int(gone.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How much outreach is set aside, for `interviewer doctor`."""
+
+    invitations: int  # whose planning failed MAX_PLAN_FAILURES times in a row
+    members: int  # set aside from a follow-up wave: their invitation could not be written
+    waves: int  # whose planning failed MAX_PLAN_FAILURES times in a row
+
+
+async def how_many(store: Store) -> Counts:
+    """How many invitations, wave members and follow-up waves are set aside."""
+    inv = _INVITATIONS
+    async with store.connection() as c:
+        found = await c.execute(
+            sa.select(inv.c.status, sa.func.count())
+            .where(inv.c.status.in_([FAILED, UNWRITTEN]))
+            .group_by(inv.c.status)
+        )
+        by_status: dict[str, int] = {status: n for status, n in found.all()}
         waves = await c.scalar(
             sa.select(sa.func.count()).select_from(_WAVES).where(_WAVES.c.status == FAILED)
         )
-    return int(invitations or 0), int(waves or 0)
+    return Counts(by_status.get(FAILED, 0), by_status.get(UNWRITTEN, 0), int(waves or 0))
 
 
 # ---- follow-up waves -----------------------------------------------------------------------------------

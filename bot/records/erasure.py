@@ -36,10 +36,12 @@ from bot.messages import RETRACTION, utcnow
 from bot.records.derived import invalidate
 from bot.storage import Store, core_connection
 from bot.storage.models import (
+    UNWRITTEN,
     AuditEntry,
     ConsentRecord,
     InboxRow,
     Interview,
+    InvitationRow,
     OutboxRow,
     ScreeningAnswer,
     SurveyAnswer,
@@ -193,7 +195,8 @@ async def retract_sent(db: Database, interview_ids: list[int], now: datetime) ->
 
 async def withdraw(db: Database, participant_id: int, participant_key: str, study_id: str) -> Erased:
     """Withdrawal: erase every interview the participant has in `study_id`, and their inbox texts, and
-    queue the deletion of the bot's messages in those interviews from the platform."""
+    queue the deletion of the bot's messages in those interviews from the platform, and forget the
+    follow-up wave invitations of theirs that could not be written (`bot.outreach.set_aside`)."""
     found = await _execute(
         db,
         sa.select(col(Interview.id), col(Interview.participant_code), col(Interview.data)).where(
@@ -205,6 +208,15 @@ async def withdraw(db: Database, participant_id: int, participant_key: str, stud
     retracted = await retract_sent(db, [row[0] for row in interviews], now)
     erased = await erase_interviews(db, interviews, withdrawn=True, now=now)
     await blank_inbox(db, participant_key)
+    # a follow-up wave invitation never written is no longer a problem to mend: nobody is to invite them
+    await _execute(
+        db,
+        sa.delete(InvitationRow).where(
+            col(InvitationRow.participant_id) == participant_id,
+            col(InvitationRow.study_id) == study_id,
+            col(InvitationRow.status) == UNWRITTEN,
+        ),
+    )
     await _execute(
         db,
         sa.insert(AuditEntry).values(

@@ -215,6 +215,11 @@ class Setting(SQLModel, table=True):
     value: str
 
 
+# An invitation's status when a follow-up wave could not write a member's invitation: a row with no
+# interview and no message, so that the wave goes on without them (see bot.outreach.set_aside)
+UNWRITTEN = "unwritten"
+
+
 class InvitationRow(SQLModel, table=True):
     """One member invited to one wave of a study: the scheduler's record for reminders and expiry."""
 
@@ -228,7 +233,7 @@ class InvitationRow(SQLModel, table=True):
     source: str = Field(default="roster", max_length=16)  # channel | members | role | roster | wave
     cohort_group: str | None = Field(default=None, max_length=64)  # roster group, for the funnel
     # open | closed | opted_out (closed by an opt-out: `optin` opens it again) | failed (planning it kept
-    # failing: set aside, see bot.outreach.set_aside)
+    # failing: set aside, see bot.outreach.set_aside) | unwritten (UNWRITTEN: never written, set aside)
     status: str = Field(default="open", index=True, max_length=16)
     reminders_sent: int = 0
     plan_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # in a row

@@ -1,8 +1,8 @@
 """`interviewer db problems` as an operator runs it (a subprocess): the deletions Slack refused after a
 withdrawal are listed with their count, ids, DM and message, and what the researcher can do, without
 anything the participant wrote (and `interviewer doctor` flags them); `--retry out:ID` queues one again.
-Invitations and follow-up waves set aside after failed plans are listed, flagged by `interviewer doctor`
-and put back the same way."""
+Invitations and follow-up waves set aside after failed plans, and members of a follow-up wave whose
+invitation could not be written, are listed, flagged by `interviewer doctor` and put back the same way."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
 from adapters.slack.web import SlackSender
-from bot.engine.outbox import queue
 from bot.messages import RETRACTION, Address, Inbound
-from bot.outreach.invitations import invitation_key, invite
+from bot.outreach.invitations import invite
 from bot.outreach.roster import Member
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
@@ -24,11 +23,24 @@ from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant
 from tests.support.cli import run
 from tests.support.fakes.slack_api import TEAM, FakeSlack
 from tests.support.helpers import settings_for, start_runtime, write_study
-from tests.support.outreach import STUDY, WAVE, Clock, FakeSender, member, runtime_for, wave_study_dir
+from tests.support.outreach import (
+    LEFT_OVER,
+    STUDY,
+    WAVE,
+    Clock,
+    FakeSender,
+    leave_a_stale_wave_invitation,
+    leave_an_unreadable_member,
+    member,
+    mend_unreadable_members,
+    remove_stale_wave_invitations,
+    runtime_for,
+    wave_study_dir,
+)
 
 ALICE = Address("slack", TEAM, "UALICE")
 SAID = "My manager Jo Example reads every draft I write with it."  # must never be shown
-LEFT_OVER = "a wave invitation left over from an earlier run"
+SET_ASIDE_OUTREACH = "PROBLEM set-aside outreach: "
 
 
 async def _outbox(runtime: Runtime) -> list[OutboxRow]:
@@ -94,9 +106,7 @@ async def test_refused_deletions_are_listed_without_participant_text_and_can_be_
     assert (
         doctor.returncode == 1 and f"PROBLEM refused deletions: {len(refused)} of the bot's" in doctor.stdout
     )
-    assert (
-        "PROBLEM set-aside outreach: 1 invitation(s) set aside: planning them failed 3 times" in doctor.stdout
-    )
+    assert f"{SET_ASIDE_OUTREACH}1 invitation(s) set aside after 3 failed plans in a row\n" in doctor.stdout
 
     first = refused[0].id
     again = run(["db", "problems", "--retry", f"out:{first}"], tmp_path, **env)
@@ -111,9 +121,10 @@ async def test_refused_deletions_are_listed_without_participant_text_and_can_be_
     assert "set aside" not in back.stdout
 
 
-async def _a_wave_set_aside_by_the_scheduler(database_url: str, tmp_path: Path) -> None:
-    """Two members completed the interview 91 days ago; an outbox row left with the key of U2's invitation
-    to the follow-up wave makes planning the wave fail at three ticks in a row, which sets it aside."""
+async def _a_wave_with_a_problem(database_url: str, tmp_path: Path, broken: str) -> None:
+    """Two members completed the interview 91 days ago, and three ticks ran. With `broken` "member", an
+    outbox row left with the key of U2's invitation to the follow-up wave sets U2 aside at the first tick
+    (U1 is invited); with "wave", a row of U2's the wave's query cannot read sets the wave aside."""
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
     async with runtime_for(database_url, wave_study_dir(tmp_path), clock, sender) as runtime:
         study = runtime.catalog.get(STUDY)
@@ -123,28 +134,28 @@ async def _a_wave_set_aside_by_the_scheduler(database_url: str, tmp_path: Path) 
             for interview in (await s.exec(select(Interview))).all():
                 interview.state, interview.completed_at = "completed", clock.now
                 s.add(interview)
-            u2 = (await s.exec(select(Participant.id).where(Participant.user_id == "U2"))).one() or 0
-            stale = queue(
-                s, invitation_key(STUDY, WAVE, u2, "invitation", 0), member("U2").address, LEFT_OVER
-            )
-            stale.status = "cancelled"
+        if broken == "member":
+            await leave_a_stale_wave_invitation(runtime, "U2")
+        else:
+            await leave_an_unreadable_member(runtime, "U2")
         clock.advance(days=91)
-        for _ in range(3):
-            assert (await Scheduler(runtime.engine).run_once()).failed == 1
+        failed = [(await Scheduler(runtime.engine).run_once()).failed for _ in range(3)]
+        assert failed == ([1, 0, 0] if broken == "member" else [1, 1, 1])
 
 
 async def _wave_invitations(database_url: str, tmp_path: Path) -> list[str]:
-    """Mend the cause, run a tick, and return who is invited to the wave."""
-    clock, sender = Clock(datetime(2027, 6, 8, 10, 0, tzinfo=UTC)), FakeSender()
+    """Mend the causes, run a tick, and return who is invited to the wave."""
+    now = datetime(2027, 6, 8, 10, 0, tzinfo=UTC)
+    clock, sender = Clock(now), FakeSender()
     async with runtime_for(database_url, wave_study_dir(tmp_path), clock, sender) as runtime:
-        async with runtime.store.session() as s:
-            await s.exec(delete(OutboxRow).where(col(OutboxRow.text) == LEFT_OVER))
+        await remove_stale_wave_invitations(runtime)
+        await mend_unreadable_members(runtime, now)
         await Scheduler(runtime.engine).run_once()
         async with runtime.store.session() as s:
             found = await s.exec(
                 select(Participant.user_id)
                 .join(InvitationRow, col(InvitationRow.participant_id) == col(Participant.id))
-                .where(InvitationRow.wave == WAVE)
+                .where(InvitationRow.wave == WAVE, col(InvitationRow.interview_id).is_not(None))
                 .order_by(col(Participant.user_id))
             )
             return list(found.all())
@@ -153,7 +164,7 @@ async def _wave_invitations(database_url: str, tmp_path: Path) -> list[str]:
 async def test_a_set_aside_wave_is_listed_flagged_by_doctor_and_put_back(
     tmp_path: Path, database_url: str
 ) -> None:
-    await _a_wave_set_aside_by_the_scheduler(database_url, tmp_path)
+    await _a_wave_with_a_problem(database_url, tmp_path, "wave")
     env = {"DATABASE_URL": database_url, "STUDIES_DIR": str(tmp_path / "studies")}
 
     shown = run(["db", "problems"], tmp_path, **env)
@@ -164,13 +175,11 @@ async def test_a_set_aside_wave_is_listed_flagged_by_doctor_and_put_back(
     assert line is not None, shown.stdout
     assert "1 follow-up wave(s) set aside" in shown.stdout and "--retry wave:ID" in shown.stdout
     assert "Nobody is invited to them until put back" in shown.stdout
-    assert LEFT_OVER not in shown.stdout
 
     doctor = run(["doctor"], tmp_path, **env)
     assert doctor.returncode == 1, doctor.stdout
     assert (
-        "PROBLEM set-aside outreach: 1 follow-up wave(s) set aside: planning them failed 3 times"
-        in doctor.stdout
+        f"{SET_ASIDE_OUTREACH}1 follow-up wave(s) set aside after 3 failed plans in a row\n" in doctor.stdout
     )
     assert "fix: See them with `interviewer db problems`" in doctor.stdout
 
@@ -185,3 +194,39 @@ async def test_a_set_aside_wave_is_listed_flagged_by_doctor_and_put_back(
     doctor = run(["doctor"], tmp_path, **env)
     assert doctor.returncode == 0 and "set-aside outreach" not in doctor.stdout, doctor.stdout
     assert await _wave_invitations(database_url, tmp_path) == ["U1", "U2"], "planned again once put back"
+
+
+async def test_a_member_set_aside_from_a_wave_is_listed_flagged_by_doctor_and_put_back(
+    tmp_path: Path, database_url: str
+) -> None:
+    await _a_wave_with_a_problem(database_url, tmp_path, "member")
+    env = {"DATABASE_URL": database_url, "STUDIES_DIR": str(tmp_path / "studies")}
+
+    shown = run(["db", "problems"], tmp_path, **env)
+    assert shown.returncode == 0, shown.stderr
+    line = re.search(
+        rf"^(inv:\d+) study {STUDY} wave {WAVE} to slack:T1:U2: the invitation was never written "
+        r"\(it failed at 2027-06-07 10:00 UTC\)$",
+        shown.stdout,
+        re.M,
+    )
+    assert line is not None, shown.stdout
+    assert "1 member(s) set aside from follow-up waves: their invitation could not be written" in shown.stdout
+    assert "The wave goes on for everyone else" in shown.stdout and "--retry inv:ID" in shown.stdout
+    assert "wave(s) set aside" not in shown.stdout and LEFT_OVER not in shown.stdout
+
+    doctor = run(["doctor"], tmp_path, **env)
+    assert doctor.returncode == 1, doctor.stdout
+    assert (
+        f"{SET_ASIDE_OUTREACH}1 member(s) set aside from follow-up waves (their invitation could not be "
+        "written)\n" in doctor.stdout
+    )
+
+    back = run(["db", "problems", "--retry", line.group(1)], tmp_path, **env)
+    assert back.returncode == 0, back.stderr
+    assert "1 invitation(s) put back" in back.stdout and "set aside" not in back.stdout
+    again = run(["db", "problems", "--retry", line.group(1)], tmp_path, **env)
+    assert again.returncode != 0 and f"not every id given ({line.group(1)}) is set aside" in again.stderr
+    doctor = run(["doctor"], tmp_path, **env)
+    assert doctor.returncode == 0 and "set-aside outreach" not in doctor.stdout, doctor.stdout
+    assert await _wave_invitations(database_url, tmp_path) == ["U1", "U2"], "invited at the next tick"

@@ -1,4 +1,6 @@
-"""A follow-up wave whose planning fails is treated like an invitation that does: its failures are
+"""One member of a follow-up wave whose invitation cannot be written is set aside on their own: logged
+once, listed, and the wave goes on for everyone else, tick after tick; put back, they are invited at the
+next tick. A wave whose planning itself fails is treated like an invitation that does: its failures are
 logged with the study and wave ids and counted, after three in a row it is set aside (nobody is invited
 to it, nothing more is logged), and once put back everyone who came due meanwhile is invited."""
 
@@ -9,29 +11,35 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
-from bot.engine.outbox import queue
-from bot.messages import Address
-from bot.outreach.invitations import invitation_key, invite
+from bot.outreach.funnel import funnel_lines
+from bot.outreach.invitations import invitation_prefix, invite
+from bot.outreach.schedule_view import upcoming
 from bot.outreach.scheduler import Scheduler
-from bot.outreach.set_aside import put_back_waves, waves_set_aside
+from bot.outreach.set_aside import members_set_aside, put_back, put_back_waves, waves_set_aside
+from bot.records.erasure import withdraw
 from bot.runtime import Runtime
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, WavePlanRow
 from bot.studies.planning.approval import approve
 from tests.support.helpers import settings_for, start_runtime
 from tests.support.outreach import (
+    LEFT_OVER,
     STUDY,
     WAVE,
     Clock,
     FakeSender,
+    leave_a_stale_wave_invitation,
+    leave_an_unreadable_member,
     member,
+    mend_unreadable_members,
+    participant_id,
+    remove_stale_wave_invitations,
     runtime_for,
     wave_study_dir,
 )
 
 MONDAY = datetime(2027, 3, 8, 10, 0, tzinfo=UTC)
-LEFT_OVER = "a wave invitation left over from an earlier run"
 INTRO = "Three months on"  # the wave's invitation text starts so
 
 
@@ -51,37 +59,23 @@ async def _complete(runtime: Runtime, clock: Clock, *users: str) -> None:
             s.add(interview)
 
 
-async def _participant_id(runtime: Runtime, user: str) -> int:
-    async with runtime.store.session() as s:
-        found = await s.exec(select(Participant.id).where(Participant.user_id == user))
-        return found.one() or 0
-
-
-async def _leave_a_stale_wave_invitation(runtime: Runtime, user: str) -> None:
-    """An outbox row holding the key of `user`'s invitation to the wave: writing that invitation breaks
-    the table's UNIQUE constraint, as a row restored from a backup or mended by hand might."""
-    key = invitation_key(STUDY, WAVE, await _participant_id(runtime, user), "invitation", 0)
-    async with runtime.store.session() as s:
-        row = queue(s, key, Address("slack", "T1", user), LEFT_OVER, purpose="invitation")
-        row.status = "cancelled"
-
-
-async def _mend(runtime: Runtime) -> None:
-    async with runtime.store.session() as s:
-        await s.exec(delete(OutboxRow).where(col(OutboxRow.text) == LEFT_OVER))
-
-
 async def _wave_rows(runtime: Runtime) -> list[WavePlanRow]:
     async with runtime.store.session() as s:
         return list((await s.exec(select(WavePlanRow))).all())
 
 
-async def _invited_to_wave(runtime: Runtime) -> list[str]:
+async def _in_wave(runtime: Runtime, status: str | None = None) -> list[str]:
+    """Who holds a row of the wave: an invitation (with its interview), or one of `status`."""
     async with runtime.store.session() as s:
         found = await s.exec(
             select(Participant.user_id)
             .join(InvitationRow, col(InvitationRow.participant_id) == col(Participant.id))
-            .where(InvitationRow.wave == WAVE)
+            .where(
+                InvitationRow.wave == WAVE,
+                col(InvitationRow.interview_id).is_not(None)
+                if status is None
+                else col(InvitationRow.status) == status,
+            )
             .order_by(col(Participant.user_id))
         )
         return list(found.all())
@@ -91,26 +85,109 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_a_wave_that_cannot_be_planned_is_set_aside_after_three_tries_and_planned_once_put_back(
+def _set_aside_line(user_id: int) -> str:
+    return (
+        f"inviting participant {user_id} to wave {WAVE} of study {STUDY} failed: IntegrityError; "
+        "set aside: see `interviewer db problems`"
+    )
+
+
+async def test_a_member_whose_wave_invitation_cannot_be_written_is_set_aside_and_the_wave_goes_on(
     tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock, sender = Clock(MONDAY), FakeSender()
     async with runtime_for(database_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
         await _complete(runtime, clock, "U1", "U2")
-        await _leave_a_stale_wave_invitation(runtime, "U2")
-        broken = await _participant_id(runtime, "U2")
+        await leave_a_stale_wave_invitation(runtime, "U2")
+        broken = await participant_id(runtime, "U2")
         scheduler = Scheduler(runtime.engine)
         clock.advance(days=91)
 
         with caplog.at_level(logging.DEBUG, logger="bot.outreach"):
             planned = await scheduler.run_once()
         assert (planned.waves, planned.failed) == (1, 1)
-        assert await _invited_to_wave(runtime) == ["U1"], "the member who could be invited was"
-        assert _errors(caplog) == [
-            f"inviting participant {broken} to wave {WAVE} of study {STUDY} failed: IntegrityError",
-            f"planning wave {WAVE} of study {STUDY} failed (1 of 3 tries): NotAllInvited",
-        ]
+        assert await _in_wave(runtime) == ["U1"], "the member who could be invited was"
+        assert await _in_wave(runtime, "unwritten") == ["U2"], "the other one set aside on their own"
+        assert _errors(caplog) == [_set_aside_line(broken)]
         assert LEFT_OVER not in caplog.text and INTRO not in caplog.text, "no message text in the log"
+        assert await _wave_rows(runtime) == [], "not a failure of the wave"
+        async with runtime.store.session() as s:
+            aside = (await s.exec(select(InvitationRow).where(InvitationRow.status == "unwritten"))).one()
+            prefix = invitation_prefix(STUDY, WAVE, broken)
+            theirs = await s.exec(select(OutboxRow.text).where(col(OutboxRow.key).startswith(prefix)))
+            assert theirs.all() == [LEFT_OVER], "no message queued for the member set aside"
+        assert aside.interview_id is None and aside.reminders_sent == 0
+        [wave_funnel] = [line for line in await funnel_lines(runtime.engine, study) if "wave" in line]
+        assert wave_funnel.startswith(f"Invitation funnel, wave {WAVE}: invited 1, "), wave_funnel
+        assert "wave (planned)" not in await upcoming(runtime.engine, STUDY), "nor shown as due"
+
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="bot.outreach"):
+            for later in ("U3", "U4", "U5"):  # people who complete later are invited, tick after tick
+                await _complete(runtime, clock, later)
+                clock.advance(days=91)
+                planned = await scheduler.run_once()
+                assert (planned.waves, planned.failed) == (1, 0), later
+        assert _errors(caplog) == [], "the member set aside is logged once, not at every tick"
+        assert await _in_wave(runtime) == ["U1", "U3", "U4", "U5"]
+        assert await _wave_rows(runtime) == []
+        [shown] = await members_set_aside(runtime.store)
+        assert (shown.id, shown.study_id, shown.wave, shown.who) == (aside.id, STUDY, WAVE, "slack:T1:U2")
+        assert shown.line() == (
+            f"inv:{aside.id} study {STUDY} wave {WAVE} to slack:T1:U2: the invitation was never written "
+            "(it failed at 2027-06-07 10:00 UTC)"
+        )
+
+        await remove_stale_wave_invitations(runtime)
+        assert await put_back(runtime.store, [aside.id or 0]) == 1
+        assert await put_back(runtime.store, [aside.id or 0]) == 0, "only one set aside"
+        planned = await scheduler.run_once()
+        assert (planned.waves, planned.failed) == (1, 0), "invited at the next tick"
+        assert await _in_wave(runtime) == ["U1", "U2", "U3", "U4", "U5"]
+        assert await _in_wave(runtime, "unwritten") == [] and await members_set_aside(runtime.store) == []
+        clock.advance(minutes=1)
+        await scheduler.run_once()
+        invited = sorted(m.to.user_id for m in sender.sent if m.text.startswith(INTRO))
+        assert invited == ["U1", "U2", "U3", "U4", "U5"]
+
+
+async def test_a_member_set_aside_from_a_wave_who_withdraws_is_no_longer_listed(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Withdrawal ends their part in the study: nobody is to invite them, so there is nothing to mend."""
+    clock, sender = Clock(MONDAY), FakeSender()
+    async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        await _complete(runtime, clock, "U1", "U2")
+        await leave_a_stale_wave_invitation(runtime, "U2")
+        clock.advance(days=91)
+        await Scheduler(runtime.engine).run_once()
+        assert [m.who for m in await members_set_aside(runtime.store)] == ["slack:T1:U2"]
+
+        async with runtime.store.session() as s:
+            await withdraw(s, await participant_id(runtime, "U2"), member("U2").address.key, STUDY)
+        assert await members_set_aside(runtime.store) == []
+        assert await _in_wave(runtime) == ["U1"], "the others' invitations stay"
+
+
+async def test_a_wave_whose_planning_fails_is_set_aside_after_three_tries_and_planned_once_put_back(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The wave's query cannot read a member row: no member's invitation is to blame, the wave is."""
+    clock, sender = Clock(MONDAY), FakeSender()
+    async with runtime_for(database_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        await _complete(runtime, clock, "U1", "U2")
+        await leave_an_unreadable_member(runtime, "U2")
+        scheduler = Scheduler(runtime.engine)
+        clock.advance(days=91)
+
+        with caplog.at_level(logging.DEBUG, logger="bot.outreach"):
+            planned = await scheduler.run_once()
+        assert (planned.waves, planned.failed) == (0, 1)
+        [error] = _errors(caplog)
+        assert error.startswith(f"planning wave {WAVE} of study {STUDY} failed (1 of 3 tries): "), error
+        assert error.endswith("DataError" if runtime.store.is_postgres else "ValueError"), error
         [row] = await _wave_rows(runtime)
         assert (row.study_id, row.wave, row.status, row.plan_failures) == (STUDY, WAVE, "open", 1)
 
@@ -129,20 +206,20 @@ async def test_a_wave_that_cannot_be_planned_is_set_aside_after_three_tries_and_
             planned = await scheduler.run_once()
         assert (planned.waves, planned.failed) == (0, 0), "set aside: no longer planned"
         assert _errors(caplog) == [], "nor logged"
-        assert await _invited_to_wave(runtime) == ["U1"]
+        assert await _in_wave(runtime) == []
         [shown] = await waves_set_aside(runtime.store)
         assert (shown.id, shown.study_id, shown.wave, shown.failures) == (row.id, STUDY, WAVE, 3)
         assert shown.line().startswith(f"wave:{row.id} study {STUDY} wave {WAVE}: planning failed 3 times")
 
-        await _mend(runtime)
+        await mend_unreadable_members(runtime, clock.now)
         assert await put_back_waves(runtime.store, [row.id or 0]) == 1
         assert await put_back_waves(runtime.store, [row.id or 0]) == 0, "only a set-aside wave"
         planned = await scheduler.run_once()
-        assert (planned.waves, planned.failed) == (2, 0), "everyone who came due meanwhile"
-        assert await _invited_to_wave(runtime) == ["U1", "U2", "U3"]
-        clock.advance(minutes=1)  # the two are paced a moment apart
+        assert (planned.waves, planned.failed) == (3, 0), "everyone who came due meanwhile"
+        assert await _in_wave(runtime) == ["U1", "U2", "U3"]
+        clock.advance(minutes=1)  # they are paced a moment apart
         await scheduler.run_once()
-        assert [m.to.user_id for m in sender.sent if m.text.startswith(INTRO)] == ["U1", "U2", "U3"]
+        assert sorted(m.to.user_id for m in sender.sent if m.text.startswith(INTRO)) == ["U1", "U2", "U3"]
         [row] = await _wave_rows(runtime)
         assert (row.status, row.plan_failures) == ("open", 0)
 
@@ -154,19 +231,19 @@ async def test_a_wave_planned_after_failing_starts_its_count_again(
     clock, sender = Clock(MONDAY), FakeSender()
     async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
         await _complete(runtime, clock, "U1", "U2")
-        await _leave_a_stale_wave_invitation(runtime, "U1")
+        await leave_an_unreadable_member(runtime, "U1")
         scheduler = Scheduler(runtime.engine)
         clock.advance(days=91)
         for _ in range(2):
             assert (await scheduler.run_once()).failed == 1
         assert [r.plan_failures for r in await _wave_rows(runtime)] == [2]
 
-        await _mend(runtime)
-        assert (await scheduler.run_once()).waves == 1
+        await mend_unreadable_members(runtime, clock.now)
+        assert (await scheduler.run_once()).waves == 2
         assert [(r.status, r.plan_failures) for r in await _wave_rows(runtime)] == [("open", 0)]
 
         await _complete(runtime, clock, "U3")
-        await _leave_a_stale_wave_invitation(runtime, "U3")
+        await leave_an_unreadable_member(runtime, "U3")
         clock.advance(days=91)
         with caplog.at_level(logging.ERROR, logger="bot.outreach"):
             assert (await scheduler.run_once()).failed == 1
@@ -211,4 +288,4 @@ async def test_a_wave_of_a_plan_awaiting_approval_waits_without_counting_as_a_fa
 
         await approve(runtime.store, paths[0], by="tester")
         assert (await scheduler.run_once()).waves == 1
-        assert await _invited_to_wave(runtime) == ["U1"]
+        assert await _in_wave(runtime) == ["U1"]

@@ -9,9 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col, delete, select, update
+
+from bot.engine.outbox import queue
 from bot.messages import Address, Outbound
-from bot.outreach.invitations import Member
+from bot.outreach.invitations import Member, invitation_key
 from bot.runtime import Runtime
+from bot.storage.models import InvitationRow, OutboxRow, Participant
 from tests.support.helpers import settings_for, start_runtime, write_study
 
 STUDY = "sched-study"  # the study sched_study_dir writes
@@ -113,3 +118,47 @@ async def runtime_for(
 def member(user: str, tz: str | None = None) -> Member:
     """A Slack member of workspace T1, in time zone `tz` when known."""
     return Member(Address("slack", "T1", user), tz)
+
+
+# ---- ways a follow-up wave's planning fails, as data restored from a backup or mended by hand might ----
+
+LEFT_OVER = "a wave invitation left over from an earlier run"  # the text of the row in the way
+
+
+async def participant_id(runtime: Runtime, user: str) -> int:
+    async with runtime.store.session() as s:
+        found = await s.exec(select(Participant.id).where(Participant.user_id == user))
+        return found.one() or 0
+
+
+async def leave_a_stale_wave_invitation(runtime: Runtime, user: str) -> None:
+    """An outbox row holding the key of `user`'s invitation to the wave: writing that one invitation
+    breaks the table's UNIQUE constraint."""
+    key = invitation_key(STUDY, WAVE, await participant_id(runtime, user), "invitation", 0)
+    async with runtime.store.session() as s:
+        queue(s, key, Address("slack", "T1", user), LEFT_OVER, purpose="invitation").status = "cancelled"
+
+
+async def remove_stale_wave_invitations(runtime: Runtime) -> None:
+    async with runtime.store.session() as s:
+        await s.exec(delete(OutboxRow).where(col(OutboxRow.text) == LEFT_OVER))
+
+
+async def leave_an_unreadable_member(runtime: Runtime, user: str) -> None:
+    """A participant row whose `created_at` the database driver cannot read back (text in SQLite, a time
+    past the year 9999 in PostgreSQL): the wave's query, which reads the members due, fails as a whole.
+    The member's main invitation is closed first, as the tick after their interview ended closes it, so
+    that only the wave reads the row."""
+    unreadable = "'infinity'" if runtime.store.is_postgres else "'not a time'"
+    async with runtime.store.session() as s:
+        await s.exec(update(InvitationRow).values(status="closed"))
+        conn = await s.connection()
+        await conn.execute(
+            sa.text(f"UPDATE participants SET created_at = {unreadable} WHERE user_id = :user"),
+            {"user": user},
+        )
+
+
+async def mend_unreadable_members(runtime: Runtime, now: datetime) -> None:
+    async with runtime.store.session() as s:
+        await s.exec(update(Participant).values(created_at=now))
