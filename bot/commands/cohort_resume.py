@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from bot.commands.access import Actor, Refused, study_access
 from bot.engine.engine import Engine
-from bot.outreach.cohort_requests import MAX_AGE, MAX_ATTEMPTS, Claim, Pending, claim_due, fate, finish
+from bot.outreach.cohort_requests import MAX_AGE_HOURS, MAX_ATTEMPTS, Claim, Pending, claim_due, fate, finish
 from bot.outreach.cohort_run import run_request, start_run, stopping
 from bot.outreach.cohorts import Directory, parse_target
 
@@ -44,6 +44,14 @@ async def resume_cohort_requests(engine: Engine) -> int:
     start a run for each one to resume, close the others. Returns how many were claimed."""
     if stopping(engine):
         return 0
+    try:
+        return await _claim_and_start(engine)
+    except Exception:  # the tick goes on to send what is due; the next tick looks again
+        log.exception("could not resume interrupted cohort invitations")
+        return 0
+
+
+async def _claim_and_start(engine: Engine) -> int:
     directories = {
         name: sender for name, sender in engine.dispatcher.senders.items() if isinstance(sender, Directory)
     }
@@ -61,7 +69,7 @@ async def resume_cohort_requests(engine: Engine) -> int:
             continue
         log.warning("cohort request %s: %s, not resumed", request.id, ending)
         text = LAPSED if ending == "lapsed" else FAILED
-        notice = text.format(what=what, hours=round(MAX_AGE.total_seconds() / 3600), attempts=MAX_ATTEMPTS)
+        notice = text.format(what=what, hours=MAX_AGE_HOURS, attempts=MAX_ATTEMPTS)
         await finish(engine, claim, ending, notice=(request.asker, notice))
     return len(claimed)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import timedelta
 
 from bot.commands.access import Actor, UsageError, study_access
 from bot.engine.engine import Engine
 from bot.errors import DeliveryError
 from bot.messages import Address
-from bot.outreach.cohort_requests import MAX_AGE, finish, record
+from bot.outreach.cohort_requests import MAX_AGE_HOURS, finish, record
 from bot.outreach.cohort_run import run_request
 from bot.outreach.cohorts import (
     ChannelMembers,
@@ -116,17 +115,13 @@ async def _heads_up(directory: Directory, actor: Actor, count: int) -> None:
         return
     text = (
         f"{how_long} The answer follows here, or as a direct message if it takes longer than this answer "
-        f"can wait. If the bot is restarted meanwhile, it carries on where it stopped once it is back "
-        f"(within {_hours(MAX_AGE)} hours) and sends the answer as a direct message; nobody is invited twice."
+        "can wait. If the bot is restarted meanwhile, it carries on where it stopped once it is back "
+        f"(within {MAX_AGE_HOURS} hours) and sends the answer as a direct message; nobody is invited twice."
     )
     try:
         await actor.later(text)
     except Exception as exc:  # only a heads-up: the lookups go on
         log.info("could not tell the asker about a long cohort lookup (%s)", type(exc).__name__)
-
-
-def _hours(span: timedelta) -> int:
-    return round(span.total_seconds() / 3600)
 
 
 def _confirm_first(study_id: str, target: str, count: int, limit: int, directory: object) -> str:

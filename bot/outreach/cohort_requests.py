@@ -34,7 +34,8 @@ LEASE = timedelta(minutes=2)  # a crashed run's request waits this long at most 
 RENEW_EVERY = 20.0  # seconds: a renewal or two may fail (a busy database) before the lease runs out
 # A request not finished within a day is closed, not resumed: by then the organizer may have run the
 # command again, the channel's members have changed, and invitations a day late would surprise them
-MAX_AGE = timedelta(days=1)
+MAX_AGE_HOURS = 24
+MAX_AGE = timedelta(hours=MAX_AGE_HOURS)
 MAX_ATTEMPTS = 3  # runs that ended without finishing (crashes, errors) before a request is given up
 
 
@@ -152,7 +153,14 @@ async def finish(
     """Close the request under the claim, with `notice` (to whom, what) queued as a DM in the same
     transaction and sent now: the request is finished and its answer owed exactly once. False (and
     nothing queued) when the claim is no longer this run's."""
-    values = {"finished_at": engine.clock(), "outcome": outcome, "claim": None, "lease_until": None}
+    # the profiles served their purpose: their time zones are the participants' own now
+    values = {
+        "finished_at": engine.clock(),
+        "outcome": outcome,
+        "claim": None,
+        "lease_until": None,
+        "profiles": {},
+    }
     async with engine.store.session() as s:
         closed = await s.exec(update(CohortRequest).where(*_mine(claim)).values(**values))
         if closed.rowcount != 1:

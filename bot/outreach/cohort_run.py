@@ -80,8 +80,9 @@ async def run_request(
 ) -> str | None:
     """Read the profiles still unread, write the invitations and finish the request; the report the
     command gives. With `notice`, which makes a DM of the report and the outcome (invited | refused),
-    that DM is queued to the asker in the transaction that finishes the request. None when the claim was lost: the run
-    that took the request over answers. Other errors are raised with the request unfinished."""
+    that DM is queued to the asker in the transaction that finishes the request. None when the claim
+    was lost: the run that took the request over answers. Other errors are raised, the request left
+    unfinished."""
     runs, task = _runs(engine), asyncio.current_task()
     if task is not None:
         runs.tasks.add(task)
