@@ -7,9 +7,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
+from adapters.slack.web import SlackSender
 from bot.messages import Address
+from bot.outreach import cohort_run
 from bot.outreach.cohort_requests import (
     LEASE,
     MAX_AGE,
@@ -22,8 +26,10 @@ from bot.outreach.cohort_requests import (
     record,
     renew,
 )
+from bot.outreach.cohort_run import run_request
 from bot.outreach.cohorts import Profile
-from bot.storage.models import OutboxRow
+from bot.storage.models import InvitationRow, OutboxRow
+from tests.support.fakes.slack_api import FakeSlack
 from tests.support.outreach import STUDY, Clock, FakeSender, runtime_for, sched_study_dir
 
 NOON = datetime(2027, 3, 8, 12, 0, tzinfo=UTC)
@@ -122,3 +128,31 @@ async def test_a_stop_gives_the_request_back_at_once_and_its_run_is_not_counted(
         await give_back(engine, claim, {"U3": Profile("Europe/Paris")})
         [(taken, _)] = await claim_due(engine, {"slack"})  # no lease to wait for
         assert taken.attempts == 1 and taken.profiles == {"U3": Profile("Europe/Paris")}
+
+
+async def test_a_run_whose_request_was_taken_over_stops_its_lookups_and_answers_nothing(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's run is held up past its lease (a stalled process) and a tick of another process
+    takes the request over: at its next renewal the first run stops looking up and writes nothing, so
+    only the run that holds the claim invites and reports."""
+    monkeypatch.setattr(cohort_run, "RENEW_EVERY", 0.2)
+    members = [f"UM{n:02d}" for n in range(40)]
+    clock = Clock(NOON)
+    async with FakeSlack(latency=0.05) as fake:  # 40 lookups: about 2 seconds
+        for user in members:
+            fake.member(user)
+        async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, FakeSender()) as runtime:
+            engine, study = runtime.engine, runtime.catalog.get(STUDY)
+            assert study is not None
+            sender = SlackSender(AsyncWebClient(token=fake.token, base_url=fake.base_url))
+            request, first = await record(engine, STUDY, ASKER, "members:<#C1|team>", members)
+            running = asyncio.create_task(run_request(engine, sender, study, request, first))
+            await fake.wait_for("users.info", 5, 10)
+            clock.advance(seconds=LEASE.total_seconds() + 1)
+            [(taken, _)] = await claim_due(engine, {"slack"})
+            assert await asyncio.wait_for(running, 10) is None, "the first run does not answer"
+            assert len(fake.calls_to("users.info")) < len(members), "its lookups stopped"
+            assert taken.attempts == 2
+            async with runtime.store.session() as s:
+                assert (await s.exec(select(InvitationRow))).all() == []
