@@ -13,11 +13,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bot.commands.cohort_resume import resume_cohort_requests
 from bot.commands.export import drain_exports
 from bot.engine.engine import Engine
 from bot.interviewer.base import Interviewer
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import utcnow
+from bot.outreach.cohort_run import stop_cohort_runs
 from bot.outreach.scheduler import Scheduler
 from bot.records.pseudonym import Pseudonyms
 from bot.settings import Settings
@@ -106,6 +108,7 @@ class Runtime:
             self.scheduler.wake()
 
     async def close(self) -> None:
+        await stop_cohort_runs(self.engine)  # each gives its cohort request back for the next start
         for tick in self.stopping:  # a tick the scheduler was running when it stopped uses the database
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(tick, timeout=30)
@@ -121,6 +124,7 @@ class Runtime:
             yield self.scheduler
             return
         scheduler = Scheduler(self.engine, interval=self.settings.tick_seconds)
+        scheduler.extra.append(resume_cohort_requests)  # cohort invitations a stop or crash interrupted
         self.scheduler = scheduler
         scheduler.start()
         try:

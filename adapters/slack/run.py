@@ -27,6 +27,7 @@ from adapters.slack.shapes import readable, slack_shaped
 from adapters.slack.web import SlackSender, require_setting
 from bot.engine.catchup import hold_unfinished
 from bot.messages import Address
+from bot.outreach.cohort_run import stop_cohort_runs
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -189,6 +190,8 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
                 catching_up.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await catching_up
+                # nor do a cohort's profile lookups (minutes for thousands): the next start resumes them
+                await stop_cohort_runs(runtime.engine)
                 await later.drain()
 
 

@@ -3,12 +3,15 @@ role's members as a cohort (organizers and researchers of the study)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from bot.commands.access import Actor, UsageError, study_access
 from bot.engine.engine import Engine
 from bot.errors import DeliveryError
 from bot.messages import Address
+from bot.outreach.cohort_requests import MAX_AGE_HOURS, finish, record
+from bot.outreach.cohort_run import run_request
 from bot.outreach.cohorts import (
     ChannelMembers,
     Directory,
@@ -16,12 +19,16 @@ from bot.outreach.cohorts import (
     parse_target,
     post_in_channel,
 )
-from bot.outreach.invitations import Member, NotInvitable, ensure_invitable, invite
-from bot.outreach.profiles import lookup_time, read_profiles
+from bot.outreach.invitations import NotInvitable, ensure_invitable
+from bot.outreach.profiles import lookup_time
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
 HEADS_UP_AFTER = 60.0  # seconds of profile lookups, at the platform's pace, before the asker is told
+TAKEN_OVER = (
+    "This invitation was held up here and another of the bot's processes took it over; its answer "
+    "follows as a direct message."
+)
 
 
 async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
@@ -58,8 +65,15 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
     limit = engine.settings.cohort_confirm_above
     if len(member_ids) > limit and not confirmed:
         return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
+    request, claim = await record(engine, study.id, actor.address, args[1], member_ids)
     await _heads_up(directory, actor, len(member_ids))
-    return await _invite_members(engine, directory, study, actor.address, member_ids)
+    try:
+        report = await run_request(engine, directory, study, request, claim)
+    except Exception:
+        with contextlib.suppress(Exception):  # the command fails and says so: nothing is left to resume
+            await finish(engine, claim, "failed")
+        raise
+    return report if report is not None else TAKEN_OVER
 
 
 async def _post(engine: Engine, directory: Directory, study: Study, channel: Address) -> str:
@@ -88,38 +102,11 @@ def _not_listed(kind: str, ident: str, exc: DeliveryError) -> str:
     return f"I could not {doing} <#{ident}> ({exc}){hint}."
 
 
-async def _invite_members(
-    engine: Engine, directory: Directory, study: Study, asking: Address, member_ids: list[str]
-) -> str:
-    # Discord addresses a member by user id alone, whichever server the command came from
-    members_in = getattr(directory, "participant_workspace", None) or asking.workspace
-    profiles = await read_profiles(directory, asking.workspace, member_ids)
-    # a member whose profile could not be read is not known to be a person: bots and deactivated
-    # accounts are never invited
-    unchecked = sum(1 for user_id in member_ids if user_id not in profiles)
-    members = [
-        Member(Address(asking.platform, members_in, user_id), profiles[user_id].timezone)
-        for user_id in member_ids
-        if user_id in profiles and profiles[user_id].person
-    ]
-    try:
-        report = await invite(engine, study, members, source="members")
-    except NotInvitable as exc:
-        return f"Not sent: {exc}."
-    text = report.text(study.id)
-    if unchecked:
-        text += (
-            f" {unchecked} member(s) could not be looked up now and were not invited; run the same "
-            "command again later to invite them (no one is invited twice)."
-        )
-    return text
-
-
 async def _heads_up(directory: Directory, actor: Actor, count: int) -> None:
     """Before profile lookups that may take long (Slack: one users.info call per member, or the
     workspace's member list for a large cohort), say how long, that the answer follows (by DM once the
-    command's own answer has expired) and what to do if the bot restarts meanwhile: the invitations are
-    made only once every profile is read."""
+    command's own answer has expired), and that a restart meanwhile resumes the lookups
+    (`bot.outreach.cohort_requests`)."""
     estimate = lookup_time(directory, count)
     if estimate is None or actor.later is None:
         return
@@ -128,7 +115,8 @@ async def _heads_up(directory: Directory, actor: Actor, count: int) -> None:
         return
     text = (
         f"{how_long} The answer follows here, or as a direct message if it takes longer than this answer "
-        "can wait. If the bot is restarted meanwhile, run the same command again: nobody is invited twice."
+        "can wait. If the bot is restarted meanwhile, it carries on where it stopped once it is back "
+        f"(within {MAX_AGE_HOURS} hours) and sends the answer as a direct message; nobody is invited twice."
     )
     try:
         await actor.later(text)

@@ -34,40 +34,48 @@ def member_list(directory: Directory, count: int) -> WorkspaceProfiles | None:
     return directory if count > BULK_ABOVE and isinstance(directory, WorkspaceProfiles) else None
 
 
-async def read_profiles(directory: Directory, workspace: str, member_ids: list[str]) -> dict[str, Profile]:
+async def read_profiles(
+    directory: Directory, workspace: str, member_ids: list[str], found: dict[str, Profile] | None = None
+) -> dict[str, Profile]:
     """The profiles that can be read now, by member id, waiting out rate limits (Retry-After, at most
     LOOKUP_WAIT_CAP seconds a time) and brief outages. A member left out is not known to be a person, and
-    is not invited this time."""
-    found: dict[str, Profile] = {}
-    listing = member_list(directory, len(member_ids))
+    is not invited this time. `found` holds profiles read before (a resumed cohort's) and gets each new
+    one as soon as it is read, so that the caller can save the progress meanwhile."""
+    found = {} if found is None else found
+    missing = [user_id for user_id in dict.fromkeys(member_ids) if user_id not in found]
+    listing = member_list(directory, len(missing))
     if listing is not None:
-        found = await _from_list(listing, workspace, set(member_ids))
-    for user_id in member_ids:
+        await _from_list(listing, workspace, set(missing), found)
+    for user_id in missing:
         if user_id not in found and (profile := await _one(directory, workspace, user_id)) is not None:
             found[user_id] = profile
     return found
 
 
-async def _from_list(listing: WorkspaceProfiles, workspace: str, wanted: set[str]) -> dict[str, Profile]:
-    """The profiles of `wanted` members the workspace's list brings while it is worth reading on."""
+async def _from_list(
+    listing: WorkspaceProfiles, workspace: str, wanted: set[str], found: dict[str, Profile]
+) -> None:
+    """Into `found`: the profiles of `wanted` members the workspace's list brings while it is worth
+    reading on."""
     pages = listing.profile_pages(workspace)
     worth = listing.profile_lookups_per_minute / listing.profile_pages_per_minute  # members a page
-    found: dict[str, Profile] = {}
-    read = 0
-    while not pages.done and len(found) < len(wanted):
+    brought = read = 0
+    while not pages.done and brought < len(wanted):
         try:
             page = await patiently(pages.next_page, tries=LOOKUP_TRIES, wait_cap=LOOKUP_WAIT_CAP)
         except DeliveryError as exc:  # still limited, or refused: the rest one by one
             log.warning("stopped reading the member list after %d page(s): %s", read, exc)
             break
         read += 1
-        found.update((user_id, profile) for user_id, profile in page.items() if user_id in wanted)
-        if read >= listing.profile_pages_per_minute and len(found) < worth * read:
+        for user_id, profile in page.items():
+            if user_id in wanted and user_id not in found:
+                found[user_id] = profile
+                brought += 1
+        if read >= listing.profile_pages_per_minute and brought < worth * read:
             log.info(
-                "member list: %d of %d found in %d pages; the rest one by one", len(found), len(wanted), read
+                "member list: %d of %d found in %d pages; the rest one by one", brought, len(wanted), read
             )
             break
-    return found
 
 
 async def _one(directory: Directory, workspace: str, user_id: str) -> Profile | None:

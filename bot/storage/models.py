@@ -272,6 +272,27 @@ class ChannelPost(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class CohortRequest(SQLModel, table=True):
+    """A channel's or role's members to invite (`/interviewer invite <study> members:#channel`), kept while
+    their profiles are read so that a restart resumes it (`bot.outreach.cohort_requests`)."""
+
+    __tablename__ = "cohort_requests"
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: str = Field(max_length=64)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)  # where the command ran (Slack team, Discord server)
+    asker: str = Field(max_length=64)  # the user id of whoever ran it, in that workspace
+    target: str = Field(sa_column=Column(Text, nullable=False))  # as typed: members:<#C1|team>, role:<@&4>
+    member_ids: list[str] = _json([])
+    profiles: dict[str, Any] = _json({})  # read so far: user id -> [time zone, is a person]
+    claim: str | None = Field(default=None, max_length=32)  # the run working on it, while its lease lasts
+    lease_until: datetime | None = _ts_null()
+    attempts: int = 0  # runs started; a run a stop interrupted gives its attempt back
+    outcome: str | None = Field(default=None, max_length=16)  # invited | refused | failed | lapsed
+    created_at: datetime = _ts()
+    finished_at: datetime | None = _ts_null(index=True)
+
+
 class AuditEntry(SQLModel, table=True):
     """One researcher action on a study's data (an export, or a refused attempt), kept for oversight."""
 

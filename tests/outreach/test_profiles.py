@@ -117,6 +117,30 @@ async def test_a_rate_limited_page_is_asked_again_and_a_refused_list_falls_back_
     assert refused.pages.calls == [0] and refused.looked_up == cohort
 
 
+class Watched(Workspace):
+    """Notes at each lookup how many profiles the caller's dict holds: what saving the progress keeps."""
+
+    def __init__(self, people: list[str], kept: dict[str, Profile]):
+        super().__init__(people)
+        self.kept, self.seen = kept, list[int]()
+
+    async def profile(self, workspace: str, user_id: str) -> Profile:
+        self.seen.append(len(self.kept))
+        return await super().profile(workspace, user_id)
+
+
+async def test_a_resumed_cohort_reads_only_the_profiles_not_read_before_and_keeps_each_as_read() -> None:
+    """A cohort of 300 whose first 150 were read before a restart: the 150 left are a small cohort,
+    looked up one by one, and the caller's dict holds each profile as soon as it is read."""
+    cohort = people("UC", 300)
+    before = {user: PERSON for user in cohort[:150]}
+    directory = Watched(cohort, before)
+    found = await read_profiles(directory, "T1", cohort, before)
+    assert found is before and set(found) == set(cohort)
+    assert directory.looked_up == cohort[150:] and directory.pages.calls == []
+    assert directory.seen == list(range(150, 300))
+
+
 def test_the_heads_up_gives_the_pace_of_the_path_taken_and_its_longest_time() -> None:
     directory = Workspace([])
     small_seconds, small = lookup_time(directory, 150) or (0.0, "")

@@ -26,7 +26,7 @@ from tests.support.paths import ROOT
 FIRST_RELEASE = Path(__file__).parent / "fixtures" / "first_release_0001_initial_tables.py.txt"
 BIN = Path(sys.executable).parent / "interviewer"
 # every released revision a database may stand at; "first-release" is 0001 as the first release shipped it
-EARLIER = ["first-release", "0001", "0002", "0003", "0007", "0009"]
+EARLIER = ["first-release", "0001", "0002", "0003", "0007", "0009", "0010"]
 
 
 def _first_release_scripts(tmp_path: Path) -> Path:
