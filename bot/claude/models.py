@@ -13,6 +13,8 @@ Every row was written from these pages (read them again before changing a row):
 - Prompt caching (minimum cacheable length, TTLs, prices):
   https://platform.claude.com/docs/en/build-with-claude/prompt-caching
 - Pricing and Batch processing (50% discount): https://platform.claude.com/docs/en/about-claude/pricing
+- Model deprecations (retirement dates, replacements; requests to a retired model fail):
+  https://platform.claude.com/docs/en/about-claude/model-deprecations
 
 How to add a model: add one `ModelSpec` row to `TABLE` with every field taken from the pages above
 (docs/design.md, "The capability table", walks through it), then run the Claude test matrix
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ class ModelSpec:
     prefill: bool = True  # a final assistant message (prefill) accepted
     max_output: int = 128_000
     known: bool = True
+    retires: date | None = None  # deprecated: the day Anthropic retires it (requests fail from then)
+    replacement: str | None = None  # the model the deprecations page recommends instead
 
     def accepts_thinking(self, kind: str) -> bool:
         return kind in self.thinking
@@ -251,6 +256,8 @@ TABLE: dict[str, ModelSpec] = {
         min_cache_tokens=4096,
         max_output=64_000,
         prices=_p(5, 25, 6.25, 10, 0.50),
+        retires=date(2027, 1, 22),  # deprecated on 2026-11-23 (the deprecations page)
+        replacement="claude-opus-5-5",
     ),
 }
 
@@ -279,6 +286,9 @@ def spec_for(model: str) -> ModelSpec:
     """The row for `model`, or the conservative one (with one warning per id) when it is not in the table."""
     found = TABLE.get(model)
     if found is not None:
+        if (retiring := retirement(model)) is not None and model not in _warned:
+            _warned.add(model)  # a deprecated model: said once per process, as is an unknown one
+            log.warning("%s", retiring[1])
         return found
     if model not in _warned:
         _warned.add(model)
@@ -295,3 +305,17 @@ def spec_for(model: str) -> ModelSpec:
 def current_models() -> list[str]:
     """Every model id in the table, each alias once (dated snapshots share their alias's row)."""
     return [model for model in TABLE if not model[-8:].isdigit()]
+
+
+def retirement(model: str, today: date | None = None) -> tuple[bool, str] | None:
+    """For a deprecated model: (retired already, what to say and do); None for any other model."""
+    spec = TABLE.get(model)
+    if spec is None or spec.retires is None:
+        return None
+    retired = (today or date.today()) >= spec.retires
+    when = "was retired" if retired else "is deprecated: Anthropic retires it"
+    instead = f"set ANTHROPIC_MODEL={spec.replacement}" if spec.replacement else "pick a current model"
+    return retired, (
+        f"{model} {when} on {spec.retires:%Y-%m-%d}, and requests to it fail from that day; {instead} "
+        "(https://platform.claude.com/docs/en/about-claude/model-deprecations)"
+    )

@@ -330,6 +330,15 @@ async def claude(settings: Settings) -> Check | None:
     )
 
 
+def model_life(settings: Settings) -> list[Check]:
+    """Deprecated ANTHROPIC_MODEL or ANALYSIS_MODEL: a note until Anthropic retires it, then a problem."""
+    from bot.claude.models import retirement
+
+    key, model = settings.anthropic_api_key, settings.anthropic_model
+    found = [retirement(m) for m in sorted({model, settings.analysis_model or model})] if key else []
+    return [Check("claude model", not r[0], r[1], r[1].rsplit("; ", 1)[1], note=not r[0]) for r in found if r]
+
+
 def _tiny_context() -> Any:
     from bot.interview.moves import Guidance, TopicState
     from bot.interviewer.base import InterviewContext
@@ -371,7 +380,7 @@ async def run(settings: Settings) -> list[Check]:
         found += [await unalerted(settings), await set_aside(settings), await set_aside_outreach(settings)]
         found.append(await refused_deletions(settings))
     found += [await slack(settings), await slack_app(settings), await discord(settings)]
-    found.append(await claude(settings))
+    found += [*model_life(settings), await claude(settings)]
     return [c for c in found if c is not None]
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.claude.models import TABLE
+from bot.claude.models import TABLE, retirement
 from tests.support.fakes import anthropic_rules
 from tests.support.fakes.anthropic_api import FakeAnthropic
 from tests.support.fakes.discord_api import FakeDiscord
@@ -72,6 +73,28 @@ async def test_a_model_that_rejects_the_request_shape_fails_with_the_apis_own_me
 async def test_a_model_outside_the_table_is_a_problem_naming_the_table(fake, tmp_path):
     code, out = await doctor(fake, tmp_path, model="claude-imaginary-9")
     assert code == 1 and "bot/claude/models.py" in out and not fake.message_requests
+
+
+async def test_a_deprecated_model_is_a_note_with_its_retirement_and_replacement(fake, tmp_path):
+    """Anthropic deprecated Opus 4.5 on 2026-11-23 and retires it on 2027-01-22, recommending Opus 5.5
+    (https://platform.claude.com/docs/en/about-claude/model-deprecations): doctor says so before then."""
+    assert (await interviewer(tmp_path, "db", "upgrade"))[0] == 0
+    code, out = await doctor(fake, tmp_path, model="claude-opus-4-5")
+    assert "note    claude model: claude-opus-4-5 is deprecated: Anthropic retires it on 2027-01-22" in out
+    assert "set ANTHROPIC_MODEL=claude-opus-5-5" in out and "ok      claude: claude-opus-4-5 answered" in out
+    assert code == 0, out
+
+
+def test_a_retired_model_is_a_problem_and_the_others_are_not_flagged() -> None:
+    assert retirement("claude-opus-4-5-20251101", date(2027, 1, 21)) == (
+        False,
+        "claude-opus-4-5-20251101 is deprecated: Anthropic retires it on 2027-01-22, and requests to it fail "
+        "from that day; set ANTHROPIC_MODEL=claude-opus-5-5 "
+        "(https://platform.claude.com/docs/en/about-claude/model-deprecations)",
+    )
+    retired = retirement("claude-opus-4-5", date(2027, 1, 22))
+    assert retired is not None and retired[0] and "was retired on 2027-01-22" in retired[1]
+    assert retirement(MODEL) is None and retirement("claude-imaginary-9") is None
 
 
 async def migrated_doctor(tmp_path: Path, **env: str) -> tuple[int, str]:
