@@ -153,12 +153,14 @@ async def finish(
     """Close the request under the claim, with `notice` (to whom, what) queued as a DM in the same
     transaction and sent now: the request is finished and its answer owed exactly once. False (and
     nothing queued) when the claim is no longer this run's."""
-    # the profiles served their purpose: their time zones are the participants' own now
+    # the member list and profiles served their purpose: who was invited is in the invitations, with
+    # their time zones; a channel's membership is not kept beyond the work it was read for
     values = {
         "finished_at": engine.clock(),
         "outcome": outcome,
         "claim": None,
         "lease_until": None,
+        "member_ids": [],
         "profiles": {},
     }
     async with engine.store.session() as s:

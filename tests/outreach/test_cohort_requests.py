@@ -28,7 +28,7 @@ from bot.outreach.cohort_requests import (
 )
 from bot.outreach.cohort_run import run_request
 from bot.outreach.cohorts import Profile
-from bot.storage.models import InvitationRow, OutboxRow
+from bot.storage.models import CohortRequest, InvitationRow, OutboxRow
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.outreach import STUDY, Clock, FakeSender, runtime_for, sched_study_dir
 
@@ -114,6 +114,9 @@ async def test_a_run_that_lost_its_claim_can_neither_renew_nor_finish_nor_report
         async with runtime.store.session() as s:
             notices = (await s.exec(select(OutboxRow.text).where(OutboxRow.purpose == "notice"))).all()
         assert notices == ["from the current run"]
+        async with runtime.store.session() as s:
+            kept = (await s.exec(select(CohortRequest.member_ids, CohortRequest.profiles))).one()
+        assert tuple(kept) == ([], {}), "a finished request keeps neither the member list nor profiles"
         clock.advance(seconds=LEASE.total_seconds() + 1)
         assert await claim_due(engine, {"slack"}) == [], "finished: never claimed again"
 
