@@ -191,7 +191,7 @@ def _resumed(gold: GoldFile, fresh: Plan) -> GoldFile:
             + (f" --part {stored.part} --overlap {stored.overlap}" if stored.part else "")
             + f" and the codes {', '.join(stored.codes)}; resume with those, or choose another --out"
         )
-    values = read_labels(gold.path) if done else {}
+    values = read_labels(gold.path, blank_ok=True) if done else {}
     stored.coder = fresh.coder or stored.coder
     return GoldFile(gold.path, stored, values, done)
 

@@ -108,8 +108,9 @@ def _cells(path: Path, line: int, cells: list[str], width: int) -> list[str]:
     return cells[:width]
 
 
-def read_labels(path: Path) -> Labels:
-    """A wide label CSV: an id column, then one 0/1 column per code."""
+def read_labels(path: Path, *, blank_ok: bool = False) -> Labels:
+    """A wide label CSV: an id column, then one 0/1 column per code. A file whose every code cell is
+    blank holds no label and is refused, unless `blank_ok` (a hand-coding sitting that only skipped)."""
     path = Path(path)
     rows = _rows(path, _text(path))
     header = _header(path, rows)
@@ -141,6 +142,11 @@ def read_labels(path: Path) -> Labels:
         labels[interview] = {name: v for name, v in values.items() if v is not None}
     if not labels:
         raise LabelFileError(f"{path}: has a header but no rows; add one row per hand-coded interview")
+    if not blank_ok and not any(labels.values()):
+        raise LabelFileError(
+            f"{path}: every code cell is blank, so no interview is coded; write 1 (present) or 0 (absent) "
+            "in the cells (with `codebook label`, answer y or n rather than s)"
+        )
     return labels
 
 

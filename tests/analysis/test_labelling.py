@@ -244,3 +244,18 @@ def test_a_hand_coded_sample_makes_the_report_lead_with_corrected_shares(tmp_pat
         overall = {r["code"]: r for r in csv.DictReader(f) if r["group"] == "all"}
     assert overall["time"]["gold_n"] == "16" and overall["time"]["corrected"]
     assert overall["time"]["more_gold_for_10_points"] != ""
+
+
+def test_a_sitting_that_only_skipped_resumes_but_its_blank_file_is_not_taken_for_gold(folder: Path) -> None:
+    """Skips are saved answers: the next sitting resumes after them, while `analyze --gold` refuses the file
+    rather than running as if no gold had been given."""
+    assert _label(folder, ["s", "s"]).returncode == 0
+    again = _label(folder, ["y"])
+    assert again.returncode == 0 and "2 of 8 answered before" in again.stdout, again.stderr
+    (folder / "blank.csv").write_text("transcript_id,stigma,time\nx1,,\n", encoding="utf-8")
+    refused = run(
+        ["analyze", "interviews.csv", "--codebook", "codes.yaml", "--gold", "blank.csv", "--out", "r"], folder
+    )
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("error: blank.csv: every code cell is blank, so no interview is coded")
+    assert not (folder / "r").exists()

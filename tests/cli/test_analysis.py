@@ -116,6 +116,15 @@ def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Pa
             ["analyze", "d.csv", "--gold", "gold.csv", "--out", "r"],
             "gold.csv: looks binary",
         ),
+        (  # every interview skipped in `codebook label`: used to be dropped silently, as if no --gold
+            {
+                "d.csv": b"transcript_id,text\nw1,User: hi there\n",
+                "codes.yaml": CODEBOOK.encode(),
+                "gold.csv": b"transcript_id,reliability,time\nw1,,\n",
+            },
+            ["analyze", "d.csv", "--codebook", "codes.yaml", "--gold", "gold.csv", "--out", "r"],
+            "gold.csv: every code cell is blank, so no interview is coded; write 1 (present) or 0",
+        ),
     ],
 )
 def test_bad_inputs_exit_non_zero_with_a_message_that_says_what_to_fix(
