@@ -302,6 +302,11 @@ def coder_agreement(a: Labels, b: Labels) -> list[CoderAgreement]:
             "`--part 1/2` and `--part 2/2` (the first --overlap interviews are shared) or the same sample"
         )
     codes = list(dict.fromkeys(c for labels in (a, b) for i in shared for c in labels[i]))
+    if not any(c in a[i] and c in b[i] for c in codes for i in shared):
+        raise AnalysisInputError(
+            f"the two files share {len(shared)} interview(s) but no code that both coded on them (first: "
+            f"{_codes(a)}; second: {_codes(b)}); code with the same codebook, whose code ids are the columns"
+        )
     out = []
     for code in codes:
         both = [i for i in shared if code in a[i] and code in b[i]]
@@ -317,6 +322,10 @@ def coder_agreement(a: Labels, b: Labels) -> list[CoderAgreement]:
             )
         )
     return out
+
+
+def _codes(labels: Labels) -> str:
+    return ", ".join(dict.fromkeys(c for row in labels.values() for c in row)) or "none"
 
 
 def merged(a: Labels, b: Labels) -> tuple[Labels, list[str]]:

@@ -221,6 +221,19 @@ def test_agree_refuses_files_without_a_shared_interview(folder: Path) -> None:
     assert missing.returncode == 2 and "nope.csv: no such file" in missing.stderr
 
 
+def test_agree_refuses_files_that_share_interviews_but_no_code(folder: Path) -> None:
+    """Two codebooks (or renamed columns) used to print a table of n/a, "No disagreements." and exit 0."""
+    (folder / "a.csv").write_text("transcript_id,stigma,time\nx1,1,0\n", encoding="utf-8")
+    (folder / "b.csv").write_text("transcript_id,privacy\nx1,1\n", encoding="utf-8")
+    result = run(["codebook", "agree", "a.csv", "b.csv", "--merged", "gold.csv"], folder)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: the two files share 1 interview(s) but no code that both coded on them (first: stigma, "
+        "time; second: privacy); code with the same codebook, whose code ids are the columns\n"
+    )
+    assert not (folder / "gold.csv").exists()
+
+
 def test_a_hand_coded_sample_makes_the_report_lead_with_corrected_shares(tmp_path: Path) -> None:
     """The whole path: draw and hand-code a sample (answers from the planted truth), then analyze --gold."""
     synthetic = generate(per_group=12)
