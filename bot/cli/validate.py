@@ -53,11 +53,34 @@ def validate_cmd(
         raise _fail(_gold_copies(codes, gold) or str(exc)) from None
     except LabelFileError as exc:
         raise _fail(str(exc)) from None
+    for note in _unused(coded_labels, gold_labels, codes, gold):
+        typer.echo(f"note: {note}", err=True)
     console = Console(width=max(150, Console().width))
     console.print(agreement_table(rows))
     for line in warning_lines(rows):
         typer.echo(line)
     typer.echo(summary(rows))
+
+
+def _unused(
+    coded: dict[str, dict[str, bool]], gold: dict[str, dict[str, bool]], codes: Path, path: Path
+) -> list[str]:
+    """What the gold file has that the coded labels lack and the table therefore leaves out: a typo in an
+    id or a column name would otherwise only show as a smaller n."""
+    ids = sorted(i for i in gold if i not in coded)
+    columns = sorted({c for row in gold.values() for c in row} - {c for row in coded.values() for c in row})
+    notes = []
+    if ids:
+        shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
+        notes.append(
+            f"{path}: {len(ids)} interview id(s) are not in {codes} and were left out: {shown}; check them for typos"
+        )
+    if columns:
+        notes.append(
+            f"{path}: column(s) {', '.join(columns)} are not codes in {codes} and were left out; "
+            "name the columns after the code ids"
+        )
+    return notes
 
 
 def _gold_copies(codes: Path, gold: Path) -> str | None:

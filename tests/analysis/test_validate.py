@@ -208,3 +208,17 @@ def test_validate_command_with_bad_files_fails_clearly(tmp_path: Path) -> None:
     assert result.returncode == 2 and "holds the hand-coded labels themselves (source gold)" in result.stderr
     result = run(["validate", "--codes", "missing.csv", "--gold", "gold.csv"], tmp_path)
     assert result.returncode == 2 and "missing.csv: no such file" in result.stderr
+
+
+def test_validate_names_the_gold_ids_and_columns_it_leaves_out(tmp_path: Path) -> None:
+    """A typo in a gold id or column name used to show only as a smaller n in the table."""
+    _write(tmp_path / "codes.csv", "transcript_id,stigma,worry\nx,1,0\ny,0,1\n")
+    _write(tmp_path / "gold.csv", "transcript_id,stigma,wory\nx,1,0\ny,0,1\nxx,1,1\n")
+    result = run(["validate", "--codes", "codes.csv", "--gold", "gold.csv"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "note: gold.csv: 1 interview id(s) are not in codes.csv and were left out: xx; check them for typos",
+        "note: gold.csv: column(s) wory are not codes in codes.csv and were left out; name the columns "
+        "after the code ids",
+    ]
+    assert "1 code(s) over up to 2 interview(s)" in result.stdout
