@@ -109,6 +109,12 @@ def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Pa
             ["analyze", "d.csv", "--by", "occupation", "--out", "r"],
             "--by 'occupation': no interview has that field; available: none",
         ),
+        (  # every turn on one line: used to say only that the interview had no participant answer
+            {"d.csv": b'transcript_id,text\nw1,"AI: How do you use it? User: For email."\n'},
+            ["analyze", "d.csv", "--out", "r"],
+            "d.csv:2 (w1): 'User:' appears only inside a line, so no answer was found; start each turn on a "
+            "new line with 'User:' (the participant) or 'AI:'/'Assistant:' (the interviewer)",
+        ),
         (None, ["analyze", "x.csv", "--mode", "magic", "--out", "r"], "--mode 'magic' is not one of"),
         (None, ["analyze", "no-such-study", "--out", "r"], "there is no study 'no-such-study'"),
         (
