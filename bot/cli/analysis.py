@@ -225,6 +225,13 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
         raise fail(f"--gold {gold} needs --codebook: its columns are the codebook's code ids")
     for problem in corpus.problems:
         typer.echo(f"warning: {problem}", err=True)
+    if labels is not None:  # checked before the sentence model loads, and named
+        from bot.analysis.prevalence import check_gold
+
+        try:
+            check_gold(corpus.docs, book.codes, {k: v for k, v in labels.items() if v})
+        except InterviewerError as exc:
+            raise fail(f"{gold}: {exc}") from None
     if by and not any(by in d.group for d in corpus.docs):
         fields = ", ".join(group_fields(corpus.docs)) or "none"
         raise fail(f"--by {by!r}: no interview has that field; available: {fields}")

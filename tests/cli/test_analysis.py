@@ -115,6 +115,15 @@ def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Pa
             "d.csv:2 (w1): 'User:' appears only inside a line, so no answer was found; start each turn on a "
             "new line with 'User:' (the participant) or 'AI:'/'Assistant:' (the interviewer)",
         ),
+        (  # used to be found only once the sentence model had loaded, without naming the file
+            {
+                "d.csv": b"transcript_id,text\nw1,User: hi there\n",
+                "codes.yaml": CODEBOOK.encode(),
+                "gold.csv": b"transcript_id,reliability\nw9,1\n",
+            },
+            ["analyze", "d.csv", "--codebook", "codes.yaml", "--gold", "gold.csv", "--out", "r"],
+            "error: gold.csv: none of the 1 interviews in the gold file is in the corpus (e.g. 'w9')",
+        ),
         (None, ["analyze", "x.csv", "--mode", "magic", "--out", "r"], "--mode 'magic' is not one of"),
         (None, ["analyze", "no-such-study", "--out", "r"], "there is no study 'no-such-study'"),
         (
