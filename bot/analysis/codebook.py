@@ -11,6 +11,7 @@ the file, the entry and the field, and says how to fix it.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +101,11 @@ def _problems(path: Path, raw: object, exc: ValidationError) -> list[str]:
         hint = None if error["type"] == "value_error" else (TOP_LEVEL if top else HINTS).get(str(field))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown field; allowed: {', '.join(TOP_LEVEL if top else HINTS)}"
+            allowed = TOP_LEVEL if top else HINTS
+            near = difflib.get_close_matches(str(field), allowed, n=1)
+            message = (f"unknown field; did you mean {near[0]!r}? " if near else "unknown field; ") + (
+                f"allowed: {', '.join(allowed)}"
+            )
         elif hint:
             message += f"; expected {hint}"
         lines.append(f"{_where(path, raw, loc)}: {message}")

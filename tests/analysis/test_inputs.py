@@ -142,7 +142,11 @@ def test_the_workforce_codebook_loads() -> None:
         ),
         (
             "codes:\n  - id: ok\n    label: x\n    definition: long enough text\n    colour: red\n",
-            "field 'colour': unknown field",
+            "field 'colour': unknown field; allowed: id, label",
+        ),
+        (
+            "codes:\n  - id: ok\n    label: x\n    defintion: long enough text\n",
+            "field 'defintion': unknown field; did you mean 'definition'? allowed: id, label",
         ),
         (
             "codes:\n  - {id: a, label: x, definition: long enough text}\n  - {id: a, label: y, definition: another text here}\n",
