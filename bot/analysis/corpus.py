@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
 MAX_CSV_BYTES = 2 * 1024**3  # a 1,000-interview dataset is about 20 MB; this refuses a wrong file early
 ID_COLUMNS = ("transcript_id", "interview")
-INLINE_USER = re.compile(r"\bUser:")
 
 
 @dataclass
@@ -82,18 +80,6 @@ def _header(path: Path, header: list[str]) -> tuple[int, int, list[tuple[int, st
     return id_at, text_at, extra
 
 
-def _turns(text: str) -> list[tuple[str, str]]:
-    """The transcript's turns; ValueError when a participant turn is marked only inside a line, as in
-    "AI: Hello. User: Hi", which would otherwise read as one interviewer turn and no answer."""
-    turns = parse_transcript(text)
-    if not any(role == "participant" for role, _ in turns) and INLINE_USER.search(text):
-        raise ValueError(
-            "'User:' appears only inside a line, so no answer was found; start each turn on a new line "
-            "with 'User:' (the participant) or 'AI:'/'Assistant:' (the interviewer)"
-        )
-    return turns
-
-
 def read_csv(path: Path) -> Corpus:
     """Docs from a `transcript_id,text[,group columns...]` CSV; malformed rows are skipped and listed."""
     text = _csv_text(path)
@@ -132,7 +118,7 @@ def read_csv(path: Path) -> Corpus:
             problems.append(f"{path}:{line}: transcript_id {code!r} appears twice; the later row was skipped")
             continue
         try:
-            turns = _turns(values[text_at])
+            turns = parse_transcript(values[text_at])
         except ValueError as exc:
             problems.append(f"{path}:{line} ({code}): {exc}")
             continue

@@ -34,10 +34,12 @@ MAX_IMPORT_BYTES = 2 * 2**30
 DUPLICATES = ("report", "first", "last")  # what to do with a transcript id that has several texts
 MARKER = re.compile(r"^(Assistant|AI|User):[ \t]?", re.MULTILINE)
 ROLES = {"Assistant": "interviewer", "AI": "interviewer", "User": "participant"}
+INLINE_USER = re.compile(r"\bUser:")
 
 
 def parse_transcript(text: str) -> list[tuple[str, str]]:
-    """(role, text) turns of a dataset transcript. Raises ValueError when text precedes the first turn."""
+    """(role, text) turns of a dataset transcript. Raises ValueError when text precedes the first turn, or
+    when the participant's turns are marked only inside lines."""
     marks = list(MARKER.finditer(text))
     if not marks:
         raise ValueError("no turn starts with 'Assistant:', 'AI:' or 'User:' at the start of a line")
@@ -47,6 +49,12 @@ def parse_transcript(text: str) -> list[tuple[str, str]]:
     for n, m in enumerate(marks):
         end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
         turns.append((ROLES[m.group(1)], text[m.end() : end].strip()))
+    if not any(role == "participant" for role, _ in turns) and INLINE_USER.search(text):
+        # "AI: Hello. User: Hi" on one line would read as one interviewer turn and no answer
+        raise ValueError(
+            "'User:' appears only inside a line, so no answer was found; start each turn on a new line "
+            "with 'User:' (the participant) or 'AI:'/'Assistant:' (the interviewer)"
+        )
     return turns
 
 

@@ -69,6 +69,13 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
     ),
     ("import-empty", ["import", "f.csv", "--study", "teachers"], {"f.csv": ""}, 1, "empty"),
     (
+        "import-turns-inside-lines",
+        ["import", "f.csv", "--study", "teachers"],
+        {"f.csv": 'transcript_id,text\nt1,"AI: How do you use it? User: For emails."\n'},
+        1,
+        "'User:' appears only inside a line, so no answer was found; start each turn on a new line",
+    ),
+    (
         "import-other-columns",
         ["import", "f.csv", "--study", "teachers"],
         {
