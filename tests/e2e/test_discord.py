@@ -68,7 +68,7 @@ class DiscordService:
         await self.fake.click(user, self.inbox(user)[-1]["id"], label=label)
         return await self.settled(user, before)
 
-    async def command(self, user: str, subcommand: str, **options: str) -> str:
+    async def command(self, user: str, subcommand: str, **options: str | bool) -> str:
         ack, text = await self.fake.answer(
             await self.fake.slash(user, "interviewer", subcommand, **options), 20
         )
