@@ -44,6 +44,18 @@ def _add_reading(group: app_commands.Group, client: CommandRunner) -> None:
     async def status_command(interaction: discord.Interaction, study: str) -> None:
         await client.run_command(interaction, f"status {shlex.quote(study)}")
 
+    @group.command(name="audit", description="Who exported or imported a study's transcripts (researchers)")
+    @app_commands.describe(study="The study id")
+    async def audit_command(interaction: discord.Interaction, study: str) -> None:
+        await client.run_command(interaction, f"audit {shlex.quote(study)}")
+
+    @group.command(name="pilot", description="Be interviewed yourself, as a pilot kept out of counts")
+    @app_commands.describe(study="The study id")
+    async def pilot_command(interaction: discord.Interaction, study: str) -> None:
+        # run as the DM participant: the researcher's replies in the DM then reach the pilot interview
+        who = participant(interaction.user.id)
+        await client.run_command(interaction, f"pilot {shlex.quote(study)}", who)
+
 
 def _add_export(group: app_commands.Group, client: CommandRunner) -> None:
     @group.command(name="export", description="Send a study's transcripts to your DMs (researchers)")
@@ -53,6 +65,7 @@ def _add_export(group: app_commands.Group, client: CommandRunner) -> None:
         since="Only interviews started on or after YYYY-MM-DD",
         group="Only this answer to the study's group question",
         include_incomplete="Also stopped, expired and running interviews",
+        public="Only transcripts whose participants agreed to publication",
     )
     @app_commands.choices(
         format=[app_commands.Choice(name=f, value=f) for f in ("jsonl", "csv", "markdown", "qdpx")]
@@ -64,11 +77,13 @@ def _add_export(group: app_commands.Group, client: CommandRunner) -> None:
         since: str | None = None,
         group: str | None = None,
         include_incomplete: bool = False,
+        public: bool = False,
     ) -> None:
         line = f"export {shlex.quote(study)} {shlex.quote(format)}"
         line += f" --since {shlex.quote(since)}" if since else ""
         line += f" --group {shlex.quote(group)}" if group else ""
         line += " --include-incomplete" if include_incomplete else ""
+        line += " --public" if public else ""
         await client.run_command(interaction, line)
 
 

@@ -80,6 +80,8 @@ def _pause(study: Study, state: State, p: Progress, argument: str) -> Step:
 
 
 def _resume(study: Study, state: State, p: Progress, argument: str) -> Step:
+    if state in TERMINAL:  # "just reply" would be wrong: a reply now gets the same note
+        return Step(state, p, [Say(texts.ENDED_NOTES[state])])
     if state is not State.PAUSED:
         return Step(state, p, [Say(texts.NOT_PAUSED)])
     resumed = State(p.paused_from or State.INTERVIEWING)

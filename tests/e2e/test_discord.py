@@ -68,7 +68,7 @@ class DiscordService:
         await self.fake.click(user, self.inbox(user)[-1]["id"], label=label)
         return await self.settled(user, before)
 
-    async def command(self, user: str, subcommand: str, **options: str) -> str:
+    async def command(self, user: str, subcommand: str, **options: str | bool) -> str:
         ack, text = await self.fake.answer(
             await self.fake.slash(user, "interviewer", subcommand, **options), 20
         )
@@ -222,3 +222,22 @@ async def test_an_export_to_a_researcher_with_closed_dms_says_it_failed_under_th
         [told] = [b for b in follow_ups() if "could not be sent" in (b.get("content") or "")]
         assert told["content"].startswith("The export of `pilot-study` (csv) could not be sent"), told
         assert told.get("flags") == 64, told  # only the researcher sees it
+
+
+async def test_a_dm_written_while_the_connection_dropped_is_answered_once_after_the_resume(
+    tmp_path: Path,
+) -> None:
+    """Discord holds a dropped session's events and replays them on RESUME (events/gateway#resuming): the
+    reply comes once, without reading the DM's history, which only a new session needs."""
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        await to_first_question(service)
+        before, history = len(service.inbox()), len(fake.requests_to("GET", r"/channels/\d+/messages"))
+        await fake.drop_connections()  # a network failure: close code 4000, the session lives on
+        await fake.say(MEMBER, ANSWERS[0])  # held for the session while it has no connection
+        [reply] = await service.settled(MEMBER, before, seconds=30)
+        assert reply["content"].endswith("?") and "How do you check" in reply["content"], reply["content"]
+        assert (len(fake.resumes), len(fake.identifies), fake.replayed) == (1, 1, 1)
+        assert len(fake.requests_to("GET", r"/channels/\d+/messages")) == history
+        await asyncio.sleep(1.5)
+        assert service.inbox()[before:] == [reply]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.interview import texts
 from bot.interview.conversation import (
     ACTIVE,
     TERMINAL,
@@ -111,10 +112,17 @@ def test_stop_after_the_end_is_a_polite_no(state: State) -> None:
     assert result.state is state and "nothing running" in _says(result)[0]
 
 
-@pytest.mark.parametrize("state", [s for s in ALL_STATES if s is not State.PAUSED])
+@pytest.mark.parametrize("state", [s for s in ALL_STATES if s is not State.PAUSED and s not in TERMINAL])
 def test_resume_when_not_paused_says_so(state: State) -> None:
     result = step(STUDY, state, Progress(), Command("resume"))
     assert result.state is state and "not paused" in _says(result)[0]
+
+
+@pytest.mark.parametrize("state", sorted(TERMINAL, key=str))
+def test_resume_after_the_end_says_what_a_reply_would_get(state: State) -> None:
+    """Not "just reply to continue": a reply after the end gets this same note, with `start` in it."""
+    result = step(STUDY, state, Progress(), Command("resume"))
+    assert result.state is state and _says(result) == [texts.ENDED_NOTES[state]]
 
 
 @pytest.mark.parametrize("state", sorted(TERMINAL, key=str))

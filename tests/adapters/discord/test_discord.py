@@ -35,7 +35,7 @@ async def test_client_connects_registers_commands_and_heartbeats(bot: Bot, fake:
     (command,) = fake.commands
     assert command["name"] == "interviewer"
     subcommands = {o["name"]: o for o in command["options"]}
-    assert set(subcommands) == {"help", "studies", "status", "export", "invite", "timezone"}
+    assert set(subcommands) == {"help", "studies", "status", "audit", "pilot", "export", "invite", "timezone"}
     assert (
         subcommands["status"]["options"][0]["name"] == "study"
         and subcommands["status"]["options"][0]["required"]

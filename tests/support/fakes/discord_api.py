@@ -26,7 +26,7 @@ option counts and size (400 code 50035 with `errors`). A message created with `n
 that repeats a nonce of the same author from the last 5 minutes returns the earlier message and creates
 nothing. `fake.age_interaction(id, seconds)` lets time pass for an interaction's token.
 The REST routes are `tests.support.fakes.discord_rest`, the state and the events tests make happen
-`tests.support.fakes.discord_state`, the gateway (READY + GUILD_CREATE, RESUME, dispatches)
+`tests.support.fakes.discord_state`, the gateway (READY + GUILD_CREATE, RESUME with the missed dispatches, dispatches)
 `tests.support.fakes.discord_gateway`, and the rules
 with their documentation pages (limits, the 3-second interaction deadline, rate-limit headers on opening
 a DM) in `tests.support.fakes.discord_rules`.
