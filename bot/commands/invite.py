@@ -61,7 +61,7 @@ async def invite_command(engine: Engine, actor: Actor, args: list[str]) -> str:
             return await _post(engine, directory, study, Address(platform, workspace, ident))
         member_ids = await _member_ids(directory, kind, workspace, ident)
     except DeliveryError as exc:
-        return _not_listed(kind, ident, exc)
+        return _not_listed(kind, ident, exc, platform)
     limit = engine.settings.cohort_confirm_above
     if len(member_ids) > limit and not confirmed:
         return _confirm_first(study.id, args[1], len(member_ids), limit, directory)
@@ -90,11 +90,16 @@ async def _member_ids(directory: Directory, kind: str, workspace: str, ident: st
     return []
 
 
-def _not_listed(kind: str, ident: str, exc: DeliveryError) -> str:
+def _not_listed(kind: str, ident: str, exc: DeliveryError, platform: str) -> str:
     if kind == "role":
         return f"I could not list the members of role <@&{ident}>: {exc}"
     hint = "; is the bot a member of it? Invite it and retry"
-    if "scope" in str(exc):
+    if platform == "discord":  # 50001 Missing Access, 50013 Missing Permissions: a channel's overrides
+        hint = (
+            "; the bot needs View Channel and Send Messages there: allow them for its role in the "
+            "channel's Permissions settings and retry"
+        )
+    elif "scope" in str(exc):
         hint = ""
     elif "archived" in str(exc):  # nobody can add the bot to an archived channel, nor post there
         hint = "; it is archived: unarchive it, or pick a channel in use"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.commands.access import Actor, Later, Refused, UsageError
 from bot.commands.audit import audit_command
@@ -29,11 +29,16 @@ class Command:
     does: str  # one line for `help`
     run: Handler
     example: str = ""  # what follows `/interviewer` in a worked example, when the usage needs one
+    usage_on: dict[str, str] = field(default_factory=dict)  # a platform's own usage, where it differs
 
-    def usage_answer(self, why: str = "") -> str:
+    def usage_for(self, platform: str | None) -> str:
+        return self.usage_on.get(platform or "", self.usage)
+
+    def usage_answer(self, why: str = "", platform: str | None = None) -> str:
         """The answer to arguments that do not fit: why (if known), then the usage line."""
         example = f", e.g. `/interviewer {self.example}`." if self.example else ""
-        return (f"{why} " if why else "") + f"Usage: `/interviewer {self.usage}`" + example
+        usage = self.usage_for(platform)
+        return (f"{why} " if why else "") + f"Usage: `/interviewer {usage}`" + example
 
 
 async def execute(engine: Engine, actor: Address, text: str, *, later: Later | None = None) -> str:
@@ -44,25 +49,26 @@ async def execute(engine: Engine, actor: Address, text: str, *, later: Later | N
     except ValueError:
         return f"I could not read that command (unbalanced quotes?). {usage_lines()}"
     if not words:
-        return help_text()
+        return help_text(actor.platform)
     name, args = words[0].lower(), words[1:]
     command = COMMANDS.get(name)
     if command is None:
-        return f"Unknown command `{name}`. {usage_lines()}"
+        return f"Unknown command `{name}`. {usage_lines(actor.platform)}"
     try:
         return await command.run(engine, Actor(actor, later), args)
     except Refused as refused:
         return str(refused)
     except UsageError as wrong:
-        return command.usage_answer(str(wrong))
+        return command.usage_answer(str(wrong), actor.platform)
 
 
-def usage_lines() -> str:
-    return "Usage: " + " | ".join(f"`/interviewer {c.usage}`" for c in COMMANDS.values())
+def usage_lines(platform: str | None = None) -> str:
+    return "Usage: " + " | ".join(f"`/interviewer {c.usage_for(platform)}`" for c in COMMANDS.values())
 
 
-def help_text() -> str:
-    lines = [f"• `/interviewer {c.usage}`: {c.does}" for c in COMMANDS.values()]
+def help_text(platform: str | None = None) -> str:
+    """What the bot does and its commands, as they are typed on `platform`."""
+    lines = [f"• `/interviewer {c.usage_for(platform)}`: {c.does}" for c in COMMANDS.values()]
     return (
         "*interviewer* runs research interviews in direct messages.\n"
         + "\n".join(lines)
@@ -72,7 +78,7 @@ def help_text() -> str:
 
 
 async def _help(engine: Engine, actor: Actor, args: list[str]) -> str:
-    return help_text()
+    return help_text(actor.address.platform)
 
 
 COMMANDS: dict[str, Command] = {
@@ -92,6 +98,12 @@ COMMANDS: dict[str, Command] = {
         "invite <study> #channel | members:#channel | role:@Role [confirm]",
         "post an invitation in a channel, or invite a channel's or a role's members",
         invite_command,
+        # Slack lists a channel's members and has no roles; Discord's slash command takes `to:`, and
+        # lists a role's members but not a channel's
+        usage_on={
+            "slack": "invite <study> #channel | members:#channel [confirm]",
+            "discord": "invite <study> to:#channel | to:role:@Role [confirm:True]",
+        },
     ),
     "timezone": Command(
         "timezone <Area/City>",

@@ -36,6 +36,18 @@ async def test_bad_commands_get_usage_lines(runtime: Runtime) -> None:
     assert (await execute(engine, STRANGER, "studies")).startswith("Sorry")
 
 
+async def test_help_and_usage_show_invite_as_each_platform_takes_it(runtime: Runtime) -> None:
+    """Slack lists a channel's members and has no roles; Discord's slash command takes `to:` and lists a
+    role's members, not a channel's: neither is offered what it would refuse."""
+    engine, member = runtime.engine, Address("discord", "G1", "42")
+    slack_help, discord_help = await execute(engine, STRANGER, "help"), await execute(engine, member, "help")
+    assert "`/interviewer invite <study> #channel | members:#channel [confirm]`" in slack_help
+    assert "role:" not in slack_help
+    assert "`/interviewer invite <study> to:#channel | to:role:@Role [confirm:True]`" in discord_help
+    assert "members:" not in discord_help
+    assert "to:role:@Role" in await execute(engine, member, "invite")  # the usage answer, too
+
+
 async def test_admins_setting_grants_researcher_access(sqlite_url: str, study_dir: Path) -> None:
     async with start_runtime(
         settings_for(sqlite_url, study_dir, admins="slack:USOMEONE, discord:9")

@@ -90,6 +90,27 @@ async def test_channel_post_has_not_now_and_a_count_that_updates_in_place(
         assert len([m for m in fake.messages.values() if m["channel_id"] == channel["id"]]) == 1  # edited
 
 
+async def test_a_channel_the_bot_may_not_post_in_says_which_permissions_to_give(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Discord refuses Create Message without Send Messages (403, 50013): the organizer is told which
+    permissions the bot needs in that channel (not Slack's "invite the bot"), and nothing is recorded."""
+    async with discord_bot(sqlite_url, tmp_path, **ALWAYS) as bot:
+        fake, channel = bot.fake, bot.fake.guild_channel()
+        fake.no_send.add(channel["id"])
+        reply = await command(
+            bot, RESEARCHER, channel["id"], "invite", study="pilot-study", to=f"<#{channel['id']}>"
+        )
+        assert "50013" in reply and "View Channel and Send Messages" in reply, reply
+        assert "Invite it" not in reply
+        assert not [m for m in fake.messages.values() if m["channel_id"] == channel["id"]]
+        fake.no_send.discard(channel["id"])
+        again = await command(
+            bot, RESEARCHER, channel["id"], "invite", study="pilot-study", to=f"<#{channel['id']}>"
+        )
+        assert "Posted the invitation" in again, "nothing was recorded by the refused post"
+
+
 async def test_role_members_are_invited_in_their_own_time_zone(sqlite_url: str, tmp_path: Path) -> None:
     async with discord_bot(sqlite_url, tmp_path, send_window="09:00-17:00", quiet_hours="21:00-08:00") as bot:
         fake, channel = bot.fake, bot.fake.guild_channel()

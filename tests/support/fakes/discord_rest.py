@@ -157,6 +157,8 @@ class DiscordRest(DiscordState):
             return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
         if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
             return json_response(CANNOT_DM, status=403)
+        if channel["id"] in self.no_send:
+            return json_response(MISSING_PERMISSIONS, status=403)
         body = request[_BODY] or {}
         problem = check_message(body)
         if problem:

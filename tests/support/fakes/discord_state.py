@@ -68,6 +68,10 @@ class DiscordState(Gateway):
         self.commands: list[dict[str, Any]] = []
         self.guilds: dict[str, dict[str, Any]] = {}  # guild id -> {"name"}: servers the bot is in
         self.closed_dms: set[str] = set()
+        # guild channels whose permission overrides deny the bot Send Messages: Create Message there is
+        # refused 403 code 50013 Missing Permissions (https://discord.com/developers/docs/resources/message#create-message
+        # "requires the SEND_MESSAGES permission"; codes: topics/opcodes-and-status-codes#json)
+        self.no_send: set[str] = set()
         self.roles: dict[str, list[dict[str, Any]]] = {}  # guild id -> its roles
         self.members: dict[str, list[dict[str, Any]]] = {}  # guild id -> member payloads, by user id
         self.members_intent = False  # the Server Members intent, switched on in the developer portal
