@@ -172,12 +172,24 @@ async def test_cannot_dm_invitation_marks_participant_unreachable_once(bot: Bot,
     async with bot.runtime.store.session() as s:
         s.add(Participant(platform="discord", workspace="dm", user_id="777"))
         queue(s, "invite:pilot-study:777", who, "You're invited to a short interview.", purpose="invitation")
+    # this call or the running scheduler's tick claims the row, whichever comes first: wait for its end
     assert await bot.runtime.engine.dispatcher.send_due() == 0
+
+    async def settled() -> OutboxRow:
+        for _ in range(500):
+            async with bot.runtime.store.session() as s:
+                row = (await s.exec(select(OutboxRow))).one()
+            if row.status == "failed":
+                return row
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the invitation is still {row.status}")
+
+    await settled()
     await bot.runtime.engine.tick()  # a later round must not try again
     dm = fake.dm_channel_id("777")
     assert len(fake.requests_to("POST", rf"/channels/{dm}/messages")) == 1
+    row = await settled()
     async with bot.runtime.store.session() as s:
-        row = (await s.exec(select(OutboxRow))).one()
         participant = (await s.exec(select(Participant))).one()
     assert row.status == "failed" and row.error and row.error.startswith("unreachable")
     assert participant.unreachable
