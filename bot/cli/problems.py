@@ -109,44 +109,43 @@ def problems_cmd(
 def _show(found: Problems, show_text: bool) -> None:
     from bot.outreach.set_aside import MAX_PLAN_FAILURES
 
-    for letter in found.letters:
-        typer.echo(letter.line(show_text))
-    if found.letters:
-        typer.echo(
+    _section(
+        [x.line(show_text) for x in found.letters],
+        (
             f"{len(found.letters)} dead letter(s). Each participant was told their message could not be "
             "processed; after fixing the cause, `interviewer db problems --retry in:ID` tries one again."
-        )
-    for invitation in found.invitations:
-        typer.echo(invitation.line())
-    if found.invitations:
-        typer.echo(
+        ),
+    )
+    _section(
+        [x.line() for x in found.invitations],
+        (
             f"{len(found.invitations)} invitation(s) set aside: planning their reminders or expiry failed "
             f"{MAX_PLAN_FAILURES} times in a row (the bot's log names the error: `planning invitation ID "
             "failed`). They get no reminder and do not expire until put back; after fixing the cause, "
             "`interviewer db problems --retry inv:ID`."
-        )
-    for member in found.members:
-        typer.echo(member.line())
-    if found.members:
-        typer.echo(
+        ),
+    )
+    _section(
+        [x.line() for x in found.members],
+        (
             f"{len(found.members)} member(s) set aside from follow-up waves: their invitation could not be "
             "written (the bot's log names the error: `inviting participant N to wave WAVE of study STUDY "
             "failed`). The wave goes on for everyone else; they are not tried again until put back. After "
             "fixing the cause, `interviewer db problems --retry inv:ID`, and the next tick invites them."
-        )
-    for wave in found.waves:
-        typer.echo(wave.line())
-    if found.waves:
-        typer.echo(
+        ),
+    )
+    _section(
+        [x.line() for x in found.waves],
+        (
             f"{len(found.waves)} follow-up wave(s) set aside: planning them failed {MAX_PLAN_FAILURES} times "
             "in a row (the bot's log names the error: `planning wave WAVE of study STUDY failed`). Nobody "
             "is invited to them until put back; after fixing the cause, `interviewer db problems --retry "
             "wave:ID`, and everyone who came due meanwhile is invited at the next tick."
-        )
-    for deletion in found.deletions:
-        typer.echo(deletion.line())
-    if found.deletions:
-        typer.echo(
+        ),
+    )
+    _section(
+        [x.line() for x in found.deletions],
+        (
             f"{len(found.deletions)} deletion(s) refused: each is a message of the bot's that a participant's "
             "withdrawal asked to delete from their DM, and that the platform would not delete (the error "
             "is shown; no participant text is kept). What you can do: once the cause is mended (the app "
@@ -155,7 +154,16 @@ def _show(found: Problems, show_text: bool) -> None:
             "`chat.delete` in the DM with that member, with each ts shown; Discord: delete that message "
             "id in the bot's DM with them); or, if it cannot go, tell the participant that this message "
             "of the bot's stays in the DM. See docs/privacy.md."
-        )
+        ),
+    )
+
+
+def _section(lines: list[str], summary: str) -> None:
+    """One kind of problem: a line per item, then what they are and what to do (nothing when none)."""
+    for line in lines:
+        typer.echo(line)
+    if lines:
+        typer.echo(summary)
 
 
 def register(db_app: typer.Typer) -> None:
