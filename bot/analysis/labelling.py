@@ -213,6 +213,7 @@ class Session:
         self.position = next(
             (k for k, (i, c) in enumerate(self.steps) if c not in gold.done.get(i, [])), len(self.steps)
         )
+        self.input_ended = False  # the input ran out (a pipe or a file) before every step was answered
 
     def run(self) -> bool:
         """True when every step is answered; False when the coder quit (everything is saved either way)."""
@@ -240,6 +241,7 @@ class Session:
             line = self.read()
             if not line:
                 self.console.print()
+                self.input_ended = True
                 return "q"
             reply = line.strip().lower()
             if reply in ANSWERS or reply in ("b", "back", "q", "quit"):

@@ -288,7 +288,7 @@ def spec_for(model: str) -> ModelSpec:
     if found is not None:
         if (retiring := retirement(model)) is not None and model not in _warned:
             _warned.add(model)  # a deprecated model: said once per process, as is an unknown one
-            log.warning("%s", retiring[1])
+            log.warning("%s", retiring.said)
         return found
     if model not in _warned:
         _warned.add(model)
@@ -307,15 +307,25 @@ def current_models() -> list[str]:
     return [model for model in TABLE if not model[-8:].isdigit()]
 
 
-def retirement(model: str, today: date | None = None) -> tuple[bool, str] | None:
-    """For a deprecated model: (retired already, what to say and do); None for any other model."""
+@dataclass(frozen=True)
+class Retirement:
+    """A deprecated model: whether its retirement day has come, what to say, and what to set instead."""
+
+    retired: bool
+    said: str
+    fix: str
+
+
+def retirement(model: str, today: date | None = None, variable: str = "ANTHROPIC_MODEL") -> Retirement | None:
+    """For a deprecated model (set in `variable`): its Retirement; None for any other model."""
     spec = TABLE.get(model)
     if spec is None or spec.retires is None:
         return None
     retired = (today or date.today()) >= spec.retires
     when = "was retired" if retired else "is deprecated: Anthropic retires it"
-    instead = f"set ANTHROPIC_MODEL={spec.replacement}" if spec.replacement else "pick a current model"
-    return retired, (
-        f"{model} {when} on {spec.retires:%Y-%m-%d}, and requests to it fail from that day; {instead} "
+    fix = f"set {variable}={spec.replacement}" if spec.replacement else f"set {variable} to a current model"
+    said = (
+        f"{model} {when} on {spec.retires:%Y-%m-%d}, and requests to it fail from that day; {fix} "
         "(https://platform.claude.com/docs/en/about-claude/model-deprecations)"
     )
+    return Retirement(retired, said, fix)

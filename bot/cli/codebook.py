@@ -135,7 +135,8 @@ def codebook_label(
         f"{len(gold.plan.interviews)} interview(s) x {len(codes)} code(s){who} into {out}{before}",
         markup=False,
     )
-    finished = Session(gold, {d.code: d for d in corpus.docs}, codes, screen, sys.stdin.readline).run()
+    session = Session(gold, {d.code: d for d in corpus.docs}, codes, screen, sys.stdin.readline)
+    finished = session.run()
     if finished:
         after = f"Next: interviewer analyze {source} --codebook {codebook} --gold {out} --out report/"
         screen.print(f"All {gold.total} answers saved in {out}. {after}", markup=False)
@@ -144,6 +145,9 @@ def codebook_label(
             f"{gold.answered} of {gold.total} answers saved in {out}; run the same command to go on.",
             markup=False,
         )
+        if session.input_ended:  # a script's answers ran out: not the same as a coder typing q
+            screen.print("The input ended before every answer was given (exit status 1).", markup=False)
+            raise typer.Exit(1)
 
 
 @codebook_app.command("agree")

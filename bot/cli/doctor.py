@@ -334,9 +334,13 @@ def model_life(settings: Settings) -> list[Check]:
     """Deprecated ANTHROPIC_MODEL or ANALYSIS_MODEL: a note until Anthropic retires it, then a problem."""
     from bot.claude.models import retirement
 
-    key, model = settings.anthropic_api_key, settings.anthropic_model
-    found = [retirement(m) for m in sorted({model, settings.analysis_model or model})] if key else []
-    return [Check("claude model", not r[0], r[1], r[1].rsplit("; ", 1)[1], note=not r[0]) for r in found if r]
+    if not settings.anthropic_api_key:
+        return []
+    chosen = {"ANTHROPIC_MODEL": settings.anthropic_model}
+    if settings.analysis_model and settings.analysis_model != settings.anthropic_model:
+        chosen["ANALYSIS_MODEL"] = settings.analysis_model
+    found = [retirement(model, variable=variable) for variable, model in chosen.items()]
+    return [Check("claude model", not r.retired, r.said, r.fix, note=not r.retired) for r in found if r]
 
 
 def _tiny_context() -> Any:

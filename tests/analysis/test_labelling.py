@@ -72,9 +72,9 @@ def test_the_same_seed_draws_the_same_sample_and_another_seed_another(folder: Pa
 
 def test_every_answer_is_saved_at_once_and_the_next_run_resumes_where_it_stopped(folder: Path) -> None:
     sample = _sample(folder)
-    first = _label(folder, ["y", "n", "n"])  # then the input ends, as when the terminal is closed
-    assert first.returncode == 0, first.stderr
-    assert "3 of 8 answers saved" in first.stdout
+    first = _label(folder, ["y", "n", "n"])  # then the input ends (Ctrl-D, or a script's answers run out)
+    assert first.returncode == 1, first.stderr  # unfinished: a script can tell, and nothing is lost
+    assert "3 of 8 answers saved" in first.stdout and "The input ended before every answer" in first.stdout
     assert read_labels(folder / "gold.csv") == {
         sample[0]: {"stigma": True, "time": False},
         sample[1]: {"stigma": False},
@@ -204,7 +204,7 @@ def test_label_refuses_an_empty_csv_and_a_resume_with_another_seed(folder: Path)
     (folder / "empty.csv").write_text("", encoding="utf-8")
     empty = run(["codebook", "label", "empty.csv", "--codebook", "codes.yaml", "--out", "g.csv"], folder)
     assert empty.returncode == 2 and "empty.csv: is empty" in empty.stderr
-    assert _label(folder, ["y"]).returncode == 0
+    assert _label(folder, ["y"]).returncode == 1
     other = _label(folder, ["y"], "--seed", "2")
     assert other.returncode == 2
     assert (
@@ -262,9 +262,9 @@ def test_a_hand_coded_sample_makes_the_report_lead_with_corrected_shares(tmp_pat
 def test_a_sitting_that_only_skipped_resumes_but_its_blank_file_is_not_taken_for_gold(folder: Path) -> None:
     """Skips are saved answers: the next sitting resumes after them, while `analyze --gold` refuses the file
     rather than running as if no gold had been given."""
-    assert _label(folder, ["s", "s"]).returncode == 0
+    assert _label(folder, ["s", "s", "q"]).returncode == 0  # q quits: the coder's choice, exit 0
     again = _label(folder, ["y"])
-    assert again.returncode == 0 and "2 of 8 answered before" in again.stdout, again.stderr
+    assert again.returncode == 1 and "2 of 8 answered before" in again.stdout, again.stderr
     (folder / "blank.csv").write_text("transcript_id,stigma,time\nx1,,\n", encoding="utf-8")
     refused = run(
         ["analyze", "interviews.csv", "--codebook", "codes.yaml", "--gold", "blank.csv", "--out", "r"], folder

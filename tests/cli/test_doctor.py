@@ -26,7 +26,7 @@ async def interviewer(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]
     return code, out + err
 
 
-async def doctor(fake: FakeAnthropic, tmp_path: Path, model: str = MODEL) -> tuple[int, str]:
+async def doctor(fake: FakeAnthropic, tmp_path: Path, model: str = MODEL, **env: str) -> tuple[int, str]:
     return await interviewer(
         tmp_path,
         "doctor",
@@ -34,6 +34,7 @@ async def doctor(fake: FakeAnthropic, tmp_path: Path, model: str = MODEL) -> tup
         ANTHROPIC_BASE_URL=fake.base_url,
         ANTHROPIC_MODEL=model,
         ANTHROPIC_MAX_RETRIES="0",
+        **env,
     )
 
 
@@ -85,15 +86,25 @@ async def test_a_deprecated_model_is_a_note_with_its_retirement_and_replacement(
     assert code == 0, out
 
 
+async def test_a_deprecated_analysis_model_names_analysis_model_in_its_fix(fake, tmp_path):
+    assert (await interviewer(tmp_path, "db", "upgrade"))[0] == 0
+    code, out = await doctor(fake, tmp_path, ANALYSIS_MODEL="claude-opus-4-5")
+    assert "note    claude model: claude-opus-4-5 is deprecated" in out, out
+    assert "set ANALYSIS_MODEL=claude-opus-5-5" in out and "set ANTHROPIC_MODEL=" not in out
+    assert code == 0, out
+
+
 def test_a_retired_model_is_a_problem_and_the_others_are_not_flagged() -> None:
-    assert retirement("claude-opus-4-5-20251101", date(2027, 1, 21)) == (
-        False,
+    before = retirement("claude-opus-4-5-20251101", date(2027, 1, 21))
+    assert before is not None and not before.retired and before.fix == "set ANTHROPIC_MODEL=claude-opus-5-5"
+    assert before.said == (
         "claude-opus-4-5-20251101 is deprecated: Anthropic retires it on 2027-01-22, and requests to it fail "
         "from that day; set ANTHROPIC_MODEL=claude-opus-5-5 "
-        "(https://platform.claude.com/docs/en/about-claude/model-deprecations)",
+        "(https://platform.claude.com/docs/en/about-claude/model-deprecations)"
     )
-    retired = retirement("claude-opus-4-5", date(2027, 1, 22))
-    assert retired is not None and retired[0] and "was retired on 2027-01-22" in retired[1]
+    retired = retirement("claude-opus-4-5", date(2027, 1, 22), variable="ANALYSIS_MODEL")
+    assert retired is not None and retired.retired and "was retired on 2027-01-22" in retired.said
+    assert retired.fix == "set ANALYSIS_MODEL=claude-opus-5-5"
     assert retirement(MODEL) is None and retirement("claude-imaginary-9") is None
 
 
