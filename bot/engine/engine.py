@@ -255,8 +255,7 @@ class Engine:
         async with self.store.connection() as conn:
             inbox = (await conn.execute(q.WAITING_PARTICIPANTS)).all()
             due = (await conn.execute(q.MOVES_DUE, {"now": self.clock()})).all()
-        # every participant's work, and the sending, is its own failure boundary: one person's failing
-        # event is logged (and, after repeated failures, set aside) while everyone else's goes on
+        # each participant's work, and the sending, fails alone (logged; set aside after repeated failures)
         wall = utcnow()
         for platform, workspace, user_id, newest in inbox:
             window = timedelta(seconds=self.settings.coalesce_for(platform))
@@ -286,6 +285,8 @@ class Engine:
 
     async def _answer_due(self, interview_id: int, who: Address) -> None:
         """Ask the interviewer for a move that is due (after a restart, or a retry after an outage)."""
+        if who.key in self._held:
+            return  # their read-back may bring more to answer with it: the tick after `release` asks
         async with self._writing(who):
             async with self.store.session() as s:
                 interview = await s.get(Interview, interview_id)

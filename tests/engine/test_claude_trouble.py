@@ -163,6 +163,30 @@ async def test_a_long_outage_tells_the_participant_it_continues_later_and_it_doe
         assert c.texts[-1] == NEXT["message"]
 
 
+async def test_a_move_due_waits_while_its_participant_is_held_for_a_read_back(sqlite_url, study_dir):
+    """A retried answer is not asked while the participant's history from a downtime is still being read
+    back (`Engine.hold`): it would answer without what they wrote then. The first tick after `release`
+    asks it."""
+    async with interviewing(sqlite_url, study_dir) as (fake, runtime, c):
+        await fake.go_down()
+        await c.say(ANSWER)
+        await fake.recover()
+        fake.responder = lambda body: NEXT
+        runtime.engine.hold(c.session.address)
+        asked = len(fake.message_requests)
+        for _ in range(3):
+            await asyncio.sleep(0.1)
+            await runtime.engine.tick()
+        assert len(fake.message_requests) == asked and c.texts[-1] != NEXT["message"]
+        runtime.engine.release(c.session.address)
+        for _ in range(20):
+            await asyncio.sleep(0.1)
+            await runtime.engine.tick()
+            if c.texts[-1] == NEXT["message"]:
+                break
+        assert c.texts[-1] == NEXT["message"]
+
+
 async def test_an_alert_for_a_console_participant_is_logged_and_shown_by_status_and_doctor(
     sqlite_url, study_dir, tmp_path, caplog
 ):
