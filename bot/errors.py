@@ -11,6 +11,7 @@ InterviewerError
     ├── RateLimited        the platform asked us to slow down; retry after `retry_after` seconds
     ├── Transient          network trouble or a 5xx; retry with backoff
     └── Permanent          a request the platform will never accept (bad token, bad payload)
+        └── MissingPermission  the app lacks a permission (Slack scope) it needs; the message says which
 """
 
 from __future__ import annotations
@@ -64,3 +65,8 @@ class Transient(DeliveryError):
 
 class Permanent(DeliveryError):
     """The platform rejected the request for good."""
+
+
+class MissingPermission(Permanent):
+    """The app was not granted a permission the call needs (Slack's `missing_scope`): no retry, and no
+    other member or message can succeed either until someone grants it. The message says how."""

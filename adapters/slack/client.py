@@ -24,7 +24,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreachable
+from bot.errors import DeliveryError, MissingPermission, Permanent, RateLimited, Transient, Unreachable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def classify(exc: SlackApiError) -> DeliveryError:
         return Transient(f"Slack: {error}")
     if error == "missing_scope":  # Slack names the scope: https://docs.slack.dev/authentication/tokens
         needed = data.get("needed") or "?"
-        return Permanent(
+        return MissingPermission(
             f"Slack: missing_scope: the app needs the `{needed}` scope. Add it under OAuth & Permissions "
             "(or use the current adapters/slack/manifest.yaml) and reinstall the app"
         )

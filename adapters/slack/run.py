@@ -23,7 +23,7 @@ from adapters.slack.authorize import refuse_rejected_tokens
 from adapters.slack.catchup import catch_up, plan_catch_up
 from adapters.slack.client import BOT_TOKEN_HINT, secret_value
 from adapters.slack.receive import SLACK
-from adapters.slack.shapes import readable, slack_shaped
+from adapters.slack.shapes import slack_shaped
 from adapters.slack.web import SlackSender, require_setting
 from bot.engine.catchup import hold_unfinished
 from bot.messages import Address
@@ -183,7 +183,10 @@ async def serve(runtime: Runtime, *, http: bool = False, port: int = 3000, host:
                 if http:
                     await _serve_http(app, secret_value(runtime.settings.slack_signing_secret), host, port)
                 else:
-                    await _serve_socket_mode(app, secret_value(runtime.settings.slack_app_token))
+                    # imported only here: HTTP mode, the production one, never loads the websocket client
+                    from adapters.slack.socket_mode import serve_socket_mode
+
+                    await serve_socket_mode(app, secret_value(runtime.settings.slack_app_token))
             finally:
                 # a catch-up waiting out a rate limit (a minute a page for some apps) does not hold up the
                 # stop: what it had not fed is read again, from the same place, at the next start
@@ -231,28 +234,3 @@ async def _serve_http(app: AsyncApp, signing_secret: str, host: str, port: int) 
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
-
-
-async def _serve_socket_mode(app: AsyncApp, app_token: str) -> None:
-    # imported only for Socket Mode: HTTP mode, the production one, never loads the websocket client
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-    from slack_sdk.socket_mode.request import SocketModeRequest
-    from slack_sdk.socket_mode.response import SocketModeResponse
-
-    class Shaped(AsyncSocketModeHandler):
-        """Bolt's handler, but an envelope of the wrong shape (adapters.slack.shapes) is acknowledged
-        and dropped: Slack sends again what is not acknowledged, and Bolt acknowledges only a 200."""
-
-        async def handle(self, client: Any, req: SocketModeRequest) -> None:
-            if req.type in ("events_api", "interactive") and not readable(req.payload):
-                log.warning("slack: acknowledged and dropped a %s envelope of the wrong shape", req.type)
-                await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-                return
-            await super().handle(client, req)
-
-    handler: AsyncSocketModeHandler = Shaped(app, app_token)
-    log.info("Slack Socket Mode: connecting")
-    try:
-        await handler.start_async()
-    finally:
-        await handler.close_async()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.engine.engine import Engine
+from bot.errors import MissingPermission
 from bot.messages import Address
 from bot.outreach.cohort_requests import RENEW_EVERY, Claim, Pending, finish, give_back, renew
 from bot.outreach.cohorts import Directory, Profile
@@ -143,7 +144,13 @@ async def _invite(
 ) -> tuple[str, str]:
     """The lookups and the invitations: the command's report, and the request's outcome."""
     asker = request.asker
-    await read_profiles(directory, asker.workspace, request.member_ids, profiles)
+    try:
+        await read_profiles(directory, asker.workspace, request.member_ids, profiles)
+    except MissingPermission as exc:  # asking again cannot help until someone grants it
+        return (
+            f"Not sent: the members' profiles cannot be read. {exc}; then run the command again.",
+            "refused",
+        )
     # Discord addresses a member by user id alone, whichever server the command came from
     members_in = getattr(directory, "participant_workspace", None) or asker.workspace
     # a member whose profile could not be read is not known to be a person: bots and deactivated

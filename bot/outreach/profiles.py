@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, MissingPermission
 from bot.outreach.cohorts import Directory, Profile, WorkspaceProfiles
 from bot.patience import patiently
 
@@ -40,7 +40,8 @@ async def read_profiles(
     """The profiles that can be read now, by member id, waiting out rate limits (Retry-After, at most
     LOOKUP_WAIT_CAP seconds a time) and brief outages. A member left out is not known to be a person, and
     is not invited this time. `found` holds profiles read before (a resumed cohort's) and gets each new
-    one as soon as it is read, so that the caller can save the progress meanwhile."""
+    one as soon as it is read, so that the caller can save the progress meanwhile. MissingPermission
+    (the app may not read profiles at all) is raised at the first refusal."""
     found = {} if found is None else found
     missing = [user_id for user_id in dict.fromkeys(member_ids) if user_id not in found]
     listing = member_list(directory, len(missing))
@@ -63,6 +64,8 @@ async def _from_list(
     while not pages.done and brought < len(wanted):
         try:
             page = await patiently(pages.next_page, tries=LOOKUP_TRIES, wait_cap=LOOKUP_WAIT_CAP)
+        except MissingPermission:  # no member can be read until it is granted: the caller says so
+            raise
         except DeliveryError as exc:  # still limited, or refused: the rest one by one
             log.warning("stopped reading the member list after %d page(s): %s", read, exc)
             break
@@ -83,6 +86,8 @@ async def _one(directory: Directory, workspace: str, user_id: str) -> Profile | 
         return await patiently(
             lambda: directory.profile(workspace, user_id), tries=LOOKUP_TRIES, wait_cap=LOOKUP_WAIT_CAP
         )
+    except MissingPermission:
+        raise
     except DeliveryError:  # still limited, or the member is gone: not someone to invite now
         return None
 

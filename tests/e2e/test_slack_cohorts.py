@@ -165,3 +165,22 @@ async def test_a_large_channel_is_read_from_the_member_list_and_exactly_its_peop
 
         await fake.wait_until(lambda: len(invitations()) >= 3, 30)
         assert invitations() <= {dm_channel(user) for user in people}
+
+
+async def test_an_app_without_users_read_is_told_to_add_the_scope_not_to_run_the_command_again(
+    tmp_path: Path,
+) -> None:
+    """users.info and users.list need `users:read`; without it Slack answers `missing_scope` with
+    `needed` (https://docs.slack.dev/reference/methods/users.info, .../users.list). Running the command
+    again cannot help: the organizer is told which scope to add, and nobody is invited."""
+    async with slack_service(tmp_path, ALWAYS) as service:
+        fake = service.fake
+        fake.workspace().scopes = fake.workspace().scopes - {"users:read"}  # an app from an older manifest
+        fake.add_channel("CTEAM", "team", ["UBOB", "UCAROL"])
+        organizer = service.person("UORGANIZER")
+        answer = await organizer.command("invite pilot-study members:#team", "invite", typed=True)
+        assert "users:read" in answer and "reinstall" in answer, answer
+        assert "run the same command again" not in answer, answer
+        assert len(fake.calls_to("users.info")) == 1, "one refusal is enough to know"
+        await asyncio.sleep(2)
+        assert not [p for p in fake.posted if INVITATION in str(p.get("text"))]

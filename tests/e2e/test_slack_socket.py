@@ -15,6 +15,7 @@ from tests.support.fakes.slack_service import (
     consent_and_screen,
     home_text,
     slack_env,
+    socket_mode_bot,
 )
 from tests.support.fakes.slack_socket import SocketMode
 from tests.support.slack_signing import SlackPoster
@@ -72,3 +73,26 @@ async def test_a_bot_token_cannot_open_a_socket_mode_connection() -> None:
         else:
             raise AssertionError("a bot token opened a Socket Mode connection")
         await asyncio.sleep(0)
+
+
+async def test_a_warning_disconnect_reconnects_and_link_disabled_stops_the_bot_saying_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """https://docs.slack.dev/apis/events-api/using-socket-mode: `warning` asks for a new connection
+    before this one closes; `link_disabled` means Socket Mode was switched off in the app's settings, so
+    the bot stops with what to fix instead of reconnecting silently for ever."""
+    async with socket_mode_bot(tmp_path) as (fake, socket, bot):
+        poster = SlackPoster("http://unused.invalid/", "unused", fake=fake)  # builds bodies only
+        alice = SlackPerson(fake, poster, "UALICE", socket.deliver)
+        await socket.disconnect("warning")
+        await socket.connected(count=2)
+        assert await alice.say("hi") is not None
+        opened = len(fake.calls_to("apps.connections.open"))
+        await socket.switch_off()
+        assert bot.process is not None
+        async with asyncio.timeout(20):
+            status = await bot.process.wait()
+        assert status == 2
+        assert len(fake.calls_to("apps.connections.open")) == opened, "no new connection was asked for"
+    assert "Socket Mode was switched off" in bot.log and "--http" in bot.log
+    assert "Traceback" not in bot.log and "Failed to connect" not in bot.log

@@ -10,8 +10,10 @@ a wss URL, and Slack greets each connection with `{"type": "hello", ...}`. Every
 slash command comes as an envelope `{"envelope_id", "type": "events_api" | "interactive" |
 "slash_commands", "payload", "accepts_response_payload", "retry_attempt", "retry_reason"}` that the app
 acknowledges by sending `{"envelope_id": ...}` back (an optional `payload` answers a command); an
-envelope not acknowledged is sent again. `{"type": "disconnect", "reason": ...}` asks the app to
-reconnect.
+envelope not acknowledged is sent again. `{"type": "disconnect", "reason": ...}` closes a connection:
+`warning` (it closes in about ten seconds) and `refresh_requested` (Slack refreshes connections every few
+hours) ask the app to open a new one; `link_disabled` says Socket Mode was switched off in the app's
+settings, so no new connection will be served (`switch_off`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class SocketMode:
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.hellos = 0
+        self.switched_off = False  # `switch_off`: Socket Mode turned off in the app's settings
         self._connected = asyncio.Condition()
         fake.extensions.append(self)
 
@@ -61,7 +64,7 @@ class SocketMode:
             await ws.close()
 
     async def _link(self, request: web.Request) -> web.StreamResponse:
-        if request.query.get("ticket") not in self.tickets:
+        if request.query.get("ticket") not in self.tickets or self.switched_off:
             return web.Response(status=401, text="invalid ticket")
         ws = web.WebSocketResponse(autoping=True)  # slack_sdk pings; Slack answers with a pong
         await ws.prepare(request)
@@ -126,7 +129,19 @@ class SocketMode:
         return 200
 
     async def disconnect(self, reason: str = "refresh_requested") -> None:
-        """Ask the app to reconnect, as Slack does every few hours."""
+        """Ask the app to reconnect, as Slack does every few hours (`refresh_requested`) or shortly before
+        a connection closes (`warning`)."""
         await self.sockets[-1].send_str(
             json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}})
         )
+
+    async def switch_off(self) -> None:
+        """Socket Mode switched off in the app's settings: every connection is told `link_disabled`, and
+        a connection opened after that is refused (the fake's choice: Slack documents no answer for it)."""
+        self.switched_off = True
+        for ws in list(self.sockets):
+            await ws.send_str(
+                json.dumps(
+                    {"type": "disconnect", "reason": "link_disabled", "debug_info": {"host": "applink-fake"}}
+                )
+            )
