@@ -260,9 +260,8 @@ async def _command_unreadable(
 async def _follow_up(interaction: discord.Interaction[Any], text: str) -> None:
     """One more private answer to a command, as a follow-up (its token is valid for 15 minutes:
     https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages)."""
-    await interaction.followup.send(
-        split_text(sanitize(text), MAX_CONTENT)[0], ephemeral=True, allowed_mentions=NO_MENTIONS
-    )
+    for piece in split_text(sanitize(text), MAX_CONTENT):  # every piece: a long answer loses nothing
+        await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def build_client(runtime: Runtime, **options: Any) -> InterviewerClient:
