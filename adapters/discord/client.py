@@ -131,7 +131,9 @@ class InterviewerClient(discord.Client):
         if await self.runtime.engine.receive(click_inbound(interaction, click)) and not in_time:
             await self._tell_late(interaction, LATE_CLICK)
 
-    async def _tell_late(self, interaction: discord.Interaction[Any], text: str, *, once: bool = True) -> None:
+    async def _tell_late(
+        self, interaction: discord.Interaction[Any], text: str, *, once: bool = True
+    ) -> None:
         """Answer by DM an interaction whose own answer Discord no longer takes (its token died unanswered
         after 3 seconds, so no follow-up either): once per interaction, or (`once` False) each time."""
         who, about = participant(interaction.user.id), str(interaction.id) if once else ""

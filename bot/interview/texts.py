@@ -42,7 +42,9 @@ ONLY_TEXT = (
 FILES_NOT_READ = (
     "Thank you for your message. I can only read text, so I have not opened or kept the file you sent."
 )
-FILES_SKIPPED = "I can only read text, so I have not opened or kept the file you sent; I have read your words."
+FILES_SKIPPED = (
+    "I can only read text, so I have not opened or kept the file you sent; I have read your words."
+)
 NO_TEXT = "I didn't catch any text there. Could you write your answer in words?"
 PICK_A_BUTTON = "Please pick one of the buttons{typed}."
 YES_OR_NO = "Please answer yes or no."
