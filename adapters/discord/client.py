@@ -40,6 +40,7 @@ from adapters.discord.views import (
     split_text,
     stale_click,
 )
+from bot.commands.by_dm import answer_by_dm
 from bot.commands.registry import execute
 from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
@@ -54,6 +55,15 @@ DMS_CLOSED = (
 )
 DMS_SENT = "Thanks! I've sent you a direct message; the interview continues there."
 DMS_PENDING = "Thanks! Look for a direct message from me in a moment."
+LATE_CLICK = (
+    "Your click reached me late, because my connection to Discord dropped for a moment, so Discord may "
+    "have shown “This interaction failed”. It did reach me and counts; there is no need to click again."
+)
+LATE_COMMAND = (
+    "Your `/interviewer` command reached me late, because my connection to Discord dropped for a moment, "
+    "so Discord may have shown “The application did not respond”. It did run; here is its answer."
+)
+UNKNOWN_INTERACTION = 10062  # a first response after Discord's 3-second deadline
 
 
 class InterviewerClient(discord.Client):
@@ -117,13 +127,24 @@ class InterviewerClient(discord.Client):
             await self.runtime.engine.receive(inbound)
 
     async def choice_clicked(self, interaction: discord.Interaction[Any], click: ChoiceClick) -> None:
-        with contextlib.suppress(discord.HTTPException):  # the click still counts if the ack fails
-            await interaction.response.defer()  # acknowledge now; the reply comes as a new DM
-        await self.runtime.engine.receive(click_inbound(interaction, click))
+        in_time = await _first_response(interaction)  # acknowledge now; the reply comes as a new DM
+        if await self.runtime.engine.receive(click_inbound(interaction, click)) and not in_time:
+            await self._tell_late(interaction, LATE_CLICK)
+
+    async def _tell_late(
+        self, interaction: discord.Interaction[Any], text: str, *, once: bool = True
+    ) -> None:
+        """Answer by DM an interaction whose own answer Discord no longer takes (its token died unanswered
+        after 3 seconds, so no follow-up either): once per interaction, or (`once` False) each time."""
+        who, about = participant(interaction.user.id), str(interaction.id) if once else ""
+        await answer_by_dm(self.runtime.engine, who, "late", sanitize(text), about=about)
 
     async def take_part_clicked(self, interaction: discord.Interaction[Any], study_id: str) -> None:
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.response.defer(ephemeral=True, thinking=True)
+        in_time = await _first_response(interaction, ephemeral=True, thinking=True)
+        if not in_time:  # the interview's first DM comes as usual; the note says why the click "failed"
+            if await self.runtime.engine.receive(take_part_inbound(interaction, study_id)):
+                await self._tell_late(interaction, LATE_CLICK)
+            return
         outcome = self.sender.watch(interaction.user.id)
         try:
             fresh = await self.runtime.engine.receive(take_part_inbound(interaction, study_id))
@@ -140,10 +161,12 @@ class InterviewerClient(discord.Client):
 
     async def not_now_clicked(self, interaction: discord.Interaction[Any], study_id: str) -> None:
         """ "Not now" under a channel invitation: only the clicker sees the answer (see `bot.outreach.cohorts`)."""
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.response.defer(ephemeral=True, thinking=True)
+        in_time = await _first_response(interaction, ephemeral=True, thinking=True)
         who = participant(interaction.user.id)
         text = await not_now_in_channel(self.runtime.engine, who, study_id)
+        if not in_time:
+            await self._tell_late(interaction, f"{LATE_CLICK}\n\n{text}")
+            return
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=sanitize(text))
 
@@ -154,15 +177,19 @@ class InterviewerClient(discord.Client):
         # Defer first: Discord drops an interaction not answered within 3 seconds, and a command may list
         # a server's members or write many rows before it has an answer. The answer then edits the
         # "thinking…" message (https://discord.com/developers/docs/interactions/receiving-and-responding).
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        in_time = await _first_response(interaction, ephemeral=True, thinking=True)
         actor = actor or actor_address(interaction)
+        later = functools.partial(_follow_up, interaction)
+        if not in_time:
+            later = functools.partial(self._tell_late, interaction, once=False)
         try:
-            reply = await execute(
-                self.runtime.engine, actor, line, later=functools.partial(_follow_up, interaction)
-            )
+            reply = await execute(self.runtime.engine, actor, line, later=later)
         except Exception:
             log.exception("discord: the /interviewer command failed")
             reply = "Sorry, that command failed on our side; the error is in the bot's log. Please try again."
+        if not in_time:  # only a DM reaches the caller now (a private answer, as the command's was)
+            await self._tell_late(interaction, f"{LATE_COMMAND}\n\n{reply}")
+            return
         pieces = split_text(sanitize(reply), MAX_CONTENT) or ["…"]
         await interaction.edit_original_response(content=pieces[0], allowed_mentions=NO_MENTIONS)
         for piece in pieces[1:]:
@@ -186,6 +213,22 @@ class InterviewerClient(discord.Client):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._catching_up
         await super().close()
+
+
+async def _first_response(interaction: discord.Interaction[Any], **defer: Any) -> bool:
+    """Defer `interaction` (its first response); False when Discord says the 3-second deadline for it has
+    passed (404 code 10062: a click or command held while the gateway connection was down, replayed on
+    RESUME): the bot still acts on it, and answers by DM. Any other failure leaves the click counting.
+    https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction"""
+    try:
+        await interaction.response.defer(**defer)
+    except discord.NotFound as exc:
+        if exc.code == UNKNOWN_INTERACTION:
+            log.warning("discord: an interaction came after Discord's 3-second deadline; answering by DM")
+            return False
+    except discord.HTTPException:
+        pass
+    return True
 
 
 def _guard_parsers(parsers: dict[str, Callable[[Any], None]]) -> None:
@@ -219,9 +262,8 @@ async def _command_unreadable(
 async def _follow_up(interaction: discord.Interaction[Any], text: str) -> None:
     """One more private answer to a command, as a follow-up (its token is valid for 15 minutes:
     https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages)."""
-    await interaction.followup.send(
-        split_text(sanitize(text), MAX_CONTENT)[0], ephemeral=True, allowed_mentions=NO_MENTIONS
-    )
+    for piece in split_text(sanitize(text), MAX_CONTENT):  # every piece: a long answer loses nothing
+        await interaction.followup.send(piece, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def build_client(runtime: Runtime, **options: Any) -> InterviewerClient:

@@ -195,7 +195,7 @@ class Intake:
             interview = await self._start(s, participant, who, first, interview, work)
             if interview is None:
                 return
-            event = c.Begin()
+            event = c.Begin(event.attachments if isinstance(event, c.Message) else 0)
         await self.effects.run_step(s, interview, who, event, work)
 
     async def _start(

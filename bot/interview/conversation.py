@@ -49,6 +49,8 @@ def parse_command(text: str, languages: frozenset[str] = frozenset({"en"})) -> s
 class Begin:
     """The participant reached out (DM or invitation click) and this interview is new."""
 
+    attachments: int = 0  # files sent with the first message: not read, and the participant is told so
+
 
 @dataclass(frozen=True)
 class Message:

@@ -34,7 +34,17 @@ UNDER_WAY_TEXT = (
     "You are already taking part. To continue later type `pause`; to end the interview type `stop`."
 )
 ALREADY_TAKING_PART = "You are already taking part; let's continue where we left off."
-ONLY_TEXT = "I can only read text here; could you describe it in words?"
+# Files are never opened, downloaded or kept (only how many there were: docs/privacy.md)
+ONLY_TEXT = (
+    "Thank you for sending that. I can only read text, so I have not opened or kept your file. "
+    "Could you tell me about it in words?"
+)
+FILES_NOT_READ = (
+    "Thank you for your message. I can only read text, so I have not opened or kept the file you sent."
+)
+FILES_SKIPPED = (
+    "I can only read text, so I have not opened or kept the file you sent; I have read your words."
+)
 NO_TEXT = "I didn't catch any text there. Could you write your answer in words?"
 PICK_A_BUTTON = "Please pick one of the buttons{typed}."
 YES_OR_NO = "Please answer yes or no."

@@ -70,7 +70,7 @@ def _step(study: Study, state: State, p: Progress, event: Event) -> Step:
     if isinstance(event, Expire):
         return Step(state, p, []) if state in TERMINAL else Step(State.EXPIRED, p, [Say(texts.EXPIRED_TEXT)])
     if isinstance(event, Begin):
-        return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
+        return Step(State.AWAITING_CONSENT, p, [*_files_not_read(event.attachments), consent_say(study)])
     if isinstance(event, Click) and is_not_now(event.value):
         return _not_now(state, p)
     if p.confirming_withdraw:
@@ -82,7 +82,14 @@ def _step(study: Study, state: State, p: Progress, event: Event) -> Step:
 
 
 def _invited(study: Study, state: State, p: Progress, event: Message | Click) -> Step:
-    return Step(State.AWAITING_CONSENT, p, [consent_say(study)])
+    files = event.attachments if isinstance(event, Message) else 0
+    return Step(State.AWAITING_CONSENT, p, [*_files_not_read(files), consent_say(study)])
+
+
+def _files_not_read(attachments: int) -> list[Effect]:
+    """A first message with files: the participant hears, before the consent question, that files are
+    neither opened nor kept, rather than wondering what became of them."""
+    return [Say(texts.FILES_NOT_READ)] if attachments else []
 
 
 def _paused(study: Study, state: State, p: Progress, event: Message | Click) -> Step:
@@ -102,7 +109,8 @@ def _interviewing(study: Study, state: State, p: Progress, event: Message | Clic
     p.awaiting_move = True
     p.move_token += 1
     p.retry_at = None
-    return Step(state, p, [RecordTurn(event.text), AskInterviewer()])
+    skipped: list[Effect] = [Say(texts.FILES_SKIPPED)] if event.attachments else []
+    return Step(state, p, [*skipped, RecordTurn(event.text), AskInterviewer()])
 
 
 def _answering(study: Study, state: State, p: Progress, event: Message | Click) -> Step:

@@ -173,7 +173,7 @@ async def test_bad_input_gets_clear_answers_and_nothing_is_lost(sqlite_url: str,
         assert "didn't catch any text" in c.texts[-1]
         await runtime.engine.receive(Inbound(WHO, "file-only", text="", attachments=1))
         await runtime.engine.drain()
-        assert c.texts[-1] == "I can only read text here; could you describe it in words?"
+        assert "I can only read text, so I have not opened or kept your file" in c.texts[-1]
         huge = "word " * 10_000
         await c.say(huge)
         assert "was 50,000 characters long" in c.texts[-2], "the participant is told the message was cut"

@@ -212,13 +212,30 @@ def test_scale_questions_show_their_anchor_labels() -> None:
     "text,attachments,expected",
     [
         ("   ", 0, "didn't catch any text"),
-        ("", 2, "I can only read text here; could you describe it in words?"),
+        ("", 2, "I can only read text, so I have not opened or kept your file."),
     ],
 )
 def test_empty_messages_and_bare_files_get_a_clear_answer(text: str, attachments: int, expected: str) -> None:
     r = step(STUDY, State.INTERVIEWING, Progress(), Message(text, attachments))
     assert r.state is State.INTERVIEWING and expected in _says(r)[0]
     assert not any(isinstance(e, RecordTurn) for e in r.effects)
+
+
+def test_a_first_message_with_a_file_hears_that_files_are_not_read_before_the_consent_question() -> None:
+    for r in (
+        step(STUDY, State.INVITED, Progress(), Begin(attachments=1)),
+        step(STUDY, State.INVITED, Progress(), Message("", 2)),
+    ):
+        assert r.state is State.AWAITING_CONSENT
+        note, consent = _says(r)
+        assert "have not opened or kept the file" in note and "agree" in consent, _says(r)
+    assert len(_says(step(STUDY, State.INVITED, Progress(), Begin()))) == 1, "no note without a file"
+
+
+def test_words_sent_with_a_file_are_answered_and_the_file_is_said_to_be_unread() -> None:
+    r = step(STUDY, State.INTERVIEWING, Progress(), Message("Here is my schedule", 1))
+    assert "have not opened or kept the file" in _says(r)[0]
+    assert [e.text for e in r.effects if isinstance(e, RecordTurn)] == ["Here is my schedule"]
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any, cast
+
 import pytest
 
+from adapters.discord.client import _follow_up
 from adapters.discord.views import CHUNK, MAX_CONTENT, answered_content, known_custom_id, sanitize
 
 
@@ -21,3 +25,22 @@ def test_only_the_bots_own_custom_ids_are_known() -> None:
     assert known_custom_id("iv:3:consent:yes") and known_custom_id("take-part:pilot-study")
     assert known_custom_id("not-now:pilot-study") and known_custom_id("ix:3:screen:role:2")
     assert not known_custom_id("something-old:1") and not known_custom_id("take-part:")
+
+
+class _Followups:
+    """An interaction's follow-up webhook, recording what is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, content: str, **options: object) -> None:
+        self.sent.append(content)
+
+
+async def test_a_long_later_answer_to_a_command_goes_whole_in_pieces() -> None:
+    """A command's later answer over 2,000 characters (Discord's content limit) once lost all but its
+    first piece; every piece now goes, each within the limit."""
+    followup = _Followups()
+    await _follow_up(cast(Any, SimpleNamespace(followup=followup)), "word " * 1000)
+    assert len(followup.sent) == 3 and all(len(piece) <= MAX_CONTENT for piece in followup.sent)
+    assert " ".join(followup.sent).split() == ["word"] * 1000
