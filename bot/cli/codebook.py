@@ -28,6 +28,7 @@ from bot.settings import get_settings
 from bot.text_files import write_text_atomic
 
 if TYPE_CHECKING:
+    from bot.analysis.labelling import Session
     from bot.analysis.model import Theme
 
 codebook_app = typer.Typer(help="Codebooks for the analysis.", no_args_is_help=True)
@@ -136,18 +137,24 @@ def codebook_label(
         markup=False,
     )
     session = Session(gold, {d.code: d for d in corpus.docs}, codes, screen, sys.stdin.readline)
-    finished = session.run()
-    if finished:
-        after = f"Next: interviewer analyze {source} --codebook {codebook} --gold {out} --out report/"
-        screen.print(f"All {gold.total} answers saved in {out}. {after}", markup=False)
-    else:
-        screen.print(
-            f"{gold.answered} of {gold.total} answers saved in {out}; run the same command to go on.",
-            markup=False,
-        )
-        if session.input_ended:  # a script's answers ran out: not the same as a coder typing q
-            screen.print("The input ended before every answer was given (exit status 1).", markup=False)
-            raise typer.Exit(1)
+    _summarise(
+        screen, session, f"interviewer analyze {source} --codebook {codebook} --gold {out} --out report/"
+    )
+
+
+def _summarise(screen: Console, session: Session, after: str) -> None:
+    """What a sitting saved and what comes next; exit 1 when the input ended before every answer."""
+    gold, out = session.gold, session.gold.path
+    if session.run():
+        screen.print(f"All {gold.total} answers saved in {out}. Next: {after}", markup=False)
+        return
+    screen.print(
+        f"{gold.answered} of {gold.total} answers saved in {out}; run the same command to go on.",
+        markup=False,
+    )
+    if session.input_ended:  # a script's answers ran out: not the same as a coder typing q
+        screen.print("The input ended before every answer was given (exit status 1).", markup=False)
+        raise typer.Exit(1)
 
 
 @codebook_app.command("agree")

@@ -334,12 +334,9 @@ def model_life(settings: Settings) -> list[Check]:
     """Deprecated ANTHROPIC_MODEL or ANALYSIS_MODEL: a note until Anthropic retires it, then a problem."""
     from bot.claude.models import retirement
 
-    if not settings.anthropic_api_key:
-        return []
-    chosen = {"ANTHROPIC_MODEL": settings.anthropic_model}
-    if settings.analysis_model and settings.analysis_model != settings.anthropic_model:
-        chosen["ANALYSIS_MODEL"] = settings.analysis_model
-    found = [retirement(model, variable=variable) for variable, model in chosen.items()]
+    named = {settings.analysis_model or settings.anthropic_model: "ANALYSIS_MODEL"}
+    named[settings.anthropic_model] = "ANTHROPIC_MODEL"  # one model set in both: named by the main one
+    found = [retirement(m, variable=v) for m, v in named.items()] if settings.anthropic_api_key else []
     return [Check("claude model", not r.retired, r.said, r.fix, note=not r.retired) for r in found if r]
 
 
