@@ -291,6 +291,7 @@ class CohortRequest(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=16)  # invited | refused | failed | lapsed
     created_at: datetime = _ts()
     finished_at: datetime | None = _ts_null(index=True)
+    dismissed_at: datetime | None = _ts_null()  # a request given up, no longer listed by `db problems`
 
 
 class AuditEntry(SQLModel, table=True):
