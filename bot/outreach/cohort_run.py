@@ -20,7 +20,7 @@ from bot.messages import Address
 from bot.outreach.cohort_requests import RENEW_EVERY, Claim, Pending, finish, give_back, renew
 from bot.outreach.cohorts import Directory, Profile
 from bot.outreach.invitations import Member, NotInvitable, invite
-from bot.outreach.profiles import read_profiles
+from bot.outreach.profiles import ListPlace, read_profiles
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
@@ -86,17 +86,17 @@ async def run_request(
     runs, task = _runs(engine), asyncio.current_task()
     if task is not None:
         runs.tasks.add(task)
-    profiles = dict(request.profiles)
+    profiles, place = dict(request.profiles), ListPlace(request.list_cursor)
     try:
         report, outcome = await _while_claimed(
-            engine, claim, profiles, _invite(engine, directory, study, request, profiles)
+            engine, claim, profiles, place, _invite(engine, directory, study, request, profiles, place)
         )
     except ClaimLost:
         log.warning("cohort request %s was taken over by another run", request.id)
         return None
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(give_back(engine, claim, profiles), GIVE_BACK_SECONDS)
+            await asyncio.wait_for(give_back(engine, claim, profiles, place), GIVE_BACK_SECONDS)
         log.info("cohort request %s: stopped; a restart resumes it", request.id)
         raise
     finally:
@@ -110,9 +110,9 @@ async def run_request(
 
 
 async def _while_claimed(
-    engine: Engine, claim: Claim, profiles: dict[str, Profile], work: Coroutine[Any, Any, T]
+    engine: Engine, claim: Claim, profiles: dict[str, Profile], place: ListPlace, work: Coroutine[Any, Any, T]
 ) -> T:
-    """`work`'s result, renewing the claim (and saving `profiles`) every RENEW_EVERY seconds meanwhile;
+    """`work`'s result, renewing the claim (and saving `profiles` and `place`) every RENEW_EVERY seconds;
     raises ClaimLost, with `work` cancelled, when a renewal finds the request taken over."""
     task = asyncio.get_running_loop().create_task(work)
     try:
@@ -121,7 +121,7 @@ async def _while_claimed(
             if done:
                 return task.result()
             try:
-                kept = await renew(engine, claim, profiles)
+                kept = await renew(engine, claim, profiles, place)
             except Exception as exc:  # the database is busy or away: the lease still has time
                 log.warning(
                     "could not renew the claim on cohort request %s (%s)",
@@ -139,11 +139,16 @@ async def _while_claimed(
 
 
 async def _invite(
-    engine: Engine, directory: Directory, study: Study, request: Pending, profiles: dict[str, Profile]
+    engine: Engine,
+    directory: Directory,
+    study: Study,
+    request: Pending,
+    profiles: dict[str, Profile],
+    place: ListPlace,
 ) -> tuple[str, str]:
     """The lookups and the invitations: the command's report, and the request's outcome."""
     asker = request.asker
-    await read_profiles(directory, asker.workspace, request.member_ids, profiles)
+    await read_profiles(directory, asker.workspace, request.member_ids, profiles, place)
     # Discord addresses a member by user id alone, whichever server the command came from
     members_in = getattr(directory, "participant_workspace", None) or asker.workspace
     # a member whose profile could not be read is not known to be a person: bots and deactivated
