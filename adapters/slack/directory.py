@@ -87,11 +87,15 @@ class SlackDirectory:
             response = await self.client.users_info(user=user_id, **await self.auth(workspace))
         return profile_of(response.get("user") or {})
 
-    def profile_pages(self, workspace: str) -> UserPages:
+    def profile_pages(self, workspace: str, cursor: str | None = None) -> UserPages:
         """Every user of the workspace with their profile, a page at a time (users.list, scope
         users:read): "all users in the workspace", bots and deactivated accounts too, "in no particular
-        order" (https://docs.slack.dev/reference/methods/users.list)."""
-        return UserPages(self, workspace, self.client.users_list, "members")
+        order" (https://docs.slack.dev/reference/methods/users.list); from the page `cursor` names, when
+        given (a resumed cohort's: Slack may refuse it as `invalid_cursor`, "not valid or is no longer
+        valid", and then the caller starts again from the first page)."""
+        pages = UserPages(self, workspace, self.client.users_list, "members")
+        pages.cursor = cursor
+        return pages
 
     async def resolve_channel_names(self, workspace: str, text: str) -> str:
         """Replace "#name" typed without Slack's escaping by "<#C…|name>" (conversations.list, public and

@@ -2,7 +2,8 @@
 with how to fix it. Exit status 1 when anything is a problem.
 
 Checks: the database is reachable and migrated, and what `interviewer db problems` lists (messages,
-invitations, follow-up wave members and follow-up waves set aside, deletions refused after a withdrawal);
+invitations, follow-up wave members and follow-up waves set aside, deletions refused after a withdrawal,
+cohort invitations given up);
 Slack `auth.test` and the token's scopes against what adapters/slack/manifest.yaml asks for (read at run
 time); Discord login and the privileged intents;
 Claude: the key, the model id against the capability table, and one tiny real request in exactly the
@@ -157,28 +158,28 @@ async def refused_deletions(settings: Settings) -> Check | None:
 
 
 async def set_aside_outreach(settings: Settings) -> Check | None:
-    """Invitations and follow-up waves set aside after their planning failed three times in a row, and
-    members set aside from a wave because their invitation could not be written (see
-    bot.outreach.set_aside): members get no reminder, or no follow-up invitation, until they are put back;
-    None when there are none."""
+    """What `db problems` lists of outreach (bot.outreach.set_aside, bot.outreach.cohort_problems): members
+    get no reminder, or no invitation, until someone acts; None when there is none."""
+    from bot.outreach.cohort_problems import given_up
     from bot.outreach.set_aside import MAX_PLAN_FAILURES, how_many
+    from bot.outreach.study_waves import study_waves
     from bot.storage import Store
 
     store = Store(settings.database_url)
     try:
-        found = await how_many(store)
+        found = await how_many(store, study_waves(settings.studies_dir).removed)
+        requests = len(await given_up(store))
     finally:
         await store.close()
     failed = f"set aside after {MAX_PLAN_FAILURES} failed plans in a row"
+    unwritten = "member(s) set aside from follow-up waves (their invitation could not be written)"
     counts = [
         f"{n} {what}"
         for n, what in (
             (found.invitations, f"invitation(s) {failed}"),
-            (
-                found.members,
-                "member(s) set aside from follow-up waves (their invitation could not be written)",
-            ),
+            (found.members, unwritten),
             (found.waves, f"follow-up wave(s) {failed}"),
+            (requests, "cohort invitation(s) given up (not resumed within a day, or failing at each run)"),
         )
         if n
     ]
@@ -189,7 +190,8 @@ async def set_aside_outreach(settings: Settings) -> Check | None:
         False,
         "; ".join(counts),
         "See them with `interviewer db problems`, mend the cause (the bot's log names the error), then "
-        "`interviewer db problems --retry inv:ID` (or wave:ID).",
+        "`interviewer db problems --retry inv:ID` (or wave:ID); a cohort invitation given up is run again "
+        "with its invite command.",
     )
 
 

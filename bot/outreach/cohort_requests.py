@@ -27,6 +27,7 @@ from bot.engine.engine import Engine
 from bot.engine.outbox import queue
 from bot.messages import Address
 from bot.outreach.cohorts import Profile
+from bot.outreach.profiles import ListPlace
 from bot.storage.models import CohortRequest
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Pending:
     profiles: dict[str, Profile]  # read by earlier runs
     created_at: datetime
     attempts: int  # runs started, this one included
+    list_cursor: str | None = None  # where an earlier run left the workspace's member list
 
 
 def fate(request: Pending, now: datetime) -> str:
@@ -89,6 +91,7 @@ def _pending(row: CohortRequest) -> Pending:
         profiles=_loaded(row.profiles),
         created_at=row.created_at,
         attempts=row.attempts,
+        list_cursor=row.list_cursor,
     )
 
 
@@ -125,22 +128,28 @@ async def record(
     return request, Claim(request.id, token)
 
 
-async def renew(engine: Engine, claim: Claim, profiles: dict[str, Profile]) -> bool:
-    """Extend the claim's lease and save the profiles read so far; False when the claim is no longer
-    this run's (its lease ran out and another run took the request over, or it was finished)."""
-    values = {"lease_until": engine.clock() + LEASE, "profiles": _saved(profiles)}
+async def renew(engine: Engine, claim: Claim, profiles: dict[str, Profile], place: ListPlace) -> bool:
+    """Extend the claim's lease and save the profiles read so far, and the member list's place; False
+    when the claim is no longer this run's (its lease ran out and another run took the request over, or
+    it was finished)."""
+    values = {
+        "lease_until": engine.clock() + LEASE,
+        "profiles": _saved(profiles),
+        "list_cursor": place.cursor,
+    }
     async with engine.store.session() as s:
         renewed = await s.exec(update(CohortRequest).where(*_mine(claim)).values(**values))
     return bool(renewed.rowcount == 1)
 
 
-async def give_back(engine: Engine, claim: Claim, profiles: dict[str, Profile]) -> None:
-    """A stop: the request is left for the next start at once, with the profiles read so far, and the
-    run it interrupted does not count as a failed attempt."""
+async def give_back(engine: Engine, claim: Claim, profiles: dict[str, Profile], place: ListPlace) -> None:
+    """A stop: the request is left for the next start at once, with the profiles read so far and the
+    member list's place, and the run it interrupted does not count as a failed attempt."""
     values = {
         "claim": None,
         "lease_until": None,
         "profiles": _saved(profiles),
+        "list_cursor": place.cursor,
         "attempts": col(CohortRequest.attempts) - 1,
     }
     async with engine.store.session() as s:
@@ -162,6 +171,7 @@ async def finish(
         "lease_until": None,
         "member_ids": [],
         "profiles": {},
+        "list_cursor": None,
     }
     async with engine.store.session() as s:
         closed = await s.exec(update(CohortRequest).where(*_mine(claim)).values(**values))

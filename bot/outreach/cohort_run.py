@@ -21,7 +21,7 @@ from bot.messages import Address
 from bot.outreach.cohort_requests import RENEW_EVERY, Claim, Pending, finish, give_back, renew
 from bot.outreach.cohorts import Directory, Profile
 from bot.outreach.invitations import Member, NotInvitable, invite
-from bot.outreach.profiles import read_profiles
+from bot.outreach.profiles import ListPlace, read_profiles
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
@@ -87,17 +87,17 @@ async def run_request(
     runs, task = _runs(engine), asyncio.current_task()
     if task is not None:
         runs.tasks.add(task)
-    profiles = dict(request.profiles)
+    profiles, place = dict(request.profiles), ListPlace(request.list_cursor)
     try:
         report, outcome = await _while_claimed(
-            engine, claim, profiles, _invite(engine, directory, study, request, profiles)
+            engine, claim, profiles, place, _invite(engine, directory, study, request, profiles, place)
         )
     except ClaimLost:
         log.warning("cohort request %s was taken over by another run", request.id)
         return None
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(give_back(engine, claim, profiles), GIVE_BACK_SECONDS)
+            await asyncio.wait_for(give_back(engine, claim, profiles, place), GIVE_BACK_SECONDS)
         log.info("cohort request %s: stopped; a restart resumes it", request.id)
         raise
     finally:
@@ -111,9 +111,9 @@ async def run_request(
 
 
 async def _while_claimed(
-    engine: Engine, claim: Claim, profiles: dict[str, Profile], work: Coroutine[Any, Any, T]
+    engine: Engine, claim: Claim, profiles: dict[str, Profile], place: ListPlace, work: Coroutine[Any, Any, T]
 ) -> T:
-    """`work`'s result, renewing the claim (and saving `profiles`) every RENEW_EVERY seconds meanwhile;
+    """`work`'s result, renewing the claim (and saving `profiles` and `place`) every RENEW_EVERY seconds;
     raises ClaimLost, with `work` cancelled, when a renewal finds the request taken over."""
     task = asyncio.get_running_loop().create_task(work)
     try:
@@ -122,7 +122,7 @@ async def _while_claimed(
             if done:
                 return task.result()
             try:
-                kept = await renew(engine, claim, profiles)
+                kept = await renew(engine, claim, profiles, place)
             except Exception as exc:  # the database is busy or away: the lease still has time
                 log.warning(
                     "could not renew the claim on cohort request %s (%s)",
@@ -140,12 +140,17 @@ async def _while_claimed(
 
 
 async def _invite(
-    engine: Engine, directory: Directory, study: Study, request: Pending, profiles: dict[str, Profile]
+    engine: Engine,
+    directory: Directory,
+    study: Study,
+    request: Pending,
+    profiles: dict[str, Profile],
+    place: ListPlace,
 ) -> tuple[str, str]:
     """The lookups and the invitations: the command's report, and the request's outcome."""
     asker = request.asker
     try:
-        await read_profiles(directory, asker.workspace, request.member_ids, profiles)
+        await read_profiles(directory, asker.workspace, request.member_ids, profiles, place)
     except MissingPermission as exc:  # asking again cannot help until someone grants it
         return (
             f"Not sent: the members' profiles cannot be read. {exc}; then run the command again.",

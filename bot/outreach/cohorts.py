@@ -61,6 +61,7 @@ class ProfilePages(Protocol):
     `next_page` asks for the same page again."""
 
     done: bool  # the last page has been read
+    cursor: str | None  # where the next page starts (None: at the first, or after the last)
 
     async def next_page(self) -> dict[str, Profile]: ...
 
@@ -74,7 +75,9 @@ class WorkspaceProfiles(Protocol):
     profile_pages_per_minute: int  # `ProfilePages.next_page` calls the platform allows a minute
     profiles_per_page: int  # at most, per page
 
-    def profile_pages(self, workspace: str) -> ProfilePages: ...
+    def profile_pages(self, workspace: str, cursor: str | None = None) -> ProfilePages:
+        """The pages from the start, or from the page `cursor` (an earlier `ProfilePages.cursor`) names."""
+        ...
 
 
 @runtime_checkable

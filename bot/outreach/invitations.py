@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.engine.dead_letters import is_transient
 from bot.engine.engine import Engine
 from bot.engine.outbox import queue
 from bot.interview.conversation import Progress, State
@@ -174,7 +175,9 @@ async def invite(
         try:
             async with engine.store.session() as s:
                 await plan.bulk(s, chunk)
-        except REFUSED:
+        except Exception as exc:
+            if not plan.members_own(exc):
+                raise
             # Someone invited or created one of these members at the same moment, or one member's rows
             # cannot be written: go one by one.
             async with engine.store.session() as s:
@@ -318,9 +321,15 @@ class _Invite:
             for participant, member, interview in todo:
                 self._rows(s, participant, member, interview)
             await s.flush()
-        except REFUSED:
+        except Exception:
             self.report, self.next_free = report_before, free_before
             raise
+
+    def members_own(self, exc: Exception) -> bool:
+        """Whether `exc`, raised while writing invitations, may be one member's alone, to be found one by
+        one: the database refused some rows or, in a follow-up wave, our own code failed (a bug that one
+        member's data sets off must not stop the wave for everyone). The database going away never is."""
+        return not is_transient(exc) and (isinstance(exc, REFUSED) or self.wave != MAIN)
 
     async def one(self, s: AsyncSession, member: Member) -> None:
         participant = await _participant(s, member.address)
@@ -331,6 +340,7 @@ class _Invite:
         if not self._eligible(participant, member):
             return
         report_before, free_before = copy.copy(self.report), dict(self.next_free)
+        participant_id = participant.id or 0  # read now: a rolled back savepoint expires the row
         try:
             async with s.begin_nested():
                 interview = self._interview(participant, member)
@@ -338,41 +348,42 @@ class _Invite:
                 await s.flush()
                 self._rows(s, participant, member, interview)
                 await s.flush()
-        except REFUSED as exc:
+        except Exception as exc:
+            if not self.members_own(exc):
+                raise
             self.report, self.next_free = report_before, free_before
-            if await self._invited(s, participant):
+            if isinstance(exc, REFUSED) and await self._invited(s, participant_id):
                 self.report.already += 1  # another inviter was first: the race the constraint settles
                 return
-            # a conflict with some other row (an outbox row left with this invitation's key, say)
-            await self._not_written(s, participant, exc)
+            # a conflict with some other row (an outbox row left with this invitation's key, say), or
+            # an error of our own code in a follow-up wave
+            await self._not_written(s, participant_id, exc)
 
-    async def _not_written(self, s: AsyncSession, participant: Participant, exc: Exception) -> None:
+    async def _not_written(self, s: AsyncSession, participant_id: int, exc: Exception) -> None:
         """Log a member whose invitation could not be written (their id and the error's type, no text); in a
         follow-up wave, also set them aside on their own, so that the wave goes on without them and they
         are neither tried nor logged again at each tick."""
         now = self.engine.clock()
-        aside = self.wave != MAIN and await set_aside_member(
-            s, participant.id or 0, self.study.id, self.wave, now
-        )
-        if not aside and await self._invited(s, participant):
+        aside = self.wave != MAIN and await set_aside_member(s, participant_id, self.study.id, self.wave, now)
+        if not aside and await self._invited(s, participant_id):
             self.report.already += 1  # another scheduler set them aside (or invited them) a moment ago
             return
         self.report.set_aside += aside
         self.report.failed += not aside
         log.error(
             "inviting participant %s to wave %s of study %s failed: %s%s",
-            participant.id,
+            participant_id,
             self.wave,
             self.study.id,
             type(exc).__name__,
             "; set aside: see `interviewer db problems`" if aside else "",
         )
-        log.debug("the failure of participant %s's invitation", participant.id, exc_info=exc)
+        log.debug("the failure of participant %s's invitation", participant_id, exc_info=exc)
 
-    async def _invited(self, s: AsyncSession, participant: Participant) -> bool:
+    async def _invited(self, s: AsyncSession, participant_id: int) -> bool:
         found = await s.exec(
             select(InvitationRow.id).where(
-                InvitationRow.participant_id == participant.id,
+                InvitationRow.participant_id == participant_id,
                 InvitationRow.study_id == self.study.id,
                 InvitationRow.wave == self.wave,
             )

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
-from bot.errors import DeliveryError, MissingPermission
+from bot.errors import DeliveryError, MissingPermission, RateLimited
 from bot.outreach.cohorts import Directory, Profile, WorkspaceProfiles
 from bot.patience import patiently
 
@@ -29,24 +30,38 @@ LOOKUP_TRIES = 4  # calls for one profile, or one page of the list, before doing
 LOOKUP_WAIT_CAP = 60.0  # seconds: the longest Retry-After waited out at a time
 
 
+@dataclass
+class ListPlace:
+    """Where the reading of the workspace's member list stands: its next page's cursor (None before the
+    first page and after the last), saved with a cohort request so that a resumed one reads on from there
+    instead of from the first page again."""
+
+    cursor: str | None = None
+
+
 def member_list(directory: Directory, count: int) -> WorkspaceProfiles | None:
     """The directory, when a cohort of `count` members has its profiles read from the workspace's list."""
     return directory if count > BULK_ABOVE and isinstance(directory, WorkspaceProfiles) else None
 
 
 async def read_profiles(
-    directory: Directory, workspace: str, member_ids: list[str], found: dict[str, Profile] | None = None
+    directory: Directory,
+    workspace: str,
+    member_ids: list[str],
+    found: dict[str, Profile] | None = None,
+    place: ListPlace | None = None,
 ) -> dict[str, Profile]:
     """The profiles that can be read now, by member id, waiting out rate limits (Retry-After, at most
     LOOKUP_WAIT_CAP seconds a time) and brief outages. A member left out is not known to be a person, and
     is not invited this time. `found` holds profiles read before (a resumed cohort's) and gets each new
-    one as soon as it is read, so that the caller can save the progress meanwhile. MissingPermission
-    (the app may not read profiles at all) is raised at the first refusal."""
+    one as soon as it is read, and `place` the member list's place after each page, so that the caller
+    can save the progress meanwhile. MissingPermission (the app may not read profiles at all) is raised
+    at the first refusal."""
     found = {} if found is None else found
     missing = [user_id for user_id in dict.fromkeys(member_ids) if user_id not in found]
     listing = member_list(directory, len(missing))
     if listing is not None:
-        await _from_list(listing, workspace, set(missing), found)
+        await _from_list(listing, workspace, set(missing), found, place or ListPlace())
     for user_id in missing:
         if user_id not in found and (profile := await _one(directory, workspace, user_id)) is not None:
             found[user_id] = profile
@@ -54,11 +69,16 @@ async def read_profiles(
 
 
 async def _from_list(
-    listing: WorkspaceProfiles, workspace: str, wanted: set[str], found: dict[str, Profile]
+    listing: WorkspaceProfiles,
+    workspace: str,
+    wanted: set[str],
+    found: dict[str, Profile],
+    place: ListPlace,
 ) -> None:
     """Into `found`: the profiles of `wanted` members the workspace's list brings while it is worth
-    reading on."""
-    pages = listing.profile_pages(workspace)
+    reading on, from `place` on (kept up to date)."""
+    pages = listing.profile_pages(workspace, place.cursor)
+    resumed = place.cursor is not None
     worth = listing.profile_lookups_per_minute / listing.profile_pages_per_minute  # members a page
     brought = read = 0
     while not pages.done and brought < len(wanted):
@@ -66,10 +86,17 @@ async def _from_list(
             page = await patiently(pages.next_page, tries=LOOKUP_TRIES, wait_cap=LOOKUP_WAIT_CAP)
         except MissingPermission:  # no member can be read until it is granted: the caller says so
             raise
-        except DeliveryError as exc:  # still limited, or refused: the rest one by one
-            log.warning("stopped reading the member list after %d page(s): %s", read, exc)
+        except DeliveryError as exc:
+            if resumed and not read and not isinstance(exc, RateLimited):
+                # Slack says of no cursor how long it stays valid ("invalid_cursor: ... or is no longer
+                # valid"): a saved one it refuses means the list is read from its first page again
+                log.info("the member list's saved place was refused (%s): reading it from the start", exc)
+                resumed, pages = False, listing.profile_pages(workspace)
+                continue
+            log.warning("stopped reading the member list after %d page(s): %s", read, exc)  # the rest 1 by 1
             break
         read += 1
+        place.cursor = pages.cursor
         for user_id, profile in page.items():
             if user_id in wanted and user_id not in found:
                 found[user_id] = profile

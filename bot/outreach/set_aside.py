@@ -28,7 +28,7 @@ that succeeds clears its count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -218,20 +218,27 @@ class Counts:
     waves: int  # whose planning failed MAX_PLAN_FAILURES times in a row
 
 
-async def how_many(store: Store) -> Counts:
-    """How many invitations, wave members and follow-up waves are set aside."""
+def _never_removed(study_id: str, wave: str) -> bool:
+    return False
+
+
+async def how_many(store: Store, removed: Callable[[str, str], bool] = _never_removed) -> Counts:
+    """How many invitations, wave members and follow-up waves are set aside; waves for which `removed`
+    (study id, wave) is true, and the members set aside from them, are not counted
+    (`bot.outreach.study_waves`: the study file no longer defines them)."""
     inv = _INVITATIONS
     async with store.connection() as c:
         found = await c.execute(
-            sa.select(inv.c.status, sa.func.count())
+            sa.select(inv.c.status, inv.c.study_id, inv.c.wave, sa.func.count())
             .where(inv.c.status.in_([FAILED, UNWRITTEN]))
-            .group_by(inv.c.status)
+            .group_by(inv.c.status, inv.c.study_id, inv.c.wave)
         )
-        by_status: dict[str, int] = {status: n for status, n in found.all()}
-        waves = await c.scalar(
-            sa.select(sa.func.count()).select_from(_WAVES).where(_WAVES.c.status == FAILED)
-        )
-    return Counts(by_status.get(FAILED, 0), by_status.get(UNWRITTEN, 0), int(waves or 0))
+        rows = found.all()
+        waves = await c.execute(sa.select(_WAVES.c.study_id, _WAVES.c.wave).where(_WAVES.c.status == FAILED))
+        kept_waves = sum(1 for r in waves.all() if not removed(r.study_id, r.wave))
+    failed = sum(n for status, _, _, n in rows if status == FAILED)
+    members = sum(n for status, study, wave, n in rows if status == UNWRITTEN and not removed(study, wave))
+    return Counts(failed, members, kept_waves)
 
 
 # ---- follow-up waves -----------------------------------------------------------------------------------

@@ -285,12 +285,15 @@ class CohortRequest(SQLModel, table=True):
     target: str = Field(sa_column=Column(Text, nullable=False))  # as typed: members:<#C1|team>, role:<@&4>
     member_ids: list[str] = _json([])
     profiles: dict[str, Any] = _json({})  # read so far: user id -> [time zone, is a person]
+    # the workspace's member list (Slack users.list): the cursor of its next page, while it is being read
+    list_cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     claim: str | None = Field(default=None, max_length=32)  # the run working on it, while its lease lasts
     lease_until: datetime | None = _ts_null()
     attempts: int = 0  # runs started; a run a stop interrupted gives its attempt back
     outcome: str | None = Field(default=None, max_length=16)  # invited | refused | failed | lapsed
     created_at: datetime = _ts()
     finished_at: datetime | None = _ts_null(index=True)
+    dismissed_at: datetime | None = _ts_null()  # a request given up, no longer listed by `db problems`
 
 
 class AuditEntry(SQLModel, table=True):

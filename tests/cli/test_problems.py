@@ -10,6 +10,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import col, select
 
@@ -230,3 +232,46 @@ async def test_a_member_set_aside_from_a_wave_is_listed_flagged_by_doctor_and_pu
     doctor = run(["doctor"], tmp_path, **env)
     assert doctor.returncode == 0 and "set-aside outreach" not in doctor.stdout, doctor.stdout
     assert await _wave_invitations(database_url, tmp_path) == ["U1", "U2"], "invited at the next tick"
+
+
+def _set_waves(tmp_path: Path, waves: list[dict[str, object]] | None) -> list[dict[str, object]]:
+    """Rewrite the study file with `waves` (None: none); returns the waves it had."""
+    path = tmp_path / "studies" / f"{STUDY}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    had = list(data["schedule"].get("waves") or [])
+    data["schedule"]["waves"] = waves or []
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return had
+
+
+@pytest.mark.parametrize("broken", ["wave", "member"])
+async def test_what_was_set_aside_of_a_wave_taken_out_of_its_study_file_is_no_longer_a_problem(
+    tmp_path: Path, sqlite_url: str, broken: str
+) -> None:
+    """The organizer took the wave out of the study: nothing is planned for it, so neither the wave set
+    aside nor a member set aside from it is listed or flagged by doctor; a note says why. Back in the
+    file, it is listed again, still set aside."""
+    await _a_wave_with_a_problem(sqlite_url, tmp_path, broken)
+    env = {"DATABASE_URL": sqlite_url, "STUDIES_DIR": str(tmp_path / "studies")}
+    kind = "wave" if broken == "wave" else "inv"
+    assert re.search(
+        rf"^{kind}:\d+ study {STUDY} wave {WAVE}", run(["db", "problems"], tmp_path, **env).stdout, re.M
+    )
+
+    waves = _set_waves(tmp_path, None)
+    shown = run(["db", "problems"], tmp_path, **env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"wave {WAVE}" not in shown.stdout, shown.stdout
+    assert (
+        "(1 set-aside follow-up wave(s) or wave member(s) not listed: their wave is no longer in its study "
+        "file, so nothing is planned for them; listed again if it comes back)" in shown.stdout
+    )
+    assert "no dead letters" in shown.stdout
+    doctor = run(["doctor"], tmp_path, **env)
+    assert "set-aside outreach" not in doctor.stdout, doctor.stdout
+
+    _set_waves(tmp_path, waves)
+    shown = run(["db", "problems"], tmp_path, **env)
+    assert re.search(rf"^{kind}:\d+ study {STUDY} wave {WAVE}", shown.stdout, re.M), shown.stdout
+    assert "not listed" not in shown.stdout
+    assert SET_ASIDE_OUTREACH in run(["doctor"], tmp_path, **env).stdout

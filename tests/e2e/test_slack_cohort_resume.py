@@ -103,3 +103,57 @@ async def test_a_stop_during_a_cohort_lookup_is_resumed_at_the_next_start_and_re
         assert invitation_rows(tmp_path) == (len(people), len(people))
         for member in people[:3]:
             assert member not in bot.log, "member ids are logged at debug level only"
+
+
+async def test_a_stop_while_the_member_list_is_read_resumes_it_from_the_page_it_stopped_at(
+    tmp_path: Path,
+) -> None:
+    """A cohort of 250 in a workspace of 2,000 is read from users.list, here about a page a second.
+    Ctrl-C after a few pages: at the next start the list is read on from the cursor saved with the
+    request, not from its first page again, no page read before the stop is asked for again (only one
+    the stop cut off), nobody is looked up one by one, and everyone is invited once."""
+    cohort = [f"UC{n:04d}" for n in range(250)]
+    others = [f"UO{n:04d}" for n in range(1750)]
+    async with slack_service(tmp_path, ALWAYS) as service:
+        fake, bot = service.fake, service.bot
+        fake.limit_per_minute("users.list", 1, window=1)
+        for user in [*others, *cohort]:  # users.list pages come in this order: the cohort's last
+            fake.member(user)
+        fake.add_channel("CBIG", "everyone", [*cohort, BOT_USER])
+        organizer = service.person("UORGANIZER")
+
+        def pages() -> list[str]:
+            """The cursor of each users.list page Slack answered ("" for the first page)."""
+            return [
+                str(c.args.get("cursor") or "")
+                for c in fake.calls_to("users.list")
+                if c.status == 200 and not c.error
+            ]
+
+        await organizer.command("invite pilot-study members:#everyone confirm", "go", typed=True)
+        await fake.wait_until(lambda: len(pages()) >= 3, 60)
+        assert await bot.stop(how=signal.SIGINT) == 130
+        before = pages()
+        assert 3 <= len(before) < 10, before
+        assert invited_members(tmp_path) == {}
+
+        await service.start()
+        await fake.wait_until(lambda: len(invitation_rows_safe(tmp_path)) > 0 and len(pages()) >= 10, 90)
+        after = pages()[len(before) :]
+        assert after[0] != "", "resumed from the saved cursor, not from the first page"
+        assert pages().count("") == 1, "the first page was read once"
+        assert len(pages()) - len(set(pages())) <= 1, "only a page the stop cut off is read again"
+        await fake.wait_until(lambda: set(invited_members(tmp_path)) == set(cohort), 30)
+        assert fake.calls_to("users.info") == [] or all(
+            c.args.get("user") in {BOT_USER, "UORGANIZER"} for c in fake.calls_to("users.info")
+        ), "nobody of the cohort looked up one by one"
+        assert invitation_rows(tmp_path) == (len(cohort), len(cohort))
+
+
+def invitation_rows_safe(tmp_path: Path) -> list[int]:
+    """The invitation rows' ids, or none while the database is not there yet."""
+    try:
+        with sqlite3.connect(f"file:{tmp_path / 'bot.db'}?mode=ro", uri=True) as db:
+            return [row[0] for row in db.execute("SELECT id FROM invitations")]
+    except sqlite3.Error:
+        return []

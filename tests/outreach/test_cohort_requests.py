@@ -28,6 +28,7 @@ from bot.outreach.cohort_requests import (
 )
 from bot.outreach.cohort_run import run_request
 from bot.outreach.cohorts import Profile
+from bot.outreach.profiles import ListPlace
 from bot.storage.models import CohortRequest, InvitationRow, OutboxRow
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.outreach import STUDY, Clock, FakeSender, runtime_for, sched_study_dir
@@ -66,7 +67,9 @@ async def test_a_request_held_by_a_live_run_is_claimed_only_once_its_lease_runs_
         request, claim = await record(engine, STUDY, ASKER, "members:<#C1|team>", MEMBERS)
         assert await claim_due(engine, {"slack"}) == []
         clock.advance(seconds=LEASE.total_seconds() / 2)
-        assert await renew(engine, claim, {"U1": Profile("Asia/Tokyo"), "U2": Profile(None, person=False)})
+        assert await renew(
+            engine, claim, {"U1": Profile("Asia/Tokyo"), "U2": Profile(None, person=False)}, ListPlace("c2")
+        )
         clock.advance(seconds=LEASE.total_seconds() * 0.9)
         assert await claim_due(engine, {"slack"}) == [], "renewed: still held"
         assert await claim_due(engine, {"discord"}) == []
@@ -74,6 +77,7 @@ async def test_a_request_held_by_a_live_run_is_claimed_only_once_its_lease_runs_
         [(taken, _)] = await claim_due(engine, {"slack"})
         assert (taken.id, taken.asker, taken.member_ids, taken.attempts) == (request.id, ASKER, MEMBERS, 2)
         assert taken.profiles == {"U1": Profile("Asia/Tokyo"), "U2": Profile(None, person=False)}
+        assert taken.list_cursor == "c2", "and where the member list was left"
         assert await claim_due(engine, {"slack"}) == [], "the new run holds it now"
 
 
@@ -107,7 +111,7 @@ async def test_a_run_that_lost_its_claim_can_neither_renew_nor_finish_nor_report
         _, stalled = await record(engine, STUDY, ASKER, "members:<#C1|team>", MEMBERS)
         clock.advance(seconds=LEASE.total_seconds() + 1)
         [(_, current)] = await claim_due(engine, {"slack"})
-        assert not await renew(engine, stalled, {})
+        assert not await renew(engine, stalled, {}, ListPlace())
         assert not await finish(engine, stalled, "invited", notice=(ASKER, "from the stalled run"))
         assert await finish(engine, current, "invited", notice=(ASKER, "from the current run"))
         assert not await finish(engine, current, "invited", notice=(ASKER, "twice"))
@@ -128,9 +132,10 @@ async def test_a_stop_gives_the_request_back_at_once_and_its_run_is_not_counted(
     async with runtime_for(database_url, sched_study_dir(tmp_path), clock, FakeSender()) as runtime:
         engine = runtime.engine
         _, claim = await record(engine, STUDY, ASKER, "members:<#C1|team>", MEMBERS)
-        await give_back(engine, claim, {"U3": Profile("Europe/Paris")})
+        await give_back(engine, claim, {"U3": Profile("Europe/Paris")}, ListPlace("c3"))
         [(taken, _)] = await claim_due(engine, {"slack"})  # no lease to wait for
         assert taken.attempts == 1 and taken.profiles == {"U3": Profile("Europe/Paris")}
+        assert taken.list_cursor == "c3"
 
 
 async def test_a_run_whose_request_was_taken_over_stops_its_lookups_and_answers_nothing(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.errors import Permanent, RateLimited
 from bot.messages import Outbound
 from bot.outreach.cohorts import Profile
-from bot.outreach.profiles import BULK_ABOVE, lookup_time, read_profiles
+from bot.outreach.profiles import BULK_ABOVE, ListPlace, lookup_time, read_profiles
 
 PERSON = Profile("Europe/Lisbon")
 
@@ -23,6 +23,7 @@ class Pages:
     calls: list[int] = field(default_factory=list)  # the page each call asked for
     at: int = 0
     done: bool = False
+    cursor: str | None = None  # the next page's number, once a page was read
 
     async def next_page(self) -> dict[str, Profile]:
         self.calls.append(self.at)
@@ -31,6 +32,7 @@ class Pages:
         chunk = self.people[self.at * self.size : (self.at + 1) * self.size]
         self.at += 1
         self.done = self.at * self.size >= len(self.people)
+        self.cursor = None if self.done else str(self.at)
         return {user: Profile(f"Zone/{user}", person=not user.startswith("UBOT")) for user in chunk}
 
 
@@ -45,7 +47,8 @@ class Workspace:
         self.pages = Pages(people, size, refusals or [])
         self.looked_up: list[str] = []
 
-    def profile_pages(self, workspace: str) -> Pages:
+    def profile_pages(self, workspace: str, cursor: str | None = None) -> Pages:
+        self.pages.at, self.pages.cursor, self.pages.done = int(cursor or 0), cursor, False
         return self.pages
 
     async def profile(self, workspace: str, user_id: str) -> Profile:
@@ -139,6 +142,30 @@ async def test_a_resumed_cohort_reads_only_the_profiles_not_read_before_and_keep
     assert found is before and set(found) == set(cohort)
     assert directory.looked_up == cohort[150:] and directory.pages.calls == []
     assert directory.seen == list(range(150, 300))
+
+
+async def test_a_resumed_cohort_reads_the_member_list_on_from_the_page_it_was_left_at() -> None:
+    """A run keeps the place after each page; a run given the profiles and the place an earlier one
+    saved (two pages read) asks for page 2 first, not page 0 again, and looks nobody up by itself."""
+    cohort = people("UC", 1000)
+    directory = Workspace(cohort)
+    place, found = ListPlace(), {user: PERSON for user in cohort[:400]}
+    await read_profiles(directory, "T1", cohort, found, ListPlace("2"))
+    assert directory.pages.calls == [2, 3, 4]
+    assert set(found) == set(cohort) and directory.looked_up == []
+
+    directory.pages.calls.clear()
+    await read_profiles(directory, "T1", cohort[:700] + ["UC00000X"], {}, place)
+    assert directory.pages.calls == [0, 1, 2, 3, 4] and place.cursor is None, "kept page by page"
+
+
+async def test_a_saved_place_the_platform_refuses_reads_the_member_list_from_its_first_page() -> None:
+    """Slack's users.list answers `invalid_cursor` for a cursor "not valid or ... no longer valid"."""
+    cohort = people("UC", 400)
+    directory = Workspace(cohort, refusals=[Permanent("Slack: invalid_cursor")])
+    found = await read_profiles(directory, "T1", cohort, {}, ListPlace("1"))
+    assert directory.pages.calls == [1, 0, 1], "refused, then from the start"
+    assert set(found) == set(cohort) and directory.looked_up == []
 
 
 def test_the_heads_up_gives_the_pace_of_the_path_taken_and_its_longest_time() -> None:

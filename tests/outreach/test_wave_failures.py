@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from bot.messages import Address
 from bot.outreach.funnel import funnel_lines
 from bot.outreach.invitations import invitation_prefix, invite
 from bot.outreach.schedule_view import upcoming
@@ -151,6 +152,52 @@ async def test_a_member_whose_wave_invitation_cannot_be_written_is_set_aside_and
         await scheduler.run_once()
         invited = sorted(m.to.user_id for m in sender.sent if m.text.startswith(INTRO))
         assert invited == ["U1", "U2", "U3", "U4", "U5"]
+
+
+async def test_an_error_of_our_code_inviting_one_member_of_a_wave_sets_aside_that_member_only(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug that one member's data sets off (here the pseudonym of U2 raises) is not the wave's fault:
+    that member is set aside as one whose rows the database refused, the others are invited, and the wave
+    counts no failure however many ticks the bug lasts; mended and put back, the member is invited."""
+    clock, sender = Clock(MONDAY), FakeSender()
+    async with runtime_for(database_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        await _complete(runtime, clock, "U1", "U2", "U3")
+        broken = await participant_id(runtime, "U2")
+        pseudonyms = runtime.engine.pseudonyms
+        real_code = pseudonyms.code
+
+        def code(study_id: str, who: Address) -> str:
+            if who.user_id == "U2":
+                raise KeyError("a bug of ours")
+            return real_code(study_id, who)
+
+        monkeypatch.setattr(pseudonyms, "code", code)
+        scheduler = Scheduler(runtime.engine)
+        clock.advance(days=91)
+        with caplog.at_level(logging.ERROR, logger="bot.outreach"):
+            planned = await scheduler.run_once()
+            assert (planned.waves, planned.failed) == (2, 1)
+            for _ in range(3):  # more ticks than it takes to set a wave aside
+                clock.advance(minutes=1)
+                planned = await scheduler.run_once()
+                assert (planned.waves, planned.failed) == (0, 0)
+        assert await _in_wave(runtime) == ["U1", "U3"]
+        assert await _in_wave(runtime, "unwritten") == ["U2"]
+        assert await _wave_rows(runtime) == [], "the wave counted no failure"
+        assert await waves_set_aside(runtime.store) == []
+        assert _errors(caplog) == [
+            f"inviting participant {broken} to wave {WAVE} of study {STUDY} failed: KeyError; "
+            "set aside: see `interviewer db problems`"
+        ], "logged once, by the error's type"
+        assert "a bug of ours" not in caplog.text
+        [shown] = await members_set_aside(runtime.store)
+        assert shown.who == "slack:T1:U2"
+
+        monkeypatch.setattr(pseudonyms, "code", real_code)
+        assert await put_back(runtime.store, [shown.id]) == 1
+        assert (await scheduler.run_once()).waves == 1
+        assert await _in_wave(runtime) == ["U1", "U2", "U3"]
 
 
 async def test_a_member_set_aside_from_a_wave_who_withdraws_is_no_longer_listed(
