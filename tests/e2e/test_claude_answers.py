@@ -1,5 +1,5 @@
 """The started bot (`interviewer demo` with the Claude interviewer) against the fake Messages API answering
-in each documented way that is not a plain reply: account errors, long rate limits, server errors.
+in each documented way that is not a plain reply: account errors, long rate limits, replies cut off.
 
 Each case rests on https://platform.claude.com/docs/en/api/errors (status codes, error shapes, spend
 limits and caps, the request-id header), https://platform.claude.com/docs/en/api/rate-limits (429 with
@@ -24,6 +24,7 @@ from tests.support.paths import ROOT
 DEMO = ("demo", "--study", "ai-at-work", "--interviewer", "claude")
 KEY = "sk-ant-e2e-secret-key-0123456789"
 STOPPED = "Claude did not answer"
+HALF = "HALF-CUT so tell me, when did you last"  # a question cut off mid-sentence
 
 
 def _env(fake: FakeAnthropic, tmp_path: Path, **settings: str) -> dict[str, str]:
@@ -100,3 +101,35 @@ async def test_a_passing_server_error_is_retried_and_the_interview_goes_on(tmp_p
         code, out, err = await _demo(fake, tmp_path)
     assert code == 0, err
     assert "completed" in out.lower(), out
+
+
+async def test_a_reply_cut_off_at_max_tokens_is_never_shown_even_when_it_parses(tmp_path):
+    """A max_tokens reply is truncated whatever it holds: asked again with twice the room."""
+    async with FakeAnthropic() as fake:
+        fake.responder = move
+        fake.push_stop(
+            "max_tokens",
+            {"message": HALF, "move": "ask", "topic_id": None, "covered_topics": [], "flags": []},
+        )
+        code, out, err = await _demo(fake, tmp_path)
+        first, second = (r.body["max_tokens"] for r in fake.message_requests[:2])
+    assert code == 0, err
+    assert "HALF-CUT" not in out, out
+    assert "Could you tell me about" in out, out
+    assert second == 2 * first
+
+
+async def test_a_reply_that_filled_the_context_window_is_never_shown_nor_asked_again(tmp_path):
+    """model_context_window_exceeded: truncated, and more room cannot help; the fix names the model."""
+    async with FakeAnthropic() as fake:
+        fake.responder = move
+        fake.push_stop(
+            "model_context_window_exceeded",
+            {"message": HALF, "move": "ask", "topic_id": None, "covered_topics": [], "flags": []},
+        )
+        code, out, err = await _demo(fake, tmp_path)
+        asked = len(fake.message_requests)
+    assert code == 2 and STOPPED in err, err
+    assert "HALF-CUT" not in out, out
+    assert asked == 1, err
+    assert "context window" in err and "ANTHROPIC_MODEL" in err, err
