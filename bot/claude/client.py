@@ -3,10 +3,12 @@
 `Claude.ask` builds the request for the model (see `bot.claude.shape`), sends it, and handles what
 comes back (https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons):
 - `refusal`: asked once more on ANTHROPIC_FALLBACK_MODEL when one is set, else `ClaudeRefused`;
-- `max_tokens`: asked once more with twice the room;
+- `max_tokens`: the reply is truncated, whatever it holds: asked once more with twice the room;
+- `model_context_window_exceeded`: truncated too, and more room cannot help: `ClaudeCutOff`;
 - a reply that cannot be read (or fails the caller's `check`): asked once more;
 - `pause_turn` and stop reasons this code does not know: logged, then read like any other reply.
-HTTP errors become `ClaudeOutage` (retry later) or `ClaudeRejected` (never retry; says what to fix).
+HTTP errors become `ClaudeOutage` (retry later) or `ClaudeRejected` (retrying cannot help until someone
+acts; says what to fix). Which ones the SDK retries first: `bot.claude.retries`.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any, Generic, TypeVar
 
 import anthropic
 
-from bot.claude.errors import ClaudeOutage, ClaudeRefused, ClaudeRejected, ClaudeUnusable
-from bot.claude.models import TABLE_FILE, spec_for
+from bot.claude.errors import ClaudeCutOff, ClaudeOutage, ClaudeRefused, ClaudeRejected, ClaudeUnusable
+from bot.claude.models import TABLE_FILE, ModelSpec, spec_for
 from bot.claude.replies import read_object
+from bot.claude.retries import MAX_WAIT_SECONDS, RetryingClient, retry_after, spend_cap
 from bot.claude.shape import Reply, Use, build, retry_room
 from bot.claude.usage import Spent
 from bot.settings import Settings
@@ -28,11 +31,23 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PUBLIC_API = "https://api.anthropic.com"
-KNOWN_STOPS = {"end_turn", "tool_use", "max_tokens", "stop_sequence", "refusal", "pause_turn"}
+KNOWN_STOPS = {
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "stop_sequence",
+    "refusal",
+    "pause_turn",
+    "model_context_window_exceeded",
+}
+CONSOLE = "https://console.anthropic.com"
 
 
-def make_client(settings: Settings, *, max_retries: int | None = None) -> anthropic.AsyncAnthropic:
-    """An `AsyncAnthropic` from settings. Raises ClaudeRejected (401) when no key is configured."""
+def make_client(
+    settings: Settings, *, max_retries: int | None = None, max_wait: float | None = None
+) -> anthropic.AsyncAnthropic:
+    """An `AsyncAnthropic` from settings, retrying as `bot.claude.retries` says (a `retry-after` over
+    `max_wait` seconds is left to the caller). Raises ClaudeRejected (401) when no key is configured."""
     key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""
     if not key:
         raise ClaudeRejected(
@@ -41,7 +56,8 @@ def make_client(settings: Settings, *, max_retries: int | None = None) -> anthro
             "Set ANTHROPIC_API_KEY (a key from https://console.anthropic.com) in the environment or .env, "
             "or use the offline interviewer.",
         )
-    return anthropic.AsyncAnthropic(
+    return RetryingClient(
+        max_wait=max_wait,
         api_key=key,
         base_url=settings.anthropic_base_url or PUBLIC_API,  # explicit: the SDK must not read the env itself
         timeout=settings.anthropic_timeout_seconds,
@@ -64,6 +80,13 @@ def _too_large(status: int, said: str) -> bool:
     return status == 413 or "prompt is too long" in said.lower()
 
 
+def _spend_limit(status: int, said: str) -> bool:
+    """The 400 of a spend limit set on the organization or workspace ("You have reached your specified
+    API usage limits", https://platform.claude.com/docs/en/api/errors)."""
+    lowered = said.lower()
+    return status == 400 and "reached your specified" in lowered and "usage limits" in lowered
+
+
 def classify(exc: anthropic.APIError, model: str, base_url: str) -> Exception:
     """The bot's error for an SDK error (after the SDK's own retries of 408/409/429/5xx)."""
     if isinstance(exc, anthropic.APITimeoutError):
@@ -73,32 +96,53 @@ def classify(exc: anthropic.APIError, model: str, base_url: str) -> Exception:
     if not isinstance(exc, anthropic.APIStatusError):
         return ClaudeOutage(f"the Anthropic API call failed: {type(exc).__name__}")
     status, said = exc.status_code, api_message(exc)
+    fix = account_fix(exc) or _request_fix(status, said, model)
+    if fix is not None:
+        return ClaudeRejected(status, said, fix)
+    wait = retry_after(exc.response.headers)
+    return ClaudeOutage(f"Claude is unavailable ({status}: {said})", retry_after=wait)
+
+
+def account_fix(exc: anthropic.APIStatusError) -> str | None:
+    """What to change when the account, not the request, is refused (key, billing, spend limits): every
+    other request would fail the same way (https://platform.claude.com/docs/en/api/errors)."""
+    status = exc.status_code
     if status == 401:
-        return ClaudeRejected(
-            status, said, "Put a current key from https://console.anthropic.com in ANTHROPIC_API_KEY."
+        return f"Put a current key from {CONSOLE} in ANTHROPIC_API_KEY."
+    if status == 402:
+        return (
+            "The organization's billing needs attention: check its payment details in the Console "
+            f"({CONSOLE})."
         )
-    if status == 403:
-        return ClaudeRejected(
-            status, said, f"This key may not use {model}; check its workspace in the Console."
+    if spend_cap(status, exc.response.headers, exc.body):
+        return (
+            "The organization reached its usage tier's monthly spend cap; requests fail until 00:00 UTC on "
+            f"the first day of next month, or until it moves to a higher tier in the Console ({CONSOLE})."
         )
-    if status == 404:
-        return ClaudeRejected(
-            status, said, f"Set ANTHROPIC_MODEL to a model the API knows (see {TABLE_FILE})."
+    if _spend_limit(status, api_message(exc)):
+        return (
+            "Usage reached a spend limit set on the organization or workspace; raise or remove it in the "
+            f"Console ({CONSOLE})."
         )
+    return None
+
+
+def _request_fix(status: int, said: str, model: str) -> str | None:
+    """What to change for a request the API refuses; None for errors that may pass (408, 409, 429, 5xx)."""
     if status in (408, 409, 429) or status >= 500:
-        return ClaudeOutage(f"Claude is unavailable ({status}: {said})")
+        return None
+    if status == 403:
+        return f"This key may not use {model}; check its workspace in the Console."
+    if status == 404:
+        return f"Set ANTHROPIC_MODEL to a model the API knows (see {TABLE_FILE})."
     if _too_large(status, said):
-        return ClaudeRejected(
-            status,
-            said,
+        return (
             f"The request was too large for {model}: a very long transcript, study plan or file. Choose a "
-            "model with a larger context window in ANTHROPIC_MODEL, or shorten what is sent.",
+            "model with a larger context window in ANTHROPIC_MODEL, or shorten what is sent."
         )
-    return ClaudeRejected(
-        status,
-        said,
+    return (
         f"Model {model} does not accept the request the bot sends; run `interviewer doctor`, and check "
-        f"ANTHROPIC_MODEL against the capability table in {TABLE_FILE}.",
+        f"ANTHROPIC_MODEL against the capability table in {TABLE_FILE}."
     )
 
 
@@ -122,7 +166,7 @@ class Claude:
     ):
         self.settings = settings
         self.model = model or settings.anthropic_model
-        self.client = client or make_client(settings)
+        self.client = client or make_client(settings, max_wait=MAX_WAIT_SECONDS)
         self.stops: dict[str, int] = {}  # stop reasons seen that needed handling, for logs and tests
 
     async def aclose(self) -> None:
@@ -170,10 +214,7 @@ class Claude:
                     spec, fell_back = spec_for(fallback), True
                     continue
                 raise ClaudeRefused(f"Claude declined the {use.name} request (stop_reason refusal)")
-            if stop not in KNOWN_STOPS:
-                log.warning("Claude stopped with an unknown stop_reason %r; reading the reply anyway", stop)
-            elif stop == "pause_turn":
-                log.warning("Claude paused its turn (pause_turn) on a %s request", use.name)
+            _note_stop(stop, use, spec)
             try:
                 value = check(read_object(message, reply.name))
                 return Answer(value, message.model, spent, stop)
@@ -185,3 +226,18 @@ class Claude:
             if stop == "max_tokens":  # thinking may have used the room: try once with twice as much
                 extra = retry_room(spec, params["max_tokens"]) - params["max_tokens"]
             log.warning("unusable %s reply from %s (%s); asking once more", use.name, spec.id, problem)
+
+
+def _note_stop(stop: str, use: Use, spec: ModelSpec) -> None:
+    """Logs the stop reasons worth a note; raises ClaudeCutOff for a reply that filled the context window
+    (https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons: treat it as truncated)."""
+    if stop == "model_context_window_exceeded":
+        raise ClaudeCutOff(
+            f"the {use.name} request and its reply no longer fit the context window of {spec.id} "
+            "(stop_reason model_context_window_exceeded); choose a model with a larger context window in "
+            "ANTHROPIC_MODEL, or shorten what is sent"
+        )
+    if stop not in KNOWN_STOPS:
+        log.warning("Claude stopped with an unknown stop_reason %r; reading the reply anyway", stop)
+    elif stop == "pause_turn":
+        log.warning("Claude paused its turn (pause_turn) on a %s request", use.name)

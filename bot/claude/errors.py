@@ -2,8 +2,11 @@
 
 InterviewerUnavailable (bot.errors)
 └── ClaudeError
-    ├── ClaudeOutage     429, 5xx, 529, timeouts, unreachable: retry later with back-off
-    ├── ClaudeRejected   400/401/403/404: the same request will never succeed; `fix` says what to change
+    ├── ClaudeOutage     429, 5xx, 529, timeouts, unreachable: retry later with back-off (and no
+    │                    sooner than `retry_after`, when the API asked for a longer wait)
+    ├── ClaudeRejected   400/401/402/403/404/413, and the 429 of the monthly spend cap: the same request
+    │                    will not succeed until someone acts; `fix` says what to change
+    ├── ClaudeCutOff     the reply filled the model's context window (model_context_window_exceeded)
     ├── ClaudeRefused    the model declined (stop_reason "refusal"), also on the fallback model
     └── ClaudeUnusable   replies that could not be read (cut off, not JSON, wrong shape), twice
 """
@@ -18,7 +21,13 @@ class ClaudeError(InterviewerUnavailable):
 
 
 class ClaudeOutage(ClaudeError):
+    """Claude is away for now. `retry_after`: seconds the API asked to wait before the next try, if any."""
+
     kind = "outage"
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class ClaudeRejected(ClaudeError):
@@ -29,6 +38,12 @@ class ClaudeRejected(ClaudeError):
     def __init__(self, status: int, api_message: str, fix: str):
         self.status, self.api_message, self.fix = status, api_message, fix
         super().__init__(f"Claude rejected the request ({status}: {api_message}). {fix}")
+
+
+class ClaudeCutOff(ClaudeError):
+    """The conversation no longer fits the model: asking again cannot help, so it is permanent."""
+
+    kind = "permanent"
 
 
 class ClaudeRefused(ClaudeError):

@@ -4,6 +4,9 @@ Thinking blocks are skipped (on newer models they come first, with an empty `thi
 default display: https://platform.claude.com/docs/en/build-with-claude/thinking-troubleshooting).
 The object is taken from a tool_use block named as asked, else from the text: structured outputs
 put the JSON in a text block; a model answering without the tool may wrap it in prose or a code fence.
+A reply that stopped at `max_tokens` or `model_context_window_exceeded` is truncated, even when what
+arrived happens to parse (a tool_use block cut off mid-input, a message cut mid-sentence), so it is
+never read (https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from bot.claude.errors import ClaudeUnusable
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 SKIPPED = ("thinking", "redacted_thinking")
+TRUNCATED = ("max_tokens", "model_context_window_exceeded")
 
 
 def blocks(message: Any) -> list[Any]:
@@ -29,6 +33,8 @@ def text_of(message: Any) -> str:
 
 def read_object(message: Any, name: str) -> dict[str, Any]:
     """The reply's JSON object; raises ClaudeUnusable saying what was wrong."""
+    if message.stop_reason in TRUNCATED:
+        raise ClaudeUnusable(f"the {name} reply was cut off (stop_reason {message.stop_reason})")
     for block in blocks(message):
         if getattr(block, "type", None) == "tool_use" and block.name == name:
             if isinstance(block.input, dict):

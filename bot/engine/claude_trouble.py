@@ -1,11 +1,13 @@
 """What the engine does when Claude gives no move: the policy for outages, permanent errors and refusals.
 
 - Outage (429/5xx/529/timeouts after the SDK's retries) or an unusable reply: the move is retried with
-  back-off (RETRY_AFTER_SECONDS, doubling up to RETRY_MAX_SECONDS). The participant hears "give me a
+  back-off (RETRY_AFTER_SECONDS, doubling up to RETRY_MAX_SECONDS), never sooner than a 429's
+  `retry-after` asked (`ClaudeOutage.retry_after`). The participant hears "give me a
   moment" once; after CLAUDE_LATER_MINUTES they are told the interview will continue later and the
   researchers are alerted. Retries go on at the capped interval, so the interview resumes as soon as
   Claude answers. Never an endless silent loop.
-- Permanent error (400/401/403/404): retrying cannot help. The participant is told the interview will
+- Permanent error (400/401/402/403/404/413, a spend limit or cap, a conversation too long for the
+  model's context window): retrying cannot help. The participant is told the interview will
   continue later, the researchers are alerted with what to change, the log says it at ERROR, and the move
   waits until the bot is restarted (after the configuration is fixed), when `rearm` makes it due again.
 - Refusal (also on the fallback model): the participant gets a polite, honest message and can go on
@@ -177,6 +179,9 @@ async def _outage(s: AsyncSession, settings: Settings, case: _Case) -> None:
     failures = max(int(failures or 0), 1)
     first = cast("datetime | None", first_at)  # MIN() over no rows is NULL
     delay = min(settings.retry_after_seconds * 2 ** (failures - 1), settings.retry_max_seconds)
+    asked = getattr(case.error, "retry_after", None)  # the API's retry-after, when it asked for longer
+    if isinstance(asked, int | float) and asked > delay:
+        delay = float(asked)
     case.decision.retry_at = case.now + timedelta(seconds=delay)
     case.tell("wait", WAIT)
     if first is not None and case.now - first >= timedelta(minutes=settings.claude_later_minutes):

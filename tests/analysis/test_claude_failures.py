@@ -181,6 +181,19 @@ async def test_without_a_key_or_with_a_rejected_one_the_analysis_stops_with_how_
             await kit.coder.code(docs(), CODEBOOK)
 
 
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [("spend_cap", "monthly spend cap"), ("spend_limit", "spend limit"), ("billing", "payment details")],
+)
+async def test_an_account_refusal_stops_the_analysis_at_once_saying_what_to_fix(fake, fault, said):
+    """https://platform.claude.com/docs/en/api/errors: a 402, a spend limit (400) and the monthly spend
+    cap (429 without retry-after) fail every request alike; the cap is not retried by the SDK either."""
+    fake.fail_next(fault)
+    with pytest.raises(AnalysisUnavailable, match=said):
+        await toolkit(settings(fake, analysis_concurrency=1)).coder.code(docs(["w-02"]), CODEBOOK)
+    assert len(fake.message_requests) == 1
+
+
 async def test_an_overloaded_api_is_retried_by_the_sdk(fake):
     fake.fail_next("overloaded")
     assignments = await toolkit(settings(fake)).coder.code(docs(["w-02"]), CODEBOOK)

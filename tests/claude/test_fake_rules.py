@@ -327,3 +327,27 @@ async def test_a_message_batch_over_256_mb_is_refused_with_413_before_it_is_read
     assert head.startswith(b"HTTP/1.1 413"), head
     assert json.loads(rest)["error"] == {"type": "request_too_large", "message": TOO_LARGE}
     assert not fake.batch_requests[0].body and not fake._batches
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "kind", "wait", "code"),
+    [
+        ("rate_limit", 429, "rate_limit_error", "1", None),  # a rate limit always says how long to wait
+        ("spend_cap", 429, "rate_limit_error", None, "enforced_spend_limit_reached"),
+        ("spend_limit", 400, "invalid_request_error", None, None),
+        ("billing", 402, "billing_error", None, None),
+        ("timeout", 504, "timeout_error", None, None),
+    ],
+)
+async def test_injected_faults_have_the_documented_shape(fake, fault, status, kind, wait, code):
+    """https://platform.claude.com/docs/en/api/errors and .../api/rate-limits: status, error type,
+    `error.details.error_code` where the error has one, retry-after only where the API sends it."""
+    fake.fail_next(fault)
+    answer = await post(fake, body())
+    got, data, raw = answer
+    headers = {k.lower(): v for k, v in raw.items()}
+    assert (got, data["type"], data["error"]["type"]) == (status, "error", kind)
+    assert headers.get("retry-after") == wait and headers.get("request-id") == data["request_id"]
+    assert (data["error"].get("details") or {}).get("error_code") == code
+    if fault == "spend_limit":
+        assert data["error"]["message"].startswith("You have reached your specified API usage limits")

@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 import anthropic
 
 from bot.analysis.claude.batches import oversized, request_bytes, split
-from bot.claude.client import api_message
+from bot.claude.client import account_fix, api_message
 from bot.claude.models import spec_for
 from bot.claude.shape import retry_room
 from bot.claude.usage import Spent
@@ -355,6 +355,11 @@ def _raise_if_fatal(exc: anthropic.APIError, client: anthropic.AsyncAnthropic) -
     if isinstance(exc, anthropic.PermissionDeniedError):
         raise AnalysisUnavailable(
             "this API key may not use the Messages API (403); check its workspace in the Console"
+        ) from None
+    if isinstance(exc, anthropic.APIStatusError) and (fix := account_fix(exc)) is not None:
+        # billing, the monthly spend cap, a spend limit: https://platform.claude.com/docs/en/api/errors
+        raise AnalysisUnavailable(
+            f"Claude refuses this account's requests ({exc.status_code}: {api_message(exc)}). {fix}"
         ) from None
     if isinstance(exc, anthropic.NotFoundError):
         raise AnalysisUnavailable(

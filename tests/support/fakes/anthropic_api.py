@@ -9,9 +9,12 @@ Start it, point a real `anthropic.AsyncAnthropic` at it, script what it answers,
         fake.push_text("plain words")                         # or a raw text reply (stop_reason end_turn)
         fake.push_refusal(); fake.push_stop("pause_turn")     # other stop reasons
         fake.responder = lambda body: {...}                   # the answer when the queue is empty
-        fake.fail_next("rate_limit", retry_after=1)           # the next request gets 429 + retry-after
+        fake.fail_next("rate_limit", retry_after=1)           # the next request gets 429 + retry-after (1 s
+                                                              # when not given: a rate limit always has one)
         fake.fail_next("overloaded", times=2)                 # 529 overloaded_error, twice
-        fake.fail_next("api_error")                           # 500 api_error
+        fake.fail_next("api_error")                           # 500 api_error (also "timeout": 504)
+        fake.fail_next("spend_cap")                           # 429, no retry-after: the monthly spend cap
+        fake.fail_next("spend_limit"); fake.fail_next("billing")  # 400 spend limit reached; 402 billing
         fake.fail_next("slow", delay=2.0)                     # answer after 2 s, beyond the client timeout
         await fake.go_down()                                  # every request: 529 ...
         await fake.go_down("refused")                         # ... or connection refused / dropped

@@ -30,11 +30,29 @@ from tests.support.fakes.anthropic_versions import header_problem
 Answer = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# kind -> (HTTP status, Anthropic error type, message)
+# kind -> (HTTP status, Anthropic error type, message), from https://platform.claude.com/docs/en/api/errors
 FAULTS: dict[str, tuple[int, str, str]] = {
+    # https://platform.claude.com/docs/en/api/rate-limits: a rate limit's 429 says in `retry-after` how long
+    # to wait (RATE_LIMIT_WAIT seconds unless the test gives its own)
     "rate_limit": (429, "rate_limit_error", "Number of requests has exceeded your rate limit (fake)."),
+    # errors page: the 429 of the usage tier's monthly spend cap has no retry-after, and its
+    # error.details.error_code is "enforced_spend_limit_reached"
+    "spend_cap": (
+        429,
+        "rate_limit_error",
+        "Your organization has reached its monthly spend cap; API usage resumes on the 1st (fake).",
+    ),
+    # errors page: a spend limit set on the organization or workspace answers 400 invalid_request_error
+    "spend_limit": (
+        400,
+        "invalid_request_error",
+        "You have reached your specified API usage limits. You will regain access on 2027-01-01 at "
+        "00:00 UTC.",
+    ),
+    "billing": (402, "billing_error", "There is an issue with your billing information (fake)."),
     "overloaded": (529, "overloaded_error", "Overloaded (fake)."),
     "api_error": (500, "api_error", "Internal server error (fake)."),
+    "timeout": (504, "timeout_error", "Request timeout (fake)."),
     "auth": (401, "authentication_error", "invalid x-api-key (fake)."),
     "permission": (
         403,
@@ -54,6 +72,8 @@ CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 # limits), 256 MB for creating a Message Batch (https://platform.claude.com/docs/en/build-with-claude/
 # batch-processing, "Batch limitations": 100,000 requests or 256 MB, whichever comes first). MB is read as
 # 10**6 bytes, the stricter reading, so the fake never accepts what the API might refuse.
+RATE_LIMIT_WAIT = 1.0
+SPEND_CAP_DETAILS = {"error_code": "enforced_spend_limit_reached"}
 MB = 1_000_000
 MESSAGES_MAX_BYTES = 32 * MB
 BATCH_MAX_BYTES = 256 * MB
@@ -91,9 +111,33 @@ class _Batch:
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
+def _error(
+    status: int,
+    kind: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> web.Response:
+    # https://platform.claude.com/docs/en/api/errors (error shapes: type "error", error.type, error.message,
+    # error.details when the error has a code, request_id; and every response carries a request-id header)
+    error: dict[str, Any] = {"type": kind, "message": message}
+    if details:
+        error["details"] = details
+    body = {"type": "error", "error": error, "request_id": "req_fake"}
     return web.json_response(body, status=status, headers={"request-id": "req_fake", **(headers or {})})
+
+
+def _fault(fault: Fault) -> web.Response:
+    """The error answer of an injected fault, with the headers and details the API sends with it."""
+    status, kind, message = FAULTS[fault.kind]
+    wait = fault.retry_after
+    if fault.kind == "rate_limit" and wait is None:
+        wait = RATE_LIMIT_WAIT
+    if fault.kind == "spend_cap":
+        wait = None  # never a retry-after: waiting does not lift the cap
+    headers = {} if wait is None else {"retry-after": f"{wait:g}"}
+    details = SPEND_CAP_DETAILS if fault.kind == "spend_cap" else None
+    return _error(status, kind, message, headers, details)
 
 
 def _iso(moment: datetime) -> str:
@@ -169,9 +213,7 @@ class AnthropicMessages:
             return _error(400, "invalid_request_error", problem)
         fault = self._down or (self._faults.popleft() if self._faults else None)
         if fault is not None and fault.kind != "slow":
-            status, kind, message = FAULTS[fault.kind]
-            headers = {} if fault.retry_after is None else {"retry-after": f"{fault.retry_after:g}"}
-            return _error(status, kind, message, headers)
+            return _fault(fault)
         if fault is not None:
             with contextlib.suppress(TimeoutError):  # the delay passed (or the fake is closing)
                 await asyncio.wait_for(self._closing.wait(), fault.delay)
