@@ -95,3 +95,25 @@ async def test_replies_held_by_the_global_rate_limit_wait_it_out_and_arrive_once
         assert not during and not fake.global_refused, [(r.method, r.path) for r in during]
         await asyncio.sleep(1.5)
         assert service.inbox()[before:] == [reply] and service.inbox(OTHER) == [consent]
+
+
+async def test_a_session_invalidated_while_the_bot_still_reads_back_the_last_gap_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """Two new sessions in quick succession: the second READY comes while the read-back the first began is
+    still waiting on Discord (discord.py identifies 5 s after op 9), and the DM the second gap missed is
+    read back too. The bot used to skip that READY's read-back, so the DM waited for another READY."""
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        await to_first_question(service)
+        before = len(service.inbox())
+        fake.slow_next("GET", HISTORY, 8)  # the first read-back waits on Discord's answer
+        await fake.invalidate_session(resumable=False)
+        await asyncio.wait_for(fake.slowed.wait(), 30)
+        await fake.invalidate_session(resumable=False)
+        fake.say_offline(MEMBER, ANSWERS[0])  # missed by the second session, after the first read
+        await fake.wait_identified(3, seconds=30)
+        [reply] = await service.settled(MEMBER, before, seconds=30)
+        assert "How do you check" in reply["content"], reply["content"]
+        await asyncio.sleep(1.5)
+        assert service.inbox()[before:] == [reply]
