@@ -83,6 +83,7 @@ class InterviewerClient(discord.Client):
         self.tree.add_command(command_group(self))
         self.take_part_wait = 8.0  # seconds to wait for the first DM before answering a "Take part" click
         self._catching_up: asyncio.Task[None] | None = None
+        self._read_back_again = False  # a READY came: read back the DMs its gap missed
         self._stopping: asyncio.Task[None] | None = None
         _guard_parsers(self._connection.parsers)
         self.tree.error(_command_unreadable)
@@ -103,14 +104,19 @@ class InterviewerClient(discord.Client):
         the scheduler for a tick, which also resends what a crash interrupted."""
         log.info("discord: connected as %s (%s)", self.user, self.user and self.user.id)
         self.runtime.engine.register_sender(PLATFORM, self.sender)
+        self._read_back_again = True
         if self._catching_up is None or self._catching_up.done():
             self._catching_up = asyncio.create_task(self._catch_up(), name="interviewer-discord-catch-up")
 
     async def _catch_up(self) -> None:
-        try:
-            await catch_up(self, self.runtime.engine)
-        except Exception:
-            log.exception("discord: reading the messages sent while the bot was away failed")
+        # A READY while a read-back runs (op 9 d=false again) is a new gap the running pass may have read
+        # past already: one more pass follows, or DMs written in that gap would wait for the next READY.
+        while self._read_back_again:
+            self._read_back_again = False
+            try:
+                await catch_up(self, self.runtime.engine)
+            except Exception:
+                log.exception("discord: reading the messages sent while the bot was away failed")
         self.runtime.wake()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
-from tests.e2e.test_discord import MEMBER, RESEARCHER, discord_service, labels
+from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
+from tests.e2e.test_discord import MEMBER, RESEARCHER, DiscordService, discord_service, labels
 
 LATE = "Your click reached me late"
 
@@ -43,3 +45,51 @@ async def test_a_command_replayed_after_its_deadline_runs_and_answers_by_dm(tmp_
         assert answer["content"].startswith("Your `/interviewer` command reached me late"), answer
         assert "pilot-study" in answer["content"] or "Tools at work" in answer["content"], answer
         assert fake.late_responses == [command["id"]]
+
+
+async def late_channel_click(service: DiscordService, label: str) -> dict[str, Any]:
+    """An organizer posts the invitation in a channel; MEMBER's click on `label` there reaches the bot
+    only on RESUME, 4 seconds after it was made. Returns the click."""
+    fake = service.fake
+    [channel] = [c for c in fake.channels.values() if c.get("guild_id")]
+    posted = await service.command(RESEARCHER, "invite", study="pilot-study", to=f"<#{channel['id']}>")
+    assert "Posted the invitation" in posted, posted
+    [post] = [m for m in fake.messages.values() if m["channel_id"] == channel["id"]]
+    [custom_id] = [
+        b["custom_id"] for row in post["components"] for b in row["components"] if b["label"] == label
+    ]
+    click = fake.component_interaction(MEMBER, post, custom_id)
+    await fake.drop_connections()
+    fake.age_interaction(click["id"], 4)
+    await fake.dispatch("INTERACTION_CREATE", click)
+    return click
+
+
+async def test_a_take_part_click_replayed_after_its_deadline_starts_the_interview_once(
+    tmp_path: Path,
+) -> None:
+    """The channel's "Take part" came too late to be answered under the post: the interview's first DM
+    comes as usual, with a DM saying the click counted, each once."""
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        click = await late_channel_click(service, "Take part")
+        new = await service.settled(MEMBER, 0, seconds=30)
+        await asyncio.sleep(1.5)
+        assert service.inbox() == new and len(new) == 2, [m["content"] for m in new]
+        [note] = [m for m in new if LATE in m["content"]]
+        [consent] = [m for m in new if m is not note]
+        assert labels(consent) == ["Yes, I agree", "No, thanks"], consent
+        assert fake.late_responses == [click["id"]] and fake.replayed == 1
+        assert not [c for c in fake.callbacks if c["interaction"] == click["id"]]
+
+
+async def test_a_not_now_click_replayed_after_its_deadline_is_answered_once_by_dm(tmp_path: Path) -> None:
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        click = await late_channel_click(service, "Not now")
+        [note] = await service.settled(MEMBER, 0, seconds=30)
+        assert note["content"].startswith(LATE) and NOT_NOW_IN_CHANNEL in note["content"], note
+        assert not labels(note), "no interview starts"
+        assert fake.late_responses == [click["id"]] and fake.replayed == 1
+        await asyncio.sleep(1.5)
+        assert service.inbox() == [note]

@@ -10,6 +10,9 @@
         await fake.dispatch("MESSAGE_CREATE", any_payload)            # or any payload a test builds
         fake.close_dms(user_id)                        # every DM to them: 403 code 50007
         fake.fail_next("POST", r"/channels/\\d+/messages", 429, retry_after=0.05)
+        fake.fail_next("POST", r"/channels/\\d+/messages", 429, retry_after=2, global_limit=True)
+        await fake.send_reconnect()                    # op 7: the client resumes its session
+        await fake.invalidate_session(resumable=False) # op 9: d=true resume, d=false identify anew
         fake.bot_messages(user_id)                     # what the bot posted in their DM (edits applied)
         fake.deleted                                   # ids of the messages deleted (DELETE .../messages/{id})
         role = fake.add_role(guild_id, "Teachers"); fake.add_member(guild_id, user_id, [role])
@@ -41,6 +44,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.fakes import discord_rules as rules
 from tests.support.fakes.discord_rest import DiscordRest
 from tests.support.fakes.discord_rules import (
     REQUEST_LIMIT,
@@ -150,15 +154,21 @@ class FakeDiscord(DiscordRest):
         retry_after: float | None = None,
         times: int = 1,
         via: bool = True,
+        global_limit: bool = False,
     ) -> None:
         """Answer the next `times` requests matching `method` and the `path` regex with an error.
 
         A 429 carries `retry_after` in body and header, and a `Via` header unless `via=False`: discord.py
-        retries a 429 with `Via` itself and treats one without as a Cloudflare block.
+        retries a 429 with `Via` itself and treats one without as a Cloudflare block. With `global_limit`
+        it is the global rate limit's 429 (`discord_rules.global_limit`): every request but an interaction's
+        made before `retry_after` has passed gets one too, and is kept in `fake.global_refused`.
         """
         body: dict[str, Any] = {"message": message or f"{status}: fake error", "code": code}
         headers: dict[str, str] = {}
-        if status == 429:
+        if global_limit:
+            body, headers = rules.global_limit(1.0 if retry_after is None else retry_after)
+            status = 429
+        elif status == 429:
             wait = 1.0 if retry_after is None else retry_after
             body.update(
                 message=message or "You are being rate limited.", retry_after=wait, **{"global": False}
@@ -166,7 +176,9 @@ class FakeDiscord(DiscordRest):
             headers["Retry-After"] = f"{wait:g}"
             if via:
                 headers["Via"] = "1.1 google"
-        self.faults.append(Fault(method.upper(), re.compile(path), status, body, headers, times))
+        self.faults.append(
+            Fault(method.upper(), re.compile(path), status, body, headers, times, global_limit)
+        )
 
     def bot_messages(self, user_id: str | int) -> list[dict[str, Any]]:
         channel_id = self.dm_channel_id(user_id)

@@ -3,11 +3,14 @@ https://discord.com/developers/docs/events/gateway and .../events/gateway-events
 
 HELLO (op 10); heartbeat (op 1) -> ACK (op 11); IDENTIFY (op 2) -> READY, whose `guilds` are unavailable
 guild objects, each followed by a GUILD_CREATE with the whole guild; RESUME (op 6) of a session this
-server issued -> the dispatches it missed after the RESUME's `seq`, in order, then RESUMED; of any other ->
-INVALID_SESSION (op 9, d=false: identify anew, and nothing the old session missed is replayed); dispatches
-(op 0) with a sequence number per session, kept for a session whose connection dropped until it resumes. A
-client's close with 1000 or 1001 ends its session. With `compress=zlib-stream`
-in the URL (discord.py's default) frames are zlib-compressed with a sync flush per message.
+server issued, with a `seq` it delivered -> the dispatches it missed after that `seq`, in order, then
+RESUMED; of any other session -> INVALID_SESSION (op 9, d=false: identify anew, and nothing the old session
+missed is replayed); with a `seq` never delivered -> close 4007 and the session ends; dispatches (op 0)
+with a sequence number per session, kept for a session whose connection dropped until it resumes. A
+client's close with 1000 or 1001 ends its session. Tests make Discord ask for a reconnect
+(`send_reconnect`, op 7) or invalidate the session (`invalidate_session`, op 9 with d=true or d=false).
+With `compress=zlib-stream` in the URL (discord.py's default) frames are zlib-compressed with a sync flush
+per message.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.support.fakes.discord_rules import now
+from tests.support.fakes.discord_rules import json_response, now
 
 
 @dataclass
@@ -31,6 +35,8 @@ class Connection:
     compressor: Any = field(default_factory=zlib.compressobj)
     session_id: str | None = None
     closed_here: bool = False  # the server closed it (then close_code is the client's echo)
+    # after op 7, or op 9 with d=true, nothing more is sent here: the session's events wait for its RESUME
+    leaving: bool = False
 
 
 class Gateway:
@@ -54,7 +60,11 @@ class Gateway:
         # per session: its last sequence number and the dispatches sent (or held while disconnected)
         self._seq: dict[str, int] = {}
         self._sent: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        self._delivered: dict[str, int] = {}  # per session: the highest sequence number sent to the client
         self.replayed = 0  # dispatches sent again after a RESUME
+        # when each IDENTIFY was answered, and each op 9 sent (with its d), in time.monotonic() seconds
+        self.identified_at: list[float] = []
+        self.invalid_sessions: list[tuple[float, bool]] = []
         self._connections: list[Connection] = []
         self._identified = asyncio.Condition()
 
@@ -63,11 +73,61 @@ class Gateway:
         self.sessions.clear()
         self._sent.clear()
 
+    async def send_reconnect(self) -> None:
+        """Op 7 Reconnect on every open connection: "You should attempt to reconnect and resume immediately"
+        (https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-opcodes); the
+        client reconnects and resumes its session (https://discord.com/developers/docs/events/gateway#resuming,
+        "scenarios when your app should attempt to resume: 1. It receives a Reconnect (opcode 7)"). Nothing
+        more is sent on the old connection: the session's events wait for the RESUME."""
+        for conn in self._open():
+            conn.leaving = True
+            await self._send(conn, {"op": 7, "d": None, "s": None, "t": None})
+
+    async def invalidate_session(self, *, resumable: bool) -> None:
+        """Op 9 Invalid Session on every open connection ("the gateway has invalidated an active session
+        and is requesting client action", https://discord.com/developers/docs/events/gateway-events#invalid-session).
+        d=true: the session "may be resumable" (events/gateway#resuming, scenario 4): its events wait for
+        the client's RESUME. d=false: the session is over; the client must open a new connection and IDENTIFY
+        (events/gateway#resuming, "If the d field is set to false ... your app should disconnect ... then send
+        an Identify"), after waiting "a random amount of time—between 1 and 5 seconds" (docs/topics/Gateway.md
+        until its 2022 rewrite, discord/discord-api-docs#5374). What it missed meanwhile is never replayed,
+        and a RESUME of it is refused with op 9 d=false again."""
+        for conn in self._open():
+            await self._send(conn, {"op": 9, "d": resumable, "s": None, "t": None})
+            self.invalid_sessions.append((time.monotonic(), resumable))
+            if resumable:
+                conn.leaving = True
+            elif conn.session_id is not None:
+                self._end_session(conn.session_id)
+                conn.session_id = None
+
+    def _open(self) -> list[Connection]:
+        return [c for c in self._connections if c.session_id and not c.leaving and not c.ws.closed]
+
+    def _end_session(self, session: str) -> None:
+        self.sessions.discard(session)
+        self._sent.pop(session, None)
+
     async def drop_connections(self) -> None:
         """Close every gateway connection abnormally, as a network failure would (the client resumes)."""
         for conn in list(self._connections):
             conn.closed_here = True
             await conn.ws.close(code=4000, message=b"Unknown error")
+
+    async def _gateway_info(self, request: web.Request) -> web.Response:
+        """Get Gateway (Bot): https://discord.com/developers/docs/events/gateway#get-gateway-bot"""
+        return json_response(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -88,8 +148,7 @@ class Gateway:
             # be invalidated" (https://discord.com/developers/docs/events/gateway#initiating-a-disconnect)
             by_client = not conn.closed_here and ws.close_code in (1000, 1001)
             if by_client and conn.session_id is not None:
-                self.sessions.discard(conn.session_id)
-                self._sent.pop(conn.session_id, None)
+                self._end_session(conn.session_id)
         return ws
 
     async def _on_gateway(self, conn: Connection, msg: dict[str, Any]) -> None:
@@ -100,20 +159,32 @@ class Gateway:
         elif op == 2:
             await self._identify(conn, data)
         elif op == 6:
-            self.resumes.append(data)
-            if data.get("session_id") not in self.sessions:
-                await self._send(conn, {"op": 9, "d": False, "s": None, "t": None})
-                return
-            # "If successful, the Gateway will send the missed events in order, finishing with a Resumed
-            # event" (https://discord.com/developers/docs/events/gateway#resuming)
-            session = conn.session_id = str(data.get("session_id"))
-            last = int(data.get("seq") or 0)
-            for seq, event, payload in self._sent.get(session, []):
-                if seq > last:
-                    self.replayed += 1
-                    await self._send(conn, {"op": 0, "t": event, "s": seq, "d": payload})
-            self._seq[session] += 1
-            await self._send(conn, {"op": 0, "t": "RESUMED", "s": self._seq[session], "d": {}})
+            await self._resume(conn, data)
+
+    async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
+        self.resumes.append(data)
+        session, last = str(data.get("session_id")), data.get("seq")
+        if session not in self.sessions:  # "the gateway could not resume a previous session" (op 9 d=false)
+            self.invalid_sessions.append((time.monotonic(), False))
+            await self._send(conn, {"op": 9, "d": False, "s": None, "t": None})
+            return
+        if not isinstance(last, int) or not 0 <= last <= self._delivered.get(session, 0):
+            # close code 4007 Invalid seq: "The sequence sent when resuming the session was invalid.
+            # Reconnect and start a new session." (topics/opcodes-and-status-codes#gateway-gateway-close-event-codes)
+            self._end_session(session)
+            conn.closed_here = True
+            await conn.ws.close(code=4007, message=b"Invalid seq.")
+            return
+        # "If successful, the Gateway will send the missed events in order, finishing with a Resumed
+        # event" (https://discord.com/developers/docs/events/gateway#resuming)
+        conn.session_id, conn.leaving = session, True  # held, not sent twice, while the replay runs
+        for seq, event, payload in self._sent.get(session, []):  # grows with events dispatched meanwhile
+            if seq > last:
+                self.replayed += 1
+                await self._send(conn, {"op": 0, "t": event, "s": seq, "d": payload})
+        conn.leaving = False
+        self._seq[session] += 1
+        await self._send(conn, {"op": 0, "t": "RESUMED", "s": self._seq[session], "d": {}})
 
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:
@@ -139,6 +210,7 @@ class Gateway:
                 conn, {"op": 0, "t": "GUILD_CREATE", "s": self._seq[session], "d": self.guild_payload(gid)}
             )
         async with self._identified:
+            self.identified_at.append(time.monotonic())
             self.identifies.append(data)
             self._identified.notify_all()
 
@@ -183,6 +255,8 @@ class Gateway:
         }
 
     async def _send(self, conn: Connection, msg: dict[str, Any]) -> None:
+        if msg["s"] is not None and conn.session_id is not None:
+            self._delivered[conn.session_id] = max(self._delivered.get(conn.session_id, 0), msg["s"])
         text = json.dumps(msg)
         if conn.compress:
             await conn.ws.send_bytes(
@@ -194,7 +268,7 @@ class Gateway:
     async def dispatch(self, event: str, payload: dict[str, Any]) -> int:
         """Send an op 0 dispatch to every live session: now on its open connection, or on its RESUME when
         its connection dropped. Returns how many sessions got it."""
-        live = {c.session_id: c for c in self._connections if c.session_id and not c.ws.closed}
+        live = {c.session_id: c for c in self._open()}
         for session in sorted(self.sessions & set(self._sent)):
             self._seq[session] += 1
             self._sent[session].append((self._seq[session], event, payload))

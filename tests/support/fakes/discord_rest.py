@@ -16,6 +16,7 @@ from tests.support.fakes.discord_rules import (
     EMPTY_MESSAGE,
     FILES,
     INTERACTION_DEADLINE,
+    INTERACTION_ROUTES,
     INTERACTION_TOKEN_LIFETIME,
     INVALID_WEBHOOK_TOKEN,
     MISSING_PERMISSIONS,
@@ -27,6 +28,7 @@ from tests.support.fakes.discord_rules import (
     callback_problem,
     check_message,
     command_errors,
+    global_limit,
     invalid,
     is_empty,
     json_response,
@@ -59,15 +61,21 @@ class DiscordRest(DiscordState):
         path = request.path[len(API) :]
         self.requests.append(Recorded(request.method, path, dict(request.query), body, time.monotonic()))
         if (
-            not path.startswith(("/interactions/", "/webhooks/"))
+            not path.startswith(INTERACTION_ROUTES)
             and request.headers.get("Authorization") != f"Bot {self.token}"
         ):
             return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         if too_large(body):  # a file over the 10 MiB per-file limit (discord_rules.FILE_LIMIT)
             return json_response(TOO_LARGE, status=413)
+        if time.monotonic() < self.global_until and not path.startswith(INTERACTION_ROUTES):
+            self.global_refused.append(self.requests[-1])
+            body, headers = global_limit(self.global_until - time.monotonic())
+            return json_response(body, status=429, headers=headers)
         for fault in self.faults:
             if fault.times > 0 and fault.method == request.method and fault.path.fullmatch(path):
                 fault.times -= 1
+                if fault.global_limit:
+                    self.global_until = time.monotonic() + float(fault.body["retry_after"])
                 return json_response(fault.body, status=fault.status, headers=fault.headers)
         response = await handler(request)
         for slow in list(self.slow):
@@ -103,20 +111,6 @@ class DiscordRest(DiscordState):
                 "summary": "",
                 "rpc_origins": [],
                 "interactions_endpoint_url": None,
-            }
-        )
-
-    async def _gateway_info(self, request: web.Request) -> web.Response:
-        return json_response(
-            {
-                "url": self.gateway_url,
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 0,
-                    "max_concurrency": 1,
-                },
             }
         )
 

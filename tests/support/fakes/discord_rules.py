@@ -53,6 +53,27 @@ EMPTY_MESSAGE = {"message": "Cannot send an empty message", "code": 50006}
 _MESSAGE_PARTS = ("content", "embeds", "sticker_ids", "components", "poll", "shared_client_theme")
 
 
+# "Global rate limits apply to the total number of requests a bot or user makes, independent of any per-route
+# limits", but "Interaction endpoints are not bound to the bot's Global Rate Limit"
+# (https://discord.com/developers/docs/topics/rate-limits#global-rate-limit). Its 429 has `"global": true` in
+# the body and the headers X-RateLimit-Global: true and X-RateLimit-Scope: global (#header-format,
+# #exceeding-a-rate-limit-example-exceeded-global-rate-limit-response); "Your application should rely on the
+# Retry-After header or retry_after field to determine when to retry the request" (#exceeding-a-rate-limit).
+INTERACTION_ROUTES = ("/interactions/", "/webhooks/")
+
+
+def global_limit(retry_after: float) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and headers of a 429 for the global rate limit, `retry_after` seconds from its end."""
+    body = {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": True}
+    headers = {
+        "Retry-After": str(max(1, round(retry_after))),  # whole seconds, as in the page's example
+        "X-RateLimit-Global": "true",
+        "X-RateLimit-Scope": "global",
+        "Via": "1.1 google",  # Discord's answers come through Google's load balancer; Cloudflare's have none
+    }
+    return body, headers
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat()
 

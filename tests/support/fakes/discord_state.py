@@ -44,6 +44,7 @@ class Fault:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int
+    global_limit: bool = False  # a 429 of the global rate limit: every request waits out its retry_after
 
 
 class DiscordState(Gateway):
@@ -76,6 +77,8 @@ class DiscordState(Gateway):
         self.members: dict[str, list[dict[str, Any]]] = {}  # guild id -> member payloads, by user id
         self.members_intent = False  # the Server Members intent, switched on in the developer portal
         self.faults: list[Fault] = []
+        self.global_until = 0.0  # time.monotonic() when a global rate limit ends (discord_rules.global_limit)
+        self.global_refused: list[Recorded] = []  # requests made while it held, each refused with a 429
         self._interactions: dict[str, dict[str, Any]] = {}  # id -> {"token", "channel_id", "acked", ...}
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         # opening a DM: a small bucket, so pacing and discord.py's handling of the headers are exercised
