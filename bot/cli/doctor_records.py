@@ -57,6 +57,7 @@ async def set_aside(settings: Settings) -> Check:
     """Messages set aside after three failed tries (see bot.engine.dead_letters): each one is a participant
     waiting for an answer, so any is a problem to look at."""
     from bot.engine.dead_letters import dead_letters
+    from bot.engine.missing_permissions import waiting_for
     from bot.storage import Store
 
     store = Store(settings.database_url)
@@ -68,10 +69,12 @@ async def set_aside(settings: Settings) -> Check:
         return Check("set-aside messages", True, "none")
     kinds = {"in": "received", "out": "to send"}
     counts = ", ".join(f"{sum(1 for d in found if d.kind == k)} {word}" for k, word in kinds.items())
+    waiting = waiting_for([d.error for d in found if d.kind == "out"])  # a permission the app lacks
     return Check(
         "set-aside messages",
         False,
-        f"{len(found)} message(s) could not be processed after three tries ({counts})",
+        f"{len(found)} message(s) could not be processed or sent ({counts})"
+        + (f"; {waiting}" if waiting else ""),
         "See them with `interviewer db problems`, mend the cause, then `interviewer db problems --retry in:ID`.",
     )
 

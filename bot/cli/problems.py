@@ -107,13 +107,23 @@ def problems_cmd(
 
 
 def _show(found: Problems, show_text: bool) -> None:
+    from bot.engine.missing_permissions import named, waiting_for
     from bot.outreach.set_aside import MAX_PLAN_FAILURES
 
+    held = [x for x in found.letters if x.kind == "out" and named(x.error)]  # the app lacks a permission
+    letters = [x for x in found.letters if x not in held]
     _section(
-        [x.line(show_text) for x in found.letters],
+        [x.line(show_text) for x in letters],
         (
-            f"{len(found.letters)} dead letter(s). Each participant was told their message could not be "
+            f"{len(letters)} dead letter(s). Each participant was told their message could not be "
             "processed; after fixing the cause, `interviewer db problems --retry in:ID` tries one again."
+        ),
+    )
+    _section(
+        [x.line(show_text) for x in held],
+        (
+            f"{len(held)} message(s) set aside because the app lacks a permission (nothing is lost): "
+            f"{waiting_for([x.error for x in held])}. Then `interviewer db problems --retry out:ID` sends each."
         ),
     )
     _section(
