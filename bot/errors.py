@@ -69,4 +69,9 @@ class Permanent(DeliveryError):
 
 class MissingPermission(Permanent):
     """The app was not granted a permission the call needs (Slack's `missing_scope`): no retry, and no
-    other member or message can succeed either until someone grants it. The message says how."""
+    other member or message can succeed either until someone grants it. The message says how;
+    `permission` names it (a Slack scope, "" when the platform did not say)."""
+
+    def __init__(self, message: str, permission: str = ""):
+        self.permission = permission
+        super().__init__(message)

@@ -134,10 +134,11 @@ def classify(exc: SlackApiError) -> DeliveryError:
     if response.status_code >= 500 or error in TRANSIENT:
         return Transient(f"Slack: {error}")
     if error == "missing_scope":  # Slack names the scope: https://docs.slack.dev/authentication/tokens
-        needed = data.get("needed") or "?"
+        needed = str(data.get("needed") or "?")
         return MissingPermission(
-            f"Slack: missing_scope: the app needs the `{needed}` scope. Add it under OAuth & Permissions "
-            "(or use the current adapters/slack/manifest.yaml) and reinstall the app"
+            f"Slack: missing_scope: the app needs the `{needed}` scope: add it under OAuth & Permissions "
+            "and reinstall the app (adapters/slack/manifest.yaml lists every scope the bot uses)",
+            needed,
         )
     return Permanent(f"Slack: {error}")
 

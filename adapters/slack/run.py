@@ -36,6 +36,11 @@ BODY_SECONDS = 10.0  # Slack sends a whole request at once; a peer that takes lo
 # aiohttp closes a connection that has no complete request this long after it opened (or after its last
 # answer): headers that never finish (a "slowloris" peer) hold a connection at most this long
 IDLE_SECONDS = 15.0
+# Slack retries an event answered with anything but a 2xx, three times, unless the answer carries this
+# header ("Turning retries off", https://docs.slack.dev/apis/events-api/#retries): sent with a 400 only,
+# since a body of the wrong shape is refused the same every time, while a 500 (Slack could not confirm
+# the token) is answered on a retry
+NO_RETRY = {"X-Slack-No-Retry": "1"}
 
 
 def check_settings(settings: Settings, *, http: bool) -> None:
@@ -114,7 +119,7 @@ def signed_only(signing_secret: str) -> Any:
     than five minutes from now is refused. Bolt checks the same, but only after parsing the body, so an
     unsigned peer's malformed body (or a timestamp that is no number) made it answer 500 and log an
     ERROR; here anything unsigned is 401 with nothing read but the bytes, and a signed body Bolt cannot
-    parse is 400."""
+    parse is 400, with `X-Slack-No-Retry: 1` since a retry would be refused the same."""
     verifier = SignatureVerifier(signing_secret)
 
     @web.middleware
@@ -136,7 +141,7 @@ def signed_only(signing_secret: str) -> Any:
         ):
             return web.Response(status=401)
         if not slack_shaped(body):
-            return web.Response(status=400)
+            return web.Response(status=400, headers=NO_RETRY)
         if _rate_limited_notice(body):
             return web.Response(status=200)
         try:
@@ -145,7 +150,7 @@ def signed_only(signing_secret: str) -> Any:
             raise
         except Exception as exc:  # noqa: BLE001 - a signed request Bolt could not parse; its body is not logged
             log.warning("a signed Slack request could not be handled (%s)", type(exc).__name__)
-            return web.Response(status=400)
+            return web.Response(status=400, headers=NO_RETRY)
         return response
 
     return check

@@ -20,14 +20,7 @@ from typing import Any
 import typer
 import yaml
 
-from bot.cli.doctor_records import (
-    Check,
-    database,
-    refused_deletions,
-    set_aside,
-    set_aside_outreach,
-    unalerted,
-)
+from bot.cli.doctor_records import Check, refused_deletions, set_aside, set_aside_outreach, unalerted
 from bot.settings import Settings, get_settings
 
 MANIFEST = Path(str(files("adapters.slack").joinpath("manifest.yaml")))  # installed with the package
@@ -36,6 +29,44 @@ MEMBERS_INTENT = (1 << 14) | (1 << 15)  # GATEWAY_GUILD_MEMBERS or _LIMITED (app
 TIMEOUT = 15  # seconds a platform check may take before it counts as unreachable
 # Token prefixes: https://docs.slack.dev/authentication/tokens (bot tokens xoxb-, app-level tokens xapp-)
 SLACK_BOT_PREFIX, SLACK_APP_PREFIX = "xoxb-", "xapp-"
+
+
+async def database(settings: Settings) -> Check:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from bot.storage import Store
+    from bot.storage.store import alembic_config
+
+    store = Store(settings.database_url)
+    try:
+        async with store.connection() as conn:
+            names = await conn.run_sync(lambda c: __import__("sqlalchemy").inspect(c).get_table_names())
+            have = set()
+            if "alembic_version" in names:
+                have = {
+                    row[0] for row in (await conn.execute(text("SELECT version_num FROM alembic_version")))
+                }
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is the finding
+        # the driver's own first line: SQLAlchemy adds the statement and a "Background on this error" link
+        said = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
+        return Check(
+            "database",
+            False,
+            f"cannot connect ({type(exc).__name__}: {said})",
+            f"Check DATABASE_URL ({settings.database_shown}) and that the database server runs.",
+        )
+    finally:
+        await store.close()
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    if have != heads:
+        return Check(
+            "database",
+            False,
+            f"at migration {', '.join(sorted(have)) or 'none (empty database)'}, newest is {', '.join(sorted(heads))}",
+            "Run `interviewer db upgrade` (the bot also does it on start).",
+        )
+    return Check("database", True, f"reachable and migrated ({', '.join(sorted(heads))})")
 
 
 def manifest_scopes(path: Path = MANIFEST) -> set[str]:

@@ -1,5 +1,6 @@
-"""The database's part of `interviewer doctor`: reachable and migrated, then what waits on someone (messages
-and outreach set aside, deletions refused, Claude alerts nobody received). Each is one Check line."""
+"""`interviewer doctor`'s checks of what the database holds for an organizer to act on: Claude alerts no
+researcher received, messages set aside (and the permission they wait for), outreach set aside, and
+deletions refused after a withdrawal; and `Check`, the line every check gives."""
 
 from __future__ import annotations
 
@@ -15,44 +16,6 @@ class Check:
     detail: str
     fix: str = ""
     note: bool = False  # information for the organizer, not a problem with the configuration
-
-
-async def database(settings: Settings) -> Check:
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import text
-
-    from bot.storage import Store
-    from bot.storage.store import alembic_config
-
-    store = Store(settings.database_url)
-    try:
-        async with store.connection() as conn:
-            names = await conn.run_sync(lambda c: __import__("sqlalchemy").inspect(c).get_table_names())
-            have = set()
-            if "alembic_version" in names:
-                have = {
-                    row[0] for row in (await conn.execute(text("SELECT version_num FROM alembic_version")))
-                }
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is the finding
-        # the driver's own first line: SQLAlchemy adds the statement and a "Background on this error" link
-        said = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
-        return Check(
-            "database",
-            False,
-            f"cannot connect ({type(exc).__name__}: {said})",
-            f"Check DATABASE_URL ({settings.database_shown}) and that the database server runs.",
-        )
-    finally:
-        await store.close()
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
-    if have != heads:
-        return Check(
-            "database",
-            False,
-            f"at migration {', '.join(sorted(have)) or 'none (empty database)'}, newest is {', '.join(sorted(heads))}",
-            "Run `interviewer db upgrade` (the bot also does it on start).",
-        )
-    return Check("database", True, f"reachable and migrated ({', '.join(sorted(heads))})")
 
 
 async def unalerted(settings: Settings, days: int = 7) -> Check | None:
@@ -94,6 +57,7 @@ async def set_aside(settings: Settings) -> Check:
     """Messages set aside after three failed tries (see bot.engine.dead_letters): each one is a participant
     waiting for an answer, so any is a problem to look at."""
     from bot.engine.dead_letters import dead_letters
+    from bot.engine.missing_permissions import waiting_for
     from bot.storage import Store
 
     store = Store(settings.database_url)
@@ -105,10 +69,12 @@ async def set_aside(settings: Settings) -> Check:
         return Check("set-aside messages", True, "none")
     kinds = {"in": "received", "out": "to send"}
     counts = ", ".join(f"{sum(1 for d in found if d.kind == k)} {word}" for k, word in kinds.items())
+    waiting = waiting_for([d.error for d in found if d.kind == "out"])  # a permission the app lacks
     return Check(
         "set-aside messages",
         False,
-        f"{len(found)} message(s) could not be processed after three tries ({counts})",
+        f"{len(found)} message(s) could not be processed or sent ({counts})"
+        + (f"; {waiting}" if waiting else ""),
         "See them with `interviewer db problems`, mend the cause, then `interviewer db problems --retry in:ID`.",
     )
 

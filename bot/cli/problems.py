@@ -149,15 +149,44 @@ def problems_cmd(
 
 
 def _show(found: Problems, show_text: bool) -> None:
-    from bot.outreach.set_aside import MAX_PLAN_FAILURES
+    from bot.engine.missing_permissions import named, waiting_for
 
+    held = [x for x in found.letters if x.kind == "out" and named(x.error)]  # the app lacks a permission
+    letters = [x for x in found.letters if x not in held]
     _section(
-        [x.line(show_text) for x in found.letters],
+        [x.line(show_text) for x in letters],
         (
-            f"{len(found.letters)} dead letter(s). Each participant was told their message could not be "
+            f"{len(letters)} dead letter(s). Each participant was told their message could not be "
             "processed; after fixing the cause, `interviewer db problems --retry in:ID` tries one again."
         ),
     )
+    _section(
+        [x.line(show_text) for x in held],
+        (
+            f"{len(held)} message(s) set aside because the app lacks a permission (nothing is lost): "
+            f"{waiting_for([x.error for x in held])}. Then `interviewer db problems --retry out:ID` sends each."
+        ),
+    )
+    _show_outreach(found)
+    _section(
+        [x.line() for x in found.deletions],
+        (
+            f"{len(found.deletions)} deletion(s) refused: each is a message of the bot's that a participant's "
+            "withdrawal asked to delete from their DM, and that the platform would not delete (the error "
+            "is shown; no participant text is kept). What you can do: once the cause is mended (the app "
+            "reinstalled or its token renewed, the bot's `chat:write` scope back), `interviewer db problems "
+            "--retry out:ID` tries again; or delete the message by hand with the bot's token (Slack: "
+            "`chat.delete` in the DM with that member, with each ts shown; Discord: delete that message "
+            "id in the bot's DM with them); or, if it cannot go, tell the participant that this message "
+            "of the bot's stays in the DM. See docs/privacy.md."
+        ),
+    )
+    _show_requests(found)
+
+
+def _show_outreach(found: Problems) -> None:
+    from bot.outreach.set_aside import MAX_PLAN_FAILURES
+
     _section(
         [x.line() for x in found.invitations],
         (
@@ -185,20 +214,6 @@ def _show(found: Problems, show_text: bool) -> None:
             "wave:ID`, and everyone who came due meanwhile is invited at the next tick."
         ),
     )
-    _section(
-        [x.line() for x in found.deletions],
-        (
-            f"{len(found.deletions)} deletion(s) refused: each is a message of the bot's that a participant's "
-            "withdrawal asked to delete from their DM, and that the platform would not delete (the error "
-            "is shown; no participant text is kept). What you can do: once the cause is mended (the app "
-            "reinstalled or its token renewed, the bot's `chat:write` scope back), `interviewer db problems "
-            "--retry out:ID` tries again; or delete the message by hand with the bot's token (Slack: "
-            "`chat.delete` in the DM with that member, with each ts shown; Discord: delete that message "
-            "id in the bot's DM with them); or, if it cannot go, tell the participant that this message "
-            "of the bot's stays in the DM. See docs/privacy.md."
-        ),
-    )
-    _show_requests(found)
 
 
 def _show_requests(found: Problems) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.engine import delivery_order, retraction
+from bot.engine import delivery_order, missing_permissions, retraction
 from bot.engine.outbox import LEASE, Sendable, to_outbound
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
 from bot.messages import Address, Outbound, Sender
@@ -232,9 +232,8 @@ class Dispatcher:
                 "lease_until": None,
                 "not_before": now + timedelta(seconds=wait),
             }
-        except Permanent as exc:
-            log.error("outbox %s rejected by %s: %s", row.id, row.platform, exc)
-            return {"status": "failed", "error": f"permanent: {exc}"[:500]}
+        except Permanent as exc:  # failed; set aside when the app lacks a permission
+            return missing_permissions.refused(row, exc)
         return {
             "status": "sent",
             "platform_message_id": message_id,

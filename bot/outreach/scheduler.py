@@ -17,6 +17,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.engine import missing_permissions
 from bot.engine.engine import Engine
 from bot.outreach.cohorts import refresh_channel_posts
 from bot.outreach.due_work import Planned, plan_due_work
@@ -25,6 +26,14 @@ from bot.outreach.retention_job import purge_expired
 log = logging.getLogger(__name__)
 JOB_ID = "interviewer-tick"
 LAPSE_JOB_ID = "interviewer-tick-at-lapse"
+
+
+async def alert_missing_permissions(engine: Engine) -> None:
+    """Tell researchers about messages set aside for a permission the app lacks (once per day each)."""
+    try:
+        await missing_permissions.alert(engine.store, engine.catalog, engine.settings, engine.clock())
+    except Exception as exc:  # the tick goes on; the next one tries again
+        log.warning("could not queue the alerts about a missing permission: %s", type(exc).__name__)
 
 
 class Scheduler:
@@ -39,7 +48,9 @@ class Scheduler:
     ):
         self.engine = engine
         self.interval = interval
-        self.extra = list(extra if extra is not None else [refresh_channel_posts, purge_expired])
+        self.extra = list(
+            extra if extra is not None else [refresh_channel_posts, purge_expired, alert_missing_permissions]
+        )
         self._scheduler: AsyncIOScheduler | None = None
         self._tick: asyncio.Task[Any] | None = None  # the job running now, if any
 

@@ -56,11 +56,17 @@ WRONG_SHAPES = {
 async def test_signed_slack_bodies_of_the_wrong_shape_are_refused_400_without_an_error(
     tmp_path: Path,
 ) -> None:
+    """Each 400 carries `X-Slack-No-Retry: 1`: Slack would otherwise send the same body three more times
+    ("Turning retries off", https://docs.slack.dev/apis/events-api/#retries)."""
     async with slack_service(tmp_path) as service:
-        statuses = {
-            name: (await service.poster.post(body, kind))[0] for name, (body, kind) in WRONG_SHAPES.items()
-        }
+        statuses, no_retry = {}, {}
+        for name, (body, kind) in WRONG_SHAPES.items():
+            statuses[name] = (await service.poster.post(body, kind))[0]
+            no_retry[name] = service.poster.answer_headers.get("X-Slack-No-Retry")
         assert statuses == dict.fromkeys(WRONG_SHAPES, 400), statuses
+        assert no_retry == dict.fromkeys(WRONG_SHAPES, "1"), no_retry
+        assert (await service.poster.post('{"not json'))[0] == 400  # signed, no JSON at all
+        assert service.poster.answer_headers.get("X-Slack-No-Retry") == "1"
         unknown = urlencode({"payload": json.dumps(_click(actions=[{"action_id": "zzz", "value": "v"}]))})
         assert (await service.poster.post(unknown, FORM))[0] == 200  # a button of no use: acknowledged
         assert await service.person("UALICE").say("hi") is not None  # still answering

@@ -96,3 +96,34 @@ async def test_a_warning_disconnect_reconnects_and_link_disabled_stops_the_bot_s
         assert len(fake.calls_to("apps.connections.open")) == opened, "no new connection was asked for"
     assert "Socket Mode was switched off" in bot.log and "--http" in bot.log
     assert "Traceback" not in bot.log and "Failed to connect" not in bot.log
+
+
+async def test_a_revoked_app_token_stops_the_bot_naming_the_token_while_a_busy_slack_is_waited_for(
+    tmp_path: Path,
+) -> None:
+    """https://api.slack.com/methods/apps.connections.open: a Slack that cannot answer (`internal_error`,
+    a 429) is asked again, while a token it refuses (`invalid_auth`) stops the bot (exit status 2) with
+    one line naming SLACK_APP_TOKEN, instead of slack_sdk's "Failed to connect" every few seconds."""
+    async with socket_mode_bot(tmp_path) as (fake, socket, bot):
+        poster = SlackPoster("http://unused.invalid/", "unused", fake=fake)  # builds bodies only
+        alice = SlackPerson(fake, poster, "UALICE", socket.deliver)
+        fake.fail_next("apps.connections.open", "internal_error")
+        fake.rate_limit_next("apps.connections.open", retry_after=1)
+        await socket.drop()
+        await socket.connected(count=2)
+        errors = [c.error for c in fake.calls_to("apps.connections.open")]
+        assert errors[-3:] == ["internal_error", "ratelimited", None]
+        assert await alice.say("hi") is not None
+
+        await socket.revoke_app_token()
+        assert bot.process is not None
+        async with asyncio.timeout(30):
+            status = await bot.process.wait()
+        assert status == 2
+        refused = [c for c in fake.calls_to("apps.connections.open") if c.error == "invalid_auth"]
+        assert len(refused) == 1, "the refused token was not tried again"
+    lines = [
+        line for line in bot.log.splitlines() if "SLACK_APP_TOKEN" in line and "connections:write" in line
+    ]
+    assert lines and "invalid_auth" in lines[0]
+    assert fake.app_token not in bot.log and "Failed to connect" not in bot.log and "Traceback" not in bot.log

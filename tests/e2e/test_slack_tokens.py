@@ -21,7 +21,7 @@ async def test_an_event_that_arrives_while_slack_cannot_confirm_the_token_is_ans
 ) -> None:
     """auth.test answers internal_error (or 429 with Retry-After: 5) for Alice's first message: the bot
     answers 500 at once, so Slack sends the event again (https://docs.slack.dev/apis/events-api/#retries),
-    and the retry is answered once. Waiting out the 429 inside the request would answer after Slack's
+    and the retry is answered once (so the 500 carries no `X-Slack-No-Retry`). Waiting out the 429 inside the request would answer after Slack's
     3-second limit."""
     async with slack_service(tmp_path) as service:
         if fault == "ratelimited":
@@ -30,6 +30,7 @@ async def test_an_event_that_arrives_while_slack_cannot_confirm_the_token_is_ans
             service.fake.fail_next("auth.test", fault)
         body = service.poster.event_body(service.poster.message_event("UALICE", "hi"))
         assert (await service.poster.post(body))[0] == 500
+        assert "X-Slack-No-Retry" not in service.poster.answer_headers, "a retry is what helps here"
         alice = service.person("UALICE")
         assert alice.posts == []
         retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}

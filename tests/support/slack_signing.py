@@ -50,6 +50,7 @@ class SlackPoster:
         self.fake = fake  # when given, DMs are kept in the fake's history, as Slack keeps them
         self._n = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
+        self.answer_headers: dict[str, str] = {}  # the headers of the answer to the last `post`
 
     async def __aenter__(self) -> SlackPoster:
         self._session = aiohttp.ClientSession()
@@ -70,6 +71,7 @@ class SlackPoster:
         assert self._session is not None, "use SlackPoster inside `async with`"
         all_headers = {**signed_headers(secret or self.secret, body, content_type), **(headers or {})}
         async with self._session.post(self.url, data=body.encode(), headers=all_headers) as response:
+            self.answer_headers = dict(response.headers)
             return response.status, await response.text()
 
     # -- Events API ---------------------------------------------------------------------------------

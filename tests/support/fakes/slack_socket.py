@@ -14,6 +14,13 @@ envelope not acknowledged is sent again. `{"type": "disconnect", "reason": ...}`
 `warning` (it closes in about ten seconds) and `refresh_requested` (Slack refreshes connections every few
 hours) ask the app to open a new one; `link_disabled` says Socket Mode was switched off in the app's
 settings, so no new connection will be served (`switch_off`).
+
+`revoke_app_token()`: the app-level token revoked (or regenerated) in the app's settings. From then on
+apps.connections.open answers `invalid_auth`, "Some aspect of authentication cannot be validated. Either
+the provided token is invalid or the request originates from an IP address disallowed from making the
+request." (https://api.slack.com/methods/apps.connections.open, "Errors"), and the connections open
+with it are closed (the fake's choice: Slack documents no message for it). `FakeSlack.fail_next` and
+`rate_limit_next` script apps.connections.open as any other method.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
     from tests.support.fakes.slack_api import FakeSlack
+    from tests.support.fakes.slack_limits import Refusal
 
 ACK_SECONDS = 3.0  # an envelope not acknowledged within this is retried (retry_attempt + 1)
 
@@ -40,6 +48,7 @@ class SocketMode:
         self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.hellos = 0
         self.switched_off = False  # `switch_off`: Socket Mode turned off in the app's settings
+        self.revoked: str | None = None  # `revoke_app_token`: the error apps.connections.open answers
         self._connected = asyncio.Condition()
         fake.extensions.append(self)
 
@@ -48,10 +57,14 @@ class SocketMode:
 
     async def api(
         self, method: str, args: dict[str, Any], request: web.Request
-    ) -> tuple[dict[str, Any]] | None:
+    ) -> tuple[dict[str, Any]] | Refusal | None:
         if method != "apps.connections.open":
             return None
+        if scripted := self.fake.scripted.refuse(method):
+            return scripted
         token = self.fake.token_of(request, args)
+        if token == self.fake.app_token and self.revoked:
+            return ({"ok": False, "error": self.revoked},)
         if token != self.fake.app_token:
             bot = any(w.token == token for w in self.fake.workspaces.values())
             return ({"ok": False, "error": "not_allowed_token_type" if bot else "invalid_auth"},)
@@ -64,7 +77,7 @@ class SocketMode:
             await ws.close()
 
     async def _link(self, request: web.Request) -> web.StreamResponse:
-        if request.query.get("ticket") not in self.tickets or self.switched_off:
+        if request.query.get("ticket") not in self.tickets or self.switched_off or self.revoked:
             return web.Response(status=401, text="invalid ticket")
         ws = web.WebSocketResponse(autoping=True)  # slack_sdk pings; Slack answers with a pong
         await ws.prepare(request)
@@ -145,3 +158,15 @@ class SocketMode:
                     {"type": "disconnect", "reason": "link_disabled", "debug_info": {"host": "applink-fake"}}
                 )
             )
+
+    async def drop(self) -> None:
+        """The newest connection lost without a word, as a network failure loses it."""
+        await self.sockets[-1].close()
+
+    async def revoke_app_token(self, error: str = "invalid_auth") -> None:
+        """The app-level token revoked: apps.connections.open refuses it with `error`, and the
+        connections opened with it close (see the module docstring)."""
+        self.revoked = error
+        self.tickets.clear()
+        for ws in list(self.sockets):
+            await ws.close()
