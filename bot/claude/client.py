@@ -24,7 +24,7 @@ from bot.claude.errors import ClaudeCutOff, ClaudeOutage, ClaudeRefused, ClaudeR
 from bot.claude.models import TABLE_FILE, ModelSpec, spec_for
 from bot.claude.replies import read_object
 from bot.claude.retries import MAX_WAIT_SECONDS, RetryingClient, retry_after, spend_cap
-from bot.claude.shape import Reply, Use, build, retry_room
+from bot.claude.shape import Reply, Use, build, reply_timeout, retry_room
 from bot.claude.usage import Spent
 from bot.settings import Settings
 
@@ -172,8 +172,11 @@ class Claude:
     async def aclose(self) -> None:
         await self.client.close()
 
-    async def create(self, params: dict[str, Any]) -> Any:
+    async def create(self, params: dict[str, Any], wait: float | None = None) -> Any:
+        """One request; `wait` (seconds) replaces the client's time limit for it."""
         try:
+            if wait is not None:
+                return await self.client.messages.create(**params, timeout=wait)
             return await self.client.messages.create(**params)
         except anthropic.APIError as exc:
             error = classify(exc, str(params.get("model")), str(self.client.base_url))
@@ -200,7 +203,9 @@ class Claude:
         retried = fell_back = False
         while True:
             params = build(spec, use, reply, system=system, messages=messages, effort=level, extra_room=extra)
-            message = await self.create(params)
+            # a request that may think gets time for its room; an interview move keeps the setting
+            wait = reply_timeout(self.settings.anthropic_timeout_seconds, params["max_tokens"])
+            message = await self.create(params, wait if use.think else None)
             spent.add(message.usage)
             stop = message.stop_reason or ""
             if stop != "end_turn" and stop != "tool_use":

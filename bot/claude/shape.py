@@ -124,6 +124,20 @@ def build(
     return params
 
 
+# Replies are not streamed, so a reply arrives only once it is whole: the time allowed must cover the
+# longest generation max_tokens permits. The SDK's own rule for a non-streamed request is an hour per
+# 128,000 output tokens, and at most 10 minutes (beyond that it requires streaming): anthropic-sdk-python
+# `_calculate_nonstreaming_timeout`, and "Long requests" in its README
+# (https://platform.claude.com/docs/en/api/sdks/python#long-requests).
+SECONDS_PER_TOKEN, LONGEST_WAIT = 3600 / 128_000, 600.0
+
+
+def reply_timeout(floor: float, max_tokens: int) -> float:
+    """Seconds to wait for a reply that may think and write up to `max_tokens`: at least `floor`
+    (ANTHROPIC_TIMEOUT_SECONDS), more as the room grows, never over the SDK's 10 minutes."""
+    return max(floor, min(LONGEST_WAIT, SECONDS_PER_TOKEN * max_tokens))
+
+
 def retry_room(spec: ModelSpec, max_tokens: int) -> int:
     """`max_tokens` for asking again after a reply was cut off at `max_tokens`: twice the room, up to the
     model's own maximum output (`spec.max_output`), never less than the request that was cut off

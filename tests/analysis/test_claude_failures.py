@@ -27,6 +27,16 @@ async def test_a_refused_request_is_reported_with_the_apis_own_reason(fake):
     assert reason in kit.coder.notes[0], kit.coder.notes
 
 
+async def test_a_coding_reply_slower_than_the_interviews_time_limit_is_waited_for(fake):
+    """Coding may think: its time limit grows with its max_tokens (`reply_timeout`), so a reply that takes
+    longer than ANTHROPIC_TIMEOUT_SECONDS is read, not cut off and asked again."""
+    fake.fail_next("slow", delay=1.5)
+    kit = toolkit(settings(fake, anthropic_timeout_seconds=0.5, anthropic_max_retries=0))
+    assignments = await kit.coder.code(docs(), CODEBOOK)
+    assert {a.interview for a in assignments} == set(ANSWERS), kit.coder.notes
+    assert len(fake.message_requests) == len(ANSWERS)  # none timed out and was sent again
+
+
 async def test_an_item_that_keeps_failing_in_batches_is_reported_not_dropped(fake):
     fake.push_batch_result("coding-2", "errored", error_type="overloaded_error", message="Overloaded")
     kit = toolkit(settings(fake, analysis_batch_threshold=2))

@@ -53,3 +53,22 @@ async def test_a_question_that_times_out_after_its_notice_is_not_announced_again
         code, out, err = await run_interviewer(tmp_path, *DEMO, env=env, seconds=120)
     assert code == 2 and "Claude did not answer" in err, err  # the demo stops at an outage
     assert out.count(WAIT) == 1, out  # told at 1 s; the outage that followed found it already sent
+
+
+async def test_a_plan_draft_that_thinks_longer_than_the_interviews_time_limit_is_waited_for(
+    tmp_path: Path,
+) -> None:
+    """ANTHROPIC_TIMEOUT_SECONDS bounds an interview move; a request that may think and write a whole study
+    file gets the time its max_tokens needs (the SDK's hour per 128,000 tokens, at most 10 minutes), so a
+    draft that takes longer than the setting is not cut off and asked again."""
+    from tests.studies.test_planning import drafted_study
+
+    async with FakeAnthropic() as fake:
+        fake.push_tool_use(drafted_study())
+        fake.fail_next("slow", delay=2.5)
+        env = _env(fake, tmp_path, ANTHROPIC_MAX_RETRIES="0", ANTHROPIC_TIMEOUT_SECONDS="1")
+        args = ("plan", "draft", "--goal", "Learn how teachers mark with AI.", "--audience", "teachers")
+        code, out, err = await run_interviewer(tmp_path, *args, "--out", "marking.yaml", env=env, seconds=60)
+    assert code == 0, err
+    assert "wrote Claude's draft to marking.yaml" in out and (tmp_path / "marking.yaml").exists()
+    assert len(fake.message_requests) == 1  # answered after 2.5 s, not timed out at 1 s

@@ -29,7 +29,7 @@ import anthropic
 from bot.analysis.claude.batches import oversized, request_bytes, split
 from bot.claude.client import account_fix, api_message
 from bot.claude.models import spec_for
-from bot.claude.shape import retry_room
+from bot.claude.shape import reply_timeout, retry_room
 from bot.claude.usage import Spent
 from bot.errors import AnalysisUnavailable
 
@@ -132,7 +132,9 @@ class Runner:
         pending = _Pending(job, max_tokens=job.params["max_tokens"])
         while pending.invalid < VALIDATION_TRIES:
             try:
-                message = await client.messages.create(**_params(pending))
+                params = _params(pending)
+                wait = reply_timeout(_seconds(client.timeout), params["max_tokens"])  # coding may think
+                message = await client.messages.create(**params, timeout=wait)
             except anthropic.APIError as exc:
                 _raise_if_fatal(exc, client)
                 self._fail(stage, job.key, f"the request failed: {_describe(exc)}")
@@ -318,6 +320,13 @@ class Runner:
             )
             await asyncio.sleep(wait)
             wait = min(wait * 2, MAX_POLL_SECONDS)
+
+
+def _seconds(timeout: Any) -> float:
+    """The client's time limit in seconds (a number, or an httpx Timeout's read limit)."""
+    if isinstance(timeout, int | float):
+        return float(timeout)
+    return float(getattr(timeout, "read", None) or 60.0)
 
 
 def _params(item: _Pending[Any]) -> dict[str, Any]:
