@@ -124,7 +124,7 @@ def export_cmd(
     args += ["--public"] if public else []
     args += ["--no-redact"] if no_redact else []
     try:
-        request = parse_export_args(args)
+        request = parse_export_args(args, allow_raw=True)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _run(_export(request, out, include_pilot))

@@ -35,8 +35,16 @@ class ExportRequest:
     redacted: bool = True
 
 
-def parse_export_args(args: list[str]) -> ExportRequest:
-    """Read `<study> [format] [--since DATE] ...`; a ValueError says which argument is wrong and why."""
+# An unredacted file would be uploaded to the chat platform, which keeps it beyond any erasure
+RAW_ONLY_ON_SERVER = (
+    "`--no-redact` is only for the server's command line (`interviewer export <study> --no-redact`): "
+    "an unredacted file is never sent through the chat"
+)
+
+
+def parse_export_args(args: list[str], *, allow_raw: bool = False) -> ExportRequest:
+    """Read `<study> [format] [--since DATE] ...`; a ValueError says which argument is wrong and why.
+    `--no-redact` is accepted only with `allow_raw` (the command line)."""
     if not args or args[0].startswith("--"):
         raise ValueError("name the study first")
     study_id, rest = args[0], list(args[1:])
@@ -61,6 +69,8 @@ def parse_export_args(args: list[str]) -> ExportRequest:
         elif word == "--public":
             flags["public_only"] = True
         elif word == "--no-redact":
+            if not allow_raw:
+                raise ValueError(RAW_ONLY_ON_SERVER)
             flags["redacted"] = False
         elif word.lower() in FORMATS:
             fmt = word.lower()

@@ -86,6 +86,22 @@ async def test_bad_export_arguments_get_a_clear_answer(sqlite_url: str, study_di
     assert request.since is not None and request.since.tzinfo is not None
 
 
+async def test_an_unredacted_export_is_refused_in_the_chat(sqlite_url: str, study_dir: Path) -> None:
+    """`--no-redact` belongs to the server's command line: raw transcripts never go to Slack's servers."""
+    async with slack_world(sqlite_url, study_dir) as w:
+        await complete(Console(w.runtime, name="ann"))
+        line = "export pilot-study csv --no-redact"
+        status, _ = await w.slack.command("URESEARCH", line, w.fake.response_url("raw"))
+        assert status == 200
+        await w.fake.wait_for("respond")
+        [reply] = w.fake.responses["raw"]
+        assert "only for the server's command line" in reply["text"], reply
+        await drain_exports()
+        assert not w.fake.uploads
+        assert await audit.entries(w.runtime.store, "pilot-study") == []
+    assert not parse_export_args(["s", "--no-redact"], allow_raw=True).redacted
+
+
 class _Channel:
     """Stands in for a discord.py DM channel: records what was sent."""
 
