@@ -6,8 +6,9 @@ What goes, per erased interview: turns (both sides: the interviewer's questions 
 screening and survey answers, consent answers, the progress JSON (it carries screening answers for the
 interviewer), the text and answered labels of every outbound message (a `mydata` reply quotes the whole
 transcript), unsent messages (cancelled), and the text, choice and prompt of the participant's inbound
-events. What stays: the interview row (study, version, state, times, pseudonymous code) and the
-participant row (platform id, time zone, opt-out), which carry nothing the participant wrote.
+events, with the error a failed try of one recorded (it may quote the value that failed). What stays:
+the interview row (study, version, state, times, pseudonymous code) and the participant row (platform
+id, time zone, opt-out), which carry nothing the participant wrote.
 Withdrawal alone also queues the deletion of the bot's own messages from the participant's DM
 (`retract_sent`); retention and `db purge` erase the researchers' copy and leave the DM alone.
 After the transaction commits, `after_erasure` checkpoints SQLite's write-ahead log and deletes the
@@ -52,6 +53,8 @@ from bot.storage.models import (
 log = logging.getLogger(__name__)
 Database = AsyncSession | AsyncConnection  # an ORM session's transaction, or a Core connection's
 _OUTBOX = table_of(OutboxRow)
+# an inbound event's content; its last failure too, whose message may quote the value that failed
+_BLANK_INBOX: dict[str, Any] = {"text": "", "choice": None, "prompt": None, "error": None}
 CHECKPOINT_TRIES = 20  # a reader holding the write-ahead log makes a checkpoint report busy: retry
 
 
@@ -121,7 +124,7 @@ async def erase_interviews(
         db,
         sa.update(InboxRow)
         .where(col(InboxRow.interview_id).in_(ids))
-        .values(text="", choice=None, prompt=None),
+        .values(**_BLANK_INBOX),
     )
     return erased
 
@@ -135,7 +138,7 @@ async def blank_inbox(db: Database, participant_key: str, *, before: datetime | 
     where = [col(InboxRow.participant_key) == participant_key, col(InboxRow.processed_at).is_not(None)]
     if before is not None:
         where.append(col(InboxRow.received_at) < before)
-    await _execute(db, sa.update(InboxRow).where(*where).values(text="", choice=None, prompt=None))
+    await _execute(db, sa.update(InboxRow).where(*where).values(**_BLANK_INBOX))
 
 
 async def retract_sent(db: Database, interview_ids: list[int], now: datetime) -> int:

@@ -17,6 +17,7 @@ import yaml
 from sqlmodel import col, select
 
 from bot.analysis.cache import StageCache
+from bot.engine import dead_letters
 from bot.records.own_data import NOTHING_HELD
 from bot.storage.models import (
     AuditEntry,
@@ -228,3 +229,25 @@ def test_withdrawal_through_the_chat_command_leaves_nothing_in_the_files(tmp_pat
     logs.write_text(runs[0].stderr + runs[1].stderr, encoding="utf-8")
     wal = db.with_name(db.name + "-wal")
     assert leaks_in_files([db, wal, logs, *files_under(tmp_path / "cache")]) == {}
+
+
+async def test_a_failed_try_recorded_on_an_inbound_message_goes_with_the_withdrawal(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A failure's message can quote what failed (a validation error quotes its input): the error kept
+    on the participant's inbound rows, a dead letter's included, is erased with them."""
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    study_with_every_input(studies)
+    async with start_runtime(settings_for(database_url, studies)) as runtime:
+        c = Console(runtime, name="failing-person")
+        for line in FIRST_INTERVIEW[:6]:
+            await c.say(line)
+        async with runtime.store.session() as s:
+            ids = [r.id or 0 for r in (await s.exec(select(InboxRow))).all()]
+        await dead_letters.note_failure(runtime.store, ids, ValueError(f"bad input {marker('error')}"))
+        assert (await leaks_in_tables(runtime))["inbox"] == len(ids), "the errors quote the marker"
+        await c.say("withdraw")
+        await c.say("1")
+        assert "has been deleted" in c.texts[-1]
+        assert await leaks_in_tables(runtime) == {}
