@@ -122,9 +122,7 @@ async def erase_interviews(
     await _execute(db, sa.update(OutboxRow).where(outbox).values(text="", answered_label=None, error=None))
     await _execute(
         db,
-        sa.update(InboxRow)
-        .where(col(InboxRow.interview_id).in_(ids))
-        .values(**_BLANK_INBOX),
+        sa.update(InboxRow).where(col(InboxRow.interview_id).in_(ids)).values(**_BLANK_INBOX),
     )
     return erased
 
