@@ -6,7 +6,15 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.storage.models import ConsentRecord, Interview, ScreeningAnswer, SurveyAnswer, Turn
+from bot.storage.models import (
+    ConsentRecord,
+    InboxRow,
+    Interview,
+    Participant,
+    ScreeningAnswer,
+    SurveyAnswer,
+    Turn,
+)
 
 OWN_DATA_PIECE = 3500  # characters per message; adapters split further if their platform needs it
 NOTHING_HELD = "We hold nothing you told us in this study."
@@ -47,11 +55,45 @@ async def own_data_messages(session: Any, interview: Interview) -> list[str]:
         if found and len(interviews) > 1:
             found.insert(0, f"Interview {n} of {len(interviews)}, started {one.created_at:%Y-%m-%d}:")
         blocks += found
+    blocks += await _set_aside(session, interview)
+    kept = await _kept_for_every_study(session, interview.participant_id)
     if not blocks:
-        return [NOTHING_HELD]
+        return _pieces([NOTHING_HELD, *kept])
+    blocks += kept
     head = f"Your data in study `{interview.study_id}` (your code {interview.participant_code}):"
     blocks = [head, *blocks, "Type `withdraw` to delete all of this."]
     return _pieces(blocks)
+
+
+async def _set_aside(session: Any, interview: Interview) -> list[str]:
+    """Messages of theirs in this study that could not be processed and wait in `interviewer db problems`
+    (a set-aside message keeps its text until it is retried or erased)."""
+    participant = await session.get(Participant, interview.participant_id)
+    if participant is None:
+        return []
+    rows = (
+        await session.exec(
+            select(InboxRow)
+            .where(
+                InboxRow.platform == participant.platform,
+                InboxRow.workspace == participant.workspace,
+                InboxRow.user_id == participant.user_id,
+                col(InboxRow.dead_at).is_not(None),
+                (InboxRow.study_id == interview.study_id) | col(InboxRow.study_id).is_(None),
+            )
+            .order_by(col(InboxRow.id))
+        )
+    ).all()
+    return [f"A message of yours we could not process yet: {r.text}" for r in rows if r.text]
+
+
+async def _kept_for_every_study(session: Any, participant_id: int) -> list[str]:
+    """What is kept about them outside any one study: the time zone messages are timed by."""
+    participant = await session.get(Participant, participant_id)
+    if participant is None or not participant.timezone:
+        return []
+    where = "you chose it" if participant.timezone_chosen else f"from your {participant.platform} profile"
+    return [f"Kept for timing messages in any study: your time zone, {participant.timezone} ({where})."]
 
 
 def _pieces(blocks: list[str]) -> list[str]:

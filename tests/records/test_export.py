@@ -17,7 +17,7 @@ from bot.records.export import ExportFilter, export
 from bot.records.formats import CSV_META, QDA_NAMESPACE
 from bot.records.importer import import_csv, parse_transcript
 from bot.runtime import Runtime
-from bot.storage.models import Interview, Turn
+from bot.storage.models import InboxRow, Interview, Participant, Turn
 from tests.support.helpers import Console, import_target, settings_for, start_runtime
 from tests.support.interviews import ANSWERS, complete
 
@@ -212,6 +212,44 @@ async def test_mydata_sends_the_participant_their_own_words_at_any_point(runtime
     await c.say("1")
     await c.say("mydata")
     assert c.texts[-1] == "We hold nothing you told us in this study."
+
+
+async def test_mydata_includes_a_set_aside_message_and_the_time_zone_kept_for_every_study(
+    runtime: Runtime,
+) -> None:
+    """Everything held: a message set aside after failed tries keeps its text until retried or erased, and
+    the time zone a participant chose outlives a withdrawal (it times messages in any study)."""
+    c = Console(runtime, name="bea")
+    for text in ("hi", "1", "1", "1"):
+        await c.say(text)
+    who = c.session.address
+    async with runtime.store.session() as s:
+        participant = (await s.exec(select(Participant).where(Participant.user_id == who.user_id))).one()
+        participant.timezone, participant.timezone_chosen = "Europe/Berlin", True
+        s.add(participant)
+        s.add(
+            InboxRow(
+                dedupe_key="stuck-1",
+                participant_key=who.key,
+                platform=who.platform,
+                workspace=who.workspace,
+                user_id=who.user_id,
+                text="a message that kept failing",
+                study_id="pilot-study",
+                processed_at=utcnow(),
+                dead_at=utcnow(),
+            )
+        )
+    before = len(c.texts)
+    await c.say("mydata")
+    copy = "\n".join(c.texts[before:])
+    assert "A message of yours we could not process yet: a message that kept failing" in copy
+    assert "your time zone, Europe/Berlin (you chose it)" in copy
+    await c.say("withdraw")
+    await c.say("1")
+    await c.say("mydata")
+    assert c.texts[-1].startswith("We hold nothing you told us in this study.")
+    assert "Europe/Berlin" in c.texts[-1] and "kept failing" not in c.texts[-1]
 
 
 @pytest.mark.parametrize("word", ["mydata", "withdraw", "stop"])
