@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from bot.storage.models import (
     ConsentRecord,
@@ -79,7 +79,7 @@ async def _set_aside(session: Any, interview: Interview) -> list[str]:
                 InboxRow.workspace == participant.workspace,
                 InboxRow.user_id == participant.user_id,
                 col(InboxRow.dead_at).is_not(None),
-                (InboxRow.study_id == interview.study_id) | col(InboxRow.study_id).is_(None),
+                or_(col(InboxRow.study_id) == interview.study_id, col(InboxRow.study_id).is_(None)),
             )
             .order_by(col(InboxRow.id))
         )

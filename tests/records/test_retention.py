@@ -114,6 +114,24 @@ async def test_the_scheduler_applies_each_studys_retention_days(sqlite_url: str,
         assert await purge_expired(runtime.engine) == 0, "at most hourly"
 
 
+async def test_retention_still_applies_after_the_study_file_is_taken_away(sqlite_url: str, tmp_path: Path) -> None:
+    """A finished study's file removed from STUDIES_DIR: the bot, restarted without it, applies the
+    retention_days of the study's newest stored plan, so its interviews are not kept for ever."""
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    path = write_study(studies, retention_days=30)
+    async with start_runtime(settings_for(sqlite_url, studies)) as runtime:
+        await _interview(runtime, "old")
+        await _interview(runtime, "recent")
+        await _age(runtime, "old", days=31)
+    path.unlink()
+    write_study(studies, id="another-study")  # the folder still holds other studies
+    async with start_runtime(settings_for(sqlite_url, studies)) as runtime:
+        assert runtime.catalog.get("pilot-study") is None
+        assert await purge_expired(runtime.engine, force=True) == 1
+        assert [erased for _, erased, _ in (await _states(runtime)).values()] == [True, False]
+
+
 async def test_withdrawals_made_before_whole_study_erasure_are_finished(runtime: Runtime) -> None:
     await _interview(runtime, "twice")
     async with runtime.store.connection() as conn:  # as an older version left it: one tombstone, no erasure
