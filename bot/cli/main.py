@@ -128,7 +128,7 @@ def run(
             return
         chat(study=settings.default_study, interviewer=None, as_="you")
         return
-    _require_tokens(settings, slack=slack, discord=discord, http=http)
+    _require_set_up(settings, slack=slack, discord=discord, http=http)
     _logging(settings, quiet=False)
 
     async def main() -> None:
@@ -161,8 +161,11 @@ def _http_address(http: bool, port: int | None, host: str | None) -> tuple[int, 
     return port or 3000, host or "0.0.0.0"
 
 
-def _require_tokens(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:
-    """Refuse, before the database and scheduler start, a platform asked for without its tokens."""
+def _require_set_up(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:
+    """Refuse, before the database and scheduler start, a platform asked for without its tokens, and a
+    DEFAULT_STUDY naming no study (people who DM the bot uninvited would quietly get another one)."""
+    if "default_study" in settings.model_fields_set:
+        study_path(settings.default_study, settings, "DEFAULT_STUDY")
     if slack:
         from adapters.slack.run import check_settings
 
