@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# platform:user_id, the form of a study's `researchers` (bot/studies/study.py, which cannot import this)
+ACCESS_ID = re.compile(r"^(slack|discord|console):[^\s:]+$")
+# The address settings and the schemes each accepts; a blank one means "not set" (its default)
+ADDRESSES = {
+    "anthropic_base_url": ("http", "https"),
+    "slack_api_url": ("http", "https"),
+    "slack_authorize_url": ("http", "https"),
+    "slack_redirect_uri": ("http", "https"),
+    "discord_api_base": ("http", "https"),
+    "discord_gateway_url": ("ws", "wss"),
+}
 
 
 class Settings(BaseSettings):
@@ -211,6 +224,50 @@ class Settings(BaseSettings):
             # Else the host would be read from the password's tail, and errors would show that tail.
             raise ValueError("write an @ in the user name or password as %40 (URL encoding)")
         return url
+
+    @field_validator(*ADDRESSES, mode="before")
+    @classmethod
+    def _web_address(cls, value: object, info: ValidationInfo) -> object:
+        """An address the bot will call: refused now, not as a crash on the first request."""
+        if not isinstance(value, str):
+            return value
+        name = info.field_name or ""
+        if not value.strip():
+            return cls.model_fields[name].default
+        schemes = ADDRESSES[name]
+        try:
+            url = urlsplit(value.strip())
+            _ = url.port  # raises for a port that is not a number
+        except ValueError:
+            url = urlsplit("")
+        if not url.hostname or url.scheme not in schemes:
+            starts = " or ".join(f"{scheme}://" for scheme in schemes)
+            raise ValueError(
+                f"{value[:80]!r} is not an address starting {starts}, e.g. {schemes[-1]}://host/"
+            )
+        return value.strip()
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_ids(cls, admins: str) -> str:
+        """Every entry in the form access checks compare with; another form would match nobody."""
+        for entry in (a.strip() for a in admins.split(",")):
+            if entry and not ACCESS_ID.match(entry):
+                raise ValueError(
+                    f"{entry[:60]!r} is not platform:user_id; write e.g. ADMINS=slack:U0123ABCD,discord:1234"
+                )
+        return admins
+
+    @field_validator("retry_max_seconds")
+    @classmethod
+    def _caps_the_first_wait(cls, longest: float, info: ValidationInfo) -> float:
+        first = info.data.get("retry_after_seconds")
+        if first is not None and longest < first:
+            raise ValueError(
+                f"{longest:g} is less than RETRY_AFTER_SECONDS ({first:g}), the first wait it caps; "
+                "raise it or lower RETRY_AFTER_SECONDS"
+            )
+        return longest
 
     @field_validator("log_level")
     @classmethod

@@ -26,6 +26,7 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(study_app, name="study")
 app.add_typer(db_app, name="db")
 err = Console(stderr=True)
+STUDY_HELP = "Study file, or the id of a study in STUDIES_DIR (default: DEFAULT_STUDY, ai-at-work)."
 
 
 @app.callback()
@@ -50,7 +51,7 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def chat(
-    study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+    study: str | None = typer.Option(None, help=STUDY_HELP),
     interviewer: str | None = typer.Option(
         None, help="claude or offline (default: claude if ANTHROPIC_API_KEY is set)."
     ),
@@ -61,11 +62,12 @@ def chat(
         raise _fail(f"--as {as_[:70]!r}: give a name of 1 to 64 printable characters, e.g. --as sam")
     settings = get_settings()
     _logging(settings, quiet=True)
+    chosen = _study_or_default(study, settings)
 
     async def main() -> None:
         from adapters.console import chat as run_chat
 
-        async with session(settings, study, interviewer, as_) as (runtime, console):
+        async with session(settings, chosen, interviewer, as_) as (runtime, console):
             await require_open(runtime, console, "chat")  # before the participant is told anything
             err.print(
                 f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
@@ -83,13 +85,19 @@ def chat(
 
 @app.command()
 def demo(
-    study: str = typer.Option("ai-at-work", help="Study file, or the id of a study in STUDIES_DIR."),
+    study: str | None = typer.Option(None, help=STUDY_HELP),
     interviewer: str | None = typer.Option(None, help="claude or offline."),
 ) -> None:
     """A whole interview with a scripted participant, printed as a transcript."""
     settings = get_settings()
     _logging(settings, quiet=True)
-    _run(lambda: run_demo(settings, study, interviewer))
+    chosen = _study_or_default(study, settings)
+    _run(lambda: run_demo(settings, chosen, interviewer))
+
+
+def _study_or_default(study: str | None, settings: Settings) -> str:
+    """--study as given, else the file of DEFAULT_STUDY (a missing one is named as that setting)."""
+    return study if study is not None else str(study_path(settings.default_study, settings, "DEFAULT_STUDY"))
 
 
 @app.command()
@@ -128,7 +136,7 @@ def run(
             return
         chat(study=settings.default_study, interviewer=None, as_="you")
         return
-    _require_tokens(settings, slack=slack, discord=discord, http=http)
+    _require_set_up(settings, slack=slack, discord=discord, http=http)
     _logging(settings, quiet=False)
 
     async def main() -> None:
@@ -161,8 +169,11 @@ def _http_address(http: bool, port: int | None, host: str | None) -> tuple[int, 
     return port or 3000, host or "0.0.0.0"
 
 
-def _require_tokens(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:
-    """Refuse, before the database and scheduler start, a platform asked for without its tokens."""
+def _require_set_up(settings: Settings, *, slack: bool, discord: bool, http: bool) -> None:
+    """Refuse, before the database and scheduler start, a platform asked for without its tokens, and a
+    DEFAULT_STUDY naming no study (people who DM the bot uninvited would quietly get another one)."""
+    if "default_study" in settings.model_fields_set:
+        study_path(settings.default_study, settings, "DEFAULT_STUDY")
     if slack:
         from adapters.slack.run import check_settings
 

@@ -161,6 +161,16 @@ TRAILING: dict[str, tuple[str, ...]] = {
     "it": ("per favore", "grazie", "ora", "adesso"),
     "nl": ("alsjeblieft", "aub", "a u b", "bedankt", "dank je", "nu"),
 }
+# Yes and no to a yes/no question (consent, publication, withdrawal) in a study's language; English's
+# are in bot/interview/conversation.py and always understood.
+YES_NO: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "de": (("ja", "j", "einverstanden", "ja bitte"), ("nein", "nein danke")),
+    "fr": (("oui", "d accord", "oui merci"), ("non", "non merci")),
+    "es": (("si", "de acuerdo", "vale"), ("no", "no gracias")),
+    "pt": (("sim", "concordo"), ("nao", "nao obrigado", "nao obrigada")),
+    "it": (("si", "va bene", "d accordo"), ("no", "no grazie")),
+    "nl": (("ja", "akkoord", "ja graag"), ("nee", "nee bedankt", "nee dank je")),
+}
 # Words for "cancel": while a withdrawal waits for its yes or no they mean no, not `stop`.
 CANCEL_WORDS = frozenset({"cancel", "annuler", "cancelar", "annulla", "abbrechen", "annuleren"})
 MAX_COMMAND_CHARS = 60  # longer messages are answers: nobody pads a command that much
@@ -256,6 +266,13 @@ def parse_command(text: str, languages: frozenset[str] = frozenset({"en"})) -> s
     if words.startswith("snooze "):
         return "snooze ?"
     return phrases.get(words)
+
+
+def yes_or_no(text: str, language: str) -> bool | None:
+    """True for a yes, False for a no in the study's `language` (`de`, `pt-BR`, ...), else None."""
+    yes, no = YES_NO.get(language.split("-")[0].lower(), ((), ()))
+    words = _plain(text)
+    return True if words in yes else False if words in no else None
 
 
 def is_cancel(text: str) -> bool:

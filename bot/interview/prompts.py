@@ -3,6 +3,7 @@ check) as messages with buttons, and how a typed answer is matched to a button."
 
 from __future__ import annotations
 
+from bot.interview.command_words import yes_or_no
 from bot.interview.conversation import NO, YES, Progress, Say, State
 from bot.interview.texts import (
     ASK_CONSENT,
@@ -67,16 +68,18 @@ def current_prompt(study: Study, state: State, progress: Progress) -> Say | None
     return None
 
 
-def match_choice(text: str, say: Say) -> Choice | None:
-    """Typed answers to a button question: the number shown, the label, or the value."""
+def match_choice(text: str, say: Say, language: str = "en") -> Choice | None:
+    """Typed answers to a button question: the number shown, the label, or the value; a yes or no in
+    English or the study's `language` to a yes/no question."""
     t = text.strip().lower().rstrip(".!")
     for choice in say.choices:
         if t in (choice.label.lower(), choice.value.lower()):
             return choice
     if say.prompt in ("consent", "release", "withdraw") or (say.choices and say.choices[0].value == "yes"):
-        if t in YES:
+        said = yes_or_no(text, language)
+        if t in YES or said is True:
             return say.choices[0]
-        if t in NO:
+        if t in NO or said is False:
             return say.choices[1]
     # bounded before int(): a pasted number thousands of digits long is an answer, not an error
     if t.isdigit() and len(t) <= 3 and 1 <= int(t) <= len(say.choices) and not say.choices[0].label.isdigit():

@@ -127,7 +127,7 @@ def _answering(study: Study, state: State, p: Progress, event: Message | Click) 
     if isinstance(event, Click):
         choice = next((c for c in prompt.choices if c.value == event.value), None)
     elif prompt.choices:
-        choice = match_choice(event.text, prompt)
+        choice = match_choice(event.text, prompt, study.language)
     else:
         choice = Choice(event.text.strip(), event.text.strip())
     if choice is None:
@@ -240,7 +240,7 @@ def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> 
         )
     else:
         assert isinstance(event, Message)  # commands, Begin and Expire are answered before this
-        choice = match_choice(event.text, prompt)
+        choice = match_choice(event.text, prompt, study.language)
     if choice is None:
         return Step(state, p, [Say(texts.YES_OR_NO), prompt])
     p.confirming_withdraw = False

@@ -25,6 +25,14 @@ def test_demo_prints_a_whole_interview_and_the_survey(tmp_path: Path) -> None:
         assert db.execute("select count(*) from turns").fetchone()[0] >= 10
 
 
+def test_chat_and_demo_without_study_take_default_study(tmp_path: Path) -> None:
+    """DEFAULT_STUDY is the terminal's study too, as it is for `make run` and people who DM the bot."""
+    demo = run(["demo"], tmp_path, DEFAULT_STUDY="scientists")
+    assert demo.returncode == 0 and "trust-in-output: " in demo.stdout, demo.stderr
+    chat = run(["chat", "--interviewer", "offline"], tmp_path, stdin="stop\n", DEFAULT_STUDY="nope")
+    assert chat.returncode == 2 and chat.stderr.startswith("error: DEFAULT_STUDY 'nope': no study file")
+
+
 def test_run_without_a_terminal_runs_the_demo(tmp_path: Path) -> None:
     result = run(["run"], tmp_path, stdin="")
     assert result.returncode == 0, result.stderr

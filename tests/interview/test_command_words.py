@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.interview.command_words import is_cancel, language_codes, parse_command
+from bot.interview.command_words import is_cancel, language_codes, parse_command, yes_or_no
 from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn
+from tests.support.cli import run
 from tests.support.helpers import Console, settings_for, start_runtime, write_study
 
 EN = frozenset({"en"})
@@ -185,3 +186,31 @@ async def test_a_german_study_understands_german_command_words(tmp_path: Path, s
         c = await _interviewing(runtime)
         await c.say("Aufhören, bitte")
         assert c.texts[-1].startswith("Stopped.")
+
+
+@pytest.mark.parametrize(
+    "text,language,expected",
+    [
+        ("Ja.", "de", True),
+        ("nein", "de", False),
+        ("Não", "pt-BR", False),
+        ("sí", "es", True),
+        ("d'accord", "fr", True),
+        ("nee", "nl", False),
+        ("ja", "en", None),
+        ("jain", "de", None),
+    ],
+)
+def test_yes_and_no_in_the_studys_language(text: str, language: str, expected: bool | None) -> None:
+    assert yes_or_no(text, language) is expected
+
+
+def test_a_german_participant_withdraws_and_confirms_in_german(tmp_path: Path) -> None:
+    """The confirmation a withdrawal asks for takes the study's yes and no, as its command words do."""
+    study = write_study(tmp_path, language="de")
+    said = "ja\nnein\nEngineer\nmeine Daten löschen\nnein\nmeine Daten löschen\nJa.\n"
+    result = run(["chat", "--study", str(study), "--interviewer", "offline"], tmp_path, stdin=said)
+    assert result.returncode == 0, result.stderr
+    assert "Please answer yes or no" not in result.stdout
+    kept, deleted = result.stdout.index("Nothing was deleted"), result.stdout.index("has been deleted")
+    assert kept < deleted, result.stdout
