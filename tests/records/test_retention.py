@@ -114,7 +114,9 @@ async def test_the_scheduler_applies_each_studys_retention_days(sqlite_url: str,
         assert await purge_expired(runtime.engine) == 0, "at most hourly"
 
 
-async def test_retention_still_applies_after_the_study_file_is_taken_away(sqlite_url: str, tmp_path: Path) -> None:
+async def test_retention_still_applies_after_the_study_file_is_taken_away(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     """A finished study's file removed from STUDIES_DIR: the bot, restarted without it, applies the
     retention_days of the study's newest stored plan, so its interviews are not kept for ever."""
     studies = tmp_path / "studies"
