@@ -312,11 +312,13 @@ def _authority(url: str) -> str:
 
 
 def shown_url(url: str) -> str:
-    """`url` with anything between the user name and the last @ of its authority shown as ***."""
+    """`url` as a user writes it (without the driver the bot adds, `+aiosqlite`, `+psycopg`), with anything
+    between the user name and the last @ of its authority shown as ***."""
     scheme, _, rest = url.partition("://")
+    scheme = scheme.removesuffix("+aiosqlite").removesuffix("+psycopg")
     authority = _authority(url)
     if not url.startswith("postgresql") or "@" not in authority:
-        return url
+        return f"{scheme}://{rest}" if rest else url
     userinfo, _, host = authority.rpartition("@")
     user, colon, _ = userinfo.partition(":")
     return f"{scheme}://{user}{':***' if colon else ''}@{host}{rest[len(authority) :]}"

@@ -17,10 +17,10 @@ PASSWORD = "Zq9SecretPw"
 
 def test_shown_url_hides_the_password_only() -> None:
     assert shown_url(f"postgresql+psycopg://ana:{PASSWORD}@db:5432/x?sslmode=require") == (
-        "postgresql+psycopg://ana:***@db:5432/x?sslmode=require"
+        "postgresql://ana:***@db:5432/x?sslmode=require"
     )
-    assert shown_url("postgresql+psycopg://ana@db/x") == "postgresql+psycopg://ana@db/x"
-    assert shown_url("sqlite+aiosqlite:////tmp/a@b/x.db") == "sqlite+aiosqlite:////tmp/a@b/x.db"
+    assert shown_url("postgresql+psycopg://ana@db/x") == "postgresql://ana@db/x"
+    assert shown_url("sqlite+aiosqlite:////tmp/a@b/x.db") == "sqlite:////tmp/a@b/x.db"
 
 
 @pytest.mark.postgres
@@ -37,9 +37,9 @@ async def test_demo_chat_and_upgrade_show_the_database_without_its_password(tmp_
     for result in (upgrade, demo, chat):
         assert result.returncode == 0, result.stderr
         assert PASSWORD not in result.stdout + result.stderr
-    assert "database is up to date: postgresql+psycopg://postgres:***@127.0.0.1" in upgrade.stdout
-    assert "stored in postgresql+psycopg://postgres:***@" in demo.stdout
-    assert "postgresql+psycopg://postgres:***@127.0.0.1" in chat.stderr  # wrapped by rich
+    assert "database is up to date: postgresql://postgres:***@127.0.0.1" in upgrade.stdout
+    assert "stored in postgresql://postgres:***@" in demo.stdout
+    assert "postgresql://postgres:***@127.0.0.1" in chat.stderr  # wrapped by rich
 
 
 def test_a_password_with_a_bare_at_sign_is_refused_without_showing_it(tmp_path: Path) -> None:

@@ -195,7 +195,7 @@ async def test_a_database_that_cannot_be_reached_is_one_line_with_the_drivers_re
     [problem] = [line for line in out.splitlines() if line.startswith("PROBLEM")]
     assert problem.startswith("PROBLEM database: cannot connect (OperationalError: ") and "refused" in problem
     assert "Background on this error" not in out and "sqlalche.me" not in out, out
-    assert "fix: Check DATABASE_URL (postgresql+psycopg://nobody@127.0.0.1:" in out
+    assert "fix: Check DATABASE_URL (postgresql://nobody@127.0.0.1:" in out
 
 
 async def test_the_socket_mode_token_is_checked_with_apps_connections_open(tmp_path):
