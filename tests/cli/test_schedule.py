@@ -23,7 +23,8 @@ def test_roster_invite_lists_skipped_lines_exits_1_and_schedule_show_lists_the_s
     assert result.returncode == 1, result.stderr  # as `interviewer import` with rows left out
     assert "2 invitation(s) for `pilot-study` scheduled" in result.stdout
     assert result.stderr.splitlines() == [
-        f"{roster}:line 3: 'Nowhere/Land' is not an IANA time zone; write e.g. Europe/Berlin",
+        f"{roster}:line 3: 'Nowhere/Land' is not an IANA time zone; write an Area/City name, e.g. "
+        "Europe/Berlin, or UTC",
         "1 roster line(s) skipped; fix them and run the command again (members already invited are not "
         "invited twice)",
     ]
