@@ -86,7 +86,7 @@ async def _next_reminders(s: AsyncSession, study: Study, now: datetime, limit: i
                 col(Participant.opted_out).is_(False),
                 col(Participant.unreachable).is_(False),
             )
-            .order_by(col(InvitationRow.id))
+            .order_by(col(InvitationRow.last_contact_at))  # about the order they come due, for --limit
             .limit(limit)
         )
     ).all()
@@ -125,6 +125,7 @@ async def _planned_waves(s: AsyncSession, study: Study, now: datetime, limit: in
                     col(Participant.opted_out).is_(False),  # a wave skips them while they are
                     col(Participant.unreachable).is_(False),
                 )
+                .order_by(col(Interview.completed_at))
                 .limit(limit)
             )
         ).all()
