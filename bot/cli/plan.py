@@ -200,22 +200,28 @@ def diff_cmd(
 
     _load(file)
 
-    async def work(store: Store) -> tuple[StudyVersion, StudyVersion]:
+    async def work(store: Store) -> tuple[StudyVersion, StudyVersion, str]:
         study, current = await approval.record(store, file)
         rows = await approval.versions(store, study.id)
         new = await approval.version(store, study.id, to) if to else current
         if from_:
-            old = await approval.version(store, study.id, from_)
-        else:
-            approved = [r for r in rows if r.approved_at is not None and r.version != new.version]
-            earlier = [r for r in rows if r.version < new.version]
-            old = (approved or earlier or [new])[-1]
-        return old, new
+            return await approval.version(store, study.id, from_), new, ""
+        approved = [r for r in rows if r.approved_at is not None and r.version != new.version]
+        earlier = [r for r in rows if r.version < new.version]
+        if approved:
+            return approved[-1], new, ""
+        if not earlier:  # nothing to compare with: say so, rather than "no changes between v1 and v1"
+            return new, new, f"v{new.version} is the only version of {study.id!r}, and it is not approved yet"
+        return earlier[-1], new, f"no other version of {study.id!r} is approved; compared with the one before"
 
     try:
-        old, new = _with_store(work)
+        old, new, note = _with_store(work)
     except LookupError as exc:
         raise _fail(str(exc)) from None
+    if note:
+        typer.echo(f"note: {note}", err=True)
+    if old.version == new.version and note:
+        return
     text = approval.diff_versions(old, new)
     typer.echo(text if text else f"no changes between v{old.version} and v{new.version}")
 

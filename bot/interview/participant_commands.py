@@ -5,6 +5,7 @@ which command is `bot.interview.command_words`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.interview import command_words, texts
 from bot.interview.conversation import (
@@ -109,7 +110,7 @@ def _snooze(study: Study, state: State, p: Progress, argument: str) -> Step:
         duration = parse_duration(length)
     except ValueError:
         return Step(state, p, [Say(texts.SNOOZE_HOW)])
-    if duration.days > MAX_SNOOZE_DAYS:
+    if duration > timedelta(days=MAX_SNOOZE_DAYS):  # 1441h is past it too, though its .days is 60
         return Step(state, p, [Say(texts.SNOOZE_AT_MOST)])
     if state in TERMINAL:
         return Step(state, p, [Say(texts.NOTHING_TO_SNOOZE)])

@@ -1,9 +1,10 @@
 """A roster: the members an organizer invites, read from a CSV file (`interviewer invite --roster`).
 
-Columns: `user_id` (required), `timezone` and `group` (optional), comma-separated with a header. Bad rows
-are reported by their line in the file and left out; the good ones are kept. A user id is checked for the
-form the platform gives it, so a typo, a pasted name or an escape sequence is never invited: Slack's
-member ids are letters and digits such as U0123ABCD (https://docs.slack.dev/reference/objects/user-object),
+Columns: `user_id` (required), `timezone` (an IANA Area/City name or UTC) and `group` (optional),
+comma-separated with a header. Bad rows are reported by their line in the file and left out; the good ones
+are kept. A user id is checked for the form the platform gives it, so a typo, a pasted name or an escape
+sequence is never invited: Slack's member ids are letters and digits such as U0123ABCD
+(https://docs.slack.dev/reference/objects/user-object),
 Discord's are snowflakes, up to 20 ASCII digits (https://discord.com/developers/docs/reference#snowflakes).
 """
 
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.messages import Address
-from bot.outreach.timing import zone
+from bot.outreach.timing import area_city
 
 ID_FORMS = {
     "slack": (re.compile(r"[A-Z0-9]{2,20}"), "a Slack member id such as U0123ABCD"),
@@ -55,8 +56,10 @@ def _row_problem(row: dict[str, str], platform: str) -> str | None:
         return "user_id is empty; write the platform's user id"
     if not form.fullmatch(user_id):
         return f"user_id {_shown(user_id)} is not {what}"
-    if tz_name and zone(tz_name, "Invalid/Zone").key != tz_name:
-        return f"{_shown(tz_name)} is not an IANA time zone; write e.g. Europe/Berlin"
+    if tz_name and not area_city(tz_name):  # the rule of `/interviewer timezone`: no server-local aliases
+        return (
+            f"{_shown(tz_name)} is not an IANA time zone; write an Area/City name, e.g. Europe/Berlin, or UTC"
+        )
     if len(group) > GROUP_MAX or not group.isprintable():
         return f"group {_shown(group)} must be at most {GROUP_MAX} printable characters"
     return None

@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 from bot.errors import StudyError
 from bot.studies.fields import STORED, ButtonLabel, LanguageTag, Line, Plain, Slug, Text, is_stored
 from bot.studies.problems import problem_lines
-from bot.studies.timing import WindowNeverOpens, check_schedule
+from bot.studies.timing import WindowNeverOpens, area_city, check_schedule
 from bot.text_files import NotText, read_text
 from bot.yaml_files import YamlProblem, parse_yaml
 
@@ -190,11 +190,13 @@ class Schedule(_Strict):
 
     @field_validator("timezone")
     @classmethod
-    def _zone(cls, value: str) -> str:
+    def _zone(cls, value: str, info: ValidationInfo) -> str:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone; write e.g. Europe/Berlin or UTC") from None
+        if not area_city(value) and not is_stored(info):  # `localtime` would be the server's zone
+            raise ValueError(f"{value!r} is not an Area/City time zone; write e.g. Europe/Berlin or UTC")
         return value
 
     @field_validator("waves")

@@ -36,6 +36,10 @@ def test_draft_review_approve_and_diff_from_the_command_line(tmp_path: Path) -> 
     clean = run(["plan", "review", str(study)], tmp_path)
     assert clean.returncode == 0 and "no problems found" in clean.stdout
 
+    unapproved = run(["plan", "diff", str(study)], tmp_path)
+    assert (unapproved.returncode, unapproved.stdout) == (0, "")
+    assert unapproved.stderr == "note: v1 is the only version of 'nurse-notes', and it is not approved yet\n"
+
     approved = run(["plan", "approve", str(study), "--by", "Dr Okafor"], tmp_path)
     assert approved.returncode == 0 and "approved nurse-notes v1" in approved.stdout
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from tests.support.cli import run
 from tests.support.helpers import write_study
@@ -23,7 +25,8 @@ def test_roster_invite_lists_skipped_lines_exits_1_and_schedule_show_lists_the_s
     assert result.returncode == 1, result.stderr  # as `interviewer import` with rows left out
     assert "2 invitation(s) for `pilot-study` scheduled" in result.stdout
     assert result.stderr.splitlines() == [
-        f"{roster}:line 3: 'Nowhere/Land' is not an IANA time zone; write e.g. Europe/Berlin",
+        f"{roster}:line 3: 'Nowhere/Land' is not an IANA time zone; write an Area/City name, e.g. "
+        "Europe/Berlin, or UTC",
         "1 roster line(s) skipped; fix them and run the command again (members already invited are not "
         "invited twice)",
     ]
@@ -74,7 +77,7 @@ def test_schedule_show_lists_only_the_follow_up_waves_the_scheduler_will_send(tm
     shown = run(["schedule", "show", "ai-at-work"], tmp_path).stdout.splitlines()
     assert shown[1].split() == ["when", "what", "wave", "participant"]
     [row] = shown[2:]
-    assert "wave (planned)   three-months-later  P-" in row
+    assert row.split()[2:5] == ["wave", "(planned)", "three-months-later"] and "P-" in row
     assert shown[1].index("wave ") == row.index("three-months-later")  # the columns line up
 
 
@@ -86,3 +89,23 @@ def test_another_studys_broken_file_is_named_but_does_not_stop_schedule_show(tmp
     shown = run(["schedule", "show", "pilot-study"], tmp_path, STUDIES_DIR=str(studies))
     assert (shown.returncode, shown.stdout) == (0, "Nothing scheduled for `pilot-study`.\n")
     assert "broken.yaml left out" in shown.stderr and "interviewer study check" in shown.stderr
+
+
+def test_schedule_show_lists_the_reminder_each_invited_member_gets_if_they_stay_quiet(tmp_path: Path) -> None:
+    """An organizer sees when reminders will go out, not only the invitations already queued."""
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    invitation = {"text": "A ten minute chat about your work?", "max_reminders": 1, "reminder_after": "3d"}
+    write_study(studies, invitation=invitation, schedule={"days": ["mon", "tue", "wed", "thu", "fri"]})
+    (tmp_path / "roster.csv").write_text("user_id,timezone\nU1,America/New_York\n")
+    env = {"STUDIES_DIR": str(studies)}
+    invited = run(["invite", "pilot-study", "--roster", "roster.csv", "--workspace", "T1"], tmp_path, **env)
+    assert invited.returncode == 0, invited.stderr
+    shown = run(["schedule", "show", "pilot-study"], tmp_path, **env)
+    assert shown.returncode == 0, shown.stderr
+    rows = [line.split() for line in shown.stdout.splitlines()[2:]]
+    assert [r[2:-2] for r in rows] == [["invitation"], ["reminder", "(planned)"]]
+    sent, reminded = (datetime.fromisoformat(f"{r[0]}T{r[1]}+00:00") for r in rows)
+    assert reminded >= sent + timedelta(days=3)
+    local = reminded.astimezone(ZoneInfo("America/New_York"))
+    assert local.weekday() < 5 and 9 <= local.hour < 18  # inside the member's window, on a working day

@@ -24,6 +24,7 @@ from bot.interview.conversation import (
     ReopenInvitation,
     RepeatQuestion,
     Say,
+    Snooze,
     StartOver,
     State,
     Step,
@@ -288,3 +289,16 @@ def test_declining_consent_then_start_begins_a_new_interview() -> None:
     assert not reopens(declined.state, declined.progress)
     result = step(STUDY, declined.state, declined.progress, Command("start"))
     assert [type(e) for e in result.effects] == [StartOver]
+
+
+@pytest.mark.parametrize(
+    ("argument", "snoozed"),
+    [("", "1d"), ("60d", "60d"), ("1440h", "1440h"), ("1441h", None), ("61d", None), ("9w", None)],
+)
+def test_snooze_lasts_a_day_by_default_and_at_most_60_days(argument: str, snoozed: str | None) -> None:
+    """60 days and one hour is past the limit too, whatever unit says it."""
+    result = step(STUDY, State.INVITED, Progress(), Command(f"snooze {argument}".strip()))
+    snoozes = [e.duration for e in result.effects if isinstance(e, Snooze)]
+    assert snoozes == ([snoozed] if snoozed else [])
+    if snoozed is None:
+        assert _says(result) == [texts.SNOOZE_AT_MOST]

@@ -267,3 +267,30 @@ async def test_opting_back_in_reopens_what_the_opt_out_closed_and_sends_nothing_
                 )
             )
             assert dict(found.all()) == {"U1": "closed", "U2": "closed"}
+
+
+async def test_a_member_who_said_not_now_then_start_is_reminded_if_they_stall(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """*Not now* stops the reminders; `start` later reopens the invitation, and a member who then goes
+    quiet at the consent question is reminded `reminder_after` later, quoting it."""
+    clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        scheduler = await _invited(runtime, "U1")
+        await scheduler.run_once()  # Monday 10:00: the invitation goes out
+        await runtime.engine.receive(
+            Inbound(Address("slack", "T1", "U1"), "n1", prompt="start", choice=NOT_NOW + STUDY)
+        )
+        await runtime.engine.drain()
+        for _ in range(3):  # three quiet days after Not now: nothing
+            clock.advance(days=1)
+            await scheduler.run_once()
+        assert not [m for m in sender.to("U1") if m.purpose == "reminder"]
+        await _say(runtime, "U1", "s1", "start")  # Thursday 10:00
+        consent = sender.to("U1")[-1]
+        for _ in range(8):  # then quiet again, checked every 6 hours for two days
+            clock.advance(hours=6)
+            await scheduler.run_once()
+        [reminder] = [m for m in sender.to("U1") if m.purpose == "reminder"]
+        assert reminder.text.startswith("A gentle reminder (1): our interview")
+        assert consent.text.split("\n")[0] in reminder.text

@@ -49,3 +49,12 @@ def test_roster_ids_must_have_the_platforms_form_and_bad_values_are_quoted_safel
     # over the csv module's field limit ("cannot be read") or, where a process raised that limit, not an id
     assert [m.address.user_id for m in huge_members] == ["U1"] and huge[0].startswith("line 3: ")
     assert len(huge[0]) < 200
+
+
+def test_a_roster_zone_must_be_an_area_city_name_not_the_servers_own() -> None:
+    """`localtime` (the server's own zone) and aliases are refused, as `/interviewer timezone` refuses them."""
+    server_zones = "user_id,timezone\nU1,localtime\nU2,posix/Europe/Berlin\nU3,EST\nU4,Asia/Kathmandu\n"
+    members, problems = parse_roster(server_zones, "slack", "T1")
+    assert [m.timezone for m in members] == ["Asia/Kathmandu"]
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 4"]
+    assert "write an Area/City name, e.g. Europe/Berlin, or UTC" in problems[0]

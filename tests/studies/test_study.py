@@ -233,6 +233,16 @@ def test_bad_time_zone_suggests_an_iana_name(tmp_path):
     )
 
 
+def test_the_servers_own_zone_is_no_study_time_zone(tmp_path):
+    """`localtime` is whatever zone the bot's machine has: sends would move with the server."""
+    data = minimal_study()
+    data["schedule"]["timezone"] = "localtime"
+    path = write(tmp_path, data)
+    # (where the machine has no zone file of that name, it is refused as no IANA zone at all)
+    assert only_problem(path).startswith(f"{path}: schedule.timezone: 'localtime' is not an ")
+    assert only_problem(path).endswith("time zone; write e.g. Europe/Berlin or UTC")
+
+
 def test_bad_clock_range_shows_the_accepted_form(tmp_path):
     data = minimal_study()
     data["schedule"]["send_window"] = "9am-6pm"
