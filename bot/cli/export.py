@@ -83,12 +83,7 @@ async def known_studies(store: Store, studies_dir: Path) -> set[str]:
 
 
 def _run(coro: Coroutine[Any, Any, object]) -> None:
-    try:
-        asyncio.run(coro)
-    except StudyError as exc:
-        for line in exc.problems:
-            typer.echo(line, err=True)
-        raise typer.Exit(2) from None
+    asyncio.run(coro)  # a StudyError is reported by bot.cli.errors, its last line as "error:"
 
 
 def export_cmd(

@@ -271,11 +271,7 @@ def db_upgrade() -> None:
 
 def _run(factory: Callable[[], Coroutine[Any, Any, object]]) -> None:
     try:
-        asyncio.run(factory())
-    except StudyError as exc:
-        for line in exc.problems:
-            typer.echo(line, err=True)
-        raise typer.Exit(2) from None
+        asyncio.run(factory())  # a StudyError is reported by bot.cli.errors, its last line as "error:"
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from bot.cli.outputs import file_problem
-from bot.errors import InterviewerUnavailable, StudyError
+from bot.errors import InterviewerUnavailable
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
@@ -38,12 +38,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _load(path: Path) -> Study:
     from bot.studies.study import load_study
 
-    try:
-        return load_study(path)
-    except StudyError as exc:
-        for line in exc.problems:
-            typer.echo(line, err=True)
-        raise typer.Exit(2) from None
+    return load_study(path)  # a StudyError is reported by bot.cli.errors, its last line as "error:"
 
 
 @plan_app.command("draft")
@@ -259,12 +254,7 @@ def pilot(
         raise _fail(str(exc)) from None
 
     main = _pilot_run(settings, file, study, interviewer, transcripts, persona_list, participants)
-    try:
-        result = asyncio.run(main)
-    except StudyError as exc:
-        for line in exc.problems:
-            typer.echo(line, err=True)
-        raise typer.Exit(2) from None
+    result = asyncio.run(main)
     print_report(result, out)
     from bot.text_files import write_text_atomic
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bot.cli.export import _runtime as _data_runtime
-from bot.errors import StudyError
 from bot.settings import get_settings
 
 if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
@@ -110,12 +109,7 @@ def show_cmd(
 
 
 def _run(factory: Callable[[], Coroutine[Any, Any, object]]) -> str:
-    try:
-        return str(asyncio.run(factory()))
-    except StudyError as exc:
-        for line in exc.problems:
-            typer.echo(line, err=True)
-        raise typer.Exit(2) from None
+    return str(asyncio.run(factory()))  # a StudyError is reported by bot.cli.errors
 
 
 def register(app: typer.Typer) -> None:

@@ -223,14 +223,14 @@ CASES: list[tuple[str, list[str], Files, int, str]] = [
         ["study", "check", "s.yaml"],
         {"s.yaml": "id: !!python/object/apply:os.system ['true']\n"},
         1,
-        "YAML syntax error",
+        "the tag !!python/object/apply:os.system is not accepted; remove it",
     ),
     (
         "study-huge-number",
         ["study", "check", "s.yaml"],
         {"s.yaml": TEACHERS.replace("minutes: 13", "minutes: " + "9" * 5000)},
         1,
-        "s.yaml",
+        "s.yaml: a number with 5000 digits cannot be read; write a shorter number",
     ),
     # analyze
     ("analyze-binary", ["analyze", "f.csv", "--out", "rep"], {"f.csv": bytes(range(256)) * 10}, 2, "binary"),

@@ -58,3 +58,23 @@ def assert_clean(code: int, out: str, err: str, expected: int, fragment: str) ->
     if expected == 2:
         last = [line for line in err.splitlines() if line.strip()][-1]
         assert len(last) < 400 and not last.startswith(("  File", "Error")), last
+
+
+def start(args: list[str], folder: Path, timeout: float = 120) -> tuple[int, str, str]:
+    """Run `interviewer args` as the started process a user runs (the installed script), in `folder`."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "SLACK_", "DISCORD_"))}
+    env.update(
+        DATABASE_URL=f"sqlite:///{folder / 'cli.db'}",
+        STUDIES_DIR=str(ROOT / "studies"),
+        PSEUDONYM_KEY="hostile",
+        ANALYSIS_CACHE_DIR=str(folder / "cache"),
+    )
+    script = Path(sys.executable).with_name("interviewer")
+    done = subprocess.run(
+        [str(script), *args], cwd=folder, env=env, input="", capture_output=True, text=True, timeout=timeout
+    )
+    return done.returncode, done.stdout, done.stderr
