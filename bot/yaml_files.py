@@ -8,6 +8,7 @@ these short hand-written files do not need. Every problem is one line naming the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import yaml
 from bot.text_files import NotText, read_text
 
 ALIASES = "anchors and aliases"
+_TAG = re.compile(r"for the tag '([^']*)'")
+_DIGITS = re.compile(r"value has (\d+) digits")
 
 
 class YamlProblem(ValueError):
@@ -60,6 +63,12 @@ def parse_yaml(text: str, name: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        tag = _TAG.search(problem) if problem.startswith("could not determine a constructor") else None
+        if tag:  # e.g. !!python/object: nothing in these files needs a language-specific tag
+            shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+            raise YamlProblem(
+                f"{name}: {where}the tag {shown[:80]} is not accepted; remove it and write a plain value"
+            ) from None
         if problem.startswith(ALIASES):
             raise YamlProblem(f"{name}: {where}{problem}") from None
         raise YamlProblem(
@@ -68,7 +77,9 @@ def parse_yaml(text: str, name: str) -> Any:
     except RecursionError:
         raise YamlProblem(f"{name}: the YAML is nested too deeply to be read") from None
     except (ValueError, OverflowError) as exc:  # e.g. a number with thousands of digits
-        raise YamlProblem(f"{name}: a value cannot be read ({str(exc)[:120]}); check the numbers") from None
+        digits = _DIGITS.search(str(exc))
+        what = f"a number with {digits.group(1)} digits" if digits else f"a value ({str(exc)[:120]})"
+        raise YamlProblem(f"{name}: {what} cannot be read; write a shorter number, or quote it") from None
 
 
 def load_yaml(path: Path, *, max_bytes: int, what: str) -> Any:
