@@ -29,6 +29,7 @@ from rich.text import Text
 from bot.analysis.labels import Labels, read_labels
 from bot.analysis.model import Code, Doc
 from bot.analysis.stats import cohen_kappa, gwet_ac1
+from bot.analysis.tables import safe
 from bot.errors import AnalysisInputError
 from bot.text_files import write_text_atomic
 
@@ -152,7 +153,9 @@ class GoldFile:
         writer.writerow(["transcript_id", *self.plan.codes])
         for interview in (i for i in self.plan.interviews if i in self.done):
             row = self.values.get(interview, {})
-            writer.writerow([interview, *("" if c not in row else int(row[c]) for c in self.plan.codes)])
+            writer.writerow(
+                [safe(interview), *("" if c not in row else int(row[c]) for c in self.plan.codes)]
+            )
         write_text_atomic(self.path, out.getvalue())
         state = {"plan": asdict(self.plan), "done": self.done}
         write_text_atomic(self.progress_path, json.dumps(state, indent=1, ensure_ascii=False) + "\n")

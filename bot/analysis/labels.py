@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.analysis.files import csv_text
+from bot.analysis.tables import safe, unsafe
 from bot.errors import LabelFileError
 from bot.text_files import write_text_atomic
 
@@ -129,7 +130,7 @@ def read_labels(path: Path, *, blank_ok: bool = False) -> Labels:
     first_line: dict[str, int] = {}
     for line, raw in rows:
         cells = _cells(path, line, raw, len(header))
-        interview = cells[id_at].strip()
+        interview = unsafe(cells[id_at].strip())
         if not interview:
             raise LabelFileError(f"{path}:{line}: the id column is blank; fill in the interview id")
         if interview in labels:
@@ -175,7 +176,7 @@ def read_coded(path: Path, *, gold_rows: bool = False) -> Labels:
         if not gold_rows and source_at is not None and cells[source_at].strip().lower() == "gold":
             skipped += 1
             continue
-        interview, code = cells[at["interview"]].strip(), cells[at["code"]].strip()
+        interview, code = unsafe(cells[at["interview"]].strip()), cells[at["code"]].strip()
         if not interview or not code:
             raise LabelFileError(f"{path}:{line}: interview and code must both be filled in")
         present = _value(path, line, "present", cells[at["present"]])
@@ -215,5 +216,5 @@ def write_labels(path: Path, labels: Labels, codes: list[str]) -> None:
     writer.writerow(["transcript_id", *codes])
     for interview in sorted(labels):
         row = labels[interview]
-        writer.writerow([interview, *("" if c not in row else int(row[c]) for c in codes)])
+        writer.writerow([safe(interview), *("" if c not in row else int(row[c]) for c in codes)])
     write_text_atomic(Path(path), out.getvalue())

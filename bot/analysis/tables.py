@@ -1,7 +1,8 @@
 """The report's CSV tables: one file per kind of result, for spreadsheets and further analysis.
 
-Free-text cells that a spreadsheet would run as a formula (starting with = + - @) get a leading
-apostrophe, the usual guard against CSV injection; evidence is redacted like the quotes.
+Free-text cells and interview ids (a dataset CSV's `transcript_id` is anyone's text) that a spreadsheet
+would run as a formula (starting with = + - @) get a leading apostrophe, the usual guard against CSV
+injection, which `labels` takes off again when it reads an id back; evidence is redacted like the quotes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ JOIN = " | "
 def safe(text: str) -> str:
     """A text cell a spreadsheet shows as text."""
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unsafe(cell: str) -> str:
+    """The text `safe` was given: a cell read back from one of our tables."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -61,7 +67,7 @@ def codes_csv(a: Analysis, out: Path) -> Path:
     header = ["interview", "code", "present", "score", "evidence", "source"]
     rows = (
         [
-            c.interview,
+            safe(c.interview),
             c.code,
             str(int(c.present)),
             _num(c.score),
@@ -109,7 +115,8 @@ def prevalence_csv(a: Analysis, out: Path) -> Path:
 def quotes_csv(a: Analysis, out: Path) -> Path:
     header = ["interview", "theme", "code", "words", "text"]
     rows = (
-        [q.interview, q.theme or "", q.code or "", str(len(q.text.split())), safe(q.text)] for q in a.quotes
+        [safe(q.interview), q.theme or "", q.code or "", str(len(q.text.split())), safe(q.text)]
+        for q in a.quotes
     )
     return _write(out / "quotes.csv", header, rows)
 
@@ -119,7 +126,7 @@ def emotions_csv(a: Analysis, out: Path) -> list[Path]:
     scores = _write(
         out / "emotions.csv",
         ["interview", "emotion", "intensity", "evidence"],
-        ([e.interview, e.emotion, _num(e.intensity, 2), safe(redact(e.evidence))] for e in a.emotions),
+        ([safe(e.interview), e.emotion, _num(e.intensity, 2), safe(redact(e.evidence))] for e in a.emotions),
     )
     summary = _write(
         out / "emotion_summary.csv",
