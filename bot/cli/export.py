@@ -105,6 +105,7 @@ def export_cmd(
     public: bool = typer.Option(False, "--public", help="Only participants who consented to public release."),
     include_pilot: bool = typer.Option(False, help="Also pilot interviews."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Raw text: only with your ethics approval."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
 ) -> None:
     """Export a study's consented transcripts (redacted, pseudonymous) to a file."""
     from bot.commands.export import parse_export_args
@@ -122,6 +123,10 @@ def export_cmd(
         request = parse_export_args(args, allow_raw=True)
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    replacing = out is not None and str(out) != "-" and not str(out).startswith("/dev/") and out.is_file()
+    if out is not None and replacing and not force:  # a device or a pipe is written to, not replaced
+        link = f" (a link to {out.resolve()})" if out.is_symlink() else ""
+        raise _fail(f"{out} exists{link}; choose another --out, or add --force to replace it")
     _run(_export(request, out, include_pilot))
 
 

@@ -268,10 +268,16 @@ async def export(
     device (`/dev/stdout`) is written to directly."""
     if fmt not in WRITERS:
         raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    with _naming(out):  # a folder or an unusable name is refused before the names index is built
+        dest = _destination(out)
+        if dest is not None and not dest.parent.is_dir():
+            if dest.parent.exists():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+        if dest is not None and not os.access(dest.parent, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
     if redacted:  # the names index is read (or built once) off the event loop
         await asyncio.to_thread(preload)
-    with _naming(out):
-        dest = _destination(out)
     # what a name ending in .md promises, and what a terminal or a pipe can show: Markdown to read, not a
     # zip under that name or as bytes on a screen
     to_read = dest is None or out.suffix.lower() in DOCUMENT_SUFFIXES

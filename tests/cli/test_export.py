@@ -47,7 +47,7 @@ def test_export_by_group_takes_an_answer_of_the_group_question_and_names_them_ot
     assert run(["demo", "--study", "ai-at-work"], tmp_path).returncode == 0
     written = []
     for option in question.options:
-        result = run(["export", "ai-at-work", "--group", option, "--out", "g.jsonl"], tmp_path)
+        result = run(["export", "ai-at-work", "--group", option, "--out", "g.jsonl", "--force"], tmp_path)
         assert result.returncode == 0, result.stderr
         written.append(len((tmp_path / "g.jsonl").read_text().splitlines()))
     assert sorted(written)[-1] == 1 and sum(written) == 1  # the demo participant is in exactly one group

@@ -40,7 +40,12 @@ def test_a_successful_export_replaces_the_file_whole_and_keeps_its_permissions(t
     old = tmp_path / "t.jsonl"
     old.write_text("an older export\n", encoding="utf-8")
     old.chmod(0o640)
-    result = run(["export", "ai-at-work", "--out", "t.jsonl"], tmp_path)
+    refused = run(["export", "ai-at-work", "--out", "t.jsonl"], tmp_path)
+    assert (
+        refused.returncode == 2 and "t.jsonl exists; choose another --out, or add --force" in refused.stderr
+    )
+    assert old.read_text(encoding="utf-8") == "an older export\n"
+    result = run(["export", "ai-at-work", "--out", "t.jsonl", "--force"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert old.read_text(encoding="utf-8").startswith('{"participant": "P-')
     assert old.stat().st_mode & 0o777 == 0o640
@@ -56,7 +61,9 @@ def test_an_export_through_a_link_to_a_pipe_or_onto_a_folder(tmp_path: Path) -> 
     _demo(tmp_path)
     (tmp_path / "real.jsonl").write_text("an older export\n", encoding="utf-8")
     (tmp_path / "link.jsonl").symlink_to("real.jsonl")
-    assert run(["export", "ai-at-work", "--out", "link.jsonl"], tmp_path).returncode == 0
+    refused = run(["export", "ai-at-work", "--out", "link.jsonl"], tmp_path)
+    assert refused.returncode == 2 and f"(a link to {tmp_path / 'real.jsonl'})" in refused.stderr
+    assert run(["export", "ai-at-work", "--out", "link.jsonl", "--force"], tmp_path).returncode == 0
     assert (tmp_path / "link.jsonl").is_symlink()
     assert (tmp_path / "real.jsonl").read_text(encoding="utf-8").startswith('{"participant": "P-')
 
@@ -130,7 +137,7 @@ def test_a_full_disk_keeps_the_previous_export_and_is_audited_as_failed(tmp_path
     result = _in_tiny_tmpfs(
         tmp_path,
         "cp ../previous.jsonl P.jsonl && head -c 48000 /dev/zero > filler && "
-        '"$BIN" export ai-at-work --format jsonl --out P.jsonl; echo "exit=$?"; sha256sum P.jsonl; ls -a',
+        '"$BIN" export ai-at-work --format jsonl --out P.jsonl --force; echo "exit=$?"; sha256sum P.jsonl; ls -a',
     )
     assert "exit=2" in result.stdout, result.stdout + result.stderr
     assert result.stderr == "error: P.jsonl: the disk is full; free some space or choose another folder\n"
