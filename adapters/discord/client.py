@@ -233,7 +233,7 @@ async def _first_response(interaction: discord.Interaction[Any], **defer: Any) -
             log.warning("discord: an interaction came after Discord's 3-second deadline; answering by DM")
             return False
     except discord.HTTPException:
-        pass
+        pass  # any other refusal of the acknowledgement: the work goes on, and its answer goes as a DM or follow-up
     return True
 
 

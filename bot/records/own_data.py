@@ -55,8 +55,9 @@ async def own_data_messages(session: Any, interview: Interview) -> list[str]:
         if found and len(interviews) > 1:
             found.insert(0, f"Interview {n} of {len(interviews)}, started {one.created_at:%Y-%m-%d}:")
         blocks += found
-    blocks += await _set_aside(session, interview)
-    kept = await _kept_for_every_study(session, interview.participant_id)
+    participant = await session.get(Participant, interview.participant_id)
+    blocks += await _set_aside(session, interview.study_id, participant)
+    kept = _kept_for_every_study(participant)
     if not blocks:
         return _pieces([NOTHING_HELD, *kept])
     blocks += kept
@@ -65,10 +66,9 @@ async def own_data_messages(session: Any, interview: Interview) -> list[str]:
     return _pieces(blocks)
 
 
-async def _set_aside(session: Any, interview: Interview) -> list[str]:
+async def _set_aside(session: Any, study_id: str, participant: Participant | None) -> list[str]:
     """Messages of theirs in this study that could not be processed and wait in `interviewer db problems`
     (a set-aside message keeps its text until it is retried or erased)."""
-    participant = await session.get(Participant, interview.participant_id)
     if participant is None:
         return []
     rows = (
@@ -79,7 +79,7 @@ async def _set_aside(session: Any, interview: Interview) -> list[str]:
                 InboxRow.workspace == participant.workspace,
                 InboxRow.user_id == participant.user_id,
                 col(InboxRow.dead_at).is_not(None),
-                or_(col(InboxRow.study_id) == interview.study_id, col(InboxRow.study_id).is_(None)),
+                or_(col(InboxRow.study_id) == study_id, col(InboxRow.study_id).is_(None)),
             )
             .order_by(col(InboxRow.id))
         )
@@ -87,9 +87,8 @@ async def _set_aside(session: Any, interview: Interview) -> list[str]:
     return [f"A message of yours we could not process yet: {r.text}" for r in rows if r.text]
 
 
-async def _kept_for_every_study(session: Any, participant_id: int) -> list[str]:
+def _kept_for_every_study(participant: Participant | None) -> list[str]:
     """What is kept about them outside any one study: the time zone messages are timed by."""
-    participant = await session.get(Participant, participant_id)
     if participant is None or not participant.timezone:
         return []
     where = "you chose it" if participant.timezone_chosen else f"from your {participant.platform} profile"
