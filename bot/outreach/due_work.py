@@ -289,8 +289,13 @@ async def _close(s: AsyncSession, inv: InvitationRow, status: str = "closed") ->
 
 
 # Whose completed interview leads to follow-up waves (with Interview joined to its Participant): not a
-# pilot, and not a transcript imported from a file (`interviewer import`), whom nobody can reach.
-WAVE_ELIGIBLE = (col(Interview.pilot).is_(False), col(Participant.platform) != IMPORTED)
+# pilot, not a transcript imported from a file (`interviewer import`), whom nobody can reach, and not
+# an interview whose content retention or `db purge` deleted (nothing is left to follow up).
+WAVE_ELIGIBLE = (
+    col(Interview.pilot).is_(False),
+    col(Participant.platform) != IMPORTED,
+    col(Interview.erased_at).is_(None),
+)
 
 
 class NotAllInvited(RuntimeError):

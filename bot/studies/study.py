@@ -256,6 +256,22 @@ class Study(_Strict):
                 )
         return ids
 
+    @model_validator(mode="after")
+    def _waves_before_retention(self, info: ValidationInfo) -> Study:
+        """Refuse a wave that would follow up interviews retention has already deleted."""
+        if self.retention_days is None or is_stored(info):
+            return self
+        kept = timedelta(days=self.retention_days)
+        for wave in self.schedule.waves:
+            if parse_duration(wave.after) >= kept:
+                why = (
+                    f"wave {wave.id!r} comes {wave.after} after an interview, but retention_days "
+                    f"{self.retention_days} deletes the interview before then (nobody would be invited); "
+                    f"raise retention_days above the wave's delay or shorten the wave's `after`"
+                )
+                raise PydanticCustomError("wave_after_retention", "{why}", {"why": why, "field": "retention_days"})
+        return self
+
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.plan.topics if t.id == topic_id), None)
 

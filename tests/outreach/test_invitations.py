@@ -17,6 +17,7 @@ from bot.messages import Address, Inbound, Outbound
 from bot.outreach.invitations import NotInvitable, invite
 from bot.outreach.scheduler import Scheduler
 from bot.records.importer import PLATFORM as IMPORTED
+from bot.records.retention import purge
 from bot.runtime import Runtime
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from tests.support.helpers import settings_for, start_runtime
@@ -234,6 +235,32 @@ async def test_imported_transcripts_get_no_follow_up_wave(tmp_path: Path, sqlite
         async with runtime.store.session() as s:
             assert (await s.exec(select(InvitationRow))).all() == []
             assert (await s.exec(select(OutboxRow))).all() == []
+
+
+async def test_an_interview_deleted_by_retention_gets_no_follow_up_wave(tmp_path: Path, sqlite_url: str) -> None:
+    """`db purge` (or retention) deleted the interview: there is nothing left to follow up."""
+    clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
+    async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1"), member("U2")], source="roster")
+        async with runtime.store.session() as s:
+            for done in (await s.exec(select(Interview))).all():
+                done.state, done.completed_at = "completed", clock.now
+                s.add(done)
+        async with runtime.store.session() as s:
+            first = (await s.exec(select(Interview).order_by(Interview.id))).first()
+            assert first is not None
+            first.updated_at = clock.now - timedelta(days=400)  # only U1's is past the cut-off
+            s.add(first)
+        report = await purge(runtime.store, STUDY, clock.now - timedelta(days=365), cache_dir=None)
+        assert report.interviews == 1
+        clock.advance(days=91)
+        assert (await Scheduler(runtime.engine).run_once()).waves == 1
+        async with runtime.store.session() as s:
+            waves = (await s.exec(select(InvitationRow).where(InvitationRow.wave != "main"))).all()
+            invited = [await s.get(Participant, row.participant_id) for row in waves]
+        assert [p.user_id for p in invited if p] == ["U2"]
 
 
 async def test_follow_up_wave_after_completion_carries_a_summary(tmp_path: Path, sqlite_url: str) -> None:

@@ -243,6 +243,23 @@ def test_the_servers_own_zone_is_no_study_time_zone(tmp_path):
     assert only_problem(path).endswith("time zone; write e.g. Europe/Berlin or UTC")
 
 
+def test_a_wave_after_retention_deletes_the_interview_is_refused(tmp_path):
+    data = minimal_study()
+    wave = {"id": "later", "after": "90d", "topics": [{"id": "t", "goal": "g", "question": "And now?"}]}
+    data["schedule"]["waves"] = [wave]
+    data["retention_days"] = 30
+    path = write(tmp_path, data)
+    assert only_problem(path) == (
+        f"{path}: retention_days: wave 'later' comes 90d after an interview, but retention_days 30 deletes "
+        "the interview before then (nobody would be invited); raise retention_days above the wave's delay "
+        "or shorten the wave's `after`"
+    )
+    data["retention_days"] = 91
+    assert load_study(write(tmp_path, data)).retention_days == 91
+    data["retention_days"] = 30  # a plan version stored before this rule still loads
+    assert parse_study(data, "stored", stored=True).retention_days == 30
+
+
 def test_bad_clock_range_shows_the_accepted_form(tmp_path):
     data = minimal_study()
     data["schedule"]["send_window"] = "9am-6pm"
