@@ -35,7 +35,7 @@ run: $(STAMP)
 # Four workers (pytest-xdist) on any number of cores: most end-to-end tests wait on a started process
 # or a fake service's clock, not the CPU, so the suite takes about half as long as in one process.
 test: $(EMBEDDINGS)
-	$(BIN)/python -m pytest -n 4
+	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 bench: $(EMBEDDINGS)
 	$(BIN)/python -m bench

@@ -17,6 +17,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # In CI (INTERVIEWER_TEST_POSTGRES_URL set) a missing PostgreSQL is a failure, not a skip.
     if os.environ.get("INTERVIEWER_TEST_POSTGRES_URL") and not postgres_available():
         raise pytest.UsageError("INTERVIEWER_TEST_POSTGRES_URL is set but PostgreSQL does not answer")
+    # The longest tests go first, so that in a parallel run none of them starts last and the other
+    # workers do not sit idle waiting for it (a stable sort: the rest keep their order).
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

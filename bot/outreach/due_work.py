@@ -45,7 +45,6 @@ from bot.outreach.set_aside import (
     wave_failures,
 )
 from bot.outreach.timing import WindowNeverOpens, check_schedule
-from bot.records.importer import PLATFORM as IMPORTED
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from bot.studies.study import Study, parse_duration
 
@@ -289,11 +288,13 @@ async def _close(s: AsyncSession, inv: InvitationRow, status: str = "closed") ->
 
 
 # Whose completed interview leads to follow-up waves (with Interview joined to its Participant): not a
-# pilot, not a transcript imported from a file (`interviewer import`), whom nobody can reach, and not
+# pilot; someone on a platform invitations reach (not a transcript imported from a file, `interviewer
+# import`, nor a terminal interview, `interviewer chat`: nobody could receive the invitation); and not
 # an interview whose content retention or `db purge` deleted (nothing is left to follow up).
+INVITED_PLATFORMS = ("slack", "discord")
 WAVE_ELIGIBLE = (
     col(Interview.pilot).is_(False),
-    col(Participant.platform) != IMPORTED,
+    col(Participant.platform).in_(INVITED_PLATFORMS),
     col(Interview.erased_at).is_(None),
 )
 

@@ -203,6 +203,7 @@ def synthetic_csv(path: Path, count: int) -> dict[str, set[str]]:
     return truth
 
 
+@pytest.mark.long
 async def test_interviewer_analyze_in_claude_mode_writes_the_report(fake, tmp_path):
     """The real command, in a subprocess, against the fake API: estimate, batches, report folder; one
     interview's coding request errors in every batch and is reported in the notes, not coded."""

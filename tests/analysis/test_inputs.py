@@ -201,6 +201,7 @@ def test_a_drafted_codebook_loads_back_with_one_code_per_top_level_theme(tmp_pat
 # ---- quotes --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.long
 def test_passages_are_whole_sentences_and_quotes_are_verbatim_redacted_and_bounded() -> None:
     synthetic = generate(per_group=10)
     items = passages(synthetic.docs)

@@ -206,6 +206,7 @@ def _by_code(cells: list[dict[str, Any]]) -> list[dict[str, tuple[int, int | Non
     return list(rows.values())
 
 
+@pytest.mark.long
 def test_analyze_hides_the_small_group_and_the_one_that_would_give_it_away(reports: dict[str, Path]) -> None:
     out = reports["small"]
     table = _csv_rows(out / "prevalence.csv")

@@ -31,6 +31,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(per_group=12).write_csv(tmp_path_factory.mktemp("data") / "synthetic.csv")
 
 
+@pytest.mark.long
 def test_analyze_a_dataset_csv_writes_the_report_and_a_rerun_uses_the_cache(
     dataset: Path, tmp_path: Path
 ) -> None:
@@ -63,6 +64,7 @@ def test_analyze_a_dataset_csv_writes_the_report_and_a_rerun_uses_the_cache(
     )
 
 
+@pytest.mark.long
 def test_commands_the_report_names_are_code_in_html_and_plain_code_spans_in_markdown(
     dataset: Path, tmp_path: Path
 ) -> None:

@@ -135,6 +135,7 @@ def test_another_studys_broken_file_is_named_but_does_not_stop_an_export_or_impo
     assert "1 interview(s) written" in exported.stdout
 
 
+@pytest.mark.long
 def test_ctrl_c_during_an_import_says_how_far_it_got_and_a_rerun_finishes_it(tmp_path: Path) -> None:
     rows = "".join(f'T{n:05d},"AI: What do you do?\nUser: I teach class {n}."\n' for n in range(8_000))
     (tmp_path / "big.csv").write_text("transcript_id,text\n" + rows, encoding="utf-8")

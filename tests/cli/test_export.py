@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import run
 
 
@@ -37,6 +39,7 @@ def test_export_import_and_audit_from_the_command_line(tmp_path: Path) -> None:
     assert run(["export", "nope"], tmp_path).returncode == 2
 
 
+@pytest.mark.long
 def test_export_by_group_takes_an_answer_of_the_group_question_and_names_them_otherwise(
     tmp_path: Path,
 ) -> None:

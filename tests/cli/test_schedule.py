@@ -65,7 +65,8 @@ def test_discord_roster_members_are_addressed_like_their_own_dms(tmp_path: Path)
 
 
 def test_schedule_show_lists_only_the_follow_up_waves_the_scheduler_will_send(tmp_path: Path) -> None:
-    """ai-at-work has a wave 90 days after completion: not for pilots, nor for imported transcripts."""
+    """ai-at-work has a wave 90 days after completion: not for pilots, imported transcripts or interviews
+    held in the terminal (nobody could receive the invitation); for a Slack participant, once."""
     (tmp_path / "t.csv").write_text('transcript_id,text\nA1,"AI: Hi?\nUser: Hello."\n', encoding="utf-8")
     assert run(["import", "t.csv", "--study", "ai-at-work"], tmp_path).returncode == 0
     study = str(STUDIES / "ai-at-work.yaml")
@@ -74,6 +75,9 @@ def test_schedule_show_lists_only_the_follow_up_waves_the_scheduler_will_send(tm
     assert (nothing.returncode, nothing.stdout) == (0, "Nothing scheduled for `ai-at-work`.\n")
 
     assert run(["demo", "--study", "ai-at-work"], tmp_path).returncode == 0  # a participant in the terminal
+    assert run(["schedule", "show", "ai-at-work"], tmp_path).stdout == nothing.stdout
+    with sqlite3.connect(tmp_path / "cli.db") as db:  # as if the demo had been held in a Slack DM
+        db.execute("UPDATE participants SET platform = 'slack', workspace = 'T1' WHERE platform = 'console'")
     shown = run(["schedule", "show", "ai-at-work"], tmp_path).stdout.splitlines()
     assert shown[1].split() == ["when", "what", "wave", "participant"]
     [row] = shown[2:]

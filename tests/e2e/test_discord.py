@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.fakes.bot_process import BotProcess, service_env
 from tests.support.fakes.discord_api import FakeDiscord
 
@@ -139,6 +141,7 @@ async def test_a_whole_interview_commands_and_an_export_through_the_gateway(tmp_
     assert ANSWERS[0][:30] not in service.bot.log
 
 
+@pytest.mark.long
 async def test_downtime_and_a_crash_mid_send_are_recovered_exactly_once(tmp_path: Path) -> None:
     async with discord_service(tmp_path) as service:
         fake = service.fake

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_discord import ANSWERS, MEMBER, DiscordService, discord_service, to_first_question
 
 OTHER = "555"
@@ -55,6 +57,7 @@ async def test_withdrawal_deletes_the_bots_messages_from_the_dm_and_keeps_the_co
         assert len(fake.requests_to("DELETE", DELETE)) == len(earlier) + 2, "nothing asked again later"
 
 
+@pytest.mark.long
 async def test_deletions_resume_after_a_crash_and_a_message_already_gone_counts_as_deleted(
     tmp_path: Path,
 ) -> None:

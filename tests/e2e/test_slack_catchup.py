@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.support.fakes.bot_process import BotProcess, free_port
 from tests.support.fakes.slack_api import FakeSlack, dm_channel
 from tests.support.fakes.slack_service import SECRET, SlackPerson, consent_and_screen, long_plan, slack_env
@@ -58,6 +60,7 @@ def history_calls(fake: FakeSlack, user: str) -> list[tuple[int, bool]]:
     ]
 
 
+@pytest.mark.long
 async def test_messages_written_while_the_bot_was_down_are_all_answered_once_under_the_tier_1_limit(
     tmp_path: Path,
 ) -> None:
@@ -90,6 +93,7 @@ async def test_messages_written_while_the_bot_was_down_are_all_answered_once_und
         assert "stayed rate limited" not in bot.log
 
 
+@pytest.mark.long
 async def test_a_live_message_while_history_is_unread_does_not_make_the_next_start_skip_it(
     tmp_path: Path,
 ) -> None:
@@ -124,6 +128,7 @@ async def test_a_live_message_while_history_is_unread_does_not_make_the_next_sta
         assert len(alice.posts) == before + 1
 
 
+@pytest.mark.long
 async def test_a_live_message_during_the_read_back_is_answered_after_the_history_and_read_first(
     tmp_path: Path,
 ) -> None:

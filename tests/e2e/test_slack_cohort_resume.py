@@ -11,6 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_slack import slack_service
 from tests.e2e.test_slack_cohorts import invited_members
 from tests.e2e.test_slack_stopping import ALWAYS
@@ -38,6 +40,7 @@ def cohort_requests(tmp_path: Path) -> list[tuple[str | None, str | None, str | 
     return [(finished, outcome, claim, len(json.loads(saved))) for finished, outcome, claim, saved in rows]
 
 
+@pytest.mark.long
 async def test_a_stop_during_a_cohort_lookup_is_resumed_at_the_next_start_and_reported_once(
     tmp_path: Path,
 ) -> None:

@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from subprocess import PIPE
 
+import pytest
+
 from tests.support.fakes.bot_process import BotProcess, free_port, interviewer_command
 from tests.support.fakes.slack_api import FakeSlack, dm_channel
 from tests.support.fakes.slack_service import slack_env
@@ -24,6 +26,7 @@ STUDY = {
 }
 
 
+@pytest.mark.long
 async def test_two_bot_processes_send_each_invitation_and_reminder_once(tmp_path: Path) -> None:
     async with FakeSlack() as fake:
         for user in MEMBERS:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_slack import Service, slack_service
 from tests.support.fakes.slack_api import BOT_ID, dm_channel
 from tests.support.fakes.slack_limits import TIERS
@@ -93,6 +95,7 @@ async def answered(person: SlackPerson, text: str) -> None:
     await person.fake.wait_until(lambda: len(person.posts) > before, 15)
 
 
+@pytest.mark.long
 async def test_a_long_history_is_deleted_within_slacks_limit_without_a_single_429(tmp_path: Path) -> None:
     """chat.delete is Tier 3: the fake answers 429 to the 51st call of a minute in a workspace
     (`tests.support.fakes.slack_limits.TIERS`). With more of the bot's messages than that in the DM, the

@@ -210,12 +210,16 @@ async def test_optout_stops_invitations_and_says_how_to_opt_back_in(tmp_path: Pa
         assert (await invite(runtime.engine, study, [member("U1")], source="roster")).invited == 1
 
 
-async def test_imported_transcripts_get_no_follow_up_wave(tmp_path: Path, sqlite_url: str) -> None:
-    """A transcript read from a file (`interviewer import`) has no one behind it to invite."""
+@pytest.mark.parametrize("platform", [IMPORTED, "console"])
+async def test_imported_and_terminal_interviews_get_no_follow_up_wave(
+    tmp_path: Path, sqlite_url: str, platform: str
+) -> None:
+    """A transcript read from a file (`interviewer import`) has no one behind it to invite, and a terminal
+    interview (`interviewer chat`) nobody to receive the invitation once the command has ended."""
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
     async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
         async with runtime.store.session() as s:
-            imported = Participant(platform=IMPORTED, workspace=STUDY, user_id="T-1")
+            imported = Participant(platform=platform, workspace=STUDY, user_id="T-1")
             s.add(imported)
             await s.flush()
             s.add(
@@ -237,7 +241,9 @@ async def test_imported_transcripts_get_no_follow_up_wave(tmp_path: Path, sqlite
             assert (await s.exec(select(OutboxRow))).all() == []
 
 
-async def test_an_interview_deleted_by_retention_gets_no_follow_up_wave(tmp_path: Path, sqlite_url: str) -> None:
+async def test_an_interview_deleted_by_retention_gets_no_follow_up_wave(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     """`db purge` (or retention) deleted the interview: there is nothing left to follow up."""
     clock, sender = Clock(datetime(2027, 3, 8, 10, 0, tzinfo=UTC)), FakeSender()
     async with runtime_for(sqlite_url, wave_study_dir(tmp_path), clock, sender) as runtime:
