@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.commands.access import REFUSAL, Actor, UsageError, role_in, study_access
 from bot.engine.claude_trouble import incident_line
 from bot.engine.engine import Engine
+from bot.engine.missing_permissions import waiting_line
 from bot.interview.conversation import State
 from bot.outreach.funnel import funnel_lines
 from bot.storage.models import Interview, ScreeningAnswer
@@ -55,6 +56,7 @@ async def status_text(engine: Engine, study: Study) -> str:
         group_q = next((q.id for q in study.screening if q.group), None)
         groups = await _groups(s, study, group_q) if group_q else {}
         claude = await incident_line(s, study.id)
+        unsent = await waiting_line(s, study.id)
     total = sum(counts.values())
     lines = [
         f"*{study.title}* (`{study.id}`, plan v{engine.catalog.current(study.id).version}): "
@@ -69,7 +71,7 @@ async def status_text(engine: Engine, study: Study) -> str:
     if groups:
         lines.append(f"By {group_q}: " + ", ".join(f"{k}: {v}" for k, v in sorted(groups.items())))
     lines += await funnel_lines(engine, study)
-    return "\n".join(lines + ([claude] if claude else []))
+    return "\n".join(lines + [line for line in (claude, unsent) if line])
 
 
 async def _groups(s: AsyncSession, study: Study, group_q: str) -> dict[str, int]:

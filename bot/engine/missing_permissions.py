@@ -120,3 +120,20 @@ def waiting_for(errors: Sequence[str]) -> str | None:
         f"{sum(1 for p, _ in found if p == permission)} wait for the `{permission}` permission: {fix}"
         for permission, fix in sorted(fixes.items())
     )
+
+
+async def waiting_line(s: AsyncSession, study_id: str) -> str | None:
+    """'Messages set aside: ...' for `/interviewer status`, or None when none of the study's waits."""
+    errors = (
+        await (await s.connection()).execute(
+            sa.select(_OUTBOX.c.error)
+            .select_from(_OUTBOX.join(_INTERVIEWS, _INTERVIEWS.c.id == _OUTBOX.c.interview_id))
+            .where(
+                _INTERVIEWS.c.study_id == study_id,
+                _OUTBOX.c.status == "dead",
+                _OUTBOX.c.error.like(PREFIX + "%"),
+            )
+        )
+    ).scalars()
+    waiting = waiting_for([e for e in errors if e])
+    return f"Messages set aside, not sent: {waiting}." if waiting else None

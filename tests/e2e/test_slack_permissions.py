@@ -1,6 +1,6 @@
 """A scope the Slack app lacks while `interviewer run --slack --http` sends participants' DMs: the
 messages are set aside, not lost; the researchers hear of it once per scope; `interviewer doctor` and
-`interviewer db problems` name the scope; and `db problems --retry` sends them once it is granted."""
+`interviewer db problems` and `/interviewer status` name the scope; and `db problems --retry` sends them once it is granted."""
 
 from __future__ import annotations
 
@@ -54,6 +54,8 @@ async def test_invitations_refused_for_a_missing_scope_are_set_aside_alerted_onc
         assert "3 wait for the `im:write` permission" in problems.stdout, problems.stdout
         doctor = await asyncio.to_thread(cli.run, ["doctor"], tmp_path, **env)
         assert "3 wait for the `im:write` permission" in doctor.stdout, doctor.stdout
+        status = await researcher.command("status pilot-study", "status", typed=True)
+        assert "Messages set aside, not sent: 3 wait for the `im:write` permission" in status, status
 
         workspace.scopes = workspace.scopes | {"im:write"}  # added and the app reinstalled
         retry = [arg for out in ids for arg in ("--retry", out)]
