@@ -34,6 +34,8 @@ run: $(STAMP)
 
 # Four workers (pytest-xdist) on any number of cores: most end-to-end tests wait on a started process
 # or a fake service's clock, not the CPU, so the suite takes about half as long as in one process.
+# The tests marked `long` start first (tests/conftest.py) and a worker that runs out of tests takes
+# some of another's (worksteal), so no worker is left with a queue while the others sit idle.
 test: $(EMBEDDINGS)
 	$(BIN)/python -m pytest -n 4 --dist worksteal
 
