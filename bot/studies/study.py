@@ -269,7 +269,9 @@ class Study(_Strict):
                     f"{self.retention_days} deletes the interview before then (nobody would be invited); "
                     f"raise retention_days above the wave's delay or shorten the wave's `after`"
                 )
-                raise PydanticCustomError("wave_after_retention", "{why}", {"why": why, "field": "retention_days"})
+                raise PydanticCustomError(
+                    "wave_after_retention", "{why}", {"why": why, "field": "retention_days"}
+                )
         return self
 
     def topic(self, topic_id: str) -> Topic | None:
