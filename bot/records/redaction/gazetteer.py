@@ -2,7 +2,8 @@
 English words they also are (`english-words`), and place names (`pycountry`), in one compact index.
 
 `names-dataset` holds 730,000 first names and 980,000 surnames with their popularity per country, but
-loading it takes 12-40 s and 1.9 GB of memory (measured on a 2-core machine). So the index of the
+loading it takes 12-40 s and 1.9 GB of memory (1.2 GB loading first names and surnames one after the
+other, as `build` does; measured on a 2-core machine). So the index of the
 names this module uses (rank 2,000 or better in some country) is built once, in a child process, and
 kept as a small file under REDACTION_CACHE_DIR; later loads take a fraction of a second.
 """
@@ -81,14 +82,19 @@ def _ranks(table: dict[str, Any]) -> dict[str, tuple[int, int]]:
 
 
 def build(path: Path) -> None:
-    """Write the index (run in a child process: the full dataset needs about 2 GB while it loads)."""
-    # imported here, in the child process only: the parent never loads the 2 GB dataset
+    """Write the index (run in a child process: each half of the dataset needs about 1 GB while it loads).
+    First names and surnames are loaded one after the other, so only one half is in memory at a time
+    (both at once took 1.9 GB)."""
+    # imported here, in the child process only: the parent never loads the dataset
+    import gc
+
     import pycountry
     from names_dataset import NameDataset
 
-    dataset = NameDataset()
-    first, last = _ranks(dataset.first_names), _ranks(dataset.last_names)
-    del dataset
+    first = _ranks(NameDataset(load_first_names=True, load_last_names=False).first_names or {})
+    gc.collect()
+    last = _ranks(NameDataset(load_first_names=False, load_last_names=True).last_names or {})
+    gc.collect()
     words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
     countries: set[str] = set()
     for record in pycountry.countries:
@@ -128,7 +134,7 @@ def _read(path: Path) -> Gazetteer:
 
 
 def _build_in_child(path: Path) -> None:
-    log.warning("building the names gazetteer for redaction once (about 30 s, 2 GB of memory): %s", path)
+    log.warning("building the names gazetteer for redaction once (about 30 s, 1.2 GB of memory): %s", path)
     done = subprocess.run(
         [sys.executable, "-m", "bot.records.redaction.gazetteer", str(path)], capture_output=True, text=True
     )
