@@ -135,9 +135,8 @@ def test_another_studys_broken_file_is_named_but_does_not_stop_an_export_or_impo
     assert "1 interview(s) written" in exported.stdout
 
 
-@pytest.mark.long
 def test_ctrl_c_during_an_import_says_how_far_it_got_and_a_rerun_finishes_it(tmp_path: Path) -> None:
-    rows = "".join(f'T{n:05d},"AI: What do you do?\nUser: I teach class {n}."\n' for n in range(8_000))
+    rows = "".join(f'T{n:05d},"AI: What do you do?\nUser: I teach class {n}."\n' for n in range(3_000))
     (tmp_path / "big.csv").write_text("transcript_id,text\n" + rows, encoding="utf-8")
     args = [str(BIN), "import", "big.csv", "--study", "teachers"]
     process = subprocess.Popen(args, cwd=tmp_path, env=cli_env(tmp_path), stderr=subprocess.PIPE, text=True)
@@ -154,7 +153,7 @@ def test_ctrl_c_during_an_import_says_how_far_it_got_and_a_rerun_finishes_it(tmp
     assert "import  interrupted" in run(["audit", "teachers"], tmp_path).stdout
     again = run(["import", "big.csv", "--study", "teachers"], tmp_path)
     assert again.returncode == 0, again.stderr
-    assert f"imported {8_000 - done} transcript(s) into teachers; {done} already there" in again.stdout
+    assert f"imported {3_000 - done} transcript(s) into teachers; {done} already there" in again.stdout
 
 
 def _count(db: Path, table: str) -> int:
