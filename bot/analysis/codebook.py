@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from bot.analysis.model import Code, Theme
 from bot.errors import AnalysisInputError
+from bot.text_files import printable
 from bot.yaml_files import YamlProblem, load_yaml
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -128,14 +129,14 @@ def load_codebook(path: Path) -> list[Code]:
 def read_codebook(path: Path) -> Codebook:
     """The codes and `procedural` questions in `path`; AnalysisInputError listing every problem otherwise."""
     if not path.exists():
-        raise AnalysisInputError(f"{path}: no such codebook file; check the path")
+        raise AnalysisInputError(f"{printable(path)}: no such codebook file; check the path")
     try:
         raw = load_yaml(path, max_bytes=MAX_BYTES, what="a codebook (a YAML file with a `codes:` list)")
     except YamlProblem as exc:
         raise AnalysisInputError(str(exc)) from None
     if not isinstance(raw, dict) or "codes" not in raw:
         raise AnalysisInputError(
-            f"{path}: a codebook is a YAML mapping with a top-level `codes:` list "
+            f"{printable(path)}: a codebook is a YAML mapping with a top-level `codes:` list "
             "(see `interviewer codebook draft` for a starting point)"
         )
     try:
