@@ -77,7 +77,7 @@ class _Codebook(BaseModel):
 
 def _where(path: Path, raw: object, loc: tuple[int | str, ...]) -> str:
     """`file: codes[2] (id 'stigma'), field 'definition'` for a pydantic error location."""
-    parts = [str(path)]
+    parts = [printable(path)]
     if len(loc) >= 2 and loc[0] == "codes" and isinstance(loc[1], int):
         entry = f"codes[{loc[1]}]"
         try:
@@ -106,6 +106,11 @@ def _problems(path: Path, raw: object, exc: ValidationError) -> list[str]:
             near = difflib.get_close_matches(str(field), allowed, n=1)
             message = (f"unknown field; did you mean {near[0]!r}? " if near else "unknown field; ") + (
                 f"allowed: {', '.join(allowed)}"
+            )
+        elif error["type"] == "model_type" and len(loc) == 2 and loc[0] == "codes":  # `- 42`, `- text`
+            message = (
+                f"holds {printable(repr(error['input'])[:40])}, not a code; write each code "
+                "as `- id: ...` with `label:` and `definition:` indented below it"
             )
         elif hint:
             message += f"; expected {hint}"

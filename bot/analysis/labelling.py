@@ -79,7 +79,13 @@ def part_of(sample: Sequence[str], part: Part | None, overlap: int) -> list[str]
         return list(sample)
     if overlap > len(sample):
         raise AnalysisInputError(f"--overlap {overlap} is more than the sample (--n {len(sample)}); lower it")
-    return list(sample[:overlap]) + list(sample[overlap:][part.index - 1 :: part.of])
+    mine = list(sample[:overlap]) + list(sample[overlap:][part.index - 1 :: part.of])
+    if not mine:  # nothing to code would still write an empty gold file and report success
+        raise AnalysisInputError(
+            f"--part {part}: this part gets no interview (a sample of {len(sample)}, {overlap} shared, split "
+            f"{part.of} ways); use fewer parts, a larger --n or a larger --overlap"
+        )
+    return mine
 
 
 @dataclass

@@ -95,6 +95,18 @@ def read_corpus(settings: Settings, source: str) -> Corpus:
     return asyncio.run(read_study(settings, source, study_paths=readable_study_paths(settings)))
 
 
+def warn_skipped(corpus: Corpus) -> None:
+    """A warning on standard error for each row of the input left out (the first `MAX_PROBLEMS_SHOWN`,
+    then how many more), so that a sample or a report over fewer interviews than the file holds says so."""
+    for problem in corpus.problems[:MAX_PROBLEMS_SHOWN]:
+        typer.echo(f"warning: {problem}", err=True)
+    if len(corpus.problems) > MAX_PROBLEMS_SHOWN:
+        more = len(corpus.problems) - MAX_PROBLEMS_SHOWN
+        typer.echo(
+            f"warning: ... and {more:,} more row(s) left out like these; fix the ones above first", err=True
+        )
+
+
 def embedder_for(docs: list[Doc], cache_dir: Path) -> tuple[CachedEmbedder, str | None]:
     from bot.analysis.embed import CachedEmbedder, default_embedder
 
@@ -226,8 +238,7 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
         raise exit_for(exc) from None
     if labels is not None and codebook is None:  # the gold columns name codes; without them, nothing to do
         raise fail(f"--gold {printable(gold)} needs --codebook: its columns are the codebook's code ids")
-    for problem in corpus.problems:
-        typer.echo(f"warning: {problem}", err=True)
+    warn_skipped(corpus)
     if labels is not None:  # checked before the sentence model loads, and named
         from bot.analysis.prevalence import check_gold
 

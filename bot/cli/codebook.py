@@ -21,7 +21,9 @@ from bot.cli.analysis import (
     fail,
     read_corpus,
     toolkit_for,
+    warn_skipped,
 )
+from bot.cli.errors import clipped
 from bot.cli.outputs import file_problem
 from bot.errors import InterviewerError, LabelFileError
 from bot.settings import get_settings
@@ -60,6 +62,7 @@ def codebook_draft(
         corpus = read_corpus(settings, source)
     except InterviewerError as exc:
         raise exit_for(exc) from None
+    warn_skipped(corpus)
     cache = cache_folder(cache_dir, settings, corpus.name)
 
     async def main() -> list[Theme]:
@@ -118,10 +121,12 @@ def codebook_label(
     from bot.analysis.codebook import load_codebook
     from bot.analysis.labelling import Part, Session, open_gold, plan
 
+    _check_coder(coder)
     settings = get_settings()
     try:
         codes = load_codebook(codebook)
         corpus = read_corpus(settings, source)
+        warn_skipped(corpus)
         which = Part.parse(part) if part else None
         if overlap is not None and which is None:
             raise fail("--overlap only applies with --part i/k")
@@ -144,6 +149,15 @@ def codebook_label(
         session,
         f"interviewer analyze {printable(source)} --codebook {printable(codebook)} --gold {printable(out)} --out report/",
     )
+
+
+def _check_coder(coder: str | None) -> None:
+    """Stop on a `--coder` that would be kept with the progress and shown at every resume garbled."""
+    if coder is not None and (not coder.strip() or len(coder) > 80 or not coder.isprintable()):
+        raise fail(
+            f"--coder {clipped(printable(coder), 40)}: write your name or initials, at most 80 characters "
+            "and no control characters"
+        )
 
 
 def _summarise(screen: Console, session: Session, after: str) -> None:

@@ -108,6 +108,41 @@ CASES: list[tuple[str, list[str], Files, int, list[str]]] = [
         ["lower --n to at most 2"],
     ),
     (
+        "codebook-label-codes-not-mappings",
+        ["codebook", "label", "t.csv", "--codebook", "c.yaml", "--out", "g.csv"],
+        {"t.csv": GOOD_CSV, "c.yaml": "codes:\n  - 42\n"},
+        2,
+        ["c.yaml: codes[0]: holds 42, not a code", "`- id: ...`"],
+    ),
+    (
+        "codebook-label-empty-part",
+        [
+            "codebook",
+            "label",
+            "t.csv",
+            "--codebook",
+            "c.yaml",
+            "--out",
+            "g.csv",
+            "--n",
+            "2",
+            "--part",
+            "9/9",
+            "--overlap",
+            "0",
+        ],
+        {"t.csv": GOOD_CSV, "c.yaml": CODEBOOK},
+        2,
+        ["--part 9/9: this part gets no interview", "use fewer parts"],
+    ),
+    (
+        "codebook-label-coder",
+        ["codebook", "label", "t.csv", "--codebook", "c.yaml", "--out", "g.csv", "--coder", f"me{ESC}"],
+        {"t.csv": GOOD_CSV, "c.yaml": CODEBOOK},
+        2,
+        ["--coder me\\x1b[31m: write your name or initials"],
+    ),
+    (
         "validate-mismatched",
         ["validate", "--codes", "codes.csv", "--gold", "gold.csv"],
         {"codes.csv": GOLD, "gold.csv": "transcript_id,drafting\nZZ,1\n"},
@@ -187,6 +222,24 @@ def test_thousands_of_bad_roster_lines_are_listed_twenty_and_counted(tmp_path: P
     assert errors[0] == "r.csv:line 2: user_id 'bad0' is not a Discord user id (digits only)"
     assert errors[20].startswith("r.csv: ... and 2,980 more problem(s) like these; fix the ones above")
     assert errors[21].startswith("3000 roster line(s) skipped")
+
+
+def test_thousands_of_bad_rows_give_twenty_warnings_and_a_count_before_the_model_loads(
+    tmp_path: Path,
+) -> None:
+    rows = ["transcript_id,text,role", *(f',"{TRANSCRIPT}",r' for _ in range(3000)), f'A1,"{TRANSCRIPT}",r']
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(CODEBOOK, encoding="utf-8")
+    for args in (
+        ["analyze", "t.csv", "--out", "r", "--by", "team"],
+        ["codebook", "label", "t.csv", "--codebook", "c.yaml", "--out", "g.csv"],
+    ):
+        result = run(args, tmp_path)
+        assert result.returncode == 2, result.stderr[-1500:]
+        lines = result.stderr.splitlines()
+        assert len(lines) == 22 and lines[0] == "warning: t.csv:2: the transcript_id is empty", lines[:2]
+        assert lines[20] == "warning: ... and 2,980 more row(s) left out like these; fix the ones above first"
+    assert not (tmp_path / "g.csv").exists()
 
 
 def test_an_oversized_transcript_is_refused_by_its_row_and_the_others_are_imported(tmp_path: Path) -> None:
