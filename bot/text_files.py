@@ -63,7 +63,8 @@ def read_text(path: Path, *, max_bytes: int, what: str) -> str:
 
 
 def decode(data: bytes, name: str, what: str) -> str:
-    """The text of `data` read from the file `name` (already `printable`)."""
+    """The text of `data` read from the file `name`; NotText naming it otherwise."""
+    name = printable(name)
     for mark, encoding in _MARKS:
         if data.startswith(mark):
             try:

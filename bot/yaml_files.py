@@ -57,6 +57,7 @@ class _Loader(yaml.SafeLoader):
 
 def parse_yaml(text: str, name: str) -> Any:
     """The data of YAML `text` from the file `name`; YamlProblem if it cannot be read."""
+    name = printable(name)  # the callers' paths, escaped if they were not yet
     try:
         return yaml.load(text, Loader=_Loader)  # safe: a SafeLoader subclass
     except yaml.YAMLError as exc:

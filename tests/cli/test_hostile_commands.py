@@ -286,6 +286,10 @@ def test_control_characters_in_paths_and_ids_are_shown_escaped(tmp_path: Path) -
     assert noted.returncode == 0, noted.stderr
     assert "\x1b" not in noted.stderr and "were left out: A\\x1b[31m9;" in noted.stderr
 
+    url = f"sqlite:///{tmp_path}/no{ESC}dir/x.db"
+    database = run(["schedule", "show", "teachers"], tmp_path, DATABASE_URL=url)
+    assert database.returncode == 2 and "no\\x1b[31mdir for the SQLite database" in database.stderr
+
     option = run(["db", "purge", "--study", "teachers", "--before", "2024-01-01", f"--x{ESC}"], tmp_path)
     assert option.returncode == 2 and option.stderr.startswith("error: No such option: --x\\x1b[31m")
 
