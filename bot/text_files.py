@@ -74,8 +74,8 @@ def decode(data: bytes, name: str, what: str) -> str:
                     f"{name}: starts like {encoding.upper()} text but byte {exc.start} is not; {SAVE_AS}"
                 ) from None
     sample = data[:SAMPLE]
-    if b"\x00" in sample:
-        stray = _stray_nul(sample)
+    if b"\x00" in data:  # past the sample too: PostgreSQL stores no NUL, and no text file holds one
+        stray = _stray_nul(sample) if b"\x00" in sample else _late_nul(data)
         if stray:
             line, at = stray
             raise NotText(
@@ -91,6 +91,12 @@ def decode(data: bytes, name: str, what: str) -> str:
             f"{name}:{line}: not UTF-8 text (byte {exc.start}); it looks like {_guess(data)}. {SAVE_AS[0].upper()}"
             f"{SAVE_AS[1:]}"
         ) from None
+
+
+def _late_nul(data: bytes) -> tuple[int, int]:
+    """The line and offset of the first NUL byte of a file whose start reads as text."""
+    at = data.index(b"\x00")
+    return data.count(b"\n", 0, at) + 1, at
 
 
 def _stray_nul(sample: bytes) -> tuple[int, int] | None:

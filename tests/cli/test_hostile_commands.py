@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run
-from tests.support.hostile_cli import GOOD_CSV, TRANSCRIPT, Files, make
+from tests.support.hostile_cli import GOOD_CSV, TRANSCRIPT, Files, csv_of, make
 
 GOLD = "transcript_id,drafting\nA1,1\nA2,0\n"
 CODEBOOK = "codes:\n  - id: drafting\n    label: Drafting\n    definition: Uses AI to draft a text first.\n"
@@ -22,6 +22,9 @@ def last_error(stderr: str) -> str:
     assert lines, "nothing on standard error"
     return lines[-1]
 
+
+# a transcript file with a NUL byte on line 4,003, past the first 64 KiB looked at to tell text from binary
+LATE_NUL = csv_of([(f"T{n}", TRANSCRIPT) for n in range(2000)] + [("N1", "AI: Hi\nUser: a\x00b")])
 
 # (id, arguments, files, exit status, fragments of the last line on standard error)
 CASES: list[tuple[str, list[str], Files, int, list[str]]] = [
@@ -85,6 +88,13 @@ CASES: list[tuple[str, list[str], Files, int, list[str]]] = [
         {"r.csv": b"user_id\n5\x001\n52\n"},
         2,
         ["r.csv:2: a NUL byte", "delete it"],
+    ),
+    (
+        "import-late-nul",
+        ["import", "t.csv", "--study", "teachers"],
+        {"t.csv": LATE_NUL},
+        2,
+        ["t.csv:4003: a NUL byte", "delete it in an editor"],
     ),
     (
         "codebook-draft-folder",
