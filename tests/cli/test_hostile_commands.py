@@ -311,3 +311,16 @@ def test_printable_escapes_only_what_cannot_be_shown() -> None:
     assert printable("a\tb\nc\rd\x1b[0m\x07\u202e\x7f") == "a\\tb\\nc\\rd\\x1b[0m\\x07\\u202e\\x7f"
     assert printable("bad\udcffbyte") == "bad\\udcffbyte"  # a name that is not UTF-8, as os.fsdecode reads it
     assert printable(printable("x\ny")) == "x\\ny"
+
+
+def test_gold_notes_name_unknown_ids_and_columns_escaped(tmp_path: Path) -> None:
+    """The notes `analyze --gold` prints and puts in the report (checked here without the sentence model)."""
+    from bot.analysis.codebook import load_codebook
+    from bot.analysis.corpus import read_csv
+    from bot.analysis.prevalence import check_gold
+
+    make(tmp_path, {"t.csv": GOOD_CSV, "c.yaml": CODEBOOK})
+    gold = {"A1": {"drafting": True}, f"Z{ESC}9": {"drafting": False, f"x{ESC}": True}}
+    notes = check_gold(read_csv(tmp_path / "t.csv").docs, load_codebook(tmp_path / "c.yaml"), gold)
+    assert all("\x1b" not in note for note in notes), notes
+    assert "not used: Z\\x1b[31m9;" in notes[0] and notes[1].endswith("not used: x\\x1b[31m")
