@@ -124,6 +124,11 @@ def read_labels(path: Path, *, blank_ok: bool = False) -> Labels:
             raise LabelFileError(
                 f"{printable(path)}:1: column {i + 1} has no name; give every code column its code id"
             )
+        if not name.isprintable():  # it is shown in tables and reports: a code id is a plain slug
+            raise LabelFileError(
+                f"{printable(path)}:1: column {i + 1}'s name {name[:40]!r} holds control characters; name "
+                "the column after its code id"
+            )
     names = [h for _, h in codes]
     if not names:
         raise LabelFileError(f"{printable(path)}:1: only an id column; add one 0/1 column per code")

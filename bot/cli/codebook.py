@@ -211,7 +211,9 @@ def codebook_agree(
         table.add_row(r.code, str(r.n), number(r.kappa), number(r.ac1), share)
     screen.print(table)
     for r in (r for r in rows if r.disagreements):
-        screen.print(f"{r.code}: disagree on {', '.join(r.disagreements)}", markup=False)
+        screen.print(
+            f"{printable(r.code)}: disagree on {', '.join(map(printable, r.disagreements))}", markup=False
+        )
     if not any(r.disagreements for r in rows):
         screen.print("No disagreements.")
     if merge_to is not None:

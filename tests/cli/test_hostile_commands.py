@@ -153,6 +153,13 @@ CASES: list[tuple[str, list[str], Files, int, list[str]]] = [
         ["--coder me\\x1b[31m: write your name or initials"],
     ),
     (
+        "agree-column-control",
+        ["codebook", "agree", "a.csv", "b.csv"],
+        {"a.csv": f"transcript_id,d{ESC}\nA1,1\n", "b.csv": GOLD},
+        2,
+        ["a.csv:1: column 2's name 'd\\x1b[31m' holds control characters", "code id"],
+    ),
+    (
         "validate-mismatched",
         ["validate", "--codes", "codes.csv", "--gold", "gold.csv"],
         {"codes.csv": GOLD, "gold.csv": "transcript_id,drafting\nZZ,1\n"},
@@ -295,6 +302,13 @@ def test_control_characters_in_paths_and_ids_are_shown_escaped(tmp_path: Path) -
     noted = run(["validate", "--codes", "codes.csv", "--gold", "gold.csv"], tmp_path)
     assert noted.returncode == 0, noted.stderr
     assert "\x1b" not in noted.stderr and "were left out: A\\x1b[31m9;" in noted.stderr
+
+    make(
+        tmp_path,
+        {"a.csv": f"transcript_id,drafting\nA{ESC}1,1\n", "b.csv": f"transcript_id,drafting\nA{ESC}1,0\n"},
+    )
+    agree = run(["codebook", "agree", "a.csv", "b.csv"], tmp_path)
+    assert agree.returncode == 0 and "drafting: disagree on A\\x1b[31m1\n" in agree.stdout, agree.stdout
 
     url = f"sqlite:///{tmp_path}/no{ESC}dir/x.db"
     database = run(["schedule", "show", "teachers"], tmp_path, DATABASE_URL=url)
