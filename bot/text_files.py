@@ -23,34 +23,48 @@ _MARKS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
 SAVE_AS = "save it as UTF-8 (in a spreadsheet: 'CSV UTF-8'; in an editor: 'UTF-8') and try again"
 
 
+def printable(value: object) -> str:
+    """`value` (a path, an id, an argument a user gave) as text that is safe to print in a message: each
+    control or invisible character is escaped as Python writes it ('\\x1b', '\\n', '\\u202e'), so a file
+    name can neither colour the terminal nor split or reorder a message line. Printable text is kept as it
+    is, so applying it twice changes nothing."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 class NotText(ValueError):
     """The file cannot be read as text; the message names the file, what it looks like and the fix."""
 
 
 def read_text(path: Path, *, max_bytes: int, what: str) -> str:
     """The text of `path` (`what` describes the expected content, e.g. "a study YAML file")."""
+    name = printable(path)
     if not path.exists():
-        raise NotText(f"{path}: no such file; check the path")
+        raise NotText(f"{name}: no such file; check the path")
     if path.is_dir():
-        raise NotText(f"{path}: is a folder; give the path of {what}")
+        raise NotText(f"{name}: is a folder; give the path of {what}")
     if not path.is_file():
-        raise NotText(f"{path}: is not a regular file; give the path of {what}")
+        raise NotText(f"{name}: is not a regular file; give the path of {what}")
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise NotText(
-                f"{path}: is {size:,} bytes, over the {max_bytes:,}-byte limit for {what}; is it the right file?"
+                f"{name}: is {size:,} bytes, over the {max_bytes:,}-byte limit for {what}; is it the right file?"
             )
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise NotText(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
+        raise NotText(f"{name}: cannot be read ({exc.strerror or exc}); check its permissions") from None
     if len(data) > max_bytes:
-        raise NotText(f"{path}: is over the {max_bytes:,}-byte limit for {what}; is it the right file?")
-    return decode(data, str(path), what)
+        raise NotText(f"{name}: is over the {max_bytes:,}-byte limit for {what}; is it the right file?")
+    return decode(data, name, what)
 
 
 def decode(data: bytes, name: str, what: str) -> str:
+    """The text of `data` read from the file `name`; NotText naming it otherwise."""
+    name = printable(name)
     for mark, encoding in _MARKS:
         if data.startswith(mark):
             try:
@@ -60,7 +74,14 @@ def decode(data: bytes, name: str, what: str) -> str:
                     f"{name}: starts like {encoding.upper()} text but byte {exc.start} is not; {SAVE_AS}"
                 ) from None
     sample = data[:SAMPLE]
-    if b"\x00" in sample:
+    if b"\x00" in data:  # past the sample too: PostgreSQL stores no NUL, and no text file holds one
+        stray = _stray_nul(sample) if b"\x00" in sample else _late_nul(data)
+        if stray:
+            line, at = stray
+            raise NotText(
+                f"{name}:{line}: a NUL byte (byte {at}) in what is otherwise {what}; delete it in an editor "
+                "and save again"
+            )
         raise NotText(f"{name}: {_nul_kind(sample)}; expected {what}. If it is text, {SAVE_AS}")
     try:
         return data.decode("utf-8")
@@ -70,6 +91,22 @@ def decode(data: bytes, name: str, what: str) -> str:
             f"{name}:{line}: not UTF-8 text (byte {exc.start}); it looks like {_guess(data)}. {SAVE_AS[0].upper()}"
             f"{SAVE_AS[1:]}"
         ) from None
+
+
+def _late_nul(data: bytes) -> tuple[int, int]:
+    """The line and offset of the first NUL byte of a file whose start reads as text."""
+    at = data.index(b"\x00")
+    return data.count(b"\n", 0, at) + 1, at
+
+
+def _stray_nul(sample: bytes) -> tuple[int, int] | None:
+    """The line and offset of a NUL byte that does not belong in a text file (readable text before it
+    and after it, as a bad copy and paste or a damaged save leaves), or None for a binary or UTF-16 file."""
+    at = sample.index(b"\x00")
+    rest = sample[at:].lstrip(b"\x00")[:256]
+    if at < 8 or not _readable(sample[:at]) or (rest and not _readable(rest)) or sample.count(0) > 16:
+        return None
+    return sample[:at].count(b"\n") + 1, at
 
 
 def _nul_kind(sample: bytes) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.text_files import NotText, read_text
+from bot.text_files import NotText, printable, read_text
 
 ALIASES = "anchors and aliases"
 _TAG = re.compile(r"for the tag '([^']*)'")
@@ -57,6 +57,7 @@ class _Loader(yaml.SafeLoader):
 
 def parse_yaml(text: str, name: str) -> Any:
     """The data of YAML `text` from the file `name`; YamlProblem if it cannot be read."""
+    name = printable(name)  # the callers' paths, escaped if they were not yet
     try:
         return yaml.load(text, Loader=_Loader)  # safe: a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -89,5 +90,5 @@ def load_yaml(path: Path, *, max_bytes: int, what: str) -> Any:
     except NotText as exc:
         raise YamlProblem(str(exc)) from None
     if not text.strip():
-        raise YamlProblem(f"{path}: the file is empty; give the path of {what}")
-    return parse_yaml(text, str(path))
+        raise YamlProblem(f"{printable(path)}: the file is empty; give the path of {what}")
+    return parse_yaml(text, printable(path))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from bot.analysis.model import Code, Theme
 from bot.errors import AnalysisInputError
+from bot.text_files import printable
 from bot.yaml_files import YamlProblem, load_yaml
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -76,7 +77,7 @@ class _Codebook(BaseModel):
 
 def _where(path: Path, raw: object, loc: tuple[int | str, ...]) -> str:
     """`file: codes[2] (id 'stigma'), field 'definition'` for a pydantic error location."""
-    parts = [str(path)]
+    parts = [printable(path)]
     if len(loc) >= 2 and loc[0] == "codes" and isinstance(loc[1], int):
         entry = f"codes[{loc[1]}]"
         try:
@@ -106,6 +107,11 @@ def _problems(path: Path, raw: object, exc: ValidationError) -> list[str]:
             message = (f"unknown field; did you mean {near[0]!r}? " if near else "unknown field; ") + (
                 f"allowed: {', '.join(allowed)}"
             )
+        elif error["type"] == "model_type" and len(loc) == 2 and loc[0] == "codes":  # `- 42`, `- text`
+            message = (
+                f"holds {printable(repr(error['input'])[:40])}, not a code; write each code "
+                "as `- id: ...` with `label:` and `definition:` indented below it"
+            )
         elif hint:
             message += f"; expected {hint}"
         lines.append(f"{_where(path, raw, loc)}: {message}")
@@ -128,14 +134,14 @@ def load_codebook(path: Path) -> list[Code]:
 def read_codebook(path: Path) -> Codebook:
     """The codes and `procedural` questions in `path`; AnalysisInputError listing every problem otherwise."""
     if not path.exists():
-        raise AnalysisInputError(f"{path}: no such codebook file; check the path")
+        raise AnalysisInputError(f"{printable(path)}: no such codebook file; check the path")
     try:
         raw = load_yaml(path, max_bytes=MAX_BYTES, what="a codebook (a YAML file with a `codes:` list)")
     except YamlProblem as exc:
         raise AnalysisInputError(str(exc)) from None
     if not isinstance(raw, dict) or "codes" not in raw:
         raise AnalysisInputError(
-            f"{path}: a codebook is a YAML mapping with a top-level `codes:` list "
+            f"{printable(path)}: a codebook is a YAML mapping with a top-level `codes:` list "
             "(see `interviewer codebook draft` for a starting point)"
         )
     try:

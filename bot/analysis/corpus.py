@@ -20,6 +20,7 @@ from bot.analysis.files import csv_text
 from bot.analysis.model import Doc, Segment
 from bot.errors import AnalysisInputError
 from bot.records.importer import parse_transcript
+from bot.text_files import printable
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -72,7 +73,7 @@ def _header(path: Path, header: list[str]) -> tuple[int, int, list[tuple[int, st
     id_at = next((lower.index(c) for c in ID_COLUMNS if c in lower), None)
     if id_at is None or "text" not in lower:
         raise AnalysisInputError(
-            f"{path}:1: the header must name `transcript_id` and `text` (the Anthropic Interviewer dataset "
+            f"{printable(path)}:1: the header must name `transcript_id` and `text` (the Anthropic Interviewer dataset "
             f"layout); found {', '.join(columns) or 'nothing'}"
         )
     text_at = lower.index("text")
@@ -90,7 +91,7 @@ def read_csv(path: Path) -> Corpus:
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise AnalysisInputError(f"{path}:1: unreadable CSV header ({exc})") from None
+        raise AnalysisInputError(f"{printable(path)}:1: unreadable CSV header ({exc})") from None
     id_at, text_at, extra = _header(path, header)
     docs: list[Doc] = []
     problems: list[str] = []
@@ -102,30 +103,34 @@ def read_csv(path: Path) -> Corpus:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(f"{path}:{start}: unreadable CSV ({exc}); the rest of the file was skipped")
+            problems.append(
+                f"{printable(path)}:{start}: unreadable CSV ({exc}); the rest of the file was skipped"
+            )
             break
         line, start = start, reader.line_num + 1
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            problems.append(f"{path}:{line}: expected {len(header)} columns, found {len(values)}")
+            problems.append(f"{printable(path)}:{line}: expected {len(header)} columns, found {len(values)}")
             continue
         code = values[id_at].strip()
         if not code:
-            problems.append(f"{path}:{line}: the transcript_id is empty")
+            problems.append(f"{printable(path)}:{line}: the transcript_id is empty")
             continue
         if code in seen:
-            problems.append(f"{path}:{line}: transcript_id {code!r} appears twice; the later row was skipped")
+            problems.append(
+                f"{printable(path)}:{line}: transcript_id {code!r} appears twice; the later row was skipped"
+            )
             continue
         try:
             turns = parse_transcript(values[text_at])
         except ValueError as exc:
-            problems.append(f"{path}:{line} ({code}): {exc}")
+            problems.append(f"{printable(path)}:{line} ({printable(code)}): {exc}")
             continue
         seen.add(code)
         group = {name: values[i].strip() for i, name in extra if values[i].strip()}
         docs.append(Doc(code=code, group=group, segments=segments(code, turns)))
-    return _checked(Corpus(name=path.stem, docs=docs, problems=problems), str(path))
+    return _checked(Corpus(name=path.stem, docs=docs, problems=problems), printable(path))
 
 
 def _checked(corpus: Corpus, where: str) -> Corpus:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.text_files import NotText, read_text
+from bot.text_files import NotText, printable, read_text
 
 
 def csv_text(path: Path, *, error: type[Exception], max_bytes: int, expected: str) -> str:
@@ -15,5 +15,5 @@ def csv_text(path: Path, *, error: type[Exception], max_bytes: int, expected: st
     except NotText as exc:
         raise error(str(exc)) from None
     if not text.strip():
-        raise error(f"{path}: is empty; expected {expected} and one row each")
+        raise error(f"{printable(path)}: is empty; expected {expected} and one row each")
     return text

@@ -31,7 +31,7 @@ from bot.analysis.model import Code, Doc
 from bot.analysis.stats import cohen_kappa, gwet_ac1
 from bot.analysis.tables import safe
 from bot.errors import AnalysisInputError
-from bot.text_files import write_text_atomic
+from bot.text_files import printable, write_text_atomic
 
 PROGRESS_SUFFIX = ".progress.json"
 DEFAULT_OVERLAP = 10  # interviews every part codes: enough for a first agreement figure, cheap for each coder
@@ -79,7 +79,13 @@ def part_of(sample: Sequence[str], part: Part | None, overlap: int) -> list[str]
         return list(sample)
     if overlap > len(sample):
         raise AnalysisInputError(f"--overlap {overlap} is more than the sample (--n {len(sample)}); lower it")
-    return list(sample[:overlap]) + list(sample[overlap:][part.index - 1 :: part.of])
+    mine = list(sample[:overlap]) + list(sample[overlap:][part.index - 1 :: part.of])
+    if not mine:  # nothing to code would still write an empty gold file and report success
+        raise AnalysisInputError(
+            f"--part {part}: this part gets no interview (a sample of {len(sample)}, {overlap} shared, split "
+            f"{part.of} ways); use fewer parts, a larger --n or a larger --overlap"
+        )
+    return mine
 
 
 @dataclass
@@ -165,14 +171,16 @@ def open_gold(path: Path, fresh: Plan) -> GoldFile:
     """Start `path` with `fresh`, or resume it when it was started with the same sample settings."""
     gold = GoldFile(Path(path), fresh)
     if gold.path.is_dir():
-        raise AnalysisInputError(f"--out {path} is a folder; give a file path such as {path}/gold.csv")
+        raise AnalysisInputError(
+            f"--out {printable(path)} is a folder; give a file path such as {printable(path)}/gold.csv"
+        )
     if not gold.path.exists():
         gold.path.parent.mkdir(parents=True, exist_ok=True)
         gold.save()  # fails here, before any coding, when the folder cannot be written
         return gold
     if not gold.progress_path.exists():
         raise AnalysisInputError(
-            f"{path} exists but has no {gold.progress_path.name} next to it, so it was not started by "
+            f"{printable(path)} exists but has no {gold.progress_path.name} next to it, so it was not started by "
             "`codebook label`; choose another --out (or move the file away)"
         )
     return _resumed(gold, fresh)
@@ -185,12 +193,12 @@ def _resumed(gold: GoldFile, fresh: Plan) -> GoldFile:
         done = {str(k): [str(c) for c in v] for k, v in state["done"].items()}
     except (ValueError, KeyError, TypeError) as exc:
         raise AnalysisInputError(
-            f"{gold.progress_path}: unreadable progress file ({exc}); choose another --out to start afresh"
+            f"{printable(gold.progress_path)}: unreadable progress file ({exc}); choose another --out to start afresh"
         ) from None
     given = (fresh.seed, fresh.n, fresh.part, fresh.overlap, fresh.codes)
     if given != (stored.seed, stored.n, stored.part, stored.overlap, stored.codes):
         raise AnalysisInputError(
-            f"{gold.path} was started with --seed {stored.seed} --n {stored.n}"
+            f"{printable(gold.path)} was started with --seed {stored.seed} --n {stored.n}"
             + (f" --part {stored.part} --overlap {stored.overlap}" if stored.part else "")
             + f" and the codes {', '.join(stored.codes)}; resume with those, or choose another --out"
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.analysis.files import csv_text
 from bot.analysis.tables import safe, unsafe
 from bot.errors import LabelFileError
-from bot.text_files import write_text_atomic
+from bot.text_files import printable, write_text_atomic
 
 ID_COLUMNS = ("transcript_id", "interview")
 CODED_COLUMNS = ("interview", "code", "present")
@@ -49,7 +49,7 @@ def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             raise LabelFileError(
-                f"{path}:{start}: unreadable CSV ({exc}); check the quotes on that line"
+                f"{printable(path)}:{start}: unreadable CSV ({exc}); check the quotes on that line"
             ) from None
         line, start = start, reader.line_num + 1
         if any(c.strip() for c in cells):
@@ -67,11 +67,11 @@ def _value(path: Path, line: int, column: str, cell: str) -> bool | None:
         return False
     if len(value) > SHOWN_CELL:
         raise LabelFileError(
-            f"{path}:{line}: column {column!r} holds a text of {len(value)} characters, not 0 or 1; "
+            f"{printable(path)}:{line}: column {column!r} holds a text of {len(value)} characters, not 0 or 1; "
             "is this a transcript file? Give a gold or codes file: an id column and one 0/1 column per code"
         )
     raise LabelFileError(
-        f"{path}:{line}: column {column!r} has {cell.strip()!r}; use 1 (present) or 0 (absent), "
+        f"{printable(path)}:{line}: column {column!r} has {cell.strip()!r}; use 1 (present) or 0 (absent), "
         "or leave the cell blank if it was not coded"
     )
 
@@ -80,7 +80,9 @@ def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     try:
         _, header = next(rows)
     except StopIteration:
-        raise LabelFileError(f"{path}: has no header; expected `transcript_id,<code>,...`") from None
+        raise LabelFileError(
+            f"{printable(path)}: has no header; expected `transcript_id,<code>,...`"
+        ) from None
     return [h.strip() for h in header]
 
 
@@ -90,7 +92,7 @@ def _id_column(path: Path, header: list[str]) -> int:
         if name in lowered:
             return lowered.index(name)
     raise LabelFileError(
-        f"{path}:1: no id column; the first row must name `transcript_id` (or `interview`), "
+        f"{printable(path)}:1: no id column; the first row must name `transcript_id` (or `interview`), "
         f"found {', '.join(repr(h) for h in header)}"
     )
 
@@ -98,12 +100,12 @@ def _id_column(path: Path, header: list[str]) -> int:
 def _cells(path: Path, line: int, cells: list[str], width: int) -> list[str]:
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         raise LabelFileError(
-            f"{path}:{line}: {len(cells)} cells but the header names {width} columns; "
+            f"{printable(path)}:{line}: {len(cells)} cells but the header names {width} columns; "
             "remove the extra cells or add a column name"
         )
     if len(cells) < width:  # a spreadsheet writes every column, blank or not: this row was cut short
         raise LabelFileError(
-            f"{path}:{line}: {len(cells)} cells but the header names {width} columns; the row is cut "
+            f"{printable(path)}:{line}: {len(cells)} cells but the header names {width} columns; the row is cut "
             "short (an interrupted copy?): leave a cell blank for an uncoded code, but keep its comma"
         )
     return cells[:width]
@@ -119,33 +121,46 @@ def read_labels(path: Path, *, blank_ok: bool = False) -> Labels:
     codes = [(i, h) for i, h in enumerate(header) if i != id_at]
     for i, name in codes:
         if not name:
-            raise LabelFileError(f"{path}:1: column {i + 1} has no name; give every code column its code id")
+            raise LabelFileError(
+                f"{printable(path)}:1: column {i + 1} has no name; give every code column its code id"
+            )
+        if not name.isprintable():  # it is shown in tables and reports: a code id is a plain slug
+            raise LabelFileError(
+                f"{printable(path)}:1: column {i + 1}'s name {name[:40]!r} holds control characters; name "
+                "the column after its code id"
+            )
     names = [h for _, h in codes]
     if not names:
-        raise LabelFileError(f"{path}:1: only an id column; add one 0/1 column per code")
+        raise LabelFileError(f"{printable(path)}:1: only an id column; add one 0/1 column per code")
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
-        raise LabelFileError(f"{path}:1: column {twice[0]!r} appears twice; keep one column per code")
+        raise LabelFileError(
+            f"{printable(path)}:1: column {twice[0]!r} appears twice; keep one column per code"
+        )
     labels: Labels = {}
     first_line: dict[str, int] = {}
     for line, raw in rows:
         cells = _cells(path, line, raw, len(header))
         interview = unsafe(cells[id_at].strip())
         if not interview:
-            raise LabelFileError(f"{path}:{line}: the id column is blank; fill in the interview id")
+            raise LabelFileError(
+                f"{printable(path)}:{line}: the id column is blank; fill in the interview id"
+            )
         if interview in labels:
             raise LabelFileError(
-                f"{path}:{line}: {interview!r} is listed again (first on line {first_line[interview]}); "
+                f"{printable(path)}:{line}: {interview!r} is listed again (first on line {first_line[interview]}); "
                 "keep one row per interview"
             )
         first_line[interview] = line
         values = {name: _value(path, line, name, cells[i]) for i, name in codes}
         labels[interview] = {name: v for name, v in values.items() if v is not None}
     if not labels:
-        raise LabelFileError(f"{path}: has a header but no rows; add one row per hand-coded interview")
+        raise LabelFileError(
+            f"{printable(path)}: has a header but no rows; add one row per hand-coded interview"
+        )
     if not blank_ok and not any(labels.values()):
         raise LabelFileError(
-            f"{path}: every code cell is blank, so no interview is coded; write 1 (present) or 0 (absent) "
+            f"{printable(path)}: every code cell is blank, so no interview is coded; write 1 (present) or 0 (absent) "
             "in the cells (with `codebook label`, answer y or n rather than s)"
         )
     return labels
@@ -164,7 +179,7 @@ def read_coded(path: Path, *, gold_rows: bool = False) -> Labels:
     missing = [c for c in CODED_COLUMNS if c not in lowered]
     if missing:
         raise LabelFileError(
-            f"{path}:1: a codes table needs the columns {', '.join(CODED_COLUMNS)}; "
+            f"{printable(path)}:1: a codes table needs the columns {', '.join(CODED_COLUMNS)}; "
             f"missing {', '.join(missing)}"
         )
     at = {c: lowered.index(c) for c in CODED_COLUMNS}
@@ -178,13 +193,13 @@ def read_coded(path: Path, *, gold_rows: bool = False) -> Labels:
             continue
         interview, code = unsafe(cells[at["interview"]].strip()), cells[at["code"]].strip()
         if not interview or not code:
-            raise LabelFileError(f"{path}:{line}: interview and code must both be filled in")
+            raise LabelFileError(f"{printable(path)}:{line}: interview and code must both be filled in")
         present = _value(path, line, "present", cells[at["present"]])
         if present is None:
             continue
         if code in labels.get(interview, {}):
             raise LabelFileError(
-                f"{path}:{line}: {interview!r} has code {code!r} twice; keep one row per interview and code"
+                f"{printable(path)}:{line}: {interview!r} has code {code!r} twice; keep one row per interview and code"
             )
         labels.setdefault(interview, {})[code] = present
     if not labels:
@@ -193,7 +208,7 @@ def read_coded(path: Path, *, gold_rows: bool = False) -> Labels:
             if skipped
             else ""
         )
-        raise LabelFileError(f"{path}: has a header but no coded rows{why}")
+        raise LabelFileError(f"{printable(path)}: has a header but no coded rows{why}")
     return labels
 
 

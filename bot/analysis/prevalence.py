@@ -15,6 +15,7 @@ from bot.analysis.model import Code, CodeAssignment, Doc, Prevalence, Quote
 from bot.analysis.run import Labels, Run, cached
 from bot.analysis.stats import ppi_share, wilson
 from bot.analysis.suppression import UNKNOWN_GROUP, hidden_groups, smallest
+from bot.text_files import printable
 
 GOLD_MIN = 5  # gold interviews a cell needs before its prevalence is bias-corrected
 CODE_QUOTES = 5
@@ -178,7 +179,7 @@ def check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> li
     gold_codes = {c for v in gold.values() for c in v}
     if codebook and not codes & gold_codes:
         raise AnalysisInputError(
-            f"the gold file's codes ({', '.join(sorted(gold_codes))}) match none of the codebook's "
+            f"the gold file's codes ({', '.join(map(printable, sorted(gold_codes)))}) match none of the codebook's "
             f"({', '.join(sorted(codes))}); name the gold columns after the code ids"
         )
     notes = []
@@ -186,12 +187,12 @@ def check_gold(docs: list[Doc], codebook: list[Code], gold: Labels | None) -> li
     if unknown:
         notes.append(
             f"{GOLD_NOTE_START} has {len(unknown)} interview id(s) that are not in the corpus and were not "
-            f"used: {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}; check them for typos"
+            f"used: {', '.join(map(printable, unknown[:10]))}{' ...' if len(unknown) > 10 else ''}; check them for typos"
         )
     unused = sorted(gold_codes - codes) if codebook else []
     if unused:
         notes.append(
             f"{GOLD_NOTE_START} has column(s) that are not codes of the codebook and were not used: "
-            f"{', '.join(unused)}"
+            f"{', '.join(map(printable, unused))}"
         )
     return notes

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.cli.outputs import folder_problem
 from bot.errors import InterviewerError, LabelFileError, StudyError
 from bot.settings import Settings, get_settings
+from bot.text_files import printable
 
 if TYPE_CHECKING:  # the analysis loads numpy and friends: imported inside the commands, for a fast --help
     from collections.abc import Callable
@@ -86,12 +87,24 @@ def read_corpus(settings: Settings, source: str) -> Corpus:
     if is_csv_source(source):
         return read_csv(Path(source))
     if Path(source).exists() and Path(source).is_file():
-        raise fail(f"{source}: give a CSV file ending in .csv (transcript_id,text) or a study id")
+        raise fail(f"{printable(source)}: give a CSV file ending in .csv (transcript_id,text) or a study id")
     if "/" in source or "." in source:  # a path, not a study id (ids are letters, digits and dashes)
         raise fail(
-            f"{source}: no such file; give a CSV file ending in .csv (transcript_id,text) or a study id"
+            f"{printable(source)}: no such file; give a CSV file ending in .csv (transcript_id,text) or a study id"
         )
     return asyncio.run(read_study(settings, source, study_paths=readable_study_paths(settings)))
+
+
+def warn_skipped(corpus: Corpus) -> None:
+    """A warning on standard error for each row of the input left out (the first `MAX_PROBLEMS_SHOWN`,
+    then how many more), so that a sample or a report over fewer interviews than the file holds says so."""
+    for problem in corpus.problems[:MAX_PROBLEMS_SHOWN]:
+        typer.echo(f"warning: {problem}", err=True)
+    if len(corpus.problems) > MAX_PROBLEMS_SHOWN:
+        more = len(corpus.problems) - MAX_PROBLEMS_SHOWN
+        typer.echo(
+            f"warning: ... and {more:,} more row(s) left out like these; fix the ones above first", err=True
+        )
 
 
 def embedder_for(docs: list[Doc], cache_dir: Path) -> tuple[CachedEmbedder, str | None]:
@@ -183,7 +196,9 @@ def analyze_cmd(
     job = _job(settings, source, by, codebook, gold)
     job.min_cell = min_cell or settings.analysis_min_cell
     job.cache = cache_folder(cache_dir, settings, job.corpus.name)
-    err.print(f"Analysing {len(job.corpus.docs)} interview(s) from {source} ({mode}); cache: {job.cache}")
+    err.print(
+        f"Analysing {len(job.corpus.docs)} interview(s) from {printable(source)} ({mode}); cache: {printable(job.cache)}"
+    )
     analysis = _run(job, settings, mode, yes)
     written = _report(analysis, out)
     from bot.analysis.labels import GOLD_NOTE_START
@@ -194,7 +209,7 @@ def analyze_cmd(
             err.print(f"note: {note}", highlight=False, markup=False)
     typer.echo(
         f"{analysis.interviews} interview(s), {top} theme(s) with {len(analysis.themes) - top} sub-theme(s), "
-        f"{len(analysis.codebook)} code(s); report in {out}: {', '.join(p.name for p in written)}"
+        f"{len(analysis.codebook)} code(s); report in {printable(out)}: {', '.join(p.name for p in written)}"
     )
 
 
@@ -222,16 +237,15 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
     except (InterviewerError, LabelFileError) as exc:
         raise exit_for(exc) from None
     if labels is not None and codebook is None:  # the gold columns name codes; without them, nothing to do
-        raise fail(f"--gold {gold} needs --codebook: its columns are the codebook's code ids")
-    for problem in corpus.problems:
-        typer.echo(f"warning: {problem}", err=True)
+        raise fail(f"--gold {printable(gold)} needs --codebook: its columns are the codebook's code ids")
+    warn_skipped(corpus)
     if labels is not None:  # checked before the sentence model loads, and named
         from bot.analysis.prevalence import check_gold
 
         try:
             check_gold(corpus.docs, book.codes, {k: v for k, v in labels.items() if v})
         except InterviewerError as exc:
-            raise fail(f"{gold}: {exc}") from None
+            raise fail(f"{printable(gold)}: {exc}") from None
     if by and not any(by in d.group for d in corpus.docs):
         fields = ", ".join(group_fields(corpus.docs)) or "none"
         raise fail(f"--by {by!r}: no interview has that field; available: {fields}")

@@ -21,11 +21,13 @@ from bot.cli.analysis import (
     fail,
     read_corpus,
     toolkit_for,
+    warn_skipped,
 )
+from bot.cli.errors import clipped
 from bot.cli.outputs import file_problem
 from bot.errors import InterviewerError, LabelFileError
 from bot.settings import get_settings
-from bot.text_files import write_text_atomic
+from bot.text_files import printable, write_text_atomic
 
 if TYPE_CHECKING:
     from bot.analysis.labelling import Session
@@ -50,16 +52,17 @@ def codebook_draft(
 
     if mode not in MODES:
         raise fail(f"--mode {mode!r} is not one of: {', '.join(MODES)}")
-    if out.exists() and not force:
-        raise fail(f"{out} exists; choose another --out or add --force to overwrite it")
-    problem = file_problem(out, "--out")
+    problem = file_problem(out, "--out")  # a folder first: --force would not make it a file
     if problem:
         raise fail(problem)
+    if out.exists() and not force:
+        raise fail(f"{printable(out)} exists; choose another --out or add --force to overwrite it")
     settings = get_settings()
     try:
         corpus = read_corpus(settings, source)
     except InterviewerError as exc:
         raise exit_for(exc) from None
+    warn_skipped(corpus)
     cache = cache_folder(cache_dir, settings, corpus.name)
 
     async def main() -> list[Theme]:
@@ -83,7 +86,9 @@ def codebook_draft(
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, draft_from_themes(found))
     top = sum(1 for t in found if t.parent is None)
-    typer.echo(f"{top} code(s) drafted from the themes into {out}; edit the definitions before using it")
+    typer.echo(
+        f"{top} code(s) drafted from the themes into {printable(out)}; edit the definitions before using it"
+    )
 
 
 @codebook_app.command("label")
@@ -116,10 +121,12 @@ def codebook_label(
     from bot.analysis.codebook import load_codebook
     from bot.analysis.labelling import Part, Session, open_gold, plan
 
+    _check_coder(coder)
     settings = get_settings()
     try:
         codes = load_codebook(codebook)
         corpus = read_corpus(settings, source)
+        warn_skipped(corpus)
         which = Part.parse(part) if part else None
         if overlap is not None and which is None:
             raise fail("--overlap only applies with --part i/k")
@@ -133,23 +140,34 @@ def codebook_label(
     before = f", {gold.answered} of {gold.total} answered before" if gold.answered else ""
     who = f" by {gold.plan.coder}" if gold.plan.coder else ""
     screen.print(
-        f"{len(gold.plan.interviews)} interview(s) x {len(codes)} code(s){who} into {out}{before}",
+        f"{len(gold.plan.interviews)} interview(s) x {len(codes)} code(s){who} into {printable(out)}{before}",
         markup=False,
     )
     session = Session(gold, {d.code: d for d in corpus.docs}, codes, screen, sys.stdin.readline)
     _summarise(
-        screen, session, f"interviewer analyze {source} --codebook {codebook} --gold {out} --out report/"
+        screen,
+        session,
+        f"interviewer analyze {printable(source)} --codebook {printable(codebook)} --gold {printable(out)} --out report/",
     )
+
+
+def _check_coder(coder: str | None) -> None:
+    """Stop on a `--coder` that would be kept with the progress and shown at every resume garbled."""
+    if coder is not None and (not coder.strip() or len(coder) > 80 or not coder.isprintable()):
+        raise fail(
+            f"--coder {clipped(printable(coder), 40)}: write your name or initials, at most 80 characters "
+            "and no control characters"
+        )
 
 
 def _summarise(screen: Console, session: Session, after: str) -> None:
     """What a sitting saved and what comes next; exit 1 when the input ended before every answer."""
     gold, out = session.gold, session.gold.path
     if session.run():
-        screen.print(f"All {gold.total} answers saved in {out}. Next: {after}", markup=False)
+        screen.print(f"All {gold.total} answers saved in {printable(out)}. Next: {after}", markup=False)
         return
     screen.print(
-        f"{gold.answered} of {gold.total} answers saved in {out}; run the same command to go on.",
+        f"{gold.answered} of {gold.total} answers saved in {printable(out)}; run the same command to go on.",
         markup=False,
     )
     if session.input_ended:  # a script's answers ran out: not the same as a coder typing q
@@ -174,22 +192,28 @@ def codebook_agree(
     from bot.analysis.labels import read_labels, write_labels
 
     if merge_to is not None and merge_to.resolve() in (first.resolve(), second.resolve()):
-        raise fail(f"--merged {merge_to} is one of the coders' files; give a new file name")
+        raise fail(f"--merged {printable(merge_to)} is one of the coders' files; give a new file name")
     if merge_to is not None and merge_to.exists() and not force:
-        raise fail(f"--merged {merge_to} exists; choose another file name or add --force to overwrite it")
+        raise fail(
+            f"--merged {printable(merge_to)} exists; choose another file name or add --force to overwrite it"
+        )
     try:
         a, b = read_labels(first), read_labels(second)
         rows = coder_agreement(a, b)
     except (InterviewerError, LabelFileError) as exc:
         raise exit_for(exc) from None
     screen = Console(highlight=False)
-    table = Table("code", "n", "kappa", "AC1", "agreement", title=f"{first.name} vs {second.name}")
+    table = Table(
+        "code", "n", "kappa", "AC1", "agreement", title=f"{printable(first.name)} vs {printable(second.name)}"
+    )
     for r in rows:
         share = "n/a" if r.agreement is None else f"{r.agreement * 100:.0f}%"
         table.add_row(r.code, str(r.n), number(r.kappa), number(r.ac1), share)
     screen.print(table)
     for r in (r for r in rows if r.disagreements):
-        screen.print(f"{r.code}: disagree on {', '.join(r.disagreements)}", markup=False)
+        screen.print(
+            f"{printable(r.code)}: disagree on {', '.join(map(printable, r.disagreements))}", markup=False
+        )
     if not any(r.disagreements for r in rows):
         screen.print("No disagreements.")
     if merge_to is not None:
@@ -198,7 +222,9 @@ def codebook_agree(
         except InterviewerError as exc:
             raise exit_for(exc) from None
         write_labels(merge_to, labels, codes)
-        screen.print(f"{len(labels)} interview(s) written to {merge_to}; pass it with --gold.", markup=False)
+        screen.print(
+            f"{len(labels)} interview(s) written to {printable(merge_to)}; pass it with --gold.", markup=False
+        )
 
 
 def register(app: typer.Typer) -> None:

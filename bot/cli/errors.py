@@ -15,10 +15,13 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from bot.text_files import printable
+
 DEBUG_FLAG = "--debug"
 # The longest argument taken: a path's limit on Linux (PATH_MAX). Anything longer is a pasting accident,
 # refused in one line rather than echoed back whole in the error of whichever option received it.
 MAX_ARGUMENT = 4096
+LISTED = 20  # problems of one input file listed line by line; the rest are counted
 BUG = "this is a bug in interviewer; run the command again with --debug and report what it prints"
 log = logging.getLogger("interviewer.cli")
 
@@ -30,11 +33,26 @@ def clipped(value: str, keep: int = 120) -> str:
     return f"{value[: keep - 30]}...{value[-20:]} ({len(value)} characters)"
 
 
+def list_problems(name: object, problems: list[str]) -> None:
+    """The problems of the input file `name` on standard error, one line each as `name:problem`: the
+    first `LISTED` of them and then how many more, so that a file of thousands of bad lines still gives a
+    message one can read (and the summary line after it stays on screen)."""
+    where = printable(name)
+    for problem in problems[:LISTED]:
+        sys.stderr.write(f"{where}:{problem}\n")
+    if len(problems) > LISTED:
+        sys.stderr.write(
+            f"{where}: ... and {len(problems) - LISTED:,} more problem(s) like these; fix the ones above "
+            "and run the command again to see the rest\n"
+        )
+    sys.stderr.flush()
+
+
 def _file_problem(exc: OSError) -> str:
     if exc.filename is None and exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):  # a listening port
         detail = str(exc).split(": ", 1)[-1]
         return f"cannot listen there ({detail}); choose another --port, or stop what uses it (--host)"
-    where = clipped(str(exc.filename)) if exc.filename else "a file"
+    where = clipped(printable(exc.filename)) if exc.filename else "a file"
     if exc.errno == errno.ENOSPC:
         return f"{where}: the disk is full; free some space or choose another folder"
     if isinstance(exc, PermissionError):
@@ -175,10 +193,10 @@ def run(app: Callable[..., Any], argv: list[str] | None = None) -> None:
         raise SystemExit(exc.exit_code) from None
     except click.UsageError as exc:
         where = f"`{exc.ctx.command_path} --help`" if exc.ctx is not None else "`interviewer --help`"
-        sys.stderr.write(f"error: {exc.format_message().rstrip('.')}; see {where}\n")
+        sys.stderr.write(f"error: {printable(exc.format_message().rstrip('.'))}; see {where}\n")
         raise SystemExit(2) from None
     except click.ClickException as exc:  # e.g. a file argument that cannot be opened
-        sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.stderr.write(f"error: {printable(exc.format_message())}\n")
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:  # Ctrl-C or end of input at a prompt
         sys.stderr.write("interrupted\n")

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bot.cli.errors import clipped
+from bot.cli.errors import clipped, list_problems
 from bot.cli.study_files import readable_study_paths
 from bot.errors import StudyError
 from bot.settings import get_settings
+from bot.text_files import printable
 
 if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
     from bot.commands.export import ExportRequest
@@ -125,8 +126,8 @@ def export_cmd(
         raise _fail(str(exc)) from None
     replacing = out is not None and str(out) != "-" and not str(out).startswith("/dev/") and out.is_file()
     if out is not None and replacing and not force:  # a device or a pipe is written to, not replaced
-        link = f" (a link to {out.resolve()})" if out.is_symlink() else ""
-        raise _fail(f"{out} exists{link}; choose another --out, or add --force to replace it")
+        link = f" (a link to {printable(out.resolve())})" if out.is_symlink() else ""
+        raise _fail(f"{printable(out)} exists{link}; choose another --out, or add --force to replace it")
     _run(_export(request, out, include_pilot))
 
 
@@ -165,7 +166,7 @@ async def _export(request: ExportRequest, out: Path | None, include_pilot: bool)
             raise
         to_file = path.is_file()  # else standard output, a pipe or a device: keep the summary out of it
         where = path if to_file or str(path) != "/dev/stdout" else "standard output"
-        typer.echo(f"{result.interviews} interview(s) written to {where}", err=not to_file)
+        typer.echo(f"{result.interviews} interview(s) written to {printable(where)}", err=not to_file)
 
 
 class _ExportLog:
@@ -235,8 +236,7 @@ def import_cmd(
                 )
                 raise typer.Exit(130) from None
             await audit.record(runtime.store, study, _actor(), "import", "ok", **counts())
-        for problem in report.problems:
-            typer.echo(f"{csv_file}:{problem}", err=True)
+        list_problems(csv_file, report.problems)
         if report.other_columns:  # e.g. the screening and survey columns of a CSV export
             shown = ", ".join(report.other_columns[:8]) + (" ..." if len(report.other_columns) > 8 else "")
             typer.echo(f"note: only transcript_id and text are imported; left out: {shown[:300]}", err=True)

@@ -15,6 +15,7 @@ from bot.cli.stopping import Stop, stoppable, terminable
 from bot.cli.terminal import require_open, run_demo, session, study_path
 from bot.errors import StudyError
 from bot.settings import Settings, get_settings
+from bot.text_files import printable
 
 app = typer.Typer(
     help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
@@ -230,7 +231,8 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
         if not path.exists():  # nothing to check: the command was given a wrong path (exit 2, not 1)
             missing += 1
             typer.echo(
-                f"error: {path}: no such file; give the path of a study YAML file (see studies/)", err=True
+                f"error: {printable(path)}: no such file; give the path of a study YAML file (see studies/)",
+                err=True,
             )
             continue
         try:
@@ -240,10 +242,12 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
             for line in exc.problems:
                 typer.echo(line, err=True)
             continue
-        typer.echo(f"{path}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})")
+        typer.echo(
+            f"{printable(path)}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})"
+        )
         if path.stem != study.id:  # commands take the id, so a file named otherwise is easy to mistake
             typer.echo(
-                f"note: {path}: its id is {study.id!r}, not {path.stem!r}; commands take the id "
+                f"note: {printable(path)}: its id is {study.id!r}, not {path.stem!r}; commands take the id "
                 f"(`interviewer export {study.id}`); rename the file to {study.id}.yaml to avoid confusion",
                 err=True,
             )

@@ -13,6 +13,7 @@ from rich.console import Console
 from bot.cli.outputs import file_problem
 from bot.errors import InterviewerUnavailable
 from bot.settings import Settings, get_settings
+from bot.text_files import printable
 
 if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
     from bot.pilot.run import Answerer, Exchange, PilotReport
@@ -59,7 +60,7 @@ def draft(
     if not audience.strip():
         raise _fail("--audience is empty; say who takes part, e.g. --audience 'secondary school teachers'")
     if out_path.exists() and not force:
-        raise _fail(f"{out_path} exists; choose another --out or add --force")
+        raise _fail(f"{printable(out_path)} exists; choose another --out or add --force")
     brief = Brief(slug_for(out_path.stem), goal, audience, list(hypothesis), minutes)
     settings = get_settings()
     if settings.anthropic_api_key and not template:
@@ -82,9 +83,10 @@ def draft(
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_path, text)  # with --force, a failed write keeps the study file that was there
-    typer.echo(f"wrote {how} to {out_path}")
+    typer.echo(f"wrote {how} to {printable(out_path)}")
     typer.echo(
-        f"next: interviewer plan review {out_path}   then   interviewer plan approve {out_path} --by NAME"
+        f"next: interviewer plan review {printable(out_path)}   then   interviewer plan approve "
+        f"{printable(out_path)} --by NAME"
     )
 
 
@@ -116,11 +118,11 @@ def review_cmd(
         except InterviewerUnavailable as exc:
             typer.echo(f"note: no Claude critique ({exc}); rule-based findings only", err=True)
     if not findings:
-        typer.echo(f"{file}: no problems found")
+        typer.echo(f"{printable(file)}: no problems found")
         return
     for f in findings:
         tag = " [claude]" if f.source == "claude" else ""
-        typer.echo(f"{file}: {f.where}:{tag} {f.problem}\n    suggestion: {f.suggestion}")
+        typer.echo(f"{printable(file)}: {f.where}:{tag} {f.problem}\n    suggestion: {f.suggestion}")
     typer.echo(f"{len(findings)} problem(s)")
     raise typer.Exit(1)
 

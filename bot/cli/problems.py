@@ -49,12 +49,22 @@ def _ids(retry: list[str], kinds: tuple[str, ...] = KINDS, option: str = "--retr
         kind, _, number = entry.partition(":")
         if kind == "cohort" and option == "--retry":
             raise typer.BadParameter(f"{entry!r}: {NOT_RETRIED}", param_hint=option)
-        if kind not in ids or not number.isdigit() or len(number) > 12:
-            example = "in:12" if option == "--retry" else "cohort:3"
+        example = "in:12" if option == "--retry" else "cohort:3"
+        if kind not in ids:
             raise typer.BadParameter(
-                f"{entry!r}: give the id shown by `db problems`, e.g. {example}", param_hint=option
+                f"{entry[:60]!r}: the kind before the colon is one of {', '.join(k + ':' for k in kinds)}; "
+                f"give the id shown by `db problems`, e.g. {example}",
+                param_hint=option,
             )
-        ids[kind].append(int(number))
+        # ASCII digits only: str.isdigit() also takes other scripts' digits and superscripts
+        if not (number.isascii() and number.isdigit()) or len(number) > 12 or int(number) == 0:
+            raise typer.BadParameter(
+                f"{entry[:60]!r}: after {kind}: comes a number (digits only, 1 or more); give the id shown by "
+                f"`db problems`, e.g. {example}",
+                param_hint=option,
+            )
+        if int(number) not in ids[kind]:  # the same id twice is put back once
+            ids[kind].append(int(number))
     return ids
 
 
@@ -118,15 +128,15 @@ def problems_cmd(
     ids = _ids(retry)
     dismissed = _ids(dismiss, ("cohort",), "--dismiss")["cohort"]
     found, done = asyncio.run(_look(ids, dismissed))
-    asked = sum(len(set(numbers)) for numbers in ids.values()) + len(set(dismissed))
+    asked = sum(len(numbers) for numbers in ids.values()) + len(dismissed)
     if sum(done.values()) < asked:
         shown = ", ".join(
             [f"{kind}:{n}" for kind, numbers in ids.items() for n in numbers]
             + [f"cohort:{n}" for n in dismissed]
         )
         raise SystemExit(
-            f"{sum(done.values())} put back: not every id given ({shown}) is set aside; "
-            "run `interviewer db problems` to see their ids"
+            f"{sum(done.values())} of {asked} put back or dismissed: not every id given ({shown}) is set aside "
+            "(already put back, or never listed); run `interviewer db problems` to see their ids"
         )
     for what, count in done.items():
         if count and what.endswith("dismissed"):

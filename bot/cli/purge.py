@@ -13,11 +13,27 @@ from bot.settings import get_settings
 
 
 def _date(value: str) -> datetime:
+    """The cut-off `--before` names, in UTC: a date (YYYY-MM-DD) or a date and time in ISO 8601."""
     try:
-        day = datetime.fromisoformat(value)
+        day = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
-    return day if day.tzinfo else day.replace(tzinfo=UTC)
+        raise typer.BadParameter(
+            f"{value[:60]!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-01-31)", param_hint="--before"
+        ) from None
+    try:
+        return day.astimezone(UTC) if day.tzinfo else day.replace(tzinfo=UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00, before the first representable instant
+        raise typer.BadParameter(
+            f"{value[:60]!r} is out of range; write a date from 0001-01-02 to 9999-12-30",
+            param_hint="--before",
+        ) from None
+
+
+def _shown(cut_off: datetime) -> str:
+    """The cut-off as the researcher wrote it: the date, and the time when it is not midnight UTC."""
+    if cut_off.time() == datetime.min.time():
+        return cut_off.date().isoformat()
+    return cut_off.strftime("%H:%M:%S UTC on ") + cut_off.date().isoformat()
 
 
 def _confirmed(what: str) -> bool:
@@ -63,9 +79,12 @@ def purge_cmd(
 
     count = asyncio.run(due())
     if count == 0:
-        typer.echo(f"nothing to erase: no interview of {study} was last active before {cut_off:%Y-%m-%d}")
+        typer.echo(f"nothing to erase: no interview of {study} was last active before {_shown(cut_off)}")
         return
-    if not yes and not _confirmed(f"{count} interview(s) of {study}"):
+    what = f"{count} interview(s) of {study} last active before {_shown(cut_off)}"
+    if cut_off > datetime.now(UTC):  # allowed (it is how to erase all), but say what it takes in
+        what += ", a date still to come: interviews under way now are erased too"
+    if not yes and not _confirmed(what):
         typer.echo("nothing erased", err=True)
         raise typer.Exit(1)
 

@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from bot.cli.errors import list_problems
 from bot.cli.export import _runtime as _data_runtime
 from bot.settings import get_settings
+from bot.text_files import printable
 
 if TYPE_CHECKING:  # imported by the commands, so that `--help` loads nothing heavy
+    from bot.outreach.roster import Member
     from bot.runtime import Starting
 
 schedule_app = typer.Typer(help="Scheduled invitations, reminders and follow-up waves.", no_args_is_help=True)
@@ -43,7 +46,7 @@ def invite_cmd(
     """Invite the members listed in a roster; invitations go out in each member's send window.
 
     Lines that cannot be read are listed by number and left out; the command then exits with status 1."""
-    from bot.outreach.invitations import NotInvitable, invite, parse_roster
+    from bot.outreach.invitations import NotInvitable, invite
 
     if platform not in ("slack", "discord"):
         raise _fail(f"--platform {platform!r}: use slack or discord")
@@ -56,20 +59,7 @@ def invite_cmd(
             f"--workspace {(workspace or '')[:40]!r}: give the team id, capital letters and digits (T0123ABCD)"
         )
     # Discord members are addressed by user id in DMs, as when they write to the bot themselves
-    workspace = "dm" if platform == "discord" else workspace
-    from bot.text_files import NotText, read_text
-
-    try:
-        text = read_text(roster, max_bytes=100 * 2**20, what="a roster CSV with a user_id column")
-    except NotText as exc:
-        raise _fail(str(exc)) from None
-    members, problems = parse_roster(text, platform, workspace)
-    for problem in problems:
-        typer.echo(f"{roster}:{problem}", err=True)
-    if not members:
-        raise _fail(
-            f"{roster}: no member to invite; " + ("fix the lines above" if problems else "add user_id rows")
-        )
+    members, problems = _roster(roster, platform, "dm" if platform == "discord" else workspace)
 
     async def main() -> str:
         async with _runtime() as runtime:
@@ -90,6 +80,31 @@ def invite_cmd(
             err=True,
         )
         raise typer.Exit(1)
+
+
+def _roster(roster: Path, platform: str, workspace: str) -> tuple[list[Member], list[str]]:
+    """The members `roster` lists and the problems of the lines left out, these listed on standard
+    error; stops (exit 2) when the file cannot be read or names nobody to invite."""
+    from bot.outreach.invitations import parse_roster
+    from bot.text_files import NotText, read_text
+
+    try:
+        text = read_text(roster, max_bytes=100 * 2**20, what="a roster CSV with a user_id column")
+    except NotText as exc:
+        raise _fail(str(exc)) from None
+    if not text.strip():
+        raise _fail(
+            f"{printable(roster)}: the file is empty; write a header line `user_id` (optional: timezone, "
+            "group) and one member per line"
+        )
+    members, problems = parse_roster(text, platform, workspace)
+    list_problems(roster, problems)
+    if not members:
+        raise _fail(
+            f"{printable(roster)}: no member to invite; "
+            + ("fix the lines above" if problems else "add user_id rows")
+        )
+    return members, problems
 
 
 def show_cmd(

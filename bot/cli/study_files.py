@@ -10,6 +10,7 @@ import typer
 
 from bot.errors import StudyError
 from bot.settings import Settings
+from bot.text_files import printable
 
 
 def readable_study_paths(settings: Settings) -> list[Path] | None:
@@ -22,7 +23,8 @@ def readable_study_paths(settings: Settings) -> list[Path] | None:
             load_study(path)
         except StudyError as exc:
             typer.echo(
-                f"note: {path} left out ({len(exc.problems)} problem(s); `interviewer study check`)", err=True
+                f"note: {printable(path)} left out ({len(exc.problems)} problem(s); `interviewer study check`)",
+                err=True,
             )
             continue
         readable.append(path)

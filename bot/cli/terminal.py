@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+from bot.text_files import printable
 
 if TYPE_CHECKING:  # imported by the commands that use them, so that `--help` loads nothing heavy
     from adapters.console import ConsoleSession
@@ -27,10 +28,10 @@ def study_path(study: str, settings: Settings, option: str = "--study") -> Path:
             there = (
                 f"study ids in STUDIES_DIR: {known}"
                 if known
-                else f"STUDIES_DIR ({folder}) holds no study file: run the command in the project folder "
+                else f"STUDIES_DIR ({printable(folder)}) holds no study file: run the command in the project folder "
                 "(the bundled studies are in its studies/), or set STUDIES_DIR to your study files' folder"
             )
-            raise SystemExit(f"{option} {study[:70]!r}: no study file {path}; {there}")
+            raise SystemExit(f"{option} {study[:70]!r}: no study file {printable(path)}; {there}")
     return path
 
 

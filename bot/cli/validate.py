@@ -9,6 +9,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from bot.analysis.model import Agreement
+from bot.text_files import printable
 
 
 def _fail(message: str) -> typer.Exit:
@@ -71,13 +72,13 @@ def _unused(
     columns = sorted({c for row in gold.values() for c in row} - {c for row in coded.values() for c in row})
     notes = []
     if ids:
-        shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
+        shown = ", ".join(printable(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
         notes.append(
-            f"{path}: {len(ids)} interview id(s) are not in {codes} and were left out: {shown}; check them for typos"
+            f"{printable(path)}: {len(ids)} interview id(s) are not in {printable(codes)} and were left out: {shown}; check them for typos"
         )
     if columns:
         notes.append(
-            f"{path}: column(s) {', '.join(columns)} are not codes in {codes} and were left out; "
+            f"{printable(path)}: column(s) {', '.join(map(printable, columns))} are not codes in {printable(codes)} and were left out; "
             "name the columns after the code ids"
         )
     return notes
@@ -91,7 +92,8 @@ def _gold_copies(codes: Path, gold: Path) -> str | None:
     if not is_coded_table(codes) or not shared_codes(read_coded(codes, gold_rows=True), read_any(gold)):
         return None
     return (
-        f"{codes} holds the hand-coded labels themselves (source gold) for the interviews in {gold}, so "
+        f"{printable(codes)} holds the hand-coded labels themselves (source gold) for the interviews in "
+        f"{printable(gold)}, so "
         "comparing them says nothing. `interviewer analyze --gold` measures the model on those interviews "
         "in held-out folds: see agreement.csv next to codes.csv, or validate a codes.csv from a run without --gold"
     )

@@ -67,6 +67,10 @@ def _row_problem(row: dict[str, str], platform: str) -> str | None:
 
 def parse_roster(text: str, platform: str, workspace: str) -> tuple[list[Member], list[str]]:
     """The members of a roster CSV and the problems of the lines left out."""
+    if not text.strip():
+        return [], [
+            "line 1: the file is empty; write a header line `user_id` (optional: timezone, group) and one member per line"
+        ]
     reader = csv.DictReader(io.StringIO(text))
     try:
         fields = [f.strip().lower() for f in reader.fieldnames or []]

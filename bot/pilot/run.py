@@ -25,6 +25,7 @@ from bot.records.importer import ImportReport, dataset_rows
 from bot.storage.models import Interview, Turn
 from bot.studies.planning.words import similarity
 from bot.studies.study import Study
+from bot.text_files import printable
 from bot.yaml_files import load_yaml
 
 PILOT = "pilot"  # the platform name simulated participants talk on
@@ -70,7 +71,7 @@ def load_transcripts(path: Path) -> dict[str, list[Exchange]]:
     if not out:
         problems = "; ".join(report.problems[:3])
         raise ValueError(
-            f"{path}: no question-and-answer turns found"
+            f"{printable(path)}: no question-and-answer turns found"
             + (f" ({problems})" if problems else "")
             + "; turns start with 'Assistant:' or 'AI:' for the interviewer and 'User:' for the participant"
         )
@@ -269,7 +270,9 @@ def load_personas(path: Path) -> list[tuple[str, str]]:
     """A YAML list of {name, description} (or plain strings) -> personas."""
     data = load_yaml(path, max_bytes=MAX_PERSONAS_BYTES, what="a YAML list of personas")  # YamlProblem
     if not isinstance(data, list) or not data:
-        raise ValueError(f"{path}: write a YAML list of personas, each {{name: ..., description: ...}}")
+        raise ValueError(
+            f"{printable(path)}: write a YAML list of personas, each {{name: ..., description: ...}}"
+        )
     out = []
     for i, item in enumerate(data):
         if isinstance(item, str):
@@ -277,7 +280,7 @@ def load_personas(path: Path) -> list[tuple[str, str]]:
         elif isinstance(item, dict) and item.get("description"):
             out.append((str(item.get("name") or f"persona-{i + 1}"), str(item["description"])))
         else:
-            raise ValueError(f"{path}: persona [{i}] needs a description")
+            raise ValueError(f"{printable(path)}: persona [{i}] needs a description")
     return out
 
 

@@ -26,11 +26,15 @@ from bot.messages import Address, utcnow
 from bot.records.pseudonym import Pseudonyms
 from bot.storage import Store
 from bot.storage.models import ConsentRecord, Interview, Participant, Turn
-from bot.text_files import read_text
+from bot.text_files import printable, read_text
 
 PLATFORM = "import"
 BATCH = 200
 MAX_IMPORT_BYTES = 2 * 2**30
+# The longest text one row may hold. A long interview transcript runs to a few hundred thousand characters;
+# a field ten times that is a file whose quotes went wrong or not a transcript at all, and would be stored,
+# exported and analysed whole. Such a row is refused by its line, and the good rows are imported.
+MAX_TRANSCRIPT_CHARS = 2_000_000
 DUPLICATES = ("report", "first", "last")  # what to do with a transcript id that has several texts
 MARKER = re.compile(r"^(Assistant|AI|User):[ \t]?", re.MULTILINE)
 ROLES = {"Assistant": "interviewer", "AI": "interviewer", "User": "participant"}
@@ -122,6 +126,13 @@ def _read_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, str, str
         if not transcript_id or len(transcript_id) > 32:
             report.problems.append(f"line {line}: transcript_id must be 1-32 characters")
             continue
+        if len(values[text_at]) > MAX_TRANSCRIPT_CHARS:
+            report.problems.append(
+                f"line {line} ({printable(transcript_id)}): the text has {len(values[text_at]):,} characters, "
+                f"over the {MAX_TRANSCRIPT_CHARS:,}-character limit for one transcript; check the quotes of the rows "
+                "above it, or split the interview"
+            )
+            continue
         yield line, transcript_id, values[text_at]
 
 
@@ -173,7 +184,7 @@ def dataset_rows(path: Path, report: ImportReport, duplicates: str = "report") -
         try:
             turns = parse_transcript(text)
         except ValueError as exc:
-            report.problems.append(f"line {line} ({transcript_id}): {exc}")
+            report.problems.append(f"line {line} ({printable(transcript_id)}): {exc}")
             continue
         yield DatasetRow(line, transcript_id, turns)
 

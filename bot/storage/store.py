@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InterviewerError
 from bot.storage import sqlite_inline
+from bot.text_files import printable
 
 log = logging.getLogger(__name__)
 # A Core row with any columns: read on the hot paths where building ORM objects would cost too much.
@@ -146,7 +147,7 @@ async def _file_lock(url: str) -> AsyncIterator[None]:
     folder = Path(database).parent.absolute()
     if not folder.is_dir():  # checked here: the lock would create it, and SQLite an empty database in it
         raise DatabaseFolderMissing(
-            f"the folder {folder} for the SQLite database does not exist; create it or fix DATABASE_URL"
+            f"the folder {printable(folder)} for the SQLite database does not exist; create it or fix DATABASE_URL"
         )
     lock = FileLock(f"{database}.lock", timeout=MIGRATION_WAIT_SECONDS)
     try:

@@ -14,6 +14,7 @@ from bot.messages import utcnow
 from bot.storage import Store
 from bot.storage.models import StudyVersion, table_of
 from bot.studies.study import Study, find_studies, load_study, parse_study
+from bot.text_files import printable
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Catalog:
                 continue
             if study.id in seen:
                 problems.append(
-                    f"{path}: id: {study.id!r} is already used by {seen[study.id]}; ids must be unique"
+                    f"{printable(path)}: id: {study.id!r} is already used by {printable(seen[study.id])}; ids must be unique"
                 )
                 continue
             seen[study.id] = path
@@ -57,7 +58,9 @@ class Catalog:
     def from_dir(cls, directory: Path) -> Catalog:
         paths = find_studies(directory)
         if not paths:
-            raise StudyError([f"{directory}: no study files (*.yaml) found; set STUDIES_DIR or add a study"])
+            raise StudyError(
+                [f"{printable(directory)}: no study files (*.yaml) found; set STUDIES_DIR or add a study"]
+            )
         return cls.from_paths(paths)
 
     async def register(self, store: Store) -> None:

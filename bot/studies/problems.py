@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.studies.fields import LANGUAGE_PATTERN, SLUG_PATTERN
+from bot.text_files import printable
 
 _short = reprlib.Repr()  # attributes, not keyword arguments: those need Python 3.12
 _short.maxlevel, _short.maxstring, _short.maxother, _short.maxlist, _short.maxdict = 2, 60, 60, 4, 4
@@ -27,7 +28,7 @@ _WHOLE_NUMBER = "write a whole number such as 10"
 
 def problem_lines(exc: ValidationError, source: str) -> list[str]:
     """`source: field: problem; fix` for every error of a study's validation."""
-    return [f"{source}: {_where(_location(e))}: {_explain(e)}" for e in exc.errors()]
+    return [f"{printable(source)}: {_where(_location(e))}: {_explain(e)}" for e in exc.errors()]
 
 
 def _location(error: ErrorDetails) -> tuple[Any, ...]:

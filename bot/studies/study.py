@@ -25,7 +25,7 @@ from bot.errors import StudyError
 from bot.studies.fields import STORED, ButtonLabel, LanguageTag, Line, Plain, Slug, Text, is_stored
 from bot.studies.problems import problem_lines
 from bot.studies.timing import WindowNeverOpens, area_city, check_schedule
-from bot.text_files import NotText, read_text
+from bot.text_files import NotText, printable, read_text
 from bot.yaml_files import YamlProblem, parse_yaml
 
 MAX_STUDY_BYTES = 1_000_000
@@ -292,14 +292,14 @@ def parse_study(data: Any, source: str, *, stored: bool = False) -> Study:
     if data is None:
         raise StudyError(
             [
-                f"{source}: the file holds no fields (only comments or blank lines); "
+                f"{printable(source)}: the file holds no fields (only comments or blank lines); "
                 f"start from studies/ai-at-work.yaml"
             ]
         )
     if not isinstance(data, dict):
         raise StudyError(
             [
-                f"{source}: the file must hold a mapping of fields (id, title, plan, ...), not "
+                f"{printable(source)}: the file must hold a mapping of fields (id, title, plan, ...), not "
                 f"{type(data).__name__}; start from studies/ai-at-work.yaml"
             ]
         )
@@ -313,21 +313,23 @@ def load_study(path: str | Path) -> Study:
     """Read and validate a study file. Every problem is reported, each naming the file and field."""
     path = Path(path)
     if not path.exists():
-        raise StudyError([f"{path}: no such file; give the path of a study YAML file (see studies/)"])
+        raise StudyError(
+            [f"{printable(path)}: no such file; give the path of a study YAML file (see studies/)"]
+        )
     try:
         text = read_text(path, max_bytes=MAX_STUDY_BYTES, what="a study YAML file (see studies/)")
     except NotText as exc:
         raise StudyError([str(exc)]) from None
     if not text.strip():
-        raise StudyError([f"{path}: the file is empty; start from studies/ai-at-work.yaml"])
+        raise StudyError([f"{printable(path)}: the file is empty; start from studies/ai-at-work.yaml"])
     try:
-        data = parse_yaml(text, str(path))
+        data = parse_yaml(text, printable(path))
     except YamlProblem as exc:
         raise StudyError([str(exc)]) from None
     try:
-        return parse_study(data, str(path))
+        return parse_study(data, printable(path))
     except RecursionError:
-        raise StudyError([f"{path}: the YAML is nested too deeply to be a study file"]) from None
+        raise StudyError([f"{printable(path)}: the YAML is nested too deeply to be a study file"]) from None
 
 
 def find_studies(directory: Path) -> list[Path]:
