@@ -22,6 +22,7 @@ import threading
 from typing import TextIO
 
 from bot.engine.engine import Engine
+from bot.interview.locales import BY_LANGUAGE
 from bot.messages import Address, Inbound, Outbound
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,8 @@ PASTE_GAP = 0.03  # seconds: lines arriving closer together than a person types 
 TTY_LINE_BYTES = 4094
 KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O[@-~]|[@-Z\\-_])")
 RESHOWN = "(where we left off)"
-ENDINGS = (
-    "that's everything",
-    "Stopped.",
-    "has been deleted",
-    "chose not to take part",
-    "No problem, thank you",
-    "end our conversation",
-    "has closed",
-)
+# the texts after which an interview asks nothing more, in every language of the bot's fixed texts
+ENDINGS = tuple(dict.fromkeys(text for texts in BY_LANGUAGE.values() for text in texts.endings()))
 
 
 class ConsoleSender:

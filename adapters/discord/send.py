@@ -18,6 +18,7 @@ import discord
 from adapters.discord.receive import DM_WORKSPACE
 from adapters.discord.views import (
     MAX_CONTENT,
+    NOT_NOW_LABEL,
     answered_content,
     answered_view,
     choice_view,
@@ -235,8 +236,10 @@ class DiscordSender:
 
     async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str:
         """Post an invitation (its first choice is "Take part", valued with the study id) in a channel."""
-        take_part = message.choices[0]
-        return await self.post_take_part(int(channel), message.text, take_part.value, take_part.label)
+        take_part, not_now = message.choices[0], _not_now_label(message)
+        return await self.post_take_part(
+            int(channel), message.text, take_part.value, take_part.label, not_now
+        )
 
     async def update_in_channel(
         self, workspace: str, channel: str, message_id: str, message: Outbound
@@ -247,14 +250,19 @@ class DiscordSender:
         try:
             await messageable.get_partial_message(int(message_id)).edit(
                 content=(split_text(sanitize(message.text)) or ["\u200b"])[-1],
-                view=take_part_view(take_part.value, take_part.label),
+                view=take_part_view(take_part.value, take_part.label, _not_now_label(message)),
                 allowed_mentions=NO_MENTIONS,
             )
         except Exception as exc:
             raise self._translate(exc) from exc
 
     async def post_take_part(
-        self, channel_id: int, text: str, study_id: str, label: str = "Take part"
+        self,
+        channel_id: int,
+        text: str,
+        study_id: str,
+        label: str = "Take part",
+        not_now: str = NOT_NOW_LABEL,
     ) -> str:
         """Post a study's invitation with its "Take part" button in a server channel."""
         channel = self.client.get_partial_messageable(channel_id)
@@ -268,7 +276,7 @@ class DiscordSender:
                 pieces[-1],
                 nonce=f"t{digest}p{len(pieces) - 1}",
                 allowed_mentions=NO_MENTIONS,
-                view=take_part_view(study_id, label),
+                view=take_part_view(study_id, label, not_now),
             )
         except Exception as exc:
             raise self._translate(exc) from exc
@@ -332,3 +340,8 @@ class DiscordSender:
                 yield
             finally:
                 self._next_bulk = loop.time() + self.bulk_interval
+
+
+def _not_now_label(message: Outbound) -> str:
+    """The label of a channel invitation's "Not now" (its second choice), in the study's language."""
+    return message.choices[1].label if len(message.choices) > 1 else NOT_NOW_LABEL

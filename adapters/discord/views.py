@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.interview.texts import NOT_NOW_LABEL
 from bot.messages import Outbound
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
@@ -187,6 +186,7 @@ class ChoiceButton(
             await stale_click(interaction)
 
 
+NOT_NOW_LABEL = "Not now"  # a channel post's second button, when the post names none (English studies)
 STALE_BUTTON = "This button no longer works here. Please type your answer instead, or `help`."
 
 
@@ -277,9 +277,9 @@ def answered_view(message: Outbound, label: str) -> discord.ui.View:
     return view
 
 
-def take_part_view(study_id: str, label: str = "Take part") -> discord.ui.View:
-    """A channel invitation's buttons: "Take part" and "Not now"."""
+def take_part_view(study_id: str, label: str = "Take part", not_now: str = NOT_NOW_LABEL) -> discord.ui.View:
+    """A channel invitation's buttons: "Take part" and "Not now" (labelled in the study's language)."""
     view = discord.ui.View(timeout=None)
     view.add_item(TakePartButton(study_id, label))
-    view.add_item(NotNowButton(study_id))
+    view.add_item(NotNowButton(study_id, not_now))
     return view

@@ -25,7 +25,7 @@ from bot.engine.preferences import close_invitation, reopen_invitation, set_opte
 from bot.engine.transcripts import TranscriptCache
 from bot.interview import conversation as c
 from bot.interview import transitions
-from bot.interview.texts import WHERE_WE_LEFT_OFF
+from bot.interview.locales import texts_for
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, utcnow
 from bot.records.erasure import Erased, withdraw
@@ -251,7 +251,7 @@ class Effects:
             )
         ).first()
         if last:
-            await self._say(at, c.Say(WHERE_WE_LEFT_OFF.format(question=last)))
+            await self._say(at, c.Say(texts_for(at.study.language).where_we_left_off.format(question=last)))
 
     async def _delete_data(self, at: Doing, effect: c.DeleteData) -> None:
         erased = await withdraw(at.s, at.interview.participant_id, at.who.key, at.interview.study_id)
@@ -278,5 +278,5 @@ class Effects:
         await reopen_invitation(at.s, at.interview.id, self.clock())
 
     async def _send_own_data(self, at: Doing, effect: c.SendOwnData) -> None:
-        for piece in await own_data_messages(at.s, at.interview):
+        for piece in await own_data_messages(at.s, at.interview, texts_for(at.study.language)):
             await self._say(at, c.Say(piece))
