@@ -112,6 +112,10 @@ class Texts:
     data_zone_chosen: str
     data_zone_profile: str  # {platform}
     data_withdraw_hint: str
+    # ---- the offline interviewer (bot/interviewer/scripted.py), which stands in for Claude ----
+    offline_acks: str  # one acknowledgement a line, taken in turn
+    offline_probe: str  # {note}: a probe note that is not itself a question
+    offline_distress: str
 
     @property
     def consent_choices(self) -> tuple[Choice, Choice]:

@@ -33,7 +33,9 @@ async def _blocks(session: Any, interview: Interview, texts: Texts) -> list[str]
     blocks += [texts.data_screening.format(question=a.question_id, value=a.value) for a in screening]
     blocks += [texts.data_survey.format(item=a.item_id, value=a.value) for a in survey]
     labels = {"participation": texts.data_consent_participation, "release": texts.data_consent_release}
-    blocks += [f"{labels.get(c.kind, c.kind)}: {texts.yes if c.granted else texts.no}" for c in consent]
+    blocks += [
+        f"{labels.get(c.kind, c.kind)}: {(texts.yes if c.granted else texts.no).lower()}" for c in consent
+    ]
     return blocks
 
 

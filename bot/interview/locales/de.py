@@ -203,4 +203,7 @@ TEXTS = Texts(
     data_zone_chosen="von Ihnen gewählt",
     data_zone_profile="aus Ihrem {platform}-Profil",
     data_withdraw_hint="Schreiben Sie `zurückziehen`, um all dies zu löschen.",
+    offline_acks="Danke.\nDanke, das hilft mir weiter.\nVerstehe, danke.\nDanke für die Erklärung.\nVerstanden.",
+    offline_probe="Könnten Sie mir mehr darüber erzählen: {note}?",
+    offline_distress="Danke, dass Sie mir das erzählen; das klingt schwer.",
 )

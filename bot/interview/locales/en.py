@@ -154,4 +154,7 @@ TEXTS = Texts(
     data_zone_chosen="you chose it",
     data_zone_profile="from your {platform} profile",
     data_withdraw_hint="Type `withdraw` to delete all of this.",
+    offline_acks="Thank you.\nThanks, that's helpful.\nI see, thank you.\nThanks for explaining.\nUnderstood.",
+    offline_probe="Could you tell me more about {note}?",
+    offline_distress="Thank you for telling me; that sounds hard.",
 )

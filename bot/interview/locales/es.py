@@ -176,4 +176,7 @@ TEXTS = Texts(
     data_zone_chosen="la eligió usted",
     data_zone_profile="de su perfil de {platform}",
     data_withdraw_hint="Escriba `retirar` para borrar todo esto.",
+    offline_acks="Gracias.\nGracias, es muy útil.\nYa veo, gracias.\nGracias por explicarlo.\nEntendido.",
+    offline_probe="¿Podría contarme más sobre esto: {note}?",
+    offline_distress="Gracias por contármelo; suena difícil.",
 )

@@ -183,4 +183,7 @@ TEXTS = Texts(
     data_zone_chosen="choisi par vous",
     data_zone_profile="tiré de votre profil {platform}",
     data_withdraw_hint="Écrivez `retirer` pour supprimer tout ceci.",
+    offline_acks="Merci.\nMerci, c'est utile.\nJe vois, merci.\nMerci pour ces explications.\nCompris.",
+    offline_probe="Pourriez-vous m'en dire plus sur ce point : {note} ?",
+    offline_distress="Merci de me l'avoir dit ; cela semble difficile.",
 )

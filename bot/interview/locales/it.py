@@ -176,4 +176,7 @@ TEXTS = Texts(
     data_zone_chosen="scelto da lei",
     data_zone_profile="dal suo profilo {platform}",
     data_withdraw_hint="Scriva `ritira` per cancellare tutto questo.",
+    offline_acks="Grazie.\nGrazie, è utile.\nCapisco, grazie.\nGrazie per la spiegazione.\nCapito.",
+    offline_probe="Potrebbe dirmi di più su questo: {note}?",
+    offline_distress="Grazie per avermelo detto; sembra difficile.",
 )

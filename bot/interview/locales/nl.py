@@ -173,4 +173,7 @@ TEXTS = Texts(
     data_zone_chosen="door u gekozen",
     data_zone_profile="uit uw {platform}-profiel",
     data_withdraw_hint="Typ `intrekken` om dit allemaal te verwijderen.",
+    offline_acks="Dank u.\nBedankt, dat helpt.\nIk begrijp het, dank u.\nBedankt voor de uitleg.\nBegrepen.",
+    offline_probe="Kunt u mij daar meer over vertellen: {note}?",
+    offline_distress="Dank u dat u mij dit vertelt; dat klinkt zwaar.",
 )

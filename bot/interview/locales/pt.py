@@ -174,4 +174,7 @@ TEXTS = Texts(
     data_zone_chosen="escolhido por você",
     data_zone_profile="do seu perfil do {platform}",
     data_withdraw_hint="Escreva `retirar` para apagar tudo isto.",
+    offline_acks="Obrigado.\nObrigado, isso ajuda.\nEntendo, obrigado.\nObrigado por explicar.\nCompreendido.",
+    offline_probe="Poderia me contar mais sobre isto: {note}?",
+    offline_distress="Obrigado por me contar; parece difícil.",
 )
