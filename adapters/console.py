@@ -23,7 +23,7 @@ from typing import TextIO
 
 from bot.engine.engine import Engine
 from bot.interview.locales import BY_LANGUAGE
-from bot.messages import Address, Inbound, Outbound
+from bot.messages import ANSWERED, Address, Inbound, Outbound
 
 log = logging.getLogger(__name__)
 CONSOLE = "console"
@@ -72,7 +72,9 @@ class ConsoleSender:
             self.out.write(f"  {options}\n")
         self.out.flush()
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         """Nothing to update on a terminal: the typed answer is already on screen."""
 
     async def delete(self, to: Address, message_id: str) -> None:

@@ -28,7 +28,7 @@ from adapters.discord.views import (
     take_part_view,
 )
 from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreachable
-from bot.messages import Address, Outbound
+from bot.messages import ANSWERED, Address, Outbound
 from bot.outreach.cohorts import Profile
 
 log = logging.getLogger(__name__)
@@ -141,14 +141,16 @@ class DiscordSender:
         self._settle(message.to.user_id, "sent")
         return " ".join(sent)  # every piece's id: a withdrawal deletes them all; buttons are on the last
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         if message.prompt is None:
             return
         pieces = split_text(sanitize(message.text)) or ["\u200b"]
         try:
             channel = await self._dm(message.to.user_id)
             await channel.get_partial_message(int(message_id.split()[-1])).edit(
-                content=answered_content(pieces[-1], answer_label),
+                content=answered_content(pieces[-1], answer_label, note),
                 view=answered_view(message, answer_label),
                 allowed_mentions=NO_MENTIONS,
             )

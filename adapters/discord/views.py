@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.messages import Outbound
+from bot.messages import ANSWERED, Outbound
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 CHUNK = 1900  # leaves room for the "You answered" line added to the last chunk later
@@ -82,10 +82,10 @@ def nonce_for(message: Outbound, part: int) -> str:
     return f"{base}p{part}"[:MAX_NONCE]
 
 
-def answered_content(chunk: str, label: str) -> str:
+def answered_content(chunk: str, label: str, note: str = ANSWERED) -> str:
     """The message with its answer in place of its buttons, within MAX_CONTENT: defusing mentions in
     the label lengthens it, so it is cut again after that if it must be."""
-    head = f"{chunk}\n\n**You answered:** "
+    head = f"{chunk}\n\n**{sanitize(note)}:** "
     shown = sanitize(_short(label, MAX_LABEL))
     return (head + _short(shown, max(MAX_CONTENT - len(head), 1)))[:MAX_CONTENT]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.interview.prompts import is_not_now
 from bot.interview.texts import NOT_NOW
-from bot.messages import Choice, Outbound
+from bot.messages import ANSWERED, Choice, Outbound
 from bot.records.overview import InterviewSummary
 
 SECTION_LIMIT = 3000  # characters in one section block's text; we split messages at this length too
@@ -161,13 +161,13 @@ def render(message: Outbound) -> list[Post]:
     return [*posts, Post(last, blocks)]
 
 
-def answered(message: Outbound, label: str) -> Post:
+def answered(message: Outbound, label: str, note: str = ANSWERED) -> Post:
     """The replacement for a choice message once it was answered: its text and the answer, no buttons."""
     last = split_text(escape(message.text))[-1]
-    note = f"You answered: *{escape(label)}*"
+    shown = f"{escape(note)}: *{escape(label)}*"
     return Post(
         last,
-        [section(last), {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}],
+        [section(last), {"type": "context", "elements": [{"type": "mrkdwn", "text": shown}]}],
     )
 
 

@@ -44,7 +44,7 @@ class Work:
     """What a transaction left to do once it has committed."""
 
     rows: list[Sendable] = field(default_factory=list)  # claimed by this worker: send them
-    answered: list[tuple[Sendable, str]] = field(default_factory=list)  # sent prompts to show as answered
+    answered: list[tuple[Sendable, str, str]] = field(default_factory=list)  # sent prompts, answer, note
     moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
     erased: list[Erased] = field(default_factory=list)  # withdrawals: log checkpoint, cache files
     wait: float | None = None  # nothing claimed: seconds until the newest waiting message is quiet
@@ -236,7 +236,9 @@ class Effects:
         row = (await (await core_connection(at.s)).execute(q.MARK_ANSWERED, params)).first()
         if row is not None and row.status == "sent":  # None: no such prompt, or answered already
             fields = {name: getattr(row, name) for name in Queued.__dataclass_fields__}
-            at.work.answered.append((Queued(**fields), effect.label))
+            at.work.answered.append(
+                (Queued(**fields), effect.label, texts_for(at.study.language).you_answered)
+            )
 
     async def _ask_interviewer(self, at: Doing, effect: c.AskInterviewer) -> None:
         at.move_due_at = self.clock()  # saved with the state: a crash before the answer leaves it due

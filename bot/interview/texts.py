@@ -80,6 +80,7 @@ class Texts:
     ended_stopped: str
     ended_withdrawn: str
     ended_expired: str
+    you_answered: str  # beside the answer, in place of a question's buttons once answered (Slack, Discord)
     # ---- when Claude or the bot cannot answer (bot/engine) ----
     wait: str
     later: str
@@ -97,6 +98,10 @@ class Texts:
     taken_part_many: str  # {count}
     not_now_in_channel: str
     not_now_declined: str
+    # ---- a "Take part" click on a Discord channel post, answered to the clicker ----
+    dms_sent: str
+    dms_pending: str
+    dms_closed: str
     # ---- the `mydata` copy (bot/records/own_data.py) ----
     data_nothing_held: str
     data_head: str  # {study} {code}

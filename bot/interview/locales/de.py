@@ -206,4 +206,8 @@ TEXTS = Texts(
     offline_acks="Danke.\nDanke, das hilft mir weiter.\nVerstehe, danke.\nDanke für die Erklärung.\nVerstanden.",
     offline_probe="Könnten Sie mir mehr darüber erzählen: {note}?",
     offline_distress="Danke, dass Sie mir das erzählen; das klingt schwer.",
+    you_answered="Ihre Antwort",
+    dms_sent="Danke! Ich habe Ihnen eine Direktnachricht geschickt; das Interview geht dort weiter.",
+    dms_pending="Danke! Sie erhalten gleich eine Direktnachricht von mir.",
+    dms_closed="Ich konnte Ihnen keine Direktnachricht schicken, daher kann das Interview noch nicht beginnen. So erlauben Sie es: Klicken Sie oben links auf den Namen dieses Servers, öffnen Sie die **Privatsphäre-Einstellungen**, erlauben Sie **Direktnachrichten** und klicken Sie dann noch einmal auf die Schaltfläche.",
 )

@@ -157,4 +157,8 @@ TEXTS = Texts(
     offline_acks="Thank you.\nThanks, that's helpful.\nI see, thank you.\nThanks for explaining.\nUnderstood.",
     offline_probe="Could you tell me more about {note}?",
     offline_distress="Thank you for telling me; that sounds hard.",
+    you_answered="You answered",
+    dms_sent="Thanks! I've sent you a direct message; the interview continues there.",
+    dms_pending="Thanks! Look for a direct message from me in a moment.",
+    dms_closed="I couldn't send you a direct message, so the interview can't start yet. To allow it: click this server's name at the top left, choose **Privacy Settings**, turn on **Direct Messages**, then press the button again.",
 )

@@ -179,4 +179,8 @@ TEXTS = Texts(
     offline_acks="Gracias.\nGracias, es muy útil.\nYa veo, gracias.\nGracias por explicarlo.\nEntendido.",
     offline_probe="¿Podría contarme más sobre esto: {note}?",
     offline_distress="Gracias por contármelo; suena difícil.",
+    you_answered="Su respuesta",
+    dms_sent="¡Gracias! Le he enviado un mensaje directo; la entrevista continúa allí.",
+    dms_pending="¡Gracias! En un momento recibirá un mensaje directo mío.",
+    dms_closed="No pude enviarle un mensaje directo, así que la entrevista aún no puede empezar. Para permitirlo: haga clic en el nombre de este servidor arriba a la izquierda, abra la **configuración de privacidad**, active los **mensajes directos** y vuelva a pulsar el botón.",
 )

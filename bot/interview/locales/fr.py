@@ -186,4 +186,8 @@ TEXTS = Texts(
     offline_acks="Merci.\nMerci, c'est utile.\nJe vois, merci.\nMerci pour ces explications.\nCompris.",
     offline_probe="Pourriez-vous m'en dire plus sur ce point : {note} ?",
     offline_distress="Merci de me l'avoir dit ; cela semble difficile.",
+    you_answered="Votre réponse",
+    dms_sent="Merci ! Je vous ai envoyé un message direct ; l'entretien continue là-bas.",
+    dms_pending="Merci ! Vous allez recevoir un message direct de ma part dans un instant.",
+    dms_closed="Je n'ai pas pu vous envoyer de message direct, l'entretien ne peut donc pas encore commencer. Pour l'autoriser : cliquez sur le nom de ce serveur en haut à gauche, ouvrez les **paramètres de confidentialité**, activez les **messages privés**, puis cliquez de nouveau sur le bouton.",
 )

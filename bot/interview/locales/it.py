@@ -179,4 +179,8 @@ TEXTS = Texts(
     offline_acks="Grazie.\nGrazie, è utile.\nCapisco, grazie.\nGrazie per la spiegazione.\nCapito.",
     offline_probe="Potrebbe dirmi di più su questo: {note}?",
     offline_distress="Grazie per avermelo detto; sembra difficile.",
+    you_answered="La sua risposta",
+    dms_sent="Grazie! Le ho inviato un messaggio diretto; l'intervista continua lì.",
+    dms_pending="Grazie! Tra un momento riceverà un mio messaggio diretto.",
+    dms_closed="Non sono riuscito a inviarle un messaggio diretto, quindi l'intervista non può ancora iniziare. Per consentirlo: clicchi sul nome di questo server in alto a sinistra, apra le **impostazioni della privacy**, attivi i **messaggi diretti** e poi prema di nuovo il pulsante.",
 )

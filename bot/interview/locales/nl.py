@@ -176,4 +176,8 @@ TEXTS = Texts(
     offline_acks="Dank u.\nBedankt, dat helpt.\nIk begrijp het, dank u.\nBedankt voor de uitleg.\nBegrepen.",
     offline_probe="Kunt u mij daar meer over vertellen: {note}?",
     offline_distress="Dank u dat u mij dit vertelt; dat klinkt zwaar.",
+    you_answered="Uw antwoord",
+    dms_sent="Bedankt! Ik heb u een direct bericht gestuurd; het interview gaat daar verder.",
+    dms_pending="Bedankt! U krijgt zo een direct bericht van mij.",
+    dms_closed="Ik kon u geen direct bericht sturen, dus het interview kan nog niet beginnen. Zo staat u het toe: klik linksboven op de naam van deze server, open de **privacyinstellingen**, zet **directe berichten** aan en klik daarna opnieuw op de knop.",
 )

@@ -177,4 +177,8 @@ TEXTS = Texts(
     offline_acks="Obrigado.\nObrigado, isso ajuda.\nEntendo, obrigado.\nObrigado por explicar.\nCompreendido.",
     offline_probe="Poderia me contar mais sobre isto: {note}?",
     offline_distress="Obrigado por me contar; parece difícil.",
+    you_answered="Sua resposta",
+    dms_sent="Obrigado! Enviei-lhe uma mensagem direta; a entrevista continua lá.",
+    dms_pending="Obrigado! Você vai receber uma mensagem direta minha em instantes.",
+    dms_closed="Não consegui lhe enviar uma mensagem direta, por isso a entrevista ainda não pode começar. Para permitir: clique no nome deste servidor no canto superior esquerdo, abra as **configurações de privacidade**, ative as **mensagens diretas** e clique no botão novamente.",
 )
