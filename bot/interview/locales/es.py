@@ -53,7 +53,7 @@ TEXTS = Texts(
     no_text="No he recibido ningún texto. ¿Podría escribir su respuesta con palabras?",
     pick_a_button="Por favor, elija uno de los botones o escriba su número.",
     yes_or_no="Por favor, responda sí o no.",
-    welcome_back="Bienvenido de nuevo.",
+    welcome_back="Hola de nuevo.",
     where_we_left_off="Donde lo dejamos: {question}",
     expired_text=(
         "Esta entrevista se ha cerrado porque no recibimos respuesta. Gracias por su tiempo; no se le "
@@ -96,7 +96,7 @@ TEXTS = Texts(
         "día quiere volver a saber de estudios."
     ),
     optin_text=(
-        "Bienvenido de nuevo: puede volver a recibir invitaciones a estudios. Escriba `darme de baja` para "
+        "Hecho: puede volver a recibir invitaciones a estudios. Escriba `darme de baja` para "
         "dejar de recibirlas."
     ),
     nothing_held_text=(

@@ -54,7 +54,7 @@ TEXTS = Texts(
     no_text="Je n'ai reçu aucun texte. Pourriez-vous écrire votre réponse avec des mots ?",
     pick_a_button="Veuillez choisir l'un des boutons ou écrire son numéro.",
     yes_or_no="Veuillez répondre par oui ou par non.",
-    welcome_back="Bon retour.",
+    welcome_back="Content de vous revoir.",
     where_we_left_off="Là où nous nous étions arrêtés : {question}",
     expired_text=(
         "Cet entretien est clos, faute de réponse de votre part. Merci pour votre temps ; aucune autre "
@@ -98,7 +98,7 @@ TEXTS = Texts(
         "souhaitez de nouveau entendre parler d'études."
     ),
     optin_text=(
-        "Bon retour : vous pouvez de nouveau recevoir des invitations à des études. Écrivez `me désabonner` "
+        "C'est noté : vous pouvez de nouveau recevoir des invitations à des études. Écrivez `me désabonner` "
         "pour les arrêter."
     ),
     nothing_held_text=(

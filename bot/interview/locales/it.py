@@ -53,7 +53,7 @@ TEXTS = Texts(
     no_text="Non ho ricevuto alcun testo. Potrebbe scrivere la sua risposta a parole?",
     pick_a_button="Per favore, scelga uno dei pulsanti o ne scriva il numero.",
     yes_or_no="Per favore, risponda sì o no.",
-    welcome_back="Bentornato.",
+    welcome_back="Eccoci di nuovo.",
     where_we_left_off="Dove eravamo rimasti: {question}",
     expired_text=(
         "Questa intervista è stata chiusa perché non abbiamo ricevuto risposta. Grazie per il suo tempo; "
@@ -95,9 +95,7 @@ TEXTS = Texts(
         "Fatto: questo bot non le invierà più inviti né promemoria. Scriva `iscriviti` se in futuro "
         "desidera di nuovo ricevere notizie sugli studi."
     ),
-    optin_text=(
-        "Bentornato: può di nuovo ricevere inviti agli studi. Scriva `disiscriviti` per interromperli."
-    ),
+    optin_text=("Fatto: può di nuovo ricevere inviti agli studi. Scriva `disiscriviti` per interromperli."),
     nothing_held_text=(
         "Non ha partecipato a nessuna intervista con me, quindi non ho alcuna sua risposta. Scriva `aiuto` "
         "per vedere cosa posso fare."

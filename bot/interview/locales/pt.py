@@ -52,7 +52,7 @@ TEXTS = Texts(
     no_text="Não recebi nenhum texto. Poderia escrever sua resposta em palavras?",
     pick_a_button="Por favor, escolha um dos botões ou escreva o número dele.",
     yes_or_no="Por favor, responda sim ou não.",
-    welcome_back="Bem-vindo de volta.",
+    welcome_back="Olá de novo.",
     where_we_left_off="Onde paramos: {question}",
     expired_text=(
         "Esta entrevista foi encerrada porque não tivemos resposta. Obrigado pelo seu tempo; nada mais será "
@@ -95,7 +95,7 @@ TEXTS = Texts(
         "quiser voltar a saber de estudos."
     ),
     optin_text=(
-        "Bem-vindo de volta: você pode voltar a receber convites para estudos. Escreva `cancelar inscrição` "
+        "Pronto: você pode voltar a receber convites para estudos. Escreva `cancelar inscrição` "
         "para pará-los."
     ),
     nothing_held_text=(
