@@ -3,6 +3,7 @@ in backticks only commands that work in that language."""
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 from dataclasses import fields
@@ -16,7 +17,7 @@ from bot.interview.texts import Texts
 from bot.studies.standard_survey import WORDING
 from bot.studies.study import STANDARD_SURVEY, parse_study
 from tests.support.cli import run
-from tests.support.helpers import small_study, write_study
+from tests.support.helpers import settings_for, small_study, start_runtime, write_study
 
 BACKTICKED = re.compile(r"`([^`]+)`")
 OTHERS = [code for code in LANGUAGES if code != "en"]
@@ -91,3 +92,14 @@ def _no_survey(language: str) -> dict[str, object]:
     data = small_study(language=language)
     data.pop("survey", None)
     return data
+
+
+async def test_starting_with_such_a_study_logs_the_warning(
+    tmp_path: Path, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_study(tmp_path, language="sv")
+    with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+        async with start_runtime(settings_for(sqlite_url, tmp_path)) as runtime:
+            assert runtime.catalog.get("pilot-study") is not None  # it runs, with English fixed texts
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("pilot-study" in m and "will be English" in m for m in warned), warned
