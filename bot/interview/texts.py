@@ -102,6 +102,23 @@ class Texts:
     dms_sent: str
     dms_pending: str
     dms_closed: str
+    # ---- Slack's App Home tab: the participant's interviews ----
+    home_title: str
+    home_empty: str
+    home_line: str  # {status} {started}
+    home_completed: str  # {completed}
+    home_more: str  # {count}
+    home_data: str
+    status_invited: str
+    status_consent: str
+    status_in_progress: str
+    status_paused: str
+    status_survey: str
+    status_completed: str
+    status_declined: str
+    status_stopped: str
+    status_withdrawn: str
+    status_expired: str
     # ---- the `mydata` copy (bot/records/own_data.py) ----
     data_nothing_held: str
     data_head: str  # {study} {code}
@@ -146,6 +163,22 @@ class Texts:
             State.STOPPED: self.ended_stopped,
             State.WITHDRAWN: self.ended_withdrawn,
             State.EXPIRED: self.ended_expired,
+        }[state]
+
+    def status(self, state: State) -> str:
+        """Where an interview stands, in words a participant understands."""
+        return {
+            State.INVITED: self.status_invited,
+            State.AWAITING_CONSENT: self.status_consent,
+            State.SCREENING: self.status_in_progress,
+            State.INTERVIEWING: self.status_in_progress,
+            State.PAUSED: self.status_paused,
+            State.SURVEYING: self.status_survey,
+            State.COMPLETED: self.status_completed,
+            State.DECLINED: self.status_declined,
+            State.STOPPED: self.status_stopped,
+            State.WITHDRAWN: self.status_withdrawn,
+            State.EXPIRED: self.status_expired,
         }[state]
 
     def endings(self) -> tuple[str, ...]:

@@ -251,6 +251,9 @@ async def test_a_german_studys_buttons_and_notes_are_german(tmp_path: Path) -> N
         assert f"{GERMAN.you_answered}: *{GERMAN.consent_yes}*" in note, updates
         assert ENGLISH.you_answered not in note
 
+        home = json.dumps(await anna.open_home(), ensure_ascii=False)  # the App Home tab
+        assert GERMAN.home_title in home and GERMAN.status_consent in home and "*Ihre Daten.*" in home
+
         helped = await anna.say("hilfe")
         assert helped is not None and helped["text"].startswith(GERMAN.help.split(".")[0]), helped
         assert "`zurückziehen`" in helped["text"] and "Commands:" not in helped["text"]
