@@ -22,7 +22,8 @@ import threading
 from typing import TextIO
 
 from bot.engine.engine import Engine
-from bot.messages import Address, Inbound, Outbound
+from bot.interview.locales import BY_LANGUAGE
+from bot.messages import ANSWERED, Address, Inbound, Outbound
 
 log = logging.getLogger(__name__)
 CONSOLE = "console"
@@ -33,15 +34,8 @@ PASTE_GAP = 0.03  # seconds: lines arriving closer together than a person types 
 TTY_LINE_BYTES = 4094
 KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O[@-~]|[@-Z\\-_])")
 RESHOWN = "(where we left off)"
-ENDINGS = (
-    "that's everything",
-    "Stopped.",
-    "has been deleted",
-    "chose not to take part",
-    "No problem, thank you",
-    "end our conversation",
-    "has closed",
-)
+# the texts after which an interview asks nothing more, in every language of the bot's fixed texts
+ENDINGS = tuple(dict.fromkeys(text for texts in BY_LANGUAGE.values() for text in texts.endings()))
 
 
 class ConsoleSender:
@@ -78,7 +72,9 @@ class ConsoleSender:
             self.out.write(f"  {options}\n")
         self.out.flush()
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         """Nothing to update on a terminal: the typed answer is already on screen."""
 
     async def delete(self, to: Address, message_id: str) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 BULK_PURPOSES = frozenset({"invitation", "reminder"})  # sent in bulk: adapters pace them, and never resend
+ANSWERED = "You answered"  # shown with an answer in place of its buttons; the study's language gives its own
 # An outbox row that deletes an earlier message of the bot from the platform (withdrawal), not a message
 RETRACTION = "retraction"
 
@@ -89,7 +90,9 @@ class Sender(Protocol):
         keeps no message the bot could later edit or delete (a terminal)."""
         ...
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         """Show on an already-posted choice message which answer was given, and disable its buttons."""
         ...
 

@@ -16,6 +16,7 @@ from typing import Any
 from bot.commands.cohort_resume import resume_cohort_requests
 from bot.commands.export import drain_exports
 from bot.engine.engine import Engine
+from bot.interview.locales import fixed_text_note
 from bot.interviewer.base import Interviewer
 from bot.interviewer.scripted import OfflineInterviewer
 from bot.messages import utcnow
@@ -91,6 +92,10 @@ class Runtime:
         migrate: bool,
     ) -> Runtime:
         catalog = Catalog.from_paths(study_paths) if study_paths else Catalog.from_dir(settings.studies_dir)
+        for study in catalog.studies():
+            note = fixed_text_note(study.language)
+            if note:
+                log.warning("study %s: %s", study.id, note)
         store = Store(settings.database_url)
         if migrate:
             await store.upgrade()

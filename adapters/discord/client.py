@@ -42,19 +42,13 @@ from adapters.discord.views import (
 )
 from bot.commands.by_dm import answer_by_dm
 from bot.commands.registry import execute
+from bot.interview.locales import texts_for
 from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-DMS_CLOSED = (
-    "I couldn't send you a direct message, so the interview can't start yet. To allow it: click "
-    "this server's name at the top left, choose **Privacy Settings**, turn on **Direct Messages**, "
-    "then press the button again."
-)
-DMS_SENT = "Thanks! I've sent you a direct message; the interview continues there."
-DMS_PENDING = "Thanks! Look for a direct message from me in a moment."
 LATE_CLICK = (
     "Your click reached me late, because my connection to Discord dropped for a moment, so Discord may "
     "have shown “This interaction failed”. It did reach me and counts; there is no need to click again."
@@ -161,7 +155,9 @@ class InterviewerClient(discord.Client):
             result = "pending"
         finally:
             self.sender.forget(interaction.user.id, outcome)
-        text = {"sent": DMS_SENT, "unreachable": DMS_CLOSED}.get(result, DMS_PENDING)
+        study = self.runtime.engine.catalog.get(study_id)
+        texts = texts_for(study.language if study else "en")
+        text = {"sent": texts.dms_sent, "unreachable": texts.dms_closed}.get(result, texts.dms_pending)
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=text)
 

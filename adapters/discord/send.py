@@ -18,6 +18,7 @@ import discord
 from adapters.discord.receive import DM_WORKSPACE
 from adapters.discord.views import (
     MAX_CONTENT,
+    NOT_NOW_LABEL,
     answered_content,
     answered_view,
     choice_view,
@@ -27,7 +28,7 @@ from adapters.discord.views import (
     take_part_view,
 )
 from bot.errors import DeliveryError, Permanent, RateLimited, Transient, Unreachable
-from bot.messages import Address, Outbound
+from bot.messages import ANSWERED, Address, Outbound
 from bot.outreach.cohorts import Profile
 
 log = logging.getLogger(__name__)
@@ -140,14 +141,16 @@ class DiscordSender:
         self._settle(message.to.user_id, "sent")
         return " ".join(sent)  # every piece's id: a withdrawal deletes them all; buttons are on the last
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         if message.prompt is None:
             return
         pieces = split_text(sanitize(message.text)) or ["\u200b"]
         try:
             channel = await self._dm(message.to.user_id)
             await channel.get_partial_message(int(message_id.split()[-1])).edit(
-                content=answered_content(pieces[-1], answer_label),
+                content=answered_content(pieces[-1], answer_label, note),
                 view=answered_view(message, answer_label),
                 allowed_mentions=NO_MENTIONS,
             )
@@ -235,8 +238,10 @@ class DiscordSender:
 
     async def post_to_channel(self, workspace: str, channel: str, message: Outbound) -> str:
         """Post an invitation (its first choice is "Take part", valued with the study id) in a channel."""
-        take_part = message.choices[0]
-        return await self.post_take_part(int(channel), message.text, take_part.value, take_part.label)
+        take_part, not_now = message.choices[0], _not_now_label(message)
+        return await self.post_take_part(
+            int(channel), message.text, take_part.value, take_part.label, not_now
+        )
 
     async def update_in_channel(
         self, workspace: str, channel: str, message_id: str, message: Outbound
@@ -247,14 +252,19 @@ class DiscordSender:
         try:
             await messageable.get_partial_message(int(message_id)).edit(
                 content=(split_text(sanitize(message.text)) or ["\u200b"])[-1],
-                view=take_part_view(take_part.value, take_part.label),
+                view=take_part_view(take_part.value, take_part.label, _not_now_label(message)),
                 allowed_mentions=NO_MENTIONS,
             )
         except Exception as exc:
             raise self._translate(exc) from exc
 
     async def post_take_part(
-        self, channel_id: int, text: str, study_id: str, label: str = "Take part"
+        self,
+        channel_id: int,
+        text: str,
+        study_id: str,
+        label: str = "Take part",
+        not_now: str = NOT_NOW_LABEL,
     ) -> str:
         """Post a study's invitation with its "Take part" button in a server channel."""
         channel = self.client.get_partial_messageable(channel_id)
@@ -268,7 +278,7 @@ class DiscordSender:
                 pieces[-1],
                 nonce=f"t{digest}p{len(pieces) - 1}",
                 allowed_mentions=NO_MENTIONS,
-                view=take_part_view(study_id, label),
+                view=take_part_view(study_id, label, not_now),
             )
         except Exception as exc:
             raise self._translate(exc) from exc
@@ -332,3 +342,8 @@ class DiscordSender:
                 yield
             finally:
                 self._next_bulk = loop.time() + self.bulk_interval
+
+
+def _not_now_label(message: Outbound) -> str:
+    """The label of a channel invitation's "Not now" (its second choice), in the study's language."""
+    return message.choices[1].label if len(message.choices) > 1 else NOT_NOW_LABEL

@@ -15,8 +15,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.interview.texts import NOT_NOW_LABEL
-from bot.messages import Outbound
+from bot.messages import ANSWERED, Outbound
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
 CHUNK = 1900  # leaves room for the "You answered" line added to the last chunk later
@@ -83,10 +82,10 @@ def nonce_for(message: Outbound, part: int) -> str:
     return f"{base}p{part}"[:MAX_NONCE]
 
 
-def answered_content(chunk: str, label: str) -> str:
+def answered_content(chunk: str, label: str, note: str = ANSWERED) -> str:
     """The message with its answer in place of its buttons, within MAX_CONTENT: defusing mentions in
     the label lengthens it, so it is cut again after that if it must be."""
-    head = f"{chunk}\n\n**You answered:** "
+    head = f"{chunk}\n\n**{sanitize(note)}:** "
     shown = sanitize(_short(label, MAX_LABEL))
     return (head + _short(shown, max(MAX_CONTENT - len(head), 1)))[:MAX_CONTENT]
 
@@ -187,6 +186,7 @@ class ChoiceButton(
             await stale_click(interaction)
 
 
+NOT_NOW_LABEL = "Not now"  # a channel post's second button, when the post names none (English studies)
 STALE_BUTTON = "This button no longer works here. Please type your answer instead, or `help`."
 
 
@@ -277,9 +277,9 @@ def answered_view(message: Outbound, label: str) -> discord.ui.View:
     return view
 
 
-def take_part_view(study_id: str, label: str = "Take part") -> discord.ui.View:
-    """A channel invitation's buttons: "Take part" and "Not now"."""
+def take_part_view(study_id: str, label: str = "Take part", not_now: str = NOT_NOW_LABEL) -> discord.ui.View:
+    """A channel invitation's buttons: "Take part" and "Not now" (labelled in the study's language)."""
     view = discord.ui.View(timeout=None)
     view.add_item(TakePartButton(study_id, label))
-    view.add_item(NotNowButton(study_id))
+    view.add_item(NotNowButton(study_id, not_now))
     return view

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.interview.locales import texts_for
 from bot.interview.prompts import is_not_now
 from bot.interview.texts import NOT_NOW
-from bot.messages import Choice, Outbound
+from bot.messages import ANSWERED, Choice, Outbound
 from bot.records.overview import InterviewSummary
 
 SECTION_LIMIT = 3000  # characters in one section block's text; we split messages at this length too
@@ -161,13 +162,13 @@ def render(message: Outbound) -> list[Post]:
     return [*posts, Post(last, blocks)]
 
 
-def answered(message: Outbound, label: str) -> Post:
+def answered(message: Outbound, label: str, note: str = ANSWERED) -> Post:
     """The replacement for a choice message once it was answered: its text and the answer, no buttons."""
     last = split_text(escape(message.text))[-1]
-    note = f"You answered: *{escape(label)}*"
+    shown = f"{escape(note)}: *{escape(label)}*"
     return Post(
         last,
-        [section(last), {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}],
+        [section(last), {"type": "context", "elements": [{"type": "mrkdwn", "text": shown}]}],
     )
 
 
@@ -186,31 +187,19 @@ def _shortened(title: str, limit: int = HOME_TITLE_LIMIT) -> str:
 
 
 def home_view(interviews: Sequence[InterviewSummary]) -> dict[str, Any]:
-    """The App Home tab: the participant's interviews and how to stop or withdraw."""
+    """The App Home tab: the participant's interviews and how to stop or withdraw, in the language of
+    their newest interview's study (English when they have none)."""
+    texts = texts_for(interviews[0].language if interviews else "en")
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Your research interviews"}}
+        {"type": "header", "text": {"type": "plain_text", "text": texts.home_title}}
     ]
     if not interviews:
-        blocks.append(
-            section(
-                "You have not taken part in an interview yet. Send me a direct message in the "
-                "*Messages* tab to begin."
-            )
-        )
+        blocks.append(section(texts.home_empty))
     for item in interviews[:HOME_LIMIT]:
-        line = f"*{escape(_shortened(item.title))}*\n{escape(item.status)} · started {_date(item.started_at)}"
+        line = texts.home_line.format(status=escape(item.status), started=_date(item.started_at))
         if item.completed_at is not None:
-            line += f" · completed {_date(item.completed_at)}"
-        blocks.append(section(line))
+            line += texts.home_completed.format(completed=_date(item.completed_at))
+        blocks.append(section(f"*{escape(_shortened(item.title))}*\n{line}"))
     if len(interviews) > HOME_LIMIT:
-        blocks.append(section(f"…and {len(interviews) - HOME_LIMIT} earlier interviews."))
-    blocks += [
-        {"type": "divider"},
-        section(
-            "*Your data.* In the *Messages* tab you can type `pause` to continue later, `stop` to end "
-            "your latest interview, `mydata` for a copy of what we hold from you, or `withdraw` to end it "
-            "and delete everything you wrote or chose in that study, from every interview of yours in it. "
-            "Type `help` for more."
-        ),
-    ]
-    return {"type": "home", "blocks": blocks}
+        blocks.append(section(texts.home_more.format(count=len(interviews) - HOME_LIMIT)))
+    return {"type": "home", "blocks": [*blocks, {"type": "divider"}, section(texts.home_data)]}

@@ -23,7 +23,7 @@ from adapters.slack.client import (
 )
 from adapters.slack.directory import SlackDirectory, Tokens
 from bot.errors import Permanent, RateLimited, Unreachable
-from bot.messages import Address, Outbound
+from bot.messages import ANSWERED, Address, Outbound
 
 log = logging.getLogger(__name__)
 RESEND_LOOKBACK = 600.0  # seconds of a DM's history searched for an interrupted attempt's message
@@ -157,10 +157,12 @@ class SlackSender(SlackDirectory):
         mine = [m for m in recent if m.get("bot_id") and m.get("text") == text]
         return str(mine[-1]["ts"]) if mine else None
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
-        """Replace the buttons of an answered message with the answer given."""
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
+        """Replace the buttons of an answered message with the answer given, after `note`."""
         channel = await self.open_dm(message.to)
-        post = blocks.answered(message, answer_label)
+        post = blocks.answered(message, answer_label, note)
         auth = await self.auth(message.to.workspace)
         with delivery_errors():
             await self.client.chat_update(

@@ -224,6 +224,7 @@ def discord_invite_url(
 @study_app.command("check")
 def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files.")) -> None:
     """Validate study files; every problem names the file, the field and how to fix it."""
+    from bot.interview.locales import fixed_text_note
     from bot.studies.study import load_study
 
     failed = missing = 0
@@ -245,6 +246,9 @@ def study_check(files: list[Path] = typer.Argument(..., help="Study YAML files."
         typer.echo(
             f"{printable(path)}: ok ({study.id}, {len(study.plan.topics)} topics, plan {study.plan_hash[:12]})"
         )
+        note = fixed_text_note(study.language)
+        if note:  # a warning, not an error: the study runs, with English buttons and help
+            typer.echo(f"warning: {printable(path)}: {note}", err=True)
         if path.stem != study.id:  # commands take the id, so a file named otherwise is easy to mistake
             typer.echo(
                 f"note: {printable(path)}: its id is {study.id!r}, not {path.stem!r}; commands take the id "

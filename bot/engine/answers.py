@@ -20,8 +20,8 @@ from bot.engine.pending import PendingMove, declined
 from bot.errors import InterviewerUnavailable
 from bot.interview.conversation import Progress, Say, State
 from bot.interview.coverage import dispose
+from bot.interview.locales import texts_for
 from bot.interview.moves import Move, MoveKind
-from bot.interview.texts import ABUSE_END, DISTRESS_PAUSE
 from bot.interview.transitions import begin_survey
 from bot.interviewer.base import Interviewer
 from bot.settings import Settings
@@ -99,13 +99,14 @@ class Answers:
             progress = Progress.from_json(interview.data)
             if progress.move_token != pending.token or not progress.awaiting_move:
                 return  # a newer message overtook this move: its own move will be asked for
-            if not await trouble.unsent_only(s, [(key, pending.who, trouble.WAIT)]):
+            wait = texts_for(pending.study.language).wait
+            if not await trouble.unsent_only(s, [(key, pending.who, wait)]):
                 return
             row = await queue_claimed(
                 s,
                 key,
                 pending.who,
-                trouble.WAIT,
+                wait,
                 interview_id=interview.id,
                 purpose="notice",
                 claim_until=self.dispatcher.lease(pending.who.platform),
@@ -212,11 +213,18 @@ class Answers:
                     await say(s, interview, result.progress, who, effect, work)
             return result.state, result.progress
         if progress.flagged_turns >= ABUSE_LIMIT:
-            await say(s, interview, progress, who, Say(ABUSE_END), work)
+            await say(s, interview, progress, who, Say(texts_for(study.language).abuse_end), work)
             return State.STOPPED, progress
         await say(s, interview, progress, who, Say(move.text), work)
         if "distress" in move.flags:
-            await say(s, interview, progress, who, Say(f"{study.support}\n\n{DISTRESS_PAUSE}"), work)
+            await say(
+                s,
+                interview,
+                progress,
+                who,
+                Say(f"{study.support}\n\n{texts_for(study.language).distress_pause}"),
+                work,
+            )
             progress.paused_from = State.INTERVIEWING.value
             return State.PAUSED, progress
         return State.INTERVIEWING, progress

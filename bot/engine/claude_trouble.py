@@ -29,6 +29,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.interview.locales import texts_for
+from bot.interview.texts import Texts
 from bot.messages import Address
 from bot.settings import Settings
 from bot.storage.models import ClaudeIncident, Interview, OutboxRow
@@ -36,15 +38,6 @@ from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
 
-WAIT = "Give me a moment; I'll get back to you with the next question shortly."
-LATER = (
-    "I'm sorry: a technical problem on our side means I can't continue our interview right now. Nothing "
-    "you said is lost, and I'll message you here as soon as we can go on."
-)
-REFUSED = (
-    "I'm sorry, I can't respond to that message. Could you put it another way, or tell me about "
-    "something else from your experience? You can also type `stop` at any time."
-)
 KINDS = ("outage", "permanent", "refusal", "unusable")
 UNALERTED_WHY = "no researcher of the study on the participant's platform; the bot's log has them at WARNING"
 
@@ -135,6 +128,10 @@ class _Case:
     error: Exception
     now: datetime
 
+    @property
+    def texts(self) -> Texts:
+        return texts_for(self.study.language)
+
     def tell(self, kind: str, text: str) -> None:
         """A message to the participant, keyed so that it goes out once per move."""
         self.decision.messages.append((notice_key(self.interview.id or 0, kind, self.token), self.who, text))
@@ -146,7 +143,7 @@ class _Case:
 def _permanent(case: _Case) -> None:
     """Claude rejects the requests themselves: nothing is retried until the bot is fixed and restarted."""
     log.error("Claude rejects the interviewer's requests for study %s: %s", case.study.id, case.error)
-    case.tell("later", LATER)
+    case.tell("later", case.texts.later)
     case.alert(
         f"alert:{case.study.id}:permanent:{case.now:%Y%m%d%H}",
         f"interviews are on hold because Claude rejects the bot's requests. {case.error} Fix it, run "
@@ -156,7 +153,7 @@ def _permanent(case: _Case) -> None:
 
 def _refusal(case: _Case) -> None:
     """Claude declined this message: the participant is asked to put it another way."""
-    case.tell("refusal", REFUSED)
+    case.tell("refusal", case.texts.refused)
     case.alert(
         f"alert:{case.study.id}:refusal:{case.interview.id}:{case.token}",
         f"Claude declined to answer a participant's message (interview {case.interview.id}); the "
@@ -183,9 +180,9 @@ async def _outage(s: AsyncSession, settings: Settings, case: _Case) -> None:
     if isinstance(asked, int | float) and asked > delay:
         delay = float(asked)
     case.decision.retry_at = case.now + timedelta(seconds=delay)
-    case.tell("wait", WAIT)
+    case.tell("wait", case.texts.wait)
     if first is not None and case.now - first >= timedelta(minutes=settings.claude_later_minutes):
-        case.tell("later", LATER)
+        case.tell("later", case.texts.later)
         case.alert(
             f"alert:{case.study.id}:outage:{case.now:%Y%m%d%H}",
             f"Claude has been unavailable for over {settings.claude_later_minutes:g} minutes "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,17 +23,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.engine.outbox import Queued, queue_claimed
+from bot.interview.texts import Texts
 from bot.messages import Address
 from bot.storage import Store
-from bot.storage.models import InboxRow, OutboxRow, table_of
+from bot.storage.models import InboxRow, Interview, OutboxRow, Participant, table_of
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 ERROR_CHARS = 500
-DEAD_LETTER_TEXT = (
-    "Sorry, something went wrong on my side and I could not process your {what}. It has been set "
-    "aside for the study team to look at. You can carry on by replying again, or type `help`."
-)
 _INBOX = table_of(InboxRow)
 _OUTBOX = table_of(OutboxRow)
 _IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
@@ -48,7 +45,19 @@ _SET_ASIDE = (
     sa.update(_INBOX)
     .where(_INBOX.c.id.in_(_IDS), _INBOX.c.processed_at.is_(None))
     .values(processed_at=sa.bindparam("now"), dead_at=sa.bindparam("now"))
-    .returning(_INBOX.c.id, _INBOX.c.text, _INBOX.c.choice)
+    .returning(_INBOX.c.id, _INBOX.c.text, _INBOX.c.choice, _INBOX.c.study_id)
+)
+_INTERVIEWS, _PARTICIPANTS = table_of(Interview), table_of(Participant)
+_LATEST_STUDY = (  # the study of the participant's newest interview: the language of the notice
+    sa.select(_INTERVIEWS.c.study_id)
+    .join(_PARTICIPANTS, _PARTICIPANTS.c.id == _INTERVIEWS.c.participant_id)
+    .where(
+        _PARTICIPANTS.c.platform == sa.bindparam("platform"),
+        _PARTICIPANTS.c.workspace == sa.bindparam("workspace"),
+        _PARTICIPANTS.c.user_id == sa.bindparam("user_id"),
+    )
+    .order_by(_INTERVIEWS.c.id.desc())
+    .limit(1)
 )
 
 
@@ -79,17 +88,33 @@ async def note_failure(store: Store, ids: Sequence[int], exc: BaseException) -> 
 
 
 async def set_aside(
-    store: Store, ids: Sequence[int], who: Address, now: datetime, claim_until: datetime | None
+    store: Store,
+    ids: Sequence[int],
+    who: Address,
+    now: datetime,
+    claim_until: datetime | None,
+    texts_of: Callable[[str | None], Texts],
 ) -> list[Queued]:
-    """Mark the rows dead and queue the participant's notice, in one transaction."""
+    """Mark the rows dead and queue the participant's notice, in one transaction; `texts_of` gives the
+    fixed texts of a study id (the row's, else the participant's newest interview's)."""
     async with store.connection() as c:
         rows = (await c.execute(_SET_ASIDE, {"ids": list(ids), "now": now})).all()
         if not rows:
             return []
         log.error("inbox rows %s set aside after %d failed tries", list(ids), MAX_ATTEMPTS)
         first = min(rows, key=lambda r: r.id)
-        what = "answer" if first.choice is not None else "last message"
-        text = DEAD_LETTER_TEXT.format(what=what)
+        study_id = (
+            first.study_id
+            or (
+                await c.execute(
+                    _LATEST_STUDY,
+                    {"platform": who.platform, "workspace": who.workspace, "user_id": who.user_id},
+                )
+            ).scalar()
+        )
+        texts = texts_of(study_id)
+        what = texts.dead_letter_answer if first.choice is not None else texts.dead_letter_message
+        text = texts.dead_letter.format(what=what)
         key = f"inbox:{first.id}:dead"
         return [await queue_claimed(c, key, who, text, purpose="notice", claim_until=claim_until)]
 

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.engine import delivery_order, missing_permissions, retraction
 from bot.engine.outbox import LEASE, Sendable, to_outbound
 from bot.errors import Permanent, RateLimited, Transient, Unreachable
-from bot.messages import Address, Outbound, Sender
+from bot.messages import ANSWERED, Address, Outbound, Sender
 from bot.patience import patiently
 from bot.storage import Store
 from bot.storage.models import OutboxRow, Participant, table_of
@@ -371,16 +371,17 @@ class Dispatcher:
             )
             return found.one()
 
-    async def show_answered(self, row: Sendable, label: str) -> None:
-        """Update a sent message that carried buttons so it shows the answer and offers no more buttons."""
+    async def show_answered(self, row: Sendable, label: str, note: str = ANSWERED) -> None:
+        """Update a sent message that carried buttons so it shows the answer (after `note`, "You answered"
+        in the study's language) and offers no more buttons."""
         sender = self.senders.get(row.platform)
         if sender is None or not row.platform_message_id:
             return
         message_id, outbound = row.platform_message_id, to_outbound(row)
         try:
-            await sender.mark_answered(message_id, outbound, label)
+            await sender.mark_answered(message_id, outbound, label, note)
         except (RateLimited, Transient):  # asked to wait: again in the background, not in the turn
-            marking = patiently(lambda: sender.mark_answered(message_id, outbound, label))
+            marking = patiently(lambda: sender.mark_answered(message_id, outbound, label, note))
             task = asyncio.get_running_loop().create_task(_logged(marking, f"answered message {row.id}"))
             self._marking.add(task)
             task.add_done_callback(self._marking.discard)

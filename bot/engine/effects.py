@@ -25,7 +25,7 @@ from bot.engine.preferences import close_invitation, reopen_invitation, set_opte
 from bot.engine.transcripts import TranscriptCache
 from bot.interview import conversation as c
 from bot.interview import transitions
-from bot.interview.texts import WHERE_WE_LEFT_OFF
+from bot.interview.locales import texts_for
 from bot.interviewer.base import Interviewer
 from bot.messages import Address, utcnow
 from bot.records.erasure import Erased, withdraw
@@ -44,7 +44,7 @@ class Work:
     """What a transaction left to do once it has committed."""
 
     rows: list[Sendable] = field(default_factory=list)  # claimed by this worker: send them
-    answered: list[tuple[Sendable, str]] = field(default_factory=list)  # sent prompts to show as answered
+    answered: list[tuple[Sendable, str, str]] = field(default_factory=list)  # sent prompts, answer, note
     moves: list[PendingMove] = field(default_factory=list)  # interviewer moves now due
     erased: list[Erased] = field(default_factory=list)  # withdrawals: log checkpoint, cache files
     wait: float | None = None  # nothing claimed: seconds until the newest waiting message is quiet
@@ -236,7 +236,9 @@ class Effects:
         row = (await (await core_connection(at.s)).execute(q.MARK_ANSWERED, params)).first()
         if row is not None and row.status == "sent":  # None: no such prompt, or answered already
             fields = {name: getattr(row, name) for name in Queued.__dataclass_fields__}
-            at.work.answered.append((Queued(**fields), effect.label))
+            at.work.answered.append(
+                (Queued(**fields), effect.label, texts_for(at.study.language).you_answered)
+            )
 
     async def _ask_interviewer(self, at: Doing, effect: c.AskInterviewer) -> None:
         at.move_due_at = self.clock()  # saved with the state: a crash before the answer leaves it due
@@ -251,7 +253,7 @@ class Effects:
             )
         ).first()
         if last:
-            await self._say(at, c.Say(WHERE_WE_LEFT_OFF.format(question=last)))
+            await self._say(at, c.Say(texts_for(at.study.language).where_we_left_off.format(question=last)))
 
     async def _delete_data(self, at: Doing, effect: c.DeleteData) -> None:
         erased = await withdraw(at.s, at.interview.participant_id, at.who.key, at.interview.study_id)
@@ -278,5 +280,5 @@ class Effects:
         await reopen_invitation(at.s, at.interview.id, self.clock())
 
     async def _send_own_data(self, at: Doing, effect: c.SendOwnData) -> None:
-        for piece in await own_data_messages(at.s, at.interview):
+        for piece in await own_data_messages(at.s, at.interview, texts_for(at.study.language)):
             await self._say(at, c.Say(piece))

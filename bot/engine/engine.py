@@ -205,8 +205,8 @@ class Engine:
         claimed = [row for row in work.rows if row.status == "sending"]  # the rest wait for a worker
         if claimed:
             await self.dispatcher.deliver(claimed)
-        for row, label in work.answered:
-            await self.dispatcher.show_answered(row, label)
+        for row, label, note in work.answered:
+            await self.dispatcher.show_answered(row, label, note)
 
     async def open_pilot(self, who: Address, study_id: str) -> int:
         """Create a pilot interview for `who` (kept out of status and exports); their next message starts it."""

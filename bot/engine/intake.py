@@ -26,9 +26,10 @@ from bot.engine.pending import pending_move
 from bot.engine.preferences import set_opted_out
 from bot.engine.transcripts import TranscriptCache
 from bot.interview import conversation as c
-from bot.interview import texts
 from bot.interview.conversation import reopens
+from bot.interview.locales import texts_for
 from bot.interview.prompts import is_not_now
+from bot.interview.texts import Texts
 from bot.messages import Address, utcnow
 from bot.settings import Settings
 from bot.storage import Store
@@ -104,7 +105,9 @@ class Intake:
                 return  # another worker processed them meanwhile
             if tries > dead_letters.MAX_ATTEMPTS:
                 lease = self.dispatcher.lease(who.platform)
-                work.rows += await dead_letters.set_aside(self.store, ids, who, self.clock(), lease)
+                work.rows += await dead_letters.set_aside(
+                    self.store, ids, who, self.clock(), lease, self.texts_of
+                )
                 return
             try:
                 done = await self.apply(who, ids)
@@ -182,14 +185,16 @@ class Intake:
             # do not start one just to answer it
             if event.name in ("optout", "optin"):
                 await set_opted_out(s, participant, event.name == "optout", self.clock())
-            text = {"optout": texts.OPTOUT_TEXT, "optin": texts.OPTIN_TEXT}.get(
-                event.name, texts.NOTHING_HELD_TEXT
+            texts = self.texts_of(first.study_id)
+            text = {"optout": texts.optout_text, "optin": texts.optin_text}.get(
+                event.name, texts.nothing_held_text
             )
             await self._notice(s, who, f"inbox:{first.id}:{event.name}", text, work)
             return
         if is_not_now(first.choice) and (interview is None or interview.state in c.TERMINAL):
             # "Not now" with nothing to decline: answer, but never start an interview for it
-            await self._notice(s, who, f"inbox:{first.id}:not-now", texts.NOT_NOW_TEXT, work)
+            texts = self.texts_of(interview.study_id if interview else first.study_id)
+            await self._notice(s, who, f"inbox:{first.id}:not-now", texts.not_now_text, work)
             return
         if interview is None or _starts_anew(first, interview):
             interview = await self._start(s, participant, who, first, interview, work)
@@ -214,8 +219,9 @@ class Intake:
             study_id = None
         closed = study_id is not None and not await self.study_open(s, study_id)
         if study_id is None or closed:
+            texts = self.texts_of(study_id)
             await self._notice(
-                s, who, f"inbox:{first.id}:no-study", texts.NOT_OPEN if closed else texts.NO_STUDY, work
+                s, who, f"inbox:{first.id}:no-study", texts.not_open if closed else texts.no_study, work
             )
             return None
         return await self.effects.new_interview(s, participant.id or 0, who, study_id)
@@ -237,6 +243,11 @@ class Intake:
             )
         ).first()
         return approved_at is not None
+
+    def texts_of(self, study_id: str | None) -> Texts:
+        """The fixed texts in the language of the study `study_id` (English where none is known)."""
+        study = self.catalog.get(study_id) if study_id else None
+        return texts_for(study.language if study else "en")
 
     def _default_study(self) -> str | None:
         ids = self.catalog.ids()

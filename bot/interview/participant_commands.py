@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.interview import command_words, texts
+from bot.interview import command_words
 from bot.interview.conversation import (
     DEFAULT_SNOOZE,
     TERMINAL,
@@ -25,6 +25,7 @@ from bot.interview.conversation import (
     Step,
     reopens,
 )
+from bot.interview.locales import texts_for
 from bot.interview.prompts import consent_say, current_prompt
 from bot.studies.study import Study, parse_duration
 
@@ -49,7 +50,7 @@ def take_part_after_all(study: Study, p: Progress) -> Step:
 
 
 def _help(study: Study, state: State, p: Progress, argument: str) -> Step:
-    return Step(state, p, [Say(texts.HELP)])
+    return Step(state, p, [Say(texts_for(study.language).help)])
 
 
 def _mydata(study: Study, state: State, p: Progress, argument: str) -> Step:
@@ -61,12 +62,12 @@ def _start(study: Study, state: State, p: Progress, argument: str) -> Step:
         return take_part_after_all(study, p)
     if state in TERMINAL:
         return Step(state, p, [StartOver()])
-    return Step(state, p, [Say(texts.UNDER_WAY_START)])
+    return Step(state, p, [Say(texts_for(study.language).under_way_start)])
 
 
 def _withdraw(study: Study, state: State, p: Progress, argument: str) -> Step:
     if state is State.WITHDRAWN:
-        return Step(state, p, [Say(texts.ALREADY_DELETED)])
+        return Step(state, p, [Say(texts_for(study.language).already_deleted)])
     p.confirming_withdraw = True
     question = current_prompt(study, state, p)
     assert question is not None  # confirming a withdrawal is always a question
@@ -75,20 +76,20 @@ def _withdraw(study: Study, state: State, p: Progress, argument: str) -> Step:
 
 def _pause(study: Study, state: State, p: Progress, argument: str) -> Step:
     if state in TERMINAL or state is State.PAUSED:
-        return Step(state, p, [Say(texts.NOTHING_TO_PAUSE)])
+        return Step(state, p, [Say(texts_for(study.language).nothing_to_pause)])
     p.paused_from = state.value
-    return Step(State.PAUSED, p, [Say(texts.PAUSED_TEXT)])
+    return Step(State.PAUSED, p, [Say(texts_for(study.language).paused_text)])
 
 
 def _resume(study: Study, state: State, p: Progress, argument: str) -> Step:
     if state in TERMINAL:  # "just reply" would be wrong: a reply now gets the same note
-        return Step(state, p, [Say(texts.ENDED_NOTES[state])])
+        return Step(state, p, [Say(texts_for(study.language).ended_note(state))])
     if state is not State.PAUSED:
-        return Step(state, p, [Say(texts.NOT_PAUSED)])
+        return Step(state, p, [Say(texts_for(study.language).not_paused)])
     resumed = State(p.paused_from or State.INTERVIEWING)
     p.paused_from = None
     again = current_prompt(study, resumed, p)
-    effects: list[Effect] = [Say(texts.WELCOME_BACK)]
+    effects: list[Effect] = [Say(texts_for(study.language).welcome_back)]
     if again:
         effects.append(again)
     elif resumed is State.INTERVIEWING:
@@ -97,11 +98,11 @@ def _resume(study: Study, state: State, p: Progress, argument: str) -> Step:
 
 
 def _optout(study: Study, state: State, p: Progress, argument: str) -> Step:
-    return Step(state, p, [SetOptOut(True), Say(texts.OPTOUT_TEXT)])
+    return Step(state, p, [SetOptOut(True), Say(texts_for(study.language).optout_text)])
 
 
 def _optin(study: Study, state: State, p: Progress, argument: str) -> Step:
-    return Step(state, p, [SetOptOut(False), Say(texts.OPTIN_TEXT)])
+    return Step(state, p, [SetOptOut(False), Say(texts_for(study.language).optin_text)])
 
 
 def _snooze(study: Study, state: State, p: Progress, argument: str) -> Step:
@@ -109,20 +110,20 @@ def _snooze(study: Study, state: State, p: Progress, argument: str) -> Step:
     try:
         duration = parse_duration(length)
     except ValueError:
-        return Step(state, p, [Say(texts.SNOOZE_HOW)])
+        return Step(state, p, [Say(texts_for(study.language).snooze_how)])
     if duration > timedelta(days=MAX_SNOOZE_DAYS):  # 1441h is past it too, though its .days is 60
-        return Step(state, p, [Say(texts.SNOOZE_AT_MOST)])
+        return Step(state, p, [Say(texts_for(study.language).snooze_at_most)])
     if state in TERMINAL:
-        return Step(state, p, [Say(texts.NOTHING_TO_SNOOZE)])
-    return Step(state, p, [Snooze(length), Say(texts.SNOOZED.format(length=length))])
+        return Step(state, p, [Say(texts_for(study.language).nothing_to_snooze)])
+    return Step(state, p, [Snooze(length), Say(texts_for(study.language).snoozed.format(length=length))])
 
 
 def _stop(study: Study, state: State, p: Progress, argument: str) -> Step:
     p.confirming_withdraw = False  # a withdrawal waiting for its yes or no is not carried out
     if state in TERMINAL:
-        return Step(state, p, [Say(texts.NOTHING_TO_STOP)])
+        return Step(state, p, [Say(texts_for(study.language).nothing_to_stop)])
     p.awaiting_move = False
-    return Step(State.STOPPED, p, [Say(texts.STOPPED_TEXT)])
+    return Step(State.STOPPED, p, [Say(texts_for(study.language).stopped_text)])
 
 
 COMMANDS: dict[str, CommandHandler] = {

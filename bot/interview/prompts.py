@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from bot.interview.command_words import yes_or_no
 from bot.interview.conversation import NO, YES, Progress, Say, State
-from bot.interview.texts import (
-    ASK_CONSENT,
-    CONSENT_CHOICES,
-    NOT_NOW,
-    RELEASE_CHOICES,
-    WITHDRAW_CHOICES,
-    WITHDRAW_QUESTION,
-    YES_NO_CHOICES,
-)
+from bot.interview.locales import texts_for
+from bot.interview.texts import NOT_NOW
 from bot.messages import Choice
 from bot.studies.study import Study, SurveyItem
 
@@ -23,30 +16,28 @@ def is_not_now(value: str | None) -> bool:
     return bool(value and value.startswith(NOT_NOW))
 
 
-def _scale_text(item: SurveyItem) -> str:
+def survey_say(study: Study, item: SurveyItem) -> Say:
+    texts = texts_for(study.language)
+    text = item.question
     if item.kind == "scale7":
-        return f"{item.question}\n(1 = {item.low_label}, 7 = {item.high_label})"
-    return item.question
-
-
-def survey_say(item: SurveyItem) -> Say:
-    if item.kind == "scale7":
-        choices = tuple(Choice(str(n), str(n)) for n in range(1, 8))
+        choices: tuple[Choice, ...] = tuple(Choice(str(n), str(n)) for n in range(1, 8))
+        text += "\n" + texts.scale_ends.format(low=item.low_label, high=item.high_label)
     elif item.kind == "yesno":
-        choices = YES_NO_CHOICES
+        choices = texts.yes_no_choices
     else:
         choices = ()
-    return Say(_scale_text(item), choices, f"survey:{item.id}")
+    return Say(text, choices, f"survey:{item.id}")
 
 
 def consent_say(study: Study) -> Say:
-    ask = "" if study.consent.text.rstrip().endswith("?") else f"\n\n{ASK_CONSENT}"
-    return Say(f"{study.plan.intro}\n\n{study.consent.text}{ask}", CONSENT_CHOICES, "consent")
+    texts = texts_for(study.language)
+    ask = "" if study.consent.text.rstrip().endswith("?") else f"\n\n{texts.ask_consent}"
+    return Say(f"{study.plan.intro}\n\n{study.consent.text}{ask}", texts.consent_choices, "consent")
 
 
 def release_say(study: Study) -> Say:
     assert study.consent.release_question
-    return Say(study.consent.release_question, RELEASE_CHOICES, "release")
+    return Say(study.consent.release_question, texts_for(study.language).release_choices, "release")
 
 
 def screening_say(study: Study, index: int) -> Say:
@@ -58,13 +49,14 @@ def screening_say(study: Study, index: int) -> Say:
 def current_prompt(study: Study, state: State, progress: Progress) -> Say | None:
     """The question the participant is expected to answer now, if it is a structured one."""
     if progress.confirming_withdraw:
-        return Say(WITHDRAW_QUESTION, WITHDRAW_CHOICES, "withdraw")
+        texts = texts_for(study.language)
+        return Say(texts.withdraw_question, texts.withdraw_choices, "withdraw")
     if state is State.AWAITING_CONSENT:
         return consent_say(study) if progress.consent_step == "participation" else release_say(study)
     if state is State.SCREENING:
         return screening_say(study, progress.screening_index)
     if state is State.SURVEYING:
-        return survey_say(study.survey[progress.survey_index])
+        return survey_say(study, study.survey[progress.survey_index])
     return None
 
 

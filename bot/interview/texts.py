@@ -1,124 +1,199 @@
-"""What participants read from the interview itself: help, button labels, and the answers to commands
-and to the ways an interview ends, pauses or cannot start. Study-specific texts live in the study file."""
+"""What participants read that the bot itself writes: help, button labels, the answers to commands and
+to the ways an interview ends, pauses or cannot start, reminders, notices and the `mydata` copy.
+Study-specific texts live in the study file.
+
+`Texts` has one field per text; `bot.interview.locales` holds one instance per language (English, German,
+French, Spanish, Portuguese, Italian, Dutch) and `texts_for(study.language)` picks one. Placeholders in
+braces are filled with `str.format`; words in backticks are commands that work in that language."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
 
 from bot.interview.conversation import State
 from bot.messages import Choice
 
-HELP = (
-    "You are taking part in a research interview. Answer in your own words, as briefly or fully as you like; "
-    "you may skip any question.\n"
-    "Commands: `pause` (continue later), `resume`, `stop` (end now, keep what you said), "
-    "`withdraw` (end and delete everything you said), `mydata` (a copy of what you said), `help`."
-)
-CONSENT_CHOICES = (Choice("Yes, I agree", "yes"), Choice("No, thanks", "no"))
-RELEASE_CHOICES = (Choice("Yes, you may", "yes"), Choice("No, keep it private", "no"))
-WITHDRAW_CHOICES = (Choice("Yes, delete my data", "yes"), Choice("No, keep it", "no"))
-YES_NO_CHOICES = (Choice("Yes", "yes"), Choice("No", "no"))
-NOT_NOW = "not-now:"  # + study id: the value of an invitation's "Not now" button
-NOT_NOW_LABEL = "Not now"
-ASK_CONSENT = "Do you agree to take part?"
+NOT_NOW = "not-now:"  # + study id: the value of an invitation's "Not now" button (never shown)
 
-# ---- answers to what the participant did -----------------------------------------------------------
 
-NOT_NOW_TEXT = (
-    "No problem, thank you for letting us know. You will not be reminded about this invitation. "
-    "If you would like to take part later, type `start` here at any time."
-)
-CUT_TEXT = (
-    "Your message was {total:,} characters long, more than I can take in one message, so I kept the "
-    "first {kept:,}. If the rest matters, send it in a few shorter messages."
-)
-UNDER_WAY_TEXT = (
-    "You are already taking part. To continue later type `pause`; to end the interview type `stop`."
-)
-ALREADY_TAKING_PART = "You are already taking part; let's continue where we left off."
-# Files are never opened, downloaded or kept (only how many there were: docs/privacy.md)
-ONLY_TEXT = (
-    "Thank you for sending that. I can only read text, so I have not opened or kept your file. "
-    "Could you tell me about it in words?"
-)
-FILES_NOT_READ = (
-    "Thank you for your message. I can only read text, so I have not opened or kept the file you sent."
-)
-FILES_SKIPPED = (
-    "I can only read text, so I have not opened or kept the file you sent; I have read your words."
-)
-NO_TEXT = "I didn't catch any text there. Could you write your answer in words?"
-PICK_A_BUTTON = "Please pick one of the buttons{typed}."
-YES_OR_NO = "Please answer yes or no."
-WELCOME_BACK = "Welcome back."
-WHERE_WE_LEFT_OFF = "Where we left off: {question}"
-EXPIRED_TEXT = (
-    "This interview has closed because we did not hear back. Thank you for your time; nothing more will "
-    "be asked."
-)
-DECLINED_TEXT = (
-    "No problem, thank you for considering it. We keep only your answer (no), nothing you wrote. Type "
-    "`start` if you change your mind, or `withdraw` to delete that answer too."
-)
-COMPLETED_TEXT = (
-    "Thank you, that's everything. Your answers are saved. Type `withdraw` at any time to delete them."
-)
-DISTRESS_PAUSE = "We can pause here. Reply whenever you feel ready to go on, or type `stop` to end."
-ABUSE_END = "I'll end our conversation here. Thank you for your time."
+@dataclass(frozen=True)
+class Texts:
+    """Every fixed text a participant reads, in one language."""
 
-# ---- withdrawal ----------------------------------------------------------------------------------
+    # ---- help and buttons ----
+    help: str
+    consent_yes: str
+    consent_no: str
+    release_yes: str
+    release_no: str
+    withdraw_yes: str
+    withdraw_no: str
+    yes: str
+    no: str
+    not_now_label: str
+    take_part: str  # the invitation's button when the study names none
+    ask_consent: str
+    scale_ends: str  # {low} {high}: under a 1-7 question
+    # ---- answers to what the participant did ----
+    not_now_text: str
+    cut_text: str  # {total} {kept}
+    under_way_text: str
+    already_taking_part: str
+    only_text: str
+    files_not_read: str
+    files_skipped: str
+    no_text: str
+    pick_a_button: str
+    yes_or_no: str
+    welcome_back: str
+    where_we_left_off: str  # {question}
+    expired_text: str
+    declined_text: str
+    completed_text: str
+    distress_pause: str
+    abuse_end: str
+    # ---- withdrawal ----
+    withdraw_question: str
+    withdrawn_text: str
+    nothing_deleted: str
+    already_deleted: str
+    # ---- commands ----
+    under_way_start: str
+    nothing_to_pause: str
+    paused_text: str
+    not_paused: str
+    optout_text: str
+    optin_text: str
+    nothing_held_text: str
+    snooze_how: str
+    snooze_at_most: str
+    nothing_to_snooze: str
+    snoozed: str  # {length}
+    nothing_to_stop: str
+    stopped_text: str
+    # ---- no interview to start ----
+    not_open: str
+    no_study: str
+    # ---- an interview that has ended, written to again ----
+    ended_completed: str
+    ended_declined: str
+    ended_stopped: str
+    ended_withdrawn: str
+    ended_expired: str
+    you_answered: str  # beside the answer, in place of a question's buttons once answered (Slack, Discord)
+    # ---- when Claude or the bot cannot answer (bot/engine) ----
+    wait: str
+    later: str
+    refused: str
+    dead_letter: str  # {what}
+    dead_letter_answer: str
+    dead_letter_message: str
+    # ---- invitations, reminders and channel posts (bot/outreach) ----
+    invitation: str  # {title}
+    wave_invitation: str  # {title}
+    reminder_invited: str  # {number} {title} {invitation} {opt_out}
+    reminder_waiting: str  # {number} {title} {where}
+    opt_out_line: str
+    taken_part_one: str
+    taken_part_many: str  # {count}
+    not_now_in_channel: str
+    not_now_declined: str
+    # ---- a "Take part" click on a Discord channel post, answered to the clicker ----
+    dms_sent: str
+    dms_pending: str
+    dms_closed: str
+    # ---- Slack's App Home tab: the participant's interviews ----
+    home_title: str
+    home_empty: str
+    home_line: str  # {status} {started}
+    home_completed: str  # {completed}
+    home_more: str  # {count}
+    home_data: str
+    status_invited: str
+    status_consent: str
+    status_in_progress: str
+    status_paused: str
+    status_survey: str
+    status_completed: str
+    status_declined: str
+    status_stopped: str
+    status_withdrawn: str
+    status_expired: str
+    # ---- the `mydata` copy (bot/records/own_data.py) ----
+    data_nothing_held: str
+    data_head: str  # {study} {code}
+    data_interview: str  # {n} {total} {date}
+    data_interviewer: str
+    data_you: str
+    data_screening: str  # {question} {value}
+    data_survey: str  # {item} {value}
+    data_consent_participation: str
+    data_consent_release: str
+    data_set_aside: str  # {text}
+    data_timezone: str  # {zone} {where}
+    data_zone_chosen: str
+    data_zone_profile: str  # {platform}
+    data_withdraw_hint: str
+    # ---- the offline interviewer (bot/interviewer/scripted.py), which stands in for Claude ----
+    offline_acks: str  # one acknowledgement a line, taken in turn
+    offline_probe: str  # {note}: a probe note that is not itself a question
+    offline_distress: str
 
-WITHDRAW_QUESTION = (
-    "Withdraw from this study and delete everything you told us in it: your messages, your answers to "
-    "every question, your survey answers and your consent answers, from this and any earlier interview "
-    "of yours in this study? This cannot be undone."
-)
-WITHDRAWN_TEXT = (
-    "Done: everything you told us in this study has been deleted: your messages, your answers to the "
-    "questions and the survey, and your consent answers, from every interview of yours in this study. "
-    "We keep only an empty record that an interview took place and was withdrawn, with no content. "
-    "In Slack or Discord, the bot's messages in this chat are being deleted too (this one stays); your "
-    "own messages there only you can delete. Type `mydata` to check. "
-    "Thank you for your time."
-)
-NOTHING_DELETED = "Nothing was deleted; let's continue."
-ALREADY_DELETED = "Your data was already deleted."
+    @property
+    def consent_choices(self) -> tuple[Choice, Choice]:
+        return Choice(self.consent_yes, "yes"), Choice(self.consent_no, "no")
 
-# ---- commands ------------------------------------------------------------------------------------
+    @property
+    def release_choices(self) -> tuple[Choice, Choice]:
+        return Choice(self.release_yes, "yes"), Choice(self.release_no, "no")
 
-UNDER_WAY_START = "We are already under way; just reply to continue. Type `help` for options."
-NOTHING_TO_PAUSE = "There is nothing to pause right now."
-PAUSED_TEXT = "Paused. Reply whenever you are ready and we will pick up where we left off."
-NOT_PAUSED = "We are not paused; just reply to continue."
-OPTOUT_TEXT = (
-    "Done: this bot will send you no more invitations or reminders. "
-    "Type `optin` if you ever want to hear about studies again."
-)
-OPTIN_TEXT = "Welcome back: you may receive study invitations again. Type `optout` to stop them."
-NOTHING_HELD_TEXT = (
-    "You have not taken part in an interview with me, so I hold no answers of yours. "
-    "Type `help` to see what I can do."
-)
-SNOOZE_HOW = "Write how long to snooze, e.g. `snooze 2d`, `snooze 12h`, `snooze 1w`."
-SNOOZE_AT_MOST = "Snooze for at most 60 days, e.g. `snooze 2w`."
-NOTHING_TO_SNOOZE = "There is nothing to snooze right now."
-SNOOZED = "Snoozed: no reminders for {length}. Reply whenever you are ready."
-NOTHING_TO_STOP = "There is nothing running to stop."
-STOPPED_TEXT = (
-    "Stopped. Thank you for your time. What you shared so far is kept; type `withdraw` if you want it "
-    "deleted."
-)
+    @property
+    def withdraw_choices(self) -> tuple[Choice, Choice]:
+        return Choice(self.withdraw_yes, "yes"), Choice(self.withdraw_no, "no")
 
-# ---- no interview to start -----------------------------------------------------------------------
+    @property
+    def yes_no_choices(self) -> tuple[Choice, Choice]:
+        return Choice(self.yes, "yes"), Choice(self.no, "no")
 
-NOT_OPEN = "Thank you for your interest! This study is not open yet; please try again later."
-NO_STUDY = "There is no study open right now. Thank you for your interest!"
+    def ended_note(self, state: State) -> str:
+        """What someone whose interview has ended in `state` reads when they write again."""
+        return {
+            State.COMPLETED: self.ended_completed,
+            State.DECLINED: self.ended_declined,
+            State.STOPPED: self.ended_stopped,
+            State.WITHDRAWN: self.ended_withdrawn,
+            State.EXPIRED: self.ended_expired,
+        }[state]
 
-# ---- an interview that has ended, written to again -----------------------------------------------
+    def status(self, state: State) -> str:
+        """Where an interview stands, in words a participant understands."""
+        return {
+            State.INVITED: self.status_invited,
+            State.AWAITING_CONSENT: self.status_consent,
+            State.SCREENING: self.status_in_progress,
+            State.INTERVIEWING: self.status_in_progress,
+            State.PAUSED: self.status_paused,
+            State.SURVEYING: self.status_survey,
+            State.COMPLETED: self.status_completed,
+            State.DECLINED: self.status_declined,
+            State.STOPPED: self.status_stopped,
+            State.WITHDRAWN: self.status_withdrawn,
+            State.EXPIRED: self.status_expired,
+        }[state]
 
-ENDED_NOTES = {
-    State.COMPLETED: "This interview is complete, thank you. Type `withdraw` to delete your answers.",
-    State.DECLINED: "You chose not to take part. Type `start` if you change your mind.",
-    State.STOPPED: "This interview was stopped. Type `start` to begin again, or `withdraw` to delete what you "
-    "said.",
-    State.WITHDRAWN: "You withdrew and your data was deleted. Type `start` to take part again.",
-    State.EXPIRED: "This interview has closed. Type `start` to begin again.",
-}
+    def endings(self) -> tuple[str, ...]:
+        """The texts after which an interview asks nothing more (the terminal ends its chat on them)."""
+        return (
+            self.completed_text,
+            self.stopped_text,
+            self.withdrawn_text,
+            self.declined_text,
+            self.not_now_text,
+            self.ended_declined,
+            self.abuse_end,
+            self.expired_text,
+            self.ended_expired,
+        )
+
+
+FIELDS = tuple(f.name for f in fields(Texts))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.interview import texts
 from bot.interview.conversation import (
     TERMINAL,
     AskInterviewer,
@@ -37,6 +36,7 @@ from bot.interview.conversation import (
     Step,
     reopens,
 )
+from bot.interview.locales import texts_for
 from bot.interview.participant_commands import answer_command, is_cancel, take_part_after_all
 from bot.interview.prompts import (
     consent_say,
@@ -58,7 +58,9 @@ def step(study: Study, state: State, progress: Progress, event: Event) -> Step:
     result = _step(study, state, progress.copy(), event)
     if isinstance(event, Message) and event.cut_from:
         kept = len(event.text)
-        result.effects.insert(0, Say(texts.CUT_TEXT.format(kept=kept, total=event.cut_from)))
+        result.effects.insert(
+            0, Say(texts_for(study.language).cut_text.format(kept=kept, total=event.cut_from))
+        )
     return result
 
 
@@ -68,11 +70,17 @@ def _step(study: Study, state: State, p: Progress, event: Event) -> Step:
             return _confirm_withdraw(study, state, p, Message("no"))  # "cancel" keeps the data
         return answer_command(study, state, p, event)
     if isinstance(event, Expire):
-        return Step(state, p, []) if state in TERMINAL else Step(State.EXPIRED, p, [Say(texts.EXPIRED_TEXT)])
+        return (
+            Step(state, p, [])
+            if state in TERMINAL
+            else Step(State.EXPIRED, p, [Say(texts_for(study.language).expired_text)])
+        )
     if isinstance(event, Begin):
-        return Step(State.AWAITING_CONSENT, p, [*_files_not_read(event.attachments), consent_say(study)])
+        return Step(
+            State.AWAITING_CONSENT, p, [*_files_not_read(study, event.attachments), consent_say(study)]
+        )
     if isinstance(event, Click) and is_not_now(event.value):
-        return _not_now(state, p)
+        return _not_now(study, state, p)
     if p.confirming_withdraw:
         return _confirm_withdraw(study, state, p, event)
     return STATES[state](study, state, p, event)
@@ -83,13 +91,13 @@ def _step(study: Study, state: State, p: Progress, event: Event) -> Step:
 
 def _invited(study: Study, state: State, p: Progress, event: Message | Click) -> Step:
     files = event.attachments if isinstance(event, Message) else 0
-    return Step(State.AWAITING_CONSENT, p, [*_files_not_read(files), consent_say(study)])
+    return Step(State.AWAITING_CONSENT, p, [*_files_not_read(study, files), consent_say(study)])
 
 
-def _files_not_read(attachments: int) -> list[Effect]:
+def _files_not_read(study: Study, attachments: int) -> list[Effect]:
     """A first message with files: the participant hears, before the consent question, that files are
     neither opened nor kept, rather than wondering what became of them."""
-    return [Say(texts.FILES_NOT_READ)] if attachments else []
+    return [Say(texts_for(study.language).files_not_read)] if attachments else []
 
 
 def _paused(study: Study, state: State, p: Progress, event: Message | Click) -> Step:
@@ -97,7 +105,7 @@ def _paused(study: Study, state: State, p: Progress, event: Message | Click) -> 
     resumed = State(p.paused_from or State.INTERVIEWING)
     p.paused_from = None
     inner = step(study, resumed, p, event)
-    return Step(inner.state, inner.progress, [Say(texts.WELCOME_BACK), *inner.effects])
+    return Step(inner.state, inner.progress, [Say(texts_for(study.language).welcome_back), *inner.effects])
 
 
 def _interviewing(study: Study, state: State, p: Progress, event: Message | Click) -> Step:
@@ -109,7 +117,7 @@ def _interviewing(study: Study, state: State, p: Progress, event: Message | Clic
     p.awaiting_move = True
     p.move_token += 1
     p.retry_at = None
-    skipped: list[Effect] = [Say(texts.FILES_SKIPPED)] if event.attachments else []
+    skipped: list[Effect] = [Say(texts_for(study.language).files_skipped)] if event.attachments else []
     return Step(state, p, [*skipped, RecordTurn(event.text), AskInterviewer()])
 
 
@@ -131,15 +139,14 @@ def _answering(study: Study, state: State, p: Progress, event: Message | Click) 
     else:
         choice = Choice(event.text.strip(), event.text.strip())
     if choice is None:
-        typed = " or type its number" if prompt.choices else ""
-        return Step(state, p, [Say(texts.PICK_A_BUTTON.format(typed=typed)), prompt])
+        return Step(state, p, [Say(texts_for(study.language).pick_a_button), prompt])
     return _answer(study, state, p, prompt, choice)
 
 
 def _ended(study: Study, state: State, p: Progress, event: Message | Click) -> Step:
     if isinstance(event, Click) and event.prompt == "start" and reopens(state, p):
         return take_part_after_all(study, p)
-    return Step(state, p, [Say(texts.ENDED_NOTES[state])])
+    return Step(state, p, [Say(texts_for(study.language).ended_note(state))])
 
 
 STATES: dict[State, StateHandler] = {
@@ -157,28 +164,34 @@ def _interruption(study: Study, state: State, p: Progress, event: Message | Clic
     """ "Take part" clicked again mid-interview, or a message with no text: answered, the state kept."""
     if isinstance(event, Click) and event.prompt == "start":
         again = current_prompt(study, state, p)
-        return Step(state, p, [Say(texts.ALREADY_TAKING_PART), again if again else RepeatQuestion()])
+        return Step(
+            state,
+            p,
+            [Say(texts_for(study.language).already_taking_part), again if again else RepeatQuestion()],
+        )
     if isinstance(event, Message) and not event.text.strip():
-        return Step(state, p, [Say(texts.ONLY_TEXT if event.attachments else texts.NO_TEXT)])
+        texts = texts_for(study.language)
+        return Step(state, p, [Say(texts.only_text if event.attachments else texts.no_text)])
     return None
 
 
 # ---- answers -----------------------------------------------------------------------------------------
 
 
-def _not_now(state: State, p: Progress) -> Step:
+def _not_now(study: Study, state: State, p: Progress) -> Step:
     """ "Not now" on an invitation declines it; clicked later, it changes nothing."""
+    texts = texts_for(study.language)
     if state is State.INVITED:
         effects: list[Effect] = [
-            MarkAnswered("start", texts.NOT_NOW_LABEL),
+            MarkAnswered("start", texts.not_now_label),
             CloseInvitation(),
-            Say(texts.NOT_NOW_TEXT),
+            Say(texts.not_now_text),
         ]
         p.not_now = True
         return Step(State.DECLINED, p, effects)
     if state in TERMINAL:
-        return Step(state, p, [Say(texts.ENDED_NOTES[state])])
-    return Step(state, p, [Say(texts.UNDER_WAY_TEXT)])
+        return Step(state, p, [Say(texts.ended_note(state))])
+    return Step(state, p, [Say(texts.under_way_text)])
 
 
 def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice) -> Step:
@@ -188,7 +201,7 @@ def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice
         granted = choice.value == "yes"
         effects.append(RecordConsent("participation", granted))
         if not granted:
-            return Step(State.DECLINED, p, [*effects, Say(texts.DECLINED_TEXT)])
+            return Step(State.DECLINED, p, [*effects, Say(texts_for(study.language).declined_text)])
         if study.consent.release_question:
             p.consent_step = "release"
             return Step(state, p, [*effects, release_say(study)])
@@ -206,8 +219,8 @@ def _answer(study: Study, state: State, p: Progress, prompt: Say, choice: Choice
     effects.append(RecordAnswer("survey", item.id, choice.value))
     p.survey_index += 1
     if p.survey_index < len(study.survey):
-        return Step(state, p, [*effects, survey_say(study.survey[p.survey_index])])
-    return Step(State.COMPLETED, p, [*effects, Say(texts.COMPLETED_TEXT)])
+        return Step(state, p, [*effects, survey_say(study, study.survey[p.survey_index])])
+    return Step(State.COMPLETED, p, [*effects, Say(texts_for(study.language).completed_text)])
 
 
 def _after_consent(study: Study, p: Progress, effects: list[Effect]) -> Step:
@@ -226,7 +239,7 @@ def begin_survey(study: Study, p: Progress, closing: str) -> Step:
     if not study.survey:
         return Step(State.COMPLETED, p, [Say(closing)])
     p.survey_index = 0
-    return Step(State.SURVEYING, p, [Say(closing), survey_say(study.survey[0])])
+    return Step(State.SURVEYING, p, [Say(closing), survey_say(study, study.survey[0])])
 
 
 def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> Step:
@@ -242,18 +255,26 @@ def _confirm_withdraw(study: Study, state: State, p: Progress, event: Event) -> 
         assert isinstance(event, Message)  # commands, Begin and Expire are answered before this
         choice = match_choice(event.text, prompt, study.language)
     if choice is None:
-        return Step(state, p, [Say(texts.YES_OR_NO), prompt])
+        return Step(state, p, [Say(texts_for(study.language).yes_or_no), prompt])
     p.confirming_withdraw = False
     if choice.value == "yes":
         p.awaiting_move = False
         return Step(
             State.WITHDRAWN,
             Progress(out_seq=p.out_seq, turn_seq=p.turn_seq),
-            [MarkAnswered("withdraw", choice.label), DeleteData(), Say(texts.WITHDRAWN_TEXT)],
+            [
+                MarkAnswered("withdraw", choice.label),
+                DeleteData(),
+                Say(texts_for(study.language).withdrawn_text),
+            ],
         )
     again = current_prompt(study, state, p)
     return Step(
         state,
         p,
-        [MarkAnswered("withdraw", choice.label), Say(texts.NOTHING_DELETED), *([again] if again else [])],
+        [
+            MarkAnswered("withdraw", choice.label),
+            Say(texts_for(study.language).nothing_deleted),
+            *([again] if again else []),
+        ],
     )

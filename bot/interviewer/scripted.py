@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.interview.locales import texts_for
 from bot.interview.moves import Move, MoveKind
 from bot.interviewer.base import InterviewContext
 
@@ -38,7 +39,6 @@ DISTRESS = (
     "can't go on",
 )
 ABUSE = ("fuck", "shit", "idiot", "stupid bot", "shut up", "asshole", "bastard")
-ACKS = ("Thank you.", "Thanks, that's helpful.", "I see, thank you.", "Thanks for explaining.", "Understood.")
 SHORT_WORDS = 12
 
 
@@ -62,11 +62,11 @@ def flags_for(answer: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def probe_text(note: str) -> str:
+def probe_text(note: str, language: str = "en") -> str:
     note = note.strip()
     if note.endswith("?"):
         return note
-    return f"Could you tell me more about {note.rstrip('.')}?"
+    return texts_for(language).offline_probe.format(note=note.rstrip("."))
 
 
 class OfflineInterviewer:
@@ -80,9 +80,11 @@ class OfflineInterviewer:
         last = next((t.text for t in reversed(context.transcript) if t.role == "participant"), "")
         flags = flags_for(last)
         n_turns = len(context.transcript)
-        ack = ACKS[n_turns % len(ACKS)] + " " if last else ""
+        texts = texts_for(study.language)
+        acks = texts.offline_acks.splitlines()
+        ack = acks[n_turns % len(acks)] + " " if last else ""
         if "distress" in flags:
-            ack = "Thank you for telling me; that sounds hard. "
+            ack = texts.offline_distress + " "
         if g.must_close:
             return Move(MoveKind.CLOSE, study.plan.closing, None, flags=flags, model=self.name)
         current = study.topic(g.current_topic or "")
@@ -91,7 +93,7 @@ class OfflineInterviewer:
             if used < len(current.probes):
                 return Move(
                     MoveKind.PROBE,
-                    ack + probe_text(current.probes[used]),
+                    ack + probe_text(current.probes[used], study.language),
                     current.id,
                     flags=flags,
                     model=self.name,

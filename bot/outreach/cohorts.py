@@ -17,9 +17,10 @@ from sqlmodel import col, func, select, update
 from bot.engine.engine import Engine
 from bot.errors import DeliveryError
 from bot.interview.conversation import Click, State
+from bot.interview.locales import texts_for
 from bot.interview.texts import NOT_NOW
 from bot.messages import Address, Outbound
-from bot.outreach.invitations import MAIN, buttons, invitation_text
+from bot.outreach.wording import MAIN, buttons, invitation_text
 from bot.storage.models import ChannelPost, Interview, InvitationRow, Participant
 from bot.studies.study import Study
 
@@ -96,7 +97,8 @@ def parse_target(text: str) -> tuple[str, str] | None:
 
 
 def _post_message(study: Study, channel: Address, count: int) -> Outbound:
-    taken = f"\n\n_{count} {'person has' if count == 1 else 'people have'} taken part so far._"
+    texts = texts_for(study.language)
+    taken = f"\n\n_{texts.taken_part_one if count == 1 else texts.taken_part_many.format(count=count)}_"
     return Outbound(
         key=f"channel:{study.id}:{channel.user_id}",
         to=channel,
@@ -197,16 +199,6 @@ async def refresh_channel_posts(engine: Engine) -> int:
     return updated
 
 
-NOT_NOW_IN_CHANNEL = (
-    "No problem, nothing was recorded. If you would like to take part later, click the button on this "
-    "post again or send me a direct message."
-)
-NOT_NOW_DECLINED = (
-    "No problem: you will not be reminded about this invitation. If you would like to take part later, "
-    "click the button on this post again or type `start` in your direct messages with me."
-)
-
-
 async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | None:
     """The interview of `who`'s open, not yet answered invitation to the study, if there is one."""
     async with engine.store.session() as s:
@@ -232,8 +224,10 @@ async def open_invitation(engine: Engine, who: Address, study_id: str) -> int | 
 async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str:
     """A channel post's "Not now", answered to the clicker only: it declines their open invitation to the
     study if they have one, and records nothing for anyone else."""
+    study = engine.catalog.get(study_id)
+    texts = texts_for(study.language if study else "en")
     interview_id = await open_invitation(engine, who, study_id)
     if interview_id is None:
-        return NOT_NOW_IN_CHANNEL
+        return texts.not_now_in_channel
     await engine.apply_event(interview_id, Click("start", NOT_NOW + study_id))
-    return NOT_NOW_DECLINED
+    return texts.not_now_declined

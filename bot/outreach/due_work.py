@@ -23,17 +23,15 @@ from bot.engine.engine import Engine
 from bot.engine.outbox import queue
 from bot.engine.preferences import OPTED_OUT
 from bot.interview.conversation import TERMINAL, Expire, Progress, State
+from bot.interview.locales import texts_for
 from bot.interview.prompts import current_prompt
 from bot.messages import Address
 from bot.outreach.invitations import (
-    MAIN,
     InviteReport,
     Member,
     NotInvitable,
-    buttons,
     invitation_key,
     invitation_prefix,
-    invitation_text,
     invite,
     send_time,
 )
@@ -45,6 +43,7 @@ from bot.outreach.set_aside import (
     wave_failures,
 )
 from bot.outreach.timing import WindowNeverOpens, check_schedule
+from bot.outreach.wording import MAIN, buttons, invitation_text
 from bot.storage.models import Interview, InvitationRow, OutboxRow, Participant, Turn
 from bot.studies.study import Study, parse_duration
 
@@ -78,20 +77,18 @@ async def _where_left_off(s: AsyncSession, study: Study, interview: Interview) -
     return turn.text if turn else None
 
 
-OPT_OUT_LINE = "Not interested? Type `optout`; busy? type `snooze 2d`."
-
-
 def reminder_text(study: Study, number: int, left_off: str | None, invited_only: bool) -> str:
+    """The `number`th reminder, in the study's language."""
+    texts = texts_for(study.language)
     if invited_only:
-        return (
-            f"A gentle reminder ({number}): you are invited to *{study.title}*. "
-            f"{invitation_text(study, MAIN)}\n{OPT_OUT_LINE}"
+        return texts.reminder_invited.format(
+            number=number,
+            title=study.title,
+            invitation=invitation_text(study, MAIN),
+            opt_out=texts.opt_out_line,
         )
-    where = f"\nWhere we left off: {left_off}" if left_off else ""
-    return (
-        f"A gentle reminder ({number}): our interview for *{study.title}* is waiting for you.{where}\n"
-        "Reply whenever you are ready; `snooze 2d` postpones, `stop` ends it."
-    )
+    where = "\n" + texts.where_we_left_off.format(question=left_off) if left_off else ""
+    return texts.reminder_waiting.format(number=number, title=study.title, where=where)
 
 
 async def plan_due_work(engine: Engine, now: datetime | None = None) -> Planned:
@@ -241,7 +238,7 @@ async def _remind(
     if invited_only and not await _delivered(s, study, inv, participant):
         # the invitation never arrived (the platform was down for a day, or refused it): a "reminder"
         # of it would puzzle; this contact is the invitation itself, and still counts as a reminder
-        text = f"{invitation_text(study, inv.wave)}\n{OPT_OUT_LINE}"
+        text = f"{invitation_text(study, inv.wave)}\n{texts_for(study.language).opt_out_line}"
     row = queue(
         s,
         invitation_key(study.id, inv.wave, participant.id or 0, "reminder", number),

@@ -20,17 +20,20 @@ from bot.engine.dead_letters import is_transient
 from bot.engine.engine import Engine
 from bot.engine.outbox import queue
 from bot.interview.conversation import Progress, State
-from bot.interview.texts import NOT_NOW, NOT_NOW_LABEL
-from bot.messages import Address, Choice
+from bot.messages import Address
 from bot.outreach.roster import Member, parse_roster
 from bot.outreach.set_aside import set_aside_member
 from bot.outreach.timing import WindowNeverOpens, check_schedule, next_send_time, zone
+from bot.outreach.wording import MAIN, buttons, invitation_text
 from bot.storage.models import Interview, InvitationRow, Participant
 from bot.studies.study import Study
 
 log = logging.getLogger(__name__)
-__all__ = ["Member", "parse_roster"]  # with this module's own: the roster is read in bot.outreach.roster
-MAIN = "main"
+__all__ = [
+    "MAIN",
+    "Member",
+    "parse_roster",
+]  # with this module's own: the roster is read in bot.outreach.roster
 # Slack's default bulk pace (0.8 a second), used where no sender says its own (`interviewer invite` runs
 # without the platform): invitations are spread at the pace they can go out, so none waits past its window
 DEFAULT_PACE = timedelta(seconds=1.25)
@@ -88,25 +91,6 @@ def send_time(study: Study, tz_name: str | None, after: datetime) -> datetime:
     return next_send_time(
         after, zone(tz_name, sched.timezone), sched.send_window, sched.quiet_hours, sched.days
     )
-
-
-def invitation_text(study: Study, wave: str) -> str:
-    if wave != MAIN:
-        found = next((w for w in study.schedule.waves if w.id == wave), None)
-        intro = found.intro if found and found.intro else None
-        return intro or (
-            f"Some time ago you took part in our study *{study.title}*. Would you tell us what has "
-            "changed since? It takes about ten minutes."
-        )
-    if study.invitation is None:
-        return f"You are invited to take part in a short research interview: *{study.title}*."
-    return study.invitation.text
-
-
-def buttons(study: Study) -> tuple[Choice, ...]:
-    """ "Take part" (its value is the study id) and "Not now", on every invitation and channel post."""
-    label = study.invitation.button_label if study.invitation else "Take part"
-    return (Choice(label, study.id), Choice(NOT_NOW_LABEL, NOT_NOW + study.id))
 
 
 # ---- members -----------------------------------------------------------------------------------------

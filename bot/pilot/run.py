@@ -19,7 +19,7 @@ from bot.claude.shape import Use
 from bot.engine.engine import Engine
 from bot.interview.conversation import TERMINAL, State
 from bot.interviewer.scripted import is_thin
-from bot.messages import Address, Inbound, Outbound
+from bot.messages import ANSWERED, Address, Inbound, Outbound
 from bot.pilot.demo import ANSWERS, ScriptedParticipant
 from bot.records.importer import ImportReport, dataset_rows
 from bot.storage.models import Interview, Turn
@@ -128,7 +128,9 @@ class _Collector:
         self.sent.setdefault(message.to.user_id, []).append(message)
         return f"pilot-{next(self._ids)}"
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         """Nothing to update: simulated participants do not look back."""
 
     async def delete(self, to: Address, message_id: str) -> None:

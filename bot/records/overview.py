@@ -8,24 +8,11 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from bot.interview.conversation import State
+from bot.interview.locales import texts_for
 from bot.messages import Address
 from bot.storage import Store
 from bot.storage.models import Interview, Participant
 from bot.studies.catalog import Catalog
-
-STATUS = {
-    State.INVITED: "invited, not started",
-    State.AWAITING_CONSENT: "waiting for your consent",
-    State.SCREENING: "in progress",
-    State.INTERVIEWING: "in progress",
-    State.PAUSED: "paused",
-    State.SURVEYING: "in progress (short survey)",
-    State.COMPLETED: "completed",
-    State.DECLINED: "declined",
-    State.STOPPED: "stopped",
-    State.WITHDRAWN: "withdrawn, data deleted",
-    State.EXPIRED: "closed without an answer",
-}
 
 
 @dataclass(frozen=True)
@@ -38,12 +25,13 @@ class InterviewSummary:
     started_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    language: str = "en"  # the study's: the language the participant reads about it in
 
     @property
     def status(self) -> str:
-        """The state in words a participant understands."""
+        """The state in words a participant understands, in the study's language."""
         try:
-            return STATUS[State(self.state)]
+            return texts_for(self.language).status(State(self.state))
         except ValueError:
             return self.state.replace("_", " ")
 
@@ -74,6 +62,7 @@ async def participant_overview(store: Store, catalog: Catalog, address: Address)
                 started_at=row.created_at,
                 updated_at=row.updated_at,
                 completed_at=row.completed_at,
+                language=study.language if study else "en",
             )
         )
     return summaries

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import col, or_, select
 
+from bot.interview.texts import Texts
 from bot.storage.models import (
     ConsentRecord,
     InboxRow,
@@ -17,27 +18,30 @@ from bot.storage.models import (
 )
 
 OWN_DATA_PIECE = 3500  # characters per message; adapters split further if their platform needs it
-NOTHING_HELD = "We hold nothing you told us in this study."
-CONSENT_LABEL = {"participation": "Your consent to take part", "release": "Your consent to publication"}
 
 
-async def _blocks(session: Any, interview: Interview) -> list[str]:
+async def _blocks(session: Any, interview: Interview, texts: Texts) -> list[str]:
     """One interview's turns, answers and consent answers, unredacted (it is their own data)."""
     iid = interview.id
     turns = (await session.exec(select(Turn).where(Turn.interview_id == iid).order_by(col(Turn.seq)))).all()
     screening = (await session.exec(select(ScreeningAnswer).where(ScreeningAnswer.interview_id == iid))).all()
     survey = (await session.exec(select(SurveyAnswer).where(SurveyAnswer.interview_id == iid))).all()
     consent = (await session.exec(select(ConsentRecord).where(ConsentRecord.interview_id == iid))).all()
-    blocks = [f"{'Interviewer' if t.role == 'interviewer' else 'You'}: {t.text}" for t in turns]
-    blocks += [f"Your answer to `{a.question_id}`: {a.value}" for a in screening]
-    blocks += [f"Your survey answer `{a.item_id}`: {a.value}" for a in survey]
-    blocks += [f"{CONSENT_LABEL.get(c.kind, c.kind)}: {'yes' if c.granted else 'no'}" for c in consent]
+    blocks = [
+        f"{texts.data_interviewer if t.role == 'interviewer' else texts.data_you}: {t.text}" for t in turns
+    ]
+    blocks += [texts.data_screening.format(question=a.question_id, value=a.value) for a in screening]
+    blocks += [texts.data_survey.format(item=a.item_id, value=a.value) for a in survey]
+    labels = {"participation": texts.data_consent_participation, "release": texts.data_consent_release}
+    blocks += [
+        f"{labels.get(c.kind, c.kind)}: {(texts.yes if c.granted else texts.no).lower()}" for c in consent
+    ]
     return blocks
 
 
-async def own_data_messages(session: Any, interview: Interview) -> list[str]:
+async def own_data_messages(session: Any, interview: Interview, texts: Texts) -> list[str]:
     """Everything held from this participant in this interview's study (every interview of theirs in
-    it), as chat messages of at most `OWN_DATA_PIECE` characters."""
+    it), as chat messages of at most `OWN_DATA_PIECE` characters, headed in the study's `texts`."""
     interviews = (
         await session.exec(
             select(Interview)
@@ -51,22 +55,24 @@ async def own_data_messages(session: Any, interview: Interview) -> list[str]:
     ).all()
     blocks: list[str] = []
     for n, one in enumerate(interviews, start=1):
-        found = await _blocks(session, one)
+        found = await _blocks(session, one, texts)
         if found and len(interviews) > 1:
-            found.insert(0, f"Interview {n} of {len(interviews)}, started {one.created_at:%Y-%m-%d}:")
+            found.insert(
+                0, texts.data_interview.format(n=n, total=len(interviews), date=f"{one.created_at:%Y-%m-%d}")
+            )
         blocks += found
     participant = await session.get(Participant, interview.participant_id)
-    blocks += await _set_aside(session, interview.study_id, participant)
-    kept = _kept_for_every_study(participant)
+    blocks += await _set_aside(session, interview.study_id, participant, texts)
+    kept = _kept_for_every_study(participant, texts)
     if not blocks:
-        return _pieces([NOTHING_HELD, *kept])
+        return _pieces([texts.data_nothing_held, *kept])
     blocks += kept
-    head = f"Your data in study `{interview.study_id}` (your code {interview.participant_code}):"
-    blocks = [head, *blocks, "Type `withdraw` to delete all of this."]
+    head = texts.data_head.format(study=interview.study_id, code=interview.participant_code)
+    blocks = [head, *blocks, texts.data_withdraw_hint]
     return _pieces(blocks)
 
 
-async def _set_aside(session: Any, study_id: str, participant: Participant | None) -> list[str]:
+async def _set_aside(session: Any, study_id: str, participant: Participant | None, texts: Texts) -> list[str]:
     """Messages of theirs in this study that could not be processed and wait in `interviewer db problems`
     (a set-aside message keeps its text until it is retried or erased)."""
     if participant is None:
@@ -84,15 +90,16 @@ async def _set_aside(session: Any, study_id: str, participant: Participant | Non
             .order_by(col(InboxRow.id))
         )
     ).all()
-    return [f"A message of yours we could not process yet: {r.text}" for r in rows if r.text]
+    return [texts.data_set_aside.format(text=r.text) for r in rows if r.text]
 
 
-def _kept_for_every_study(participant: Participant | None) -> list[str]:
+def _kept_for_every_study(participant: Participant | None, texts: Texts) -> list[str]:
     """What is kept about them outside any one study: the time zone messages are timed by."""
     if participant is None or not participant.timezone:
         return []
-    where = "you chose it" if participant.timezone_chosen else f"from your {participant.platform} profile"
-    return [f"Kept for timing messages in any study: your time zone, {participant.timezone} ({where})."]
+    where = texts.data_zone_chosen if participant.timezone_chosen else texts.data_zone_profile
+    where = where.format(platform=participant.platform)
+    return [texts.data_timezone.format(zone=participant.timezone, where=where)]
 
 
 def _pieces(blocks: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from bot.errors import StudyError
 from bot.studies.fields import STORED, ButtonLabel, LanguageTag, Line, Plain, Slug, Text, is_stored
 from bot.studies.problems import problem_lines
+from bot.studies.standard_survey import WORDING
 from bot.studies.timing import WindowNeverOpens, area_city, check_schedule
 from bot.text_files import NotText, printable, read_text
 from bot.yaml_files import YamlProblem, parse_yaml
@@ -123,23 +124,19 @@ class SurveyItem(_Strict):
     high_label: Plain = "completely"  # shown under 7
 
 
-STANDARD_SURVEY = [
-    SurveyItem(
-        id="satisfaction",
-        question="How satisfied are you with this conversation?",
-        kind="scale7",
-        low_label="not at all satisfied",
-        high_label="very satisfied",
-    ),
-    SurveyItem(
-        id="captured",
-        question="How well did it capture your thoughts?",
-        kind="scale7",
-        low_label="not at all",
-        high_label="very well",
-    ),
-    SurveyItem(id="recommend", question="Would you recommend this format to others?", kind="yesno"),
-]
+def standard_survey(language: str = "en") -> list[SurveyItem]:
+    """The survey of a study that writes none, in its `language` (English where there is no wording)."""
+    satisfaction, captured, recommend = WORDING.get(language.split("-")[0].lower(), WORDING["en"])
+    return [
+        SurveyItem(
+            id="satisfaction", question=satisfaction[0], low_label=satisfaction[1], high_label=satisfaction[2]
+        ),
+        SurveyItem(id="captured", question=captured[0], low_label=captured[1], high_label=captured[2]),
+        SurveyItem(id="recommend", question=recommend, kind="yesno"),
+    ]
+
+
+STANDARD_SURVEY = standard_survey()
 
 
 class Invitation(_Strict):
@@ -231,7 +228,7 @@ class Study(_Strict):
     consent: Consent
     screening: list[ScreeningQuestion] = []
     plan: Plan
-    survey: list[SurveyItem] = Field(default_factory=lambda: list(STANDARD_SURVEY))
+    survey: list[SurveyItem] = Field(default_factory=lambda: list(STANDARD_SURVEY))  # in `language`: below
     support: Text
     researchers: list[Plain] = []  # "slack:U0123", "discord:123456789"
     organizers: list[Plain] = []
@@ -239,6 +236,14 @@ class Study(_Strict):
     schedule: Schedule = Schedule()
     # days after an interview's last activity when its content is deleted (bot/retention.py); unset: kept
     retention_days: int | None = Field(default=None, ge=1, le=36500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _survey_in_language(cls, data: Any) -> Any:
+        """No survey written: the standard one, in the study's language."""
+        if isinstance(data, dict) and "survey" not in data and isinstance(data.get("language"), str):
+            return {**data, "survey": standard_survey(data["language"])}
+        return data
 
     @field_validator("screening", "survey")
     @classmethod

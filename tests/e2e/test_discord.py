@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.interview.locales import texts_for
 from tests.support.fakes.bot_process import BotProcess, service_env
 from tests.support.fakes.discord_api import FakeDiscord
 
@@ -28,9 +29,9 @@ ANSWERS = [
 
 
 class DiscordService:
-    def __init__(self, fake: FakeDiscord, tmp_path: Path):
+    def __init__(self, fake: FakeDiscord, tmp_path: Path, study: dict[str, Any] | None = None):
         env = {
-            **service_env(tmp_path),
+            **service_env(tmp_path, study),
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE": fake.base_url,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
@@ -83,10 +84,12 @@ def labels(message: dict[str, Any]) -> list[str]:
 
 
 @asynccontextmanager
-async def discord_service(tmp_path: Path) -> AsyncIterator[DiscordService]:
+async def discord_service(
+    tmp_path: Path, study: dict[str, Any] | None = None
+) -> AsyncIterator[DiscordService]:
     async with FakeDiscord() as fake:
         fake.guild_channel()  # the bot is in one server: READY lists it, GUILD_CREATE follows
-        service = DiscordService(fake, tmp_path)
+        service = DiscordService(fake, tmp_path, study)
         await service.start()
         try:
             yield service
@@ -244,3 +247,16 @@ async def test_a_dm_written_while_the_connection_dropped_is_answered_once_after_
         assert len(fake.requests_to("GET", r"/channels/\d+/messages")) == history
         await asyncio.sleep(1.5)
         assert service.inbox()[before:] == [reply]
+
+
+async def test_a_german_studys_buttons_and_answered_note_are_german(tmp_path: Path) -> None:
+    german = texts_for("de")
+    async with discord_service(tmp_path, {"language": "de"}) as service:
+        [consent] = await service.say("Hallo")
+        assert labels(consent) == [german.consent_yes, german.consent_no]
+        assert german.ask_consent in consent["content"]
+        [release] = await service.click(german.consent_yes)
+        assert labels(release) == [german.release_yes, german.release_no]
+        answered = service.fake.messages[consent["id"]]
+        assert f"**{german.you_answered}:** {german.consent_yes}" in answered["content"], answered
+        assert "You answered" not in answered["content"]

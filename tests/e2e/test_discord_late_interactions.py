@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
+from bot.interview.locales import ENGLISH
 from tests.e2e.test_discord import MEMBER, RESEARCHER, DiscordService, discord_service, labels
 
 LATE = "Your click reached me late"
@@ -88,7 +88,7 @@ async def test_a_not_now_click_replayed_after_its_deadline_is_answered_once_by_d
         fake = service.fake
         click = await late_channel_click(service, "Not now")
         [note] = await service.settled(MEMBER, 0, seconds=30)
-        assert note["content"].startswith(LATE) and NOT_NOW_IN_CHANNEL in note["content"], note
+        assert note["content"].startswith(LATE) and ENGLISH.not_now_in_channel in note["content"], note
         assert not labels(note), "no interview starts"
         assert fake.late_responses == [click["id"]] and fake.replayed == 1
         await asyncio.sleep(1.5)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.interview.locales import ENGLISH, texts_for
 from tests.support.fakes.bot_process import BotProcess, free_port
 from tests.support.fakes.slack_api import BOT_USER, FakeSlack, dm_channel
 from tests.support.fakes.slack_service import (
@@ -229,3 +230,36 @@ async def test_invite_members_waits_out_a_long_rate_limit_on_profiles(tmp_path: 
         assert answer.startswith("1 invitation(s)"), answer
         looked_up = [(c.args.get("user"), c.status) for c in fake.calls_to("users.info")]
         assert 429 in {status for _, status in looked_up}, looked_up
+
+
+# ---- a study's language: the bot's own texts in it (the buttons, the answered note, the help) ----
+
+GERMAN = texts_for("de")
+
+
+async def test_a_german_studys_buttons_and_notes_are_german(tmp_path: Path) -> None:
+    async with slack_service(tmp_path, {"language": "de"}) as service:
+        anna = service.person("UANNA")
+        consent = await anna.say("Hallo")
+        assert consent is not None and buttons(consent) == [GERMAN.consent_yes, GERMAN.consent_no], consent
+        assert GERMAN.ask_consent in consent["text"]
+
+        release = await anna.click(GERMAN.consent_yes)
+        assert release is not None and buttons(release) == [GERMAN.release_yes, GERMAN.release_no], release
+        updates = [c.args for c in service.fake.calls_to("chat.update") if c.error is None]
+        note = str(updates[-1]["blocks"]) if updates else ""
+        assert f"{GERMAN.you_answered}: *{GERMAN.consent_yes}*" in note, updates
+        assert ENGLISH.you_answered not in note
+
+        home = json.dumps(await anna.open_home(), ensure_ascii=False)  # the App Home tab
+        assert GERMAN.home_title in home and GERMAN.status_consent in home and "*Ihre Daten.*" in home
+
+        helped = await anna.say("hilfe")
+        assert helped is not None and helped["text"].startswith(GERMAN.help.split(".")[0]), helped
+        assert "`zurückziehen`" in helped["text"] and "Commands:" not in helped["text"]
+
+
+async def test_an_english_study_keeps_its_english_buttons(tmp_path: Path) -> None:
+    async with slack_service(tmp_path) as service:
+        consent = await service.person("UBEN").say("hi")
+        assert consent is not None and buttons(consent) == [ENGLISH.consent_yes, ENGLISH.consent_no]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.commands.status import status_text
-from bot.engine.claude_trouble import LATER, REFUSED
+from bot.interview.locales import ENGLISH
 from bot.interview.moves import Guidance, TopicState
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
@@ -23,6 +23,7 @@ from bot.studies.study import parse_study
 from tests.support.fakes.anthropic_api import FakeAnthropic
 from tests.support.helpers import Console, run_interviewer, settings_for, small_study, start_runtime
 
+LATER, REFUSED = ENGLISH.later, ENGLISH.refused
 ASK = {
     "message": "Which tasks do you use tools for?",
     "move": "ask",

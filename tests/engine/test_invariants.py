@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from sqlmodel import col, select
 
-from bot.engine.claude_trouble import WAIT as WAIT_NOTICE
 from bot.engine.participants import create_participant, lock_participant
+from bot.interview.locales import ENGLISH
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.claude import ClaudeInterviewer
@@ -261,10 +261,10 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
             await _to_first_question(c)
             await fake.go_down()
             await c.say(LONG_ANSWER)
-            assert c.texts[-1] == WAIT_NOTICE
+            assert c.texts[-1] == ENGLISH.wait
             await asyncio.sleep(0.3)
             await runtime.engine.tick()  # still down: retried, no second notice
-            assert c.texts.count(WAIT_NOTICE) == 1
+            assert c.texts.count(ENGLISH.wait) == 1
             fake.responder = lambda body: {
                 "message": "How do you check the tools' output?",
                 "move": "transition",
@@ -276,7 +276,7 @@ async def test_claude_outage_sends_one_notice_and_answers_after_recovery(
             await asyncio.sleep(0.5)  # the wait doubled after the second failure (back-off)
             await runtime.engine.tick()
             assert c.texts[-1] == "How do you check the tools' output?"
-            assert c.texts.count(WAIT_NOTICE) == 1
+            assert c.texts.count(ENGLISH.wait) == 1
             async with runtime.store.session() as s:
                 turns = (await s.exec(select(Turn).order_by(col(Turn.seq)))).all()
             assert [t.role for t in turns] == ["interviewer", "participant", "interviewer"]

@@ -17,10 +17,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.engine import dead_letters
-from bot.engine.dead_letters import DEAD_LETTER_TEXT
 from bot.engine.outbox import LEASE, queue
 from bot.interview import transitions
 from bot.interview.conversation import Message
+from bot.interview.locales import ENGLISH
 from bot.messages import Address, Inbound, Outbound, utcnow
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow
@@ -70,7 +70,7 @@ async def test_an_event_that_keeps_failing_is_set_aside_and_the_participant_is_t
         c = await _at_first_question(runtime, "ana")
         await c.say("POISON pill")
         assert len(poison) == 1 + dead_letters.MAX_ATTEMPTS, "the batch, then three tries on its own"
-        assert c.texts[-1] == DEAD_LETTER_TEXT.format(what="last message")
+        assert c.texts[-1] == ENGLISH.dead_letter.format(what=ENGLISH.dead_letter_message)
         dead = [r for r in await _inbox(runtime, c.session.address) if r.dead_at is not None]
         assert len(dead) == 1 and dead[0].processed_at is not None
         assert dead[0].error and dead[0].error.startswith("ValueError: a bug this message triggers")
@@ -98,7 +98,7 @@ async def test_one_participants_failing_event_does_not_stop_the_tick_for_anyone_
     assert len(ben.texts) > before, "ben's message was answered in the same tick"
     assert any(m.to == cara for m in ben.session.sender.sent), "and cara's waiting message went out"
     to_ana = [m.text for m in ben.session.sender.sent if m.to == ana.session.address]  # one terminal
-    assert to_ana[-1] == DEAD_LETTER_TEXT.format(what="last message")
+    assert to_ana[-1] == ENGLISH.dead_letter.format(what=ENGLISH.dead_letter_message)
     assert all(r.processed_at is not None for r in await _inbox(runtime, ben.session.address))
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.interview.command_words import is_cancel, language_codes, parse_command, yes_or_no
+from bot.interview.locales import texts_for
 from bot.runtime import Runtime
 from bot.storage.models import Interview, Turn
 from tests.support.cli import run
@@ -185,7 +186,7 @@ async def test_a_german_study_understands_german_command_words(tmp_path: Path, s
     async with start_runtime(settings_for(sqlite_url, studies)) as runtime:
         c = await _interviewing(runtime)
         await c.say("Aufhören, bitte")
-        assert c.texts[-1].startswith("Stopped.")
+        assert c.texts[-1] == texts_for("de").stopped_text  # answered in German too
 
 
 @pytest.mark.parametrize(
@@ -211,6 +212,7 @@ def test_a_german_participant_withdraws_and_confirms_in_german(tmp_path: Path) -
     said = "ja\nnein\nEngineer\nmeine Daten löschen\nnein\nmeine Daten löschen\nJa.\n"
     result = run(["chat", "--study", str(study), "--interviewer", "offline"], tmp_path, stdin=said)
     assert result.returncode == 0, result.stderr
-    assert "Please answer yes or no" not in result.stdout
-    kept, deleted = result.stdout.index("Nothing was deleted"), result.stdout.index("has been deleted")
+    german = texts_for("de")
+    assert german.yes_or_no not in result.stdout and "Please answer yes or no" not in result.stdout
+    kept, deleted = result.stdout.index(german.nothing_deleted), result.stdout.index("wurde gelöscht")
     assert kept < deleted, result.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.interview import texts
 from bot.interview.conversation import (
     ACTIVE,
     TERMINAL,
@@ -31,6 +30,7 @@ from bot.interview.conversation import (
     parse_command,
     reopens,
 )
+from bot.interview.locales import ENGLISH
 from bot.interview.prompts import survey_say
 from bot.interview.texts import NOT_NOW
 from bot.interview.transitions import begin_survey, step
@@ -123,7 +123,7 @@ def test_resume_when_not_paused_says_so(state: State) -> None:
 def test_resume_after_the_end_says_what_a_reply_would_get(state: State) -> None:
     """Not "just reply to continue": a reply after the end gets this same note, with `start` in it."""
     result = step(STUDY, state, Progress(), Command("resume"))
-    assert result.state is state and _says(result) == [texts.ENDED_NOTES[state]]
+    assert result.state is state and _says(result) == [ENGLISH.ended_note(state)]
 
 
 @pytest.mark.parametrize("state", sorted(TERMINAL, key=str))
@@ -205,7 +205,7 @@ def test_survey_items_in_order_then_completed() -> None:
 
 
 def test_scale_questions_show_their_anchor_labels() -> None:
-    say = survey_say(STUDY.survey[0])
+    say = survey_say(STUDY, STUDY.survey[0])
     assert "1 = not at all satisfied" in say.text and [c.value for c in say.choices] == list("1234567")
 
 
@@ -301,4 +301,4 @@ def test_snooze_lasts_a_day_by_default_and_at_most_60_days(argument: str, snooze
     snoozes = [e.duration for e in result.effects if isinstance(e, Snooze)]
     assert snoozes == ([snoozed] if snoozed else [])
     if snoozed is None:
-        assert _says(result) == [texts.SNOOZE_AT_MOST]
+        assert _says(result) == [ENGLISH.snooze_at_most]

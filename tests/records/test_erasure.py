@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from bot.analysis.cache import StageCache
 from bot.engine import dead_letters
-from bot.records.own_data import NOTHING_HELD
+from bot.interview.locales import ENGLISH
 from bot.storage.models import (
     AuditEntry,
     ConsentRecord,
@@ -161,7 +161,7 @@ async def test_withdrawal_erases_every_input_of_every_interview_in_the_study(
         await c.say("1")
         assert "everything you told us in this study has been deleted" in c.texts[-1]
         await c.say("mydata")
-        assert c.texts[-1] == NOTHING_HELD
+        assert c.texts[-1] == ENGLISH.data_nothing_held
 
         assert await leaks_in_tables(runtime) == {}
         async with runtime.store.session() as s:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, delete, select, update
 
 from bot.engine.outbox import queue
-from bot.messages import Address, Outbound
+from bot.messages import ANSWERED, Address, Outbound
 from bot.outreach.invitations import Member, invitation_key
 from bot.runtime import Runtime
 from bot.storage.models import InvitationRow, OutboxRow, Participant
@@ -46,7 +46,9 @@ class FakeSender:
         self.sent.append(message)
         return f"m{len(self.sent)}"
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         return None
 
     async def delete(self, to: Address, message_id: str) -> None:

@@ -15,7 +15,7 @@ import yaml
 
 from bot.errors import InterviewerUnavailable, StudyError
 from bot.studies.planning.claude import PlanningClaude
-from bot.studies.study import STANDARD_SURVEY, Study, parse_study
+from bot.studies.study import STANDARD_SURVEY, Study, parse_study, standard_survey
 
 TOOL_NAME = "write_study"
 
@@ -168,7 +168,8 @@ def _study_data(brief: Brief, drafted: dict[str, Any]) -> dict[str, Any]:
             data[key] = drafted[key]
     data.setdefault("language", brief.language)
     data["plan"] = drafted.get("plan")
-    data["survey"] = [item.model_dump() for item in STANDARD_SURVEY]
+    language = data["language"] if isinstance(data["language"], str) else "en"
+    data["survey"] = [item.model_dump() for item in standard_survey(language)]
     standard = {item.id for item in STANDARD_SURVEY}
     extra = drafted.get("extra_survey") or []
     data["survey"] += [i for i in extra if not (isinstance(i, dict) and i.get("id") in standard)]

@@ -9,9 +9,10 @@ import discord
 import pytest
 from sqlmodel import select
 
-from adapters.discord.client import DMS_CLOSED, DMS_SENT, serve
+from adapters.discord.client import serve
 from bot.engine.outbox import queue
 from bot.errors import Permanent, RateLimited
+from bot.interview.locales import ENGLISH
 from bot.messages import Address, Choice, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import Interview, OutboxRow, Participant, SurveyAnswer
@@ -229,12 +230,12 @@ async def test_take_part_with_dms_closed_explains_how_to_open_them(bot: Bot, fak
         return next(f["body"]["content"] for f in fake.followups if f["interaction"] == payload["id"])
 
     fake.close_dms("888")
-    assert await take_part() == DMS_CLOSED
-    assert "Privacy Settings" in DMS_CLOSED and "Direct Messages" in DMS_CLOSED
+    assert await take_part() == ENGLISH.dms_closed
+    assert "Privacy Settings" in ENGLISH.dms_closed and "Direct Messages" in ENGLISH.dms_closed
     async with bot.runtime.store.session() as s:
         assert (await s.exec(select(Participant))).one().unreachable
     fake.open_dms("888")
-    assert await take_part() == DMS_SENT
+    assert await take_part() == ENGLISH.dms_sent
     assert "Do you agree" in fake.bot_messages("888")[-1]["content"]
 
 

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from adapters.discord.send import MEMBERS_INTENT_OFF
-from bot.interview.texts import NOT_NOW_TEXT
-from bot.outreach.cohorts import NOT_NOW_IN_CHANNEL
+from bot.interview.locales import ENGLISH
 from bot.outreach.scheduler import Scheduler
 from bot.storage.models import ChannelPost, InvitationRow, OutboxRow, Participant
 from tests.support.discord_world import RESEARCHER, Bot, Member, buttons
@@ -76,7 +75,7 @@ async def test_channel_post_has_not_now_and_a_count_that_updates_in_place(
         assert "0 people have taken part so far" in post["content"]
         assert [b["label"] for b in buttons(post)] == ["Take part", "Not now"]
 
-        assert await click_in_channel(bot, "333", post["id"], "Not now") == NOT_NOW_IN_CHANNEL
+        assert await click_in_channel(bot, "333", post["id"], "Not now") == ENGLISH.not_now_in_channel
         async with bot.runtime.store.session() as s:
             assert (await s.exec(select(Participant).where(Participant.user_id == "333"))).first() is None
 
@@ -189,7 +188,7 @@ async def test_not_now_in_a_discord_dm_invitation_declines_it(sqlite_url: str, t
         assert [b["label"] for b in buttons(invitation)] == ["Take part", "Not now"]
 
         await member.click("Not now")
-        assert member.last["content"] == NOT_NOW_TEXT
+        assert member.last["content"] == ENGLISH.not_now_text
         answered = fake.messages[invitation["id"]]
         assert "**You answered:** Not now" in answered["content"]
         assert all(b["disabled"] for b in buttons(answered))

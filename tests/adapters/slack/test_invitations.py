@@ -8,9 +8,8 @@ from pathlib import Path
 import yaml
 from sqlmodel import select
 
-from bot.interview.texts import NOT_NOW_TEXT
+from bot.interview.locales import ENGLISH
 from bot.messages import Address
-from bot.outreach.cohorts import NOT_NOW_DECLINED, NOT_NOW_IN_CHANNEL
 from bot.outreach.due_work import plan_due_work
 from bot.outreach.invitations import Member, invite
 from bot.outreach.scheduler import Scheduler
@@ -140,7 +139,7 @@ async def test_not_now_in_a_dm_invitation_declines_it_and_stops_its_reminders(
 
         assert (await w.slack.click("UBOB", invitation, "Not now"))[0] == 200
         await w.drain()
-        assert w.last("UBOB")["text"] == NOT_NOW_TEXT
+        assert w.last("UBOB")["text"] == ENGLISH.not_now_text
         [edit] = [c for c in w.fake.calls_to("chat.update") if c.args["channel"] == dm_channel("UBOB")]
         assert edit.args["ts"] == invitation["ts"] and "You answered: *Not now*" in str(edit.args["blocks"])
         assert await state_of(w.runtime, "UBOB") == ["declined"]
@@ -181,7 +180,7 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
         assert status == 200
         await w.fake.wait_for("respond")
         [reply] = w.fake.responses["dave"]
-        assert reply["text"] == NOT_NOW_IN_CHANNEL and reply["response_type"] == "ephemeral"
+        assert reply["text"] == ENGLISH.not_now_in_channel and reply["response_type"] == "ephemeral"
         async with w.runtime.store.session() as s:
             assert (await s.exec(select(Participant).where(Participant.user_id == "UDAVE"))).first() is None
             assert (await s.exec(select(InboxRow))).all() == []
@@ -190,9 +189,11 @@ async def test_not_now_under_a_channel_post_answers_only_the_clicker(sqlite_url:
         await command(w, "UORGANIZER", "invite pilot-study members:<#CTEAM|team>", "c2")
         await w.slack.click("UBOB", post, "Not now", w.fake.response_url("bob"))
         await w.fake.wait_for("respond", 4)
-        assert w.fake.responses["bob"][0]["text"] == NOT_NOW_DECLINED
+        assert w.fake.responses["bob"][0]["text"] == ENGLISH.not_now_declined
         await Scheduler(w.runtime.engine).run_once()
-        assert [p["text"] for p in w.posts("UBOB")] == [NOT_NOW_TEXT]  # the invitation itself never went out
+        assert [p["text"] for p in w.posts("UBOB")] == [
+            ENGLISH.not_now_text
+        ]  # the invitation itself never went out
         async with w.runtime.store.session() as s:
             row = (await s.exec(select(OutboxRow).where(OutboxRow.purpose == "invitation"))).one()
         assert row.status == "cancelled"
