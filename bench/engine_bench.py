@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.messages import Address, Inbound, Outbound
+from bot.messages import ANSWERED, Address, Inbound, Outbound
 from bot.runtime import Runtime, settle_memory
 from tests.support.helpers import fresh_postgres, postgres_available, settings_for, write_study
 
@@ -55,7 +55,9 @@ class QueueSender:
         self.inboxes[message.to.user_id].put_nowait((message, time.perf_counter()))
         return f"m{self.sent}"
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         return None
 
 

@@ -21,7 +21,7 @@ from adapters.console import ConsoleSession, TerminalInput
 from adapters.discord import receive as discord_adapter
 from adapters.slack import receive as slack_adapter
 from bot.interview.command_words import parse_command
-from bot.messages import Address, Inbound, Outbound
+from bot.messages import ANSWERED, Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow
 from tests.support.fakes.discord_api import FakeDiscord
@@ -44,7 +44,9 @@ class Recording:
         self.sent.append(message)
         return f"m{len(self.sent)}"
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         pass
 
 

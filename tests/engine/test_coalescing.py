@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from bot.interview.moves import Move
 from bot.interviewer.base import InterviewContext
 from bot.interviewer.scripted import OfflineInterviewer
-from bot.messages import Address, Inbound, Outbound
+from bot.messages import ANSWERED, Address, Inbound, Outbound
 from bot.runtime import Runtime
 from bot.storage.models import Turn
 from tests.support.helpers import settings_for, start_runtime
@@ -32,7 +32,9 @@ class Recorder:
         self.sent.append(message)
         return f"m{len(self.sent)}"
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         pass
 
 

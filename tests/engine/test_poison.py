@@ -21,7 +21,7 @@ from bot.engine.outbox import LEASE, queue
 from bot.interview import transitions
 from bot.interview.conversation import Message
 from bot.interview.locales import ENGLISH
-from bot.messages import Address, Inbound, Outbound, utcnow
+from bot.messages import ANSWERED, Address, Inbound, Outbound, utcnow
 from bot.runtime import Runtime
 from bot.storage.models import InboxRow, OutboxRow
 from tests.support.helpers import Console, settings_for, start_runtime
@@ -138,7 +138,9 @@ class Fussy:
         self.sent.append(message)
         return f"m{len(self.sent)}"
 
-    async def mark_answered(self, message_id: str, message: Outbound, answer_label: str) -> None:
+    async def mark_answered(
+        self, message_id: str, message: Outbound, answer_label: str, note: str = ANSWERED
+    ) -> None:
         """Nothing to mark: this sender keeps no buttons to disable."""
 
 
