@@ -99,7 +99,7 @@ class Engine:
     async def receive(self, inbound: Inbound, *, schedule: bool = True) -> bool:
         """Store the event durably and schedule its processing. False if this event was already received
         (or cannot be stored: an address longer than the platforms' own ids). The text is normalised
-        here, once, for every adapter (`bot.engine.normalize`). With `schedule` False the caller processes."""
+        here, once, for every adapter (`bot.interview.normalize`). With `schedule` False the caller processes."""
         values = inbound_values(inbound, self.settings.max_message_chars)
         if values is None:
             log.warning("refused an inbound event whose sender id is longer than any platform's ids")

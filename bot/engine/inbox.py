@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-from bot.engine.normalize import normalize_field, normalize_text
 from bot.interview.conversation import Click, Command, Event, Message, parse_command
+from bot.interview.normalize import normalize_field, normalize_text
 from bot.messages import Inbound
 from bot.storage import CoreRow
 

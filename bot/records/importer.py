@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.interview.normalize import normalize_text
 from bot.messages import Address, utcnow
 from bot.records.pseudonym import Pseudonyms
 from bot.storage import Store
@@ -264,5 +265,7 @@ async def _store(store: Store, rows: list[DatasetRow], target: Target, report: I
                 )
             )
             for seq, (role, text) in enumerate(row.turns, start=1):
-                s.add(Turn(interview_id=interview.id or 0, seq=seq, role=role, text=text, created_at=now))
+                # the normal form platform messages get (no control or invisible format characters)
+                clean = normalize_text(text).text
+                s.add(Turn(interview_id=interview.id or 0, seq=seq, role=role, text=clean, created_at=now))
             report.imported += 1

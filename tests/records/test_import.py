@@ -79,3 +79,20 @@ async def test_a_file_without_the_header_is_refused(runtime: Runtime, tmp_path: 
     path.write_text("id,body\n1,User: hi\n", encoding="utf-8")
     report = await import_csv(runtime.store, path, import_target(runtime))
     assert report.imported == 0 and report.problems[0].startswith("line 1: header must name")
+
+
+async def test_imported_turns_get_the_normal_form_platform_messages_get(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """A terminal escape, a bidi override or a zero-width space in a file is no part of what was said:
+    they go, as from a Slack or Discord message; paragraphs, accents and emoji stay."""
+    path = tmp_path / "odd.csv"
+    text = (
+        "AI: Hi\u200b there?\n\nUser: I use \x1b[31mit\x1b[0m daily.\n\nSecond \u202eline\u202c, café 👩‍🔬."
+    )
+    path.write_text(f'transcript_id,text\nodd_1,"{text}"\n', encoding="utf-8")
+    report = await import_csv(runtime.store, path, import_target(runtime))
+    assert report.imported == 1, report.problems
+    async with runtime.store.session() as s:
+        turns = (await s.exec(select(Turn).order_by(col(Turn.seq)))).all()
+    assert [t.text for t in turns] == ["Hi there?", "I use [31mit[0m daily.\n\nSecond line, café 👩‍🔬."]
