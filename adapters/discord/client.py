@@ -42,7 +42,7 @@ from adapters.discord.views import (
 )
 from bot.commands.by_dm import answer_by_dm
 from bot.commands.registry import execute
-from bot.interview.locales import texts_for
+from bot.interview.locales import study_texts
 from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
 from bot.runtime import Runtime
@@ -156,7 +156,7 @@ class InterviewerClient(discord.Client):
         finally:
             self.sender.forget(interaction.user.id, outcome)
         study = self.runtime.engine.catalog.get(study_id)
-        texts = texts_for(study.language if study else "en")
+        texts = study_texts(study)
         text = {"sent": texts.dms_sent, "unreachable": texts.dms_closed}.get(result, texts.dms_pending)
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=text)

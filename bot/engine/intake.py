@@ -27,7 +27,7 @@ from bot.engine.preferences import set_opted_out
 from bot.engine.transcripts import TranscriptCache
 from bot.interview import conversation as c
 from bot.interview.conversation import reopens
-from bot.interview.locales import texts_for
+from bot.interview.locales import study_texts
 from bot.interview.prompts import is_not_now
 from bot.interview.texts import Texts
 from bot.messages import Address, utcnow
@@ -247,7 +247,7 @@ class Intake:
     def texts_of(self, study_id: str | None) -> Texts:
         """The fixed texts in the language of the study `study_id` (English where none is known)."""
         study = self.catalog.get(study_id) if study_id else None
-        return texts_for(study.language if study else "en")
+        return study_texts(study)
 
     def _default_study(self) -> str | None:
         ids = self.catalog.ids()

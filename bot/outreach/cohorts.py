@@ -17,7 +17,7 @@ from sqlmodel import col, func, select, update
 from bot.engine.engine import Engine
 from bot.errors import DeliveryError
 from bot.interview.conversation import Click, State
-from bot.interview.locales import texts_for
+from bot.interview.locales import study_texts, texts_for
 from bot.interview.texts import NOT_NOW
 from bot.messages import Address, Outbound
 from bot.outreach.wording import MAIN, buttons, invitation_text
@@ -225,7 +225,7 @@ async def not_now_in_channel(engine: Engine, who: Address, study_id: str) -> str
     """A channel post's "Not now", answered to the clicker only: it declines their open invitation to the
     study if they have one, and records nothing for anyone else."""
     study = engine.catalog.get(study_id)
-    texts = texts_for(study.language if study else "en")
+    texts = study_texts(study)
     interview_id = await open_invitation(engine, who, study_id)
     if interview_id is None:
         return texts.not_now_in_channel

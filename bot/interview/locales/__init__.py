@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.interview.locales import de, en, es, fr, it, nl, pt
 from bot.interview.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.studies.study import Study
 
 ENGLISH = en.TEXTS
 BY_LANGUAGE: dict[str, Texts] = {
@@ -26,6 +31,11 @@ def primary(language: str) -> str:
 def texts_for(language: str | None) -> Texts:
     """The fixed texts in a study's `language` (a tag like `de` or `pt-BR`); English for any other."""
     return BY_LANGUAGE.get(primary(language or "en"), ENGLISH)
+
+
+def study_texts(study: Study | None) -> Texts:
+    """The fixed texts of `study`'s language; English where no study is known."""
+    return texts_for(study.language if study else None)
 
 
 def fixed_text_note(language: str) -> str | None:
