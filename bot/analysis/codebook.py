@@ -11,6 +11,7 @@ the file, the entry and the field, and says how to fix it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from dataclasses import dataclass
@@ -80,10 +81,8 @@ def _where(path: Path, raw: object, loc: tuple[int | str, ...]) -> str:
     parts = [printable(path)]
     if len(loc) >= 2 and loc[0] == "codes" and isinstance(loc[1], int):
         entry = f"codes[{loc[1]}]"
-        try:
-            entry += f" (id {raw['codes'][loc[1]]['id']!r})"  # type: ignore[index]  # raw YAML; a wrong shape is caught below
-        except (KeyError, TypeError, IndexError):
-            pass
+        with contextlib.suppress(KeyError, TypeError, IndexError):  # an entry without an id is named by place
+            entry += f" (id {raw['codes'][loc[1]]['id']!r})"  # type: ignore[index]  # raw YAML of any shape
         parts.append(entry)
         if len(loc) >= 3:
             parts.append(f"field {loc[2]!r}")
