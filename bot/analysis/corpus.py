@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.analysis.files import csv_text
 from bot.analysis.model import Doc, Segment
 from bot.errors import AnalysisInputError
+from bot.interview.normalize import visible_text
 from bot.records.importer import parse_transcript
 from bot.text_files import printable
 
@@ -123,7 +124,7 @@ def read_csv(path: Path) -> Corpus:
             )
             continue
         try:
-            turns = parse_transcript(values[text_at])
+            turns = [(role, visible_text(said)) for role, said in parse_transcript(values[text_at])]
         except ValueError as exc:
             problems.append(f"{printable(path)}:{line} ({printable(code)}): {exc}")
             continue

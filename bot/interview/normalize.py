@@ -70,6 +70,13 @@ def normalize_text(text: str | bytes | bytearray | None, limit: int | None = Non
     return Normalized(cut, length)
 
 
+def visible_text(text: str) -> str:
+    """`text` without control or invisible format characters, surrogates repaired, otherwise as written
+    (no NFKC, no stripping): what the analysis reads from a transcript file, whose quotes must stay
+    verbatim (NFKC would turn "…" into "...") but never carry a terminal escape or a bidi override."""
+    return _visible(_valid_unicode(text))
+
+
 def normalize_field(value: str | None, limit: int = MAX_FIELD_CHARS) -> str | None:
     """A short machine value from a platform (button value, prompt id, study id): valid and bounded."""
     if value is None:

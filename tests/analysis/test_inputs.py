@@ -51,6 +51,17 @@ def test_dataset_csv_becomes_docs_with_extra_columns_as_group_fields(tmp_path: P
     assert corpus.docs[0].segments[1].question == "How do you use AI at work?"
 
 
+def test_a_transcript_file_is_read_without_control_or_invisible_characters_but_otherwise_verbatim(
+    tmp_path: Path,
+) -> None:
+    # a terminal escape and a right-to-left override would reach the terminal and the report's quotes;
+    # "…" stays as written (NFKC would make it "..."), so a quote can still be found in the file
+    text = "AI: How do you use it?\nUser: For \x1b[31memails\u202e mostly… and\u200b reports.\x07"
+    path = _csv(tmp_path / "d.csv", f'w1,"{text}"')
+    answers = [s.answer for s in read_csv(path).docs[0].segments]
+    assert answers == ["For [31memails mostly… and reports."]  # the escape's ESC gone, so it is inert
+
+
 def test_malformed_rows_are_skipped_with_their_line_numbers(tmp_path: Path) -> None:
     quoted = '"' + TRANSCRIPT + '"'
     path = _csv(tmp_path / "d.csv", f"w1,{quoted}", "w2,no speaker labels here", f"w1,{quoted}", "w3")
