@@ -139,6 +139,11 @@ def explain(exc: BaseException) -> list[str]:
     return [f"unexpected {type(exc).__name__}: {str(exc)[:300]}", BUG]
 
 
+def _safe(message: str) -> str:
+    """`message` line by line through `printable`, its line breaks kept."""
+    return "\n".join(printable(line) for line in message.split("\n"))
+
+
 def _warning_to_log(
     message: Warning | str,
     category: type[Warning],
@@ -206,13 +211,15 @@ def run(app: Callable[..., Any], argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except SystemExit as exc:
         if isinstance(exc.code, str):  # `raise SystemExit("message")`: the message is the error line
-            sys.stderr.write(f"error: {exc.code}\n")
+            sys.stderr.write(f"error: {_safe(exc.code)}\n")
             raise SystemExit(2) from None
         raise
     except Exception as exc:
         if debug:
             traceback.print_exception(exc)
-        lines = explain(exc)
+        # each line once more through `printable`: a message that forgot to escape what it echoes (a
+        # path, an id, a library's error quoting its input) still cannot colour or split the screen
+        lines = [_safe(line) for line in explain(exc)]
         for line in lines[:-1]:
             sys.stderr.write(f"{line}\n")
         sys.stderr.write(f"error: {lines[-1]}\n")

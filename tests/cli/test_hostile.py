@@ -363,6 +363,26 @@ def test_library_warnings_are_logged_not_printed(workdir: Path, capfd: pytest.Ca
     assert out.strip() == "done" and "clusters" not in err
 
 
+@pytest.mark.parametrize("raised", [RuntimeError, SystemExit])
+def test_an_error_that_echoes_raw_input_still_cannot_colour_or_split_the_screen(
+    capfd: pytest.CaptureFixture[str], raised: type[BaseException]
+) -> None:
+    import typer
+
+    app = typer.Typer()
+
+    @app.command()
+    def echoes() -> None:  # a library error quoting a value as it was typed
+        raise raised("no such thing: 'a\x1b[31mb\u202ec'\rfake line")
+
+    with pytest.raises(SystemExit) as stopped:
+        run(app, [])
+    err = capfd.readouterr().err
+    assert stopped.value.code == 2
+    assert "\x1b" not in err and "\u202e" not in err and "\r" not in err
+    assert "a\\x1b[31mb\\u202ec" in err
+
+
 def test_the_table_is_large_enough() -> None:
     """The issue asks for at least 250 hostile cases across the engine, every adapter and the CLI: each
     text goes through the engine (at an open question and at a button question), the terminal, Slack's and
