@@ -197,8 +197,8 @@ NOT_NOW_LABEL = ENGLISH.not_now_label
 
 
 async def stale_click(interaction: discord.Interaction[Any], text: str) -> None:
-    """Answer a click on a button the bot cannot read with `text`, only to the clicker: without an initial response
-    within 3 seconds Discord shows "This interaction failed"
+    """Answer a click on a button the bot cannot read with `text`, only to the clicker: without an initial
+    response within 3 seconds Discord shows "This interaction failed"
     (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction)."""
     with contextlib.suppress(discord.HTTPException):
         await interaction.response.send_message(sanitize(text), ephemeral=True)

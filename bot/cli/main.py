@@ -75,9 +75,8 @@ def chat(
         async with session(settings, chosen, interviewer, as_) as (runtime, console):
             await require_open(runtime, console, "chat")  # before the participant is told anything
             notes.append(console.sender.texts)
-            err.print(
-                f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: {settings.database_shown}.[/dim]"
-            )
+            name, database = runtime.engine.interviewer.name, settings.database_shown
+            err.print(f"[dim]Interviewer: {name}. Database: {database}.[/dim]")
             err.print(
                 console.sender.texts.terminal_hint, style="dim", markup=False, highlight=False, soft_wrap=True
             )
