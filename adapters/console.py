@@ -4,7 +4,8 @@ A terminal session is the only way to reach its participant, so on start it fini
 session left (unsent replies are shown, unanswered messages answered) and then re-shows the open
 question; it never types anything on the person's behalf. Lines pasted together become one turn;
 each typed line is answered at once (no quiet window to wait out). Bytes that are not UTF-8 are read
-as U+FFFD and the engine normalises the rest.
+as U+FFFD and the engine normalises the rest. What the terminal writes itself (the speakers' labels,
+its notes) is in the language of the session's study.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import threading
 from typing import TextIO
 
 from bot.engine.engine import Engine
-from bot.interview.locales import BY_LANGUAGE
+from bot.interview.locales import BY_LANGUAGE, ENGLISH, study_texts
+from bot.interview.texts import Texts
 from bot.messages import ANSWERED, Address, Inbound, Outbound
 
 log = logging.getLogger(__name__)
@@ -33,17 +35,18 @@ PASTE_GAP = 0.03  # seconds: lines arriving closer together than a person types 
 # the rest before we can read it: a line that long was most likely cut, and the participant is told
 TTY_LINE_BYTES = 4094
 KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O[@-~]|[@-Z\\-_])")
-RESHOWN = "(where we left off)"
 # the texts after which an interview asks nothing more, in every language of the bot's fixed texts
 ENDINGS = tuple(dict.fromkeys(text for texts in BY_LANGUAGE.values() for text in texts.endings()))
 
 
 class ConsoleSender:
-    """Prints outbound messages; choices become numbered options the person can type."""
+    """Prints outbound messages; choices become numbered options the person can type. `texts` are the
+    session's study's, for the labels and notes the terminal adds."""
 
-    def __init__(self, out: TextIO = sys.stdout, width: int = 88):
+    def __init__(self, out: TextIO = sys.stdout, width: int = 88, texts: Texts = ENGLISH):
         self.out = out
         self.width = width
+        self.texts = texts
         self.sent: list[Outbound] = []
         self.reshown: Outbound | None = None  # shown again on resume, not sent by this session
 
@@ -57,7 +60,7 @@ class ConsoleSender:
         """Show the last message of an earlier session again (nothing is stored or sent)."""
         self.sent.append(message)
         self.reshown = message
-        self.out.write(f"\n{RESHOWN}")
+        self.out.write(f"\n{self.texts.reshown}")
         self._print(message)
 
     def _print(self, message: Outbound) -> None:
@@ -66,7 +69,7 @@ class ConsoleSender:
         body = "\n".join(
             textwrap.fill(line, self.width) if len(line) > self.width else line for line in lines
         )
-        self.out.write(f"\nInterviewer: {body}\n")
+        self.out.write(f"\n{self.texts.data_interviewer}: {body}\n")
         if message.choices:
             options = "   ".join(f"[{i}] {c.label}" for i, c in enumerate(message.choices, 1))
             self.out.write(f"  {options}\n")
@@ -92,7 +95,7 @@ class ConsoleSession:
         self.engine = engine
         self.study_id = study_id
         self.address = Address(CONSOLE, "local", name)
-        self.sender = ConsoleSender(out or sys.stdout)
+        self.sender = ConsoleSender(out or sys.stdout, texts=study_texts(engine.catalog.get(study_id)))
         engine.register_sender(CONSOLE, self.sender)
         self._seq = itertools.count(1)
         self._prefix = f"console:{name}:{os.getpid()}:{id(self)}"
@@ -246,23 +249,19 @@ class TerminalInput:
 async def chat(session: ConsoleSession, lines: TerminalInput | None = None) -> None:
     """Interactive loop: read lines until the interview ends or input closes."""
     lines = lines or TerminalInput.stdin()
+    out, texts = session.sender.out, session.sender.texts
     await session.open()
     keeping_up = asyncio.ensure_future(session.keep_up(session.engine.settings.tick_seconds))
     try:
         while not session.finished:
-            session.sender.out.write("You: ")
-            session.sender.out.flush()
+            out.write(f"{texts.data_you}: ")
+            out.flush()
             batch = await lines.next_batch()
             if batch is None:
-                session.sender.out.write(
-                    "\n(Input closed. Your interview is saved; run the same command to resume.)\n"
-                )
+                out.write(f"\n{texts.input_closed}\n")
                 return
             if lines.pasting and any(len(line.encode()) >= TTY_LINE_BYTES for line in batch):
-                session.sender.out.write(
-                    "(That line reached the terminal's limit of about 4,000 characters, so its end may "
-                    "have been cut; send the rest as another message.)\n"
-                )
+                out.write(f"{texts.line_cut}\n")
             await session.say_lines(batch)
     finally:
         keeping_up.cancel()

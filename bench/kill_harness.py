@@ -28,14 +28,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.console import RESHOWN, ConsoleSender
+from adapters.console import ConsoleSender
+from bot.interview.locales import ENGLISH
 from bot.messages import Address, Choice, Outbound
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "interviewer"
 STUDY = "teachers"
-PROMPT = "You: "
-CLOSED = "\n(Input closed. Your interview is saved; run the same command to resume.)\n"
+# what the terminal adds itself, in the English study's language
+PROMPT, RESHOWN = f"{ENGLISH.data_you}: ", ENGLISH.reshown
+CLOSED = f"\n{ENGLISH.input_closed}\n"
 ANSWERS = (
     "I plan lessons with it, mostly worksheets, and then rewrite half of what it suggests.",
     "Not sure.",
@@ -143,7 +145,7 @@ class Run:
 
 
 def _last_block(text: str) -> str:
-    return text.rpartition("\nInterviewer: ")[2]
+    return text.rpartition(f"\n{ENGLISH.data_interviewer}: ")[2]
 
 
 def _reply(block: str, n: int) -> str:

@@ -42,22 +42,22 @@ from adapters.discord.views import (
 )
 from bot.commands.by_dm import answer_by_dm
 from bot.commands.registry import execute
-from bot.interview.locales import study_texts
+from bot.interview.locales import ENGLISH, study_texts
+from bot.interview.texts import Texts
 from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
+from bot.records.overview import participant_texts
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-LATE_CLICK = (
-    "Your click reached me late, because my connection to Discord dropped for a moment, so Discord may "
-    "have shown “This interaction failed”. It did reach me and counts; there is no need to click again."
-)
+# English in every study: the answer it comes before is a slash command's, and those are English
 LATE_COMMAND = (
     "Your `/interviewer` command reached me late, because my connection to Discord dropped for a moment, "
     "so Discord may have shown “The application did not respond”. It did run; here is its answer."
 )
 UNKNOWN_INTERACTION = 10062  # a first response after Discord's 3-second deadline
+STALE_LOOKUP = 1.0  # seconds to find an unreadable button's clicker's language, within Discord's 3
 
 
 class InterviewerClient(discord.Client):
@@ -119,7 +119,31 @@ class InterviewerClient(discord.Client):
             return
         data: dict[str, Any] = dict(interaction.data or {})
         if not known_custom_id(str(data.get("custom_id") or "")):
-            await stale_click(interaction)
+            await self.stale_clicked(interaction)
+
+    async def stale_clicked(self, interaction: discord.Interaction[Any]) -> None:
+        """A click on a button the bot cannot read (no study in it), answered in the language of the
+        clicker's newest interview: English when they have none, or when finding it takes too long for
+        Discord's 3 seconds."""
+        try:
+            texts = await asyncio.wait_for(self._clicker_texts(interaction), STALE_LOOKUP)
+        except TimeoutError:
+            texts = ENGLISH
+        await stale_click(interaction, texts.stale_button)
+
+    def texts_of_study(self, study_id: str) -> Texts:
+        return study_texts(self.runtime.engine.catalog.get(study_id))
+
+    async def _clicker_texts(
+        self, interaction: discord.Interaction[Any], interview_id: int | None = None
+    ) -> Texts:
+        """The fixed texts of the interview a button was sent in, else of the clicker's newest one."""
+        engine, who = self.runtime.engine, participant(interaction.user.id)
+        try:
+            return await participant_texts(engine.store, engine.catalog, who, interview_id)
+        except Exception as exc:  # the database is away for a moment: the note goes out in English
+            log.warning("discord: the clicker's language could not be read (%s)", type(exc).__name__)
+            return ENGLISH
 
     async def on_message(self, message: discord.Message) -> None:
         inbound = message_inbound(message)
@@ -129,7 +153,8 @@ class InterviewerClient(discord.Client):
     async def choice_clicked(self, interaction: discord.Interaction[Any], click: ChoiceClick) -> None:
         in_time = await _first_response(interaction)  # acknowledge now; the reply comes as a new DM
         if await self.runtime.engine.receive(click_inbound(interaction, click)) and not in_time:
-            await self._tell_late(interaction, LATE_CLICK)
+            texts = await self._clicker_texts(interaction, click.interview_id)
+            await self._tell_late(interaction, texts.late_click)
 
     async def _tell_late(
         self, interaction: discord.Interaction[Any], text: str, *, once: bool = True
@@ -143,7 +168,7 @@ class InterviewerClient(discord.Client):
         in_time = await _first_response(interaction, ephemeral=True, thinking=True)
         if not in_time:  # the interview's first DM comes as usual; the note says why the click "failed"
             if await self.runtime.engine.receive(take_part_inbound(interaction, study_id)):
-                await self._tell_late(interaction, LATE_CLICK)
+                await self._tell_late(interaction, self.texts_of_study(study_id).late_click)
             return
         outcome = self.sender.watch(interaction.user.id)
         try:
@@ -155,8 +180,7 @@ class InterviewerClient(discord.Client):
             result = "pending"
         finally:
             self.sender.forget(interaction.user.id, outcome)
-        study = self.runtime.engine.catalog.get(study_id)
-        texts = study_texts(study)
+        texts = self.texts_of_study(study_id)
         text = {"sent": texts.dms_sent, "unreachable": texts.dms_closed}.get(result, texts.dms_pending)
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=text)
@@ -167,7 +191,7 @@ class InterviewerClient(discord.Client):
         who = participant(interaction.user.id)
         text = await not_now_in_channel(self.runtime.engine, who, study_id)
         if not in_time:
-            await self._tell_late(interaction, f"{LATE_CLICK}\n\n{text}")
+            await self._tell_late(interaction, f"{self.texts_of_study(study_id).late_click}\n\n{text}")
             return
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=sanitize(text))

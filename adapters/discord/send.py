@@ -19,6 +19,7 @@ from adapters.discord.receive import DM_WORKSPACE
 from adapters.discord.views import (
     MAX_CONTENT,
     NOT_NOW_LABEL,
+    TAKE_PART_LABEL,
     answered_content,
     answered_view,
     choice_view,
@@ -263,7 +264,7 @@ class DiscordSender:
         channel_id: int,
         text: str,
         study_id: str,
-        label: str = "Take part",
+        label: str = TAKE_PART_LABEL,
         not_now: str = NOT_NOW_LABEL,
     ) -> str:
         """Post a study's invitation with its "Take part" button in a server channel."""

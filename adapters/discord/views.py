@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.interview.locales import ENGLISH
+from bot.interview.texts import Texts
 from bot.messages import ANSWERED, Outbound
 
 MAX_CONTENT = 2000  # Discord's limit for a message's content
@@ -151,6 +153,10 @@ class ClickHandler(Protocol):
 
     async def not_now_clicked(self, interaction: discord.Interaction[Any], study_id: str) -> None: ...
 
+    async def stale_clicked(self, interaction: discord.Interaction[Any]) -> None: ...
+
+    def texts_of_study(self, study_id: str) -> Texts: ...
+
 
 class ChoiceButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.compile(CHOICE_TEMPLATE, re.DOTALL)
@@ -183,25 +189,31 @@ class ChoiceButton(
         if click is not None:
             await handler.choice_clicked(interaction, click)
         else:  # a choice id that cannot be read: answered all the same (Discord wants it within 3 s)
-            await stale_click(interaction)
+            await handler.stale_clicked(interaction)
 
 
-NOT_NOW_LABEL = "Not now"  # a channel post's second button, when the post names none (English studies)
-STALE_BUTTON = "This button no longer works here. Please type your answer instead, or `help`."
+TAKE_PART_LABEL = ENGLISH.take_part  # a channel post's buttons, when the post names none
+NOT_NOW_LABEL = ENGLISH.not_now_label
 
 
-async def stale_click(interaction: discord.Interaction[Any]) -> None:
-    """Answer a click on a button the bot cannot read, only to the clicker: without an initial response
-    within 3 seconds Discord shows "This interaction failed"
+async def stale_click(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer a click on a button the bot cannot read with `text`, only to the clicker: without an initial
+    response within 3 seconds Discord shows "This interaction failed"
     (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction)."""
     with contextlib.suppress(discord.HTTPException):
-        await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
+        await interaction.response.send_message(sanitize(text), ephemeral=True)
+
+
+def _study_texts(interaction: discord.Interaction[Any], study_id: str) -> Texts:
+    """The fixed texts of the study a channel post's button names, for a label the clicked button lacks."""
+    handler: ClickHandler = interaction.client
+    return handler.texts_of_study(study_id)
 
 
 class TakePartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TAKE_PART_TEMPLATE):
     """The button under a study's invitation in a channel: starts (or resumes) the interview in DMs."""
 
-    def __init__(self, study_id: str, label: str = "Take part"):
+    def __init__(self, study_id: str, label: str = TAKE_PART_LABEL):
         super().__init__(
             discord.ui.Button(
                 label=_short(label, MAX_LABEL),
@@ -215,7 +227,8 @@ class TakePartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TA
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> TakePartButton:
-        return cls(match["study"], getattr(item, "label", None) or "Take part")
+        label = getattr(item, "label", None) or _study_texts(interaction, match["study"]).take_part
+        return cls(match["study"], label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         handler: ClickHandler = interaction.client
@@ -239,7 +252,8 @@ class NotNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NOT_
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> NotNowButton:
-        return cls(match["study"], getattr(item, "label", None) or NOT_NOW_LABEL)
+        label = getattr(item, "label", None) or _study_texts(interaction, match["study"]).not_now_label
+        return cls(match["study"], label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         handler: ClickHandler = interaction.client
@@ -277,7 +291,9 @@ def answered_view(message: Outbound, label: str) -> discord.ui.View:
     return view
 
 
-def take_part_view(study_id: str, label: str = "Take part", not_now: str = NOT_NOW_LABEL) -> discord.ui.View:
+def take_part_view(
+    study_id: str, label: str = TAKE_PART_LABEL, not_now: str = NOT_NOW_LABEL
+) -> discord.ui.View:
     """A channel invitation's buttons: "Take part" and "Not now" (labelled in the study's language)."""
     view = discord.ui.View(timeout=None)
     view.add_item(TakePartButton(study_id, label))

@@ -24,14 +24,14 @@ from adapters.slack import blocks, oauth
 from adapters.slack.authorize import KeptAuthorization
 from adapters.slack.client import BOT_TOKEN_HINT, make_client, secret_value
 from adapters.slack.receive import SLACK, action_inbound, command_text, message_inbound
-from adapters.slack.web import SlackSender, require_setting
+from adapters.slack.web import SlackSender, TextsOf, require_setting
 from bot.commands.by_dm import answer_by_dm
 from bot.commands.registry import execute
 from bot.engine.engine import Engine
 from bot.messages import Address
 from bot.outreach.cohorts import not_now_in_channel
 from bot.patience import patiently
-from bot.records.overview import participant_overview
+from bot.records.overview import participant_overview, participant_texts
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def build_app(
             signing_secret=secret_value(settings.slack_signing_secret),
             process_before_response=True,  # store first, then ack: see the module docstring
         )
-        sender = SlackSender(client, bulk_per_second=bulk_per_second)
+        sender = SlackSender(client, bulk_per_second=bulk_per_second, texts_of=_texts_of(runtime))
         oauth.on_removal(app, runtime.store, None, None, sender.forget_workspace)
     runtime.engine.register_sender(SLACK, sender)
     listeners = Listeners(runtime.engine, sender, later or Later())
@@ -202,9 +202,14 @@ def _distributed_app(runtime: Runtime, bulk_per_second: float) -> tuple[AsyncApp
         oauth_flow=oauth.oauth_flow(settings, client, installations, states),
         process_before_response=True,
     )
-    sender = SlackSender(client, bulk_per_second=bulk_per_second, tokens=tokens)
+    sender = SlackSender(client, bulk_per_second=bulk_per_second, tokens=tokens, texts_of=_texts_of(runtime))
     oauth.on_removal(app, runtime.store, installations, tokens, sender.forget_workspace)
     return app, sender
+
+
+def _texts_of(runtime: Runtime) -> TextsOf:
+    """How the sender finds a participant's language for its own words (see `SlackSender._texts`)."""
+    return functools.partial(participant_texts, runtime.engine.store, runtime.engine.catalog)
 
 
 class Later:

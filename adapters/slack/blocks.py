@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.interview.locales import texts_for
+from bot.interview.locales import ENGLISH, texts_for
 from bot.interview.prompts import is_not_now
-from bot.interview.texts import NOT_NOW
+from bot.interview.texts import NOT_NOW, Texts
 from bot.messages import ANSWERED, Choice, Outbound
 from bot.records.overview import InterviewSummary
 
@@ -147,8 +147,14 @@ class Post:
     blocks: list[dict[str, Any]] | None = None
 
 
-def render(message: Outbound) -> list[Post]:
-    """The posts that make up one outbound message; buttons ride on the last one."""
+def numbered(message: Outbound) -> bool:
+    """Whether `message`'s choices are shown as numbered options: a value too long for a button."""
+    return bool(message.choices) and _buttons(message) is None
+
+
+def render(message: Outbound, texts: Texts = ENGLISH) -> list[Post]:
+    """The posts that make up one outbound message; buttons ride on the last one. `texts` (the
+    participant's language) say how to answer numbered options, the one text of Slack's own here."""
     pieces = split_text(escape(message.text))
     posts = [Post(p) for p in pieces[:-1]]
     last = pieces[-1]
@@ -157,7 +163,7 @@ def render(message: Outbound) -> list[Post]:
     buttons = _buttons(message)
     if buttons is None:  # too long for buttons: numbered options the person can type instead
         options = "\n".join(f"{n}. {escape(c.label)}" for n, c in enumerate(message.choices, 1))
-        return [*posts, Post(f"{last}\n\n{options}\n_Reply with the number of your answer._")]
+        return [*posts, Post(f"{last}\n\n{options}\n_{escape(texts.reply_with_number)}_")]
     blocks = [section(last), {"type": "actions", "block_id": "interviewer_choices", "elements": buttons}]
     return [*posts, Post(last, blocks)]
 

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -23,6 +24,8 @@ from adapters.slack.client import (
 )
 from adapters.slack.directory import SlackDirectory, Tokens
 from bot.errors import Permanent, RateLimited, Unreachable
+from bot.interview.locales import ENGLISH
+from bot.interview.texts import Texts
 from bot.messages import ANSWERED, Address, Outbound
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ RESEND_LOOKBACK = 600.0  # seconds of a DM's history searched for an interrupted
 # https://docs.slack.dev/apis/web-api/rate-limits): 0.95 of it, as the bulk pace, so that calls arriving
 # at Slack a little bunched never make 51 in a minute
 DELETES_PER_MINUTE = 47
+# A participant's fixed texts, from their address and the interview a message belongs to
+# (`bot.records.overview.participant_texts`)
+TextsOf = Callable[[Address, int | None], Awaitable[Texts]]
 
 
 class Pacer:
@@ -77,9 +83,17 @@ class SlackSender(SlackDirectory):
     a Tier 3 method (about 50 calls a minute), so the default stays just under that.
     """
 
-    def __init__(self, client: AsyncWebClient, *, bulk_per_second: float = 0.8, tokens: Tokens | None = None):
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        bulk_per_second: float = 0.8,
+        tokens: Tokens | None = None,
+        texts_of: TextsOf | None = None,
+    ):
         super().__init__(client, tokens)
         self.bulk_per_second = bulk_per_second
+        self.texts_of = texts_of  # None: the adapter's own words are English
         self._dms: dict[tuple[str, str], str] = {}
         self._pacers: dict[str, Pacer] = {}
         self._deletions: dict[str, Allowance] = {}  # workspace -> its chat.delete calls of the last minute
@@ -118,16 +132,17 @@ class SlackSender(SlackDirectory):
     async def _post(self, message: Outbound) -> str:
         channel = await self.open_dm(message.to)
         auth = await self.auth(message.to.workspace)
+        texts = await self._texts(message)
         if message.resend:  # Slack has no idempotency key: look whether the interrupted attempt got through
             earlier = await self._posted_before(
-                message.to.workspace, channel, blocks.render(message)[-1].text
+                message.to.workspace, channel, blocks.render(message, texts)[-1].text
             )
             if earlier is not None:
                 return earlier
         # A retry after a failure half-way through a split message resumes after the pieces that went out.
         posted = self._posted.setdefault(message.key, [])
         try:
-            for post in blocks.render(message)[len(posted) :]:
+            for post in blocks.render(message, texts)[len(posted) :]:
                 with delivery_errors():
                     response = await self.client.chat_postMessage(
                         channel=channel,
@@ -143,6 +158,17 @@ class SlackSender(SlackDirectory):
             raise
         del self._posted[message.key]
         return " ".join(posted)  # every piece's ts: a withdrawal deletes them all; buttons are on the last
+
+    async def _texts(self, message: Outbound) -> Texts:
+        """The participant's fixed texts, read only for a message shown with numbered options (a choice
+        too long for a button, which is rare): the one DM with words of the adapter's own."""
+        if self.texts_of is None or not blocks.numbered(message):
+            return ENGLISH
+        try:
+            return await self.texts_of(message.to, message.interview_id)
+        except Exception as exc:  # the database is away for a moment: the line under the options is English
+            log.warning("slack: the participant's language could not be read (%s)", type(exc).__name__)
+            return ENGLISH
 
     async def _posted_before(self, workspace: str, channel: str, text: str) -> str | None:
         """The ts of a bot message with exactly this text in the DM's last few minutes, if any."""

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from bot.cli.terminal import require_open, run_demo, session, study_path
 from bot.errors import StudyError
 from bot.settings import Settings, get_settings
 from bot.text_files import printable
+
+if TYPE_CHECKING:
+    from bot.interview.texts import Texts
 
 app = typer.Typer(
     help="AI-led research interviews in Slack and Discord DMs, and in the terminal.",
@@ -64,15 +67,18 @@ def chat(
     settings = get_settings()
     _logging(settings, quiet=True)
     chosen = _study_or_default(study, settings)
+    notes: list[Texts] = []  # the study's fixed texts, once it is loaded: the participant's notes use them
 
     async def main() -> None:
         from adapters.console import chat as run_chat
 
         async with session(settings, chosen, interviewer, as_) as (runtime, console):
             await require_open(runtime, console, "chat")  # before the participant is told anything
+            notes.append(console.sender.texts)
+            name, database = runtime.engine.interviewer.name, settings.database_shown
+            err.print(f"[dim]Interviewer: {name}. Database: {database}.[/dim]")
             err.print(
-                f"[dim]Interviewer: {runtime.engine.interviewer.name}. Database: "
-                f"{settings.database_shown}. Type help, pause, stop or withdraw at any time.[/dim]"
+                console.sender.texts.terminal_hint, style="dim", markup=False, highlight=False, soft_wrap=True
             )
             await run_chat(console)
 
@@ -80,7 +86,11 @@ def chat(
         _run(main)
     except typer.Exit as exc:
         if exc.exit_code == 130:  # Ctrl-C: what was typed is stored, as after Ctrl-D
-            err.print("\n(Interrupted. Your interview is saved; run the same command to resume.)")
+            from bot.interview.locales import ENGLISH
+
+            err.print(
+                f"\n{(notes or [ENGLISH])[0].interrupted}", markup=False, highlight=False, soft_wrap=True
+            )
         raise
 
 

@@ -1,5 +1,6 @@
 """What participants read that the bot itself writes: help, button labels, the answers to commands and
-to the ways an interview ends, pauses or cannot start, reminders, notices and the `mydata` copy.
+to the ways an interview ends, pauses or cannot start, reminders, notices, the `mydata` copy, and the
+few notes an adapter adds itself (a late click, an unreadable button, the terminal's labels).
 Study-specific texts live in the study file.
 
 `Texts` has one field per text; `bot.interview.locales` holds one instance per language (English, German,
@@ -123,8 +124,8 @@ class Texts:
     data_nothing_held: str
     data_head: str  # {study} {code}
     data_interview: str  # {n} {total} {date}
-    data_interviewer: str
-    data_you: str
+    data_interviewer: str  # also the terminal's label for the bot's turns
+    data_you: str  # also the terminal's label for the participant's (its prompt)
     data_screening: str  # {question} {value}
     data_survey: str  # {item} {value}
     data_consent_participation: str
@@ -138,6 +139,15 @@ class Texts:
     offline_acks: str  # one acknowledgement a line, taken in turn
     offline_probe: str  # {note}: a probe note that is not itself a question
     offline_distress: str
+    # ---- what an adapter adds on its own (adapters/) ----
+    late_click: str  # Discord: a click that reached the bot after the platform's 3 seconds, said by DM
+    stale_button: str  # Discord: the private answer to a click on a button the bot cannot read
+    reply_with_number: str  # Slack: under numbered options, when a choice is too long for a button
+    reshown: str  # the terminal: over a message an earlier session showed, shown again on resume
+    terminal_hint: str  # the terminal: under the start of `interviewer chat`
+    input_closed: str  # the terminal: input ended before the interview did
+    interrupted: str  # the terminal: Ctrl-C
+    line_cut: str  # the terminal: a line that reached the terminal's limit of about 4,000 characters
 
     @property
     def consent_choices(self) -> tuple[Choice, Choice]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.interview.conversation import State
-from bot.interview.locales import texts_for
+from bot.interview.locales import study_texts, texts_for
+from bot.interview.texts import Texts
 from bot.messages import Address
 from bot.storage import Store
 from bot.storage.models import Interview, Participant
@@ -66,3 +68,26 @@ async def participant_overview(store: Store, catalog: Catalog, address: Address)
             )
         )
     return summaries
+
+
+async def participant_texts(
+    store: Store, catalog: Catalog, address: Address, interview_id: int | None = None
+) -> Texts:
+    """The fixed texts for a participant where an adapter knows no study (a click, a rendered message):
+    those of the study of their interview `interview_id`, else of their newest interview; English when
+    they have none, or its study is not loaded. One indexed read."""
+    query = (
+        select(Interview.study_id)
+        .join(Participant, col(Participant.id) == col(Interview.participant_id))
+        .where(
+            Participant.platform == address.platform,
+            Participant.workspace == address.workspace,
+            Participant.user_id == address.user_id,
+        )
+    )
+    if interview_id is not None:  # that interview first, if it is theirs
+        query = query.order_by(sa.case((col(Interview.id) == interview_id, 0), else_=1))
+    query = query.order_by(col(Interview.id).desc()).limit(1)
+    async with store.session() as s:
+        study_id = (await s.exec(query)).first()
+    return study_texts(catalog.get(study_id) if study_id else None)

@@ -14,14 +14,16 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from adapters.console import RESHOWN, TerminalInput
+from adapters.console import TerminalInput, chat
 from bot.engine.outbox import LEASE
+from bot.interview.locales import ENGLISH, texts_for
 from bot.messages import Inbound
 from bot.storage.models import InboxRow, OutboxRow, Turn
 from tests.support.cli import cli_env
-from tests.support.helpers import Console, settings_for, start_runtime
+from tests.support.helpers import Console, settings_for, start_runtime, write_study
 
 BIN = Path(sys.executable).parent / "interviewer"
+RESHOWN = ENGLISH.reshown
 
 
 def _chat(tmp_path: Path, stdin: bytes, name: str = "sam") -> subprocess.CompletedProcess[bytes]:
@@ -196,3 +198,28 @@ def test_a_line_cut_at_the_terminals_limit_is_pointed_out(tmp_path: Path) -> Non
     os.close(main)
     assert chat.returncode == 0, err
     assert b"reached the terminal's limit" in out, out[-600:]
+
+
+async def test_the_terminals_own_words_are_the_session_studys_language(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """A French study: the speakers' labels, the mark over what is shown again and the note when input
+    ends are French; an English study's session keeps them English."""
+    write_study(study_dir, id="outils", language="fr")
+    french = texts_for("fr")
+    async with start_runtime(settings_for(sqlite_url, study_dir)) as runtime:
+        first = Console(runtime, "outils", name="lou")
+        await first.session.open()
+        assert first.out.getvalue().startswith(f"\n{french.data_interviewer}: "), first.out.getvalue()
+        again = Console(runtime, "outils", name="lou")
+        read, write = os.pipe()
+        os.close(write)  # nothing typed: input ends at once
+        try:
+            await chat(again.session, TerminalInput(read, pasting=False))
+        finally:
+            os.close(read)
+        shown = again.out.getvalue()
+        assert shown.startswith(f"\n{french.reshown}\n{french.data_interviewer}: "), shown
+        assert shown.endswith(f"{french.data_you}: \n{french.input_closed}\n"), shown
+        english = Console(runtime, name="lou")  # pilot-study, English, for the same person
+        assert english.session.sender.texts is ENGLISH

@@ -186,24 +186,42 @@ async def test_downtime_and_a_crash_mid_send_are_recovered_exactly_once(tmp_path
         )
 
 
+async def unreadable_click(
+    service: DiscordService, user: str, message: dict[str, Any], custom_id: str
+) -> str:
+    """A click by `user` on a button of `message` given `custom_id`; the bot's private answer to it."""
+    fake = service.fake
+    button = {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
+    payload = fake.component_interaction(
+        user, {**message, "components": [{"type": 1, "components": [button]}]}, custom_id
+    )
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    ack, text = await fake.answer(payload, 10)
+    assert ack["type"] == 4 and ack["data"]["flags"] == 64, ack
+    return text
+
+
 async def test_a_click_on_a_button_the_bot_cannot_read_is_still_answered(tmp_path: Path) -> None:
     """Every interaction needs an initial response within 3 seconds, or Discord shows "This interaction
     failed" (interactions/receiving-and-responding): an old or unreadable button gets a private note."""
     async with discord_service(tmp_path) as service:
-        fake = service.fake
         [consent] = await service.say("hi")
         for custom_id in ("something-old:1", "ix:1:consent:not-a-number"):
-            message = {
-                **consent,
-                "components": [
-                    {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": custom_id}]}
-                ],
-            }
-            payload = fake.component_interaction(MEMBER, message, custom_id)
-            await fake.dispatch("INTERACTION_CREATE", payload)
-            ack, text = await fake.answer(payload, 10)
-            assert ack["type"] == 4 and ack["data"]["flags"] == 64, ack
+            text = await unreadable_click(service, MEMBER, consent, custom_id)
             assert text.startswith("This button no longer works"), text
+
+
+async def test_an_unreadable_button_is_answered_in_the_clickers_language(tmp_path: Path) -> None:
+    """The button names no study: the note is in the language of the clicker's newest interview, and
+    English for someone who has none."""
+    german = texts_for("de")
+    async with discord_service(tmp_path, {"language": "de"}) as service:
+        [consent] = await service.say("Hallo")
+        for custom_id in ("something-old:1", "ix:1:consent:not-a-number"):
+            assert await unreadable_click(service, MEMBER, consent, custom_id) == german.stale_button
+        assert (await unreadable_click(service, STRANGER, consent, "something-old:2")).startswith(
+            "This button no longer works"
+        ), "no interview: English"
 
 
 async def test_an_export_to_a_researcher_with_closed_dms_says_it_failed_under_the_command(

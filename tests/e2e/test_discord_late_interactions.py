@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.interview.locales import ENGLISH
+from bot.interview.locales import ENGLISH, texts_for
 from tests.e2e.test_discord import MEMBER, RESEARCHER, DiscordService, discord_service, labels
 
 LATE = "Your click reached me late"
@@ -93,3 +93,34 @@ async def test_a_not_now_click_replayed_after_its_deadline_is_answered_once_by_d
         assert fake.late_responses == [click["id"]] and fake.replayed == 1
         await asyncio.sleep(1.5)
         assert service.inbox() == [note]
+
+
+async def test_a_german_studys_late_click_is_explained_in_german(tmp_path: Path) -> None:
+    """The button's interview names the study, and with it the language of the note."""
+    german = texts_for("de")
+    async with discord_service(tmp_path, {"language": "de"}) as service:
+        fake = service.fake
+        [consent] = await service.say("Hallo")
+        click = fake.component_interaction(MEMBER, consent, "iv:1:consent:yes")
+        await fake.drop_connections()
+        fake.age_interaction(click["id"], 4)
+        await fake.dispatch("INTERACTION_CREATE", click)
+
+        def arrived() -> list[str]:
+            return [m["content"] for m in service.inbox()[1:]]
+
+        await fake.wait_until(lambda: len(arrived()) >= 2, 30, "the note and the next question")
+        notes = [text for text in arrived() if text.startswith(german.late_click.split(";")[0])]
+        assert notes == [german.late_click], arrived()
+        assert not any(LATE in text for text in arrived()), "no English note"
+        assert any(german.release_yes in labels(m) for m in service.inbox()[1:]), "the consent counted"
+        assert fake.late_responses == [click["id"]]
+
+
+async def test_a_german_studys_late_not_now_is_all_german(tmp_path: Path) -> None:
+    german = texts_for("de")
+    async with discord_service(tmp_path, {"language": "de"}) as service:
+        click = await late_channel_click(service, german.not_now_label)
+        [note] = await service.settled(MEMBER, 0, seconds=30)
+        assert note["content"] == f"{german.late_click}\n\n{german.not_now_in_channel}", note
+        assert service.fake.late_responses == [click["id"]]

@@ -259,6 +259,28 @@ async def test_a_german_studys_buttons_and_notes_are_german(tmp_path: Path) -> N
         assert "`zurückziehen`" in helped["text"] and "Commands:" not in helped["text"]
 
 
+async def test_a_german_studys_numbered_options_say_in_german_how_to_answer(tmp_path: Path) -> None:
+    """An option too long for a button's value (2,000 characters) makes the question numbered options to
+    type; the line saying so is the study's language's, found from the interview the message belongs to."""
+    long = ("Teilzeit in der Verwaltung, " * 80).strip(" ,")
+    screening = [
+        {"id": "rolle", "question": "Was ist Ihre Rolle?", "kind": "choice", "options": ["Technik", long]}
+    ]
+    async with slack_service(tmp_path, {"language": "de", "screening": screening}) as service:
+        anna = service.person("UANNA")
+        await anna.say("Hallo")
+        await anna.click(GERMAN.consent_yes)
+        question = await anna.click(GERMAN.release_yes)
+        assert question is not None and not buttons(question), question
+        assert question["text"].startswith("Was ist Ihre Rolle?\n\n1. Technik\n2. Teilzeit"), question[
+            "text"
+        ][:80]
+        assert question["text"].endswith(f"\n_{GERMAN.reply_with_number}_"), question["text"][-80:]
+        assert ENGLISH.reply_with_number not in question["text"]
+        answered = await anna.say("2")
+        assert answered is not None and "Which tasks" in answered["text"], answered
+
+
 async def test_an_english_study_keeps_its_english_buttons(tmp_path: Path) -> None:
     async with slack_service(tmp_path) as service:
         consent = await service.person("UBEN").say("hi")

@@ -226,4 +226,28 @@ TEXTS = Texts(
     status_stopped="beendet",
     status_withdrawn="zurückgezogen, Daten gelöscht",
     status_expired="ohne Antwort geschlossen",
+    late_click=(
+        "Ihr Klick hat mich verspätet erreicht, weil meine Verbindung zu Discord kurz unterbrochen war; "
+        "Discord hat deshalb vielleicht einen Fehler angezeigt. Er ist trotzdem angekommen und zählt; Sie "
+        "müssen nicht noch einmal klicken."
+    ),
+    stale_button=(
+        "Diese Schaltfläche funktioniert hier nicht mehr. Bitte schreiben Sie stattdessen Ihre Antwort "
+        "oder `hilfe`."
+    ),
+    reply_with_number="Antworten Sie mit der Nummer Ihrer Wahl.",
+    reshown="(hier hatten wir aufgehört)",
+    terminal_hint="Sie können jederzeit `hilfe`, `pause`, `stopp` oder `zurückziehen` schreiben.",
+    input_closed=(
+        "(Eingabe beendet. Ihr Interview ist gespeichert; starten Sie denselben Befehl noch einmal, um "
+        "fortzufahren.)"
+    ),
+    interrupted=(
+        "(Unterbrochen. Ihr Interview ist gespeichert; starten Sie denselben Befehl noch einmal, um "
+        "fortzufahren.)"
+    ),
+    line_cut=(
+        "(Diese Zeile hat die Grenze des Terminals von etwa 4.000 Zeichen erreicht, ihr Ende wurde also "
+        "vielleicht abgeschnitten; schicken Sie den Rest als weitere Nachricht.)"
+    ),
 )

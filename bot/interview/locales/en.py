@@ -177,4 +177,18 @@ TEXTS = Texts(
     status_stopped="stopped",
     status_withdrawn="withdrawn, data deleted",
     status_expired="closed without an answer",
+    late_click=(
+        "Your click reached me late, because my connection to Discord dropped for a moment, so Discord may "
+        "have shown “This interaction failed”. It did reach me and counts; there is no need to click again."
+    ),
+    stale_button="This button no longer works here. Please type your answer instead, or `help`.",
+    reply_with_number="Reply with the number of your answer.",
+    reshown="(where we left off)",
+    terminal_hint="Type `help`, `pause`, `stop` or `withdraw` at any time.",
+    input_closed="(Input closed. Your interview is saved; run the same command to resume.)",
+    interrupted="(Interrupted. Your interview is saved; run the same command to resume.)",
+    line_cut=(
+        "(That line reached the terminal's limit of about 4,000 characters, so its end may have been cut; "
+        "send the rest as another message.)"
+    ),
 )

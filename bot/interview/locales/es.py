@@ -199,4 +199,18 @@ TEXTS = Texts(
     status_stopped="detenida",
     status_withdrawn="retirada, datos borrados",
     status_expired="cerrada sin respuesta",
+    late_click=(
+        "Su clic me llegó con retraso porque mi conexión con Discord se cortó un momento, así que puede que "
+        "Discord le haya mostrado un error. Sí me llegó y cuenta; no hace falta que vuelva a pulsar."
+    ),
+    stale_button="Este botón ya no funciona aquí. Por favor, escriba su respuesta o `ayuda`.",
+    reply_with_number="Responda con el número de su elección.",
+    reshown="(donde lo dejamos)",
+    terminal_hint="Puede escribir `ayuda`, `pausa`, `parar` o `retirar` en cualquier momento.",
+    input_closed="(Entrada cerrada. Su entrevista está guardada; ejecute el mismo comando para continuarla.)",
+    interrupted="(Interrumpido. Su entrevista está guardada; ejecute el mismo comando para continuarla.)",
+    line_cut=(
+        "(Esa línea llegó al límite del terminal, unos 4.000 caracteres, así que puede que se haya cortado "
+        "el final; envíe el resto en otro mensaje.)"
+    ),
 )

@@ -206,4 +206,20 @@ TEXTS = Texts(
     status_stopped="arrêté",
     status_withdrawn="retiré, données supprimées",
     status_expired="clos sans réponse",
+    late_click=(
+        "Votre clic m'est parvenu en retard, car ma connexion à Discord a été brièvement coupée ; Discord a "
+        "donc peut-être affiché une erreur. Il a bien été reçu et compte : inutile de cliquer à nouveau."
+    ),
+    stale_button="Ce bouton ne fonctionne plus ici. Veuillez plutôt écrire votre réponse, ou `aide`.",
+    reply_with_number="Répondez avec le numéro de votre choix.",
+    reshown="(là où nous nous étions arrêtés)",
+    terminal_hint="Vous pouvez écrire `aide`, `pause`, `arrêter` ou `retirer` à tout moment.",
+    input_closed=(
+        "(Saisie terminée. Votre entretien est enregistré ; relancez la même commande pour le reprendre.)"
+    ),
+    interrupted="(Interrompu. Votre entretien est enregistré ; relancez la même commande pour le reprendre.)",
+    line_cut=(
+        "(Cette ligne a atteint la limite du terminal, environ 4 000 caractères : sa fin a peut-être été "
+        "coupée ; envoyez la suite dans un autre message.)"
+    ),
 )

@@ -197,4 +197,24 @@ TEXTS = Texts(
     status_stopped="interrotta",
     status_withdrawn="ritirata, dati cancellati",
     status_expired="chiusa senza risposta",
+    late_click=(
+        "Il suo clic mi è arrivato in ritardo perché la mia connessione a Discord si è interrotta per un "
+        "momento, quindi Discord potrebbe averle mostrato un errore. È comunque arrivato e conta; non serve "
+        "cliccare di nuovo."
+    ),
+    stale_button="Questo pulsante qui non funziona più. Per favore, scriva la sua risposta oppure `aiuto`.",
+    reply_with_number="Risponda con il numero della sua scelta.",
+    reshown="(dove eravamo rimasti)",
+    terminal_hint="Può scrivere `aiuto`, `pausa`, `stop` o `ritira` in qualsiasi momento.",
+    input_closed=(
+        "(Inserimento terminato. La sua intervista è salvata; esegua di nuovo lo stesso comando per "
+        "riprenderla.)"
+    ),
+    interrupted=(
+        "(Interrotto. La sua intervista è salvata; esegua di nuovo lo stesso comando per riprenderla.)"
+    ),
+    line_cut=(
+        "(Questa riga ha raggiunto il limite del terminale, circa 4.000 caratteri, quindi la fine potrebbe "
+        "essere stata tagliata; invii il resto in un altro messaggio.)"
+    ),
 )

@@ -196,4 +196,22 @@ TEXTS = Texts(
     status_stopped="gestopt",
     status_withdrawn="ingetrokken, gegevens verwijderd",
     status_expired="gesloten zonder antwoord",
+    late_click=(
+        "Uw klik bereikte mij te laat, omdat mijn verbinding met Discord even wegviel; Discord heeft daarom "
+        "misschien een foutmelding getoond. Hij is wel aangekomen en telt; u hoeft niet opnieuw te klikken."
+    ),
+    stale_button="Deze knop werkt hier niet meer. Typ in plaats daarvan uw antwoord, of `hulp`.",
+    reply_with_number="Antwoord met het nummer van uw keuze.",
+    reshown="(waar we gebleven waren)",
+    terminal_hint="U kunt op elk moment `hulp`, `pauze`, `stop` of `intrekken` typen.",
+    input_closed=(
+        "(Invoer gesloten. Uw interview is bewaard; voer dezelfde opdracht opnieuw uit om verder te gaan.)"
+    ),
+    interrupted=(
+        "(Onderbroken. Uw interview is bewaard; voer dezelfde opdracht opnieuw uit om verder te gaan.)"
+    ),
+    line_cut=(
+        "(Deze regel bereikte de limiet van de terminal van ongeveer 4.000 tekens, dus het einde is "
+        "mogelijk afgekapt; stuur de rest als een nieuw bericht.)"
+    ),
 )

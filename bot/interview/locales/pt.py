@@ -197,4 +197,18 @@ TEXTS = Texts(
     status_stopped="parada",
     status_withdrawn="retirada, dados apagados",
     status_expired="encerrada sem resposta",
+    late_click=(
+        "Seu clique chegou atrasado, porque minha conexão com o Discord caiu por um momento, e o Discord "
+        "pode ter mostrado um erro. Ele chegou e vale; não é preciso clicar de novo."
+    ),
+    stale_button="Este botão não funciona mais aqui. Por favor, escreva sua resposta ou `ajuda`.",
+    reply_with_number="Responda com o número da sua escolha.",
+    reshown="(onde paramos)",
+    terminal_hint="Você pode escrever `ajuda`, `pausa`, `parar` ou `retirar` a qualquer momento.",
+    input_closed="(Entrada encerrada. Sua entrevista está salva; execute o mesmo comando para continuar.)",
+    interrupted="(Interrompido. Sua entrevista está salva; execute o mesmo comando para continuar.)",
+    line_cut=(
+        "(Essa linha atingiu o limite do terminal, cerca de 4.000 caracteres, então o final pode ter sido "
+        "cortado; envie o resto em outra mensagem.)"
+    ),
 )

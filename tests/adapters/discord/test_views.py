@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 
-from adapters.discord.client import _follow_up
-from adapters.discord.views import CHUNK, MAX_CONTENT, answered_content, known_custom_id, sanitize
+from adapters.discord.client import _follow_up, build_client
+from adapters.discord.views import (
+    CHUNK,
+    MAX_CONTENT,
+    NOT_NOW_TEMPLATE,
+    TAKE_PART_TEMPLATE,
+    NotNowButton,
+    TakePartButton,
+    answered_content,
+    known_custom_id,
+    sanitize,
+)
+from bot.interview.locales import ENGLISH, texts_for
+from tests.support.helpers import settings_for, start_runtime, write_study
 
 
 @pytest.mark.parametrize("label", ["@here @everyone " * 6, "Yes", "x" * 200])
@@ -44,3 +58,31 @@ async def test_a_long_later_answer_to_a_command_goes_whole_in_pieces() -> None:
     await _follow_up(cast(Any, SimpleNamespace(followup=followup)), "word " * 1000)
     assert len(followup.sent) == 3 and all(len(piece) <= MAX_CONTENT for piece in followup.sent)
     assert " ".join(followup.sent).split() == ["word"] * 1000
+
+
+async def test_a_channel_posts_button_remade_without_its_label_takes_the_studys(
+    sqlite_url: str, study_dir: Path
+) -> None:
+    """discord.py re-creates a clicked button from its custom id and the clicked component; a component
+    without a label (an emoji-only button) gets the label of the study the id names, in its language."""
+    write_study(study_dir, id="werkzeuge", language="de")
+    async with start_runtime(settings_for(sqlite_url, study_dir)) as runtime:
+        client = build_client(runtime)
+        clicked = cast(Any, SimpleNamespace(client=client))
+        unlabelled = cast(Any, SimpleNamespace(label=None))
+
+        async def remade(kind: Any, template: str, custom_id: str) -> str | None:
+            match = re.fullmatch(template, custom_id)
+            assert match is not None
+            return str((await kind.from_custom_id(clicked, unlabelled, match)).item.label)
+
+        german = texts_for("de")
+        assert await remade(TakePartButton, TAKE_PART_TEMPLATE, "take-part:werkzeuge") == german.take_part
+        assert await remade(NotNowButton, NOT_NOW_TEMPLATE, "not-now:werkzeuge") == german.not_now_label
+        assert await remade(TakePartButton, TAKE_PART_TEMPLATE, "take-part:pilot-study") == ENGLISH.take_part
+        assert await remade(NotNowButton, NOT_NOW_TEMPLATE, "not-now:gone") == ENGLISH.not_now_label
+        labelled = cast(Any, SimpleNamespace(label="Mitmachen"))
+        match = re.fullmatch(TAKE_PART_TEMPLATE, "take-part:werkzeuge")
+        assert match is not None
+        assert (await TakePartButton.from_custom_id(clicked, labelled, match)).item.label == "Mitmachen"
+        await client.close()
