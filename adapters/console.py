@@ -39,6 +39,22 @@ KEY_SEQUENCE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|O[@-~]|[@-Z\\-_])")
 ENDINGS = tuple(dict.fromkeys(text for texts in BY_LANGUAGE.values() for text in texts.endings()))
 
 
+def option_lines(message: Outbound, width: int) -> list[str]:
+    """`message`'s choices as "[1] label   [2] label" lines of at most `width` characters, never breaking
+    an option between lines (so its number stays beside its label); a label longer than a line wraps."""
+    lines: list[str] = []
+    open_line = False  # the last line holds whole options only, so another may join it
+    for n, choice in enumerate(message.choices, 1):
+        option = f"[{n}] {choice.label}"
+        if open_line and len(lines[-1]) + 3 + len(option) <= width:
+            lines[-1] += f"   {option}"
+            continue
+        wrapped = textwrap.wrap(option, width, subsequent_indent="    ") or [option]
+        lines += wrapped
+        open_line = len(wrapped) == 1
+    return lines
+
+
 class ConsoleSender:
     """Prints outbound messages; choices become numbered options the person can type. `texts` are the
     session's study's, for the labels and notes the terminal adds."""
@@ -71,8 +87,7 @@ class ConsoleSender:
         )
         self.out.write(f"\n{self.texts.data_interviewer}: {body}\n")
         if message.choices:
-            options = "   ".join(f"[{i}] {c.label}" for i, c in enumerate(message.choices, 1))
-            self.out.write(f"  {options}\n")
+            self.out.write("".join(f"  {line}\n" for line in option_lines(message, self.width - 2)))
         self.out.flush()
 
     async def mark_answered(

@@ -223,3 +223,24 @@ async def test_the_terminals_own_words_are_the_session_studys_language(
         assert shown.endswith(f"{french.data_you}: \n{french.input_closed}\n"), shown
         english = Console(runtime, name="lou")  # pilot-study, English, for the same person
         assert english.session.sender.texts is ENGLISH
+
+
+def test_options_wrap_between_options_never_between_a_number_and_its_label() -> None:
+    from adapters.console import option_lines
+    from bot.messages import Address, Choice, Outbound
+
+    labels = ["Software and IT", "Marketing, sales or communications", "Finance, law or consulting"]
+    labels += ["Health care", "Education or research", "Other", "x " * 60]
+    message = Outbound(
+        key="k",
+        to=Address("console", "local", "ana"),
+        text="Which?",
+        choices=tuple(Choice(t, t) for t in labels),
+    )
+    lines = option_lines(message, 60)
+    assert all(len(line) <= 60 for line in lines)
+    assert lines[0] == "[1] Software and IT   [2] Marketing, sales or communications"
+    assert "[5] Education or research" in lines[2]
+    assert lines[3].startswith("[7] x x") and all(line.startswith("    x") for line in lines[4:])  # wraps
+    joined = " ".join(lines)
+    assert all(f"[{n}] {label.split()[0]}" in joined for n, label in enumerate(labels, 1))
