@@ -1,7 +1,7 @@
 """How well the offline coding agrees with hand-coding, measured as a researcher would use it.
 
     python -m eval.evaluate [--csv workforce.csv] [--codebook X.yaml --gold Y.csv] [--train 30] [--splits 20]
-                            [--all] [--cache DIR]
+                            [--all] [--cache DIR] [--mode offline|claude [--yes]]
 
 Only the gold interviews are scored unless `--all`: they are a random sample of the corpus, so their
 passages make the same background, and embedding 150 interviews takes a tenth of the time.
@@ -15,7 +15,9 @@ share (all gold interviews); and the prediction-powered share of the held-out in
 there, corrected with the subset's out-of-fold errors): its error against their true share, its
 interval's half-width, and how often the interval covered the true share.
 
-Prints tables; writes nothing but the embedding cache. Used for the figures in docs/analysis.md.
+`--mode claude` measures Claude's coding instead (`eval/claude_mode.py`; paid, asked first).
+
+Prints tables; writes nothing but the embedding cache (and Claude's labels with `--mode claude`). Used for the figures in docs/analysis.md.
 """
 
 from __future__ import annotations
@@ -74,6 +76,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--all", action="store_true", help="score all interviews (default: the gold ones, a random sample)"
     )
+    parser.add_argument(
+        "--mode",
+        choices=("offline", "claude"),
+        default="offline",
+        help="claude: code the gold interviews with Claude (ANTHROPIC_API_KEY; cost shown and asked first)",
+    )
+    parser.add_argument("--yes", action="store_true", help="with --mode claude: do not ask before paying")
     return parser.parse_args()
 
 
@@ -199,6 +208,13 @@ def main() -> None:
         sys.exit(f"{args.csv}: not found; set INTERVIEWER_WORKFORCE_CSV or pass --csv")
     start = time.perf_counter()
     gold = read_labels(args.gold)
+    if args.mode == "claude":
+        from eval import claude_mode
+
+        docs = [d for d in read_csv(args.csv).docs if d.code in gold]
+        claude_mode.run(docs, load_codebook(args.codebook), {d.code: gold[d.code] for d in docs}, args)
+        print(f"\ndone in {time.perf_counter() - start:.0f} s")
+        return
     scores, codes, about = _scores(args, gold)
     gold = {i: v for i, v in gold.items() if i in set(scores.interviews)}
     print(f"{about}; {len(gold)} gold interviews; scored in {time.perf_counter() - start:.0f} s")

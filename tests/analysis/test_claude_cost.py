@@ -57,3 +57,20 @@ def test_prices_come_from_one_table_by_model_name():
     assert price("claude-sonnet-5-5") == (2.0, 10.0)
     assert price("claude-opus-5-5") == (4.0, 20.0)
     assert price("mystery-model") == (10.0, 50.0)  # unknown: the dearest, so the estimate errs high
+
+
+def test_the_coding_requests_alone_are_priced_for_the_evaluation():
+    from bot.analysis.claude.cost import estimate
+    from bot.analysis.claude.prompts import transcript
+
+    corpus = docs()
+    coding = estimate(corpus, CODEBOOK, "claude-sonnet-4-6", False, coding_only=True)
+    whole = estimate(corpus, CODEBOOK, "claude-sonnet-4-6", False)
+    sendable = [d for d in corpus if d.segments]
+    assert coding.requests == len(sendable) and whole.requests == 3 * len(sendable) + 5
+    rules = rules_tokens(CODEBOOK)[1]
+    text = sum(-(-len(transcript(d)) // 3) for d in sendable)  # characters / 3, rounded up per request
+    assert coding.input_tokens == text + len(sendable) * rules
+    assert coding.output_tokens == len(sendable) * (40 + 90 * 3 + 1500)
+    out = coding.output_tokens
+    assert coding.usd == pytest.approx((text * 3 + len(sendable) * rules * 3.75 + out * 15) / 1e6)

@@ -56,20 +56,26 @@ def rules_tokens(codebook: list[Code]) -> tuple[int, int, int]:
     )
 
 
-def estimate(docs: list[Doc], codebook: list[Code], model: str, batched: bool) -> Estimate:
-    """Requests, tokens and dollars for analysing `docs` with `codebook` on `model`. A request whose
-    prompt is over the model's long-prompt threshold is priced at its long-prompt rate, input and output
-    (Claude Haiku 5.5: prompts over 100,000 tokens cost five times as much; models pricing page)."""
+def estimate(
+    docs: list[Doc], codebook: list[Code], model: str, batched: bool, *, coding_only: bool = False
+) -> Estimate:
+    """Requests, tokens and dollars for analysing `docs` with `codebook` on `model` (`coding_only`: the
+    coding requests alone, as `python -m eval.evaluate --mode claude` sends). A request whose prompt is
+    over the model's long-prompt threshold is priced at its long-prompt rate, input and output (Claude
+    Haiku 5.5: prompts over 100,000 tokens cost five times as much; models pricing page)."""
     sendable = [doc for doc in docs if doc.segments]
     rules = rules_tokens(codebook)
     thinking = CODING_THINKING if spec_for(model).thinking else 0
     replies = (FACETS_OUT, CODING_OUT_BASE + CODING_OUT_PER_CODE * len(codebook) + thinking, PROFILE_OUT)
+    kinds = (
+        list(zip(rules, replies, strict=True))[1:2] if coding_only else list(zip(rules, replies, strict=True))
+    )
     requests = [
         (transcript, fixed, out)
         for transcript in (tokens(prompts.transcript(doc)) for doc in sendable)
-        for fixed, out in zip(rules, replies, strict=True)
+        for fixed, out in kinds
     ]
-    naming = min(60, max(5, len(sendable) // 10)) if sendable else 0
+    naming = min(60, max(5, len(sendable) // 10)) if sendable and not coding_only else 0
     discount = spec_for(model).prices.batch_discount if batched else 1.0
     usd = sum(_usd(model, t, o, cached=f) for t, f, o in requests) * discount
     usd += naming * _usd(model, NAMING_IN, NAMING_OUT)
