@@ -12,6 +12,14 @@ import pytest
 from bot.runtime import Runtime
 from tests.support.helpers import fresh_postgres, postgres_available, settings_for, start_runtime, write_study
 
+# One compute thread per process, for every test process and every process a test starts (they inherit
+# the environment). The suite runs four workers on two cores, each starting commands of its own; with
+# PyTorch's default of a thread per core, OpenMP threads of different processes wait on each other
+# spinning: on a 2-core machine the analysis tests took 258 s (478 s of CPU) that way, 179 s (314 s) with
+# one thread. Users' own runs keep the default.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # In CI (INTERVIEWER_TEST_POSTGRES_URL set) a missing PostgreSQL is a failure, not a skip.

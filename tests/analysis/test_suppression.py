@@ -182,13 +182,27 @@ def _analyze(tmp: Path, sizes: dict[str, int]) -> Path:
     return tmp / f"report-{name}"
 
 
+class _Reports(dict[str, Path]):
+    """Each case's report, made when a test first asks for it: the two tests below often run in different
+    test workers, and each would otherwise analyse both cases (a started `interviewer analyze` apiece)."""
+
+    SIZES = {
+        "small": {"teacher": 30, "nurse": 20, "chef": 4},
+        "large": {"teacher": 30, "nurse": 20, "chef": 15},
+    }
+
+    def __init__(self, tmp: Path) -> None:
+        super().__init__()
+        self.tmp = tmp
+
+    def __missing__(self, case: str) -> Path:
+        self[case] = _analyze(self.tmp, self.SIZES[case])
+        return self[case]
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    tmp = tmp_path_factory.mktemp("suppression")
-    return {
-        "small": _analyze(tmp, {"teacher": 30, "nurse": 20, "chef": 4}),
-        "large": _analyze(tmp, {"teacher": 30, "nurse": 20, "chef": 15}),
-    }
+    return _Reports(tmp_path_factory.mktemp("suppression"))
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
@@ -232,6 +246,7 @@ def test_analyze_hides_the_small_group_and_the_one_that_would_give_it_away(repor
     assert why["chef"] == "suppressed (n < 10)" and why["nurse"] == "suppressed (protects a smaller group)"
 
 
+@pytest.mark.long
 def test_analyze_hides_nothing_extra_when_every_group_is_large_enough(reports: dict[str, Path]) -> None:
     out = reports["large"]
     table = _csv_rows(out / "prevalence.csv")
