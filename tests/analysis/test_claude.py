@@ -15,7 +15,7 @@ import pytest
 from bot.analysis.claude.replies import verbatim
 from bot.analysis.claude.toolkit import toolkit
 from bot.analysis.model import Segment, Theme
-from tests.support.claude_analysis import ANSWERS, CODEBOOK, PLANTED, docs, present, settings
+from tests.support.claude_analysis import ANSWERS, CODEBOOK, CODEBOOK_YAML, PLANTED, docs, present, settings
 from tests.support.fakes.claude_analyst import code_reply
 
 
@@ -165,16 +165,6 @@ async def test_facets_and_profiles_of_a_large_study_are_batched_too(fake):
 # ---- `interviewer analyze --mode claude` end to end ---------------------------------------------------
 
 OCCUPATIONS = ("teacher", "nurse")
-CODEBOOK_YAML = """codes:
-  - id: stigma
-    label: Stigma
-    definition: Hides or is judged for using AI at work.
-    examples: ["hide my use of AI"]
-  - id: anxiety
-    label: Anxiety
-    definition: Worries about AI's effect on their job.
-    examples: ["my job might go"]
-"""
 
 
 def synthetic_csv(path: Path, count: int) -> dict[str, set[str]]:

@@ -7,26 +7,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.analysis.labels import write_labels
+from tests.support.claude_analysis import CODEBOOK_YAML
 from tests.support.fakes.anthropic_api import FakeAnthropic
-from tests.support.fakes.claude_analyst import analyst
 from tests.support.paths import ROOT
 
-CODEBOOK = """codes:
-  - id: stigma
-    label: Stigma
-    definition: Hides or is judged for using AI at work.
-    examples: ["hide my use of AI"]
-  - id: anxiety
-    label: Anxiety
-    definition: Worries about AI's effect on their job.
-    examples: ["my job might go"]
-"""
 COUNT = 30
 
 
@@ -49,14 +36,6 @@ def _interviews(path: Path) -> dict[str, dict[str, bool]]:
         gold[code] = {"stigma": n % 3 == 0 or n in (1, 7), "anxiety": n % 2 == 0}
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return gold
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAnthropic]:
-    async with FakeAnthropic(batch_polls=2) as server:
-        server.responder = analyst
-        server.batch_responder = analyst
-        yield server
 
 
 async def _evaluate(tmp_path: Path, fake: FakeAnthropic, *extra: str) -> tuple[int, str, str]:
@@ -89,7 +68,7 @@ async def test_claude_coding_of_the_gold_is_scored_cached_and_asked_again_only_w
 ) -> None:
     gold = _interviews(tmp_path / "g.csv")
     write_labels(tmp_path / "gold.csv", gold, ["stigma", "anxiety"])
-    (tmp_path / "codes.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "codes.yaml").write_text(CODEBOOK_YAML, encoding="utf-8")
 
     # no terminal and no --yes: nothing is sent
     code, _, err = await _evaluate(tmp_path, fake)

@@ -3,11 +3,15 @@ the codes the fake Messages API finds, and the settings that point the analysis 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
+
+import pytest
 
 from bot.analysis.model import Code, Doc, Segment
 from bot.settings import Settings
 from tests.support.fakes.anthropic_api import FakeAnthropic
+from tests.support.fakes.claude_analyst import analyst
 
 CODEBOOK = [
     Code("stigma", "Stigma", "Hides or is judged for using AI at work.", examples=["hide my use of AI"]),
@@ -16,6 +20,29 @@ CODEBOOK = [
         "oversight", "Oversight", "Expects to oversee AI.", include=["reviewing"], examples=["check its work"]
     ),
 ]
+
+# The same two codes as a codebook file, for the commands started as processes
+CODEBOOK_YAML = """codes:
+  - id: stigma
+    label: Stigma
+    definition: Hides or is judged for using AI at work.
+    examples: ["hide my use of AI"]
+  - id: anxiety
+    label: Anxiety
+    definition: Worries about AI's effect on their job.
+    examples: ["my job might go"]
+"""
+
+
+@pytest.fixture(name="fake")
+async def analyst_fake() -> AsyncIterator[FakeAnthropic]:
+    """The fake Messages API answering as an analyst would (see tests/support/fakes/claude_analyst.py);
+    import it into a conftest or test module to use it as `fake`."""
+    async with FakeAnthropic(batch_polls=2) as server:
+        server.responder = analyst
+        server.batch_responder = analyst
+        yield server
+
 
 ANSWERS = {
     # interview -> answers; planted phrases decide the codes the fake finds
