@@ -130,6 +130,18 @@ def test_chat_reads_answers_from_standard_input_and_resumes(tmp_path: Path) -> N
         assert db.execute("select count(*), max(state) from interviews").fetchone() == (1, "stopped")
 
 
+def test_a_typed_answer_that_matches_no_option_is_asked_again_without_mention_of_buttons(
+    tmp_path: Path,
+) -> None:
+    result = run(["chat", "--study", "ai-at-work", "--as", "sam"], tmp_path, stdin="perhaps\n")
+    assert result.returncode == 0, result.stderr
+    note = "Please choose one of the options, or type its number."
+    assert note in result.stdout and "button" not in result.stdout.lower()
+    # the consent question and its options are shown again after the note
+    assert result.stdout.count("Do you agree to take part?") == 2
+    assert result.stdout.index(note) < result.stdout.rindex("Do you agree to take part?")
+
+
 def test_chat_with_claude_but_no_key_says_how_to_fix(tmp_path: Path) -> None:
     result = run(["chat", "--interviewer", "claude"], tmp_path)
     assert result.returncode != 0

@@ -175,7 +175,7 @@ def test_unrecognised_typed_answer_to_buttons_repeats_the_question() -> None:
     r = step(STUDY, State.SCREENING, Progress(), Message("a little of everything"))
     assert r.state is State.SCREENING and r.progress.screening_index == 0
     says = [e for e in r.effects if isinstance(e, Say)]
-    assert "pick one of the buttons" in says[0].text and says[1].prompt == "screen:role"
+    assert "choose one of the options" in says[0].text and says[1].prompt == "screen:role"
 
 
 def test_a_click_on_an_already_answered_prompt_cannot_answer_twice_or_repost_the_question() -> None:

@@ -52,7 +52,7 @@ TEXTS = Texts(
         "Worte habe ich gelesen."
     ),
     no_text="Ich habe keinen Text erhalten. Könnten Sie Ihre Antwort in Worten schreiben?",
-    pick_a_button="Bitte wählen Sie eine der Schaltflächen oder schreiben Sie ihre Nummer.",
+    pick_a_button="Bitte wählen Sie eine der Optionen oder schreiben Sie ihre Nummer.",
     yes_or_no="Bitte antworten Sie mit Ja oder Nein.",
     welcome_back="Willkommen zurück.",
     where_we_left_off="Hier hatten wir aufgehört: {question}",

@@ -43,7 +43,7 @@ TEXTS = Texts(
     ),
     files_skipped="I can only read text, so I have not opened or kept the file you sent; I have read your words.",
     no_text="I didn't catch any text there. Could you write your answer in words?",
-    pick_a_button="Please pick one of the buttons or type its number.",
+    pick_a_button="Please choose one of the options, or type its number.",
     yes_or_no="Please answer yes or no.",
     welcome_back="Welcome back.",
     where_we_left_off="Where we left off: {question}",

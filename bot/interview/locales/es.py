@@ -51,7 +51,7 @@ TEXTS = Texts(
         "palabras."
     ),
     no_text="No he recibido ningún texto. ¿Podría escribir su respuesta con palabras?",
-    pick_a_button="Por favor, elija uno de los botones o escriba su número.",
+    pick_a_button="Por favor, elija una de las opciones o escriba su número.",
     yes_or_no="Por favor, responda sí o no.",
     welcome_back="Hola de nuevo.",
     where_we_left_off="Donde lo dejamos: {question}",

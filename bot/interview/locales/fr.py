@@ -52,7 +52,7 @@ TEXTS = Texts(
         "mots."
     ),
     no_text="Je n'ai reçu aucun texte. Pourriez-vous écrire votre réponse avec des mots ?",
-    pick_a_button="Veuillez choisir l'un des boutons ou écrire son numéro.",
+    pick_a_button="Veuillez choisir l'une des options ou écrire son numéro.",
     yes_or_no="Veuillez répondre par oui ou par non.",
     welcome_back="Content de vous revoir.",
     where_we_left_off="Là où nous nous étions arrêtés : {question}",

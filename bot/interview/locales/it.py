@@ -51,7 +51,7 @@ TEXTS = Texts(
         "sue parole."
     ),
     no_text="Non ho ricevuto alcun testo. Potrebbe scrivere la sua risposta a parole?",
-    pick_a_button="Per favore, scelga uno dei pulsanti o ne scriva il numero.",
+    pick_a_button="Per favore, scelga una delle opzioni o ne scriva il numero.",
     yes_or_no="Per favore, risponda sì o no.",
     welcome_back="Eccoci di nuovo.",
     where_we_left_off="Dove eravamo rimasti: {question}",

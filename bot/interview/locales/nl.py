@@ -50,7 +50,7 @@ TEXTS = Texts(
         "heb ik gelezen."
     ),
     no_text="Ik heb geen tekst ontvangen. Kunt u uw antwoord in woorden schrijven?",
-    pick_a_button="Kies een van de knoppen of typ het nummer ervan.",
+    pick_a_button="Kies een van de opties of typ het nummer ervan.",
     yes_or_no="Antwoord alstublieft met ja of nee.",
     welcome_back="Welkom terug.",
     where_we_left_off="Waar we gebleven waren: {question}",

@@ -50,7 +50,7 @@ TEXTS = Texts(
         "Só consigo ler texto, por isso não abri nem guardei o arquivo que você enviou; li as suas palavras."
     ),
     no_text="Não recebi nenhum texto. Poderia escrever sua resposta em palavras?",
-    pick_a_button="Por favor, escolha um dos botões ou escreva o número dele.",
+    pick_a_button="Por favor, escolha uma das opções ou escreva o número dela.",
     yes_or_no="Por favor, responda sim ou não.",
     welcome_back="Olá de novo.",
     where_we_left_off="Onde paramos: {question}",
