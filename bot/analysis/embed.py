@@ -140,7 +140,11 @@ class MiniLMEmbedder:
 
 
 class TfidfEmbedder:
-    """TF-IDF + truncated SVD fitted on the corpus: the fallback when no sentence model is installed."""
+    """TF-IDF + truncated SVD fitted on the corpus: the fallback when no sentence model is installed.
+
+    A tiny corpus (one answer, answers of stop words only, emoji) still gets a space: words without
+    stop words first, else character n-grams; and below two texts or two terms no SVD, the TF-IDF
+    vectors as they are."""
 
     def __init__(self, corpus: list[str], dims: int = 256) -> None:
         from sklearn.decomposition import TruncatedSVD
@@ -148,16 +152,23 @@ class TfidfEmbedder:
 
         digest = hashlib.sha256("\x1e".join(corpus).encode()).hexdigest()[:12]
         self.name = f"tfidf-svd-{digest}"  # the space depends on the corpus it was fitted on
-        self._tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1, ngram_range=(1, 2))
-        matrix = self._tfidf.fit_transform(corpus)
-        n_components = max(1, min(dims, matrix.shape[1] - 1, matrix.shape[0] - 1))
-        self._svd = TruncatedSVD(n_components=n_components, random_state=0)
-        self._svd.fit(matrix)
+        texts = [text for text in corpus if text.strip()] or ["."]
+        try:
+            self._tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2))
+            matrix = self._tfidf.fit_transform(texts)
+        except ValueError:  # "empty vocabulary": nothing but stop words ("no", "yes it is"), or no word
+            self._tfidf = TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 4))
+            matrix = self._tfidf.fit_transform(texts)
+        rank = min(dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
+        self._svd = TruncatedSVD(n_components=rank, random_state=0).fit(matrix) if rank >= 1 else None
+        self.dims = rank if self._svd is not None else matrix.shape[1]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, self._svd.n_components), dtype=np.float32)
-        return _normalised(self._svd.transform(self._tfidf.transform(texts)))
+            return np.zeros((0, self.dims), dtype=np.float32)
+        matrix = self._tfidf.transform(texts)
+        dense = self._svd.transform(matrix) if self._svd is not None else matrix.toarray()
+        return _normalised(dense)
 
 
 def sentence_model_available() -> bool:

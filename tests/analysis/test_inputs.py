@@ -279,3 +279,28 @@ def test_a_quote_left_open_is_named_on_its_line_not_as_rows_after_it(tmp_path: P
     assert corpus.problems == [
         f"{path}:8: unreadable CSV (',' expected after '\"'); the rest of the file was skipped"
     ]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ["hi"],  # one answer of one word: one text, one term
+        ["No.", "Yes, it is."],  # stop words only: no vocabulary of words at all
+        ["👍", "🙂 🙂"],  # no word characters
+        ["Mostly for emails.", "It explains spreadsheets to me."],  # two texts: one SVD component
+    ],
+)
+def test_a_tiny_file_is_analysed_without_the_sentence_model(tmp_path: Path, answers: list[str]) -> None:
+    """A user who ran only `make run` has no sentence model: TF-IDF vectors stand in, on any corpus."""
+    from tests.support.cli import run
+
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['sentence_transformers'] = None\n")
+    turns = "\n\n".join(f"AI: Question {i}?\n\nUser: {answer}" for i, answer in enumerate(answers))
+    _csv(tmp_path / "tiny.csv", '"1","' + turns.replace('"', '""') + '"')
+    result = run(["analyze", "tiny.csv", "--out", "report"], tmp_path, PYTHONPATH=str(blocker))
+    assert result.returncode == 0, result.stderr
+    assert "1 interview(s)" in result.stdout and "bug" not in result.stderr
+    report = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "TF-IDF" in report
