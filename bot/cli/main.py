@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -326,7 +327,21 @@ _register_purge(db_app)
 def main() -> None:
     from bot.cli.errors import run as run_reporting_errors
 
+    _help_as_paragraphs(app)
     run_reporting_errors(app)
+
+
+def _help_as_paragraphs(group: typer.Typer) -> None:
+    """Each command's help (its docstring) as whole paragraphs: the rich help screen joins the lines of
+    the first paragraph only and printed the rest with the source's line breaks, mid-sentence."""
+    for command in group.registered_commands:
+        doc = command.help or (command.callback.__doc__ if command.callback is not None else None)
+        if doc:
+            paragraphs = inspect.cleandoc(doc).split("\n\n")
+            command.help = "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _help_as_paragraphs(sub.typer_instance)
 
 
 if __name__ == "__main__":

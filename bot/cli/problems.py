@@ -121,10 +121,12 @@ def problems_cmd(
         "shown, e.g. cohort:3 (repeatable).",
     ),
 ) -> None:
-    """List messages in and out that failed three times and were set aside, invitations and follow-up
-    waves whose planning failed three times, follow-up wave invitations that could not be written,
-    deletions refused after a withdrawal, and cohort invitations the bot gave up; `--retry in:ID` (or
-    out:ID, inv:ID, wave:ID) after a fix, `--dismiss cohort:ID` for a cohort invitation not to run again."""
+    """List what was set aside after failing, to retry after a fix or dismiss.
+
+    Messages in and out that failed three times, invitations and follow-up waves whose planning failed
+    three times, follow-up wave invitations that could not be written, deletions refused after a
+    withdrawal, and cohort invitations the bot gave up. `--retry in:ID` (or out:ID, inv:ID, wave:ID)
+    after a fix; `--dismiss cohort:ID` for a cohort invitation not to run again."""
     ids = _ids(retry)
     dismissed = _ids(dismiss, ("cohort",), "--dismiss")["cohort"]
     found, done = asyncio.run(_look(ids, dismissed))

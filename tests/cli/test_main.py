@@ -142,6 +142,21 @@ def test_a_typed_answer_that_matches_no_option_is_asked_again_without_mention_of
     assert result.stdout.index(note) < result.stdout.rindex("Do you agree to take part?")
 
 
+@pytest.mark.parametrize("command", [["validate"], ["codebook", "label"], ["db", "problems"], ["invite"]])
+def test_a_commands_help_wraps_its_paragraphs_to_the_screen_not_to_the_source(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = run([*command, "--help"], tmp_path, COLUMNS="80")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    text = [line.rstrip() for line in lines[: next(i for i, line in enumerate(lines) if "╭" in line)]]
+    paragraphs = [p for p in "\n".join(text).split("\n\n") if p.strip() and "Usage:" not in p]
+    assert len(paragraphs) >= 2, result.stdout  # a summary and at least one more paragraph
+    for paragraph in paragraphs:
+        *inner, _last = paragraph.splitlines()
+        assert all(len(line) >= 60 for line in inner), paragraph  # no line broken mid-sentence early
+
+
 def test_chat_with_claude_but_no_key_says_how_to_fix(tmp_path: Path) -> None:
     result = run(["chat", "--interviewer", "claude"], tmp_path)
     assert result.returncode != 0
