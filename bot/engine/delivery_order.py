@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -83,6 +83,17 @@ async def release_claims(store: Store, now: datetime, address: Address) -> int:
             .values(lease_until=now - timedelta(seconds=1))
         )
     return int(released.rowcount or 0)
+
+
+async def next_lapse(store: Store, now: datetime) -> datetime | None:
+    """When the earliest claim still held lapses (a claim left by a process that died), if any."""
+    async with store.session() as s:
+        found = await s.exec(
+            select(func.min(OutboxRow.lease_until)).where(
+                col(OutboxRow.status) == "sending", col(OutboxRow.lease_until) >= now
+            )
+        )
+        return found.one()
 
 
 async def last_sent(store: Store, address: Address) -> OutboxRow | None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, func, or_, tuple_, update
+from sqlalchemy import bindparam, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -363,13 +363,7 @@ class Dispatcher:
 
     async def next_lapse(self) -> datetime | None:
         """When the earliest claim still held lapses (a claim left by a process that died), if any."""
-        async with self.store.session() as s:
-            found = await s.exec(
-                select(func.min(OutboxRow.lease_until)).where(
-                    col(OutboxRow.status) == "sending", col(OutboxRow.lease_until) >= self.clock()
-                )
-            )
-            return found.one()
+        return await delivery_order.next_lapse(self.store, self.clock())
 
     async def show_answered(self, row: Sendable, label: str, note: str = ANSWERED) -> None:
         """Update a sent message that carried buttons so it shows the answer (after `note`, "You answered"
