@@ -32,7 +32,8 @@ MIGRATION_WAIT_SECONDS = 120.0
 
 
 class DatabaseFolderMissing(InterviewerError):
-    """DATABASE_URL names a SQLite file in a folder that does not exist (a mistyped path, most likely)."""
+    """DATABASE_URL names a SQLite file in a folder that does not exist (a mistyped path, most likely) or
+    that this process cannot write in."""
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
@@ -144,11 +145,7 @@ async def _file_lock(url: str) -> AsyncIterator[None]:
     if not database or database == ":memory:":  # one process owns an in-memory database
         yield
         return
-    folder = Path(database).parent.absolute()
-    if not folder.is_dir():  # checked here: the lock would create it, and SQLite an empty database in it
-        raise DatabaseFolderMissing(
-            f"the folder {printable(folder)} for the SQLite database does not exist; create it or fix DATABASE_URL"
-        )
+    _check_sqlite_path(database)
     lock = FileLock(f"{database}.lock", timeout=MIGRATION_WAIT_SECONDS)
     try:
         await asyncio.to_thread(lock.acquire)
@@ -161,6 +158,27 @@ async def _file_lock(url: str) -> AsyncIterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _check_sqlite_path(database: str) -> None:
+    """Refuse a SQLite file SQLite could not make, before the lock would wait on it or create it."""
+    folder = Path(database).parent.absolute()
+    if not folder.is_dir():  # checked here: the lock would create it, and SQLite an empty database in it
+        raise DatabaseFolderMissing(
+            f"the folder {printable(folder)} for the SQLite database does not exist; create it or fix DATABASE_URL"
+        )
+    if Path(database).is_dir():
+        raise DatabaseFolderMissing(
+            f"DATABASE_URL names the folder {printable(database)}, not a file; add a file name, "
+            f"e.g. sqlite:///{printable(str(Path(database).absolute() / 'interviewer.db'))}"
+        )
+    try:  # a folder this process cannot write in would look like a lock held by another to FileLock
+        Path(f"{database}.lock").open("a").close()
+    except OSError as exc:
+        raise DatabaseFolderMissing(
+            f"cannot write in the folder {printable(folder)} of the SQLite database ({exc.strerror}); "
+            "make it writable or point DATABASE_URL at a folder you can write in"
+        ) from None
 
 
 def alembic_config(connection: Connection | None = None) -> Any:

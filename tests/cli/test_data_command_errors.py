@@ -4,6 +4,7 @@ choice, and a SQLite file in a folder that does not exist. Run as a user runs th
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sqlite3
@@ -109,6 +110,29 @@ def test_a_sqlite_database_in_a_missing_folder_is_refused_not_created(tmp_path: 
     assert result.returncode == 2 and f"the folder {tmp_path / 'data'} for the SQLite" in result.stderr
     assert not (tmp_path / "no").exists() and not (tmp_path / "data").exists()
     assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_a_sqlite_database_that_cannot_be_written_or_is_a_folder_is_refused_at_once(tmp_path: Path) -> None:
+    """Before, a folder the process cannot write in looked like a lock held by another process: the
+    command waited two minutes, then reported a bug."""
+    if os.geteuid() == 0:  # root writes in any folder of mode 0o500; /proc refuses new files even to root
+        unwritable = Path("/proc")
+    else:
+        unwritable = tmp_path / "locked"
+        unwritable.mkdir(mode=0o500)
+    for args in (["db", "upgrade"], ["demo"]):
+        result = run(args, tmp_path, DATABASE_URL=f"sqlite:///{unwritable / 'x.db'}")
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.startswith(
+            f"error: cannot write in the folder {unwritable} of the SQLite database ("
+        )
+        assert result.stderr.endswith("point DATABASE_URL at a folder you can write in\n")
+    result = run(["demo"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}")
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"error: DATABASE_URL names the folder {tmp_path}, not a file; add a file name, "
+        f"e.g. sqlite:///{tmp_path / 'interviewer.db'}\n",
+    )
 
 
 def test_the_default_database_in_the_working_folder_still_works(tmp_path: Path) -> None:
