@@ -324,6 +324,16 @@ def shown_url(url: str) -> str:
     return f"{scheme}://{user}{':***' if colon else ''}@{host}{rest[len(authority) :]}"
 
 
+class EnvFileNotText(ValueError):
+    """The `.env` file in the working folder is not UTF-8 text (binary, or saved in another encoding)."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except UnicodeDecodeError as exc:  # only .env is read as a file here
+        raise EnvFileNotText(
+            f"{Path('.env').absolute()} is not UTF-8 text (byte {exc.start + 1} cannot be read); save it as "
+            "UTF-8 with one NAME=value per line, or move it away"
+        ) from None

@@ -157,6 +157,17 @@ def test_a_commands_help_wraps_its_paragraphs_to_the_screen_not_to_the_source(
         assert all(len(line) >= 60 for line in inner), paragraph  # no line broken mid-sentence early
 
 
+def test_an_env_file_that_is_not_text_is_named_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"LOG_LEVEL=INFO\n\x00\xff\xfe binary\n")
+    for args in (["demo"], ["doctor"], ["db", "upgrade"]):
+        result = run(args, tmp_path)
+        assert (result.returncode, result.stderr) == (
+            2,
+            f"error: {tmp_path / '.env'} is not UTF-8 text (byte 17 cannot be read); save it as UTF-8 with "
+            "one NAME=value per line, or move it away\n",
+        ), args
+
+
 def test_chat_with_claude_but_no_key_says_how_to_fix(tmp_path: Path) -> None:
     result = run(["chat", "--interviewer", "claude"], tmp_path)
     assert result.returncode != 0
