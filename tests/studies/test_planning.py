@@ -189,6 +189,24 @@ BAD_PLANS = {
         "research_goal",
         "pension savings",
     ),
+    "closing miscounts the survey": (
+        {
+            **good_study(),
+            "plan": {**good_study()["plan"], "closing": "Thanks! Two quick rating questions follow."},
+        },
+        "plan.closing",
+        "announces 'two quick rating questions' but the survey has 3",
+    ),
+    "consent promises far less time than the budget": (
+        good_study(consent={"text": "It takes about 5 minutes. You may skip any question."}),
+        "consent.text",
+        "tells participants '5 minutes' while the plan's budget is 12 min",
+    ),
+    "intro promises far more time than the budget": (
+        {**good_study(), "plan": {**good_study()["plan"], "intro": "This chat takes 20-30 minutes."}},
+        "plan.intro",
+        "'20-30 minutes'",
+    ),
     "must after could": (
         {**good_study(), "plan": {**good_study()["plan"], "topics": good_study()["plan"]["topics"][::-1]}},
         "plan.topics[1] (trust).priority",
@@ -206,6 +224,20 @@ def test_each_review_rule_fires_on_a_crafted_bad_plan(name: str) -> None:
 
 def test_review_is_quiet_on_a_good_plan() -> None:
     assert review(parse_study(good_study(), "good.yaml")) == []
+
+
+def test_told_times_near_the_budget_and_other_languages_are_not_flagged() -> None:
+    for text in (
+        "It takes about 12 minutes.",
+        "It takes 10-15 minutes.",
+        "Allow 15 min or so.",
+        "Ten minutes.",
+    ):
+        assert review(parse_study(good_study(consent={"text": text}), "ok.yaml")) == [], text
+    plan = {**good_study()["plan"], "closing": "Thanks! Three quick rating questions follow."}
+    assert review(parse_study({**good_study(), "plan": plan}, "ok.yaml")) == []
+    german = good_study(language="de", consent={"text": "Es dauert etwa 5 minutes."})
+    assert review(parse_study(german, "de.yaml")) == []
 
 
 def test_polite_requests_are_not_yes_no_questions() -> None:

@@ -74,6 +74,7 @@ def review(study: Study) -> list[Finding]:
     findings.extend(_check_budget(study))
     findings.extend(_check_goals(study))
     findings.extend(_check_order(study))
+    findings.extend(_check_promises(study))
     return findings
 
 
@@ -210,6 +211,45 @@ def _check_order(study: Study) -> Iterator[Finding]:
                 f"must topic {topic.id!r} comes after {seen_optional.priority} topic {seen_optional.id!r}; "
                 "if time runs short it is asked late or hurried",
                 f"Move {topic.id!r} above {seen_optional.id!r} in the file",
+            )
+
+
+NUMBERS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), start=1)}
+_COUNT = r"(\d+|" + "|".join(NUMBERS) + r")"
+# "three quick rating questions follow", "4 survey questions": a count of the survey's items
+SURVEY_COUNT = re.compile(
+    _COUNT + r"\s+(?:(?:short|quick|brief|final|last|more)\s+)*(?:rating|survey)\s+questions?\b"
+)
+# "about 12 minutes", "takes 10-15 minutes": the time a participant is told the interview takes
+MINUTES = re.compile(r"\b(\d+)(?:\s*(?:-|–|to)\s*(\d+))?\s*(?:min|mins|minutes)\b")
+MINUTES_OFF = 0.5  # told less than half, or more than one and a half times, the plan's budget
+
+
+def _check_promises(study: Study) -> Iterator[Finding]:
+    """What participants are told (time, number of rating questions) against what the plan does: consent
+    given for a 5-minute chat is not consent to 15 minutes. English wording only."""
+    if not study.language.lower().startswith("en"):
+        return
+    told = [("plan.intro", study.plan.intro), ("consent.text", study.consent.text)]
+    if study.invitation is not None:
+        told.append(("invitation.text", study.invitation.text))
+    budget = study.plan.budget.minutes
+    for where, text in told:
+        for found in MINUTES.finditer(text.lower()):
+            low, high = int(found[1]), int(found[2] or found[1])
+            if high < budget * (1 - MINUTES_OFF) or low > budget * (1 + MINUTES_OFF):
+                yield Finding(
+                    where,
+                    f"tells participants {found[0]!r} while the plan's budget is {budget} min",
+                    f"Say about {budget} minutes, or change plan.budget.minutes to what participants are told",
+                )
+    for found in SURVEY_COUNT.finditer(study.plan.closing.lower()):
+        said = NUMBERS.get(found[1]) or int(found[1])
+        if said != len(study.survey):
+            yield Finding(
+                "plan.closing",
+                f"announces {found[0]!r} but the survey has {len(study.survey)}",
+                "Give the survey's number of questions, or say 'a few quick rating questions'",
             )
 
 
