@@ -52,12 +52,12 @@ TEXTS = Texts(
         "Worte habe ich gelesen."
     ),
     no_text="Ich habe keinen Text erhalten. Könnten Sie Ihre Antwort in Worten schreiben?",
-    pick_a_button="Bitte wählen Sie eine der Optionen oder schreiben Sie ihre Nummer.",
+    pick_a_button="Bitte wählen Sie eine der Optionen oder schreiben Sie deren Nummer.",
     yes_or_no="Bitte antworten Sie mit Ja oder Nein.",
     welcome_back="Willkommen zurück.",
     where_we_left_off="Hier hatten wir aufgehört: {question}",
     expired_text=(
-        "Dieses Interview ist geschlossen, weil wir nichts mehr von Ihnen gehört haben. Danke für Ihre "
+        "Dieses Interview wurde beendet, weil wir keine Antwort von Ihnen erhalten haben. Danke für Ihre "
         "Zeit; wir werden Sie nichts weiter fragen."
     ),
     declined_text=(
@@ -85,21 +85,21 @@ TEXTS = Texts(
         "Ihre Antworten auf die Fragen und die Umfrage sowie Ihre Antworten zur Einwilligung, aus jedem "
         "Interview mit Ihnen in dieser Studie. Wir behalten nur einen leeren Eintrag, dass ein Interview "
         "stattgefunden hat und zurückgezogen wurde, ohne Inhalt. In Slack oder Discord werden auch die "
-        "Nachrichten des Bots in diesem Chat gelöscht (diese bleibt stehen); Ihre eigenen Nachrichten dort "
+        "Nachrichten des Bots in diesem Chat gelöscht (außer dieser); Ihre eigenen Nachrichten dort "
         "können nur Sie löschen. Schreiben Sie `meine Daten`, um es zu prüfen. Danke für Ihre Zeit."
     ),
     nothing_deleted="Es wurde nichts gelöscht; machen wir weiter.",
     already_deleted="Ihre Daten wurden bereits gelöscht.",
     under_way_start=(
-        "Wir sind bereits mittendrin; antworten Sie einfach, um weiterzumachen. Schreiben Sie `hilfe` für "
-        "die Möglichkeiten."
+        "Wir sind bereits mittendrin; antworten Sie einfach, um weiterzumachen. Mit `hilfe` sehen Sie Ihre "
+        "Möglichkeiten."
     ),
     nothing_to_pause="Im Moment gibt es nichts zu pausieren.",
     paused_text=(
         "Pausiert. Antworten Sie, wann immer Sie bereit sind, und wir machen dort weiter, wo wir aufgehört "
         "haben."
     ),
-    not_paused="Wir pausieren gerade nicht; antworten Sie einfach, um weiterzumachen.",
+    not_paused="Das Interview ist nicht pausiert; antworten Sie einfach, um weiterzumachen.",
     optout_text=(
         "Erledigt: Dieser Bot schickt Ihnen keine Einladungen oder Erinnerungen mehr. Schreiben Sie "
         "`anmelden`, falls Sie wieder von Studien hören möchten."
@@ -116,7 +116,7 @@ TEXTS = Texts(
         "Schreiben Sie, wie lange die Erinnerungen ruhen sollen, z. B. `snooze 2d` (2 Tage), `snooze 12h` "
         "(12 Stunden), `snooze 1w` (1 Woche)."
     ),
-    snooze_at_most="Höchstens 60 Tage, z. B. `snooze 2w` (2 Wochen).",
+    snooze_at_most="Erinnerungen lassen sich höchstens 60 Tage aussetzen, z. B. `snooze 2w` (2 Wochen).",
     nothing_to_snooze="Im Moment gibt es keine Erinnerungen zu verschieben.",
     snoozed="Erledigt: keine Erinnerungen für {length}. Antworten Sie, wann immer Sie bereit sind.",
     nothing_to_stop="Es läuft nichts, das beendet werden könnte.",
@@ -125,10 +125,10 @@ TEXTS = Texts(
         "`zurückziehen`, wenn Sie es löschen möchten."
     ),
     not_open=(
-        "Danke für Ihr Interesse! Diese Studie ist noch nicht geöffnet; bitte versuchen Sie es später noch "
+        "Danke für Ihr Interesse! Diese Studie hat noch nicht begonnen; bitte versuchen Sie es später noch "
         "einmal."
     ),
-    no_study="Im Moment ist keine Studie geöffnet. Danke für Ihr Interesse!",
+    no_study="Im Moment läuft keine Studie. Danke für Ihr Interesse!",
     ended_completed=(
         "Dieses Interview ist abgeschlossen, vielen Dank. Schreiben Sie `zurückziehen`, um Ihre Antworten "
         "zu löschen."
@@ -145,7 +145,7 @@ TEXTS = Texts(
         "Sie haben Ihre Teilnahme zurückgezogen und Ihre Daten wurden gelöscht. Schreiben Sie `starten`, um "
         "wieder teilzunehmen."
     ),
-    ended_expired="Dieses Interview ist geschlossen. Schreiben Sie `starten`, um neu zu beginnen.",
+    ended_expired="Dieses Interview ist abgelaufen. Schreiben Sie `starten`, um neu zu beginnen.",
     wait="Einen Moment bitte; ich melde mich gleich mit der nächsten Frage.",
     later=(
         "Es tut mir leid: Wegen eines technischen Problems auf unserer Seite kann ich unser Interview "
@@ -159,7 +159,7 @@ TEXTS = Texts(
     ),
     dead_letter=(
         "Entschuldigung, auf meiner Seite ist etwas schiefgegangen, und ich konnte {what} nicht "
-        "verarbeiten. Sie wurde für das Studienteam zur Prüfung zurückgelegt. Sie können weitermachen, "
+        "verarbeiten. Sie wurde für das Studienteam zur Prüfung beiseitegelegt. Sie können weitermachen, "
         "indem Sie noch einmal antworten, oder `hilfe` schreiben."
     ),
     dead_letter_answer="Ihre Antwort",
@@ -205,17 +205,17 @@ TEXTS = Texts(
     data_withdraw_hint="Schreiben Sie `zurückziehen`, um all dies zu löschen.",
     offline_acks="Danke.\nDanke, das hilft mir weiter.\nVerstehe, danke.\nDanke für die Erklärung.\nVerstanden.",
     offline_probe="Könnten Sie mir mehr darüber erzählen: {note}?",
-    offline_distress="Danke, dass Sie mir das erzählen; das klingt schwer.",
+    offline_distress="Danke, dass Sie mir das erzählen; das klingt nicht leicht.",
     you_answered="Ihre Antwort",
     dms_sent="Danke! Ich habe Ihnen eine Direktnachricht geschickt; das Interview geht dort weiter.",
     dms_pending="Danke! Sie erhalten gleich eine Direktnachricht von mir.",
     dms_closed="Ich konnte Ihnen keine Direktnachricht schicken, daher kann das Interview noch nicht beginnen. So erlauben Sie es: Klicken Sie oben links auf den Namen dieses Servers, öffnen Sie die **Privatsphäre-Einstellungen**, erlauben Sie **Direktnachrichten** und klicken Sie dann noch einmal auf die Schaltfläche.",
     home_title="Ihre Forschungsinterviews",
     home_empty="Sie haben noch an keinem Interview teilgenommen. Schicken Sie mir im Tab *Nachrichten* eine Direktnachricht, um zu beginnen.",
-    home_line="{status} · begonnen {started}",
-    home_completed=" · abgeschlossen {completed}",
+    home_line="{status} · begonnen am {started}",
+    home_completed=" · abgeschlossen am {completed}",
     home_more="…und {count} frühere Interviews.",
-    home_data="*Ihre Daten.* Im Tab *Nachrichten* können Sie `pause` schreiben, um später weiterzumachen, `stopp`, um Ihr letztes Interview zu beenden, `meine Daten` für eine Kopie dessen, was wir von Ihnen gespeichert haben, oder `zurückziehen`, um es zu beenden und alles zu löschen, was Sie in dieser Studie geschrieben oder gewählt haben, aus jedem Ihrer Interviews darin. Schreiben Sie `hilfe` für mehr.",
+    home_data="*Ihre Daten.* Im Tab *Nachrichten* können Sie `pause` schreiben, um später weiterzumachen, `stopp`, um Ihr neuestes Interview zu beenden, `meine Daten` für eine Kopie dessen, was wir von Ihnen gespeichert haben, oder `zurückziehen`, um es zu beenden und alles zu löschen, was Sie in dieser Studie geschrieben oder gewählt haben, aus jedem Ihrer Interviews darin. Schreiben Sie `hilfe` für mehr.",
     status_invited="eingeladen, nicht begonnen",
     status_consent="wartet auf Ihre Einwilligung",
     status_in_progress="läuft",
@@ -225,7 +225,7 @@ TEXTS = Texts(
     status_declined="abgelehnt",
     status_stopped="beendet",
     status_withdrawn="zurückgezogen, Daten gelöscht",
-    status_expired="ohne Antwort geschlossen",
+    status_expired="abgelaufen (keine Antwort)",
     late_click=(
         "Ihr Klick hat mich verspätet erreicht, weil meine Verbindung zu Discord kurz unterbrochen war; "
         "Discord hat deshalb vielleicht einen Fehler angezeigt. Er ist trotzdem angekommen und zählt; Sie "
@@ -239,11 +239,11 @@ TEXTS = Texts(
     reshown="(hier hatten wir aufgehört)",
     terminal_hint="Sie können jederzeit `hilfe`, `pause`, `stopp` oder `zurückziehen` schreiben.",
     input_closed=(
-        "(Eingabe beendet. Ihr Interview ist gespeichert; starten Sie denselben Befehl noch einmal, um "
+        "(Eingabe beendet. Ihr Interview ist gespeichert; führen Sie denselben Befehl erneut aus, um "
         "fortzufahren.)"
     ),
     interrupted=(
-        "(Unterbrochen. Ihr Interview ist gespeichert; starten Sie denselben Befehl noch einmal, um "
+        "(Unterbrochen. Ihr Interview ist gespeichert; führen Sie denselben Befehl erneut aus, um "
         "fortzufahren.)"
     ),
     line_cut=(
