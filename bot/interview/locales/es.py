@@ -68,29 +68,28 @@ TEXTS = Texts(
         "borrarlas."
     ),
     distress_pause=(
-        "Podemos hacer una pausa aquí. Responda cuando se sienta preparado para seguir, o escriba `parar` "
-        "para terminar."
+        "Podemos hacer una pausa aquí. Responda cuando quiera seguir, o escriba `parar` para terminar."
     ),
     abuse_end="Voy a terminar nuestra conversación aquí. Gracias por su tiempo.",
     withdraw_question=(
-        "¿Retirarse de este estudio y borrar todo lo que nos contó en él: sus mensajes, sus respuestas a "
-        "cada pregunta, sus respuestas a la encuesta y al consentimiento, de esta y de cualquier entrevista "
-        "anterior suya en este estudio? No se puede deshacer."
+        "¿Desea retirarse de este estudio y borrar todo lo que nos contó en él: sus mensajes, sus respuestas "
+        "a cada pregunta, sus respuestas a la encuesta y al consentimiento, de esta y de cualquier "
+        "entrevista anterior suya en este estudio? Esto no se puede deshacer."
     ),
     withdrawn_text=(
         "Hecho: todo lo que nos contó en este estudio ha sido borrado: sus mensajes, sus respuestas a las "
         "preguntas y a la encuesta, y sus respuestas al consentimiento, de todas sus entrevistas en este "
         "estudio. Solo guardamos un registro vacío de que hubo una entrevista y fue retirada, sin ningún "
         "contenido. En Slack o Discord también se están borrando los mensajes del bot en este chat (este se "
-        "queda); sus propios mensajes allí solo usted puede borrarlos. Escriba `mis datos` para "
+        "conserva); sus propios mensajes allí solo usted puede borrarlos. Escriba `mis datos` para "
         "comprobarlo. Gracias por su tiempo."
     ),
     nothing_deleted="No se ha borrado nada; sigamos.",
     already_deleted="Sus datos ya fueron borrados.",
-    under_way_start="Ya hemos empezado; simplemente responda para continuar. Escriba `ayuda` para ver las opciones.",
+    under_way_start="Ya hemos empezado; basta con que responda para continuar. Escriba `ayuda` para ver las opciones.",
     nothing_to_pause="No hay nada que pausar en este momento.",
-    paused_text="En pausa. Responda cuando esté listo y seguiremos donde lo dejamos.",
-    not_paused="No estamos en pausa; simplemente responda para continuar.",
+    paused_text="En pausa. Responda cuando quiera y seguiremos donde lo dejamos.",
+    not_paused="No estamos en pausa; basta con que responda para continuar.",
     optout_text=(
         "Hecho: este bot no le enviará más invitaciones ni recordatorios. Escriba `darme de alta` si algún "
         "día quiere volver a saber de estudios."
@@ -109,7 +108,7 @@ TEXTS = Texts(
     ),
     snooze_at_most="Como máximo 60 días, p. ej. `snooze 2w` (2 semanas).",
     nothing_to_snooze="No hay recordatorios que posponer en este momento.",
-    snoozed="Hecho: ningún recordatorio durante {length}. Responda cuando esté listo.",
+    snoozed="Hecho: ningún recordatorio durante {length}. Responda cuando quiera.",
     nothing_to_stop="No hay nada en curso que parar.",
     stopped_text=(
         "Detenido. Gracias por su tiempo. Lo que ha compartido hasta ahora se conserva; escriba `retirar` "
@@ -135,8 +134,8 @@ TEXTS = Texts(
         "de su experiencia? También puede escribir `parar` en cualquier momento."
     ),
     dead_letter=(
-        "Lo siento, algo salió mal por mi parte y no pude procesar {what}. Se ha apartado para que el "
-        "equipo del estudio lo revise. Puede continuar respondiendo de nuevo, o escribir `ayuda`."
+        "Lo siento, algo salió mal por mi parte y no pude procesar {what}. Se ha apartado para su revisión "
+        "por el equipo del estudio. Puede seguir respondiendo, o escribir `ayuda`."
     ),
     dead_letter_answer="su respuesta",
     dead_letter_message="su último mensaje",
@@ -145,10 +144,10 @@ TEXTS = Texts(
         "Hace un tiempo participó en nuestro estudio *{title}*. ¿Nos contaría qué ha cambiado desde "
         "entonces? Lleva unos diez minutos."
     ),
-    reminder_invited="Un recordatorio amable ({number}): está invitado a *{title}*. {invitation}\n{opt_out}",
+    reminder_invited="Un pequeño recordatorio ({number}): le invitamos a *{title}*. {invitation}\n{opt_out}",
     reminder_waiting=(
-        "Un recordatorio amable ({number}): nuestra entrevista para *{title}* le espera.{where}\n"
-        "Responda cuando esté listo; `snooze 2d` la pospone 2 días, `parar` la termina."
+        "Un pequeño recordatorio ({number}): nuestra entrevista para *{title}* le espera.{where}\n"
+        "Responda cuando quiera; `snooze 2d` la pospone 2 días, `parar` la termina."
     ),
     opt_out_line="¿No le interesa? Escriba `darme de baja`; ¿no tiene tiempo? Escriba `snooze 2d`.",
     taken_part_one="Hasta ahora ha participado 1 persona.",
@@ -178,18 +177,18 @@ TEXTS = Texts(
     data_withdraw_hint="Escriba `retirar` para borrar todo esto.",
     offline_acks="Gracias.\nGracias, es muy útil.\nYa veo, gracias.\nGracias por explicarlo.\nEntendido.",
     offline_probe="¿Podría contarme más sobre esto: {note}?",
-    offline_distress="Gracias por contármelo; suena difícil.",
+    offline_distress="Gracias por contármelo; debe de ser difícil.",
     you_answered="Su respuesta",
     dms_sent="¡Gracias! Le he enviado un mensaje directo; la entrevista continúa allí.",
     dms_pending="¡Gracias! En un momento recibirá un mensaje directo mío.",
     dms_closed="No pude enviarle un mensaje directo, así que la entrevista aún no puede empezar. Para permitirlo: haga clic en el nombre de este servidor arriba a la izquierda, abra la **configuración de privacidad**, active los **mensajes directos** y vuelva a pulsar el botón.",
     home_title="Sus entrevistas de investigación",
     home_empty="Todavía no ha participado en ninguna entrevista. Envíeme un mensaje directo en la pestaña *Mensajes* para empezar.",
-    home_line="{status} · iniciada {started}",
-    home_completed=" · terminada {completed}",
+    home_line="{status} · iniciada el {started}",
+    home_completed=" · terminada el {completed}",
     home_more="…y {count} entrevistas anteriores.",
-    home_data="*Sus datos.* En la pestaña *Mensajes* puede escribir `pausa` para continuar más tarde, `parar` para terminar su última entrevista, `mis datos` para una copia de lo que guardamos suyo, o `retirar` para terminarla y borrar todo lo que escribió o eligió en ese estudio, en todas sus entrevistas. Escriba `ayuda` para más.",
-    status_invited="invitado, sin empezar",
+    home_data="*Sus datos.* En la pestaña *Mensajes* puede escribir `pausa` para continuar más tarde, `parar` para terminar su última entrevista, `mis datos` para recibir una copia de lo que guardamos sobre usted, o `retirar` para terminarla y borrar todo lo que escribió o eligió en ese estudio, en todas sus entrevistas. Escriba `ayuda` para más.",
+    status_invited="invitación recibida, sin empezar",
     status_consent="esperando su consentimiento",
     status_in_progress="en curso",
     status_paused="en pausa",
