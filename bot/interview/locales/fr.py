@@ -48,8 +48,8 @@ TEXTS = Texts(
         "fichier envoyé."
     ),
     files_skipped=(
-        "Je ne peux lire que du texte : je n'ai donc ni ouvert ni conservé le fichier envoyé ; j'ai lu vos "
-        "mots."
+        "Je ne peux lire que du texte : je n'ai donc ni ouvert ni conservé le fichier envoyé ; j'ai bien lu "
+        "votre texte."
     ),
     no_text="Je n'ai reçu aucun texte. Pourriez-vous écrire votre réponse avec des mots ?",
     pick_a_button="Veuillez choisir l'une des options ou écrire son numéro.",
@@ -70,28 +70,28 @@ TEXTS = Texts(
         "supprimer."
     ),
     distress_pause=(
-        "Nous pouvons faire une pause ici. Répondez quand vous vous sentez prêt ou prête à continuer, ou "
-        "écrivez `arrêter` pour terminer."
+        "Nous pouvons faire une pause ici. Répondez quand vous voudrez continuer, ou écrivez `arrêter` pour "
+        "terminer."
     ),
     abuse_end="Je vais mettre fin à notre conversation ici. Merci pour votre temps.",
     withdraw_question=(
-        "Vous retirer de cette étude et supprimer tout ce que vous nous y avez dit : vos messages, vos "
-        "réponses à chaque question, vos réponses au questionnaire et au consentement, de cet entretien et "
-        "de tout entretien précédent dans cette étude ? Cette action est irréversible."
+        "Voulez-vous vous retirer de cette étude et supprimer tout ce que vous nous y avez dit : vos "
+        "messages, vos réponses à chaque question, vos réponses au questionnaire et au consentement, de cet "
+        "entretien et de tout entretien précédent dans cette étude ? Cette action est irréversible."
     ),
     withdrawn_text=(
         "C'est fait : tout ce que vous nous avez dit dans cette étude a été supprimé : vos messages, vos "
         "réponses aux questions et au questionnaire, et vos réponses au consentement, de chacun de vos "
         "entretiens dans cette étude. Nous gardons seulement une trace vide indiquant qu'un entretien a eu "
         "lieu et a été retiré, sans aucun contenu. Dans Slack ou Discord, les messages du bot dans cette "
-        "conversation sont aussi en cours de suppression (celui-ci reste) ; vos propres messages, vous seul "
-        "pouvez les supprimer. Écrivez `mes données` pour vérifier. Merci pour votre temps."
+        "conversation sont aussi en cours de suppression (sauf celui-ci) ; vos propres messages ne peuvent "
+        "être supprimés que par vous. Écrivez `mes données` pour vérifier. Merci pour votre temps."
     ),
     nothing_deleted="Rien n'a été supprimé ; continuons.",
     already_deleted="Vos données ont déjà été supprimées.",
-    under_way_start="Nous avons déjà commencé ; répondez simplement pour continuer. Écrivez `aide` pour les options.",
+    under_way_start="Nous avons déjà commencé ; répondez simplement pour continuer. Écrivez `aide` pour voir les options.",
     nothing_to_pause="Il n'y a rien à mettre en pause pour le moment.",
-    paused_text="En pause. Répondez quand vous serez prêt ou prête, et nous reprendrons là où nous nous étions arrêtés.",
+    paused_text="En pause. Répondez quand vous voudrez, et nous reprendrons là où nous nous étions arrêtés.",
     not_paused="Nous ne sommes pas en pause ; répondez simplement pour continuer.",
     optout_text=(
         "C'est fait : ce bot ne vous enverra plus d'invitations ni de rappels. Écrivez `m'abonner` si vous "
@@ -111,7 +111,7 @@ TEXTS = Texts(
     ),
     snooze_at_most="60 jours au maximum, par ex. `snooze 2w` (2 semaines).",
     nothing_to_snooze="Il n'y a aucun rappel à suspendre pour le moment.",
-    snoozed="C'est noté : aucun rappel pendant {length}. Répondez quand vous serez prêt ou prête.",
+    snoozed="C'est noté : aucun rappel pendant {length}. Répondez quand vous voudrez.",
     nothing_to_stop="Rien n'est en cours, il n'y a rien à arrêter.",
     stopped_text=(
         "Arrêté. Merci pour votre temps. Ce que vous avez partagé jusqu'ici est conservé ; écrivez "
@@ -126,7 +126,7 @@ TEXTS = Texts(
         "que vous avez dit."
     ),
     ended_withdrawn=(
-        "Vous vous êtes retiré de l'étude et vos données ont été supprimées. Écrivez `commencer` pour "
+        "Vous avez retiré votre participation et vos données ont été supprimées. Écrivez `commencer` pour "
         "participer à nouveau."
     ),
     ended_expired="Cet entretien est clos. Écrivez `commencer` pour recommencer.",
@@ -141,23 +141,23 @@ TEXTS = Texts(
         "parler d'autre chose tiré de votre expérience ? Vous pouvez aussi écrire `arrêter` à tout moment."
     ),
     dead_letter=(
-        "Désolé, un problème est survenu de mon côté et je n'ai pas pu traiter {what}. Le message a été mis "
-        "de côté pour que l'équipe de l'étude l'examine. Vous pouvez continuer en répondant de nouveau, ou "
+        "Désolé, un problème est survenu de mon côté et je n'ai pas pu traiter {what}. Cela a été mis de "
+        "côté pour que l'équipe de l'étude l'examine. Vous pouvez continuer en répondant de nouveau, ou "
         "écrire `aide`."
     ),
     dead_letter_answer="votre réponse",
     dead_letter_message="votre dernier message",
-    invitation="Vous êtes invité à participer à un court entretien de recherche : *{title}*.",
+    invitation="Nous vous invitons à participer à un court entretien de recherche : *{title}*.",
     wave_invitation=(
         "Il y a quelque temps, vous avez participé à notre étude *{title}*. Voudriez-vous nous dire ce qui a "
         "changé depuis ? Cela prend environ dix minutes."
     ),
-    reminder_invited="Petit rappel ({number}) : vous êtes invité à *{title}*. {invitation}\n{opt_out}",
+    reminder_invited="Petit rappel ({number}) : nous vous invitons à participer à *{title}*. {invitation}\n{opt_out}",
     reminder_waiting=(
         "Petit rappel ({number}) : notre entretien pour *{title}* vous attend.{where}\n"
-        "Répondez quand vous serez prêt ou prête ; `snooze 2d` reporte de 2 jours, `arrêter` y met fin."
+        "Répondez quand vous voudrez ; `snooze 2d` reporte de 2 jours, `arrêter` y met fin."
     ),
-    opt_out_line="Pas intéressé ? Écrivez `me désabonner` ; pas le temps ? Écrivez `snooze 2d`.",
+    opt_out_line="Cela ne vous intéresse pas ? Écrivez `me désabonner` ; pas le temps ? Écrivez `snooze 2d`.",
     taken_part_one="1 personne a participé jusqu'ici.",
     taken_part_many="{count} personnes ont participé jusqu'ici.",
     not_now_in_channel=(
@@ -185,17 +185,17 @@ TEXTS = Texts(
     data_withdraw_hint="Écrivez `retirer` pour supprimer tout ceci.",
     offline_acks="Merci.\nMerci, c'est utile.\nJe vois, merci.\nMerci pour ces explications.\nCompris.",
     offline_probe="Pourriez-vous m'en dire plus sur ce point : {note} ?",
-    offline_distress="Merci de me l'avoir dit ; cela semble difficile.",
+    offline_distress="Merci de me l'avoir dit ; cela doit être difficile.",
     you_answered="Votre réponse",
     dms_sent="Merci ! Je vous ai envoyé un message direct ; l'entretien continue là-bas.",
     dms_pending="Merci ! Vous allez recevoir un message direct de ma part dans un instant.",
     dms_closed="Je n'ai pas pu vous envoyer de message direct, l'entretien ne peut donc pas encore commencer. Pour l'autoriser : cliquez sur le nom de ce serveur en haut à gauche, ouvrez les **paramètres de confidentialité**, activez les **messages privés**, puis cliquez de nouveau sur le bouton.",
     home_title="Vos entretiens de recherche",
     home_empty="Vous n'avez encore participé à aucun entretien. Envoyez-moi un message direct dans l'onglet *Messages* pour commencer.",
-    home_line="{status} · commencé {started}",
-    home_completed=" · terminé {completed}",
+    home_line="{status} · commencé le {started}",
+    home_completed=" · terminé le {completed}",
     home_more="…et {count} entretiens plus anciens.",
-    home_data="*Vos données.* Dans l'onglet *Messages*, vous pouvez écrire `pause` pour continuer plus tard, `arrêter` pour terminer votre dernier entretien, `mes données` pour une copie de ce que nous détenons, ou `retirer` pour y mettre fin et supprimer tout ce que vous avez écrit ou choisi dans cette étude, dans chacun de vos entretiens. Écrivez `aide` pour en savoir plus.",
+    home_data="*Vos données.* Dans l'onglet *Messages*, vous pouvez écrire `pause` pour continuer plus tard, `arrêter` pour terminer votre dernier entretien, `mes données` pour recevoir une copie de ce que nous détenons, ou `retirer` pour y mettre fin et supprimer tout ce que vous avez écrit ou choisi dans cette étude, dans chacun de vos entretiens. Écrivez `aide` pour en savoir plus.",
     status_invited="invité, pas commencé",
     status_consent="en attente de votre consentement",
     status_in_progress="en cours",
