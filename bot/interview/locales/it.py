@@ -16,7 +16,7 @@ TEXTS = Texts(
     consent_yes="Sì, accetto",
     consent_no="No, grazie",
     release_yes="Sì, potete",
-    release_no="No, resti riservato",
+    release_no="No, tenetelo riservato",
     withdraw_yes="Sì, cancella i miei dati",
     withdraw_no="No, conservali",
     yes="Sì",
@@ -68,12 +68,12 @@ TEXTS = Texts(
         "Grazie, è tutto. Le sue risposte sono salvate. Scriva `ritira` in qualsiasi momento per cancellarle."
     ),
     distress_pause=(
-        "Possiamo fare una pausa qui. Risponda quando si sente pronto a continuare, oppure scriva `stop` "
-        "per terminare."
+        "Possiamo fare una pausa qui. Risponda quando se la sente di continuare, oppure scriva `stop` per "
+        "terminare."
     ),
     abuse_end="Concludo qui la nostra conversazione. Grazie per il suo tempo.",
     withdraw_question=(
-        "Ritirarsi da questo studio e cancellare tutto ciò che ci ha detto: i suoi messaggi, le sue "
+        "Vuole ritirarsi da questo studio e cancellare tutto ciò che ci ha detto: i suoi messaggi, le sue "
         "risposte a ogni domanda, le sue risposte al questionario e al consenso, di questa e di ogni sua "
         "intervista precedente in questo studio? L'operazione non può essere annullata."
     ),
@@ -87,10 +87,10 @@ TEXTS = Texts(
     ),
     nothing_deleted="Non è stato cancellato nulla; continuiamo.",
     already_deleted="I suoi dati sono già stati cancellati.",
-    under_way_start="Abbiamo già iniziato; risponda semplicemente per continuare. Scriva `aiuto` per le opzioni.",
+    under_way_start="Abbiamo già iniziato; basta rispondere per continuare. Scriva `aiuto` per vedere le opzioni.",
     nothing_to_pause="Al momento non c'è nulla da mettere in pausa.",
-    paused_text="In pausa. Risponda quando è pronto e riprenderemo da dove eravamo rimasti.",
-    not_paused="Non siamo in pausa; risponda semplicemente per continuare.",
+    paused_text="In pausa. Risponda quando vuole e riprenderemo da dove eravamo rimasti.",
+    not_paused="Non siamo in pausa; basta rispondere per continuare.",
     optout_text=(
         "Fatto: questo bot non le invierà più inviti né promemoria. Scriva `iscriviti` se in futuro "
         "desidera di nuovo ricevere notizie sugli studi."
@@ -106,7 +106,7 @@ TEXTS = Texts(
     ),
     snooze_at_most="Al massimo 60 giorni, ad es. `snooze 2w` (2 settimane).",
     nothing_to_snooze="Al momento non ci sono promemoria da rimandare.",
-    snoozed="Fatto: nessun promemoria per {length}. Risponda quando è pronto.",
+    snoozed="Fatto: nessun promemoria per {length}. Risponda quando vuole.",
     nothing_to_stop="Non c'è nulla in corso da interrompere.",
     stopped_text=(
         "Interrotto. Grazie per il suo tempo. Ciò che ha condiviso finora viene conservato; scriva `ritira` "
@@ -120,7 +120,10 @@ TEXTS = Texts(
         "Questa intervista è stata interrotta. Scriva `inizia` per ricominciare, oppure `ritira` per "
         "cancellare ciò che ha detto."
     ),
-    ended_withdrawn="Si è ritirato e i suoi dati sono stati cancellati. Scriva `inizia` per partecipare di nuovo.",
+    ended_withdrawn=(
+        "Ha ritirato la sua partecipazione e i suoi dati sono stati cancellati. Scriva `inizia` per "
+        "partecipare di nuovo."
+    ),
     ended_expired="Questa intervista è stata chiusa. Scriva `inizia` per ricominciare.",
     wait="Un momento, per favore; torno subito con la prossima domanda.",
     later=(
@@ -132,21 +135,21 @@ TEXTS = Texts(
         "raccontarmi qualcos'altro della sua esperienza? Può anche scrivere `stop` in qualsiasi momento."
     ),
     dead_letter=(
-        "Mi scusi, qualcosa è andato storto da parte mia e non sono riuscito a elaborare {what}. È stato "
-        "messo da parte perché il gruppo di ricerca lo esamini. Può continuare rispondendo di nuovo, oppure "
-        "scrivere `aiuto`."
+        "Mi scusi, qualcosa è andato storto da parte mia e non sono riuscito a elaborare {what}, che ho "
+        "messo da parte per il gruppo di ricerca. Può continuare rispondendo di nuovo, oppure scrivere "
+        "`aiuto`."
     ),
     dead_letter_answer="la sua risposta",
     dead_letter_message="il suo ultimo messaggio",
-    invitation="È invitato a partecipare a una breve intervista di ricerca: *{title}*.",
+    invitation="La invitiamo a partecipare a una breve intervista di ricerca: *{title}*.",
     wave_invitation=(
         "Tempo fa ha partecipato al nostro studio *{title}*. Ci racconterebbe cosa è cambiato da allora? "
         "Ci vogliono circa dieci minuti."
     ),
-    reminder_invited="Un gentile promemoria ({number}): è invitato a *{title}*. {invitation}\n{opt_out}",
+    reminder_invited="Un gentile promemoria ({number}): la invitiamo a *{title}*. {invitation}\n{opt_out}",
     reminder_waiting=(
         "Un gentile promemoria ({number}): la nostra intervista per *{title}* la aspetta.{where}\n"
-        "Risponda quando è pronto; `snooze 2d` rimanda di 2 giorni, `stop` la termina."
+        "Risponda quando vuole; `snooze 2d` rimanda di 2 giorni, `stop` la termina."
     ),
     opt_out_line="Non le interessa? Scriva `disiscriviti`; non ha tempo? Scriva `snooze 2d`.",
     taken_part_one="Finora ha partecipato 1 persona.",
@@ -176,18 +179,18 @@ TEXTS = Texts(
     data_withdraw_hint="Scriva `ritira` per cancellare tutto questo.",
     offline_acks="Grazie.\nGrazie, è utile.\nCapisco, grazie.\nGrazie per la spiegazione.\nCapito.",
     offline_probe="Potrebbe dirmi di più su questo: {note}?",
-    offline_distress="Grazie per avermelo detto; sembra difficile.",
+    offline_distress="Grazie per avermelo detto; dev'essere difficile.",
     you_answered="La sua risposta",
     dms_sent="Grazie! Le ho inviato un messaggio diretto; l'intervista continua lì.",
     dms_pending="Grazie! Tra un momento riceverà un mio messaggio diretto.",
     dms_closed="Non sono riuscito a inviarle un messaggio diretto, quindi l'intervista non può ancora iniziare. Per consentirlo: clicchi sul nome di questo server in alto a sinistra, apra le **impostazioni della privacy**, attivi i **messaggi diretti** e poi prema di nuovo il pulsante.",
     home_title="Le sue interviste di ricerca",
     home_empty="Non ha ancora partecipato a nessuna intervista. Mi invii un messaggio diretto nella scheda *Messaggi* per iniziare.",
-    home_line="{status} · iniziata {started}",
-    home_completed=" · conclusa {completed}",
+    home_line="{status} · iniziata il {started}",
+    home_completed=" · conclusa il {completed}",
     home_more="…e altre {count} interviste precedenti.",
-    home_data="*I suoi dati.* Nella scheda *Messaggi* può scrivere `pausa` per continuare più tardi, `stop` per terminare la sua ultima intervista, `i miei dati` per una copia di ciò che conserviamo, oppure `ritira` per terminarla e cancellare tutto ciò che ha scritto o scelto in quello studio, in ogni sua intervista. Scriva `aiuto` per saperne di più.",
-    status_invited="invitato, non iniziata",
+    home_data="*I suoi dati.* Nella scheda *Messaggi* può scrivere `pausa` per continuare più tardi, `stop` per terminare la sua ultima intervista, `i miei dati` per ricevere una copia di ciò che conserviamo, oppure `ritira` per terminarla e cancellare tutto ciò che ha scritto o scelto in quello studio, in ogni sua intervista. Scriva `aiuto` per saperne di più.",
+    status_invited="invito ricevuto, da iniziare",
     status_consent="in attesa del suo consenso",
     status_in_progress="in corso",
     status_paused="in pausa",
