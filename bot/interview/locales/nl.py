@@ -82,7 +82,7 @@ TEXTS = Texts(
         "vragen en de vragenlijst, en uw antwoorden op de toestemming, uit al uw interviews in dit "
         "onderzoek. We bewaren alleen een lege vermelding dat er een interview plaatsvond en is "
         "ingetrokken, zonder inhoud. In Slack of Discord worden de berichten van de bot in deze chat ook "
-        "verwijderd (dit bericht blijft staan); uw eigen berichten daar kunt alleen u verwijderen. Typ "
+        "verwijderd (dit bericht blijft staan); uw eigen berichten daar kunt alleen u zelf verwijderen. Typ "
         "`mijn gegevens` om het te controleren. Bedankt voor uw tijd."
     ),
     nothing_deleted="Er is niets verwijderd; laten we verdergaan.",
@@ -101,7 +101,7 @@ TEXTS = Texts(
         "`hulp` om te zien wat ik kan."
     ),
     snooze_how=(
-        "Schrijf hoe lang de herinneringen moeten wachten, bijv. `snooze 2d` (2 dagen), `snooze 12h` "
+        "Typ hoe lang de herinneringen moeten wachten, bijv. `snooze 2d` (2 dagen), `snooze 12h` "
         "(12 uur), `snooze 1w` (1 week)."
     ),
     snooze_at_most="Hoogstens 60 dagen, bijv. `snooze 2w` (2 weken).",
@@ -112,8 +112,8 @@ TEXTS = Texts(
         "Gestopt. Bedankt voor uw tijd. Wat u tot nu toe deelde, blijft bewaard; typ `intrekken` als u het "
         "wilt laten verwijderen."
     ),
-    not_open="Bedankt voor uw interesse! Dit onderzoek is nog niet geopend; probeer het later opnieuw.",
-    no_study="Er is op dit moment geen onderzoek geopend. Bedankt voor uw interesse!",
+    not_open="Bedankt voor uw interesse! Dit onderzoek is nog niet gestart; probeer het later opnieuw.",
+    no_study="Er loopt op dit moment geen onderzoek. Bedankt voor uw interesse!",
     ended_completed="Dit interview is afgerond, bedankt. Typ `intrekken` om uw antwoorden te verwijderen.",
     ended_declined="U hebt ervoor gekozen niet mee te doen. Typ `beginnen` als u van gedachten verandert.",
     ended_stopped=(
@@ -182,8 +182,8 @@ TEXTS = Texts(
     dms_closed="Ik kon u geen direct bericht sturen, dus het interview kan nog niet beginnen. Zo staat u het toe: klik linksboven op de naam van deze server, open de **privacyinstellingen**, zet **directe berichten** aan en klik daarna opnieuw op de knop.",
     home_title="Uw onderzoeksinterviews",
     home_empty="U hebt nog niet aan een interview deelgenomen. Stuur mij een direct bericht in het tabblad *Berichten* om te beginnen.",
-    home_line="{status} · begonnen {started}",
-    home_completed=" · afgerond {completed}",
+    home_line="{status} · begonnen op {started}",
+    home_completed=" · afgerond op {completed}",
     home_more="…en {count} eerdere interviews.",
     home_data="*Uw gegevens.* In het tabblad *Berichten* kunt u `pauze` typen om later verder te gaan, `stop` om uw laatste interview te beëindigen, `mijn gegevens` voor een kopie van wat we van u bewaren, of `intrekken` om het te beëindigen en alles te verwijderen wat u in dat onderzoek schreef of koos, uit al uw interviews daarin. Typ `hulp` voor meer.",
     status_invited="uitgenodigd, niet begonnen",
@@ -192,13 +192,14 @@ TEXTS = Texts(
     status_paused="gepauzeerd",
     status_survey="bezig (korte vragenlijst)",
     status_completed="afgerond",
-    status_declined="afgewezen",
+    status_declined="afgeslagen",
     status_stopped="gestopt",
     status_withdrawn="ingetrokken, gegevens verwijderd",
     status_expired="gesloten zonder antwoord",
     late_click=(
-        "Uw klik bereikte mij te laat, omdat mijn verbinding met Discord even wegviel; Discord heeft daarom "
-        "misschien een foutmelding getoond. Hij is wel aangekomen en telt; u hoeft niet opnieuw te klikken."
+        "Uw klik kwam vertraagd bij mij aan, omdat mijn verbinding met Discord even wegviel; Discord heeft "
+        "daarom misschien een foutmelding getoond. Hij is wel aangekomen en telt; u hoeft niet opnieuw te "
+        "klikken."
     ),
     stale_button="Deze knop werkt hier niet meer. Typ in plaats daarvan uw antwoord, of `hulp`.",
     reply_with_number="Antwoord met het nummer van uw keuze.",
