@@ -55,8 +55,8 @@ TEXTS = Texts(
     welcome_back="Olá de novo.",
     where_we_left_off="Onde paramos: {question}",
     expired_text=(
-        "Esta entrevista foi encerrada porque não tivemos resposta. Obrigado pelo seu tempo; nada mais será "
-        "perguntado."
+        "Esta entrevista foi encerrada porque não tivemos resposta. Obrigado pelo seu tempo; não faremos "
+        "mais perguntas."
     ),
     declined_text=(
         "Sem problema, obrigado por considerar. Guardamos apenas a sua resposta (não), nada do que você "
@@ -67,14 +67,13 @@ TEXTS = Texts(
         "apagá-las."
     ),
     distress_pause=(
-        "Podemos fazer uma pausa aqui. Responda quando se sentir pronto para continuar, ou escreva `parar` "
-        "para terminar."
+        "Podemos fazer uma pausa aqui. Responda quando quiser continuar, ou escreva `parar` para terminar."
     ),
     abuse_end="Vou encerrar a nossa conversa aqui. Obrigado pelo seu tempo.",
     withdraw_question=(
-        "Retirar-se deste estudo e apagar tudo o que você nos disse nele: suas mensagens, suas respostas a "
-        "cada pergunta, suas respostas ao questionário e ao consentimento, desta e de qualquer entrevista "
-        "anterior sua neste estudo? Isto não pode ser desfeito."
+        "Deseja se retirar deste estudo e apagar tudo o que você nos disse nele: suas mensagens, suas "
+        "respostas a cada pergunta, suas respostas ao questionário e ao consentimento, desta e de qualquer "
+        "entrevista anterior sua neste estudo? Isso não pode ser desfeito."
     ),
     withdrawn_text=(
         "Pronto: tudo o que você nos disse neste estudo foi apagado: suas mensagens, suas respostas às "
@@ -88,15 +87,15 @@ TEXTS = Texts(
     already_deleted="Seus dados já foram apagados.",
     under_way_start="Já começamos; basta responder para continuar. Escreva `ajuda` para ver as opções.",
     nothing_to_pause="Não há nada para pausar agora.",
-    paused_text="Em pausa. Responda quando estiver pronto e continuaremos de onde paramos.",
+    paused_text="Em pausa. Responda quando quiser e continuaremos de onde paramos.",
     not_paused="Não estamos em pausa; basta responder para continuar.",
     optout_text=(
-        "Pronto: este bot não vai mais lhe enviar convites nem lembretes. Escreva `inscrever` se um dia "
-        "quiser voltar a saber de estudos."
+        "Pronto: este bot não vai mais enviar convites nem lembretes para você. Escreva `inscrever` se um "
+        "dia quiser voltar a saber de estudos."
     ),
     optin_text=(
         "Pronto: você pode voltar a receber convites para estudos. Escreva `cancelar inscrição` "
-        "para pará-los."
+        "para deixar de recebê-los."
     ),
     nothing_held_text=(
         "Você não participou de nenhuma entrevista comigo, então não tenho respostas suas. Escreva `ajuda` "
@@ -108,26 +107,26 @@ TEXTS = Texts(
     ),
     snooze_at_most="No máximo 60 dias, p. ex. `snooze 2w` (2 semanas).",
     nothing_to_snooze="Não há lembretes para adiar agora.",
-    snoozed="Pronto: nenhum lembrete durante {length}. Responda quando estiver pronto.",
+    snoozed="Pronto: nenhum lembrete durante {length}. Responda quando quiser.",
     nothing_to_stop="Não há nada em andamento para parar.",
     stopped_text=(
-        "Parado. Obrigado pelo seu tempo. O que você compartilhou até agora é mantido; escreva `retirar` se "
-        "quiser que seja apagado."
+        "Entrevista interrompida. Obrigado pelo seu tempo. O que você compartilhou até agora é mantido; "
+        "escreva `retirar` se quiser que seja apagado."
     ),
     not_open="Obrigado pelo seu interesse! Este estudo ainda não está aberto; tente novamente mais tarde.",
     no_study="Não há nenhum estudo aberto no momento. Obrigado pelo seu interesse!",
     ended_completed="Esta entrevista está concluída, obrigado. Escreva `retirar` para apagar suas respostas.",
     ended_declined="Você escolheu não participar. Escreva `começar` se mudar de ideia.",
     ended_stopped=(
-        "Esta entrevista foi parada. Escreva `começar` para recomeçar, ou `retirar` para apagar o que você "
-        "disse."
+        "Esta entrevista foi interrompida. Escreva `começar` para recomeçar, ou `retirar` para apagar o que "
+        "você disse."
     ),
     ended_withdrawn="Você se retirou e seus dados foram apagados. Escreva `começar` para participar de novo.",
     ended_expired="Esta entrevista foi encerrada. Escreva `começar` para recomeçar.",
     wait="Um momento, por favor; já volto com a próxima pergunta.",
     later=(
         "Desculpe: um problema técnico do nosso lado impede que eu continue a nossa entrevista agora. Nada "
-        "do que você disse foi perdido, e vou lhe escrever aqui assim que pudermos continuar."
+        "do que você disse foi perdido, e vou escrever para você aqui assim que pudermos continuar."
     ),
     refused=(
         "Desculpe, não posso responder a essa mensagem. Poderia dizer de outra forma, ou me contar outra "
@@ -139,15 +138,15 @@ TEXTS = Texts(
     ),
     dead_letter_answer="a sua resposta",
     dead_letter_message="a sua última mensagem",
-    invitation="Você está convidado a participar de uma breve entrevista de pesquisa: *{title}*.",
+    invitation="Convidamos você a participar de uma breve entrevista de pesquisa: *{title}*.",
     wave_invitation=(
         "Há algum tempo você participou do nosso estudo *{title}*. Poderia nos contar o que mudou desde "
         "então? Leva cerca de dez minutos."
     ),
-    reminder_invited="Um lembrete gentil ({number}): você está convidado para *{title}*. {invitation}\n{opt_out}",
+    reminder_invited="Um pequeno lembrete ({number}): convidamos você para *{title}*. {invitation}\n{opt_out}",
     reminder_waiting=(
-        "Um lembrete gentil ({number}): a nossa entrevista para *{title}* está à sua espera.{where}\n"
-        "Responda quando estiver pronto; `snooze 2d` adia 2 dias, `parar` a encerra."
+        "Um pequeno lembrete ({number}): a nossa entrevista para *{title}* está à sua espera.{where}\n"
+        "Responda quando quiser; `snooze 2d` adia 2 dias, `parar` a encerra."
     ),
     opt_out_line="Não tem interesse? Escreva `cancelar inscrição`; sem tempo? Escreva `snooze 2d`.",
     taken_part_one="Até agora 1 pessoa participou.",
@@ -173,33 +172,33 @@ TEXTS = Texts(
     data_timezone="Guardado para programar mensagens em qualquer estudo: seu fuso horário, {zone} ({where}).",
     data_zone_chosen="escolhido por você",
     data_zone_profile="do seu perfil do {platform}",
-    data_withdraw_hint="Escreva `retirar` para apagar tudo isto.",
-    offline_acks="Obrigado.\nObrigado, isso ajuda.\nEntendo, obrigado.\nObrigado por explicar.\nCompreendido.",
-    offline_probe="Poderia me contar mais sobre isto: {note}?",
-    offline_distress="Obrigado por me contar; parece difícil.",
+    data_withdraw_hint="Escreva `retirar` para apagar tudo isso.",
+    offline_acks="Obrigado.\nObrigado, isso ajuda.\nEntendo, obrigado.\nObrigado por explicar.\nEntendi.",
+    offline_probe="Poderia me contar mais sobre isso: {note}?",
+    offline_distress="Obrigado por me contar; deve ser difícil.",
     you_answered="Sua resposta",
-    dms_sent="Obrigado! Enviei-lhe uma mensagem direta; a entrevista continua lá.",
+    dms_sent="Obrigado! Enviei uma mensagem direta para você; a entrevista continua lá.",
     dms_pending="Obrigado! Você vai receber uma mensagem direta minha em instantes.",
-    dms_closed="Não consegui lhe enviar uma mensagem direta, por isso a entrevista ainda não pode começar. Para permitir: clique no nome deste servidor no canto superior esquerdo, abra as **configurações de privacidade**, ative as **mensagens diretas** e clique no botão novamente.",
+    dms_closed="Não consegui enviar uma mensagem direta para você, por isso a entrevista ainda não pode começar. Para permitir: clique no nome deste servidor no canto superior esquerdo, abra as **configurações de privacidade**, ative as **mensagens diretas** e clique no botão novamente.",
     home_title="Suas entrevistas de pesquisa",
     home_empty="Você ainda não participou de nenhuma entrevista. Envie-me uma mensagem direta na aba *Mensagens* para começar.",
-    home_line="{status} · iniciada {started}",
-    home_completed=" · concluída {completed}",
+    home_line="{status} · iniciada em {started}",
+    home_completed=" · concluída em {completed}",
     home_more="…e mais {count} entrevistas anteriores.",
-    home_data="*Seus dados.* Na aba *Mensagens* você pode escrever `pausa` para continuar depois, `parar` para terminar sua última entrevista, `meus dados` para uma cópia do que guardamos de você, ou `retirar` para terminá-la e apagar tudo o que você escreveu ou escolheu nesse estudo, em todas as suas entrevistas. Escreva `ajuda` para mais.",
-    status_invited="convidado, não iniciada",
+    home_data="*Seus dados.* Na aba *Mensagens* você pode escrever `pausa` para continuar depois, `parar` para terminar sua última entrevista, `meus dados` para receber uma cópia do que guardamos sobre você, ou `retirar` para terminá-la e apagar tudo o que você escreveu ou escolheu nesse estudo, em todas as suas entrevistas. Escreva `ajuda` para mais.",
+    status_invited="convite recebido, entrevista não iniciada",
     status_consent="aguardando seu consentimento",
     status_in_progress="em andamento",
     status_paused="em pausa",
     status_survey="em andamento (questionário curto)",
     status_completed="concluída",
     status_declined="recusada",
-    status_stopped="parada",
+    status_stopped="interrompida",
     status_withdrawn="retirada, dados apagados",
     status_expired="encerrada sem resposta",
     late_click=(
         "Seu clique chegou atrasado, porque minha conexão com o Discord caiu por um momento, e o Discord "
-        "pode ter mostrado um erro. Ele chegou e vale; não é preciso clicar de novo."
+        "pode ter mostrado um erro. Mesmo assim ele chegou e foi registrado; não é preciso clicar de novo."
     ),
     stale_button="Este botão não funciona mais aqui. Por favor, escreva sua resposta ou `ajuda`.",
     reply_with_number="Responda com o número da sua escolha.",
