@@ -247,8 +247,19 @@ def _job(settings: Settings, source: str, by: str | None, codebook: Path | None,
         except InterviewerError as exc:
             raise fail(f"{printable(gold)}: {exc}") from None
     if by and not any(by in d.group for d in corpus.docs):
-        fields = ", ".join(group_fields(corpus.docs)) or "none"
-        raise fail(f"--by {by!r}: no interview has that field; available: {fields}")
+        fields = ", ".join(group_fields(corpus.docs))
+        if fields:
+            hint = f"available: {fields}"
+        elif str(source).lower().endswith(".csv"):
+            hint = (
+                "the file has no column besides transcript_id and text; add one (e.g. occupation) to group by"
+            )
+        else:  # a study: screening answers are its only group fields
+            hint = (
+                "its interviews have no screening answers to group by (`interviewer import` keeps only "
+                "transcript_id and text); analyze the CSV file itself to group by its further columns"
+            )
+        raise fail(f"--by {printable(by)!r}: no interview has that field; {hint}")
     return _Job(corpus, book.codes, labels, by or _default_group(corpus), procedural=book.procedural)
 
 

@@ -109,7 +109,8 @@ def test_codebook_draft_writes_a_codebook_that_loads(dataset: Path, tmp_path: Pa
         (
             {"d.csv": b"transcript_id,text\nw1,User: hi there\n"},
             ["analyze", "d.csv", "--by", "occupation", "--out", "r"],
-            "--by 'occupation': no interview has that field; available: none",
+            "--by 'occupation': no interview has that field; the file has no column besides transcript_id and "
+            "text; add one (e.g. occupation) to group by",
         ),
         (  # every turn on one line: used to say only that the interview had no participant answer
             {"d.csv": b'transcript_id,text\nw1,"AI: How do you use it? User: For email."\n'},
@@ -208,3 +209,20 @@ def test_a_study_with_no_interview_to_analyse_is_refused_and_leaves_no_folder(tm
         assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["mine"]
     assert not list((tmp_path / "mine").iterdir())
+
+
+def test_grouping_a_study_of_imported_transcripts_says_where_its_columns_went(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text(
+        'transcript_id,text,occupation\nw1,"AI: How do you use it?\nUser: For email.",nurse\n',
+        encoding="utf-8",
+    )
+    imported = run(["import", "d.csv", "--study", "teachers"], tmp_path)
+    assert imported.returncode == 0 and "left out: occupation" in imported.stderr
+    result = run(["analyze", "teachers", "--by", "occupation", "--out", "r"], tmp_path)
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "error: --by 'occupation': no interview has that field; its interviews have no screening answers to "
+        "group by (`interviewer import` keeps only transcript_id and text); analyze the CSV file itself to "
+        "group by its further columns",
+    )
+    assert not (tmp_path / "r").exists()
