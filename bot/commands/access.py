@@ -72,13 +72,14 @@ def role_in(engine: Engine, study: Study, actor: Actor) -> str | None:
 
 
 def study_access(engine: Engine, actor: Actor, study_id: str, *, researchers_only: str = "") -> Access:
-    """The study `study_id` and the actor's role in it. Raises `Refused` for an unknown study, for
-    someone the study names in no role, and, when `researchers_only` says what only researchers may do
-    (e.g. "export transcripts"), for its organizers."""
+    """The study `study_id` and the actor's role in it. Raises `Refused` for an unknown study (naming only
+    the studies the actor may manage), for someone the study names in no role, and, when
+    `researchers_only` says what only researchers may do (e.g. "export transcripts"), for its organizers."""
     study = engine.catalog.get(study_id)
     if study is None:
-        known = ", ".join(f"`{i}`" for i in engine.catalog.ids()) or "none"
-        raise Refused(f"There is no study `{study_id}`. Known studies: {known}.")
+        # only the studies the actor may manage: a stranger's typo must not list everyone's studies
+        mine = ", ".join(f"`{s.id}`" for s in engine.catalog.studies() if role_in(engine, s, actor))
+        raise Refused(f"There is no study `{study_id}`." + (f" Your studies: {mine}." if mine else ""))
     role = role_in(engine, study, actor)
     if role is None:
         raise Refused(REFUSAL.format(who=actor.access_id), study)
