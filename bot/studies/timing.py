@@ -50,9 +50,23 @@ def area_city(name: str) -> bool:
     return name in _zone_names()
 
 
+def area_city_as_listed(name: str) -> str | None:
+    """`name` as the zone list spells it when, whatever its case, it is a zone `area_city` accepts
+    (`europe/berlin` is Europe/Berlin), else None."""
+    if area_city(name):
+        return name
+    found = _zones_by_lower_case().get(name.lower())
+    return found if found is not None and area_city(found) else None
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
+def _zones_by_lower_case() -> dict[str, str]:
+    return {name.lower(): name for name in sorted(_zone_names() | {"UTC"})}
 
 
 def parse_range(text: str) -> tuple[time, time]:
