@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.messages import Address
-from bot.outreach.timing import area_city
+from bot.outreach.timing import area_city, area_city_as_listed
 
 ID_FORMS = {
     "slack": (re.compile(r"[A-Z0-9]{2,20}"), "a Slack member id such as U0123ABCD"),
@@ -87,6 +87,10 @@ def parse_roster(text: str, platform: str, workspace: str) -> tuple[list[Member]
         for raw in reader:
             line, last = last + 1, reader.line_num  # the row's first line, also when a value spans lines
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+            if row.get(
+                "timezone"
+            ):  # `europe/berlin` is meant as Europe/Berlin, as in `/interviewer timezone`
+                row["timezone"] = area_city_as_listed(row["timezone"]) or row["timezone"]
             problem = (
                 "more values than header columns; quote values containing commas" if None in raw else None
             )

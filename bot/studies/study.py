@@ -25,7 +25,7 @@ from bot.errors import StudyError
 from bot.studies.fields import STORED, ButtonLabel, LanguageTag, Line, Plain, Slug, Text, is_stored
 from bot.studies.problems import problem_lines
 from bot.studies.standard_survey import WORDING
-from bot.studies.timing import WindowNeverOpens, area_city, check_schedule
+from bot.studies.timing import WindowNeverOpens, area_city, area_city_as_listed, check_schedule
 from bot.text_files import NotText, printable, read_text
 from bot.yaml_files import YamlProblem, parse_yaml
 
@@ -188,6 +188,9 @@ class Schedule(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str, info: ValidationInfo) -> str:
+        listed = area_city_as_listed(value)  # `europe/berlin` is meant as Europe/Berlin
+        if listed is not None:
+            return listed
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):

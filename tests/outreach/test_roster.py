@@ -58,3 +58,10 @@ def test_a_roster_zone_must_be_an_area_city_name_not_the_servers_own() -> None:
     assert [m.timezone for m in members] == ["Asia/Kathmandu"]
     assert [p.split(":")[0] for p in problems] == ["line 2", "line 3", "line 4"]
     assert "write an Area/City name, e.g. Europe/Berlin, or UTC" in problems[0]
+
+
+def test_a_roster_zone_in_another_case_is_stored_as_the_zone_list_spells_it() -> None:
+    rows = "user_id,timezone\nU1,europe/berlin\nU2,AMERICA/NEW_YORK\nU3,utc\nU4,posix/europe/berlin\nU5,est\n"
+    members, problems = parse_roster(rows, "slack", "T1")
+    assert [m.timezone for m in members] == ["Europe/Berlin", "America/New_York", "UTC"]
+    assert [p.split(":")[0] for p in problems] == ["line 5", "line 6"]

@@ -233,6 +233,12 @@ def test_bad_time_zone_suggests_an_iana_name(tmp_path):
     )
 
 
+def test_a_time_zone_in_another_case_is_read_as_the_zone_list_spells_it(tmp_path):
+    data = minimal_study()
+    data["schedule"]["timezone"] = "europe/berlin"
+    assert load_study(write(tmp_path, data)).schedule.timezone == "Europe/Berlin"
+
+
 def test_the_servers_own_zone_is_no_study_time_zone(tmp_path):
     """`localtime` is whatever zone the bot's machine has: sends would move with the server."""
     data = minimal_study()
