@@ -42,15 +42,20 @@ async def upcoming(engine: Engine, study_id: str, limit: int = 50) -> str:
 
 
 async def _queued(s: AsyncSession, study_id: str, limit: int) -> list[Line]:
-    """Invitations and reminders already in the outbox, waiting for their time."""
+    """Invitations and reminders already in the outbox, waiting for their time; not those to a member
+    who opted out or whom a DM has since failed to reach, which are cancelled when they fall due
+    (`bot.engine.outreach_gate`)."""
     rows = (
         await s.exec(
             select(OutboxRow, Interview)
             .join(Interview, col(Interview.id) == col(OutboxRow.interview_id))
+            .join(Participant, col(Participant.id) == col(Interview.participant_id))
             .where(
                 Interview.study_id == study_id,
                 col(OutboxRow.purpose).in_(BULK_PURPOSES),
                 col(OutboxRow.status).in_(["pending", "sending"]),
+                col(Participant.opted_out).is_(False),
+                col(Participant.unreachable).is_(False),
             )
             .order_by(col(OutboxRow.not_before))
             .limit(limit)

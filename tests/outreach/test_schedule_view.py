@@ -12,7 +12,7 @@ from bot.outreach.invitations import invite
 from bot.outreach.schedule_view import upcoming
 from bot.outreach.scheduler import Scheduler
 from bot.runtime import Runtime
-from bot.storage.models import Interview
+from bot.storage.models import Interview, Participant
 from tests.support.outreach import STUDY, Clock, FakeSender, member, runtime_for, sched_study_dir
 
 MONDAY = datetime(2027, 3, 8, 10, 0, tzinfo=UTC)
@@ -80,3 +80,26 @@ async def test_a_member_who_completed_a_wave_is_listed_once_for_the_next_wave_co
         rows = _rows(await upcoming(runtime.engine, STUDY))
     assert rows == [[*rows[0][:2], "wave", "(planned)", "w2", rows[0][-1]]]
     assert rows[0][:2] == ["2027-06-06", "10:00"]  # 90 days after 8 March, not after 8 April
+
+
+async def test_a_member_a_dm_has_since_failed_to_reach_is_not_listed_for_the_sends_that_will_not_go(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """A queued invitation to a member whom a DM has since failed to reach (another study's, say: the
+    participant row is shared) is cancelled when it falls due (`bot.engine.outreach_gate`); the table
+    lists what will be sent, so it leaves that invitation out, as it leaves out their planned reminders."""
+    clock, sender = Clock(datetime(2027, 3, 8, 19, 0, tzinfo=UTC)), FakeSender()  # after the window
+    async with runtime_for(sqlite_url, sched_study_dir(tmp_path), clock, sender) as runtime:
+        study = runtime.catalog.get(STUDY)
+        assert study is not None
+        await invite(runtime.engine, study, [member("U1"), member("U2")], source="roster")
+        async with runtime.store.session() as s:
+            gone = (await s.exec(select(Participant).where(Participant.user_id == "U1"))).one()
+            gone.unreachable = True  # as the dispatcher marks a member a DM could not reach
+            s.add(gone)
+        rows = _rows(await upcoming(runtime.engine, STUDY))
+        clock.now = datetime(2027, 3, 9, 9, 5, tzinfo=UTC)  # both invitations due
+        await Scheduler(runtime.engine).run_once()
+    assert [r[2] for r in rows] == ["invitation", "reminder"], rows  # U2's, and U2's next reminder
+    assert rows[0][-1] == rows[1][-1], rows
+    assert [m.to.user_id for m in sender.sent] == ["U2"], "the table showed what was sent"
