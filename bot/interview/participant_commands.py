@@ -111,6 +111,8 @@ def _snooze(study: Study, state: State, p: Progress, argument: str) -> Step:
         duration = parse_duration(length)
     except ValueError:
         return Step(state, p, [Say(texts_for(study.language).snooze_how)])
+    if not duration:  # `snooze 0d` would put off nothing while saying it did: ask how long instead
+        return Step(state, p, [Say(texts_for(study.language).snooze_how)])
     if duration > timedelta(days=MAX_SNOOZE_DAYS):  # 1441h is past it too, though its .days is 60
         return Step(state, p, [Say(texts_for(study.language).snooze_at_most)])
     if state in TERMINAL:

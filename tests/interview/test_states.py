@@ -302,3 +302,11 @@ def test_snooze_lasts_a_day_by_default_and_at_most_60_days(argument: str, snooze
     assert snoozes == ([snoozed] if snoozed else [])
     if snoozed is None:
         assert _says(result) == [ENGLISH.snooze_at_most]
+
+
+@pytest.mark.parametrize("argument", ["0d", "0m", "0w"])
+def test_a_snooze_of_no_time_asks_how_long_instead_of_saying_it_snoozed(argument: str) -> None:
+    """`snooze 0d` puts off no reminder: answering "Snoozed: no reminders for 0d" would be no answer."""
+    result = step(STUDY, State.INVITED, Progress(), Command(f"snooze {argument}"))
+    assert not [e for e in result.effects if isinstance(e, Snooze)]
+    assert _says(result) == [ENGLISH.snooze_how]
