@@ -59,19 +59,32 @@ def split_text(text: str, limit: int = CHUNK) -> list[str]:
 
 def _cut_point(text: str, limit: int) -> int:
     window = text[: limit + 1]  # a separator right at the limit still counts
-    candidates = [
-        window.rfind("\n\n"),
-        window.rfind("\n"),
-        max((m.end() - 1 for m in _SENTENCE_END.finditer(window)), default=-1),
-        window.rfind(" "),
+    boundaries = [
+        [m.start() for m in re.finditer("\n\n", window)],
+        [m.start() for m in re.finditer("\n", window)],
+        [m.end() - 1 for m in _SENTENCE_END.finditer(window)],
+        [m.start() for m in re.finditer(" ", window)],
     ]
-    for cut in candidates:  # prefer the strongest boundary that keeps the piece at least half full
-        if cut >= limit // 2:
-            return cut
-    for cut in candidates:
-        if cut > 0:
-            return cut
+    # a cut inside a markdown code span or block would show its two halves as broken formatting, the
+    # backticks in plain sight: such cuts come last, for code longer than a piece
+    for outside_code in (True, False):
+        candidates = [
+            max((cut for cut in cuts if not (outside_code and _in_code(window[:cut]))), default=-1)
+            for cuts in boundaries
+        ]
+        for cut in candidates:  # prefer the strongest boundary that keeps the piece at least half full
+            if cut >= limit // 2:
+                return cut
+        for cut in candidates:
+            if cut > 0:
+                return cut
     return limit
+
+
+def _in_code(before: str) -> bool:
+    """Whether the text after `before` starts inside a code block (```) or an inline code span (`)."""
+    fences = before.count("```")
+    return fences % 2 == 1 or before.replace("```", "").count("`") % 2 == 1
 
 
 def nonce_for(message: Outbound, part: int) -> str:

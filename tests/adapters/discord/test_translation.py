@@ -164,6 +164,16 @@ def test_split_text_falls_back_to_sentences_words_and_hard_cuts() -> None:
     assert split_text("   ") == []
 
 
+def test_split_text_never_cuts_inside_a_code_span_or_block() -> None:
+    span = "`stop or withdraw at any time`"
+    pieces = split_text("word, " * 40 + span + " then more words", 250)
+    assert all(p.count("`") % 2 == 0 for p in pieces) and any(span in p for p in pieces), pieces
+    block = "Commands:\n```\n" + "stop\npause\n" * 30 + "```\nThat is all."
+    assert all(p.count("```") % 2 == 0 for p in split_text("intro " * 10 + block, 400)), "block kept whole"
+    long_block = "```\n" + "a line of code\n" * 100 + "```"
+    assert all(len(p) <= 300 for p in split_text(long_block, 300)), "code longer than a piece is cut at lines"
+
+
 def test_mass_and_user_mentions_are_defused() -> None:
     text = "Hi @everyone and @here, ask <@123456789012345678> or <@&123456789012345678>"
     safe = sanitize(text)
