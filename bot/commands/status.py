@@ -12,9 +12,9 @@ from bot.commands.access import REFUSAL, Actor, UsageError, role_in, study_acces
 from bot.engine.claude_trouble import incident_line
 from bot.engine.engine import Engine
 from bot.engine.missing_permissions import waiting_line
-from bot.interview.conversation import State
+from bot.interview.conversation import TERMINAL, State
 from bot.outreach.funnel import funnel_lines
-from bot.storage.models import Interview, ScreeningAnswer
+from bot.storage.models import Interview, Participant, ScreeningAnswer
 from bot.studies.study import Study
 
 
@@ -56,6 +56,7 @@ async def status_text(engine: Engine, study: Study) -> str:
         group_q = next((q.id for q in study.screening if q.group), None)
         groups = await _groups(s, study, group_q) if group_q else {}
         claude = await incident_line(s, study.id)
+        cut_off = await _cut_off(s, study)
         unsent = await waiting_line(s, study.id)
     total = sum(counts.values())
     lines = [
@@ -65,6 +66,11 @@ async def status_text(engine: Engine, study: Study) -> str:
     for state in State:
         if counts.get(state.value):
             lines.append(f"• {state.value.replace('_', ' ')}: {counts[state.value]}")
+    if cut_off:
+        lines.append(
+            f"• of the open ones, {cut_off} cannot be reached: a message to them failed (DMs closed to the "
+            "bot, or they left); nothing more is sent until they write again"
+        )
     if done:
         minutes = statistics.median((end - start).total_seconds() / 60 for start, end in done if end)
         lines.append(f"• median time to complete: {minutes:.0f} min")
@@ -89,3 +95,19 @@ async def _groups(s: AsyncSession, study: Study, group_q: str) -> dict[str, int]
             )
         ).all()
     )
+
+
+async def _cut_off(s: AsyncSession, study: Study) -> int:
+    """Open interviews whose participant a message has since failed to reach (`Participant.unreachable`)."""
+    found = await s.exec(
+        select(func.count())
+        .select_from(Interview)
+        .join(Participant, col(Participant.id) == col(Interview.participant_id))
+        .where(
+            Interview.study_id == study.id,
+            col(Interview.pilot).is_(False),
+            col(Interview.state).not_in([state.value for state in TERMINAL]),
+            col(Participant.unreachable).is_(True),
+        )
+    )
+    return found.one()

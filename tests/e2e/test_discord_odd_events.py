@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.e2e.test_discord import MEMBER, STRANGER, discord_service, labels, to_first_question
+from tests.e2e.test_discord import MEMBER, RESEARCHER, STRANGER, discord_service, labels, to_first_question
 
 
 async def test_server_channel_and_thread_messages_start_no_interview(tmp_path: Path) -> None:
@@ -56,3 +56,26 @@ async def test_a_click_naming_someone_elses_interview_changes_nothing_of_it(tmp_
         assert service.inbox() == [consent], "the member's interview did not move"
         assert labels(fake.messages[consent["id"]]) == ["Yes, I agree", "No, thanks"], "nor its buttons"
         assert not fake.late_responses
+
+
+async def test_status_tells_the_researcher_of_an_open_interview_the_bot_can_no_longer_reach(
+    tmp_path: Path,
+) -> None:
+    async with discord_service(tmp_path) as service:
+        fake = service.fake
+        await to_first_question(service)
+        fake.close_dms(MEMBER)  # the member closes their DMs to the bot mid-interview: 403, code 50007
+        await fake.say(MEMBER, "I draft emails with it every day, and summarise long meeting notes.")
+        status = ""
+        for _ in range(40):  # the reply fails in the background; status shows it once recorded
+            status = await service.command(RESEARCHER, "status", study="pilot-study")
+            if "cannot be reached" in status:
+                break
+            await asyncio.sleep(0.5)
+        assert "• of the open ones, 1 cannot be reached: a message to them failed" in status, status
+        fake.open_dms(MEMBER)
+        before = len(service.inbox())
+        await fake.say(MEMBER, "Sorry, I had closed my messages.")
+        await service.settled(MEMBER, before)
+        status = await service.command(RESEARCHER, "status", study="pilot-study")
+        assert "cannot be reached" not in status, status
