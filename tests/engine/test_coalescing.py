@@ -95,7 +95,9 @@ LINES = ["Mostly drafting.", "Also summaries.", "And code review notes.", "Somet
 async def test_a_burst_quicker_than_the_window_is_one_turn_with_one_reply(
     sqlite_url: str, study_dir: Path, spacing: float
 ) -> None:
-    async with _started(sqlite_url, study_dir, window=1.0) as (runtime, recorder, interviewer):
+    # the window is measured on the wall clock: 2 s leaves 1.4 s beyond the widest spacing for each line's
+    # receive and tick, which took more than 0.4 s once on a loaded machine (four test workers, two cores)
+    async with _started(sqlite_url, study_dir, window=2.0) as (runtime, recorder, interviewer):
         before, calls = len(recorder.sent), interviewer.calls
         for n, line in enumerate(LINES):
             await runtime.engine.receive(Inbound(WHO, f"burst-{n}", text=line))
