@@ -140,9 +140,9 @@ async def test_a_second_worker_holds_back_while_another_received_a_newer_message
 ) -> None:
     """Two processes behind a load balancer: each got one line; the first one's timer fires while the
     second line is still inside its window, so nobody answers until the participant is quiet."""
-    second = settings_for(sqlite_url, study_dir, coalesce_seconds=0.6)
+    second = settings_for(sqlite_url, study_dir, coalesce_seconds=1.5)  # 1.1 s beyond the 0.4 s gap
     async with (
-        _started(sqlite_url, study_dir, window=0.6) as (runtime, recorder, interviewer),
+        _started(sqlite_url, study_dir, window=1.5) as (runtime, recorder, interviewer),
         start_runtime(second, interviewer, migrate=False) as other,
     ):
         other.engine.register_sender(WHO.platform, recorder)
