@@ -31,16 +31,9 @@ async def test_a_second_studys_take_part_mid_interview_asks_its_own_consent(tmp_
         await service.start()
         try:
             await to_first_question(service)
-            typed = fake.command_interaction(
-                RESEARCHER,
-                "interviewer",
-                "invite",
-                channel_id=channel["id"],
-                study="second-study",
-                to=f"<#{channel['id']}>",
+            answer = await service.command(
+                RESEARCHER, "invite", channel_id=channel["id"], study="second-study", to=f"<#{channel['id']}>"
             )
-            await fake.dispatch("INTERACTION_CREATE", typed)
-            _, answer = await fake.answer(typed, 20)
             assert answer.startswith("Posted the invitation to `second-study`"), answer
             post = [m for m in fake.messages.values() if m.get("channel_id") == channel["id"]][-1]
             before = len(service.inbox())
